@@ -11,23 +11,22 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for AccountType.
 const (
-	Full  AccountType = "Full"
-	Trial AccountType = "Trial"
+	AccountTypeFull  AccountType = "Full"
+	AccountTypeTrial AccountType = "Trial"
 )
 
 // Valid indicates whether the value is a known member of the AccountType enum.
 func (e AccountType) Valid() bool {
 	switch e {
-	case Full:
+	case AccountTypeFull:
 		return true
-	case Trial:
+	case AccountTypeTrial:
 		return true
 	default:
 		return false
@@ -36,19 +35,19 @@ func (e AccountType) Valid() bool {
 
 // Defines values for AccountStatus.
 const (
-	Active    AccountStatus = "active"
-	Closed    AccountStatus = "closed"
-	Suspended AccountStatus = "suspended"
+	AccountStatusActive    AccountStatus = "active"
+	AccountStatusClosed    AccountStatus = "closed"
+	AccountStatusSuspended AccountStatus = "suspended"
 )
 
 // Valid indicates whether the value is a known member of the AccountStatus enum.
 func (e AccountStatus) Valid() bool {
 	switch e {
-	case Active:
+	case AccountStatusActive:
 		return true
-	case Closed:
+	case AccountStatusClosed:
 		return true
-	case Suspended:
+	case AccountStatusSuspended:
 		return true
 	default:
 		return false
@@ -93,16 +92,16 @@ func (e CreateMessageRequestContentRetention) Valid() bool {
 
 // Defines values for CreateMessageRequestRiskCheck.
 const (
-	Disable CreateMessageRequestRiskCheck = "disable"
-	Enable  CreateMessageRequestRiskCheck = "enable"
+	CreateMessageRequestRiskCheckDisable CreateMessageRequestRiskCheck = "disable"
+	CreateMessageRequestRiskCheckEnable  CreateMessageRequestRiskCheck = "enable"
 )
 
 // Valid indicates whether the value is a known member of the CreateMessageRequestRiskCheck enum.
 func (e CreateMessageRequestRiskCheck) Valid() bool {
 	switch e {
-	case Disable:
+	case CreateMessageRequestRiskCheckDisable:
 		return true
-	case Enable:
+	case CreateMessageRequestRiskCheckEnable:
 		return true
 	default:
 		return false
@@ -111,13 +110,13 @@ func (e CreateMessageRequestRiskCheck) Valid() bool {
 
 // Defines values for CreateMessageRequestScheduleType.
 const (
-	Fixed CreateMessageRequestScheduleType = "fixed"
+	CreateMessageRequestScheduleTypeFixed CreateMessageRequestScheduleType = "fixed"
 )
 
 // Valid indicates whether the value is a known member of the CreateMessageRequestScheduleType enum.
 func (e CreateMessageRequestScheduleType) Valid() bool {
 	switch e {
-	case Fixed:
+	case CreateMessageRequestScheduleTypeFixed:
 		return true
 	default:
 		return false
@@ -126,13 +125,13 @@ func (e CreateMessageRequestScheduleType) Valid() bool {
 
 // Defines values for CreateMessageRequestTrafficType.
 const (
-	Free CreateMessageRequestTrafficType = "free"
+	CreateMessageRequestTrafficTypeFree CreateMessageRequestTrafficType = "free"
 )
 
 // Valid indicates whether the value is a known member of the CreateMessageRequestTrafficType enum.
 func (e CreateMessageRequestTrafficType) Valid() bool {
 	switch e {
-	case Free:
+	case CreateMessageRequestTrafficTypeFree:
 		return true
 	default:
 		return false
@@ -141,13 +140,13 @@ func (e CreateMessageRequestTrafficType) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
-	Ok HealthStatus = "ok"
+	HealthStatusOk HealthStatus = "ok"
 )
 
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
-	case Ok:
+	case HealthStatusOk:
 		return true
 	default:
 		return false
@@ -156,13 +155,13 @@ func (e HealthStatus) Valid() bool {
 
 // Defines values for MessageApiVersion.
 const (
-	N20100401 MessageApiVersion = "2010-04-01"
+	MessageApiVersionN20100401 MessageApiVersion = "2010-04-01"
 )
 
 // Valid indicates whether the value is a known member of the MessageApiVersion enum.
 func (e MessageApiVersion) Valid() bool {
 	switch e {
-	case N20100401:
+	case MessageApiVersionN20100401:
 		return true
 	default:
 		return false
@@ -171,22 +170,22 @@ func (e MessageApiVersion) Valid() bool {
 
 // Defines values for MessageDirection.
 const (
-	Inbound       MessageDirection = "inbound"
-	OutboundApi   MessageDirection = "outbound-api"
-	OutboundCall  MessageDirection = "outbound-call"
-	OutboundReply MessageDirection = "outbound-reply"
+	MessageDirectionInbound       MessageDirection = "inbound"
+	MessageDirectionOutboundApi   MessageDirection = "outbound-api"
+	MessageDirectionOutboundCall  MessageDirection = "outbound-call"
+	MessageDirectionOutboundReply MessageDirection = "outbound-reply"
 )
 
 // Valid indicates whether the value is a known member of the MessageDirection enum.
 func (e MessageDirection) Valid() bool {
 	switch e {
-	case Inbound:
+	case MessageDirectionInbound:
 		return true
-	case OutboundApi:
+	case MessageDirectionOutboundApi:
 		return true
-	case OutboundCall:
+	case MessageDirectionOutboundCall:
 		return true
-	case OutboundReply:
+	case MessageDirectionOutboundReply:
 		return true
 	default:
 		return false
@@ -410,7 +409,7 @@ type CreateMessageRequest struct {
 	SendAsMms *bool `json:"SendAsMms,omitempty"`
 
 	// SendAt RFC 3339 time in the future at which a scheduled message is sent.
-	SendAt *time.Time `json:"SendAt,omitempty"`
+	SendAt *string `json:"SendAt,omitempty"`
 
 	// ShortenUrls Accepted for compatibility; not used by Switchboard.
 	ShortenUrls *bool `json:"ShortenUrls,omitempty"`
@@ -421,9 +420,8 @@ type CreateMessageRequest struct {
 	// StatusCallback URL that receives a request at every later status change.
 	StatusCallback *string `json:"StatusCallback,omitempty"`
 
-	// To A phone number in E.164 format (`+` then up to 15 digits).
-	//
-	// Example: +14155550100
+	// To The recipient, in E.164 format. It must also be a possible number for its
+	// country (right length), or the answer is 21211.
 	To PhoneNumber `json:"To"`
 
 	// TrafficType Accepted for compatibility; not used by Switchboard.
@@ -712,7 +710,7 @@ type ListMessagesParams struct {
 	// From Only messages sent from this number or sender ID.
 	From *string `form:"From,omitempty" json:"From,omitempty"`
 
-	// DateSent Only messages sent on this day (UTC), or at exactly this time.
+	// DateSent Only messages sent on this day (UTC); a date-time stands for its day.
 	DateSent *DateFilter `form:"DateSent,omitempty" json:"DateSent,omitempty"`
 
 	// DateSentBefore Only messages sent on or before this date or time.

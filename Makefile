@@ -1,0 +1,46 @@
+# Switchboard: `make run` starts the server, `make test` runs every test.
+GO      ?= go
+BIN     := bin/switchboard
+ARGS    ?=
+
+.PHONY: all generate build run test test-race lint bench clean check-generated
+
+all: build
+
+## generate: regenerate gen/ and client/ from openapi.yaml
+generate:
+	$(GO) generate ./gen ./client
+
+## build: compile bin/switchboard
+build:
+	$(GO) build -o $(BIN) ./cmd/switchboard
+
+## run: build and start the server on 127.0.0.1:8080 with ./switchboard.db (ARGS="--help")
+run: build
+	./$(BIN) $(ARGS)
+
+## test: every test, against real servers on loopback and real SQLite files
+test:
+	$(GO) test -count=1 ./...
+
+## test-race: the same under the race detector (needs cgo)
+test-race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+## lint: go vet and staticcheck (run as a go tool)
+lint:
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+## bench: benchmarks of the full HTTP stack and the store
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./server/ ./store/
+
+## check-generated: fail if gen/ or client/ differ from what openapi.yaml generates
+check-generated: generate
+	@git diff --exit-code -- gen client || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen client)" || { git status --porcelain -- gen client; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+
+## clean: remove build output
+clean:
+	rm -rf bin

@@ -1,0 +1,213 @@
+// Package servertest starts a real Switchboard on a loopback port over a temporary
+// SQLite file, for tests and benchmarks, and checks every response it serves against
+// openapi.yaml so that the spec cannot drift from the behaviour.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Env is one running server and what a test needs to talk to it.
+type Env struct {
+	URL    string                      // e.g. http://127.0.0.1:41234
+	DBPath string                      // the SQLite file
+	DB     *store.DB                   // the server's store, for seeding fixtures
+	Main   store.Account               // the main account
+	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
+	Client *client.ClientWithResponses // authenticated as Main
+
+	srv *http.Server
+}
+
+// Options tune Start; the zero value is a plain server.
+type Options struct {
+	DBPath      string                          // reuse this file instead of a new temp one
+	RateLimit   float64                         // see server.Config
+	RateBurst   int                             // see server.Config
+	NoSpecCheck bool                            // benchmarks: measure the server, not the checker
+	WrapStore   func(server.Store) server.Store // e.g. to inject faults
+}
+
+// Start runs a server until the test ends.
+func Start(tb testing.TB, opts Options) *Env {
+	tb.Helper()
+	ctx := context.Background()
+	path := opts.DBPath
+	if path == "" {
+		path = filepath.Join(tb.TempDir(), "switchboard.db")
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	main, _, err := server.EnsureMainAccount(ctx, db, "", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var st server.Store = db
+	if opts.WrapStore != nil {
+		st = opts.WrapStore(db)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	handler, err := server.New(server.Config{Store: st, Logger: logger, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env := &Env{URL: "http://" + ln.Addr().String(), DBPath: path, DB: db, Main: main,
+		srv: &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}}
+	go env.srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed at Stop
+
+	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
+	if !opts.NoSpecCheck {
+		transport = NewSpecTransport(tb, transport)
+	}
+	env.HTTP = &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	env.Client = env.ClientFor(main.Sid, main.AuthToken)
+	tb.Cleanup(env.Stop)
+	return env
+}
+
+// Stop shuts the server down and closes its database; safe to call twice.
+func (e *Env) Stop() {
+	if e.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = e.srv.Shutdown(ctx)
+	_ = e.DB.Close()
+	e.srv = nil
+}
+
+// ClientFor returns a generated client that authenticates as sid/token.
+func (e *Env) ClientFor(sid, token string) *client.ClientWithResponses {
+	c, err := client.NewClientWithResponses(e.URL,
+		client.WithHTTPClient(e.HTTP),
+		client.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+			req.SetBasicAuth(sid, token)
+			return nil
+		}))
+	if err != nil {
+		panic(err) // only fails on a malformed URL, which Start never builds
+	}
+	return c
+}
+
+// Do sends a raw request (path relative to the server) with the given credentials
+// ("" sid: none) through the spec-checking client, and returns status and body.
+func (e *Env) Do(tb testing.TB, method, path, sid, token string, body io.Reader, contentType string) (int, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest(method, e.URL+path, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if sid != "" {
+		req.SetBasicAuth(sid, token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := e.HTTP.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, data
+}
+
+// SpecTransport validates every response against openapi.yaml and reports mismatches
+// as test errors: status codes the operation does not document, bodies that do not
+// match their schema, and error bodies (even from unknown routes) that are not the
+// documented error object.
+type SpecTransport struct {
+	tb     testing.TB
+	next   http.RoundTripper
+	router routers.Router
+	errDoc *openapi3.Schema
+}
+
+// NewSpecTransport wraps next.
+func NewSpecTransport(tb testing.TB, next http.RoundTripper) *SpecTransport {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(bytes.Clone(switchboard.OpenAPI))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Match paths whatever host and port the test server got.
+	doc.Servers = nil
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &SpecTransport{tb: tb, next: next, router: router, errDoc: doc.Components.Schemas["Error"].Value}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *SpecTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if err := t.check(req, resp, body); err != nil {
+		t.tb.Errorf("%s %s -> %d: response does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.RequestURI(), resp.StatusCode, err, body)
+	}
+	return resp, nil
+}
+
+func (t *SpecTransport) check(req *http.Request, resp *http.Response, body []byte) error {
+	route, params, err := t.router.FindRoute(req)
+	if err != nil {
+		// Not an API route (unknown path or method): it must still answer with the error
+		// object, or be one of the documentation pages.
+		if resp.StatusCode < 400 {
+			return nil
+		}
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			return fmt.Errorf("error body is not JSON: %w", err)
+		}
+		return t.errDoc.VisitJSON(v)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 resp.StatusCode,
+		Header:                 resp.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(req.Context(), in)
+}

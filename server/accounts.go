@@ -1,0 +1,194 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+const accountsPath = "/2010-04-01/Accounts"
+
+// ListAccounts implements gen.StrictServerInterface: the caller and, for a main account,
+// its subaccounts.
+func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestObject) (gen.ListAccountsResponseObject, error) {
+	me := caller(ctx)
+	p := req.Params
+	filter := store.AccountFilter{Sid: me.Sid, IncludeChildren: me.ParentSid == "", FriendlyName: deref(p.FriendlyName)}
+	filters := url.Values{}
+	if p.FriendlyName != nil {
+		filters.Set("FriendlyName", *p.FriendlyName)
+	}
+	if p.Status != nil {
+		filter.Status = string(*p.Status)
+		filters.Set("Status", filter.Status)
+	}
+
+	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage()
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListAccounts(ctx, filter, page)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+
+	out := gen.ListAccounts200JSONResponse{Accounts: make([]gen.Account, len(rows))}
+	var first, last int64
+	for i, a := range rows {
+		out.Accounts[i] = accountOut(a)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(accountsPath+".json", filters, len(rows), first, last, more)
+	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
+	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
+	return out, nil
+}
+
+// CreateAccount implements gen.StrictServerInterface: a new subaccount of the caller.
+func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequestObject) (gen.CreateAccountResponseObject, error) {
+	me := caller(ctx)
+	if me.ParentSid != "" {
+		return nil, &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "A subaccount cannot create subaccounts."}
+	}
+	t := now()
+	name := "SubAccount Created at " + t.Format("2006-01-02 03:04 pm")
+	if req.Body != nil && req.Body.FriendlyName != nil && *req.Body.FriendlyName != "" {
+		name = *req.Body.FriendlyName
+	}
+	a, err := s.store.CreateAccount(ctx, store.Account{
+		Sid:          newSID("AC"),
+		ParentSid:    me.Sid,
+		FriendlyName: name,
+		Status:       statusActive,
+		AuthToken:    newAuthToken(),
+		DateCreated:  t,
+		DateUpdated:  t,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	return gen.CreateAccount201JSONResponse(accountOut(a)), nil
+}
+
+// FetchAccount implements gen.StrictServerInterface.
+func (s *Server) FetchAccount(ctx context.Context, req gen.FetchAccountRequestObject) (gen.FetchAccountResponseObject, error) {
+	a, err := s.ownAccount(ctx, req.Sid)
+	if err != nil {
+		return nil, err
+	}
+	return gen.FetchAccount200JSONResponse(accountOut(a)), nil
+}
+
+// UpdateAccount implements gen.StrictServerInterface. Only a parent changes a status, so
+// that an account can neither lock itself out nor undo its parent's suspension.
+func (s *Server) UpdateAccount(ctx context.Context, req gen.UpdateAccountRequestObject) (gen.UpdateAccountResponseObject, error) {
+	a, err := s.ownAccount(ctx, req.Sid)
+	if err != nil {
+		return nil, err
+	}
+	u := store.AccountUpdate{Now: now()}
+	if req.Body != nil {
+		u.FriendlyName = req.Body.FriendlyName
+		if req.Body.Status != nil {
+			u.Status = ptr(string(*req.Body.Status))
+		}
+	}
+	if u.Status != nil && a.Sid == caller(ctx).Sid {
+		return nil, &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "An account cannot change its own status; its parent account can."}
+	}
+	a, err = s.store.UpdateAccount(ctx, a.Sid, u)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, badRequest(codeInvalidParameter, "Account %s is closed; a closed account cannot be reopened.", req.Sid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update account: %w", err)
+	}
+	return gen.UpdateAccount200JSONResponse(accountOut(a)), nil
+}
+
+// accountOut renders a stored account in the wire format.
+func accountOut(a store.Account) gen.Account {
+	owner := a.ParentSid
+	if owner == "" {
+		owner = a.Sid
+	}
+	path := accountsPath + "/" + a.Sid
+	return gen.Account{
+		Sid:             a.Sid,
+		OwnerAccountSid: owner,
+		FriendlyName:    a.FriendlyName,
+		Status:          gen.AccountStatus(a.Status),
+		Type:            gen.AccountTypeFull,
+		AuthToken:       a.AuthToken,
+		DateCreated:     formatDate(a.DateCreated),
+		DateUpdated:     formatDate(a.DateUpdated),
+		Uri:             path + ".json",
+		SubresourceUris: map[string]string{"messages": path + "/Messages.json"},
+	}
+}
+
+// EnsureMainAccount makes sure a main account exists and returns it. With sid and token
+// set (fixed credentials, for CI), that account is created or its token reset to token;
+// without, the first main account is reused or, on a new database, created with fresh
+// credentials. created reports whether a new account was made.
+func EnsureMainAccount(ctx context.Context, st MainAccountStore, sid, token string) (a store.Account, created bool, err error) {
+	if (sid == "") != (token == "") {
+		return a, false, errors.New("ensure main account: account SID and auth token go together")
+	}
+	if sid != "" && !validAccountSID.MatchString(sid) {
+		return a, false, fmt.Errorf("ensure main account: account SID %q is not AC followed by 32 lowercase hex digits", sid)
+	}
+	if token != "" && !validToken.MatchString(token) {
+		return a, false, errors.New("ensure main account: auth token must be 1 to 64 letters and digits (the official SDKs refuse anything else)")
+	}
+
+	if sid != "" {
+		a, err = st.GetAccount(ctx, sid)
+	} else {
+		a, err = st.FirstMainAccount(ctx)
+	}
+	switch {
+	case err == nil && a.ParentSid != "":
+		return a, false, fmt.Errorf("ensure main account: %s is a subaccount", sid)
+	case err == nil && token != "" && token != a.AuthToken:
+		a, err = st.SetAuthToken(ctx, a.Sid, token, now())
+		return a, false, wrapErr("ensure main account", err)
+	case err == nil:
+		return a, false, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return a, false, fmt.Errorf("ensure main account: %w", err)
+	}
+
+	t := now()
+	a = store.Account{Sid: sid, AuthToken: token, FriendlyName: "Switchboard main account",
+		Status: statusActive, DateCreated: t, DateUpdated: t}
+	if a.Sid == "" {
+		a.Sid, a.AuthToken = newSID("AC"), newAuthToken()
+	}
+	a, err = st.CreateAccount(ctx, a)
+	return a, err == nil, wrapErr("ensure main account", err)
+}
+
+// MainAccountStore is what EnsureMainAccount needs.
+type MainAccountStore interface {
+	GetAccount(ctx context.Context, sid string) (store.Account, error)
+	FirstMainAccount(ctx context.Context) (store.Account, error)
+	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
+	SetAuthToken(ctx context.Context, sid, token string, now time.Time) (store.Account, error)
+}
+
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

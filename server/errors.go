@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// apiError is an error the client is meant to see: Twilio's error code, the HTTP status,
+// and a message for a person. Handlers return it for the domain rules they enforce;
+// everything else is turned into one by toAPIError.
+type apiError struct {
+	Status  int
+	Code    int
+	Message string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %d: %s", e.Status, e.Code, e.Message) }
+
+func badRequest(code int, format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Twilio's error codes that Switchboard uses, named for readability at the call sites.
+const (
+	codeInvalidParameter   = 20001
+	codeAuthenticate       = 20003
+	codeMethodNotAllowed   = 20004
+	codeAccountNotActive   = 20005
+	codeNotFound           = 20404
+	codeForbidden          = 20403
+	codeTooManyRequests    = 20429
+	codeInternal           = 20500
+	codeToInvalid          = 21211
+	codeFromInvalid        = 21212
+	codeBodyRequired       = 21602
+	codeFromRequired       = 21603
+	codeToRequired         = 21604
+	codeBodyTooLong        = 21617
+	codeMediaURLInvalid    = 21620
+	codeTooManyMediaURLs   = 21623
+	maxBodyLength          = 1600
+	maxMediaURLsPerMessage = 10
+)
+
+var (
+	// errAuthenticate is also the answer for another account's path, so that nobody can
+	// learn whether an account exists.
+	errAuthenticate   = &apiError{Status: http.StatusUnauthorized, Code: codeAuthenticate, Message: "Authenticate"}
+	errCallerInactive = &apiError{Status: http.StatusUnauthorized, Code: codeAccountNotActive, Message: "Account is not active"}
+	errTargetInactive = &apiError{Status: http.StatusForbidden, Code: codeAccountNotActive, Message: "Account is not active"}
+	errTooManyReqs    = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests, Message: "Too Many Requests"}
+)
+
+// toAPIError is the one place where a Go error becomes the error object on the wire.
+// path is the request path, quoted in "not found" messages as Twilio does.
+func toAPIError(err error, path string) *apiError {
+	var (
+		ae     *apiError
+		reqErr *openapi3filter.RequestError
+		he     *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.Is(err, store.ErrNotFound):
+		return notFound(path)
+	case errors.As(err, &reqErr):
+		return validationError(reqErr, path)
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			return notFound(path)
+		case http.StatusMethodNotAllowed:
+			return &apiError{Status: he.Code, Code: codeMethodNotAllowed, Message: "Method not allowed"}
+		case http.StatusUnauthorized:
+			return errAuthenticate
+		case http.StatusTooManyRequests:
+			return errTooManyReqs
+		}
+		if he.Code >= 400 && he.Code < 500 {
+			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: fmt.Sprint(he.Message)}
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: codeInternal, Message: "The request timed out"}
+	}
+	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "Internal Server Error"}
+}
+
+func notFound(path string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: codeNotFound,
+		Message: fmt.Sprintf("The requested resource %s was not found", path)}
+}
+
+// fieldRule names one way a request can fail the spec: an operation, a parameter, and the
+// JSON Schema keyword that failed ("" matches any keyword).
+type fieldRule struct {
+	operation string
+	field     string
+	keyword   string
+}
+
+// twilioCodes gives the Twilio error code for spec violations that have one of their own.
+// Anything not listed is 20001 (invalid parameter).
+var twilioCodes = map[fieldRule]int{
+	{"CreateMessage", "To", "required"}:       codeToRequired,
+	{"CreateMessage", "To", ""}:               codeToInvalid,
+	{"CreateMessage", "Body", "maxLength"}:    codeBodyTooLong,
+	{"CreateMessage", "MediaUrl", "maxItems"}: codeTooManyMediaURLs,
+}
+
+// codeMessages words the errors whose message Twilio fixes; %v is the offending value.
+var codeMessages = map[int]string{
+	codeToRequired:       "A 'To' phone number is required.",
+	codeToInvalid:        "The 'To' number %v is not a valid phone number.",
+	codeBodyTooLong:      "The concatenated message body exceeds the 1600 character limit.",
+	codeTooManyMediaURLs: "The number of media URLs exceeds the limit of 10.",
+}
+
+// validationError turns a failed check against openapi.yaml into Twilio's error.
+func validationError(reqErr *openapi3filter.RequestError, path string) *apiError {
+	operation := ""
+	if in := reqErr.Input; in != nil && in.Route != nil && in.Route.Operation != nil {
+		operation = in.Route.Operation.OperationID
+	}
+
+	if p := reqErr.Parameter; p != nil {
+		if p.In == openapi3.ParameterInPath {
+			// A path that cannot name a resource is answered like one naming a missing
+			// resource; an account SID like one naming another account.
+			if p.Name == "AccountSid" || operation == "FetchAccount" || operation == "UpdateAccount" {
+				return errAuthenticate
+			}
+			return notFound(path)
+		}
+		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", p.Name, reasonOf(reqErr))
+	}
+
+	var schemaErr *openapi3.SchemaError
+	if !errors.As(reqErr.Err, &schemaErr) {
+		return badRequest(codeInvalidParameter, "Invalid request: %s", reasonOf(reqErr))
+	}
+	field := ""
+	if ptr := schemaErr.JSONPointer(); len(ptr) > 0 {
+		field = ptr[0]
+	}
+	code, ok := twilioCodes[fieldRule{operation, field, schemaErr.SchemaField}]
+	if !ok {
+		code, ok = twilioCodes[fieldRule{operation, field, ""}]
+	}
+	if !ok {
+		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", field, schemaErr.Reason)
+	}
+	msg := codeMessages[code]
+	if msg == "" {
+		return badRequest(code, "Invalid parameter %s: %s", field, schemaErr.Reason)
+	}
+	return badRequest(code, msg, schemaErr.Value)
+}
+
+// reasonOf gives kin-openapi's reason without its dump of the schema and value.
+func reasonOf(reqErr *openapi3filter.RequestError) string {
+	var schemaErr *openapi3.SchemaError
+	if errors.As(reqErr.Err, &schemaErr) {
+		return schemaErr.Reason
+	}
+	if reqErr.Reason != "" {
+		return reqErr.Reason
+	}
+	if reqErr.Err != nil {
+		return reqErr.Err.Error()
+	}
+	return "invalid"
+}
+
+// handleError is Echo's HTTPErrorHandler: every error, from a handler, the router, the
+// validator or a recovered panic, leaves the server as a Twilio error object.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	ae := toAPIError(err, c.Request().URL.Path)
+	if ae.Status >= 500 {
+		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
+	}
+	if ae.Status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="Twilio API"`)
+	}
+	body := gen.Error{
+		Code:     ae.Code,
+		Message:  ae.Message,
+		MoreInfo: fmt.Sprintf("https://www.twilio.com/docs/errors/%d", ae.Code),
+		Status:   ae.Status,
+	}
+	if c.Request().Method == http.MethodHead {
+		err = c.NoContent(ae.Status)
+	} else {
+		err = c.JSON(ae.Status, body)
+	}
+	if err != nil {
+		s.log.ErrorContext(c.Request().Context(), "write error response", slog.Any("error", err))
+	}
+}

@@ -1,0 +1,276 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+const (
+	apiVersion         = "2010-04-01"
+	directionOutbound  = "outbound-api"
+	messageQueued      = "queued"
+	messageScheduled   = "scheduled"
+	messagesPathFormat = "/2010-04-01/Accounts/%s/Messages"
+)
+
+// CreateMessage implements gen.StrictServerInterface. The spec has already checked To,
+// Body's length and the number of media URLs; the rules that span several parameters are
+// checked here.
+func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequestObject) (gen.CreateMessageResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	in := req.Body
+	if in == nil {
+		in = &gen.CreateMessageRequest{}
+	}
+	from, service := deref(in.From), deref(in.MessagingServiceSid)
+	body, media := deref(in.Body), deref(in.MediaUrl)
+	switch {
+	case !possibleNumber(in.To):
+		return nil, badRequest(codeToInvalid, "The 'To' number %s is not a valid phone number.", in.To)
+	case from == "" && service == "":
+		return nil, badRequest(codeFromRequired, "A 'From' phone number is required.")
+	case from != "" && !validSender(from):
+		return nil, badRequest(codeFromInvalid, "The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID.", from)
+	case body == "" && len(media) == 0:
+		return nil, badRequest(codeBodyRequired, "Message body is required.")
+	}
+	for _, u := range media {
+		if !validMediaURL(u) {
+			return nil, badRequest(codeMediaURLInvalid, "Media URL %s is not a valid http or https URL.", u)
+		}
+	}
+
+	t := now()
+	m := store.Message{
+		Sid:                 newSID("SM"),
+		AccountSid:          acct.Sid,
+		To:                  in.To,
+		From:                from,
+		MessagingServiceSid: service,
+		Body:                body,
+		MediaURLs:           media,
+		Status:              messageQueued,
+		Direction:           directionOutbound,
+		NumSegments:         numSegments(body),
+		StatusCallback:      deref(in.StatusCallback),
+		DateCreated:         t,
+		DateUpdated:         t,
+	}
+	if in.ScheduleType != nil || in.SendAt != nil {
+		if m.SendAt, err = scheduledAt(in.ScheduleType != nil, deref(in.SendAt), t); err != nil {
+			return nil, err
+		}
+		m.Status = messageScheduled
+	}
+
+	m, err = s.store.CreateMessage(ctx, m)
+	if err != nil {
+		return nil, fmt.Errorf("create message: %w", err)
+	}
+	return gen.CreateMessage201JSONResponse(messageOut(m)), nil
+}
+
+// scheduledAt checks the scheduling parameters: both or neither, and a time to come.
+func scheduledAt(fixed bool, sendAt string, now time.Time) (time.Time, error) {
+	if !fixed {
+		return time.Time{}, badRequest(codeInvalidParameter, "ScheduleType=fixed is required when SendAt is set.")
+	}
+	if sendAt == "" {
+		return time.Time{}, badRequest(codeInvalidParameter, "SendAt is required when ScheduleType is fixed.")
+	}
+	t, err := time.Parse(time.RFC3339, sendAt)
+	if err != nil {
+		return time.Time{}, badRequest(codeInvalidParameter, "SendAt %q is not an RFC 3339 date-time.", sendAt)
+	}
+	if !t.After(now) {
+		return time.Time{}, badRequest(codeInvalidParameter, "SendAt must be in the future.")
+	}
+	return t.UTC(), nil
+}
+
+// FetchMessage implements gen.StrictServerInterface.
+func (s *Server) FetchMessage(ctx context.Context, req gen.FetchMessageRequestObject) (gen.FetchMessageResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	m, err := s.store.GetMessage(ctx, req.AccountSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch message: %w", err)
+	}
+	return gen.FetchMessage200JSONResponse(messageOut(m)), nil
+}
+
+// UpdateMessage implements gen.StrictServerInterface: redaction (Body="") or
+// cancellation (Status=canceled), one at a time.
+func (s *Server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequestObject) (gen.UpdateMessageResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	in := req.Body
+	if in == nil {
+		in = &gen.UpdateMessageRequest{}
+	}
+	var (
+		m   store.Message
+		err error
+	)
+	switch {
+	case in.Body != nil && in.Status != nil:
+		return nil, badRequest(codeInvalidParameter, "Set either Body (to redact) or Status (to cancel), not both.")
+	case in.Body != nil:
+		// The spec allows only the empty string, so this is always a redaction.
+		m, err = s.store.RedactMessage(ctx, req.AccountSid, req.Sid, now())
+	case in.Status != nil:
+		m, err = s.store.CancelMessage(ctx, req.AccountSid, req.Sid, now())
+		if errors.Is(err, store.ErrConflict) {
+			return nil, badRequest(codeInvalidParameter, "Message %s is not scheduled; only scheduled messages can be canceled.", req.Sid)
+		}
+	default:
+		return nil, badRequest(codeInvalidParameter, "Nothing to update: set Body to the empty string to redact, or Status to canceled.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update message: %w", err)
+	}
+	return gen.UpdateMessage200JSONResponse(messageOut(m)), nil
+}
+
+// DeleteMessage implements gen.StrictServerInterface.
+func (s *Server) DeleteMessage(ctx context.Context, req gen.DeleteMessageRequestObject) (gen.DeleteMessageResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	if err := s.store.DeleteMessage(ctx, req.AccountSid, req.Sid); err != nil {
+		return nil, fmt.Errorf("delete message: %w", err)
+	}
+	return gen.DeleteMessage204Response{}, nil
+}
+
+// ListMessages implements gen.StrictServerInterface.
+func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestObject) (gen.ListMessagesResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	filter := store.MessageFilter{AccountSid: req.AccountSid, To: deref(p.To), From: deref(p.From)}
+	filters := url.Values{}
+	for name, v := range map[string]*string{"To": p.To, "From": p.From, "DateSent": p.DateSent, "DateSent<": p.DateSentBefore, "DateSent>": p.DateSentAfter} {
+		if v != nil {
+			filters.Set(name, *v)
+		}
+	}
+	if err := setDateFilters(&filter, p.DateSent, p.DateSentBefore, p.DateSentAfter); err != nil {
+		return nil, err
+	}
+
+	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage()
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListMessages(ctx, filter, page)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+
+	out := gen.ListMessages200JSONResponse{Messages: make([]gen.Message, len(rows))}
+	var first, last int64
+	for i, m := range rows {
+		out.Messages[i] = messageOut(m)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(fmt.Sprintf(messagesPathFormat, req.AccountSid)+".json", filters, len(rows), first, last, more)
+	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
+	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
+	return out, nil
+}
+
+// setDateFilters turns the DateSent filters into the store's half-open time range.
+// A date alone means the whole UTC day; `<` and `>` include their bound.
+func setDateFilters(f *store.MessageFilter, on, before, after *string) error {
+	narrow := func(from, until time.Time) {
+		if !from.IsZero() && (f.SentFrom.IsZero() || from.After(f.SentFrom)) {
+			f.SentFrom = from
+		}
+		if !until.IsZero() && (f.SentUntil.IsZero() || until.Before(f.SentUntil)) {
+			f.SentUntil = until
+		}
+	}
+	for _, d := range []struct {
+		name  string
+		value *string
+	}{{"DateSent", on}, {"DateSent<", before}, {"DateSent>", after}} {
+		if d.value == nil {
+			continue
+		}
+		t, dayOnly, err := parseDateFilter(*d.value)
+		if err != nil {
+			return badRequest(codeInvalidParameter, "Invalid parameter %s: %q is neither a date (YYYY-MM-DD) nor an RFC 3339 date-time.", d.name, *d.value)
+		}
+		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+		switch {
+		case d.name == "DateSent":
+			narrow(day, day.AddDate(0, 0, 1))
+		case d.name == "DateSent<" && dayOnly:
+			narrow(time.Time{}, day.AddDate(0, 0, 1))
+		case d.name == "DateSent<":
+			narrow(time.Time{}, t.Add(time.Nanosecond))
+		default: // DateSent>
+			narrow(t, time.Time{})
+		}
+	}
+	return nil
+}
+
+func parseDateFilter(s string) (t time.Time, dayOnly bool, err error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true, nil
+	}
+	t, err = time.Parse(time.RFC3339, s)
+	return t.UTC(), false, err
+}
+
+// messageOut renders a stored message in the wire format.
+func messageOut(m store.Message) gen.Message {
+	path := fmt.Sprintf(messagesPathFormat+"/%s", m.AccountSid, m.Sid)
+	out := gen.Message{
+		AccountSid:  m.AccountSid,
+		ApiVersion:  apiVersion,
+		Body:        m.Body,
+		DateCreated: formatDate(m.DateCreated),
+		DateUpdated: formatDate(m.DateUpdated),
+		Direction:   gen.MessageDirection(m.Direction),
+		NumMedia:    strconv.Itoa(len(m.MediaURLs)),
+		NumSegments: strconv.Itoa(m.NumSegments),
+		PriceUnit:   "USD",
+		Sid:         m.Sid,
+		Status:      gen.MessageStatus(m.Status),
+		SubresourceUris: map[string]string{
+			"media":    path + "/Media.json",
+			"feedback": path + "/Feedback.json",
+		},
+		To:  m.To,
+		Uri: path + ".json",
+	}
+	if !m.DateSent.IsZero() {
+		out.DateSent = ptr(formatDate(m.DateSent))
+	}
+	if m.ErrorCode != 0 {
+		out.ErrorCode = ptr(m.ErrorCode)
+	}
+	out.ErrorMessage = nonEmpty(m.ErrorMessage)
+	out.From = nonEmpty(m.From)
+	out.MessagingServiceSid = nonEmpty(m.MessagingServiceSid)
+	return out
+}

@@ -1,0 +1,164 @@
+// Package server implements the Switchboard API: the strict server interface that
+// oapi-codegen generates from openapi.yaml (package gen), over the store.
+//
+// A request passes, in order: request logging and panic recovery (for every route), then,
+// for API routes only, the `.json` path fix, authentication, rate limiting and validation
+// against openapi.yaml (see routes.go), and finally a typed handler. Whatever fails along
+// the way is written as a Twilio error object by handleError.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/swaggest/swgui/v5emb"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Store is what the server needs from persistence.
+type Store interface {
+	Ping(ctx context.Context) error
+
+	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
+	GetAccount(ctx context.Context, sid string) (store.Account, error)
+	UpdateAccount(ctx context.Context, sid string, u store.AccountUpdate) (store.Account, error)
+	ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, bool, error)
+
+	CreateMessage(ctx context.Context, m store.Message) (store.Message, error)
+	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
+	RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
+	CancelMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
+	DeleteMessage(ctx context.Context, accountSid, sid string) error
+	ListMessages(ctx context.Context, f store.MessageFilter, p store.Page) ([]store.Message, bool, error)
+}
+
+// Config holds what New needs. Only Store is required.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger // nil: slog.Default()
+	// RateLimit is the number of API requests per second each account may make, with
+	// bursts of up to RateBurst; 0 turns rate limiting off.
+	RateLimit float64
+	RateBurst int
+}
+
+// Server implements gen.StrictServerInterface.
+type Server struct {
+	store Store
+	log   *slog.Logger
+	echo  *echo.Echo
+}
+
+var _ gen.StrictServerInterface = (*Server)(nil)
+
+// New builds the HTTP handler for the whole service: the API, /healthz, the spec at
+// /openapi.yaml and /openapi.json, and Swagger UI at /docs.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("new server: no store")
+	}
+	s := &Server{store: cfg.Store, log: cfg.Logger, echo: echo.New()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	specJSON, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("new server: spec to JSON: %w", err)
+	}
+
+	e := s.echo
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.logRequests())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.ErrorContext(c.Request().Context(), "panic", slog.Any("error", err), slog.String("stack", string(stack)))
+			return err
+		},
+	}))
+
+	r := &apiRoutes{echo: e, doc: doc, auth: s.authenticate, limit: rateLimiter(cfg.RateLimit, cfg.RateBurst)}
+	gen.RegisterHandlers(r, gen.NewStrictHandler(s, nil))
+	if r.err != nil {
+		return nil, fmt.Errorf("new server: %w", r.err)
+	}
+
+	e.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", switchboard.OpenAPI)
+	})
+	e.GET("/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
+	})
+	ui := echo.WrapHandler(v5emb.New("Switchboard API", "/openapi.json", "/docs/"))
+	e.GET("/docs", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/docs/") })
+	e.GET("/docs/*", ui)
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// loadSpec parses and checks the embedded openapi.yaml.
+func loadSpec() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(bytes.Clone(switchboard.OpenAPI))
+	if err != nil {
+		return nil, fmt.Errorf("load openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("invalid openapi.yaml: %w", err)
+	}
+	return doc, nil
+}
+
+// logRequests writes one structured line per request, after the error handler has
+// chosen the status.
+func (s *Server) logRequests() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		HandleError: true,
+		LogMethod:   true,
+		LogURI:      true,
+		LogStatus:   true,
+		LogLatency:  true,
+		LogError:    true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.LogAttrs(c.Request().Context(), level, "request",
+				slog.String("method", v.Method),
+				slog.String("uri", v.URI),
+				slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency),
+			)
+			return nil
+		},
+	})
+}
+
+// CheckHealth implements gen.StrictServerInterface.
+func (s *Server) CheckHealth(ctx context.Context, _ gen.CheckHealthRequestObject) (gen.CheckHealthResponseObject, error) {
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.ErrorContext(ctx, "health check", slog.Any("error", err))
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeInternal, Message: "Database unavailable"}
+	}
+	return gen.CheckHealth200JSONResponse{Status: gen.HealthStatusOk}, nil
+}

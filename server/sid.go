@@ -1,0 +1,34 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// Account statuses, as stored and as on the wire.
+const (
+	statusActive    = "active"
+	statusSuspended = "suspended"
+	statusClosed    = "closed"
+)
+
+// newSID returns a resource SID: a two-letter prefix and 32 lowercase hex digits, from
+// crypto/rand so that SIDs cannot be guessed.
+func newSID(prefix string) string { return prefix + randomHex() }
+
+// newAuthToken returns 32 lowercase hex digits: alphanumeric, as twilio-go insists.
+func newAuthToken() string { return randomHex() }
+
+func randomHex() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// now is the time stamped on new and updated rows, in UTC and to the second: responses
+// show whole seconds, and date filters should agree with what clients were shown.
+func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
+// formatDate renders a time the way every response does: RFC 2822, GMT, "+0000".
+func formatDate(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }

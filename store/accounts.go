@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// accountCols is the column order scanAccount expects.
+const accountCols = "seq, sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated"
+
+func scanAccount(s rowScanner) (Account, error) {
+	var (
+		a                        Account
+		parent                   sql.NullString
+		dateCreated, dateUpdated sql.NullInt64
+	)
+	err := s.Scan(&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &dateCreated, &dateUpdated)
+	if err != nil {
+		return Account{}, err
+	}
+	a.ParentSid = parent.String
+	a.DateCreated = timeValue(dateCreated)
+	a.DateUpdated = timeValue(dateUpdated)
+	return a, nil
+}
+
+// CreateAccount inserts a and returns it as stored, with Seq set. A duplicate Sid is
+// ErrConflict; a ParentSid that names no account is ErrNotFound.
+func (db *DB) CreateAccount(ctx context.Context, a Account) (Account, error) {
+	row := db.writer.QueryRowContext(ctx,
+		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		RETURNING `+accountCols,
+		a.Sid, stringArg(a.ParentSid), a.FriendlyName, a.Status, a.AuthToken,
+		timeArg(a.DateCreated), timeArg(a.DateUpdated))
+	created, err := scanAccount(row)
+	if err != nil {
+		return Account{}, fmt.Errorf("create account %s: %w", a.Sid, constraintError(err))
+	}
+	return created, nil
+}
+
+// GetAccount returns the account sid, or ErrNotFound.
+func (db *DB) GetAccount(ctx context.Context, sid string) (Account, error) {
+	row := db.reader.QueryRowContext(ctx, "SELECT "+accountCols+" FROM accounts WHERE sid = ?", sid)
+	a, err := scanAccount(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("get account %s: %w", sid, ErrNotFound)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("get account %s: %w", sid, err)
+	}
+	return a, nil
+}
+
+// FirstMainAccount returns the main account created first (lowest Seq), or ErrNotFound
+// when there is none.
+func (db *DB) FirstMainAccount(ctx context.Context) (Account, error) {
+	row := db.reader.QueryRowContext(ctx,
+		"SELECT "+accountCols+" FROM accounts WHERE parent_sid IS NULL ORDER BY seq LIMIT 1")
+	a, err := scanAccount(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("first main account: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("first main account: %w", err)
+	}
+	return a, nil
+}
+
+// UpdateAccount applies the non-nil fields of u and stamps DateUpdated with u.Now. It
+// returns ErrNotFound for an unknown sid, and ErrConflict, writing nothing, when u
+// changes the status of a closed account.
+func (db *DB) UpdateAccount(ctx context.Context, sid string, u AccountUpdate) (Account, error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
+	}
+	defer tx.Rollback()
+
+	// The closed check is part of the UPDATE's own WHERE, so no other write can slip
+	// between checking and changing.
+	row := tx.QueryRowContext(ctx,
+		`UPDATE accounts SET
+			friendly_name = coalesce(?, friendly_name),
+			status = coalesce(?, status),
+			date_updated = ?
+		WHERE sid = ? AND (? IS NULL OR status <> 'closed')
+		RETURNING `+accountCols,
+		u.FriendlyName, u.Status, timeArg(u.Now), sid, u.Status)
+	a, err := scanAccount(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		var exists bool
+		err = tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM accounts WHERE sid = ?)", sid).Scan(&exists)
+		switch {
+		case err != nil:
+		case exists:
+			err = fmt.Errorf("account is closed: %w", ErrConflict)
+		default:
+			err = ErrNotFound
+		}
+		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
+	}
+	return a, nil
+}
+
+// SetAuthToken replaces the account's auth token (fixed credentials given at start-up)
+// and returns the account as stored; ErrNotFound for an unknown sid.
+func (db *DB) SetAuthToken(ctx context.Context, sid, token string, now time.Time) (Account, error) {
+	row := db.writer.QueryRowContext(ctx,
+		"UPDATE accounts SET auth_token = ?, date_updated = ? WHERE sid = ? RETURNING "+accountCols,
+		token, timeArg(now), sid)
+	a, err := scanAccount(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("set auth token %s: %w", sid, ErrNotFound)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("set auth token %s: %w", sid, err)
+	}
+	return a, nil
+}
+
+// ListAccounts returns one page of the accounts f selects, newest first, and whether
+// more rows lie beyond the page in the direction p moves (older for After and Offset,
+// newer for Before).
+func (db *DB) ListAccounts(ctx context.Context, f AccountFilter, p Page) ([]Account, bool, error) {
+	var w where
+	if f.IncludeChildren {
+		w.add("(sid = ? OR parent_sid = ?)", f.Sid, f.Sid)
+	} else {
+		w.add("sid = ?", f.Sid)
+	}
+	if f.FriendlyName != "" {
+		w.add("friendly_name = ?", f.FriendlyName)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	query, args, asc := listQuery(accountCols, "accounts", w, p)
+	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanAccount)
+	if err != nil {
+		return nil, false, fmt.Errorf("list accounts: %w", err)
+	}
+	return list, more, nil
+}
