@@ -127,6 +127,14 @@ func TestFormEncodingFromCurl(t *testing.T) {
 	if m.Body != "two words and more" || m.NumMedia != "2" || m.To != "+14155550100" {
 		t.Errorf("got body %q num_media %s to %s", m.Body, m.NumMedia, m.To)
 	}
+
+	// curl -d "To=+1415…": the unencoded '+' arrives as a space; the error says why.
+	status, body = env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+env.Main.Sid+"/Messages.json", env.Main.Sid, env.Main.AuthToken,
+		strings.NewReader("To=+14155550100&From=%2B14155550199&Body=hi"), formType)
+	wantError(t, status, body, 400, 21211)
+	if !strings.Contains(string(body), "%2B") {
+		t.Errorf("no hint about encoding '+': %s", body)
+	}
 }
 
 func TestErrors(t *testing.T) {

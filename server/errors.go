@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -164,7 +165,19 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 	if msg == "" {
 		return badRequest(code, "Invalid parameter %s: %s", field, schemaErr.Reason)
 	}
-	return badRequest(code, msg, schemaErr.Value)
+	value, _ := schemaErr.Value.(string)
+	ae := badRequest(code, msg, value)
+	ae.Message += plusHint(value)
+	return ae
+}
+
+// plusHint explains the most common cause of a phone number starting with a space: a '+'
+// sent unencoded in a form body (curl -d), which form decoding reads as a space.
+func plusHint(number string) string {
+	if strings.HasPrefix(number, " ") {
+		return " A '+' in a form body stands for a space: send it as %2B (curl --data-urlencode does)."
+	}
+	return ""
 }
 
 // reasonOf gives kin-openapi's reason without its dump of the schema and value.

@@ -36,11 +36,15 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 	body, media := deref(in.Body), deref(in.MediaUrl)
 	switch {
 	case !possibleNumber(in.To):
-		return nil, badRequest(codeToInvalid, "The 'To' number %s is not a valid phone number.", in.To)
+		ae := badRequest(codeToInvalid, "The 'To' number %s is not a valid phone number.", in.To)
+		ae.Message += plusHint(in.To)
+		return nil, ae
 	case from == "" && service == "":
 		return nil, badRequest(codeFromRequired, "A 'From' phone number is required.")
 	case from != "" && !validSender(from):
-		return nil, badRequest(codeFromInvalid, "The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID.", from)
+		ae := badRequest(codeFromInvalid, "The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID.", from)
+		ae.Message += plusHint(from)
+		return nil, ae
 	case body == "" && len(media) == 0:
 		return nil, badRequest(codeBodyRequired, "Message body is required.")
 	}
