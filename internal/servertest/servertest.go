@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -36,7 +37,8 @@ type Env struct {
 	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
 	Client *client.ClientWithResponses // authenticated as Main
 
-	srv *http.Server
+	srv     *http.Server
+	tempDir string // removed at Stop when Launch made it
 }
 
 // Options tune Start; the zero value is a plain server.
@@ -48,21 +50,42 @@ type Options struct {
 	WrapStore   func(server.Store) server.Store // e.g. to inject faults
 }
 
-// Start runs a server until the test ends.
+// Start runs a server until the test ends; responses that do not match openapi.yaml
+// fail the test.
 func Start(tb testing.TB, opts Options) *Env {
 	tb.Helper()
+	if opts.DBPath == "" {
+		// Owned by the test, so that the file outlives Stop (restart tests reopen it).
+		opts.DBPath = filepath.Join(tb.TempDir(), "switchboard.db")
+	}
+	env, err := Launch(opts, tb.Errorf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(env.Stop)
+	return env
+}
+
+// Launch runs a server until Stop, for callers with no testing.TB (TestMain, examples).
+// report receives every response that does not match openapi.yaml.
+func Launch(opts Options, report func(format string, args ...any)) (*Env, error) {
 	ctx := context.Background()
 	path := opts.DBPath
 	if path == "" {
-		path = filepath.Join(tb.TempDir(), "switchboard.db")
+		dir, err := os.MkdirTemp("", "switchboard-test-")
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "switchboard.db")
 	}
 	db, err := store.Open(ctx, path)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	main, _, err := server.EnsureMainAccount(ctx, db, "", "")
 	if err != nil {
-		tb.Fatal(err)
+		db.Close()
+		return nil, err
 	}
 	var st server.Store = db
 	if opts.WrapStore != nil {
@@ -71,24 +94,31 @@ func Start(tb testing.TB, opts Options) *Env {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	handler, err := server.New(server.Config{Store: st, Logger: logger, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst})
 	if err != nil {
-		tb.Fatal(err)
+		db.Close()
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatal(err)
+		db.Close()
+		return nil, err
 	}
 	env := &Env{URL: "http://" + ln.Addr().String(), DBPath: path, DB: db, Main: main,
 		srv: &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}}
+	if opts.DBPath == "" {
+		env.tempDir = filepath.Dir(path)
+	}
 	go env.srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed at Stop
 
 	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
 	if !opts.NoSpecCheck {
-		transport = NewSpecTransport(tb, transport)
+		if transport, err = newSpecTransport(transport, report); err != nil {
+			env.Stop()
+			return nil, err
+		}
 	}
 	env.HTTP = &http.Client{Transport: transport, Timeout: 30 * time.Second}
 	env.Client = env.ClientFor(main.Sid, main.AuthToken)
-	tb.Cleanup(env.Stop)
-	return env
+	return env, nil
 }
 
 // Stop shuts the server down and closes its database; safe to call twice.
@@ -100,6 +130,9 @@ func (e *Env) Stop() {
 	defer cancel()
 	_ = e.srv.Shutdown(ctx)
 	_ = e.DB.Close()
+	if e.tempDir != "" {
+		_ = os.RemoveAll(e.tempDir)
+	}
 	e.srv = nil
 }
 
@@ -148,26 +181,34 @@ func (e *Env) Do(tb testing.TB, method, path, sid, token string, body io.Reader,
 // match their schema, and error bodies (even from unknown routes) that are not the
 // documented error object.
 type SpecTransport struct {
-	tb     testing.TB
+	report func(format string, args ...any)
 	next   http.RoundTripper
 	router routers.Router
 	errDoc *openapi3.Schema
 }
 
-// NewSpecTransport wraps next.
+// NewSpecTransport wraps next; mismatches fail tb.
 func NewSpecTransport(tb testing.TB, next http.RoundTripper) *SpecTransport {
+	t, err := newSpecTransport(next, tb.Errorf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+func newSpecTransport(next http.RoundTripper, report func(format string, args ...any)) (*SpecTransport, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(bytes.Clone(switchboard.OpenAPI))
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	// Match paths whatever host and port the test server got.
 	doc.Servers = nil
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	return &SpecTransport{tb: tb, next: next, router: router, errDoc: doc.Components.Schemas["Error"].Value}
+	return &SpecTransport{report: report, next: next, router: router, errDoc: doc.Components.Schemas["Error"].Value}, nil
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -183,7 +224,7 @@ func (t *SpecTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if err := t.check(req, resp, body); err != nil {
-		t.tb.Errorf("%s %s -> %d: response does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.RequestURI(), resp.StatusCode, err, body)
+		t.report("%s %s -> %d: response does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.RequestURI(), resp.StatusCode, err, body)
 	}
 	return resp, nil
 }
