@@ -165,6 +165,10 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 	if msg == "" {
 		return badRequest(code, "Invalid parameter %s: %s", field, schemaErr.Reason)
 	}
+	if !strings.Contains(msg, "%v") {
+		// A fixed message: formatting it with the value would append "%!(EXTRA ...)".
+		return badRequest(code, "%s", msg)
+	}
 	value, _ := schemaErr.Value.(string)
 	ae := badRequest(code, msg, value)
 	ae.Message += plusHint(value)

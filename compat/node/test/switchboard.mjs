@@ -1,0 +1,171 @@
+// Starts a live Switchboard for a test file and points the official twilio SDK at it.
+//
+// `npm test` builds bin/switchboard first (the "pretest" script runs `make -C ../.. build`);
+// this module only starts the binary, so a stale or missing build is reported, not rebuilt
+// behind the test runner's back (node --test runs each file in its own process).
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import twilio from "twilio";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "..", "..", "..");
+export const binary = process.env.SWITCHBOARD_BIN || join(repoRoot, "bin", "switchboard");
+
+// Fixed credentials: AC + 32 lowercase hex, and an alphanumeric token (the only kinds the
+// official SDKs accept).
+export const ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
+export const AUTH_TOKEN = "compatNodeToken0123456789";
+
+const STARTUP_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+// Every server this process started (child -> its temporary directory), so that an exit
+// for any reason still kills them and removes their databases.
+const running = new Map();
+const killAll = () => {
+  for (const [child, dir] of running) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+  running.clear();
+};
+process.on("exit", killAll);
+// A signal (Ctrl-C, the test runner cancelling a file) skips "exit": kill, then die of the
+// same signal as if no handler were installed.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
+
+/**
+ * Starts bin/switchboard on a random loopback port with a fresh SQLite file.
+ * Resolves to { url, accountSid, authToken, client(sid?, token?), stop() } once the server
+ * has printed its listening line. stop() is idempotent; call it from an `after` hook.
+ */
+export async function startSwitchboard() {
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} is missing: run \`npm test\` (it builds first) or \`make -C ${repoRoot} build\``);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "switchboard-compat-node-"));
+  const child = spawn(
+    binary,
+    ["--addr", "127.0.0.1:0", "--db", join(dir, "test.db"), "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  running.set(child, dir);
+
+  // Both pipes are drained for the server's whole life (its request log goes to stderr:
+  // a full pipe would stall it); the tail of stderr explains a failed start.
+  let stderrTail = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => {
+    stderrTail = (stderrTail + chunk).slice(-4000);
+    if (process.env.SWITCHBOARD_LOG) process.stderr.write(chunk);
+  });
+  const exited = new Promise((res) => child.once("exit", (code, signal) => res({ code, signal })));
+  exited.then(() => running.delete(child));
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  let url;
+  try {
+    url = await new Promise((res, rej) => {
+      let stdout = "";
+      const timer = setTimeout(
+        () => rej(new Error(`no listening line within ${STARTUP_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderrTail}`)),
+        STARTUP_TIMEOUT_MS,
+      );
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+        const m = /Switchboard is listening on (http:\/\/[^\s]+)/.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          res(m[1]);
+        }
+      });
+      child.once("error", (err) => {
+        clearTimeout(timer);
+        rej(err);
+      });
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        rej(new Error(`switchboard exited (code ${code}, signal ${signal}) before listening\nstderr: ${stderrTail}`));
+      });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    url,
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    client: (sid = ACCOUNT_SID, token = AUTH_TOKEN) => localClient(url, sid, token),
+    stop,
+  };
+}
+
+/**
+ * An official SDK client aimed at a local server through the SDK's own configuration:
+ * each domain's `baseUrl` (Domain.absoluteUrl prefixes it to every request path and to
+ * the next_page_uri it follows when paging).
+ */
+export function localClient(url, sid, token, opts = {}) {
+  const client = twilio(sid, token, opts);
+  client.api.baseUrl = url;
+  client.lookups.baseUrl = url;
+  return client;
+}
+
+/**
+ * The other supported hook: a RequestClient subclass that rewrites the production host of
+ * every request (paging included) to the local server. `seen` records the URIs the SDK
+ * asked for, before the rewrite.
+ */
+export function rewritingHttpClient(url) {
+  class LocalRequestClient extends twilio.RequestClient {
+    constructor() {
+      super();
+      this.seen = [];
+    }
+    request(opts) {
+      this.seen.push(opts.uri);
+      const u = new URL(opts.uri);
+      if (u.hostname === "api.twilio.com" || u.hostname === "lookups.twilio.com") {
+        opts = { ...opts, uri: url + u.pathname + u.search };
+      }
+      return super.request(opts);
+    }
+  }
+  return new LocalRequestClient();
+}
+
+/** Resolves to the RestException a promise rejects with; fails if it resolves. */
+export async function restError(promise) {
+  try {
+    const value = await promise;
+    throw new Error(`expected a RestException, got ${JSON.stringify(value?.toJSON?.() ?? value)}`);
+  } catch (err) {
+    if (!(err instanceof twilio.RestException)) throw err;
+    return err;
+  }
+}
