@@ -690,7 +690,8 @@ type ListAccountsParams struct {
 	// Status Only accounts in this status.
 	Status *AccountStatus `form:"Status,omitempty" json:"Status,omitempty"`
 
-	// PageSize How many records a page holds.
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
@@ -719,7 +720,8 @@ type ListMessagesParams struct {
 	// DateSentAfter Only messages sent on or after this date or time.
 	DateSentAfter *DateFilter `form:"DateSent>,omitempty" json:"DateSent>,omitempty"`
 
-	// PageSize How many records a page holds.
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;

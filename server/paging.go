@@ -9,6 +9,7 @@ import (
 
 const (
 	defaultPageSize = 50
+	maxPageSize     = 1000
 	// Page tokens are opaque to clients; inside, "PA<seq>" is "the rows after (older than)
 	// seq" and "PB<seq>" is "the rows before (newer than) seq". Keyset positions cost the
 	// same at any depth of the list, unlike an offset.
@@ -26,7 +27,7 @@ type pageRequest struct {
 func newPageRequest(size, page *int, token *string) pageRequest {
 	r := pageRequest{size: defaultPageSize}
 	if size != nil {
-		r.size = *size
+		r.size = min(*size, maxPageSize)
 	}
 	if page != nil {
 		r.page = *page
