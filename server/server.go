@@ -19,7 +19,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/swaggest/swgui/v5emb"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
@@ -100,15 +99,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new server: %w", r.err)
 	}
 
-	e.GET("/openapi.yaml", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, "application/yaml", switchboard.OpenAPI)
-	})
-	e.GET("/openapi.json", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
-	})
-	ui := echo.WrapHandler(v5emb.New("Switchboard API", "/openapi.json", "/docs/"))
-	e.GET("/docs", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/docs/") })
-	e.GET("/docs/*", ui)
+	registerDocs(e, specJSON)
 	return s, nil
 }
 
