@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/switchboard
 ARGS    ?=
 
-.PHONY: all generate build run test test-race lint bench clean check-generated
+.PHONY: all generate build run test test-go test-compat-node test-race lint bench clean check-generated
 
 all: build
 
@@ -20,8 +20,15 @@ run: build
 	./$(BIN) $(ARGS)
 
 ## test: every test, against real servers on loopback and real SQLite files
-test:
+test: test-go test-compat-node
+
+## test-go: the Go packages (server, store, client examples)
+test-go:
 	$(GO) test -count=1 ./...
+
+## test-compat-node: the official Node SDK (npm twilio) against a live server
+test-compat-node: build
+	cd compat/node && npm ci --no-audit --no-fund && npm test
 
 ## test-race: the same under the race detector (needs cgo)
 test-race:

@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 
 func ExampleNew() {
 	ctx := context.Background()
+	// snippet:start go-send
 	c, err := client.New(baseURL, accountSid, authToken)
 	if err != nil {
 		log.Fatal(err)
@@ -47,11 +48,12 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if resp.JSON201 == nil {
+	if resp.JSON201 == nil { // resp.JSON400, JSON401 ... hold the error object
 		log.Fatalf("HTTP %d: %s", resp.StatusCode(), resp.Body)
 	}
 	m := resp.JSON201
 	fmt.Println(resp.StatusCode(), m.Status, m.To, m.NumSegments)
+	// snippet:end
 	// Output: 201 queued +14155550100 1
 }
 
@@ -93,6 +95,7 @@ func ExampleClientWithResponses_Messages() {
 		}
 	}
 
+	// snippet:start go-iterate
 	// Two messages a page: the iterator follows next_page_uri until the last page.
 	pageSize := 2
 	for m, err := range c.Messages(ctx, accountSid, &client.ListMessagesParams{To: &to, PageSize: &pageSize}) {
@@ -101,6 +104,7 @@ func ExampleClientWithResponses_Messages() {
 		}
 		fmt.Println(m.Body)
 	}
+	// snippet:end
 	// Output:
 	// three
 	// two

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The curl examples of README.md and docs/clients.md. TestCurlExamples (server package)
+# runs this file against a live server, with BASE, SID and TOKEN set, and checks each
+# line it prints; the docs quote it between the snippet markers.
+set -euo pipefail
+
+# snippet:start curl-send
+curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages.json" \
+  --data-urlencode "To=+14155550100" \
+  --data-urlencode "From=+14155550199" \
+  --data-urlencode "Body=Hello from Switchboard"
+# snippet:end
+
+# snippet:start curl-list
+curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages.json?PageSize=20&To=%2B14155550100"
+# snippet:end
+
+MSG=$(curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages.json?PageSize=1" | grep -o 'SM[0-9a-f]\{32\}' | head -n 1)
+
+# snippet:start curl-one
+curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json"                        # fetch
+curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json" --data-urlencode "Body=" # redact
+curl -s -u "$SID:$TOKEN" -X DELETE "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json"               # delete: 204, no body
+# snippet:end
+curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json" # now 404

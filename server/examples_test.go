@@ -1,0 +1,50 @@
+package server_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/servertest"
+)
+
+// TestCurlExamples runs the curl commands the docs show (docs/examples/curl.sh) against a
+// live server, so that the docs cannot drift from the API.
+func TestCurlExamples(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed for this test (.ci/run installs it): ", err)
+	}
+	env := servertest.Start(t, servertest.Options{})
+	cmd := exec.Command("bash", "../docs/examples/curl.sh")
+	cmd.Env = append(cmd.Environ(), "BASE="+env.URL, "SID="+env.Main.Sid, "TOKEN="+env.Main.AuthToken)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("curl.sh: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("curl.sh printed %d lines, want 5 (send, list, fetch, redact, 404 after delete):\n%s", len(lines), out)
+	}
+	var sent, fetched, redacted client.Message
+	var list client.MessageList
+	var gone client.Error
+	for i, v := range []any{&sent, &list, &fetched, &redacted, &gone} {
+		if err := json.Unmarshal([]byte(lines[i]), v); err != nil {
+			t.Fatalf("line %d: %v: %s", i+1, err, lines[i])
+		}
+	}
+	switch {
+	case sent.Status != "queued" || sent.Body != "Hello from Switchboard":
+		t.Errorf("send: %s", lines[0])
+	case len(list.Messages) != 1 || list.Messages[0].Sid != sent.Sid:
+		t.Errorf("list: %s", lines[1])
+	case fetched.Sid != sent.Sid || fetched.Body != sent.Body:
+		t.Errorf("fetch: %s", lines[2])
+	case redacted.Sid != sent.Sid || redacted.Body != "":
+		t.Errorf("redact: %s", lines[3])
+	case gone.Code != 20404:
+		t.Errorf("fetch after delete: %s", lines[4])
+	}
+}
