@@ -522,7 +522,7 @@ type Message struct {
 	DateCreated RFC2822Date `json:"date_created"`
 
 	// DateSent When the message was sent; `null` until then.
-	DateSent *RFC2822Date `json:"date_sent"`
+	DateSent *string `json:"date_sent"`
 
 	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
 	//
@@ -537,8 +537,10 @@ type Message struct {
 	ErrorMessage *string `json:"error_message"`
 
 	// From The sender; `null` while a messaging service is still choosing one.
-	From                *string              `json:"from"`
-	MessagingServiceSid *MessagingServiceSid `json:"messaging_service_sid"`
+	From *string `json:"from"`
+
+	// MessagingServiceSid The messaging service that sends the message, else `null`.
+	MessagingServiceSid *string `json:"messaging_service_sid"`
 
 	// NumMedia How many media files the message carries, as a string.
 	NumMedia string `json:"num_media"`

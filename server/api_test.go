@@ -166,6 +166,7 @@ func TestErrors(t *testing.T) {
 		wantWWWAuth bool
 	}{
 		{"missing To", "POST", messages, "From=%2B14155550199&Body=hi", "", "", 400, 21604, false},
+		{"empty body", "POST", messages, "", "", "", 400, 21604, false},
 		{"bad To", "POST", messages, "To=%2B1555&From=%2B14155550199&Body=hi", "", "", 400, 21211, false},
 		{"To not E.164", "POST", messages, "To=4155550100&From=%2B14155550199&Body=hi", "", "", 400, 21211, false},
 		{"missing From", "POST", messages, "To=%2B14155550100&Body=hi", "", "", 400, 21603, false},

@@ -35,6 +35,8 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 	from, service := deref(in.From), deref(in.MessagingServiceSid)
 	body, media := deref(in.Body), deref(in.MediaUrl)
 	switch {
+	case in.To == "": // an empty body; the spec checks To whenever there is one
+		return nil, badRequest(codeToRequired, "A 'To' phone number is required.")
 	case !possibleNumber(in.To):
 		ae := badRequest(codeToInvalid, "The 'To' number %s is not a valid phone number.", in.To)
 		ae.Message += plusHint(in.To)
