@@ -3,7 +3,8 @@ GO      ?= go
 BIN     := bin/switchboard
 ARGS    ?=
 
-.PHONY: all generate build run test test-go test-compat-node test-race lint bench clean check-generated
+.PHONY: all generate build run test test-go test-compat-go test-compat-node test-sdk-ts test-race lint lint-spec bench clean \
+	check-generated sdk-ts check-sdk-ts
 
 all: build
 
@@ -20,24 +21,37 @@ run: build
 	./$(BIN) $(ARGS)
 
 ## test: every test, against real servers on loopback and real SQLite files
-test: test-go test-compat-node
+test: test-go test-compat-go test-compat-node test-sdk-ts
 
 ## test-go: the Go packages (server, store, client examples)
 test-go:
 	$(GO) test -count=1 ./...
 
+## test-compat-go: the official Go SDK (twilio-go, in its own module) against a live server
+test-compat-go:
+	cd compat/go && $(GO) vet ./... && $(GO) test -count=1 ./...
+
 ## test-compat-node: the official Node SDK (npm twilio) against a live server
 test-compat-node: build
 	cd compat/node && npm ci --no-audit --no-fund && npm test
 
+## test-sdk-ts: type-check the TypeScript SDK and run it against a live server
+test-sdk-ts: build
+	cd sdk/typescript && npm ci --no-audit --no-fund && npm test
+
 ## test-race: the same under the race detector (needs cgo)
 test-race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	cd compat/go && CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
 ## lint: go vet and staticcheck (run as a go tool)
 lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+
+## lint-spec: lint openapi.yaml with Redocly CLI and redocly.yaml
+lint-spec:
+	cd tools/speclint && npm ci --no-audit --no-fund && npm run lint
 
 ## bench: benchmarks of the full HTTP stack and the store
 bench:
@@ -47,6 +61,14 @@ bench:
 check-generated: generate
 	@git diff --exit-code -- gen client || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen client)" || { git status --porcelain -- gen client; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+
+## sdk-ts: regenerate sdk/typescript/src/schema.d.ts from openapi.yaml
+sdk-ts:
+	cd sdk/typescript && npm ci --no-audit --no-fund && npm run generate
+
+## check-sdk-ts: fail if the TypeScript types differ from what openapi.yaml generates
+check-sdk-ts: sdk-ts
+	@git diff --exit-code -- sdk/typescript/src/schema.d.ts || { echo "sdk/typescript/src/schema.d.ts is stale: run 'make sdk-ts' and commit"; exit 1; }
 
 ## clean: remove build output
 clean:
