@@ -84,6 +84,21 @@ after(() => {
 describe("messages through the generated client", () => {
   let created: Message;
 
+  test("docs snippet: send with the TypeScript SDK", async () => {
+    const switchboardUrl = baseUrl;
+    // snippet:start typescript
+    const client = createSwitchboardClient(switchboardUrl, accountSid, authToken);
+    const { data, error, response } = await client.POST("/2010-04-01/Accounts/{AccountSid}/Messages.json", {
+      params: { path: { AccountSid: accountSid } },
+      body: { To: "+14155550100", From: "+14155550199", Body: "Hello from TypeScript" },
+    });
+    if (error) throw new Error(`${response.status} ${error.code}: ${error.message}`);
+    // snippet:end
+    assert.equal(response.status, 201);
+    assert.equal(data?.status, "queued");
+    assert.equal(data?.body, "Hello from TypeScript");
+  });
+
   test("create: queued, SM sid, one segment", async () => {
     created = await send("+14155550100", "Hello from the TypeScript SDK");
     assert.match(created.sid, /^SM[0-9a-f]{32}$/);

@@ -1,0 +1,58 @@
+package compat
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/twilio/twilio-go"
+	twclient "github.com/twilio/twilio-go/client"
+	api "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/switchboard-dev/switchboard/internal/servertest"
+)
+
+// The code docs/clients.md quotes: twilio-go pointed at Switchboard the way a user
+// would write it, without the test harness. The suite's other tests check the same calls
+// against the spec.
+
+// snippet:start twilio-go-transport
+// toSwitchboard sends the requests twilio-go addresses to api.twilio.com to Switchboard.
+type toSwitchboard struct{ base *url.URL }
+
+func (t toSwitchboard) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host = t.base.Scheme, t.base.Host
+	return http.DefaultTransport.RoundTrip(req)
+}
+// snippet:end
+
+func TestDocsSnippet(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	switchboardURL, accountSid, authToken := env.URL, env.Main.Sid, env.Main.AuthToken
+
+	// snippet:start twilio-go
+	base, err := url.Parse(switchboardURL) // such as http://127.0.0.1:8080
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &twclient.Client{
+		Credentials: twclient.NewCredentials(accountSid, authToken),
+		HTTPClient:  &http.Client{Transport: toSwitchboard{base}},
+	}
+	c.SetAccountSid(accountSid) // required: ClientParams' own AccountSid is ignored with Client
+	tw := twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
+
+	params := &api.CreateMessageParams{}
+	params.SetTo("+14155550100")
+	params.SetFrom("+14155550199")
+	params.SetBody("Hello from twilio-go")
+	m, err := tw.Api.CreateMessage(params)
+	// snippet:end
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Sid == nil || m.Status == nil || *m.Status != "queued" || m.Body == nil || *m.Body != "Hello from twilio-go" {
+		t.Fatalf("created %+v", m)
+	}
+}
