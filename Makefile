@@ -46,8 +46,10 @@ test-race:
 
 ## lint: go vet and staticcheck (run as a go tool)
 lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "gofmt needed: $$unformatted"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	cd compat/go && $(GO) vet ./...
 
 ## lint-spec: lint openapi.yaml with Redocly CLI and redocly.yaml
 lint-spec:

@@ -74,6 +74,9 @@ func region(file, name string) (string, error) {
 		case isStart && strings.TrimSpace(marker) == name:
 			in = true
 		case in && strings.Contains(line, "snippet:end"):
+			for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+				lines = lines[:len(lines)-1] // gofmt may want a blank line before the marker
+			}
 			return dedent(lines), nil
 		case in:
 			lines = append(lines, line)

@@ -25,6 +25,7 @@ func (t toSwitchboard) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.URL.Scheme, req.URL.Host = t.base.Scheme, t.base.Host
 	return http.DefaultTransport.RoundTrip(req)
 }
+
 // snippet:end
 
 func TestDocsSnippet(t *testing.T) {
