@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// start runs the command as main would, until the returned stop is called; it returns
+// the server's URL, what it printed, and stop, which reports run's error.
+func start(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, stdout, io.Discard) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			stop := func() error {
+				cancel()
+				select {
+				case err := <-done:
+					return err
+				case <-time.After(10 * time.Second):
+					return errors.New("run did not return after cancel")
+				}
+			}
+			return m[1], stdout, stop
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("run ended before listening: %v\n%s", err, stdout)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("not listening after 10s:\n%s", stdout)
+		}
+	}
+}
+
+func TestFirstStartCreatesAccountLaterStartsReuseIt(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sb.db")
+	url, out, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db}, nil)
+	sid := regexp.MustCompile(`Account SID: (AC[0-9a-f]{32})`).FindStringSubmatch(out.String())
+	token := regexp.MustCompile(`Auth token:  ([0-9a-f]{32})`).FindStringSubmatch(out.String())
+	if sid == nil || token == nil || !strings.Contains(out.String(), url+"/docs/") {
+		t.Fatalf("first start did not print the credentials and URLs:\n%s", out)
+	}
+	req, _ := http.NewRequest(http.MethodGet, url+"/2010-04-01/Accounts/"+sid[1]+".json", nil)
+	req.SetBasicAuth(sid[1], token[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("printed credentials do not work: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatalf("graceful shutdown: %v", err)
+	}
+
+	// Same file, flags through their environment twins: the same account, token not reprinted.
+	_, out2, stop2 := start(t, nil, map[string]string{"SWITCHBOARD_ADDR": "127.0.0.1:0", "SWITCHBOARD_DB": db})
+	defer stop2()
+	if !strings.Contains(out2.String(), sid[1]) || strings.Contains(out2.String(), token[1]) {
+		t.Fatalf("second start should reuse %s without printing its token:\n%s", sid[1], out2)
+	}
+}
+
+func TestFixedCredentials(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sb.db")
+	sid := "AC" + strings.Repeat("ab", 16)
+	for _, token := range []string{"firstToken1", "rotatedToken2"} { // a restart may change the token
+		url, _, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sid}, map[string]string{"SWITCHBOARD_AUTH_TOKEN": token})
+		req, _ := http.NewRequest(http.MethodGet, url+"/2010-04-01/Accounts/"+sid+"/Messages.json", nil)
+		req.SetBasicAuth(sid, token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("token %s: %v %v", token, err, resp)
+		}
+		resp.Body.Close()
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestBadConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"SID without token", []string{"--account-sid", "AC" + strings.Repeat("0", 32)}, "go together"},
+		{"malformed SID", []string{"--account-sid", "ACnope", "--auth-token", "abc"}, "32 lowercase hex"},
+		{"token with symbols", []string{"--account-sid", "AC" + strings.Repeat("0", 32), "--auth-token", "a-b"}, "letters and digits"},
+		{"log format", []string{"--log-format", "xml"}, "text or json"},
+		{"unknown flag", []string{"--nope"}, "not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, tt.name+".db")}, tt.args...)
+			var stderr bytes.Buffer
+			err := run(context.Background(), args, func(string) string { return "" }, io.Discard, &stderr)
+			if err == nil || !strings.Contains(err.Error()+stderr.String(), tt.want) {
+				t.Fatalf("got %v (stderr %q), want an error mentioning %q", err, stderr.String(), tt.want)
+			}
+		})
+	}
+	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+}
