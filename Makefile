@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/switchboard
 ARGS    ?=
 
-.PHONY: all generate build run test test-go test-compat-go test-compat-node test-sdk-ts test-race lint lint-spec bench clean \
+.PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-race lint lint-spec bench clean \
 	check-generated sdk-ts check-sdk-ts
 
 all: build
@@ -21,7 +21,11 @@ run: build
 	./$(BIN) $(ARGS)
 
 ## test: every test, against real servers on loopback and real SQLite files
-test: test-go test-compat-go test-compat-node test-sdk-ts
+test: deps test-go test-compat-go test-compat-node test-sdk-ts test-ui
+
+## deps: install what the tests need beyond Go (curl, Node.js, Chromium) where missing
+deps:
+	bash .ci/install-deps
 
 ## test-go: the Go packages (server, store, client examples)
 test-go:
@@ -38,6 +42,10 @@ test-compat-node: build
 ## test-sdk-ts: type-check the TypeScript SDK and run it against a live server
 test-sdk-ts: build
 	cd sdk/typescript && npm ci --no-audit --no-fund && npm test
+
+## test-ui: Swagger UI at /docs in headless Chromium: Authorize, Try it out, Execute
+test-ui: build
+	cd e2e/swagger-ui && npm ci --no-audit --no-fund && npm test
 
 ## test-race: the same under the race detector (needs cgo)
 test-race:
