@@ -663,7 +663,7 @@ func TestDateFilters(t *testing.T) {
 	// Seed messages one per hour across three days straight into the store, so that dates
 	// are known; the filters are then exercised over HTTP.
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	seedHourly(t, env, sid, day, 72)
+	env.SeedHourly(t, sid, day, 72)
 
 	count := func(query string) int {
 		t.Helper()

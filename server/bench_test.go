@@ -48,7 +48,7 @@ func BenchmarkListMessagesPage(b *testing.B) {
 	for _, n := range []int{1_000, 100_000} {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
 			env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
-			seedHourly(b, env, env.Main.Sid, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), n)
+			env.SeedHourly(b, env.Main.Sid, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), n)
 			ctx := context.Background()
 			size := 50
 			token := fmt.Sprintf("PA%d", n/2) // the rows older than the middle one

@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
-
-	"github.com/switchboard-dev/switchboard/store"
 )
 
 // createN sends n messages through the SDK and returns their SIDs, oldest first.
@@ -197,33 +194,11 @@ func duplicates(sids []string) []string {
 	return dup
 }
 
-// seedHourly stores n messages for account, one an hour from start, alternating between
-// two recipients, straight into the database, so that their dates are known.
-func seedHourly(t *testing.T, e *sdkEnv, account string, start time.Time, n int) {
-	t.Helper()
-	ms := make([]store.Message, n)
-	for i := range ms {
-		sent := start.Add(time.Duration(i) * time.Hour)
-		recipient := "+14155550100"
-		if i%2 == 1 {
-			recipient = "+14155550111"
-		}
-		ms[i] = store.Message{
-			Sid: fmt.Sprintf("SM%032x", i+1), AccountSid: account, To: recipient, From: "+14155550199",
-			Body: fmt.Sprintf("seeded %d", i), Status: "delivered", Direction: "outbound-api",
-			NumSegments: 1, DateCreated: sent, DateUpdated: sent, DateSent: sent,
-		}
-	}
-	if err := e.DB.ImportMessages(context.Background(), ms); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestListDateSentFilters(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	day1 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	seedHourly(t, e, e.Main.Sid, day1, 48) // 2024-01-01T00:00Z .. 2024-01-02T23:00Z
+	e.SeedHourly(t, e.Main.Sid, day1, 48) // 2024-01-01T00:00Z .. 2024-01-02T23:00Z
 	day2 := day1.AddDate(0, 0, 1)
 	cest := time.FixedZone("UTC+2", 2*60*60)
 
