@@ -45,7 +45,7 @@ func (db *DB) CreateAccount(ctx context.Context, a Account) (Account, error) {
 
 // GetAccount returns the account sid, or ErrNotFound.
 func (db *DB) GetAccount(ctx context.Context, sid string) (Account, error) {
-	row := db.reader.QueryRowContext(ctx, "SELECT "+accountCols+" FROM accounts WHERE sid = ?", sid)
+	row := db.getAccount.QueryRowContext(ctx, sid)
 	a, err := scanAccount(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("get account %s: %w", sid, ErrNotFound)

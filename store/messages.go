@@ -74,7 +74,7 @@ func (db *DB) CreateMessage(ctx context.Context, m Message) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("create message %s: %w", m.Sid, err)
 	}
-	created, err := scanMessage(db.writer.QueryRowContext(ctx, insertMessage+" RETURNING "+messageCols, args...))
+	created, err := scanMessage(db.createMessage.QueryRowContext(ctx, args...))
 	if err != nil {
 		return Message{}, fmt.Errorf("create message %s: %w", m.Sid, constraintError(err))
 	}
@@ -111,8 +111,7 @@ func (db *DB) ImportMessages(ctx context.Context, ms []Message) error {
 
 // GetMessage returns message sid of account accountSid, or ErrNotFound.
 func (db *DB) GetMessage(ctx context.Context, accountSid, sid string) (Message, error) {
-	row := db.reader.QueryRowContext(ctx,
-		"SELECT "+messageCols+" FROM messages WHERE account_sid = ? AND sid = ?", accountSid, sid)
+	row := db.getMessage.QueryRowContext(ctx, accountSid, sid)
 	m, err := scanMessage(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Message{}, fmt.Errorf("get message %s: %w", sid, ErrNotFound)
