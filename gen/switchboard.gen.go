@@ -259,7 +259,8 @@ func (e UpdateMessageRequestStatus) Valid() bool {
 
 // Account defines model for Account.
 type Account struct {
-	// AuthToken The password for HTTP Basic authentication as this account.
+	// AuthToken The password for HTTP Basic authentication as this account: 32 hex digits when
+	// Switchboard makes it, or the letters and digits given with `--auth-token`.
 	AuthToken string `json:"auth_token"`
 
 	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).

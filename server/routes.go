@@ -22,13 +22,15 @@ import (
 //     every handler, each route's parameters are renamed and trimmed before the handler
 //     runs;
 //   - authentication and rate limiting, unless the operation opts out with `security: []`;
-//   - validation against the operation in openapi.yaml.
+//   - validation against the operation in openapi.yaml;
+//   - when asked (Config.CheckResponses), a check of the response against the spec.
 type apiRoutes struct {
 	echo  *echo.Echo
 	doc   *openapi3.T
 	auth  echo.MiddlewareFunc
-	limit echo.MiddlewareFunc // nil when rate limiting is off
-	err   error               // the first route the spec does not know
+	limit echo.MiddlewareFunc                      // nil when rate limiting is off
+	check func(*routers.Route) echo.MiddlewareFunc // nil unless responses are checked
+	err   error                                    // the first route the spec does not know
 }
 
 var _ gen.EchoRouter = (*apiRoutes)(nil)
@@ -78,14 +80,17 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		return r.echo.Add(method, path, h, m...)
 	}
 
+	route := &routers.Route{Spec: r.doc, Path: specPath, PathItem: item, Method: method, Operation: op}
 	chain := []echo.MiddlewareFunc{splitJSONSuffix}
+	if r.check != nil {
+		chain = append(chain, r.check(route))
+	}
 	if op.Security == nil || len(*op.Security) > 0 { // nil: the document's default applies
 		chain = append(chain, r.auth)
 		if r.limit != nil {
 			chain = append(chain, r.limit)
 		}
 	}
-	route := &routers.Route{Spec: r.doc, Path: specPath, PathItem: item, Method: method, Operation: op}
 	chain = append(chain, validate(route))
 	return r.echo.Add(method, path, h, append(chain, m...)...)
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// bursts of up to RateBurst; 0 turns rate limiting off.
 	RateLimit float64
 	RateBurst int
+	// CheckResponses validates every API response against openapi.yaml and logs each
+	// mismatch as MsgResponseMismatch, for test suites that drive a real server.
+	CheckResponses bool
 }
 
 // Server implements gen.StrictServerInterface.
@@ -94,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 	}))
 
 	r := &apiRoutes{echo: e, doc: doc, auth: s.authenticate, limit: rateLimiter(cfg.RateLimit, cfg.RateBurst)}
+	if cfg.CheckResponses {
+		r.check = s.checkResponse
+	}
 	gen.RegisterHandlers(r, gen.NewStrictHandler(s, nil))
 	if r.err != nil {
 		return nil, fmt.Errorf("new server: %w", r.err)

@@ -43,6 +43,7 @@ type config struct {
 	rateLimit  float64
 	rateBurst  int
 	logFormat  string
+	check      bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -67,6 +68,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.authToken, "auth-token", env("SWITCHBOARD_AUTH_TOKEN", ""), "fixed main account auth token, letters and digits only (env SWITCHBOARD_AUTH_TOKEN)")
 	fs.Float64Var(&c.rateLimit, "rate-limit", envFloat("SWITCHBOARD_RATE_LIMIT", 0), "API requests per second per account, 0 for no limit (env SWITCHBOARD_RATE_LIMIT)")
 	fs.IntVar(&c.rateBurst, "rate-burst", int(envFloat("SWITCHBOARD_RATE_BURST", 0)), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
+	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: switchboard [flags]
@@ -112,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Store: db, Logger: logger, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst})
+	srv, err := server.New(server.Config{Store: db, Logger: logger, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check})
 	if err != nil {
 		return err
 	}

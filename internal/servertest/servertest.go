@@ -48,6 +48,10 @@ type Options struct {
 	RateBurst   int                             // see server.Config
 	NoSpecCheck bool                            // benchmarks: measure the server, not the checker
 	WrapStore   func(server.Store) server.Store // e.g. to inject faults
+	// Logger receives the server's logs (default: discarded); CheckResponses is
+	// server.Config's.
+	Logger         *slog.Logger
+	CheckResponses bool
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -91,8 +95,12 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 	if opts.WrapStore != nil {
 		st = opts.WrapStore(db)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	handler, err := server.New(server.Config{Store: st, Logger: logger, RateLimit: opts.RateLimit, RateBurst: opts.RateBurst})
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	handler, err := server.New(server.Config{Store: st, Logger: logger, RateLimit: opts.RateLimit,
+		RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses})
 	if err != nil {
 		db.Close()
 		return nil, err

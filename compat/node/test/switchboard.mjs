@@ -55,7 +55,10 @@ export async function startSwitchboard() {
   const dir = mkdtempSync(join(tmpdir(), "switchboard-compat-node-"));
   const child = spawn(
     binary,
-    ["--addr", "127.0.0.1:0", "--db", join(dir, "test.db"), "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN],
+    // --check-responses: the server checks each of its answers against openapi.yaml and
+    // logs any mismatch; stop() fails the suite on one.
+    ["--addr", "127.0.0.1:0", "--db", join(dir, "test.db"), "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
+      "--check-responses"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   running.set(child, dir);
@@ -63,9 +66,14 @@ export async function startSwitchboard() {
   // Both pipes are drained for the server's whole life (its request log goes to stderr:
   // a full pipe would stall it); the tail of stderr explains a failed start.
   let stderrTail = "";
+  let partial = "";
+  const mismatches = [];
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk) => {
     stderrTail = (stderrTail + chunk).slice(-4000);
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop();
+    mismatches.push(...lines.filter((l) => l.includes("response does not match openapi.yaml")));
     if (process.env.SWITCHBOARD_LOG) process.stderr.write(chunk);
   });
   const exited = new Promise((res) => child.once("exit", (code, signal) => res({ code, signal })));
@@ -82,6 +90,9 @@ export async function startSwitchboard() {
       clearTimeout(timer);
     }
     rmSync(dir, { recursive: true, force: true });
+    if (mismatches.length > 0) {
+      throw new Error(`the server answered off the spec ${mismatches.length} time(s):\n${mismatches.join("\n")}`);
+    }
   };
 
   let url;

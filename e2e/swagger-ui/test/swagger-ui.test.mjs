@@ -19,12 +19,17 @@ const authToken = "swaggerUiToken42";
 
 let server, dataDir, baseUrl, browser, page;
 const offSiteRequests = [];
+const mismatches = [];
 
 async function startServer() {
   assert.ok(existsSync(binary), `${binary} is missing: run 'make build' first`);
   dataDir = mkdtempSync(join(tmpdir(), "switchboard-ui-"));
   server = spawn(binary, ["--addr", "127.0.0.1:0", "--db", join(dataDir, "ui.db"),
-    "--account-sid", accountSid, "--auth-token", authToken], { stdio: ["ignore", "pipe", "ignore"] });
+    "--account-sid", accountSid, "--auth-token", authToken, "--check-responses"], { stdio: ["ignore", "pipe", "pipe"] });
+  // The server checks each of its answers against openapi.yaml; after() fails on a mismatch.
+  createInterface({ input: server.stderr }).on("line", (line) => {
+    if (line.includes("response does not match openapi.yaml")) mismatches.push(line);
+  });
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error("switchboard did not start in 20s")), 20_000);
     server.on("exit", (code) => fail(new Error(`switchboard exited with ${code}`)));
@@ -63,6 +68,7 @@ after(async () => {
   await browser?.close();
   stopServer();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  assert.deepEqual(mismatches, [], "the server answered off the spec");
 });
 
 /** Opens an operation, clicks "Try it out", fills path parameters and form fields. */

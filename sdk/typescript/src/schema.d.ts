@@ -230,7 +230,10 @@ export interface components {
              * @enum {string}
              */
             type: "Trial" | "Full";
-            /** @description The password for HTTP Basic authentication as this account. */
+            /**
+             * @description The password for HTTP Basic authentication as this account: 32 hex digits when
+             *     Switchboard makes it, or the letters and digits given with `--auth-token`.
+             */
             auth_token: string;
             date_created: components["schemas"]["RFC2822Date"];
             date_updated: components["schemas"]["RFC2822Date"];

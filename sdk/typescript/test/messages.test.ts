@@ -20,6 +20,7 @@ const itemPath = "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json";
 const account = { AccountSid: accountSid };
 
 let server: ChildProcess | undefined;
+const mismatches: string[] = [];
 let dataDir = "";
 let baseUrl = "";
 let sb: SwitchboardClient;
@@ -37,13 +38,19 @@ async function startServer(): Promise<string> {
   dataDir = mkdtempSync(join(tmpdir(), "switchboard-sdk-ts-"));
   const child = spawn(
     bin,
-    ["--addr", "127.0.0.1:0", "--db", join(dataDir, "test.db"), "--account-sid", accountSid, "--auth-token", authToken],
+    // --check-responses: the server checks each of its answers against openapi.yaml and
+    // logs any mismatch; the suite fails on one (see after()).
+    ["--addr", "127.0.0.1:0", "--db", join(dataDir, "test.db"), "--account-sid", accountSid, "--auth-token", authToken,
+      "--check-responses"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   server = child;
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     if (stderr.length < 16_384) stderr += chunk.toString();
+  });
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    if (line.includes("response does not match openapi.yaml")) mismatches.push(line);
   });
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`switchboard did not start in 20s:\n${stderr}`)), 20_000);
@@ -79,6 +86,7 @@ before(async () => {
 after(() => {
   stopServer();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  assert.deepEqual(mismatches, [], "the server answered off the spec");
 });
 
 describe("messages through the generated client", () => {
