@@ -678,6 +678,9 @@ type InternalError = Error
 // NotFound Every error the API returns has this shape.
 type NotFound = Error
 
+// PayloadTooLarge Every error the API returns has this shape.
+type PayloadTooLarge = Error
+
 // TooManyRequests Every error the API returns has this shape.
 type TooManyRequests = Error
 
@@ -1112,6 +1115,8 @@ type InternalErrorJSONResponse Error
 
 type NotFoundJSONResponse Error
 
+type PayloadTooLargeJSONResponse Error
+
 type TooManyRequestsJSONResponse Error
 
 type UnauthorizedResponseHeaders struct {
@@ -1267,6 +1272,20 @@ func (response CreateAccount403JSONResponse) VisitCreateAccountResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateAccount413JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1459,6 +1478,20 @@ func (response CreateMessage403JSONResponse) VisitCreateMessageResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateMessage413JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1788,6 +1821,20 @@ func (response UpdateMessage404JSONResponse) VisitUpdateMessageResponse(w http.R
 	return err
 }
 
+type UpdateMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateMessage413JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response UpdateMessage429JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
@@ -1961,6 +2008,20 @@ func (response UpdateAccount403JSONResponse) VisitUpdateAccountResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateAccount413JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }

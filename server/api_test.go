@@ -180,6 +180,7 @@ func TestErrors(t *testing.T) {
 		{"SendAt without ScheduleType", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&SendAt=2099-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
 		{"ScheduleType without SendAt", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed", "", "", 400, 20001, false},
 		{"SendAt in the past", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed&SendAt=2001-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
+		{"body over 1 MB", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=" + strings.Repeat("a", 1<<20), "", "", 413, 20001, false},
 		{"bad credentials", "GET", messages, "", main.Sid, "wrongtoken", 401, 20003, true},
 		{"unknown account credentials", "GET", messages, "", "AC" + strings.Repeat("1", 32), main.AuthToken, 401, 20003, true},
 		{"no credentials", "GET", messages, "", "-", "", 401, 20003, true},

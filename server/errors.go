@@ -87,6 +87,8 @@ func toAPIError(err error, path string) *apiError {
 			return errAuthenticate
 		case http.StatusTooManyRequests:
 			return errTooManyReqs
+		case http.StatusRequestEntityTooLarge:
+			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
 		}
 		if he.Code >= 400 && he.Code < 500 {
 			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: fmt.Sprint(he.Message)}

@@ -42,6 +42,9 @@ type Store interface {
 	ListMessages(ctx context.Context, f store.MessageFilter, p store.Page) ([]store.Message, bool, error)
 }
 
+// maxBodySize is the largest request body accepted (Echo's size syntax).
+const maxBodySize = "1M"
+
 // Config holds what New needs. Only Store is required.
 type Config struct {
 	Store  Store
@@ -89,6 +92,9 @@ func New(cfg Config) (*Server, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.logRequests())
+	// The validator reads a body whole before anything else looks at it; no valid request
+	// comes near this size.
+	e.Use(middleware.BodyLimit(maxBodySize))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.ErrorContext(c.Request().Context(), "panic", slog.Any("error", err), slog.String("stack", string(stack)))
