@@ -1,0 +1,81 @@
+package server
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// The decoders below read what clients send. The seeds run with every `go test`; explore
+// further with `go test -fuzz FuzzPageToken ./server/` (and the others).
+
+func FuzzPageToken(f *testing.F) {
+	for _, seed := range []string{"", "PA1", "PB42", "PA", "PZ9", "PA-1", "PA99999999999999999999", "PA0", "P"} {
+		f.Add(seed, 50, 3)
+	}
+	f.Fuzz(func(t *testing.T, token string, size, page int) {
+		r := pageRequest{size: size, page: page, token: token}
+		p, err := r.storePage()
+		if err != nil {
+			return
+		}
+		if token != "" && p.After <= 0 && p.Before <= 0 {
+			t.Fatalf("token %q accepted without a position: %+v", token, p)
+		}
+		// A token the server hands out in next_page_uri reads back as the same position.
+		if p.After > 0 {
+			back, err := pageRequest{size: 1, token: tokenAfter + strconv.FormatInt(p.After, 10)}.storePage()
+			if err != nil || back.After != p.After {
+				t.Fatalf("PA%d does not round-trip: %+v %v", p.After, back, err)
+			}
+		}
+		// Page links never panic and stay server-relative.
+		l := r.links("/2010-04-01/Accounts.json", url.Values{"To": {token}}, 2, 9, 8, true)
+		if !strings.HasPrefix(l.URI, "/2010-04-01/") || !strings.HasPrefix(l.FirstPageURI, "/2010-04-01/") {
+			t.Fatalf("links %+v", l)
+		}
+	})
+}
+
+func FuzzDateFilters(f *testing.F) {
+	for _, seed := range []string{"2026-11-24", "2026-11-24T10:00:00Z", "2026-11-24T10:00:00+02:00", "2026-02-30", "yesterday", ""} {
+		f.Add(seed, seed, seed)
+	}
+	f.Fuzz(func(t *testing.T, on, before, after string) {
+		var filter store.MessageFilter
+		if err := setDateFilters(&filter, &on, &before, &after); err != nil {
+			if _, ok := err.(*apiError); !ok {
+				t.Fatalf("error %v is not an API error", err)
+			}
+			return
+		}
+		if filter.SentFrom.IsZero() && filter.SentUntil.IsZero() {
+			t.Fatalf("accepted filters %q %q %q set no bound", on, before, after)
+		}
+	})
+}
+
+func FuzzNumSegments(f *testing.F) {
+	for _, seed := range []string{"", "hello", strings.Repeat("a", 161), strings.Repeat("€", 81), "ж", "😀", "\xff"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		n := numSegments(body)
+		units := len(utf16.Encode([]rune(body)))
+		if n < 1 || (units > 0 && n > units) {
+			t.Fatalf("%d segments for %q (%d UTF-16 units)", n, body, units)
+		}
+		// UCS-2 counts UTF-16 units (an emoji is two), so that is the bound for any alphabet.
+		if units <= 70 && n != 1 {
+			t.Fatalf("%q (%d UTF-16 units) fits one segment whatever its alphabet, got %d", body, units, n)
+		}
+		if utf8.ValidString(body) && units > 160 && n == 1 {
+			t.Fatalf("%q (%d UTF-16 units) cannot fit one segment", body, units)
+		}
+	})
+}
