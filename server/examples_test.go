@@ -40,6 +40,8 @@ func TestCurlExamples(t *testing.T) {
 		t.Errorf("send: %s", lines[0])
 	case len(list.Messages) != 1 || list.Messages[0].Sid != sent.Sid:
 		t.Errorf("list: %s", lines[1])
+	case !strings.Contains(lines[1], `Messages.json?Page=0&PageSize=20`) || strings.Contains(lines[1], `\u0026`):
+		t.Errorf("page URIs should read as URLs, with a plain '&': %s", lines[1])
 	case fetched.Sid != sent.Sid || fetched.Body != sent.Body:
 		t.Errorf("fetch: %s", lines[2])
 	case redacted.Sid != sent.Sid || redacted.Body != "":

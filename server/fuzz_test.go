@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -76,6 +78,29 @@ func FuzzNumSegments(f *testing.F) {
 		}
 		if utf8.ValidString(body) && units > 160 && n == 1 {
 			t.Fatalf("%q (%d UTF-16 units) cannot fit one segment", body, units)
+		}
+	})
+}
+
+func FuzzUnescapeHTML(f *testing.F) {
+	for _, seed := range []string{`a&b<c>d`, `\u0026`, `\\u0026`, `\\\u0026`, `"\`, `&&<<`, "\x00\u2028"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		encoded, err := json.Marshal(map[string]string{"k": s}) // HTML-escaped, as the server's encoders write
+		if err != nil {
+			return
+		}
+		plain := unescapeHTML(encoded)
+		var before, after map[string]string
+		if err := json.Unmarshal(encoded, &before); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(plain, &after); err != nil || after["k"] != before["k"] {
+			t.Fatalf("%q -> %s -> %s -> %q (%v)", s, encoded, plain, after["k"], err)
+		}
+		if bytes.Contains(plain, []byte(`\u0026`)) && !strings.Contains(s, `\u0026`) {
+			t.Fatalf("%s still escapes &", plain)
 		}
 	})
 }

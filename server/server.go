@@ -92,6 +92,7 @@ func New(cfg Config) (*Server, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.logRequests())
+	e.Use(plainJSON)
 	// The validator reads a body whole before anything else looks at it; no valid request
 	// comes near this size.
 	e.Use(middleware.BodyLimit(maxBodySize))
