@@ -121,12 +121,14 @@ var twilioCodes = map[fieldRule]int{
 	{"CreateMessage", "MediaUrl", "maxItems"}: codeTooManyMediaURLs,
 }
 
-// codeMessages words the errors whose message Twilio fixes; %v is the offending value.
-var codeMessages = map[int]string{
-	codeToRequired:       "A 'To' phone number is required.",
-	codeToInvalid:        "The 'To' number %v is not a valid phone number.",
-	codeBodyTooLong:      "The concatenated message body exceeds the 1600 character limit.",
-	codeTooManyMediaURLs: "The number of media URLs exceeds the limit of 10.",
+// codeMessages words the errors whose message Twilio fixes, given the offending value.
+var codeMessages = map[int]func(value string) string{
+	codeToRequired: func(string) string { return "A 'To' phone number is required." },
+	codeToInvalid: func(v string) string {
+		return fmt.Sprintf("The 'To' number %s is not a valid phone number.", v) + plusHint(v)
+	},
+	codeBodyTooLong:      func(string) string { return "The concatenated message body exceeds the 1600 character limit." },
+	codeTooManyMediaURLs: func(string) string { return "The number of media URLs exceeds the limit of 10." },
 }
 
 // validationError turns a failed check against openapi.yaml into Twilio's error.
@@ -163,18 +165,12 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 	if !ok {
 		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", field, schemaErr.Reason)
 	}
-	msg := codeMessages[code]
-	if msg == "" {
+	message, ok := codeMessages[code]
+	if !ok {
 		return badRequest(code, "Invalid parameter %s: %s", field, schemaErr.Reason)
 	}
-	if !strings.Contains(msg, "%v") {
-		// A fixed message: formatting it with the value would append "%!(EXTRA ...)".
-		return badRequest(code, "%s", msg)
-	}
 	value, _ := schemaErr.Value.(string)
-	ae := badRequest(code, msg, value)
-	ae.Message += plusHint(value)
-	return ae
+	return &apiError{Status: http.StatusBadRequest, Code: code, Message: message(value)}
 }
 
 // plusHint explains the most common cause of a phone number starting with a space: a '+'

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -36,11 +37,9 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 	body, media := deref(in.Body), deref(in.MediaUrl)
 	switch {
 	case in.To == "": // an empty body; the spec checks To whenever there is one
-		return nil, badRequest(codeToRequired, "A 'To' phone number is required.")
-	case !possibleNumber(in.To):
-		ae := badRequest(codeToInvalid, "The 'To' number %s is not a valid phone number.", in.To)
-		ae.Message += plusHint(in.To)
-		return nil, ae
+		return nil, &apiError{Status: http.StatusBadRequest, Code: codeToRequired, Message: codeMessages[codeToRequired]("")}
+	case !possibleNumber(in.To): // the spec checked the shape; this checks the length for its country
+		return nil, &apiError{Status: http.StatusBadRequest, Code: codeToInvalid, Message: codeMessages[codeToInvalid](in.To)}
 	case from == "" && service == "":
 		return nil, badRequest(codeFromRequired, "A 'From' phone number is required.")
 	case from != "" && !validSender(from):
