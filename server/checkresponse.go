@@ -27,13 +27,8 @@ func (s *Server) checkResponse(route *routers.Route) echo.MiddlewareFunc {
 			if err := next(c); err != nil {
 				c.Error(err) // write it now, to see it; the logger upstream sees no error
 			}
-			names, values := c.ParamNames(), c.ParamValues()
-			params := make(map[string]string, len(names))
-			for i, name := range names {
-				params[name] = values[i]
-			}
 			in := &openapi3filter.ResponseValidationInput{
-				RequestValidationInput: &openapi3filter.RequestValidationInput{Request: c.Request(), PathParams: params, Route: route},
+				RequestValidationInput: &openapi3filter.RequestValidationInput{Request: c.Request(), PathParams: pathParams(c), Route: route},
 				Status:                 c.Response().Status,
 				Header:                 c.Response().Header(),
 				Options:                options,

@@ -22,14 +22,9 @@ var validationOptions = &openapi3filter.Options{
 func validate(route *routers.Route) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			names, values := c.ParamNames(), c.ParamValues()
-			params := make(map[string]string, len(names))
-			for i, name := range names {
-				params[name] = values[i]
-			}
 			input := &openapi3filter.RequestValidationInput{
 				Request:    c.Request(),
-				PathParams: params,
+				PathParams: pathParams(c),
 				Route:      route,
 				Options:    validationOptions,
 			}
@@ -39,4 +34,15 @@ func validate(route *routers.Route) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// pathParams gives the route's path parameters (after splitJSONSuffix) in the form
+// kin-openapi takes them.
+func pathParams(c echo.Context) map[string]string {
+	names, values := c.ParamNames(), c.ParamValues()
+	params := make(map[string]string, len(names))
+	for i, name := range names {
+		params[name] = values[i]
+	}
+	return params
 }
