@@ -138,6 +138,36 @@ func (e CreateMessageRequestTrafficType) Valid() bool {
 	}
 }
 
+// Defines values for ForceStatusRequestStatus.
+const (
+	ForceStatusRequestStatusCanceled    ForceStatusRequestStatus = "canceled"
+	ForceStatusRequestStatusDelivered   ForceStatusRequestStatus = "delivered"
+	ForceStatusRequestStatusFailed      ForceStatusRequestStatus = "failed"
+	ForceStatusRequestStatusRead        ForceStatusRequestStatus = "read"
+	ForceStatusRequestStatusSent        ForceStatusRequestStatus = "sent"
+	ForceStatusRequestStatusUndelivered ForceStatusRequestStatus = "undelivered"
+)
+
+// Valid indicates whether the value is a known member of the ForceStatusRequestStatus enum.
+func (e ForceStatusRequestStatus) Valid() bool {
+	switch e {
+	case ForceStatusRequestStatusCanceled:
+		return true
+	case ForceStatusRequestStatusDelivered:
+		return true
+	case ForceStatusRequestStatusFailed:
+		return true
+	case ForceStatusRequestStatusRead:
+		return true
+	case ForceStatusRequestStatusSent:
+		return true
+	case ForceStatusRequestStatusUndelivered:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk HealthStatus = "ok"
@@ -252,6 +282,42 @@ const (
 func (e UpdateMessageRequestStatus) Valid() bool {
 	switch e {
 	case UpdateMessageRequestStatusCanceled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryEvent.
+const (
+	WebhookDeliveryEventIncomingMessage WebhookDeliveryEvent = "incoming-message"
+	WebhookDeliveryEventMessageStatus   WebhookDeliveryEvent = "message-status"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryEvent enum.
+func (e WebhookDeliveryEvent) Valid() bool {
+	switch e {
+	case WebhookDeliveryEventIncomingMessage:
+		return true
+	case WebhookDeliveryEventMessageStatus:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryRequestMethod.
+const (
+	WebhookDeliveryRequestMethodGET  WebhookDeliveryRequestMethod = "GET"
+	WebhookDeliveryRequestMethodPOST WebhookDeliveryRequestMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryRequestMethod enum.
+func (e WebhookDeliveryRequestMethod) Valid() bool {
+	switch e {
+	case WebhookDeliveryRequestMethodGET:
+		return true
+	case WebhookDeliveryRequestMethodPOST:
 		return true
 	default:
 		return false
@@ -471,6 +537,20 @@ type Error struct {
 	Status int `json:"status"`
 }
 
+// ForceStatusRequest defines model for ForceStatusRequest.
+type ForceStatusRequest struct {
+	// ErrorCode Twilio's error code to set, with `undelivered` or `failed` only (default 30008,
+	// unknown error), e.g. 30003 unreachable handset, 30005 unknown handset, 30006
+	// landline, 30007 filtered.
+	ErrorCode *int `json:"ErrorCode,omitempty"`
+
+	// Status The status to move the message to.
+	Status ForceStatusRequestStatus `json:"Status"`
+}
+
+// ForceStatusRequestStatus The status to move the message to.
+type ForceStatusRequestStatus string
+
 // Health defines model for Health.
 type Health struct {
 	// Status Always `ok` when the server answers 200.
@@ -506,6 +586,73 @@ type ListPage struct {
 	// Uri Path of this page.
 	Uri string `json:"uri"`
 }
+
+// Media defines model for Media.
+type Media struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// ContentType The file's MIME type; `null` until its content has been fetched.
+	ContentType *string `json:"content_type"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// ParentSid `SM` followed by 32 lowercase hex digits.
+	//
+	// Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ParentSid MessageSid `json:"parent_sid"`
+
+	// Sid `ME` followed by 32 lowercase hex digits.
+	//
+	// Example: MEcccccccccccccccccccccccccccccccc
+	Sid MediaSid `json:"sid"`
+
+	// Uri This resource's path; the file itself is at the same path without `.json`.
+	Uri string `json:"uri"`
+}
+
+// MediaList defines model for MediaList.
+type MediaList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string  `json:"first_page_uri"`
+	MediaList    []Media `json:"media_list"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// MediaSid `ME` followed by 32 lowercase hex digits.
+//
+// Example: MEcccccccccccccccccccccccccccccccc
+type MediaSid = string
 
 // Message defines model for Message.
 type Message struct {
@@ -551,7 +698,8 @@ type Message struct {
 	// characters in one segment or 153 per segment; others take 70 UTF-16 units, or 67.
 	NumSegments string `json:"num_segments"`
 
-	// Price What the message cost, as a signed decimal string; `null` until known.
+	// Price What the message cost, as a negative decimal string (`-0.00790` a segment,
+	// `-0.02000` a media message); `null` until it is sent.
 	Price *string `json:"price"`
 
 	// PriceUnit ISO 4217 currency of `price`.
@@ -565,7 +713,9 @@ type Message struct {
 	Sid MessageSid `json:"sid"`
 
 	// Status Where the message is in its life. Messages created through the API start as
-	// `queued`, or `scheduled` when created with `ScheduleType=fixed`.
+	// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
+	// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
+	// are `received`.
 	Status MessageStatus `json:"status"`
 
 	// SubresourceUris Paths of the message's media and feedback.
@@ -618,7 +768,9 @@ type MessageList struct {
 type MessageSid = string
 
 // MessageStatus Where the message is in its life. Messages created through the API start as
-// `queued`, or `scheduled` when created with `ScheduleType=fixed`.
+// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
+// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
+// are `received`.
 type MessageStatus string
 
 // MessagingServiceSid `MG` followed by 32 hex digits.
@@ -657,6 +809,114 @@ type UpdateMessageRequest struct {
 
 // UpdateMessageRequestStatus `canceled` cancels a scheduled message.
 type UpdateMessageRequestStatus string
+
+// V1Meta The paging block of a v1 list, with absolute URLs.
+type V1Meta struct {
+	// FirstPageUrl URL of the first page.
+	FirstPageUrl string `json:"first_page_url"`
+
+	// Key The name of the array of records.
+	Key string `json:"key"`
+
+	// NextPageUrl URL of the next page; `null` on the last page.
+	NextPageUrl *string `json:"next_page_url"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUrl URL of the previous page; `null` on the first page.
+	PreviousPageUrl *string `json:"previous_page_url"`
+
+	// Url URL of this page.
+	Url string `json:"url"`
+}
+
+// WebhookDelivery One webhook request Switchboard made, and what your app answered.
+type WebhookDelivery struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Attempt Which try this was (1 for the first); failed requests are retried with backoff.
+	Attempt int `json:"attempt"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// ErrorCode Twilio's code when the request failed: 11200 unreachable or not 2xx, 11205 timeout,
+	// 12100 the answer is not TwiML, 12300 its content type cannot hold TwiML; else `null`.
+	ErrorCode *int `json:"error_code"`
+
+	// ErrorMessage What went wrong, else `null`.
+	ErrorMessage *string `json:"error_message"`
+
+	// Event `message-status`: a status callback; `incoming-message`: the webhook of a number
+	// that received a text.
+	Event WebhookDeliveryEvent `json:"event"`
+
+	// LatencyMs Milliseconds from sending the request to the end of the answer.
+	LatencyMs     int                          `json:"latency_ms"`
+	RequestMethod WebhookDeliveryRequestMethod `json:"request_method"`
+
+	// RequestParams The parameters sent, by name.
+	RequestParams map[string]string `json:"request_params"`
+
+	// RequestSignature The `X-Twilio-Signature` header sent.
+	RequestSignature string `json:"request_signature"`
+
+	// RequestUrl The URL requested (with the parameters, for GET).
+	RequestUrl string `json:"request_url"`
+
+	// ResourceSid The resource the request was about (a message SID).
+	ResourceSid string `json:"resource_sid"`
+
+	// ResponseBody The first 4 KB of the answer's body; `null` when empty.
+	ResponseBody *string `json:"response_body"`
+
+	// ResponseContentType The answer's `Content-Type`; `null` when none.
+	ResponseContentType *string `json:"response_content_type"`
+
+	// ResponseStatusCode Your app's HTTP status; `null` when no answer came.
+	ResponseStatusCode *int `json:"response_status_code"`
+
+	// Sid `WH` followed by 32 lowercase hex digits.
+	//
+	// Example: WHdddddddddddddddddddddddddddddddd
+	Sid WebhookDeliverySid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// WebhookDeliveryEvent `message-status`: a status callback; `incoming-message`: the webhook of a number
+// that received a text.
+type WebhookDeliveryEvent string
+
+// WebhookDeliveryRequestMethod defines model for WebhookDelivery.RequestMethod.
+type WebhookDeliveryRequestMethod string
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta              V1Meta            `json:"meta"`
+	WebhookDeliveries []WebhookDelivery `json:"webhook_deliveries"`
+}
+
+// WebhookDeliverySid `WH` followed by 32 lowercase hex digits.
+//
+// Example: WHdddddddddddddddddddddddddddddddd
+type WebhookDeliverySid = string
+
+// MessageSidPath `SM` followed by 32 lowercase hex digits.
+//
+// Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type MessageSidPath = MessageSid
 
 // Page defines model for Page.
 type Page = int
@@ -739,6 +999,39 @@ type ListMessagesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListMediaParams defines parameters for ListMedia.
+type ListMediaParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs.
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// ResourceSid Only requests about this resource (a message SID).
+	ResourceSid *string `form:"ResourceSid,omitempty" json:"ResourceSid,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs.
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
@@ -750,6 +1043,9 @@ type UpdateMessageFormdataRequestBody = UpdateMessageRequest
 
 // UpdateAccountFormdataRequestBody defines body for UpdateAccount for application/x-www-form-urlencoded ContentType.
 type UpdateAccountFormdataRequestBody = UpdateAccountRequest
+
+// ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
+type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -869,10 +1165,23 @@ type ClientInterface interface {
 	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
 	// `scheduled` instead of `queued` and can be canceled until then.
 	//
+	// The simulated carrier then moves the message `queued -> sending -> sent ->
+	// delivered` (a short step apart), or to a failure for the destinations in
+	// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+	// Media URLs are fetched once first; a file that cannot be fetched fails the
+	// message (11200, or 11751 when too large). Each status change after the first is
+	// POSTed, signed, to `StatusCallback`.
+	//
+	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+	// other invalid parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -886,19 +1195,66 @@ type ClientInterface interface {
 	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
 	// `scheduled` instead of `queued` and can be canceled until then.
 	//
+	// The simulated carrier then moves the message `queued -> sending -> sent ->
+	// delivered` (a short step apart), or to a failure for the destinations in
+	// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+	// Media URLs are fetched once first; a file that cannot be fetched fails the
+	// message (11200, or 11751 when too large). Each status change after the first is
+	// POSTed, signed, to `StatusCallback`.
+	//
+	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+	// other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Messages.json (the `CreateMessage` operationId).
 	CreateMessageWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMedia List a message's media
+	//
+	// Lists the media files of a message, newest first. Media are created from the
+	// `MediaUrl`s of an outbound message (their content is fetched once, in the
+	// background) or of a simulated incoming message.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json (the `ListMedia` operationId).
+	ListMedia(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, params *ListMediaParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchMediaContent Download a media file
+	//
+	// Returns the media file itself, with its content type. A file that has not been
+	// fetched yet (or could not be) is 404. Needs the account's credentials, like every
+	// other resource.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid} (the `FetchMediaContent` operationId).
+	FetchMediaContent(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMedia Delete a media file
+	//
+	// Deletes the media file and its content; the message's `num_media` drops by one.
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `DeleteMedia` operationId).
+	DeleteMedia(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchMedia Fetch a media resource
+	//
+	// Returns the media resource; its content is at the same URI without `.json`.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `FetchMedia` operationId).
+	FetchMedia(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteMessage Delete a message
 	//
-	// Deletes the message for good. Fetching it afterwards returns 404.
+	// Deletes the message and its media for good. Fetching it afterwards returns 404. A
+	// message still being processed (`accepted`, `queued`, `sending`) cannot be deleted
+	// (400, code 20009): wait until it is sent, delivered, failed or canceled.
 	//
 	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json (the `DeleteMessage` operationId).
 	DeleteMessage(ctx context.Context, accountSid AccountSid, sid MessageSid, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -913,7 +1269,8 @@ type ClientInterface interface {
 	// UpdateMessageWithBody Redact or cancel a message
 	//
 	// Two updates are possible. `Body` set to the empty string redacts the message: its
-	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+	// (its status callback is told).
 	// Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 	// (400, code 20001) is refused and changes nothing.
 	//
@@ -925,7 +1282,8 @@ type ClientInterface interface {
 	// UpdateMessageWithFormdataBody Redact or cancel a message
 	//
 	// Two updates are possible. `Body` set to the empty string redacts the message: its
-	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+	// (its status callback is told).
 	// Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 	// (400, code 20001) is refused and changes nothing.
 	//
@@ -972,6 +1330,50 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForceMessageStatusWithBody Force a message's status
+	//
+	// Moves an outbound message to a status of your choice, to exercise your app's
+	// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+	// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+	// and its status callback fires as for a real change. Inbound messages have no
+	// delivery status to force (400, code 20001).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+	ForceMessageStatusWithBody(ctx context.Context, accountSid AccountSid, sid MessageSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForceMessageStatusWithFormdataBody Force a message's status
+	//
+	// Moves an outbound message to a status of your choice, to exercise your app's
+	// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+	// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+	// and its status callback fires as for a real change. Inbound messages have no
+	// delivery status to force (400, code 20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+	ForceMessageStatusWithFormdataBody(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries List webhook requests and their answers
+	//
+	// Every webhook request Switchboard made for the account (status callbacks,
+	// incoming-message webhooks), newest first: the URL, the parameters and signature
+	// sent, and your app's answer (status, content type, the first 4 KB of the body),
+	// latency, attempt number and Twilio's error code when it failed (11200 unreachable
+	// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, accountSid AccountSid, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchWebhookDelivery Fetch one webhook request and its answer
+	//
+	// Returns one webhook delivery of the account.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
+	FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAccounts List your account and its subaccounts
@@ -1058,10 +1460,23 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // required. With `ScheduleType=fixed` and a future `SendAt` the message is
 // `scheduled` instead of `queued` and can be canceled until then.
 //
+// The simulated carrier then moves the message `queued -> sending -> sent ->
+// delivered` (a short step apart), or to a failure for the destinations in
+// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+// Media URLs are fetched once first; a file that cannot be fetched fails the
+// message (11200, or 11751 when too large). Each status change after the first is
+// POSTed, signed, to `StatusCallback`.
+//
+// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+// other invalid parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1085,10 +1500,23 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // required. With `ScheduleType=fixed` and a future `SendAt` the message is
 // `scheduled` instead of `queued` and can be canceled until then.
 //
+// The simulated carrier then moves the message `queued -> sending -> sent ->
+// delivered` (a short step apart), or to a failure for the destinations in
+// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+// Media URLs are fetched once first; a file that cannot be fetched fails the
+// message (11200, or 11751 when too large). Each status change after the first is
+// POSTed, signed, to `StatusCallback`.
+//
+// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+// other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1105,9 +1533,83 @@ func (c *Client) CreateMessageWithFormdataBody(ctx context.Context, accountSid A
 	return c.Client.Do(req)
 }
 
+// ListMedia List a message's media
+//
+// Lists the media files of a message, newest first. Media are created from the
+// `MediaUrl`s of an outbound message (their content is fetched once, in the
+// background) or of a simulated incoming message.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json (the `ListMedia` operationId).
+func (c *Client) ListMedia(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, params *ListMediaParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMediaRequest(c.Server, accountSid, messageSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchMediaContent Download a media file
+//
+// Returns the media file itself, with its content type. A file that has not been
+// fetched yet (or could not be) is 404. Needs the account's credentials, like every
+// other resource.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid} (the `FetchMediaContent` operationId).
+func (c *Client) FetchMediaContent(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchMediaContentRequest(c.Server, accountSid, messageSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMedia Delete a media file
+//
+// Deletes the media file and its content; the message's `num_media` drops by one.
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `DeleteMedia` operationId).
+func (c *Client) DeleteMedia(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMediaRequest(c.Server, accountSid, messageSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchMedia Fetch a media resource
+//
+// Returns the media resource; its content is at the same URI without `.json`.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `FetchMedia` operationId).
+func (c *Client) FetchMedia(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchMediaRequest(c.Server, accountSid, messageSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteMessage Delete a message
 //
-// Deletes the message for good. Fetching it afterwards returns 404.
+// Deletes the message and its media for good. Fetching it afterwards returns 404. A
+// message still being processed (`accepted`, `queued`, `sending`) cannot be deleted
+// (400, code 20009): wait until it is sent, delivered, failed or canceled.
 //
 // Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json (the `DeleteMessage` operationId).
 func (c *Client) DeleteMessage(ctx context.Context, accountSid AccountSid, sid MessageSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1142,7 +1644,8 @@ func (c *Client) FetchMessage(ctx context.Context, accountSid AccountSid, sid Me
 // UpdateMessageWithBody Redact or cancel a message
 //
 // Two updates are possible. `Body` set to the empty string redacts the message: its
-// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+// (its status callback is told).
 // Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 // (400, code 20001) is refused and changes nothing.
 //
@@ -1164,7 +1667,8 @@ func (c *Client) UpdateMessageWithBody(ctx context.Context, accountSid AccountSi
 // UpdateMessageWithFormdataBody Redact or cancel a message
 //
 // Two updates are possible. `Body` set to the empty string redacts the message: its
-// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+// (its status callback is told).
 // Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 // (400, code 20001) is refused and changes nothing.
 //
@@ -1252,6 +1756,90 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCheckHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForceMessageStatusWithBody Force a message's status
+//
+// Moves an outbound message to a status of your choice, to exercise your app's
+// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+// and its status callback fires as for a real change. Inbound messages have no
+// delivery status to force (400, code 20001).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+func (c *Client) ForceMessageStatusWithBody(ctx context.Context, accountSid AccountSid, sid MessageSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForceMessageStatusRequestWithBody(c.Server, accountSid, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForceMessageStatusWithFormdataBody Force a message's status
+//
+// Moves an outbound message to a status of your choice, to exercise your app's
+// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+// and its status callback fires as for a real change. Inbound messages have no
+// delivery status to force (400, code 20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+func (c *Client) ForceMessageStatusWithFormdataBody(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForceMessageStatusRequestWithFormdataBody(c.Server, accountSid, sid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries List webhook requests and their answers
+//
+// Every webhook request Switchboard made for the account (status callbacks,
+// incoming-message webhooks), newest first: the URL, the parameters and signature
+// sent, and your app's answer (status, content type, the first 4 KB of the body),
+// latency, attempt number and Twilio's error code when it failed (11200 unreachable
+// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, accountSid AccountSid, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchWebhookDelivery Fetch one webhook request and its answer
+//
+// Returns one webhook delivery of the account.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
+func (c *Client) FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchWebhookDeliveryRequest(c.Server, accountSid, sid)
 	if err != nil {
 		return nil, err
 	}
@@ -1596,6 +2184,242 @@ func NewCreateMessageRequestWithBody(server string, accountSid AccountSid, conte
 	return req, nil
 }
 
+// NewListMediaRequest constructs an http.Request for the ListMedia method
+func NewListMediaRequest(server string, accountSid AccountSid, messageSid MessageSidPath, params *ListMediaParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "MessageSid", messageSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s/Media.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchMediaContentRequest constructs an http.Request for the FetchMediaContent method
+func NewFetchMediaContentRequest(server string, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "MessageSid", messageSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s/Media/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteMediaRequest constructs an http.Request for the DeleteMedia method
+func NewDeleteMediaRequest(server string, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "MessageSid", messageSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s/Media/%s.json", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchMediaRequest constructs an http.Request for the FetchMedia method
+func NewFetchMediaRequest(server string, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "MessageSid", messageSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s/Media/%s.json", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDeleteMessageRequest constructs an http.Request for the DeleteMessage method
 func NewDeleteMessageRequest(server string, accountSid AccountSid, sid MessageSid) (*http.Request, error) {
 	var err error
@@ -1840,6 +2664,198 @@ func NewCheckHealthRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewForceMessageStatusRequestWithFormdataBody calls the generic ForceMessageStatus builder with application/x-www-form-urlencoded body
+func NewForceMessageStatusRequestWithFormdataBody(server string, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewForceMessageStatusRequestWithBody(server, accountSid, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewForceMessageStatusRequestWithBody constructs an http.Request for the ForceMessageStatus method, with any body, and a specified content type
+func NewForceMessageStatusRequestWithBody(server string, accountSid AccountSid, sid MessageSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Messages/%s/Status", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, accountSid AccountSid, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/WebhookDeliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ResourceSid != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ResourceSid", *params.ResourceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchWebhookDeliveryRequest constructs an http.Request for the FetchWebhookDelivery method
+func NewFetchWebhookDeliveryRequest(server string, accountSid AccountSid, sid WebhookDeliverySid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/WebhookDeliveries/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1932,10 +2948,23 @@ type ClientWithResponsesInterface interface {
 	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
 	// `scheduled` instead of `queued` and can be canceled until then.
 	//
+	// The simulated carrier then moves the message `queued -> sending -> sent ->
+	// delivered` (a short step apart), or to a failure for the destinations in
+	// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+	// Media URLs are fetched once first; a file that cannot be fetched fails the
+	// message (11200, or 11751 when too large). Each status change after the first is
+	// POSTed, signed, to `StatusCallback`.
+	//
+	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+	// other invalid parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1949,19 +2978,74 @@ type ClientWithResponsesInterface interface {
 	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
 	// `scheduled` instead of `queued` and can be canceled until then.
 	//
+	// The simulated carrier then moves the message `queued -> sending -> sent ->
+	// delivered` (a short step apart), or to a failure for the destinations in
+	// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+	// Media URLs are fetched once first; a file that cannot be fetched fails the
+	// message (11200, or 11751 when too large). Each status change after the first is
+	// POSTed, signed, to `StatusCallback`.
+	//
+	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+	// other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Messages.json (the `CreateMessage` operationId).
 	CreateMessageWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageResponse, error)
 
+	// ListMediaWithResponse List a message's media
+	//
+	// Lists the media files of a message, newest first. Media are created from the
+	// `MediaUrl`s of an outbound message (their content is fetched once, in the
+	// background) or of a simulated incoming message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json (the `ListMedia` operationId).
+	ListMediaWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, params *ListMediaParams, reqEditors ...RequestEditorFn) (*ListMediaResponse, error)
+
+	// FetchMediaContentWithResponse Download a media file
+	//
+	// Returns the media file itself, with its content type. A file that has not been
+	// fetched yet (or could not be) is 404. Needs the account's credentials, like every
+	// other resource.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid} (the `FetchMediaContent` operationId).
+	FetchMediaContentWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*FetchMediaContentResponse, error)
+
+	// DeleteMediaWithResponse Delete a media file
+	//
+	// Deletes the media file and its content; the message's `num_media` drops by one.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `DeleteMedia` operationId).
+	DeleteMediaWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*DeleteMediaResponse, error)
+
+	// FetchMediaWithResponse Fetch a media resource
+	//
+	// Returns the media resource; its content is at the same URI without `.json`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `FetchMedia` operationId).
+	FetchMediaWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*FetchMediaResponse, error)
+
 	// DeleteMessageWithResponse Delete a message
 	//
-	// Deletes the message for good. Fetching it afterwards returns 404.
+	// Deletes the message and its media for good. Fetching it afterwards returns 404. A
+	// message still being processed (`accepted`, `queued`, `sending`) cannot be deleted
+	// (400, code 20009): wait until it is sent, delivered, failed or canceled.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1980,7 +3064,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMessageWithBodyWithResponse Redact or cancel a message
 	//
 	// Two updates are possible. `Body` set to the empty string redacts the message: its
-	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+	// (its status callback is told).
 	// Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 	// (400, code 20001) is refused and changes nothing.
 	//
@@ -1992,7 +3077,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMessageWithFormdataBodyWithResponse Redact or cancel a message
 	//
 	// Two updates are possible. `Body` set to the empty string redacts the message: its
-	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+	// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+	// (its status callback is told).
 	// Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 	// (400, code 20001) is refused and changes nothing.
 	//
@@ -2043,6 +3129,54 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CheckHealthResponse, error)
+
+	// ForceMessageStatusWithBodyWithResponse Force a message's status
+	//
+	// Moves an outbound message to a status of your choice, to exercise your app's
+	// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+	// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+	// and its status callback fires as for a real change. Inbound messages have no
+	// delivery status to force (400, code 20001).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+	ForceMessageStatusWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid MessageSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForceMessageStatusResponse, error)
+
+	// ForceMessageStatusWithFormdataBodyWithResponse Force a message's status
+	//
+	// Moves an outbound message to a status of your choice, to exercise your app's
+	// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+	// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+	// and its status callback fires as for a real change. Inbound messages have no
+	// delivery status to force (400, code 20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+	ForceMessageStatusWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*ForceMessageStatusResponse, error)
+
+	// ListWebhookDeliveriesWithResponse List webhook requests and their answers
+	//
+	// Every webhook request Switchboard made for the account (status callbacks,
+	// incoming-message webhooks), newest first: the URL, the parameters and signature
+	// sent, and your app's answer (status, content type, the first 4 KB of the body),
+	// latency, attempt number and Twilio's error code when it failed (11200 unreachable
+	// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, accountSid AccountSid, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
+
+	// FetchWebhookDeliveryWithResponse Fetch one webhook request and its answer
+	//
+	// Returns one webhook delivery of the account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
+	FetchWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*FetchWebhookDeliveryResponse, error)
 }
 
 // ListAccountsResponse401Headers the declared response headers of an HTTP 401 response for ListAccounts
@@ -2378,6 +3512,352 @@ func (r CreateMessageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMediaResponse401Headers the declared response headers of an HTTP 401 response for ListMedia
+type ListMediaResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListMediaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MediaList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMediaResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMediaResponse) GetJSON200() *MediaList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMediaResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMediaResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMediaResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListMediaResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMediaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMediaResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMediaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMediaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMediaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMediaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchMediaContentResponse401Headers the declared response headers of an HTTP 401 response for FetchMediaContent
+type FetchMediaContentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type FetchMediaContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchMediaContentResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchMediaContentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchMediaContentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchMediaContentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchMediaContentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchMediaContentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchMediaContentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchMediaContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchMediaContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchMediaContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchMediaContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMediaResponse401Headers the declared response headers of an HTTP 401 response for DeleteMedia
+type DeleteMediaResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteMediaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMediaResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteMediaResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteMediaResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteMediaResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteMediaResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteMediaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteMediaResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMediaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMediaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMediaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMediaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchMediaResponse401Headers the declared response headers of an HTTP 401 response for FetchMedia
+type FetchMediaResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type FetchMediaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Media
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchMediaResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchMediaResponse) GetJSON200() *Media {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchMediaResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchMediaResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchMediaResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchMediaResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchMediaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchMediaResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchMediaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchMediaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchMediaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchMediaResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2868,6 +4348,276 @@ func (r CheckHealthResponse) ContentType() string {
 	return ""
 }
 
+// ForceMessageStatusResponse401Headers the declared response headers of an HTTP 401 response for ForceMessageStatus
+type ForceMessageStatusResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ForceMessageStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Message
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ForceMessageStatusResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON200() *Message {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ForceMessageStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ForceMessageStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ForceMessageStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ForceMessageStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListWebhookDeliveriesResponse401Headers the declared response headers of an HTTP 401 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWebhookDeliveriesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchWebhookDeliveryResponse401Headers the declared response headers of an HTTP 401 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type FetchWebhookDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDelivery
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchWebhookDeliveryResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON200() *WebhookDelivery {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchWebhookDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchWebhookDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchWebhookDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAccountsWithResponse List your account and its subaccounts
 //
 // Lists the authenticated account and, for a main account, every subaccount it owns.
@@ -2940,10 +4690,23 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // required. With `ScheduleType=fixed` and a future `SendAt` the message is
 // `scheduled` instead of `queued` and can be canceled until then.
 //
+// The simulated carrier then moves the message `queued -> sending -> sent ->
+// delivered` (a short step apart), or to a failure for the destinations in
+// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+// Media URLs are fetched once first; a file that cannot be fetched fails the
+// message (11200, or 11751 when too large). Each status change after the first is
+// POSTed, signed, to `StatusCallback`.
+//
+// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+// other invalid parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2963,10 +4726,23 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // required. With `ScheduleType=fixed` and a future `SendAt` the message is
 // `scheduled` instead of `queued` and can be canceled until then.
 //
+// The simulated carrier then moves the message `queued -> sending -> sent ->
+// delivered` (a short step apart), or to a failure for the destinations in
+// Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+// Media URLs are fetched once first; a file that cannot be fetched fails the
+// message (11200, or 11751 when too large). Each status change after the first is
+// POSTed, signed, to `StatusCallback`.
+//
+// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+// other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2979,9 +4755,75 @@ func (c *ClientWithResponses) CreateMessageWithFormdataBodyWithResponse(ctx cont
 	return ParseCreateMessageResponse(rsp)
 }
 
+// ListMediaWithResponse List a message's media
+//
+// Lists the media files of a message, newest first. Media are created from the
+// `MediaUrl`s of an outbound message (their content is fetched once, in the
+// background) or of a simulated incoming message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json (the `ListMedia` operationId).
+func (c *ClientWithResponses) ListMediaWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, params *ListMediaParams, reqEditors ...RequestEditorFn) (*ListMediaResponse, error) {
+	rsp, err := c.ListMedia(ctx, accountSid, messageSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMediaResponse(rsp)
+}
+
+// FetchMediaContentWithResponse Download a media file
+//
+// Returns the media file itself, with its content type. A file that has not been
+// fetched yet (or could not be) is 404. Needs the account's credentials, like every
+// other resource.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid} (the `FetchMediaContent` operationId).
+func (c *ClientWithResponses) FetchMediaContentWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*FetchMediaContentResponse, error) {
+	rsp, err := c.FetchMediaContent(ctx, accountSid, messageSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchMediaContentResponse(rsp)
+}
+
+// DeleteMediaWithResponse Delete a media file
+//
+// Deletes the media file and its content; the message's `num_media` drops by one.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `DeleteMedia` operationId).
+func (c *ClientWithResponses) DeleteMediaWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*DeleteMediaResponse, error) {
+	rsp, err := c.DeleteMedia(ctx, accountSid, messageSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMediaResponse(rsp)
+}
+
+// FetchMediaWithResponse Fetch a media resource
+//
+// Returns the media resource; its content is at the same URI without `.json`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json (the `FetchMedia` operationId).
+func (c *ClientWithResponses) FetchMediaWithResponse(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*FetchMediaResponse, error) {
+	rsp, err := c.FetchMedia(ctx, accountSid, messageSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchMediaResponse(rsp)
+}
+
 // DeleteMessageWithResponse Delete a message
 //
-// Deletes the message for good. Fetching it afterwards returns 404.
+// Deletes the message and its media for good. Fetching it afterwards returns 404. A
+// message still being processed (`accepted`, `queued`, `sending`) cannot be deleted
+// (400, code 20009): wait until it is sent, delivered, failed or canceled.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3012,7 +4854,8 @@ func (c *ClientWithResponses) FetchMessageWithResponse(ctx context.Context, acco
 // UpdateMessageWithBodyWithResponse Redact or cancel a message
 //
 // Two updates are possible. `Body` set to the empty string redacts the message: its
-// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+// (its status callback is told).
 // Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 // (400, code 20001) is refused and changes nothing.
 //
@@ -3030,7 +4873,8 @@ func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Cont
 // UpdateMessageWithFormdataBodyWithResponse Redact or cancel a message
 //
 // Two updates are possible. `Body` set to the empty string redacts the message: its
-// stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+// stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+// (its status callback is told).
 // Any other `Body` (400, code 20001) or canceling a message that is not scheduled
 // (400, code 20001) is refused and changes nothing.
 //
@@ -3110,6 +4954,78 @@ func (c *ClientWithResponses) CheckHealthWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseCheckHealthResponse(rsp)
+}
+
+// ForceMessageStatusWithBodyWithResponse Force a message's status
+//
+// Moves an outbound message to a status of your choice, to exercise your app's
+// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+// and its status callback fires as for a real change. Inbound messages have no
+// delivery status to force (400, code 20001).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+func (c *ClientWithResponses) ForceMessageStatusWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid MessageSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForceMessageStatusResponse, error) {
+	rsp, err := c.ForceMessageStatusWithBody(ctx, accountSid, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForceMessageStatusResponse(rsp)
+}
+
+// ForceMessageStatusWithFormdataBodyWithResponse Force a message's status
+//
+// Moves an outbound message to a status of your choice, to exercise your app's
+// handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+// default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+// and its status callback fires as for a real change. Inbound messages have no
+// delivery status to force (400, code 20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
+func (c *ClientWithResponses) ForceMessageStatusWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*ForceMessageStatusResponse, error) {
+	rsp, err := c.ForceMessageStatusWithFormdataBody(ctx, accountSid, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForceMessageStatusResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse List webhook requests and their answers
+//
+// Every webhook request Switchboard made for the account (status callbacks,
+// incoming-message webhooks), newest first: the URL, the parameters and signature
+// sent, and your app's answer (status, content type, the first 4 KB of the body),
+// latency, attempt number and Twilio's error code when it failed (11200 unreachable
+// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, accountSid AccountSid, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
+}
+
+// FetchWebhookDeliveryWithResponse Fetch one webhook request and its answer
+//
+// Returns one webhook delivery of the account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
+func (c *ClientWithResponses) FetchWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*FetchWebhookDeliveryResponse, error) {
+	rsp, err := c.FetchWebhookDelivery(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchWebhookDeliveryResponse(rsp)
 }
 
 // ParseListAccountsResponse parses an HTTP response from a ListAccountsWithResponse call
@@ -3402,6 +5318,319 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 	switch {
 	case rsp.StatusCode == 401:
 		var headers CreateMessageResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMediaResponse parses an HTTP response from a ListMediaWithResponse call
+func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMediaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MediaList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMediaResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchMediaContentResponse parses an HTTP response from a FetchMediaContentWithResponse call
+func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchMediaContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchMediaContentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMediaResponse parses an HTTP response from a DeleteMediaWithResponse call
+func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMediaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMediaResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchMediaResponse parses an HTTP response from a FetchMediaWithResponse call
+func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchMediaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Media
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchMediaResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -3837,6 +6066,249 @@ func ParseCheckHealthResponse(rsp *http.Response) (*CheckHealthResponse, error) 
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseForceMessageStatusResponse parses an HTTP response from a ForceMessageStatusWithResponse call
+func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ForceMessageStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ForceMessageStatusResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListWebhookDeliveriesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchWebhookDeliveryResponse parses an HTTP response from a FetchWebhookDeliveryWithResponse call
+func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchWebhookDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchWebhookDeliveryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

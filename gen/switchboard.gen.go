@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -137,6 +138,36 @@ func (e CreateMessageRequestTrafficType) Valid() bool {
 	}
 }
 
+// Defines values for ForceStatusRequestStatus.
+const (
+	ForceStatusRequestStatusCanceled    ForceStatusRequestStatus = "canceled"
+	ForceStatusRequestStatusDelivered   ForceStatusRequestStatus = "delivered"
+	ForceStatusRequestStatusFailed      ForceStatusRequestStatus = "failed"
+	ForceStatusRequestStatusRead        ForceStatusRequestStatus = "read"
+	ForceStatusRequestStatusSent        ForceStatusRequestStatus = "sent"
+	ForceStatusRequestStatusUndelivered ForceStatusRequestStatus = "undelivered"
+)
+
+// Valid indicates whether the value is a known member of the ForceStatusRequestStatus enum.
+func (e ForceStatusRequestStatus) Valid() bool {
+	switch e {
+	case ForceStatusRequestStatusCanceled:
+		return true
+	case ForceStatusRequestStatusDelivered:
+		return true
+	case ForceStatusRequestStatusFailed:
+		return true
+	case ForceStatusRequestStatusRead:
+		return true
+	case ForceStatusRequestStatusSent:
+		return true
+	case ForceStatusRequestStatusUndelivered:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk HealthStatus = "ok"
@@ -251,6 +282,42 @@ const (
 func (e UpdateMessageRequestStatus) Valid() bool {
 	switch e {
 	case UpdateMessageRequestStatusCanceled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryEvent.
+const (
+	WebhookDeliveryEventIncomingMessage WebhookDeliveryEvent = "incoming-message"
+	WebhookDeliveryEventMessageStatus   WebhookDeliveryEvent = "message-status"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryEvent enum.
+func (e WebhookDeliveryEvent) Valid() bool {
+	switch e {
+	case WebhookDeliveryEventIncomingMessage:
+		return true
+	case WebhookDeliveryEventMessageStatus:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryRequestMethod.
+const (
+	WebhookDeliveryRequestMethodGET  WebhookDeliveryRequestMethod = "GET"
+	WebhookDeliveryRequestMethodPOST WebhookDeliveryRequestMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryRequestMethod enum.
+func (e WebhookDeliveryRequestMethod) Valid() bool {
+	switch e {
+	case WebhookDeliveryRequestMethodGET:
+		return true
+	case WebhookDeliveryRequestMethodPOST:
 		return true
 	default:
 		return false
@@ -470,6 +537,20 @@ type Error struct {
 	Status int `json:"status"`
 }
 
+// ForceStatusRequest defines model for ForceStatusRequest.
+type ForceStatusRequest struct {
+	// ErrorCode Twilio's error code to set, with `undelivered` or `failed` only (default 30008,
+	// unknown error), e.g. 30003 unreachable handset, 30005 unknown handset, 30006
+	// landline, 30007 filtered.
+	ErrorCode *int `json:"ErrorCode,omitempty"`
+
+	// Status The status to move the message to.
+	Status ForceStatusRequestStatus `json:"Status"`
+}
+
+// ForceStatusRequestStatus The status to move the message to.
+type ForceStatusRequestStatus string
+
 // Health defines model for Health.
 type Health struct {
 	// Status Always `ok` when the server answers 200.
@@ -505,6 +586,73 @@ type ListPage struct {
 	// Uri Path of this page.
 	Uri string `json:"uri"`
 }
+
+// Media defines model for Media.
+type Media struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// ContentType The file's MIME type; `null` until its content has been fetched.
+	ContentType *string `json:"content_type"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// ParentSid `SM` followed by 32 lowercase hex digits.
+	//
+	// Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ParentSid MessageSid `json:"parent_sid"`
+
+	// Sid `ME` followed by 32 lowercase hex digits.
+	//
+	// Example: MEcccccccccccccccccccccccccccccccc
+	Sid MediaSid `json:"sid"`
+
+	// Uri This resource's path; the file itself is at the same path without `.json`.
+	Uri string `json:"uri"`
+}
+
+// MediaList defines model for MediaList.
+type MediaList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string  `json:"first_page_uri"`
+	MediaList    []Media `json:"media_list"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// MediaSid `ME` followed by 32 lowercase hex digits.
+//
+// Example: MEcccccccccccccccccccccccccccccccc
+type MediaSid = string
 
 // Message defines model for Message.
 type Message struct {
@@ -550,7 +698,8 @@ type Message struct {
 	// characters in one segment or 153 per segment; others take 70 UTF-16 units, or 67.
 	NumSegments string `json:"num_segments"`
 
-	// Price What the message cost, as a signed decimal string; `null` until known.
+	// Price What the message cost, as a negative decimal string (`-0.00790` a segment,
+	// `-0.02000` a media message); `null` until it is sent.
 	Price *string `json:"price"`
 
 	// PriceUnit ISO 4217 currency of `price`.
@@ -564,7 +713,9 @@ type Message struct {
 	Sid MessageSid `json:"sid"`
 
 	// Status Where the message is in its life. Messages created through the API start as
-	// `queued`, or `scheduled` when created with `ScheduleType=fixed`.
+	// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
+	// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
+	// are `received`.
 	Status MessageStatus `json:"status"`
 
 	// SubresourceUris Paths of the message's media and feedback.
@@ -617,7 +768,9 @@ type MessageList struct {
 type MessageSid = string
 
 // MessageStatus Where the message is in its life. Messages created through the API start as
-// `queued`, or `scheduled` when created with `ScheduleType=fixed`.
+// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
+// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
+// are `received`.
 type MessageStatus string
 
 // MessagingServiceSid `MG` followed by 32 hex digits.
@@ -656,6 +809,114 @@ type UpdateMessageRequest struct {
 
 // UpdateMessageRequestStatus `canceled` cancels a scheduled message.
 type UpdateMessageRequestStatus string
+
+// V1Meta The paging block of a v1 list, with absolute URLs.
+type V1Meta struct {
+	// FirstPageUrl URL of the first page.
+	FirstPageUrl string `json:"first_page_url"`
+
+	// Key The name of the array of records.
+	Key string `json:"key"`
+
+	// NextPageUrl URL of the next page; `null` on the last page.
+	NextPageUrl *string `json:"next_page_url"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUrl URL of the previous page; `null` on the first page.
+	PreviousPageUrl *string `json:"previous_page_url"`
+
+	// Url URL of this page.
+	Url string `json:"url"`
+}
+
+// WebhookDelivery One webhook request Switchboard made, and what your app answered.
+type WebhookDelivery struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Attempt Which try this was (1 for the first); failed requests are retried with backoff.
+	Attempt int `json:"attempt"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// ErrorCode Twilio's code when the request failed: 11200 unreachable or not 2xx, 11205 timeout,
+	// 12100 the answer is not TwiML, 12300 its content type cannot hold TwiML; else `null`.
+	ErrorCode *int `json:"error_code"`
+
+	// ErrorMessage What went wrong, else `null`.
+	ErrorMessage *string `json:"error_message"`
+
+	// Event `message-status`: a status callback; `incoming-message`: the webhook of a number
+	// that received a text.
+	Event WebhookDeliveryEvent `json:"event"`
+
+	// LatencyMs Milliseconds from sending the request to the end of the answer.
+	LatencyMs     int                          `json:"latency_ms"`
+	RequestMethod WebhookDeliveryRequestMethod `json:"request_method"`
+
+	// RequestParams The parameters sent, by name.
+	RequestParams map[string]string `json:"request_params"`
+
+	// RequestSignature The `X-Twilio-Signature` header sent.
+	RequestSignature string `json:"request_signature"`
+
+	// RequestUrl The URL requested (with the parameters, for GET).
+	RequestUrl string `json:"request_url"`
+
+	// ResourceSid The resource the request was about (a message SID).
+	ResourceSid string `json:"resource_sid"`
+
+	// ResponseBody The first 4 KB of the answer's body; `null` when empty.
+	ResponseBody *string `json:"response_body"`
+
+	// ResponseContentType The answer's `Content-Type`; `null` when none.
+	ResponseContentType *string `json:"response_content_type"`
+
+	// ResponseStatusCode Your app's HTTP status; `null` when no answer came.
+	ResponseStatusCode *int `json:"response_status_code"`
+
+	// Sid `WH` followed by 32 lowercase hex digits.
+	//
+	// Example: WHdddddddddddddddddddddddddddddddd
+	Sid WebhookDeliverySid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// WebhookDeliveryEvent `message-status`: a status callback; `incoming-message`: the webhook of a number
+// that received a text.
+type WebhookDeliveryEvent string
+
+// WebhookDeliveryRequestMethod defines model for WebhookDelivery.RequestMethod.
+type WebhookDeliveryRequestMethod string
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta              V1Meta            `json:"meta"`
+	WebhookDeliveries []WebhookDelivery `json:"webhook_deliveries"`
+}
+
+// WebhookDeliverySid `WH` followed by 32 lowercase hex digits.
+//
+// Example: WHdddddddddddddddddddddddddddddddd
+type WebhookDeliverySid = string
+
+// MessageSidPath `SM` followed by 32 lowercase hex digits.
+//
+// Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type MessageSidPath = MessageSid
 
 // Page defines model for Page.
 type Page = int
@@ -738,6 +999,39 @@ type ListMessagesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListMediaParams defines parameters for ListMedia.
+type ListMediaParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs.
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// ResourceSid Only requests about this resource (a message SID).
+	ResourceSid *string `form:"ResourceSid,omitempty" json:"ResourceSid,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs.
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
@@ -749,6 +1043,9 @@ type UpdateMessageFormdataRequestBody = UpdateMessageRequest
 
 // UpdateAccountFormdataRequestBody defines body for UpdateAccount for application/x-www-form-urlencoded ContentType.
 type UpdateAccountFormdataRequestBody = UpdateAccountRequest
+
+// ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
+type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -764,6 +1061,18 @@ type ServerInterface interface {
 	// CreateMessage Send a message
 	// (POST /2010-04-01/Accounts/{AccountSid}/Messages.json)
 	CreateMessage(ctx echo.Context, accountSid AccountSid) error
+	// ListMedia List a message's media
+	// (GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json)
+	ListMedia(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, params ListMediaParams) error
+	// FetchMediaContent Download a media file
+	// (GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid})
+	FetchMediaContent(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) error
+	// DeleteMedia Delete a media file
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json)
+	DeleteMedia(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) error
+	// FetchMedia Fetch a media resource
+	// (GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json)
+	FetchMedia(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) error
 	// DeleteMessage Delete a message
 	// (DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json)
 	DeleteMessage(ctx echo.Context, accountSid AccountSid, sid MessageSid) error
@@ -782,6 +1091,15 @@ type ServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx echo.Context) error
+	// ForceMessageStatus Force a message's status
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
+	ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error
+	// ListWebhookDeliveries List webhook requests and their answers
+	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries)
+	ListWebhookDeliveries(ctx echo.Context, accountSid AccountSid, params ListWebhookDeliveriesParams) error
+	// FetchWebhookDelivery Fetch one webhook request and its answer
+	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
+	FetchWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -934,6 +1252,149 @@ func (w *ServerInterfaceWrapper) CreateMessage(ctx echo.Context) error {
 	return err
 }
 
+// ListMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMedia(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "MessageSid" -------------
+	var messageSid MessageSidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "MessageSid", ctx.Param("MessageSid"), &messageSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter MessageSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMediaParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMedia(ctx, accountSid, messageSid, params)
+	return err
+}
+
+// FetchMediaContent converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchMediaContent(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "MessageSid" -------------
+	var messageSid MessageSidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "MessageSid", ctx.Param("MessageSid"), &messageSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter MessageSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid MediaSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchMediaContent(ctx, accountSid, messageSid, sid)
+	return err
+}
+
+// DeleteMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMedia(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "MessageSid" -------------
+	var messageSid MessageSidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "MessageSid", ctx.Param("MessageSid"), &messageSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter MessageSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid MediaSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMedia(ctx, accountSid, messageSid, sid)
+	return err
+}
+
+// FetchMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchMedia(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "MessageSid" -------------
+	var messageSid MessageSidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "MessageSid", ctx.Param("MessageSid"), &messageSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter MessageSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid MediaSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchMedia(ctx, accountSid, messageSid, sid)
+	return err
+}
+
 // DeleteMessage converts echo context to params.
 func (w *ServerInterfaceWrapper) DeleteMessage(ctx echo.Context) error {
 	var err error
@@ -1047,6 +1508,100 @@ func (w *ServerInterfaceWrapper) CheckHealth(ctx echo.Context) error {
 	return err
 }
 
+// ForceMessageStatus converts echo context to params.
+func (w *ServerInterfaceWrapper) ForceMessageStatus(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid MessageSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ForceMessageStatus(ctx, accountSid, sid)
+	return err
+}
+
+// ListWebhookDeliveries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookDeliveries(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+	// ------------- Optional query parameter "ResourceSid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ResourceSid", ctx.QueryParams(), &params.ResourceSid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ResourceSid: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookDeliveries(ctx, accountSid, params)
+	return err
+}
+
+// FetchWebhookDelivery converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchWebhookDelivery(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid WebhookDeliverySid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchWebhookDelivery(ctx, accountSid, sid)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -1104,6 +1659,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.DeleteMessage, options.OperationMiddlewares["DeleteMessage"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.FetchMessage, options.OperationMiddlewares["FetchMessage"]...)
 	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.UpdateMessage, options.OperationMiddlewares["UpdateMessage"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media.json", wrapper.ListMedia, options.OperationMiddlewares["ListMedia"]...)
+	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.DeleteMedia, options.OperationMiddlewares["DeleteMedia"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.FetchMedia, options.OperationMiddlewares["FetchMedia"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid", wrapper.FetchMediaContent, options.OperationMiddlewares["FetchMediaContent"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Messages/:Sid/Status", wrapper.ForceMessageStatus, options.OperationMiddlewares["ForceMessageStatus"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["ListWebhookDeliveries"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries/:Sid", wrapper.FetchWebhookDelivery, options.OperationMiddlewares["FetchWebhookDelivery"]...)
 
 }
 
@@ -1513,6 +2075,451 @@ func (response CreateMessage429JSONResponse) VisitCreateMessageResponse(w http.R
 type CreateMessage500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateMessage500JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMediaRequestObject struct {
+	AccountSid AccountSid     `json:"AccountSid"`
+	MessageSid MessageSidPath `json:"MessageSid"`
+	Params     ListMediaParams
+}
+
+type ListMediaResponseObject interface {
+	VisitListMediaResponse(w http.ResponseWriter) error
+}
+
+type ListMedia200JSONResponse MediaList
+
+func (response ListMedia200JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedia400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListMedia400JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedia401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListMedia401JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedia403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListMedia403JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedia404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListMedia404JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedia429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListMedia429JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedia500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListMedia500JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMediaContentRequestObject struct {
+	AccountSid AccountSid     `json:"AccountSid"`
+	MessageSid MessageSidPath `json:"MessageSid"`
+	Sid        MediaSid       `json:"Sid"`
+}
+
+type FetchMediaContentResponseObject interface {
+	VisitFetchMediaContentResponse(w http.ResponseWriter) error
+}
+
+type FetchMediaContent200AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response FetchMediaContent200AsteriskResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type FetchMediaContent400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchMediaContent400JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMediaContent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchMediaContent401JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMediaContent403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchMediaContent403JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMediaContent404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchMediaContent404JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMediaContent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchMediaContent429JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMediaContent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchMediaContent500JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMediaRequestObject struct {
+	AccountSid AccountSid     `json:"AccountSid"`
+	MessageSid MessageSidPath `json:"MessageSid"`
+	Sid        MediaSid       `json:"Sid"`
+}
+
+type DeleteMediaResponseObject interface {
+	VisitDeleteMediaResponse(w http.ResponseWriter) error
+}
+
+type DeleteMedia204Response struct {
+}
+
+func (response DeleteMedia204Response) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMedia400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteMedia400JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteMedia401JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteMedia403JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteMedia404JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteMedia429JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteMedia500JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMediaRequestObject struct {
+	AccountSid AccountSid     `json:"AccountSid"`
+	MessageSid MessageSidPath `json:"MessageSid"`
+	Sid        MediaSid       `json:"Sid"`
+}
+
+type FetchMediaResponseObject interface {
+	VisitFetchMediaResponse(w http.ResponseWriter) error
+}
+
+type FetchMedia200JSONResponse Media
+
+func (response FetchMedia200JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMedia400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchMedia400JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMedia401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchMedia401JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMedia403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchMedia403JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMedia404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchMedia404JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMedia429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchMedia429JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMedia500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchMedia500JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -2089,6 +3096,337 @@ func (response CheckHealth503JSONResponse) VisitCheckHealthResponse(w http.Respo
 	return err
 }
 
+type ForceMessageStatusRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        MessageSid `json:"Sid"`
+	Body       *ForceMessageStatusFormdataRequestBody
+}
+
+type ForceMessageStatusResponseObject interface {
+	VisitForceMessageStatusResponse(w http.ResponseWriter) error
+}
+
+type ForceMessageStatus200JSONResponse Message
+
+func (response ForceMessageStatus200JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForceMessageStatus400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ForceMessageStatus400JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForceMessageStatus401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ForceMessageStatus401JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForceMessageStatus403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ForceMessageStatus403JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForceMessageStatus404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ForceMessageStatus404JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForceMessageStatus413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ForceMessageStatus413JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForceMessageStatus429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ForceMessageStatus429JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForceMessageStatus500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ForceMessageStatus500JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryList
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListWebhookDeliveries429JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWebhookDeliveryRequestObject struct {
+	AccountSid AccountSid         `json:"AccountSid"`
+	Sid        WebhookDeliverySid `json:"Sid"`
+}
+
+type FetchWebhookDeliveryResponseObject interface {
+	VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type FetchWebhookDelivery200JSONResponse WebhookDelivery
+
+func (response FetchWebhookDelivery200JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWebhookDelivery400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchWebhookDelivery400JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWebhookDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchWebhookDelivery401JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWebhookDelivery403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchWebhookDelivery403JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWebhookDelivery404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchWebhookDelivery404JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWebhookDelivery429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchWebhookDelivery429JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWebhookDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchWebhookDelivery500JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAccounts List your account and its subaccounts
@@ -2103,6 +3441,18 @@ type StrictServerInterface interface {
 	// CreateMessage Send a message
 	// (POST /2010-04-01/Accounts/{AccountSid}/Messages.json)
 	CreateMessage(ctx context.Context, request CreateMessageRequestObject) (CreateMessageResponseObject, error)
+	// ListMedia List a message's media
+	// (GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json)
+	ListMedia(ctx context.Context, request ListMediaRequestObject) (ListMediaResponseObject, error)
+	// FetchMediaContent Download a media file
+	// (GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid})
+	FetchMediaContent(ctx context.Context, request FetchMediaContentRequestObject) (FetchMediaContentResponseObject, error)
+	// DeleteMedia Delete a media file
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json)
+	DeleteMedia(ctx context.Context, request DeleteMediaRequestObject) (DeleteMediaResponseObject, error)
+	// FetchMedia Fetch a media resource
+	// (GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json)
+	FetchMedia(ctx context.Context, request FetchMediaRequestObject) (FetchMediaResponseObject, error)
 	// DeleteMessage Delete a message
 	// (DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json)
 	DeleteMessage(ctx context.Context, request DeleteMessageRequestObject) (DeleteMessageResponseObject, error)
@@ -2121,6 +3471,15 @@ type StrictServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx context.Context, request CheckHealthRequestObject) (CheckHealthResponseObject, error)
+	// ForceMessageStatus Force a message's status
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
+	ForceMessageStatus(ctx context.Context, request ForceMessageStatusRequestObject) (ForceMessageStatusResponseObject, error)
+	// ListWebhookDeliveries List webhook requests and their answers
+	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// FetchWebhookDelivery Fetch one webhook request and its answer
+	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
+	FetchWebhookDelivery(ctx context.Context, request FetchWebhookDeliveryRequestObject) (FetchWebhookDeliveryResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -2248,6 +3607,114 @@ func (sh *strictHandler) CreateMessage(ctx echo.Context, accountSid AccountSid) 
 		return err
 	} else if validResponse, ok := response.(CreateMessageResponseObject); ok {
 		return validResponse.VisitCreateMessageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMedia operation middleware
+func (sh *strictHandler) ListMedia(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, params ListMediaParams) error {
+	var request ListMediaRequestObject
+
+	request.AccountSid = accountSid
+	request.MessageSid = messageSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMedia(ctx.Request().Context(), request.(ListMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMediaResponseObject); ok {
+		return validResponse.VisitListMediaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchMediaContent operation middleware
+func (sh *strictHandler) FetchMediaContent(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) error {
+	var request FetchMediaContentRequestObject
+
+	request.AccountSid = accountSid
+	request.MessageSid = messageSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchMediaContent(ctx.Request().Context(), request.(FetchMediaContentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchMediaContent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchMediaContentResponseObject); ok {
+		return validResponse.VisitFetchMediaContentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMedia operation middleware
+func (sh *strictHandler) DeleteMedia(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) error {
+	var request DeleteMediaRequestObject
+
+	request.AccountSid = accountSid
+	request.MessageSid = messageSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMedia(ctx.Request().Context(), request.(DeleteMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMediaResponseObject); ok {
+		return validResponse.VisitDeleteMediaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchMedia operation middleware
+func (sh *strictHandler) FetchMedia(ctx echo.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid) error {
+	var request FetchMediaRequestObject
+
+	request.AccountSid = accountSid
+	request.MessageSid = messageSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchMedia(ctx.Request().Context(), request.(FetchMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchMediaResponseObject); ok {
+		return validResponse.VisitFetchMediaResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -2419,6 +3886,94 @@ func (sh *strictHandler) CheckHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CheckHealthResponseObject); ok {
 		return validResponse.VisitCheckHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ForceMessageStatus operation middleware
+func (sh *strictHandler) ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error {
+	var request ForceMessageStatusRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body ForceMessageStatusFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ForceMessageStatus(ctx.Request().Context(), request.(ForceMessageStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ForceMessageStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ForceMessageStatusResponseObject); ok {
+		return validResponse.VisitForceMessageStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, accountSid AccountSid, params ListWebhookDeliveriesParams) error {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx.Request().Context(), request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		return validResponse.VisitListWebhookDeliveriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchWebhookDelivery operation middleware
+func (sh *strictHandler) FetchWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error {
+	var request FetchWebhookDeliveryRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchWebhookDelivery(ctx.Request().Context(), request.(FetchWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchWebhookDeliveryResponseObject); ok {
+		return validResponse.VisitFetchWebhookDeliveryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

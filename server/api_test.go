@@ -318,7 +318,8 @@ func TestRedactCancelDelete(t *testing.T) {
 	again, _ := env.Client.UpdateMessageWithFormdataBodyWithResponse(ctx, sid, s.Sid, client.UpdateMessageRequest{Status: &canceled})
 	wantError(t, again.StatusCode(), again.Body, 400, 20001)
 
-	// Delete, then 404 for fetch and for a second delete.
+	// Delete once delivered, then 404 for fetch and for a second delete.
+	env.WaitForStatus(t, env.Client, sid, m.Sid, 5*time.Second, "delivered")
 	del, err := env.Client.DeleteMessageWithResponse(ctx, sid, m.Sid)
 	if err != nil || del.StatusCode() != http.StatusNoContent || len(del.Body) != 0 {
 		t.Fatalf("delete: %v HTTP %d %q", err, del.StatusCode(), del.Body)

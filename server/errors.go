@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -67,12 +68,15 @@ var (
 func toAPIError(err error, path string) *apiError {
 	var (
 		ae     *apiError
+		rule   *messaging.RuleError
 		reqErr *openapi3filter.RequestError
 		he     *echo.HTTPError
 	)
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &rule):
+		return &apiError{Status: http.StatusBadRequest, Code: rule.Code, Message: rule.Message}
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(path)
 	case errors.As(err, &reqErr):

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -58,26 +56,6 @@ func FuzzDateFilters(f *testing.F) {
 		}
 		if filter.SentFrom.IsZero() && filter.SentUntil.IsZero() {
 			t.Fatalf("accepted filters %q %q %q set no bound", on, before, after)
-		}
-	})
-}
-
-func FuzzNumSegments(f *testing.F) {
-	for _, seed := range []string{"", "hello", strings.Repeat("a", 161), strings.Repeat("€", 81), "ж", "😀", "\xff"} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, body string) {
-		n := numSegments(body)
-		units := len(utf16.Encode([]rune(body)))
-		if n < 1 || (units > 0 && n > units) {
-			t.Fatalf("%d segments for %q (%d UTF-16 units)", n, body, units)
-		}
-		// UCS-2 counts UTF-16 units (an emoji is two), so that is the bound for any alphabet.
-		if units <= 70 && n != 1 {
-			t.Fatalf("%q (%d UTF-16 units) fits one segment whatever its alphabet, got %d", body, units, n)
-		}
-		if utf8.ValidString(body) && units > 160 && n == 1 {
-			t.Fatalf("%q (%d UTF-16 units) cannot fit one segment", body, units)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 	switch {
 	case in.To == "": // an empty body; the spec checks To whenever there is one
 		return nil, &apiError{Status: http.StatusBadRequest, Code: codeToRequired, Message: codeMessages[codeToRequired]("")}
-	case !possibleNumber(in.To): // the spec checked the shape; this checks the length for its country
+	case !messaging.ValidNumber(in.To): // the spec checked the shape; this checks the length for its country
 		return nil, &apiError{Status: http.StatusBadRequest, Code: codeToInvalid, Message: codeMessages[codeToInvalid](in.To)}
 	case from == "" && service == "":
 		return nil, badRequest(codeFromRequired, "A 'From' phone number is required.")
@@ -50,35 +51,21 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 		return nil, badRequest(codeBodyRequired, "Message body is required.")
 	}
 	for _, u := range media {
-		if !validMediaURL(u) {
+		if !messaging.ValidMediaURL(u) {
 			return nil, badRequest(codeMediaURLInvalid, "Media URL %s is not a valid http or https URL.", u)
 		}
 	}
 
-	t := now()
-	m := store.Message{
-		Sid:                 newSID("SM"),
-		AccountSid:          acct.Sid,
-		To:                  in.To,
-		From:                from,
-		MessagingServiceSid: service,
-		Body:                body,
-		MediaURLs:           media,
-		Status:              messageQueued,
-		Direction:           directionOutbound,
-		NumSegments:         numSegments(body),
-		StatusCallback:      deref(in.StatusCallback),
-		DateCreated:         t,
-		DateUpdated:         t,
+	out := messaging.Outbound{
+		To: in.To, From: from, MessagingServiceSid: service, Body: body, MediaURLs: media,
+		StatusCallback: deref(in.StatusCallback),
 	}
 	if in.ScheduleType != nil || in.SendAt != nil {
-		if m.SendAt, err = scheduledAt(in.ScheduleType != nil, deref(in.SendAt), t); err != nil {
+		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, deref(in.SendAt), now()); err != nil {
 			return nil, err
 		}
-		m.Status = messageScheduled
 	}
-
-	m, err = s.store.CreateMessage(ctx, m)
+	m, err := s.msg.Send(ctx, acct, out)
 	if err != nil {
 		return nil, fmt.Errorf("create message: %w", err)
 	}
@@ -118,17 +105,15 @@ func (s *Server) FetchMessage(ctx context.Context, req gen.FetchMessageRequestOb
 // UpdateMessage implements gen.StrictServerInterface: redaction (Body="") or
 // cancellation (Status=canceled), one at a time.
 func (s *Server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequestObject) (gen.UpdateMessageResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
 		return nil, err
 	}
 	in := req.Body
 	if in == nil {
 		in = &gen.UpdateMessageRequest{}
 	}
-	var (
-		m   store.Message
-		err error
-	)
+	var m store.Message
 	switch {
 	case in.Body != nil && in.Status != nil:
 		return nil, badRequest(codeInvalidParameter, "Set either Body (to redact) or Status (to cancel), not both.")
@@ -136,7 +121,7 @@ func (s *Server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequest
 		// The spec allows only the empty string, so this is always a redaction.
 		m, err = s.store.RedactMessage(ctx, req.AccountSid, req.Sid, now())
 	case in.Status != nil:
-		m, err = s.store.CancelMessage(ctx, req.AccountSid, req.Sid, now())
+		m, err = s.msg.Cancel(ctx, acct, req.Sid)
 		if errors.Is(err, store.ErrConflict) {
 			return nil, badRequest(codeInvalidParameter, "Message %s is not scheduled; only scheduled messages can be canceled.", req.Sid)
 		}
@@ -151,10 +136,11 @@ func (s *Server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequest
 
 // DeleteMessage implements gen.StrictServerInterface.
 func (s *Server) DeleteMessage(ctx context.Context, req gen.DeleteMessageRequestObject) (gen.DeleteMessageResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteMessage(ctx, req.AccountSid, req.Sid); err != nil {
+	if err := s.msg.Delete(ctx, acct, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete message: %w", err)
 	}
 	return gen.DeleteMessage204Response{}, nil
@@ -256,7 +242,7 @@ func messageOut(m store.Message) gen.Message {
 		DateCreated: formatDate(m.DateCreated),
 		DateUpdated: formatDate(m.DateUpdated),
 		Direction:   gen.MessageDirection(m.Direction),
-		NumMedia:    strconv.Itoa(len(m.MediaURLs)),
+		NumMedia:    strconv.Itoa(m.NumMedia),
 		NumSegments: strconv.Itoa(m.NumSegments),
 		PriceUnit:   "USD",
 		Sid:         m.Sid,
@@ -275,6 +261,7 @@ func messageOut(m store.Message) gen.Message {
 		out.ErrorCode = ptr(m.ErrorCode)
 	}
 	out.ErrorMessage = nonEmpty(m.ErrorMessage)
+	out.Price = nonEmpty(m.Price)
 	out.From = nonEmpty(m.From)
 	out.MessagingServiceSid = nonEmpty(m.MessagingServiceSid)
 	return out

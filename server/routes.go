@@ -16,11 +16,13 @@ import (
 // apiRoutes is the gen.EchoRouter that the generated RegisterHandlers fills. It is where
 // every API route gets what it needs from the spec, once, at start-up:
 //
-//   - the `.json` fix: Echo reads `/Messages/:Sid.json` as a parameter named "Sid.json"
-//     whose value is "SM….json", so the generated code would never see "Sid". Rather
-//     than bend the spec (the `.json` paths are the wire format the SDKs call) or patch
-//     every handler, each route's parameters are renamed and trimmed before the handler
-//     runs;
+//   - the suffix fix: Echo reads `/Messages/:Sid.json` as a parameter named "Sid.json"
+//     whose value is "SM….json", so the generated code would never see "Sid"; and
+//     `/Media/:Sid.json` and `/Media/:Sid` (the resource and its file) would be one Echo
+//     route. Rather than bend the spec (the `.json` paths are the wire format the SDKs
+//     call) or patch every handler, routes that differ only in the extension of their
+//     last parameter share one Echo route, which picks the operation by the extension
+//     of the value and passes the value on without it (see suffixRoute);
 //   - authentication and rate limiting, unless the operation opts out with `security: []`;
 //   - validation against the operation in openapi.yaml;
 //   - when asked (Config.CheckResponses), a check of the response against the spec.
@@ -31,6 +33,8 @@ type apiRoutes struct {
 	limit echo.MiddlewareFunc                      // nil when rate limiting is off
 	check func(*routers.Route) echo.MiddlewareFunc // nil unless responses are checked
 	err   error                                    // the first route the spec does not know
+
+	shared map[string]*suffixRoute // by method and path without the extension
 }
 
 var _ gen.EchoRouter = (*apiRoutes)(nil)
@@ -81,7 +85,10 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 	}
 
 	route := &routers.Route{Spec: r.doc, Path: specPath, PathItem: item, Method: method, Operation: op}
-	chain := []echo.MiddlewareFunc{splitJSONSuffix}
+	var chain []echo.MiddlewareFunc
+	if isV1(specPath) {
+		chain = append(chain, withBaseURL) // v1 lists link their pages with absolute URLs
+	}
 	if r.check != nil {
 		chain = append(chain, r.check(route))
 	}
@@ -91,30 +98,80 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 			chain = append(chain, r.limit)
 		}
 	}
-	chain = append(chain, validate(route))
-	return r.echo.Add(method, path, h, append(chain, m...)...)
+	chain = append(append(chain, validate(route)), m...)
+
+	base, ext, ok := lastParamExtension(path)
+	if !ok {
+		return r.echo.Add(method, path, h, chain...)
+	}
+	key := method + " " + base
+	if r.shared == nil {
+		r.shared = map[string]*suffixRoute{}
+	}
+	sr, registered := r.shared[key]
+	if !registered {
+		sr = &suffixRoute{byExt: map[string]echo.HandlerFunc{}}
+		r.shared[key] = sr
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		h = chain[i](h)
+	}
+	sr.byExt[ext] = h
+	if registered {
+		return nil // Echo serves the path already; the generated code ignores the result
+	}
+	return r.echo.Add(method, base, sr.serve)
 }
 
-// splitJSONSuffix turns Echo's parameter "Sid.json" = "SM….json" into "Sid" = "SM…".
-// A value without the suffix means the path was not a `.json` path at all: not found.
-func splitJSONSuffix(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		names := c.ParamNames()
-		last := len(names) - 1
-		if last < 0 || !strings.HasSuffix(names[last], ".json") {
-			return next(c)
-		}
-		value, ok := strings.CutSuffix(c.ParamValues()[last], ".json")
-		if !ok || value == "" {
-			return echo.ErrNotFound
-		}
-		// Echo shares the names slice between requests: build new slices, never edit it.
-		newNames := append([]string(nil), names...)
-		newNames[last] = strings.TrimSuffix(names[last], ".json")
-		newValues := append([]string(nil), c.ParamValues()...)
-		newValues[last] = value
-		c.SetParamNames(newNames...)
-		c.SetParamValues(newValues...)
-		return next(c)
+// lastParamExtension splits a path whose last segment is a parameter into the path with
+// that parameter bare and the parameter's extension: "/M/:Sid.json" -> "/M/:Sid", ".json".
+// A bare last parameter has extension "". ok is false when the last segment is not a
+// parameter (a list such as "/Messages.json" keeps its own route).
+func lastParamExtension(path string) (base, ext string, ok bool) {
+	slash := strings.LastIndexByte(path, '/')
+	last := path[slash+1:]
+	if !strings.HasPrefix(last, ":") {
+		return path, "", false
 	}
+	name, ext, _ := strings.Cut(last, ".")
+	if ext != "" {
+		ext = "." + ext
+	}
+	return path[:slash+1] + name, ext, true
+}
+
+// suffixRoute serves the operations that share a path but for the extension of the
+// last parameter (".json", "" and, for recordings, ".wav"...).
+type suffixRoute struct {
+	byExt map[string]echo.HandlerFunc
+}
+
+// serve picks the operation by the extension of the last parameter's value and hands it
+// the value without the extension. A value no operation takes is not found.
+func (sr *suffixRoute) serve(c echo.Context) error {
+	values := c.ParamValues()
+	last := len(values) - 1
+	value := values[last]
+	for ext, h := range sr.byExt {
+		if ext == "" {
+			continue
+		}
+		if id, ok := strings.CutSuffix(value, ext); ok && id != "" {
+			// Echo shares the values slice between requests: build a new one.
+			newValues := append([]string(nil), values...)
+			newValues[last] = id
+			c.SetParamValues(newValues...)
+			return h(c)
+		}
+	}
+	if h, ok := sr.byExt[""]; ok && !strings.Contains(value, ".") {
+		return h(c)
+	}
+	return echo.ErrNotFound
+}
+
+// isV1 reports whether a path belongs to a v1-style API (Switchboard's own, Messaging
+// Services), whose lists use absolute page URLs.
+func isV1(path string) bool {
+	return strings.HasPrefix(path, "/switchboard/v1/") || strings.HasPrefix(path, "/v1/")
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -34,21 +35,36 @@ type Store interface {
 	UpdateAccount(ctx context.Context, sid string, u store.AccountUpdate) (store.Account, error)
 	ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, bool, error)
 
-	CreateMessage(ctx context.Context, m store.Message) (store.Message, error)
 	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
 	RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
-	CancelMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
-	DeleteMessage(ctx context.Context, accountSid, sid string) error
 	ListMessages(ctx context.Context, f store.MessageFilter, p store.Page) ([]store.Message, bool, error)
+
+	GetMedia(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
+	MediaContent(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
+	ListMedia(ctx context.Context, accountSid, messageSid string, p store.Page) ([]store.Media, bool, error)
+	DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error
+
+	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
+	ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error)
+}
+
+// Messaging is the simulated messaging network (package messaging): the rules and the
+// lifecycle of messages, behind the handlers that create and change them.
+type Messaging interface {
+	Send(ctx context.Context, account store.Account, out messaging.Outbound) (store.Message, error)
+	Cancel(ctx context.Context, account store.Account, sid string) (store.Message, error)
+	ForceStatus(ctx context.Context, account store.Account, sid, status string, errorCode int) (store.Message, error)
+	Delete(ctx context.Context, account store.Account, sid string) error
 }
 
 // maxBodySize is the largest request body accepted (Echo's size syntax).
 const maxBodySize = "1M"
 
-// Config holds what New needs. Only Store is required.
+// Config holds what New needs. Store and Messaging are required.
 type Config struct {
-	Store  Store
-	Logger *slog.Logger // nil: slog.Default()
+	Store     Store
+	Messaging Messaging
+	Logger    *slog.Logger // nil: slog.Default()
 	// RateLimit is the number of API requests per second each account may make, with
 	// bursts of up to RateBurst; 0 turns rate limiting off.
 	RateLimit float64
@@ -61,6 +77,7 @@ type Config struct {
 // Server implements gen.StrictServerInterface.
 type Server struct {
 	store Store
+	msg   Messaging
 	log   *slog.Logger
 	echo  *echo.Echo
 }
@@ -70,10 +87,10 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 // New builds the HTTP handler for the whole service: the API, /healthz, the spec at
 // /openapi.yaml and /openapi.json, and Swagger UI at /docs.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, fmt.Errorf("new server: no store")
+	if cfg.Store == nil || cfg.Messaging == nil {
+		return nil, fmt.Errorf("new server: a store and a messaging service are required")
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, echo: echo.New()}
+	s := &Server{store: cfg.Store, msg: cfg.Messaging, log: cfg.Logger, echo: echo.New()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -165,4 +182,24 @@ func (s *Server) CheckHealth(ctx context.Context, _ gen.CheckHealthRequestObject
 		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeInternal, Message: "Database unavailable"}
 	}
 	return gen.CheckHealth200JSONResponse{Status: gen.HealthStatusOk}, nil
+}
+
+type baseURLKey struct{}
+
+// withBaseURL puts the scheme and host the client called into the request context: the
+// v1 lists answer with absolute page URLs, as Twilio's v1 APIs do, and they must point
+// back at this server however the client reached it.
+func withBaseURL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		base := c.Scheme() + "://" + r.Host
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), baseURLKey{}, base)))
+		return next(c)
+	}
+}
+
+// baseURL is where the client reached this server, e.g. http://127.0.0.1:8080.
+func baseURL(ctx context.Context) string {
+	base, _ := ctx.Value(baseURLKey{}).(string)
+	return base
 }

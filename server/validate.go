@@ -36,7 +36,7 @@ func validate(route *routers.Route) echo.MiddlewareFunc {
 	}
 }
 
-// pathParams gives the route's path parameters (after splitJSONSuffix) in the form
+// pathParams gives the route's path parameters (after suffixRoute trims the extension) in the form
 // kin-openapi takes them.
 func pathParams(c echo.Context) map[string]string {
 	names, values := c.ParamNames(), c.ParamValues()

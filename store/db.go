@@ -30,6 +30,8 @@ type DB struct {
 	getAccount    *sql.Stmt
 	getMessage    *sql.Stmt
 	createMessage *sql.Stmt
+
+	jobsSignal chan struct{} // see JobsChanged
 }
 
 // Pragmas every connection needs. busy_timeout still matters with one writer: another
@@ -67,7 +69,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	db := &DB{writer: writer, reader: reader}
+	db := &DB{writer: writer, reader: reader, jobsSignal: make(chan struct{}, 1)}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
@@ -327,3 +329,6 @@ func queryList[T any](ctx context.Context, db *sql.DB, query string, args []any,
 	}
 	return list, more, nil
 }
+
+// millis is a duration stored as whole milliseconds.
+func millis(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }

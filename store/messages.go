@@ -11,23 +11,24 @@ import (
 
 // messageCols is the column order scanMessage expects.
 const messageCols = "seq, sid, account_sid, to_number, from_number, messaging_service_sid, body, media_urls, " +
-	"status, direction, num_segments, status_callback, send_at, error_code, error_message, " +
+	"status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message, " +
 	"date_created, date_updated, date_sent"
 
 const insertMessage = `INSERT INTO messages (sid, account_sid, to_number, from_number, messaging_service_sid,
-	body, media_urls, status, direction, num_segments, status_callback, send_at, error_code, error_message,
+	body, media_urls, status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message,
 	date_created, date_updated, date_sent)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func scanMessage(s rowScanner) (Message, error) {
 	var (
 		m                                          Message
 		media                                      string
 		errorCode                                  sql.NullInt64
+		price                                      sql.NullString
 		sendAt, dateCreated, dateUpdated, dateSent sql.NullInt64
 	)
 	err := s.Scan(&m.Seq, &m.Sid, &m.AccountSid, &m.To, &m.From, &m.MessagingServiceSid, &m.Body, &media,
-		&m.Status, &m.Direction, &m.NumSegments, &m.StatusCallback, &sendAt, &errorCode, &m.ErrorMessage,
+		&m.Status, &m.Direction, &m.NumSegments, &m.NumMedia, &price, &m.StatusCallback, &sendAt, &errorCode, &m.ErrorMessage,
 		&dateCreated, &dateUpdated, &dateSent)
 	if err != nil {
 		return Message{}, err
@@ -39,6 +40,7 @@ func scanMessage(s rowScanner) (Message, error) {
 		}
 	}
 	m.ErrorCode = int(errorCode.Int64)
+	m.Price = price.String
 	m.SendAt = timeValue(sendAt)
 	m.DateCreated = timeValue(dateCreated)
 	m.DateUpdated = timeValue(dateUpdated)
@@ -62,7 +64,7 @@ func messageArgs(m Message) ([]any, error) {
 	}
 	return []any{
 		m.Sid, m.AccountSid, m.To, m.From, m.MessagingServiceSid,
-		m.Body, media, m.Status, m.Direction, m.NumSegments, m.StatusCallback, timeArg(m.SendAt), errorCode, m.ErrorMessage,
+		m.Body, media, m.Status, m.Direction, m.NumSegments, m.NumMedia, stringArg(m.Price), m.StatusCallback, timeArg(m.SendAt), errorCode, m.ErrorMessage,
 		timeArg(m.DateCreated), timeArg(m.DateUpdated), timeArg(m.DateSent),
 	}, nil
 }
@@ -180,20 +182,44 @@ func (db *DB) CancelMessage(ctx context.Context, accountSid, sid string, now tim
 	return m, nil
 }
 
-// DeleteMessage deletes a message, or returns ErrNotFound.
-func (db *DB) DeleteMessage(ctx context.Context, accountSid, sid string) error {
-	res, err := db.writer.ExecContext(ctx, "DELETE FROM messages WHERE account_sid = ? AND sid = ?", accountSid, sid)
+// DeleteMessage deletes a message and its media, or returns ErrNotFound. A message in one
+// of the statuses busy is still being processed: it is kept and ErrConflict returned.
+// The status test is part of the DELETE, so a delivery step cannot slip in between.
+func (db *DB) DeleteMessage(ctx context.Context, accountSid, sid string, busy ...string) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		query, args := "DELETE FROM messages WHERE account_sid = ? AND sid = ?", []any{accountSid, sid}
+		if len(busy) > 0 {
+			query += " AND status NOT IN (" + placeholders(len(busy)) + ")"
+			args = append(args, anys(busy)...)
+		}
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return missingOrConflict(ctx, tx, "messages", accountSid, sid)
+	})
 	if err != nil {
 		return fmt.Errorf("delete message %s: %w", sid, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("delete message %s: %w", sid, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("delete message %s: %w", sid, ErrNotFound)
 	}
 	return nil
+}
+
+// missingOrConflict tells why a guarded change of a row matched nothing: ErrConflict
+// when the row exists (the guard failed), ErrNotFound when it does not.
+func missingOrConflict(ctx context.Context, tx *sql.Tx, table, accountSid, sid string) error {
+	var exists bool
+	err := tx.QueryRowContext(ctx,
+		"SELECT EXISTS (SELECT 1 FROM "+table+" WHERE account_sid = ? AND sid = ?)", accountSid, sid).Scan(&exists)
+	switch {
+	case err != nil:
+		return err
+	case exists:
+		return ErrConflict
+	}
+	return ErrNotFound
 }
 
 // ListMessages returns one page of the messages f selects, newest first, and whether

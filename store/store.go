@@ -43,6 +43,8 @@ type Message struct {
 	Status              string
 	Direction           string
 	NumSegments         int
+	NumMedia            int       // Media resources of the message; set by the store
+	Price               string    // "" until known, else a signed decimal ("-0.00790")
 	StatusCallback      string    // "" when not set
 	SendAt              time.Time // zero unless scheduled
 	ErrorCode           int       // 0 when none
@@ -92,4 +94,109 @@ type AccountUpdate struct {
 	FriendlyName *string
 	Status       *string
 	Now          time.Time
+}
+
+// Media is one media file of a message. Content is nil until it has been fetched.
+type Media struct {
+	Sid         string
+	AccountSid  string
+	MessageSid  string
+	URL         string // where the content came from
+	ContentType string // "" until fetched
+	Content     []byte
+	DateCreated time.Time
+	DateUpdated time.Time
+	Seq         int64
+}
+
+// Job is work to be done at or after DueAt: a simulated delivery step, a webhook request,
+// a media fetch. Each kind's handler owns the meaning of Payload.
+type Job struct {
+	ID          int64
+	Kind        string
+	AccountSid  string
+	ResourceSid string // the message (or other resource) the job is about
+	// Jobs sharing a non-empty Queue run one at a time, in the order they were written.
+	Queue       string
+	Payload     []byte // JSON
+	DueAt       time.Time
+	Attempts    int // claims so far, this one included
+	LeaseOwner  string
+	LeaseUntil  time.Time
+	DateCreated time.Time
+}
+
+// WebhookDelivery records one webhook request and what came back.
+type WebhookDelivery struct {
+	Sid            string
+	AccountSid     string
+	ResourceSid    string // the message the request was about
+	Event          string // e.g. message-status, incoming-message
+	URL            string
+	Method         string
+	Params         map[string]string // the parameters sent, by name
+	Signature      string            // X-Twilio-Signature sent
+	ResponseStatus int               // 0: no response
+	ResponseType   string            // Content-Type of the response
+	ResponseBody   string            // the first bytes of the response body
+	Latency        time.Duration
+	Attempt        int
+	ErrorCode      int // 0 when the request succeeded
+	ErrorMessage   string
+	DateCreated    time.Time
+	Seq            int64
+}
+
+// StatusChange moves a message to a new status if, and only if, it is still in one of
+// From (any status when From is empty). Its Jobs are written only when the change is
+// made, so a callback never announces a change that did not happen.
+type StatusChange struct {
+	AccountSid   string
+	Sid          string
+	From         []string
+	To           string
+	ErrorCode    int    // kept as is when 0
+	ErrorMessage string // kept as is when ""
+	Price        string // kept as is when ""
+	DateSent     time.Time
+	DateUpdated  time.Time
+	// CancelJobsOfKind deletes the message's pending jobs of this kind with the change
+	// (a forced status stops the simulated delivery).
+	CancelJobsOfKind string
+	Jobs             []Job
+}
+
+// MediaContent fills in the fetched content of a media file.
+type MediaContent struct {
+	Sid         string
+	ContentType string
+	Content     []byte
+	DateUpdated time.Time
+}
+
+// OptOut records (Out) or clears (!Out) a recipient's opt-out from one sender.
+type OptOut struct {
+	AccountSid  string
+	Sender      string
+	Recipient   string
+	Out         bool
+	DateCreated time.Time
+}
+
+// Writes is a set of changes the store makes in one transaction: all of them or none.
+// Order of application: opt-outs, messages, media, media contents, status changes,
+// jobs, deliveries.
+type Writes struct {
+	OptOuts       []OptOut
+	Messages      []Message
+	Media         []Media
+	MediaContents []MediaContent
+	StatusChanges []StatusChange
+	Jobs          []Job
+	Deliveries    []WebhookDelivery
+}
+
+func (w Writes) empty() bool {
+	return len(w.OptOuts)+len(w.Messages)+len(w.Media)+len(w.MediaContents)+
+		len(w.StatusChanges)+len(w.Jobs)+len(w.Deliveries) == 0
 }

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/app"
+	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -44,6 +47,13 @@ type config struct {
 	rateBurst  int
 	logFormat  string
 	check      bool
+
+	baseURL         string
+	deliveryDelay   time.Duration
+	webhookTimeout  time.Duration
+	webhookAttempts int
+	webhookBackoff  time.Duration
+	webhookTargets  string
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -59,6 +69,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return fallback
 	}
+	envDuration := func(name string, fallback time.Duration) time.Duration {
+		if v, err := time.ParseDuration(getenv(name)); err == nil {
+			return v
+		}
+		return fallback
+	}
 	var c config
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -69,6 +85,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&c.rateLimit, "rate-limit", envFloat("SWITCHBOARD_RATE_LIMIT", 0), "API requests per second per account, 0 for no limit (env SWITCHBOARD_RATE_LIMIT)")
 	fs.IntVar(&c.rateBurst, "rate-burst", int(envFloat("SWITCHBOARD_RATE_BURST", 0)), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
 	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
+	fs.StringVar(&c.baseURL, "base-url", env("SWITCHBOARD_BASE_URL", ""), "where apps reach this server, for media URLs in webhooks; default http://<the --addr listened on> (env SWITCHBOARD_BASE_URL)")
+	fs.DurationVar(&c.deliveryDelay, "delivery-delay", envDuration("SWITCHBOARD_DELIVERY_DELAY", 100*time.Millisecond), "time between two steps of a simulated delivery: queued, sending, sent, delivered (env SWITCHBOARD_DELIVERY_DELAY)")
+	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", envDuration("SWITCHBOARD_WEBHOOK_TIMEOUT", 15*time.Second), "timeout of each webhook request and media fetch (env SWITCHBOARD_WEBHOOK_TIMEOUT)")
+	fs.IntVar(&c.webhookAttempts, "webhook-attempts", int(envFloat("SWITCHBOARD_WEBHOOK_ATTEMPTS", 5)), "tries of a webhook before giving up (env SWITCHBOARD_WEBHOOK_ATTEMPTS)")
+	fs.DurationVar(&c.webhookBackoff, "webhook-backoff", envDuration("SWITCHBOARD_WEBHOOK_BACKOFF", time.Second), "wait before the first webhook retry; doubles for each later one, up to 5m (env SWITCHBOARD_WEBHOOK_BACKOFF)")
+	fs.StringVar(&c.webhookTargets, "webhook-targets", env("SWITCHBOARD_WEBHOOK_TARGETS", "any"), "hosts webhooks and media fetches may reach: any, or public (no loopback or private networks, for shared deployments) (env SWITCHBOARD_WEBHOOK_TARGETS)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: switchboard [flags]
@@ -89,6 +111,12 @@ Flags:
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
+	}
+	if _, err := webhook.ParseTargets(c.webhookTargets); err != nil {
+		return c, fmt.Errorf("--webhook-targets: %w", err)
+	}
+	if c.deliveryDelay <= 0 || c.webhookTimeout <= 0 || c.webhookBackoff <= 0 || c.webhookAttempts < 1 {
+		return c, errors.New("--delivery-delay, --webhook-timeout and --webhook-backoff must be positive, --webhook-attempts at least 1")
 	}
 	return c, nil
 }
@@ -114,16 +142,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Store: db, Logger: logger, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check})
-	if err != nil {
-		return err
-	}
-
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
+	targets, _ := webhook.ParseTargets(cfg.webhookTargets) // checked by parseFlags
+	sb, err := app.New(db, app.Config{
+		Logger: logger, BaseURL: cmp.Or(cfg.baseURL, base), StepDelay: cfg.deliveryDelay,
+		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
+		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	fmt.Fprintf(stdout, "Switchboard is listening on %s (database %s)\n", base, cfg.db)
 	fmt.Fprintf(stdout, "  API:        %s/2010-04-01/Accounts/%s/Messages.json\n", base, acct.Sid)
 	fmt.Fprintf(stdout, "  Swagger UI: %s/docs/\n", base)
@@ -134,8 +167,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "  Auth token:  the one printed when %s was created\n", cfg.db)
 	}
 
+	stopWork := sb.Start()
+	defer stopWork() // after the HTTP server has stopped: requests under way may add jobs
 	httpServer := &http.Server{
-		Handler:           srv,
+		Handler:           sb.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}

@@ -25,10 +25,23 @@ type sdkEnv struct {
 	rt  http.RoundTripper // rewriting, spec-checking transport shared by every client
 }
 
-// start runs a server for the test and builds an SDK client for its main account.
+// start runs a server for the test and builds an SDK client for its main account. Its
+// simulated carrier is stopped (a step takes an hour), so that messages stay as created
+// and each test decides their status (startLive runs it at full speed).
 func start(t *testing.T) *sdkEnv {
 	t.Helper()
-	env := servertest.Start(t, servertest.Options{})
+	return startWith(t, servertest.Options{StepDelay: time.Hour})
+}
+
+// startLive is start with the simulated carrier delivering at its default pace.
+func startLive(t *testing.T) *sdkEnv {
+	t.Helper()
+	return startWith(t, servertest.Options{})
+}
+
+func startWith(t *testing.T, opts servertest.Options) *sdkEnv {
+	t.Helper()
+	env := servertest.Start(t, opts)
 	target, err := url.Parse(env.URL)
 	if err != nil {
 		t.Fatal(err)

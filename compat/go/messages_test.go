@@ -9,6 +9,8 @@ import (
 	"time"
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/switchboard-dev/switchboard/client"
 )
 
 var (
@@ -265,6 +267,9 @@ func TestDeleteMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A message on its way cannot be deleted yet.
+	e.wantError(t, e.SDK.Api.DeleteMessage(*m.Sid, nil), 400, 20009)
+	e.forceStatus(t, *m.Sid, "delivered")
 	meta, err := e.SDK.Api.DeleteMessageWithMetadata(*m.Sid, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -318,4 +323,49 @@ func sidsOf(ms []api.ApiV2010Message) []string {
 		out[i] = deref(m.Sid)
 	}
 	return out
+}
+
+// forceStatus moves a message to status through Switchboard's simulator endpoint (the
+// official SDK has no such call).
+func (e *sdkEnv) forceStatus(t *testing.T, sid, status string) {
+	t.Helper()
+	resp, err := e.Client.ForceMessageStatusWithFormdataBodyWithResponse(t.Context(), e.Main.Sid, sid,
+		client.ForceStatusRequest{Status: client.ForceStatusRequestStatus(status)})
+	if err != nil || resp.JSON200 == nil {
+		t.Fatalf("force %s to %s: %v %s", sid, status, err, resp.Body)
+	}
+}
+
+// A message observed through the SDK's own fetches walks to delivered, with the fields
+// the SDK reads set on the way.
+func TestMessageDeliveredThroughSDKFetches(t *testing.T) {
+	t.Parallel()
+	e := startLive(t)
+	m, err := e.SDK.Api.CreateMessage(text("watch me go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := []string{deref(m.Status)}
+	deadline := time.Now().Add(10 * time.Second)
+	for deref(m.Status) != "delivered" {
+		if time.Now().After(deadline) {
+			t.Fatalf("not delivered in time; statuses seen %v", seen)
+		}
+		time.Sleep(10 * time.Millisecond)
+		if m, err = e.SDK.Api.FetchMessage(*m.Sid, nil); err != nil {
+			t.Fatal(err)
+		}
+		if s := deref(m.Status); s != seen[len(seen)-1] {
+			seen = append(seen, s)
+		}
+	}
+	order := []string{"queued", "sending", "sent", "delivered"}
+	for i := 1; i < len(seen); i++ {
+		if slices.Index(order, seen[i]) <= slices.Index(order, seen[i-1]) {
+			t.Errorf("statuses out of order: %v", seen)
+		}
+	}
+	if deref(m.Sid) == "" || deref(m.AccountSid) != e.Main.Sid || m.DateSent == nil || m.Price == nil || deref(m.Price) != "-0.00790" || deref(m.PriceUnit) != "USD" || m.ErrorCode != nil {
+		t.Errorf("delivered message: date_sent %v price %v unit %v error_code %v", m.DateSent, m.Price, m.PriceUnit, m.ErrorCode)
+	}
 }

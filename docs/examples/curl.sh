@@ -16,6 +16,9 @@ curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages.json?PageSize=
 # snippet:end
 
 MSG=$(curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages.json?PageSize=1" | grep -o 'SM[0-9a-f]\{32\}' | head -n 1)
+# A message still on its way (queued, sending) cannot be deleted: wait for the simulated
+# carrier to deliver it (a fraction of a second).
+until curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json" | grep -q '"status":"delivered"'; do sleep 0.1; done
 
 # snippet:start curl-one
 curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json"                        # fetch

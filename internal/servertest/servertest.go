@@ -5,6 +5,7 @@ package servertest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,6 +25,8 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/app"
+	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -36,9 +39,12 @@ type Env struct {
 	Main   store.Account               // the main account
 	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
 	Client *client.ClientWithResponses // authenticated as Main
+	// Messaging is the simulated network behind the server.
+	Messaging *messaging.Service
 
-	srv     *http.Server
-	tempDir string // removed at Stop when Launch made it
+	srv      *http.Server
+	stopWork func() // stops the background jobs
+	tempDir  string // removed at Stop when Launch made it
 }
 
 // Options tune Start; the zero value is a plain server.
@@ -52,6 +58,13 @@ type Options struct {
 	// server.Config's.
 	Logger         *slog.Logger
 	CheckResponses bool
+	// The simulated network's timing (see app.Config); zero values take the app's
+	// defaults, except WebhookBackoff, which defaults to 20 ms here so that retries are
+	// quick in tests.
+	StepDelay       time.Duration
+	WebhookTimeout  time.Duration
+	WebhookAttempts int
+	WebhookBackoff  time.Duration
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -91,27 +104,29 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		db.Close()
 		return nil, err
 	}
-	var st server.Store = db
-	if opts.WrapStore != nil {
-		st = opts.WrapStore(db)
-	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	handler, err := server.New(server.Config{Store: st, Logger: logger, RateLimit: opts.RateLimit,
-		RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses})
-	if err != nil {
-		db.Close()
-		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	env := &Env{URL: "http://" + ln.Addr().String(), DBPath: path, DB: db, Main: main,
-		srv: &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}}
+	url := "http://" + ln.Addr().String()
+	sb, err := app.New(db, app.Config{
+		Logger: logger, BaseURL: url, StepDelay: opts.StepDelay, WebhookTimeout: opts.WebhookTimeout,
+		WebhookAttempts: opts.WebhookAttempts, WebhookBackoff: cmp.Or(opts.WebhookBackoff, 20*time.Millisecond),
+		PollInterval: 50 * time.Millisecond,
+		RateLimit:    opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
+	})
+	if err != nil {
+		ln.Close()
+		db.Close()
+		return nil, err
+	}
+	env := &Env{URL: url, DBPath: path, DB: db, Main: main, Messaging: sb.Messaging, stopWork: sb.Start(),
+		srv: &http.Server{Handler: sb.Handler, ReadHeaderTimeout: 5 * time.Second}}
 	if opts.DBPath == "" {
 		env.tempDir = filepath.Dir(path)
 	}
@@ -137,6 +152,7 @@ func (e *Env) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = e.srv.Shutdown(ctx)
+	e.stopWork()
 	_ = e.DB.Close()
 	if e.tempDir != "" {
 		_ = os.RemoveAll(e.tempDir)

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { restError, startSwitchboard } from "./switchboard.mjs";
+import { forceStatus, restError, startSwitchboard } from "./switchboard.mjs";
 
 const SID_RE = /^SM[0-9a-f]{32}$/;
 const FROM = "+14155550199";
@@ -116,6 +116,11 @@ describe("redact and delete", () => {
 
   test("remove() deletes; a later fetch rejects with 404 / 20404", async () => {
     const created = await client.messages.create({ to: "+14155550103", from: FROM, body: "delete me" });
+    // A message still on its way cannot be deleted yet.
+    const busy = await restError(client.messages(created.sid).remove());
+    assert.equal(busy.status, 400);
+    assert.equal(busy.code, 20009);
+    await forceStatus(sb, created.sid, "delivered");
     assert.equal(await client.messages(created.sid).remove(), true);
     const err = await restError(client.messages(created.sid).fetch());
     assert.equal(err.status, 404);
@@ -290,5 +295,34 @@ describe("date filters", () => {
     });
     assert.equal(got.length, 3);
     assert.equal(new Set(got.map((m) => m.sid)).size, 3);
+  });
+});
+
+describe("delivery", () => {
+  let live;
+  before(async () => {
+    live = await startSwitchboard({ deliveryDelay: "100ms" });
+  });
+  after(async () => {
+    await live?.stop();
+  });
+
+  test("a message observed through fetch() walks queued -> sending -> sent -> delivered", async () => {
+    const c = live.client();
+    let m = await c.messages.create({ to: "+14155550104", from: FROM, body: "watch me go" });
+    const seen = [m.status];
+    const deadline = Date.now() + 10_000;
+    while (m.status !== "delivered") {
+      assert.ok(Date.now() < deadline, `not delivered in time; seen ${seen}`);
+      await new Promise((r) => setTimeout(r, 10));
+      m = await c.messages(m.sid).fetch();
+      if (m.status !== seen.at(-1)) seen.push(m.status);
+    }
+    const order = ["queued", "sending", "sent", "delivered"];
+    for (let i = 1; i < seen.length; i++) assert.ok(order.indexOf(seen[i]) > order.indexOf(seen[i - 1]), `order ${seen}`);
+    assert.equal(m.price, "-0.00790");
+    assert.equal(m.priceUnit, "USD");
+    assert.ok(m.dateSent instanceof Date);
+    assert.equal(m.errorCode, null);
   });
 });

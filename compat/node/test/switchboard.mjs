@@ -47,8 +47,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
  * Starts bin/switchboard on a random loopback port with a fresh SQLite file.
  * Resolves to { url, accountSid, authToken, client(sid?, token?), stop() } once the server
  * has printed its listening line. stop() is idempotent; call it from an `after` hook.
+ *
+ * deliveryDelay is the simulated carrier's step (--delivery-delay): by default an hour, so
+ * that messages stay as created and each test decides what happens to them; pass "100ms"
+ * to watch them delivered.
  */
-export async function startSwitchboard() {
+export async function startSwitchboard({ deliveryDelay = "1h" } = {}) {
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`npm test\` (it builds first) or \`make -C ${repoRoot} build\``);
   }
@@ -58,7 +62,7 @@ export async function startSwitchboard() {
     // --check-responses: the server checks each of its answers against openapi.yaml and
     // logs any mismatch; stop() fails the suite on one.
     ["--addr", "127.0.0.1:0", "--db", join(dir, "test.db"), "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
-      "--check-responses"],
+      "--check-responses", "--delivery-delay", deliveryDelay],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   running.set(child, dir);
@@ -179,4 +183,20 @@ export async function restError(promise) {
     if (!(err instanceof twilio.RestException)) throw err;
     return err;
   }
+}
+
+/**
+ * Forces a message's status through Switchboard's simulator endpoint (the official SDK
+ * has no such call), as a test's shortcut through the simulated carrier.
+ */
+export async function forceStatus(sb, messageSid, status) {
+  const res = await fetch(`${sb.url}/switchboard/v1/Accounts/${sb.accountSid}/Messages/${messageSid}/Status`, {
+    method: "POST",
+    headers: {
+      Authorization: "Basic " + Buffer.from(`${sb.accountSid}:${sb.authToken}`).toString("base64"),
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ Status: status }),
+  });
+  if (res.status !== 200) throw new Error(`force ${messageSid} to ${status}: HTTP ${res.status} ${await res.text()}`);
 }

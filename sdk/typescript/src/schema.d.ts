@@ -106,10 +106,23 @@ export interface paths {
          *     required. With `ScheduleType=fixed` and a future `SendAt` the message is
          *     `scheduled` instead of `queued` and can be canceled until then.
          *
+         *     The simulated carrier then moves the message `queued -> sending -> sent ->
+         *     delivered` (a short step apart), or to a failure for the destinations in
+         *     Switchboard's failure table (docs/simulator.md), and sets `date_sent` and `price`.
+         *     Media URLs are fetched once first; a file that cannot be fetched fails the
+         *     message (11200, or 11751 when too large). Each status change after the first is
+         *     POSTed, signed, to `StatusCallback`.
+         *
+         *     `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+         *     Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
+         *     +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
+         *     (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
+         *
          *     Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
-         *     invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-         *     21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-         *     parameter.
+         *     invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
+         *     to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
+         *     characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
+         *     other invalid parameter.
          */
         post: operations["CreateMessage"];
         delete?: never;
@@ -139,16 +152,187 @@ export interface paths {
         /**
          * Redact or cancel a message
          * @description Two updates are possible. `Body` set to the empty string redacts the message: its
-         *     stored body is erased for good. `Status=canceled` cancels a `scheduled` message.
+         *     stored body is erased for good. `Status=canceled` cancels a `scheduled` message
+         *     (its status callback is told).
          *     Any other `Body` (400, code 20001) or canceling a message that is not scheduled
          *     (400, code 20001) is refused and changes nothing.
          */
         post: operations["UpdateMessage"];
         /**
          * Delete a message
-         * @description Deletes the message for good. Fetching it afterwards returns 404.
+         * @description Deletes the message and its media for good. Fetching it afterwards returns 404. A
+         *     message still being processed (`accepted`, `queued`, `sending`) cannot be deleted
+         *     (400, code 20009): wait until it is sent, delivered, failed or canceled.
          */
         delete: operations["DeleteMessage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the message the media belong to. */
+                MessageSid: components["parameters"]["MessageSidPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a message's media
+         * @description Lists the media files of a message, newest first. Media are created from the
+         *     `MediaUrl`s of an outbound message (their content is fetched once, in the
+         *     background) or of a simulated incoming message.
+         */
+        get: operations["ListMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the message the media belong to. */
+                MessageSid: components["parameters"]["MessageSidPath"];
+                /** @description The media SID. */
+                Sid: components["parameters"]["MediaSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a media resource
+         * @description Returns the media resource; its content is at the same URI without `.json`.
+         */
+        get: operations["FetchMedia"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a media file
+         * @description Deletes the media file and its content; the message's `num_media` drops by one.
+         */
+        delete: operations["DeleteMedia"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the message the media belong to. */
+                MessageSid: components["parameters"]["MessageSidPath"];
+                /** @description The media SID. */
+                Sid: components["parameters"]["MediaSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a media file
+         * @description Returns the media file itself, with its content type. A file that has not been
+         *     fetched yet (or could not be) is 404. Needs the account's credentials, like every
+         *     other resource.
+         */
+        get: operations["FetchMediaContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The message SID. */
+                Sid: components["schemas"]["MessageSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Force a message's status
+         * @description Moves an outbound message to a status of your choice, to exercise your app's
+         *     handling of it: `sent`, `delivered`, `undelivered` or `failed` (with `ErrorCode`,
+         *     default 30008), `read`, `canceled`. The simulated delivery of the message stops,
+         *     and its status callback fires as for a real change. Inbound messages have no
+         *     delivery status to force (400, code 20001).
+         */
+        post: operations["ForceMessageStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List webhook requests and their answers
+         * @description Every webhook request Switchboard made for the account (status callbacks,
+         *     incoming-message webhooks), newest first: the URL, the parameters and signature
+         *     sent, and your app's answer (status, content type, the first 4 KB of the body),
+         *     latency, attempt number and Twilio's error code when it failed (11200 unreachable
+         *     or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+         */
+        get: operations["ListWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The webhook delivery SID. */
+                Sid: components["schemas"]["WebhookDeliverySid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch one webhook request and its answer
+         * @description Returns one webhook delivery of the account.
+         */
+        get: operations["FetchWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -200,6 +384,16 @@ export interface components {
          * @example MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
          */
         MessagingServiceSid: string;
+        /**
+         * @description `ME` followed by 32 lowercase hex digits.
+         * @example MEcccccccccccccccccccccccccccccccc
+         */
+        MediaSid: string;
+        /**
+         * @description `WH` followed by 32 lowercase hex digits.
+         * @example WHdddddddddddddddddddddddddddddddd
+         */
+        WebhookDeliverySid: string;
         /**
          * @description A phone number in E.164 format (`+` then up to 15 digits).
          * @example +14155550100
@@ -258,7 +452,9 @@ export interface components {
         };
         /**
          * @description Where the message is in its life. Messages created through the API start as
-         *     `queued`, or `scheduled` when created with `ScheduleType=fixed`.
+         *     `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
+         *     `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
+         *     are `received`.
          * @enum {string}
          */
         MessageStatus: "queued" | "sending" | "sent" | "failed" | "delivered" | "undelivered" | "receiving" | "received" | "accepted" | "scheduled" | "read" | "partially_delivered" | "canceled";
@@ -289,7 +485,10 @@ export interface components {
              *     characters in one segment or 153 per segment; others take 70 UTF-16 units, or 67.
              */
             num_segments: string;
-            /** @description What the message cost, as a signed decimal string; `null` until known. */
+            /**
+             * @description What the message cost, as a negative decimal string (`-0.00790` a segment,
+             *     `-0.02000` a media message); `null` until it is sent.
+             */
             price: string | null;
             /**
              * @description ISO 4217 currency of `price`.
@@ -414,6 +613,97 @@ export interface components {
              * @enum {string}
              */
             Status?: "canceled";
+        };
+        Media: {
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description The file's MIME type; `null` until its content has been fetched. */
+            content_type: string | null;
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+            parent_sid: components["schemas"]["MessageSid"];
+            sid: components["schemas"]["MediaSid"];
+            /** @description This resource's path; the file itself is at the same path without `.json`. */
+            uri: string;
+        };
+        MediaList: components["schemas"]["ListPage"] & {
+            media_list: components["schemas"]["Media"][];
+        };
+        ForceStatusRequest: {
+            /**
+             * @description The status to move the message to.
+             * @enum {string}
+             */
+            Status: "sent" | "delivered" | "undelivered" | "failed" | "read" | "canceled";
+            /**
+             * @description Twilio's error code to set, with `undelivered` or `failed` only (default 30008,
+             *     unknown error), e.g. 30003 unreachable handset, 30005 unknown handset, 30006
+             *     landline, 30007 filtered.
+             */
+            ErrorCode?: number;
+        };
+        /** @description One webhook request Switchboard made, and what your app answered. */
+        WebhookDelivery: {
+            sid: components["schemas"]["WebhookDeliverySid"];
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description The resource the request was about (a message SID). */
+            resource_sid: string;
+            /**
+             * @description `message-status`: a status callback; `incoming-message`: the webhook of a number
+             *     that received a text.
+             * @enum {string}
+             */
+            event: "message-status" | "incoming-message";
+            /** @description The URL requested (with the parameters, for GET). */
+            request_url: string;
+            /** @enum {string} */
+            request_method: "GET" | "POST";
+            /** @description The parameters sent, by name. */
+            request_params: {
+                [key: string]: string;
+            };
+            /** @description The `X-Twilio-Signature` header sent. */
+            request_signature: string;
+            /** @description Your app's HTTP status; `null` when no answer came. */
+            response_status_code: number | null;
+            /** @description The answer's `Content-Type`; `null` when none. */
+            response_content_type: string | null;
+            /** @description The first 4 KB of the answer's body; `null` when empty. */
+            response_body: string | null;
+            /** @description Milliseconds from sending the request to the end of the answer. */
+            latency_ms: number;
+            /** @description Which try this was (1 for the first); failed requests are retried with backoff. */
+            attempt: number;
+            /**
+             * @description Twilio's code when the request failed: 11200 unreachable or not 2xx, 11205 timeout,
+             *     12100 the answer is not TwiML, 12300 its content type cannot hold TwiML; else `null`.
+             */
+            error_code: number | null;
+            /** @description What went wrong, else `null`. */
+            error_message: string | null;
+            date_created: components["schemas"]["RFC2822Date"];
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        WebhookDeliveryList: {
+            webhook_deliveries: components["schemas"]["WebhookDelivery"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        /** @description The paging block of a v1 list, with absolute URLs. */
+        V1Meta: {
+            /** @description Zero-based number of this page. */
+            page: number;
+            /** @description How many records a page holds. */
+            page_size: number;
+            /** @description URL of the first page. */
+            first_page_url: string;
+            /** @description URL of the previous page; `null` on the first page. */
+            previous_page_url: string | null;
+            /** @description URL of this page. */
+            url: string;
+            /** @description URL of the next page; `null` on the last page. */
+            next_page_url: string | null;
+            /** @description The name of the array of records. */
+            key: string;
         };
     };
     responses: {
@@ -550,6 +840,10 @@ export interface components {
     parameters: {
         /** @description The SID of the account that owns the resources (yours or a subaccount's). */
         AccountSid: components["schemas"]["AccountSid"];
+        /** @description The SID of the message the media belong to. */
+        MessageSidPath: components["schemas"]["MessageSid"];
+        /** @description The media SID. */
+        MediaSid: components["schemas"]["MediaSid"];
         /**
          * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
          *     official SDKs send their `limit` here).
@@ -959,6 +1253,272 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListMedia: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs.
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+                 * @example PA42
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the message the media belong to. */
+                MessageSid: components["parameters"]["MessageSidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of media. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the message the media belong to. */
+                MessageSid: components["parameters"]["MessageSidPath"];
+                /** @description The media SID. */
+                Sid: components["parameters"]["MediaSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The media resource. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Media"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    DeleteMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the message the media belong to. */
+                MessageSid: components["parameters"]["MessageSidPath"];
+                /** @description The media SID. */
+                Sid: components["parameters"]["MediaSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchMediaContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the message the media belong to. */
+                MessageSid: components["parameters"]["MessageSidPath"];
+                /** @description The media SID. */
+                Sid: components["parameters"]["MediaSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with the content type it was fetched with. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ForceMessageStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The message SID. */
+                Sid: components["schemas"]["MessageSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ForceStatusRequest"];
+            };
+        };
+        responses: {
+            /** @description The message, in its new status (2010-04-01 representation). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only requests about this resource (a message SID).
+                 * @example SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+                 */
+                ResourceSid?: string;
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs.
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+                 * @example PA42
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of webhook deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The webhook delivery SID. */
+                Sid: components["schemas"]["WebhookDeliverySid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

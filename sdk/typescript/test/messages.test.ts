@@ -41,7 +41,8 @@ async function startServer(): Promise<string> {
     // --check-responses: the server checks each of its answers against openapi.yaml and
     // logs any mismatch; the suite fails on one (see after()).
     ["--addr", "127.0.0.1:0", "--db", join(dataDir, "test.db"), "--account-sid", accountSid, "--auth-token", authToken,
-      "--check-responses"],
+      // The simulated carrier is held (a step takes an hour): messages stay as created.
+      "--check-responses", "--delivery-delay", "1h"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   server = child;
@@ -176,6 +177,18 @@ describe("messages through the generated client", () => {
     assert.equal(data?.sid, created.sid);
     const again = await sb.GET(itemPath, { params: { path: { ...account, Sid: created.sid } } });
     assert.equal(again.data?.body, "");
+  });
+
+  test("a queued message cannot be deleted (20009); once delivered it can", async () => {
+    const busy = await sb.DELETE(itemPath, { params: { path: { ...account, Sid: created.sid } } });
+    assert.equal(busy.response.status, 400);
+    assert.equal(busy.error?.code, 20009);
+    const forced = await sb.POST("/switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status", {
+      params: { path: { ...account, Sid: created.sid } },
+      body: { Status: "delivered" },
+    });
+    assert.equal(forced.response.status, 200, JSON.stringify(forced.error));
+    assert.equal(forced.data?.status, "delivered");
   });
 
   test("delete, then fetch is 404 with code 20404", async () => {

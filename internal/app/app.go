@@ -1,0 +1,109 @@
+// Package app assembles a whole Switchboard from its parts: the store, the simulated
+// messaging network, the outbox runner that delivers its jobs, and the HTTP server. The
+// command, the test harnesses and the public switchboardtest package all start
+// Switchboard through here, so that they run the same thing.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/webhook"
+	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Config holds the settings of a Switchboard; zero values take the defaults noted.
+type Config struct {
+	Logger *slog.Logger // default slog.Default()
+	// BaseURL is where apps reach the server (media URLs in webhooks point there).
+	BaseURL string
+	// StepDelay is the time between two steps of a simulated delivery (default 100 ms).
+	StepDelay time.Duration
+	// WebhookTimeout bounds each webhook request and media fetch (default 15 s, as Twilio).
+	WebhookTimeout time.Duration
+	// WebhookAttempts bounds the tries of one webhook (default 5); WebhookBackoff is the
+	// wait before the first retry, doubling after (default 1 s).
+	WebhookAttempts int
+	WebhookBackoff  time.Duration
+	// WebhookTargets says which hosts webhooks may reach (default any).
+	WebhookTargets webhook.Targets
+	// PollInterval is how often the runner looks for jobs other processes wrote.
+	PollInterval time.Duration
+
+	// Server settings, passed on to server.Config.
+	RateLimit      float64
+	RateBurst      int
+	CheckResponses bool
+	// WrapStore, when set, wraps the store the HTTP server uses (tests inject faults).
+	WrapStore func(server.Store) server.Store
+}
+
+// App is an assembled Switchboard over an open store.
+type App struct {
+	Handler   http.Handler
+	Messaging *messaging.Service
+	runner    *outbox.Runner
+}
+
+// New assembles a Switchboard over db.
+func New(db *store.DB, cfg Config) (*App, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	timeout := cfg.WebhookTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	targets := cfg.WebhookTargets
+	if targets == "" {
+		targets = webhook.AnyTarget
+	}
+	// A TwiML answer is read whole (bounded); only its first bytes are recorded.
+	client := webhook.NewClient(timeout, 1<<20, targets)
+	msg := messaging.New(messaging.Config{Store: db, Webhook: client, Logger: log, StepDelay: cfg.StepDelay, BaseURL: cfg.BaseURL})
+	runner := outbox.New(outbox.Config{
+		Store: db, Handlers: msg.Handlers(), Logger: log,
+		// The lease outlasts a webhook and its fallback, each with its timeout.
+		Lease:        2*timeout + 5*time.Second,
+		MaxAttempts:  cfg.WebhookAttempts,
+		Backoff:      cfg.WebhookBackoff,
+		PollInterval: cfg.PollInterval,
+	})
+	var st server.Store = db
+	if cfg.WrapStore != nil {
+		st = cfg.WrapStore(db)
+	}
+	srv, err := server.New(server.Config{Store: st, Messaging: msg, Logger: log, RateLimit: cfg.RateLimit,
+		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses})
+	if err != nil {
+		return nil, fmt.Errorf("assemble: %w", err)
+	}
+	return &App{Handler: srv, Messaging: msg, runner: runner}, nil
+}
+
+// Start runs the background work (simulated delivery, webhooks, media fetches) until
+// the returned stop is called; stop waits for the jobs under way.
+func (a *App) Start() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.runner.Run(ctx)
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+		})
+	}
+}

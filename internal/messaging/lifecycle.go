@@ -1,0 +1,93 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// stepJob is the job that moves message m one step along its delivery, at due.
+func (s *Service) stepJob(m store.Message, due time.Time) store.Job {
+	return store.Job{Kind: kindStep, AccountSid: m.AccountSid, ResourceSid: m.Sid, DueAt: due, DateCreated: time.Now()}
+}
+
+// next is where an outbound message goes from its current status, and whether it stops
+// there: queued -> sending -> sent -> delivered, or a failure of the destination table.
+func next(m store.Message) (change store.StatusChange, final, ok bool) {
+	fail, failing := destinationFailures[m.To]
+	switch m.Status {
+	case statusScheduled, statusAccepted:
+		return store.StatusChange{To: statusQueued}, false, true
+	case statusQueued:
+		if failing && fail.Status == statusFailed {
+			return store.StatusChange{To: statusFailed, ErrorCode: fail.Code, ErrorMessage: fail.Message}, true, true
+		}
+		return store.StatusChange{To: statusSending}, false, true
+	case statusSending:
+		return store.StatusChange{To: statusSent, Price: price(m.NumSegments, m.NumMedia)}, false, true
+	case statusSent:
+		if failing {
+			return store.StatusChange{To: fail.Status, ErrorCode: fail.Code, ErrorMessage: fail.Message}, true, true
+		}
+		return store.StatusChange{To: statusDelivered}, true, true
+	}
+	return store.StatusChange{}, true, false // anything else (canceled, forced...) ends the simulation
+}
+
+// step is the handler of kindStep: one move of the simulated delivery, its status
+// callback and the next step, all written with the job's end.
+func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, error) {
+	m, err := s.store.GetMessage(ctx, job.AccountSid, job.ResourceSid)
+	if errors.Is(err, store.ErrNotFound) {
+		return outbox.Outcome{}, nil // deleted meanwhile
+	}
+	if err != nil {
+		return outbox.Outcome{}, fmt.Errorf("delivery step: %w", err)
+	}
+	c, final, ok := next(m)
+	if !ok {
+		return outbox.Outcome{}, nil
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	c.AccountSid, c.Sid, c.From, c.DateUpdated = m.AccountSid, m.Sid, []string{m.Status}, now
+	if c.To == statusSending {
+		c.DateSent = now
+	}
+	m.Status, m.ErrorCode = c.To, c.ErrorCode
+	c.Jobs = s.callbackJobs(m, now)
+	if !final {
+		c.Jobs = append(c.Jobs, s.stepJob(m, time.Now().Add(s.stepDelay)))
+	}
+	return outbox.Outcome{Writes: store.Writes{StatusChanges: []store.StatusChange{c}}}, nil
+}
+
+// callbackJobs is the status callback for m, which has just changed to m.Status, if m
+// has a StatusCallback. Callbacks of one message share a queue, so they arrive in order.
+func (s *Service) callbackJobs(m store.Message, now time.Time) []store.Job {
+	if m.StatusCallback == "" {
+		return nil
+	}
+	params := map[string]string{
+		"MessageSid":    m.Sid,
+		"SmsSid":        m.Sid,
+		"MessageStatus": m.Status,
+		"SmsStatus":     m.Status,
+		"AccountSid":    m.AccountSid,
+		"From":          m.From,
+		"To":            m.To,
+		"ApiVersion":    "2010-04-01",
+	}
+	if m.ErrorCode != 0 {
+		params["ErrorCode"] = fmt.Sprint(m.ErrorCode)
+	}
+	if m.MessagingServiceSid != "" {
+		params["MessagingServiceSid"] = m.MessagingServiceSid
+	}
+	return []store.Job{s.webhookJob(m, webhookPayload{
+		Event: EventMessageStatus, URL: m.StatusCallback, Method: "POST", Params: params,
+	}, now)}
+}

@@ -1,0 +1,72 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// mediaThen is what follows a message's media fetch when every file arrived.
+type mediaThen struct {
+	Step *store.Job `json:"step,omitempty"` // an outbound message's first delivery step
+}
+
+func (s *Service) mediaJob(m store.Message, then mediaThen) store.Job {
+	now := time.Now()
+	return store.Job{Kind: kindMedia, AccountSid: m.AccountSid, ResourceSid: m.Sid, Payload: mustJSON(then),
+		DueAt: now, DateCreated: now}
+}
+
+// fetchMedia is the handler of kindMedia: it downloads every media file of a message
+// (bounded in size and time) and stores them, then lets the message go on. A file that
+// cannot be fetched fails the message with Twilio's media error code, and its status
+// callback tells the app.
+func (s *Service) fetchMedia(ctx context.Context, job store.Job) (outbox.Outcome, error) {
+	var then mediaThen
+	if err := decodePayload(job, &then); err != nil {
+		s.log.ErrorContext(ctx, "media fetch dropped", "error", err)
+		return outbox.Outcome{}, nil
+	}
+	m, err := s.store.GetMessage(ctx, job.AccountSid, job.ResourceSid)
+	if errors.Is(err, store.ErrNotFound) {
+		return outbox.Outcome{}, nil // deleted meanwhile
+	}
+	if err != nil {
+		return outbox.Outcome{}, fmt.Errorf("fetch media: %w", err)
+	}
+	media, err := s.store.MessageMedia(ctx, m.AccountSid, m.Sid)
+	if err != nil {
+		return outbox.Outcome{}, fmt.Errorf("fetch media: %w", err)
+	}
+	var w store.Writes
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, md := range media {
+		got := s.webhook.Fetch(ctx, md.URL, s.maxMedia)
+		if got.ErrorCode != 0 {
+			s.log.InfoContext(ctx, "media fetch failed", "message", m.Sid, "url", md.URL, "error", got.ErrorMessage)
+			m.Status, m.ErrorCode = statusFailed, got.ErrorCode
+			return outbox.Outcome{Writes: store.Writes{StatusChanges: []store.StatusChange{{
+				AccountSid: m.AccountSid, Sid: m.Sid, From: []string{statusQueued, statusScheduled, statusReceived},
+				To: statusFailed, ErrorCode: got.ErrorCode, ErrorMessage: errorMessage(got.ErrorCode), DateUpdated: now,
+				CancelJobsOfKind: kindStep, Jobs: s.callbackJobs(m, now),
+			}}}}, nil
+		}
+		w.MediaContents = append(w.MediaContents, store.MediaContent{Sid: md.Sid, ContentType: got.ContentType, Content: got.Body, DateUpdated: now})
+	}
+	if then.Step != nil {
+		w.Jobs = append(w.Jobs, *then.Step)
+	}
+	return outbox.Outcome{Writes: w}, nil
+}
+
+// ValidMediaURL accepts absolute http(s) URLs with a host: the only kind a carrier could
+// fetch.
+func ValidMediaURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

@@ -1,0 +1,353 @@
+// Package messaging is Switchboard's messaging network in a box: the rules a message must
+// pass to be sent, the simulated carrier that moves it from queued to delivered (or to a
+// failure), status callbacks, incoming texts and the TwiML replies of the app they reach,
+// opt-out keywords, and media. Every change it makes is written together with the jobs it
+// causes (store.Writes), and the jobs are run by an outbox.Runner with the handlers of
+// Service.Handlers, so that a crash loses nothing.
+//
+// It knows nothing of HTTP requests made to Switchboard: server/ translates those into
+// calls here.
+package messaging
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/webhook"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Message statuses and directions, as stored and as on the wire.
+const (
+	statusAccepted    = "accepted"
+	statusScheduled   = "scheduled"
+	statusQueued      = "queued"
+	statusSending     = "sending"
+	statusSent        = "sent"
+	statusDelivered   = "delivered"
+	statusUndelivered = "undelivered"
+	statusFailed      = "failed"
+	statusCanceled    = "canceled"
+	statusReceived    = "received"
+	statusRead        = "read"
+
+	DirectionOutboundAPI   = "outbound-api"
+	DirectionOutboundReply = "outbound-reply"
+	DirectionInbound       = "inbound"
+)
+
+// busyStatuses are those of a message still being processed: it cannot be deleted (20009).
+var busyStatuses = []string{statusAccepted, statusQueued, statusSending}
+
+// Job kinds this package handles.
+const (
+	kindStep    = "message.step"
+	kindWebhook = "webhook"
+	kindMedia   = "media.fetch"
+)
+
+// RuleError is a message refused for a rule of Twilio's, with Twilio's code. It is always
+// the client's fault (HTTP 400).
+type RuleError struct {
+	Code    int
+	Message string
+}
+
+func (e *RuleError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
+
+func ruleError(code int, format string, args ...any) *RuleError {
+	return &RuleError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Store is what the service needs from persistence.
+type Store interface {
+	GetAccount(ctx context.Context, sid string) (store.Account, error)
+	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
+	MessageMedia(ctx context.Context, accountSid, messageSid string) ([]store.Media, error)
+	OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error)
+	Apply(ctx context.Context, w store.Writes) error
+	ChangeStatus(ctx context.Context, c store.StatusChange) (store.Message, error)
+	DeleteMessage(ctx context.Context, accountSid, sid string, busy ...string) error
+}
+
+// Config holds what New needs; zero durations take the defaults.
+type Config struct {
+	Store   Store
+	Webhook *webhook.Client
+	Logger  *slog.Logger
+	// StepDelay is the time between two steps of a simulated delivery (queued, sending,
+	// sent, delivered): default 100 ms, so a message is delivered well within a second.
+	StepDelay time.Duration
+	// BaseURL is where apps reach this server (e.g. http://127.0.0.1:8080): media URLs
+	// in incoming-message webhooks point there.
+	BaseURL string
+	// MaxMediaBytes bounds a fetched media file (default 5 MB, as Twilio's MMS limit).
+	MaxMediaBytes int64
+}
+
+// Service is the messaging network. Its methods are safe for concurrent use.
+type Service struct {
+	store     Store
+	webhook   *webhook.Client
+	log       *slog.Logger
+	stepDelay time.Duration
+	baseURL   string
+	maxMedia  int64
+}
+
+// New returns a Service for cfg.
+func New(cfg Config) *Service {
+	s := &Service{store: cfg.Store, webhook: cfg.Webhook, log: cfg.Logger, stepDelay: cfg.StepDelay,
+		baseURL: cfg.BaseURL, maxMedia: cfg.MaxMediaBytes}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.stepDelay <= 0 {
+		s.stepDelay = 100 * time.Millisecond
+	}
+	if s.maxMedia <= 0 {
+		s.maxMedia = 5 << 20
+	}
+	return s
+}
+
+// Handlers are the outbox handlers of the jobs this package writes, by kind.
+func (s *Service) Handlers() map[string]outbox.Handler {
+	return map[string]outbox.Handler{
+		kindStep:    s.step,
+		kindWebhook: s.deliverWebhook,
+		kindMedia:   s.fetchMedia,
+	}
+}
+
+// Outbound is a message to send, as the API (or a TwiML reply) asks for it. Its shape
+// has been checked already (E.164 To, lengths); Send checks the rules of the network.
+type Outbound struct {
+	To, From            string
+	MessagingServiceSid string
+	Body                string
+	MediaURLs           []string
+	StatusCallback      string
+	SendAt              time.Time // zero: send now
+	Direction           string    // default outbound-api
+}
+
+// alphaSender is an alphanumeric sender ID: up to 11 letters, digits and spaces with at
+// least one letter (checked separately).
+var alphaSender = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
+
+// Send checks out against the network's rules and queues it (or schedules it): the
+// message, its media and the jobs that will deliver it are written together. A rule it
+// breaks is a *RuleError.
+func (s *Service) Send(ctx context.Context, account store.Account, out Outbound) (store.Message, error) {
+	if err := s.checkSend(ctx, account, out); err != nil {
+		return store.Message{}, err
+	}
+	m, w := s.planOutbound(account, out, time.Now())
+	if err := s.store.Apply(ctx, w); err != nil {
+		return store.Message{}, fmt.Errorf("send message: %w", err)
+	}
+	return m, nil
+}
+
+// checkSend applies the rules a carrier applies before accepting a message.
+func (s *Service) checkSend(ctx context.Context, account store.Account, out Outbound) error {
+	if e, ok := magicTo[out.To]; ok {
+		return &e
+	}
+	if out.From != "" {
+		if e, ok := magicFrom[out.From]; ok {
+			return &e
+		}
+		if !s.mayUseSender(ctx, account, out.From) {
+			return ruleError(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
+		}
+		opted, err := s.store.OptedOut(ctx, account.Sid, out.From, out.To)
+		if err != nil {
+			return fmt.Errorf("send message: %w", err)
+		}
+		if opted {
+			return ruleError(21610, "Attempt to send to unsubscribed recipient: %s replied STOP to %s. They can reply START to opt back in.", out.To, out.From)
+		}
+	}
+	return nil
+}
+
+// mayUseSender: an alphanumeric sender ID, Twilio's magic test sender, or (once phone
+// numbers exist) a number the account owns.
+func (s *Service) mayUseSender(_ context.Context, _ store.Account, from string) bool {
+	if from == MagicFrom {
+		return true
+	}
+	if alphaSender.MatchString(from) && hasLetter(from) {
+		return true
+	}
+	// TODO(numbers): numbers the account owns.
+	return true
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') {
+			return true
+		}
+	}
+	return false
+}
+
+// planOutbound builds a message that passed the rules, with its media and its first
+// job: a media fetch when it has media, else its first delivery step.
+func (s *Service) planOutbound(account store.Account, out Outbound, now time.Time) (store.Message, store.Writes) {
+	now = now.UTC().Truncate(time.Second)
+	direction := out.Direction
+	if direction == "" {
+		direction = DirectionOutboundAPI
+	}
+	m := store.Message{
+		Sid:                 newSID("SM"),
+		AccountSid:          account.Sid,
+		To:                  out.To,
+		From:                out.From,
+		MessagingServiceSid: out.MessagingServiceSid,
+		Body:                out.Body,
+		MediaURLs:           out.MediaURLs,
+		NumMedia:            len(out.MediaURLs),
+		Status:              statusQueued,
+		Direction:           direction,
+		NumSegments:         NumSegments(out.Body),
+		StatusCallback:      out.StatusCallback,
+		DateCreated:         now,
+		DateUpdated:         now,
+	}
+	firstStep := time.Now().Add(s.stepDelay)
+	if !out.SendAt.IsZero() {
+		m.Status, m.SendAt, firstStep = statusScheduled, out.SendAt, out.SendAt
+	}
+	w := store.Writes{Messages: []store.Message{m}}
+	step := s.stepJob(m, firstStep)
+	if len(out.MediaURLs) == 0 {
+		w.Jobs = append(w.Jobs, step)
+		return m, w
+	}
+	for _, u := range out.MediaURLs {
+		w.Media = append(w.Media, store.Media{Sid: newSID("ME"), AccountSid: m.AccountSid, MessageSid: m.Sid, URL: u,
+			DateCreated: now, DateUpdated: now})
+	}
+	w.Jobs = append(w.Jobs, s.mediaJob(m, mediaThen{Step: &step}))
+	return m, w
+}
+
+// Cancel cancels a scheduled message; ErrConflict (from the store) when it is not
+// scheduled any more.
+func (s *Service) Cancel(ctx context.Context, account store.Account, sid string) (store.Message, error) {
+	m, err := s.store.GetMessage(ctx, account.Sid, sid)
+	if err != nil {
+		return store.Message{}, fmt.Errorf("cancel message: %w", err)
+	}
+	m.Status = statusCanceled
+	now := time.Now().UTC().Truncate(time.Second)
+	m, err = s.store.ChangeStatus(ctx, store.StatusChange{
+		AccountSid: account.Sid, Sid: sid, From: []string{statusScheduled}, To: statusCanceled, DateUpdated: now,
+		CancelJobsOfKind: kindStep, Jobs: s.callbackJobs(m, now),
+	})
+	if err != nil {
+		return store.Message{}, fmt.Errorf("cancel message: %w", err)
+	}
+	return m, nil
+}
+
+// ForcedStatuses are the statuses a message can be forced into, to exercise an app's
+// handling of each.
+var ForcedStatuses = []string{statusSent, statusDelivered, statusUndelivered, statusFailed, statusRead, statusCanceled}
+
+// ForceStatus moves an outbound message to status (with errorCode for undelivered and
+// failed), stops its simulated delivery, and fires its status callback as a real change
+// would.
+func (s *Service) ForceStatus(ctx context.Context, account store.Account, sid, status string, errorCode int) (store.Message, error) {
+	if !slices.Contains(ForcedStatuses, status) {
+		return store.Message{}, ruleError(20001, "Status %q cannot be forced; use one of %v.", status, ForcedStatuses)
+	}
+	failing := status == statusUndelivered || status == statusFailed
+	if errorCode != 0 && !failing {
+		return store.Message{}, ruleError(20001, "ErrorCode goes with Status undelivered or failed only.")
+	}
+	if failing && errorCode == 0 {
+		errorCode = 30008 // Twilio's "unknown error"
+	}
+	m, err := s.store.GetMessage(ctx, account.Sid, sid)
+	if err != nil {
+		return store.Message{}, fmt.Errorf("force status: %w", err)
+	}
+	if m.Direction == DirectionInbound {
+		return store.Message{}, ruleError(20001, "Message %s is inbound; only outbound messages have a delivery status to force.", sid)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	c := store.StatusChange{AccountSid: account.Sid, Sid: sid, From: []string{m.Status}, To: status, ErrorCode: errorCode,
+		ErrorMessage: errorMessage(errorCode), DateUpdated: now, CancelJobsOfKind: kindStep}
+	if m.DateSent.IsZero() && status != statusFailed && status != statusCanceled {
+		c.DateSent, c.Price = now, price(m.NumSegments, m.NumMedia)
+	}
+	m.Status, m.ErrorCode = status, errorCode
+	c.Jobs = s.callbackJobs(m, now)
+	m, err = s.store.ChangeStatus(ctx, c)
+	if err != nil {
+		return store.Message{}, fmt.Errorf("force status: %w", err)
+	}
+	return m, nil
+}
+
+// errorMessage words the delivery error codes Switchboard sets.
+func errorMessage(code int) string {
+	for _, f := range destinationFailures {
+		if f.Code == code {
+			return f.Message
+		}
+	}
+	switch code {
+	case 0:
+		return ""
+	case 11200:
+		return "HTTP retrieval failure"
+	case 11751:
+		return "Media exceeds the size limit"
+	case 21610:
+		return "Attempt to send to unsubscribed recipient"
+	}
+	return fmt.Sprintf("Error %d", code)
+}
+
+// Delete deletes a message unless it is still being processed (20009).
+func (s *Service) Delete(ctx context.Context, account store.Account, sid string) error {
+	err := s.store.DeleteMessage(ctx, account.Sid, sid, busyStatuses...)
+	if errors.Is(err, store.ErrConflict) {
+		return ruleError(20009, "Cannot delete message %s because it is still being processed (status %v); delete it once it is delivered, failed or canceled.", sid, busyStatuses)
+	}
+	if err != nil {
+		return fmt.Errorf("delete message: %w", err)
+	}
+	return nil
+}
+
+// newSID returns a resource SID: a two-letter prefix and 32 lowercase hex digits.
+func newSID(prefix string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("messaging: encode job payload: %v", err)) // only plain structs are encoded
+	}
+	return b
+}

@@ -1,0 +1,196 @@
+package webhook
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	twclient "github.com/twilio/twilio-go/client"
+)
+
+// The test vectors of the reference (both reproduced by Twilio's own validators).
+func TestSignVectors(t *testing.T) {
+	const u = "https://mycompany.com/myapp.php?foo=1&bar=2"
+	tests := []struct {
+		params map[string]string
+		want   string
+	}{
+		{map[string]string{"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234",
+			"From": "+12349013030", "To": "+18005551212"}, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="},
+		{map[string]string{"Digits": "1234", "CallSid": "CA1234567890ABCDE", "To": "+18005551212",
+			"Caller": "+14158675309", "From": "+14158675309", "ReasonConferenceEnded": "test", "Reason": "Participant"},
+			"vOEb5UThFn24KEfnOFLQY2AE5FY="},
+	}
+	for _, tt := range tests {
+		if got := Sign("12345", u, tt.params); got != tt.want {
+			t.Errorf("Sign(%v) = %s, want %s", tt.params, got, tt.want)
+		}
+	}
+}
+
+// receiver records the last request and checks its signature with the official Go SDK's
+// validator, an implementation nobody here wrote.
+type receiver struct {
+	t      *testing.T
+	token  string
+	status int
+	body   string
+	ctype  string
+	delay  time.Duration
+	got    chan *http.Request
+	form   chan url.Values
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rc.delay > 0 {
+		time.Sleep(rc.delay)
+	}
+	if err := r.ParseForm(); err != nil {
+		rc.t.Error(err)
+	}
+	full := "http://" + r.Host + r.URL.RequestURI()
+	params := map[string]string{}
+	if r.Method == http.MethodPost {
+		for k := range r.PostForm {
+			params[k] = r.PostForm.Get(k)
+		}
+	}
+	v := twclient.NewRequestValidator(rc.token)
+	if !v.Validate(full, params, r.Header.Get("X-Twilio-Signature")) {
+		rc.t.Errorf("%s %s: signature %q does not validate", r.Method, full, r.Header.Get("X-Twilio-Signature"))
+	}
+	if rc.ctype != "" {
+		w.Header().Set("Content-Type", rc.ctype)
+	}
+	w.WriteHeader(rc.status)
+	io.WriteString(w, rc.body)
+	rc.got <- r
+	if r.Method == http.MethodPost {
+		rc.form <- r.PostForm
+	} else {
+		rc.form <- r.URL.Query()
+	}
+}
+
+func newReceiver(t *testing.T, status int, body string) (*receiver, *httptest.Server) {
+	rc := &receiver{t: t, token: "secret", status: status, body: body, got: make(chan *http.Request, 4), form: make(chan url.Values, 4)}
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	return rc, srv
+}
+
+func TestDoPostSignedAndRecorded(t *testing.T) {
+	rc, srv := newReceiver(t, 200, "<Response/>")
+	rc.ctype = "text/xml"
+	c := NewClient(time.Second, 1<<10, AnyTarget)
+	res := c.Do(context.Background(), Request{
+		URL: srv.URL + "/sms?x=1", Params: map[string]string{"Body": "hi there & more", "From": "+15005550006"},
+		AuthToken: "secret", IdempotencyToken: "tok-1",
+	})
+	if !res.OK() || res.Status != 200 || string(res.Body) != "<Response/>" || res.ContentType != "text/xml" || res.Method != "POST" {
+		t.Fatalf("result %+v", res)
+	}
+	r, form := <-rc.got, <-rc.form
+	if r.Method != http.MethodPost || r.Header.Get("I-Twilio-Idempotency-Token") != "tok-1" ||
+		!strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		t.Errorf("request %s headers %v", r.Method, r.Header)
+	}
+	if form.Get("Body") != "hi there & more" || form.Get("From") != "+15005550006" {
+		t.Errorf("form %v", form)
+	}
+	if r.Header.Get("X-Twilio-Signature") != res.Signature {
+		t.Errorf("result signature %s, sent %s", res.Signature, r.Header.Get("X-Twilio-Signature"))
+	}
+}
+
+func TestDoGetPutsParamsInURL(t *testing.T) {
+	rc, srv := newReceiver(t, 204, "")
+	res := NewClient(time.Second, 1<<10, AnyTarget).Do(context.Background(), Request{
+		URL: srv.URL + "/cb?keep=yes", Method: "GET", Params: map[string]string{"MessageStatus": "sent"}, AuthToken: "secret",
+	})
+	if !res.OK() || res.Status != 204 {
+		t.Fatalf("result %+v", res)
+	}
+	<-rc.got
+	q := <-rc.form
+	if q.Get("keep") != "yes" || q.Get("MessageStatus") != "sent" || !strings.Contains(res.URL, "MessageStatus=sent") {
+		t.Errorf("query %v, url %s", q, res.URL)
+	}
+}
+
+func TestDoFailures(t *testing.T) {
+	_, srv500 := newReceiver(t, 500, strings.Repeat("x", 100))
+	slow, srvSlow := newReceiver(t, 200, "")
+	slow.delay = 300 * time.Millisecond
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+
+	c := NewClient(100*time.Millisecond, 10, AnyTarget)
+	tests := []struct {
+		name      string
+		url       string
+		wantCode  int
+		wantState int
+		wantBody  string
+	}{
+		{"non-2xx", srv500.URL, CodeRetrievalFailure, 500, "xxxxxxxxxx"}, // body cut at maxBody
+		{"timeout", srvSlow.URL, CodeTimeout, 0, ""},
+		{"refused", closed.URL, CodeRetrievalFailure, 0, ""},
+		{"bad url", "http://[::1", CodeRetrievalFailure, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := c.Do(context.Background(), Request{URL: tt.url, AuthToken: "secret"})
+			if res.OK() || res.ErrorCode != tt.wantCode || res.Status != tt.wantState || string(res.Body) != tt.wantBody || res.ErrorMessage == "" {
+				t.Fatalf("result %+v", res)
+			}
+		})
+	}
+}
+
+func TestPublicTargetsRefuseLoopback(t *testing.T) {
+	rc, srv := newReceiver(t, 200, "")
+	res := NewClient(time.Second, 10, PublicTargets).Do(context.Background(), Request{URL: srv.URL, AuthToken: "secret"})
+	if res.ErrorCode != CodeRetrievalFailure || !strings.Contains(res.ErrorMessage, "webhook-targets") {
+		t.Fatalf("result %+v", res)
+	}
+	select {
+	case <-rc.got:
+		t.Fatal("the loopback receiver was reached")
+	default:
+	}
+	if _, err := ParseTargets("everything"); err == nil {
+		t.Error("ParseTargets accepted a bad value")
+	}
+	for _, s := range []string{"any", "public"} {
+		if got, err := ParseTargets(s); err != nil || string(got) != s {
+			t.Errorf("ParseTargets(%q) = %q, %v", s, got, err)
+		}
+	}
+}
+
+func TestPublicIP(t *testing.T) {
+	for ip, want := range map[string]bool{
+		"127.0.0.1": false, "10.1.2.3": false, "192.168.0.1": false, "172.16.0.1": false, "169.254.1.1": false,
+		"::1": false, "fe80::1": false, "0.0.0.0": false, "224.0.0.1": false, "fc00::1": false,
+		"8.8.8.8": true, "2001:4860:4860::8888": true,
+	} {
+		if got := publicIP(mustIP(t, ip)); got != want {
+			t.Errorf("publicIP(%s) = %v, want %v", ip, got, want)
+		}
+	}
+}
+
+func mustIP(t *testing.T, s string) net.IP {
+	ip := net.ParseIP(s)
+	if ip == nil {
+		t.Fatalf("bad IP %s", s)
+	}
+	return ip
+}

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// ListMedia implements gen.StrictServerInterface.
+func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) (gen.ListMediaResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	// A message of another account (or none) is not found, not an empty list.
+	if _, err := s.store.GetMessage(ctx, req.AccountSid, req.MessageSid); err != nil {
+		return nil, fmt.Errorf("list media: %w", err)
+	}
+	p := req.Params
+	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage()
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListMedia(ctx, req.AccountSid, req.MessageSid, page)
+	if err != nil {
+		return nil, fmt.Errorf("list media: %w", err)
+	}
+	out := gen.ListMedia200JSONResponse{MediaList: make([]gen.Media, len(rows))}
+	var first, last int64
+	for i, m := range rows {
+		out.MediaList[i] = mediaOut(m)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(fmt.Sprintf(messagesPathFormat+"/%s/Media.json", req.AccountSid, req.MessageSid), nil, len(rows), first, last, more)
+	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
+	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
+	return out, nil
+}
+
+// FetchMedia implements gen.StrictServerInterface.
+func (s *Server) FetchMedia(ctx context.Context, req gen.FetchMediaRequestObject) (gen.FetchMediaResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	m, err := s.store.GetMedia(ctx, req.AccountSid, req.MessageSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch media: %w", err)
+	}
+	return gen.FetchMedia200JSONResponse(mediaOut(m)), nil
+}
+
+// FetchMediaContent implements gen.StrictServerInterface: the file itself.
+func (s *Server) FetchMediaContent(ctx context.Context, req gen.FetchMediaContentRequestObject) (gen.FetchMediaContentResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	m, err := s.store.MediaContent(ctx, req.AccountSid, req.MessageSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch media content: %w", err)
+	}
+	return gen.FetchMediaContent200AsteriskResponse{Body: bytes.NewReader(m.Content), ContentType: m.ContentType,
+		ContentLength: int64(len(m.Content))}, nil
+}
+
+// DeleteMedia implements gen.StrictServerInterface.
+func (s *Server) DeleteMedia(ctx context.Context, req gen.DeleteMediaRequestObject) (gen.DeleteMediaResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	if err := s.store.DeleteMedia(ctx, req.AccountSid, req.MessageSid, req.Sid); err != nil {
+		return nil, fmt.Errorf("delete media: %w", err)
+	}
+	return gen.DeleteMedia204Response{}, nil
+}
+
+// mediaOut renders a stored media file in the wire format.
+func mediaOut(m store.Media) gen.Media {
+	return gen.Media{
+		AccountSid:  m.AccountSid,
+		ContentType: nonEmpty(m.ContentType),
+		DateCreated: formatDate(m.DateCreated),
+		DateUpdated: formatDate(m.DateUpdated),
+		ParentSid:   m.MessageSid,
+		Sid:         m.Sid,
+		Uri:         fmt.Sprintf(messagesPathFormat+"/%s/Media/%s.json", m.AccountSid, m.MessageSid, m.Sid),
+	}
+}

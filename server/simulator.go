@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Switchboard's own endpoints, under /switchboard/v1: they drive the simulated network.
+
+const simulatorPathFormat = "/switchboard/v1/Accounts/%s"
+
+// ForceMessageStatus implements gen.StrictServerInterface.
+func (s *Server) ForceMessageStatus(ctx context.Context, req gen.ForceMessageStatusRequestObject) (gen.ForceMessageStatusResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.msg.ForceStatus(ctx, acct, req.Sid, string(req.Body.Status), deref(req.Body.ErrorCode))
+	if err != nil {
+		return nil, fmt.Errorf("force message status: %w", err)
+	}
+	return gen.ForceMessageStatus200JSONResponse(messageOut(m)), nil
+}
+
+// ListWebhookDeliveries implements gen.StrictServerInterface.
+func (s *Server) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookDeliveriesRequestObject) (gen.ListWebhookDeliveriesResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	filter := store.DeliveryFilter{AccountSid: req.AccountSid, ResourceSid: deref(p.ResourceSid)}
+	filters := url.Values{}
+	if p.ResourceSid != nil {
+		filters.Set("ResourceSid", *p.ResourceSid)
+	}
+	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage()
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListDeliveries(ctx, filter, page)
+	if err != nil {
+		return nil, fmt.Errorf("list webhook deliveries: %w", err)
+	}
+	out := gen.ListWebhookDeliveries200JSONResponse{WebhookDeliveries: make([]gen.WebhookDelivery, len(rows))}
+	var first, last int64
+	for i, d := range rows {
+		out.WebhookDeliveries[i] = deliveryOut(ctx, d)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(fmt.Sprintf(simulatorPathFormat+"/WebhookDeliveries", req.AccountSid), filters, len(rows), first, last, more)
+	out.Meta = v1Meta(ctx, "webhook_deliveries", l)
+	return out, nil
+}
+
+// FetchWebhookDelivery implements gen.StrictServerInterface.
+func (s *Server) FetchWebhookDelivery(ctx context.Context, req gen.FetchWebhookDeliveryRequestObject) (gen.FetchWebhookDeliveryResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	d, err := s.store.GetDelivery(ctx, req.AccountSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch webhook delivery: %w", err)
+	}
+	return gen.FetchWebhookDelivery200JSONResponse(deliveryOut(ctx, d)), nil
+}
+
+func deliveryOut(ctx context.Context, d store.WebhookDelivery) gen.WebhookDelivery {
+	out := gen.WebhookDelivery{
+		Sid:                 d.Sid,
+		AccountSid:          d.AccountSid,
+		ResourceSid:         d.ResourceSid,
+		Event:               gen.WebhookDeliveryEvent(d.Event),
+		RequestUrl:          d.URL,
+		RequestMethod:       gen.WebhookDeliveryRequestMethod(d.Method),
+		RequestParams:       d.Params,
+		RequestSignature:    d.Signature,
+		ResponseContentType: nonEmpty(d.ResponseType),
+		ResponseBody:        nonEmpty(d.ResponseBody),
+		LatencyMs:           int(d.Latency.Milliseconds()),
+		Attempt:             d.Attempt,
+		ErrorMessage:        nonEmpty(d.ErrorMessage),
+		DateCreated:         formatDate(d.DateCreated),
+		Url:                 baseURL(ctx) + fmt.Sprintf(simulatorPathFormat+"/WebhookDeliveries/%s", d.AccountSid, d.Sid),
+	}
+	if out.RequestParams == nil {
+		out.RequestParams = map[string]string{}
+	}
+	if d.ResponseStatus != 0 {
+		out.ResponseStatusCode = ptr(d.ResponseStatus)
+	}
+	if d.ErrorCode != 0 {
+		out.ErrorCode = ptr(d.ErrorCode)
+	}
+	return out
+}
+
+// v1Meta is the paging block of a v1 list: the page links made absolute, as Twilio's v1
+// APIs write them.
+func v1Meta(ctx context.Context, key string, l pageLinks) gen.V1Meta {
+	base := baseURL(ctx)
+	abs := func(uri *string) *string {
+		if uri == nil {
+			return nil
+		}
+		return ptr(base + *uri)
+	}
+	return gen.V1Meta{
+		Page: l.Page, PageSize: l.PageSize, Key: key,
+		Url: base + l.URI, FirstPageUrl: base + l.FirstPageURI,
+		NextPageUrl: abs(l.NextPageURI), PreviousPageUrl: abs(l.PrevPageURI),
+	}
+}

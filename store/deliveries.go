@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+const deliveryCols = "seq, sid, account_sid, resource_sid, event, url, method, request_params, signature, " +
+	"response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created"
+
+func scanDelivery(s rowScanner) (WebhookDelivery, error) {
+	var (
+		d                 WebhookDelivery
+		params            string
+		status, errorCode sql.NullInt64
+		latencyMs         int64
+		dateCreated       sql.NullInt64
+	)
+	if err := s.Scan(&d.Seq, &d.Sid, &d.AccountSid, &d.ResourceSid, &d.Event, &d.URL, &d.Method, &params, &d.Signature,
+		&status, &d.ResponseType, &d.ResponseBody, &latencyMs, &d.Attempt, &errorCode, &d.ErrorMessage, &dateCreated); err != nil {
+		return WebhookDelivery{}, err
+	}
+	if err := json.Unmarshal([]byte(params), &d.Params); err != nil {
+		return WebhookDelivery{}, fmt.Errorf("webhook delivery %s: params: %w", d.Sid, err)
+	}
+	d.ResponseStatus, d.ErrorCode = int(status.Int64), int(errorCode.Int64)
+	d.Latency = millis(latencyMs)
+	d.DateCreated = timeValue(dateCreated)
+	return d, nil
+}
+
+func insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery) error {
+	params, err := jsonText(d.Params)
+	if err != nil {
+		return fmt.Errorf("webhook delivery %s: %w", d.Sid, err)
+	}
+	var status, errorCode any
+	if d.ResponseStatus != 0 {
+		status = d.ResponseStatus
+	}
+	if d.ErrorCode != 0 {
+		errorCode = d.ErrorCode
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO webhook_deliveries (sid, account_sid, resource_sid, event, url, method, request_params, signature,
+			response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Sid, d.AccountSid, d.ResourceSid, d.Event, d.URL, d.Method, params, d.Signature,
+		status, d.ResponseType, d.ResponseBody, d.Latency.Milliseconds(), d.Attempt, errorCode, d.ErrorMessage,
+		timeArg(d.DateCreated)); err != nil {
+		return fmt.Errorf("webhook delivery %s: %w", d.Sid, constraintError(err))
+	}
+	return nil
+}
+
+// DeliveryFilter narrows a list of webhook deliveries.
+type DeliveryFilter struct {
+	AccountSid  string // required
+	ResourceSid string // "" does not filter
+}
+
+// ListDeliveries returns one page of webhook deliveries, newest first (see ListMessages).
+func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]WebhookDelivery, bool, error) {
+	var w where
+	w.add("account_sid = ?", f.AccountSid)
+	if f.ResourceSid != "" {
+		w.add("resource_sid = ?", f.ResourceSid)
+	}
+	query, args, asc := listQuery(deliveryCols, "webhook_deliveries", w, p)
+	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanDelivery)
+	if err != nil {
+		return nil, false, fmt.Errorf("list webhook deliveries: %w", err)
+	}
+	return list, more, nil
+}
+
+// GetDelivery returns webhook delivery sid of account accountSid, or ErrNotFound.
+func (db *DB) GetDelivery(ctx context.Context, accountSid, sid string) (WebhookDelivery, error) {
+	d, err := scanDelivery(db.reader.QueryRowContext(ctx,
+		"SELECT "+deliveryCols+" FROM webhook_deliveries WHERE account_sid = ? AND sid = ?", accountSid, sid))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return WebhookDelivery{}, fmt.Errorf("get webhook delivery %s: %w", sid, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrLeaseLost: the job is no longer leased to the caller (its lease ran out and another
+// worker claimed it, or it is gone). The caller's result must be dropped: the other
+// worker's counts.
+var ErrLeaseLost = errors.New("job lease lost")
+
+const jobCols = "id, kind, account_sid, resource_sid, queue, payload, due_at, attempts, lease_owner, lease_until, date_created"
+
+func scanJob(s rowScanner) (Job, error) {
+	var (
+		j                              Job
+		payload                        string
+		owner                          sql.NullString
+		dueAt, leaseUntil, dateCreated sql.NullInt64
+	)
+	if err := s.Scan(&j.ID, &j.Kind, &j.AccountSid, &j.ResourceSid, &j.Queue, &payload, &dueAt, &j.Attempts,
+		&owner, &leaseUntil, &dateCreated); err != nil {
+		return Job{}, err
+	}
+	j.Payload = []byte(payload)
+	j.LeaseOwner = owner.String
+	j.DueAt, j.LeaseUntil, j.DateCreated = timeValue(dueAt), timeValue(leaseUntil), timeValue(dateCreated)
+	return j, nil
+}
+
+func insertJobs(ctx context.Context, tx *sql.Tx, jobs []Job) error {
+	for _, j := range jobs {
+		payload := string(j.Payload)
+		if payload == "" {
+			payload = "{}"
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, date_created)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
+		}
+	}
+	return nil
+}
+
+// ClaimJobs leases up to limit jobs that are due at now and not leased (or whose lease
+// ran out) to owner until now+lease, counting the attempt, and returns them. A job waits
+// while an earlier job of its queue exists, leased or not. Claiming is one statement,
+// so two workers, in one process or two, never claim the same job.
+func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+	var jobs []Job
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx,
+			`UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+			WHERE id IN (
+				SELECT j.id FROM jobs j
+				WHERE j.due_at <= ? AND (j.lease_until IS NULL OR j.lease_until <= ?)
+				AND (j.queue = '' OR NOT EXISTS (
+					SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
+				ORDER BY j.due_at, j.id LIMIT ?)
+			RETURNING `+jobCols,
+			owner, timeArg(now.Add(lease)), timeArg(now), timeArg(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j, err := scanJob(rows)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// NextJobDue returns when the next job falls due (its lease running out counts), or the
+// zero time when there are no jobs.
+func (db *DB) NextJobDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	err := db.reader.QueryRowContext(ctx,
+		"SELECT min(max(due_at, coalesce(lease_until, 0))) FROM jobs").Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next job due: %w", err)
+	}
+	return timeValue(next), nil
+}
+
+// FinishJob deletes a job leased by the caller and applies w, in one transaction.
+// ErrLeaseLost (and nothing written) when the lease is no longer the caller's.
+func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if err := mustExec(ctx, tx, "DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND lease_until = ?",
+			j.ID, j.LeaseOwner, timeArg(j.LeaseUntil)); err != nil {
+			return err
+		}
+		return applyWrites(ctx, tx, w)
+	})
+	if err != nil {
+		return fmt.Errorf("finish job %d (%s): %w", j.ID, j.Kind, err)
+	}
+	db.jobsChanged(len(w.Jobs) > 0 || len(w.StatusChanges) > 0)
+	return nil
+}
+
+// RetryJob releases a job leased by the caller to run again at dueAt, and applies w, in
+// one transaction. ErrLeaseLost (and nothing written) when the lease is no longer the
+// caller's.
+func (db *DB) RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if err := mustExec(ctx, tx,
+			`UPDATE jobs SET due_at = ?, lease_owner = NULL, lease_until = NULL
+			WHERE id = ? AND lease_owner = ? AND lease_until = ?`,
+			timeArg(dueAt), j.ID, j.LeaseOwner, timeArg(j.LeaseUntil)); err != nil {
+			return err
+		}
+		return applyWrites(ctx, tx, w)
+	})
+	if err != nil {
+		return fmt.Errorf("retry job %d (%s): %w", j.ID, j.Kind, err)
+	}
+	db.jobsChanged(true)
+	return nil
+}
+
+// mustExec runs a statement that must change exactly one leased row.
+func mustExec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// CountJobs returns how many jobs of kind ("" for all) are waiting or running.
+func (db *DB) CountJobs(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := db.reader.QueryRowContext(ctx, "SELECT count(*) FROM jobs WHERE ? = '' OR kind = ?", kind, kind).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
+
+// JobsChanged is signalled (without blocking; one pending signal at most) after a commit
+// that added or rescheduled jobs, so that a worker in this process can look at once
+// instead of at its next poll. Other processes are found by polling.
+func (db *DB) JobsChanged() <-chan struct{} { return db.jobsSignal }
+
+func (db *DB) jobsChanged(changed bool) {
+	if !changed {
+		return
+	}
+	select {
+	case db.jobsSignal <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// mediaCols is the column order scanMedia expects; content is left out of lists.
+const mediaCols = "seq, sid, account_sid, message_sid, url, content_type, date_created, date_updated"
+
+func scanMedia(s rowScanner) (Media, error) {
+	var (
+		m                        Media
+		dateCreated, dateUpdated sql.NullInt64
+	)
+	if err := s.Scan(&m.Seq, &m.Sid, &m.AccountSid, &m.MessageSid, &m.URL, &m.ContentType, &dateCreated, &dateUpdated); err != nil {
+		return Media{}, err
+	}
+	m.DateCreated, m.DateUpdated = timeValue(dateCreated), timeValue(dateUpdated)
+	return m, nil
+}
+
+func insertMedia(ctx context.Context, tx *sql.Tx, m Media) error {
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO media (sid, account_sid, message_sid, url, content_type, content, date_created, date_updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Sid, m.AccountSid, m.MessageSid, m.URL, m.ContentType, m.Content, timeArg(m.DateCreated), timeArg(m.DateUpdated)); err != nil {
+		return fmt.Errorf("media %s: %w", m.Sid, constraintError(err))
+	}
+	return nil
+}
+
+// GetMedia returns media sid of message messageSid of account accountSid, without its
+// content, or ErrNotFound.
+func (db *DB) GetMedia(ctx context.Context, accountSid, messageSid, sid string) (Media, error) {
+	m, err := scanMedia(db.reader.QueryRowContext(ctx,
+		"SELECT "+mediaCols+" FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ?",
+		accountSid, messageSid, sid))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Media{}, fmt.Errorf("get media %s: %w", sid, err)
+	}
+	return m, nil
+}
+
+// MediaContent returns media sid with its content; ErrNotFound when it is unknown or its
+// content has not been fetched yet.
+func (db *DB) MediaContent(ctx context.Context, accountSid, messageSid, sid string) (Media, error) {
+	var content []byte
+	row := db.reader.QueryRowContext(ctx,
+		"SELECT "+mediaCols+", content FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ? AND content IS NOT NULL",
+		accountSid, messageSid, sid)
+	m, err := scanMedia(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &content)...) }))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Media{}, fmt.Errorf("media content %s: %w", sid, err)
+	}
+	m.Content = content
+	return m, nil
+}
+
+// scanFunc adapts a function to rowScanner, to scan extra columns after a type's own.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// ListMedia returns one page of a message's media, newest first (see ListMessages).
+func (db *DB) ListMedia(ctx context.Context, accountSid, messageSid string, p Page) ([]Media, bool, error) {
+	var w where
+	w.add("message_sid = ?", messageSid)
+	w.add("account_sid = ?", accountSid)
+	query, args, asc := listQuery(mediaCols, "media", w, p)
+	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanMedia)
+	if err != nil {
+		return nil, false, fmt.Errorf("list media: %w", err)
+	}
+	return list, more, nil
+}
+
+// MessageMedia returns every media file of a message, oldest first, without content.
+func (db *DB) MessageMedia(ctx context.Context, accountSid, messageSid string) ([]Media, error) {
+	rows, err := db.reader.QueryContext(ctx,
+		"SELECT "+mediaCols+" FROM media WHERE account_sid = ? AND message_sid = ? ORDER BY seq", accountSid, messageSid)
+	if err != nil {
+		return nil, fmt.Errorf("message media: %w", err)
+	}
+	defer rows.Close()
+	var list []Media
+	for rows.Next() {
+		m, err := scanMedia(rows)
+		if err != nil {
+			return nil, fmt.Errorf("message media: %w", err)
+		}
+		list = append(list, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("message media: %w", err)
+	}
+	return list, nil
+}
+
+// DeleteMedia deletes a media file and counts it off its message, or returns
+// ErrNotFound.
+func (db *DB) DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ?",
+			accountSid, messageSid, sid)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, ErrNotFound)
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE messages SET num_media = num_media - 1 WHERE sid = ?", messageSid)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete media %s: %w", sid, err)
+	}
+	return nil
+}

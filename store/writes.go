@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// write runs fn in a write transaction and commits it. Every write of the lifecycle goes
+// through here, so that a change and the jobs it causes commit together.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Apply makes all of w's changes in one transaction, or none of them.
+func (db *DB) Apply(ctx context.Context, w Writes) error {
+	if w.empty() {
+		return nil
+	}
+	if err := db.write(ctx, func(tx *sql.Tx) error { return applyWrites(ctx, tx, w) }); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	db.jobsChanged(len(w.Jobs) > 0 || len(w.StatusChanges) > 0)
+	return nil
+}
+
+// ChangeStatus makes one status change and returns the message as changed. When the
+// message is not in one of c.From it is left alone and ErrConflict returned; an unknown
+// message is ErrNotFound.
+func (db *DB) ChangeStatus(ctx context.Context, c StatusChange) (Message, error) {
+	var m Message
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = changeStatus(ctx, tx, c)
+		if errors.Is(err, sql.ErrNoRows) {
+			return missingOrConflict(ctx, tx, "messages", c.AccountSid, c.Sid)
+		}
+		return err
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("change status of message %s: %w", c.Sid, err)
+	}
+	db.jobsChanged(true)
+	return m, nil
+}
+
+func applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
+	for _, o := range w.OptOuts {
+		if err := setOptOut(ctx, tx, o); err != nil {
+			return err
+		}
+	}
+	for _, m := range w.Messages {
+		args, err := messageArgs(m)
+		if err != nil {
+			return fmt.Errorf("message %s: %w", m.Sid, err)
+		}
+		if _, err := tx.ExecContext(ctx, insertMessage, args...); err != nil {
+			return fmt.Errorf("message %s: %w", m.Sid, constraintError(err))
+		}
+	}
+	for _, m := range w.Media {
+		if err := insertMedia(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	for _, c := range w.MediaContents {
+		if _, err := tx.ExecContext(ctx,
+			"UPDATE media SET content_type = ?, content = ?, date_updated = ? WHERE sid = ?",
+			c.ContentType, c.Content, timeArg(c.DateUpdated), c.Sid); err != nil {
+			return fmt.Errorf("media %s: %w", c.Sid, err)
+		}
+	}
+	for _, c := range w.StatusChanges {
+		// A change whose guard fails is not an error here: the message moved on (it was
+		// canceled, forced, or deleted) and the step that wanted it is simply moot.
+		if _, err := changeStatus(ctx, tx, c); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("status of message %s: %w", c.Sid, err)
+		}
+	}
+	if err := insertJobs(ctx, tx, w.Jobs); err != nil {
+		return err
+	}
+	for _, d := range w.Deliveries {
+		if err := insertDelivery(ctx, tx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// changeStatus applies c if its guard holds, with its jobs; sql.ErrNoRows when it does
+// not (nothing is written then).
+func changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Message, error) {
+	query := `UPDATE messages SET status = ?,
+		error_code = coalesce(?, error_code),
+		error_message = coalesce(?, error_message),
+		price = coalesce(?, price),
+		date_sent = coalesce(?, date_sent),
+		date_updated = ?
+		WHERE account_sid = ? AND sid = ?`
+	var errorCode any
+	if c.ErrorCode != 0 {
+		errorCode = c.ErrorCode
+	}
+	args := []any{c.To, errorCode, stringArg(c.ErrorMessage), stringArg(c.Price), timeArg(c.DateSent),
+		timeArg(c.DateUpdated), c.AccountSid, c.Sid}
+	if len(c.From) > 0 {
+		query += " AND status IN (" + placeholders(len(c.From)) + ")"
+		args = append(args, anys(c.From)...)
+	}
+	m, err := scanMessage(tx.QueryRowContext(ctx, query+" RETURNING "+messageCols, args...))
+	if err != nil {
+		return Message{}, err
+	}
+	if c.CancelJobsOfKind != "" {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM jobs WHERE resource_sid = ? AND kind = ?", c.Sid, c.CancelJobsOfKind); err != nil {
+			return Message{}, err
+		}
+	}
+	return m, insertJobs(ctx, tx, c.Jobs)
+}
+
+func setOptOut(ctx context.Context, tx *sql.Tx, o OptOut) error {
+	var err error
+	if o.Out {
+		_, err = tx.ExecContext(ctx,
+			`INSERT INTO opt_outs (account_sid, sender, recipient, date_created) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, o.AccountSid, o.Sender, o.Recipient, timeArg(o.DateCreated))
+	} else {
+		_, err = tx.ExecContext(ctx, "DELETE FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?",
+			o.AccountSid, o.Sender, o.Recipient)
+	}
+	if err != nil {
+		return fmt.Errorf("opt-out %s -> %s: %w", o.Recipient, o.Sender, err)
+	}
+	return nil
+}
+
+// OptedOut reports whether recipient has opted out of messages from sender.
+func (db *DB) OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error) {
+	var out bool
+	err := db.reader.QueryRowContext(ctx,
+		"SELECT EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)",
+		accountSid, sender, recipient).Scan(&out)
+	if err != nil {
+		return false, fmt.Errorf("opted out %s -> %s: %w", recipient, sender, err)
+	}
+	return out, nil
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func anys[T any](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
+// jsonText encodes v for a TEXT column.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
