@@ -24,6 +24,8 @@ import (
 //   - authentication and rate limiting, unless the operation opts out with `security: []`;
 //   - validation against the operation in openapi.yaml;
 //   - when asked (Config.CheckResponses), a check of the response against the spec.
+//
+// It also records each route's operationId, by which the metrics count requests.
 type apiRoutes struct {
 	echo  *echo.Echo
 	doc   *openapi3.T
@@ -31,7 +33,13 @@ type apiRoutes struct {
 	limit echo.MiddlewareFunc                      // nil when rate limiting is off
 	check func(*routers.Route) echo.MiddlewareFunc // nil unless responses are checked
 	err   error                                    // the first route the spec does not know
+
+	operations map[routeKey]string // operationId by method and Echo path
 }
+
+// routeKey names a registered route: the method and the path as registered with Echo,
+// which is what echo.Context.Path returns for a request it matched.
+type routeKey struct{ method, path string }
 
 var _ gen.EchoRouter = (*apiRoutes)(nil)
 
@@ -80,6 +88,7 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		return r.echo.Add(method, path, h, m...)
 	}
 
+	r.operations[routeKey{method, path}] = op.OperationID
 	route := &routers.Route{Spec: r.doc, Path: specPath, PathItem: item, Method: method, Operation: op}
 	chain := []echo.MiddlewareFunc{splitJSONSuffix}
 	if r.check != nil {
