@@ -2,8 +2,11 @@
 GO      ?= go
 BIN     := bin/switchboard
 ARGS    ?=
+# The reference server of make load, relative to the repository root.
+BASELINE  ?= ../shared/bench/baseline
+LOADFLAGS ?=
 
-.PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-race lint lint-spec bench clean \
+.PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-race lint lint-spec bench load clean \
 	check-generated sdk-ts check-sdk-ts
 
 all: build
@@ -27,9 +30,10 @@ test: deps test-go test-compat-go test-compat-node test-sdk-ts test-ui
 deps:
 	bash .ci/install-deps
 
-## test-go: the Go packages (server, store, client examples)
+## test-go: the Go packages (server, store, client examples), and the load harness's own tests (no load)
 test-go:
 	$(GO) test -count=1 ./...
+	cd tools/load && $(GO) test -count=1 ./...
 
 ## test-compat-go: the official Go SDK (twilio-go, in its own module) against a live server
 test-compat-go:
@@ -58,6 +62,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	cd compat/go && $(GO) vet ./...
+	cd tools/load && $(GO) vet ./... && $$(cd ../.. && $(GO) tool -n staticcheck) ./...
 
 ## lint-spec: lint openapi.yaml with Redocly CLI and redocly.yaml
 lint-spec:
@@ -66,6 +71,12 @@ lint-spec:
 ## bench: benchmarks of the full HTTP stack and the store
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./server/ ./store/
+
+## load: Switchboard against the reference server in $(BASELINE), interleaved, over create, fetch and
+## list at several concurrencies; prints the tables of docs/performance.md (LOADFLAGS="-help" for the flags)
+load: build
+	cd tools/load && $(GO) build -o ../../bin/load .
+	./bin/load -switchboard $(BIN) -baseline $(BASELINE) $(LOADFLAGS)
 
 ## check-generated: fail if gen/ or client/ differ from what openapi.yaml generates
 check-generated: generate

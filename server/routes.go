@@ -26,6 +26,8 @@ import (
 //   - authentication and rate limiting, unless the operation opts out with `security: []`;
 //   - validation against the operation in openapi.yaml;
 //   - when asked (Config.CheckResponses), a check of the response against the spec.
+//
+// It also records each route's operationId, by which the metrics count requests.
 type apiRoutes struct {
 	echo  *echo.Echo
 	doc   *openapi3.T
@@ -85,7 +87,7 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 	}
 
 	route := &routers.Route{Spec: r.doc, Path: specPath, PathItem: item, Method: method, Operation: op}
-	var chain []echo.MiddlewareFunc
+	chain := []echo.MiddlewareFunc{tagOperation(op.OperationID)}
 	if isV1(specPath) {
 		chain = append(chain, withBaseURL) // v1 lists link their pages with absolute URLs
 	}
@@ -174,4 +176,18 @@ func (sr *suffixRoute) serve(c echo.Context) error {
 // Services), whose lists use absolute page URLs.
 func isV1(path string) bool {
 	return strings.HasPrefix(path, "/switchboard/v1/") || strings.HasPrefix(path, "/v1/")
+}
+
+// operationKey is where tagOperation keeps the operationId in the echo.Context.
+const operationKey = "switchboard.operation"
+
+// tagOperation records which operation of the spec serves the request, for the metrics:
+// a label from the spec, never the raw path, so the number of series stays bounded.
+func tagOperation(id string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Set(operationKey, id)
+			return next(c)
+		}
+	}
 }

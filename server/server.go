@@ -1,10 +1,12 @@
 // Package server implements the Switchboard API: the strict server interface that
 // oapi-codegen generates from openapi.yaml (package gen), over the store.
 //
-// A request passes, in order: request logging and panic recovery (for every route), then,
-// for API routes only, the `.json` path fix, authentication, rate limiting and validation
-// against openapi.yaml (see routes.go), and finally a typed handler. Whatever fails along
-// the way is written as a Twilio error object by handleError.
+// A request passes, in order: request logging, metrics (package internal/metrics) and
+// panic recovery (for every route), then, for API routes only, the choice of operation by
+// the path's extension (`.json`, or none for a media file), authentication, rate
+// limiting and validation against openapi.yaml (see routes.go), and finally a typed
+// handler. Whatever fails along the way is written as a Twilio error
+// object by handleError.
 package server
 
 import (
@@ -23,6 +25,7 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -72,14 +75,18 @@ type Config struct {
 	// CheckResponses validates every API response against openapi.yaml and logs each
 	// mismatch as MsgResponseMismatch, for test suites that drive a real server.
 	CheckResponses bool
+	// Metrics receives the request metrics and is served at /metrics; nil: a set of the
+	// server's own. cmd/switchboard passes one so that other parts can add theirs.
+	Metrics *metrics.Metrics
 }
 
 // Server implements gen.StrictServerInterface.
 type Server struct {
-	store Store
-	msg   Messaging
-	log   *slog.Logger
-	echo  *echo.Echo
+	store   Store
+	msg     Messaging
+	log     *slog.Logger
+	echo    *echo.Echo
+	metrics *metrics.Metrics
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -90,9 +97,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Messaging == nil {
 		return nil, fmt.Errorf("new server: a store and a messaging service are required")
 	}
-	s := &Server{store: cfg.Store, msg: cfg.Messaging, log: cfg.Logger, echo: echo.New()}
+	s := &Server{store: cfg.Store, msg: cfg.Messaging, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.metrics == nil {
+		s.metrics = metrics.New()
 	}
 
 	doc, err := loadSpec()
@@ -109,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.logRequests())
+	e.Use(s.observeRequests)
 	e.Use(plainJSON)
 	// The validator reads a body whole before anything else looks at it; no valid request
 	// comes near this size.
@@ -130,6 +141,9 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	registerDocs(e, specJSON)
+	// Not in openapi.yaml: an operator's endpoint in Prometheus's own format, like the
+	// spec files and /docs (see docs/architecture.md).
+	e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
 	return s, nil
 }
 
@@ -164,6 +178,9 @@ func (s *Server) logRequests() echo.MiddlewareFunc {
 			if v.Status >= 500 {
 				level = slog.LevelError
 			}
+			if !s.log.Enabled(c.Request().Context(), level) { // --log-level turned it down
+				return nil
+			}
 			s.log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("method", v.Method),
 				slog.String("uri", v.URI),
@@ -173,6 +190,25 @@ func (s *Server) logRequests() echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// observeRequests counts every request in the metrics, by operationId and status. Like
+// the request logger it writes a returned error itself, so that the status counted is
+// the one sent; the error handler skips a response already written.
+func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		op, ok := c.Get(operationKey).(string)
+		if !ok {
+			op = metrics.OperationOther
+		}
+		s.metrics.ObserveRequest(op, c.Response().Status, time.Since(start))
+		return err
+	}
 }
 
 // CheckHealth implements gen.StrictServerInterface.

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/app"
+	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
@@ -46,6 +48,8 @@ type config struct {
 	rateLimit  float64
 	rateBurst  int
 	logFormat  string
+	logLevel   slog.Level
+	pprof      string
 	check      bool
 
 	baseURL         string
@@ -54,6 +58,11 @@ type config struct {
 	webhookAttempts int
 	webhookBackoff  time.Duration
 	webhookTargets  string
+}
+
+// logLevels are the names --log-level accepts.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -92,6 +101,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.webhookBackoff, "webhook-backoff", envDuration("SWITCHBOARD_WEBHOOK_BACKOFF", time.Second), "wait before the first webhook retry; doubles for each later one, up to 5m (env SWITCHBOARD_WEBHOOK_BACKOFF)")
 	fs.StringVar(&c.webhookTargets, "webhook-targets", env("SWITCHBOARD_WEBHOOK_TARGETS", "any"), "hosts webhooks and media fetches may reach: any, or public (no loopback or private networks, for shared deployments) (env SWITCHBOARD_WEBHOOK_TARGETS)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
+	logLevel := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "least severe log lines written: debug, info, warn or error; above info the request log keeps only 5xx answers (env SWITCHBOARD_LOG_LEVEL)")
+	fs.StringVar(&c.pprof, "pprof", env("SWITCHBOARD_PPROF", ""), "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env SWITCHBOARD_PPROF)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: switchboard [flags]
 
@@ -100,7 +111,8 @@ SQLite file, for building and testing messaging apps with no carrier and no cost
 
 On first start it creates the main account and prints its Account SID and auth token;
 later starts reuse it. Pass --account-sid and --auth-token to fix the credentials (CI).
-Swagger UI is served at /docs, the spec at /openapi.yaml and /openapi.json.
+Swagger UI is served at /docs, the spec at /openapi.yaml and /openapi.json, and
+Prometheus metrics at /metrics.
 
 Flags:
 `)
@@ -118,7 +130,31 @@ Flags:
 	if c.deliveryDelay <= 0 || c.webhookTimeout <= 0 || c.webhookBackoff <= 0 || c.webhookAttempts < 1 {
 		return c, errors.New("--delivery-delay, --webhook-timeout and --webhook-backoff must be positive, --webhook-attempts at least 1")
 	}
+	level, ok := logLevels[*logLevel]
+	if !ok {
+		return c, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", *logLevel)
+	}
+	c.logLevel = level
+	if c.pprof != "" {
+		if err := checkLoopback(c.pprof); err != nil {
+			return c, fmt.Errorf("--pprof: %w", err)
+		}
+	}
 	return c, nil
+}
+
+// checkLoopback accepts only a host:port on the loopback interface. The profiler shows
+// the command line (with any --auth-token), memory contents through heap profiles, and
+// can keep a CPU busy: it is for someone already on the machine.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%q is not a loopback address: use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT", addr)
+	}
+	return nil
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -126,9 +162,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	logOpts := &slog.HandlerOptions{Level: cfg.logLevel}
+	var handler slog.Handler = slog.NewTextHandler(stderr, logOpts)
 	if cfg.logFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, nil)
+		handler = slog.NewJSONHandler(stderr, logOpts)
 	}
 	logger := slog.New(handler)
 
@@ -146,12 +183,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	var pprofLn net.Listener
+	if cfg.pprof != "" {
+		if pprofLn, err = listenLoopback(cfg.pprof); err != nil {
+			ln.Close()
+			return fmt.Errorf("--pprof: %w", err)
+		}
+	}
 	base := "http://" + ln.Addr().String()
 	targets, _ := webhook.ParseTargets(cfg.webhookTargets) // checked by parseFlags
 	sb, err := app.New(db, app.Config{
 		Logger: logger, BaseURL: cmp.Or(cfg.baseURL, base), StepDelay: cfg.deliveryDelay,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
+		Metrics: metrics.New(),
 	})
 	if err != nil {
 		ln.Close()
@@ -160,11 +205,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintf(stdout, "Switchboard is listening on %s (database %s)\n", base, cfg.db)
 	fmt.Fprintf(stdout, "  API:        %s/2010-04-01/Accounts/%s/Messages.json\n", base, acct.Sid)
 	fmt.Fprintf(stdout, "  Swagger UI: %s/docs/\n", base)
+	fmt.Fprintf(stdout, "  Metrics:    %s/metrics\n", base)
 	fmt.Fprintf(stdout, "  Account SID: %s\n", acct.Sid)
 	if created {
 		fmt.Fprintf(stdout, "  Auth token:  %s   (shown once: keep it; later starts reuse this account)\n", acct.AuthToken)
 	} else if cfg.authToken == "" {
 		fmt.Fprintf(stdout, "  Auth token:  the one printed when %s was created\n", cfg.db)
+	}
+	if pprofLn != nil {
+		fmt.Fprintf(stdout, "  Profiler:   http://%s/debug/pprof/\n", pprofLn.Addr())
 	}
 
 	stopWork := sb.Start()
@@ -174,19 +223,61 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	serveErr := make(chan error, 1)
+	servers := []*http.Server{httpServer}
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- httpServer.Serve(ln) }()
+	if pprofLn != nil {
+		// No write timeout: a CPU profile or trace streams for as long as it was asked to.
+		pprofServer := &http.Server{
+			Handler:           pprofHandler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		}
+		servers = append(servers, pprofServer)
+		go func() { serveErr <- pprofServer.Serve(pprofLn) }()
+	}
 
 	select {
 	case err := <-serveErr:
+		for _, hs := range servers {
+			hs.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, hs := range servers {
+		if err := hs.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	return nil
+}
+
+// listenLoopback listens on addr and makes sure that what it got is a loopback address,
+// since a name such as localhost could resolve to anything.
+func listenLoopback(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("%s is not a loopback address", ln.Addr())
+	}
+	return ln, nil
+}
+
+// pprofHandler serves net/http/pprof's pages on a mux of its own. (Importing the package
+// also registers them on http.DefaultServeMux, which nothing here serves.)
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // also the named profiles: heap, goroutine, allocs...
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

@@ -39,10 +39,16 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // the server's URL, what it printed, and stop, which reports run's error.
 func start(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, func() error) {
 	t.Helper()
+	return startLogging(t, args, env, io.Discard)
+}
+
+// startLogging is start with the log written to stderr.
+func startLogging(t *testing.T, args []string, env map[string]string, stderr io.Writer) (string, *syncBuffer, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, stdout, io.Discard) }()
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, stdout, stderr) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
@@ -126,6 +132,13 @@ func TestBadConfiguration(t *testing.T) {
 		{"malformed SID", []string{"--account-sid", "ACnope", "--auth-token", "abc"}, "32 lowercase hex"},
 		{"token with symbols", []string{"--account-sid", "AC" + strings.Repeat("0", 32), "--auth-token", "a-b"}, "letters and digits"},
 		{"log format", []string{"--log-format", "xml"}, "text or json"},
+		{"log level", []string{"--log-level", "verbose"}, "debug, info, warn or error"},
+		{"pprof on every interface", []string{"--pprof", ":6060"}, "not a loopback address"},
+		{"pprof on 0.0.0.0", []string{"--pprof", "0.0.0.0:6060"}, "not a loopback address"},
+		{"pprof on [::]", []string{"--pprof", "[::]:6060"}, "not a loopback address"},
+		{"pprof on another host", []string{"--pprof", "192.0.2.1:6060"}, "not a loopback address"},
+		{"pprof on a name", []string{"--pprof", "example.com:6060"}, "not a loopback address"},
+		{"pprof without port", []string{"--pprof", "127.0.0.1"}, "missing port"},
 		{"unknown flag", []string{"--nope"}, "not defined"},
 	}
 	for _, tt := range tests {
@@ -141,4 +154,98 @@ func TestBadConfiguration(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
+}
+
+func TestLogLevel(t *testing.T) {
+	tests := []struct {
+		name        string
+		args        []string
+		env         map[string]string
+		wantRequest bool // the request log line for GET /healthz
+	}{
+		{"default", nil, nil, true},
+		{"debug", []string{"--log-level", "debug"}, nil, true},
+		{"warn", []string{"--log-level", "warn"}, nil, false},
+		{"error through the environment", nil, map[string]string{"SWITCHBOARD_LOG_LEVEL": "error"}, false},
+		{"flag wins over environment", []string{"--log-level", "info"}, map[string]string{"SWITCHBOARD_LOG_LEVEL": "error"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "sb.db")}, tt.args...)
+			stderr := &syncBuffer{}
+			url, _, stop := startLogging(t, args, tt.env, stderr)
+			resp, err := http.Get(url + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if err := stop(); err != nil { // after shutdown, every line is written
+				t.Fatal(err)
+			}
+			logged := strings.Contains(stderr.String(), "msg=request") && strings.Contains(stderr.String(), "uri=/healthz")
+			if logged != tt.wantRequest {
+				t.Fatalf("request logged: %v, want %v; log:\n%s", logged, tt.wantRequest, stderr)
+			}
+			// "shutting down" is an info line too.
+			if strings.Contains(stderr.String(), "shutting down") != tt.wantRequest {
+				t.Fatalf("info lines do not follow the level; log:\n%s", stderr)
+			}
+		})
+	}
+}
+
+var profilerURL = regexp.MustCompile(`Profiler:\s+(http://\S+)/debug/pprof/`)
+
+func TestPprof(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sb.db")
+
+	// Off by default: no profiler line, and the API listener has no pprof pages.
+	url, out, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db}, nil)
+	if strings.Contains(out.String(), "Profiler") {
+		t.Fatalf("profiler announced without --pprof:\n%s", out)
+	}
+	if status := get(t, url+"/debug/pprof/"); status != http.StatusNotFound {
+		t.Fatalf("API listener serves /debug/pprof/: HTTP %d", status)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// On, through the environment twin: served on its own listener only.
+	url, out, stop = start(t, []string{"--addr", "127.0.0.1:0", "--db", db}, map[string]string{"SWITCHBOARD_PPROF": "127.0.0.1:0"})
+	defer stop()
+	deadline := time.Now().Add(5 * time.Second)
+	m := profilerURL.FindStringSubmatch(out.String())
+	for m == nil { // printed just after the "listening on" line that start waits for
+		if time.Now().After(deadline) {
+			t.Fatalf("no profiler URL printed:\n%s", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+		m = profilerURL.FindStringSubmatch(out.String())
+	}
+	if m[1] == url {
+		t.Fatalf("profiler shares the API listener %s", url)
+	}
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/goroutine?debug=1"} {
+		if status := get(t, m[1]+path); status != http.StatusOK {
+			t.Errorf("GET %s: HTTP %d", path, status)
+		}
+	}
+	if status := get(t, url+"/debug/pprof/"); status != http.StatusNotFound {
+		t.Fatalf("API listener serves /debug/pprof/: HTTP %d", status)
+	}
+}
+
+// get returns the status of GET url, having read the body.
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
@@ -41,6 +42,7 @@ type Config struct {
 	RateLimit      float64
 	RateBurst      int
 	CheckResponses bool
+	Metrics        *metrics.Metrics // nil: a new set
 	// WrapStore, when set, wraps the store the HTTP server uses (tests inject faults).
 	WrapStore func(server.Store) server.Store
 }
@@ -69,8 +71,21 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	// A TwiML answer is read whole (bounded); only its first bytes are recorded.
 	client := webhook.NewClient(timeout, 1<<20, targets)
 	msg := messaging.New(messaging.Config{Store: db, Webhook: client, Logger: log, StepDelay: cfg.StepDelay, BaseURL: cfg.BaseURL})
+	m := cfg.Metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	if err := m.ObserveOutboxDepth(func() float64 {
+		n, err := db.CountJobs(context.Background(), "")
+		if err != nil {
+			log.Error("outbox depth", "error", err)
+		}
+		return float64(n)
+	}); err != nil {
+		return nil, fmt.Errorf("assemble: %w", err)
+	}
 	runner := outbox.New(outbox.Config{
-		Store: db, Handlers: msg.Handlers(), Logger: log,
+		Store: db, Handlers: msg.Handlers(), Logger: log, Observe: m.ObserveJob,
 		// The lease outlasts a webhook and its fallback, each with its timeout.
 		Lease:        2*timeout + 5*time.Second,
 		MaxAttempts:  cfg.WebhookAttempts,
@@ -82,7 +97,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		st = cfg.WrapStore(db)
 	}
 	srv, err := server.New(server.Config{Store: st, Messaging: msg, Logger: log, RateLimit: cfg.RateLimit,
-		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses})
+		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// These test the harness's pure parts; the load itself is run by hand (make load), never
+// by the test suite.
+
+func TestParseConcurrencies(t *testing.T) {
+	got, err := parseConcurrencies("1, 8,32")
+	if err != nil || len(got) != 3 || got[0] != 1 || got[1] != 8 || got[2] != 32 {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "0", "-1", "8,x", "8,8", "1.5"} {
+		if _, err := parseConcurrencies(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestParseWorkloads(t *testing.T) {
+	got, err := parseWorkloads("list,create", allWorkloads)
+	if err != nil || strings.Join(got, " ") != "list create" {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "delete", "fetch,fetch"} {
+		if _, err := parseWorkloads(bad, allWorkloads); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestParseVmHWM(t *testing.T) {
+	status := "Name:\tswitchboard\nVmPeak:\t 1300000 kB\nVmHWM:\t   45120 kB\nVmRSS:\t   30000 kB\n"
+	if kb, err := parseVmHWM(strings.NewReader(status)); err != nil || kb != 45120 {
+		t.Fatalf("got %d, %v; want 45120", kb, err)
+	}
+	for _, bad := range []string{"Name:\tx\n", "VmHWM:\t12 MB\n", "VmHWM:\tlots kB\n"} {
+		if _, err := parseVmHWM(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestCPUModel(t *testing.T) {
+	info := "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Processor\nprocessor\t: 1\nmodel name\t: other\n"
+	if got := cpuModel(strings.NewReader(info)); got != "Intel(R) Xeon(R) Processor" {
+		t.Fatalf("got %q", got)
+	}
+	if got := cpuModel(strings.NewReader("")); got != "unknown" {
+		t.Fatalf("empty cpuinfo: got %q", got)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tt := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		in := append([]float64(nil), tt.in...)
+		if got := median(in); got != tt.want {
+			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+		for i := range in {
+			if in[i] != tt.in[i] {
+				t.Errorf("median reordered its input: %v", in)
+			}
+		}
+	}
+}
+
+func TestRatiosArePerRoundInRows(t *testing.T) {
+	sb := &cell{reqPerSec: []float64{100, 200, 300}, rowsPerReq: 50}
+	base := &cell{reqPerSec: []float64{10000, 5000}, rowsPerReq: 1}
+	got := ratios(sb, base) // the third round has no baseline: left out
+	if len(got) != 2 || got[0] != 0.5 || got[1] != 2 {
+		t.Fatalf("got %v, want [0.5 2]", got)
+	}
+	if got := ratios(&cell{reqPerSec: []float64{1}, rowsPerReq: 1}, &cell{reqPerSec: []float64{0}, rowsPerReq: 1}); len(got) != 0 {
+		t.Fatalf("a zero baseline gave %v", got)
+	}
+}
+
+func TestWriteTables(t *testing.T) {
+	res := results{
+		{switchboard, "create", 8}: {reqPerSec: []float64{1000, 1200, 900}, rowsPerReq: 1, p50: 1500 * time.Microsecond, p99: 9 * time.Millisecond, peakRSSKB: 45 * 1024, failures: 2},
+		{baseline, "create", 8}:    {reqPerSec: []float64{4000, 3000, 3000}, rowsPerReq: 1, p50: 400 * time.Microsecond, p99: 3 * time.Millisecond, peakRSSKB: 25 * 1024},
+		{switchboard, "list", 8}:   {reqPerSec: []float64{100}, rowsPerReq: 50, p50: 4 * time.Millisecond, p99: 20 * time.Millisecond, peakRSSKB: 50 * 1024},
+		{baseline, "list", 8}:      {reqPerSec: []float64{10000}, rowsPerReq: 1, p50: 100 * time.Microsecond, p99: time.Millisecond, peakRSSKB: 25 * 1024},
+	}
+	var b strings.Builder
+	writeTables(&b, res, []string{"create", "list"}, []int{8, 32})
+	out := b.String()
+	for _, want := range []string{
+		"| create | 8 | switchboard | 1000 | 1000 | 1.50 ms | 9.00 ms | 45 MB | 2 |",
+		"| create | 8 | baseline | 3000 | 3000 | 0.40 ms | 3.00 ms | 25 MB | 0 |",
+		"| list | 8 | switchboard | 100 | 5000 | 4.00 ms | 20.00 ms | 50 MB | 0 |",
+		"| list → fetch | 8 | baseline | 10000 | 10000 |",
+		"| Switchboard / baseline | 8 conns | 32 conns |",
+		"| create | 0.30 (0.25–0.40) | – |", // rounds: 0.25, 0.40, 0.30
+		"| list (rows/s vs baseline fetch) | 0.50 | – |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestTargetsMapEachWorkloadToEachServer(t *testing.T) {
+	sb := switchboardAPI("http://sb", accountSid, authToken, 50)
+	base := baselineAPI("http://base")
+	sids := []string{"SM1", "SM2"}
+	tests := []struct {
+		a        *api
+		workload string
+		method   string
+		urls     []string // successive targets
+		rows     int
+	}{
+		{sb, "create", http.MethodPost, []string{"http://sb/2010-04-01/Accounts/" + accountSid + "/Messages.json"}, 1},
+		{sb, "fetch", http.MethodGet, []string{
+			"http://sb/2010-04-01/Accounts/" + accountSid + "/Messages/SM2.json",
+			"http://sb/2010-04-01/Accounts/" + accountSid + "/Messages/SM1.json",
+		}, 1},
+		{sb, "list", http.MethodGet, []string{"http://sb/2010-04-01/Accounts/" + accountSid + "/Messages.json?PageSize=50"}, 50},
+		{base, "create", http.MethodPost, []string{"http://base/messages"}, 1},
+		{base, "fetch", http.MethodGet, []string{"http://base/messages/SM2", "http://base/messages/SM1"}, 1},
+		{base, "list", http.MethodGet, []string{"http://base/messages/SM2", "http://base/messages/SM1"}, 1},
+	}
+	for _, tt := range tests {
+		tgt := tt.a.targeter(tt.workload, sids)
+		for _, want := range tt.urls {
+			var target vegeta.Target
+			if err := tgt(&target); err != nil {
+				t.Fatal(err)
+			}
+			if target.Method != tt.method || target.URL != want {
+				t.Errorf("%s %s: got %s %s, want %s %s", tt.a.name, tt.workload, target.Method, target.URL, tt.method, want)
+			}
+			req, err := target.Request()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if user, pass, ok := req.BasicAuth(); (tt.a == sb) != ok || (ok && (user != accountSid || pass != authToken)) {
+				t.Errorf("%s %s: basic auth %q %q %v", tt.a.name, tt.workload, user, pass, ok)
+			}
+			if tt.workload == "create" {
+				body, _ := io.ReadAll(req.Body)
+				if string(body) != createForm || req.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+					t.Errorf("%s create: body %q, type %q", tt.a.name, body, req.Header.Get("Content-Type"))
+				}
+			}
+		}
+		if got := tt.a.rowsPerRequest(tt.workload); got != tt.rows {
+			t.Errorf("%s %s: %d rows per request, want %d", tt.a.name, tt.workload, got, tt.rows)
+		}
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	o, err := parseOptions([]string{"-concurrency", "2,4", "-workloads", "fetch", "-baseline-sync", "full", "-switchboard-args", "--log-level warn"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.concs) != 2 || o.workloads[0] != "fetch" || o.baselineSync != "FULL" || strings.Join(o.switchboardArgs, "|") != "--log-level|warn" {
+		t.Fatalf("got %+v", o)
+	}
+	if got := loadFlags(o); !strings.Contains(got, "-concurrency 2,4 -workloads fetch -baseline-sync FULL -switchboard-args '--log-level warn'") {
+		t.Fatalf("loadFlags: %s", got)
+	}
+	for _, bad := range [][]string{
+		{"-baseline-sync", "sometimes"},
+		{"-rounds", "0"},
+		{"-seed", "10", "-page-size", "50"},
+		{"-concurrency", "0"},
+		{"-workloads", "delete"},
+	} {
+		if _, err := parseOptions(bad, io.Discard); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}

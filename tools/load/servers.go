@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// process is one server under test, started by the harness and stopped by it.
+type process struct {
+	name    string
+	cmd     *exec.Cmd
+	base    string // http://127.0.0.1:PORT
+	logPath string // its stdout and stderr
+	done    chan struct{}
+}
+
+// buildBaseline compiles the reference server's source directory into dir. It builds
+// from a copy, since the source may be read-only and go build may want to write
+// go.sum.
+func buildBaseline(ctx context.Context, src, dir string) (string, error) {
+	copyDir := filepath.Join(dir, "baseline-src")
+	if err := os.MkdirAll(copyDir, 0o755); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return "", fmt.Errorf("baseline source: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !(strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(copyDir, name), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	bin := filepath.Join(dir, "baseline")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = copyDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build baseline from %s: %w\n%s", src, err, out)
+	}
+	return bin, nil
+}
+
+// freePort asks the kernel for a free loopback port. Another process could take it
+// before the server binds it; on a machine running a benchmark that is unlikely, and
+// the server would then fail to start, loudly.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startProcess runs bin with args (addrArg is given the listen address) and waits until
+// it answers HTTP on readyPath. It dies with the harness (Pdeathsig), so no server
+// outlives a harness that was killed.
+func startProcess(ctx context.Context, name, bin, dir, addrArg string, args []string, readyPath string) (*process, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	p := &process{name: name, base: "http://" + addr, logPath: filepath.Join(dir, name+".log"), done: make(chan struct{})}
+	logFile, err := os.Create(p.logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child has its own descriptor
+	p.cmd = exec.Command(bin, append([]string{addrArg, addr}, args...)...)
+	p.cmd.Dir = dir
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() { p.cmd.Wait(); close(p.done) }() //nolint:errcheck // the exit is reported by stop or waitReady
+
+	if err := p.waitReady(ctx, readyPath); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// waitReady polls until the server answers readyPath with any HTTP response.
+func (p *process) waitReady(ctx context.Context, readyPath string) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := client.Get(p.base + readyPath)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body) //nolint:errcheck // only the answer matters
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited before answering: %s\n%s", p.name, p.cmd.ProcessState, p.logTail())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer %s within 30s\n%s", p.name, readyPath, p.logTail())
+		}
+	}
+}
+
+// stop asks the server to shut down (SIGTERM) and kills it if it has not after 10s.
+func (p *process) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // it may have just exited
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill() //nolint:errcheck // as above
+		<-p.done
+	}
+}
+
+// alive reports an error if the server has exited.
+func (p *process) alive() error {
+	select {
+	case <-p.done:
+		return fmt.Errorf("%s exited: %s\n%s", p.name, p.cmd.ProcessState, p.logTail())
+	default:
+		return nil
+	}
+}
+
+// resetPeakRSS starts a new peak resident set size for the process ("5" to clear_refs,
+// Linux 4.0 and later), so that the next peakRSSKB is the peak since now.
+func (p *process) resetPeakRSS() error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid), []byte("5"), 0)
+}
+
+// peakRSSKB is the process's peak resident set size (VmHWM), in kB.
+func (p *process) peakRSSKB() (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return parseVmHWM(f)
+}
+
+// logTail is the end of the server's log, for error messages.
+func (p *process) logTail() string {
+	data, err := os.ReadFile(p.logPath)
+	if err != nil {
+		return err.Error()
+	}
+	if len(data) > 2000 {
+		data = data[len(data)-2000:]
+	}
+	return string(data)
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// The workloads, in the order they run in each round.
+var allWorkloads = []string{"create", "fetch", "list"}
+
+// createForm is the body of every create, on both servers: the same three fields.
+const createForm = "To=%2B14155550100&From=%2B14155550199&Body=Load+test+message"
+
+// api is how the harness talks to one server: each workload becomes that server's
+// equivalent request.
+type api struct {
+	name      string
+	header    http.Header // sent with every request (credentials)
+	createURL string
+	fetchURL  func(sid string) string
+	// listURL is one page of pageSize messages; "" when the server has no list route.
+	// The list workload then fetches one message, and the ratio compares rows per
+	// second, i.e. the cost per row returned.
+	listURL  string
+	pageSize int
+}
+
+// switchboardAPI is the Twilio-style API, authenticated as the main account.
+func switchboardAPI(base, accountSid, authToken string, pageSize int) *api {
+	req, _ := http.NewRequest(http.MethodGet, base, nil)
+	req.SetBasicAuth(accountSid, authToken)
+	messages := base + "/2010-04-01/Accounts/" + accountSid + "/Messages"
+	return &api{
+		name:      switchboard,
+		header:    http.Header{"Authorization": req.Header["Authorization"]},
+		createURL: messages + ".json",
+		fetchURL:  func(sid string) string { return messages + "/" + sid + ".json" },
+		listURL:   fmt.Sprintf("%s.json?PageSize=%d", messages, pageSize),
+		pageSize:  pageSize,
+	}
+}
+
+// baselineAPI is the reference server's two routes (see its main.go): POST /messages
+// and GET /messages/{sid}, no authentication, no list.
+func baselineAPI(base string) *api {
+	return &api{
+		name:      baseline,
+		header:    http.Header{},
+		createURL: base + "/messages",
+		fetchURL:  func(sid string) string { return base + "/messages/" + sid },
+	}
+}
+
+// rowsPerRequest is how many messages one request of the workload returns.
+func (a *api) rowsPerRequest(workload string) int {
+	if workload == "list" && a.listURL != "" {
+		return a.pageSize
+	}
+	return 1
+}
+
+// targeter returns the workload's requests for vegeta; fetches cycle through sids.
+func (a *api) targeter(workload string, sids []string) vegeta.Targeter {
+	var next atomic.Uint64
+	fetch := func(t *vegeta.Target) error {
+		i := next.Add(1) % uint64(len(sids))
+		*t = vegeta.Target{Method: http.MethodGet, URL: a.fetchURL(sids[i]), Header: a.header}
+		return nil
+	}
+	switch {
+	case workload == "create":
+		header := a.header.Clone()
+		header.Set("Content-Type", "application/x-www-form-urlencoded")
+		body := []byte(createForm)
+		return func(t *vegeta.Target) error {
+			*t = vegeta.Target{Method: http.MethodPost, URL: a.createURL, Header: header, Body: body}
+			return nil
+		}
+	case workload == "list" && a.listURL != "":
+		return func(t *vegeta.Target) error {
+			*t = vegeta.Target{Method: http.MethodGet, URL: a.listURL, Header: a.header}
+			return nil
+		}
+	default: // fetch, and list on a server without a list route
+		return fetch
+	}
+}
+
+// do sends one request and decodes a JSON answer into v, failing on any other status
+// than want.
+func (a *api) do(ctx context.Context, client *http.Client, method, url, body string, want int, v any) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	for k, vs := range a.header {
+		req.Header[k] = vs
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s %s: HTTP %d, want %d: %s", a.name, method, url, resp.StatusCode, want, data)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s %s %s: %w", a.name, method, url, err)
+	}
+	return nil
+}
+
+// seed creates n messages with 8 concurrent clients and returns their SIDs.
+func (a *api) seed(ctx context.Context, client *http.Client, n int) ([]string, error) {
+	sids := make([]string, n)
+	errs := make(chan error, 8)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				var m struct{ Sid string }
+				if err := a.do(ctx, client, http.MethodPost, a.createURL, createForm, http.StatusCreated, &m); err != nil {
+					errs <- err
+					return
+				}
+				sids[i] = m.Sid
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	return sids, nil
+}
+
+// check sends the workload's request once and checks the answer, so that a mistake in
+// the mapping fails before any number is measured.
+func (a *api) check(ctx context.Context, client *http.Client, workload string, sids []string) error {
+	switch {
+	case workload == "create":
+		var m struct{ Sid, Body string }
+		if err := a.do(ctx, client, http.MethodPost, a.createURL, createForm, http.StatusCreated, &m); err != nil {
+			return err
+		}
+		if m.Sid == "" || m.Body != "Load test message" {
+			return fmt.Errorf("%s create: answer has sid %q, body %q", a.name, m.Sid, m.Body)
+		}
+	case workload == "list" && a.listURL != "":
+		var page struct{ Messages []json.RawMessage }
+		if err := a.do(ctx, client, http.MethodGet, a.listURL, "", http.StatusOK, &page); err != nil {
+			return err
+		}
+		if len(page.Messages) != a.pageSize {
+			return fmt.Errorf("%s list: %d messages, want a full page of %d", a.name, len(page.Messages), a.pageSize)
+		}
+	default:
+		var m struct{ Sid string }
+		if err := a.do(ctx, client, http.MethodGet, a.fetchURL(sids[0]), "", http.StatusOK, &m); err != nil {
+			return err
+		}
+		if m.Sid != sids[0] {
+			return fmt.Errorf("%s fetch %s: answer has sid %q", a.name, sids[0], m.Sid)
+		}
+	}
+	return nil
+}
