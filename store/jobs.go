@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -48,23 +49,39 @@ func insertJobs(ctx context.Context, tx *sql.Tx, jobs []Job) error {
 	return nil
 }
 
+// DefaultLease is the lease of a job whose kind ClaimJobs was given none for.
+const DefaultLease = 30 * time.Second
+
 // ClaimJobs leases up to limit jobs that are due at now and not leased (or whose lease
-// ran out) to owner until now+lease, counting the attempt, and returns them. A job waits
-// while an earlier job of its queue exists, leased or not. Claiming is one statement,
-// so two workers, in one process or two, never claim the same job.
-func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+// ran out) to owner, each until now plus the lease of its kind (leases; DefaultLease for
+// a kind not listed), counting the attempt, and returns them. A job waits while an
+// earlier job of its queue exists, leased or not. Claiming is one statement, so two
+// workers, in one process or two, never claim the same job.
+func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]Job, error) {
+	// lease_until = CASE kind WHEN ? THEN ? ... ELSE ? END, with bound values only.
+	var leaseExpr strings.Builder
+	args := []any{owner}
+	for kind, lease := range leases {
+		leaseExpr.WriteString(" WHEN ? THEN ?")
+		args = append(args, kind, timeArg(now.Add(lease)))
+	}
+	lease := "?"
+	if leaseExpr.Len() > 0 {
+		lease = "CASE kind" + leaseExpr.String() + " ELSE ? END"
+	}
+	args = append(args, timeArg(now.Add(DefaultLease)), timeArg(now), timeArg(now), limit)
+
 	var jobs []Job
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx,
-			`UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+			`UPDATE jobs SET lease_owner = ?, lease_until = `+lease+`, attempts = attempts + 1
 			WHERE id IN (
 				SELECT j.id FROM jobs j
 				WHERE j.due_at <= ? AND (j.lease_until IS NULL OR j.lease_until <= ?)
 				AND (j.queue = '' OR NOT EXISTS (
 					SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
 				ORDER BY j.due_at, j.id LIMIT ?)
-			RETURNING `+jobCols,
-			owner, timeArg(now.Add(lease)), timeArg(now), timeArg(now), limit)
+			RETURNING `+jobCols, args...)
 		if err != nil {
 			return err
 		}

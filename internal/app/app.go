@@ -85,9 +85,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}
 	runner := outbox.New(outbox.Config{
-		Store: db, Handlers: msg.Handlers(), Logger: log, Observe: m.ObserveJob,
-		// The lease outlasts a webhook and its fallback, each with its timeout.
-		Lease:        2*timeout + 5*time.Second,
+		Store: db, Kinds: msg.Kinds(), Logger: log, Observe: m.ObserveJob,
 		MaxAttempts:  cfg.WebhookAttempts,
 		Backoff:      cfg.WebhookBackoff,
 		PollInterval: cfg.PollInterval,

@@ -22,7 +22,7 @@ import (
 
 // Store is what the runner needs from persistence.
 type Store interface {
-	ClaimJobs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]store.Job, error)
+	ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error)
 	NextJobDue(ctx context.Context) (time.Time, error)
 	FinishJob(ctx context.Context, j store.Job, w store.Writes) error
 	RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error
@@ -43,16 +43,22 @@ type Outcome struct {
 // writes. A handler must return before its context ends (the lease).
 type Handler func(ctx context.Context, job store.Job) (Outcome, error)
 
+// Kind is how to run the jobs of one kind.
+type Kind struct {
+	Handle Handler
+	// Lease is how long a claimed job is reserved; it must outlast the handler (default
+	// 30 s). A job whose process died runs again once its lease is over, so a short
+	// lease for quick work (a database step) means a quick recovery after a crash.
+	Lease time.Duration
+}
+
 // Config tunes a Runner; zero values take the defaults.
 type Config struct {
-	Store    Store
-	Handlers map[string]Handler // by job kind
-	Logger   *slog.Logger
+	Store  Store
+	Kinds  map[string]Kind // by job kind
+	Logger *slog.Logger
 	// Workers is how many jobs run at once (default 16).
 	Workers int
-	// Lease is how long a claimed job is reserved; it must outlast the slowest handler
-	// (default 30 s). A job whose process died runs again once its lease is over.
-	Lease time.Duration
 	// MaxAttempts bounds how often a job runs (default 5).
 	MaxAttempts int
 	// Backoff is the wait before the first retry; each later one doubles, up to
@@ -80,8 +86,11 @@ func New(cfg Config) *Runner {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16
 	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = 30 * time.Second
+	for name, k := range cfg.Kinds {
+		if k.Lease <= 0 {
+			k.Lease = 30 * time.Second
+			cfg.Kinds[name] = k
+		}
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
@@ -118,7 +127,7 @@ func (r *Runner) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		claimed := 0
 		if free := r.cfg.Workers - len(busy); free > 0 {
-			jobs, err := r.cfg.Store.ClaimJobs(ctx, r.owner, time.Now(), r.cfg.Lease, free)
+			jobs, err := r.claim(ctx, free)
 			if err != nil && ctx.Err() == nil {
 				r.log.ErrorContext(ctx, "claim jobs", slog.Any("error", err))
 			}
@@ -142,6 +151,15 @@ func (r *Runner) Run(ctx context.Context) {
 		}
 		r.wait(ctx, claimed == 0 && len(busy) < r.cfg.Workers)
 	}
+}
+
+// claim leases up to limit due jobs, each for its kind's lease.
+func (r *Runner) claim(ctx context.Context, limit int) ([]store.Job, error) {
+	leases := make(map[string]time.Duration, len(r.cfg.Kinds))
+	for name, k := range r.cfg.Kinds {
+		leases[name] = k.Lease
+	}
+	return r.cfg.Store.ClaimJobs(ctx, r.owner, time.Now(), leases, limit)
 }
 
 // wait sleeps until a job may be due: the next due time, a signal that jobs changed or a
@@ -171,7 +189,7 @@ func (r *Runner) wait(ctx context.Context, idle bool) {
 
 // runJob runs one claimed job and records its result.
 func (r *Runner) runJob(ctx context.Context, job store.Job) {
-	handler, ok := r.cfg.Handlers[job.Kind]
+	kind, ok := r.cfg.Kinds[job.Kind]
 	if !ok {
 		// A newer build's job: leave it for a process that knows it, without spinning.
 		r.log.WarnContext(ctx, "no handler for job kind", slog.String("kind", job.Kind), slog.Int64("job", job.ID))
@@ -183,7 +201,7 @@ func (r *Runner) runJob(ctx context.Context, job store.Job) {
 	// The handler must be done before the lease runs out, or another worker may start
 	// the same job.
 	hctx, cancel := context.WithDeadline(ctx, job.LeaseUntil.Add(-time.Second))
-	out, err := handler(hctx, job)
+	out, err := kind.Handle(hctx, job)
 	cancel()
 	if ctx.Err() != nil {
 		// Shutting down: the result may be an artefact of the cancellation. Give the job

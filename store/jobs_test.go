@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+func job(kind, resource, queue string, due time.Time) Job {
+	return Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, Payload: []byte(`{"n":1}`), DueAt: due, DateCreated: due}
+}
+
+func claimIDs(t *testing.T, db *DB, owner string, now time.Time, limit int) []Job {
+	t.Helper()
+	jobs, err := db.ClaimJobs(context.Background(), owner, now, map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jobs
+}
+
+func ids(jobs []Job) []int64 { return seqs(jobs, func(j Job) int64 { return j.ID }) }
+
+func TestClaimJobsDueLeaseAndQueue(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	now := t0
+	if err := db.Apply(ctx, Writes{Jobs: []Job{
+		job("step", "SM1", "", now.Add(-time.Second)),         // 1: due
+		job("hook", "SM1", "hook:SM1", now.Add(-time.Second)), // 2: due, first of its queue
+		job("hook", "SM1", "hook:SM1", now.Add(-time.Second)), // 3: due, waits behind 2
+		job("step", "SM2", "", now.Add(time.Hour)),            // 4: not due
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	first := claimIDs(t, db, "a", now, 10)
+	if got := ids(first); !slices.Equal(got, []int64{1, 2}) {
+		t.Fatalf("claimed %v, want [1 2]", got)
+	}
+	for _, j := range first {
+		if j.LeaseOwner != "a" || !j.LeaseUntil.Equal(now.Add(time.Minute)) || j.Attempts != 1 || string(j.Payload) != `{"n":1}` {
+			t.Errorf("claimed job %+v", j)
+		}
+	}
+	// Leased jobs are nobody else's; 3 still waits behind 2, which is leased.
+	if got := claimIDs(t, db, "b", now, 10); len(got) != 0 {
+		t.Fatalf("second claim got %v", ids(got))
+	}
+	// Finishing 2 lets 3 go.
+	if err := db.FinishJob(ctx, first[1], Writes{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(claimIDs(t, db, "b", now, 10)); !slices.Equal(got, []int64{3}) {
+		t.Fatalf("after finishing 2, claimed %v, want [3]", got)
+	}
+	// A lease that ran out makes the job claimable again, with its attempt counted.
+	again := claimIDs(t, db, "c", now.Add(2*time.Minute), 10)
+	if got := ids(again); !slices.Equal(got, []int64{1, 3}) || again[0].Attempts != 2 {
+		t.Fatalf("after the leases ran out, claimed %v (%+v)", got, again)
+	}
+	// The first owner lost job 1: its result is refused and nothing it wanted written is.
+	err := db.FinishJob(ctx, first[0], Writes{Jobs: []Job{job("step", "SM9", "", now)}})
+	if !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("finish with a lost lease: %v", err)
+	}
+	if err := db.RetryJob(ctx, first[0], now, Writes{}); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("retry with a lost lease: %v", err)
+	}
+	if n, _ := db.CountJobs(ctx, ""); n != 3 {
+		t.Fatalf("%d jobs, want 3 (1, 3, 4)", n)
+	}
+	// Retry releases the lease and moves the due time.
+	if err := db.RetryJob(ctx, again[0], now.Add(10*time.Minute), Writes{}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := db.NextJobDue(ctx)
+	if err != nil || !next.Equal(now.Add(2*time.Minute+time.Minute)) { // job 3's lease
+		t.Fatalf("next due %v (%v)", next, err)
+	}
+}
+
+// TestClaimJobsNeverTwice: many workers claiming at once, over two connections pools
+// to one file (two processes in all but name), never share a job.
+func TestClaimJobsNeverTwice(t *testing.T) {
+	path := t.TempDir() + "/jobs.db"
+	var dbs []*DB
+	for range 2 {
+		db, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs = append(dbs, db)
+	}
+	const n = 300
+	var jobs []Job
+	for i := range n {
+		jobs = append(jobs, job("step", fmt.Sprintf("SM%d", i), "", t0))
+	}
+	if err := dbs[0].Apply(context.Background(), Writes{Jobs: jobs}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		claimed = map[int64]string{}
+		wg      sync.WaitGroup
+	)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, owner := dbs[w%2], fmt.Sprintf("worker-%d", w)
+			for {
+				got, err := db.ClaimJobs(context.Background(), owner, t0, nil, 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, j := range got {
+					if prev, ok := claimed[j.ID]; ok {
+						t.Errorf("job %d claimed by %s and %s", j.ID, prev, owner)
+					}
+					claimed[j.ID] = owner
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claimed) != n {
+		t.Fatalf("%d jobs claimed, want %d", len(claimed), n)
+	}
+}
+
+func TestStatusChangeGuardAndJobs(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	m := mustCreateMessage(t, db, testMessage("AC1", 1)) // queued
+	cb := job("hook", m.Sid, "hook:"+m.Sid, t0)
+
+	// A change whose guard fails writes nothing, not even its jobs.
+	if err := db.Apply(ctx, Writes{StatusChanges: []StatusChange{{AccountSid: "AC1", Sid: m.Sid, From: []string{"sending"},
+		To: "sent", DateUpdated: t0, Jobs: []Job{cb}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.GetMessage(ctx, "AC1", m.Sid); got.Status != "queued" {
+		t.Fatalf("status %s after a failed guard", got.Status)
+	}
+	if n, _ := db.CountJobs(ctx, ""); n != 0 {
+		t.Fatalf("%d jobs written by a change that did not happen", n)
+	}
+
+	// One that holds writes the change and its jobs, and can cancel the message's jobs.
+	if err := db.Apply(ctx, Writes{Jobs: []Job{job("step", m.Sid, "", t0)}}); err != nil {
+		t.Fatal(err)
+	}
+	sent := t0.Add(time.Minute)
+	got, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "undelivered",
+		ErrorCode: 30003, ErrorMessage: "Unreachable", Price: "-0.00790", DateSent: sent, DateUpdated: sent,
+		CancelJobsOfKind: "step", Jobs: []Job{cb}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "undelivered" || got.ErrorCode != 30003 || got.ErrorMessage != "Unreachable" || got.Price != "-0.00790" ||
+		!got.DateSent.Equal(sent) || !got.DateUpdated.Equal(sent) {
+		t.Fatalf("changed %+v", got)
+	}
+	if n, _ := db.CountJobs(ctx, "step"); n != 0 {
+		t.Errorf("%d step jobs left after CancelJobsOfKind", n)
+	}
+	if n, _ := db.CountJobs(ctx, "hook"); n != 1 {
+		t.Errorf("%d callback jobs, want 1", n)
+	}
+	// ChangeStatus tells a failed guard from a missing message.
+	if _, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "sent"}); !errors.Is(err, ErrConflict) {
+		t.Errorf("failed guard: %v", err)
+	}
+	if _, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC2", Sid: m.Sid, To: "sent"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another account's message: %v", err)
+	}
+}
+
+func TestDeleteMessageBusyAndMediaCascade(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	m := testMessage("AC1", 1)
+	m.NumMedia = 2
+	md := []Media{
+		{Sid: "ME1", AccountSid: "AC1", MessageSid: m.Sid, URL: "http://x/1", DateCreated: t0, DateUpdated: t0},
+		{Sid: "ME2", AccountSid: "AC1", MessageSid: m.Sid, URL: "http://x/2", DateCreated: t0, DateUpdated: t0},
+	}
+	if err := db.Apply(ctx, Writes{Messages: []Message{m}, Media: md,
+		MediaContents: []MediaContent{{Sid: "ME1", ContentType: "image/png", Content: []byte("png"), DateUpdated: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.MediaContent(ctx, "AC1", m.Sid, "ME1"); err != nil || string(got.Content) != "png" || got.ContentType != "image/png" {
+		t.Fatalf("content %+v %v", got, err)
+	}
+	if _, err := db.MediaContent(ctx, "AC1", m.Sid, "ME2"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unfetched content: %v", err)
+	}
+	if err := db.DeleteMedia(ctx, "AC1", m.Sid, "ME2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.GetMessage(ctx, "AC1", m.Sid); got.NumMedia != 1 {
+		t.Errorf("num_media %d after deleting one of two", got.NumMedia)
+	}
+	if err := db.DeleteMedia(ctx, "AC1", m.Sid, "ME2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+	if err := db.DeleteMessage(ctx, "AC1", m.Sid, "queued", "sending"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("delete of a busy message: %v", err)
+	}
+	if err := db.DeleteMessage(ctx, "AC1", m.Sid, "sending"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetMedia(ctx, "AC1", m.Sid, "ME1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("media outlived its message: %v", err)
+	}
+	if err := db.DeleteMessage(ctx, "AC1", m.Sid); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete of a deleted message: %v", err)
+	}
+}
