@@ -21,8 +21,8 @@ func all(t *testing.T, q Query) []Number {
 
 func TestPool(t *testing.T) {
 	ns := all(t, Query{})
-	if len(ns) < 15000 {
-		t.Fatalf("pool holds %d numbers, want the documented ~17,000", len(ns))
+	if len(ns) != 18101 {
+		t.Fatalf("pool holds %d numbers, want the documented 18,101", len(ns))
 	}
 	seen := map[string]bool{}
 	perCountryType := map[string]int{}

@@ -178,3 +178,17 @@ describe("incoming phone numbers", () => {
     );
   });
 });
+
+describe("docs", () => {
+  test("docs snippet: search for a number and buy it", async () => {
+    // snippet:start twilio-node-buy
+    const [offer] = await client.availablePhoneNumbers("US").local.list({ areaCode: 617, limit: 1 });
+    const number = await client.incomingPhoneNumbers.create({
+      phoneNumber: offer.phoneNumber,
+      smsUrl: "https://example.com/sms",
+    });
+    // snippet:end
+    assert.equal(number.phoneNumber, "+16175550100");
+    assert.equal(number.friendlyName, "(617) 555-0100");
+  });
+});
