@@ -41,6 +41,9 @@ func TestPool(t *testing.T) {
 		if got := phonenumbers.Format(p, phonenumbers.E164); got != n.E164 {
 			t.Fatalf("%s formats back as %s", n.E164, got)
 		}
+		if got, want := n.National(), phonenumbers.Format(p, phonenumbers.NATIONAL); got != want {
+			t.Fatalf("%s: National() = %q, libphonenumber %q", n.E164, got, want)
+		}
 		if !strings.HasPrefix(n.E164, CallingCode(n.Country)) {
 			t.Fatalf("%s does not start with %s's calling code %s", n.E164, n.Country, CallingCode(n.Country))
 		}
@@ -136,7 +139,9 @@ func TestSearchFilters(t *testing.T) {
 		{name: "US local, first three", q: Query{Country: "us", Type: Local}, limit: 3,
 			want: []string{"+12025550100", "+12025550101", "+12025550102"}},
 		{name: "area code", q: Query{Country: "US", Type: Local, AreaCode: "415"}, limit: 1000,
-			check: func(n Number) bool { return strings.HasPrefix(n.E164, "+1415555") && n.Place.Locality == "San Francisco" }, count: 100},
+			check: func(n Number) bool {
+				return strings.HasPrefix(n.E164, "+1415555") && n.Place.Locality == "San Francisco"
+			}, count: 100},
 		{name: "area code of the other country", q: Query{Country: "US", AreaCode: "416"}, limit: 10, count: 0},
 		{name: "Contains digits anywhere", q: Query{Country: "US", Type: Local, AreaCode: "415", Contains: "0142"}, limit: 10,
 			want: []string{"+14155550142"}},
@@ -230,5 +235,24 @@ func TestCountries(t *testing.T) {
 	cs[0].Types[0] = Mobile // callers cannot change the pool through the copy
 	if Countries()[0].Types[0] != Local {
 		t.Error("Countries returns the pool's own slices")
+	}
+}
+
+// BenchmarkSearchWholeCountry is the slowest search there is: a pattern that no UK
+// number matches, so every one of the 15,000 is tried.
+func BenchmarkSearchWholeCountry(b *testing.B) {
+	q := Query{Country: "GB", Contains: "99999"}
+	for b.Loop() {
+		if ns, err := Search(q, nil, 50); err != nil || len(ns) != 0 {
+			b.Fatalf("%v %v", ns, err)
+		}
+	}
+}
+
+func BenchmarkLookup(b *testing.B) {
+	for b.Loop() {
+		if _, ok := Lookup("+448081570999"); !ok { // the last block
+			b.Fatal("not found")
+		}
 	}
 }
