@@ -266,13 +266,13 @@ func (s *Server) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncom
 // given. Create and update requests are different generated types with the same
 // settings, so each is copied into this one shape.
 type numberSettings struct {
-	FriendlyName, APIVersion                                                               *string
-	SmsURL, SmsMethod, SmsFallbackURL, SmsFallbackMethod, SmsApplicationSid                *string
-	StatusCallback, StatusCallbackMethod                                                   *string
-	VoiceURL, VoiceMethod, VoiceFallbackURL, VoiceFallbackMethod, VoiceApplicationSid      *string
-	VoiceCallerIDLookup                                                                    *bool
-	VoiceReceiveMode, TrunkSid, IdentitySid, AddressSid, EmergencyStatus, EmergencyAddrSid *string
-	BundleSid                                                                              *string
+	FriendlyName, APIVersion                                                                  *string
+	SmsURL, SmsMethod, SmsFallbackURL, SmsFallbackMethod, SmsApplicationSid                   *string
+	StatusCallback, StatusCallbackMethod                                                      *string
+	VoiceURL, VoiceMethod, VoiceFallbackURL, VoiceFallbackMethod, VoiceApplicationSid         *string
+	VoiceCallerIDLookup                                                                       *bool
+	VoiceReceiveMode, TrunkSid, IdentitySid, AddressSid, EmergencyStatus, EmergencyAddressSid *string
+	BundleSid                                                                                 *string
 }
 
 func createSettings(in *gen.CreateIncomingPhoneNumberRequest) numberSettings {
@@ -285,7 +285,7 @@ func createSettings(in *gen.CreateIncomingPhoneNumberRequest) numberSettings {
 		VoiceFallbackMethod: strPtr(in.VoiceFallbackMethod), VoiceApplicationSid: in.VoiceApplicationSid,
 		VoiceCallerIDLookup: in.VoiceCallerIdLookup, VoiceReceiveMode: strPtr(in.VoiceReceiveMode),
 		TrunkSid: in.TrunkSid, IdentitySid: in.IdentitySid, AddressSid: in.AddressSid,
-		EmergencyStatus: strPtr(in.EmergencyStatus), EmergencyAddrSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
+		EmergencyStatus: strPtr(in.EmergencyStatus), EmergencyAddressSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
 	}
 }
 
@@ -299,7 +299,7 @@ func updateSettings(in *gen.UpdateIncomingPhoneNumberRequest) numberSettings {
 		VoiceFallbackMethod: strPtr(in.VoiceFallbackMethod), VoiceApplicationSid: in.VoiceApplicationSid,
 		VoiceCallerIDLookup: in.VoiceCallerIdLookup, VoiceReceiveMode: strPtr(in.VoiceReceiveMode),
 		TrunkSid: in.TrunkSid, IdentitySid: in.IdentitySid, AddressSid: in.AddressSid,
-		EmergencyStatus: strPtr(in.EmergencyStatus), EmergencyAddrSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
+		EmergencyStatus: strPtr(in.EmergencyStatus), EmergencyAddressSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
 	}
 }
 
@@ -351,7 +351,7 @@ func (in numberSettings) apply(p *store.PhoneNumber) {
 	set(&c.IdentitySid, in.IdentitySid)
 	set(&c.AddressSid, in.AddressSid)
 	set(&c.EmergencyStatus, in.EmergencyStatus)
-	set(&c.EmergencyAddressSid, in.EmergencyAddrSid)
+	set(&c.EmergencyAddressSid, in.EmergencyAddressSid)
 	set(&c.BundleSid, in.BundleSid)
 	if p.FriendlyName == "" {
 		p.FriendlyName = nationalFormat(p.PhoneNumber)
