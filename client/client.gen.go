@@ -54,6 +54,84 @@ func (e AccountStatus) Valid() bool {
 	}
 }
 
+// Defines values for AddressRequirement.
+const (
+	AddressRequirementAny     AddressRequirement = "any"
+	AddressRequirementForeign AddressRequirement = "foreign"
+	AddressRequirementLocal   AddressRequirement = "local"
+	AddressRequirementNone    AddressRequirement = "none"
+)
+
+// Valid indicates whether the value is a known member of the AddressRequirement enum.
+func (e AddressRequirement) Valid() bool {
+	switch e {
+	case AddressRequirementAny:
+		return true
+	case AddressRequirementForeign:
+		return true
+	case AddressRequirementLocal:
+		return true
+	case AddressRequirementNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIncomingPhoneNumberRequestApiVersion.
+const (
+	CreateIncomingPhoneNumberRequestApiVersionN20080801 CreateIncomingPhoneNumberRequestApiVersion = "2008-08-01"
+	CreateIncomingPhoneNumberRequestApiVersionN20100401 CreateIncomingPhoneNumberRequestApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the CreateIncomingPhoneNumberRequestApiVersion enum.
+func (e CreateIncomingPhoneNumberRequestApiVersion) Valid() bool {
+	switch e {
+	case CreateIncomingPhoneNumberRequestApiVersionN20080801:
+		return true
+	case CreateIncomingPhoneNumberRequestApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIncomingPhoneNumberRequestEmergencyStatus.
+const (
+	CreateIncomingPhoneNumberRequestEmergencyStatusActive   CreateIncomingPhoneNumberRequestEmergencyStatus = "Active"
+	CreateIncomingPhoneNumberRequestEmergencyStatusInactive CreateIncomingPhoneNumberRequestEmergencyStatus = "Inactive"
+)
+
+// Valid indicates whether the value is a known member of the CreateIncomingPhoneNumberRequestEmergencyStatus enum.
+func (e CreateIncomingPhoneNumberRequestEmergencyStatus) Valid() bool {
+	switch e {
+	case CreateIncomingPhoneNumberRequestEmergencyStatusActive:
+		return true
+	case CreateIncomingPhoneNumberRequestEmergencyStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIncomingPhoneNumberRequestVoiceReceiveMode.
+const (
+	CreateIncomingPhoneNumberRequestVoiceReceiveModeFax   CreateIncomingPhoneNumberRequestVoiceReceiveMode = "fax"
+	CreateIncomingPhoneNumberRequestVoiceReceiveModeVoice CreateIncomingPhoneNumberRequestVoiceReceiveMode = "voice"
+)
+
+// Valid indicates whether the value is a known member of the CreateIncomingPhoneNumberRequestVoiceReceiveMode enum.
+func (e CreateIncomingPhoneNumberRequestVoiceReceiveMode) Valid() bool {
+	switch e {
+	case CreateIncomingPhoneNumberRequestVoiceReceiveModeFax:
+		return true
+	case CreateIncomingPhoneNumberRequestVoiceReceiveModeVoice:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateMessageRequestAddressRetention.
 const (
 	CreateMessageRequestAddressRetentionObfuscate CreateMessageRequestAddressRetention = "obfuscate"
@@ -183,6 +261,162 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for HttpMethod.
+const (
+	HttpMethodGET  HttpMethod = "GET"
+	HttpMethodPOST HttpMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the HttpMethod enum.
+func (e HttpMethod) Valid() bool {
+	switch e {
+	case HttpMethodGET:
+		return true
+	case HttpMethodPOST:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberApiVersion.
+const (
+	IncomingPhoneNumberApiVersionN20080801 IncomingPhoneNumberApiVersion = "2008-08-01"
+	IncomingPhoneNumberApiVersionN20100401 IncomingPhoneNumberApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberApiVersion enum.
+func (e IncomingPhoneNumberApiVersion) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberApiVersionN20080801:
+		return true
+	case IncomingPhoneNumberApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberEmergencyAddressStatus.
+const (
+	IncomingPhoneNumberEmergencyAddressStatusPendingRegistration   IncomingPhoneNumberEmergencyAddressStatus = "pending-registration"
+	IncomingPhoneNumberEmergencyAddressStatusPendingUnregistration IncomingPhoneNumberEmergencyAddressStatus = "pending-unregistration"
+	IncomingPhoneNumberEmergencyAddressStatusRegistered            IncomingPhoneNumberEmergencyAddressStatus = "registered"
+	IncomingPhoneNumberEmergencyAddressStatusRegistrationFailure   IncomingPhoneNumberEmergencyAddressStatus = "registration-failure"
+	IncomingPhoneNumberEmergencyAddressStatusUnregistered          IncomingPhoneNumberEmergencyAddressStatus = "unregistered"
+	IncomingPhoneNumberEmergencyAddressStatusUnregistrationFailure IncomingPhoneNumberEmergencyAddressStatus = "unregistration-failure"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberEmergencyAddressStatus enum.
+func (e IncomingPhoneNumberEmergencyAddressStatus) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberEmergencyAddressStatusPendingRegistration:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusPendingUnregistration:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusRegistered:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusRegistrationFailure:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusUnregistered:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusUnregistrationFailure:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberEmergencyStatus.
+const (
+	IncomingPhoneNumberEmergencyStatusActive   IncomingPhoneNumberEmergencyStatus = "Active"
+	IncomingPhoneNumberEmergencyStatusInactive IncomingPhoneNumberEmergencyStatus = "Inactive"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberEmergencyStatus enum.
+func (e IncomingPhoneNumberEmergencyStatus) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberEmergencyStatusActive:
+		return true
+	case IncomingPhoneNumberEmergencyStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberOrigin.
+const (
+	IncomingPhoneNumberOriginHosted IncomingPhoneNumberOrigin = "hosted"
+	IncomingPhoneNumberOriginTwilio IncomingPhoneNumberOrigin = "twilio"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberOrigin enum.
+func (e IncomingPhoneNumberOrigin) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberOriginHosted:
+		return true
+	case IncomingPhoneNumberOriginTwilio:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberStatus.
+const (
+	IncomingPhoneNumberStatusInUse IncomingPhoneNumberStatus = "in-use"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberStatus enum.
+func (e IncomingPhoneNumberStatus) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberStatusInUse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberType.
+const (
+	IncomingPhoneNumberTypeLocal    IncomingPhoneNumberType = "local"
+	IncomingPhoneNumberTypeMobile   IncomingPhoneNumberType = "mobile"
+	IncomingPhoneNumberTypeTollfree IncomingPhoneNumberType = "tollfree"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberType enum.
+func (e IncomingPhoneNumberType) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberTypeLocal:
+		return true
+	case IncomingPhoneNumberTypeMobile:
+		return true
+	case IncomingPhoneNumberTypeTollfree:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberVoiceReceiveMode.
+const (
+	IncomingPhoneNumberVoiceReceiveModeFax   IncomingPhoneNumberVoiceReceiveMode = "fax"
+	IncomingPhoneNumberVoiceReceiveModeVoice IncomingPhoneNumberVoiceReceiveMode = "voice"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberVoiceReceiveMode enum.
+func (e IncomingPhoneNumberVoiceReceiveMode) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberVoiceReceiveModeFax:
+		return true
+	case IncomingPhoneNumberVoiceReceiveModeVoice:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageApiVersion.
 const (
 	MessageApiVersionN20100401 MessageApiVersion = "2010-04-01"
@@ -267,6 +501,60 @@ func (e MessageStatus) Valid() bool {
 	case MessageStatusSent:
 		return true
 	case MessageStatusUndelivered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIncomingPhoneNumberRequestApiVersion.
+const (
+	UpdateIncomingPhoneNumberRequestApiVersionN20080801 UpdateIncomingPhoneNumberRequestApiVersion = "2008-08-01"
+	UpdateIncomingPhoneNumberRequestApiVersionN20100401 UpdateIncomingPhoneNumberRequestApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIncomingPhoneNumberRequestApiVersion enum.
+func (e UpdateIncomingPhoneNumberRequestApiVersion) Valid() bool {
+	switch e {
+	case UpdateIncomingPhoneNumberRequestApiVersionN20080801:
+		return true
+	case UpdateIncomingPhoneNumberRequestApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIncomingPhoneNumberRequestEmergencyStatus.
+const (
+	UpdateIncomingPhoneNumberRequestEmergencyStatusActive   UpdateIncomingPhoneNumberRequestEmergencyStatus = "Active"
+	UpdateIncomingPhoneNumberRequestEmergencyStatusInactive UpdateIncomingPhoneNumberRequestEmergencyStatus = "Inactive"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIncomingPhoneNumberRequestEmergencyStatus enum.
+func (e UpdateIncomingPhoneNumberRequestEmergencyStatus) Valid() bool {
+	switch e {
+	case UpdateIncomingPhoneNumberRequestEmergencyStatusActive:
+		return true
+	case UpdateIncomingPhoneNumberRequestEmergencyStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIncomingPhoneNumberRequestVoiceReceiveMode.
+const (
+	UpdateIncomingPhoneNumberRequestVoiceReceiveModeFax   UpdateIncomingPhoneNumberRequestVoiceReceiveMode = "fax"
+	UpdateIncomingPhoneNumberRequestVoiceReceiveModeVoice UpdateIncomingPhoneNumberRequestVoiceReceiveMode = "voice"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIncomingPhoneNumberRequestVoiceReceiveMode enum.
+func (e UpdateIncomingPhoneNumberRequestVoiceReceiveMode) Valid() bool {
+	switch e {
+	case UpdateIncomingPhoneNumberRequestVoiceReceiveModeFax:
+		return true
+	case UpdateIncomingPhoneNumberRequestVoiceReceiveModeVoice:
 		return true
 	default:
 		return false
@@ -406,11 +694,230 @@ type AccountSid = string
 // is final.
 type AccountStatus string
 
+// AddressRequirement The address a number needs: `none`, `any`, one in the number's country (`local`)
+// or one outside it (`foreign`). Switchboard records it; it never asks for one.
+type AddressRequirement string
+
+// AvailablePhoneNumber A number for sale. Where a field does not apply to the number (a LATA outside North
+// America, a place for a mobile number) it is `null`. Coordinates are decimal strings,
+// as Twilio sends them.
+type AvailablePhoneNumber struct {
+	// AddressRequirements The address a number needs: `none`, `any`, one in the number's country (`local`)
+	// or one outside it (`foreign`). Switchboard records it; it never asks for one.
+	AddressRequirements AddressRequirement `json:"address_requirements"`
+
+	// Beta Whether the number is new to the platform; always `false`.
+	Beta bool `json:"beta"`
+
+	// Capabilities What the number can receive.
+	Capabilities PhoneNumberCapabilities `json:"capabilities"`
+
+	// FriendlyName The number in national format, e.g. `(415) 555-0100`.
+	FriendlyName string `json:"friendly_name"`
+
+	// IsoCountry ISO 3166-1 alpha-2 code of the number's country.
+	IsoCountry string `json:"iso_country"`
+
+	// Lata The LATA of a US or Canadian local number.
+	Lata *string `json:"lata"`
+
+	// Latitude Latitude of the number's locality, in decimal degrees.
+	Latitude *string `json:"latitude"`
+
+	// Locality The city of a local number.
+	Locality *string `json:"locality"`
+
+	// Longitude Longitude of the number's locality, in decimal degrees.
+	Longitude *string `json:"longitude"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// PostalCode A postal code in the number's locality.
+	PostalCode *string `json:"postal_code"`
+
+	// RateCenter The rate center of a US or Canadian local number.
+	RateCenter *string `json:"rate_center"`
+
+	// Region The state or province of a US or Canadian local number.
+	Region *string `json:"region"`
+}
+
+// AvailablePhoneNumberCountry defines model for AvailablePhoneNumberCountry.
+type AvailablePhoneNumberCountry struct {
+	// Beta Whether the country's numbers are new to the platform; always `false`.
+	Beta bool `json:"beta"`
+
+	// Country The country's name.
+	Country string `json:"country"`
+
+	// CountryCode ISO 3166-1 alpha-2 code of the country.
+	CountryCode string `json:"country_code"`
+
+	// SubresourceUris Paths of the country's searches, by type (`local`, `mobile`, `toll_free`); only
+	// the types the country has.
+	SubresourceUris map[string]string `json:"subresource_uris"`
+
+	// Uri This country's path, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// AvailablePhoneNumberCountryList defines model for AvailablePhoneNumberCountryList.
+type AvailablePhoneNumberCountryList struct {
+	Countries []AvailablePhoneNumberCountry `json:"countries"`
+
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// AvailablePhoneNumberList defines model for AvailablePhoneNumberList.
+type AvailablePhoneNumberList struct {
+	AvailablePhoneNumbers []AvailablePhoneNumber `json:"available_phone_numbers"`
+
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
 	FriendlyName *string `json:"FriendlyName,omitempty"`
 }
+
+// CreateIncomingPhoneNumberRequest defines model for CreateIncomingPhoneNumberRequest.
+type CreateIncomingPhoneNumberRequest struct {
+	// AddressSid An Address (`AD…`); stored, not used.
+	AddressSid *string `json:"AddressSid,omitempty"`
+
+	// ApiVersion The API version of the number's webhooks (default `2010-04-01`).
+	ApiVersion *CreateIncomingPhoneNumberRequestApiVersion `json:"ApiVersion,omitempty"`
+
+	// AreaCode Buy the first free number in this US or Canadian area code instead (21451 for
+	// anything but three digits starting 2-9, 21452 when none is free).
+	AreaCode *string `json:"AreaCode,omitempty"`
+
+	// BundleSid A regulatory Bundle (`BU…`); stored, not used.
+	BundleSid *string `json:"BundleSid,omitempty"`
+
+	// EmergencyAddressSid An emergency Address (`AD…`); stored, not used.
+	EmergencyAddressSid *string `json:"EmergencyAddressSid,omitempty"`
+
+	// EmergencyStatus Turn emergency calling on or off; stored, not used.
+	EmergencyStatus *CreateIncomingPhoneNumberRequestEmergencyStatus `json:"EmergencyStatus,omitempty"`
+
+	// FriendlyName A name for the number, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// IdentitySid An Identity (`RI…`); stored, not used.
+	IdentitySid *string `json:"IdentitySid,omitempty"`
+
+	// PhoneNumber The number to buy, in E.164 format, as AvailablePhoneNumbers lists it. Anything
+	// that is not a number Switchboard sells is refused with 21421.
+	PhoneNumber *string `json:"PhoneNumber,omitempty"`
+
+	// SmsApplicationSid An application (`AP…`) that handles texts; stored, not used.
+	SmsApplicationSid *string `json:"SmsApplicationSid,omitempty"`
+
+	// SmsFallbackMethod The HTTP method of a webhook request.
+	SmsFallbackMethod *HttpMethod `json:"SmsFallbackMethod,omitempty"`
+
+	// SmsFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsFallbackUrl *WebhookUrl `json:"SmsFallbackUrl,omitempty"`
+
+	// SmsMethod The HTTP method of a webhook request.
+	SmsMethod *HttpMethod `json:"SmsMethod,omitempty"`
+
+	// SmsUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsUrl *WebhookUrl `json:"SmsUrl,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TrunkSid A SIP trunk (`TK…`); stored, not used.
+	TrunkSid *string `json:"TrunkSid,omitempty"`
+
+	// VoiceApplicationSid An application (`AP…`) that handles calls; stored, not used.
+	VoiceApplicationSid *string `json:"VoiceApplicationSid,omitempty"`
+
+	// VoiceCallerIdLookup Look up callers' names; stored, not used.
+	VoiceCallerIdLookup *bool `json:"VoiceCallerIdLookup,omitempty"`
+
+	// VoiceFallbackMethod The HTTP method of a webhook request.
+	VoiceFallbackMethod *HttpMethod `json:"VoiceFallbackMethod,omitempty"`
+
+	// VoiceFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceFallbackUrl *WebhookUrl `json:"VoiceFallbackUrl,omitempty"`
+
+	// VoiceMethod The HTTP method of a webhook request.
+	VoiceMethod *HttpMethod `json:"VoiceMethod,omitempty"`
+
+	// VoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+	VoiceReceiveMode *CreateIncomingPhoneNumberRequestVoiceReceiveMode `json:"VoiceReceiveMode,omitempty"`
+
+	// VoiceUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceUrl *WebhookUrl `json:"VoiceUrl,omitempty"`
+}
+
+// CreateIncomingPhoneNumberRequestApiVersion The API version of the number's webhooks (default `2010-04-01`).
+type CreateIncomingPhoneNumberRequestApiVersion string
+
+// CreateIncomingPhoneNumberRequestEmergencyStatus Turn emergency calling on or off; stored, not used.
+type CreateIncomingPhoneNumberRequestEmergencyStatus string
+
+// CreateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+type CreateIncomingPhoneNumberRequestVoiceReceiveMode string
 
 // CreateMessageRequest defines model for CreateMessageRequest.
 type CreateMessageRequest struct {
@@ -559,6 +1066,183 @@ type Health struct {
 
 // HealthStatus Always `ok` when the server answers 200.
 type HealthStatus string
+
+// HttpMethod The HTTP method of a webhook request.
+type HttpMethod string
+
+// IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
+// resources that were never associated are `null`.
+type IncomingPhoneNumber struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AddressRequirements The address a number needs: `none`, `any`, one in the number's country (`local`)
+	// or one outside it (`foreign`). Switchboard records it; it never asks for one.
+	AddressRequirements AddressRequirement `json:"address_requirements"`
+
+	// AddressSid The Address resource associated with the number, else `null`.
+	AddressSid *string `json:"address_sid"`
+
+	// ApiVersion The API version of the number's webhooks.
+	ApiVersion IncomingPhoneNumberApiVersion `json:"api_version"`
+
+	// Beta Whether the number is new to the platform; always `false`.
+	Beta bool `json:"beta"`
+
+	// BundleSid The regulatory Bundle associated with the number, else `null`.
+	BundleSid *string `json:"bundle_sid"`
+
+	// Capabilities What the number can receive.
+	Capabilities PhoneNumberCapabilities `json:"capabilities"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// EmergencyAddressSid The emergency Address associated with the number, else `null`.
+	EmergencyAddressSid *string `json:"emergency_address_sid"`
+
+	// EmergencyAddressStatus `registered` once an emergency address is set, else `unregistered`.
+	EmergencyAddressStatus IncomingPhoneNumberEmergencyAddressStatus `json:"emergency_address_status"`
+
+	// EmergencyStatus Whether emergency calling is on; `Inactive` unless set.
+	EmergencyStatus IncomingPhoneNumberEmergencyStatus `json:"emergency_status"`
+
+	// FriendlyName A name for people to read; by default the number in national format.
+	FriendlyName string `json:"friendly_name"`
+
+	// IdentitySid The Identity associated with the number, else `null`.
+	IdentitySid *string `json:"identity_sid"`
+
+	// Origin Always `twilio`, a number bought here.
+	Origin IncomingPhoneNumberOrigin `json:"origin"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// Sid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	Sid IncomingPhoneNumberSid `json:"sid"`
+
+	// SmsApplicationSid The application that handles texts to the number, else `null`.
+	SmsApplicationSid *string `json:"sms_application_sid"`
+
+	// SmsFallbackMethod The HTTP method of a webhook request.
+	SmsFallbackMethod HttpMethod `json:"sms_fallback_method"`
+
+	// SmsFallbackUrl Called when `sms_url` fails; empty when not set.
+	SmsFallbackUrl string `json:"sms_fallback_url"`
+
+	// SmsMethod The HTTP method of a webhook request.
+	SmsMethod HttpMethod `json:"sms_method"`
+
+	// SmsUrl Called when the number receives a text; empty when not set.
+	SmsUrl string `json:"sms_url"`
+
+	// Status Always `in-use` while the account owns the number.
+	Status IncomingPhoneNumberStatus `json:"status"`
+
+	// StatusCallback Receives call status changes; empty when not set.
+	StatusCallback string `json:"status_callback"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod HttpMethod `json:"status_callback_method"`
+
+	// TrunkSid The SIP trunk that handles calls to the number, else `null`.
+	TrunkSid *string `json:"trunk_sid"`
+
+	// Type The kind of number.
+	Type IncomingPhoneNumberType `json:"type"`
+
+	// Uri This number's path, relative to the server.
+	Uri string `json:"uri"`
+
+	// VoiceApplicationSid The application that handles calls to the number, else `null`.
+	VoiceApplicationSid *string `json:"voice_application_sid"`
+
+	// VoiceCallerIdLookup Whether callers' names are looked up; `false` unless set.
+	VoiceCallerIdLookup bool `json:"voice_caller_id_lookup"`
+
+	// VoiceFallbackMethod The HTTP method of a webhook request.
+	VoiceFallbackMethod HttpMethod `json:"voice_fallback_method"`
+
+	// VoiceFallbackUrl Called when `voice_url` fails; empty when not set.
+	VoiceFallbackUrl string `json:"voice_fallback_url"`
+
+	// VoiceMethod The HTTP method of a webhook request.
+	VoiceMethod HttpMethod `json:"voice_method"`
+
+	// VoiceReceiveMode Whether the number takes calls (`voice`, the default) or faxes.
+	VoiceReceiveMode IncomingPhoneNumberVoiceReceiveMode `json:"voice_receive_mode"`
+
+	// VoiceUrl Called when the number receives a call; empty when not set.
+	VoiceUrl string `json:"voice_url"`
+}
+
+// IncomingPhoneNumberApiVersion The API version of the number's webhooks.
+type IncomingPhoneNumberApiVersion string
+
+// IncomingPhoneNumberEmergencyAddressStatus `registered` once an emergency address is set, else `unregistered`.
+type IncomingPhoneNumberEmergencyAddressStatus string
+
+// IncomingPhoneNumberEmergencyStatus Whether emergency calling is on; `Inactive` unless set.
+type IncomingPhoneNumberEmergencyStatus string
+
+// IncomingPhoneNumberOrigin Always `twilio`, a number bought here.
+type IncomingPhoneNumberOrigin string
+
+// IncomingPhoneNumberStatus Always `in-use` while the account owns the number.
+type IncomingPhoneNumberStatus string
+
+// IncomingPhoneNumberType The kind of number.
+type IncomingPhoneNumberType string
+
+// IncomingPhoneNumberVoiceReceiveMode Whether the number takes calls (`voice`, the default) or faxes.
+type IncomingPhoneNumberVoiceReceiveMode string
+
+// IncomingPhoneNumberList defines model for IncomingPhoneNumberList.
+type IncomingPhoneNumberList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri         string                `json:"first_page_uri"`
+	IncomingPhoneNumbers []IncomingPhoneNumber `json:"incoming_phone_numbers"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// IncomingPhoneNumberSid `PN` followed by 32 lowercase hex digits.
+//
+// Example: PNcccccccccccccccccccccccccccccccc
+type IncomingPhoneNumberSid = string
 
 // ListPage The paging fields every list response carries beside its one array of records.
 type ListPage struct {
@@ -783,6 +1467,14 @@ type MessagingServiceSid = string
 // Example: +14155550100
 type PhoneNumber = string
 
+// PhoneNumberCapabilities What the number can receive.
+type PhoneNumberCapabilities struct {
+	Fax   bool `json:"fax"`
+	Mms   bool `json:"mms"`
+	Sms   bool `json:"sms"`
+	Voice bool `json:"voice"`
+}
+
 // RFC2822Date A time in RFC 2822 format, always in GMT (`+0000`).
 //
 // Example: Tue, 24 Nov 2026 20:15:03 +0000
@@ -797,6 +1489,92 @@ type UpdateAccountRequest struct {
 	// is final.
 	Status *AccountStatus `json:"Status,omitempty"`
 }
+
+// UpdateIncomingPhoneNumberRequest defines model for UpdateIncomingPhoneNumberRequest.
+type UpdateIncomingPhoneNumberRequest struct {
+	// AccountSid Move the number to this account: yours or one of its subaccounts.
+	AccountSid *string `json:"AccountSid,omitempty"`
+
+	// AddressSid An Address (`AD…`); stored, not used.
+	AddressSid *string `json:"AddressSid,omitempty"`
+
+	// ApiVersion The API version of the number's webhooks (default `2010-04-01`).
+	ApiVersion *UpdateIncomingPhoneNumberRequestApiVersion `json:"ApiVersion,omitempty"`
+
+	// BundleSid A regulatory Bundle (`BU…`); stored, not used.
+	BundleSid *string `json:"BundleSid,omitempty"`
+
+	// EmergencyAddressSid An emergency Address (`AD…`); stored, not used.
+	EmergencyAddressSid *string `json:"EmergencyAddressSid,omitempty"`
+
+	// EmergencyStatus Turn emergency calling on or off; stored, not used.
+	EmergencyStatus *UpdateIncomingPhoneNumberRequestEmergencyStatus `json:"EmergencyStatus,omitempty"`
+
+	// FriendlyName A name for the number, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// IdentitySid An Identity (`RI…`); stored, not used.
+	IdentitySid *string `json:"IdentitySid,omitempty"`
+
+	// SmsApplicationSid An application (`AP…`) that handles texts; stored, not used.
+	SmsApplicationSid *string `json:"SmsApplicationSid,omitempty"`
+
+	// SmsFallbackMethod The HTTP method of a webhook request.
+	SmsFallbackMethod *HttpMethod `json:"SmsFallbackMethod,omitempty"`
+
+	// SmsFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsFallbackUrl *WebhookUrl `json:"SmsFallbackUrl,omitempty"`
+
+	// SmsMethod The HTTP method of a webhook request.
+	SmsMethod *HttpMethod `json:"SmsMethod,omitempty"`
+
+	// SmsUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsUrl *WebhookUrl `json:"SmsUrl,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TrunkSid A SIP trunk (`TK…`); stored, not used.
+	TrunkSid *string `json:"TrunkSid,omitempty"`
+
+	// VoiceApplicationSid An application (`AP…`) that handles calls; stored, not used.
+	VoiceApplicationSid *string `json:"VoiceApplicationSid,omitempty"`
+
+	// VoiceCallerIdLookup Look up callers' names; stored, not used.
+	VoiceCallerIdLookup *bool `json:"VoiceCallerIdLookup,omitempty"`
+
+	// VoiceFallbackMethod The HTTP method of a webhook request.
+	VoiceFallbackMethod *HttpMethod `json:"VoiceFallbackMethod,omitempty"`
+
+	// VoiceFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceFallbackUrl *WebhookUrl `json:"VoiceFallbackUrl,omitempty"`
+
+	// VoiceMethod The HTTP method of a webhook request.
+	VoiceMethod *HttpMethod `json:"VoiceMethod,omitempty"`
+
+	// VoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+	VoiceReceiveMode *UpdateIncomingPhoneNumberRequestVoiceReceiveMode `json:"VoiceReceiveMode,omitempty"`
+
+	// VoiceUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceUrl *WebhookUrl `json:"VoiceUrl,omitempty"`
+}
+
+// UpdateIncomingPhoneNumberRequestApiVersion The API version of the number's webhooks (default `2010-04-01`).
+type UpdateIncomingPhoneNumberRequestApiVersion string
+
+// UpdateIncomingPhoneNumberRequestEmergencyStatus Turn emergency calling on or off; stored, not used.
+type UpdateIncomingPhoneNumberRequestEmergencyStatus string
+
+// UpdateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+type UpdateIncomingPhoneNumberRequestVoiceReceiveMode string
 
 // UpdateMessageRequest defines model for UpdateMessageRequest.
 type UpdateMessageRequest struct {
@@ -913,6 +1691,13 @@ type WebhookDeliveryList struct {
 // Example: WHdddddddddddddddddddddddddddddddd
 type WebhookDeliverySid = string
 
+// WebhookUrl An absolute http or https URL; the empty string clears it. Anything else is
+// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+type WebhookUrl = string
+
+// CountryCode defines model for CountryCode.
+type CountryCode = string
+
 // MessageSidPath `SM` followed by 32 lowercase hex digits.
 //
 // Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
@@ -926,6 +1711,60 @@ type PageSize = int
 
 // PageToken defines model for PageToken.
 type PageToken = string
+
+// SearchAreaCode defines model for SearchAreaCode.
+type SearchAreaCode = int
+
+// SearchBeta defines model for SearchBeta.
+type SearchBeta = bool
+
+// SearchContains defines model for SearchContains.
+type SearchContains = string
+
+// SearchDistance defines model for SearchDistance.
+type SearchDistance = int
+
+// SearchExcludeAllAddressRequired defines model for SearchExcludeAllAddressRequired.
+type SearchExcludeAllAddressRequired = bool
+
+// SearchExcludeForeignAddressRequired defines model for SearchExcludeForeignAddressRequired.
+type SearchExcludeForeignAddressRequired = bool
+
+// SearchExcludeLocalAddressRequired defines model for SearchExcludeLocalAddressRequired.
+type SearchExcludeLocalAddressRequired = bool
+
+// SearchFaxEnabled defines model for SearchFaxEnabled.
+type SearchFaxEnabled = bool
+
+// SearchInLata defines model for SearchInLata.
+type SearchInLata = string
+
+// SearchInLocality defines model for SearchInLocality.
+type SearchInLocality = string
+
+// SearchInPostalCode defines model for SearchInPostalCode.
+type SearchInPostalCode = string
+
+// SearchInRateCenter defines model for SearchInRateCenter.
+type SearchInRateCenter = string
+
+// SearchInRegion defines model for SearchInRegion.
+type SearchInRegion = string
+
+// SearchMmsEnabled defines model for SearchMmsEnabled.
+type SearchMmsEnabled = bool
+
+// SearchNearLatLong defines model for SearchNearLatLong.
+type SearchNearLatLong = string
+
+// SearchNearNumber defines model for SearchNearNumber.
+type SearchNearNumber = string
+
+// SearchSmsEnabled defines model for SearchSmsEnabled.
+type SearchSmsEnabled = bool
+
+// SearchVoiceEnabled defines model for SearchVoiceEnabled.
+type SearchVoiceEnabled = bool
 
 // BadRequest Every error the API returns has this shape.
 type BadRequest = Error
@@ -942,6 +1781,9 @@ type NotFound = Error
 // PayloadTooLarge Every error the API returns has this shape.
 type PayloadTooLarge = Error
 
+// PhoneNumberBadRequest Every error the API returns has this shape.
+type PhoneNumberBadRequest = Error
+
 // TooManyRequests Every error the API returns has this shape.
 type TooManyRequests = Error
 
@@ -955,6 +1797,235 @@ type ListAccountsParams struct {
 
 	// Status Only accounts in this status.
 	Status *AccountStatus `form:"Status,omitempty" json:"Status,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs.
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListAvailablePhoneNumberCountriesParams defines parameters for ListAvailablePhoneNumberCountries.
+type ListAvailablePhoneNumberCountriesParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListAvailablePhoneNumbersLocalParams defines parameters for ListAvailablePhoneNumbersLocal.
+type ListAvailablePhoneNumbersLocalParams struct {
+	// AreaCode Only numbers in this US or Canadian area code (the three digits after +1).
+	AreaCode *SearchAreaCode `form:"AreaCode,omitempty" json:"AreaCode,omitempty"`
+
+	// Contains Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+	// on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+	// digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+	// trailing `$` at its end; otherwise it may match anywhere.
+	Contains *SearchContains `form:"Contains,omitempty" json:"Contains,omitempty"`
+
+	// SmsEnabled `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+	SmsEnabled *SearchSmsEnabled `form:"SmsEnabled,omitempty" json:"SmsEnabled,omitempty"`
+
+	// MmsEnabled `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+	MmsEnabled *SearchMmsEnabled `form:"MmsEnabled,omitempty" json:"MmsEnabled,omitempty"`
+
+	// VoiceEnabled `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+	VoiceEnabled *SearchVoiceEnabled `form:"VoiceEnabled,omitempty" json:"VoiceEnabled,omitempty"`
+
+	// FaxEnabled `true`: only numbers that can receive faxes (no Switchboard number can).
+	FaxEnabled *SearchFaxEnabled `form:"FaxEnabled,omitempty" json:"FaxEnabled,omitempty"`
+
+	// ExcludeAllAddressRequired `true` leaves out numbers that need an address of any kind.
+	ExcludeAllAddressRequired *SearchExcludeAllAddressRequired `form:"ExcludeAllAddressRequired,omitempty" json:"ExcludeAllAddressRequired,omitempty"`
+
+	// ExcludeLocalAddressRequired `true` leaves out numbers that need an address in their country.
+	ExcludeLocalAddressRequired *SearchExcludeLocalAddressRequired `form:"ExcludeLocalAddressRequired,omitempty" json:"ExcludeLocalAddressRequired,omitempty"`
+
+	// ExcludeForeignAddressRequired `true` leaves out numbers that need an address outside their country.
+	ExcludeForeignAddressRequired *SearchExcludeForeignAddressRequired `form:"ExcludeForeignAddressRequired,omitempty" json:"ExcludeForeignAddressRequired,omitempty"`
+
+	// Beta Accepted; no Switchboard number is new to the platform, so it changes nothing.
+	Beta *SearchBeta `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// NearNumber Accepted for compatibility; Switchboard does not search by distance.
+	NearNumber *SearchNearNumber `form:"NearNumber,omitempty" json:"NearNumber,omitempty"`
+
+	// NearLatLong Accepted for compatibility; Switchboard does not search by distance.
+	NearLatLong *SearchNearLatLong `form:"NearLatLong,omitempty" json:"NearLatLong,omitempty"`
+
+	// Distance Accepted for compatibility; Switchboard does not search by distance.
+	Distance *SearchDistance `form:"Distance,omitempty" json:"Distance,omitempty"`
+
+	// InPostalCode Only numbers with this postal code (case and spaces ignored).
+	InPostalCode *SearchInPostalCode `form:"InPostalCode,omitempty" json:"InPostalCode,omitempty"`
+
+	// InRegion Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+	InRegion *SearchInRegion `form:"InRegion,omitempty" json:"InRegion,omitempty"`
+
+	// InRateCenter Only numbers of this rate center.
+	InRateCenter *SearchInRateCenter `form:"InRateCenter,omitempty" json:"InRateCenter,omitempty"`
+
+	// InLata Only numbers in this LATA (US and Canadian numbers).
+	InLata *SearchInLata `form:"InLata,omitempty" json:"InLata,omitempty"`
+
+	// InLocality Only numbers in this locality or city (case ignored).
+	InLocality *SearchInLocality `form:"InLocality,omitempty" json:"InLocality,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListAvailablePhoneNumbersMobileParams defines parameters for ListAvailablePhoneNumbersMobile.
+type ListAvailablePhoneNumbersMobileParams struct {
+	// AreaCode Only numbers in this US or Canadian area code (the three digits after +1).
+	AreaCode *SearchAreaCode `form:"AreaCode,omitempty" json:"AreaCode,omitempty"`
+
+	// Contains Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+	// on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+	// digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+	// trailing `$` at its end; otherwise it may match anywhere.
+	Contains *SearchContains `form:"Contains,omitempty" json:"Contains,omitempty"`
+
+	// SmsEnabled `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+	SmsEnabled *SearchSmsEnabled `form:"SmsEnabled,omitempty" json:"SmsEnabled,omitempty"`
+
+	// MmsEnabled `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+	MmsEnabled *SearchMmsEnabled `form:"MmsEnabled,omitempty" json:"MmsEnabled,omitempty"`
+
+	// VoiceEnabled `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+	VoiceEnabled *SearchVoiceEnabled `form:"VoiceEnabled,omitempty" json:"VoiceEnabled,omitempty"`
+
+	// FaxEnabled `true`: only numbers that can receive faxes (no Switchboard number can).
+	FaxEnabled *SearchFaxEnabled `form:"FaxEnabled,omitempty" json:"FaxEnabled,omitempty"`
+
+	// ExcludeAllAddressRequired `true` leaves out numbers that need an address of any kind.
+	ExcludeAllAddressRequired *SearchExcludeAllAddressRequired `form:"ExcludeAllAddressRequired,omitempty" json:"ExcludeAllAddressRequired,omitempty"`
+
+	// ExcludeLocalAddressRequired `true` leaves out numbers that need an address in their country.
+	ExcludeLocalAddressRequired *SearchExcludeLocalAddressRequired `form:"ExcludeLocalAddressRequired,omitempty" json:"ExcludeLocalAddressRequired,omitempty"`
+
+	// ExcludeForeignAddressRequired `true` leaves out numbers that need an address outside their country.
+	ExcludeForeignAddressRequired *SearchExcludeForeignAddressRequired `form:"ExcludeForeignAddressRequired,omitempty" json:"ExcludeForeignAddressRequired,omitempty"`
+
+	// Beta Accepted; no Switchboard number is new to the platform, so it changes nothing.
+	Beta *SearchBeta `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// NearNumber Accepted for compatibility; Switchboard does not search by distance.
+	NearNumber *SearchNearNumber `form:"NearNumber,omitempty" json:"NearNumber,omitempty"`
+
+	// NearLatLong Accepted for compatibility; Switchboard does not search by distance.
+	NearLatLong *SearchNearLatLong `form:"NearLatLong,omitempty" json:"NearLatLong,omitempty"`
+
+	// Distance Accepted for compatibility; Switchboard does not search by distance.
+	Distance *SearchDistance `form:"Distance,omitempty" json:"Distance,omitempty"`
+
+	// InPostalCode Only numbers with this postal code (case and spaces ignored).
+	InPostalCode *SearchInPostalCode `form:"InPostalCode,omitempty" json:"InPostalCode,omitempty"`
+
+	// InRegion Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+	InRegion *SearchInRegion `form:"InRegion,omitempty" json:"InRegion,omitempty"`
+
+	// InRateCenter Only numbers of this rate center.
+	InRateCenter *SearchInRateCenter `form:"InRateCenter,omitempty" json:"InRateCenter,omitempty"`
+
+	// InLata Only numbers in this LATA (US and Canadian numbers).
+	InLata *SearchInLata `form:"InLata,omitempty" json:"InLata,omitempty"`
+
+	// InLocality Only numbers in this locality or city (case ignored).
+	InLocality *SearchInLocality `form:"InLocality,omitempty" json:"InLocality,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListAvailablePhoneNumbersTollFreeParams defines parameters for ListAvailablePhoneNumbersTollFree.
+type ListAvailablePhoneNumbersTollFreeParams struct {
+	// AreaCode Only numbers in this US or Canadian area code (the three digits after +1).
+	AreaCode *SearchAreaCode `form:"AreaCode,omitempty" json:"AreaCode,omitempty"`
+
+	// Contains Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+	// on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+	// digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+	// trailing `$` at its end; otherwise it may match anywhere.
+	Contains *SearchContains `form:"Contains,omitempty" json:"Contains,omitempty"`
+
+	// SmsEnabled `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+	SmsEnabled *SearchSmsEnabled `form:"SmsEnabled,omitempty" json:"SmsEnabled,omitempty"`
+
+	// MmsEnabled `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+	MmsEnabled *SearchMmsEnabled `form:"MmsEnabled,omitempty" json:"MmsEnabled,omitempty"`
+
+	// VoiceEnabled `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+	VoiceEnabled *SearchVoiceEnabled `form:"VoiceEnabled,omitempty" json:"VoiceEnabled,omitempty"`
+
+	// FaxEnabled `true`: only numbers that can receive faxes (no Switchboard number can).
+	FaxEnabled *SearchFaxEnabled `form:"FaxEnabled,omitempty" json:"FaxEnabled,omitempty"`
+
+	// ExcludeAllAddressRequired `true` leaves out numbers that need an address of any kind.
+	ExcludeAllAddressRequired *SearchExcludeAllAddressRequired `form:"ExcludeAllAddressRequired,omitempty" json:"ExcludeAllAddressRequired,omitempty"`
+
+	// ExcludeLocalAddressRequired `true` leaves out numbers that need an address in their country.
+	ExcludeLocalAddressRequired *SearchExcludeLocalAddressRequired `form:"ExcludeLocalAddressRequired,omitempty" json:"ExcludeLocalAddressRequired,omitempty"`
+
+	// ExcludeForeignAddressRequired `true` leaves out numbers that need an address outside their country.
+	ExcludeForeignAddressRequired *SearchExcludeForeignAddressRequired `form:"ExcludeForeignAddressRequired,omitempty" json:"ExcludeForeignAddressRequired,omitempty"`
+
+	// Beta Accepted; no Switchboard number is new to the platform, so it changes nothing.
+	Beta *SearchBeta `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// NearNumber Accepted for compatibility; Switchboard does not search by distance.
+	NearNumber *SearchNearNumber `form:"NearNumber,omitempty" json:"NearNumber,omitempty"`
+
+	// NearLatLong Accepted for compatibility; Switchboard does not search by distance.
+	NearLatLong *SearchNearLatLong `form:"NearLatLong,omitempty" json:"NearLatLong,omitempty"`
+
+	// Distance Accepted for compatibility; Switchboard does not search by distance.
+	Distance *SearchDistance `form:"Distance,omitempty" json:"Distance,omitempty"`
+
+	// InPostalCode Only numbers with this postal code (case and spaces ignored).
+	InPostalCode *SearchInPostalCode `form:"InPostalCode,omitempty" json:"InPostalCode,omitempty"`
+
+	// InRegion Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+	InRegion *SearchInRegion `form:"InRegion,omitempty" json:"InRegion,omitempty"`
+
+	// InRateCenter Only numbers of this rate center.
+	InRateCenter *SearchInRateCenter `form:"InRateCenter,omitempty" json:"InRateCenter,omitempty"`
+
+	// InLata Only numbers in this LATA (US and Canadian numbers).
+	InLata *SearchInLata `form:"InLata,omitempty" json:"InLata,omitempty"`
+
+	// InLocality Only numbers in this locality or city (case ignored).
+	InLocality *SearchInLocality `form:"InLocality,omitempty" json:"InLocality,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListIncomingPhoneNumbersParams defines parameters for ListIncomingPhoneNumbers.
+type ListIncomingPhoneNumbersParams struct {
+	// PhoneNumber Only numbers containing these digits; `*` stands for any one digit
+	// (`+1415*55`, `0100`).
+	PhoneNumber *string `form:"PhoneNumber,omitempty" json:"PhoneNumber,omitempty"`
+
+	// FriendlyName Only numbers with exactly this friendly name.
+	FriendlyName *string `form:"FriendlyName,omitempty" json:"FriendlyName,omitempty"`
+
+	// Beta `false` leaves out numbers new to the platform. No Switchboard number is, so
+	// this changes nothing; it is accepted for the SDKs that send it.
+	Beta *bool `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// Origin Only numbers of this origin: `twilio` (every number bought here) or `hosted`
+	// (none).
+	Origin *string `form:"Origin,omitempty" json:"Origin,omitempty"`
 
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
 	// official SDKs send their `limit` here).
@@ -1034,6 +2105,12 @@ type ListWebhookDeliveriesParams struct {
 
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
+
+// CreateIncomingPhoneNumberFormdataRequestBody defines body for CreateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
+type CreateIncomingPhoneNumberFormdataRequestBody = CreateIncomingPhoneNumberRequest
+
+// UpdateIncomingPhoneNumberFormdataRequestBody defines body for UpdateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
+type UpdateIncomingPhoneNumberFormdataRequestBody = UpdateIncomingPhoneNumberRequest
 
 // CreateMessageFormdataRequestBody defines body for CreateMessage for application/x-www-form-urlencoded ContentType.
 type CreateMessageFormdataRequestBody = CreateMessageRequest
@@ -1148,6 +2225,140 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /2010-04-01/Accounts.json (the `CreateAccount` operationId).
 	CreateAccountWithFormdataBody(ctx context.Context, body CreateAccountFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAvailablePhoneNumberCountries List the countries with numbers for sale
+	//
+	// The countries Switchboard sells numbers in, with the paths of their searches by
+	// type, on one page (at most `PageSize` of them; `next_page_uri` is always `null`).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json (the `ListAvailablePhoneNumberCountries` operationId).
+	ListAvailablePhoneNumberCountries(ctx context.Context, accountSid AccountSid, params *ListAvailablePhoneNumberCountriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchAvailablePhoneNumberCountry Fetch a country with numbers for sale
+	//
+	// One country of the list, or 404 for a country Switchboard sells no numbers in.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json (the `FetchAvailablePhoneNumberCountry` operationId).
+	FetchAvailablePhoneNumberCountry(ctx context.Context, accountSid AccountSid, countryCode CountryCode, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAvailablePhoneNumbersLocal Search local numbers for sale
+	//
+	// Numbers of this type and country that no account owns, in a fixed order, narrowed
+	// by the filters. The answer is one page of at most `PageSize` numbers
+	// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+	// others. A country that has no numbers of this type is 404.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json (the `ListAvailablePhoneNumbersLocal` operationId).
+	ListAvailablePhoneNumbersLocal(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersLocalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAvailablePhoneNumbersMobile Search mobile numbers for sale
+	//
+	// Numbers of this type and country that no account owns, in a fixed order, narrowed
+	// by the filters. The answer is one page of at most `PageSize` numbers
+	// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+	// others. A country that has no numbers of this type is 404.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json (the `ListAvailablePhoneNumbersMobile` operationId).
+	ListAvailablePhoneNumbersMobile(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersMobileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAvailablePhoneNumbersTollFree Search toll-free numbers for sale
+	//
+	// Numbers of this type and country that no account owns, in a fixed order, narrowed
+	// by the filters. The answer is one page of at most `PageSize` numbers
+	// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+	// others. A country that has no numbers of this type is 404.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json (the `ListAvailablePhoneNumbersTollFree` operationId).
+	ListAvailablePhoneNumbersTollFree(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIncomingPhoneNumbers List the account's phone numbers
+	//
+	// Lists the numbers the account owns, newest first, optionally filtered. A
+	// subaccount's numbers are listed under the subaccount's path, not its parent's.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `ListIncomingPhoneNumbers` operationId).
+	ListIncomingPhoneNumbers(ctx context.Context, accountSid AccountSid, params *ListIncomingPhoneNumbersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIncomingPhoneNumberWithBody Buy a phone number
+	//
+	// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+	// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+	// Exactly one of the two is required (20001 otherwise). The number's other settings
+	// are optional; `FriendlyName` defaults to the number in national format
+	// (`(415) 555-0100`) and every method to `POST`.
+	//
+	// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+	// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+	// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+	// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+	// with Twilio's test credentials, for every account: `+15005550000` is never
+	// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+	// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+	CreateIncomingPhoneNumberWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIncomingPhoneNumberWithFormdataBody Buy a phone number
+	//
+	// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+	// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+	// Exactly one of the two is required (20001 otherwise). The number's other settings
+	// are optional; `FriendlyName` defaults to the number in national format
+	// (`(415) 555-0100`) and every method to `POST`.
+	//
+	// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+	// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+	// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+	// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+	// with Twilio's test credentials, for every account: `+15005550000` is never
+	// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+	// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+	CreateIncomingPhoneNumberWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteIncomingPhoneNumber Release a phone number
+	//
+	// Releases the number: it leaves the account and goes back on sale, to this account
+	// or any other.
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `DeleteIncomingPhoneNumber` operationId).
+	DeleteIncomingPhoneNumber(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchIncomingPhoneNumber Fetch a phone number
+	//
+	// Returns one of the account's numbers.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `FetchIncomingPhoneNumber` operationId).
+	FetchIncomingPhoneNumber(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateIncomingPhoneNumberWithBody Configure a phone number
+	//
+	// Changes the parameters given and keeps the others. An empty URL or SID parameter
+	// clears it. `AccountSid` moves the number to another account: your own, or one of
+	// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+	// absolute http(s) URL; 20001 any other invalid parameter.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+	UpdateIncomingPhoneNumberWithBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateIncomingPhoneNumberWithFormdataBody Configure a phone number
+	//
+	// Changes the parameters given and keeps the others. An empty URL or SID parameter
+	// clears it. `AccountSid` moves the number to another account: your own, or one of
+	// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+	// absolute http(s) URL; 20001 any other invalid parameter.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+	UpdateIncomingPhoneNumberWithFormdataBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMessages List messages
 	//
@@ -1424,6 +2635,260 @@ func (c *Client) CreateAccountWithBody(ctx context.Context, contentType string, 
 // Corresponds with POST /2010-04-01/Accounts.json (the `CreateAccount` operationId).
 func (c *Client) CreateAccountWithFormdataBody(ctx context.Context, body CreateAccountFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAccountRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAvailablePhoneNumberCountries List the countries with numbers for sale
+//
+// The countries Switchboard sells numbers in, with the paths of their searches by
+// type, on one page (at most `PageSize` of them; `next_page_uri` is always `null`).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json (the `ListAvailablePhoneNumberCountries` operationId).
+func (c *Client) ListAvailablePhoneNumberCountries(ctx context.Context, accountSid AccountSid, params *ListAvailablePhoneNumberCountriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAvailablePhoneNumberCountriesRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchAvailablePhoneNumberCountry Fetch a country with numbers for sale
+//
+// One country of the list, or 404 for a country Switchboard sells no numbers in.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json (the `FetchAvailablePhoneNumberCountry` operationId).
+func (c *Client) FetchAvailablePhoneNumberCountry(ctx context.Context, accountSid AccountSid, countryCode CountryCode, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchAvailablePhoneNumberCountryRequest(c.Server, accountSid, countryCode)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAvailablePhoneNumbersLocal Search local numbers for sale
+//
+// Numbers of this type and country that no account owns, in a fixed order, narrowed
+// by the filters. The answer is one page of at most `PageSize` numbers
+// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+// others. A country that has no numbers of this type is 404.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json (the `ListAvailablePhoneNumbersLocal` operationId).
+func (c *Client) ListAvailablePhoneNumbersLocal(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersLocalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAvailablePhoneNumbersLocalRequest(c.Server, accountSid, countryCode, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAvailablePhoneNumbersMobile Search mobile numbers for sale
+//
+// Numbers of this type and country that no account owns, in a fixed order, narrowed
+// by the filters. The answer is one page of at most `PageSize` numbers
+// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+// others. A country that has no numbers of this type is 404.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json (the `ListAvailablePhoneNumbersMobile` operationId).
+func (c *Client) ListAvailablePhoneNumbersMobile(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersMobileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAvailablePhoneNumbersMobileRequest(c.Server, accountSid, countryCode, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAvailablePhoneNumbersTollFree Search toll-free numbers for sale
+//
+// Numbers of this type and country that no account owns, in a fixed order, narrowed
+// by the filters. The answer is one page of at most `PageSize` numbers
+// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+// others. A country that has no numbers of this type is 404.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json (the `ListAvailablePhoneNumbersTollFree` operationId).
+func (c *Client) ListAvailablePhoneNumbersTollFree(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAvailablePhoneNumbersTollFreeRequest(c.Server, accountSid, countryCode, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIncomingPhoneNumbers List the account's phone numbers
+//
+// Lists the numbers the account owns, newest first, optionally filtered. A
+// subaccount's numbers are listed under the subaccount's path, not its parent's.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `ListIncomingPhoneNumbers` operationId).
+func (c *Client) ListIncomingPhoneNumbers(ctx context.Context, accountSid AccountSid, params *ListIncomingPhoneNumbersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIncomingPhoneNumbersRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIncomingPhoneNumberWithBody Buy a phone number
+//
+// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+// Exactly one of the two is required (20001 otherwise). The number's other settings
+// are optional; `FriendlyName` defaults to the number in national format
+// (`(415) 555-0100`) and every method to `POST`.
+//
+// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+// with Twilio's test credentials, for every account: `+15005550000` is never
+// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+func (c *Client) CreateIncomingPhoneNumberWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIncomingPhoneNumberRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIncomingPhoneNumberWithFormdataBody Buy a phone number
+//
+// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+// Exactly one of the two is required (20001 otherwise). The number's other settings
+// are optional; `FriendlyName` defaults to the number in national format
+// (`(415) 555-0100`) and every method to `POST`.
+//
+// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+// with Twilio's test credentials, for every account: `+15005550000` is never
+// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+func (c *Client) CreateIncomingPhoneNumberWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIncomingPhoneNumberRequestWithFormdataBody(c.Server, accountSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteIncomingPhoneNumber Release a phone number
+//
+// Releases the number: it leaves the account and goes back on sale, to this account
+// or any other.
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `DeleteIncomingPhoneNumber` operationId).
+func (c *Client) DeleteIncomingPhoneNumber(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteIncomingPhoneNumberRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchIncomingPhoneNumber Fetch a phone number
+//
+// Returns one of the account's numbers.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `FetchIncomingPhoneNumber` operationId).
+func (c *Client) FetchIncomingPhoneNumber(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchIncomingPhoneNumberRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateIncomingPhoneNumberWithBody Configure a phone number
+//
+// Changes the parameters given and keeps the others. An empty URL or SID parameter
+// clears it. `AccountSid` moves the number to another account: your own, or one of
+// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+// absolute http(s) URL; 20001 any other invalid parameter.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+func (c *Client) UpdateIncomingPhoneNumberWithBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateIncomingPhoneNumberRequestWithBody(c.Server, accountSid, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateIncomingPhoneNumberWithFormdataBody Configure a phone number
+//
+// Changes the parameters given and keeps the others. An empty URL or SID parameter
+// clears it. `AccountSid` moves the number to another account: your own, or one of
+// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+// absolute http(s) URL; 20001 any other invalid parameter.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+func (c *Client) UpdateIncomingPhoneNumberWithFormdataBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateIncomingPhoneNumberRequestWithFormdataBody(c.Server, accountSid, sid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1973,6 +3438,1276 @@ func NewCreateAccountRequestWithBody(server string, contentType string, body io.
 	}
 
 	operationPath := fmt.Sprintf("/2010-04-01/Accounts.json")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAvailablePhoneNumberCountriesRequest constructs an http.Request for the ListAvailablePhoneNumberCountries method
+func NewListAvailablePhoneNumberCountriesRequest(server string, accountSid AccountSid, params *ListAvailablePhoneNumberCountriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/AvailablePhoneNumbers.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchAvailablePhoneNumberCountryRequest constructs an http.Request for the FetchAvailablePhoneNumberCountry method
+func NewFetchAvailablePhoneNumberCountryRequest(server string, accountSid AccountSid, countryCode CountryCode) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "CountryCode", countryCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/AvailablePhoneNumbers/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAvailablePhoneNumbersLocalRequest constructs an http.Request for the ListAvailablePhoneNumbersLocal method
+func NewListAvailablePhoneNumbersLocalRequest(server string, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersLocalParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "CountryCode", countryCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/AvailablePhoneNumbers/%s/Local.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AreaCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "AreaCode", *params.AreaCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Contains != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Contains", *params.Contains, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SmsEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "SmsEnabled", *params.SmsEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MmsEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "MmsEnabled", *params.MmsEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.VoiceEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "VoiceEnabled", *params.VoiceEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FaxEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "FaxEnabled", *params.FaxEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeAllAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeAllAddressRequired", *params.ExcludeAllAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeLocalAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeLocalAddressRequired", *params.ExcludeLocalAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeForeignAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeForeignAddressRequired", *params.ExcludeForeignAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Beta != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Beta", *params.Beta, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NearNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NearNumber", *params.NearNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NearLatLong != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NearLatLong", *params.NearLatLong, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Distance != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Distance", *params.Distance, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InPostalCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InPostalCode", *params.InPostalCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InRegion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InRegion", *params.InRegion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InRateCenter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InRateCenter", *params.InRateCenter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InLata != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InLata", *params.InLata, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InLocality != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InLocality", *params.InLocality, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAvailablePhoneNumbersMobileRequest constructs an http.Request for the ListAvailablePhoneNumbersMobile method
+func NewListAvailablePhoneNumbersMobileRequest(server string, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersMobileParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "CountryCode", countryCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/AvailablePhoneNumbers/%s/Mobile.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AreaCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "AreaCode", *params.AreaCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Contains != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Contains", *params.Contains, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SmsEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "SmsEnabled", *params.SmsEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MmsEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "MmsEnabled", *params.MmsEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.VoiceEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "VoiceEnabled", *params.VoiceEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FaxEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "FaxEnabled", *params.FaxEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeAllAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeAllAddressRequired", *params.ExcludeAllAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeLocalAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeLocalAddressRequired", *params.ExcludeLocalAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeForeignAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeForeignAddressRequired", *params.ExcludeForeignAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Beta != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Beta", *params.Beta, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NearNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NearNumber", *params.NearNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NearLatLong != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NearLatLong", *params.NearLatLong, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Distance != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Distance", *params.Distance, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InPostalCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InPostalCode", *params.InPostalCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InRegion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InRegion", *params.InRegion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InRateCenter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InRateCenter", *params.InRateCenter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InLata != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InLata", *params.InLata, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InLocality != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InLocality", *params.InLocality, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAvailablePhoneNumbersTollFreeRequest constructs an http.Request for the ListAvailablePhoneNumbersTollFree method
+func NewListAvailablePhoneNumbersTollFreeRequest(server string, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "CountryCode", countryCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/AvailablePhoneNumbers/%s/TollFree.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AreaCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "AreaCode", *params.AreaCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Contains != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Contains", *params.Contains, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SmsEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "SmsEnabled", *params.SmsEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MmsEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "MmsEnabled", *params.MmsEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.VoiceEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "VoiceEnabled", *params.VoiceEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FaxEnabled != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "FaxEnabled", *params.FaxEnabled, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeAllAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeAllAddressRequired", *params.ExcludeAllAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeLocalAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeLocalAddressRequired", *params.ExcludeLocalAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeForeignAddressRequired != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ExcludeForeignAddressRequired", *params.ExcludeForeignAddressRequired, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Beta != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Beta", *params.Beta, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NearNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NearNumber", *params.NearNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NearLatLong != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NearLatLong", *params.NearLatLong, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Distance != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Distance", *params.Distance, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InPostalCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InPostalCode", *params.InPostalCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InRegion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InRegion", *params.InRegion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InRateCenter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InRateCenter", *params.InRateCenter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InLata != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InLata", *params.InLata, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InLocality != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "InLocality", *params.InLocality, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListIncomingPhoneNumbersRequest constructs an http.Request for the ListIncomingPhoneNumbers method
+func NewListIncomingPhoneNumbersRequest(server string, accountSid AccountSid, params *ListIncomingPhoneNumbersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PhoneNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PhoneNumber", *params.PhoneNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FriendlyName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "FriendlyName", *params.FriendlyName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Beta != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Beta", *params.Beta, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Origin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Origin", *params.Origin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateIncomingPhoneNumberRequestWithFormdataBody calls the generic CreateIncomingPhoneNumber builder with application/x-www-form-urlencoded body
+func NewCreateIncomingPhoneNumberRequestWithFormdataBody(server string, accountSid AccountSid, body CreateIncomingPhoneNumberFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateIncomingPhoneNumberRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateIncomingPhoneNumberRequestWithBody constructs an http.Request for the CreateIncomingPhoneNumber method, with any body, and a specified content type
+func NewCreateIncomingPhoneNumberRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteIncomingPhoneNumberRequest constructs an http.Request for the DeleteIncomingPhoneNumber method
+func NewDeleteIncomingPhoneNumberRequest(server string, accountSid AccountSid, sid IncomingPhoneNumberSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchIncomingPhoneNumberRequest constructs an http.Request for the FetchIncomingPhoneNumber method
+func NewFetchIncomingPhoneNumberRequest(server string, accountSid AccountSid, sid IncomingPhoneNumberSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateIncomingPhoneNumberRequestWithFormdataBody calls the generic UpdateIncomingPhoneNumber builder with application/x-www-form-urlencoded body
+func NewUpdateIncomingPhoneNumberRequestWithFormdataBody(server string, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateIncomingPhoneNumberRequestWithBody(server, accountSid, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateIncomingPhoneNumberRequestWithBody constructs an http.Request for the UpdateIncomingPhoneNumber method, with any body, and a specified content type
+func NewUpdateIncomingPhoneNumberRequestWithBody(server string, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2930,6 +5665,156 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /2010-04-01/Accounts.json (the `CreateAccount` operationId).
 	CreateAccountWithFormdataBodyWithResponse(ctx context.Context, body CreateAccountFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateAccountResponse, error)
 
+	// ListAvailablePhoneNumberCountriesWithResponse List the countries with numbers for sale
+	//
+	// The countries Switchboard sells numbers in, with the paths of their searches by
+	// type, on one page (at most `PageSize` of them; `next_page_uri` is always `null`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json (the `ListAvailablePhoneNumberCountries` operationId).
+	ListAvailablePhoneNumberCountriesWithResponse(ctx context.Context, accountSid AccountSid, params *ListAvailablePhoneNumberCountriesParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumberCountriesResponse, error)
+
+	// FetchAvailablePhoneNumberCountryWithResponse Fetch a country with numbers for sale
+	//
+	// One country of the list, or 404 for a country Switchboard sells no numbers in.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json (the `FetchAvailablePhoneNumberCountry` operationId).
+	FetchAvailablePhoneNumberCountryWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, reqEditors ...RequestEditorFn) (*FetchAvailablePhoneNumberCountryResponse, error)
+
+	// ListAvailablePhoneNumbersLocalWithResponse Search local numbers for sale
+	//
+	// Numbers of this type and country that no account owns, in a fixed order, narrowed
+	// by the filters. The answer is one page of at most `PageSize` numbers
+	// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+	// others. A country that has no numbers of this type is 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json (the `ListAvailablePhoneNumbersLocal` operationId).
+	ListAvailablePhoneNumbersLocalWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersLocalParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumbersLocalResponse, error)
+
+	// ListAvailablePhoneNumbersMobileWithResponse Search mobile numbers for sale
+	//
+	// Numbers of this type and country that no account owns, in a fixed order, narrowed
+	// by the filters. The answer is one page of at most `PageSize` numbers
+	// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+	// others. A country that has no numbers of this type is 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json (the `ListAvailablePhoneNumbersMobile` operationId).
+	ListAvailablePhoneNumbersMobileWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersMobileParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumbersMobileResponse, error)
+
+	// ListAvailablePhoneNumbersTollFreeWithResponse Search toll-free numbers for sale
+	//
+	// Numbers of this type and country that no account owns, in a fixed order, narrowed
+	// by the filters. The answer is one page of at most `PageSize` numbers
+	// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+	// others. A country that has no numbers of this type is 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json (the `ListAvailablePhoneNumbersTollFree` operationId).
+	ListAvailablePhoneNumbersTollFreeWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumbersTollFreeResponse, error)
+
+	// ListIncomingPhoneNumbersWithResponse List the account's phone numbers
+	//
+	// Lists the numbers the account owns, newest first, optionally filtered. A
+	// subaccount's numbers are listed under the subaccount's path, not its parent's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `ListIncomingPhoneNumbers` operationId).
+	ListIncomingPhoneNumbersWithResponse(ctx context.Context, accountSid AccountSid, params *ListIncomingPhoneNumbersParams, reqEditors ...RequestEditorFn) (*ListIncomingPhoneNumbersResponse, error)
+
+	// CreateIncomingPhoneNumberWithBodyWithResponse Buy a phone number
+	//
+	// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+	// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+	// Exactly one of the two is required (20001 otherwise). The number's other settings
+	// are optional; `FriendlyName` defaults to the number in national format
+	// (`(415) 555-0100`) and every method to `POST`.
+	//
+	// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+	// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+	// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+	// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+	// with Twilio's test credentials, for every account: `+15005550000` is never
+	// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+	// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+	CreateIncomingPhoneNumberWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIncomingPhoneNumberResponse, error)
+
+	// CreateIncomingPhoneNumberWithFormdataBodyWithResponse Buy a phone number
+	//
+	// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+	// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+	// Exactly one of the two is required (20001 otherwise). The number's other settings
+	// are optional; `FriendlyName` defaults to the number in national format
+	// (`(415) 555-0100`) and every method to `POST`.
+	//
+	// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+	// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+	// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+	// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+	// with Twilio's test credentials, for every account: `+15005550000` is never
+	// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+	// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+	CreateIncomingPhoneNumberWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateIncomingPhoneNumberResponse, error)
+
+	// DeleteIncomingPhoneNumberWithResponse Release a phone number
+	//
+	// Releases the number: it leaves the account and goes back on sale, to this account
+	// or any other.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `DeleteIncomingPhoneNumber` operationId).
+	DeleteIncomingPhoneNumberWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*DeleteIncomingPhoneNumberResponse, error)
+
+	// FetchIncomingPhoneNumberWithResponse Fetch a phone number
+	//
+	// Returns one of the account's numbers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `FetchIncomingPhoneNumber` operationId).
+	FetchIncomingPhoneNumberWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*FetchIncomingPhoneNumberResponse, error)
+
+	// UpdateIncomingPhoneNumberWithBodyWithResponse Configure a phone number
+	//
+	// Changes the parameters given and keeps the others. An empty URL or SID parameter
+	// clears it. `AccountSid` moves the number to another account: your own, or one of
+	// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+	// absolute http(s) URL; 20001 any other invalid parameter.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+	UpdateIncomingPhoneNumberWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIncomingPhoneNumberResponse, error)
+
+	// UpdateIncomingPhoneNumberWithFormdataBodyWithResponse Configure a phone number
+	//
+	// Changes the parameters given and keeps the others. An empty URL or SID parameter
+	// clears it. `AccountSid` moves the number to another account: your own, or one of
+	// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+	// absolute http(s) URL; 20001 any other invalid parameter.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+	UpdateIncomingPhoneNumberWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateIncomingPhoneNumberResponse, error)
+
 	// ListMessagesWithResponse List messages
 	//
 	// Lists the account's messages, newest first, optionally filtered. Date filters accept
@@ -3339,6 +6224,892 @@ func (r CreateAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAvailablePhoneNumberCountriesResponse401Headers the declared response headers of an HTTP 401 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListAvailablePhoneNumberCountriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AvailablePhoneNumberCountryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAvailablePhoneNumberCountriesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON200() *AvailablePhoneNumberCountryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAvailablePhoneNumberCountriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAvailablePhoneNumberCountriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAvailablePhoneNumberCountriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAvailablePhoneNumberCountriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchAvailablePhoneNumberCountryResponse401Headers the declared response headers of an HTTP 401 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type FetchAvailablePhoneNumberCountryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AvailablePhoneNumberCountry
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchAvailablePhoneNumberCountryResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON200() *AvailablePhoneNumberCountry {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchAvailablePhoneNumberCountryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchAvailablePhoneNumberCountryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchAvailablePhoneNumberCountryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchAvailablePhoneNumberCountryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAvailablePhoneNumbersLocalResponse401Headers the declared response headers of an HTTP 401 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListAvailablePhoneNumbersLocalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AvailablePhoneNumberList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAvailablePhoneNumbersLocalResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON200() *AvailablePhoneNumberList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAvailablePhoneNumbersLocalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAvailablePhoneNumbersLocalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAvailablePhoneNumbersLocalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAvailablePhoneNumbersLocalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAvailablePhoneNumbersMobileResponse401Headers the declared response headers of an HTTP 401 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListAvailablePhoneNumbersMobileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AvailablePhoneNumberList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAvailablePhoneNumbersMobileResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON200() *AvailablePhoneNumberList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAvailablePhoneNumbersMobileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAvailablePhoneNumbersMobileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAvailablePhoneNumbersMobileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAvailablePhoneNumbersMobileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAvailablePhoneNumbersTollFreeResponse401Headers the declared response headers of an HTTP 401 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListAvailablePhoneNumbersTollFreeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AvailablePhoneNumberList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAvailablePhoneNumbersTollFreeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON200() *AvailablePhoneNumberList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAvailablePhoneNumbersTollFreeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAvailablePhoneNumbersTollFreeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAvailablePhoneNumbersTollFreeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListIncomingPhoneNumbersResponse401Headers the declared response headers of an HTTP 401 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListIncomingPhoneNumbersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncomingPhoneNumberList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListIncomingPhoneNumbersResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON200() *IncomingPhoneNumberList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIncomingPhoneNumbersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIncomingPhoneNumbersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIncomingPhoneNumbersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIncomingPhoneNumbersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateIncomingPhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateIncomingPhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *IncomingPhoneNumber
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PhoneNumberBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateIncomingPhoneNumberResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON201() *IncomingPhoneNumber {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON400() *PhoneNumberBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateIncomingPhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateIncomingPhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateIncomingPhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateIncomingPhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteIncomingPhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteIncomingPhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteIncomingPhoneNumberResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteIncomingPhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteIncomingPhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteIncomingPhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteIncomingPhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchIncomingPhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type FetchIncomingPhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncomingPhoneNumber
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchIncomingPhoneNumberResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON200() *IncomingPhoneNumber {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchIncomingPhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchIncomingPhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchIncomingPhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchIncomingPhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateIncomingPhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateIncomingPhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncomingPhoneNumber
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *PhoneNumberBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateIncomingPhoneNumberResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON200() *IncomingPhoneNumber {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON400() *PhoneNumberBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateIncomingPhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateIncomingPhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateIncomingPhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateIncomingPhoneNumberResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4666,6 +8437,228 @@ func (c *ClientWithResponses) CreateAccountWithFormdataBodyWithResponse(ctx cont
 	return ParseCreateAccountResponse(rsp)
 }
 
+// ListAvailablePhoneNumberCountriesWithResponse List the countries with numbers for sale
+//
+// The countries Switchboard sells numbers in, with the paths of their searches by
+// type, on one page (at most `PageSize` of them; `next_page_uri` is always `null`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json (the `ListAvailablePhoneNumberCountries` operationId).
+func (c *ClientWithResponses) ListAvailablePhoneNumberCountriesWithResponse(ctx context.Context, accountSid AccountSid, params *ListAvailablePhoneNumberCountriesParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumberCountriesResponse, error) {
+	rsp, err := c.ListAvailablePhoneNumberCountries(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAvailablePhoneNumberCountriesResponse(rsp)
+}
+
+// FetchAvailablePhoneNumberCountryWithResponse Fetch a country with numbers for sale
+//
+// One country of the list, or 404 for a country Switchboard sells no numbers in.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json (the `FetchAvailablePhoneNumberCountry` operationId).
+func (c *ClientWithResponses) FetchAvailablePhoneNumberCountryWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, reqEditors ...RequestEditorFn) (*FetchAvailablePhoneNumberCountryResponse, error) {
+	rsp, err := c.FetchAvailablePhoneNumberCountry(ctx, accountSid, countryCode, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchAvailablePhoneNumberCountryResponse(rsp)
+}
+
+// ListAvailablePhoneNumbersLocalWithResponse Search local numbers for sale
+//
+// Numbers of this type and country that no account owns, in a fixed order, narrowed
+// by the filters. The answer is one page of at most `PageSize` numbers
+// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+// others. A country that has no numbers of this type is 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json (the `ListAvailablePhoneNumbersLocal` operationId).
+func (c *ClientWithResponses) ListAvailablePhoneNumbersLocalWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersLocalParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumbersLocalResponse, error) {
+	rsp, err := c.ListAvailablePhoneNumbersLocal(ctx, accountSid, countryCode, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAvailablePhoneNumbersLocalResponse(rsp)
+}
+
+// ListAvailablePhoneNumbersMobileWithResponse Search mobile numbers for sale
+//
+// Numbers of this type and country that no account owns, in a fixed order, narrowed
+// by the filters. The answer is one page of at most `PageSize` numbers
+// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+// others. A country that has no numbers of this type is 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json (the `ListAvailablePhoneNumbersMobile` operationId).
+func (c *ClientWithResponses) ListAvailablePhoneNumbersMobileWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersMobileParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumbersMobileResponse, error) {
+	rsp, err := c.ListAvailablePhoneNumbersMobile(ctx, accountSid, countryCode, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAvailablePhoneNumbersMobileResponse(rsp)
+}
+
+// ListAvailablePhoneNumbersTollFreeWithResponse Search toll-free numbers for sale
+//
+// Numbers of this type and country that no account owns, in a fixed order, narrowed
+// by the filters. The answer is one page of at most `PageSize` numbers
+// (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+// others. A country that has no numbers of this type is 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json (the `ListAvailablePhoneNumbersTollFree` operationId).
+func (c *ClientWithResponses) ListAvailablePhoneNumbersTollFreeWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumbersTollFreeResponse, error) {
+	rsp, err := c.ListAvailablePhoneNumbersTollFree(ctx, accountSid, countryCode, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAvailablePhoneNumbersTollFreeResponse(rsp)
+}
+
+// ListIncomingPhoneNumbersWithResponse List the account's phone numbers
+//
+// Lists the numbers the account owns, newest first, optionally filtered. A
+// subaccount's numbers are listed under the subaccount's path, not its parent's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `ListIncomingPhoneNumbers` operationId).
+func (c *ClientWithResponses) ListIncomingPhoneNumbersWithResponse(ctx context.Context, accountSid AccountSid, params *ListIncomingPhoneNumbersParams, reqEditors ...RequestEditorFn) (*ListIncomingPhoneNumbersResponse, error) {
+	rsp, err := c.ListIncomingPhoneNumbers(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIncomingPhoneNumbersResponse(rsp)
+}
+
+// CreateIncomingPhoneNumberWithBodyWithResponse Buy a phone number
+//
+// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+// Exactly one of the two is required (20001 otherwise). The number's other settings
+// are optional; `FriendlyName` defaults to the number in national format
+// (`(415) 555-0100`) and every method to `POST`.
+//
+// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+// with Twilio's test credentials, for every account: `+15005550000` is never
+// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+func (c *ClientWithResponses) CreateIncomingPhoneNumberWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIncomingPhoneNumberResponse, error) {
+	rsp, err := c.CreateIncomingPhoneNumberWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIncomingPhoneNumberResponse(rsp)
+}
+
+// CreateIncomingPhoneNumberWithFormdataBodyWithResponse Buy a phone number
+//
+// Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+// AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+// Exactly one of the two is required (20001 otherwise). The number's other settings
+// are optional; `FriendlyName` defaults to the number in national format
+// (`(415) 555-0100`) and every method to `POST`.
+//
+// Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+// sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+// three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+// parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+// with Twilio's test credentials, for every account: `+15005550000` is never
+// available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+// `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json (the `CreateIncomingPhoneNumber` operationId).
+func (c *ClientWithResponses) CreateIncomingPhoneNumberWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateIncomingPhoneNumberResponse, error) {
+	rsp, err := c.CreateIncomingPhoneNumberWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIncomingPhoneNumberResponse(rsp)
+}
+
+// DeleteIncomingPhoneNumberWithResponse Release a phone number
+//
+// Releases the number: it leaves the account and goes back on sale, to this account
+// or any other.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `DeleteIncomingPhoneNumber` operationId).
+func (c *ClientWithResponses) DeleteIncomingPhoneNumberWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*DeleteIncomingPhoneNumberResponse, error) {
+	rsp, err := c.DeleteIncomingPhoneNumber(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteIncomingPhoneNumberResponse(rsp)
+}
+
+// FetchIncomingPhoneNumberWithResponse Fetch a phone number
+//
+// Returns one of the account's numbers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `FetchIncomingPhoneNumber` operationId).
+func (c *ClientWithResponses) FetchIncomingPhoneNumberWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*FetchIncomingPhoneNumberResponse, error) {
+	rsp, err := c.FetchIncomingPhoneNumber(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchIncomingPhoneNumberResponse(rsp)
+}
+
+// UpdateIncomingPhoneNumberWithBodyWithResponse Configure a phone number
+//
+// Changes the parameters given and keeps the others. An empty URL or SID parameter
+// clears it. `AccountSid` moves the number to another account: your own, or one of
+// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+// absolute http(s) URL; 20001 any other invalid parameter.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+func (c *ClientWithResponses) UpdateIncomingPhoneNumberWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateIncomingPhoneNumberResponse, error) {
+	rsp, err := c.UpdateIncomingPhoneNumberWithBody(ctx, accountSid, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateIncomingPhoneNumberResponse(rsp)
+}
+
+// UpdateIncomingPhoneNumberWithFormdataBodyWithResponse Configure a phone number
+//
+// Changes the parameters given and keeps the others. An empty URL or SID parameter
+// clears it. `AccountSid` moves the number to another account: your own, or one of
+// its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+// absolute http(s) URL; 20001 any other invalid parameter.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
+func (c *ClientWithResponses) UpdateIncomingPhoneNumberWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateIncomingPhoneNumberResponse, error) {
+	rsp, err := c.UpdateIncomingPhoneNumberWithFormdataBody(ctx, accountSid, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateIncomingPhoneNumberResponse(rsp)
+}
+
 // ListMessagesWithResponse List messages
 //
 // Lists the account's messages, newest first, optionally filtered. Date filters accept
@@ -5163,6 +9156,805 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 	switch {
 	case rsp.StatusCode == 401:
 		var headers CreateAccountResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAvailablePhoneNumberCountriesResponse parses an HTTP response from a ListAvailablePhoneNumberCountriesWithResponse call
+func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAvailablePhoneNumberCountriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAvailablePhoneNumberCountriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AvailablePhoneNumberCountryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAvailablePhoneNumberCountriesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchAvailablePhoneNumberCountryResponse parses an HTTP response from a FetchAvailablePhoneNumberCountryWithResponse call
+func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAvailablePhoneNumberCountryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchAvailablePhoneNumberCountryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AvailablePhoneNumberCountry
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchAvailablePhoneNumberCountryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAvailablePhoneNumbersLocalResponse parses an HTTP response from a ListAvailablePhoneNumbersLocalWithResponse call
+func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvailablePhoneNumbersLocalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAvailablePhoneNumbersLocalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AvailablePhoneNumberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAvailablePhoneNumbersLocalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAvailablePhoneNumbersMobileResponse parses an HTTP response from a ListAvailablePhoneNumbersMobileWithResponse call
+func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvailablePhoneNumbersMobileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAvailablePhoneNumbersMobileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AvailablePhoneNumberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAvailablePhoneNumbersMobileResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAvailablePhoneNumbersTollFreeResponse parses an HTTP response from a ListAvailablePhoneNumbersTollFreeWithResponse call
+func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAvailablePhoneNumbersTollFreeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAvailablePhoneNumbersTollFreeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AvailablePhoneNumberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAvailablePhoneNumbersTollFreeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListIncomingPhoneNumbersResponse parses an HTTP response from a ListIncomingPhoneNumbersWithResponse call
+func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPhoneNumbersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIncomingPhoneNumbersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncomingPhoneNumberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListIncomingPhoneNumbersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateIncomingPhoneNumberResponse parses an HTTP response from a CreateIncomingPhoneNumberWithResponse call
+func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncomingPhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateIncomingPhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest IncomingPhoneNumber
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PhoneNumberBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateIncomingPhoneNumberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteIncomingPhoneNumberResponse parses an HTTP response from a DeleteIncomingPhoneNumberWithResponse call
+func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncomingPhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteIncomingPhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteIncomingPhoneNumberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchIncomingPhoneNumberResponse parses an HTTP response from a FetchIncomingPhoneNumberWithResponse call
+func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchIncomingPhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncomingPhoneNumber
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchIncomingPhoneNumberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateIncomingPhoneNumberResponse parses an HTTP response from a UpdateIncomingPhoneNumberWithResponse call
+func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncomingPhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateIncomingPhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncomingPhoneNumber
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest PhoneNumberBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateIncomingPhoneNumberResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

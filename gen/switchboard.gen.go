@@ -54,6 +54,84 @@ func (e AccountStatus) Valid() bool {
 	}
 }
 
+// Defines values for AddressRequirement.
+const (
+	AddressRequirementAny     AddressRequirement = "any"
+	AddressRequirementForeign AddressRequirement = "foreign"
+	AddressRequirementLocal   AddressRequirement = "local"
+	AddressRequirementNone    AddressRequirement = "none"
+)
+
+// Valid indicates whether the value is a known member of the AddressRequirement enum.
+func (e AddressRequirement) Valid() bool {
+	switch e {
+	case AddressRequirementAny:
+		return true
+	case AddressRequirementForeign:
+		return true
+	case AddressRequirementLocal:
+		return true
+	case AddressRequirementNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIncomingPhoneNumberRequestApiVersion.
+const (
+	CreateIncomingPhoneNumberRequestApiVersionN20080801 CreateIncomingPhoneNumberRequestApiVersion = "2008-08-01"
+	CreateIncomingPhoneNumberRequestApiVersionN20100401 CreateIncomingPhoneNumberRequestApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the CreateIncomingPhoneNumberRequestApiVersion enum.
+func (e CreateIncomingPhoneNumberRequestApiVersion) Valid() bool {
+	switch e {
+	case CreateIncomingPhoneNumberRequestApiVersionN20080801:
+		return true
+	case CreateIncomingPhoneNumberRequestApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIncomingPhoneNumberRequestEmergencyStatus.
+const (
+	CreateIncomingPhoneNumberRequestEmergencyStatusActive   CreateIncomingPhoneNumberRequestEmergencyStatus = "Active"
+	CreateIncomingPhoneNumberRequestEmergencyStatusInactive CreateIncomingPhoneNumberRequestEmergencyStatus = "Inactive"
+)
+
+// Valid indicates whether the value is a known member of the CreateIncomingPhoneNumberRequestEmergencyStatus enum.
+func (e CreateIncomingPhoneNumberRequestEmergencyStatus) Valid() bool {
+	switch e {
+	case CreateIncomingPhoneNumberRequestEmergencyStatusActive:
+		return true
+	case CreateIncomingPhoneNumberRequestEmergencyStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIncomingPhoneNumberRequestVoiceReceiveMode.
+const (
+	CreateIncomingPhoneNumberRequestVoiceReceiveModeFax   CreateIncomingPhoneNumberRequestVoiceReceiveMode = "fax"
+	CreateIncomingPhoneNumberRequestVoiceReceiveModeVoice CreateIncomingPhoneNumberRequestVoiceReceiveMode = "voice"
+)
+
+// Valid indicates whether the value is a known member of the CreateIncomingPhoneNumberRequestVoiceReceiveMode enum.
+func (e CreateIncomingPhoneNumberRequestVoiceReceiveMode) Valid() bool {
+	switch e {
+	case CreateIncomingPhoneNumberRequestVoiceReceiveModeFax:
+		return true
+	case CreateIncomingPhoneNumberRequestVoiceReceiveModeVoice:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateMessageRequestAddressRetention.
 const (
 	CreateMessageRequestAddressRetentionObfuscate CreateMessageRequestAddressRetention = "obfuscate"
@@ -183,6 +261,162 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for HttpMethod.
+const (
+	HttpMethodGET  HttpMethod = "GET"
+	HttpMethodPOST HttpMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the HttpMethod enum.
+func (e HttpMethod) Valid() bool {
+	switch e {
+	case HttpMethodGET:
+		return true
+	case HttpMethodPOST:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberApiVersion.
+const (
+	IncomingPhoneNumberApiVersionN20080801 IncomingPhoneNumberApiVersion = "2008-08-01"
+	IncomingPhoneNumberApiVersionN20100401 IncomingPhoneNumberApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberApiVersion enum.
+func (e IncomingPhoneNumberApiVersion) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberApiVersionN20080801:
+		return true
+	case IncomingPhoneNumberApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberEmergencyAddressStatus.
+const (
+	IncomingPhoneNumberEmergencyAddressStatusPendingRegistration   IncomingPhoneNumberEmergencyAddressStatus = "pending-registration"
+	IncomingPhoneNumberEmergencyAddressStatusPendingUnregistration IncomingPhoneNumberEmergencyAddressStatus = "pending-unregistration"
+	IncomingPhoneNumberEmergencyAddressStatusRegistered            IncomingPhoneNumberEmergencyAddressStatus = "registered"
+	IncomingPhoneNumberEmergencyAddressStatusRegistrationFailure   IncomingPhoneNumberEmergencyAddressStatus = "registration-failure"
+	IncomingPhoneNumberEmergencyAddressStatusUnregistered          IncomingPhoneNumberEmergencyAddressStatus = "unregistered"
+	IncomingPhoneNumberEmergencyAddressStatusUnregistrationFailure IncomingPhoneNumberEmergencyAddressStatus = "unregistration-failure"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberEmergencyAddressStatus enum.
+func (e IncomingPhoneNumberEmergencyAddressStatus) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberEmergencyAddressStatusPendingRegistration:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusPendingUnregistration:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusRegistered:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusRegistrationFailure:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusUnregistered:
+		return true
+	case IncomingPhoneNumberEmergencyAddressStatusUnregistrationFailure:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberEmergencyStatus.
+const (
+	IncomingPhoneNumberEmergencyStatusActive   IncomingPhoneNumberEmergencyStatus = "Active"
+	IncomingPhoneNumberEmergencyStatusInactive IncomingPhoneNumberEmergencyStatus = "Inactive"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberEmergencyStatus enum.
+func (e IncomingPhoneNumberEmergencyStatus) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberEmergencyStatusActive:
+		return true
+	case IncomingPhoneNumberEmergencyStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberOrigin.
+const (
+	IncomingPhoneNumberOriginHosted IncomingPhoneNumberOrigin = "hosted"
+	IncomingPhoneNumberOriginTwilio IncomingPhoneNumberOrigin = "twilio"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberOrigin enum.
+func (e IncomingPhoneNumberOrigin) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberOriginHosted:
+		return true
+	case IncomingPhoneNumberOriginTwilio:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberStatus.
+const (
+	IncomingPhoneNumberStatusInUse IncomingPhoneNumberStatus = "in-use"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberStatus enum.
+func (e IncomingPhoneNumberStatus) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberStatusInUse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberType.
+const (
+	IncomingPhoneNumberTypeLocal    IncomingPhoneNumberType = "local"
+	IncomingPhoneNumberTypeMobile   IncomingPhoneNumberType = "mobile"
+	IncomingPhoneNumberTypeTollfree IncomingPhoneNumberType = "tollfree"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberType enum.
+func (e IncomingPhoneNumberType) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberTypeLocal:
+		return true
+	case IncomingPhoneNumberTypeMobile:
+		return true
+	case IncomingPhoneNumberTypeTollfree:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncomingPhoneNumberVoiceReceiveMode.
+const (
+	IncomingPhoneNumberVoiceReceiveModeFax   IncomingPhoneNumberVoiceReceiveMode = "fax"
+	IncomingPhoneNumberVoiceReceiveModeVoice IncomingPhoneNumberVoiceReceiveMode = "voice"
+)
+
+// Valid indicates whether the value is a known member of the IncomingPhoneNumberVoiceReceiveMode enum.
+func (e IncomingPhoneNumberVoiceReceiveMode) Valid() bool {
+	switch e {
+	case IncomingPhoneNumberVoiceReceiveModeFax:
+		return true
+	case IncomingPhoneNumberVoiceReceiveModeVoice:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageApiVersion.
 const (
 	MessageApiVersionN20100401 MessageApiVersion = "2010-04-01"
@@ -267,6 +501,60 @@ func (e MessageStatus) Valid() bool {
 	case MessageStatusSent:
 		return true
 	case MessageStatusUndelivered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIncomingPhoneNumberRequestApiVersion.
+const (
+	UpdateIncomingPhoneNumberRequestApiVersionN20080801 UpdateIncomingPhoneNumberRequestApiVersion = "2008-08-01"
+	UpdateIncomingPhoneNumberRequestApiVersionN20100401 UpdateIncomingPhoneNumberRequestApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIncomingPhoneNumberRequestApiVersion enum.
+func (e UpdateIncomingPhoneNumberRequestApiVersion) Valid() bool {
+	switch e {
+	case UpdateIncomingPhoneNumberRequestApiVersionN20080801:
+		return true
+	case UpdateIncomingPhoneNumberRequestApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIncomingPhoneNumberRequestEmergencyStatus.
+const (
+	UpdateIncomingPhoneNumberRequestEmergencyStatusActive   UpdateIncomingPhoneNumberRequestEmergencyStatus = "Active"
+	UpdateIncomingPhoneNumberRequestEmergencyStatusInactive UpdateIncomingPhoneNumberRequestEmergencyStatus = "Inactive"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIncomingPhoneNumberRequestEmergencyStatus enum.
+func (e UpdateIncomingPhoneNumberRequestEmergencyStatus) Valid() bool {
+	switch e {
+	case UpdateIncomingPhoneNumberRequestEmergencyStatusActive:
+		return true
+	case UpdateIncomingPhoneNumberRequestEmergencyStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIncomingPhoneNumberRequestVoiceReceiveMode.
+const (
+	UpdateIncomingPhoneNumberRequestVoiceReceiveModeFax   UpdateIncomingPhoneNumberRequestVoiceReceiveMode = "fax"
+	UpdateIncomingPhoneNumberRequestVoiceReceiveModeVoice UpdateIncomingPhoneNumberRequestVoiceReceiveMode = "voice"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIncomingPhoneNumberRequestVoiceReceiveMode enum.
+func (e UpdateIncomingPhoneNumberRequestVoiceReceiveMode) Valid() bool {
+	switch e {
+	case UpdateIncomingPhoneNumberRequestVoiceReceiveModeFax:
+		return true
+	case UpdateIncomingPhoneNumberRequestVoiceReceiveModeVoice:
 		return true
 	default:
 		return false
@@ -406,11 +694,230 @@ type AccountSid = string
 // is final.
 type AccountStatus string
 
+// AddressRequirement The address a number needs: `none`, `any`, one in the number's country (`local`)
+// or one outside it (`foreign`). Switchboard records it; it never asks for one.
+type AddressRequirement string
+
+// AvailablePhoneNumber A number for sale. Where a field does not apply to the number (a LATA outside North
+// America, a place for a mobile number) it is `null`. Coordinates are decimal strings,
+// as Twilio sends them.
+type AvailablePhoneNumber struct {
+	// AddressRequirements The address a number needs: `none`, `any`, one in the number's country (`local`)
+	// or one outside it (`foreign`). Switchboard records it; it never asks for one.
+	AddressRequirements AddressRequirement `json:"address_requirements"`
+
+	// Beta Whether the number is new to the platform; always `false`.
+	Beta bool `json:"beta"`
+
+	// Capabilities What the number can receive.
+	Capabilities PhoneNumberCapabilities `json:"capabilities"`
+
+	// FriendlyName The number in national format, e.g. `(415) 555-0100`.
+	FriendlyName string `json:"friendly_name"`
+
+	// IsoCountry ISO 3166-1 alpha-2 code of the number's country.
+	IsoCountry string `json:"iso_country"`
+
+	// Lata The LATA of a US or Canadian local number.
+	Lata *string `json:"lata"`
+
+	// Latitude Latitude of the number's locality, in decimal degrees.
+	Latitude *string `json:"latitude"`
+
+	// Locality The city of a local number.
+	Locality *string `json:"locality"`
+
+	// Longitude Longitude of the number's locality, in decimal degrees.
+	Longitude *string `json:"longitude"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// PostalCode A postal code in the number's locality.
+	PostalCode *string `json:"postal_code"`
+
+	// RateCenter The rate center of a US or Canadian local number.
+	RateCenter *string `json:"rate_center"`
+
+	// Region The state or province of a US or Canadian local number.
+	Region *string `json:"region"`
+}
+
+// AvailablePhoneNumberCountry defines model for AvailablePhoneNumberCountry.
+type AvailablePhoneNumberCountry struct {
+	// Beta Whether the country's numbers are new to the platform; always `false`.
+	Beta bool `json:"beta"`
+
+	// Country The country's name.
+	Country string `json:"country"`
+
+	// CountryCode ISO 3166-1 alpha-2 code of the country.
+	CountryCode string `json:"country_code"`
+
+	// SubresourceUris Paths of the country's searches, by type (`local`, `mobile`, `toll_free`); only
+	// the types the country has.
+	SubresourceUris map[string]string `json:"subresource_uris"`
+
+	// Uri This country's path, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// AvailablePhoneNumberCountryList defines model for AvailablePhoneNumberCountryList.
+type AvailablePhoneNumberCountryList struct {
+	Countries []AvailablePhoneNumberCountry `json:"countries"`
+
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// AvailablePhoneNumberList defines model for AvailablePhoneNumberList.
+type AvailablePhoneNumberList struct {
+	AvailablePhoneNumbers []AvailablePhoneNumber `json:"available_phone_numbers"`
+
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
 	FriendlyName *string `json:"FriendlyName,omitempty"`
 }
+
+// CreateIncomingPhoneNumberRequest defines model for CreateIncomingPhoneNumberRequest.
+type CreateIncomingPhoneNumberRequest struct {
+	// AddressSid An Address (`AD…`); stored, not used.
+	AddressSid *string `json:"AddressSid,omitempty"`
+
+	// ApiVersion The API version of the number's webhooks (default `2010-04-01`).
+	ApiVersion *CreateIncomingPhoneNumberRequestApiVersion `json:"ApiVersion,omitempty"`
+
+	// AreaCode Buy the first free number in this US or Canadian area code instead (21451 for
+	// anything but three digits starting 2-9, 21452 when none is free).
+	AreaCode *string `json:"AreaCode,omitempty"`
+
+	// BundleSid A regulatory Bundle (`BU…`); stored, not used.
+	BundleSid *string `json:"BundleSid,omitempty"`
+
+	// EmergencyAddressSid An emergency Address (`AD…`); stored, not used.
+	EmergencyAddressSid *string `json:"EmergencyAddressSid,omitempty"`
+
+	// EmergencyStatus Turn emergency calling on or off; stored, not used.
+	EmergencyStatus *CreateIncomingPhoneNumberRequestEmergencyStatus `json:"EmergencyStatus,omitempty"`
+
+	// FriendlyName A name for the number, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// IdentitySid An Identity (`RI…`); stored, not used.
+	IdentitySid *string `json:"IdentitySid,omitempty"`
+
+	// PhoneNumber The number to buy, in E.164 format, as AvailablePhoneNumbers lists it. Anything
+	// that is not a number Switchboard sells is refused with 21421.
+	PhoneNumber *string `json:"PhoneNumber,omitempty"`
+
+	// SmsApplicationSid An application (`AP…`) that handles texts; stored, not used.
+	SmsApplicationSid *string `json:"SmsApplicationSid,omitempty"`
+
+	// SmsFallbackMethod The HTTP method of a webhook request.
+	SmsFallbackMethod *HttpMethod `json:"SmsFallbackMethod,omitempty"`
+
+	// SmsFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsFallbackUrl *WebhookUrl `json:"SmsFallbackUrl,omitempty"`
+
+	// SmsMethod The HTTP method of a webhook request.
+	SmsMethod *HttpMethod `json:"SmsMethod,omitempty"`
+
+	// SmsUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsUrl *WebhookUrl `json:"SmsUrl,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TrunkSid A SIP trunk (`TK…`); stored, not used.
+	TrunkSid *string `json:"TrunkSid,omitempty"`
+
+	// VoiceApplicationSid An application (`AP…`) that handles calls; stored, not used.
+	VoiceApplicationSid *string `json:"VoiceApplicationSid,omitempty"`
+
+	// VoiceCallerIdLookup Look up callers' names; stored, not used.
+	VoiceCallerIdLookup *bool `json:"VoiceCallerIdLookup,omitempty"`
+
+	// VoiceFallbackMethod The HTTP method of a webhook request.
+	VoiceFallbackMethod *HttpMethod `json:"VoiceFallbackMethod,omitempty"`
+
+	// VoiceFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceFallbackUrl *WebhookUrl `json:"VoiceFallbackUrl,omitempty"`
+
+	// VoiceMethod The HTTP method of a webhook request.
+	VoiceMethod *HttpMethod `json:"VoiceMethod,omitempty"`
+
+	// VoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+	VoiceReceiveMode *CreateIncomingPhoneNumberRequestVoiceReceiveMode `json:"VoiceReceiveMode,omitempty"`
+
+	// VoiceUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceUrl *WebhookUrl `json:"VoiceUrl,omitempty"`
+}
+
+// CreateIncomingPhoneNumberRequestApiVersion The API version of the number's webhooks (default `2010-04-01`).
+type CreateIncomingPhoneNumberRequestApiVersion string
+
+// CreateIncomingPhoneNumberRequestEmergencyStatus Turn emergency calling on or off; stored, not used.
+type CreateIncomingPhoneNumberRequestEmergencyStatus string
+
+// CreateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+type CreateIncomingPhoneNumberRequestVoiceReceiveMode string
 
 // CreateMessageRequest defines model for CreateMessageRequest.
 type CreateMessageRequest struct {
@@ -559,6 +1066,183 @@ type Health struct {
 
 // HealthStatus Always `ok` when the server answers 200.
 type HealthStatus string
+
+// HttpMethod The HTTP method of a webhook request.
+type HttpMethod string
+
+// IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
+// resources that were never associated are `null`.
+type IncomingPhoneNumber struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AddressRequirements The address a number needs: `none`, `any`, one in the number's country (`local`)
+	// or one outside it (`foreign`). Switchboard records it; it never asks for one.
+	AddressRequirements AddressRequirement `json:"address_requirements"`
+
+	// AddressSid The Address resource associated with the number, else `null`.
+	AddressSid *string `json:"address_sid"`
+
+	// ApiVersion The API version of the number's webhooks.
+	ApiVersion IncomingPhoneNumberApiVersion `json:"api_version"`
+
+	// Beta Whether the number is new to the platform; always `false`.
+	Beta bool `json:"beta"`
+
+	// BundleSid The regulatory Bundle associated with the number, else `null`.
+	BundleSid *string `json:"bundle_sid"`
+
+	// Capabilities What the number can receive.
+	Capabilities PhoneNumberCapabilities `json:"capabilities"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// EmergencyAddressSid The emergency Address associated with the number, else `null`.
+	EmergencyAddressSid *string `json:"emergency_address_sid"`
+
+	// EmergencyAddressStatus `registered` once an emergency address is set, else `unregistered`.
+	EmergencyAddressStatus IncomingPhoneNumberEmergencyAddressStatus `json:"emergency_address_status"`
+
+	// EmergencyStatus Whether emergency calling is on; `Inactive` unless set.
+	EmergencyStatus IncomingPhoneNumberEmergencyStatus `json:"emergency_status"`
+
+	// FriendlyName A name for people to read; by default the number in national format.
+	FriendlyName string `json:"friendly_name"`
+
+	// IdentitySid The Identity associated with the number, else `null`.
+	IdentitySid *string `json:"identity_sid"`
+
+	// Origin Always `twilio`, a number bought here.
+	Origin IncomingPhoneNumberOrigin `json:"origin"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// Sid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	Sid IncomingPhoneNumberSid `json:"sid"`
+
+	// SmsApplicationSid The application that handles texts to the number, else `null`.
+	SmsApplicationSid *string `json:"sms_application_sid"`
+
+	// SmsFallbackMethod The HTTP method of a webhook request.
+	SmsFallbackMethod HttpMethod `json:"sms_fallback_method"`
+
+	// SmsFallbackUrl Called when `sms_url` fails; empty when not set.
+	SmsFallbackUrl string `json:"sms_fallback_url"`
+
+	// SmsMethod The HTTP method of a webhook request.
+	SmsMethod HttpMethod `json:"sms_method"`
+
+	// SmsUrl Called when the number receives a text; empty when not set.
+	SmsUrl string `json:"sms_url"`
+
+	// Status Always `in-use` while the account owns the number.
+	Status IncomingPhoneNumberStatus `json:"status"`
+
+	// StatusCallback Receives call status changes; empty when not set.
+	StatusCallback string `json:"status_callback"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod HttpMethod `json:"status_callback_method"`
+
+	// TrunkSid The SIP trunk that handles calls to the number, else `null`.
+	TrunkSid *string `json:"trunk_sid"`
+
+	// Type The kind of number.
+	Type IncomingPhoneNumberType `json:"type"`
+
+	// Uri This number's path, relative to the server.
+	Uri string `json:"uri"`
+
+	// VoiceApplicationSid The application that handles calls to the number, else `null`.
+	VoiceApplicationSid *string `json:"voice_application_sid"`
+
+	// VoiceCallerIdLookup Whether callers' names are looked up; `false` unless set.
+	VoiceCallerIdLookup bool `json:"voice_caller_id_lookup"`
+
+	// VoiceFallbackMethod The HTTP method of a webhook request.
+	VoiceFallbackMethod HttpMethod `json:"voice_fallback_method"`
+
+	// VoiceFallbackUrl Called when `voice_url` fails; empty when not set.
+	VoiceFallbackUrl string `json:"voice_fallback_url"`
+
+	// VoiceMethod The HTTP method of a webhook request.
+	VoiceMethod HttpMethod `json:"voice_method"`
+
+	// VoiceReceiveMode Whether the number takes calls (`voice`, the default) or faxes.
+	VoiceReceiveMode IncomingPhoneNumberVoiceReceiveMode `json:"voice_receive_mode"`
+
+	// VoiceUrl Called when the number receives a call; empty when not set.
+	VoiceUrl string `json:"voice_url"`
+}
+
+// IncomingPhoneNumberApiVersion The API version of the number's webhooks.
+type IncomingPhoneNumberApiVersion string
+
+// IncomingPhoneNumberEmergencyAddressStatus `registered` once an emergency address is set, else `unregistered`.
+type IncomingPhoneNumberEmergencyAddressStatus string
+
+// IncomingPhoneNumberEmergencyStatus Whether emergency calling is on; `Inactive` unless set.
+type IncomingPhoneNumberEmergencyStatus string
+
+// IncomingPhoneNumberOrigin Always `twilio`, a number bought here.
+type IncomingPhoneNumberOrigin string
+
+// IncomingPhoneNumberStatus Always `in-use` while the account owns the number.
+type IncomingPhoneNumberStatus string
+
+// IncomingPhoneNumberType The kind of number.
+type IncomingPhoneNumberType string
+
+// IncomingPhoneNumberVoiceReceiveMode Whether the number takes calls (`voice`, the default) or faxes.
+type IncomingPhoneNumberVoiceReceiveMode string
+
+// IncomingPhoneNumberList defines model for IncomingPhoneNumberList.
+type IncomingPhoneNumberList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri         string                `json:"first_page_uri"`
+	IncomingPhoneNumbers []IncomingPhoneNumber `json:"incoming_phone_numbers"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// IncomingPhoneNumberSid `PN` followed by 32 lowercase hex digits.
+//
+// Example: PNcccccccccccccccccccccccccccccccc
+type IncomingPhoneNumberSid = string
 
 // ListPage The paging fields every list response carries beside its one array of records.
 type ListPage struct {
@@ -783,6 +1467,14 @@ type MessagingServiceSid = string
 // Example: +14155550100
 type PhoneNumber = string
 
+// PhoneNumberCapabilities What the number can receive.
+type PhoneNumberCapabilities struct {
+	Fax   bool `json:"fax"`
+	Mms   bool `json:"mms"`
+	Sms   bool `json:"sms"`
+	Voice bool `json:"voice"`
+}
+
 // RFC2822Date A time in RFC 2822 format, always in GMT (`+0000`).
 //
 // Example: Tue, 24 Nov 2026 20:15:03 +0000
@@ -797,6 +1489,92 @@ type UpdateAccountRequest struct {
 	// is final.
 	Status *AccountStatus `json:"Status,omitempty"`
 }
+
+// UpdateIncomingPhoneNumberRequest defines model for UpdateIncomingPhoneNumberRequest.
+type UpdateIncomingPhoneNumberRequest struct {
+	// AccountSid Move the number to this account: yours or one of its subaccounts.
+	AccountSid *string `json:"AccountSid,omitempty"`
+
+	// AddressSid An Address (`AD…`); stored, not used.
+	AddressSid *string `json:"AddressSid,omitempty"`
+
+	// ApiVersion The API version of the number's webhooks (default `2010-04-01`).
+	ApiVersion *UpdateIncomingPhoneNumberRequestApiVersion `json:"ApiVersion,omitempty"`
+
+	// BundleSid A regulatory Bundle (`BU…`); stored, not used.
+	BundleSid *string `json:"BundleSid,omitempty"`
+
+	// EmergencyAddressSid An emergency Address (`AD…`); stored, not used.
+	EmergencyAddressSid *string `json:"EmergencyAddressSid,omitempty"`
+
+	// EmergencyStatus Turn emergency calling on or off; stored, not used.
+	EmergencyStatus *UpdateIncomingPhoneNumberRequestEmergencyStatus `json:"EmergencyStatus,omitempty"`
+
+	// FriendlyName A name for the number, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// IdentitySid An Identity (`RI…`); stored, not used.
+	IdentitySid *string `json:"IdentitySid,omitempty"`
+
+	// SmsApplicationSid An application (`AP…`) that handles texts; stored, not used.
+	SmsApplicationSid *string `json:"SmsApplicationSid,omitempty"`
+
+	// SmsFallbackMethod The HTTP method of a webhook request.
+	SmsFallbackMethod *HttpMethod `json:"SmsFallbackMethod,omitempty"`
+
+	// SmsFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsFallbackUrl *WebhookUrl `json:"SmsFallbackUrl,omitempty"`
+
+	// SmsMethod The HTTP method of a webhook request.
+	SmsMethod *HttpMethod `json:"SmsMethod,omitempty"`
+
+	// SmsUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	SmsUrl *WebhookUrl `json:"SmsUrl,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TrunkSid A SIP trunk (`TK…`); stored, not used.
+	TrunkSid *string `json:"TrunkSid,omitempty"`
+
+	// VoiceApplicationSid An application (`AP…`) that handles calls; stored, not used.
+	VoiceApplicationSid *string `json:"VoiceApplicationSid,omitempty"`
+
+	// VoiceCallerIdLookup Look up callers' names; stored, not used.
+	VoiceCallerIdLookup *bool `json:"VoiceCallerIdLookup,omitempty"`
+
+	// VoiceFallbackMethod The HTTP method of a webhook request.
+	VoiceFallbackMethod *HttpMethod `json:"VoiceFallbackMethod,omitempty"`
+
+	// VoiceFallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceFallbackUrl *WebhookUrl `json:"VoiceFallbackUrl,omitempty"`
+
+	// VoiceMethod The HTTP method of a webhook request.
+	VoiceMethod *HttpMethod `json:"VoiceMethod,omitempty"`
+
+	// VoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+	VoiceReceiveMode *UpdateIncomingPhoneNumberRequestVoiceReceiveMode `json:"VoiceReceiveMode,omitempty"`
+
+	// VoiceUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	VoiceUrl *WebhookUrl `json:"VoiceUrl,omitempty"`
+}
+
+// UpdateIncomingPhoneNumberRequestApiVersion The API version of the number's webhooks (default `2010-04-01`).
+type UpdateIncomingPhoneNumberRequestApiVersion string
+
+// UpdateIncomingPhoneNumberRequestEmergencyStatus Turn emergency calling on or off; stored, not used.
+type UpdateIncomingPhoneNumberRequestEmergencyStatus string
+
+// UpdateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
+type UpdateIncomingPhoneNumberRequestVoiceReceiveMode string
 
 // UpdateMessageRequest defines model for UpdateMessageRequest.
 type UpdateMessageRequest struct {
@@ -913,6 +1691,13 @@ type WebhookDeliveryList struct {
 // Example: WHdddddddddddddddddddddddddddddddd
 type WebhookDeliverySid = string
 
+// WebhookUrl An absolute http or https URL; the empty string clears it. Anything else is
+// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+type WebhookUrl = string
+
+// CountryCode defines model for CountryCode.
+type CountryCode = string
+
 // MessageSidPath `SM` followed by 32 lowercase hex digits.
 //
 // Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
@@ -926,6 +1711,60 @@ type PageSize = int
 
 // PageToken defines model for PageToken.
 type PageToken = string
+
+// SearchAreaCode defines model for SearchAreaCode.
+type SearchAreaCode = int
+
+// SearchBeta defines model for SearchBeta.
+type SearchBeta = bool
+
+// SearchContains defines model for SearchContains.
+type SearchContains = string
+
+// SearchDistance defines model for SearchDistance.
+type SearchDistance = int
+
+// SearchExcludeAllAddressRequired defines model for SearchExcludeAllAddressRequired.
+type SearchExcludeAllAddressRequired = bool
+
+// SearchExcludeForeignAddressRequired defines model for SearchExcludeForeignAddressRequired.
+type SearchExcludeForeignAddressRequired = bool
+
+// SearchExcludeLocalAddressRequired defines model for SearchExcludeLocalAddressRequired.
+type SearchExcludeLocalAddressRequired = bool
+
+// SearchFaxEnabled defines model for SearchFaxEnabled.
+type SearchFaxEnabled = bool
+
+// SearchInLata defines model for SearchInLata.
+type SearchInLata = string
+
+// SearchInLocality defines model for SearchInLocality.
+type SearchInLocality = string
+
+// SearchInPostalCode defines model for SearchInPostalCode.
+type SearchInPostalCode = string
+
+// SearchInRateCenter defines model for SearchInRateCenter.
+type SearchInRateCenter = string
+
+// SearchInRegion defines model for SearchInRegion.
+type SearchInRegion = string
+
+// SearchMmsEnabled defines model for SearchMmsEnabled.
+type SearchMmsEnabled = bool
+
+// SearchNearLatLong defines model for SearchNearLatLong.
+type SearchNearLatLong = string
+
+// SearchNearNumber defines model for SearchNearNumber.
+type SearchNearNumber = string
+
+// SearchSmsEnabled defines model for SearchSmsEnabled.
+type SearchSmsEnabled = bool
+
+// SearchVoiceEnabled defines model for SearchVoiceEnabled.
+type SearchVoiceEnabled = bool
 
 // BadRequest Every error the API returns has this shape.
 type BadRequest = Error
@@ -942,6 +1781,9 @@ type NotFound = Error
 // PayloadTooLarge Every error the API returns has this shape.
 type PayloadTooLarge = Error
 
+// PhoneNumberBadRequest Every error the API returns has this shape.
+type PhoneNumberBadRequest = Error
+
 // TooManyRequests Every error the API returns has this shape.
 type TooManyRequests = Error
 
@@ -955,6 +1797,235 @@ type ListAccountsParams struct {
 
 	// Status Only accounts in this status.
 	Status *AccountStatus `form:"Status,omitempty" json:"Status,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs.
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListAvailablePhoneNumberCountriesParams defines parameters for ListAvailablePhoneNumberCountries.
+type ListAvailablePhoneNumberCountriesParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListAvailablePhoneNumbersLocalParams defines parameters for ListAvailablePhoneNumbersLocal.
+type ListAvailablePhoneNumbersLocalParams struct {
+	// AreaCode Only numbers in this US or Canadian area code (the three digits after +1).
+	AreaCode *SearchAreaCode `form:"AreaCode,omitempty" json:"AreaCode,omitempty"`
+
+	// Contains Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+	// on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+	// digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+	// trailing `$` at its end; otherwise it may match anywhere.
+	Contains *SearchContains `form:"Contains,omitempty" json:"Contains,omitempty"`
+
+	// SmsEnabled `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+	SmsEnabled *SearchSmsEnabled `form:"SmsEnabled,omitempty" json:"SmsEnabled,omitempty"`
+
+	// MmsEnabled `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+	MmsEnabled *SearchMmsEnabled `form:"MmsEnabled,omitempty" json:"MmsEnabled,omitempty"`
+
+	// VoiceEnabled `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+	VoiceEnabled *SearchVoiceEnabled `form:"VoiceEnabled,omitempty" json:"VoiceEnabled,omitempty"`
+
+	// FaxEnabled `true`: only numbers that can receive faxes (no Switchboard number can).
+	FaxEnabled *SearchFaxEnabled `form:"FaxEnabled,omitempty" json:"FaxEnabled,omitempty"`
+
+	// ExcludeAllAddressRequired `true` leaves out numbers that need an address of any kind.
+	ExcludeAllAddressRequired *SearchExcludeAllAddressRequired `form:"ExcludeAllAddressRequired,omitempty" json:"ExcludeAllAddressRequired,omitempty"`
+
+	// ExcludeLocalAddressRequired `true` leaves out numbers that need an address in their country.
+	ExcludeLocalAddressRequired *SearchExcludeLocalAddressRequired `form:"ExcludeLocalAddressRequired,omitempty" json:"ExcludeLocalAddressRequired,omitempty"`
+
+	// ExcludeForeignAddressRequired `true` leaves out numbers that need an address outside their country.
+	ExcludeForeignAddressRequired *SearchExcludeForeignAddressRequired `form:"ExcludeForeignAddressRequired,omitempty" json:"ExcludeForeignAddressRequired,omitempty"`
+
+	// Beta Accepted; no Switchboard number is new to the platform, so it changes nothing.
+	Beta *SearchBeta `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// NearNumber Accepted for compatibility; Switchboard does not search by distance.
+	NearNumber *SearchNearNumber `form:"NearNumber,omitempty" json:"NearNumber,omitempty"`
+
+	// NearLatLong Accepted for compatibility; Switchboard does not search by distance.
+	NearLatLong *SearchNearLatLong `form:"NearLatLong,omitempty" json:"NearLatLong,omitempty"`
+
+	// Distance Accepted for compatibility; Switchboard does not search by distance.
+	Distance *SearchDistance `form:"Distance,omitempty" json:"Distance,omitempty"`
+
+	// InPostalCode Only numbers with this postal code (case and spaces ignored).
+	InPostalCode *SearchInPostalCode `form:"InPostalCode,omitempty" json:"InPostalCode,omitempty"`
+
+	// InRegion Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+	InRegion *SearchInRegion `form:"InRegion,omitempty" json:"InRegion,omitempty"`
+
+	// InRateCenter Only numbers of this rate center.
+	InRateCenter *SearchInRateCenter `form:"InRateCenter,omitempty" json:"InRateCenter,omitempty"`
+
+	// InLata Only numbers in this LATA (US and Canadian numbers).
+	InLata *SearchInLata `form:"InLata,omitempty" json:"InLata,omitempty"`
+
+	// InLocality Only numbers in this locality or city (case ignored).
+	InLocality *SearchInLocality `form:"InLocality,omitempty" json:"InLocality,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListAvailablePhoneNumbersMobileParams defines parameters for ListAvailablePhoneNumbersMobile.
+type ListAvailablePhoneNumbersMobileParams struct {
+	// AreaCode Only numbers in this US or Canadian area code (the three digits after +1).
+	AreaCode *SearchAreaCode `form:"AreaCode,omitempty" json:"AreaCode,omitempty"`
+
+	// Contains Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+	// on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+	// digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+	// trailing `$` at its end; otherwise it may match anywhere.
+	Contains *SearchContains `form:"Contains,omitempty" json:"Contains,omitempty"`
+
+	// SmsEnabled `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+	SmsEnabled *SearchSmsEnabled `form:"SmsEnabled,omitempty" json:"SmsEnabled,omitempty"`
+
+	// MmsEnabled `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+	MmsEnabled *SearchMmsEnabled `form:"MmsEnabled,omitempty" json:"MmsEnabled,omitempty"`
+
+	// VoiceEnabled `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+	VoiceEnabled *SearchVoiceEnabled `form:"VoiceEnabled,omitempty" json:"VoiceEnabled,omitempty"`
+
+	// FaxEnabled `true`: only numbers that can receive faxes (no Switchboard number can).
+	FaxEnabled *SearchFaxEnabled `form:"FaxEnabled,omitempty" json:"FaxEnabled,omitempty"`
+
+	// ExcludeAllAddressRequired `true` leaves out numbers that need an address of any kind.
+	ExcludeAllAddressRequired *SearchExcludeAllAddressRequired `form:"ExcludeAllAddressRequired,omitempty" json:"ExcludeAllAddressRequired,omitempty"`
+
+	// ExcludeLocalAddressRequired `true` leaves out numbers that need an address in their country.
+	ExcludeLocalAddressRequired *SearchExcludeLocalAddressRequired `form:"ExcludeLocalAddressRequired,omitempty" json:"ExcludeLocalAddressRequired,omitempty"`
+
+	// ExcludeForeignAddressRequired `true` leaves out numbers that need an address outside their country.
+	ExcludeForeignAddressRequired *SearchExcludeForeignAddressRequired `form:"ExcludeForeignAddressRequired,omitempty" json:"ExcludeForeignAddressRequired,omitempty"`
+
+	// Beta Accepted; no Switchboard number is new to the platform, so it changes nothing.
+	Beta *SearchBeta `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// NearNumber Accepted for compatibility; Switchboard does not search by distance.
+	NearNumber *SearchNearNumber `form:"NearNumber,omitempty" json:"NearNumber,omitempty"`
+
+	// NearLatLong Accepted for compatibility; Switchboard does not search by distance.
+	NearLatLong *SearchNearLatLong `form:"NearLatLong,omitempty" json:"NearLatLong,omitempty"`
+
+	// Distance Accepted for compatibility; Switchboard does not search by distance.
+	Distance *SearchDistance `form:"Distance,omitempty" json:"Distance,omitempty"`
+
+	// InPostalCode Only numbers with this postal code (case and spaces ignored).
+	InPostalCode *SearchInPostalCode `form:"InPostalCode,omitempty" json:"InPostalCode,omitempty"`
+
+	// InRegion Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+	InRegion *SearchInRegion `form:"InRegion,omitempty" json:"InRegion,omitempty"`
+
+	// InRateCenter Only numbers of this rate center.
+	InRateCenter *SearchInRateCenter `form:"InRateCenter,omitempty" json:"InRateCenter,omitempty"`
+
+	// InLata Only numbers in this LATA (US and Canadian numbers).
+	InLata *SearchInLata `form:"InLata,omitempty" json:"InLata,omitempty"`
+
+	// InLocality Only numbers in this locality or city (case ignored).
+	InLocality *SearchInLocality `form:"InLocality,omitempty" json:"InLocality,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListAvailablePhoneNumbersTollFreeParams defines parameters for ListAvailablePhoneNumbersTollFree.
+type ListAvailablePhoneNumbersTollFreeParams struct {
+	// AreaCode Only numbers in this US or Canadian area code (the three digits after +1).
+	AreaCode *SearchAreaCode `form:"AreaCode,omitempty" json:"AreaCode,omitempty"`
+
+	// Contains Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+	// on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+	// digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+	// trailing `$` at its end; otherwise it may match anywhere.
+	Contains *SearchContains `form:"Contains,omitempty" json:"Contains,omitempty"`
+
+	// SmsEnabled `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+	SmsEnabled *SearchSmsEnabled `form:"SmsEnabled,omitempty" json:"SmsEnabled,omitempty"`
+
+	// MmsEnabled `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+	MmsEnabled *SearchMmsEnabled `form:"MmsEnabled,omitempty" json:"MmsEnabled,omitempty"`
+
+	// VoiceEnabled `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+	VoiceEnabled *SearchVoiceEnabled `form:"VoiceEnabled,omitempty" json:"VoiceEnabled,omitempty"`
+
+	// FaxEnabled `true`: only numbers that can receive faxes (no Switchboard number can).
+	FaxEnabled *SearchFaxEnabled `form:"FaxEnabled,omitempty" json:"FaxEnabled,omitempty"`
+
+	// ExcludeAllAddressRequired `true` leaves out numbers that need an address of any kind.
+	ExcludeAllAddressRequired *SearchExcludeAllAddressRequired `form:"ExcludeAllAddressRequired,omitempty" json:"ExcludeAllAddressRequired,omitempty"`
+
+	// ExcludeLocalAddressRequired `true` leaves out numbers that need an address in their country.
+	ExcludeLocalAddressRequired *SearchExcludeLocalAddressRequired `form:"ExcludeLocalAddressRequired,omitempty" json:"ExcludeLocalAddressRequired,omitempty"`
+
+	// ExcludeForeignAddressRequired `true` leaves out numbers that need an address outside their country.
+	ExcludeForeignAddressRequired *SearchExcludeForeignAddressRequired `form:"ExcludeForeignAddressRequired,omitempty" json:"ExcludeForeignAddressRequired,omitempty"`
+
+	// Beta Accepted; no Switchboard number is new to the platform, so it changes nothing.
+	Beta *SearchBeta `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// NearNumber Accepted for compatibility; Switchboard does not search by distance.
+	NearNumber *SearchNearNumber `form:"NearNumber,omitempty" json:"NearNumber,omitempty"`
+
+	// NearLatLong Accepted for compatibility; Switchboard does not search by distance.
+	NearLatLong *SearchNearLatLong `form:"NearLatLong,omitempty" json:"NearLatLong,omitempty"`
+
+	// Distance Accepted for compatibility; Switchboard does not search by distance.
+	Distance *SearchDistance `form:"Distance,omitempty" json:"Distance,omitempty"`
+
+	// InPostalCode Only numbers with this postal code (case and spaces ignored).
+	InPostalCode *SearchInPostalCode `form:"InPostalCode,omitempty" json:"InPostalCode,omitempty"`
+
+	// InRegion Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+	InRegion *SearchInRegion `form:"InRegion,omitempty" json:"InRegion,omitempty"`
+
+	// InRateCenter Only numbers of this rate center.
+	InRateCenter *SearchInRateCenter `form:"InRateCenter,omitempty" json:"InRateCenter,omitempty"`
+
+	// InLata Only numbers in this LATA (US and Canadian numbers).
+	InLata *SearchInLata `form:"InLata,omitempty" json:"InLata,omitempty"`
+
+	// InLocality Only numbers in this locality or city (case ignored).
+	InLocality *SearchInLocality `form:"InLocality,omitempty" json:"InLocality,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+}
+
+// ListIncomingPhoneNumbersParams defines parameters for ListIncomingPhoneNumbers.
+type ListIncomingPhoneNumbersParams struct {
+	// PhoneNumber Only numbers containing these digits; `*` stands for any one digit
+	// (`+1415*55`, `0100`).
+	PhoneNumber *string `form:"PhoneNumber,omitempty" json:"PhoneNumber,omitempty"`
+
+	// FriendlyName Only numbers with exactly this friendly name.
+	FriendlyName *string `form:"FriendlyName,omitempty" json:"FriendlyName,omitempty"`
+
+	// Beta `false` leaves out numbers new to the platform. No Switchboard number is, so
+	// this changes nothing; it is accepted for the SDKs that send it.
+	Beta *bool `form:"Beta,omitempty" json:"Beta,omitempty"`
+
+	// Origin Only numbers of this origin: `twilio` (every number bought here) or `hosted`
+	// (none).
+	Origin *string `form:"Origin,omitempty" json:"Origin,omitempty"`
 
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
 	// official SDKs send their `limit` here).
@@ -1035,6 +2106,12 @@ type ListWebhookDeliveriesParams struct {
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
+// CreateIncomingPhoneNumberFormdataRequestBody defines body for CreateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
+type CreateIncomingPhoneNumberFormdataRequestBody = CreateIncomingPhoneNumberRequest
+
+// UpdateIncomingPhoneNumberFormdataRequestBody defines body for UpdateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
+type UpdateIncomingPhoneNumberFormdataRequestBody = UpdateIncomingPhoneNumberRequest
+
 // CreateMessageFormdataRequestBody defines body for CreateMessage for application/x-www-form-urlencoded ContentType.
 type CreateMessageFormdataRequestBody = CreateMessageRequest
 
@@ -1055,6 +2132,36 @@ type ServerInterface interface {
 	// CreateAccount Create a subaccount
 	// (POST /2010-04-01/Accounts.json)
 	CreateAccount(ctx echo.Context) error
+	// ListAvailablePhoneNumberCountries List the countries with numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json)
+	ListAvailablePhoneNumberCountries(ctx echo.Context, accountSid AccountSid, params ListAvailablePhoneNumberCountriesParams) error
+	// FetchAvailablePhoneNumberCountry Fetch a country with numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json)
+	FetchAvailablePhoneNumberCountry(ctx echo.Context, accountSid AccountSid, countryCode CountryCode) error
+	// ListAvailablePhoneNumbersLocal Search local numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json)
+	ListAvailablePhoneNumbersLocal(ctx echo.Context, accountSid AccountSid, countryCode CountryCode, params ListAvailablePhoneNumbersLocalParams) error
+	// ListAvailablePhoneNumbersMobile Search mobile numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json)
+	ListAvailablePhoneNumbersMobile(ctx echo.Context, accountSid AccountSid, countryCode CountryCode, params ListAvailablePhoneNumbersMobileParams) error
+	// ListAvailablePhoneNumbersTollFree Search toll-free numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json)
+	ListAvailablePhoneNumbersTollFree(ctx echo.Context, accountSid AccountSid, countryCode CountryCode, params ListAvailablePhoneNumbersTollFreeParams) error
+	// ListIncomingPhoneNumbers List the account's phone numbers
+	// (GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json)
+	ListIncomingPhoneNumbers(ctx echo.Context, accountSid AccountSid, params ListIncomingPhoneNumbersParams) error
+	// CreateIncomingPhoneNumber Buy a phone number
+	// (POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json)
+	CreateIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid) error
+	// DeleteIncomingPhoneNumber Release a phone number
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
+	DeleteIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error
+	// FetchIncomingPhoneNumber Fetch a phone number
+	// (GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
+	FetchIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error
+	// UpdateIncomingPhoneNumber Configure a phone number
+	// (POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
+	UpdateIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error
 	// ListMessages List messages
 	// (GET /2010-04-01/Accounts/{AccountSid}/Messages.json)
 	ListMessages(ctx echo.Context, accountSid AccountSid, params ListMessagesParams) error
@@ -1159,6 +2266,687 @@ func (w *ServerInterfaceWrapper) CreateAccount(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateAccount(ctx)
+	return err
+}
+
+// ListAvailablePhoneNumberCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAvailablePhoneNumberCountries(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAvailablePhoneNumberCountriesParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAvailablePhoneNumberCountries(ctx, accountSid, params)
+	return err
+}
+
+// FetchAvailablePhoneNumberCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchAvailablePhoneNumberCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "CountryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "CountryCode", ctx.Param("CountryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CountryCode: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchAvailablePhoneNumberCountry(ctx, accountSid, countryCode)
+	return err
+}
+
+// ListAvailablePhoneNumbersLocal converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAvailablePhoneNumbersLocal(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "CountryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "CountryCode", ctx.Param("CountryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CountryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAvailablePhoneNumbersLocalParams
+	// ------------- Optional query parameter "AreaCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "AreaCode", ctx.QueryParams(), &params.AreaCode, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AreaCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "Contains" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Contains", ctx.QueryParams(), &params.Contains, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Contains: %s", err))
+	}
+
+	// ------------- Optional query parameter "SmsEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "SmsEnabled", ctx.QueryParams(), &params.SmsEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter SmsEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "MmsEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "MmsEnabled", ctx.QueryParams(), &params.MmsEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter MmsEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "VoiceEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "VoiceEnabled", ctx.QueryParams(), &params.VoiceEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter VoiceEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "FaxEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "FaxEnabled", ctx.QueryParams(), &params.FaxEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter FaxEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeAllAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeAllAddressRequired", ctx.QueryParams(), &params.ExcludeAllAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeAllAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeLocalAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeLocalAddressRequired", ctx.QueryParams(), &params.ExcludeLocalAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeLocalAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeForeignAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeForeignAddressRequired", ctx.QueryParams(), &params.ExcludeForeignAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeForeignAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "Beta" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Beta", ctx.QueryParams(), &params.Beta, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Beta: %s", err))
+	}
+
+	// ------------- Optional query parameter "NearNumber" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "NearNumber", ctx.QueryParams(), &params.NearNumber, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter NearNumber: %s", err))
+	}
+
+	// ------------- Optional query parameter "NearLatLong" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "NearLatLong", ctx.QueryParams(), &params.NearLatLong, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter NearLatLong: %s", err))
+	}
+
+	// ------------- Optional query parameter "Distance" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Distance", ctx.QueryParams(), &params.Distance, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Distance: %s", err))
+	}
+
+	// ------------- Optional query parameter "InPostalCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InPostalCode", ctx.QueryParams(), &params.InPostalCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InPostalCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "InRegion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InRegion", ctx.QueryParams(), &params.InRegion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InRegion: %s", err))
+	}
+
+	// ------------- Optional query parameter "InRateCenter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InRateCenter", ctx.QueryParams(), &params.InRateCenter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InRateCenter: %s", err))
+	}
+
+	// ------------- Optional query parameter "InLata" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InLata", ctx.QueryParams(), &params.InLata, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InLata: %s", err))
+	}
+
+	// ------------- Optional query parameter "InLocality" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InLocality", ctx.QueryParams(), &params.InLocality, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InLocality: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAvailablePhoneNumbersLocal(ctx, accountSid, countryCode, params)
+	return err
+}
+
+// ListAvailablePhoneNumbersMobile converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAvailablePhoneNumbersMobile(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "CountryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "CountryCode", ctx.Param("CountryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CountryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAvailablePhoneNumbersMobileParams
+	// ------------- Optional query parameter "AreaCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "AreaCode", ctx.QueryParams(), &params.AreaCode, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AreaCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "Contains" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Contains", ctx.QueryParams(), &params.Contains, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Contains: %s", err))
+	}
+
+	// ------------- Optional query parameter "SmsEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "SmsEnabled", ctx.QueryParams(), &params.SmsEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter SmsEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "MmsEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "MmsEnabled", ctx.QueryParams(), &params.MmsEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter MmsEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "VoiceEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "VoiceEnabled", ctx.QueryParams(), &params.VoiceEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter VoiceEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "FaxEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "FaxEnabled", ctx.QueryParams(), &params.FaxEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter FaxEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeAllAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeAllAddressRequired", ctx.QueryParams(), &params.ExcludeAllAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeAllAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeLocalAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeLocalAddressRequired", ctx.QueryParams(), &params.ExcludeLocalAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeLocalAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeForeignAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeForeignAddressRequired", ctx.QueryParams(), &params.ExcludeForeignAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeForeignAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "Beta" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Beta", ctx.QueryParams(), &params.Beta, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Beta: %s", err))
+	}
+
+	// ------------- Optional query parameter "NearNumber" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "NearNumber", ctx.QueryParams(), &params.NearNumber, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter NearNumber: %s", err))
+	}
+
+	// ------------- Optional query parameter "NearLatLong" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "NearLatLong", ctx.QueryParams(), &params.NearLatLong, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter NearLatLong: %s", err))
+	}
+
+	// ------------- Optional query parameter "Distance" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Distance", ctx.QueryParams(), &params.Distance, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Distance: %s", err))
+	}
+
+	// ------------- Optional query parameter "InPostalCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InPostalCode", ctx.QueryParams(), &params.InPostalCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InPostalCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "InRegion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InRegion", ctx.QueryParams(), &params.InRegion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InRegion: %s", err))
+	}
+
+	// ------------- Optional query parameter "InRateCenter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InRateCenter", ctx.QueryParams(), &params.InRateCenter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InRateCenter: %s", err))
+	}
+
+	// ------------- Optional query parameter "InLata" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InLata", ctx.QueryParams(), &params.InLata, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InLata: %s", err))
+	}
+
+	// ------------- Optional query parameter "InLocality" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InLocality", ctx.QueryParams(), &params.InLocality, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InLocality: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAvailablePhoneNumbersMobile(ctx, accountSid, countryCode, params)
+	return err
+}
+
+// ListAvailablePhoneNumbersTollFree converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAvailablePhoneNumbersTollFree(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "CountryCode" -------------
+	var countryCode CountryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "CountryCode", ctx.Param("CountryCode"), &countryCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CountryCode: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAvailablePhoneNumbersTollFreeParams
+	// ------------- Optional query parameter "AreaCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "AreaCode", ctx.QueryParams(), &params.AreaCode, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AreaCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "Contains" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Contains", ctx.QueryParams(), &params.Contains, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Contains: %s", err))
+	}
+
+	// ------------- Optional query parameter "SmsEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "SmsEnabled", ctx.QueryParams(), &params.SmsEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter SmsEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "MmsEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "MmsEnabled", ctx.QueryParams(), &params.MmsEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter MmsEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "VoiceEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "VoiceEnabled", ctx.QueryParams(), &params.VoiceEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter VoiceEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "FaxEnabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "FaxEnabled", ctx.QueryParams(), &params.FaxEnabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter FaxEnabled: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeAllAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeAllAddressRequired", ctx.QueryParams(), &params.ExcludeAllAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeAllAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeLocalAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeLocalAddressRequired", ctx.QueryParams(), &params.ExcludeLocalAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeLocalAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "ExcludeForeignAddressRequired" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ExcludeForeignAddressRequired", ctx.QueryParams(), &params.ExcludeForeignAddressRequired, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ExcludeForeignAddressRequired: %s", err))
+	}
+
+	// ------------- Optional query parameter "Beta" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Beta", ctx.QueryParams(), &params.Beta, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Beta: %s", err))
+	}
+
+	// ------------- Optional query parameter "NearNumber" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "NearNumber", ctx.QueryParams(), &params.NearNumber, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter NearNumber: %s", err))
+	}
+
+	// ------------- Optional query parameter "NearLatLong" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "NearLatLong", ctx.QueryParams(), &params.NearLatLong, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter NearLatLong: %s", err))
+	}
+
+	// ------------- Optional query parameter "Distance" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Distance", ctx.QueryParams(), &params.Distance, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Distance: %s", err))
+	}
+
+	// ------------- Optional query parameter "InPostalCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InPostalCode", ctx.QueryParams(), &params.InPostalCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InPostalCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "InRegion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InRegion", ctx.QueryParams(), &params.InRegion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InRegion: %s", err))
+	}
+
+	// ------------- Optional query parameter "InRateCenter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InRateCenter", ctx.QueryParams(), &params.InRateCenter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InRateCenter: %s", err))
+	}
+
+	// ------------- Optional query parameter "InLata" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InLata", ctx.QueryParams(), &params.InLata, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InLata: %s", err))
+	}
+
+	// ------------- Optional query parameter "InLocality" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "InLocality", ctx.QueryParams(), &params.InLocality, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter InLocality: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAvailablePhoneNumbersTollFree(ctx, accountSid, countryCode, params)
+	return err
+}
+
+// ListIncomingPhoneNumbers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListIncomingPhoneNumbers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListIncomingPhoneNumbersParams
+	// ------------- Optional query parameter "PhoneNumber" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PhoneNumber", ctx.QueryParams(), &params.PhoneNumber, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PhoneNumber: %s", err))
+	}
+
+	// ------------- Optional query parameter "FriendlyName" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "FriendlyName", ctx.QueryParams(), &params.FriendlyName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter FriendlyName: %s", err))
+	}
+
+	// ------------- Optional query parameter "Beta" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Beta", ctx.QueryParams(), &params.Beta, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Beta: %s", err))
+	}
+
+	// ------------- Optional query parameter "Origin" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Origin", ctx.QueryParams(), &params.Origin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Origin: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListIncomingPhoneNumbers(ctx, accountSid, params)
+	return err
+}
+
+// CreateIncomingPhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateIncomingPhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateIncomingPhoneNumber(ctx, accountSid)
+	return err
+}
+
+// DeleteIncomingPhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteIncomingPhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid IncomingPhoneNumberSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteIncomingPhoneNumber(ctx, accountSid, sid)
+	return err
+}
+
+// FetchIncomingPhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchIncomingPhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid IncomingPhoneNumberSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchIncomingPhoneNumber(ctx, accountSid, sid)
+	return err
+}
+
+// UpdateIncomingPhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateIncomingPhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid IncomingPhoneNumberSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateIncomingPhoneNumber(ctx, accountSid, sid)
 	return err
 }
 
@@ -1659,6 +3447,16 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.DeleteMessage, options.OperationMiddlewares["DeleteMessage"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.FetchMessage, options.OperationMiddlewares["FetchMessage"]...)
 	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.UpdateMessage, options.OperationMiddlewares["UpdateMessage"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json", wrapper.ListIncomingPhoneNumbers, options.OperationMiddlewares["ListIncomingPhoneNumbers"]...)
+	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json", wrapper.CreateIncomingPhoneNumber, options.OperationMiddlewares["CreateIncomingPhoneNumber"]...)
+	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid.json", wrapper.DeleteIncomingPhoneNumber, options.OperationMiddlewares["DeleteIncomingPhoneNumber"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid.json", wrapper.FetchIncomingPhoneNumber, options.OperationMiddlewares["FetchIncomingPhoneNumber"]...)
+	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid.json", wrapper.UpdateIncomingPhoneNumber, options.OperationMiddlewares["UpdateIncomingPhoneNumber"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/AvailablePhoneNumbers.json", wrapper.ListAvailablePhoneNumberCountries, options.OperationMiddlewares["ListAvailablePhoneNumberCountries"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/AvailablePhoneNumbers/:CountryCode.json", wrapper.FetchAvailablePhoneNumberCountry, options.OperationMiddlewares["FetchAvailablePhoneNumberCountry"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/AvailablePhoneNumbers/:CountryCode/Local.json", wrapper.ListAvailablePhoneNumbersLocal, options.OperationMiddlewares["ListAvailablePhoneNumbersLocal"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/AvailablePhoneNumbers/:CountryCode/Mobile.json", wrapper.ListAvailablePhoneNumbersMobile, options.OperationMiddlewares["ListAvailablePhoneNumbersMobile"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/AvailablePhoneNumbers/:CountryCode/TollFree.json", wrapper.ListAvailablePhoneNumbersTollFree, options.OperationMiddlewares["ListAvailablePhoneNumbersTollFree"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media.json", wrapper.ListMedia, options.OperationMiddlewares["ListMedia"]...)
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.DeleteMedia, options.OperationMiddlewares["DeleteMedia"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.FetchMedia, options.OperationMiddlewares["FetchMedia"]...)
@@ -1678,6 +3476,8 @@ type InternalErrorJSONResponse Error
 type NotFoundJSONResponse Error
 
 type PayloadTooLargeJSONResponse Error
+
+type PhoneNumberBadRequestJSONResponse Error
 
 type TooManyRequestsJSONResponse Error
 
@@ -1869,6 +3669,1094 @@ func (response CreateAccount429JSONResponse) VisitCreateAccountResponse(w http.R
 type CreateAccount500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateAccount500JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumberCountriesRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListAvailablePhoneNumberCountriesParams
+}
+
+type ListAvailablePhoneNumberCountriesResponseObject interface {
+	VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListAvailablePhoneNumberCountries200JSONResponse AvailablePhoneNumberCountryList
+
+func (response ListAvailablePhoneNumberCountries200JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumberCountries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAvailablePhoneNumberCountries400JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumberCountries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAvailablePhoneNumberCountries401JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumberCountries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListAvailablePhoneNumberCountries403JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumberCountries429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListAvailablePhoneNumberCountries429JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumberCountries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAvailablePhoneNumberCountries500JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAvailablePhoneNumberCountryRequestObject struct {
+	AccountSid  AccountSid  `json:"AccountSid"`
+	CountryCode CountryCode `json:"CountryCode"`
+}
+
+type FetchAvailablePhoneNumberCountryResponseObject interface {
+	VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error
+}
+
+type FetchAvailablePhoneNumberCountry200JSONResponse AvailablePhoneNumberCountry
+
+func (response FetchAvailablePhoneNumberCountry200JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAvailablePhoneNumberCountry400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchAvailablePhoneNumberCountry400JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAvailablePhoneNumberCountry401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchAvailablePhoneNumberCountry401JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAvailablePhoneNumberCountry403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchAvailablePhoneNumberCountry403JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAvailablePhoneNumberCountry404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchAvailablePhoneNumberCountry404JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAvailablePhoneNumberCountry429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchAvailablePhoneNumberCountry429JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAvailablePhoneNumberCountry500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchAvailablePhoneNumberCountry500JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersLocalRequestObject struct {
+	AccountSid  AccountSid  `json:"AccountSid"`
+	CountryCode CountryCode `json:"CountryCode"`
+	Params      ListAvailablePhoneNumbersLocalParams
+}
+
+type ListAvailablePhoneNumbersLocalResponseObject interface {
+	VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error
+}
+
+type ListAvailablePhoneNumbersLocal200JSONResponse AvailablePhoneNumberList
+
+func (response ListAvailablePhoneNumbersLocal200JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersLocal400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAvailablePhoneNumbersLocal400JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersLocal401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAvailablePhoneNumbersLocal401JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersLocal403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListAvailablePhoneNumbersLocal403JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersLocal404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListAvailablePhoneNumbersLocal404JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersLocal429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListAvailablePhoneNumbersLocal429JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersLocal500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAvailablePhoneNumbersLocal500JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersMobileRequestObject struct {
+	AccountSid  AccountSid  `json:"AccountSid"`
+	CountryCode CountryCode `json:"CountryCode"`
+	Params      ListAvailablePhoneNumbersMobileParams
+}
+
+type ListAvailablePhoneNumbersMobileResponseObject interface {
+	VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error
+}
+
+type ListAvailablePhoneNumbersMobile200JSONResponse AvailablePhoneNumberList
+
+func (response ListAvailablePhoneNumbersMobile200JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersMobile400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAvailablePhoneNumbersMobile400JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersMobile401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAvailablePhoneNumbersMobile401JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersMobile403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListAvailablePhoneNumbersMobile403JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersMobile404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListAvailablePhoneNumbersMobile404JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersMobile429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListAvailablePhoneNumbersMobile429JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersMobile500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAvailablePhoneNumbersMobile500JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersTollFreeRequestObject struct {
+	AccountSid  AccountSid  `json:"AccountSid"`
+	CountryCode CountryCode `json:"CountryCode"`
+	Params      ListAvailablePhoneNumbersTollFreeParams
+}
+
+type ListAvailablePhoneNumbersTollFreeResponseObject interface {
+	VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error
+}
+
+type ListAvailablePhoneNumbersTollFree200JSONResponse AvailablePhoneNumberList
+
+func (response ListAvailablePhoneNumbersTollFree200JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersTollFree400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAvailablePhoneNumbersTollFree400JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersTollFree401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAvailablePhoneNumbersTollFree401JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersTollFree403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListAvailablePhoneNumbersTollFree403JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersTollFree404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListAvailablePhoneNumbersTollFree404JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersTollFree429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListAvailablePhoneNumbersTollFree429JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailablePhoneNumbersTollFree500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAvailablePhoneNumbersTollFree500JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIncomingPhoneNumbersRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListIncomingPhoneNumbersParams
+}
+
+type ListIncomingPhoneNumbersResponseObject interface {
+	VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error
+}
+
+type ListIncomingPhoneNumbers200JSONResponse IncomingPhoneNumberList
+
+func (response ListIncomingPhoneNumbers200JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIncomingPhoneNumbers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListIncomingPhoneNumbers400JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIncomingPhoneNumbers401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListIncomingPhoneNumbers401JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIncomingPhoneNumbers403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListIncomingPhoneNumbers403JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIncomingPhoneNumbers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListIncomingPhoneNumbers429JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIncomingPhoneNumbers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListIncomingPhoneNumbers500JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIncomingPhoneNumberRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *CreateIncomingPhoneNumberFormdataRequestBody
+}
+
+type CreateIncomingPhoneNumberResponseObject interface {
+	VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type CreateIncomingPhoneNumber201JSONResponse IncomingPhoneNumber
+
+func (response CreateIncomingPhoneNumber201JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIncomingPhoneNumber400JSONResponse struct {
+	PhoneNumberBadRequestJSONResponse
+}
+
+func (response CreateIncomingPhoneNumber400JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIncomingPhoneNumber401JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIncomingPhoneNumber403JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIncomingPhoneNumber413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateIncomingPhoneNumber413JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIncomingPhoneNumber429JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateIncomingPhoneNumber500JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIncomingPhoneNumberRequestObject struct {
+	AccountSid AccountSid             `json:"AccountSid"`
+	Sid        IncomingPhoneNumberSid `json:"Sid"`
+}
+
+type DeleteIncomingPhoneNumberResponseObject interface {
+	VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type DeleteIncomingPhoneNumber204Response struct {
+}
+
+func (response DeleteIncomingPhoneNumber204Response) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteIncomingPhoneNumber400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteIncomingPhoneNumber400JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteIncomingPhoneNumber401JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteIncomingPhoneNumber403JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIncomingPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteIncomingPhoneNumber404JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteIncomingPhoneNumber429JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteIncomingPhoneNumber500JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchIncomingPhoneNumberRequestObject struct {
+	AccountSid AccountSid             `json:"AccountSid"`
+	Sid        IncomingPhoneNumberSid `json:"Sid"`
+}
+
+type FetchIncomingPhoneNumberResponseObject interface {
+	VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type FetchIncomingPhoneNumber200JSONResponse IncomingPhoneNumber
+
+func (response FetchIncomingPhoneNumber200JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchIncomingPhoneNumber400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchIncomingPhoneNumber400JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchIncomingPhoneNumber401JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchIncomingPhoneNumber403JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchIncomingPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchIncomingPhoneNumber404JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchIncomingPhoneNumber429JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchIncomingPhoneNumber500JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumberRequestObject struct {
+	AccountSid AccountSid             `json:"AccountSid"`
+	Sid        IncomingPhoneNumberSid `json:"Sid"`
+	Body       *UpdateIncomingPhoneNumberFormdataRequestBody
+}
+
+type UpdateIncomingPhoneNumberResponseObject interface {
+	VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type UpdateIncomingPhoneNumber200JSONResponse IncomingPhoneNumber
+
+func (response UpdateIncomingPhoneNumber200JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumber400JSONResponse struct {
+	PhoneNumberBadRequestJSONResponse
+}
+
+func (response UpdateIncomingPhoneNumber400JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateIncomingPhoneNumber401JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateIncomingPhoneNumber403JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateIncomingPhoneNumber404JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumber413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateIncomingPhoneNumber413JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateIncomingPhoneNumber429JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateIncomingPhoneNumber500JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3435,6 +6323,36 @@ type StrictServerInterface interface {
 	// CreateAccount Create a subaccount
 	// (POST /2010-04-01/Accounts.json)
 	CreateAccount(ctx context.Context, request CreateAccountRequestObject) (CreateAccountResponseObject, error)
+	// ListAvailablePhoneNumberCountries List the countries with numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json)
+	ListAvailablePhoneNumberCountries(ctx context.Context, request ListAvailablePhoneNumberCountriesRequestObject) (ListAvailablePhoneNumberCountriesResponseObject, error)
+	// FetchAvailablePhoneNumberCountry Fetch a country with numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json)
+	FetchAvailablePhoneNumberCountry(ctx context.Context, request FetchAvailablePhoneNumberCountryRequestObject) (FetchAvailablePhoneNumberCountryResponseObject, error)
+	// ListAvailablePhoneNumbersLocal Search local numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json)
+	ListAvailablePhoneNumbersLocal(ctx context.Context, request ListAvailablePhoneNumbersLocalRequestObject) (ListAvailablePhoneNumbersLocalResponseObject, error)
+	// ListAvailablePhoneNumbersMobile Search mobile numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json)
+	ListAvailablePhoneNumbersMobile(ctx context.Context, request ListAvailablePhoneNumbersMobileRequestObject) (ListAvailablePhoneNumbersMobileResponseObject, error)
+	// ListAvailablePhoneNumbersTollFree Search toll-free numbers for sale
+	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json)
+	ListAvailablePhoneNumbersTollFree(ctx context.Context, request ListAvailablePhoneNumbersTollFreeRequestObject) (ListAvailablePhoneNumbersTollFreeResponseObject, error)
+	// ListIncomingPhoneNumbers List the account's phone numbers
+	// (GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json)
+	ListIncomingPhoneNumbers(ctx context.Context, request ListIncomingPhoneNumbersRequestObject) (ListIncomingPhoneNumbersResponseObject, error)
+	// CreateIncomingPhoneNumber Buy a phone number
+	// (POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json)
+	CreateIncomingPhoneNumber(ctx context.Context, request CreateIncomingPhoneNumberRequestObject) (CreateIncomingPhoneNumberResponseObject, error)
+	// DeleteIncomingPhoneNumber Release a phone number
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
+	DeleteIncomingPhoneNumber(ctx context.Context, request DeleteIncomingPhoneNumberRequestObject) (DeleteIncomingPhoneNumberResponseObject, error)
+	// FetchIncomingPhoneNumber Fetch a phone number
+	// (GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
+	FetchIncomingPhoneNumber(ctx context.Context, request FetchIncomingPhoneNumberRequestObject) (FetchIncomingPhoneNumberResponseObject, error)
+	// UpdateIncomingPhoneNumber Configure a phone number
+	// (POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
+	UpdateIncomingPhoneNumber(ctx context.Context, request UpdateIncomingPhoneNumberRequestObject) (UpdateIncomingPhoneNumberResponseObject, error)
 	// ListMessages List messages
 	// (GET /2010-04-01/Accounts/{AccountSid}/Messages.json)
 	ListMessages(ctx context.Context, request ListMessagesRequestObject) (ListMessagesResponseObject, error)
@@ -3546,6 +6464,288 @@ func (sh *strictHandler) CreateAccount(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateAccountResponseObject); ok {
 		return validResponse.VisitCreateAccountResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAvailablePhoneNumberCountries operation middleware
+func (sh *strictHandler) ListAvailablePhoneNumberCountries(ctx echo.Context, accountSid AccountSid, params ListAvailablePhoneNumberCountriesParams) error {
+	var request ListAvailablePhoneNumberCountriesRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAvailablePhoneNumberCountries(ctx.Request().Context(), request.(ListAvailablePhoneNumberCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAvailablePhoneNumberCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAvailablePhoneNumberCountriesResponseObject); ok {
+		return validResponse.VisitListAvailablePhoneNumberCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchAvailablePhoneNumberCountry operation middleware
+func (sh *strictHandler) FetchAvailablePhoneNumberCountry(ctx echo.Context, accountSid AccountSid, countryCode CountryCode) error {
+	var request FetchAvailablePhoneNumberCountryRequestObject
+
+	request.AccountSid = accountSid
+	request.CountryCode = countryCode
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchAvailablePhoneNumberCountry(ctx.Request().Context(), request.(FetchAvailablePhoneNumberCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchAvailablePhoneNumberCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchAvailablePhoneNumberCountryResponseObject); ok {
+		return validResponse.VisitFetchAvailablePhoneNumberCountryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAvailablePhoneNumbersLocal operation middleware
+func (sh *strictHandler) ListAvailablePhoneNumbersLocal(ctx echo.Context, accountSid AccountSid, countryCode CountryCode, params ListAvailablePhoneNumbersLocalParams) error {
+	var request ListAvailablePhoneNumbersLocalRequestObject
+
+	request.AccountSid = accountSid
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAvailablePhoneNumbersLocal(ctx.Request().Context(), request.(ListAvailablePhoneNumbersLocalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAvailablePhoneNumbersLocal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAvailablePhoneNumbersLocalResponseObject); ok {
+		return validResponse.VisitListAvailablePhoneNumbersLocalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAvailablePhoneNumbersMobile operation middleware
+func (sh *strictHandler) ListAvailablePhoneNumbersMobile(ctx echo.Context, accountSid AccountSid, countryCode CountryCode, params ListAvailablePhoneNumbersMobileParams) error {
+	var request ListAvailablePhoneNumbersMobileRequestObject
+
+	request.AccountSid = accountSid
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAvailablePhoneNumbersMobile(ctx.Request().Context(), request.(ListAvailablePhoneNumbersMobileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAvailablePhoneNumbersMobile")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAvailablePhoneNumbersMobileResponseObject); ok {
+		return validResponse.VisitListAvailablePhoneNumbersMobileResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAvailablePhoneNumbersTollFree operation middleware
+func (sh *strictHandler) ListAvailablePhoneNumbersTollFree(ctx echo.Context, accountSid AccountSid, countryCode CountryCode, params ListAvailablePhoneNumbersTollFreeParams) error {
+	var request ListAvailablePhoneNumbersTollFreeRequestObject
+
+	request.AccountSid = accountSid
+	request.CountryCode = countryCode
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAvailablePhoneNumbersTollFree(ctx.Request().Context(), request.(ListAvailablePhoneNumbersTollFreeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAvailablePhoneNumbersTollFree")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAvailablePhoneNumbersTollFreeResponseObject); ok {
+		return validResponse.VisitListAvailablePhoneNumbersTollFreeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListIncomingPhoneNumbers operation middleware
+func (sh *strictHandler) ListIncomingPhoneNumbers(ctx echo.Context, accountSid AccountSid, params ListIncomingPhoneNumbersParams) error {
+	var request ListIncomingPhoneNumbersRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIncomingPhoneNumbers(ctx.Request().Context(), request.(ListIncomingPhoneNumbersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIncomingPhoneNumbers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListIncomingPhoneNumbersResponseObject); ok {
+		return validResponse.VisitListIncomingPhoneNumbersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateIncomingPhoneNumber operation middleware
+func (sh *strictHandler) CreateIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid) error {
+	var request CreateIncomingPhoneNumberRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateIncomingPhoneNumberFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateIncomingPhoneNumber(ctx.Request().Context(), request.(CreateIncomingPhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateIncomingPhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateIncomingPhoneNumberResponseObject); ok {
+		return validResponse.VisitCreateIncomingPhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteIncomingPhoneNumber operation middleware
+func (sh *strictHandler) DeleteIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error {
+	var request DeleteIncomingPhoneNumberRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteIncomingPhoneNumber(ctx.Request().Context(), request.(DeleteIncomingPhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteIncomingPhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteIncomingPhoneNumberResponseObject); ok {
+		return validResponse.VisitDeleteIncomingPhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchIncomingPhoneNumber operation middleware
+func (sh *strictHandler) FetchIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error {
+	var request FetchIncomingPhoneNumberRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchIncomingPhoneNumber(ctx.Request().Context(), request.(FetchIncomingPhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchIncomingPhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchIncomingPhoneNumberResponseObject); ok {
+		return validResponse.VisitFetchIncomingPhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateIncomingPhoneNumber operation middleware
+func (sh *strictHandler) UpdateIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error {
+	var request UpdateIncomingPhoneNumberRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateIncomingPhoneNumberFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateIncomingPhoneNumber(ctx.Request().Context(), request.(UpdateIncomingPhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateIncomingPhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateIncomingPhoneNumberResponseObject); ok {
+		return validResponse.VisitUpdateIncomingPhoneNumberResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

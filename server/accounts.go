@@ -132,7 +132,11 @@ func accountOut(a store.Account) gen.Account {
 		DateCreated:     formatDate(a.DateCreated),
 		DateUpdated:     formatDate(a.DateUpdated),
 		Uri:             path + ".json",
-		SubresourceUris: map[string]string{"messages": path + "/Messages.json"},
+		SubresourceUris: map[string]string{
+			"messages":                path + "/Messages.json",
+			"incoming_phone_numbers":  path + "/IncomingPhoneNumbers.json",
+			"available_phone_numbers": path + "/AvailablePhoneNumbers.json",
+		},
 	}
 }
 

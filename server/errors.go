@@ -50,6 +50,11 @@ const (
 	codeBodyTooLong        = 21617
 	codeMediaURLInvalid    = 21620
 	codeTooManyMediaURLs   = 21623
+	codeURLInvalid         = 21402 // a phone number's webhook URL
+	codeNumberInvalid      = 21421
+	codeNumberUnavailable  = 21422
+	codeAreaCodeInvalid    = 21451
+	codeAreaCodeEmpty      = 21452
 	maxBodyLength          = 1600
 	maxMediaURLsPerMessage = 10
 )
@@ -119,10 +124,11 @@ type fieldRule struct {
 // twilioCodes gives the Twilio error code for spec violations that have one of their own.
 // Anything not listed is 20001 (invalid parameter).
 var twilioCodes = map[fieldRule]int{
-	{"CreateMessage", "To", "required"}:       codeToRequired,
-	{"CreateMessage", "To", ""}:               codeToInvalid,
-	{"CreateMessage", "Body", "maxLength"}:    codeBodyTooLong,
-	{"CreateMessage", "MediaUrl", "maxItems"}: codeTooManyMediaURLs,
+	{"CreateMessage", "To", "required"}:           codeToRequired,
+	{"CreateMessage", "To", ""}:                   codeToInvalid,
+	{"CreateMessage", "Body", "maxLength"}:        codeBodyTooLong,
+	{"CreateMessage", "MediaUrl", "maxItems"}:     codeTooManyMediaURLs,
+	{"CreateIncomingPhoneNumber", "AreaCode", ""}: codeAreaCodeInvalid,
 }
 
 // codeMessages words the errors whose message Twilio fixes, given the offending value.

@@ -49,6 +49,16 @@ type Store interface {
 
 	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
 	ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error)
+
+	CreatePhoneNumber(ctx context.Context, p store.PhoneNumber) (store.PhoneNumber, error)
+	GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error)
+	UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.PhoneNumber) error) (store.PhoneNumber, error)
+	DeletePhoneNumber(ctx context.Context, accountSid, sid string) error
+	ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter, p store.Page) ([]store.PhoneNumber, bool, error)
+	// PhoneNumberByNumber finds a number whichever account owns it (store.ErrNotFound
+	// when nobody does): for routing incoming texts and checking senders.
+	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
+	OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error)
 }
 
 // Messaging is the simulated messaging network (package messaging): the rules and the

@@ -32,6 +32,8 @@ type DB struct {
 	createMessage *sql.Stmt
 
 	jobsSignal chan struct{} // see JobsChanged
+	// Looking a number up by its value runs for every message that names one.
+	phoneNumberByNumber *sql.Stmt
 }
 
 // Pragmas every connection needs. busy_timeout still matters with one writer: another
@@ -82,6 +84,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		{&db.getAccount, reader, "SELECT " + accountCols + " FROM accounts WHERE sid = ?"},
 		{&db.getMessage, reader, "SELECT " + messageCols + " FROM messages WHERE account_sid = ? AND sid = ?"},
 		{&db.createMessage, writer, insertMessage + " RETURNING " + messageCols},
+		{&db.phoneNumberByNumber, reader, "SELECT " + phoneNumberCols + " FROM incoming_phone_numbers WHERE phone_number = ?"},
 	} {
 		if *p.stmt, err = p.on.PrepareContext(ctx, p.sql); err != nil {
 			db.Close()
@@ -101,7 +104,7 @@ func dsn(path, query string) string {
 // Close closes the prepared statements and both pools.
 func (db *DB) Close() error {
 	var errs []error
-	for _, stmt := range []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage} {
+	for _, stmt := range []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage, db.phoneNumberByNumber} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}

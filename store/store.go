@@ -1,4 +1,4 @@
-// Package store keeps Switchboard's accounts and messages in SQLite (modernc.org/sqlite,
+// Package store keeps Switchboard's accounts, messages and phone numbers in SQLite (modernc.org/sqlite,
 // pure Go). It knows SQL and nothing of HTTP: callers pass and get plain Go values, and
 // missing rows come back as ErrNotFound.
 //
@@ -199,4 +199,63 @@ type Writes struct {
 func (w Writes) empty() bool {
 	return len(w.OptOuts)+len(w.Messages)+len(w.Media)+len(w.MediaContents)+
 		len(w.StatusChanges)+len(w.Jobs)+len(w.Deliveries) == 0
+}
+
+// PhoneNumber is a phone number an account owns (Twilio's IncomingPhoneNumber). A number
+// belongs to one account at a time: PhoneNumber is unique across all accounts.
+type PhoneNumber struct {
+	Sid                 string
+	AccountSid          string
+	PhoneNumber         string // E.164
+	FriendlyName        string
+	IsoCountry          string // ISO 3166-1 alpha-2
+	Type                string // local, mobile, tollfree
+	AddressRequirements string // none, any, local, foreign
+	Capabilities        Capabilities
+	Origin              string // twilio
+	PhoneNumberSettings
+	DateCreated time.Time
+	DateUpdated time.Time
+	Seq         int64 // position in list order; set by the store, used only for paging
+}
+
+// Capabilities says what a phone number can receive.
+type Capabilities struct {
+	Voice, SMS, MMS, Fax bool
+}
+
+// PhoneNumberSettings are the parts of a phone number its account configures. URLs and
+// SIDs that are not set are "".
+type PhoneNumberSettings struct {
+	APIVersion           string
+	SmsURL               string
+	SmsMethod            string
+	SmsFallbackURL       string
+	SmsFallbackMethod    string
+	SmsApplicationSid    string
+	StatusCallback       string
+	StatusCallbackMethod string
+	VoiceURL             string
+	VoiceMethod          string
+	VoiceFallbackURL     string
+	VoiceFallbackMethod  string
+	VoiceApplicationSid  string
+	VoiceCallerIDLookup  bool
+	VoiceReceiveMode     string // voice, fax
+	TrunkSid             string
+	IdentitySid          string
+	AddressSid           string
+	EmergencyStatus      string // Active, Inactive
+	EmergencyAddressSid  string
+	BundleSid            string
+}
+
+// PhoneNumberFilter narrows a list of one account's phone numbers; zero fields do not
+// filter.
+type PhoneNumberFilter struct {
+	AccountSid string // required
+	// PhoneNumber keeps numbers that contain it, where '*' stands for any one character.
+	PhoneNumber  string
+	FriendlyName string // exact match
+	Origin       string
 }

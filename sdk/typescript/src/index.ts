@@ -30,6 +30,8 @@ export type { components, operations, paths };
 export type Message = components["schemas"]["Message"];
 export type MessageList = components["schemas"]["MessageList"];
 export type Account = components["schemas"]["Account"];
+export type IncomingPhoneNumber = components["schemas"]["IncomingPhoneNumber"];
+export type AvailablePhoneNumber = components["schemas"]["AvailablePhoneNumber"];
 export type ApiError = components["schemas"]["Error"];
 export type SwitchboardClient = Client<paths>;
 

@@ -170,6 +170,228 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the account's phone numbers
+         * @description Lists the numbers the account owns, newest first, optionally filtered. A
+         *     subaccount's numbers are listed under the subaccount's path, not its parent's.
+         */
+        get: operations["ListIncomingPhoneNumbers"];
+        put?: never;
+        /**
+         * Buy a phone number
+         * @description Buys a number for the account: either the exact `PhoneNumber` (E.164, from
+         *     AvailablePhoneNumbers) or the first free number of a US or Canadian `AreaCode`.
+         *     Exactly one of the two is required (20001 otherwise). The number's other settings
+         *     are optional; `FriendlyName` defaults to the number in national format
+         *     (`(415) 555-0100`) and every method to `POST`.
+         *
+         *     Errors: 21421 `PhoneNumber` is not a valid E.164 number or not one Switchboard
+         *     sells; 21422 another account (or this one) already owns it; 21451 `AreaCode` is not
+         *     three digits starting 2-9; 21452 no number is free in that area code; 21402 a URL
+         *     parameter is not an absolute http(s) URL. Twilio's test numbers behave as they do
+         *     with Twilio's test credentials, for every account: `+15005550000` is never
+         *     available (21422), `+15005550001` is invalid (21421), `+15005550006` can be bought,
+         *     `AreaCode=533` has no numbers (21452) and `AreaCode=500` gives a 500-area number.
+         */
+        post: operations["CreateIncomingPhoneNumber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The phone number's SID. */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a phone number
+         * @description Returns one of the account's numbers.
+         */
+        get: operations["FetchIncomingPhoneNumber"];
+        put?: never;
+        /**
+         * Configure a phone number
+         * @description Changes the parameters given and keeps the others. An empty URL or SID parameter
+         *     clears it. `AccountSid` moves the number to another account: your own, or one of
+         *     its subaccounts (20001 for any other). Errors: 21402 a URL parameter is not an
+         *     absolute http(s) URL; 20001 any other invalid parameter.
+         */
+        post: operations["UpdateIncomingPhoneNumber"];
+        /**
+         * Release a phone number
+         * @description Releases the number: it leaves the account and goes back on sale, to this account
+         *     or any other.
+         */
+        delete: operations["DeleteIncomingPhoneNumber"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the countries with numbers for sale
+         * @description The countries Switchboard sells numbers in, with the paths of their searches by
+         *     type, on one page (at most `PageSize` of them; `next_page_uri` is always `null`).
+         */
+        get: operations["ListAvailablePhoneNumberCountries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a country with numbers for sale
+         * @description One country of the list, or 404 for a country Switchboard sells no numbers in.
+         */
+        get: operations["FetchAvailablePhoneNumberCountry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Search local numbers for sale
+         * @description Numbers of this type and country that no account owns, in a fixed order, narrowed
+         *     by the filters. The answer is one page of at most `PageSize` numbers
+         *     (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+         *     others. A country that has no numbers of this type is 404.
+         */
+        get: operations["ListAvailablePhoneNumbersLocal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Search mobile numbers for sale
+         * @description Numbers of this type and country that no account owns, in a fixed order, narrowed
+         *     by the filters. The answer is one page of at most `PageSize` numbers
+         *     (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+         *     others. A country that has no numbers of this type is 404.
+         */
+        get: operations["ListAvailablePhoneNumbersMobile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Search toll-free numbers for sale
+         * @description Numbers of this type and country that no account owns, in a fixed order, narrowed
+         *     by the filters. The answer is one page of at most `PageSize` numbers
+         *     (`next_page_uri` is always `null`, as with Twilio): narrow the search to see
+         *     others. A country that has no numbers of this type is 404.
+         */
+        get: operations["ListAvailablePhoneNumbersTollFree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json": {
         parameters: {
             query?: never;
@@ -614,6 +836,277 @@ export interface components {
              */
             Status?: "canceled";
         };
+        /**
+         * @description `PN` followed by 32 lowercase hex digits.
+         * @example PNcccccccccccccccccccccccccccccccc
+         */
+        IncomingPhoneNumberSid: string;
+        /**
+         * @description The HTTP method of a webhook request.
+         * @enum {string}
+         */
+        HttpMethod: "GET" | "POST";
+        /**
+         * @description An absolute http or https URL; the empty string clears it. Anything else is
+         *     refused with 21402 (https://www.twilio.com/docs/errors/21402).
+         */
+        WebhookUrl: string;
+        /**
+         * @description The address a number needs: `none`, `any`, one in the number's country (`local`)
+         *     or one outside it (`foreign`). Switchboard records it; it never asks for one.
+         * @enum {string}
+         */
+        AddressRequirement: "none" | "any" | "local" | "foreign";
+        /** @description What the number can receive. */
+        PhoneNumberCapabilities: {
+            voice: boolean;
+            sms: boolean;
+            mms: boolean;
+            fax: boolean;
+        };
+        /**
+         * @description A number the account owns. URLs that were never set are the empty string; SIDs of
+         *     resources that were never associated are `null`.
+         */
+        IncomingPhoneNumber: {
+            account_sid: components["schemas"]["AccountSid"];
+            address_requirements: components["schemas"]["AddressRequirement"];
+            /** @description The Address resource associated with the number, else `null`. */
+            address_sid: string | null;
+            /**
+             * @description The API version of the number's webhooks.
+             * @enum {string}
+             */
+            api_version: "2010-04-01" | "2008-08-01";
+            /** @description Whether the number is new to the platform; always `false`. */
+            beta: boolean;
+            /** @description The regulatory Bundle associated with the number, else `null`. */
+            bundle_sid: string | null;
+            capabilities: components["schemas"]["PhoneNumberCapabilities"];
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+            /** @description The emergency Address associated with the number, else `null`. */
+            emergency_address_sid: string | null;
+            /**
+             * @description `registered` once an emergency address is set, else `unregistered`.
+             * @enum {string}
+             */
+            emergency_address_status: "registered" | "unregistered" | "pending-registration" | "registration-failure" | "pending-unregistration" | "unregistration-failure";
+            /**
+             * @description Whether emergency calling is on; `Inactive` unless set.
+             * @enum {string}
+             */
+            emergency_status: "Active" | "Inactive";
+            /** @description A name for people to read; by default the number in national format. */
+            friendly_name: string;
+            /** @description The Identity associated with the number, else `null`. */
+            identity_sid: string | null;
+            /**
+             * @description Always `twilio`, a number bought here.
+             * @enum {string}
+             */
+            origin: "twilio" | "hosted";
+            phone_number: components["schemas"]["PhoneNumber"];
+            sid: components["schemas"]["IncomingPhoneNumberSid"];
+            /** @description The application that handles texts to the number, else `null`. */
+            sms_application_sid: string | null;
+            sms_fallback_method: components["schemas"]["HttpMethod"];
+            /** @description Called when `sms_url` fails; empty when not set. */
+            sms_fallback_url: string;
+            sms_method: components["schemas"]["HttpMethod"];
+            /** @description Called when the number receives a text; empty when not set. */
+            sms_url: string;
+            /**
+             * @description Always `in-use` while the account owns the number.
+             * @enum {string}
+             */
+            status: "in-use";
+            /** @description Receives call status changes; empty when not set. */
+            status_callback: string;
+            status_callback_method: components["schemas"]["HttpMethod"];
+            /** @description The SIP trunk that handles calls to the number, else `null`. */
+            trunk_sid: string | null;
+            /**
+             * @description The kind of number.
+             * @enum {string}
+             */
+            type: "local" | "mobile" | "tollfree";
+            /** @description This number's path, relative to the server. */
+            uri: string;
+            /** @description The application that handles calls to the number, else `null`. */
+            voice_application_sid: string | null;
+            /** @description Whether callers' names are looked up; `false` unless set. */
+            voice_caller_id_lookup: boolean;
+            voice_fallback_method: components["schemas"]["HttpMethod"];
+            /** @description Called when `voice_url` fails; empty when not set. */
+            voice_fallback_url: string;
+            voice_method: components["schemas"]["HttpMethod"];
+            /**
+             * @description Whether the number takes calls (`voice`, the default) or faxes.
+             * @enum {string}
+             */
+            voice_receive_mode: "voice" | "fax";
+            /** @description Called when the number receives a call; empty when not set. */
+            voice_url: string;
+        };
+        IncomingPhoneNumberList: components["schemas"]["ListPage"] & {
+            incoming_phone_numbers: components["schemas"]["IncomingPhoneNumber"][];
+        };
+        CreateIncomingPhoneNumberRequest: {
+            /**
+             * @description The number to buy, in E.164 format, as AvailablePhoneNumbers lists it. Anything
+             *     that is not a number Switchboard sells is refused with 21421.
+             */
+            PhoneNumber?: string;
+            /**
+             * @description Buy the first free number in this US or Canadian area code instead (21451 for
+             *     anything but three digits starting 2-9, 21452 when none is free).
+             */
+            AreaCode?: string;
+            /** @description A name for the number, at most 64 characters. */
+            FriendlyName?: string;
+            /**
+             * @description The API version of the number's webhooks (default `2010-04-01`).
+             * @enum {string}
+             */
+            ApiVersion?: "2010-04-01" | "2008-08-01";
+            SmsUrl?: components["schemas"]["WebhookUrl"];
+            SmsMethod?: components["schemas"]["HttpMethod"];
+            SmsFallbackUrl?: components["schemas"]["WebhookUrl"];
+            SmsFallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description An application (`AP…`) that handles texts; stored, not used. */
+            SmsApplicationSid?: string;
+            StatusCallback?: components["schemas"]["WebhookUrl"];
+            StatusCallbackMethod?: components["schemas"]["HttpMethod"];
+            VoiceUrl?: components["schemas"]["WebhookUrl"];
+            VoiceMethod?: components["schemas"]["HttpMethod"];
+            VoiceFallbackUrl?: components["schemas"]["WebhookUrl"];
+            VoiceFallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description An application (`AP…`) that handles calls; stored, not used. */
+            VoiceApplicationSid?: string;
+            /** @description Look up callers' names; stored, not used. */
+            VoiceCallerIdLookup?: boolean;
+            /**
+             * @description Take calls (`voice`, the default) or faxes; stored.
+             * @enum {string}
+             */
+            VoiceReceiveMode?: "voice" | "fax";
+            /** @description A SIP trunk (`TK…`); stored, not used. */
+            TrunkSid?: string;
+            /** @description An Identity (`RI…`); stored, not used. */
+            IdentitySid?: string;
+            /** @description An Address (`AD…`); stored, not used. */
+            AddressSid?: string;
+            /**
+             * @description Turn emergency calling on or off; stored, not used.
+             * @enum {string}
+             */
+            EmergencyStatus?: "Active" | "Inactive";
+            /** @description An emergency Address (`AD…`); stored, not used. */
+            EmergencyAddressSid?: string;
+            /** @description A regulatory Bundle (`BU…`); stored, not used. */
+            BundleSid?: string;
+        };
+        UpdateIncomingPhoneNumberRequest: {
+            /** @description Move the number to this account: yours or one of its subaccounts. */
+            AccountSid?: string;
+            /** @description A name for the number, at most 64 characters. */
+            FriendlyName?: string;
+            /**
+             * @description The API version of the number's webhooks (default `2010-04-01`).
+             * @enum {string}
+             */
+            ApiVersion?: "2010-04-01" | "2008-08-01";
+            SmsUrl?: components["schemas"]["WebhookUrl"];
+            SmsMethod?: components["schemas"]["HttpMethod"];
+            SmsFallbackUrl?: components["schemas"]["WebhookUrl"];
+            SmsFallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description An application (`AP…`) that handles texts; stored, not used. */
+            SmsApplicationSid?: string;
+            StatusCallback?: components["schemas"]["WebhookUrl"];
+            StatusCallbackMethod?: components["schemas"]["HttpMethod"];
+            VoiceUrl?: components["schemas"]["WebhookUrl"];
+            VoiceMethod?: components["schemas"]["HttpMethod"];
+            VoiceFallbackUrl?: components["schemas"]["WebhookUrl"];
+            VoiceFallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description An application (`AP…`) that handles calls; stored, not used. */
+            VoiceApplicationSid?: string;
+            /** @description Look up callers' names; stored, not used. */
+            VoiceCallerIdLookup?: boolean;
+            /**
+             * @description Take calls (`voice`, the default) or faxes; stored.
+             * @enum {string}
+             */
+            VoiceReceiveMode?: "voice" | "fax";
+            /** @description A SIP trunk (`TK…`); stored, not used. */
+            TrunkSid?: string;
+            /** @description An Identity (`RI…`); stored, not used. */
+            IdentitySid?: string;
+            /** @description An Address (`AD…`); stored, not used. */
+            AddressSid?: string;
+            /**
+             * @description Turn emergency calling on or off; stored, not used.
+             * @enum {string}
+             */
+            EmergencyStatus?: "Active" | "Inactive";
+            /** @description An emergency Address (`AD…`); stored, not used. */
+            EmergencyAddressSid?: string;
+            /** @description A regulatory Bundle (`BU…`); stored, not used. */
+            BundleSid?: string;
+        };
+        /**
+         * @description A number for sale. Where a field does not apply to the number (a LATA outside North
+         *     America, a place for a mobile number) it is `null`. Coordinates are decimal strings,
+         *     as Twilio sends them.
+         */
+        AvailablePhoneNumber: {
+            address_requirements: components["schemas"]["AddressRequirement"];
+            /** @description Whether the number is new to the platform; always `false`. */
+            beta: boolean;
+            capabilities: components["schemas"]["PhoneNumberCapabilities"];
+            /** @description The number in national format, e.g. `(415) 555-0100`. */
+            friendly_name: string;
+            /** @description ISO 3166-1 alpha-2 code of the number's country. */
+            iso_country: string;
+            /** @description The LATA of a US or Canadian local number. */
+            lata: string | null;
+            /** @description Latitude of the number's locality, in decimal degrees. */
+            latitude: string | null;
+            /** @description The city of a local number. */
+            locality: string | null;
+            /** @description Longitude of the number's locality, in decimal degrees. */
+            longitude: string | null;
+            phone_number: components["schemas"]["PhoneNumber"];
+            /** @description A postal code in the number's locality. */
+            postal_code: string | null;
+            /** @description The rate center of a US or Canadian local number. */
+            rate_center: string | null;
+            /** @description The state or province of a US or Canadian local number. */
+            region: string | null;
+        };
+        AvailablePhoneNumberList: components["schemas"]["ListPage"] & {
+            available_phone_numbers: components["schemas"]["AvailablePhoneNumber"][];
+        };
+        AvailablePhoneNumberCountry: {
+            /** @description Whether the country's numbers are new to the platform; always `false`. */
+            beta: boolean;
+            /** @description The country's name. */
+            country: string;
+            /** @description ISO 3166-1 alpha-2 code of the country. */
+            country_code: string;
+            /**
+             * @description Paths of the country's searches, by type (`local`, `mobile`, `toll_free`); only
+             *     the types the country has.
+             */
+            subresource_uris: {
+                [key: string]: string;
+            };
+            /** @description This country's path, relative to the server. */
+            uri: string;
+        };
+        AvailablePhoneNumberCountryList: components["schemas"]["ListPage"] & {
+            countries: components["schemas"]["AvailablePhoneNumberCountry"][];
+        };
         Media: {
             account_sid: components["schemas"]["AccountSid"];
             /** @description The file's MIME type; `null` until its content has been fetched. */
@@ -721,6 +1214,20 @@ export interface components {
                  *       "status": 400
                  *     }
                  */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description A parameter is missing or invalid, or the number cannot be bought: 21421 invalid
+         *     number, 21422 number not available, 21451 invalid area code, 21452 no number free
+         *     in the area code, 21402 invalid URL (https://www.twilio.com/docs/errors/21402),
+         *     20001 anything else.
+         */
+        PhoneNumberBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -862,6 +1369,104 @@ export interface components {
          * @example PA42
          */
         PageToken: string;
+        /**
+         * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+         * @example US
+         */
+        CountryCode: string;
+        /**
+         * @description Only numbers in this US or Canadian area code (the three digits after +1).
+         * @example 415
+         */
+        SearchAreaCode: number;
+        /**
+         * @description Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+         *     on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+         *     digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+         *     trailing `$` at its end; otherwise it may match anywhere.
+         * @example 555*1
+         */
+        SearchContains: string;
+        /**
+         * @description `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+         * @example true
+         */
+        SearchSmsEnabled: boolean;
+        /**
+         * @description `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+         * @example true
+         */
+        SearchMmsEnabled: boolean;
+        /**
+         * @description `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+         * @example true
+         */
+        SearchVoiceEnabled: boolean;
+        /**
+         * @description `true`: only numbers that can receive faxes (no Switchboard number can).
+         * @example false
+         */
+        SearchFaxEnabled: boolean;
+        /**
+         * @description `true` leaves out numbers that need an address of any kind.
+         * @example true
+         */
+        SearchExcludeAllAddressRequired: boolean;
+        /**
+         * @description `true` leaves out numbers that need an address in their country.
+         * @example true
+         */
+        SearchExcludeLocalAddressRequired: boolean;
+        /**
+         * @description `true` leaves out numbers that need an address outside their country.
+         * @example true
+         */
+        SearchExcludeForeignAddressRequired: boolean;
+        /**
+         * @description Accepted; no Switchboard number is new to the platform, so it changes nothing.
+         * @example true
+         */
+        SearchBeta: boolean;
+        /**
+         * @description Accepted for compatibility; Switchboard does not search by distance.
+         * @example +14155550100
+         */
+        SearchNearNumber: string;
+        /**
+         * @description Accepted for compatibility; Switchboard does not search by distance.
+         * @example 37.77,-122.42
+         */
+        SearchNearLatLong: string;
+        /**
+         * @description Accepted for compatibility; Switchboard does not search by distance.
+         * @example 25
+         */
+        SearchDistance: number;
+        /**
+         * @description Only numbers with this postal code (case and spaces ignored).
+         * @example 94103
+         */
+        SearchInPostalCode: string;
+        /**
+         * @description Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+         * @example CA
+         */
+        SearchInRegion: string;
+        /**
+         * @description Only numbers of this rate center.
+         * @example SAN FRANCISCO
+         */
+        SearchInRateCenter: string;
+        /**
+         * @description Only numbers in this LATA (US and Canadian numbers).
+         * @example 722
+         */
+        SearchInLata: string;
+        /**
+         * @description Only numbers in this locality or city (case ignored).
+         * @example San Francisco
+         */
+        SearchInLocality: string;
     };
     requestBodies: never;
     headers: never;
@@ -1253,6 +1858,676 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListIncomingPhoneNumbers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only numbers containing these digits; `*` stands for any one digit
+                 *     (`+1415*55`, `0100`).
+                 * @example +1415
+                 */
+                PhoneNumber?: string;
+                /**
+                 * @description Only numbers with exactly this friendly name.
+                 * @example Support line
+                 */
+                FriendlyName?: string;
+                /**
+                 * @description `false` leaves out numbers new to the platform. No Switchboard number is, so
+                 *     this changes nothing; it is accepted for the SDKs that send it.
+                 * @example true
+                 */
+                Beta?: boolean;
+                /**
+                 * @description Only numbers of this origin: `twilio` (every number bought here) or `hosted`
+                 *     (none).
+                 * @example twilio
+                 */
+                Origin?: string;
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs.
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+                 * @example PA42
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of phone numbers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncomingPhoneNumberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    CreateIncomingPhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["CreateIncomingPhoneNumberRequest"];
+            };
+        };
+        responses: {
+            /** @description The number, now the account's. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncomingPhoneNumber"];
+                };
+            };
+            400: components["responses"]["PhoneNumberBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchIncomingPhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The phone number's SID. */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The phone number. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncomingPhoneNumber"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    UpdateIncomingPhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The phone number's SID. */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateIncomingPhoneNumberRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated phone number. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncomingPhoneNumber"];
+                };
+            };
+            400: components["responses"]["PhoneNumberBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    DeleteIncomingPhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The phone number's SID. */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListAvailablePhoneNumberCountries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The countries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailablePhoneNumberCountryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchAvailablePhoneNumberCountry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The country. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailablePhoneNumberCountry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListAvailablePhoneNumbersLocal: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only numbers in this US or Canadian area code (the three digits after +1).
+                 * @example 415
+                 */
+                AreaCode?: components["parameters"]["SearchAreaCode"];
+                /**
+                 * @description Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+                 *     on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+                 *     digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+                 *     trailing `$` at its end; otherwise it may match anywhere.
+                 * @example 555*1
+                 */
+                Contains?: components["parameters"]["SearchContains"];
+                /**
+                 * @description `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                SmsEnabled?: components["parameters"]["SearchSmsEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                MmsEnabled?: components["parameters"]["SearchMmsEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                VoiceEnabled?: components["parameters"]["SearchVoiceEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive faxes (no Switchboard number can).
+                 * @example false
+                 */
+                FaxEnabled?: components["parameters"]["SearchFaxEnabled"];
+                /**
+                 * @description `true` leaves out numbers that need an address of any kind.
+                 * @example true
+                 */
+                ExcludeAllAddressRequired?: components["parameters"]["SearchExcludeAllAddressRequired"];
+                /**
+                 * @description `true` leaves out numbers that need an address in their country.
+                 * @example true
+                 */
+                ExcludeLocalAddressRequired?: components["parameters"]["SearchExcludeLocalAddressRequired"];
+                /**
+                 * @description `true` leaves out numbers that need an address outside their country.
+                 * @example true
+                 */
+                ExcludeForeignAddressRequired?: components["parameters"]["SearchExcludeForeignAddressRequired"];
+                /**
+                 * @description Accepted; no Switchboard number is new to the platform, so it changes nothing.
+                 * @example true
+                 */
+                Beta?: components["parameters"]["SearchBeta"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example +14155550100
+                 */
+                NearNumber?: components["parameters"]["SearchNearNumber"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example 37.77,-122.42
+                 */
+                NearLatLong?: components["parameters"]["SearchNearLatLong"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example 25
+                 */
+                Distance?: components["parameters"]["SearchDistance"];
+                /**
+                 * @description Only numbers with this postal code (case and spaces ignored).
+                 * @example 94103
+                 */
+                InPostalCode?: components["parameters"]["SearchInPostalCode"];
+                /**
+                 * @description Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+                 * @example CA
+                 */
+                InRegion?: components["parameters"]["SearchInRegion"];
+                /**
+                 * @description Only numbers of this rate center.
+                 * @example SAN FRANCISCO
+                 */
+                InRateCenter?: components["parameters"]["SearchInRateCenter"];
+                /**
+                 * @description Only numbers in this LATA (US and Canadian numbers).
+                 * @example 722
+                 */
+                InLata?: components["parameters"]["SearchInLata"];
+                /**
+                 * @description Only numbers in this locality or city (case ignored).
+                 * @example San Francisco
+                 */
+                InLocality?: components["parameters"]["SearchInLocality"];
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The numbers found, at most `PageSize`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailablePhoneNumberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListAvailablePhoneNumbersMobile: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only numbers in this US or Canadian area code (the three digits after +1).
+                 * @example 415
+                 */
+                AreaCode?: components["parameters"]["SearchAreaCode"];
+                /**
+                 * @description Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+                 *     on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+                 *     digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+                 *     trailing `$` at its end; otherwise it may match anywhere.
+                 * @example 555*1
+                 */
+                Contains?: components["parameters"]["SearchContains"];
+                /**
+                 * @description `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                SmsEnabled?: components["parameters"]["SearchSmsEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                MmsEnabled?: components["parameters"]["SearchMmsEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                VoiceEnabled?: components["parameters"]["SearchVoiceEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive faxes (no Switchboard number can).
+                 * @example false
+                 */
+                FaxEnabled?: components["parameters"]["SearchFaxEnabled"];
+                /**
+                 * @description `true` leaves out numbers that need an address of any kind.
+                 * @example true
+                 */
+                ExcludeAllAddressRequired?: components["parameters"]["SearchExcludeAllAddressRequired"];
+                /**
+                 * @description `true` leaves out numbers that need an address in their country.
+                 * @example true
+                 */
+                ExcludeLocalAddressRequired?: components["parameters"]["SearchExcludeLocalAddressRequired"];
+                /**
+                 * @description `true` leaves out numbers that need an address outside their country.
+                 * @example true
+                 */
+                ExcludeForeignAddressRequired?: components["parameters"]["SearchExcludeForeignAddressRequired"];
+                /**
+                 * @description Accepted; no Switchboard number is new to the platform, so it changes nothing.
+                 * @example true
+                 */
+                Beta?: components["parameters"]["SearchBeta"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example +14155550100
+                 */
+                NearNumber?: components["parameters"]["SearchNearNumber"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example 37.77,-122.42
+                 */
+                NearLatLong?: components["parameters"]["SearchNearLatLong"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example 25
+                 */
+                Distance?: components["parameters"]["SearchDistance"];
+                /**
+                 * @description Only numbers with this postal code (case and spaces ignored).
+                 * @example 94103
+                 */
+                InPostalCode?: components["parameters"]["SearchInPostalCode"];
+                /**
+                 * @description Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+                 * @example CA
+                 */
+                InRegion?: components["parameters"]["SearchInRegion"];
+                /**
+                 * @description Only numbers of this rate center.
+                 * @example SAN FRANCISCO
+                 */
+                InRateCenter?: components["parameters"]["SearchInRateCenter"];
+                /**
+                 * @description Only numbers in this LATA (US and Canadian numbers).
+                 * @example 722
+                 */
+                InLata?: components["parameters"]["SearchInLata"];
+                /**
+                 * @description Only numbers in this locality or city (case ignored).
+                 * @example San Francisco
+                 */
+                InLocality?: components["parameters"]["SearchInLocality"];
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The numbers found, at most `PageSize`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailablePhoneNumberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListAvailablePhoneNumbersTollFree: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only numbers in this US or Canadian area code (the three digits after +1).
+                 * @example 415
+                 */
+                AreaCode?: components["parameters"]["SearchAreaCode"];
+                /**
+                 * @description Only numbers matching this pattern of 2 to 16 characters: digits, letters (read as
+                 *     on a phone keypad: `STORM` is 78676), `*` for any one digit and `%` for any run of
+                 *     digits. A leading `+` anchors the pattern at the start of the E.164 number and a
+                 *     trailing `$` at its end; otherwise it may match anywhere.
+                 * @example 555*1
+                 */
+                Contains?: components["parameters"]["SearchContains"];
+                /**
+                 * @description `true`: only numbers that can receive texts; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                SmsEnabled?: components["parameters"]["SearchSmsEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive MMS; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                MmsEnabled?: components["parameters"]["SearchMmsEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive calls; `false`: only numbers that cannot.
+                 * @example true
+                 */
+                VoiceEnabled?: components["parameters"]["SearchVoiceEnabled"];
+                /**
+                 * @description `true`: only numbers that can receive faxes (no Switchboard number can).
+                 * @example false
+                 */
+                FaxEnabled?: components["parameters"]["SearchFaxEnabled"];
+                /**
+                 * @description `true` leaves out numbers that need an address of any kind.
+                 * @example true
+                 */
+                ExcludeAllAddressRequired?: components["parameters"]["SearchExcludeAllAddressRequired"];
+                /**
+                 * @description `true` leaves out numbers that need an address in their country.
+                 * @example true
+                 */
+                ExcludeLocalAddressRequired?: components["parameters"]["SearchExcludeLocalAddressRequired"];
+                /**
+                 * @description `true` leaves out numbers that need an address outside their country.
+                 * @example true
+                 */
+                ExcludeForeignAddressRequired?: components["parameters"]["SearchExcludeForeignAddressRequired"];
+                /**
+                 * @description Accepted; no Switchboard number is new to the platform, so it changes nothing.
+                 * @example true
+                 */
+                Beta?: components["parameters"]["SearchBeta"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example +14155550100
+                 */
+                NearNumber?: components["parameters"]["SearchNearNumber"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example 37.77,-122.42
+                 */
+                NearLatLong?: components["parameters"]["SearchNearLatLong"];
+                /**
+                 * @description Accepted for compatibility; Switchboard does not search by distance.
+                 * @example 25
+                 */
+                Distance?: components["parameters"]["SearchDistance"];
+                /**
+                 * @description Only numbers with this postal code (case and spaces ignored).
+                 * @example 94103
+                 */
+                InPostalCode?: components["parameters"]["SearchInPostalCode"];
+                /**
+                 * @description Only numbers in this region, such as a US state or Canadian province (`CA`, `ON`).
+                 * @example CA
+                 */
+                InRegion?: components["parameters"]["SearchInRegion"];
+                /**
+                 * @description Only numbers of this rate center.
+                 * @example SAN FRANCISCO
+                 */
+                InRateCenter?: components["parameters"]["SearchInRateCenter"];
+                /**
+                 * @description Only numbers in this LATA (US and Canadian numbers).
+                 * @example 722
+                 */
+                InLata?: components["parameters"]["SearchInLata"];
+                /**
+                 * @description Only numbers in this locality or city (case ignored).
+                 * @example San Francisco
+                 */
+                InLocality?: components["parameters"]["SearchInLocality"];
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The ISO 3166-1 alpha-2 code of the country (`US`, `CA`, `GB`).
+                 * @example US
+                 */
+                CountryCode: components["parameters"]["CountryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The numbers found, at most `PageSize`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailablePhoneNumberList"];
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

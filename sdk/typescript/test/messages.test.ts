@@ -220,3 +220,32 @@ describe("messages through the generated client", () => {
     assert.equal(error?.code, 20003);
   });
 });
+
+describe("phone numbers through the generated client", () => {
+  test("search, buy, release", async () => {
+    const search = await sb.GET("/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json", {
+      params: { path: { ...account, CountryCode: "US" }, query: { AreaCode: 206, PageSize: 1 } },
+    });
+    const offered = search.data?.available_phone_numbers[0];
+    assert.equal(offered?.phone_number, "+12065550100", JSON.stringify(search.error));
+    assert.equal(offered?.locality, "Seattle");
+
+    const bought = await sb.POST("/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", {
+      params: { path: account },
+      body: { PhoneNumber: offered.phone_number, SmsUrl: "https://example.com/sms" },
+    });
+    assert.equal(bought.response.status, 201, JSON.stringify(bought.error));
+    assert.match(bought.data?.sid ?? "", /^PN[0-9a-f]{32}$/);
+    assert.equal(bought.data?.friendly_name, "(206) 555-0100");
+
+    const again = await sb.POST("/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", {
+      params: { path: account },
+      body: { PhoneNumber: offered.phone_number },
+    });
+    assert.equal(again.error?.code, 21422);
+
+    const itemPath = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json";
+    const del = await sb.DELETE(itemPath, { params: { path: { ...account, Sid: bought.data!.sid } } });
+    assert.equal(del.response.status, 204);
+  });
+});

@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// phoneNumberCols is the column order scanPhoneNumber expects; phoneNumberWritable the
+// columns phoneNumberArgs fills, in its order.
+const (
+	phoneNumberCols     = "seq, " + phoneNumberWritable
+	phoneNumberWritable = "sid, account_sid, phone_number, friendly_name, iso_country, number_type, " +
+		"address_requirements, cap_voice, cap_sms, cap_mms, cap_fax, origin, api_version, " +
+		"sms_url, sms_method, sms_fallback_url, sms_fallback_method, sms_application_sid, " +
+		"status_callback, status_callback_method, " +
+		"voice_url, voice_method, voice_fallback_url, voice_fallback_method, voice_application_sid, " +
+		"voice_caller_id_lookup, voice_receive_mode, trunk_sid, identity_sid, address_sid, " +
+		"emergency_status, emergency_address_sid, bundle_sid, date_created, date_updated"
+	phoneNumberParams = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+)
+
+func scanPhoneNumber(s rowScanner) (PhoneNumber, error) {
+	var (
+		p                        PhoneNumber
+		dateCreated, dateUpdated sql.NullInt64
+	)
+	c := &p.PhoneNumberSettings
+	err := s.Scan(&p.Seq, &p.Sid, &p.AccountSid, &p.PhoneNumber, &p.FriendlyName, &p.IsoCountry, &p.Type,
+		&p.AddressRequirements, &p.Capabilities.Voice, &p.Capabilities.SMS, &p.Capabilities.MMS, &p.Capabilities.Fax,
+		&p.Origin, &c.APIVersion,
+		&c.SmsURL, &c.SmsMethod, &c.SmsFallbackURL, &c.SmsFallbackMethod, &c.SmsApplicationSid,
+		&c.StatusCallback, &c.StatusCallbackMethod,
+		&c.VoiceURL, &c.VoiceMethod, &c.VoiceFallbackURL, &c.VoiceFallbackMethod, &c.VoiceApplicationSid,
+		&c.VoiceCallerIDLookup, &c.VoiceReceiveMode, &c.TrunkSid, &c.IdentitySid, &c.AddressSid,
+		&c.EmergencyStatus, &c.EmergencyAddressSid, &c.BundleSid, &dateCreated, &dateUpdated)
+	if err != nil {
+		return PhoneNumber{}, err
+	}
+	p.DateCreated = timeValue(dateCreated)
+	p.DateUpdated = timeValue(dateUpdated)
+	return p, nil
+}
+
+// phoneNumberArgs are the values of phoneNumberWritable's columns.
+func phoneNumberArgs(p PhoneNumber) []any {
+	c := p.PhoneNumberSettings
+	return []any{
+		p.Sid, p.AccountSid, p.PhoneNumber, p.FriendlyName, p.IsoCountry, p.Type,
+		p.AddressRequirements, p.Capabilities.Voice, p.Capabilities.SMS, p.Capabilities.MMS, p.Capabilities.Fax,
+		p.Origin, c.APIVersion,
+		c.SmsURL, c.SmsMethod, c.SmsFallbackURL, c.SmsFallbackMethod, c.SmsApplicationSid,
+		c.StatusCallback, c.StatusCallbackMethod,
+		c.VoiceURL, c.VoiceMethod, c.VoiceFallbackURL, c.VoiceFallbackMethod, c.VoiceApplicationSid,
+		c.VoiceCallerIDLookup, c.VoiceReceiveMode, c.TrunkSid, c.IdentitySid, c.AddressSid,
+		c.EmergencyStatus, c.EmergencyAddressSid, c.BundleSid, timeArg(p.DateCreated), timeArg(p.DateUpdated),
+	}
+}
+
+// CreatePhoneNumber stores p, a number bought by p.AccountSid, and returns it as stored,
+// with Seq set. A number that any account owns already, or a duplicate Sid, is
+// ErrConflict; an AccountSid that names no account is ErrNotFound.
+func (db *DB) CreatePhoneNumber(ctx context.Context, p PhoneNumber) (PhoneNumber, error) {
+	row := db.writer.QueryRowContext(ctx,
+		"INSERT INTO incoming_phone_numbers ("+phoneNumberWritable+") VALUES ("+phoneNumberParams+") RETURNING "+phoneNumberCols,
+		phoneNumberArgs(p)...)
+	created, err := scanPhoneNumber(row)
+	if err != nil {
+		return PhoneNumber{}, fmt.Errorf("create phone number %s: %w", p.PhoneNumber, constraintError(err))
+	}
+	return created, nil
+}
+
+// GetPhoneNumber returns phone number sid of account accountSid, or ErrNotFound.
+func (db *DB) GetPhoneNumber(ctx context.Context, accountSid, sid string) (PhoneNumber, error) {
+	row := db.reader.QueryRowContext(ctx,
+		"SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid)
+	p, err := scanPhoneNumber(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PhoneNumber{}, fmt.Errorf("get phone number %s: %w", sid, ErrNotFound)
+	}
+	if err != nil {
+		return PhoneNumber{}, fmt.Errorf("get phone number %s: %w", sid, err)
+	}
+	return p, nil
+}
+
+// PhoneNumberByNumber returns the phone number with this E.164 value, whichever account
+// owns it, or ErrNotFound when nobody does. It is how an incoming text finds its
+// number, and a sender check learns who owns a From number.
+func (db *DB) PhoneNumberByNumber(ctx context.Context, e164 string) (PhoneNumber, error) {
+	p, err := scanPhoneNumber(db.phoneNumberByNumber.QueryRowContext(ctx, e164))
+	if errors.Is(err, sql.ErrNoRows) {
+		return PhoneNumber{}, fmt.Errorf("phone number %s: %w", e164, ErrNotFound)
+	}
+	if err != nil {
+		return PhoneNumber{}, fmt.Errorf("phone number %s: %w", e164, err)
+	}
+	return p, nil
+}
+
+// ownedNumbersQuery reads a range of the unique index rather than using LIKE: E.164
+// numbers are '+' and digits, and ':' is the character after '9', so [prefix, prefix+":")
+// holds exactly the numbers that start with prefix.
+const ownedNumbersQuery = "SELECT phone_number FROM incoming_phone_numbers WHERE phone_number >= ? AND phone_number < ? ORDER BY phone_number"
+
+// OwnedPhoneNumbers returns every number that some account owns and that starts with
+// prefix ("+1", "+1415"), in ascending order: what a search of the pool must leave out.
+func (db *DB) OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error) {
+	rows, err := db.reader.QueryContext(ctx, ownedNumbersQuery, prefix, prefix+":")
+	if err != nil {
+		return nil, fmt.Errorf("owned phone numbers %s: %w", prefix, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("owned phone numbers %s: %w", prefix, err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("owned phone numbers %s: %w", prefix, err)
+	}
+	return out, nil
+}
+
+// UpdatePhoneNumber reads phone number sid of account accountSid, lets change edit it
+// and stores the result with DateUpdated set to now, all in one transaction, so that two
+// updates at once cannot undo each other. change may move the number to another account
+// (AccountSid) and change its settings; its Sid, PhoneNumber and DateCreated are kept.
+// An error from change aborts the update and is returned wrapped. ErrNotFound for an
+// unknown number, or for a move to an account that does not exist.
+func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*PhoneNumber) error) (PhoneNumber, error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
+	}
+	defer tx.Rollback()
+
+	p, err := scanPhoneNumber(tx.QueryRowContext(ctx,
+		"SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, ErrNotFound)
+	}
+	if err != nil {
+		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
+	}
+	kept := p
+	if err := change(&p); err != nil {
+		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
+	}
+	p.Sid, p.PhoneNumber, p.DateCreated, p.DateUpdated = kept.Sid, kept.PhoneNumber, kept.DateCreated, now
+
+	var sets []string
+	for _, col := range strings.Split(phoneNumberWritable, ", ") {
+		sets = append(sets, col+" = ?")
+	}
+	args := append(phoneNumberArgs(p), kept.Seq)
+	updated, err := scanPhoneNumber(tx.QueryRowContext(ctx,
+		"UPDATE incoming_phone_numbers SET "+strings.Join(sets, ", ")+" WHERE seq = ? RETURNING "+phoneNumberCols, args...))
+	if err != nil {
+		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, constraintError(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
+	}
+	return updated, nil
+}
+
+// DeletePhoneNumber releases a phone number: it leaves the account and may be bought
+// again by any account. ErrNotFound for an unknown number.
+func (db *DB) DeletePhoneNumber(ctx context.Context, accountSid, sid string) error {
+	res, err := db.writer.ExecContext(ctx, "DELETE FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid)
+	if err != nil {
+		return fmt.Errorf("delete phone number %s: %w", sid, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("delete phone number %s: %w", sid, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("delete phone number %s: %w", sid, ErrNotFound)
+	}
+	return nil
+}
+
+// ListPhoneNumbers returns one page of the phone numbers f selects, newest first, and
+// whether more rows lie beyond the page in the direction p moves (older for After and
+// Offset, newer for Before).
+func (db *DB) ListPhoneNumbers(ctx context.Context, f PhoneNumberFilter, p Page) ([]PhoneNumber, bool, error) {
+	query, args, asc := phoneNumberListQuery(f, p)
+	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanPhoneNumber)
+	if err != nil {
+		return nil, false, fmt.Errorf("list phone numbers: %w", err)
+	}
+	return list, more, nil
+}
+
+// phoneNumberListQuery is separate from ListPhoneNumbers so that tests can EXPLAIN it.
+// An account holds few numbers, so the filters are checked row by row along the
+// account's seq index, which also gives the order.
+func phoneNumberListQuery(f PhoneNumberFilter, p Page) (string, []any, bool) {
+	var w where
+	w.add("account_sid = ?", f.AccountSid)
+	if f.PhoneNumber != "" {
+		w.add(`phone_number LIKE ? ESCAPE '\'`, "%"+likePattern(f.PhoneNumber)+"%")
+	}
+	if f.FriendlyName != "" {
+		w.add("friendly_name = ?", f.FriendlyName)
+	}
+	if f.Origin != "" {
+		w.add("origin = ?", f.Origin)
+	}
+	return listQuery(phoneNumberCols, "incoming_phone_numbers", w, p)
+}
+
+// likePattern turns a partial number with '*' for any one character into the body of a
+// LIKE pattern (escape character '\').
+func likePattern(s string) string {
+	s = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return strings.ReplaceAll(s, "*", "_")
+}
