@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/lookup"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -49,6 +50,7 @@ const (
 	codeBodyTooLong        = 21617
 	codeMediaURLInvalid    = 21620
 	codeTooManyMediaURLs   = 21623
+	codeLookupInvalidParam = 60200 // Twilio's Account Security APIs' (Verify, Lookup v2)
 	maxBodyLength          = 1600
 	maxMediaURLsPerMessage = 10
 )
@@ -66,13 +68,16 @@ var (
 // path is the request path, quoted in "not found" messages as Twilio does.
 func toAPIError(err error, path string) *apiError {
 	var (
-		ae     *apiError
-		reqErr *openapi3filter.RequestError
-		he     *echo.HTTPError
+		ae       *apiError
+		reqErr   *openapi3filter.RequestError
+		he       *echo.HTTPError
+		paramErr *lookup.ParamError
 	)
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &paramErr):
+		return &apiError{Status: http.StatusBadRequest, Code: codeLookupInvalidParam, Message: paramErr.Error()}
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(path)
 	case errors.As(err, &reqErr):

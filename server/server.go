@@ -107,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CheckResponses {
 		r.check = s.checkResponse
 	}
-	gen.RegisterHandlers(r, gen.NewStrictHandler(s, nil))
+	gen.RegisterHandlers(r, gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{withOrigin}))
 	if r.err != nil {
 		return nil, fmt.Errorf("new server: %w", r.err)
 	}
@@ -156,6 +156,25 @@ func (s *Server) logRequests() echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+type originKey struct{}
+
+// withOrigin gives handlers the scheme and host the request was sent to (see origin), for
+// the absolute URLs that some resources carry, such as Lookup's `url`.
+func withOrigin(next gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(c echo.Context, request any) (any, error) {
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), originKey{}, c.Scheme()+"://"+r.Host)))
+		return next(c, request)
+	}
+}
+
+// origin is the request's scheme and host, such as http://127.0.0.1:8080. The host is the
+// one the client addressed (a proxy or an SDK's rewriting transport may keep Twilio's).
+func origin(ctx context.Context) string {
+	o, _ := ctx.Value(originKey{}).(string)
+	return o
 }
 
 // CheckHealth implements gen.StrictServerInterface.
