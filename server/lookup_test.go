@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -385,4 +386,34 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// TestLookupCurlExample runs the curl commands docs/lookup.md shows.
+func TestLookupCurlExample(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed for this test (.ci/run installs it): ", err)
+	}
+	env := servertest.Start(t, servertest.Options{})
+	cmd := exec.Command("bash", "../docs/examples/lookup.sh")
+	cmd.Env = append(cmd.Environ(), "BASE="+env.URL, "SID="+env.Main.Sid, "TOKEN="+env.Main.AuthToken)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("lookup.sh: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("lookup.sh printed %d lines, want 2:\n%s", len(lines), out)
+	}
+	var mobile, national client.PhoneNumberLookup
+	for i, v := range []any{&mobile, &national} {
+		if err := json.Unmarshal([]byte(lines[i]), v); err != nil {
+			t.Fatalf("line %d: %v: %s", i+1, err, lines[i])
+		}
+	}
+	if mobile.LineTypeIntelligence == nil || mobile.SmsPumpingRisk == nil || mobile.PhoneNumber != "+447400123456" {
+		t.Errorf("lookup with Fields: %s", lines[0])
+	}
+	if !national.Valid || national.PhoneNumber != "+442079460018" {
+		t.Errorf("national lookup: %s", lines[1])
+	}
 }
