@@ -31,6 +31,7 @@ export type Message = components["schemas"]["Message"];
 export type MessageList = components["schemas"]["MessageList"];
 export type Account = components["schemas"]["Account"];
 export type ApiError = components["schemas"]["Error"];
+export type PhoneNumberLookup = components["schemas"]["PhoneNumberLookup"];
 export type SwitchboardClient = Client<paths>;
 
 const FORM = "application/x-www-form-urlencoded";
