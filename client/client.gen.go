@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/oapi-codegen/runtime"
 )
@@ -72,6 +73,24 @@ func (e AddressRequirement) Valid() bool {
 	case AddressRequirementLocal:
 		return true
 	case AddressRequirementNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallerNameInfoCallerType.
+const (
+	CallerNameInfoCallerTypeBUSINESS CallerNameInfoCallerType = "BUSINESS"
+	CallerNameInfoCallerTypeCONSUMER CallerNameInfoCallerType = "CONSUMER"
+)
+
+// Valid indicates whether the value is a known member of the CallerNameInfoCallerType enum.
+func (e CallerNameInfoCallerType) Valid() bool {
+	switch e {
+	case CallerNameInfoCallerTypeBUSINESS:
+		return true
+	case CallerNameInfoCallerTypeCONSUMER:
 		return true
 	default:
 		return false
@@ -279,6 +298,33 @@ func (e HttpMethod) Valid() bool {
 	}
 }
 
+// Defines values for IdentityMatchResult.
+const (
+	IdentityMatchResultExactMatch       IdentityMatchResult = "exact_match"
+	IdentityMatchResultHighPartialMatch IdentityMatchResult = "high_partial_match"
+	IdentityMatchResultNoDataAvailable  IdentityMatchResult = "no_data_available"
+	IdentityMatchResultNoMatch          IdentityMatchResult = "no_match"
+	IdentityMatchResultPartialMatch     IdentityMatchResult = "partial_match"
+)
+
+// Valid indicates whether the value is a known member of the IdentityMatchResult enum.
+func (e IdentityMatchResult) Valid() bool {
+	switch e {
+	case IdentityMatchResultExactMatch:
+		return true
+	case IdentityMatchResultHighPartialMatch:
+		return true
+	case IdentityMatchResultNoDataAvailable:
+		return true
+	case IdentityMatchResultNoMatch:
+		return true
+	case IdentityMatchResultPartialMatch:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IncomingPhoneNumberApiVersion.
 const (
 	IncomingPhoneNumberApiVersionN20080801 IncomingPhoneNumberApiVersion = "2008-08-01"
@@ -417,6 +463,132 @@ func (e IncomingPhoneNumberVoiceReceiveMode) Valid() bool {
 	}
 }
 
+// Defines values for LineStatusInfoStatus.
+const (
+	LineStatusInfoStatusActive      LineStatusInfoStatus = "active"
+	LineStatusInfoStatusInactive    LineStatusInfoStatus = "inactive"
+	LineStatusInfoStatusReachable   LineStatusInfoStatus = "reachable"
+	LineStatusInfoStatusUnknown     LineStatusInfoStatus = "unknown"
+	LineStatusInfoStatusUnreachable LineStatusInfoStatus = "unreachable"
+)
+
+// Valid indicates whether the value is a known member of the LineStatusInfoStatus enum.
+func (e LineStatusInfoStatus) Valid() bool {
+	switch e {
+	case LineStatusInfoStatusActive:
+		return true
+	case LineStatusInfoStatusInactive:
+		return true
+	case LineStatusInfoStatusReachable:
+		return true
+	case LineStatusInfoStatusUnknown:
+		return true
+	case LineStatusInfoStatusUnreachable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LineTypeIntelligenceInfoType.
+const (
+	LineTypeIntelligenceInfoTypeFixedVoip    LineTypeIntelligenceInfoType = "fixedVoip"
+	LineTypeIntelligenceInfoTypeLandline     LineTypeIntelligenceInfoType = "landline"
+	LineTypeIntelligenceInfoTypeMobile       LineTypeIntelligenceInfoType = "mobile"
+	LineTypeIntelligenceInfoTypeNonFixedVoip LineTypeIntelligenceInfoType = "nonFixedVoip"
+	LineTypeIntelligenceInfoTypePager        LineTypeIntelligenceInfoType = "pager"
+	LineTypeIntelligenceInfoTypePersonal     LineTypeIntelligenceInfoType = "personal"
+	LineTypeIntelligenceInfoTypePremium      LineTypeIntelligenceInfoType = "premium"
+	LineTypeIntelligenceInfoTypeSharedCost   LineTypeIntelligenceInfoType = "sharedCost"
+	LineTypeIntelligenceInfoTypeTollFree     LineTypeIntelligenceInfoType = "tollFree"
+	LineTypeIntelligenceInfoTypeUan          LineTypeIntelligenceInfoType = "uan"
+	LineTypeIntelligenceInfoTypeUnknown      LineTypeIntelligenceInfoType = "unknown"
+	LineTypeIntelligenceInfoTypeVoicemail    LineTypeIntelligenceInfoType = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the LineTypeIntelligenceInfoType enum.
+func (e LineTypeIntelligenceInfoType) Valid() bool {
+	switch e {
+	case LineTypeIntelligenceInfoTypeFixedVoip:
+		return true
+	case LineTypeIntelligenceInfoTypeLandline:
+		return true
+	case LineTypeIntelligenceInfoTypeMobile:
+		return true
+	case LineTypeIntelligenceInfoTypeNonFixedVoip:
+		return true
+	case LineTypeIntelligenceInfoTypePager:
+		return true
+	case LineTypeIntelligenceInfoTypePersonal:
+		return true
+	case LineTypeIntelligenceInfoTypePremium:
+		return true
+	case LineTypeIntelligenceInfoTypeSharedCost:
+		return true
+	case LineTypeIntelligenceInfoTypeTollFree:
+		return true
+	case LineTypeIntelligenceInfoTypeUan:
+		return true
+	case LineTypeIntelligenceInfoTypeUnknown:
+		return true
+	case LineTypeIntelligenceInfoTypeVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LookupScoreCategory.
+const (
+	LookupScoreCategoryHigh   LookupScoreCategory = "high"
+	LookupScoreCategoryLow    LookupScoreCategory = "low"
+	LookupScoreCategoryMedium LookupScoreCategory = "medium"
+)
+
+// Valid indicates whether the value is a known member of the LookupScoreCategory enum.
+func (e LookupScoreCategory) Valid() bool {
+	switch e {
+	case LookupScoreCategoryHigh:
+		return true
+	case LookupScoreCategoryLow:
+		return true
+	case LookupScoreCategoryMedium:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LookupValidationError.
+const (
+	LookupValidationErrorINVALIDBUTPOSSIBLE LookupValidationError = "INVALID_BUT_POSSIBLE"
+	LookupValidationErrorINVALIDCOUNTRYCODE LookupValidationError = "INVALID_COUNTRY_CODE"
+	LookupValidationErrorINVALIDLENGTH      LookupValidationError = "INVALID_LENGTH"
+	LookupValidationErrorNOTANUMBER         LookupValidationError = "NOT_A_NUMBER"
+	LookupValidationErrorTOOLONG            LookupValidationError = "TOO_LONG"
+	LookupValidationErrorTOOSHORT           LookupValidationError = "TOO_SHORT"
+)
+
+// Valid indicates whether the value is a known member of the LookupValidationError enum.
+func (e LookupValidationError) Valid() bool {
+	switch e {
+	case LookupValidationErrorINVALIDBUTPOSSIBLE:
+		return true
+	case LookupValidationErrorINVALIDCOUNTRYCODE:
+		return true
+	case LookupValidationErrorINVALIDLENGTH:
+		return true
+	case LookupValidationErrorNOTANUMBER:
+		return true
+	case LookupValidationErrorTOOLONG:
+		return true
+	case LookupValidationErrorTOOSHORT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageApiVersion.
 const (
 	MessageApiVersionN20100401 MessageApiVersion = "2010-04-01"
@@ -501,6 +673,51 @@ func (e MessageStatus) Valid() bool {
 	case MessageStatusSent:
 		return true
 	case MessageStatusUndelivered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReassignedNumberInfoIsNumberReassigned.
+const (
+	ReassignedNumberInfoIsNumberReassignedNo              ReassignedNumberInfoIsNumberReassigned = "no"
+	ReassignedNumberInfoIsNumberReassignedNoDataAvailable ReassignedNumberInfoIsNumberReassigned = "no_data_available"
+	ReassignedNumberInfoIsNumberReassignedYes             ReassignedNumberInfoIsNumberReassigned = "yes"
+)
+
+// Valid indicates whether the value is a known member of the ReassignedNumberInfoIsNumberReassigned enum.
+func (e ReassignedNumberInfoIsNumberReassigned) Valid() bool {
+	switch e {
+	case ReassignedNumberInfoIsNumberReassignedNo:
+		return true
+	case ReassignedNumberInfoIsNumberReassignedNoDataAvailable:
+		return true
+	case ReassignedNumberInfoIsNumberReassignedYes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SmsPumpingRiskInfoCarrierRiskCategory.
+const (
+	SmsPumpingRiskInfoCarrierRiskCategoryHigh     SmsPumpingRiskInfoCarrierRiskCategory = "high"
+	SmsPumpingRiskInfoCarrierRiskCategoryLow      SmsPumpingRiskInfoCarrierRiskCategory = "low"
+	SmsPumpingRiskInfoCarrierRiskCategoryMild     SmsPumpingRiskInfoCarrierRiskCategory = "mild"
+	SmsPumpingRiskInfoCarrierRiskCategoryModerate SmsPumpingRiskInfoCarrierRiskCategory = "moderate"
+)
+
+// Valid indicates whether the value is a known member of the SmsPumpingRiskInfoCarrierRiskCategory enum.
+func (e SmsPumpingRiskInfoCarrierRiskCategory) Valid() bool {
+	switch e {
+	case SmsPumpingRiskInfoCarrierRiskCategoryHigh:
+		return true
+	case SmsPumpingRiskInfoCarrierRiskCategoryLow:
+		return true
+	case SmsPumpingRiskInfoCarrierRiskCategoryMild:
+		return true
+	case SmsPumpingRiskInfoCarrierRiskCategoryModerate:
 		return true
 	default:
 		return false
@@ -822,6 +1039,40 @@ type AvailablePhoneNumberList struct {
 	Uri string `json:"uri"`
 }
 
+// CallForwardingInfo The `call_forwarding` package.
+type CallForwardingInfo struct {
+	// CallForwardingEnabled Whether calls to the number are forwarded unconditionally.
+	CallForwardingEnabled *bool `json:"call_forwarding_enabled"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+}
+
+// CallerNameInfo The `caller_name` package (CNAM); US numbers only.
+type CallerNameInfo struct {
+	// CallerName The name registered for the number.
+	//
+	// Example: Sergio Suarez
+	CallerName *string `json:"caller_name"`
+
+	// CallerType Whether the name is a person's or a business's.
+	CallerType *CallerNameInfoCallerType `json:"caller_type"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+}
+
+// CallerNameInfoCallerType Whether the name is a person's or a business's.
+type CallerNameInfoCallerType string
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
@@ -1070,6 +1321,53 @@ type HealthStatus string
 // HttpMethod The HTTP method of a webhook request.
 type HttpMethod string
 
+// IdentityMatchInfo The `identity_match` package: each detail given in the query (FirstName,
+// LastName...) compared with the number's owner on file.
+type IdentityMatchInfo struct {
+	// AddressCountryMatch How one given detail compares with what is on file for the number.
+	AddressCountryMatch *IdentityMatchResult `json:"address_country_match"`
+
+	// AddressLinesMatch How one given detail compares with what is on file for the number.
+	AddressLinesMatch *IdentityMatchResult `json:"address_lines_match"`
+
+	// CityMatch How one given detail compares with what is on file for the number.
+	CityMatch *IdentityMatchResult `json:"city_match"`
+
+	// DateOfBirthMatch How one given detail compares with what is on file for the number.
+	DateOfBirthMatch *IdentityMatchResult `json:"date_of_birth_match"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// ErrorMessage Why `error_code` is set.
+	ErrorMessage *string `json:"error_message"`
+
+	// FirstNameMatch How one given detail compares with what is on file for the number.
+	FirstNameMatch *IdentityMatchResult `json:"first_name_match"`
+
+	// LastNameMatch How one given detail compares with what is on file for the number.
+	LastNameMatch *IdentityMatchResult `json:"last_name_match"`
+
+	// NationalIdMatch How one given detail compares with what is on file for the number.
+	NationalIdMatch *IdentityMatchResult `json:"national_id_match"`
+
+	// PostalCodeMatch How one given detail compares with what is on file for the number.
+	PostalCodeMatch *IdentityMatchResult `json:"postal_code_match"`
+
+	// StateMatch How one given detail compares with what is on file for the number.
+	StateMatch *IdentityMatchResult `json:"state_match"`
+
+	// SummaryScore The share of the given details that matched, 0 to 100.
+	SummaryScore *int `json:"summary_score"`
+}
+
+// IdentityMatchResult How one given detail compares with what is on file for the number.
+type IdentityMatchResult string
+
 // IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
 // resources that were never associated are `null`.
 type IncomingPhoneNumber struct {
@@ -1244,6 +1542,67 @@ type IncomingPhoneNumberList struct {
 // Example: PNcccccccccccccccccccccccccccccccc
 type IncomingPhoneNumberSid = string
 
+// LastSimSwapInfo When the SIM was last changed, as far as the period asked about goes.
+type LastSimSwapInfo struct {
+	// LastSimSwapDate When the SIM last changed, if known (Switchboard never knows).
+	LastSimSwapDate *time.Time `json:"last_sim_swap_date"`
+
+	// SwappedInPeriod Whether the SIM changed in that period.
+	SwappedInPeriod *bool `json:"swapped_in_period"`
+
+	// SwappedPeriod The ISO 8601 period looked at.
+	//
+	// Example: PT24H
+	SwappedPeriod *string `json:"swapped_period"`
+}
+
+// LineStatusInfo The `line_status` package.
+type LineStatusInfo struct {
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// Status Whether the line is in service and reachable.
+	Status *LineStatusInfoStatus `json:"status"`
+}
+
+// LineStatusInfoStatus Whether the line is in service and reachable.
+type LineStatusInfoStatus string
+
+// LineTypeIntelligenceInfo The `line_type_intelligence` package.
+type LineTypeIntelligenceInfo struct {
+	// CarrierName The carrier that holds the number.
+	//
+	// Example: Three
+	CarrierName *string `json:"carrier_name"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// MobileCountryCode The carrier's mobile country code (MCC); mobile and non-fixed VoIP only.
+	//
+	// Example: 234
+	MobileCountryCode *string `json:"mobile_country_code"`
+
+	// MobileNetworkCode The carrier's mobile network code (MNC); mobile and non-fixed VoIP only.
+	//
+	// Example: 20
+	MobileNetworkCode *string `json:"mobile_network_code"`
+
+	// Type The kind of line, from the number's range in libphonenumber's metadata.
+	Type *LineTypeIntelligenceInfoType `json:"type"`
+}
+
+// LineTypeIntelligenceInfoType The kind of line, from the number's range in libphonenumber's metadata.
+type LineTypeIntelligenceInfoType string
+
 // ListPage The paging fields every list response carries beside its one array of records.
 type ListPage struct {
 	// End Zero-based index of the page's last record in the whole list (0 when empty).
@@ -1270,6 +1629,25 @@ type ListPage struct {
 	// Uri Path of this page.
 	Uri string `json:"uri"`
 }
+
+// LookupErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+// package for US numbers only.
+//
+// Example: 60607
+type LookupErrorCode = int
+
+// LookupScore A score from 0 to 100.
+//
+// Example: 17
+type LookupScore = int
+
+// LookupScoreCategory The band of the score beside it.
+type LookupScoreCategory string
+
+// LookupValidationError libphonenumber's verdict: too few or too many digits for the country, a length
+// no number of the country has (`INVALID_LENGTH`), a possible length but no assigned
+// range (`INVALID_BUT_POSSIBLE`), an unknown country, or no number at all.
+type LookupValidationError string
 
 // Media defines model for Media.
 type Media struct {
@@ -1475,10 +1853,241 @@ type PhoneNumberCapabilities struct {
 	Voice bool `json:"voice"`
 }
 
+// PhoneNumberLookup A Lookup v2 answer. Every field is present; what is not known, or not requested, is
+// `null`.
+type PhoneNumberLookup struct {
+	// CallForwarding The `call_forwarding` package.
+	CallForwarding *CallForwardingInfo `json:"call_forwarding"`
+
+	// CallerName The `caller_name` package (CNAM); US numbers only.
+	CallerName *CallerNameInfo `json:"caller_name"`
+
+	// CallingCountryCode The country calling code (`1`, `44`), without `+`; `null` unless valid.
+	//
+	// Example: 1
+	CallingCountryCode *string `json:"calling_country_code"`
+
+	// CountryCode ISO 3166-1 alpha-2 country of the number; `null` unless valid.
+	//
+	// Example: US
+	CountryCode *string `json:"country_code"`
+
+	// IdentityMatch The `identity_match` package: each detail given in the query (FirstName,
+	// LastName...) compared with the number's owner on file.
+	IdentityMatch *IdentityMatchInfo `json:"identity_match"`
+
+	// LineStatus The `line_status` package.
+	LineStatus *LineStatusInfo `json:"line_status"`
+
+	// LineTypeIntelligence The `line_type_intelligence` package.
+	LineTypeIntelligence *LineTypeIntelligenceInfo `json:"line_type_intelligence"`
+
+	// NationalFormat The number as written in its country; `null` unless valid.
+	//
+	// Example: (415) 992-9960
+	NationalFormat *string `json:"national_format"`
+
+	// PhoneNumber The number in E.164 format, or, when it could not be parsed at all, the input
+	// as given.
+	//
+	//
+	// Example: +14159929960
+	PhoneNumber string `json:"phone_number"`
+
+	// PhoneNumberQualityScore The `phone_number_quality_score` package.
+	PhoneNumberQualityScore *PhoneNumberQualityScoreInfo `json:"phone_number_quality_score"`
+
+	// PreFill The `pre_fill` package: the owner on file, to fill in a form; US only.
+	PreFill *PreFillInfo `json:"pre_fill"`
+
+	// ReassignedNumber The `reassigned_number` package; US numbers only.
+	ReassignedNumber *ReassignedNumberInfo `json:"reassigned_number"`
+
+	// SimSwap The `sim_swap` package.
+	SimSwap *SimSwapInfo `json:"sim_swap"`
+
+	// SmsPumpingRisk The `sms_pumping_risk` package.
+	SmsPumpingRisk *SmsPumpingRiskInfo `json:"sms_pumping_risk"`
+
+	// Url The absolute URL of this lookup, on the scheme and host the request was sent to.
+	//
+	//
+	// Example: http://127.0.0.1:8080/v2/PhoneNumbers/+14159929960
+	Url string `json:"url"`
+
+	// Valid Whether the number is in a range that can be assigned to a user.
+	Valid bool `json:"valid"`
+
+	// ValidationErrors Why the number is not valid; empty when it is.
+	ValidationErrors []LookupValidationError `json:"validation_errors"`
+}
+
+// PhoneNumberQualityScoreInfo The `phone_number_quality_score` package.
+type PhoneNumberQualityScoreInfo struct {
+	// CarrierRiskCategory The band of the score beside it.
+	CarrierRiskCategory *LookupScoreCategory `json:"carrier_risk_category"`
+
+	// CarrierRiskScore A score from 0 to 100.
+	//
+	// Example: 17
+	CarrierRiskScore *LookupScore `json:"carrier_risk_score"`
+
+	// DisposablePhoneRiskCategory The band of the score beside it.
+	DisposablePhoneRiskCategory *LookupScoreCategory `json:"disposable_phone_risk_category"`
+
+	// DisposablePhoneRiskScore A score from 0 to 100.
+	//
+	// Example: 17
+	DisposablePhoneRiskScore *LookupScore `json:"disposable_phone_risk_score"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// QualityCategory The band of the score beside it.
+	QualityCategory *LookupScoreCategory `json:"quality_category"`
+
+	// QualityScore A score from 0 to 100.
+	//
+	// Example: 17
+	QualityScore *LookupScore `json:"quality_score"`
+
+	// VelocityRiskCategory The band of the score beside it.
+	VelocityRiskCategory *LookupScoreCategory `json:"velocity_risk_category"`
+
+	// VelocityRiskScore A score from 0 to 100.
+	//
+	// Example: 17
+	VelocityRiskScore *LookupScore `json:"velocity_risk_score"`
+}
+
+// PreFillInfo The `pre_fill` package: the owner on file, to fill in a form; US only.
+type PreFillInfo struct {
+	// AddressLine The owner's street address.
+	//
+	// Example: 321 Main Street
+	AddressLine *string `json:"address_line"`
+
+	// City The owner's city.
+	//
+	// Example: San Francisco
+	City *string `json:"city"`
+
+	// CountryCode The owner's country, ISO 3166-1 alpha-2.
+	//
+	// Example: US
+	CountryCode *string `json:"country_code"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// FirstName The owner's first name.
+	//
+	// Example: John
+	FirstName *string `json:"first_name"`
+
+	// LastName The owner's last name.
+	//
+	// Example: Doe
+	LastName *string `json:"last_name"`
+
+	// PostalCode The owner's postal code.
+	//
+	// Example: 94117
+	PostalCode *string `json:"postal_code"`
+
+	// State The owner's state.
+	//
+	// Example: CA
+	State *string `json:"state"`
+}
+
 // RFC2822Date A time in RFC 2822 format, always in GMT (`+0000`).
 //
 // Example: Tue, 24 Nov 2026 20:15:03 +0000
 type RFC2822Date = string
+
+// ReassignedNumberInfo The `reassigned_number` package; US numbers only.
+type ReassignedNumberInfo struct {
+	// ErrorCode As Twilio sends it here, a string (`"60607"`) or `null`.
+	//
+	// Example: 60607
+	ErrorCode *string `json:"error_code"`
+
+	// IsNumberReassigned Whether the number changed hands since that date.
+	IsNumberReassigned *ReassignedNumberInfoIsNumberReassigned `json:"is_number_reassigned"`
+
+	// LastVerifiedDate The `LastVerifiedDate` asked about, as `YYYY-MM-DD`.
+	//
+	// Example: 2019-09-24
+	LastVerifiedDate *string `json:"last_verified_date"`
+}
+
+// ReassignedNumberInfoIsNumberReassigned Whether the number changed hands since that date.
+type ReassignedNumberInfoIsNumberReassigned string
+
+// SimSwapInfo The `sim_swap` package.
+type SimSwapInfo struct {
+	// CarrierName The carrier of the SIM.
+	//
+	// Example: Vodafone UK
+	CarrierName *string `json:"carrier_name"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// LastSimSwap When the SIM was last changed, as far as the period asked about goes.
+	LastSimSwap *LastSimSwapInfo `json:"last_sim_swap"`
+
+	// MobileCountryCode The carrier's mobile country code (MCC).
+	//
+	// Example: 234
+	MobileCountryCode *string `json:"mobile_country_code"`
+
+	// MobileNetworkCode The carrier's mobile network code (MNC).
+	//
+	// Example: 15
+	MobileNetworkCode *string `json:"mobile_network_code"`
+}
+
+// SmsPumpingRiskInfo The `sms_pumping_risk` package.
+type SmsPumpingRiskInfo struct {
+	// CarrierRiskCategory The risk band of `sms_pumping_risk_score`.
+	CarrierRiskCategory *SmsPumpingRiskInfoCarrierRiskCategory `json:"carrier_risk_category"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// NumberBlocked Whether messages to the number are blocked as likely pumping.
+	NumberBlocked *bool `json:"number_blocked"`
+
+	// NumberBlockedDate When the number was blocked, if known (Switchboard never knows).
+	NumberBlockedDate *time.Time `json:"number_blocked_date"`
+
+	// NumberBlockedLast3Months Whether the number was blocked in the last three months; `null` if never.
+	NumberBlockedLast3Months *bool `json:"number_blocked_last_3_months"`
+
+	// SmsPumpingRiskScore Likelihood that traffic to the number is SMS pumping, 0 to 100.
+	SmsPumpingRiskScore *int `json:"sms_pumping_risk_score"`
+}
+
+// SmsPumpingRiskInfoCarrierRiskCategory The risk band of `sms_pumping_risk_score`.
+type SmsPumpingRiskInfoCarrierRiskCategory string
 
 // UpdateAccountRequest defines model for UpdateAccountRequest.
 type UpdateAccountRequest struct {
@@ -1774,6 +2383,9 @@ type Forbidden = Error
 
 // InternalError Every error the API returns has this shape.
 type InternalError = Error
+
+// LookupBadRequest Every error the API returns has this shape.
+type LookupBadRequest = Error
 
 // NotFound Every error the API returns has this shape.
 type NotFound = Error
@@ -2101,6 +2713,61 @@ type ListWebhookDeliveriesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// FetchPhoneNumberParams defines parameters for FetchPhoneNumber.
+type FetchPhoneNumberParams struct {
+	// CountryCode ISO 3166-1 alpha-2 country of a number given in national format (default
+	// `US`, as Twilio). Ignored for E.164 input. An unknown country gives
+	// `valid: false` with `INVALID_COUNTRY_CODE`.
+	CountryCode *string `form:"CountryCode,omitempty" json:"CountryCode,omitempty"`
+
+	// Fields Comma-separated data packages to return: `line_type_intelligence`,
+	// `caller_name`, `sim_swap`, `call_forwarding`, `line_status`, `identity_match`,
+	// `reassigned_number`, `sms_pumping_risk`, `phone_number_quality_score`,
+	// `pre_fill`, and `validation` (accepted; validation is always done). Spaces
+	// around names and empty entries are ignored; any other name is refused (60200).
+	Fields *string `form:"Fields,omitempty" json:"Fields,omitempty"`
+
+	// FirstName First name to compare, for `identity_match`.
+	FirstName *string `form:"FirstName,omitempty" json:"FirstName,omitempty"`
+
+	// LastName Last name to compare, for `identity_match`.
+	LastName *string `form:"LastName,omitempty" json:"LastName,omitempty"`
+
+	// AddressLine1 First address line to compare, for `identity_match`.
+	AddressLine1 *string `form:"AddressLine1,omitempty" json:"AddressLine1,omitempty"`
+
+	// AddressLine2 Second address line. Accepted; `identity_match` compares `AddressLine1` only.
+	AddressLine2 *string `form:"AddressLine2,omitempty" json:"AddressLine2,omitempty"`
+
+	// City City to compare, for `identity_match`.
+	City *string `form:"City,omitempty" json:"City,omitempty"`
+
+	// State State, province or region to compare, for `identity_match`.
+	State *string `form:"State,omitempty" json:"State,omitempty"`
+
+	// PostalCode Postal code to compare, for `identity_match`.
+	PostalCode *string `form:"PostalCode,omitempty" json:"PostalCode,omitempty"`
+
+	// AddressCountryCode ISO 3166-1 alpha-2 country of the address, for `identity_match`.
+	AddressCountryCode *string `form:"AddressCountryCode,omitempty" json:"AddressCountryCode,omitempty"`
+
+	// NationalId National ID (such as an SSN), for `identity_match`. Never matched.
+	NationalId *string `form:"NationalId,omitempty" json:"NationalId,omitempty"`
+
+	// DateOfBirth Date of birth as `YYYYMMDD`, for `identity_match`. Never matched.
+	DateOfBirth *string `form:"DateOfBirth,omitempty" json:"DateOfBirth,omitempty"`
+
+	// LastVerifiedDate `YYYYMMDD` date on which the number was known to reach its user, for
+	// `reassigned_number`. Without it `is_number_reassigned` is `no_data_available`.
+	LastVerifiedDate *string `form:"LastVerifiedDate,omitempty" json:"LastVerifiedDate,omitempty"`
+
+	// VerificationSid Verify verification SID, for `pre_fill`. Accepted; not checked.
+	VerificationSid *string `form:"VerificationSid,omitempty" json:"VerificationSid,omitempty"`
+
+	// PartnerSubId Your own segment ID, for `sms_pumping_risk`. Accepted; not used.
+	PartnerSubId *string `form:"PartnerSubId,omitempty" json:"PartnerSubId,omitempty"`
 }
 
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
@@ -2585,6 +3252,32 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 	FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchPhoneNumber Look up a phone number
+	//
+	// Validates and formats a phone number and, on request, returns data packages about
+	// it. Served on the same listener as the 2010-04-01 API: an SDK that calls
+	// `lookups.twilio.com` is pointed here like one that calls `api.twilio.com`.
+	//
+	// **Validation and formatting** are free and always done, with libphonenumber's
+	// metadata: `valid`, `phone_number` (E.164), `national_format`, `country_code` and
+	// `calling_country_code`. A number that cannot be parsed or is not valid is still
+	// answered with 200: `valid` is `false`, `validation_errors` says why, and the
+	// country and format fields are `null`.
+	//
+	// **Data packages** are named in `Fields`. Their content is simulated, and always the
+	// same for the same number (the rules are in docs/lookup.md); a package that is not
+	// requested, or any package of a number that is not valid, is `null`. A package that
+	// Twilio offers for US numbers only (`caller_name`, `reassigned_number`, `pre_fill`)
+	// carries `error_code` 60607 for other countries.
+	//
+	// Errors: 60200 (400) an unknown name in `Fields`, or a date parameter that is not
+	// `YYYYMMDD`. Twilio's Lookup v2 belongs to its Account Security APIs, whose code
+	// for an invalid parameter is 60200 (Verify's); Switchboard uses it here so that a
+	// client can tell a bad Lookup request from a bad 2010-04-01 one (20001).
+	//
+	// Corresponds with GET /v2/PhoneNumbers/{PhoneNumber} (the `FetchPhoneNumber` operationId).
+	FetchPhoneNumber(ctx context.Context, phoneNumber string, params *FetchPhoneNumberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAccounts List your account and its subaccounts
@@ -3305,6 +3998,42 @@ func (c *Client) ListWebhookDeliveries(ctx context.Context, accountSid AccountSi
 // Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 func (c *Client) FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFetchWebhookDeliveryRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchPhoneNumber Look up a phone number
+//
+// Validates and formats a phone number and, on request, returns data packages about
+// it. Served on the same listener as the 2010-04-01 API: an SDK that calls
+// `lookups.twilio.com` is pointed here like one that calls `api.twilio.com`.
+//
+// **Validation and formatting** are free and always done, with libphonenumber's
+// metadata: `valid`, `phone_number` (E.164), `national_format`, `country_code` and
+// `calling_country_code`. A number that cannot be parsed or is not valid is still
+// answered with 200: `valid` is `false`, `validation_errors` says why, and the
+// country and format fields are `null`.
+//
+// **Data packages** are named in `Fields`. Their content is simulated, and always the
+// same for the same number (the rules are in docs/lookup.md); a package that is not
+// requested, or any package of a number that is not valid, is `null`. A package that
+// Twilio offers for US numbers only (`caller_name`, `reassigned_number`, `pre_fill`)
+// carries `error_code` 60607 for other countries.
+//
+// Errors: 60200 (400) an unknown name in `Fields`, or a date parameter that is not
+// `YYYYMMDD`. Twilio's Lookup v2 belongs to its Account Security APIs, whose code
+// for an invalid parameter is 60200 (Verify's); Switchboard uses it here so that a
+// client can tell a bad Lookup request from a bad 2010-04-01 one (20001).
+//
+// Corresponds with GET /v2/PhoneNumbers/{PhoneNumber} (the `FetchPhoneNumber` operationId).
+func (c *Client) FetchPhoneNumber(ctx context.Context, phoneNumber string, params *FetchPhoneNumberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchPhoneNumberRequest(c.Server, phoneNumber, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5591,6 +6320,235 @@ func NewFetchWebhookDeliveryRequest(server string, accountSid AccountSid, sid We
 	return req, nil
 }
 
+// NewFetchPhoneNumberRequest constructs an http.Request for the FetchPhoneNumber method
+func NewFetchPhoneNumberRequest(server string, phoneNumber string, params *FetchPhoneNumberParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "PhoneNumber", phoneNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/PhoneNumbers/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CountryCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "CountryCode", *params.CountryCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Fields != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Fields", *params.Fields, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FirstName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "FirstName", *params.FirstName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LastName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "LastName", *params.LastName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AddressLine1 != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "AddressLine1", *params.AddressLine1, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AddressLine2 != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "AddressLine2", *params.AddressLine2, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.City != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "City", *params.City, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "State", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PostalCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PostalCode", *params.PostalCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AddressCountryCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "AddressCountryCode", *params.AddressCountryCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NationalId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NationalId", *params.NationalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateOfBirth != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateOfBirth", *params.DateOfBirth, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LastVerifiedDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "LastVerifiedDate", *params.LastVerifiedDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.VerificationSid != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "VerificationSid", *params.VerificationSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PartnerSubId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PartnerSubId", *params.PartnerSubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -6062,6 +7020,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 	FetchWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*FetchWebhookDeliveryResponse, error)
+
+	// FetchPhoneNumberWithResponse Look up a phone number
+	//
+	// Validates and formats a phone number and, on request, returns data packages about
+	// it. Served on the same listener as the 2010-04-01 API: an SDK that calls
+	// `lookups.twilio.com` is pointed here like one that calls `api.twilio.com`.
+	//
+	// **Validation and formatting** are free and always done, with libphonenumber's
+	// metadata: `valid`, `phone_number` (E.164), `national_format`, `country_code` and
+	// `calling_country_code`. A number that cannot be parsed or is not valid is still
+	// answered with 200: `valid` is `false`, `validation_errors` says why, and the
+	// country and format fields are `null`.
+	//
+	// **Data packages** are named in `Fields`. Their content is simulated, and always the
+	// same for the same number (the rules are in docs/lookup.md); a package that is not
+	// requested, or any package of a number that is not valid, is `null`. A package that
+	// Twilio offers for US numbers only (`caller_name`, `reassigned_number`, `pre_fill`)
+	// carries `error_code` 60607 for other countries.
+	//
+	// Errors: 60200 (400) an unknown name in `Fields`, or a date parameter that is not
+	// `YYYYMMDD`. Twilio's Lookup v2 belongs to its Account Security APIs, whose code
+	// for an invalid parameter is 60200 (Verify's); Switchboard uses it here so that a
+	// client can tell a bad Lookup request from a bad 2010-04-01 one (20001).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/PhoneNumbers/{PhoneNumber} (the `FetchPhoneNumber` operationId).
+	FetchPhoneNumberWithResponse(ctx context.Context, phoneNumber string, params *FetchPhoneNumberParams, reqEditors ...RequestEditorFn) (*FetchPhoneNumberResponse, error)
 }
 
 // ListAccountsResponse401Headers the declared response headers of an HTTP 401 response for ListAccounts
@@ -8389,6 +9375,89 @@ func (r FetchWebhookDeliveryResponse) ContentType() string {
 	return ""
 }
 
+// FetchPhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for FetchPhoneNumber
+type FetchPhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type FetchPhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PhoneNumberLookup
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *LookupBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchPhoneNumberResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON200() *PhoneNumberLookup {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON400() *LookupBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchPhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchPhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchPhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchPhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAccountsWithResponse List your account and its subaccounts
 //
 // Lists the authenticated account and, for a main account, every subaccount it owns.
@@ -9019,6 +10088,40 @@ func (c *ClientWithResponses) FetchWebhookDeliveryWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseFetchWebhookDeliveryResponse(rsp)
+}
+
+// FetchPhoneNumberWithResponse Look up a phone number
+//
+// Validates and formats a phone number and, on request, returns data packages about
+// it. Served on the same listener as the 2010-04-01 API: an SDK that calls
+// `lookups.twilio.com` is pointed here like one that calls `api.twilio.com`.
+//
+// **Validation and formatting** are free and always done, with libphonenumber's
+// metadata: `valid`, `phone_number` (E.164), `national_format`, `country_code` and
+// `calling_country_code`. A number that cannot be parsed or is not valid is still
+// answered with 200: `valid` is `false`, `validation_errors` says why, and the
+// country and format fields are `null`.
+//
+// **Data packages** are named in `Fields`. Their content is simulated, and always the
+// same for the same number (the rules are in docs/lookup.md); a package that is not
+// requested, or any package of a number that is not valid, is `null`. A package that
+// Twilio offers for US numbers only (`caller_name`, `reassigned_number`, `pre_fill`)
+// carries `error_code` 60607 for other countries.
+//
+// Errors: 60200 (400) an unknown name in `Fields`, or a date parameter that is not
+// `YYYYMMDD`. Twilio's Lookup v2 belongs to its Account Security APIs, whose code
+// for an invalid parameter is 60200 (Verify's); Switchboard uses it here so that a
+// client can tell a bad Lookup request from a bad 2010-04-01 one (20001).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/PhoneNumbers/{PhoneNumber} (the `FetchPhoneNumber` operationId).
+func (c *ClientWithResponses) FetchPhoneNumberWithResponse(ctx context.Context, phoneNumber string, params *FetchPhoneNumberParams, reqEditors ...RequestEditorFn) (*FetchPhoneNumberResponse, error) {
+	rsp, err := c.FetchPhoneNumber(ctx, phoneNumber, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchPhoneNumberResponse(rsp)
 }
 
 // ParseListAccountsResponse parses an HTTP response from a ListAccountsWithResponse call
@@ -11093,6 +12196,80 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 	switch {
 	case rsp.StatusCode == 401:
 		var headers FetchWebhookDeliveryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchPhoneNumberResponse parses an HTTP response from a FetchPhoneNumberWithResponse call
+func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchPhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PhoneNumberLookup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest LookupBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchPhoneNumberResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

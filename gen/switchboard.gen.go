@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
@@ -72,6 +73,24 @@ func (e AddressRequirement) Valid() bool {
 	case AddressRequirementLocal:
 		return true
 	case AddressRequirementNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallerNameInfoCallerType.
+const (
+	CallerNameInfoCallerTypeBUSINESS CallerNameInfoCallerType = "BUSINESS"
+	CallerNameInfoCallerTypeCONSUMER CallerNameInfoCallerType = "CONSUMER"
+)
+
+// Valid indicates whether the value is a known member of the CallerNameInfoCallerType enum.
+func (e CallerNameInfoCallerType) Valid() bool {
+	switch e {
+	case CallerNameInfoCallerTypeBUSINESS:
+		return true
+	case CallerNameInfoCallerTypeCONSUMER:
 		return true
 	default:
 		return false
@@ -279,6 +298,33 @@ func (e HttpMethod) Valid() bool {
 	}
 }
 
+// Defines values for IdentityMatchResult.
+const (
+	IdentityMatchResultExactMatch       IdentityMatchResult = "exact_match"
+	IdentityMatchResultHighPartialMatch IdentityMatchResult = "high_partial_match"
+	IdentityMatchResultNoDataAvailable  IdentityMatchResult = "no_data_available"
+	IdentityMatchResultNoMatch          IdentityMatchResult = "no_match"
+	IdentityMatchResultPartialMatch     IdentityMatchResult = "partial_match"
+)
+
+// Valid indicates whether the value is a known member of the IdentityMatchResult enum.
+func (e IdentityMatchResult) Valid() bool {
+	switch e {
+	case IdentityMatchResultExactMatch:
+		return true
+	case IdentityMatchResultHighPartialMatch:
+		return true
+	case IdentityMatchResultNoDataAvailable:
+		return true
+	case IdentityMatchResultNoMatch:
+		return true
+	case IdentityMatchResultPartialMatch:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IncomingPhoneNumberApiVersion.
 const (
 	IncomingPhoneNumberApiVersionN20080801 IncomingPhoneNumberApiVersion = "2008-08-01"
@@ -417,6 +463,132 @@ func (e IncomingPhoneNumberVoiceReceiveMode) Valid() bool {
 	}
 }
 
+// Defines values for LineStatusInfoStatus.
+const (
+	LineStatusInfoStatusActive      LineStatusInfoStatus = "active"
+	LineStatusInfoStatusInactive    LineStatusInfoStatus = "inactive"
+	LineStatusInfoStatusReachable   LineStatusInfoStatus = "reachable"
+	LineStatusInfoStatusUnknown     LineStatusInfoStatus = "unknown"
+	LineStatusInfoStatusUnreachable LineStatusInfoStatus = "unreachable"
+)
+
+// Valid indicates whether the value is a known member of the LineStatusInfoStatus enum.
+func (e LineStatusInfoStatus) Valid() bool {
+	switch e {
+	case LineStatusInfoStatusActive:
+		return true
+	case LineStatusInfoStatusInactive:
+		return true
+	case LineStatusInfoStatusReachable:
+		return true
+	case LineStatusInfoStatusUnknown:
+		return true
+	case LineStatusInfoStatusUnreachable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LineTypeIntelligenceInfoType.
+const (
+	LineTypeIntelligenceInfoTypeFixedVoip    LineTypeIntelligenceInfoType = "fixedVoip"
+	LineTypeIntelligenceInfoTypeLandline     LineTypeIntelligenceInfoType = "landline"
+	LineTypeIntelligenceInfoTypeMobile       LineTypeIntelligenceInfoType = "mobile"
+	LineTypeIntelligenceInfoTypeNonFixedVoip LineTypeIntelligenceInfoType = "nonFixedVoip"
+	LineTypeIntelligenceInfoTypePager        LineTypeIntelligenceInfoType = "pager"
+	LineTypeIntelligenceInfoTypePersonal     LineTypeIntelligenceInfoType = "personal"
+	LineTypeIntelligenceInfoTypePremium      LineTypeIntelligenceInfoType = "premium"
+	LineTypeIntelligenceInfoTypeSharedCost   LineTypeIntelligenceInfoType = "sharedCost"
+	LineTypeIntelligenceInfoTypeTollFree     LineTypeIntelligenceInfoType = "tollFree"
+	LineTypeIntelligenceInfoTypeUan          LineTypeIntelligenceInfoType = "uan"
+	LineTypeIntelligenceInfoTypeUnknown      LineTypeIntelligenceInfoType = "unknown"
+	LineTypeIntelligenceInfoTypeVoicemail    LineTypeIntelligenceInfoType = "voicemail"
+)
+
+// Valid indicates whether the value is a known member of the LineTypeIntelligenceInfoType enum.
+func (e LineTypeIntelligenceInfoType) Valid() bool {
+	switch e {
+	case LineTypeIntelligenceInfoTypeFixedVoip:
+		return true
+	case LineTypeIntelligenceInfoTypeLandline:
+		return true
+	case LineTypeIntelligenceInfoTypeMobile:
+		return true
+	case LineTypeIntelligenceInfoTypeNonFixedVoip:
+		return true
+	case LineTypeIntelligenceInfoTypePager:
+		return true
+	case LineTypeIntelligenceInfoTypePersonal:
+		return true
+	case LineTypeIntelligenceInfoTypePremium:
+		return true
+	case LineTypeIntelligenceInfoTypeSharedCost:
+		return true
+	case LineTypeIntelligenceInfoTypeTollFree:
+		return true
+	case LineTypeIntelligenceInfoTypeUan:
+		return true
+	case LineTypeIntelligenceInfoTypeUnknown:
+		return true
+	case LineTypeIntelligenceInfoTypeVoicemail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LookupScoreCategory.
+const (
+	LookupScoreCategoryHigh   LookupScoreCategory = "high"
+	LookupScoreCategoryLow    LookupScoreCategory = "low"
+	LookupScoreCategoryMedium LookupScoreCategory = "medium"
+)
+
+// Valid indicates whether the value is a known member of the LookupScoreCategory enum.
+func (e LookupScoreCategory) Valid() bool {
+	switch e {
+	case LookupScoreCategoryHigh:
+		return true
+	case LookupScoreCategoryLow:
+		return true
+	case LookupScoreCategoryMedium:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LookupValidationError.
+const (
+	LookupValidationErrorINVALIDBUTPOSSIBLE LookupValidationError = "INVALID_BUT_POSSIBLE"
+	LookupValidationErrorINVALIDCOUNTRYCODE LookupValidationError = "INVALID_COUNTRY_CODE"
+	LookupValidationErrorINVALIDLENGTH      LookupValidationError = "INVALID_LENGTH"
+	LookupValidationErrorNOTANUMBER         LookupValidationError = "NOT_A_NUMBER"
+	LookupValidationErrorTOOLONG            LookupValidationError = "TOO_LONG"
+	LookupValidationErrorTOOSHORT           LookupValidationError = "TOO_SHORT"
+)
+
+// Valid indicates whether the value is a known member of the LookupValidationError enum.
+func (e LookupValidationError) Valid() bool {
+	switch e {
+	case LookupValidationErrorINVALIDBUTPOSSIBLE:
+		return true
+	case LookupValidationErrorINVALIDCOUNTRYCODE:
+		return true
+	case LookupValidationErrorINVALIDLENGTH:
+		return true
+	case LookupValidationErrorNOTANUMBER:
+		return true
+	case LookupValidationErrorTOOLONG:
+		return true
+	case LookupValidationErrorTOOSHORT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageApiVersion.
 const (
 	MessageApiVersionN20100401 MessageApiVersion = "2010-04-01"
@@ -501,6 +673,51 @@ func (e MessageStatus) Valid() bool {
 	case MessageStatusSent:
 		return true
 	case MessageStatusUndelivered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReassignedNumberInfoIsNumberReassigned.
+const (
+	ReassignedNumberInfoIsNumberReassignedNo              ReassignedNumberInfoIsNumberReassigned = "no"
+	ReassignedNumberInfoIsNumberReassignedNoDataAvailable ReassignedNumberInfoIsNumberReassigned = "no_data_available"
+	ReassignedNumberInfoIsNumberReassignedYes             ReassignedNumberInfoIsNumberReassigned = "yes"
+)
+
+// Valid indicates whether the value is a known member of the ReassignedNumberInfoIsNumberReassigned enum.
+func (e ReassignedNumberInfoIsNumberReassigned) Valid() bool {
+	switch e {
+	case ReassignedNumberInfoIsNumberReassignedNo:
+		return true
+	case ReassignedNumberInfoIsNumberReassignedNoDataAvailable:
+		return true
+	case ReassignedNumberInfoIsNumberReassignedYes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SmsPumpingRiskInfoCarrierRiskCategory.
+const (
+	SmsPumpingRiskInfoCarrierRiskCategoryHigh     SmsPumpingRiskInfoCarrierRiskCategory = "high"
+	SmsPumpingRiskInfoCarrierRiskCategoryLow      SmsPumpingRiskInfoCarrierRiskCategory = "low"
+	SmsPumpingRiskInfoCarrierRiskCategoryMild     SmsPumpingRiskInfoCarrierRiskCategory = "mild"
+	SmsPumpingRiskInfoCarrierRiskCategoryModerate SmsPumpingRiskInfoCarrierRiskCategory = "moderate"
+)
+
+// Valid indicates whether the value is a known member of the SmsPumpingRiskInfoCarrierRiskCategory enum.
+func (e SmsPumpingRiskInfoCarrierRiskCategory) Valid() bool {
+	switch e {
+	case SmsPumpingRiskInfoCarrierRiskCategoryHigh:
+		return true
+	case SmsPumpingRiskInfoCarrierRiskCategoryLow:
+		return true
+	case SmsPumpingRiskInfoCarrierRiskCategoryMild:
+		return true
+	case SmsPumpingRiskInfoCarrierRiskCategoryModerate:
 		return true
 	default:
 		return false
@@ -822,6 +1039,40 @@ type AvailablePhoneNumberList struct {
 	Uri string `json:"uri"`
 }
 
+// CallForwardingInfo The `call_forwarding` package.
+type CallForwardingInfo struct {
+	// CallForwardingEnabled Whether calls to the number are forwarded unconditionally.
+	CallForwardingEnabled *bool `json:"call_forwarding_enabled"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+}
+
+// CallerNameInfo The `caller_name` package (CNAM); US numbers only.
+type CallerNameInfo struct {
+	// CallerName The name registered for the number.
+	//
+	// Example: Sergio Suarez
+	CallerName *string `json:"caller_name"`
+
+	// CallerType Whether the name is a person's or a business's.
+	CallerType *CallerNameInfoCallerType `json:"caller_type"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+}
+
+// CallerNameInfoCallerType Whether the name is a person's or a business's.
+type CallerNameInfoCallerType string
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
@@ -1070,6 +1321,53 @@ type HealthStatus string
 // HttpMethod The HTTP method of a webhook request.
 type HttpMethod string
 
+// IdentityMatchInfo The `identity_match` package: each detail given in the query (FirstName,
+// LastName...) compared with the number's owner on file.
+type IdentityMatchInfo struct {
+	// AddressCountryMatch How one given detail compares with what is on file for the number.
+	AddressCountryMatch *IdentityMatchResult `json:"address_country_match"`
+
+	// AddressLinesMatch How one given detail compares with what is on file for the number.
+	AddressLinesMatch *IdentityMatchResult `json:"address_lines_match"`
+
+	// CityMatch How one given detail compares with what is on file for the number.
+	CityMatch *IdentityMatchResult `json:"city_match"`
+
+	// DateOfBirthMatch How one given detail compares with what is on file for the number.
+	DateOfBirthMatch *IdentityMatchResult `json:"date_of_birth_match"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// ErrorMessage Why `error_code` is set.
+	ErrorMessage *string `json:"error_message"`
+
+	// FirstNameMatch How one given detail compares with what is on file for the number.
+	FirstNameMatch *IdentityMatchResult `json:"first_name_match"`
+
+	// LastNameMatch How one given detail compares with what is on file for the number.
+	LastNameMatch *IdentityMatchResult `json:"last_name_match"`
+
+	// NationalIdMatch How one given detail compares with what is on file for the number.
+	NationalIdMatch *IdentityMatchResult `json:"national_id_match"`
+
+	// PostalCodeMatch How one given detail compares with what is on file for the number.
+	PostalCodeMatch *IdentityMatchResult `json:"postal_code_match"`
+
+	// StateMatch How one given detail compares with what is on file for the number.
+	StateMatch *IdentityMatchResult `json:"state_match"`
+
+	// SummaryScore The share of the given details that matched, 0 to 100.
+	SummaryScore *int `json:"summary_score"`
+}
+
+// IdentityMatchResult How one given detail compares with what is on file for the number.
+type IdentityMatchResult string
+
 // IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
 // resources that were never associated are `null`.
 type IncomingPhoneNumber struct {
@@ -1244,6 +1542,67 @@ type IncomingPhoneNumberList struct {
 // Example: PNcccccccccccccccccccccccccccccccc
 type IncomingPhoneNumberSid = string
 
+// LastSimSwapInfo When the SIM was last changed, as far as the period asked about goes.
+type LastSimSwapInfo struct {
+	// LastSimSwapDate When the SIM last changed, if known (Switchboard never knows).
+	LastSimSwapDate *time.Time `json:"last_sim_swap_date"`
+
+	// SwappedInPeriod Whether the SIM changed in that period.
+	SwappedInPeriod *bool `json:"swapped_in_period"`
+
+	// SwappedPeriod The ISO 8601 period looked at.
+	//
+	// Example: PT24H
+	SwappedPeriod *string `json:"swapped_period"`
+}
+
+// LineStatusInfo The `line_status` package.
+type LineStatusInfo struct {
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// Status Whether the line is in service and reachable.
+	Status *LineStatusInfoStatus `json:"status"`
+}
+
+// LineStatusInfoStatus Whether the line is in service and reachable.
+type LineStatusInfoStatus string
+
+// LineTypeIntelligenceInfo The `line_type_intelligence` package.
+type LineTypeIntelligenceInfo struct {
+	// CarrierName The carrier that holds the number.
+	//
+	// Example: Three
+	CarrierName *string `json:"carrier_name"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// MobileCountryCode The carrier's mobile country code (MCC); mobile and non-fixed VoIP only.
+	//
+	// Example: 234
+	MobileCountryCode *string `json:"mobile_country_code"`
+
+	// MobileNetworkCode The carrier's mobile network code (MNC); mobile and non-fixed VoIP only.
+	//
+	// Example: 20
+	MobileNetworkCode *string `json:"mobile_network_code"`
+
+	// Type The kind of line, from the number's range in libphonenumber's metadata.
+	Type *LineTypeIntelligenceInfoType `json:"type"`
+}
+
+// LineTypeIntelligenceInfoType The kind of line, from the number's range in libphonenumber's metadata.
+type LineTypeIntelligenceInfoType string
+
 // ListPage The paging fields every list response carries beside its one array of records.
 type ListPage struct {
 	// End Zero-based index of the page's last record in the whole list (0 when empty).
@@ -1270,6 +1629,25 @@ type ListPage struct {
 	// Uri Path of this page.
 	Uri string `json:"uri"`
 }
+
+// LookupErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+// package for US numbers only.
+//
+// Example: 60607
+type LookupErrorCode = int
+
+// LookupScore A score from 0 to 100.
+//
+// Example: 17
+type LookupScore = int
+
+// LookupScoreCategory The band of the score beside it.
+type LookupScoreCategory string
+
+// LookupValidationError libphonenumber's verdict: too few or too many digits for the country, a length
+// no number of the country has (`INVALID_LENGTH`), a possible length but no assigned
+// range (`INVALID_BUT_POSSIBLE`), an unknown country, or no number at all.
+type LookupValidationError string
 
 // Media defines model for Media.
 type Media struct {
@@ -1475,10 +1853,241 @@ type PhoneNumberCapabilities struct {
 	Voice bool `json:"voice"`
 }
 
+// PhoneNumberLookup A Lookup v2 answer. Every field is present; what is not known, or not requested, is
+// `null`.
+type PhoneNumberLookup struct {
+	// CallForwarding The `call_forwarding` package.
+	CallForwarding *CallForwardingInfo `json:"call_forwarding"`
+
+	// CallerName The `caller_name` package (CNAM); US numbers only.
+	CallerName *CallerNameInfo `json:"caller_name"`
+
+	// CallingCountryCode The country calling code (`1`, `44`), without `+`; `null` unless valid.
+	//
+	// Example: 1
+	CallingCountryCode *string `json:"calling_country_code"`
+
+	// CountryCode ISO 3166-1 alpha-2 country of the number; `null` unless valid.
+	//
+	// Example: US
+	CountryCode *string `json:"country_code"`
+
+	// IdentityMatch The `identity_match` package: each detail given in the query (FirstName,
+	// LastName...) compared with the number's owner on file.
+	IdentityMatch *IdentityMatchInfo `json:"identity_match"`
+
+	// LineStatus The `line_status` package.
+	LineStatus *LineStatusInfo `json:"line_status"`
+
+	// LineTypeIntelligence The `line_type_intelligence` package.
+	LineTypeIntelligence *LineTypeIntelligenceInfo `json:"line_type_intelligence"`
+
+	// NationalFormat The number as written in its country; `null` unless valid.
+	//
+	// Example: (415) 992-9960
+	NationalFormat *string `json:"national_format"`
+
+	// PhoneNumber The number in E.164 format, or, when it could not be parsed at all, the input
+	// as given.
+	//
+	//
+	// Example: +14159929960
+	PhoneNumber string `json:"phone_number"`
+
+	// PhoneNumberQualityScore The `phone_number_quality_score` package.
+	PhoneNumberQualityScore *PhoneNumberQualityScoreInfo `json:"phone_number_quality_score"`
+
+	// PreFill The `pre_fill` package: the owner on file, to fill in a form; US only.
+	PreFill *PreFillInfo `json:"pre_fill"`
+
+	// ReassignedNumber The `reassigned_number` package; US numbers only.
+	ReassignedNumber *ReassignedNumberInfo `json:"reassigned_number"`
+
+	// SimSwap The `sim_swap` package.
+	SimSwap *SimSwapInfo `json:"sim_swap"`
+
+	// SmsPumpingRisk The `sms_pumping_risk` package.
+	SmsPumpingRisk *SmsPumpingRiskInfo `json:"sms_pumping_risk"`
+
+	// Url The absolute URL of this lookup, on the scheme and host the request was sent to.
+	//
+	//
+	// Example: http://127.0.0.1:8080/v2/PhoneNumbers/+14159929960
+	Url string `json:"url"`
+
+	// Valid Whether the number is in a range that can be assigned to a user.
+	Valid bool `json:"valid"`
+
+	// ValidationErrors Why the number is not valid; empty when it is.
+	ValidationErrors []LookupValidationError `json:"validation_errors"`
+}
+
+// PhoneNumberQualityScoreInfo The `phone_number_quality_score` package.
+type PhoneNumberQualityScoreInfo struct {
+	// CarrierRiskCategory The band of the score beside it.
+	CarrierRiskCategory *LookupScoreCategory `json:"carrier_risk_category"`
+
+	// CarrierRiskScore A score from 0 to 100.
+	//
+	// Example: 17
+	CarrierRiskScore *LookupScore `json:"carrier_risk_score"`
+
+	// DisposablePhoneRiskCategory The band of the score beside it.
+	DisposablePhoneRiskCategory *LookupScoreCategory `json:"disposable_phone_risk_category"`
+
+	// DisposablePhoneRiskScore A score from 0 to 100.
+	//
+	// Example: 17
+	DisposablePhoneRiskScore *LookupScore `json:"disposable_phone_risk_score"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// QualityCategory The band of the score beside it.
+	QualityCategory *LookupScoreCategory `json:"quality_category"`
+
+	// QualityScore A score from 0 to 100.
+	//
+	// Example: 17
+	QualityScore *LookupScore `json:"quality_score"`
+
+	// VelocityRiskCategory The band of the score beside it.
+	VelocityRiskCategory *LookupScoreCategory `json:"velocity_risk_category"`
+
+	// VelocityRiskScore A score from 0 to 100.
+	//
+	// Example: 17
+	VelocityRiskScore *LookupScore `json:"velocity_risk_score"`
+}
+
+// PreFillInfo The `pre_fill` package: the owner on file, to fill in a form; US only.
+type PreFillInfo struct {
+	// AddressLine The owner's street address.
+	//
+	// Example: 321 Main Street
+	AddressLine *string `json:"address_line"`
+
+	// City The owner's city.
+	//
+	// Example: San Francisco
+	City *string `json:"city"`
+
+	// CountryCode The owner's country, ISO 3166-1 alpha-2.
+	//
+	// Example: US
+	CountryCode *string `json:"country_code"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// FirstName The owner's first name.
+	//
+	// Example: John
+	FirstName *string `json:"first_name"`
+
+	// LastName The owner's last name.
+	//
+	// Example: Doe
+	LastName *string `json:"last_name"`
+
+	// PostalCode The owner's postal code.
+	//
+	// Example: 94117
+	PostalCode *string `json:"postal_code"`
+
+	// State The owner's state.
+	//
+	// Example: CA
+	State *string `json:"state"`
+}
+
 // RFC2822Date A time in RFC 2822 format, always in GMT (`+0000`).
 //
 // Example: Tue, 24 Nov 2026 20:15:03 +0000
 type RFC2822Date = string
+
+// ReassignedNumberInfo The `reassigned_number` package; US numbers only.
+type ReassignedNumberInfo struct {
+	// ErrorCode As Twilio sends it here, a string (`"60607"`) or `null`.
+	//
+	// Example: 60607
+	ErrorCode *string `json:"error_code"`
+
+	// IsNumberReassigned Whether the number changed hands since that date.
+	IsNumberReassigned *ReassignedNumberInfoIsNumberReassigned `json:"is_number_reassigned"`
+
+	// LastVerifiedDate The `LastVerifiedDate` asked about, as `YYYY-MM-DD`.
+	//
+	// Example: 2019-09-24
+	LastVerifiedDate *string `json:"last_verified_date"`
+}
+
+// ReassignedNumberInfoIsNumberReassigned Whether the number changed hands since that date.
+type ReassignedNumberInfoIsNumberReassigned string
+
+// SimSwapInfo The `sim_swap` package.
+type SimSwapInfo struct {
+	// CarrierName The carrier of the SIM.
+	//
+	// Example: Vodafone UK
+	CarrierName *string `json:"carrier_name"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// LastSimSwap When the SIM was last changed, as far as the period asked about goes.
+	LastSimSwap *LastSimSwapInfo `json:"last_sim_swap"`
+
+	// MobileCountryCode The carrier's mobile country code (MCC).
+	//
+	// Example: 234
+	MobileCountryCode *string `json:"mobile_country_code"`
+
+	// MobileNetworkCode The carrier's mobile network code (MNC).
+	//
+	// Example: 15
+	MobileNetworkCode *string `json:"mobile_network_code"`
+}
+
+// SmsPumpingRiskInfo The `sms_pumping_risk` package.
+type SmsPumpingRiskInfo struct {
+	// CarrierRiskCategory The risk band of `sms_pumping_risk_score`.
+	CarrierRiskCategory *SmsPumpingRiskInfoCarrierRiskCategory `json:"carrier_risk_category"`
+
+	// ErrorCode `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+	// package for US numbers only.
+	//
+	//
+	// Example: 60607
+	ErrorCode *LookupErrorCode `json:"error_code"`
+
+	// NumberBlocked Whether messages to the number are blocked as likely pumping.
+	NumberBlocked *bool `json:"number_blocked"`
+
+	// NumberBlockedDate When the number was blocked, if known (Switchboard never knows).
+	NumberBlockedDate *time.Time `json:"number_blocked_date"`
+
+	// NumberBlockedLast3Months Whether the number was blocked in the last three months; `null` if never.
+	NumberBlockedLast3Months *bool `json:"number_blocked_last_3_months"`
+
+	// SmsPumpingRiskScore Likelihood that traffic to the number is SMS pumping, 0 to 100.
+	SmsPumpingRiskScore *int `json:"sms_pumping_risk_score"`
+}
+
+// SmsPumpingRiskInfoCarrierRiskCategory The risk band of `sms_pumping_risk_score`.
+type SmsPumpingRiskInfoCarrierRiskCategory string
 
 // UpdateAccountRequest defines model for UpdateAccountRequest.
 type UpdateAccountRequest struct {
@@ -1774,6 +2383,9 @@ type Forbidden = Error
 
 // InternalError Every error the API returns has this shape.
 type InternalError = Error
+
+// LookupBadRequest Every error the API returns has this shape.
+type LookupBadRequest = Error
 
 // NotFound Every error the API returns has this shape.
 type NotFound = Error
@@ -2103,6 +2715,61 @@ type ListWebhookDeliveriesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// FetchPhoneNumberParams defines parameters for FetchPhoneNumber.
+type FetchPhoneNumberParams struct {
+	// CountryCode ISO 3166-1 alpha-2 country of a number given in national format (default
+	// `US`, as Twilio). Ignored for E.164 input. An unknown country gives
+	// `valid: false` with `INVALID_COUNTRY_CODE`.
+	CountryCode *string `form:"CountryCode,omitempty" json:"CountryCode,omitempty"`
+
+	// Fields Comma-separated data packages to return: `line_type_intelligence`,
+	// `caller_name`, `sim_swap`, `call_forwarding`, `line_status`, `identity_match`,
+	// `reassigned_number`, `sms_pumping_risk`, `phone_number_quality_score`,
+	// `pre_fill`, and `validation` (accepted; validation is always done). Spaces
+	// around names and empty entries are ignored; any other name is refused (60200).
+	Fields *string `form:"Fields,omitempty" json:"Fields,omitempty"`
+
+	// FirstName First name to compare, for `identity_match`.
+	FirstName *string `form:"FirstName,omitempty" json:"FirstName,omitempty"`
+
+	// LastName Last name to compare, for `identity_match`.
+	LastName *string `form:"LastName,omitempty" json:"LastName,omitempty"`
+
+	// AddressLine1 First address line to compare, for `identity_match`.
+	AddressLine1 *string `form:"AddressLine1,omitempty" json:"AddressLine1,omitempty"`
+
+	// AddressLine2 Second address line. Accepted; `identity_match` compares `AddressLine1` only.
+	AddressLine2 *string `form:"AddressLine2,omitempty" json:"AddressLine2,omitempty"`
+
+	// City City to compare, for `identity_match`.
+	City *string `form:"City,omitempty" json:"City,omitempty"`
+
+	// State State, province or region to compare, for `identity_match`.
+	State *string `form:"State,omitempty" json:"State,omitempty"`
+
+	// PostalCode Postal code to compare, for `identity_match`.
+	PostalCode *string `form:"PostalCode,omitempty" json:"PostalCode,omitempty"`
+
+	// AddressCountryCode ISO 3166-1 alpha-2 country of the address, for `identity_match`.
+	AddressCountryCode *string `form:"AddressCountryCode,omitempty" json:"AddressCountryCode,omitempty"`
+
+	// NationalId National ID (such as an SSN), for `identity_match`. Never matched.
+	NationalId *string `form:"NationalId,omitempty" json:"NationalId,omitempty"`
+
+	// DateOfBirth Date of birth as `YYYYMMDD`, for `identity_match`. Never matched.
+	DateOfBirth *string `form:"DateOfBirth,omitempty" json:"DateOfBirth,omitempty"`
+
+	// LastVerifiedDate `YYYYMMDD` date on which the number was known to reach its user, for
+	// `reassigned_number`. Without it `is_number_reassigned` is `no_data_available`.
+	LastVerifiedDate *string `form:"LastVerifiedDate,omitempty" json:"LastVerifiedDate,omitempty"`
+
+	// VerificationSid Verify verification SID, for `pre_fill`. Accepted; not checked.
+	VerificationSid *string `form:"VerificationSid,omitempty" json:"VerificationSid,omitempty"`
+
+	// PartnerSubId Your own segment ID, for `sms_pumping_risk`. Accepted; not used.
+	PartnerSubId *string `form:"PartnerSubId,omitempty" json:"PartnerSubId,omitempty"`
+}
+
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
@@ -2207,6 +2874,9 @@ type ServerInterface interface {
 	// FetchWebhookDelivery Fetch one webhook request and its answer
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
 	FetchWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error
+	// FetchPhoneNumber Look up a phone number
+	// (GET /v2/PhoneNumbers/{PhoneNumber})
+	FetchPhoneNumber(ctx echo.Context, phoneNumber string, params FetchPhoneNumberParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -3390,6 +4060,129 @@ func (w *ServerInterfaceWrapper) FetchWebhookDelivery(ctx echo.Context) error {
 	return err
 }
 
+// FetchPhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchPhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "PhoneNumber" -------------
+	var phoneNumber string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "PhoneNumber", ctx.Param("PhoneNumber"), &phoneNumber, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PhoneNumber: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params FetchPhoneNumberParams
+	// ------------- Optional query parameter "CountryCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "CountryCode", ctx.QueryParams(), &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CountryCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "Fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Fields", ctx.QueryParams(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Fields: %s", err))
+	}
+
+	// ------------- Optional query parameter "FirstName" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "FirstName", ctx.QueryParams(), &params.FirstName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter FirstName: %s", err))
+	}
+
+	// ------------- Optional query parameter "LastName" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "LastName", ctx.QueryParams(), &params.LastName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter LastName: %s", err))
+	}
+
+	// ------------- Optional query parameter "AddressLine1" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "AddressLine1", ctx.QueryParams(), &params.AddressLine1, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AddressLine1: %s", err))
+	}
+
+	// ------------- Optional query parameter "AddressLine2" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "AddressLine2", ctx.QueryParams(), &params.AddressLine2, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AddressLine2: %s", err))
+	}
+
+	// ------------- Optional query parameter "City" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "City", ctx.QueryParams(), &params.City, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter City: %s", err))
+	}
+
+	// ------------- Optional query parameter "State" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "State", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter State: %s", err))
+	}
+
+	// ------------- Optional query parameter "PostalCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PostalCode", ctx.QueryParams(), &params.PostalCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PostalCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "AddressCountryCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "AddressCountryCode", ctx.QueryParams(), &params.AddressCountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AddressCountryCode: %s", err))
+	}
+
+	// ------------- Optional query parameter "NationalId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "NationalId", ctx.QueryParams(), &params.NationalId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter NationalId: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateOfBirth" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateOfBirth", ctx.QueryParams(), &params.DateOfBirth, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateOfBirth: %s", err))
+	}
+
+	// ------------- Optional query parameter "LastVerifiedDate" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "LastVerifiedDate", ctx.QueryParams(), &params.LastVerifiedDate, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter LastVerifiedDate: %s", err))
+	}
+
+	// ------------- Optional query parameter "VerificationSid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "VerificationSid", ctx.QueryParams(), &params.VerificationSid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter VerificationSid: %s", err))
+	}
+
+	// ------------- Optional query parameter "PartnerSubId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PartnerSubId", ctx.QueryParams(), &params.PartnerSubId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PartnerSubId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchPhoneNumber(ctx, phoneNumber, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -3447,6 +4240,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.DeleteMessage, options.OperationMiddlewares["DeleteMessage"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.FetchMessage, options.OperationMiddlewares["FetchMessage"]...)
 	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", wrapper.UpdateMessage, options.OperationMiddlewares["UpdateMessage"]...)
+	router.GET(options.BaseURL+"/v2/PhoneNumbers/:PhoneNumber", wrapper.FetchPhoneNumber, options.OperationMiddlewares["FetchPhoneNumber"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json", wrapper.ListIncomingPhoneNumbers, options.OperationMiddlewares["ListIncomingPhoneNumbers"]...)
 	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json", wrapper.CreateIncomingPhoneNumber, options.OperationMiddlewares["CreateIncomingPhoneNumber"]...)
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid.json", wrapper.DeleteIncomingPhoneNumber, options.OperationMiddlewares["DeleteIncomingPhoneNumber"]...)
@@ -3472,6 +4266,8 @@ type BadRequestJSONResponse Error
 type ForbiddenJSONResponse Error
 
 type InternalErrorJSONResponse Error
+
+type LookupBadRequestJSONResponse Error
 
 type NotFoundJSONResponse Error
 
@@ -6315,6 +7111,102 @@ func (response FetchWebhookDelivery500JSONResponse) VisitFetchWebhookDeliveryRes
 	return err
 }
 
+type FetchPhoneNumberRequestObject struct {
+	PhoneNumber string `json:"PhoneNumber"`
+	Params      FetchPhoneNumberParams
+}
+
+type FetchPhoneNumberResponseObject interface {
+	VisitFetchPhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type FetchPhoneNumber200JSONResponse PhoneNumberLookup
+
+func (response FetchPhoneNumber200JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchPhoneNumber400JSONResponse struct{ LookupBadRequestJSONResponse }
+
+func (response FetchPhoneNumber400JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchPhoneNumber401JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchPhoneNumber404JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchPhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchPhoneNumber429JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchPhoneNumber500JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAccounts List your account and its subaccounts
@@ -6398,6 +7290,9 @@ type StrictServerInterface interface {
 	// FetchWebhookDelivery Fetch one webhook request and its answer
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
 	FetchWebhookDelivery(ctx context.Context, request FetchWebhookDeliveryRequestObject) (FetchWebhookDeliveryResponseObject, error)
+	// FetchPhoneNumber Look up a phone number
+	// (GET /v2/PhoneNumbers/{PhoneNumber})
+	FetchPhoneNumber(ctx context.Context, request FetchPhoneNumberRequestObject) (FetchPhoneNumberResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -7174,6 +8069,32 @@ func (sh *strictHandler) FetchWebhookDelivery(ctx echo.Context, accountSid Accou
 		return err
 	} else if validResponse, ok := response.(FetchWebhookDeliveryResponseObject); ok {
 		return validResponse.VisitFetchWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchPhoneNumber operation middleware
+func (sh *strictHandler) FetchPhoneNumber(ctx echo.Context, phoneNumber string, params FetchPhoneNumberParams) error {
+	var request FetchPhoneNumberRequestObject
+
+	request.PhoneNumber = phoneNumber
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchPhoneNumber(ctx.Request().Context(), request.(FetchPhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchPhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchPhoneNumberResponseObject); ok {
+		return validResponse.VisitFetchPhoneNumberResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

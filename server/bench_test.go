@@ -64,3 +64,32 @@ func BenchmarkListMessagesPage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLookup looks a number up through the whole stack: basic validation only, and
+// with every data package. The numbers cycle through several countries, so that
+// libphonenumber's per-country metadata is exercised, not one cached answer.
+func BenchmarkLookup(b *testing.B) {
+	numbers := []string{"+14155550100", "+447400123456", "+4915112345678", "+33612345678", "+919876543210", "+819012345678"}
+	all := "line_type_intelligence,caller_name,sim_swap,call_forwarding,line_status,identity_match," +
+		"reassigned_number,sms_pumping_risk,phone_number_quality_score,pre_fill"
+	for _, bc := range []struct{ name, fields string }{{"basic", ""}, {"all-packages", all}} {
+		b.Run(bc.name, func(b *testing.B) {
+			env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
+			ctx := context.Background()
+			params := &client.FetchPhoneNumberParams{}
+			if bc.fields != "" {
+				params.Fields = &bc.fields
+			}
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := env.Client.FetchPhoneNumberWithResponse(ctx, numbers[i%len(numbers)], params)
+				if err != nil || resp.JSON200 == nil || !resp.JSON200.Valid {
+					b.Fatalf("lookup: %v %s", err, resp.Body)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/lookup"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -55,6 +56,7 @@ const (
 	codeNumberUnavailable  = 21422
 	codeAreaCodeInvalid    = 21451
 	codeAreaCodeEmpty      = 21452
+	codeLookupInvalidParam = 60200 // Twilio's Account Security APIs' (Verify, Lookup v2)
 	maxBodyLength          = 1600
 	maxMediaURLsPerMessage = 10
 )
@@ -72,16 +74,19 @@ var (
 // path is the request path, quoted in "not found" messages as Twilio does.
 func toAPIError(err error, path string) *apiError {
 	var (
-		ae     *apiError
-		rule   *messaging.RuleError
-		reqErr *openapi3filter.RequestError
-		he     *echo.HTTPError
+		ae       *apiError
+		rule     *messaging.RuleError
+		reqErr   *openapi3filter.RequestError
+		he       *echo.HTTPError
+		paramErr *lookup.ParamError
 	)
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &rule):
 		return &apiError{Status: http.StatusBadRequest, Code: rule.Code, Message: rule.Message}
+	case errors.As(err, &paramErr):
+		return &apiError{Status: http.StatusBadRequest, Code: codeLookupInvalidParam, Message: paramErr.Error()}
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(path)
 	case errors.As(err, &reqErr):

@@ -88,8 +88,8 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 
 	route := &routers.Route{Spec: r.doc, Path: specPath, PathItem: item, Method: method, Operation: op}
 	chain := []echo.MiddlewareFunc{tagOperation(op.OperationID)}
-	if isV1(specPath) {
-		chain = append(chain, withBaseURL) // v1 lists link their pages with absolute URLs
+	if absoluteURLs(specPath) {
+		chain = append(chain, withBaseURL)
 	}
 	if r.check != nil {
 		chain = append(chain, r.check(route))
@@ -166,16 +166,17 @@ func (sr *suffixRoute) serve(c echo.Context) error {
 			return h(c)
 		}
 	}
-	if h, ok := sr.byExt[""]; ok && !strings.Contains(value, ".") {
+	if h, ok := sr.byExt[""]; ok { // the spec's pattern for the parameter judges the rest
 		return h(c)
 	}
 	return echo.ErrNotFound
 }
 
-// isV1 reports whether a path belongs to a v1-style API (Switchboard's own, Messaging
-// Services), whose lists use absolute page URLs.
-func isV1(path string) bool {
-	return strings.HasPrefix(path, "/switchboard/v1/") || strings.HasPrefix(path, "/v1/")
+// absoluteURLs reports whether a path belongs to an API whose resources carry absolute
+// URLs (Twilio's v1 and v2 APIs: Switchboard's own, Messaging Services, Lookup), which
+// must point back at this server however the client reached it.
+func absoluteURLs(path string) bool {
+	return strings.HasPrefix(path, "/switchboard/v1/") || strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/v2/")
 }
 
 // operationKey is where tagOperation keeps the operationId in the echo.Context.

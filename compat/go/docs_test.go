@@ -8,6 +8,7 @@ import (
 	"github.com/twilio/twilio-go"
 	twclient "github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
+	lookups "github.com/twilio/twilio-go/rest/lookups/v2"
 
 	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
@@ -17,7 +18,8 @@ import (
 // against the spec.
 
 // snippet:start twilio-go-transport
-// toSwitchboard sends the requests twilio-go addresses to api.twilio.com to Switchboard.
+// toSwitchboard sends the requests twilio-go addresses to api.twilio.com (and to
+// lookups.twilio.com, for Lookup v2) to Switchboard.
 type toSwitchboard struct{ base *url.URL }
 
 func (t toSwitchboard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -55,5 +57,32 @@ func TestDocsSnippet(t *testing.T) {
 	}
 	if m.Sid == nil || m.Status == nil || *m.Status != "queued" || m.Body == nil || *m.Body != "Hello from twilio-go" {
 		t.Fatalf("created %+v", m)
+	}
+}
+
+func TestDocsSnippetLookup(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	base, err := url.Parse(env.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &twclient.Client{
+		Credentials: twclient.NewCredentials(env.Main.Sid, env.Main.AuthToken),
+		HTTPClient:  &http.Client{Transport: toSwitchboard{base}},
+	}
+	c.SetAccountSid(env.Main.Sid)
+	tw := twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
+
+	// snippet:start twilio-go-lookup
+	params := &lookups.FetchPhoneNumberParams{}
+	params.SetCountryCode("GB") // for numbers in national format
+	params.SetFields("line_type_intelligence")
+	n, err := tw.LookupsV2.FetchPhoneNumber("020 7946 0018", params)
+	// snippet:end
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.Valid || deref(n.PhoneNumber) != "+442079460018" || n.LineTypeIntelligence.Type != "landline" {
+		t.Fatalf("lookup %+v", n)
 	}
 }

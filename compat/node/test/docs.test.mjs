@@ -29,3 +29,17 @@ test("docs snippet: send with twilio-node", async () => {
   assert.equal(message.body, "Hello from twilio-node");
   assert.match(message.sid, /^SM[0-9a-f]{32}$/);
 });
+
+test("docs snippet: look a number up with twilio-node", async () => {
+  const { url: switchboardUrl, accountSid, authToken } = sb;
+  // snippet:start twilio-node-lookup
+  const client = twilio(accountSid, authToken);
+  client.lookups.baseUrl = switchboardUrl; // Lookup v2 is served on the same address
+  const number = await client.lookups.v2
+    .phoneNumbers("020 7946 0018")
+    .fetch({ countryCode: "GB", fields: "line_type_intelligence" });
+  // snippet:end
+  assert.equal(number.valid, true);
+  assert.equal(number.phoneNumber, "+442079460018");
+  assert.equal(number.lineTypeIntelligence.type, "landline");
+});

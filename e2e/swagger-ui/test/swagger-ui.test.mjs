@@ -136,3 +136,14 @@ test("a wrong Sid shows the Twilio error object", async () => {
   assert.equal(missing.status, 404);
   assert.equal(missing.body.code, 20404);
 });
+
+test("Lookup: Try it out with a '+' in the path", async () => {
+  // Swagger UI sends the path parameter as %2B447400123456; the server reads a '+'.
+  const got = await tryOut("Lookup-FetchPhoneNumber", {
+    path: { PhoneNumber: "+447400123456", Fields: "line_type_intelligence" },
+  });
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  assert.equal(got.body.phone_number, "+447400123456");
+  assert.equal(got.body.valid, true);
+  assert.equal(got.body.line_type_intelligence.type, "mobile");
+});

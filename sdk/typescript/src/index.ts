@@ -33,6 +33,7 @@ export type Account = components["schemas"]["Account"];
 export type IncomingPhoneNumber = components["schemas"]["IncomingPhoneNumber"];
 export type AvailablePhoneNumber = components["schemas"]["AvailablePhoneNumber"];
 export type ApiError = components["schemas"]["Error"];
+export type PhoneNumberLookup = components["schemas"]["PhoneNumberLookup"];
 export type SwitchboardClient = Client<paths>;
 
 const FORM = "application/x-www-form-urlencoded";

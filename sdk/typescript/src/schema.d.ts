@@ -170,6 +170,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/PhoneNumbers/{PhoneNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The number to look up: E.164 (`+14159929960`) or national format
+                 *     (`(415) 992-9960`, `020 7946 0018` with `CountryCode=GB`). The `+` of an E.164
+                 *     number may be sent as is or as `%2B`; either way it stays a `+`. Anything else is
+                 *     accepted too and answered with `valid: false`.
+                 */
+                PhoneNumber: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Look up a phone number
+         * @description Validates and formats a phone number and, on request, returns data packages about
+         *     it. Served on the same listener as the 2010-04-01 API: an SDK that calls
+         *     `lookups.twilio.com` is pointed here like one that calls `api.twilio.com`.
+         *
+         *     **Validation and formatting** are free and always done, with libphonenumber's
+         *     metadata: `valid`, `phone_number` (E.164), `national_format`, `country_code` and
+         *     `calling_country_code`. A number that cannot be parsed or is not valid is still
+         *     answered with 200: `valid` is `false`, `validation_errors` says why, and the
+         *     country and format fields are `null`.
+         *
+         *     **Data packages** are named in `Fields`. Their content is simulated, and always the
+         *     same for the same number (the rules are in docs/lookup.md); a package that is not
+         *     requested, or any package of a number that is not valid, is `null`. A package that
+         *     Twilio offers for US numbers only (`caller_name`, `reassigned_number`, `pre_fill`)
+         *     carries `error_code` 60607 for other countries.
+         *
+         *     Errors: 60200 (400) an unknown name in `Fields`, or a date parameter that is not
+         *     `YYYYMMDD`. Twilio's Lookup v2 belongs to its Account Security APIs, whose code
+         *     for an invalid parameter is 60200 (Verify's); Switchboard uses it here so that a
+         *     client can tell a bad Lookup request from a bad 2010-04-01 one (20001).
+         */
+        get: operations["FetchPhoneNumber"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json": {
         parameters: {
             query?: never;
@@ -837,6 +884,278 @@ export interface components {
             Status?: "canceled";
         };
         /**
+         * @description A Lookup v2 answer. Every field is present; what is not known, or not requested, is
+         *     `null`.
+         */
+        PhoneNumberLookup: {
+            /**
+             * @description The country calling code (`1`, `44`), without `+`; `null` unless valid.
+             * @example 1
+             */
+            calling_country_code: string | null;
+            /**
+             * @description ISO 3166-1 alpha-2 country of the number; `null` unless valid.
+             * @example US
+             */
+            country_code: string | null;
+            /**
+             * @description The number in E.164 format, or, when it could not be parsed at all, the input
+             *     as given.
+             * @example +14159929960
+             */
+            phone_number: string;
+            /**
+             * @description The number as written in its country; `null` unless valid.
+             * @example (415) 992-9960
+             */
+            national_format: string | null;
+            /** @description Whether the number is in a range that can be assigned to a user. */
+            valid: boolean;
+            /** @description Why the number is not valid; empty when it is. */
+            validation_errors: components["schemas"]["LookupValidationError"][];
+            caller_name: components["schemas"]["CallerNameInfo"];
+            sim_swap: components["schemas"]["SimSwapInfo"];
+            call_forwarding: components["schemas"]["CallForwardingInfo"];
+            line_type_intelligence: components["schemas"]["LineTypeIntelligenceInfo"];
+            line_status: components["schemas"]["LineStatusInfo"];
+            identity_match: components["schemas"]["IdentityMatchInfo"];
+            reassigned_number: components["schemas"]["ReassignedNumberInfo"];
+            sms_pumping_risk: components["schemas"]["SmsPumpingRiskInfo"];
+            phone_number_quality_score: components["schemas"]["PhoneNumberQualityScoreInfo"];
+            pre_fill: components["schemas"]["PreFillInfo"];
+            /**
+             * Format: uri
+             * @description The absolute URL of this lookup, on the scheme and host the request was sent to.
+             * @example http://127.0.0.1:8080/v2/PhoneNumbers/+14159929960
+             */
+            url: string;
+        };
+        /**
+         * @description libphonenumber's verdict: too few or too many digits for the country, a length
+         *     no number of the country has (`INVALID_LENGTH`), a possible length but no assigned
+         *     range (`INVALID_BUT_POSSIBLE`), an unknown country, or no number at all.
+         * @enum {string}
+         */
+        LookupValidationError: "TOO_SHORT" | "TOO_LONG" | "INVALID_BUT_POSSIBLE" | "INVALID_COUNTRY_CODE" | "INVALID_LENGTH" | "NOT_A_NUMBER";
+        /**
+         * @description `null` when the package has data; 60607 when Switchboard (like Twilio) offers the
+         *     package for US numbers only.
+         * @example 60607
+         */
+        LookupErrorCode: number | null;
+        /** @description The `caller_name` package (CNAM); US numbers only. */
+        CallerNameInfo: {
+            /**
+             * @description The name registered for the number.
+             * @example Sergio Suarez
+             */
+            caller_name: string | null;
+            /**
+             * @description Whether the name is a person's or a business's.
+             * @enum {string|null}
+             */
+            caller_type: "CONSUMER" | "BUSINESS" | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /** @description The `sim_swap` package. */
+        SimSwapInfo: {
+            last_sim_swap: components["schemas"]["LastSimSwapInfo"];
+            /**
+             * @description The carrier of the SIM.
+             * @example Vodafone UK
+             */
+            carrier_name: string | null;
+            /**
+             * @description The carrier's mobile country code (MCC).
+             * @example 234
+             */
+            mobile_country_code: string | null;
+            /**
+             * @description The carrier's mobile network code (MNC).
+             * @example 15
+             */
+            mobile_network_code: string | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /** @description When the SIM was last changed, as far as the period asked about goes. */
+        LastSimSwapInfo: {
+            /**
+             * Format: date-time
+             * @description When the SIM last changed, if known (Switchboard never knows).
+             */
+            last_sim_swap_date: string | null;
+            /**
+             * @description The ISO 8601 period looked at.
+             * @example PT24H
+             */
+            swapped_period: string | null;
+            /** @description Whether the SIM changed in that period. */
+            swapped_in_period: boolean | null;
+        } | null;
+        /** @description The `call_forwarding` package. */
+        CallForwardingInfo: {
+            /** @description Whether calls to the number are forwarded unconditionally. */
+            call_forwarding_enabled: boolean | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /** @description The `line_type_intelligence` package. */
+        LineTypeIntelligenceInfo: {
+            /**
+             * @description The kind of line, from the number's range in libphonenumber's metadata.
+             * @enum {string|null}
+             */
+            type: "mobile" | "landline" | "fixedVoip" | "nonFixedVoip" | "personal" | "tollFree" | "premium" | "sharedCost" | "uan" | "voicemail" | "pager" | "unknown" | null;
+            /**
+             * @description The carrier that holds the number.
+             * @example Three
+             */
+            carrier_name: string | null;
+            /**
+             * @description The carrier's mobile country code (MCC); mobile and non-fixed VoIP only.
+             * @example 234
+             */
+            mobile_country_code: string | null;
+            /**
+             * @description The carrier's mobile network code (MNC); mobile and non-fixed VoIP only.
+             * @example 20
+             */
+            mobile_network_code: string | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /** @description The `line_status` package. */
+        LineStatusInfo: {
+            /**
+             * @description Whether the line is in service and reachable.
+             * @enum {string|null}
+             */
+            status: "active" | "reachable" | "unreachable" | "inactive" | "unknown" | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /**
+         * @description How one given detail compares with what is on file for the number.
+         * @enum {string|null}
+         */
+        IdentityMatchResult: "exact_match" | "high_partial_match" | "partial_match" | "no_match" | "no_data_available" | null;
+        /**
+         * @description The `identity_match` package: each detail given in the query (FirstName,
+         *     LastName...) compared with the number's owner on file.
+         */
+        IdentityMatchInfo: {
+            first_name_match: components["schemas"]["IdentityMatchResult"];
+            last_name_match: components["schemas"]["IdentityMatchResult"];
+            address_lines_match: components["schemas"]["IdentityMatchResult"];
+            city_match: components["schemas"]["IdentityMatchResult"];
+            state_match: components["schemas"]["IdentityMatchResult"];
+            postal_code_match: components["schemas"]["IdentityMatchResult"];
+            address_country_match: components["schemas"]["IdentityMatchResult"];
+            national_id_match: components["schemas"]["IdentityMatchResult"];
+            date_of_birth_match: components["schemas"]["IdentityMatchResult"];
+            /** @description The share of the given details that matched, 0 to 100. */
+            summary_score: number | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+            /** @description Why `error_code` is set. */
+            error_message: string | null;
+        } | null;
+        /** @description The `reassigned_number` package; US numbers only. */
+        ReassignedNumberInfo: {
+            /**
+             * @description The `LastVerifiedDate` asked about, as `YYYY-MM-DD`.
+             * @example 2019-09-24
+             */
+            last_verified_date: string | null;
+            /**
+             * @description Whether the number changed hands since that date.
+             * @enum {string|null}
+             */
+            is_number_reassigned: "yes" | "no" | "no_data_available" | null;
+            /**
+             * @description As Twilio sends it here, a string (`"60607"`) or `null`.
+             * @example 60607
+             */
+            error_code: string | null;
+        } | null;
+        /** @description The `sms_pumping_risk` package. */
+        SmsPumpingRiskInfo: {
+            /**
+             * @description The risk band of `sms_pumping_risk_score`.
+             * @enum {string|null}
+             */
+            carrier_risk_category: "low" | "mild" | "moderate" | "high" | null;
+            /** @description Whether messages to the number are blocked as likely pumping. */
+            number_blocked: boolean | null;
+            /**
+             * Format: date-time
+             * @description When the number was blocked, if known (Switchboard never knows).
+             */
+            number_blocked_date: string | null;
+            /** @description Whether the number was blocked in the last three months; `null` if never. */
+            number_blocked_last_3_months: boolean | null;
+            /** @description Likelihood that traffic to the number is SMS pumping, 0 to 100. */
+            sms_pumping_risk_score: number | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /** @description The `phone_number_quality_score` package. */
+        PhoneNumberQualityScoreInfo: {
+            quality_score: components["schemas"]["LookupScore"];
+            quality_category: components["schemas"]["LookupScoreCategory"];
+            carrier_risk_score: components["schemas"]["LookupScore"];
+            carrier_risk_category: components["schemas"]["LookupScoreCategory"];
+            velocity_risk_score: components["schemas"]["LookupScore"];
+            velocity_risk_category: components["schemas"]["LookupScoreCategory"];
+            disposable_phone_risk_score: components["schemas"]["LookupScore"];
+            disposable_phone_risk_category: components["schemas"]["LookupScoreCategory"];
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /**
+         * @description A score from 0 to 100.
+         * @example 17
+         */
+        LookupScore: number | null;
+        /**
+         * @description The band of the score beside it.
+         * @enum {string|null}
+         */
+        LookupScoreCategory: "low" | "medium" | "high" | null;
+        /** @description The `pre_fill` package: the owner on file, to fill in a form; US only. */
+        PreFillInfo: {
+            /**
+             * @description The owner's first name.
+             * @example John
+             */
+            first_name: string | null;
+            /**
+             * @description The owner's last name.
+             * @example Doe
+             */
+            last_name: string | null;
+            /**
+             * @description The owner's street address.
+             * @example 321 Main Street
+             */
+            address_line: string | null;
+            /**
+             * @description The owner's city.
+             * @example San Francisco
+             */
+            city: string | null;
+            /**
+             * @description The owner's state.
+             * @example CA
+             */
+            state: string | null;
+            /**
+             * @description The owner's postal code.
+             * @example 94117
+             */
+            postal_code: string | null;
+            /**
+             * @description The owner's country, ISO 3166-1 alpha-2.
+             * @example US
+             */
+            country_code: string | null;
+            error_code: components["schemas"]["LookupErrorCode"];
+        } | null;
+        /**
          * @description `PN` followed by 32 lowercase hex digits.
          * @example PNcccccccccccccccccccccccccccccccc
          */
@@ -1304,6 +1623,26 @@ export interface components {
                  *       "message": "Request body too large (limit 1 MB)",
                  *       "more_info": "https://www.twilio.com/docs/errors/20001",
                  *       "status": 413
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description A Lookup parameter is invalid: an unknown data package in `Fields`, or a date that
+         *     is not `YYYYMMDD` (code 60200).
+         */
+        LookupBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 60200,
+                 *       "message": "Invalid parameter: Fields: unknown data package \"carrier\"",
+                 *       "more_info": "https://www.twilio.com/docs/errors/60200",
+                 *       "status": 400
                  *     }
                  */
                 "application/json": components["schemas"]["Error"];
@@ -1862,6 +2201,122 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchPhoneNumber: {
+        parameters: {
+            query?: {
+                /**
+                 * @description ISO 3166-1 alpha-2 country of a number given in national format (default
+                 *     `US`, as Twilio). Ignored for E.164 input. An unknown country gives
+                 *     `valid: false` with `INVALID_COUNTRY_CODE`.
+                 * @example GB
+                 */
+                CountryCode?: string;
+                /**
+                 * @description Comma-separated data packages to return: `line_type_intelligence`,
+                 *     `caller_name`, `sim_swap`, `call_forwarding`, `line_status`, `identity_match`,
+                 *     `reassigned_number`, `sms_pumping_risk`, `phone_number_quality_score`,
+                 *     `pre_fill`, and `validation` (accepted; validation is always done). Spaces
+                 *     around names and empty entries are ignored; any other name is refused (60200).
+                 * @example line_type_intelligence,caller_name
+                 */
+                Fields?: string;
+                /**
+                 * @description First name to compare, for `identity_match`.
+                 * @example John
+                 */
+                FirstName?: string;
+                /**
+                 * @description Last name to compare, for `identity_match`.
+                 * @example Doe
+                 */
+                LastName?: string;
+                /**
+                 * @description First address line to compare, for `identity_match`.
+                 * @example 321 Main Street
+                 */
+                AddressLine1?: string;
+                /**
+                 * @description Second address line. Accepted; `identity_match` compares `AddressLine1` only.
+                 * @example Suite 2
+                 */
+                AddressLine2?: string;
+                /**
+                 * @description City to compare, for `identity_match`.
+                 * @example New York
+                 */
+                City?: string;
+                /**
+                 * @description State, province or region to compare, for `identity_match`.
+                 * @example NY
+                 */
+                State?: string;
+                /**
+                 * @description Postal code to compare, for `identity_match`.
+                 * @example 10021
+                 */
+                PostalCode?: string;
+                /**
+                 * @description ISO 3166-1 alpha-2 country of the address, for `identity_match`.
+                 * @example US
+                 */
+                AddressCountryCode?: string;
+                /**
+                 * @description National ID (such as an SSN), for `identity_match`. Never matched.
+                 * @example YZ3456883
+                 */
+                NationalId?: string;
+                /**
+                 * @description Date of birth as `YYYYMMDD`, for `identity_match`. Never matched.
+                 * @example 19901214
+                 */
+                DateOfBirth?: string;
+                /**
+                 * @description `YYYYMMDD` date on which the number was known to reach its user, for
+                 *     `reassigned_number`. Without it `is_number_reassigned` is `no_data_available`.
+                 * @example 20190924
+                 */
+                LastVerifiedDate?: string;
+                /**
+                 * @description Verify verification SID, for `pre_fill`. Accepted; not checked.
+                 * @example VEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+                 */
+                VerificationSid?: string;
+                /**
+                 * @description Your own segment ID, for `sms_pumping_risk`. Accepted; not used.
+                 * @example partner_sub_id_string
+                 */
+                PartnerSubId?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The number to look up: E.164 (`+14159929960`) or national format
+                 *     (`(415) 992-9960`, `020 7946 0018` with `CountryCode=GB`). The `+` of an E.164
+                 *     number may be sent as is or as `%2B`; either way it stays a `+`. Anything else is
+                 *     accepted too and answered with `valid: false`.
+                 */
+                PhoneNumber: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What is known of the number. Packages not requested in `Fields` are `null`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneNumberLookup"];
+                };
+            };
+            400: components["responses"]["LookupBadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];

@@ -249,3 +249,28 @@ describe("phone numbers through the generated client", () => {
     assert.equal(del.response.status, 204);
   });
 });
+
+describe("Lookup v2 through the generated client", () => {
+  test("a number with Fields, national input, an unknown package", async () => {
+    const lookupPath = "/v2/PhoneNumbers/{PhoneNumber}";
+    // openapi-fetch sends the '+' as %2B; the server reads it back as '+'.
+    const { data, error, response } = await sb.GET(lookupPath, {
+      params: { path: { PhoneNumber: "+447400123456" }, query: { Fields: "line_type_intelligence" } },
+    });
+    assert.equal(response.status, 200, JSON.stringify(error));
+    assert.equal(data?.phone_number, "+447400123456");
+    assert.equal(data?.line_type_intelligence?.type, "mobile");
+    assert.equal(data?.line_type_intelligence?.carrier_name, "Three");
+    assert.equal(data?.caller_name, null);
+
+    const national = await sb.GET(lookupPath, {
+      params: { path: { PhoneNumber: "020 7946 0018" }, query: { CountryCode: "GB" } },
+    });
+    assert.equal(national.data?.phone_number, "+442079460018");
+    assert.equal(national.data?.valid, true);
+
+    const bad = await sb.GET(lookupPath, { params: { path: { PhoneNumber: "+447400123456" }, query: { Fields: "carrier" } } });
+    assert.equal(bad.response.status, 400);
+    assert.equal(bad.error?.code, 60200);
+  });
+});
