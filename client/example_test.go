@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 		log.Fatal(err)
 	}
 	baseURL, accountSid, authToken = env.URL, env.Main.Sid, env.Main.AuthToken
+	// The account sends from a number it owns, as in the README.
+	if err := env.BuyNumber(accountSid, authToken, "+14155550199"); err != nil {
+		log.Fatal(err)
+	}
 	code := m.Run()
 	env.Stop()
 	if mismatches > 0 {

@@ -59,7 +59,7 @@ func TestCreateAndFetchMessage(t *testing.T) {
 	ctx := context.Background()
 	sid := env.Main.Sid
 
-	m := send(t, env.Client, sid, text("+14155550100", "+14155550199", "Hello there"))
+	m := send(t, env.Client, sid, text("+14155550100", testSender, "Hello there"))
 	if !messageSID.MatchString(m.Sid) {
 		t.Errorf("sid %q does not match %s", m.Sid, messageSID)
 	}
@@ -80,7 +80,7 @@ func TestCreateAndFetchMessage(t *testing.T) {
 		m.PriceUnit != want.PriceUnit || m.Status != want.Status || m.To != want.To || m.Uri != want.Uri {
 		t.Errorf("created message:\n got %+v\nwant %+v", m, want)
 	}
-	if m.From == nil || *m.From != "+14155550199" || m.DateSent != nil || m.ErrorCode != nil || m.Price != nil {
+	if m.From == nil || *m.From != testSender || m.DateSent != nil || m.ErrorCode != nil || m.Price != nil {
 		t.Errorf("from/date_sent/error_code/price: %v %v %v %v", m.From, m.DateSent, m.ErrorCode, m.Price)
 	}
 	if m.SubresourceUris["media"] != strings.TrimSuffix(want.Uri, ".json")+"/Media.json" {
@@ -97,7 +97,7 @@ func TestCreateAndFetchMessage(t *testing.T) {
 
 	// Media: repeated MediaUrl keys, counted in num_media; a media-only message is one segment.
 	media := []string{"https://example.com/a.png", "https://example.com/b.png"}
-	from := "+14155550199"
+	from := testSender
 	mm := send(t, env.Client, sid, client.CreateMessageRequest{To: "+14155550100", From: &from, MediaUrl: &media})
 	if mm.NumMedia != "2" || mm.NumSegments != "1" || mm.Body != "" {
 		t.Errorf("media message: num_media %s num_segments %s body %q", mm.NumMedia, mm.NumSegments, mm.Body)
@@ -115,7 +115,7 @@ func TestCreateAndFetchMessage(t *testing.T) {
 func TestFormEncodingFromCurl(t *testing.T) {
 	// What curl --data-urlencode and the Node SDK send: %20 for spaces, %2B for plus.
 	env := servertest.Start(t, servertest.Options{})
-	form := "To=%2B14155550100&From=%2B14155550199&Body=two%20words+and+more&MediaUrl=https%3A%2F%2Fexample.com%2F1.png&MediaUrl=https%3A%2F%2Fexample.com%2F2.png&UnknownParam=ignored"
+	form := "To=%2B14155550100&From=%2B15005550006&Body=two%20words+and+more&MediaUrl=https%3A%2F%2Fexample.com%2F1.png&MediaUrl=https%3A%2F%2Fexample.com%2F2.png&UnknownParam=ignored"
 	status, body := env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+env.Main.Sid+"/Messages.json", env.Main.Sid, env.Main.AuthToken, strings.NewReader(form), formType)
 	if status != http.StatusCreated {
 		t.Fatalf("HTTP %d %s", status, body)
@@ -130,7 +130,7 @@ func TestFormEncodingFromCurl(t *testing.T) {
 
 	// curl -d "To=+1415…": the unencoded '+' arrives as a space; the error says why.
 	status, body = env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+env.Main.Sid+"/Messages.json", env.Main.Sid, env.Main.AuthToken,
-		strings.NewReader("To=+14155550100&From=%2B14155550199&Body=hi"), formType)
+		strings.NewReader("To=+14155550100&From=%2B15005550006&Body=hi"), formType)
 	wantError(t, status, body, 400, 21211)
 	if !strings.Contains(string(body), "%2B") {
 		t.Errorf("no hint about encoding '+': %s", body)
@@ -143,8 +143,8 @@ func TestErrors(t *testing.T) {
 
 	// A subaccount's own message, to probe cross-account access from the main account's path.
 	sub := createSubaccount(t, env, "probe")
-	subMsg := send(t, env.ClientFor(sub.Sid, sub.AuthToken), sub.Sid, text("+14155550100", "+14155550199", "sub secret"))
-	mine := send(t, env.Client, main.Sid, text("+14155550100", "+14155550199", "mine"))
+	subMsg := send(t, env.ClientFor(sub.Sid, sub.AuthToken), sub.Sid, text("+14155550100", testSender, "sub secret"))
+	mine := send(t, env.Client, main.Sid, text("+14155550100", testSender, "mine"))
 
 	messages := "/2010-04-01/Accounts/" + main.Sid + "/Messages.json"
 	msgPath := func(sid string) string { return "/2010-04-01/Accounts/" + main.Sid + "/Messages/" + sid + ".json" }
@@ -165,22 +165,22 @@ func TestErrors(t *testing.T) {
 		wantCode    int
 		wantWWWAuth bool
 	}{
-		{"missing To", "POST", messages, "From=%2B14155550199&Body=hi", "", "", 400, 21604, false},
+		{"missing To", "POST", messages, "From=%2B15005550006&Body=hi", "", "", 400, 21604, false},
 		{"empty body", "POST", messages, "", "", "", 400, 21604, false},
-		{"bad To", "POST", messages, "To=%2B1555&From=%2B14155550199&Body=hi", "", "", 400, 21211, false},
-		{"To not E.164", "POST", messages, "To=4155550100&From=%2B14155550199&Body=hi", "", "", 400, 21211, false},
+		{"bad To", "POST", messages, "To=%2B1555&From=%2B15005550006&Body=hi", "", "", 400, 21211, false},
+		{"To not E.164", "POST", messages, "To=4155550100&From=%2B15005550006&Body=hi", "", "", 400, 21211, false},
 		{"missing From", "POST", messages, "To=%2B14155550100&Body=hi", "", "", 400, 21603, false},
 		{"bad From", "POST", messages, "To=%2B14155550100&From=not+a+valid+sender&Body=hi", "", "", 400, 21212, false},
-		{"missing Body", "POST", messages, "To=%2B14155550100&From=%2B14155550199", "", "", 400, 21602, false},
-		{"1601-char body", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=" + long, "", "", 400, 21617, false},
-		{"11 media URLs", "POST", messages, "To=%2B14155550100&From=%2B14155550199&" + strings.Join(elevenMedia, "&"), "", "", 400, 21623, false},
-		{"bad media URL", "POST", messages, "To=%2B14155550100&From=%2B14155550199&MediaUrl=ftp%3A%2F%2Fx", "", "", 400, 21620, false},
-		{"bad SendAt", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed&SendAt=tomorrow", "", "", 400, 20001, false},
-		{"bad boolean", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&SendAsMms=maybe", "", "", 400, 20001, false},
-		{"SendAt without ScheduleType", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&SendAt=2099-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
-		{"ScheduleType without SendAt", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed", "", "", 400, 20001, false},
-		{"SendAt in the past", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed&SendAt=2001-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
-		{"body over 1 MB", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=" + strings.Repeat("a", 1<<20), "", "", 413, 20001, false},
+		{"missing Body", "POST", messages, "To=%2B14155550100&From=%2B15005550006", "", "", 400, 21602, false},
+		{"1601-char body", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=" + long, "", "", 400, 21617, false},
+		{"11 media URLs", "POST", messages, "To=%2B14155550100&From=%2B15005550006&" + strings.Join(elevenMedia, "&"), "", "", 400, 21623, false},
+		{"bad media URL", "POST", messages, "To=%2B14155550100&From=%2B15005550006&MediaUrl=ftp%3A%2F%2Fx", "", "", 400, 21620, false},
+		{"bad SendAt", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&ScheduleType=fixed&SendAt=tomorrow", "", "", 400, 20001, false},
+		{"bad boolean", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&SendAsMms=maybe", "", "", 400, 20001, false},
+		{"SendAt without ScheduleType", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&SendAt=2099-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
+		{"ScheduleType without SendAt", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&ScheduleType=fixed", "", "", 400, 20001, false},
+		{"SendAt in the past", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&ScheduleType=fixed&SendAt=2001-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
+		{"body over 1 MB", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=" + strings.Repeat("a", 1<<20), "", "", 413, 20001, false},
 		{"bad credentials", "GET", messages, "", main.Sid, "wrongtoken", 401, 20003, true},
 		{"unknown account credentials", "GET", messages, "", "AC" + strings.Repeat("1", 32), main.AuthToken, 401, 20003, true},
 		{"no credentials", "GET", messages, "", "-", "", 401, 20003, true},
@@ -275,7 +275,7 @@ func TestNumSegments(t *testing.T) {
 		{strings.Repeat("😀", 36), "2"},       // 72 units
 	}
 	for _, tt := range tests {
-		m := send(t, env.Client, env.Main.Sid, text("+14155550100", "+14155550199", tt.body))
+		m := send(t, env.Client, env.Main.Sid, text("+14155550100", testSender, tt.body))
 		if m.NumSegments != tt.want {
 			t.Errorf("body of %d runes starting %q: num_segments %s, want %s", len([]rune(tt.body)), []rune(tt.body)[0], m.NumSegments, tt.want)
 		}
@@ -287,7 +287,7 @@ func TestRedactCancelDelete(t *testing.T) {
 	ctx := context.Background()
 	sid := env.Main.Sid
 
-	m := send(t, env.Client, sid, text("+14155550100", "+14155550199", "secret code 1234"))
+	m := send(t, env.Client, sid, text("+14155550100", testSender, "secret code 1234"))
 	empty := ""
 	red, err := env.Client.UpdateMessageWithFormdataBodyWithResponse(ctx, sid, m.Sid, client.UpdateMessageRequest{Body: &empty})
 	if err != nil || red.JSON200 == nil {
@@ -305,7 +305,7 @@ func TestRedactCancelDelete(t *testing.T) {
 	sendAt := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	fixed := client.CreateMessageRequestScheduleTypeFixed
 	body := "later"
-	from := "+14155550199"
+	from := testSender
 	s := send(t, env.Client, sid, client.CreateMessageRequest{To: "+14155550100", From: &from, Body: &body, ScheduleType: &fixed, SendAt: &sendAt})
 	if s.Status != "scheduled" {
 		t.Fatalf("status %s, want scheduled", s.Status)
@@ -347,10 +347,10 @@ func TestIsolation(t *testing.T) {
 	b := createSubaccount(t, env, "B")
 	ca, cb := env.ClientFor(a.Sid, a.AuthToken), env.ClientFor(b.Sid, b.AuthToken)
 
-	mainMsg := send(t, env.Client, main.Sid, text("+14155550100", "+14155550199", "main"))
-	aMsg := send(t, ca, a.Sid, text("+14155550101", "+14155550199", "a"))
+	mainMsg := send(t, env.Client, main.Sid, text("+14155550100", testSender, "main"))
+	aMsg := send(t, ca, a.Sid, text("+14155550101", testSender, "a"))
 	// The parent acts on its subaccount's path.
-	aMsg2 := send(t, env.Client, a.Sid, text("+14155550102", "+14155550199", "a by parent"))
+	aMsg2 := send(t, env.Client, a.Sid, text("+14155550102", testSender, "a by parent"))
 
 	// Parent reads the subaccount's messages; the subaccount sees the parent's write too.
 	for _, c := range []*client.ClientWithResponses{env.Client, ca} {
@@ -388,7 +388,7 @@ func TestIsolation(t *testing.T) {
 			return r.StatusCode(), r.Body
 		},
 		"B sends as A": func() (int, []byte) {
-			r, _ := cb.CreateMessageWithFormdataBodyWithResponse(ctx, a.Sid, text("+14155550100", "+14155550199", "x"))
+			r, _ := cb.CreateMessageWithFormdataBodyWithResponse(ctx, a.Sid, text("+14155550100", testSender, "x"))
 			return r.StatusCode(), r.Body
 		},
 		"nonexistent account": func() (int, []byte) {
@@ -471,7 +471,7 @@ func TestAccounts(t *testing.T) {
 	// The suspended account's own credentials stop working; its parent cannot send for it.
 	r, _ := cs.ListMessagesWithResponse(ctx, sub.Sid, nil)
 	wantError(t, r.StatusCode(), r.Body, 401, 20005)
-	c, _ := env.Client.CreateMessageWithFormdataBodyWithResponse(ctx, sub.Sid, text("+14155550100", "+14155550199", "x"))
+	c, _ := env.Client.CreateMessageWithFormdataBodyWithResponse(ctx, sub.Sid, text("+14155550100", testSender, "x"))
 	wantError(t, c.StatusCode(), c.Body, 403, 20005)
 
 	active := client.AccountStatusActive
@@ -496,7 +496,7 @@ func TestAccounts(t *testing.T) {
 
 func TestPersistenceAcrossRestart(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
-	m := send(t, env.Client, env.Main.Sid, text("+14155550100", "+14155550199", "survives"))
+	m := send(t, env.Client, env.Main.Sid, text("+14155550100", testSender, "survives"))
 	path, main := env.DBPath, env.Main
 	env.Stop()
 
@@ -567,7 +567,7 @@ func TestPaging(t *testing.T) {
 		if i%2 == 1 {
 			to = "+14155550111"
 		}
-		m := send(t, env.Client, sid, text(to, "+14155550199", fmt.Sprintf("message %d", i)))
+		m := send(t, env.Client, sid, text(to, testSender, fmt.Sprintf("message %d", i)))
 		sids = append([]string{m.Sid}, sids...)
 	}
 

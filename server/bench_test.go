@@ -18,7 +18,7 @@ import (
 func BenchmarkCreateMessage(b *testing.B) {
 	env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
 	ctx := context.Background()
-	req := text("+14155550100", "+14155550199", "benchmark body")
+	req := text("+14155550100", testSender, "benchmark body")
 	b.ReportAllocs()
 	for b.Loop() {
 		resp, err := env.Client.CreateMessageWithFormdataBodyWithResponse(ctx, env.Main.Sid, req)
@@ -31,7 +31,7 @@ func BenchmarkCreateMessage(b *testing.B) {
 func BenchmarkFetchMessage(b *testing.B) {
 	env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
 	ctx := context.Background()
-	m := send(b, env.Client, env.Main.Sid, text("+14155550100", "+14155550199", "benchmark body"))
+	m := send(b, env.Client, env.Main.Sid, text("+14155550100", testSender, "benchmark body"))
 	b.ReportAllocs()
 	for b.Loop() {
 		resp, err := env.Client.FetchMessageWithResponse(ctx, env.Main.Sid, m.Sid)

@@ -52,7 +52,7 @@ func TestCheckResponsesLogsMismatches(t *testing.T) {
 	messages := "/2010-04-01/Accounts/" + sid + "/Messages.json"
 
 	// Responses that match the spec, success and errors alike, log nothing.
-	status, body := env.Do(t, http.MethodPost, messages, sid, token, strings.NewReader("To=%2B14155550100&From=%2B14155550199&Body=hi"), formType)
+	status, body := env.Do(t, http.MethodPost, messages, sid, token, strings.NewReader("To=%2B14155550100&From=%2B15005550006&Body=hi"), formType)
 	if status != http.StatusCreated {
 		t.Fatalf("create: %d %s", status, body)
 	}

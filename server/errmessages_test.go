@@ -16,7 +16,7 @@ import (
 func TestFixedErrorMessages(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	messages := "/2010-04-01/Accounts/" + env.Main.Sid + "/Messages.json"
-	media := url.Values{"To": {"+14155550100"}, "From": {"+14155550199"}}
+	media := url.Values{"To": {"+14155550100"}, "From": {testSender}}
 	for i := range 11 {
 		media.Add("MediaUrl", "https://example.com/"+strings.Repeat("m", i+1)+".png")
 	}
@@ -25,10 +25,10 @@ func TestFixedErrorMessages(t *testing.T) {
 		code       int
 		message    string
 	}{
-		{"missing To", url.Values{"From": {"+14155550199"}, "Body": {"hi"}}.Encode(), 21604, "A 'To' phone number is required."},
-		{"1601-char body", url.Values{"To": {"+14155550100"}, "From": {"+14155550199"}, "Body": {strings.Repeat("a", 1601)}}.Encode(), 21617, "The concatenated message body exceeds the 1600 character limit."},
+		{"missing To", url.Values{"From": {testSender}, "Body": {"hi"}}.Encode(), 21604, "A 'To' phone number is required."},
+		{"1601-char body", url.Values{"To": {"+14155550100"}, "From": {testSender}, "Body": {strings.Repeat("a", 1601)}}.Encode(), 21617, "The concatenated message body exceeds the 1600 character limit."},
 		{"11 media URLs", media.Encode(), 21623, "The number of media URLs exceeds the limit of 10."},
-		{"bad To", url.Values{"To": {"+1555"}, "From": {"+14155550199"}, "Body": {"hi"}}.Encode(), 21211, "The 'To' number +1555 is not a valid phone number."},
+		{"bad To", url.Values{"To": {"+1555"}, "From": {testSender}, "Body": {"hi"}}.Encode(), 21211, "The 'To' number +1555 is not a valid phone number."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,12 +24,17 @@ func TestCurlExamples(t *testing.T) {
 		t.Fatalf("curl.sh: %v\n%s", err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 5 {
-		t.Fatalf("curl.sh printed %d lines, want 5 (send, list, fetch, redact, 404 after delete):\n%s", len(lines), out)
+	if len(lines) != 6 {
+		t.Fatalf("curl.sh printed %d lines, want 6 (buy, send, list, fetch, redact, 404 after delete):\n%s", len(lines), out)
 	}
+	var bought client.IncomingPhoneNumber
 	var sent, fetched, redacted client.Message
 	var list client.MessageList
 	var gone client.Error
+	lines = lines[1:]
+	if err := json.Unmarshal([]byte(out[:strings.IndexByte(string(out), '\n')]), &bought); err != nil || bought.PhoneNumber != "+14155550199" {
+		t.Fatalf("buy: %v: %s", err, out)
+	}
 	for i, v := range []any{&sent, &list, &fetched, &redacted, &gone} {
 		if err := json.Unmarshal([]byte(lines[i]), v); err != nil {
 			t.Fatalf("line %d: %v: %s", i+1, err, lines[i])

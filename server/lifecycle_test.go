@@ -431,3 +431,47 @@ func TestUnreachableMediaFailsTheMessage(t *testing.T) {
 		t.Errorf("callbacks %v", s)
 	}
 }
+
+func TestSenderMustBeOwnedAndSMSCapable(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	sid, token := env.Main.Sid, env.Main.AuthToken
+	sendFrom := func(c *client.ClientWithResponses, account, from string) (int, []byte) {
+		resp, err := c.CreateMessageWithFormdataBodyWithResponse(context.Background(), account, text("+14155550100", from, "hi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode(), resp.Body
+	}
+	// Not owned by anyone yet.
+	status, body := sendFrom(env.Client, sid, "+14155550199")
+	wantError(t, status, body, 400, 21606)
+	if err := env.BuyNumber(sid, token, "+14155550199"); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := sendFrom(env.Client, sid, "+14155550199"); status != 201 {
+		t.Fatalf("from an owned number: HTTP %d %s", status, body)
+	}
+	// A subaccount may not use its parent's number, and the parent acting on the
+	// subaccount's path may not either: the number belongs to the parent account.
+	sub := createSubaccount(t, env, "sub")
+	status, body = sendFrom(env.ClientFor(sub.Sid, sub.AuthToken), sub.Sid, "+14155550199")
+	wantError(t, status, body, 400, 21606)
+	status, body = sendFrom(env.Client, sub.Sid, "+14155550199")
+	wantError(t, status, body, 400, 21606)
+	// A UK landline cannot send texts.
+	if err := env.BuyNumber(sid, token, "+442079460100"); err != nil {
+		t.Fatal(err)
+	}
+	status, body = sendFrom(env.Client, sid, "+442079460100")
+	wantError(t, status, body, 400, 21606)
+	// A released number is nobody's to send from.
+	list, err := env.Client.ListIncomingPhoneNumbersWithResponse(context.Background(), sid, &client.ListIncomingPhoneNumbersParams{PhoneNumber: ptr("+14155550199")})
+	if err != nil || list.JSON200 == nil || len(list.JSON200.IncomingPhoneNumbers) != 1 {
+		t.Fatalf("list: %v %s", err, list.Body)
+	}
+	if del, err := env.Client.DeleteIncomingPhoneNumberWithResponse(context.Background(), sid, list.JSON200.IncomingPhoneNumbers[0].Sid); err != nil || del.StatusCode() != 204 {
+		t.Fatalf("release: %v", err)
+	}
+	status, body = sendFrom(env.Client, sid, "+14155550199")
+	wantError(t, status, body, 400, 21606)
+}

@@ -27,7 +27,7 @@ func TestMetrics(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { return panickingStore{s} }})
 	sid, token := env.Main.Sid, env.Main.AuthToken
 	messages := "/2010-04-01/Accounts/" + sid + "/Messages"
-	form := url.Values{"To": {"+14155550100"}, "From": {"+14155550199"}, "Body": {"hi"}}.Encode()
+	form := url.Values{"To": {"+14155550100"}, "From": {testSender}, "Body": {"hi"}}.Encode()
 
 	requests := []struct {
 		method, path, token, body string
@@ -35,7 +35,7 @@ func TestMetrics(t *testing.T) {
 	}{
 		{http.MethodPost, messages + ".json", token, form, 201},
 		{http.MethodPost, messages + ".json", token, form, 201},
-		{http.MethodPost, messages + ".json", token, "From=%2B14155550199&Body=hi", 400}, // no To
+		{http.MethodPost, messages + ".json", token, "From=%2B15005550006&Body=hi", 400}, // no To
 		{http.MethodGet, messages + "/SM" + strings.Repeat("0", 32) + ".json", token, "", 404},
 		{http.MethodGet, messages + "/SM" + strings.Repeat("0", 32) + ".json", "wrong", "", 401},
 		{http.MethodGet, messages + ".json", token, "", 500},

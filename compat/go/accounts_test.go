@@ -73,9 +73,15 @@ func TestSubaccounts(t *testing.T) {
 		t.Errorf("default friendly_name = %q", deref(unnamed.FriendlyName))
 	}
 
-	// The subaccount's own credentials, as issued, work with the SDK.
+	// The subaccount's own credentials, as issued, work with the SDK. It cannot send from
+	// its parent's number; from one it bought, it can.
 	subAPI := e.clientFor(*sub.Sid, *sub.AuthToken).Api
-	m, err := subAPI.CreateMessage(text("from the subaccount"))
+	_, err = subAPI.CreateMessage(text("from the parent's number"))
+	e.wantError(t, err, 400, 21606)
+	if _, err := subAPI.CreateIncomingPhoneNumber(&api.CreateIncomingPhoneNumberParams{PhoneNumber: ptr("+14155550198")}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := subAPI.CreateMessage(&api.CreateMessageParams{To: ptr(to), From: ptr("+14155550198"), Body: ptr("from the subaccount")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +168,7 @@ func TestSubaccounts(t *testing.T) {
 	if _, err := main.UpdateAccount(*sub.Sid, &api.UpdateAccountParams{Status: ptr("active")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := subAPI.CreateMessage(text("back")); err != nil {
+	if _, err := subAPI.CreateMessage(&api.CreateMessageParams{To: ptr(to), From: ptr("+14155550198"), Body: ptr("back")}); err != nil {
 		t.Errorf("after reactivation: %v", err)
 	}
 

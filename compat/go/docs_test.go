@@ -33,6 +33,9 @@ func (t toSwitchboard) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestDocsSnippet(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	switchboardURL, accountSid, authToken := env.URL, env.Main.Sid, env.Main.AuthToken
+	if err := env.BuyNumber(accountSid, authToken, "+14155550199"); err != nil { // the snippet's From
+		t.Fatal(err)
+	}
 
 	// snippet:start twilio-go
 	base, err := url.Parse(switchboardURL) // such as http://127.0.0.1:8080

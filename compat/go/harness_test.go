@@ -30,15 +30,29 @@ type sdkEnv struct {
 // and each test decides their status (startLive runs it at full speed).
 func start(t *testing.T) *sdkEnv {
 	t.Helper()
-	return startWith(t, servertest.Options{StepDelay: time.Hour})
+	e := startWith(t, servertest.Options{StepDelay: time.Hour})
+	e.buy(t, from)
+	return e
 }
 
 // startLive is start with the simulated carrier delivering at its default pace.
 func startLive(t *testing.T) *sdkEnv {
 	t.Helper()
-	return startWith(t, servertest.Options{})
+	e := startWith(t, servertest.Options{})
+	e.buy(t, from)
+	return e
 }
 
+// buy makes the main account own number, as an app's account owns the number it sends
+// from.
+func (e *sdkEnv) buy(t *testing.T, number string) {
+	t.Helper()
+	if err := e.BuyNumber(e.Main.Sid, e.Main.AuthToken, number); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startWith runs a server with opts; its main account owns no number yet.
 func startWith(t *testing.T, opts servertest.Options) *sdkEnv {
 	t.Helper()
 	env := servertest.Start(t, opts)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 var phoneNumberSID = regexp.MustCompile(`^PN[0-9a-f]{32}$`)
@@ -48,7 +50,7 @@ func checkPhoneNumber(t *testing.T, p *api.ApiV2010IncomingPhoneNumber, account,
 
 func TestIncomingPhoneNumbers(t *testing.T) {
 	t.Parallel()
-	e := start(t)
+	e := startWith(t, servertest.Options{}) // an account that owns no number yet
 	sdk := e.SDK.Api
 
 	// Buy the first number a search offers, as Twilio's guides do.

@@ -4,6 +4,11 @@
 # line it prints; the docs quote it between the snippet markers.
 set -euo pipefail
 
+# snippet:start curl-buy
+curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/IncomingPhoneNumbers.json" \
+  --data-urlencode "PhoneNumber=+14155550199"
+# snippet:end
+
 # snippet:start curl-send
 curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages.json" \
   --data-urlencode "To=+14155550100" \

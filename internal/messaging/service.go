@@ -74,6 +74,7 @@ type Store interface {
 	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
 	MessageMedia(ctx context.Context, accountSid, messageSid string) ([]store.Media, error)
 	OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error)
+	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
 	Apply(ctx context.Context, w store.Writes) error
 	ChangeStatus(ctx context.Context, c store.StatusChange) (store.Message, error)
 	DeleteMessage(ctx context.Context, accountSid, sid string, busy ...string) error
@@ -175,7 +176,11 @@ func (s *Service) checkSend(ctx context.Context, account store.Account, out Outb
 		if e, ok := magicFrom[out.From]; ok {
 			return &e
 		}
-		if !s.mayUseSender(ctx, account, out.From) {
+		ok, err := s.mayUseSender(ctx, account, out.From)
+		if err != nil {
+			return fmt.Errorf("send message: %w", err)
+		}
+		if !ok {
 			return ruleError(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
 		}
 		opted, err := s.store.OptedOut(ctx, account.Sid, out.From, out.To)
@@ -189,17 +194,20 @@ func (s *Service) checkSend(ctx context.Context, account store.Account, out Outb
 	return nil
 }
 
-// mayUseSender: an alphanumeric sender ID, Twilio's magic test sender, or (once phone
-// numbers exist) a number the account owns.
-func (s *Service) mayUseSender(_ context.Context, _ store.Account, from string) bool {
-	if from == MagicFrom {
-		return true
+// mayUseSender: an alphanumeric sender ID, Twilio's magic test sender, or an SMS-capable
+// number the account owns.
+func (s *Service) mayUseSender(ctx context.Context, account store.Account, from string) (bool, error) {
+	if from == MagicFrom || (alphaSender.MatchString(from) && hasLetter(from)) {
+		return true, nil
 	}
-	if alphaSender.MatchString(from) && hasLetter(from) {
-		return true
+	n, err := s.store.PhoneNumberByNumber(ctx, from)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
 	}
-	// TODO(numbers): numbers the account owns.
-	return true
+	if err != nil {
+		return false, fmt.Errorf("sender %s: %w", from, err)
+	}
+	return n.AccountSid == account.Sid && n.Capabilities.SMS, nil
 }
 
 func hasLetter(s string) bool {

@@ -300,3 +300,17 @@ func (t *SpecTransport) check(req *http.Request, resp *http.Response, body []byt
 	in.SetBodyBytes(body)
 	return openapi3filter.ValidateResponse(req.Context(), in)
 }
+
+// BuyNumber buys number (from the pool, docs/numbers.md) for account through the API, so
+// that the account may send from it; it returns the error of a refused purchase.
+func (e *Env) BuyNumber(accountSid, authToken, number string) error {
+	resp, err := e.ClientFor(accountSid, authToken).CreateIncomingPhoneNumberWithFormdataBodyWithResponse(
+		context.Background(), accountSid, client.CreateIncomingPhoneNumberRequest{PhoneNumber: &number})
+	if err != nil {
+		return fmt.Errorf("buy %s: %w", number, err)
+	}
+	if resp.JSON201 == nil {
+		return fmt.Errorf("buy %s: HTTP %d %s", number, resp.StatusCode(), resp.Body)
+	}
+	return nil
+}

@@ -22,10 +22,13 @@ const createForm = "To=%2B14155550100&From=%2B14155550199&Body=Load+test+message
 // api is how the harness talks to one server: each workload becomes that server's
 // equivalent request.
 type api struct {
-	name      string
-	header    http.Header // sent with every request (credentials)
-	createURL string
-	fetchURL  func(sid string) string
+	name   string
+	header http.Header // sent with every request (credentials)
+	// setupURL and setupForm, when set, are POSTed once before seeding: Switchboard sends
+	// only from a number the account owns, so the harness buys the one createForm uses.
+	setupURL, setupForm string
+	createURL           string
+	fetchURL            func(sid string) string
 	// listURL is one page of pageSize messages; "" when the server has no list route.
 	// The list workload then fetches one message, and the ratio compares rows per
 	// second, i.e. the cost per row returned.
@@ -41,6 +44,8 @@ func switchboardAPI(base, accountSid, authToken string, pageSize int) *api {
 	return &api{
 		name:      switchboard,
 		header:    http.Header{"Authorization": req.Header["Authorization"]},
+		setupURL:  base + "/2010-04-01/Accounts/" + accountSid + "/IncomingPhoneNumbers.json",
+		setupForm: "PhoneNumber=%2B14155550199",
 		createURL: messages + ".json",
 		fetchURL:  func(sid string) string { return messages + "/" + sid + ".json" },
 		listURL:   fmt.Sprintf("%s.json?PageSize=%d", messages, pageSize),
@@ -127,6 +132,12 @@ func (a *api) do(ctx context.Context, client *http.Client, method, url, body str
 
 // seed creates n messages with 8 concurrent clients and returns their SIDs.
 func (a *api) seed(ctx context.Context, client *http.Client, n int) ([]string, error) {
+	if a.setupURL != "" {
+		var bought struct{ Sid string }
+		if err := a.do(ctx, client, http.MethodPost, a.setupURL, a.setupForm, http.StatusCreated, &bought); err != nil {
+			return nil, fmt.Errorf("seed: %w", err)
+		}
+	}
 	sids := make([]string, n)
 	errs := make(chan error, 8)
 	var next atomic.Int64

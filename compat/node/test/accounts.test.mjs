@@ -58,7 +58,11 @@ describe("subaccounts", () => {
 
   test("the subaccount sends a message with its own credentials", async () => {
     const subClient = sb.client(sub.sid, sub.authToken);
-    const m = await subClient.messages.create({ to: "+14155550170", from: FROM, body: "from the sub" });
+    // Not from its parent's number; from one it bought, yes.
+    const notYours = await restError(subClient.messages.create({ to: "+14155550170", from: FROM, body: "x" }));
+    assert.equal(notYours.code, 21606);
+    await subClient.incomingPhoneNumbers.create({ phoneNumber: "+14155550198" });
+    const m = await subClient.messages.create({ to: "+14155550170", from: "+14155550198", body: "from the sub" });
     assert.match(m.sid, /^SM[0-9a-f]{32}$/);
     assert.equal(m.accountSid, sub.sid);
     assert.equal(m.uri, `/2010-04-01/Accounts/${sub.sid}/Messages/${m.sid}.json`);

@@ -10,7 +10,7 @@ let sb;
 let client;
 
 before(async () => {
-  sb = await startSwitchboard();
+  sb = await startSwitchboard({ ownNumber: null }); // an account that owns no number yet
   client = sb.client();
 });
 after(async () => {

@@ -50,9 +50,10 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
  *
  * deliveryDelay is the simulated carrier's step (--delivery-delay): by default an hour, so
  * that messages stay as created and each test decides what happens to them; pass "100ms"
- * to watch them delivered.
+ * to watch them delivered. ownNumber is bought for the main account, so that tests can
+ * send from it (null: none).
  */
-export async function startSwitchboard({ deliveryDelay = "1h" } = {}) {
+export async function startSwitchboard({ deliveryDelay = "1h", ownNumber = OWN_NUMBER } = {}) {
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`npm test\` (it builds first) or \`make -C ${repoRoot} build\``);
   }
@@ -130,14 +131,25 @@ export async function startSwitchboard({ deliveryDelay = "1h" } = {}) {
     throw err;
   }
 
-  return {
+  const sb = {
     url,
     accountSid: ACCOUNT_SID,
     authToken: AUTH_TOKEN,
     client: (sid = ACCOUNT_SID, token = AUTH_TOKEN) => localClient(url, sid, token),
     stop,
   };
+  // The main account owns the number the tests send from, as an app's account would.
+  try {
+    if (ownNumber) await sb.client().incomingPhoneNumbers.create({ phoneNumber: ownNumber });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return sb;
 }
+
+/** The number startSwitchboard buys for the main account; tests send from it. */
+export const OWN_NUMBER = "+14155550199";
 
 /**
  * An official SDK client aimed at a local server through the SDK's own configuration:

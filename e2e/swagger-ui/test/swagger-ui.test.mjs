@@ -51,6 +51,16 @@ process.on("exit", stopServer);
 before(async () => {
   assert.ok(existsSync(browserPath), `${browserPath} is missing: install Debian's chromium package (apt-get install chromium), or set CHROMIUM`);
   baseUrl = await startServer();
+  // The account sends from a number it owns, as an app's account would.
+  const bought = await fetch(`${baseUrl}/2010-04-01/Accounts/${accountSid}/IncomingPhoneNumbers.json`, {
+    method: "POST",
+    headers: {
+      Authorization: "Basic " + Buffer.from(`${accountSid}:${authToken}`).toString("base64"),
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ PhoneNumber: "+14155550199" }),
+  });
+  assert.equal(bought.status, 201, await bought.text());
   browser = await chromium.launch({
     executablePath: browserPath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -82,6 +82,12 @@ async function send(to: string, body: string): Promise<Message> {
 before(async () => {
   baseUrl = await startServer();
   sb = createSwitchboardClient(baseUrl, accountSid, authToken);
+  // The account sends from a number it owns, as an app's account would.
+  const bought = await sb.POST("/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", {
+    params: { path: account },
+    body: { PhoneNumber: "+14155550199" },
+  });
+  assert.equal(bought.response.status, 201, JSON.stringify(bought.error));
 });
 
 after(() => {
