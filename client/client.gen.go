@@ -1368,6 +1368,21 @@ type IdentityMatchInfo struct {
 // IdentityMatchResult How one given detail compares with what is on file for the number.
 type IdentityMatchResult string
 
+// InboundMessageRequest defines model for InboundMessageRequest.
+type InboundMessageRequest struct {
+	// Body The text. Required unless `MediaUrl` is set.
+	Body *string `json:"Body,omitempty"`
+
+	// From The phone that texts you, in E.164 format.
+	From PhoneNumber `json:"From"`
+
+	// MediaUrl Up to 10 http(s) URLs of media the phone sends; repeat the key for each.
+	MediaUrl *[]string `json:"MediaUrl,omitempty"`
+
+	// To Your number that receives the text; the account must own it.
+	To PhoneNumber `json:"To"`
+}
+
 // IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
 // resources that were never associated are `null`.
 type IncomingPhoneNumber struct {
@@ -2788,6 +2803,9 @@ type UpdateMessageFormdataRequestBody = UpdateMessageRequest
 // UpdateAccountFormdataRequestBody defines body for UpdateAccount for application/x-www-form-urlencoded ContentType.
 type UpdateAccountFormdataRequestBody = UpdateAccountRequest
 
+// CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
+type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
+
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
@@ -3208,6 +3226,60 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInboundMessageWithBody Simulate a text to one of your numbers
+	//
+	// "A phone texts your number": stores an `inbound` message with status `received`
+	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+	// request and answer in WebhookDeliveries.
+	//
+	// Media URLs are fetched first and stored as the message's Media; the webhook's
+	// `MediaUrl0`... point at their copies on this server.
+	//
+	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+	// messages from your number to them fail with 21610 until they text `START` (or
+	// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+	// confirmation reply, and your webhook still runs with `OptOutType` set.
+	//
+	// `To` must be a number this account owns (400, code 20001).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+	CreateInboundMessageWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInboundMessageWithFormdataBody Simulate a text to one of your numbers
+	//
+	// "A phone texts your number": stores an `inbound` message with status `received`
+	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+	// request and answer in WebhookDeliveries.
+	//
+	// Media URLs are fetched first and stored as the message's Media; the webhook's
+	// `MediaUrl0`... point at their copies on this server.
+	//
+	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+	// messages from your number to them fail with 21610 until they text `START` (or
+	// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+	// confirmation reply, and your webhook still runs with `OptOutType` set.
+	//
+	// `To` must be a number this account owns (400, code 20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+	CreateInboundMessageWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ForceMessageStatusWithBody Force a message's status
 	//
@@ -3914,6 +3986,80 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCheckHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInboundMessageWithBody Simulate a text to one of your numbers
+//
+// "A phone texts your number": stores an `inbound` message with status `received`
+// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+// request and answer in WebhookDeliveries.
+//
+// Media URLs are fetched first and stored as the message's Media; the webhook's
+// `MediaUrl0`... point at their copies on this server.
+//
+// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+// messages from your number to them fail with 21610 until they text `START` (or
+// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+// confirmation reply, and your webhook still runs with `OptOutType` set.
+//
+// `To` must be a number this account owns (400, code 20001).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+func (c *Client) CreateInboundMessageWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInboundMessageRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInboundMessageWithFormdataBody Simulate a text to one of your numbers
+//
+// "A phone texts your number": stores an `inbound` message with status `received`
+// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+// request and answer in WebhookDeliveries.
+//
+// Media URLs are fetched first and stored as the message's Media; the webhook's
+// `MediaUrl0`... point at their copies on this server.
+//
+// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+// messages from your number to them fail with 21610 until they text `START` (or
+// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+// confirmation reply, and your webhook still runs with `OptOutType` set.
+//
+// `To` must be a number this account owns (400, code 20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+func (c *Client) CreateInboundMessageWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInboundMessageRequestWithFormdataBody(c.Server, accountSid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6128,6 +6274,53 @@ func NewCheckHealthRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewCreateInboundMessageRequestWithFormdataBody calls the generic CreateInboundMessage builder with application/x-www-form-urlencoded body
+func NewCreateInboundMessageRequestWithFormdataBody(server string, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateInboundMessageRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateInboundMessageRequestWithBody constructs an http.Request for the CreateInboundMessage method, with any body, and a specified content type
+func NewCreateInboundMessageRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/InboundMessages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewForceMessageStatusRequestWithFormdataBody calls the generic ForceMessageStatus builder with application/x-www-form-urlencoded body
 func NewForceMessageStatusRequestWithFormdataBody(server string, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6972,6 +7165,60 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CheckHealthResponse, error)
+
+	// CreateInboundMessageWithBodyWithResponse Simulate a text to one of your numbers
+	//
+	// "A phone texts your number": stores an `inbound` message with status `received`
+	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+	// request and answer in WebhookDeliveries.
+	//
+	// Media URLs are fetched first and stored as the message's Media; the webhook's
+	// `MediaUrl0`... point at their copies on this server.
+	//
+	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+	// messages from your number to them fail with 21610 until they text `START` (or
+	// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+	// confirmation reply, and your webhook still runs with `OptOutType` set.
+	//
+	// `To` must be a number this account owns (400, code 20001).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+	CreateInboundMessageWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInboundMessageResponse, error)
+
+	// CreateInboundMessageWithFormdataBodyWithResponse Simulate a text to one of your numbers
+	//
+	// "A phone texts your number": stores an `inbound` message with status `received`
+	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+	// request and answer in WebhookDeliveries.
+	//
+	// Media URLs are fetched first and stored as the message's Media; the webhook's
+	// `MediaUrl0`... point at their copies on this server.
+	//
+	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+	// messages from your number to them fail with 21610 until they text `START` (or
+	// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+	// confirmation reply, and your webhook still runs with `OptOutType` set.
+	//
+	// `To` must be a number this account owns (400, code 20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+	CreateInboundMessageWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInboundMessageResponse, error)
 
 	// ForceMessageStatusWithBodyWithResponse Force a message's status
 	//
@@ -9105,6 +9352,96 @@ func (r CheckHealthResponse) ContentType() string {
 	return ""
 }
 
+// CreateInboundMessageResponse401Headers the declared response headers of an HTTP 401 response for CreateInboundMessage
+type CreateInboundMessageResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateInboundMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Message
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateInboundMessageResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON201() *Message {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInboundMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInboundMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInboundMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInboundMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ForceMessageStatusResponse401Headers the declared response headers of an HTTP 401 response for ForceMessageStatus
 type ForceMessageStatusResponse401Headers struct {
 	WWWAuthenticate *string
@@ -10016,6 +10353,72 @@ func (c *ClientWithResponses) CheckHealthWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseCheckHealthResponse(rsp)
+}
+
+// CreateInboundMessageWithBodyWithResponse Simulate a text to one of your numbers
+//
+// "A phone texts your number": stores an `inbound` message with status `received`
+// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+// request and answer in WebhookDeliveries.
+//
+// Media URLs are fetched first and stored as the message's Media; the webhook's
+// `MediaUrl0`... point at their copies on this server.
+//
+// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+// messages from your number to them fail with 21610 until they text `START` (or
+// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+// confirmation reply, and your webhook still runs with `OptOutType` set.
+//
+// `To` must be a number this account owns (400, code 20001).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+func (c *ClientWithResponses) CreateInboundMessageWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInboundMessageResponse, error) {
+	rsp, err := c.CreateInboundMessageWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInboundMessageResponse(rsp)
+}
+
+// CreateInboundMessageWithFormdataBodyWithResponse Simulate a text to one of your numbers
+//
+// "A phone texts your number": stores an `inbound` message with status `received`
+// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+// request and answer in WebhookDeliveries.
+//
+// Media URLs are fetched first and stored as the message's Media; the webhook's
+// `MediaUrl0`... point at their copies on this server.
+//
+// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+// messages from your number to them fail with 21610 until they text `START` (or
+// YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+// confirmation reply, and your webhook still runs with `OptOutType` set.
+//
+// `To` must be a number this account owns (400, code 20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
+func (c *ClientWithResponses) CreateInboundMessageWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInboundMessageResponse, error) {
+	rsp, err := c.CreateInboundMessageWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInboundMessageResponse(rsp)
 }
 
 // ForceMessageStatusWithBodyWithResponse Force a message's status
@@ -11961,6 +12364,87 @@ func ParseCheckHealthResponse(rsp *http.Response) (*CheckHealthResponse, error) 
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseCreateInboundMessageResponse parses an HTTP response from a CreateInboundMessageWithResponse call
+func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInboundMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Message
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateInboundMessageResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

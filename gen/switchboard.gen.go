@@ -1368,6 +1368,21 @@ type IdentityMatchInfo struct {
 // IdentityMatchResult How one given detail compares with what is on file for the number.
 type IdentityMatchResult string
 
+// InboundMessageRequest defines model for InboundMessageRequest.
+type InboundMessageRequest struct {
+	// Body The text. Required unless `MediaUrl` is set.
+	Body *string `json:"Body,omitempty"`
+
+	// From The phone that texts you, in E.164 format.
+	From PhoneNumber `json:"From"`
+
+	// MediaUrl Up to 10 http(s) URLs of media the phone sends; repeat the key for each.
+	MediaUrl *[]string `json:"MediaUrl,omitempty"`
+
+	// To Your number that receives the text; the account must own it.
+	To PhoneNumber `json:"To"`
+}
+
 // IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
 // resources that were never associated are `null`.
 type IncomingPhoneNumber struct {
@@ -2788,6 +2803,9 @@ type UpdateMessageFormdataRequestBody = UpdateMessageRequest
 // UpdateAccountFormdataRequestBody defines body for UpdateAccount for application/x-www-form-urlencoded ContentType.
 type UpdateAccountFormdataRequestBody = UpdateAccountRequest
 
+// CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
+type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
+
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
@@ -2865,6 +2883,9 @@ type ServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx echo.Context) error
+	// CreateInboundMessage Simulate a text to one of your numbers
+	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
+	CreateInboundMessage(ctx echo.Context, accountSid AccountSid) error
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error
@@ -3966,6 +3987,22 @@ func (w *ServerInterfaceWrapper) CheckHealth(ctx echo.Context) error {
 	return err
 }
 
+// CreateInboundMessage converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateInboundMessage(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateInboundMessage(ctx, accountSid)
+	return err
+}
+
 // ForceMessageStatus converts echo context to params.
 func (w *ServerInterfaceWrapper) ForceMessageStatus(ctx echo.Context) error {
 	var err error
@@ -4255,6 +4292,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.DeleteMedia, options.OperationMiddlewares["DeleteMedia"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.FetchMedia, options.OperationMiddlewares["FetchMedia"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid", wrapper.FetchMediaContent, options.OperationMiddlewares["FetchMediaContent"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/InboundMessages", wrapper.CreateInboundMessage, options.OperationMiddlewares["CreateInboundMessage"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Messages/:Sid/Status", wrapper.ForceMessageStatus, options.OperationMiddlewares["ForceMessageStatus"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["ListWebhookDeliveries"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries/:Sid", wrapper.FetchWebhookDelivery, options.OperationMiddlewares["FetchWebhookDelivery"]...)
@@ -6780,6 +6818,116 @@ func (response CheckHealth503JSONResponse) VisitCheckHealthResponse(w http.Respo
 	return err
 }
 
+type CreateInboundMessageRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *CreateInboundMessageFormdataRequestBody
+}
+
+type CreateInboundMessageResponseObject interface {
+	VisitCreateInboundMessageResponse(w http.ResponseWriter) error
+}
+
+type CreateInboundMessage201JSONResponse Message
+
+func (response CreateInboundMessage201JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundMessage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateInboundMessage400JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundMessage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateInboundMessage401JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundMessage403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateInboundMessage403JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateInboundMessage413JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateInboundMessage429JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundMessage500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateInboundMessage500JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ForceMessageStatusRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Sid        MessageSid `json:"Sid"`
@@ -7281,6 +7429,9 @@ type StrictServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx context.Context, request CheckHealthRequestObject) (CheckHealthResponseObject, error)
+	// CreateInboundMessage Simulate a text to one of your numbers
+	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
+	CreateInboundMessage(ctx context.Context, request CreateInboundMessageRequestObject) (CreateInboundMessageResponseObject, error)
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx context.Context, request ForceMessageStatusRequestObject) (ForceMessageStatusResponseObject, error)
@@ -7981,6 +8132,41 @@ func (sh *strictHandler) CheckHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CheckHealthResponseObject); ok {
 		return validResponse.VisitCheckHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateInboundMessage operation middleware
+func (sh *strictHandler) CreateInboundMessage(ctx echo.Context, accountSid AccountSid) error {
+	var request CreateInboundMessageRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateInboundMessageFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateInboundMessage(ctx.Request().Context(), request.(CreateInboundMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateInboundMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateInboundMessageResponseObject); ok {
+		return validResponse.VisitCreateInboundMessageResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

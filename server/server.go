@@ -68,6 +68,7 @@ type Messaging interface {
 	Cancel(ctx context.Context, account store.Account, sid string) (store.Message, error)
 	ForceStatus(ctx context.Context, account store.Account, sid, status string, errorCode int) (store.Message, error)
 	Delete(ctx context.Context, account store.Account, sid string) error
+	Receive(ctx context.Context, account store.Account, in messaging.Inbound) (store.Message, error)
 }
 
 // maxBodySize is the largest request body accepted (Echo's size syntax).

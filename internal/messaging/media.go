@@ -14,6 +14,9 @@ import (
 // mediaThen is what follows a message's media fetch when every file arrived.
 type mediaThen struct {
 	Step *store.Job `json:"step,omitempty"` // an outbound message's first delivery step
+	// Webhook is an incoming message's webhook, to which the media's URLs (on this
+	// server) and content types are added.
+	Webhook *webhookPayload `json:"webhook,omitempty"`
 }
 
 func (s *Service) mediaJob(m store.Message, then mediaThen) store.Job {
@@ -60,6 +63,14 @@ func (s *Service) fetchMedia(ctx context.Context, job store.Job) (outbox.Outcome
 	}
 	if then.Step != nil {
 		w.Jobs = append(w.Jobs, *then.Step)
+	}
+	if hook := then.Webhook; hook != nil {
+		for i, md := range media {
+			hook.Params[fmt.Sprintf("MediaUrl%d", i)] = s.baseURL +
+				fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s/Media/%s", md.AccountSid, md.MessageSid, md.Sid)
+			hook.Params[fmt.Sprintf("MediaContentType%d", i)] = w.MediaContents[i].ContentType
+		}
+		w.Jobs = append(w.Jobs, s.webhookJob(m, *hook, now))
 	}
 	return outbox.Outcome{Writes: w}, nil
 }

@@ -526,6 +526,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/switchboard/v1/Accounts/{AccountSid}/InboundMessages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a text to one of your numbers
+         * @description "A phone texts your number": stores an `inbound` message with status `received`
+         *     and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
+         *     (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
+         *     `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+         *     `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
+         *     `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
+         *     delivered like any other; `<Redirect>` is followed (at most 10 times). See every
+         *     request and answer in WebhookDeliveries.
+         *
+         *     Media URLs are fetched first and stored as the message's Media; the webhook's
+         *     `MediaUrl0`... point at their copies on this server.
+         *
+         *     Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
+         *     UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
+         *     messages from your number to them fail with 21610 until they text `START` (or
+         *     YES, UNSTOP); `HELP` (or INFO) gets the help reply. Each keyword gets Twilio's
+         *     confirmation reply, and your webhook still runs with `OptOutType` set.
+         *
+         *     `To` must be a number this account owns (400, code 20001).
+         */
+        post: operations["CreateInboundMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status": {
         parameters: {
             query?: never;
@@ -1452,6 +1493,16 @@ export interface components {
              *     landline, 30007 filtered.
              */
             ErrorCode?: number;
+        };
+        InboundMessageRequest: {
+            /** @description The phone that texts you, in E.164 format. */
+            From: components["schemas"]["PhoneNumber"];
+            /** @description Your number that receives the text; the account must own it. */
+            To: components["schemas"]["PhoneNumber"];
+            /** @description The text. Required unless `MediaUrl` is set. */
+            Body?: string;
+            /** @description Up to 10 http(s) URLs of media the phone sends; repeat the key for each. */
+            MediaUrl?: string[];
         };
         /** @description One webhook request Switchboard made, and what your app answered. */
         WebhookDelivery: {
@@ -3135,6 +3186,39 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    CreateInboundMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["InboundMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The received message. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

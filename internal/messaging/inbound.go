@@ -1,0 +1,170 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Inbound is a text a phone sends to one of the account's numbers.
+type Inbound struct {
+	From, To  string
+	Body      string
+	MediaURLs []string
+}
+
+// Twilio's default opt-out handling: the keywords (a whole message, any case) and the
+// replies Twilio sends for them.
+var (
+	stopWords  = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+	startWords = []string{"START", "YES", "UNSTOP"}
+	helpWords  = []string{"HELP", "INFO"}
+)
+
+const (
+	stopReply  = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe."
+	startReply = "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply."
+	helpReply  = "Reply STOP to unsubscribe. Msg&Data Rates May Apply."
+)
+
+// keyword says which opt-out keyword a body is ("STOP", "START", "HELP"), or "".
+func keyword(body string) string {
+	word := strings.ToUpper(strings.TrimSpace(body))
+	for _, set := range []struct {
+		kind  string
+		words []string
+	}{{"STOP", stopWords}, {"START", startWords}, {"HELP", helpWords}} {
+		for _, w := range set.words {
+			if word == w {
+				return set.kind
+			}
+		}
+	}
+	return ""
+}
+
+// Receive stores a text sent to one of account's numbers, handles opt-out keywords, and
+// queues the number's incoming-message webhook (after fetching the media, if any), all
+// in one transaction.
+func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound) (store.Message, error) {
+	number, err := s.store.PhoneNumberByNumber(ctx, in.To)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && number.AccountSid != account.Sid) {
+		return store.Message{}, ruleError(20001, "The 'To' number %s is not one of this account's phone numbers: buy it first (IncomingPhoneNumbers).", in.To)
+	}
+	if err != nil {
+		return store.Message{}, fmt.Errorf("receive message: %w", err)
+	}
+	if !number.Capabilities.SMS {
+		return store.Message{}, ruleError(20001, "The 'To' number %s cannot receive texts (it has no SMS capability).", in.To)
+	}
+	if in.Body == "" && len(in.MediaURLs) == 0 {
+		return store.Message{}, ruleError(21602, "Message body is required.")
+	}
+	for _, u := range in.MediaURLs {
+		if !ValidMediaURL(u) {
+			return store.Message{}, ruleError(21620, "Media URL %s is not a valid http or https URL.", u)
+		}
+	}
+
+	now := time.Now().UTC().Truncate(time.Second)
+	segments := NumSegments(in.Body)
+	m := store.Message{
+		Sid: newSID("SM"), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
+		MediaURLs: in.MediaURLs, NumMedia: len(in.MediaURLs), Status: statusReceived, Direction: DirectionInbound,
+		NumSegments: segments, Price: price(segments, len(in.MediaURLs)), DateCreated: now, DateUpdated: now, DateSent: now,
+	}
+	w := store.Writes{Messages: []store.Message{m}}
+
+	kw := keyword(in.Body)
+	if reply := keywordReply(m, kw); reply != nil {
+		w.OptOuts = append(w.OptOuts, store.OptOut{AccountSid: account.Sid, Sender: in.To, Recipient: in.From, Out: kw == "STOP", DateCreated: now})
+		_, rw := s.planOutbound(account, *reply, now)
+		appendWrites(&w, rw)
+	}
+
+	var hook *webhookPayload
+	if number.SmsURL != "" {
+		hook = &webhookPayload{
+			Event: EventIncomingMessage, URL: number.SmsURL, Method: methodOr(number.SmsMethod),
+			FallbackURL: number.SmsFallbackURL, FallbackMethod: methodOr(number.SmsFallbackMethod),
+			Params: incomingParams(m, kw),
+		}
+	}
+	if len(in.MediaURLs) == 0 {
+		if hook != nil {
+			w.Jobs = append(w.Jobs, s.webhookJob(m, *hook, now))
+		}
+	} else {
+		for _, u := range in.MediaURLs {
+			w.Media = append(w.Media, store.Media{Sid: newSID("ME"), AccountSid: m.AccountSid, MessageSid: m.Sid, URL: u,
+				DateCreated: now, DateUpdated: now})
+		}
+		w.Jobs = append(w.Jobs, s.mediaJob(m, mediaThen{Webhook: hook}))
+	}
+	if err := s.store.Apply(ctx, w); err != nil {
+		return store.Message{}, fmt.Errorf("receive message: %w", err)
+	}
+	return m, nil
+}
+
+// keywordReply is Twilio's automatic answer to an opt-out keyword, or nil.
+func keywordReply(in store.Message, kw string) *Outbound {
+	text := map[string]string{"STOP": stopReply, "START": startReply, "HELP": helpReply}[kw]
+	if text == "" {
+		return nil
+	}
+	return &Outbound{To: in.From, From: in.To, Body: text, Direction: DirectionOutboundReply}
+}
+
+// incomingParams are the parameters of an incoming-message webhook (before media).
+func incomingParams(m store.Message, kw string) map[string]string {
+	p := map[string]string{
+		"MessageSid":    m.Sid,
+		"SmsSid":        m.Sid,
+		"SmsMessageSid": m.Sid,
+		"AccountSid":    m.AccountSid,
+		"From":          m.From,
+		"To":            m.To,
+		"Body":          m.Body,
+		"NumMedia":      strconv.Itoa(m.NumMedia),
+		"NumSegments":   strconv.Itoa(m.NumSegments),
+		"SmsStatus":     statusReceived,
+		"ApiVersion":    "2010-04-01",
+	}
+	if m.MessagingServiceSid != "" {
+		p["MessagingServiceSid"] = m.MessagingServiceSid
+	}
+	// Twilio adds what it knows of where each number is; Switchboard knows the country.
+	if c := country(m.From); c != "" {
+		p["FromCountry"] = c
+	}
+	if c := country(m.To); c != "" {
+		p["ToCountry"] = c
+	}
+	if kw != "" {
+		p["OptOutType"] = kw
+	}
+	return p
+}
+
+func country(number string) string {
+	n, err := phonenumbers.Parse(number, "")
+	if err != nil {
+		return ""
+	}
+	return phonenumbers.GetRegionCodeForNumber(n)
+}
+
+func methodOr(m string) string {
+	if m == "" {
+		return "POST"
+	}
+	return m
+}
