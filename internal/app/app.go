@@ -54,12 +54,16 @@ type App struct {
 	runner    *outbox.Runner
 }
 
+func (cfg Config) logger() *slog.Logger {
+	if cfg.Logger == nil {
+		return slog.Default()
+	}
+	return cfg.Logger
+}
+
 // New assembles a Switchboard over db.
 func New(db *store.DB, cfg Config) (*App, error) {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	log := cfg.logger()
 	timeout := cfg.WebhookTimeout
 	if timeout <= 0 {
 		timeout = 15 * time.Second

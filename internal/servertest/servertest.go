@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -42,9 +40,7 @@ type Env struct {
 	// Messaging is the simulated network behind the server.
 	Messaging *messaging.Service
 
-	srv      *http.Server
-	stopWork func() // stops the background jobs
-	tempDir  string // removed at Stop when Launch made it
+	local *app.Local
 }
 
 // Options tune Start; the zero value is a plain server.
@@ -86,51 +82,20 @@ func Start(tb testing.TB, opts Options) *Env {
 // Launch runs a server until Stop, for callers with no testing.TB (TestMain, examples).
 // report receives every response that does not match openapi.yaml.
 func Launch(opts Options, report func(format string, args ...any)) (*Env, error) {
-	ctx := context.Background()
-	path := opts.DBPath
-	if path == "" {
-		dir, err := os.MkdirTemp("", "switchboard-test-")
-		if err != nil {
-			return nil, err
-		}
-		path = filepath.Join(dir, "switchboard.db")
-	}
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	main, _, err := server.EnsureMainAccount(ctx, db, "", "")
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	url := "http://" + ln.Addr().String()
-	sb, err := app.New(db, app.Config{
-		Logger: logger, BaseURL: url, StepDelay: opts.StepDelay, WebhookTimeout: opts.WebhookTimeout,
+	local, err := app.StartLocal(opts.DBPath, app.Config{
+		Logger: logger, StepDelay: opts.StepDelay, WebhookTimeout: opts.WebhookTimeout,
 		WebhookAttempts: opts.WebhookAttempts, WebhookBackoff: cmp.Or(opts.WebhookBackoff, 20*time.Millisecond),
 		PollInterval: 50 * time.Millisecond,
 		RateLimit:    opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
 	})
 	if err != nil {
-		ln.Close()
-		db.Close()
 		return nil, err
 	}
-	env := &Env{URL: url, DBPath: path, DB: db, Main: main, Messaging: sb.Messaging, stopWork: sb.Start(),
-		srv: &http.Server{Handler: sb.Handler, ReadHeaderTimeout: 5 * time.Second}}
-	if opts.DBPath == "" {
-		env.tempDir = filepath.Dir(path)
-	}
-	go env.srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed at Stop
+	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging, local: local}
 
 	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
 	if !opts.NoSpecCheck {
@@ -140,25 +105,12 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		}
 	}
 	env.HTTP = &http.Client{Transport: transport, Timeout: 30 * time.Second}
-	env.Client = env.ClientFor(main.Sid, main.AuthToken)
+	env.Client = env.ClientFor(local.Main.Sid, local.Main.AuthToken)
 	return env, nil
 }
 
 // Stop shuts the server down and closes its database; safe to call twice.
-func (e *Env) Stop() {
-	if e.srv == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = e.srv.Shutdown(ctx)
-	e.stopWork()
-	_ = e.DB.Close()
-	if e.tempDir != "" {
-		_ = os.RemoveAll(e.tempDir)
-	}
-	e.srv = nil
-}
+func (e *Env) Stop() { e.local.Stop() }
 
 // ClientFor returns a generated client that authenticates as sid/token.
 func (e *Env) ClientFor(sid, token string) *client.ClientWithResponses {

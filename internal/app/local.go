@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Local is a whole Switchboard serving on a loopback port, in this process: what the
+// test harnesses run.
+type Local struct {
+	URL  string        // e.g. http://127.0.0.1:41234
+	DB   *store.DB     // its store
+	Main store.Account // the main account, created with fresh credentials
+	App  *App
+
+	srv      *http.Server
+	stopWork func()
+	tempDir  string // removed by Stop when StartLocal made it
+}
+
+// StartLocal opens (or creates) the database at dbPath, "" for a new one in a temporary
+// directory, makes sure it has a main account, and serves Switchboard with cfg on a
+// random loopback port until Stop. cfg.BaseURL defaults to the address served.
+func StartLocal(dbPath string, cfg Config) (*Local, error) {
+	ctx := context.Background()
+	l := &Local{}
+	if dbPath == "" {
+		dir, err := os.MkdirTemp("", "switchboard-")
+		if err != nil {
+			return nil, fmt.Errorf("start: %w", err)
+		}
+		l.tempDir, dbPath = dir, filepath.Join(dir, "switchboard.db")
+	}
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		l.removeTemp()
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	l.DB = db
+	if l.Main, _, err = server.EnsureMainAccount(ctx, db, "", ""); err != nil {
+		l.close()
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		l.close()
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	l.URL = "http://" + ln.Addr().String()
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = l.URL
+	}
+	if l.App, err = New(db, cfg); err != nil {
+		ln.Close()
+		l.close()
+		return nil, err
+	}
+	l.stopWork = l.App.Start()
+	l.srv = &http.Server{Handler: l.App.Handler, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := l.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.logger().Error("serve", "error", err)
+		}
+	}()
+	return l, nil
+}
+
+// Stop shuts the server down, waits for the background work, and closes the database;
+// safe to call twice.
+func (l *Local) Stop() {
+	if l.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = l.srv.Shutdown(ctx)
+	l.stopWork()
+	l.srv = nil
+	l.close()
+}
+
+func (l *Local) close() {
+	_ = l.DB.Close()
+	l.removeTemp()
+}
+
+func (l *Local) removeTemp() {
+	if l.tempDir != "" {
+		_ = os.RemoveAll(l.tempDir)
+	}
+}

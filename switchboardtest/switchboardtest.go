@@ -1,0 +1,165 @@
+// Package switchboardtest runs a whole Switchboard inside your Go tests, the way
+// net/http/httptest runs a web server: on a random loopback port, over a temporary
+// SQLite file, with a main account whose credentials it hands you. Point your app's
+// Twilio client at URL (see docs/clients.md for the official SDKs), then use the helpers
+// to play the phone on the other end: text your number, and wait for your messages to
+// reach a status.
+//
+//	sb := switchboardtest.Start(t)
+//	sb.BuyNumber(t, "+14155550199")
+//	// ... your app sends from +14155550199 to +14155550100 through sb.URL ...
+//	sb.WaitForStatus(t, messageSid, "delivered")
+//	sb.TextFrom(t, "+14155550100", "+14155550199", "STOP")
+package switchboardtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/app"
+)
+
+// Server is a running Switchboard.
+type Server struct {
+	URL        string // e.g. http://127.0.0.1:41234
+	AccountSid string // the main account's credentials
+	AuthToken  string
+	// Client is the generated Go client, authenticated as the main account.
+	Client *client.ClientWithResponses
+
+	local *app.Local
+}
+
+// Options tune a Server; the zero value is what Start uses.
+type Options struct {
+	// DeliveryDelay is the time between two steps of a simulated delivery (queued,
+	// sending, sent, delivered); default 100 ms.
+	DeliveryDelay time.Duration
+	// WebhookBackoff is the wait before the first webhook retry, doubling after;
+	// default 100 ms (shorter than the server's default, so tests stay quick).
+	WebhookBackoff time.Duration
+	// Logger receives the server's log; default: discarded.
+	Logger *slog.Logger
+}
+
+// NewServer starts a Switchboard; Close stops it and removes its database.
+func NewServer(opts Options) (*Server, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	backoff := opts.WebhookBackoff
+	if backoff <= 0 {
+		backoff = 100 * time.Millisecond
+	}
+	local, err := app.StartLocal("", app.Config{Logger: logger, StepDelay: opts.DeliveryDelay, WebhookBackoff: backoff})
+	if err != nil {
+		return nil, fmt.Errorf("switchboardtest: %w", err)
+	}
+	c, err := client.New(local.URL, local.Main.Sid, local.Main.AuthToken)
+	if err != nil {
+		local.Stop()
+		return nil, fmt.Errorf("switchboardtest: %w", err)
+	}
+	return &Server{URL: local.URL, AccountSid: local.Main.Sid, AuthToken: local.Main.AuthToken, Client: c, local: local}, nil
+}
+
+// Start is NewServer with the default options, stopped when the test ends.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	s, err := NewServer(Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server and removes its database; safe to call twice.
+func (s *Server) Close() { s.local.Stop() }
+
+// BuyNumber makes the main account own number (from Switchboard's pool of fictional
+// numbers, such as +14155550100 to +14155550199), with its incoming texts sent to smsURL
+// ("" for none).
+func (s *Server) BuyNumber(tb testing.TB, number string, smsURL ...string) client.IncomingPhoneNumber {
+	tb.Helper()
+	req := client.CreateIncomingPhoneNumberRequest{PhoneNumber: &number}
+	if len(smsURL) > 0 && smsURL[0] != "" {
+		req.SmsUrl = &smsURL[0]
+	}
+	resp, err := s.Client.CreateIncomingPhoneNumberWithFormdataBodyWithResponse(context.Background(), s.AccountSid, req)
+	if err != nil {
+		tb.Fatalf("switchboardtest: buy %s: %v", number, err)
+	}
+	if resp.JSON201 == nil {
+		tb.Fatalf("switchboardtest: buy %s: HTTP %d %s", number, resp.StatusCode(), resp.Body)
+	}
+	return *resp.JSON201
+}
+
+// TextFrom simulates a phone (from) texting one of the account's numbers (to): the
+// message is stored as received and the number's SmsUrl is called, as Twilio would.
+func (s *Server) TextFrom(tb testing.TB, from, to, body string, mediaURLs ...string) client.Message {
+	tb.Helper()
+	req := client.InboundMessageRequest{From: from, To: to, Body: &body}
+	if len(mediaURLs) > 0 {
+		req.MediaUrl = &mediaURLs
+	}
+	resp, err := s.Client.CreateInboundMessageWithFormdataBodyWithResponse(context.Background(), s.AccountSid, req)
+	if err != nil {
+		tb.Fatalf("switchboardtest: text from %s: %v", from, err)
+	}
+	if resp.JSON201 == nil {
+		tb.Fatalf("switchboardtest: text from %s: HTTP %d %s", from, resp.StatusCode(), resp.Body)
+	}
+	return *resp.JSON201
+}
+
+// WaitForStatus waits (up to 10 s) until message sid of the main account is in one of
+// statuses, and returns it; the test fails otherwise.
+func (s *Server) WaitForStatus(tb testing.TB, sid string, statuses ...string) client.Message {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := s.Client.FetchMessageWithResponse(context.Background(), s.AccountSid, sid)
+		if err != nil || resp.JSON200 == nil {
+			tb.Fatalf("switchboardtest: fetch %s: %v %s", sid, err, resp.Body)
+		}
+		if slices.Contains(statuses, string(resp.JSON200.Status)) {
+			return *resp.JSON200
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("switchboardtest: message %s is %s after 10s, want one of %v", sid, resp.JSON200.Status, statuses)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// WaitForMessage waits (up to 10 s) until one of the main account's 50 newest messages
+// matches, and returns it; the test fails otherwise. Use it to catch what your app sent,
+// such as the reply to a text.
+func (s *Server) WaitForMessage(tb testing.TB, match func(client.Message) bool) client.Message {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := s.Client.ListMessagesWithResponse(context.Background(), s.AccountSid, nil)
+		if err != nil || resp.JSON200 == nil {
+			tb.Fatalf("switchboardtest: list messages: %v %s", err, resp.Body)
+		}
+		for _, m := range resp.JSON200.Messages {
+			if match(m) {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("switchboardtest: no matching message after 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
