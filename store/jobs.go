@@ -113,12 +113,16 @@ func (db *DB) NextJobDue(ctx context.Context) (time.Time, error) {
 	return timeValue(next), nil
 }
 
+// A claim is identified by the job, its owner and its attempt count (which every claim
+// increments), so a worker whose lease ran out and was claimed again, even by its own
+// process, can no longer finish, retry or renew the job.
+
 // FinishJob deletes a job leased by the caller and applies w, in one transaction.
 // ErrLeaseLost (and nothing written) when the lease is no longer the caller's.
 func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if err := mustExec(ctx, tx, "DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND lease_until = ?",
-			j.ID, j.LeaseOwner, timeArg(j.LeaseUntil)); err != nil {
+		if err := mustExec(ctx, tx, "DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND attempts = ?",
+			j.ID, j.LeaseOwner, j.Attempts); err != nil {
 			return err
 		}
 		return applyWrites(ctx, tx, w)
@@ -137,8 +141,8 @@ func (db *DB) RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) er
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := mustExec(ctx, tx,
 			`UPDATE jobs SET due_at = ?, lease_owner = NULL, lease_until = NULL
-			WHERE id = ? AND lease_owner = ? AND lease_until = ?`,
-			timeArg(dueAt), j.ID, j.LeaseOwner, timeArg(j.LeaseUntil)); err != nil {
+			WHERE id = ? AND lease_owner = ? AND attempts = ?`,
+			timeArg(dueAt), j.ID, j.LeaseOwner, j.Attempts); err != nil {
 			return err
 		}
 		return applyWrites(ctx, tx, w)
@@ -147,6 +151,20 @@ func (db *DB) RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) er
 		return fmt.Errorf("retry job %d (%s): %w", j.ID, j.Kind, err)
 	}
 	db.jobsChanged(true)
+	return nil
+}
+
+// RenewLease extends the lease of a job the caller still holds to until, so that work
+// that takes longer than a lease (a slow webhook) is not taken over while it is alive;
+// ErrLeaseLost when the caller no longer holds it.
+func (db *DB) RenewLease(ctx context.Context, j Job, until time.Time) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		return mustExec(ctx, tx, "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND attempts = ?",
+			timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
+	})
+	if err != nil {
+		return fmt.Errorf("renew lease of job %d (%s): %w", j.ID, j.Kind, err)
+	}
 	return nil
 }
 

@@ -231,3 +231,30 @@ func TestDeleteMessageBusyAndMediaCascade(t *testing.T) {
 		t.Errorf("delete of a deleted message: %v", err)
 	}
 }
+
+func TestRenewLease(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	if err := db.Apply(ctx, Writes{Jobs: []Job{job("hook", "SM1", "", t0)}}); err != nil {
+		t.Fatal(err)
+	}
+	first := claimIDs(t, db, "a", t0, 1)[0]
+	if err := db.RenewLease(ctx, first, t0.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// Renewed past the first lease: nobody can claim it at t0+2m.
+	if got := claimIDs(t, db, "b", t0.Add(2*time.Minute), 1); len(got) != 0 {
+		t.Fatalf("claimed a renewed job: %+v", got)
+	}
+	// Taken over after the renewed lease: the first claim can neither renew nor finish.
+	second := claimIDs(t, db, "a", t0.Add(11*time.Minute), 1)[0]
+	if err := db.RenewLease(ctx, first, t0.Add(20*time.Minute)); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("renew of a lost claim by the same owner: %v", err)
+	}
+	if err := db.FinishJob(ctx, first, Writes{}); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("finish of a lost claim by the same owner: %v", err)
+	}
+	if err := db.FinishJob(ctx, second, Writes{}); err != nil {
+		t.Fatal(err)
+	}
+}

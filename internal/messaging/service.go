@@ -121,21 +121,16 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// Kinds are the outbox handlers of the jobs this package writes, by kind, with their
-// leases: a delivery step is a quick database change, so a crash in the middle of one
-// holds it back a moment only; a webhook may take its timeout twice (with its fallback).
+// Kinds are the outbox handlers of the jobs this package writes, by kind. A lease is
+// renewed while its job runs, so it is how long a job of a process that died waits
+// before another takes it over: short, so a restart picks up at once.
 func (s *Service) Kinds() map[string]outbox.Kind {
-	timeout := s.webhook.Timeout()
 	return map[string]outbox.Kind{
 		kindStep:    {Handle: s.step, Lease: 2 * time.Second},
-		kindWebhook: {Handle: s.deliverWebhook, Lease: 2*timeout + 5*time.Second},
-		kindMedia:   {Handle: s.fetchMedia, Lease: maxMediaPerMessage*timeout + 5*time.Second},
+		kindWebhook: {Handle: s.deliverWebhook, Lease: 3 * time.Second},
+		kindMedia:   {Handle: s.fetchMedia, Lease: 3 * time.Second},
 	}
 }
-
-// maxMediaPerMessage is the most media files a message has (Twilio's limit), each
-// fetched with its own timeout.
-const maxMediaPerMessage = 10
 
 // Outbound is a message to send, as the API (or a TwiML reply) asks for it. Its shape
 // has been checked already (E.164 To, lengths); Send checks the rules of the network.

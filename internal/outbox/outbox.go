@@ -26,6 +26,7 @@ type Store interface {
 	NextJobDue(ctx context.Context) (time.Time, error)
 	FinishJob(ctx context.Context, j store.Job, w store.Writes) error
 	RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error
+	RenewLease(ctx context.Context, j store.Job, until time.Time) error
 	JobsChanged() <-chan struct{}
 }
 
@@ -46,9 +47,9 @@ type Handler func(ctx context.Context, job store.Job) (Outcome, error)
 // Kind is how to run the jobs of one kind.
 type Kind struct {
 	Handle Handler
-	// Lease is how long a claimed job is reserved; it must outlast the handler (default
-	// 30 s). A job whose process died runs again once its lease is over, so a short
-	// lease for quick work (a database step) means a quick recovery after a crash.
+	// Lease is how long a claimed job is reserved at a time (default 5 s). The runner
+	// renews it while the handler runs, so it bounds not the work but the wait before a
+	// job whose process died runs again elsewhere.
 	Lease time.Duration
 }
 
@@ -88,7 +89,7 @@ func New(cfg Config) *Runner {
 	}
 	for name, k := range cfg.Kinds {
 		if k.Lease <= 0 {
-			k.Lease = 30 * time.Second
+			k.Lease = 5 * time.Second
 			cfg.Kinds[name] = k
 		}
 	}
@@ -198,11 +199,11 @@ func (r *Runner) runJob(ctx context.Context, job store.Job) {
 		}, "retry")
 		return
 	}
-	// The handler must be done before the lease runs out, or another worker may start
-	// the same job.
-	hctx, cancel := context.WithDeadline(ctx, job.LeaseUntil.Add(-time.Second))
+	hctx, cancel := context.WithCancel(ctx)
+	renewed := r.keepLease(hctx, cancel, job, kind.Lease)
 	out, err := kind.Handle(hctx, job)
 	cancel()
+	<-renewed
 	if ctx.Err() != nil {
 		// Shutting down: the result may be an artefact of the cancellation. Give the job
 		// back as it was, to run at once in whichever process is next.
@@ -227,6 +228,32 @@ func (r *Runner) runJob(ctx context.Context, job store.Job) {
 			slog.String("resource", job.ResourceSid), slog.Int("attempts", job.Attempts))
 		r.finish(ctx, job, func(ctx context.Context) error { return r.cfg.Store.FinishJob(ctx, job, out.Writes) }, "gave-up")
 	}
+}
+
+// keepLease renews job's lease every third of lease until ctx ends, and cancels the
+// handler if the lease is lost (another worker took the job over). The returned channel
+// closes when it has stopped.
+func (r *Runner) keepLease(ctx context.Context, cancel context.CancelFunc, job store.Job, lease time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(lease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := r.cfg.Store.RenewLease(ctx, job, time.Now().Add(lease)); err != nil && ctx.Err() == nil {
+					r.log.WarnContext(ctx, "job lease not renewed; stopping it", slog.String("kind", job.Kind),
+						slog.Int64("job", job.ID), slog.Any("error", err))
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return done
 }
 
 func (r *Runner) finish(ctx context.Context, job store.Job, record func(context.Context) error, result string) {

@@ -214,3 +214,23 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerRenewsLeases: a job that takes several leases' worth of time is not taken
+// over by another runner while it is alive.
+func TestRunnerRenewsLeases(t *testing.T) {
+	db := openStore(t)
+	rec := newRecorder(func(store.Job) (Outcome, error) {
+		time.Sleep(400 * time.Millisecond) // four leases
+		return Outcome{}, nil
+	})
+	for range 2 {
+		run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: rec.handle, Lease: 100 * time.Millisecond}},
+			Observe: rec.observe, PollInterval: 10 * time.Millisecond})
+	}
+	add(t, db, newJob("k", "slow", ""))
+	rec.wait(t, 1)
+	time.Sleep(200 * time.Millisecond)
+	if got := rec.snapshot(); !slices.Equal(got, []string{"slow:1"}) {
+		t.Fatalf("ran %v, want once", got)
+	}
+}

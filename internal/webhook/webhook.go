@@ -73,9 +73,6 @@ type Result struct {
 	ErrorMessage string
 }
 
-// Timeout is the time each request may take.
-func (c *Client) Timeout() time.Duration { return c.timeout }
-
 // OK reports whether the app answered 2xx.
 func (r Result) OK() bool { return r.ErrorCode == 0 }
 
