@@ -1,6 +1,7 @@
 // Messages through the official twilio SDK against a live Switchboard.
 
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { forceStatus, restError, startSwitchboard } from "./switchboard.mjs";
 
@@ -324,5 +325,39 @@ describe("delivery", () => {
     assert.equal(m.priceUnit, "USD");
     assert.ok(m.dateSent instanceof Date);
     assert.equal(m.errorCode, null);
+  });
+
+  test("media: list, fetch and remove through messages(sid).media", async () => {
+    const gif = Buffer.from("GIF89a\x01\x00\x01\x00\x80\x00\x00", "latin1");
+    const files = createServer((req, res) => {
+      res.writeHead(200, { "Content-Type": "image/gif" });
+      res.end(gif);
+    });
+    await new Promise((r) => files.listen(0, "127.0.0.1", r));
+    try {
+      const c = live.client();
+      const fileUrl = `http://127.0.0.1:${files.address().port}/a.gif`;
+      let m = await c.messages.create({ to: "+14155550105", from: FROM, body: "pics", mediaUrl: [fileUrl, fileUrl] });
+      assert.equal(m.numMedia, "2");
+      const deadline = Date.now() + 10_000;
+      while (m.status !== "delivered") {
+        assert.ok(Date.now() < deadline, `status ${m.status}`);
+        await new Promise((r) => setTimeout(r, 20));
+        m = await c.messages(m.sid).fetch();
+      }
+      const media = await c.messages(m.sid).media.list({ pageSize: 1 });
+      assert.equal(media.length, 2);
+      assert.equal(media[0].contentType, "image/gif");
+      assert.equal(media[0].parentSid, m.sid);
+      assert.ok(media[0].dateCreated instanceof Date);
+      const one = await c.messages(m.sid).media(media[0].sid).fetch();
+      assert.equal(one.sid, media[0].sid);
+      assert.equal(await c.messages(m.sid).media(one.sid).remove(), true);
+      const gone = await restError(c.messages(m.sid).media(one.sid).fetch());
+      assert.equal(gone.code, 20404);
+      assert.equal((await c.messages(m.sid).fetch()).numMedia, "1");
+    } finally {
+      files.close();
+    }
   });
 });
