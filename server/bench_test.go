@@ -93,3 +93,56 @@ func BenchmarkLookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStatusCallbacks is how many status callbacks a server delivers per second to
+// a local receiver: each op forces a message to delivered (one callback) and the timer
+// stops when every callback has arrived.
+func BenchmarkStatusCallbacks(b *testing.B) {
+	env := servertest.Start(b, servertest.Options{NoSpecCheck: true, StepDelay: time.Hour})
+	ctx := context.Background()
+	rc := servertest.NewReceiver(b, env.Main.AuthToken)
+	n := b.N
+	sids := make([]string, n)
+	for i := range n {
+		sids[i] = send(b, env.Client, env.Main.Sid, withCallback(text("+14155550100", testSender, "cb"), rc.URL)).Sid
+	}
+	b.ResetTimer()
+	for _, sid := range sids {
+		resp, err := env.Client.ForceMessageStatusWithFormdataBodyWithResponse(ctx, env.Main.Sid, sid,
+			client.ForceStatusRequest{Status: client.ForceStatusRequestStatusDelivered})
+		if err != nil || resp.JSON200 == nil {
+			b.Fatalf("force: %v", err)
+		}
+	}
+	rc.WaitFor(b, n, time.Minute)
+	b.StopTimer()
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "callbacks/s")
+}
+
+// BenchmarkCreateToDeliveredCallback is the time from creating a message (default
+// delivery delay) to its 'delivered' callback arriving at the app.
+func BenchmarkCreateToDeliveredCallback(b *testing.B) {
+	env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
+	rc := servertest.NewReceiver(b, env.Main.AuthToken)
+	b.ResetTimer()
+	for i := range b.N {
+		send(b, env.Client, env.Main.Sid, withCallback(text("+14155550100", testSender, "hi"), rc.URL))
+		rc.WaitFor(b, 3*(i+1), time.Minute) // sending, sent, delivered
+	}
+}
+
+// BenchmarkCreateMessageHeld is BenchmarkCreateMessage with the simulated carrier held
+// (a step takes an hour): the cost of the create itself, message and outbox row, without
+// the delivery work it causes running alongside.
+func BenchmarkCreateMessageHeld(b *testing.B) {
+	env := servertest.Start(b, servertest.Options{NoSpecCheck: true, StepDelay: time.Hour})
+	ctx := context.Background()
+	req := text("+14155550100", testSender, "benchmark body")
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := env.Client.CreateMessageWithFormdataBodyWithResponse(ctx, env.Main.Sid, req)
+		if err != nil || resp.JSON201 == nil {
+			b.Fatalf("create: %v %s", err, resp.Body)
+		}
+	}
+}
