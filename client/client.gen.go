@@ -409,7 +409,8 @@ type CreateMessageRequest struct {
 	// SendAsMms Accepted for compatibility; not used by Switchboard.
 	SendAsMms *bool `json:"SendAsMms,omitempty"`
 
-	// SendAt RFC 3339 time in the future at which a scheduled message is sent.
+	// SendAt RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+	// (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
 	SendAt *string `json:"SendAt,omitempty"`
 
 	// ShortenUrls Accepted for compatibility; not used by Switchboard.
@@ -866,13 +867,15 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+	// scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -883,13 +886,15 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+	// scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1055,13 +1060,15 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+// scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1082,13 +1089,15 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+// scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1929,13 +1938,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+	// scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1946,13 +1957,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-	// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-	// parameter.
+	// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+	// scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2937,13 +2950,15 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+// scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2960,13 +2975,15 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-// 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-// parameter.
+// 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+// scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //

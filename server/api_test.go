@@ -179,7 +179,7 @@ func TestErrors(t *testing.T) {
 		{"bad boolean", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&SendAsMms=maybe", "", "", 400, 20001, false},
 		{"SendAt without ScheduleType", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&SendAt=2099-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
 		{"ScheduleType without SendAt", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed", "", "", 400, 20001, false},
-		{"SendAt in the past", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed&SendAt=2001-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
+		{"SendAt in the past", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=hi&ScheduleType=fixed&SendAt=2001-01-01T00%3A00%3A00Z", "", "", 400, 35114, false},
 		{"body over 1 MB", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=" + strings.Repeat("a", 1<<20), "", "", 413, 20001, false},
 		{"bad credentials", "GET", messages, "", main.Sid, "wrongtoken", 401, 20003, true},
 		{"unknown account credentials", "GET", messages, "", "AC" + strings.Repeat("1", 32), main.AuthToken, 401, 20003, true},
@@ -692,6 +692,19 @@ func TestDateFilters(t *testing.T) {
 		{"DateSent" + q("<") + "=" + q("2026-11-20T05:00:00Z"), 6},  // 00:00..05:00 inclusive
 		{"DateSent" + q(">") + "=2026-11-21&DateSent" + q("<") + "=2026-11-21", 24},
 		{"DateSent=2026-11-21&To=" + q("+14155550100"), 12},
+		// Bounds past every message match none, however far: Unix nanoseconds wrapped
+		// outside 1678-2262 and turned these into "everything".
+		{"DateSent" + q(">") + "=3000-01-01", 0},
+		{"DateSent" + q(">") + "=9999-12-31", 0},
+		{"DateSent" + q(">") + "=" + q("9999-12-31T23:59:59-23:59"), 0},
+		{"DateSent" + q("<") + "=1000-01-01", 0},
+		{"DateSent" + q("<") + "=0000-01-01", 0},
+		{"DateSent" + q("<") + "=" + q("0000-01-01T00:00:00+23:59"), 0},
+		{"DateSent=3000-01-01", 0},
+		{"DateSent=1000-01-01", 0},
+		{"DateSent" + q(">") + "=1000-01-01", 72},
+		{"DateSent" + q("<") + "=9999-12-31", 72},
+		{"DateSent" + q(">") + "=0000-01-01&DateSent" + q("<") + "=9999-12-31", 72},
 	}
 	for _, tt := range tests {
 		if got := count(tt.query); got != tt.want {

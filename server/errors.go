@@ -49,6 +49,7 @@ const (
 	codeBodyTooLong        = 21617
 	codeMediaURLInvalid    = 21620
 	codeTooManyMediaURLs   = 21623
+	codeScheduleWindow     = 35114
 	maxBodyLength          = 1600
 	maxMediaURLsPerMessage = 10
 )

@@ -72,7 +72,7 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 		DateUpdated:         t,
 	}
 	if in.ScheduleType != nil || in.SendAt != nil {
-		if m.SendAt, err = scheduledAt(in.ScheduleType != nil, deref(in.SendAt), t); err != nil {
+		if m.SendAt, err = scheduledAt(in.ScheduleType != nil, deref(in.SendAt), t, s.scheduleMinLead); err != nil {
 			return nil, err
 		}
 		m.Status = messageScheduled
@@ -85,8 +85,16 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 	return gen.CreateMessage201JSONResponse(messageOut(m)), nil
 }
 
-// scheduledAt checks the scheduling parameters: both or neither, and a time to come.
-func scheduledAt(fixed bool, sendAt string, now time.Time) (time.Time, error) {
+// Twilio schedules a message no later than 35 days ahead, and no sooner than a minimum lead
+// time (Config.ScheduleMinLead; Twilio's is 15 minutes); both bounds are inclusive.
+const scheduleMaxLead = 35 * 24 * time.Hour
+
+// DefaultScheduleMinLead is Twilio's minimum lead time for a scheduled message.
+const DefaultScheduleMinLead = 15 * time.Minute
+
+// scheduledAt checks the scheduling parameters: both or neither, and a time within the
+// window Twilio accepts, which also keeps every stored SendAt within a few weeks of now.
+func scheduledAt(fixed bool, sendAt string, now time.Time, minLead time.Duration) (time.Time, error) {
 	if !fixed {
 		return time.Time{}, badRequest(codeInvalidParameter, "ScheduleType=fixed is required when SendAt is set.")
 	}
@@ -97,8 +105,11 @@ func scheduledAt(fixed bool, sendAt string, now time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, badRequest(codeInvalidParameter, "SendAt %q is not an RFC 3339 date-time.", sendAt)
 	}
-	if !t.After(now) {
-		return time.Time{}, badRequest(codeInvalidParameter, "SendAt must be in the future.")
+	// Compared as durations from now, which cannot overflow: time.Sub saturates.
+	if lead := t.Sub(now); lead < minLead || lead > scheduleMaxLead {
+		return time.Time{}, badRequest(codeScheduleWindow,
+			"Scheduling does not support this timestamp: SendAt must be between %d seconds and 35 days (%d seconds) in the future, inclusive.",
+			int64(minLead/time.Second), int64(scheduleMaxLead/time.Second))
 	}
 	return t.UTC(), nil
 }

@@ -56,13 +56,17 @@ type Config struct {
 	// CheckResponses validates every API response against openapi.yaml and logs each
 	// mismatch as MsgResponseMismatch, for test suites that drive a real server.
 	CheckResponses bool
+	// ScheduleMinLead is how far ahead SendAt must be at least (Twilio:
+	// DefaultScheduleMinLead); 0 lets tests schedule a message for right now.
+	ScheduleMinLead time.Duration
 }
 
 // Server implements gen.StrictServerInterface.
 type Server struct {
-	store Store
-	log   *slog.Logger
-	echo  *echo.Echo
+	store           Store
+	log             *slog.Logger
+	echo            *echo.Echo
+	scheduleMinLead time.Duration
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -73,7 +77,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, fmt.Errorf("new server: no store")
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, echo: echo.New()}
+	if cfg.ScheduleMinLead < 0 {
+		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
+	}
+	s := &Server{store: cfg.Store, log: cfg.Logger, echo: echo.New(), scheduleMinLead: cfg.ScheduleMinLead}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -228,20 +228,32 @@ func constraintError(err error) error {
 	return err
 }
 
-// Times are stored as unix nanoseconds; the zero time, which has no such value in
-// range, is stored as NULL.
+// Times are stored as Unix milliseconds, UTC (migration 0002): an int64 of them spans
+// ±292 million years, so no time a client can send (years 0000-9999) overflows, as Unix
+// nanoseconds did past 2262. The zero time is stored as NULL. Sub-millisecond parts are
+// dropped (rounded towards the past); the API shows whole seconds anyway.
 func timeArg(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UnixNano()
+	return t.UnixMilli()
 }
 
 func timeValue(n sql.NullInt64) time.Time {
 	if !n.Valid {
 		return time.Time{}
 	}
-	return time.Unix(0, n.Int64).UTC()
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// boundArg is timeArg for a range bound compared with stored times: it rounds up to the
+// next whole millisecond instead of down, so that "stored >= bound" and "stored < bound"
+// hold in milliseconds exactly when they hold for the times themselves.
+func boundArg(t time.Time) any {
+	if ms := t.Truncate(time.Millisecond); !ms.Equal(t) {
+		t = ms.Add(time.Millisecond)
+	}
+	return timeArg(t)
 }
 
 func stringArg(s string) any {

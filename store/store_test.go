@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC)
+// t0 has milliseconds, the precision the store keeps, so that times round-trip exactly.
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123_000_000, time.UTC)
 
 func openTest(t testing.TB) *DB {
 	t.Helper()

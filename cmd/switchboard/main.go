@@ -44,6 +44,7 @@ type config struct {
 	rateBurst  int
 	logFormat  string
 	check      bool
+	minLead    time.Duration
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -59,6 +60,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return fallback
 	}
+	var envErr error
+	envDuration := func(name string, fallback time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return fallback
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil && envErr == nil {
+			envErr = fmt.Errorf("%s: %w", name, err)
+		}
+		return d
+	}
 	var c config
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -69,6 +82,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&c.rateLimit, "rate-limit", envFloat("SWITCHBOARD_RATE_LIMIT", 0), "API requests per second per account, 0 for no limit (env SWITCHBOARD_RATE_LIMIT)")
 	fs.IntVar(&c.rateBurst, "rate-burst", int(envFloat("SWITCHBOARD_RATE_BURST", 0)), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
 	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
+	fs.DurationVar(&c.minLead, "schedule-min-lead", envDuration("SWITCHBOARD_SCHEDULE_MIN_LEAD", server.DefaultScheduleMinLead),
+		"how far ahead a scheduled message's SendAt must be, as Twilio's 15m; 0 lets tests schedule for right now (env SWITCHBOARD_SCHEDULE_MIN_LEAD)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: switchboard [flags]
@@ -86,6 +101,12 @@ Flags:
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if envErr != nil {
+		return c, envErr
+	}
+	if c.minLead < 0 {
+		return c, fmt.Errorf("--schedule-min-lead must not be negative, not %s", c.minLead)
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
@@ -114,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Store: db, Logger: logger, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check})
+	srv, err := server.New(server.Config{Store: db, Logger: logger, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check, ScheduleMinLead: cfg.minLead})
 	if err != nil {
 		return err
 	}

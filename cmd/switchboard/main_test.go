@@ -115,6 +115,24 @@ func TestFixedCredentials(t *testing.T) {
 	}
 }
 
+func TestScheduleMinLeadFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 15 * time.Minute},
+		{nil, map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "0"}, 0},
+		{nil, map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "90s"}, 90 * time.Second},
+		{[]string{"--schedule-min-lead", "2s"}, map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "90s"}, 2 * time.Second},
+	} {
+		c, err := parseFlags(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+		if err != nil || c.minLead != tt.want {
+			t.Errorf("%v %v: lead %s, err %v; want %s", tt.args, tt.env, c.minLead, err, tt.want)
+		}
+	}
+}
+
 func TestBadConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -127,6 +145,8 @@ func TestBadConfiguration(t *testing.T) {
 		{"token with symbols", []string{"--account-sid", "AC" + strings.Repeat("0", 32), "--auth-token", "a-b"}, "letters and digits"},
 		{"log format", []string{"--log-format", "xml"}, "text or json"},
 		{"unknown flag", []string{"--nope"}, "not defined"},
+		{"negative lead time", []string{"--schedule-min-lead", "-1s"}, "must not be negative"},
+		{"lead time not a duration", []string{"--schedule-min-lead", "soon"}, "invalid value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +157,11 @@ func TestBadConfiguration(t *testing.T) {
 				t.Fatalf("got %v (stderr %q), want an error mentioning %q", err, stderr.String(), tt.want)
 			}
 		})
+	}
+	err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "env.db")},
+		func(k string) string { return map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "5 minutes"}[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_SCHEDULE_MIN_LEAD") {
+		t.Errorf("a malformed SWITCHBOARD_SCHEDULE_MIN_LEAD: %v", err)
 	}
 	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)

@@ -52,6 +52,9 @@ type Options struct {
 	// server.Config's.
 	Logger         *slog.Logger
 	CheckResponses bool
+	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead, as the
+	// binary's default.
+	ScheduleMinLead *time.Duration
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -99,8 +102,12 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	minLead := server.DefaultScheduleMinLead
+	if opts.ScheduleMinLead != nil {
+		minLead = *opts.ScheduleMinLead
+	}
 	handler, err := server.New(server.Config{Store: st, Logger: logger, RateLimit: opts.RateLimit,
-		RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses})
+		RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, ScheduleMinLead: minLead})
 	if err != nil {
 		db.Close()
 		return nil, err
