@@ -702,10 +702,13 @@ type ListAccountsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -732,10 +735,13 @@ type ListMessagesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 

@@ -29,8 +29,8 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 		filters.Set("Status", filter.Status)
 	}
 
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	pr := newPageRequest(me.Sid, accountsPath+".json", filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(accountsPath+".json", filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, accountsPath+".json", filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

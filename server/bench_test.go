@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,8 +52,26 @@ func BenchmarkListMessagesPage(b *testing.B) {
 			env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
 			env.SeedHourly(b, env.Main.Sid, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), n)
 			ctx := context.Background()
-			size := 50
-			token := fmt.Sprintf("PA%d", n/2) // the rows older than the middle one
+			// The page in the middle of the list, reached by walking next_page_uri with the
+			// largest pages, then one page of 50 from there.
+			big, size := 1000, 50
+			var next *string
+			for range n / 2 / big {
+				params := &client.ListMessagesParams{PageSize: &big}
+				if next != nil {
+					u, _ := url.Parse(*next)
+					token := u.Query().Get("PageToken")
+					page, _ := strconv.Atoi(u.Query().Get("Page"))
+					params.PageToken, params.Page = &token, &page
+				}
+				resp, err := env.Client.ListMessagesWithResponse(ctx, env.Main.Sid, params)
+				if err != nil || resp.JSON200 == nil {
+					b.Fatalf("list: %v %s", err, resp.Body)
+				}
+				next = resp.JSON200.NextPageUri
+			}
+			u, _ := url.Parse(*next)
+			token := u.Query().Get("PageToken")
 			page := n / 2 / size
 			params := &client.ListMessagesParams{PageSize: &size, Page: &page, PageToken: &token}
 			b.ReportAllocs()

@@ -188,8 +188,9 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 		return nil, err
 	}
 
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(messagesPathFormat, req.AccountSid) + ".json"
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(fmt.Sprintf(messagesPathFormat, req.AccountSid)+".json", filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -22,6 +22,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -40,6 +41,8 @@ type Store interface {
 	CancelMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
 	DeleteMessage(ctx context.Context, accountSid, sid string) error
 	ListMessages(ctx context.Context, f store.MessageFilter, p store.Page) ([]store.Message, bool, error)
+
+	EnsureSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
 // maxBodySize is the largest request body accepted (Echo's size syntax).
@@ -67,6 +70,7 @@ type Server struct {
 	log             *slog.Logger
 	echo            *echo.Echo
 	scheduleMinLead time.Duration
+	tokens          *pagetoken.Sealer // seals page tokens with the key kept in the store
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -83,6 +87,19 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, log: cfg.Logger, echo: echo.New(), scheduleMinLead: cfg.ScheduleMinLead}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+
+	// The key is made once per database and kept there, so tokens survive restarts and
+	// work across every process serving the file. New has no context of its own: this
+	// is start-up, before any request.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	key, err := cfg.Store.EnsureSetting(ctx, pageTokenKey, randomKey(pagetoken.KeySize))
+	if err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	if s.tokens, err = pagetoken.New(key); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
 	}
 
 	doc, err := loadSpec()

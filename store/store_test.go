@@ -872,3 +872,51 @@ func seedBenchmark(b *testing.B, db *DB, n int) {
 		b.Fatalf("newest row %+v, err %v; want seq %d", first, err, n)
 	}
 }
+
+// TestDefaultPageSize: a Page with no size gets 50 rows, not all of them and not none.
+func TestDefaultPageSize(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	var ms []Message
+	for i := range 60 {
+		ms = append(ms, testMessage("AC1", i))
+	}
+	if err := db.ImportMessages(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	list, more, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{})
+	if err != nil || len(list) != 50 || !more {
+		t.Fatalf("Page{}: %d rows, more %v, err %v; want 50, true", len(list), more, err)
+	}
+	accounts, _, err := db.ListAccounts(ctx, AccountFilter{Sid: "AC1"}, Page{Size: -1})
+	if err != nil || len(accounts) != 1 {
+		t.Fatalf("accounts with Size -1: %d, %v", len(accounts), err)
+	}
+}
+
+// TestMigrationAppliedByAnotherProcess: a migration that another process applied between
+// reading the version and taking the write lock is skipped, not run twice.
+func TestMigrationAppliedByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Running 0001 again would fail: its tables exist.
+	if err := applyMigration(ctx, db.writer, ms[0]); err != nil {
+		t.Fatalf("an applied migration was run again: %v", err)
+	}
+	v, err := schemaVersion(ctx, db.writer)
+	if err != nil || v != len(ms) {
+		t.Fatalf("schema version %d (%v), want %d", v, err, len(ms))
+	}
+	broken := migration{version: len(ms) + 1, name: "broken", sql: "CREATE TABLE accounts (x)"}
+	if err := applyMigration(ctx, db.writer, broken); err == nil {
+		t.Fatal("a failing migration reported success")
+	}
+	if v, _ := schemaVersion(ctx, db.writer); v != len(ms) {
+		t.Fatalf("a failed migration moved the version to %d", v)
+	}
+}

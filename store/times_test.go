@@ -197,3 +197,37 @@ func TestMigrateNanosecondsToMilliseconds(t *testing.T) {
 		t.Errorf("filter_date of the 1969 message via the index: %d %v", filterDate, err)
 	}
 }
+
+func TestEnsureSetting(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := db.EnsureSetting(ctx, "k", []byte("one"))
+	if err != nil || string(first) != "one" {
+		t.Fatalf("first: %q %v", first, err)
+	}
+	// Another process on the same file, then a restart: the first value stays.
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := other.EnsureSetting(ctx, "k", []byte("two")); err != nil || string(got) != "one" {
+		t.Fatalf("second process: %q %v", got, err)
+	}
+	other.Close()
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, err := db.EnsureSetting(ctx, "k", []byte("three")); err != nil || string(got) != "one" {
+		t.Fatalf("after restart: %q %v", got, err)
+	}
+	if got, err := db.EnsureSetting(ctx, "other", []byte("x")); err != nil || string(got) != "x" {
+		t.Fatalf("another name: %q %v", got, err)
+	}
+}
