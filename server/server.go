@@ -45,8 +45,12 @@ type Store interface {
 	EnsureSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
-// maxBodySize is the largest request body accepted (Echo's size syntax).
-const maxBodySize = "1M"
+// MaxBodyBytes is the largest request body accepted; maxBodySize is the same in Echo's
+// size syntax.
+const (
+	MaxBodyBytes = 1 << 20
+	maxBodySize  = "1M"
+)
 
 // Config holds what New needs. Only Store is required.
 type Config struct {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -45,6 +46,10 @@ type config struct {
 	logFormat  string
 	check      bool
 	minLead    time.Duration
+
+	limits          connguard.Limits
+	timeouts        connguard.Timeouts
+	shutdownTimeout time.Duration
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -60,17 +65,23 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return fallback
 	}
+	// The flags below this line refuse malformed environment values rather than ignore
+	// them: a limit silently left at its default is a limit nobody set.
 	var envErr error
+	envParse := func(name string, parse func(string) error) {
+		if v := getenv(name); v != "" {
+			if err := parse(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
+			}
+		}
+	}
 	envDuration := func(name string, fallback time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return fallback
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil && envErr == nil {
-			envErr = fmt.Errorf("%s: %w", name, err)
-		}
-		return d
+		envParse(name, func(v string) (err error) { fallback, err = time.ParseDuration(v); return err })
+		return fallback
+	}
+	envInt := func(name string, fallback int64) int64 {
+		envParse(name, func(v string) (err error) { fallback, err = strconv.ParseInt(v, 10, 32); return err })
+		return fallback
 	}
 	var c config
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
@@ -84,6 +95,21 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
 	fs.DurationVar(&c.minLead, "schedule-min-lead", envDuration("SWITCHBOARD_SCHEDULE_MIN_LEAD", server.DefaultScheduleMinLead),
 		"how far ahead a scheduled message's SendAt must be, as Twilio's 15m; 0 lets tests schedule for right now (env SWITCHBOARD_SCHEDULE_MIN_LEAD)")
+	var maxConns, maxPerIP, minRate int64
+	fs.Int64Var(&maxConns, "max-conns", envInt("SWITCHBOARD_MAX_CONNS", connguard.DefaultMaxConns),
+		"connections served at once; more are refused with 503 (env SWITCHBOARD_MAX_CONNS)")
+	fs.Int64Var(&maxPerIP, "max-conns-per-ip", envInt("SWITCHBOARD_MAX_CONNS_PER_IP", connguard.DefaultMaxConns/2),
+		"of --max-conns, the most one source address may hold; 0 for no separate limit (env SWITCHBOARD_MAX_CONNS_PER_IP)")
+	fs.DurationVar(&c.timeouts.Grace, "read-timeout", envDuration("SWITCHBOARD_READ_TIMEOUT", connguard.DefaultGrace),
+		"time for a request's headers, and for its body before --min-body-rate applies (env SWITCHBOARD_READ_TIMEOUT)")
+	fs.Int64Var(&minRate, "min-body-rate", envInt("SWITCHBOARD_MIN_BODY_RATE", connguard.DefaultMinBodyRate),
+		"bytes per second a request body must keep up after --read-timeout (env SWITCHBOARD_MIN_BODY_RATE)")
+	fs.DurationVar(&c.timeouts.Write, "write-timeout", envDuration("SWITCHBOARD_WRITE_TIMEOUT", connguard.DefaultWrite),
+		"time for a response to be written, once the request has arrived (env SWITCHBOARD_WRITE_TIMEOUT)")
+	fs.DurationVar(&c.timeouts.Idle, "idle-timeout", envDuration("SWITCHBOARD_IDLE_TIMEOUT", connguard.DefaultIdle),
+		"how long an idle keep-alive connection is kept (env SWITCHBOARD_IDLE_TIMEOUT)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", 10*time.Second),
+		"on SIGTERM, how long requests in flight may finish before connections are closed (env SWITCHBOARD_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: switchboard [flags]
@@ -104,6 +130,19 @@ Flags:
 	}
 	if envErr != nil {
 		return c, envErr
+	}
+	c.limits = connguard.DefaultLimits()
+	c.limits.MaxConns, c.limits.MaxConnsPerIP, c.timeouts.MinBodyRate = int(maxConns), int(maxPerIP), minRate
+	c.timeouts.MaxBody = server.MaxBodyBytes
+	switch {
+	case maxConns < 1 || maxConns > 1<<20:
+		return c, fmt.Errorf("--max-conns must be between 1 and %d, not %d", 1<<20, maxConns)
+	case maxPerIP < 0:
+		return c, fmt.Errorf("--max-conns-per-ip must not be negative, not %d", maxPerIP)
+	case minRate < 1:
+		return c, fmt.Errorf("--min-body-rate must be at least 1 byte a second, not %d", minRate)
+	case c.timeouts.Grace <= 0 || c.timeouts.Write <= 0 || c.timeouts.Idle <= 0 || c.shutdownTimeout <= 0:
+		return c, errors.New("--read-timeout, --write-timeout, --idle-timeout and --shutdown-timeout must be positive")
 	}
 	if c.minLead < 0 {
 		return c, fmt.Errorf("--schedule-min-lead must not be negative, not %s", c.minLead)
@@ -140,10 +179,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	rawLn, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	limits, lowered := connguard.FitFileLimit(cfg.limits)
+	if lowered {
+		logger.Warn("the open-file limit (ulimit -n) is too low for --max-conns: serving fewer connections",
+			slog.Int("max_conns", cfg.limits.MaxConns), slog.Int("serving", limits.MaxConns))
+	}
+	ln := connguard.NewListener(rawLn, limits, logger)
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "Switchboard is listening on %s (database %s)\n", base, cfg.db)
 	fmt.Fprintf(stdout, "  API:        %s/2010-04-01/Accounts/%s/Messages.json\n", base, acct.Sid)
@@ -156,10 +201,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	httpServer := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		Handler:  connguard.Deadlines(srv, cfg.timeouts),
+		ErrorLog: slog.NewLogLogger(handler, slog.LevelWarn),
 	}
+	connguard.ServerTimeouts(httpServer, cfg.timeouts)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
@@ -169,10 +214,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// A client that holds a request open (a slow body, say) must not turn a normal
+		// stop into a failure: past the grace period its connection is simply closed.
+		open, _ := ln.Held()
+		logger.Warn("shutdown: closing connections still open", slog.Int("connections", open), slog.Any("error", err))
+		if err := httpServer.Close(); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -36,6 +37,8 @@ type Env struct {
 	Main   store.Account               // the main account
 	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
 	Client *client.ClientWithResponses // authenticated as Main
+	// Listener counts the connections the server holds.
+	Listener *connguard.Listener
 
 	srv     *http.Server
 	tempDir string // removed at Stop when Launch made it
@@ -55,6 +58,10 @@ type Options struct {
 	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead, as the
 	// binary's default.
 	ScheduleMinLead *time.Duration
+	// Limits and Timeouts guard the connections as in the binary; nil means the
+	// binary's defaults.
+	Limits   *connguard.Limits
+	Timeouts *connguard.Timeouts
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -112,13 +119,23 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		db.Close()
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	rawLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	env := &Env{URL: "http://" + ln.Addr().String(), DBPath: path, DB: db, Main: main,
-		srv: &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}}
+	// The same guards as cmd/switchboard, so that tests see what users run.
+	limits, timeouts := connguard.DefaultLimits(), connguard.DefaultTimeouts(server.MaxBodyBytes)
+	if opts.Limits != nil {
+		limits = *opts.Limits
+	}
+	if opts.Timeouts != nil {
+		timeouts = *opts.Timeouts
+	}
+	ln := connguard.NewListener(rawLn, limits, logger)
+	srv := &http.Server{Handler: connguard.Deadlines(handler, timeouts)}
+	connguard.ServerTimeouts(srv, timeouts)
+	env := &Env{URL: "http://" + ln.Addr().String(), DBPath: path, DB: db, Main: main, Listener: ln, srv: srv}
 	if opts.DBPath == "" {
 		env.tempDir = filepath.Dir(path)
 	}
@@ -143,7 +160,9 @@ func (e *Env) Stop() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = e.srv.Shutdown(ctx)
+	if e.srv.Shutdown(ctx) != nil {
+		_ = e.srv.Close() // as the binary does: connections still open past the grace are closed
+	}
 	_ = e.DB.Close()
 	if e.tempDir != "" {
 		_ = os.RemoveAll(e.tempDir)
