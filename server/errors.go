@@ -61,6 +61,9 @@ var (
 	errCallerInactive = &apiError{Status: http.StatusUnauthorized, Code: codeAccountNotActive, Message: "Account is not active"}
 	errTargetInactive = &apiError{Status: http.StatusForbidden, Code: codeAccountNotActive, Message: "Account is not active"}
 	errTooManyReqs    = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests, Message: "Too Many Requests"}
+	// errTooManyFailures does not say whether the source or the account is throttled.
+	errTooManyFailures = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests,
+		Message: "Too many failed login attempts; try again later"}
 )
 
 // toAPIError is the one place where a Go error becomes the error object on the wire.

@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
+	"github.com/switchboard-dev/switchboard/internal/throttle"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -66,6 +67,9 @@ type Config struct {
 	// ScheduleMinLead is how far ahead SendAt must be at least (Twilio:
 	// DefaultScheduleMinLead); 0 lets tests schedule a message for right now.
 	ScheduleMinLead time.Duration
+	// FailuresPerSource and FailuresPerAccount budget failed logins (see package
+	// throttle); zero values mean throttle.DefaultPerSource and DefaultPerAccount.
+	FailuresPerSource, FailuresPerAccount throttle.Budget
 }
 
 // Server implements gen.StrictServerInterface.
@@ -75,6 +79,7 @@ type Server struct {
 	echo            *echo.Echo
 	scheduleMinLead time.Duration
 	tokens          *pagetoken.Sealer // seals page tokens with the key kept in the store
+	failures        *throttle.Failures
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -92,6 +97,13 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if cfg.FailuresPerSource == (throttle.Budget{}) {
+		cfg.FailuresPerSource = throttle.DefaultPerSource
+	}
+	if cfg.FailuresPerAccount == (throttle.Budget{}) {
+		cfg.FailuresPerAccount = throttle.DefaultPerAccount
+	}
+	s.failures = throttle.New(cfg.FailuresPerSource, cfg.FailuresPerAccount)
 
 	// The key is made once per database and kept there, so tokens survive restarts and
 	// work across every process serving the file. New has no context of its own: this
