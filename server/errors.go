@@ -41,6 +41,7 @@ const (
 	codeForbidden          = 20403
 	codeTooManyRequests    = 20429
 	codeInternal           = 20500
+	codeUnavailable        = 20503
 	codeToInvalid          = 21211
 	codeFromInvalid        = 21212
 	codeBodyRequired       = 21602
@@ -61,6 +62,10 @@ var (
 	errCallerInactive = &apiError{Status: http.StatusUnauthorized, Code: codeAccountNotActive, Message: "Account is not active"}
 	errTargetInactive = &apiError{Status: http.StatusForbidden, Code: codeAccountNotActive, Message: "Account is not active"}
 	errTooManyReqs    = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests, Message: "Too Many Requests"}
+	// errBusy: another process (a backup, the sqlite3 shell) held the database's lock for
+	// longer than the store waits. Twilio's 20503 is "service unavailable, try again".
+	errBusy = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+		Message: "Service unavailable: the database is locked by another process; try again shortly"}
 	// errTooManyFailures does not say whether the source or the account is throttled.
 	errTooManyFailures = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests,
 		Message: "Too many failed login attempts; try again later"}
@@ -97,8 +102,10 @@ func toAPIError(err error, path string) *apiError {
 		if he.Code >= 400 && he.Code < 500 {
 			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: fmt.Sprint(he.Message)}
 		}
+	case store.IsBusy(err):
+		return errBusy
 	case errors.Is(err, context.DeadlineExceeded):
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeInternal, Message: "The request timed out"}
+		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "The request timed out"}
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "Internal Server Error"}
 }
@@ -211,8 +218,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if ae.Status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 	}
-	if ae.Status == http.StatusUnauthorized {
+	switch ae.Status {
+	case http.StatusUnauthorized:
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="Twilio API"`)
+	case http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", "1")
 	}
 	body := gen.Error{
 		Code:     ae.Code,

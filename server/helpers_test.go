@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"testing"
 
@@ -25,4 +26,15 @@ func TestPanicBecomesTwilioError(t *testing.T) {
 	if status, _ := env.Do(t, http.MethodGet, "/healthz", "", "", nil, ""); status != http.StatusOK {
 		t.Fatalf("healthz after panic: HTTP %d", status)
 	}
+}
+
+// readBody reads and closes a response body, failing the test on error.
+func readBody(t *testing.T, resp *http.Response) []byte {
+	t.Helper()
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
 }

@@ -202,7 +202,7 @@ func (s *Server) logRequests() echo.MiddlewareFunc {
 func (s *Server) CheckHealth(ctx context.Context, _ gen.CheckHealthRequestObject) (gen.CheckHealthResponseObject, error) {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.ErrorContext(ctx, "health check", slog.Any("error", err))
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeInternal, Message: "Database unavailable"}
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "Database unavailable"}
 	}
 	return gen.CheckHealth200JSONResponse{Status: gen.HealthStatusOk}, nil
 }

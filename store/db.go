@@ -206,6 +206,18 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 	return tx.Commit()
 }
 
+// IsBusy reports whether err is SQLite's "database is locked" (SQLITE_BUSY or
+// SQLITE_LOCKED, extended codes included): another process held a lock for longer than
+// busy_timeout. Nothing is wrong with the request; trying again later may work.
+func IsBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	primary := se.Code() & 0xff
+	return primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED
+}
+
 // rowScanner is what *sql.Row and *sql.Rows have in common, so that each type has one
 // scan function for single-row and list queries alike.
 type rowScanner interface {
