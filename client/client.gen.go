@@ -846,7 +846,9 @@ type ClientInterface interface {
 	// CreateAccountWithBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -856,7 +858,9 @@ type ClientInterface interface {
 	// CreateAccountWithFormdataBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -981,8 +985,10 @@ type ClientInterface interface {
 
 	// CheckHealth Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1009,7 +1015,9 @@ func (c *Client) ListAccounts(ctx context.Context, params *ListAccountsParams, r
 // CreateAccountWithBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1029,7 +1037,9 @@ func (c *Client) CreateAccountWithBody(ctx context.Context, contentType string, 
 // CreateAccountWithFormdataBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1264,8 +1274,10 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 
 // CheckHealth Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1915,7 +1927,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1925,7 +1939,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithFormdataBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2058,8 +2074,10 @@ type ClientWithResponsesInterface interface {
 
 	// CheckHealthWithResponse Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3098,7 +3116,9 @@ func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, para
 // CreateAccountWithBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3114,7 +3134,9 @@ func (c *ClientWithResponses) CreateAccountWithBodyWithResponse(ctx context.Cont
 // CreateAccountWithFormdataBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3313,8 +3335,10 @@ func (c *ClientWithResponses) UpdateAccountWithFormdataBodyWithResponse(ctx cont
 
 // CheckHealthWithResponse Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Returns a wrapper object for the known response body format(s).
 //

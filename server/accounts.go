@@ -14,6 +14,10 @@ import (
 
 const accountsPath = "/2010-04-01/Accounts"
 
+// maxSubaccounts is Twilio's default limit of subaccounts per main account; closed ones
+// do not count.
+const maxSubaccounts = 1000
+
 // ListAccounts implements gen.StrictServerInterface: the caller and, for a main account,
 // its subaccounts.
 func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestObject) (gen.ListAccountsResponseObject, error) {
@@ -64,7 +68,7 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 	if req.Body != nil && req.Body.FriendlyName != nil && *req.Body.FriendlyName != "" {
 		name = *req.Body.FriendlyName
 	}
-	a, err := s.store.CreateAccount(ctx, store.Account{
+	a, err := s.store.CreateSubaccount(ctx, store.Account{
 		Sid:          newSID("AC"),
 		ParentSid:    me.Sid,
 		FriendlyName: name,
@@ -72,7 +76,10 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 		AuthToken:    newAuthToken(),
 		DateCreated:  t,
 		DateUpdated:  t,
-	})
+	}, maxSubaccounts)
+	if errors.Is(err, store.ErrLimit) {
+		return nil, badRequest(codeSubaccountLimit, "Reached maximum number of subaccounts (%d); close one to create another.", maxSubaccounts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create account: %w", err)
 	}

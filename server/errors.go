@@ -43,6 +43,7 @@ const (
 	codeInternal           = 20500
 	codeUnavailable        = 20503
 	codeToInvalid          = 21211
+	codeSubaccountLimit    = 21480
 	codeFromInvalid        = 21212
 	codeBodyRequired       = 21602
 	codeFromRequired       = 21603
@@ -66,6 +67,7 @@ var (
 	// longer than the store waits. Twilio's 20503 is "service unavailable, try again".
 	errBusy = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
 		Message: "Service unavailable: the database is locked by another process; try again shortly"}
+	errBodyTooLarge = &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
 	// errTooManyFailures does not say whether the source or the account is throttled.
 	errTooManyFailures = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests,
 		Message: "Too many failed login attempts; try again later"}
@@ -82,6 +84,10 @@ func toAPIError(err error, path string) *apiError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
+		// Also when the validator met it reading a chunked body, which has no
+		// Content-Length to refuse up front.
+		return errBodyTooLarge
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(path)
 	case errors.As(err, &reqErr):
@@ -96,8 +102,6 @@ func toAPIError(err error, path string) *apiError {
 			return errAuthenticate
 		case http.StatusTooManyRequests:
 			return errTooManyReqs
-		case http.StatusRequestEntityTooLarge:
-			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
 		}
 		if he.Code >= 400 && he.Code < 500 {
 			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: fmt.Sprint(he.Message)}
@@ -161,6 +165,11 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", p.Name, reasonOf(reqErr))
 	}
 
+	var parseErr *openapi3filter.ParseError
+	if errors.As(reqErr.Err, &parseErr) && len(parseErr.Path()) > 0 {
+		// A form value that is not of its parameter's type (ValidityPeriod=abc).
+		return badRequest(codeInvalidParameter, "Invalid parameter %v: %s", parseErr.Path()[0], parseReason(parseErr))
+	}
 	var schemaErr *openapi3.SchemaError
 	if !errors.As(reqErr.Err, &schemaErr) {
 		return badRequest(codeInvalidParameter, "Invalid request: %s", reasonOf(reqErr))
@@ -193,6 +202,18 @@ func plusHint(number string) string {
 	return ""
 }
 
+// parseReason says why a form value did not decode, in words for the client.
+func parseReason(e *openapi3filter.ParseError) string {
+	var inner *openapi3filter.ParseError
+	for cause := e.Cause; errors.As(cause, &inner); cause = inner.Cause {
+		e = inner
+	}
+	if e.Reason != "" {
+		return e.Reason
+	}
+	return "not a valid value"
+}
+
 // reasonOf gives kin-openapi's reason without its dump of the schema and value.
 func reasonOf(reqErr *openapi3filter.RequestError) string {
 	var schemaErr *openapi3.SchemaError
@@ -214,7 +235,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	ae := toAPIError(err, c.Request().URL.Path)
+	// The escaped path: the 404 message quotes it, and must not carry markup back.
+	ae := toAPIError(err, c.Request().URL.EscapedPath())
 	if ae.Status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 	}

@@ -32,6 +32,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 
 	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
+	CreateSubaccount(ctx context.Context, a store.Account, limit int) (store.Account, error)
 	GetAccount(ctx context.Context, sid string) (store.Account, error)
 	UpdateAccount(ctx context.Context, sid string, u store.AccountUpdate) (store.Account, error)
 	ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, bool, error)
@@ -157,7 +158,19 @@ func New(cfg Config) (*Server, error) {
 }
 
 // ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+//
+// HEAD is answered like GET without the body, on every GET route (Echo routes HEAD only
+// where registered): the request goes on as a GET copy, and http.Server, which sees the
+// original HEAD, drops whatever body is written.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Responses are JSON, YAML and the Swagger UI's files: never to be sniffed as HTML.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodHead {
+		r = r.WithContext(r.Context()) // a shallow copy; the original stays HEAD
+		r.Method = http.MethodGet
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // loadSpec parses and checks the embedded openapi.yaml.
 func loadSpec() (*openapi3.T, error) {

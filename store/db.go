@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -30,6 +31,12 @@ type DB struct {
 	getAccount    *sql.Stmt
 	getMessage    *sql.Stmt
 	createMessage *sql.Stmt
+
+	// path and file identify the database file opened, so that Ping notices when it is
+	// deleted or replaced under the running server (SQLite would go on writing to the
+	// unlinked file, and every write would be lost).
+	path string
+	file os.FileInfo
 }
 
 // Pragmas every connection needs. busy_timeout still matters with one writer: another
@@ -67,7 +74,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	db := &DB{writer: writer, reader: reader}
+	db := &DB{writer: writer, reader: reader, path: path}
+	if db.file, err = os.Stat(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
@@ -107,8 +118,17 @@ func (db *DB) Close() error {
 	return errors.Join(append(errs, db.reader.Close(), db.writer.Close())...)
 }
 
-// Ping checks that the file can be read.
+// Ping checks that the file opened is still the one at its path, and can be read.
 func (db *DB) Ping(ctx context.Context) error {
+	now, err := os.Stat(db.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("ping store: database file %s was deleted", db.path)
+	case err != nil:
+		return fmt.Errorf("ping store: %w", err)
+	case !os.SameFile(now, db.file):
+		return fmt.Errorf("ping store: database file %s was replaced by another file", db.path)
+	}
 	var one int
 	if err := db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("ping store: %w", err)
