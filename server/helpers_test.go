@@ -4,8 +4,11 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/internal/servertest"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
@@ -37,4 +40,19 @@ func readBody(t *testing.T, resp *http.Response) []byte {
 		t.Fatal(err)
 	}
 	return body
+}
+
+// secondTenant creates another main account, straight in the store (the API creates only
+// subaccounts), with one message whose body is "other tenant's secret".
+func secondTenant(t testing.TB, env *servertest.Env) (client.Account, string) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	a, err := env.DB.CreateAccount(ctx, store.Account{Sid: "AC" + strings.Repeat("7e", 16), FriendlyName: "other tenant",
+		Status: "active", AuthToken: "otherTenantToken1", DateCreated: now, DateUpdated: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := send(t, env.ClientFor(a.Sid, a.AuthToken), a.Sid, text("+14155550100", "+14155550199", "other tenant's secret"))
+	return client.Account{Sid: a.Sid, AuthToken: a.AuthToken, FriendlyName: a.FriendlyName}, m.Sid
 }

@@ -254,6 +254,12 @@ func NewSpecTransport(tb testing.TB, next http.RoundTripper) *SpecTransport {
 	return t
 }
 
+// NewSpecTransportFunc wraps next; mismatches go to report. Fuzz targets use it, since a
+// fuzz function may not report through the *testing.F that built the transport.
+func NewSpecTransportFunc(next http.RoundTripper, report func(format string, args ...any)) (*SpecTransport, error) {
+	return newSpecTransport(next, report)
+}
+
 func newSpecTransport(next http.RoundTripper, report func(format string, args ...any)) (*SpecTransport, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(bytes.Clone(switchboard.OpenAPI))
