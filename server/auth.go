@@ -113,7 +113,9 @@ func rateLimiter(perSecond float64, burst int) echo.MiddlewareFunc {
 		return nil
 	}
 	if burst < 1 {
-		burst = max(1, int(perSecond))
+		// A second's worth, converted only once bounded: a float past int's range has no
+		// defined conversion.
+		burst = int(min(max(1, perSecond), 1e6))
 	}
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{

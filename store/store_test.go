@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -850,7 +851,7 @@ const benchPerDay = 1_000
 
 // seedBenchmark stores n messages of AC1, benchPerDay a day, sent as created, to 100
 // numbers in turn.
-func seedBenchmark(b *testing.B, db *DB, n int) {
+func seedBenchmark(b testing.TB, db *DB, n int) {
 	b.Helper()
 	ctx := context.Background()
 	mustCreateAccount(b, db, testAccount("AC1", ""))
@@ -918,5 +919,39 @@ func TestMigrationAppliedByAnotherProcess(t *testing.T) {
 	}
 	if v, _ := schemaVersion(ctx, db.writer); v != len(ms) {
 		t.Fatalf("a failed migration moved the version to %d", v)
+	}
+}
+
+// TestCloseClosesStatements: Close closes the prepared statements too, not only the pools.
+func TestCloseClosesStatements(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, stmt := range stmts {
+		if _, err := stmt.Exec(); err == nil || !strings.Contains(err.Error(), "statement is closed") {
+			t.Errorf("statement %d after Close: %v", i, err)
+		}
+	}
+}
+
+// TestBenchmarkFixtures runs, under plain go test, the checks the benchmarks rely on: the
+// seeded list is numbered as they assume, and the pages they read are full.
+func TestBenchmarkFixtures(t *testing.T) {
+	db := openTest(t)
+	const n = 2 * benchPerDay
+	seedBenchmark(t, db, n)
+	ctx := context.Background()
+	deep, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 50, After: int64(n - n*80/100)})
+	if err != nil || len(deep) != 50 || deep[0].Seq != int64(n-n*80/100-1) {
+		t.Fatalf("keyset page deep in the list: %d rows, %v", len(deep), err)
+	}
+	offset, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 50, Offset: n * 80 / 100})
+	if err != nil || len(offset) != 50 || offset[0].Seq != deep[0].Seq+1 {
+		t.Fatalf("offset page: %d rows, %v", len(offset), err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -59,14 +60,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return fallback
 	}
-	envFloat := func(name string, fallback float64) float64 {
-		if v, err := strconv.ParseFloat(getenv(name), 64); err == nil {
-			return v
-		}
-		return fallback
-	}
-	// The flags below this line refuse malformed environment values rather than ignore
-	// them: a limit silently left at its default is a limit nobody set.
+	// Malformed environment values are refused rather than ignored: a limit silently left
+	// at its default is a limit nobody set.
 	var envErr error
 	envParse := func(name string, parse func(string) error) {
 		if v := getenv(name); v != "" {
@@ -77,6 +72,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	envDuration := func(name string, fallback time.Duration) time.Duration {
 		envParse(name, func(v string) (err error) { fallback, err = time.ParseDuration(v); return err })
+		return fallback
+	}
+	envFloat := func(name string, fallback float64) float64 {
+		envParse(name, func(v string) (err error) { fallback, err = strconv.ParseFloat(v, 64); return err })
 		return fallback
 	}
 	envInt := func(name string, fallback int64) int64 {
@@ -91,7 +90,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.accountSid, "account-sid", env("SWITCHBOARD_ACCOUNT_SID", ""), "fixed main account SID, AC + 32 hex digits; needs --auth-token (env SWITCHBOARD_ACCOUNT_SID)")
 	fs.StringVar(&c.authToken, "auth-token", env("SWITCHBOARD_AUTH_TOKEN", ""), "fixed main account auth token, letters and digits only (env SWITCHBOARD_AUTH_TOKEN)")
 	fs.Float64Var(&c.rateLimit, "rate-limit", envFloat("SWITCHBOARD_RATE_LIMIT", 0), "API requests per second per account, 0 for no limit (env SWITCHBOARD_RATE_LIMIT)")
-	fs.IntVar(&c.rateBurst, "rate-burst", int(envFloat("SWITCHBOARD_RATE_BURST", 0)), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
+	var rateBurst int64
+	fs.Int64Var(&rateBurst, "rate-burst", envInt("SWITCHBOARD_RATE_BURST", 0), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
 	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
 	fs.DurationVar(&c.minLead, "schedule-min-lead", envDuration("SWITCHBOARD_SCHEDULE_MIN_LEAD", server.DefaultScheduleMinLead),
 		"how far ahead a scheduled message's SendAt must be, as Twilio's 15m; 0 lets tests schedule for right now (env SWITCHBOARD_SCHEDULE_MIN_LEAD)")
@@ -131,6 +131,14 @@ Flags:
 	if envErr != nil {
 		return c, envErr
 	}
+	// NaN and infinities parse as floats; a burst past int32 would only overflow later.
+	if math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < 0 {
+		return c, fmt.Errorf("--rate-limit must be a number of requests a second, 0 or more, not %v", c.rateLimit)
+	}
+	if rateBurst < 0 || rateBurst > 1<<20 {
+		return c, fmt.Errorf("--rate-burst must be between 0 and %d, not %d", 1<<20, rateBurst)
+	}
+	c.rateBurst = int(rateBurst)
 	c.limits = connguard.DefaultLimits()
 	c.limits.MaxConns, c.limits.MaxConnsPerIP, c.timeouts.MinBodyRate = int(maxConns), int(maxPerIP), minRate
 	c.timeouts.MaxBody = server.MaxBodyBytes

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -133,6 +134,34 @@ func TestScheduleMinLeadFlag(t *testing.T) {
 	}
 }
 
+// TestSubaccountIsNotAMainAccount: --account-sid naming a subaccount is refused, rather
+// than serving it as a main account that could then create subaccounts of its own.
+func TestSubaccountIsNotAMainAccount(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sb.db")
+	sid := "AC" + strings.Repeat("ab", 16)
+	url, _, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sid, "--auth-token", "mainToken1"}, nil)
+	req, _ := http.NewRequest(http.MethodPost, url+"/2010-04-01/Accounts.json", strings.NewReader("FriendlyName=sub"))
+	req.SetBasicAuth(sid, "mainToken1")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create subaccount: %v %v", err, resp)
+	}
+	var sub struct{ Sid string }
+	if err := json.NewDecoder(resp.Body).Decode(&sub); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sub.Sid, "--auth-token", "subToken1"},
+		func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "is a subaccount") {
+		t.Fatalf("starting with a subaccount as the main account: %v", err)
+	}
+}
+
 func TestBadConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -147,6 +176,12 @@ func TestBadConfiguration(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, "not defined"},
 		{"negative lead time", []string{"--schedule-min-lead", "-1s"}, "must not be negative"},
 		{"lead time not a duration", []string{"--schedule-min-lead", "soon"}, "invalid value"},
+		{"rate limit NaN", []string{"--rate-limit", "NaN"}, "--rate-limit must be"},
+		{"rate limit infinite", []string{"--rate-limit", "+Inf"}, "--rate-limit must be"},
+		{"rate burst huge", []string{"--rate-burst", "99999999999"}, "--rate-burst must be"},
+		{"no connections", []string{"--max-conns", "0"}, "--max-conns must be"},
+		{"body rate zero", []string{"--min-body-rate", "0"}, "--min-body-rate must be"},
+		{"zero timeout", []string{"--write-timeout", "0s"}, "must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,10 +193,17 @@ func TestBadConfiguration(t *testing.T) {
 			}
 		})
 	}
-	err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "env.db")},
-		func(k string) string { return map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "5 minutes"}[k] }, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_SCHEDULE_MIN_LEAD") {
-		t.Errorf("a malformed SWITCHBOARD_SCHEDULE_MIN_LEAD: %v", err)
+	for name, value := range map[string]string{
+		"SWITCHBOARD_SCHEDULE_MIN_LEAD": "5 minutes",
+		"SWITCHBOARD_RATE_LIMIT":        "fast",
+		"SWITCHBOARD_MAX_CONNS":         "many",
+		"SWITCHBOARD_READ_TIMEOUT":      "10",
+	} {
+		err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "env.db")},
+			func(k string) string { return map[string]string{name: value}[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("a malformed %s: %v", name, err)
+		}
 	}
 	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
