@@ -151,6 +151,12 @@ Flags:
 		return c, fmt.Errorf("--min-body-rate must be at least 1 byte a second, not %d", minRate)
 	case c.timeouts.Grace <= 0 || c.timeouts.Write <= 0 || c.timeouts.Idle <= 0 || c.shutdownTimeout <= 0:
 		return c, errors.New("--read-timeout, --write-timeout, --idle-timeout and --shutdown-timeout must be positive")
+	case max(c.timeouts.Grace, c.timeouts.Write, c.timeouts.Idle, c.shutdownTimeout) > 24*time.Hour:
+		// Deadlines add these to the current time and to each other; bounded, no sum
+		// can overflow into a deadline in the past.
+		return c, errors.New("--read-timeout, --write-timeout, --idle-timeout and --shutdown-timeout must be at most 24h")
+	case c.minLead > 35*24*time.Hour:
+		return c, fmt.Errorf("--schedule-min-lead must be at most 35 days (840h), Twilio's longest lead, not %s", c.minLead)
 	}
 	if c.minLead < 0 {
 		return c, fmt.Errorf("--schedule-min-lead must not be negative, not %s", c.minLead)

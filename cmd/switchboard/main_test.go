@@ -182,6 +182,8 @@ func TestBadConfiguration(t *testing.T) {
 		{"no connections", []string{"--max-conns", "0"}, "--max-conns must be"},
 		{"body rate zero", []string{"--min-body-rate", "0"}, "--min-body-rate must be"},
 		{"zero timeout", []string{"--write-timeout", "0s"}, "must be positive"},
+		{"timeout that would overflow a deadline", []string{"--read-timeout", "2000000h"}, "at most 24h"},
+		{"lead time past the window", []string{"--schedule-min-lead", "900h"}, "at most 35 days"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
