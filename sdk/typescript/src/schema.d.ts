@@ -13,8 +13,10 @@ export interface paths {
         };
         /**
          * Report whether the server is up
-         * @description Returns 200 while the server can reach its database. Needs no credentials, so
-         *     that process supervisors and CI scripts can poll it.
+         * @description Returns 200 while the server can read its database, and the file at its path is
+         *     still the one it opened (503 once it was deleted or replaced under the running
+         *     server, whose writes would otherwise be lost). Needs no credentials, so that
+         *     process supervisors and CI scripts can poll it.
          */
         get: operations["CheckHealth"];
         put?: never;
@@ -42,7 +44,9 @@ export interface paths {
         /**
          * Create a subaccount
          * @description Creates a subaccount owned by the authenticated main account, with its own SID and
-         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+         *     main account has at most 1,000 subaccounts that are not closed, as Twilio's
+         *     default (400, code 21480).
          */
         post: operations["CreateAccount"];
         delete?: never;
@@ -103,13 +107,15 @@ export interface paths {
          * Send a message
          * @description Queues a text or media message. `To` is required and must be an E.164 number;
          *     one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-         *     required. With `ScheduleType=fixed` and a future `SendAt` the message is
-         *     `scheduled` instead of `queued` and can be canceled until then.
+         *     required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+         *     ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+         *     can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+         *     15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
          *
          *     Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
          *     invalid, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600 characters,
-         *     21620 invalid media URL, 21623 more than 10 media URLs, 20001 any other invalid
-         *     parameter.
+         *     21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt` outside the
+         *     scheduling window, 20001 any other invalid parameter.
          */
         post: operations["CreateMessage"];
         delete?: never;
@@ -389,7 +395,8 @@ export interface components {
             ScheduleType?: "fixed";
             /**
              * Format: date-time
-             * @description RFC 3339 time in the future at which a scheduled message is sent.
+             * @description RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+             *     (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
              */
             SendAt?: string;
             /** @description Accepted for compatibility; not used by Switchboard. */
@@ -512,9 +519,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The account sent more requests than the server's rate limit allows. */
+        /**
+         * @description Too many failed logins (code 20429, before the credentials are checked): an address
+         *     gets 20 failures at once and one more a second; an account whose failures from all
+         *     addresses exceed the same budget refuses the addresses that failed recently, while
+         *     addresses with a clean record still get their credentials checked, so the owner is
+         *     not locked out from elsewhere. Or the account sent more requests than the
+         *     server's `--rate-limit` allows (code 20429). Wait `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -524,6 +540,29 @@ export interface components {
                  *       "message": "Too Many Requests",
                  *       "more_info": "https://www.twilio.com/docs/errors/20429",
                  *       "status": 429
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description Try again shortly: another process (a backup, the `sqlite3` shell) held the
+         *     database's lock for longer than the server waits for it (code 20503). The request
+         *     changed nothing.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 20503,
+                 *       "message": "Service unavailable: the database is locked by another process; try again shortly",
+                 *       "more_info": "https://www.twilio.com/docs/errors/20503",
+                 *       "status": 503
                  *     }
                  */
                 "application/json": components["schemas"]["Error"];
@@ -559,13 +598,16 @@ export interface components {
         /**
          * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
          *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-         *     large lists than following the page URIs.
+         *     large lists than following the page URIs. `Page * PageSize` must not exceed
+         *     2^53-1 (400, code 20001).
          * @example 0
          */
         Page: number;
         /**
-         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-         * @example PA42
+         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+         *     sealed to the list it came from (account, filters, credentials) and refused by any
+         *     other (400, code 20001); it survives server restarts.
+         * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
          */
         PageToken: string;
     };
@@ -606,9 +648,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "code": 20500,
+                     *       "code": 20503,
                      *       "message": "Database unavailable",
-                     *       "more_info": "https://www.twilio.com/docs/errors/20500",
+                     *       "more_info": "https://www.twilio.com/docs/errors/20503",
                      *       "status": 503
                      *     }
                      */
@@ -636,13 +678,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -665,6 +710,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateAccount: {
@@ -700,6 +746,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchAccount: {
@@ -727,6 +774,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateAccount: {
@@ -765,6 +813,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMessages: {
@@ -804,13 +853,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -837,6 +889,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateMessage: {
@@ -870,6 +923,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMessage: {
@@ -901,6 +955,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateMessage: {
@@ -937,6 +992,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMessage: {
@@ -966,6 +1022,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
