@@ -200,7 +200,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	limits, lowered := connguard.FitFileLimit(cfg.limits)
 	if lowered {
 		logger.Warn("the open-file limit (ulimit -n) is too low for --max-conns: serving fewer connections",
-			slog.Int("max_conns", cfg.limits.MaxConns), slog.Int("serving", limits.MaxConns))
+			slog.Int("max_conns", cfg.limits.MaxConns), slog.Int("serving", limits.MaxConns),
+			slog.Int("per_ip", limits.MaxConnsPerIP))
 	}
 	ln := connguard.NewListener(rawLn, limits, logger)
 	base := "http://" + ln.Addr().String()

@@ -71,10 +71,18 @@ type process struct {
 // startProcess runs the binary with args (an --addr and --db are added) and waits until it
 // listens. It is killed at the end of the test if still running.
 func startProcess(t *testing.T, db string, args ...string) *process {
+	return startProcessLimited(t, 0, db, args...)
+}
+
+// startProcessLimited is startProcess with the open-file limit set to files (0: as is).
+func startProcessLimited(t *testing.T, files int, db string, args ...string) *process {
 	t.Helper()
 	sid, token := "AC"+strings.Repeat("c0", 16), "chaosToken1"
 	args = append([]string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sid, "--auth-token", token}, args...)
 	cmd := exec.Command(switchboardBinary(t), args...)
+	if files > 0 { // the shell sets the limit, then becomes the server (same process)
+		cmd = exec.Command("sh", append([]string{"-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, files), switchboardBinary(t)}, args...)...)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -324,5 +332,35 @@ func TestSlowButSteadyBodyGetsThrough(t *testing.T) {
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.ReadAll(c); errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("a stalled body was still held after 5s (read-timeout 500ms)")
+	}
+}
+
+// TestLowFileLimit: with an open-file limit below --max-conns the server shrinks its pool
+// to fit, says so, and a crowd of slow clients still never makes accept(2) fail.
+func TestLowFileLimit(t *testing.T) {
+	p := startProcessLimited(t, 300, filepath.Join(t.TempDir(), "sb.db"), "--read-timeout", "2s")
+	addr := strings.TrimPrefix(p.URL, "http://")
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range 600 {
+		if c := slowClient(addr, "127.0.0.1"); c != nil {
+			held = append(held, c)
+		}
+	}
+	if n := p.sockets(t); n > 300 {
+		t.Fatalf("%d sockets open under a limit of 300", n)
+	}
+	took, err := healthy(p.URL, "127.0.0.2", 5*time.Second)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, p.stderr)
+	}
+	t.Logf("/healthz from another address answered after %s with 600 slow clients and ulimit -n 300", took.Round(time.Millisecond))
+	log := p.stderr.String()
+	if !strings.Contains(log, "too low for --max-conns") || strings.Contains(log, "too many open files") {
+		t.Errorf("log:\n%s", log)
 	}
 }

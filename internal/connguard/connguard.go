@@ -349,10 +349,12 @@ func FitFileLimit(l Limits) (Limits, bool) {
 	if limit == 0 || uint64(l.MaxConns+l.Reserve+filesBesideConns) <= limit {
 		return l, false
 	}
-	room := int(min(limit, 1<<30)) - l.Reserve - filesBesideConns
-	l.MaxConns = max(1, room)
-	if l.MaxConnsPerIP > l.MaxConns {
-		l.MaxConnsPerIP = l.MaxConns
+	room := max(1, int(min(limit, 1<<30))-l.Reserve-filesBesideConns)
+	// One source keeps the same share of the smaller pool (both factors are at most
+	// 2^30, so the product fits an int64).
+	if l.MaxConnsPerIP > 0 && l.MaxConns > 0 {
+		l.MaxConnsPerIP = max(1, int(int64(l.MaxConnsPerIP)*int64(room)/int64(l.MaxConns)))
 	}
+	l.MaxConns = room
 	return l, true
 }
