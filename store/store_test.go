@@ -716,6 +716,8 @@ func TestListQueryPlan(t *testing.T) {
 	to := MessageFilter{AccountSid: "AC1", To: "+1001"}
 	from := MessageFilter{AccountSid: "AC1", From: "+2001"}
 	day := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(24 * time.Hour)}
+	twoDays := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow)}
+	overTwoDays := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow + time.Millisecond)}
 	dayTo := day
 	dayTo.To = "+1001"
 	month := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.AddDate(0, 1, 0)}
@@ -739,6 +741,8 @@ func TestListQueryPlan(t *testing.T) {
 		{"since first page", since, Page{Size: 50}, "messages_account_seq", false},
 		{"until to after", untilTo, Page{Size: 50, After: 500_000}, "messages_account_to_seq", false},
 		{"day first page", day, Page{Size: 50}, "messages_account_date", true},
+		{"the widest narrow window", twoDays, Page{Size: 50}, "messages_account_date", true},
+		{"just wider", overTwoDays, Page{Size: 50}, "messages_account_seq", false},
 		{"day after", day, Page{Size: 50, After: 500_000}, "messages_account_date", true},
 		{"day to after", dayTo, Page{Size: 50, After: 500_000}, "messages_account_date", true},
 	}
@@ -912,6 +916,10 @@ func TestMigrationAppliedByAnotherProcess(t *testing.T) {
 	v, err := schemaVersion(ctx, db.writer)
 	if err != nil || v != len(ms) {
 		t.Fatalf("schema version %d (%v), want %d", v, err, len(ms))
+	}
+	// The latest migration, whose version is the current one, is skipped too.
+	if err := applyMigration(ctx, db.writer, ms[len(ms)-1]); err != nil {
+		t.Fatalf("the current migration was run again: %v", err)
 	}
 	broken := migration{version: len(ms) + 1, name: "broken", sql: "CREATE TABLE accounts (x)"}
 	if err := applyMigration(ctx, db.writer, broken); err == nil {

@@ -70,9 +70,10 @@ type Listener struct {
 
 // NewListener wraps ln. log receives a warning when connections start being refused.
 func NewListener(ln net.Listener, limits Limits, log *slog.Logger) *Listener {
-	if limits.MaxConnsPerIP <= 0 || limits.MaxConnsPerIP > limits.MaxConns {
+	if limits.MaxConnsPerIP <= 0 {
 		limits.MaxConnsPerIP = limits.MaxConns
 	}
+	limits.MaxConnsPerIP = min(limits.MaxConnsPerIP, limits.MaxConns)
 	return &Listener{Listener: ln, limits: limits, log: log, perIP: map[string]int{}}
 }
 
@@ -135,7 +136,7 @@ func (l *Listener) leave(from lane, ip string) {
 		return
 	}
 	l.pool--
-	if l.perIP[ip]--; l.perIP[ip] <= 0 {
+	if l.perIP[ip]--; l.perIP[ip] == 0 {
 		delete(l.perIP, ip)
 	}
 }
@@ -336,6 +337,9 @@ func (b *rateBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// fileLimit is systemFileLimit, replaced in tests.
+var fileLimit = systemFileLimit
 
 // filesBesideConns is what the process needs open besides client connections: the
 // SQLite file, its WAL and shared memory for each pooled connection, the listener, logs.

@@ -2,4 +2,4 @@
 
 package connguard
 
-func fileLimit() uint64 { return 0 }
+func systemFileLimit() uint64 { return 0 }

@@ -4,9 +4,9 @@ package connguard
 
 import "syscall"
 
-// fileLimit is the process's limit on open files (Go has already raised the soft limit to
-// the hard one at start), or 0 if unknown.
-func fileLimit() uint64 {
+// systemFileLimit is the process's limit on open files (Go has already raised the soft
+// limit to the hard one at start), or 0 if unknown.
+func systemFileLimit() uint64 {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
 		return 0

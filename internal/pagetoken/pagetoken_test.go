@@ -64,6 +64,17 @@ func flip(c byte) string {
 	return "A"
 }
 
+// TestOnlyPositionsOpen: a sealed zero or negative position is not a position (the
+// store's sequence numbers start at 1) and does not open.
+func TestOnlyPositionsOpen(t *testing.T) {
+	s := sealer(t, 1)
+	for _, seq := range []int64{0, -1, -1 << 63} {
+		if _, _, err := s.Open(s.Seal(After, seq, "l"), "l"); err != ErrInvalid {
+			t.Errorf("position %d opened: %v", seq, err)
+		}
+	}
+}
+
 func TestNewRefusesShortKeys(t *testing.T) {
 	if _, err := New(make([]byte, 16)); err == nil {
 		t.Fatal("a 16-byte key was accepted")
