@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
@@ -28,7 +29,7 @@ var validationOptions = &openapi3filter.Options{
 // per request. A failure is returned as kin-openapi's RequestError, which toAPIError maps
 // to Twilio's codes.
 func validate(route *routers.Route) echo.MiddlewareFunc {
-	single := singleValued(route.Operation)
+	single := singleValued(route)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := checkParams(c.Request(), single); err != nil {
@@ -59,11 +60,16 @@ func pathParams(c echo.Context) map[string]string {
 	return params
 }
 
-// singleValued lists the query and form parameters of op that take one value, the ones
-// that may not be repeated.
-func singleValued(op *openapi3.Operation) map[string]bool {
+// singleValued lists the query and form parameters of the route's operation that take one
+// value, the ones that may not be repeated.
+func singleValued(route *routers.Route) map[string]bool {
+	op := route.Operation
 	single := map[string]bool{}
-	for _, p := range op.Parameters {
+	params := op.Parameters
+	if route.PathItem != nil {
+		params = append(append(openapi3.Parameters{}, route.PathItem.Parameters...), params...)
+	}
+	for _, p := range params {
 		if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && !isArray(p.Value.Schema) {
 			single[p.Value.Name] = true
 		}
@@ -113,7 +119,8 @@ func checkParams(r *http.Request, single map[string]bool) error {
 }
 
 func checkValues(values url.Values, single map[string]bool) error {
-	for name, vs := range values {
+	for _, name := range slices.Sorted(maps.Keys(values)) { // the same answer every time
+		vs := values[name]
 		if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
 			return badRequest(codeInvalidParameter, "Invalid parameter %q: a name must be UTF-8 text without NUL characters", name)
 		}

@@ -131,18 +131,17 @@ Flags:
 	if envErr != nil {
 		return c, envErr
 	}
-	// NaN and infinities parse as floats; a burst past int32 would only overflow later.
-	if math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < 0 {
-		return c, fmt.Errorf("--rate-limit must be a number of requests a second, 0 or more, not %v", c.rateLimit)
-	}
-	if rateBurst < 0 || rateBurst > 1<<20 {
-		return c, fmt.Errorf("--rate-burst must be between 0 and %d, not %d", 1<<20, rateBurst)
-	}
 	c.rateBurst = int(rateBurst)
 	c.limits = connguard.DefaultLimits()
 	c.limits.MaxConns, c.limits.MaxConnsPerIP, c.timeouts.MinBodyRate = int(maxConns), int(maxPerIP), minRate
 	c.timeouts.MaxBody = server.MaxBodyBytes
+	// Every number is bounded here, so that nothing downstream converts or adds its way
+	// past a type's range.
 	switch {
+	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < 0: // NaN and Inf parse as floats
+		return c, fmt.Errorf("--rate-limit must be a number of requests a second, 0 or more, not %v", c.rateLimit)
+	case rateBurst < 0 || rateBurst > 1<<20:
+		return c, fmt.Errorf("--rate-burst must be between 0 and %d, not %d", 1<<20, rateBurst)
 	case maxConns < 1 || maxConns > 1<<20:
 		return c, fmt.Errorf("--max-conns must be between 1 and %d, not %d", 1<<20, maxConns)
 	case maxPerIP < 0:
@@ -155,11 +154,10 @@ Flags:
 		// Deadlines add these to the current time and to each other; bounded, no sum
 		// can overflow into a deadline in the past.
 		return c, errors.New("--read-timeout, --write-timeout, --idle-timeout and --shutdown-timeout must be at most 24h")
+	case c.minLead < 0:
+		return c, fmt.Errorf("--schedule-min-lead must not be negative, not %s", c.minLead)
 	case c.minLead > 35*24*time.Hour:
 		return c, fmt.Errorf("--schedule-min-lead must be at most 35 days (840h), Twilio's longest lead, not %s", c.minLead)
-	}
-	if c.minLead < 0 {
-		return c, fmt.Errorf("--schedule-min-lead must not be negative, not %s", c.minLead)
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
