@@ -118,7 +118,9 @@ func TestMigrateNanosecondsToMilliseconds(t *testing.T) {
 		t.Fatal(err)
 	}
 	created := time.Date(2025, 3, 1, 12, 0, 0, 123_456_789, time.UTC)
-	before1970 := time.Date(1969, 12, 31, 23, 59, 59, 999_999_999, time.UTC)
+	// Half a millisecond past a whole one, before 1970: rounding towards zero would give
+	// the next millisecond, rounding down this one.
+	before1970 := time.Date(1969, 6, 1, 0, 0, 0, 500_000, time.UTC)
 	ns := func(t time.Time) int64 { return t.UnixNano() }
 	for _, q := range []struct {
 		sql  string
@@ -163,7 +165,7 @@ func TestMigrateNanosecondsToMilliseconds(t *testing.T) {
 	want := map[string][3]time.Time{ // send_at, date_created, date_sent
 		"SM1": {{}, ms3(created), ms3(created.Add(time.Hour))},
 		"SM2": {ms3(created.Add(48 * time.Hour)), ms3(created.Add(time.Minute)), {}},
-		"SM3": {{}, time.Date(1969, 12, 31, 23, 59, 59, 999_000_000, time.UTC), {}},
+		"SM3": {{}, time.Date(1969, 6, 1, 0, 0, 0, 0, time.UTC), {}},
 	}
 	for sid, w := range want {
 		m, err := db.GetMessage(ctx, "AC1", sid)
@@ -192,8 +194,22 @@ func TestMigrateNanosecondsToMilliseconds(t *testing.T) {
 	if len(list) != 2 || list[0].Sid != "SM2" || list[1].Sid != "SM1" {
 		t.Errorf("day filter through the date index after migrating: %v", messageSeqs(list))
 	}
+	// The migration changes nothing when run again: it converts only values that can
+	// only be nanoseconds, so its place among other migrations cannot hurt.
+	if _, err := db.writer.ExecContext(ctx, ms[1].sql); err != nil {
+		t.Fatal(err)
+	}
+	for sid, w := range want {
+		m, err := db.GetMessage(ctx, "AC1", sid)
+		if err != nil || !m.SendAt.Equal(w[0]) || !m.DateCreated.Equal(w[1]) || !m.DateSent.Equal(w[2]) {
+			t.Errorf("%s after running the migration twice: %+v %v", sid, m, err)
+		}
+	}
+	if again, err := db.GetAccount(ctx, "AC1"); err != nil || !again.DateCreated.Equal(a.DateCreated) {
+		t.Errorf("account after running the migration twice: %+v %v", again, err)
+	}
 	var filterDate int64
-	if err := db.reader.QueryRowContext(ctx, "SELECT filter_date FROM messages INDEXED BY messages_account_date WHERE account_sid = 'AC1' AND filter_date < 0").Scan(&filterDate); err != nil || filterDate != -1 {
+	if err := db.reader.QueryRowContext(ctx, "SELECT filter_date FROM messages INDEXED BY messages_account_date WHERE account_sid = 'AC1' AND filter_date < 0").Scan(&filterDate); err != nil || filterDate != time.Date(1969, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli() {
 		t.Errorf("filter_date of the 1969 message via the index: %d %v", filterDate, err)
 	}
 }
