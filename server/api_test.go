@@ -588,8 +588,8 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("healthz under rate limit: HTTP %d", status)
 	}
 
-	// A burst of 1 is one request, not replaced by a default.
-	one := servertest.Start(t, servertest.Options{RateLimit: 0.001, RateBurst: 1})
+	// A burst of 1 is one request, not replaced by a default (a second's worth, here 3).
+	one := servertest.Start(t, servertest.Options{RateLimit: 3, RateBurst: 1})
 	path = "/2010-04-01/Accounts/" + one.Main.Sid + "/Messages.json"
 	if status, body := one.Do(t, http.MethodGet, path, one.Main.Sid, one.Main.AuthToken, nil, ""); status != http.StatusOK {
 		t.Fatalf("the one request of the burst: HTTP %d %s", status, body)

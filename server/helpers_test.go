@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,9 +23,16 @@ func (panickingStore) ListMessages(context.Context, store.MessageFilter, store.P
 }
 
 func TestPanicBecomesTwilioError(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { return panickingStore{s} }})
+	var logs lockedBuffer
+	env := servertest.Start(t, servertest.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		WrapStore: func(s server.Store) server.Store { return panickingStore{s} }})
 	status, body := env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+env.Main.Sid+"/Messages.json", env.Main.Sid, env.Main.AuthToken, nil, "")
 	wantError(t, status, body, 500, 20500)
+	// A 500 is logged at error level with its cause, beside the panic's stack.
+	if got := logs.String(); !strings.Contains(got, `"level":"ERROR","msg":"request failed"`) || !strings.Contains(got, "boom") ||
+		!strings.Contains(got, `"level":"ERROR","msg":"request","method":"GET"`) {
+		t.Errorf("the 500 was not logged as a failed request:\n%s", got)
+	}
 	// The server is still up.
 	if status, _ := env.Do(t, http.MethodGet, "/healthz", "", "", nil, ""); status != http.StatusOK {
 		t.Fatalf("healthz after panic: HTTP %d", status)

@@ -28,21 +28,22 @@ func TestParameterRules(t *testing.T) {
 	valid := "To=%2B14155550100&From=%2B14155550199&Body=hi"
 	for _, tt := range []struct {
 		name, method, path, form, param string
+		reason                          string // "" for any
 	}{
-		{"NUL in Body", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=a%00b", "Body"},
-		{"invalid UTF-8 in Body", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=a%FF%FEb", "Body"},
-		{"NUL in FriendlyName", "POST", "/2010-04-01/Accounts.json", "FriendlyName=a%00b", "FriendlyName"},
-		{"invalid UTF-8 in a rename", "POST", "/2010-04-01/Accounts/" + sid + ".json", "FriendlyName=%C3%28", "FriendlyName"},
-		{"invalid UTF-8 in a query filter", "GET", messages + "?From=%FF", "", "From"},
-		{"NUL in a query filter", "GET", "/2010-04-01/Accounts.json?FriendlyName=%00", "", "FriendlyName"},
-		{"NUL in an unknown parameter", "POST", messages, valid + "&Other=%00", "Other"},
-		{"To twice in the form", "POST", messages, valid + "&To=%2B14155550111", "To"},
-		{"To twice in the query", "GET", messages + "?To=%2B14155550100&To=%2B14155550111", "", "To"},
-		{"Status twice in an update", "POST", "/2010-04-01/Accounts/" + sid + "/Messages/" + msg.Sid + ".json", "Status=canceled&Status=canceled", "Status"},
-		{"PageSize twice", "GET", messages + "?PageSize=1&PageSize=2", "", "PageSize"},
-		{"ValidityPeriod not a number", "POST", messages, valid + "&ValidityPeriod=abc", "ValidityPeriod"},
-		{"SendAsMms not a boolean", "POST", messages, valid + "&SendAsMms=maybe", "SendAsMms"},
-		{"Attempt past int64", "POST", messages, valid + "&Attempt=99999999999999999999", "Attempt"},
+		{"NUL in Body", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=a%00b", "Body", "contains a NUL character"},
+		{"invalid UTF-8 in Body", "POST", messages, "To=%2B14155550100&From=%2B14155550199&Body=a%FF%FEb", "Body", "not valid UTF-8 text"},
+		{"NUL in FriendlyName", "POST", "/2010-04-01/Accounts.json", "FriendlyName=a%00b", "FriendlyName", ""},
+		{"invalid UTF-8 in a rename", "POST", "/2010-04-01/Accounts/" + sid + ".json", "FriendlyName=%C3%28", "FriendlyName", ""},
+		{"invalid UTF-8 in a query filter", "GET", messages + "?From=%FF", "", "From", ""},
+		{"NUL in a query filter", "GET", "/2010-04-01/Accounts.json?FriendlyName=%00", "", "FriendlyName", ""},
+		{"NUL in an unknown parameter", "POST", messages, valid + "&Other=%00", "Other", "contains a NUL character"},
+		{"To twice in the form", "POST", messages, valid + "&To=%2B14155550111", "To", "given 2 times; it takes one value"},
+		{"To twice in the query", "GET", messages + "?To=%2B14155550100&To=%2B14155550111", "", "To", ""},
+		{"Status twice in an update", "POST", "/2010-04-01/Accounts/" + sid + "/Messages/" + msg.Sid + ".json", "Status=canceled&Status=canceled", "Status", ""},
+		{"PageSize twice", "GET", messages + "?PageSize=1&PageSize=2", "", "PageSize", ""},
+		{"ValidityPeriod not a number", "POST", messages, valid + "&ValidityPeriod=abc", "ValidityPeriod", "an invalid integer"},
+		{"SendAsMms not a boolean", "POST", messages, valid + "&SendAsMms=maybe", "SendAsMms", "an invalid boolean"},
+		{"Attempt past int64", "POST", messages, valid + "&Attempt=99999999999999999999", "Attempt", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var body io.Reader
@@ -52,8 +53,8 @@ func TestParameterRules(t *testing.T) {
 			}
 			status, got := env.Do(t, tt.method, tt.path, sid, token, body, contentType)
 			wantError(t, status, got, 400, 20001)
-			if !strings.Contains(string(got), "Invalid parameter "+tt.param+":") {
-				t.Errorf("the error does not name %s: %s", tt.param, got)
+			if !strings.Contains(string(got), "Invalid parameter "+tt.param+": "+tt.reason) {
+				t.Errorf("the error does not name %s (and say %q): %s", tt.param, tt.reason, got)
 			}
 		})
 	}

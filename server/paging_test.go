@@ -180,7 +180,7 @@ func TestPagingFollowsPositionsNotOffsets(t *testing.T) {
 	// Page 0 reached backwards shows the rows just newer than page 1: the original page 0,
 	// not the newest rows.
 	front := listAs(t, env, sid, token, *back.PreviousPageUri)
-	if front.Messages[0].Sid != p0.Messages[0].Sid || front.Messages[1].Sid != p0.Messages[1].Sid || front.NextPageUri == nil {
+	if front.Messages[0].Sid != p0.Messages[0].Sid || front.Messages[1].Sid != p0.Messages[1].Sid || front.NextPageUri == nil || front.PreviousPageUri != nil {
 		t.Fatalf("page 0 reached backwards: %+v", front)
 	}
 	for _, uri := range []*string{p0.NextPageUri, p1.NextPageUri, p2.PreviousPageUri, back.NextPageUri, back.PreviousPageUri} {

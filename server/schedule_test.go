@@ -45,7 +45,7 @@ func TestSchedulingWindow(t *testing.T) {
 			status, body := schedule(env, tt.sendAt)
 			if !tt.ok {
 				wantError(t, status, body, 400, 35114)
-				if !strings.Contains(string(body), "Scheduling does not support this timestamp") {
+				if !strings.Contains(string(body), "Scheduling does not support this timestamp: SendAt must be between 900 seconds and 35 days (3024000 seconds) in the future, inclusive.") {
 					t.Errorf("message: %s", body)
 				}
 				return
@@ -77,6 +77,9 @@ func TestSchedulingWindow(t *testing.T) {
 	}
 	status, body := schedule(quick, rfc(-time.Minute))
 	wantError(t, status, body, 400, 35114)
+	if !strings.Contains(string(body), "between 0 seconds and 35 days") {
+		t.Errorf("the message should give the configured lead: %s", body)
+	}
 	status, body = schedule(quick, rfc(36*24*time.Hour))
 	wantError(t, status, body, 400, 35114)
 }
