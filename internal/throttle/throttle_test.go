@@ -132,11 +132,11 @@ func TestTableBoundIsExact(t *testing.T) {
 		}
 	}
 
-	f := New(Budget{PerSecond: 2, Burst: 1}, DefaultPerAccount)
+	f := New(Budget{PerSecond: 1, Burst: 1}, DefaultPerAccount)
 	for i := range maxEntries / 2 {
 		f.Fail(fmt.Sprint("old", i), "")
 	}
-	time.Sleep(600 * time.Millisecond) // the old ones refill
+	time.Sleep(1100 * time.Millisecond) // the old ones refill; the new ones have a second
 	for i := range maxEntries/2 + 1 {
 		f.Fail(fmt.Sprint("new", i), "")
 	}
