@@ -1233,7 +1233,8 @@ type CreateMessageRequest struct {
 	// SendAsMms Accepted for compatibility; not used by Switchboard.
 	SendAsMms *bool `json:"SendAsMms,omitempty"`
 
-	// SendAt RFC 3339 time in the future at which a scheduled message is sent.
+	// SendAt RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+	// (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
 	SendAt *string `json:"SendAt,omitempty"`
 
 	// ShortenUrls Accepted for compatibility; not used by Switchboard.
@@ -2411,6 +2412,9 @@ type PayloadTooLarge = Error
 // PhoneNumberBadRequest Every error the API returns has this shape.
 type PhoneNumberBadRequest = Error
 
+// ServiceUnavailable Every error the API returns has this shape.
+type ServiceUnavailable = Error
+
 // TooManyRequests Every error the API returns has this shape.
 type TooManyRequests = Error
 
@@ -2431,10 +2435,13 @@ type ListAccountsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2660,10 +2667,13 @@ type ListIncomingPhoneNumbersParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2690,10 +2700,13 @@ type ListMessagesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2705,10 +2718,13 @@ type ListMediaParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2723,10 +2739,13 @@ type ListWebhookDeliveriesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2894,7 +2913,9 @@ type ClientInterface interface {
 	// CreateAccountWithBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2904,7 +2925,9 @@ type ClientInterface interface {
 	// CreateAccountWithFormdataBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -3058,8 +3081,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -3068,7 +3093,8 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3076,8 +3102,8 @@ type ClientInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3088,8 +3114,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -3098,7 +3126,8 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3106,8 +3135,8 @@ type ClientInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -3221,8 +3250,10 @@ type ClientInterface interface {
 
 	// CheckHealth Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3373,7 +3404,9 @@ func (c *Client) ListAccounts(ctx context.Context, params *ListAccountsParams, r
 // CreateAccountWithBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3393,7 +3426,9 @@ func (c *Client) CreateAccountWithBody(ctx context.Context, contentType string, 
 // CreateAccountWithFormdataBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3687,8 +3722,10 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -3697,7 +3734,8 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3705,8 +3743,8 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3727,8 +3765,10 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -3737,7 +3777,8 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3745,8 +3786,8 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3980,8 +4021,10 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 
 // CheckHealth Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6799,7 +6842,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6809,7 +6854,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithFormdataBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6981,8 +7028,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -6991,7 +7040,8 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -6999,8 +7049,8 @@ type ClientWithResponsesInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7011,8 +7061,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -7021,7 +7073,8 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -7029,8 +7082,8 @@ type ClientWithResponsesInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7158,8 +7211,10 @@ type ClientWithResponsesInterface interface {
 
 	// CheckHealthWithResponse Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7302,6 +7357,16 @@ type ListAccountsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAccountsResponse429Headers the declared response headers of an HTTP 429 response for ListAccounts
+type ListAccountsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAccountsResponse503Headers the declared response headers of an HTTP 503 response for ListAccounts
+type ListAccountsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAccountsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7315,8 +7380,14 @@ type ListAccountsResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAccountsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAccountsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAccountsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7342,6 +7413,11 @@ func (r ListAccountsResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAccountsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAccountsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -7378,6 +7454,16 @@ type CreateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateAccountResponse429Headers the declared response headers of an HTTP 429 response for CreateAccount
+type CreateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateAccountResponse503Headers the declared response headers of an HTTP 503 response for CreateAccount
+type CreateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7395,8 +7481,14 @@ type CreateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateAccountResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -7434,6 +7526,11 @@ func (r CreateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateAccountResponse) GetBody() []byte {
 	return r.Body
@@ -7468,6 +7565,16 @@ type ListAvailablePhoneNumberCountriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumberCountriesResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumberCountriesResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumberCountriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7483,8 +7590,14 @@ type ListAvailablePhoneNumberCountriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumberCountriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumberCountriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumberCountriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7515,6 +7628,11 @@ func (r ListAvailablePhoneNumberCountriesResponse) GetJSON429() *TooManyRequests
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAvailablePhoneNumberCountriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -7551,6 +7669,16 @@ type FetchAvailablePhoneNumberCountryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAvailablePhoneNumberCountryResponse429Headers the declared response headers of an HTTP 429 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAvailablePhoneNumberCountryResponse503Headers the declared response headers of an HTTP 503 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAvailablePhoneNumberCountryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7568,8 +7696,14 @@ type FetchAvailablePhoneNumberCountryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAvailablePhoneNumberCountryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAvailablePhoneNumberCountryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAvailablePhoneNumberCountryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7607,6 +7741,11 @@ func (r FetchAvailablePhoneNumberCountryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchAvailablePhoneNumberCountryResponse) GetBody() []byte {
 	return r.Body
@@ -7641,6 +7780,16 @@ type ListAvailablePhoneNumbersLocalResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersLocalResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersLocalResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersLocalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7658,8 +7807,14 @@ type ListAvailablePhoneNumbersLocalResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersLocalResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersLocalResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersLocalResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7697,6 +7852,11 @@ func (r ListAvailablePhoneNumbersLocalResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersLocalResponse) GetBody() []byte {
 	return r.Body
@@ -7731,6 +7891,16 @@ type ListAvailablePhoneNumbersMobileResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersMobileResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersMobileResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersMobileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7748,8 +7918,14 @@ type ListAvailablePhoneNumbersMobileResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersMobileResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersMobileResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersMobileResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7787,6 +7963,11 @@ func (r ListAvailablePhoneNumbersMobileResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersMobileResponse) GetBody() []byte {
 	return r.Body
@@ -7821,6 +8002,16 @@ type ListAvailablePhoneNumbersTollFreeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersTollFreeResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersTollFreeResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersTollFreeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7838,8 +8029,14 @@ type ListAvailablePhoneNumbersTollFreeResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersTollFreeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersTollFreeResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersTollFreeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7877,6 +8074,11 @@ func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersTollFreeResponse) GetBody() []byte {
 	return r.Body
@@ -7911,6 +8113,16 @@ type ListIncomingPhoneNumbersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListIncomingPhoneNumbersResponse429Headers the declared response headers of an HTTP 429 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListIncomingPhoneNumbersResponse503Headers the declared response headers of an HTTP 503 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListIncomingPhoneNumbersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7926,8 +8138,14 @@ type ListIncomingPhoneNumbersResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListIncomingPhoneNumbersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListIncomingPhoneNumbersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListIncomingPhoneNumbersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7958,6 +8176,11 @@ func (r ListIncomingPhoneNumbersResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListIncomingPhoneNumbersResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -7994,6 +8217,16 @@ type CreateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8011,8 +8244,14 @@ type CreateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -8050,6 +8289,11 @@ func (r CreateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -8084,6 +8328,16 @@ type DeleteIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8099,8 +8353,14 @@ type DeleteIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -8131,6 +8391,11 @@ func (r DeleteIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8167,6 +8432,16 @@ type FetchIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8184,8 +8459,14 @@ type FetchIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8223,6 +8504,11 @@ func (r FetchIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -8257,6 +8543,16 @@ type UpdateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8276,8 +8572,14 @@ type UpdateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8320,6 +8622,11 @@ func (r UpdateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -8354,6 +8661,16 @@ type ListMessagesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMessagesResponse429Headers the declared response headers of an HTTP 429 response for ListMessages
+type ListMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMessagesResponse503Headers the declared response headers of an HTTP 503 response for ListMessages
+type ListMessagesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMessagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8369,8 +8686,14 @@ type ListMessagesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessagesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMessagesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8401,6 +8724,11 @@ func (r ListMessagesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListMessagesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMessagesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8437,6 +8765,16 @@ type CreateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateMessage
+type CreateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateMessage
+type CreateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8454,8 +8792,14 @@ type CreateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -8493,6 +8837,11 @@ func (r CreateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -8527,6 +8876,16 @@ type ListMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMediaResponse429Headers the declared response headers of an HTTP 429 response for ListMedia
+type ListMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMediaResponse503Headers the declared response headers of an HTTP 503 response for ListMedia
+type ListMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8544,8 +8903,14 @@ type ListMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8583,6 +8948,11 @@ func (r ListMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListMediaResponse) GetBody() []byte {
 	return r.Body
@@ -8617,6 +8987,16 @@ type FetchMediaContentResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaContentResponse429Headers the declared response headers of an HTTP 429 response for FetchMediaContent
+type FetchMediaContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaContentResponse503Headers the declared response headers of an HTTP 503 response for FetchMediaContent
+type FetchMediaContentResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaContentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8632,8 +9012,14 @@ type FetchMediaContentResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaContentResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -8664,6 +9050,11 @@ func (r FetchMediaContentResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchMediaContentResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8700,6 +9091,16 @@ type DeleteMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMediaResponse429Headers the declared response headers of an HTTP 429 response for DeleteMedia
+type DeleteMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMediaResponse503Headers the declared response headers of an HTTP 503 response for DeleteMedia
+type DeleteMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8715,8 +9116,14 @@ type DeleteMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMediaResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -8747,6 +9154,11 @@ func (r DeleteMediaResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8783,6 +9195,16 @@ type FetchMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaResponse429Headers the declared response headers of an HTTP 429 response for FetchMedia
+type FetchMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaResponse503Headers the declared response headers of an HTTP 503 response for FetchMedia
+type FetchMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8800,8 +9222,14 @@ type FetchMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8839,6 +9267,11 @@ func (r FetchMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMediaResponse) GetBody() []byte {
 	return r.Body
@@ -8873,6 +9306,16 @@ type DeleteMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMessageResponse429Headers the declared response headers of an HTTP 429 response for DeleteMessage
+type DeleteMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMessageResponse503Headers the declared response headers of an HTTP 503 response for DeleteMessage
+type DeleteMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8888,8 +9331,14 @@ type DeleteMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMessageResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -8920,6 +9369,11 @@ func (r DeleteMessageResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8956,6 +9410,16 @@ type FetchMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMessageResponse429Headers the declared response headers of an HTTP 429 response for FetchMessage
+type FetchMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMessageResponse503Headers the declared response headers of an HTTP 503 response for FetchMessage
+type FetchMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8973,8 +9437,14 @@ type FetchMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9012,6 +9482,11 @@ func (r FetchMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMessageResponse) GetBody() []byte {
 	return r.Body
@@ -9046,6 +9521,16 @@ type UpdateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateMessageResponse429Headers the declared response headers of an HTTP 429 response for UpdateMessage
+type UpdateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateMessageResponse503Headers the declared response headers of an HTTP 503 response for UpdateMessage
+type UpdateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9065,8 +9550,14 @@ type UpdateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9109,6 +9600,11 @@ func (r UpdateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -9143,6 +9639,16 @@ type FetchAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAccountResponse429Headers the declared response headers of an HTTP 429 response for FetchAccount
+type FetchAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAccountResponse503Headers the declared response headers of an HTTP 503 response for FetchAccount
+type FetchAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9156,8 +9662,14 @@ type FetchAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9183,6 +9695,11 @@ func (r FetchAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9219,6 +9736,16 @@ type UpdateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateAccountResponse429Headers the declared response headers of an HTTP 429 response for UpdateAccount
+type UpdateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateAccountResponse503Headers the declared response headers of an HTTP 503 response for UpdateAccount
+type UpdateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9236,8 +9763,14 @@ type UpdateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9273,6 +9806,11 @@ func (r UpdateAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9357,6 +9895,16 @@ type CreateInboundMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateInboundMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateInboundMessage
+type CreateInboundMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateInboundMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateInboundMessage
+type CreateInboundMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateInboundMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9374,8 +9922,14 @@ type CreateInboundMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateInboundMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInboundMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateInboundMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -9413,6 +9967,11 @@ func (r CreateInboundMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateInboundMessageResponse) GetBody() []byte {
 	return r.Body
@@ -9447,6 +10006,16 @@ type ForceMessageStatusResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ForceMessageStatusResponse429Headers the declared response headers of an HTTP 429 response for ForceMessageStatus
+type ForceMessageStatusResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ForceMessageStatusResponse503Headers the declared response headers of an HTTP 503 response for ForceMessageStatus
+type ForceMessageStatusResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ForceMessageStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9466,8 +10035,14 @@ type ForceMessageStatusResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ForceMessageStatusResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ForceMessageStatusResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ForceMessageStatusResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9510,6 +10085,11 @@ func (r ForceMessageStatusResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ForceMessageStatusResponse) GetBody() []byte {
 	return r.Body
@@ -9544,6 +10124,16 @@ type ListWebhookDeliveriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListWebhookDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListWebhookDeliveriesResponse503Headers the declared response headers of an HTTP 503 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListWebhookDeliveriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9559,8 +10149,14 @@ type ListWebhookDeliveriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListWebhookDeliveriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWebhookDeliveriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListWebhookDeliveriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9591,6 +10187,11 @@ func (r ListWebhookDeliveriesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9627,6 +10228,16 @@ type FetchWebhookDeliveryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchWebhookDeliveryResponse429Headers the declared response headers of an HTTP 429 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchWebhookDeliveryResponse503Headers the declared response headers of an HTTP 503 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchWebhookDeliveryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9644,8 +10255,14 @@ type FetchWebhookDeliveryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchWebhookDeliveryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchWebhookDeliveryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchWebhookDeliveryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9683,6 +10300,11 @@ func (r FetchWebhookDeliveryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchWebhookDeliveryResponse) GetBody() []byte {
 	return r.Body
@@ -9717,6 +10339,16 @@ type FetchPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchPhoneNumber
+type FetchPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchPhoneNumber
+type FetchPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9732,8 +10364,14 @@ type FetchPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9764,6 +10402,11 @@ func (r FetchPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9814,7 +10457,9 @@ func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, para
 // CreateAccountWithBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9830,7 +10475,9 @@ func (c *ClientWithResponses) CreateAccountWithBodyWithResponse(ctx context.Cont
 // CreateAccountWithFormdataBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10086,8 +10733,10 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -10096,7 +10745,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -10104,8 +10754,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10122,8 +10772,10 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -10132,7 +10784,8 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -10140,8 +10793,8 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10341,8 +10994,10 @@ func (c *ClientWithResponses) UpdateAccountWithFormdataBodyWithResponse(ctx cont
 
 // CheckHealthWithResponse Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10576,6 +11231,13 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -10589,6 +11251,26 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAccountsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAccountsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -10657,6 +11339,13 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -10670,6 +11359,26 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -10731,6 +11440,13 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -10744,6 +11460,26 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumberCountriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumberCountriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -10812,6 +11548,13 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -10825,6 +11568,26 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAvailablePhoneNumberCountryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAvailablePhoneNumberCountryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -10893,6 +11656,13 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -10906,6 +11676,26 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersLocalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersLocalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -10974,6 +11764,13 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -10987,6 +11784,26 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersMobileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersMobileResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11055,6 +11872,13 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11068,6 +11892,26 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersTollFreeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersTollFreeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11129,6 +11973,13 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11142,6 +11993,26 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListIncomingPhoneNumbersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListIncomingPhoneNumbersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11210,6 +12081,13 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11223,6 +12101,26 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11287,6 +12185,13 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11300,6 +12205,26 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11368,6 +12293,13 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11381,6 +12313,26 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11456,6 +12408,13 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11469,6 +12428,26 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11530,6 +12509,13 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11543,6 +12529,26 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMessagesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11611,6 +12617,13 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11624,6 +12637,26 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11692,6 +12725,13 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11705,6 +12745,26 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11766,6 +12826,13 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11779,6 +12846,26 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11843,6 +12930,13 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11856,6 +12950,26 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11924,6 +13038,13 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11937,6 +13058,26 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12001,6 +13142,13 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12014,6 +13162,26 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12082,6 +13250,13 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12095,6 +13270,26 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12170,6 +13365,13 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12183,6 +13385,26 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12237,6 +13459,13 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12250,6 +13479,26 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12318,6 +13567,13 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12331,6 +13587,26 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12432,6 +13708,13 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12445,6 +13728,26 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateInboundMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateInboundMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12520,6 +13823,13 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12533,6 +13843,26 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ForceMessageStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ForceMessageStatusResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12594,6 +13924,13 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12607,6 +13944,26 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListWebhookDeliveriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListWebhookDeliveriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12675,6 +14032,13 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12688,6 +14052,26 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchWebhookDeliveryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchWebhookDeliveryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12749,6 +14133,13 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12762,6 +14153,26 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
