@@ -171,9 +171,9 @@ func New(cfg Config) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = plainJSONSerializer{}
 	e.Use(s.logRequests())
 	e.Use(s.observeRequests)
-	e.Use(plainJSON)
 	// The validator reads a body whole before anything else looks at it; no valid request
 	// comes near this size.
 	e.Use(middleware.BodyLimit(maxBodySize))
