@@ -28,6 +28,7 @@ type DB struct {
 	// create), prepared once: parsing SQL was a quarter of a fetch's CPU time.
 	// database/sql prepares them again on each pooled connection as needed.
 	getAccount    *sql.Stmt
+	keyForAuth    *sql.Stmt
 	getMessage    *sql.Stmt
 	createMessage *sql.Stmt
 
@@ -82,6 +83,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sql  string
 	}{
 		{&db.getAccount, reader, "SELECT " + accountCols + " FROM accounts WHERE sid = ?"},
+		{&db.keyForAuth, reader, keyForAuthQuery},
 		{&db.getMessage, reader, "SELECT " + messageCols + " FROM messages WHERE account_sid = ? AND sid = ?"},
 		{&db.createMessage, writer, insertMessage + " RETURNING " + messageCols},
 		{&db.phoneNumberByNumber, reader, "SELECT " + phoneNumberCols + " FROM incoming_phone_numbers WHERE phone_number = ?"},
@@ -104,7 +106,7 @@ func dsn(path, query string) string {
 // Close closes the prepared statements and both pools.
 func (db *DB) Close() error {
 	var errs []error
-	for _, stmt := range []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage, db.phoneNumberByNumber} {
+	for _, stmt := range []*sql.Stmt{db.getAccount, db.keyForAuth, db.getMessage, db.createMessage, db.phoneNumberByNumber} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}

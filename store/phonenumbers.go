@@ -166,6 +166,13 @@ func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now
 	if err != nil {
 		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, constraintError(err))
 	}
+	// A Messaging Service sends from its own account's numbers only: a number that
+	// changes hands leaves its pool.
+	if updated.AccountSid != kept.AccountSid {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM messaging_service_numbers WHERE phone_number_sid = ?", sid); err != nil {
+			return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
 	}
