@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/client"

@@ -152,7 +152,7 @@ func TestServiceSenderPool(t *testing.T) {
 	pool := "/v1/Services/" + svc.Sid + "/PhoneNumbers"
 	for _, c := range []struct {
 		name, path, pn string
-		code          int
+		code           int
 	}{
 		{"another account's number", pool, subs.Sid, 21421},
 		{"an unknown number", pool, "PN" + strings.Repeat("0", 32), 21421},
