@@ -1404,10 +1404,9 @@ type CreateMessageRequest struct {
 	// MediaUrl Up to 10 public http(s) URLs of media to send; repeat the key for each.
 	MediaUrl *[]string `json:"MediaUrl,omitempty"`
 
-	// MessagingServiceSid `MG` followed by 32 hex digits.
-	//
-	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-	MessagingServiceSid *MessagingServiceSid `json:"MessagingServiceSid,omitempty"`
+	// MessagingServiceSid A Messaging Service of this account (`MG…`): without `From`, the service picks
+	// the sender from its pool; it also lends its `StatusCallback`.
+	MessagingServiceSid *string `json:"MessagingServiceSid,omitempty"`
 
 	// PersistentAction Accepted for compatibility; not used by Switchboard.
 	PersistentAction *[]string `json:"PersistentAction,omitempty"`

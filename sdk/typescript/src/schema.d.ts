@@ -1151,7 +1151,11 @@ export interface components {
              * @example +14155550199
              */
             From?: string;
-            MessagingServiceSid?: components["schemas"]["MessagingServiceSid"];
+            /**
+             * @description A Messaging Service of this account (`MG…`): without `From`, the service picks
+             *     the sender from its pool; it also lends its `StatusCallback`.
+             */
+            MessagingServiceSid?: string;
             /** @description The text, at most 1600 characters. Required unless `MediaUrl` is set. */
             Body?: string;
             /** @description Up to 10 public http(s) URLs of media to send; repeat the key for each. */
