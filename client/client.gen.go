@@ -1423,7 +1423,8 @@ type CreateMessageRequest struct {
 	// SendAsMms Accepted for compatibility; not used by Switchboard.
 	SendAsMms *bool `json:"SendAsMms,omitempty"`
 
-	// SendAt RFC 3339 time in the future at which a scheduled message is sent.
+	// SendAt RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+	// (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
 	SendAt *string `json:"SendAt,omitempty"`
 
 	// ShortenUrls Accepted for compatibility; not used by Switchboard.
@@ -3067,6 +3068,9 @@ type PhoneNumberBadRequest = Error
 // ServicePhoneNumberBadRequest Every error the API returns has this shape.
 type ServicePhoneNumberBadRequest = Error
 
+// ServiceUnavailable Every error the API returns has this shape.
+type ServiceUnavailable = Error
+
 // TooManyRequests Every error the API returns has this shape.
 type TooManyRequests = Error
 
@@ -3087,10 +3091,13 @@ type ListAccountsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3316,10 +3323,13 @@ type ListIncomingPhoneNumbersParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3331,10 +3341,13 @@ type ListKeysParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3361,10 +3374,13 @@ type ListMessagesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3376,10 +3392,13 @@ type ListMediaParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3394,10 +3413,13 @@ type ListWebhookDeliveriesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3409,10 +3431,13 @@ type ListMessagingServicesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3424,10 +3449,13 @@ type ListServiceAlphaSendersParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3439,10 +3467,13 @@ type ListServicePhoneNumbersParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3631,7 +3662,9 @@ type ClientInterface interface {
 	// CreateAccountWithBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3641,7 +3674,9 @@ type ClientInterface interface {
 	// CreateAccountWithFormdataBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -3875,8 +3910,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -3890,24 +3927,24 @@ type ClientInterface interface {
 	// a recipient every time when the service's StickySender is on; its alphanumeric
 	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
 	// American Numbering Plan) when it has one; else a number of the recipient's country
-	// when the pool has one) and the message moves to
-	// `queued` with that `from`, then on as any other. A service with no sender for the
-	// destination fails the message with 21606. The service's `StatusCallback` applies
-	// when the message has none. `MessagingServiceSid` must name a service of this
-	// account (400, code 21701). Scheduled messages work the same way: the sender is
-	// picked at `SendAt`.
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
 	//
-	// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-	// test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3918,8 +3955,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -3933,24 +3972,24 @@ type ClientInterface interface {
 	// a recipient every time when the service's StickySender is on; its alphanumeric
 	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
 	// American Numbering Plan) when it has one; else a number of the recipient's country
-	// when the pool has one) and the message moves to
-	// `queued` with that `from`, then on as any other. A service with no sender for the
-	// destination fails the message with 21606. The service's `StatusCallback` applies
-	// when the message has none. `MessagingServiceSid` must name a service of this
-	// account (400, code 21701). Scheduled messages work the same way: the sender is
-	// picked at `SendAt`.
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
 	//
-	// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-	// test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -4064,8 +4103,10 @@ type ClientInterface interface {
 
 	// CheckHealth Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4414,7 +4455,9 @@ func (c *Client) ListAccounts(ctx context.Context, params *ListAccountsParams, r
 // CreateAccountWithBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4434,7 +4477,9 @@ func (c *Client) CreateAccountWithBody(ctx context.Context, contentType string, 
 // CreateAccountWithFormdataBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -4878,8 +4923,10 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -4893,24 +4940,24 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // a recipient every time when the service's StickySender is on; its alphanumeric
 // sender ID for destinations outside +1 (the US, Canada and the rest of the North
 // American Numbering Plan) when it has one; else a number of the recipient's country
-// when the pool has one) and the message moves to
-// `queued` with that `from`, then on as any other. A service with no sender for the
-// destination fails the message with 21606. The service's `StatusCallback` applies
-// when the message has none. `MessagingServiceSid` must name a service of this
-// account (400, code 21701). Scheduled messages work the same way: the sender is
-// picked at `SendAt`.
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
 //
-// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-// test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4931,8 +4978,10 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -4946,24 +4995,24 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // a recipient every time when the service's StickySender is on; its alphanumeric
 // sender ID for destinations outside +1 (the US, Canada and the rest of the North
 // American Numbering Plan) when it has one; else a number of the recipient's country
-// when the pool has one) and the message moves to
-// `queued` with that `from`, then on as any other. A service with no sender for the
-// destination fails the message with 21606. The service's `StatusCallback` applies
-// when the message has none. `MessagingServiceSid` must name a service of this
-// account (400, code 21701). Scheduled messages work the same way: the sender is
-// picked at `SendAt`.
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
 //
-// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-// test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -5197,8 +5246,10 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 
 // CheckHealth Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9380,7 +9431,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9390,7 +9443,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithFormdataBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9648,8 +9703,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -9663,24 +9720,24 @@ type ClientWithResponsesInterface interface {
 	// a recipient every time when the service's StickySender is on; its alphanumeric
 	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
 	// American Numbering Plan) when it has one; else a number of the recipient's country
-	// when the pool has one) and the message moves to
-	// `queued` with that `from`, then on as any other. A service with no sender for the
-	// destination fails the message with 21606. The service's `StatusCallback` applies
-	// when the message has none. `MessagingServiceSid` must name a service of this
-	// account (400, code 21701). Scheduled messages work the same way: the sender is
-	// picked at `SendAt`.
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
 	//
-	// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-	// test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9691,8 +9748,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -9706,24 +9765,24 @@ type ClientWithResponsesInterface interface {
 	// a recipient every time when the service's StickySender is on; its alphanumeric
 	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
 	// American Numbering Plan) when it has one; else a number of the recipient's country
-	// when the pool has one) and the message moves to
-	// `queued` with that `from`, then on as any other. A service with no sender for the
-	// destination fails the message with 21606. The service's `StatusCallback` applies
-	// when the message has none. `MessagingServiceSid` must name a service of this
-	// account (400, code 21701). Scheduled messages work the same way: the sender is
-	// picked at `SendAt`.
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
 	//
-	// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-	// test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9851,8 +9910,10 @@ type ClientWithResponsesInterface interface {
 
 	// CheckHealthWithResponse Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10211,6 +10272,16 @@ type ListAccountsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAccountsResponse429Headers the declared response headers of an HTTP 429 response for ListAccounts
+type ListAccountsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAccountsResponse503Headers the declared response headers of an HTTP 503 response for ListAccounts
+type ListAccountsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAccountsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10224,8 +10295,14 @@ type ListAccountsResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAccountsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAccountsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAccountsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10251,6 +10328,11 @@ func (r ListAccountsResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAccountsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAccountsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -10287,6 +10369,16 @@ type CreateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateAccountResponse429Headers the declared response headers of an HTTP 429 response for CreateAccount
+type CreateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateAccountResponse503Headers the declared response headers of an HTTP 503 response for CreateAccount
+type CreateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10304,8 +10396,14 @@ type CreateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateAccountResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -10343,6 +10441,11 @@ func (r CreateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateAccountResponse) GetBody() []byte {
 	return r.Body
@@ -10377,6 +10480,16 @@ type ListAvailablePhoneNumberCountriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumberCountriesResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumberCountriesResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumberCountriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10392,8 +10505,14 @@ type ListAvailablePhoneNumberCountriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumberCountriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumberCountriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumberCountriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10424,6 +10543,11 @@ func (r ListAvailablePhoneNumberCountriesResponse) GetJSON429() *TooManyRequests
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAvailablePhoneNumberCountriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -10460,6 +10584,16 @@ type FetchAvailablePhoneNumberCountryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAvailablePhoneNumberCountryResponse429Headers the declared response headers of an HTTP 429 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAvailablePhoneNumberCountryResponse503Headers the declared response headers of an HTTP 503 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAvailablePhoneNumberCountryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10477,8 +10611,14 @@ type FetchAvailablePhoneNumberCountryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAvailablePhoneNumberCountryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAvailablePhoneNumberCountryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAvailablePhoneNumberCountryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10516,6 +10656,11 @@ func (r FetchAvailablePhoneNumberCountryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchAvailablePhoneNumberCountryResponse) GetBody() []byte {
 	return r.Body
@@ -10550,6 +10695,16 @@ type ListAvailablePhoneNumbersLocalResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersLocalResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersLocalResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersLocalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10567,8 +10722,14 @@ type ListAvailablePhoneNumbersLocalResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersLocalResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersLocalResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersLocalResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10606,6 +10767,11 @@ func (r ListAvailablePhoneNumbersLocalResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersLocalResponse) GetBody() []byte {
 	return r.Body
@@ -10640,6 +10806,16 @@ type ListAvailablePhoneNumbersMobileResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersMobileResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersMobileResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersMobileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10657,8 +10833,14 @@ type ListAvailablePhoneNumbersMobileResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersMobileResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersMobileResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersMobileResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10696,6 +10878,11 @@ func (r ListAvailablePhoneNumbersMobileResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersMobileResponse) GetBody() []byte {
 	return r.Body
@@ -10730,6 +10917,16 @@ type ListAvailablePhoneNumbersTollFreeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersTollFreeResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersTollFreeResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersTollFreeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10747,8 +10944,14 @@ type ListAvailablePhoneNumbersTollFreeResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersTollFreeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersTollFreeResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersTollFreeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10786,6 +10989,11 @@ func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersTollFreeResponse) GetBody() []byte {
 	return r.Body
@@ -10820,6 +11028,16 @@ type ListIncomingPhoneNumbersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListIncomingPhoneNumbersResponse429Headers the declared response headers of an HTTP 429 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListIncomingPhoneNumbersResponse503Headers the declared response headers of an HTTP 503 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListIncomingPhoneNumbersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10835,8 +11053,14 @@ type ListIncomingPhoneNumbersResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListIncomingPhoneNumbersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListIncomingPhoneNumbersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListIncomingPhoneNumbersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10867,6 +11091,11 @@ func (r ListIncomingPhoneNumbersResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListIncomingPhoneNumbersResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -10903,6 +11132,16 @@ type CreateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10920,8 +11159,14 @@ type CreateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -10959,6 +11204,11 @@ func (r CreateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -10993,6 +11243,16 @@ type DeleteIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11008,8 +11268,14 @@ type DeleteIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -11040,6 +11306,11 @@ func (r DeleteIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11076,6 +11347,16 @@ type FetchIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11093,8 +11374,14 @@ type FetchIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11132,6 +11419,11 @@ func (r FetchIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -11166,6 +11458,16 @@ type UpdateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11185,8 +11487,14 @@ type UpdateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11229,6 +11537,11 @@ func (r UpdateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -11263,6 +11576,16 @@ type ListKeysResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListKeysResponse429Headers the declared response headers of an HTTP 429 response for ListKeys
+type ListKeysResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListKeysResponse503Headers the declared response headers of an HTTP 503 response for ListKeys
+type ListKeysResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11278,8 +11601,14 @@ type ListKeysResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListKeysResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListKeysResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListKeysResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11310,6 +11639,11 @@ func (r ListKeysResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListKeysResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListKeysResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11346,6 +11680,16 @@ type CreateKeyResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateKey
+type CreateKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateKeyResponse503Headers the declared response headers of an HTTP 503 response for CreateKey
+type CreateKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11363,8 +11707,14 @@ type CreateKeyResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateKeyResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -11402,6 +11752,11 @@ func (r CreateKeyResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateKeyResponse) GetBody() []byte {
 	return r.Body
@@ -11436,6 +11791,16 @@ type DeleteKeyResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteKeyResponse429Headers the declared response headers of an HTTP 429 response for DeleteKey
+type DeleteKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteKeyResponse503Headers the declared response headers of an HTTP 503 response for DeleteKey
+type DeleteKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11451,8 +11816,14 @@ type DeleteKeyResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteKeyResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -11483,6 +11854,11 @@ func (r DeleteKeyResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteKeyResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11519,6 +11895,16 @@ type FetchKeyResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchKeyResponse429Headers the declared response headers of an HTTP 429 response for FetchKey
+type FetchKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchKeyResponse503Headers the declared response headers of an HTTP 503 response for FetchKey
+type FetchKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11536,8 +11922,14 @@ type FetchKeyResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchKeyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11575,6 +11967,11 @@ func (r FetchKeyResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchKeyResponse) GetBody() []byte {
 	return r.Body
@@ -11609,6 +12006,16 @@ type UpdateKeyResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateKeyResponse429Headers the declared response headers of an HTTP 429 response for UpdateKey
+type UpdateKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateKeyResponse503Headers the declared response headers of an HTTP 503 response for UpdateKey
+type UpdateKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11628,8 +12035,14 @@ type UpdateKeyResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateKeyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11672,6 +12085,11 @@ func (r UpdateKeyResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateKeyResponse) GetBody() []byte {
 	return r.Body
@@ -11706,6 +12124,16 @@ type ListMessagesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMessagesResponse429Headers the declared response headers of an HTTP 429 response for ListMessages
+type ListMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMessagesResponse503Headers the declared response headers of an HTTP 503 response for ListMessages
+type ListMessagesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMessagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11721,8 +12149,14 @@ type ListMessagesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessagesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMessagesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11753,6 +12187,11 @@ func (r ListMessagesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListMessagesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMessagesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11789,6 +12228,16 @@ type CreateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateMessage
+type CreateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateMessage
+type CreateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11806,8 +12255,14 @@ type CreateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -11845,6 +12300,11 @@ func (r CreateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -11879,6 +12339,16 @@ type ListMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMediaResponse429Headers the declared response headers of an HTTP 429 response for ListMedia
+type ListMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMediaResponse503Headers the declared response headers of an HTTP 503 response for ListMedia
+type ListMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11896,8 +12366,14 @@ type ListMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11935,6 +12411,11 @@ func (r ListMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListMediaResponse) GetBody() []byte {
 	return r.Body
@@ -11969,6 +12450,16 @@ type FetchMediaContentResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaContentResponse429Headers the declared response headers of an HTTP 429 response for FetchMediaContent
+type FetchMediaContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaContentResponse503Headers the declared response headers of an HTTP 503 response for FetchMediaContent
+type FetchMediaContentResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaContentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11984,8 +12475,14 @@ type FetchMediaContentResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaContentResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -12016,6 +12513,11 @@ func (r FetchMediaContentResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchMediaContentResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12052,6 +12554,16 @@ type DeleteMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMediaResponse429Headers the declared response headers of an HTTP 429 response for DeleteMedia
+type DeleteMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMediaResponse503Headers the declared response headers of an HTTP 503 response for DeleteMedia
+type DeleteMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12067,8 +12579,14 @@ type DeleteMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMediaResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -12099,6 +12617,11 @@ func (r DeleteMediaResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12135,6 +12658,16 @@ type FetchMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaResponse429Headers the declared response headers of an HTTP 429 response for FetchMedia
+type FetchMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaResponse503Headers the declared response headers of an HTTP 503 response for FetchMedia
+type FetchMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12152,8 +12685,14 @@ type FetchMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12191,6 +12730,11 @@ func (r FetchMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMediaResponse) GetBody() []byte {
 	return r.Body
@@ -12225,6 +12769,16 @@ type DeleteMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMessageResponse429Headers the declared response headers of an HTTP 429 response for DeleteMessage
+type DeleteMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMessageResponse503Headers the declared response headers of an HTTP 503 response for DeleteMessage
+type DeleteMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12240,8 +12794,14 @@ type DeleteMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMessageResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -12272,6 +12832,11 @@ func (r DeleteMessageResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12308,6 +12873,16 @@ type FetchMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMessageResponse429Headers the declared response headers of an HTTP 429 response for FetchMessage
+type FetchMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMessageResponse503Headers the declared response headers of an HTTP 503 response for FetchMessage
+type FetchMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12325,8 +12900,14 @@ type FetchMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12364,6 +12945,11 @@ func (r FetchMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMessageResponse) GetBody() []byte {
 	return r.Body
@@ -12398,6 +12984,16 @@ type UpdateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateMessageResponse429Headers the declared response headers of an HTTP 429 response for UpdateMessage
+type UpdateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateMessageResponse503Headers the declared response headers of an HTTP 503 response for UpdateMessage
+type UpdateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12417,8 +13013,14 @@ type UpdateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12461,6 +13063,11 @@ func (r UpdateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -12495,6 +13102,16 @@ type FetchAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAccountResponse429Headers the declared response headers of an HTTP 429 response for FetchAccount
+type FetchAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAccountResponse503Headers the declared response headers of an HTTP 503 response for FetchAccount
+type FetchAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12508,8 +13125,14 @@ type FetchAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12535,6 +13158,11 @@ func (r FetchAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12571,6 +13199,16 @@ type UpdateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateAccountResponse429Headers the declared response headers of an HTTP 429 response for UpdateAccount
+type UpdateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateAccountResponse503Headers the declared response headers of an HTTP 503 response for UpdateAccount
+type UpdateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12588,8 +13226,14 @@ type UpdateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12625,6 +13269,11 @@ func (r UpdateAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12709,6 +13358,16 @@ type CreateInboundMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateInboundMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateInboundMessage
+type CreateInboundMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateInboundMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateInboundMessage
+type CreateInboundMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateInboundMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12726,8 +13385,14 @@ type CreateInboundMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateInboundMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInboundMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateInboundMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12765,6 +13430,11 @@ func (r CreateInboundMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateInboundMessageResponse) GetBody() []byte {
 	return r.Body
@@ -12799,6 +13469,16 @@ type CreateSwitchboardKeyResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateSwitchboardKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateSwitchboardKey
+type CreateSwitchboardKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateSwitchboardKeyResponse503Headers the declared response headers of an HTTP 503 response for CreateSwitchboardKey
+type CreateSwitchboardKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateSwitchboardKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12816,8 +13496,14 @@ type CreateSwitchboardKeyResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateSwitchboardKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSwitchboardKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateSwitchboardKeyResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12855,6 +13541,11 @@ func (r CreateSwitchboardKeyResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateSwitchboardKeyResponse) GetBody() []byte {
 	return r.Body
@@ -12889,6 +13580,16 @@ type ForceMessageStatusResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ForceMessageStatusResponse429Headers the declared response headers of an HTTP 429 response for ForceMessageStatus
+type ForceMessageStatusResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ForceMessageStatusResponse503Headers the declared response headers of an HTTP 503 response for ForceMessageStatus
+type ForceMessageStatusResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ForceMessageStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12908,8 +13609,14 @@ type ForceMessageStatusResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ForceMessageStatusResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ForceMessageStatusResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ForceMessageStatusResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12952,6 +13659,11 @@ func (r ForceMessageStatusResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ForceMessageStatusResponse) GetBody() []byte {
 	return r.Body
@@ -12986,6 +13698,16 @@ type ListWebhookDeliveriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListWebhookDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListWebhookDeliveriesResponse503Headers the declared response headers of an HTTP 503 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListWebhookDeliveriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13001,8 +13723,14 @@ type ListWebhookDeliveriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListWebhookDeliveriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWebhookDeliveriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListWebhookDeliveriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13033,6 +13761,11 @@ func (r ListWebhookDeliveriesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13069,6 +13802,16 @@ type FetchWebhookDeliveryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchWebhookDeliveryResponse429Headers the declared response headers of an HTTP 429 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchWebhookDeliveryResponse503Headers the declared response headers of an HTTP 503 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchWebhookDeliveryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13086,8 +13829,14 @@ type FetchWebhookDeliveryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchWebhookDeliveryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchWebhookDeliveryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchWebhookDeliveryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13125,6 +13874,11 @@ func (r FetchWebhookDeliveryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchWebhookDeliveryResponse) GetBody() []byte {
 	return r.Body
@@ -13159,6 +13913,16 @@ type ListMessagingServicesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMessagingServicesResponse429Headers the declared response headers of an HTTP 429 response for ListMessagingServices
+type ListMessagingServicesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMessagingServicesResponse503Headers the declared response headers of an HTTP 503 response for ListMessagingServices
+type ListMessagingServicesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMessagingServicesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13172,8 +13936,14 @@ type ListMessagingServicesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMessagingServicesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessagingServicesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMessagingServicesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13199,6 +13969,11 @@ func (r ListMessagingServicesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListMessagingServicesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMessagingServicesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13235,6 +14010,16 @@ type CreateMessagingServiceResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for CreateMessagingService
+type CreateMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for CreateMessagingService
+type CreateMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateMessagingServiceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13250,8 +14035,14 @@ type CreateMessagingServiceResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessagingServiceResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13282,6 +14073,11 @@ func (r CreateMessagingServiceResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateMessagingServiceResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13318,6 +14114,16 @@ type ListServiceAlphaSendersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListServiceAlphaSendersResponse429Headers the declared response headers of an HTTP 429 response for ListServiceAlphaSenders
+type ListServiceAlphaSendersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListServiceAlphaSendersResponse503Headers the declared response headers of an HTTP 503 response for ListServiceAlphaSenders
+type ListServiceAlphaSendersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListServiceAlphaSendersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13333,8 +14139,14 @@ type ListServiceAlphaSendersResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListServiceAlphaSendersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListServiceAlphaSendersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListServiceAlphaSendersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13365,6 +14177,11 @@ func (r ListServiceAlphaSendersResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListServiceAlphaSendersResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13401,6 +14218,16 @@ type CreateServiceAlphaSenderResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateServiceAlphaSenderResponse429Headers the declared response headers of an HTTP 429 response for CreateServiceAlphaSender
+type CreateServiceAlphaSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateServiceAlphaSenderResponse503Headers the declared response headers of an HTTP 503 response for CreateServiceAlphaSender
+type CreateServiceAlphaSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateServiceAlphaSenderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13418,8 +14245,14 @@ type CreateServiceAlphaSenderResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateServiceAlphaSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateServiceAlphaSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateServiceAlphaSenderResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13457,6 +14290,11 @@ func (r CreateServiceAlphaSenderResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateServiceAlphaSenderResponse) GetBody() []byte {
 	return r.Body
@@ -13491,6 +14329,16 @@ type DeleteServiceAlphaSenderResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteServiceAlphaSenderResponse429Headers the declared response headers of an HTTP 429 response for DeleteServiceAlphaSender
+type DeleteServiceAlphaSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteServiceAlphaSenderResponse503Headers the declared response headers of an HTTP 503 response for DeleteServiceAlphaSender
+type DeleteServiceAlphaSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteServiceAlphaSenderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13504,8 +14352,14 @@ type DeleteServiceAlphaSenderResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteServiceAlphaSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteServiceAlphaSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteServiceAlphaSenderResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13531,6 +14385,11 @@ func (r DeleteServiceAlphaSenderResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteServiceAlphaSenderResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteServiceAlphaSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13567,6 +14426,16 @@ type FetchServiceAlphaSenderResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchServiceAlphaSenderResponse429Headers the declared response headers of an HTTP 429 response for FetchServiceAlphaSender
+type FetchServiceAlphaSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchServiceAlphaSenderResponse503Headers the declared response headers of an HTTP 503 response for FetchServiceAlphaSender
+type FetchServiceAlphaSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchServiceAlphaSenderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13582,8 +14451,14 @@ type FetchServiceAlphaSenderResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchServiceAlphaSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchServiceAlphaSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchServiceAlphaSenderResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13614,6 +14489,11 @@ func (r FetchServiceAlphaSenderResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchServiceAlphaSenderResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13650,6 +14530,16 @@ type ListServicePhoneNumbersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListServicePhoneNumbersResponse429Headers the declared response headers of an HTTP 429 response for ListServicePhoneNumbers
+type ListServicePhoneNumbersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListServicePhoneNumbersResponse503Headers the declared response headers of an HTTP 503 response for ListServicePhoneNumbers
+type ListServicePhoneNumbersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListServicePhoneNumbersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13665,8 +14555,14 @@ type ListServicePhoneNumbersResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListServicePhoneNumbersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListServicePhoneNumbersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListServicePhoneNumbersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13697,6 +14593,11 @@ func (r ListServicePhoneNumbersResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListServicePhoneNumbersResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13733,6 +14634,16 @@ type CreateServicePhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateServicePhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for CreateServicePhoneNumber
+type CreateServicePhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateServicePhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for CreateServicePhoneNumber
+type CreateServicePhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateServicePhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13752,8 +14663,14 @@ type CreateServicePhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateServicePhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateServicePhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateServicePhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13796,6 +14713,11 @@ func (r CreateServicePhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateServicePhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -13830,6 +14752,16 @@ type DeleteServicePhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteServicePhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for DeleteServicePhoneNumber
+type DeleteServicePhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteServicePhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for DeleteServicePhoneNumber
+type DeleteServicePhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteServicePhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13843,8 +14775,14 @@ type DeleteServicePhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteServicePhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteServicePhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteServicePhoneNumberResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13870,6 +14808,11 @@ func (r DeleteServicePhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteServicePhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteServicePhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13906,6 +14849,16 @@ type FetchServicePhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchServicePhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchServicePhoneNumber
+type FetchServicePhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchServicePhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchServicePhoneNumber
+type FetchServicePhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchServicePhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13921,8 +14874,14 @@ type FetchServicePhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchServicePhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchServicePhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchServicePhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13953,6 +14912,11 @@ func (r FetchServicePhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchServicePhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13989,6 +14953,16 @@ type DeleteMessagingServiceResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for DeleteMessagingService
+type DeleteMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for DeleteMessagingService
+type DeleteMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMessagingServiceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14002,8 +14976,14 @@ type DeleteMessagingServiceResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMessagingServiceResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -14029,6 +15009,11 @@ func (r DeleteMessagingServiceResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMessagingServiceResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14065,6 +15050,16 @@ type FetchMessagingServiceResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for FetchMessagingService
+type FetchMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for FetchMessagingService
+type FetchMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMessagingServiceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14080,8 +15075,14 @@ type FetchMessagingServiceResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMessagingServiceResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14112,6 +15113,11 @@ func (r FetchMessagingServiceResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchMessagingServiceResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14148,6 +15154,16 @@ type UpdateMessagingServiceResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for UpdateMessagingService
+type UpdateMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for UpdateMessagingService
+type UpdateMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateMessagingServiceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14165,8 +15181,14 @@ type UpdateMessagingServiceResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMessagingServiceResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14204,6 +15226,11 @@ func (r UpdateMessagingServiceResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateMessagingServiceResponse) GetBody() []byte {
 	return r.Body
@@ -14238,6 +15265,16 @@ type FetchPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchPhoneNumber
+type FetchPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchPhoneNumber
+type FetchPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14253,8 +15290,14 @@ type FetchPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14285,6 +15328,11 @@ func (r FetchPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14335,7 +15383,9 @@ func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, para
 // CreateAccountWithBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14351,7 +15401,9 @@ func (c *ClientWithResponses) CreateAccountWithBodyWithResponse(ctx context.Cont
 // CreateAccountWithFormdataBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14735,8 +15787,10 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -14750,24 +15804,24 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // a recipient every time when the service's StickySender is on; its alphanumeric
 // sender ID for destinations outside +1 (the US, Canada and the rest of the North
 // American Numbering Plan) when it has one; else a number of the recipient's country
-// when the pool has one) and the message moves to
-// `queued` with that `from`, then on as any other. A service with no sender for the
-// destination fails the message with 21606. The service's `StatusCallback` applies
-// when the message has none. `MessagingServiceSid` must name a service of this
-// account (400, code 21701). Scheduled messages work the same way: the sender is
-// picked at `SendAt`.
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
 //
-// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-// test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14784,8 +15838,10 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -14799,24 +15855,24 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // a recipient every time when the service's StickySender is on; its alphanumeric
 // sender ID for destinations outside +1 (the US, Canada and the rest of the North
 // American Numbering Plan) when it has one; else a number of the recipient's country
-// when the pool has one) and the message moves to
-// `queued` with that `from`, then on as any other. A service with no sender for the
-// destination fails the message with 21606. The service's `StatusCallback` applies
-// when the message has none. `MessagingServiceSid` must name a service of this
-// account (400, code 21701). Scheduled messages work the same way: the sender is
-// picked at `SendAt`.
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
 //
-// `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-// test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15016,8 +16072,10 @@ func (c *ClientWithResponses) UpdateAccountWithFormdataBodyWithResponse(ctx cont
 
 // CheckHealthWithResponse Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -15581,6 +16639,13 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -15594,6 +16659,26 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAccountsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAccountsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -15662,6 +16747,13 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -15675,6 +16767,26 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -15736,6 +16848,13 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -15749,6 +16868,26 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumberCountriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumberCountriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -15817,6 +16956,13 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -15830,6 +16976,26 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAvailablePhoneNumberCountryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAvailablePhoneNumberCountryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -15898,6 +17064,13 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -15911,6 +17084,26 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersLocalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersLocalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -15979,6 +17172,13 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -15992,6 +17192,26 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersMobileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersMobileResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16060,6 +17280,13 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16073,6 +17300,26 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersTollFreeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersTollFreeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16134,6 +17381,13 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16147,6 +17401,26 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListIncomingPhoneNumbersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListIncomingPhoneNumbersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16215,6 +17489,13 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16228,6 +17509,26 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16292,6 +17593,13 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16305,6 +17613,26 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16373,6 +17701,13 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16386,6 +17721,26 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16461,6 +17816,13 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16474,6 +17836,26 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16535,6 +17917,13 @@ func ParseListKeysResponse(rsp *http.Response) (*ListKeysResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16548,6 +17937,26 @@ func ParseListKeysResponse(rsp *http.Response) (*ListKeysResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListKeysResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListKeysResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16616,6 +18025,13 @@ func ParseCreateKeyResponse(rsp *http.Response) (*CreateKeyResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16629,6 +18045,26 @@ func ParseCreateKeyResponse(rsp *http.Response) (*CreateKeyResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16693,6 +18129,13 @@ func ParseDeleteKeyResponse(rsp *http.Response) (*DeleteKeyResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16706,6 +18149,26 @@ func ParseDeleteKeyResponse(rsp *http.Response) (*DeleteKeyResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16774,6 +18237,13 @@ func ParseFetchKeyResponse(rsp *http.Response) (*FetchKeyResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16787,6 +18257,26 @@ func ParseFetchKeyResponse(rsp *http.Response) (*FetchKeyResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16862,6 +18352,13 @@ func ParseUpdateKeyResponse(rsp *http.Response) (*UpdateKeyResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16875,6 +18372,26 @@ func ParseUpdateKeyResponse(rsp *http.Response) (*UpdateKeyResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16936,6 +18453,13 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16949,6 +18473,26 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMessagesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17017,6 +18561,13 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17030,6 +18581,26 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17098,6 +18669,13 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17111,6 +18689,26 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17172,6 +18770,13 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17185,6 +18790,26 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17249,6 +18874,13 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17262,6 +18894,26 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17330,6 +18982,13 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17343,6 +19002,26 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17407,6 +19086,13 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17420,6 +19106,26 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17488,6 +19194,13 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17501,6 +19214,26 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17576,6 +19309,13 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17589,6 +19329,26 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17643,6 +19403,13 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17656,6 +19423,26 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17724,6 +19511,13 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17737,6 +19531,26 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17838,6 +19652,13 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17851,6 +19672,26 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateInboundMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateInboundMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17919,6 +19760,13 @@ func ParseCreateSwitchboardKeyResponse(rsp *http.Response) (*CreateSwitchboardKe
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17932,6 +19780,26 @@ func ParseCreateSwitchboardKeyResponse(rsp *http.Response) (*CreateSwitchboardKe
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateSwitchboardKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateSwitchboardKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18007,6 +19875,13 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18020,6 +19895,26 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ForceMessageStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ForceMessageStatusResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18081,6 +19976,13 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18094,6 +19996,26 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListWebhookDeliveriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListWebhookDeliveriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18162,6 +20084,13 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18175,6 +20104,26 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchWebhookDeliveryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchWebhookDeliveryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18229,6 +20178,13 @@ func ParseListMessagingServicesResponse(rsp *http.Response) (*ListMessagingServi
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18242,6 +20198,26 @@ func ParseListMessagingServicesResponse(rsp *http.Response) (*ListMessagingServi
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMessagingServicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMessagingServicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18303,6 +20279,13 @@ func ParseCreateMessagingServiceResponse(rsp *http.Response) (*CreateMessagingSe
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18316,6 +20299,26 @@ func ParseCreateMessagingServiceResponse(rsp *http.Response) (*CreateMessagingSe
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessagingServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18377,6 +20380,13 @@ func ParseListServiceAlphaSendersResponse(rsp *http.Response) (*ListServiceAlpha
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18390,6 +20400,26 @@ func ParseListServiceAlphaSendersResponse(rsp *http.Response) (*ListServiceAlpha
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListServiceAlphaSendersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListServiceAlphaSendersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18458,6 +20488,13 @@ func ParseCreateServiceAlphaSenderResponse(rsp *http.Response) (*CreateServiceAl
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18471,6 +20508,26 @@ func ParseCreateServiceAlphaSenderResponse(rsp *http.Response) (*CreateServiceAl
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateServiceAlphaSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateServiceAlphaSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18528,6 +20585,13 @@ func ParseDeleteServiceAlphaSenderResponse(rsp *http.Response) (*DeleteServiceAl
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18541,6 +20605,26 @@ func ParseDeleteServiceAlphaSenderResponse(rsp *http.Response) (*DeleteServiceAl
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteServiceAlphaSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteServiceAlphaSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18602,6 +20686,13 @@ func ParseFetchServiceAlphaSenderResponse(rsp *http.Response) (*FetchServiceAlph
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18615,6 +20706,26 @@ func ParseFetchServiceAlphaSenderResponse(rsp *http.Response) (*FetchServiceAlph
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchServiceAlphaSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchServiceAlphaSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18676,6 +20787,13 @@ func ParseListServicePhoneNumbersResponse(rsp *http.Response) (*ListServicePhone
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18689,6 +20807,26 @@ func ParseListServicePhoneNumbersResponse(rsp *http.Response) (*ListServicePhone
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListServicePhoneNumbersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListServicePhoneNumbersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18764,6 +20902,13 @@ func ParseCreateServicePhoneNumberResponse(rsp *http.Response) (*CreateServicePh
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18777,6 +20922,26 @@ func ParseCreateServicePhoneNumberResponse(rsp *http.Response) (*CreateServicePh
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateServicePhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateServicePhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18834,6 +20999,13 @@ func ParseDeleteServicePhoneNumberResponse(rsp *http.Response) (*DeleteServicePh
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18847,6 +21019,26 @@ func ParseDeleteServicePhoneNumberResponse(rsp *http.Response) (*DeleteServicePh
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteServicePhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteServicePhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18908,6 +21100,13 @@ func ParseFetchServicePhoneNumberResponse(rsp *http.Response) (*FetchServicePhon
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18921,6 +21120,26 @@ func ParseFetchServicePhoneNumberResponse(rsp *http.Response) (*FetchServicePhon
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchServicePhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchServicePhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18978,6 +21197,13 @@ func ParseDeleteMessagingServiceResponse(rsp *http.Response) (*DeleteMessagingSe
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18991,6 +21217,26 @@ func ParseDeleteMessagingServiceResponse(rsp *http.Response) (*DeleteMessagingSe
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMessagingServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19052,6 +21298,13 @@ func ParseFetchMessagingServiceResponse(rsp *http.Response) (*FetchMessagingServ
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19065,6 +21318,26 @@ func ParseFetchMessagingServiceResponse(rsp *http.Response) (*FetchMessagingServ
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMessagingServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19133,6 +21406,13 @@ func ParseUpdateMessagingServiceResponse(rsp *http.Response) (*UpdateMessagingSe
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19146,6 +21426,26 @@ func ParseUpdateMessagingServiceResponse(rsp *http.Response) (*UpdateMessagingSe
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMessagingServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19207,6 +21507,13 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19220,6 +21527,26 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -5,8 +5,12 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -47,6 +51,10 @@ const dummyToken = "00000000000000000000000000000000"
 // an API key SID (SK…) with the key's secret. A Standard key is refused where the
 // operation manages accounts or keys (keysRefused), with the same answer as wrong
 // credentials, as Twilio does; a Main key goes everywhere the auth token goes.
+//
+// Failed logins are throttled before anything else is done for them, per source
+// address and per user name: an Account SID, or a key SID, whose secret is guessed
+// apart from its account's token.
 func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -54,15 +62,24 @@ func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 			if !ok {
 				return errAuthenticate
 			}
+			source := sourceAddress(c.Request())
+			if ok, wait := s.failures.Allow(source, user); !ok {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+				return errTooManyFailures
+			}
 			ctx := c.Request().Context()
 			var (
-				cred credentials
-				err  error
+				cred   credentials
+				failed string // what the failure counts against: the user name, "" when it names nothing
+				err    error
 			)
 			if strings.HasPrefix(user, keySidPrefix) {
-				cred, err = s.keyCredentials(ctx, user, password)
+				cred, failed, err = s.keyCredentials(ctx, user, password)
 			} else {
-				cred.account, err = s.tokenCredentials(ctx, user, password)
+				cred.account, failed, err = s.tokenCredentials(ctx, user, password)
+			}
+			if errors.Is(err, errAuthenticate) {
+				s.failures.Fail(source, failed)
 			}
 			if err != nil {
 				return err
@@ -79,37 +96,49 @@ func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 	}
 }
 
-// tokenCredentials checks an Account SID and auth token.
-func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (store.Account, error) {
-	acct, err := s.store.GetAccount(ctx, sid)
+// tokenCredentials checks an Account SID and auth token. A failure names the account
+// for the throttle, or "" for an unknown SID (guesses at SIDs must not fill its table).
+func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (acct store.Account, failed string, err error) {
+	acct, err = s.store.GetAccount(ctx, sid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		subtle.ConstantTimeCompare([]byte(token), []byte(dummyToken))
-		return store.Account{}, errAuthenticate
+		return store.Account{}, "", errAuthenticate
 	case err != nil:
-		return store.Account{}, fmt.Errorf("authenticate: %w", err)
+		return store.Account{}, "", fmt.Errorf("authenticate: %w", err)
 	}
 	if subtle.ConstantTimeCompare([]byte(token), []byte(acct.AuthToken)) != 1 {
-		return store.Account{}, errAuthenticate
+		return store.Account{}, acct.Sid, errAuthenticate
 	}
-	return acct, nil
+	return acct, "", nil
 }
 
 // keyCredentials checks an API key SID and secret against the key's stored hash. The key
-// is read on every request, never cached, so a deleted key stops working at once.
-func (s *Server) keyCredentials(ctx context.Context, sid, secret string) (credentials, error) {
+// is read on every request, never cached, so a deleted key stops working at once. A
+// failure names the key for the throttle, or "" for an unknown key.
+func (s *Server) keyCredentials(ctx context.Context, sid, secret string) (credentials, string, error) {
 	key, acct, err := s.store.KeyForAuth(ctx, sid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		apikey.Dummy.Matches(secret)
-		return credentials{}, errAuthenticate
+		return credentials{}, "", errAuthenticate
 	case err != nil:
-		return credentials{}, fmt.Errorf("authenticate: %w", err)
+		return credentials{}, "", fmt.Errorf("authenticate: %w", err)
 	}
 	if !(apikey.Hashed{Salt: key.SecretSalt, Hash: key.SecretHash}).Matches(secret) {
-		return credentials{}, errAuthenticate
+		return credentials{}, key.Sid, errAuthenticate
 	}
-	return credentials{account: acct, standardKey: key.Type != store.KeyMain}, nil
+	return credentials{account: acct, standardKey: key.Type != store.KeyMain}, "", nil
+}
+
+// sourceAddress is the client's IP address, from the connection itself: headers such as
+// X-Forwarded-For are the client's to forge.
+func sourceAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // keysRefused reports whether a Standard API key is refused on an operation: those of
@@ -165,7 +194,9 @@ func rateLimiter(perSecond float64, burst int) echo.MiddlewareFunc {
 		return nil
 	}
 	if burst < 1 {
-		burst = max(1, int(perSecond))
+		// A second's worth, converted only once bounded: a float past int's range has no
+		// defined conversion.
+		burst = int(min(max(1, perSecond), 1e6))
 	}
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{

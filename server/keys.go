@@ -118,8 +118,9 @@ func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (g
 		return nil, err
 	}
 	p := req.Params
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(keysPathFormat, req.AccountSid) + ".json"
+	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +136,7 @@ func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (g
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(fmt.Sprintf(keysPathFormat, req.AccountSid)+".json", url.Values{}, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -328,5 +330,45 @@ func TestKeySecretShownOnceStoredNowhere(t *testing.T) {
 	}
 	if !sawSid {
 		t.Fatal("no database file holds the key's SID: these are not the server's files")
+	}
+}
+
+// TestFailedKeyLoginsAreThrottled: guessing a key's secret is throttled like guessing an
+// auth token (per address, and per key), and the key's owner, from another address,
+// still gets in.
+func TestFailedKeyLoginsAreThrottled(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	main := env.Main.Sid
+	k := createKey(t, env, main, env.Main.AuthToken, main, "guessed")
+	attacker, owner := from(t, "127.0.0.1"), from(t, "127.0.0.2")
+	try := func(c *http.Client, secret string) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/2010-04-01/Accounts/"+main+"/Messages.json", nil)
+		req.SetBasicAuth(k.Sid, secret)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	checked, refused, start := 0, 0, time.Now()
+	for i := range 100 {
+		switch status, body := try(attacker, fmt.Sprintf("guess%027d", i)); status {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+			wantError(t, status, body, 429, 20429)
+			refused++
+		default:
+			t.Fatalf("guess %d: HTTP %d %s", i, status, body)
+		}
+	}
+	// A burst of 20, and one more for each second the loop took (a slow machine's too).
+	if budget := 20 + int(time.Since(start).Seconds()) + 1; refused == 0 || checked > budget {
+		t.Fatalf("%d guesses checked (budget %d), %d refused: not throttled", checked, budget, refused)
+	}
+	if status, body := try(owner, k.Secret); status != http.StatusOK {
+		t.Fatalf("the owner from a clean address: HTTP %d %s", status, body)
 	}
 }

@@ -92,8 +92,8 @@ func (s *Server) DeleteMessagingService(ctx context.Context, req gen.DeleteMessa
 // ListMessagingServices implements gen.StrictServerInterface.
 func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagingServicesRequestObject) (gen.ListMessagingServicesResponseObject, error) {
 	p := req.Params
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	pr := newPageRequest(caller(ctx).Sid, servicesPath, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagin
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	out.Meta = v1Meta(ctx, "services", pr.links(servicesPath, url.Values{}, len(rows), first, last, more))
+	out.Meta = v1Meta(ctx, "services", pr.links(s.tokens, servicesPath, url.Values{}, len(rows), first, last, more))
 	return out, nil
 }
 
@@ -180,8 +180,9 @@ func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServic
 		return nil, fmt.Errorf("list pool numbers: %w", err)
 	}
 	p := req.Params
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := servicesPath + "/" + req.ServiceSid + "/PhoneNumbers"
+	pr := newPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +198,7 @@ func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServic
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	path := servicesPath + "/" + req.ServiceSid + "/PhoneNumbers"
-	out.Meta = v1Meta(ctx, "phone_numbers", pr.links(path, url.Values{}, len(rows), first, last, more))
+	out.Meta = v1Meta(ctx, "phone_numbers", pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more))
 	return out, nil
 }
 
@@ -245,8 +245,9 @@ func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServic
 		return nil, fmt.Errorf("list alpha senders: %w", err)
 	}
 	p := req.Params
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := servicesPath + "/" + req.ServiceSid + "/AlphaSenders"
+	pr := newPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -262,8 +263,7 @@ func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServic
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	path := servicesPath + "/" + req.ServiceSid + "/AlphaSenders"
-	out.Meta = v1Meta(ctx, "alpha_senders", pr.links(path, url.Values{}, len(rows), first, last, more))
+	out.Meta = v1Meta(ctx, "alpha_senders", pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more))
 	return out, nil
 }
 

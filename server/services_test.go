@@ -460,7 +460,7 @@ func TestInboundToPooledNumber(t *testing.T) {
 // TestScheduledServiceMessage: a scheduled message of a service has no sender until
 // SendAt, when the service picks one.
 func TestScheduledServiceMessage(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{})
+	env := servertest.Start(t, servertest.Options{ScheduleMinLead: ptr(time.Duration(0))})
 	main := env.Main.Sid
 	p := buy(t, env.Client, main, number("+14155550101"))
 	svc := createService(t, env.Client, client.CreateMessagingServiceRequest{FriendlyName: "scheduled"})

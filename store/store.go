@@ -17,7 +17,7 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the row exists but is not in a state that allows the change.
 	ErrConflict = errors.New("conflict")
-	// ErrLimit: the change would take a collection past its size limit.
+	// ErrLimit: the change would go past a limit the caller set.
 	ErrLimit = errors.New("limit reached")
 )
 

@@ -13,8 +13,10 @@ export interface paths {
         };
         /**
          * Report whether the server is up
-         * @description Returns 200 while the server can reach its database. Needs no credentials, so
-         *     that process supervisors and CI scripts can poll it.
+         * @description Returns 200 while the server can read its database, and the file at its path is
+         *     still the one it opened (503 once it was deleted or replaced under the running
+         *     server, whose writes would otherwise be lost). Needs no credentials, so that
+         *     process supervisors and CI scripts can poll it.
          */
         get: operations["CheckHealth"];
         put?: never;
@@ -42,7 +44,9 @@ export interface paths {
         /**
          * Create a subaccount
          * @description Creates a subaccount owned by the authenticated main account, with its own SID and
-         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+         *     main account has at most 1,000 subaccounts that are not closed, as Twilio's
+         *     default (400, code 21480).
          */
         post: operations["CreateAccount"];
         delete?: never;
@@ -103,8 +107,10 @@ export interface paths {
          * Send a message
          * @description Queues a text or media message. `To` is required and must be an E.164 number;
          *     one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-         *     required. With `ScheduleType=fixed` and a future `SendAt` the message is
-         *     `scheduled` instead of `queued` and can be canceled until then.
+         *     required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+         *     ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+         *     can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+         *     15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
          *
          *     The simulated carrier then moves the message `queued -> sending -> sent ->
          *     delivered` (a short step apart), or to a failure for the destinations in
@@ -118,24 +124,24 @@ export interface paths {
          *     a recipient every time when the service's StickySender is on; its alphanumeric
          *     sender ID for destinations outside +1 (the US, Canada and the rest of the North
          *     American Numbering Plan) when it has one; else a number of the recipient's country
-         *     when the pool has one) and the message moves to
-         *     `queued` with that `from`, then on as any other. A service with no sender for the
-         *     destination fails the message with 21606. The service's `StatusCallback` applies
-         *     when the message has none. `MessagingServiceSid` must name a service of this
-         *     account (400, code 21701). Scheduled messages work the same way: the sender is
-         *     picked at `SendAt`.
+         *     when the pool has one) and the message moves to `queued` with that `from`, then on
+         *     as any other. A service with no sender for the destination fails the message with
+         *     21606. The service's `StatusCallback` applies when the message has none.
+         *     `MessagingServiceSid` must name a service of this account (400, code 21701).
+         *     Scheduled messages work the same way: the sender is picked at `SendAt`.
          *
-         *     `From` must be a number this account owns, an alphanumeric sender ID or Twilio's
-         *     test sender `+15005550006`.
+         *     `From` must be a number the account owns (and that can send texts), an
+         *     alphanumeric sender ID, or Twilio's test sender `+15005550006`.
          *     Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
          *     +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
          *     (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
          *
          *     Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
          *     invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-         *     to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-         *     characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-         *     other invalid parameter.
+         *     to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+         *     21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+         *     media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+         *     parameter.
          */
         post: operations["CreateMessage"];
         delete?: never;
@@ -1202,7 +1208,8 @@ export interface components {
             ScheduleType?: "fixed";
             /**
              * Format: date-time
-             * @description RFC 3339 time in the future at which a scheduled message is sent.
+             * @description RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+             *     (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
              */
             SendAt?: string;
             /** @description Accepted for compatibility; not used by Switchboard. */
@@ -2244,9 +2251,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The account sent more requests than the server's rate limit allows. */
+        /**
+         * @description Too many failed logins (code 20429, before the credentials are checked): an address
+         *     gets 20 failures at once and one more a second; an account whose failures from all
+         *     addresses exceed the same budget refuses the addresses that failed recently, while
+         *     addresses with a clean record still get their credentials checked, so the owner is
+         *     not locked out from elsewhere. Or the account sent more requests than the
+         *     server's `--rate-limit` allows (code 20429). Wait `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -2256,6 +2272,29 @@ export interface components {
                  *       "message": "Too Many Requests",
                  *       "more_info": "https://www.twilio.com/docs/errors/20429",
                  *       "status": 429
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description Try again shortly: another process (a backup, the `sqlite3` shell) held the
+         *     database's lock for longer than the server waits for it (code 20503). The request
+         *     changed nothing.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 20503,
+                 *       "message": "Service unavailable: the database is locked by another process; try again shortly",
+                 *       "more_info": "https://www.twilio.com/docs/errors/20503",
+                 *       "status": 503
                  *     }
                  */
                 "application/json": components["schemas"]["Error"];
@@ -2308,13 +2347,16 @@ export interface components {
         /**
          * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
          *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-         *     large lists than following the page URIs.
+         *     large lists than following the page URIs. `Page * PageSize` must not exceed
+         *     2^53-1 (400, code 20001).
          * @example 0
          */
         Page: number;
         /**
-         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-         * @example PA42
+         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+         *     sealed to the list it came from (account, filters, credentials) and refused by any
+         *     other (400, code 20001); it survives server restarts.
+         * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
          */
         PageToken: string;
         /**
@@ -2455,9 +2497,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "code": 20500,
+                     *       "code": 20503,
                      *       "message": "Database unavailable",
-                     *       "more_info": "https://www.twilio.com/docs/errors/20500",
+                     *       "more_info": "https://www.twilio.com/docs/errors/20503",
                      *       "status": 503
                      *     }
                      */
@@ -2485,13 +2527,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -2514,6 +2559,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateAccount: {
@@ -2549,6 +2595,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchAccount: {
@@ -2576,6 +2623,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateAccount: {
@@ -2614,6 +2662,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMessages: {
@@ -2653,13 +2702,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -2686,6 +2738,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateMessage: {
@@ -2719,6 +2772,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMessage: {
@@ -2750,6 +2804,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateMessage: {
@@ -2786,6 +2841,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMessage: {
@@ -2815,6 +2871,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchPhoneNumber: {
@@ -2931,6 +2988,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListIncomingPhoneNumbers: {
@@ -2968,13 +3026,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3001,6 +3062,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateIncomingPhoneNumber: {
@@ -3034,6 +3096,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchIncomingPhoneNumber: {
@@ -3065,6 +3128,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateIncomingPhoneNumber: {
@@ -3101,6 +3165,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteIncomingPhoneNumber: {
@@ -3130,6 +3195,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumberCountries: {
@@ -3165,6 +3231,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchAvailablePhoneNumberCountry: {
@@ -3199,6 +3266,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersLocal: {
@@ -3333,6 +3401,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersMobile: {
@@ -3467,6 +3536,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersTollFree: {
@@ -3601,6 +3671,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMedia: {
@@ -3615,13 +3686,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3651,6 +3725,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMedia: {
@@ -3684,6 +3759,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMedia: {
@@ -3715,6 +3791,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMediaContent: {
@@ -3748,6 +3825,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateInboundMessage: {
@@ -3781,6 +3859,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ForceMessageStatus: {
@@ -3817,6 +3896,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListWebhookDeliveries: {
@@ -3836,13 +3916,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3869,6 +3952,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchWebhookDelivery: {
@@ -3900,6 +3984,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListKeys: {
@@ -3914,13 +3999,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3947,6 +4035,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateKey: {
@@ -3985,6 +4074,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchKey: {
@@ -4016,6 +4106,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateKey: {
@@ -4057,6 +4148,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteKey: {
@@ -4086,6 +4178,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateSwitchboardKey: {
@@ -4125,6 +4218,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMessagingServices: {
@@ -4139,13 +4233,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4168,6 +4265,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateMessagingService: {
@@ -4204,6 +4302,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMessagingService: {
@@ -4232,6 +4331,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateMessagingService: {
@@ -4270,6 +4370,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMessagingService: {
@@ -4296,6 +4397,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListServicePhoneNumbers: {
@@ -4310,13 +4412,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4343,6 +4448,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateServicePhoneNumber: {
@@ -4390,6 +4496,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchServicePhoneNumber: {
@@ -4420,6 +4527,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteServicePhoneNumber: {
@@ -4448,6 +4556,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListServiceAlphaSenders: {
@@ -4462,13 +4571,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4495,6 +4607,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateServiceAlphaSender: {
@@ -4533,6 +4646,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchServiceAlphaSender: {
@@ -4563,6 +4677,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteServiceAlphaSender: {
@@ -4591,6 +4706,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
