@@ -157,3 +157,12 @@ test("Lookup: Try it out with a '+' in the path", async () => {
   assert.equal(got.body.valid, true);
   assert.equal(got.body.line_type_intelligence.type, "mobile");
 });
+
+test("Messaging Services: Try it out on a v1 path, answered with absolute URLs", async () => {
+  // Authorized by the earlier test, which this file runs first.
+  const got = await tryOut("MessagingServices-CreateMessagingService", { form: { FriendlyName: "From Swagger UI" } });
+  assert.equal(got.status, 201, JSON.stringify(got.body));
+  assert.equal(got.body.friendly_name, "From Swagger UI");
+  assert.match(got.body.sid, /^MG[0-9a-f]{32}$/);
+  assert.equal(got.body.url, `${baseUrl}/v1/Services/${got.body.sid}`);
+});
