@@ -31,7 +31,8 @@ type DB struct {
 	getMessage    *sql.Stmt
 	createMessage *sql.Stmt
 
-	jobsSignal chan struct{} // see JobsChanged
+	jobsSignal   chan struct{} // see JobsChanged
+	changeSignal chan struct{} // see Changed
 	// Looking a number up by its value runs for every message that names one.
 	phoneNumberByNumber *sql.Stmt
 }
@@ -71,7 +72,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	db := &DB{writer: writer, reader: reader, jobsSignal: make(chan struct{}, 1)}
+	db := &DB{writer: writer, reader: reader, jobsSignal: make(chan struct{}, 1), changeSignal: make(chan struct{}, 1)}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)

@@ -20,7 +20,11 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.signalChange()
+	return nil
 }
 
 // Apply makes all of w's changes in one transaction, or none of them.
