@@ -37,6 +37,10 @@ func (w *unescapingWriter) Write(p []byte) (int, error) {
 	return len(p), nil // the caller wrote all of p, in fewer bytes
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer: the event stream
+// flushes each event.
+func (w *unescapingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // unescapeHTML turns \u0026, \u003c and \u003e into &, < and >. A backslash that is itself
 // escaped (\\) is copied with the character after it, so "\\u0026" (a backslash, then
 // the text u0026) stays as it is.
