@@ -1280,7 +1280,8 @@ type CreateMessageRequest struct {
 	// SendAsMms Accepted for compatibility; not used by Switchboard.
 	SendAsMms *bool `json:"SendAsMms,omitempty"`
 
-	// SendAt RFC 3339 time in the future at which a scheduled message is sent.
+	// SendAt RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+	// (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
 	SendAt *string `json:"SendAt,omitempty"`
 
 	// ShortenUrls Accepted for compatibility; not used by Switchboard.
@@ -2373,7 +2374,7 @@ type WebhookDelivery struct {
 	LatencyMs int `json:"latency_ms"`
 
 	// ReplayOf The delivery this request replayed (ReplayWebhookDelivery); `null` for an original.
-	ReplayOf      *WebhookDeliverySid          `json:"replay_of"`
+	ReplayOf      *string                      `json:"replay_of"`
 	RequestMethod WebhookDeliveryRequestMethod `json:"request_method"`
 
 	// RequestParams The parameters sent, by name.
@@ -2521,6 +2522,9 @@ type PayloadTooLarge = Error
 // PhoneNumberBadRequest Every error the API returns has this shape.
 type PhoneNumberBadRequest = Error
 
+// ServiceUnavailable Every error the API returns has this shape.
+type ServiceUnavailable = Error
+
 // TooManyRequests Every error the API returns has this shape.
 type TooManyRequests = Error
 
@@ -2541,10 +2545,13 @@ type ListAccountsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2770,10 +2777,13 @@ type ListIncomingPhoneNumbersParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2800,10 +2810,13 @@ type ListMessagesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2815,10 +2828,13 @@ type ListMediaParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2846,10 +2862,13 @@ type ListThreadsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2870,10 +2889,13 @@ type ListThreadMessagesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -2888,10 +2910,13 @@ type ListWebhookDeliveriesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3059,7 +3084,9 @@ type ClientInterface interface {
 	// CreateAccountWithBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3069,7 +3096,9 @@ type ClientInterface interface {
 	// CreateAccountWithFormdataBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -3223,8 +3252,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -3233,7 +3264,8 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3241,8 +3273,8 @@ type ClientInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3253,8 +3285,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -3263,7 +3297,8 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3271,8 +3306,8 @@ type ClientInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -3386,8 +3421,10 @@ type ClientInterface interface {
 
 	// CheckHealth Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3609,7 +3646,9 @@ func (c *Client) ListAccounts(ctx context.Context, params *ListAccountsParams, r
 // CreateAccountWithBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3629,7 +3668,9 @@ func (c *Client) CreateAccountWithBody(ctx context.Context, contentType string, 
 // CreateAccountWithFormdataBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3923,8 +3964,10 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -3933,7 +3976,8 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3941,8 +3985,8 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3963,8 +4007,10 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -3973,7 +4019,8 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -3981,8 +4028,8 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -4216,8 +4263,10 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 
 // CheckHealth Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7502,7 +7551,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7512,7 +7563,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithFormdataBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7684,8 +7737,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -7694,7 +7749,8 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -7702,8 +7758,8 @@ type ClientWithResponsesInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7714,8 +7770,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -7724,7 +7782,8 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -7732,8 +7791,8 @@ type ClientWithResponsesInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7861,8 +7920,10 @@ type ClientWithResponsesInterface interface {
 
 	// CheckHealthWithResponse Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8086,6 +8147,16 @@ type ListAccountsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAccountsResponse429Headers the declared response headers of an HTTP 429 response for ListAccounts
+type ListAccountsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAccountsResponse503Headers the declared response headers of an HTTP 503 response for ListAccounts
+type ListAccountsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAccountsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8099,8 +8170,14 @@ type ListAccountsResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAccountsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAccountsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAccountsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8126,6 +8203,11 @@ func (r ListAccountsResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAccountsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAccountsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8162,6 +8244,16 @@ type CreateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateAccountResponse429Headers the declared response headers of an HTTP 429 response for CreateAccount
+type CreateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateAccountResponse503Headers the declared response headers of an HTTP 503 response for CreateAccount
+type CreateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8179,8 +8271,14 @@ type CreateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateAccountResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -8218,6 +8316,11 @@ func (r CreateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateAccountResponse) GetBody() []byte {
 	return r.Body
@@ -8252,6 +8355,16 @@ type ListAvailablePhoneNumberCountriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumberCountriesResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumberCountriesResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumberCountriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8267,8 +8380,14 @@ type ListAvailablePhoneNumberCountriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumberCountriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumberCountriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumberCountriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8299,6 +8418,11 @@ func (r ListAvailablePhoneNumberCountriesResponse) GetJSON429() *TooManyRequests
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAvailablePhoneNumberCountriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8335,6 +8459,16 @@ type FetchAvailablePhoneNumberCountryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAvailablePhoneNumberCountryResponse429Headers the declared response headers of an HTTP 429 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAvailablePhoneNumberCountryResponse503Headers the declared response headers of an HTTP 503 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAvailablePhoneNumberCountryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8352,8 +8486,14 @@ type FetchAvailablePhoneNumberCountryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAvailablePhoneNumberCountryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAvailablePhoneNumberCountryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAvailablePhoneNumberCountryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8391,6 +8531,11 @@ func (r FetchAvailablePhoneNumberCountryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchAvailablePhoneNumberCountryResponse) GetBody() []byte {
 	return r.Body
@@ -8425,6 +8570,16 @@ type ListAvailablePhoneNumbersLocalResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersLocalResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersLocalResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersLocalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8442,8 +8597,14 @@ type ListAvailablePhoneNumbersLocalResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersLocalResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersLocalResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersLocalResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8481,6 +8642,11 @@ func (r ListAvailablePhoneNumbersLocalResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersLocalResponse) GetBody() []byte {
 	return r.Body
@@ -8515,6 +8681,16 @@ type ListAvailablePhoneNumbersMobileResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersMobileResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersMobileResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersMobileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8532,8 +8708,14 @@ type ListAvailablePhoneNumbersMobileResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersMobileResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersMobileResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersMobileResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8571,6 +8753,11 @@ func (r ListAvailablePhoneNumbersMobileResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersMobileResponse) GetBody() []byte {
 	return r.Body
@@ -8605,6 +8792,16 @@ type ListAvailablePhoneNumbersTollFreeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersTollFreeResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersTollFreeResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersTollFreeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8622,8 +8819,14 @@ type ListAvailablePhoneNumbersTollFreeResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersTollFreeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersTollFreeResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersTollFreeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8661,6 +8864,11 @@ func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersTollFreeResponse) GetBody() []byte {
 	return r.Body
@@ -8695,6 +8903,16 @@ type ListIncomingPhoneNumbersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListIncomingPhoneNumbersResponse429Headers the declared response headers of an HTTP 429 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListIncomingPhoneNumbersResponse503Headers the declared response headers of an HTTP 503 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListIncomingPhoneNumbersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8710,8 +8928,14 @@ type ListIncomingPhoneNumbersResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListIncomingPhoneNumbersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListIncomingPhoneNumbersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListIncomingPhoneNumbersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8742,6 +8966,11 @@ func (r ListIncomingPhoneNumbersResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListIncomingPhoneNumbersResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8778,6 +9007,16 @@ type CreateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8795,8 +9034,14 @@ type CreateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -8834,6 +9079,11 @@ func (r CreateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -8868,6 +9118,16 @@ type DeleteIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8883,8 +9143,14 @@ type DeleteIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -8915,6 +9181,11 @@ func (r DeleteIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -8951,6 +9222,16 @@ type FetchIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8968,8 +9249,14 @@ type FetchIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9007,6 +9294,11 @@ func (r FetchIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -9041,6 +9333,16 @@ type UpdateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9060,8 +9362,14 @@ type UpdateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9104,6 +9412,11 @@ func (r UpdateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -9138,6 +9451,16 @@ type ListMessagesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMessagesResponse429Headers the declared response headers of an HTTP 429 response for ListMessages
+type ListMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMessagesResponse503Headers the declared response headers of an HTTP 503 response for ListMessages
+type ListMessagesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMessagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9153,8 +9476,14 @@ type ListMessagesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessagesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMessagesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9185,6 +9514,11 @@ func (r ListMessagesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListMessagesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMessagesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9221,6 +9555,16 @@ type CreateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateMessage
+type CreateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateMessage
+type CreateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9238,8 +9582,14 @@ type CreateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -9277,6 +9627,11 @@ func (r CreateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -9311,6 +9666,16 @@ type ListMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMediaResponse429Headers the declared response headers of an HTTP 429 response for ListMedia
+type ListMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMediaResponse503Headers the declared response headers of an HTTP 503 response for ListMedia
+type ListMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9328,8 +9693,14 @@ type ListMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9367,6 +9738,11 @@ func (r ListMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListMediaResponse) GetBody() []byte {
 	return r.Body
@@ -9401,6 +9777,16 @@ type FetchMediaContentResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaContentResponse429Headers the declared response headers of an HTTP 429 response for FetchMediaContent
+type FetchMediaContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaContentResponse503Headers the declared response headers of an HTTP 503 response for FetchMediaContent
+type FetchMediaContentResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaContentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9416,8 +9802,14 @@ type FetchMediaContentResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaContentResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -9448,6 +9840,11 @@ func (r FetchMediaContentResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchMediaContentResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9484,6 +9881,16 @@ type DeleteMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMediaResponse429Headers the declared response headers of an HTTP 429 response for DeleteMedia
+type DeleteMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMediaResponse503Headers the declared response headers of an HTTP 503 response for DeleteMedia
+type DeleteMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9499,8 +9906,14 @@ type DeleteMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMediaResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -9531,6 +9944,11 @@ func (r DeleteMediaResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9567,6 +9985,16 @@ type FetchMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaResponse429Headers the declared response headers of an HTTP 429 response for FetchMedia
+type FetchMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaResponse503Headers the declared response headers of an HTTP 503 response for FetchMedia
+type FetchMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9584,8 +10012,14 @@ type FetchMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9623,6 +10057,11 @@ func (r FetchMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMediaResponse) GetBody() []byte {
 	return r.Body
@@ -9657,6 +10096,16 @@ type DeleteMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMessageResponse429Headers the declared response headers of an HTTP 429 response for DeleteMessage
+type DeleteMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMessageResponse503Headers the declared response headers of an HTTP 503 response for DeleteMessage
+type DeleteMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9672,8 +10121,14 @@ type DeleteMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMessageResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -9704,6 +10159,11 @@ func (r DeleteMessageResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9740,6 +10200,16 @@ type FetchMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMessageResponse429Headers the declared response headers of an HTTP 429 response for FetchMessage
+type FetchMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMessageResponse503Headers the declared response headers of an HTTP 503 response for FetchMessage
+type FetchMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9757,8 +10227,14 @@ type FetchMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9796,6 +10272,11 @@ func (r FetchMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMessageResponse) GetBody() []byte {
 	return r.Body
@@ -9830,6 +10311,16 @@ type UpdateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateMessageResponse429Headers the declared response headers of an HTTP 429 response for UpdateMessage
+type UpdateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateMessageResponse503Headers the declared response headers of an HTTP 503 response for UpdateMessage
+type UpdateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9849,8 +10340,14 @@ type UpdateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9893,6 +10390,11 @@ func (r UpdateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -9927,6 +10429,16 @@ type FetchAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAccountResponse429Headers the declared response headers of an HTTP 429 response for FetchAccount
+type FetchAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAccountResponse503Headers the declared response headers of an HTTP 503 response for FetchAccount
+type FetchAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9940,8 +10452,14 @@ type FetchAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9967,6 +10485,11 @@ func (r FetchAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -10003,6 +10526,16 @@ type UpdateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateAccountResponse429Headers the declared response headers of an HTTP 429 response for UpdateAccount
+type UpdateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateAccountResponse503Headers the declared response headers of an HTTP 503 response for UpdateAccount
+type UpdateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10020,8 +10553,14 @@ type UpdateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10057,6 +10596,11 @@ func (r UpdateAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -10141,6 +10685,11 @@ type StreamEventsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// StreamEventsResponse429Headers the declared response headers of an HTTP 429 response for StreamEvents
+type StreamEventsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type StreamEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10156,6 +10705,8 @@ type StreamEventsResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *StreamEventsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StreamEventsResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -10217,6 +10768,16 @@ type CreateInboundMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateInboundMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateInboundMessage
+type CreateInboundMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateInboundMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateInboundMessage
+type CreateInboundMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateInboundMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10234,8 +10795,14 @@ type CreateInboundMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateInboundMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInboundMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateInboundMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -10273,6 +10840,11 @@ func (r CreateInboundMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateInboundMessageResponse) GetBody() []byte {
 	return r.Body
@@ -10307,6 +10879,11 @@ type ClearMessagesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ClearMessagesResponse429Headers the declared response headers of an HTTP 429 response for ClearMessages
+type ClearMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ClearMessagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10324,6 +10901,8 @@ type ClearMessagesResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ClearMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ClearMessagesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10390,6 +10969,16 @@ type ForceMessageStatusResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ForceMessageStatusResponse429Headers the declared response headers of an HTTP 429 response for ForceMessageStatus
+type ForceMessageStatusResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ForceMessageStatusResponse503Headers the declared response headers of an HTTP 503 response for ForceMessageStatus
+type ForceMessageStatusResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ForceMessageStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10409,8 +10998,14 @@ type ForceMessageStatusResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ForceMessageStatusResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ForceMessageStatusResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ForceMessageStatusResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10453,6 +11048,11 @@ func (r ForceMessageStatusResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ForceMessageStatusResponse) GetBody() []byte {
 	return r.Body
@@ -10487,6 +11087,11 @@ type ListThreadsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListThreadsResponse429Headers the declared response headers of an HTTP 429 response for ListThreads
+type ListThreadsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ListThreadsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10504,6 +11109,8 @@ type ListThreadsResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListThreadsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListThreadsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10570,6 +11177,11 @@ type ListThreadMessagesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListThreadMessagesResponse429Headers the declared response headers of an HTTP 429 response for ListThreadMessages
+type ListThreadMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ListThreadMessagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10587,6 +11199,8 @@ type ListThreadMessagesResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListThreadMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListThreadMessagesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10653,6 +11267,16 @@ type ListWebhookDeliveriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListWebhookDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListWebhookDeliveriesResponse503Headers the declared response headers of an HTTP 503 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListWebhookDeliveriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10668,8 +11292,14 @@ type ListWebhookDeliveriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListWebhookDeliveriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWebhookDeliveriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListWebhookDeliveriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10700,6 +11330,11 @@ func (r ListWebhookDeliveriesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -10736,6 +11371,16 @@ type FetchWebhookDeliveryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchWebhookDeliveryResponse429Headers the declared response headers of an HTTP 429 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchWebhookDeliveryResponse503Headers the declared response headers of an HTTP 503 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchWebhookDeliveryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10753,8 +11398,14 @@ type FetchWebhookDeliveryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchWebhookDeliveryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchWebhookDeliveryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchWebhookDeliveryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10792,6 +11443,11 @@ func (r FetchWebhookDeliveryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchWebhookDeliveryResponse) GetBody() []byte {
 	return r.Body
@@ -10826,6 +11482,11 @@ type ReplayWebhookDeliveryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ReplayWebhookDeliveryResponse429Headers the declared response headers of an HTTP 429 response for ReplayWebhookDelivery
+type ReplayWebhookDeliveryResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ReplayWebhookDeliveryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10845,6 +11506,8 @@ type ReplayWebhookDeliveryResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ReplayWebhookDeliveryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplayWebhookDeliveryResponse429Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -10916,6 +11579,16 @@ type FetchPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchPhoneNumber
+type FetchPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchPhoneNumber
+type FetchPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10931,8 +11604,14 @@ type FetchPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10963,6 +11642,11 @@ func (r FetchPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11013,7 +11697,9 @@ func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, para
 // CreateAccountWithBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11029,7 +11715,9 @@ func (c *ClientWithResponses) CreateAccountWithBodyWithResponse(ctx context.Cont
 // CreateAccountWithFormdataBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11285,8 +11973,10 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -11295,7 +11985,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -11303,8 +11994,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11321,8 +12012,10 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -11331,7 +12024,8 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -11339,8 +12033,8 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11540,8 +12234,10 @@ func (c *ClientWithResponses) UpdateAccountWithFormdataBodyWithResponse(ctx cont
 
 // CheckHealthWithResponse Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11886,6 +12582,13 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11899,6 +12602,26 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAccountsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAccountsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -11967,6 +12690,13 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -11980,6 +12710,26 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12041,6 +12791,13 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12054,6 +12811,26 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumberCountriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumberCountriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12122,6 +12899,13 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12135,6 +12919,26 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAvailablePhoneNumberCountryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAvailablePhoneNumberCountryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12203,6 +13007,13 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12216,6 +13027,26 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersLocalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersLocalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12284,6 +13115,13 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12297,6 +13135,26 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersMobileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersMobileResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12365,6 +13223,13 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12378,6 +13243,26 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersTollFreeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersTollFreeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12439,6 +13324,13 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12452,6 +13344,26 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListIncomingPhoneNumbersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListIncomingPhoneNumbersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12520,6 +13432,13 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12533,6 +13452,26 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12597,6 +13536,13 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12610,6 +13556,26 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12678,6 +13644,13 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12691,6 +13664,26 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12766,6 +13759,13 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12779,6 +13779,26 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12840,6 +13860,13 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12853,6 +13880,26 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMessagesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -12921,6 +13968,13 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12934,6 +13988,26 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13002,6 +14076,13 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13015,6 +14096,26 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13076,6 +14177,13 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13089,6 +14197,26 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13153,6 +14281,13 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13166,6 +14301,26 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13234,6 +14389,13 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13247,6 +14409,26 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13311,6 +14493,13 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13324,6 +14513,26 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13392,6 +14601,13 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13405,6 +14621,26 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13480,6 +14716,13 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13493,6 +14736,26 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13547,6 +14810,13 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13560,6 +14830,26 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13628,6 +14918,13 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13641,6 +14938,26 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13741,6 +15058,16 @@ func ParseStreamEventsResponse(rsp *http.Response) (*StreamEventsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers StreamEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -13809,6 +15136,13 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13822,6 +15156,26 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateInboundMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateInboundMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13896,6 +15250,16 @@ func ParseClearMessagesResponse(rsp *http.Response) (*ClearMessagesResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ClearMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -13971,6 +15335,13 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13984,6 +15355,26 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ForceMessageStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ForceMessageStatusResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -14058,6 +15449,16 @@ func ParseListThreadsResponse(rsp *http.Response) (*ListThreadsResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListThreadsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -14132,6 +15533,16 @@ func ParseListThreadMessagesResponse(rsp *http.Response) (*ListThreadMessagesRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListThreadMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -14193,6 +15604,13 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -14206,6 +15624,26 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListWebhookDeliveriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListWebhookDeliveriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -14274,6 +15712,13 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -14287,6 +15732,26 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchWebhookDeliveryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchWebhookDeliveryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -14368,6 +15833,16 @@ func ParseReplayWebhookDeliveryResponse(rsp *http.Response) (*ReplayWebhookDeliv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplayWebhookDeliveryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -14429,6 +15904,13 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -14442,6 +15924,26 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

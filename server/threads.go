@@ -30,8 +30,9 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 		filter.Direction = string(*p.Direction)
 		filters.Set("Direction", filter.Direction)
 	}
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(simulatorPathFormat+"/Threads", req.AccountSid)
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 	if len(rows) > 0 {
 		first, last = rows[0].Last.Seq, rows[len(rows)-1].Last.Seq
 	}
-	l := pr.links(fmt.Sprintf(simulatorPathFormat+"/Threads", req.AccountSid), filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Meta = v1Meta(ctx, "threads", l)
 	return out, nil
 }
@@ -62,8 +63,9 @@ func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessa
 	}
 	p := req.Params
 	filters := url.Values{"Number": {p.Number}, "Party": {p.Party}}
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(simulatorPathFormat+"/Threads/Messages", req.AccountSid)
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +81,7 @@ func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessa
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(fmt.Sprintf(simulatorPathFormat+"/Threads/Messages", req.AccountSid), filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Meta = v1Meta(ctx, "messages", l)
 	return out, nil
 }

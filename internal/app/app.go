@@ -45,6 +45,8 @@ type Config struct {
 	RateBurst      int
 	CheckResponses bool
 	Metrics        *metrics.Metrics // nil: a new set
+	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead.
+	ScheduleMinLead *time.Duration
 	// WrapStore, when set, wraps the store the HTTP server uses (tests inject faults).
 	WrapStore func(server.Store) server.Store
 	// Inbox configures the web inbox at /inbox/ (see package inbox).
@@ -100,12 +102,17 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		PollInterval: cfg.PollInterval,
 	})
 	hub := feed.New(feed.Config{Store: db, Logger: log})
+	minLead := server.DefaultScheduleMinLead
+	if cfg.ScheduleMinLead != nil {
+		minLead = *cfg.ScheduleMinLead
+	}
 	var st server.Store = db
 	if cfg.WrapStore != nil {
 		st = cfg.WrapStore(db)
 	}
 	srv, err := server.New(server.Config{Store: st, Messaging: msg, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
-		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m, Inbox: cfg.Inbox})
+		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
+		ScheduleMinLead: minLead, Inbox: cfg.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}

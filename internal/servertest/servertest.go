@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/internal/app"
+	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
@@ -39,6 +40,8 @@ type Env struct {
 	Client *client.ClientWithResponses // authenticated as Main
 	// Messaging is the simulated network behind the server.
 	Messaging *messaging.Service
+	// Listener counts the connections the server holds.
+	Listener *connguard.Listener
 
 	local *app.Local
 }
@@ -61,6 +64,13 @@ type Options struct {
 	WebhookTimeout  time.Duration
 	WebhookAttempts int
 	WebhookBackoff  time.Duration
+	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead, as the
+	// binary's default.
+	ScheduleMinLead *time.Duration
+	// Limits and Timeouts guard the connections as in the binary; nil means the
+	// binary's defaults.
+	Limits   *connguard.Limits
+	Timeouts *connguard.Timeouts
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -91,11 +101,13 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		WebhookAttempts: opts.WebhookAttempts, WebhookBackoff: cmp.Or(opts.WebhookBackoff, 20*time.Millisecond),
 		PollInterval: 50 * time.Millisecond,
 		RateLimit:    opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
-	})
+		ScheduleMinLead: opts.ScheduleMinLead,
+	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})
 	if err != nil {
 		return nil, err
 	}
-	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging, local: local}
+	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging,
+		Listener: local.Listener, local: local}
 
 	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
 	if !opts.NoSpecCheck {
@@ -194,6 +206,12 @@ func NewSpecTransport(tb testing.TB, next http.RoundTripper) *SpecTransport {
 		tb.Fatal(err)
 	}
 	return t
+}
+
+// NewSpecTransportFunc wraps next; mismatches go to report. Fuzz targets use it, since a
+// fuzz function may not report through the *testing.F that built the transport.
+func NewSpecTransportFunc(next http.RoundTripper, report func(format string, args ...any)) (*SpecTransport, error) {
+	return newSpecTransport(next, report)
 }
 
 func newSpecTransport(next http.RoundTripper, report func(format string, args ...any)) (*SpecTransport, error) {

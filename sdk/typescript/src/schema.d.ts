@@ -13,8 +13,10 @@ export interface paths {
         };
         /**
          * Report whether the server is up
-         * @description Returns 200 while the server can reach its database. Needs no credentials, so
-         *     that process supervisors and CI scripts can poll it.
+         * @description Returns 200 while the server can read its database, and the file at its path is
+         *     still the one it opened (503 once it was deleted or replaced under the running
+         *     server, whose writes would otherwise be lost). Needs no credentials, so that
+         *     process supervisors and CI scripts can poll it.
          */
         get: operations["CheckHealth"];
         put?: never;
@@ -42,7 +44,9 @@ export interface paths {
         /**
          * Create a subaccount
          * @description Creates a subaccount owned by the authenticated main account, with its own SID and
-         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+         *     main account has at most 1,000 subaccounts that are not closed, as Twilio's
+         *     default (400, code 21480).
          */
         post: operations["CreateAccount"];
         delete?: never;
@@ -103,8 +107,10 @@ export interface paths {
          * Send a message
          * @description Queues a text or media message. `To` is required and must be an E.164 number;
          *     one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-         *     required. With `ScheduleType=fixed` and a future `SendAt` the message is
-         *     `scheduled` instead of `queued` and can be canceled until then.
+         *     required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+         *     ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+         *     can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+         *     15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
          *
          *     The simulated carrier then moves the message `queued -> sending -> sent ->
          *     delivered` (a short step apart), or to a failure for the destinations in
@@ -113,7 +119,8 @@ export interface paths {
          *     message (11200, or 11751 when too large). Each status change after the first is
          *     POSTed, signed, to `StatusCallback`.
          *
-         *     `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+         *     `From` must be a number the account owns (and that can send texts), an
+         *     alphanumeric sender ID, or Twilio's test sender `+15005550006`.
          *     Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
          *     +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
          *     (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -121,8 +128,8 @@ export interface paths {
          *     Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
          *     invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
          *     to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-         *     characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-         *     other invalid parameter.
+         *     characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+         *     outside the scheduling window, 20001 any other invalid parameter.
          */
         post: operations["CreateMessage"];
         delete?: never;
@@ -1051,7 +1058,8 @@ export interface components {
             ScheduleType?: "fixed";
             /**
              * Format: date-time
-             * @description RFC 3339 time in the future at which a scheduled message is sent.
+             * @description RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+             *     (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
              */
             SendAt?: string;
             /** @description Accepted for compatibility; not used by Switchboard. */
@@ -1697,7 +1705,7 @@ export interface components {
             /** @description What went wrong, else `null`. */
             error_message: string | null;
             /** @description The delivery this request replayed (ReplayWebhookDelivery); `null` for an original. */
-            replay_of: components["schemas"]["WebhookDeliverySid"] | null;
+            replay_of: string | null;
             date_created: components["schemas"]["RFC2822Date"];
             /** @description This resource's absolute URL. */
             url: string;
@@ -1898,9 +1906,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The account sent more requests than the server's rate limit allows. */
+        /**
+         * @description Too many failed logins (code 20429, before the credentials are checked): an address
+         *     gets 20 failures at once and one more a second; an account whose failures from all
+         *     addresses exceed the same budget refuses the addresses that failed recently, while
+         *     addresses with a clean record still get their credentials checked, so the owner is
+         *     not locked out from elsewhere. Or the account sent more requests than the
+         *     server's `--rate-limit` allows (code 20429). Wait `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1910,6 +1927,29 @@ export interface components {
                  *       "message": "Too Many Requests",
                  *       "more_info": "https://www.twilio.com/docs/errors/20429",
                  *       "status": 429
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description Try again shortly: another process (a backup, the `sqlite3` shell) held the
+         *     database's lock for longer than the server waits for it (code 20503). The request
+         *     changed nothing.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 20503,
+                 *       "message": "Service unavailable: the database is locked by another process; try again shortly",
+                 *       "more_info": "https://www.twilio.com/docs/errors/20503",
+                 *       "status": 503
                  *     }
                  */
                 "application/json": components["schemas"]["Error"];
@@ -1949,13 +1989,16 @@ export interface components {
         /**
          * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
          *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-         *     large lists than following the page URIs.
+         *     large lists than following the page URIs. `Page * PageSize` must not exceed
+         *     2^53-1 (400, code 20001).
          * @example 0
          */
         Page: number;
         /**
-         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-         * @example PA42
+         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+         *     sealed to the list it came from (account, filters, credentials) and refused by any
+         *     other (400, code 20001); it survives server restarts.
+         * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
          */
         PageToken: string;
         /**
@@ -2094,9 +2137,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "code": 20500,
+                     *       "code": 20503,
                      *       "message": "Database unavailable",
-                     *       "more_info": "https://www.twilio.com/docs/errors/20500",
+                     *       "more_info": "https://www.twilio.com/docs/errors/20503",
                      *       "status": 503
                      *     }
                      */
@@ -2124,13 +2167,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -2153,6 +2199,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateAccount: {
@@ -2188,6 +2235,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchAccount: {
@@ -2215,6 +2263,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateAccount: {
@@ -2253,6 +2302,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMessages: {
@@ -2292,13 +2342,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -2325,6 +2378,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateMessage: {
@@ -2358,6 +2412,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMessage: {
@@ -2389,6 +2444,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateMessage: {
@@ -2425,6 +2481,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMessage: {
@@ -2454,6 +2511,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchPhoneNumber: {
@@ -2570,6 +2628,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListIncomingPhoneNumbers: {
@@ -2607,13 +2666,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -2640,6 +2702,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateIncomingPhoneNumber: {
@@ -2673,6 +2736,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchIncomingPhoneNumber: {
@@ -2704,6 +2768,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateIncomingPhoneNumber: {
@@ -2740,6 +2805,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteIncomingPhoneNumber: {
@@ -2769,6 +2835,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumberCountries: {
@@ -2804,6 +2871,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchAvailablePhoneNumberCountry: {
@@ -2838,6 +2906,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersLocal: {
@@ -2972,6 +3041,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersMobile: {
@@ -3106,6 +3176,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersTollFree: {
@@ -3240,6 +3311,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMedia: {
@@ -3254,13 +3326,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3290,6 +3365,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMedia: {
@@ -3323,6 +3399,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMedia: {
@@ -3354,6 +3431,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMediaContent: {
@@ -3387,6 +3465,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateInboundMessage: {
@@ -3420,6 +3499,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ForceMessageStatus: {
@@ -3456,6 +3536,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListWebhookDeliveries: {
@@ -3475,13 +3556,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3508,6 +3592,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchWebhookDelivery: {
@@ -3539,6 +3624,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ReplayWebhookDelivery: {
@@ -3634,13 +3720,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3691,13 +3780,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
