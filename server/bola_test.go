@@ -211,7 +211,7 @@ func ownerAccount(t *testing.T, env *servertest.Env, owner *actor) (string, func
 type operation struct {
 	id, method, path string
 	public           bool
-	stream           bool // answers 200 with server-sent events, a body that does not end
+	stream           bool     // answers 200 with server-sent events, a body that does not end
 	params           []string // path parameter keys, as in resources
 	query            url.Values
 	bodies           []formExample
