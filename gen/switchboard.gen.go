@@ -4752,7 +4752,9 @@ type ListAccounts200JSONResponse AccountList
 func (response ListAccounts200JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4766,7 +4768,9 @@ type ListAccounts400JSONResponse struct{ BadRequestJSONResponse }
 func (response ListAccounts400JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4780,7 +4784,9 @@ type ListAccounts401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ListAccounts401JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4797,7 +4803,9 @@ type ListAccounts429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ListAccounts429JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4814,7 +4822,9 @@ type ListAccounts500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ListAccounts500JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4828,7 +4838,9 @@ type ListAccounts503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ListAccounts503JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4853,7 +4865,9 @@ type CreateAccount201JSONResponse Account
 func (response CreateAccount201JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4867,7 +4881,9 @@ type CreateAccount400JSONResponse struct{ BadRequestJSONResponse }
 func (response CreateAccount400JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4881,7 +4897,9 @@ type CreateAccount401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response CreateAccount401JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4898,7 +4916,9 @@ type CreateAccount403JSONResponse struct{ ForbiddenJSONResponse }
 func (response CreateAccount403JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4912,7 +4932,9 @@ type CreateAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
 func (response CreateAccount413JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4926,7 +4948,9 @@ type CreateAccount429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response CreateAccount429JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4943,7 +4967,9 @@ type CreateAccount500JSONResponse struct{ InternalErrorJSONResponse }
 func (response CreateAccount500JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4957,7 +4983,9 @@ type CreateAccount503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response CreateAccount503JSONResponse) VisitCreateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4983,7 +5011,9 @@ type ListAvailablePhoneNumberCountries200JSONResponse AvailablePhoneNumberCountr
 func (response ListAvailablePhoneNumberCountries200JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -4997,7 +5027,9 @@ type ListAvailablePhoneNumberCountries400JSONResponse struct{ BadRequestJSONResp
 func (response ListAvailablePhoneNumberCountries400JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5011,7 +5043,9 @@ type ListAvailablePhoneNumberCountries401JSONResponse struct{ UnauthorizedJSONRe
 func (response ListAvailablePhoneNumberCountries401JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5028,7 +5062,9 @@ type ListAvailablePhoneNumberCountries403JSONResponse struct{ ForbiddenJSONRespo
 func (response ListAvailablePhoneNumberCountries403JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5042,7 +5078,9 @@ type ListAvailablePhoneNumberCountries429JSONResponse struct{ TooManyRequestsJSO
 func (response ListAvailablePhoneNumberCountries429JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5059,7 +5097,9 @@ type ListAvailablePhoneNumberCountries500JSONResponse struct{ InternalErrorJSONR
 func (response ListAvailablePhoneNumberCountries500JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5073,7 +5113,9 @@ type ListAvailablePhoneNumberCountries503JSONResponse struct{ ServiceUnavailable
 func (response ListAvailablePhoneNumberCountries503JSONResponse) VisitListAvailablePhoneNumberCountriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5099,7 +5141,9 @@ type FetchAvailablePhoneNumberCountry200JSONResponse AvailablePhoneNumberCountry
 func (response FetchAvailablePhoneNumberCountry200JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5113,7 +5157,9 @@ type FetchAvailablePhoneNumberCountry400JSONResponse struct{ BadRequestJSONRespo
 func (response FetchAvailablePhoneNumberCountry400JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5127,7 +5173,9 @@ type FetchAvailablePhoneNumberCountry401JSONResponse struct{ UnauthorizedJSONRes
 func (response FetchAvailablePhoneNumberCountry401JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5144,7 +5192,9 @@ type FetchAvailablePhoneNumberCountry403JSONResponse struct{ ForbiddenJSONRespon
 func (response FetchAvailablePhoneNumberCountry403JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5158,7 +5208,9 @@ type FetchAvailablePhoneNumberCountry404JSONResponse struct{ NotFoundJSONRespons
 func (response FetchAvailablePhoneNumberCountry404JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5172,7 +5224,9 @@ type FetchAvailablePhoneNumberCountry429JSONResponse struct{ TooManyRequestsJSON
 func (response FetchAvailablePhoneNumberCountry429JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5189,7 +5243,9 @@ type FetchAvailablePhoneNumberCountry500JSONResponse struct{ InternalErrorJSONRe
 func (response FetchAvailablePhoneNumberCountry500JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5203,7 +5259,9 @@ type FetchAvailablePhoneNumberCountry503JSONResponse struct{ ServiceUnavailableJ
 func (response FetchAvailablePhoneNumberCountry503JSONResponse) VisitFetchAvailablePhoneNumberCountryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5230,7 +5288,9 @@ type ListAvailablePhoneNumbersLocal200JSONResponse AvailablePhoneNumberList
 func (response ListAvailablePhoneNumbersLocal200JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5244,7 +5304,9 @@ type ListAvailablePhoneNumbersLocal400JSONResponse struct{ BadRequestJSONRespons
 func (response ListAvailablePhoneNumbersLocal400JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5258,7 +5320,9 @@ type ListAvailablePhoneNumbersLocal401JSONResponse struct{ UnauthorizedJSONRespo
 func (response ListAvailablePhoneNumbersLocal401JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5275,7 +5339,9 @@ type ListAvailablePhoneNumbersLocal403JSONResponse struct{ ForbiddenJSONResponse
 func (response ListAvailablePhoneNumbersLocal403JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5289,7 +5355,9 @@ type ListAvailablePhoneNumbersLocal404JSONResponse struct{ NotFoundJSONResponse 
 func (response ListAvailablePhoneNumbersLocal404JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5303,7 +5371,9 @@ type ListAvailablePhoneNumbersLocal429JSONResponse struct{ TooManyRequestsJSONRe
 func (response ListAvailablePhoneNumbersLocal429JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5320,7 +5390,9 @@ type ListAvailablePhoneNumbersLocal500JSONResponse struct{ InternalErrorJSONResp
 func (response ListAvailablePhoneNumbersLocal500JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5334,7 +5406,9 @@ type ListAvailablePhoneNumbersLocal503JSONResponse struct{ ServiceUnavailableJSO
 func (response ListAvailablePhoneNumbersLocal503JSONResponse) VisitListAvailablePhoneNumbersLocalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5361,7 +5435,9 @@ type ListAvailablePhoneNumbersMobile200JSONResponse AvailablePhoneNumberList
 func (response ListAvailablePhoneNumbersMobile200JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5375,7 +5451,9 @@ type ListAvailablePhoneNumbersMobile400JSONResponse struct{ BadRequestJSONRespon
 func (response ListAvailablePhoneNumbersMobile400JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5389,7 +5467,9 @@ type ListAvailablePhoneNumbersMobile401JSONResponse struct{ UnauthorizedJSONResp
 func (response ListAvailablePhoneNumbersMobile401JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5406,7 +5486,9 @@ type ListAvailablePhoneNumbersMobile403JSONResponse struct{ ForbiddenJSONRespons
 func (response ListAvailablePhoneNumbersMobile403JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5420,7 +5502,9 @@ type ListAvailablePhoneNumbersMobile404JSONResponse struct{ NotFoundJSONResponse
 func (response ListAvailablePhoneNumbersMobile404JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5434,7 +5518,9 @@ type ListAvailablePhoneNumbersMobile429JSONResponse struct{ TooManyRequestsJSONR
 func (response ListAvailablePhoneNumbersMobile429JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5451,7 +5537,9 @@ type ListAvailablePhoneNumbersMobile500JSONResponse struct{ InternalErrorJSONRes
 func (response ListAvailablePhoneNumbersMobile500JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5465,7 +5553,9 @@ type ListAvailablePhoneNumbersMobile503JSONResponse struct{ ServiceUnavailableJS
 func (response ListAvailablePhoneNumbersMobile503JSONResponse) VisitListAvailablePhoneNumbersMobileResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5492,7 +5582,9 @@ type ListAvailablePhoneNumbersTollFree200JSONResponse AvailablePhoneNumberList
 func (response ListAvailablePhoneNumbersTollFree200JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5506,7 +5598,9 @@ type ListAvailablePhoneNumbersTollFree400JSONResponse struct{ BadRequestJSONResp
 func (response ListAvailablePhoneNumbersTollFree400JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5520,7 +5614,9 @@ type ListAvailablePhoneNumbersTollFree401JSONResponse struct{ UnauthorizedJSONRe
 func (response ListAvailablePhoneNumbersTollFree401JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5537,7 +5633,9 @@ type ListAvailablePhoneNumbersTollFree403JSONResponse struct{ ForbiddenJSONRespo
 func (response ListAvailablePhoneNumbersTollFree403JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5551,7 +5649,9 @@ type ListAvailablePhoneNumbersTollFree404JSONResponse struct{ NotFoundJSONRespon
 func (response ListAvailablePhoneNumbersTollFree404JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5565,7 +5665,9 @@ type ListAvailablePhoneNumbersTollFree429JSONResponse struct{ TooManyRequestsJSO
 func (response ListAvailablePhoneNumbersTollFree429JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5582,7 +5684,9 @@ type ListAvailablePhoneNumbersTollFree500JSONResponse struct{ InternalErrorJSONR
 func (response ListAvailablePhoneNumbersTollFree500JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5596,7 +5700,9 @@ type ListAvailablePhoneNumbersTollFree503JSONResponse struct{ ServiceUnavailable
 func (response ListAvailablePhoneNumbersTollFree503JSONResponse) VisitListAvailablePhoneNumbersTollFreeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5622,7 +5728,9 @@ type ListIncomingPhoneNumbers200JSONResponse IncomingPhoneNumberList
 func (response ListIncomingPhoneNumbers200JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5636,7 +5744,9 @@ type ListIncomingPhoneNumbers400JSONResponse struct{ BadRequestJSONResponse }
 func (response ListIncomingPhoneNumbers400JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5650,7 +5760,9 @@ type ListIncomingPhoneNumbers401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ListIncomingPhoneNumbers401JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5667,7 +5779,9 @@ type ListIncomingPhoneNumbers403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ListIncomingPhoneNumbers403JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5681,7 +5795,9 @@ type ListIncomingPhoneNumbers429JSONResponse struct{ TooManyRequestsJSONResponse
 func (response ListIncomingPhoneNumbers429JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5698,7 +5814,9 @@ type ListIncomingPhoneNumbers500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ListIncomingPhoneNumbers500JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5712,7 +5830,9 @@ type ListIncomingPhoneNumbers503JSONResponse struct{ ServiceUnavailableJSONRespo
 func (response ListIncomingPhoneNumbers503JSONResponse) VisitListIncomingPhoneNumbersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5738,7 +5858,9 @@ type CreateIncomingPhoneNumber201JSONResponse IncomingPhoneNumber
 func (response CreateIncomingPhoneNumber201JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5754,7 +5876,9 @@ type CreateIncomingPhoneNumber400JSONResponse struct {
 func (response CreateIncomingPhoneNumber400JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5768,7 +5892,9 @@ type CreateIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response CreateIncomingPhoneNumber401JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5785,7 +5911,9 @@ type CreateIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
 func (response CreateIncomingPhoneNumber403JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5799,7 +5927,9 @@ type CreateIncomingPhoneNumber413JSONResponse struct{ PayloadTooLargeJSONRespons
 func (response CreateIncomingPhoneNumber413JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5813,7 +5943,9 @@ type CreateIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONRespons
 func (response CreateIncomingPhoneNumber429JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5830,7 +5962,9 @@ type CreateIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse 
 func (response CreateIncomingPhoneNumber500JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5844,7 +5978,9 @@ type CreateIncomingPhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResp
 func (response CreateIncomingPhoneNumber503JSONResponse) VisitCreateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5878,7 +6014,9 @@ type DeleteIncomingPhoneNumber400JSONResponse struct{ BadRequestJSONResponse }
 func (response DeleteIncomingPhoneNumber400JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5892,7 +6030,9 @@ type DeleteIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response DeleteIncomingPhoneNumber401JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5909,7 +6049,9 @@ type DeleteIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
 func (response DeleteIncomingPhoneNumber403JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5923,7 +6065,9 @@ type DeleteIncomingPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
 func (response DeleteIncomingPhoneNumber404JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5937,7 +6081,9 @@ type DeleteIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONRespons
 func (response DeleteIncomingPhoneNumber429JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5954,7 +6100,9 @@ type DeleteIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse 
 func (response DeleteIncomingPhoneNumber500JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5968,7 +6116,9 @@ type DeleteIncomingPhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResp
 func (response DeleteIncomingPhoneNumber503JSONResponse) VisitDeleteIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -5994,7 +6144,9 @@ type FetchIncomingPhoneNumber200JSONResponse IncomingPhoneNumber
 func (response FetchIncomingPhoneNumber200JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6008,7 +6160,9 @@ type FetchIncomingPhoneNumber400JSONResponse struct{ BadRequestJSONResponse }
 func (response FetchIncomingPhoneNumber400JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6022,7 +6176,9 @@ type FetchIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response FetchIncomingPhoneNumber401JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6039,7 +6195,9 @@ type FetchIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
 func (response FetchIncomingPhoneNumber403JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6053,7 +6211,9 @@ type FetchIncomingPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
 func (response FetchIncomingPhoneNumber404JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6067,7 +6227,9 @@ type FetchIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse
 func (response FetchIncomingPhoneNumber429JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6084,7 +6246,9 @@ type FetchIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
 func (response FetchIncomingPhoneNumber500JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6098,7 +6262,9 @@ type FetchIncomingPhoneNumber503JSONResponse struct{ ServiceUnavailableJSONRespo
 func (response FetchIncomingPhoneNumber503JSONResponse) VisitFetchIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6125,7 +6291,9 @@ type UpdateIncomingPhoneNumber200JSONResponse IncomingPhoneNumber
 func (response UpdateIncomingPhoneNumber200JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6141,7 +6309,9 @@ type UpdateIncomingPhoneNumber400JSONResponse struct {
 func (response UpdateIncomingPhoneNumber400JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6155,7 +6325,9 @@ type UpdateIncomingPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response UpdateIncomingPhoneNumber401JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6172,7 +6344,9 @@ type UpdateIncomingPhoneNumber403JSONResponse struct{ ForbiddenJSONResponse }
 func (response UpdateIncomingPhoneNumber403JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6186,7 +6360,9 @@ type UpdateIncomingPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
 func (response UpdateIncomingPhoneNumber404JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6200,7 +6376,9 @@ type UpdateIncomingPhoneNumber413JSONResponse struct{ PayloadTooLargeJSONRespons
 func (response UpdateIncomingPhoneNumber413JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6214,7 +6392,9 @@ type UpdateIncomingPhoneNumber429JSONResponse struct{ TooManyRequestsJSONRespons
 func (response UpdateIncomingPhoneNumber429JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6231,7 +6411,9 @@ type UpdateIncomingPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse 
 func (response UpdateIncomingPhoneNumber500JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6245,7 +6427,9 @@ type UpdateIncomingPhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResp
 func (response UpdateIncomingPhoneNumber503JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6271,7 +6455,9 @@ type ListMessages200JSONResponse MessageList
 func (response ListMessages200JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6285,7 +6471,9 @@ type ListMessages400JSONResponse struct{ BadRequestJSONResponse }
 func (response ListMessages400JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6299,7 +6487,9 @@ type ListMessages401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ListMessages401JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6316,7 +6506,9 @@ type ListMessages403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ListMessages403JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6330,7 +6522,9 @@ type ListMessages429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ListMessages429JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6347,7 +6541,9 @@ type ListMessages500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ListMessages500JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6361,7 +6557,9 @@ type ListMessages503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ListMessages503JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6387,7 +6585,9 @@ type CreateMessage201JSONResponse Message
 func (response CreateMessage201JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6401,7 +6601,9 @@ type CreateMessage400JSONResponse struct{ BadRequestJSONResponse }
 func (response CreateMessage400JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6415,7 +6617,9 @@ type CreateMessage401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response CreateMessage401JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6432,7 +6636,9 @@ type CreateMessage403JSONResponse struct{ ForbiddenJSONResponse }
 func (response CreateMessage403JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6446,7 +6652,9 @@ type CreateMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
 func (response CreateMessage413JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6460,7 +6668,9 @@ type CreateMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response CreateMessage429JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6477,7 +6687,9 @@ type CreateMessage500JSONResponse struct{ InternalErrorJSONResponse }
 func (response CreateMessage500JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6491,7 +6703,9 @@ type CreateMessage503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response CreateMessage503JSONResponse) VisitCreateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6518,7 +6732,9 @@ type ListMedia200JSONResponse MediaList
 func (response ListMedia200JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6532,7 +6748,9 @@ type ListMedia400JSONResponse struct{ BadRequestJSONResponse }
 func (response ListMedia400JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6546,7 +6764,9 @@ type ListMedia401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ListMedia401JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6563,7 +6783,9 @@ type ListMedia403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ListMedia403JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6577,7 +6799,9 @@ type ListMedia404JSONResponse struct{ NotFoundJSONResponse }
 func (response ListMedia404JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6591,7 +6815,9 @@ type ListMedia429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ListMedia429JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6608,7 +6834,9 @@ type ListMedia500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ListMedia500JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6622,7 +6850,9 @@ type ListMedia503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ListMedia503JSONResponse) VisitListMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6670,7 +6900,9 @@ type FetchMediaContent400JSONResponse struct{ BadRequestJSONResponse }
 func (response FetchMediaContent400JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6684,7 +6916,9 @@ type FetchMediaContent401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response FetchMediaContent401JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6701,7 +6935,9 @@ type FetchMediaContent403JSONResponse struct{ ForbiddenJSONResponse }
 func (response FetchMediaContent403JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6715,7 +6951,9 @@ type FetchMediaContent404JSONResponse struct{ NotFoundJSONResponse }
 func (response FetchMediaContent404JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6729,7 +6967,9 @@ type FetchMediaContent429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response FetchMediaContent429JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6746,7 +6986,9 @@ type FetchMediaContent500JSONResponse struct{ InternalErrorJSONResponse }
 func (response FetchMediaContent500JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6760,7 +7002,9 @@ type FetchMediaContent503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response FetchMediaContent503JSONResponse) VisitFetchMediaContentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6795,7 +7039,9 @@ type DeleteMedia400JSONResponse struct{ BadRequestJSONResponse }
 func (response DeleteMedia400JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6809,7 +7055,9 @@ type DeleteMedia401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response DeleteMedia401JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6826,7 +7074,9 @@ type DeleteMedia403JSONResponse struct{ ForbiddenJSONResponse }
 func (response DeleteMedia403JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6840,7 +7090,9 @@ type DeleteMedia404JSONResponse struct{ NotFoundJSONResponse }
 func (response DeleteMedia404JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6854,7 +7106,9 @@ type DeleteMedia429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response DeleteMedia429JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6871,7 +7125,9 @@ type DeleteMedia500JSONResponse struct{ InternalErrorJSONResponse }
 func (response DeleteMedia500JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6885,7 +7141,9 @@ type DeleteMedia503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response DeleteMedia503JSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6912,7 +7170,9 @@ type FetchMedia200JSONResponse Media
 func (response FetchMedia200JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6926,7 +7186,9 @@ type FetchMedia400JSONResponse struct{ BadRequestJSONResponse }
 func (response FetchMedia400JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6940,7 +7202,9 @@ type FetchMedia401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response FetchMedia401JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6957,7 +7221,9 @@ type FetchMedia403JSONResponse struct{ ForbiddenJSONResponse }
 func (response FetchMedia403JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6971,7 +7237,9 @@ type FetchMedia404JSONResponse struct{ NotFoundJSONResponse }
 func (response FetchMedia404JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -6985,7 +7253,9 @@ type FetchMedia429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response FetchMedia429JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7002,7 +7272,9 @@ type FetchMedia500JSONResponse struct{ InternalErrorJSONResponse }
 func (response FetchMedia500JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7016,7 +7288,9 @@ type FetchMedia503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response FetchMedia503JSONResponse) VisitFetchMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7050,7 +7324,9 @@ type DeleteMessage400JSONResponse struct{ BadRequestJSONResponse }
 func (response DeleteMessage400JSONResponse) VisitDeleteMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7064,7 +7340,9 @@ type DeleteMessage401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response DeleteMessage401JSONResponse) VisitDeleteMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7081,7 +7359,9 @@ type DeleteMessage403JSONResponse struct{ ForbiddenJSONResponse }
 func (response DeleteMessage403JSONResponse) VisitDeleteMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7095,7 +7375,9 @@ type DeleteMessage404JSONResponse struct{ NotFoundJSONResponse }
 func (response DeleteMessage404JSONResponse) VisitDeleteMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7109,7 +7391,9 @@ type DeleteMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response DeleteMessage429JSONResponse) VisitDeleteMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7126,7 +7410,9 @@ type DeleteMessage500JSONResponse struct{ InternalErrorJSONResponse }
 func (response DeleteMessage500JSONResponse) VisitDeleteMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7140,7 +7426,9 @@ type DeleteMessage503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response DeleteMessage503JSONResponse) VisitDeleteMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7166,7 +7454,9 @@ type FetchMessage200JSONResponse Message
 func (response FetchMessage200JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7180,7 +7470,9 @@ type FetchMessage400JSONResponse struct{ BadRequestJSONResponse }
 func (response FetchMessage400JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7194,7 +7486,9 @@ type FetchMessage401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response FetchMessage401JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7211,7 +7505,9 @@ type FetchMessage403JSONResponse struct{ ForbiddenJSONResponse }
 func (response FetchMessage403JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7225,7 +7521,9 @@ type FetchMessage404JSONResponse struct{ NotFoundJSONResponse }
 func (response FetchMessage404JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7239,7 +7537,9 @@ type FetchMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response FetchMessage429JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7256,7 +7556,9 @@ type FetchMessage500JSONResponse struct{ InternalErrorJSONResponse }
 func (response FetchMessage500JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7270,7 +7572,9 @@ type FetchMessage503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response FetchMessage503JSONResponse) VisitFetchMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7297,7 +7601,9 @@ type UpdateMessage200JSONResponse Message
 func (response UpdateMessage200JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7311,7 +7617,9 @@ type UpdateMessage400JSONResponse struct{ BadRequestJSONResponse }
 func (response UpdateMessage400JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7325,7 +7633,9 @@ type UpdateMessage401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response UpdateMessage401JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7342,7 +7652,9 @@ type UpdateMessage403JSONResponse struct{ ForbiddenJSONResponse }
 func (response UpdateMessage403JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7356,7 +7668,9 @@ type UpdateMessage404JSONResponse struct{ NotFoundJSONResponse }
 func (response UpdateMessage404JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7370,7 +7684,9 @@ type UpdateMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
 func (response UpdateMessage413JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7384,7 +7700,9 @@ type UpdateMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response UpdateMessage429JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7401,7 +7719,9 @@ type UpdateMessage500JSONResponse struct{ InternalErrorJSONResponse }
 func (response UpdateMessage500JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7415,7 +7735,9 @@ type UpdateMessage503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response UpdateMessage503JSONResponse) VisitUpdateMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7440,7 +7762,9 @@ type FetchAccount200JSONResponse Account
 func (response FetchAccount200JSONResponse) VisitFetchAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7454,7 +7778,9 @@ type FetchAccount400JSONResponse struct{ BadRequestJSONResponse }
 func (response FetchAccount400JSONResponse) VisitFetchAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7468,7 +7794,9 @@ type FetchAccount401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response FetchAccount401JSONResponse) VisitFetchAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7485,7 +7813,9 @@ type FetchAccount429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response FetchAccount429JSONResponse) VisitFetchAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7502,7 +7832,9 @@ type FetchAccount500JSONResponse struct{ InternalErrorJSONResponse }
 func (response FetchAccount500JSONResponse) VisitFetchAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7516,7 +7848,9 @@ type FetchAccount503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response FetchAccount503JSONResponse) VisitFetchAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7542,7 +7876,9 @@ type UpdateAccount200JSONResponse Account
 func (response UpdateAccount200JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7556,7 +7892,9 @@ type UpdateAccount400JSONResponse struct{ BadRequestJSONResponse }
 func (response UpdateAccount400JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7570,7 +7908,9 @@ type UpdateAccount401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response UpdateAccount401JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7587,7 +7927,9 @@ type UpdateAccount403JSONResponse struct{ ForbiddenJSONResponse }
 func (response UpdateAccount403JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7601,7 +7943,9 @@ type UpdateAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
 func (response UpdateAccount413JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7615,7 +7959,9 @@ type UpdateAccount429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response UpdateAccount429JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7632,7 +7978,9 @@ type UpdateAccount500JSONResponse struct{ InternalErrorJSONResponse }
 func (response UpdateAccount500JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7646,7 +7994,9 @@ type UpdateAccount503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response UpdateAccount503JSONResponse) VisitUpdateAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7670,7 +8020,9 @@ type CheckHealth200JSONResponse Health
 func (response CheckHealth200JSONResponse) VisitCheckHealthResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7684,7 +8036,9 @@ type CheckHealth503JSONResponse Error
 func (response CheckHealth503JSONResponse) VisitCheckHealthResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7750,7 +8104,9 @@ type StreamEvents400JSONResponse struct{ BadRequestJSONResponse }
 func (response StreamEvents400JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7764,7 +8120,9 @@ type StreamEvents401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response StreamEvents401JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7781,7 +8139,9 @@ type StreamEvents403JSONResponse struct{ ForbiddenJSONResponse }
 func (response StreamEvents403JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7795,7 +8155,9 @@ type StreamEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response StreamEvents429JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7812,7 +8174,9 @@ type StreamEvents500JSONResponse struct{ InternalErrorJSONResponse }
 func (response StreamEvents500JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7835,7 +8199,9 @@ type CreateInboundMessage201JSONResponse Message
 func (response CreateInboundMessage201JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7849,7 +8215,9 @@ type CreateInboundMessage400JSONResponse struct{ BadRequestJSONResponse }
 func (response CreateInboundMessage400JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7863,7 +8231,9 @@ type CreateInboundMessage401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response CreateInboundMessage401JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7880,7 +8250,9 @@ type CreateInboundMessage403JSONResponse struct{ ForbiddenJSONResponse }
 func (response CreateInboundMessage403JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7894,7 +8266,9 @@ type CreateInboundMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
 func (response CreateInboundMessage413JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7908,7 +8282,9 @@ type CreateInboundMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response CreateInboundMessage429JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7925,7 +8301,9 @@ type CreateInboundMessage500JSONResponse struct{ InternalErrorJSONResponse }
 func (response CreateInboundMessage500JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7939,7 +8317,9 @@ type CreateInboundMessage503JSONResponse struct{ ServiceUnavailableJSONResponse 
 func (response CreateInboundMessage503JSONResponse) VisitCreateInboundMessageResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7964,7 +8344,9 @@ type ClearMessages200JSONResponse ClearedMessages
 func (response ClearMessages200JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7978,7 +8360,9 @@ type ClearMessages400JSONResponse struct{ BadRequestJSONResponse }
 func (response ClearMessages400JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -7992,7 +8376,9 @@ type ClearMessages401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ClearMessages401JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8009,7 +8395,9 @@ type ClearMessages403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ClearMessages403JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8023,7 +8411,9 @@ type ClearMessages429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ClearMessages429JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8040,7 +8430,9 @@ type ClearMessages500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ClearMessages500JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8064,7 +8456,9 @@ type ForceMessageStatus200JSONResponse Message
 func (response ForceMessageStatus200JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8078,7 +8472,9 @@ type ForceMessageStatus400JSONResponse struct{ BadRequestJSONResponse }
 func (response ForceMessageStatus400JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8092,7 +8488,9 @@ type ForceMessageStatus401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ForceMessageStatus401JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8109,7 +8507,9 @@ type ForceMessageStatus403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ForceMessageStatus403JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8123,7 +8523,9 @@ type ForceMessageStatus404JSONResponse struct{ NotFoundJSONResponse }
 func (response ForceMessageStatus404JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8137,7 +8539,9 @@ type ForceMessageStatus413JSONResponse struct{ PayloadTooLargeJSONResponse }
 func (response ForceMessageStatus413JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8151,7 +8555,9 @@ type ForceMessageStatus429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ForceMessageStatus429JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8168,7 +8574,9 @@ type ForceMessageStatus500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ForceMessageStatus500JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8182,7 +8590,9 @@ type ForceMessageStatus503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response ForceMessageStatus503JSONResponse) VisitForceMessageStatusResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8208,7 +8618,9 @@ type ListThreads200JSONResponse ThreadList
 func (response ListThreads200JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8222,7 +8634,9 @@ type ListThreads400JSONResponse struct{ BadRequestJSONResponse }
 func (response ListThreads400JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8236,7 +8650,9 @@ type ListThreads401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ListThreads401JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8253,7 +8669,9 @@ type ListThreads403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ListThreads403JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8267,7 +8685,9 @@ type ListThreads429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ListThreads429JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8284,7 +8704,9 @@ type ListThreads500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ListThreads500JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8307,7 +8729,9 @@ type ListThreadMessages200JSONResponse ThreadMessageList
 func (response ListThreadMessages200JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8321,7 +8745,9 @@ type ListThreadMessages400JSONResponse struct{ BadRequestJSONResponse }
 func (response ListThreadMessages400JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8335,7 +8761,9 @@ type ListThreadMessages401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ListThreadMessages401JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8352,7 +8780,9 @@ type ListThreadMessages403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ListThreadMessages403JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8366,7 +8796,9 @@ type ListThreadMessages429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ListThreadMessages429JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8383,7 +8815,9 @@ type ListThreadMessages500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ListThreadMessages500JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8406,7 +8840,9 @@ type ListWebhookDeliveries200JSONResponse WebhookDeliveryList
 func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8420,7 +8856,9 @@ type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
 func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8434,7 +8872,9 @@ type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8451,7 +8891,9 @@ type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8465,7 +8907,9 @@ type ListWebhookDeliveries429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ListWebhookDeliveries429JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8482,7 +8926,9 @@ type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8496,7 +8942,9 @@ type ListWebhookDeliveries503JSONResponse struct{ ServiceUnavailableJSONResponse
 func (response ListWebhookDeliveries503JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8522,7 +8970,9 @@ type FetchWebhookDelivery200JSONResponse WebhookDelivery
 func (response FetchWebhookDelivery200JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8536,7 +8986,9 @@ type FetchWebhookDelivery400JSONResponse struct{ BadRequestJSONResponse }
 func (response FetchWebhookDelivery400JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8550,7 +9002,9 @@ type FetchWebhookDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response FetchWebhookDelivery401JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8567,7 +9021,9 @@ type FetchWebhookDelivery403JSONResponse struct{ ForbiddenJSONResponse }
 func (response FetchWebhookDelivery403JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8581,7 +9037,9 @@ type FetchWebhookDelivery404JSONResponse struct{ NotFoundJSONResponse }
 func (response FetchWebhookDelivery404JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8595,7 +9053,9 @@ type FetchWebhookDelivery429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response FetchWebhookDelivery429JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8612,7 +9072,9 @@ type FetchWebhookDelivery500JSONResponse struct{ InternalErrorJSONResponse }
 func (response FetchWebhookDelivery500JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8626,7 +9088,9 @@ type FetchWebhookDelivery503JSONResponse struct{ ServiceUnavailableJSONResponse 
 func (response FetchWebhookDelivery503JSONResponse) VisitFetchWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8652,7 +9116,9 @@ type ReplayWebhookDelivery202JSONResponse WebhookDelivery
 func (response ReplayWebhookDelivery202JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8666,7 +9132,9 @@ type ReplayWebhookDelivery400JSONResponse struct{ BadRequestJSONResponse }
 func (response ReplayWebhookDelivery400JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8680,7 +9148,9 @@ type ReplayWebhookDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response ReplayWebhookDelivery401JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8697,7 +9167,9 @@ type ReplayWebhookDelivery403JSONResponse struct{ ForbiddenJSONResponse }
 func (response ReplayWebhookDelivery403JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8711,7 +9183,9 @@ type ReplayWebhookDelivery404JSONResponse struct{ NotFoundJSONResponse }
 func (response ReplayWebhookDelivery404JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8725,7 +9199,9 @@ type ReplayWebhookDelivery429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response ReplayWebhookDelivery429JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8742,7 +9218,9 @@ type ReplayWebhookDelivery500JSONResponse struct{ InternalErrorJSONResponse }
 func (response ReplayWebhookDelivery500JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8765,7 +9243,9 @@ type FetchPhoneNumber200JSONResponse PhoneNumberLookup
 func (response FetchPhoneNumber200JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8779,7 +9259,9 @@ type FetchPhoneNumber400JSONResponse struct{ LookupBadRequestJSONResponse }
 func (response FetchPhoneNumber400JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8793,7 +9275,9 @@ type FetchPhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
 func (response FetchPhoneNumber401JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8810,7 +9294,9 @@ type FetchPhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
 func (response FetchPhoneNumber404JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8824,7 +9310,9 @@ type FetchPhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
 func (response FetchPhoneNumber429JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8841,7 +9329,9 @@ type FetchPhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
 func (response FetchPhoneNumber500JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -8855,7 +9345,9 @@ type FetchPhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResponse }
 func (response FetchPhoneNumber503JSONResponse) VisitFetchPhoneNumberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -774,5 +775,26 @@ func TestDateFilters(t *testing.T) {
 		if got := count(tt.query); got != tt.want {
 			t.Errorf("%s: %d messages, want %d", tt.query, got, tt.want)
 		}
+	}
+}
+
+// TestJSONIsNotHTMLEscaped: "&", "<" and ">" go out as they are, as Twilio writes them,
+// in the generated handlers' answers and in the error objects alike.
+func TestJSONIsNotHTMLEscaped(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{StepDelay: time.Hour})
+	sid := env.Main.Sid
+	status, body := env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+sid+"/Messages.json", sid, env.Main.AuthToken,
+		strings.NewReader(url.Values{"To": {"+14155550100"}, "From": {testSender}, "Body": {"a<b>&c"}}.Encode()), formType)
+	if status != http.StatusCreated || !bytes.Contains(body, []byte(`"body":"a<b>&c"`)) {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	status, body = env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+sid+"/Messages.json?PageSize=1&To=%2B14155550100", sid, env.Main.AuthToken, nil, "")
+	if status != http.StatusOK || !bytes.Contains(body, []byte(`Messages.json?Page=0&PageSize=1&To=%2B14155550100`)) || bytes.Contains(body, []byte(`\u00`)) {
+		t.Fatalf("list: HTTP %d %s", status, body)
+	}
+	status, body = env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+sid+"/Messages.json", sid, env.Main.AuthToken,
+		strings.NewReader("To=%2B14155550100&From=Bad%26Sender%3C%3E&Body=x"), formType)
+	if status != http.StatusBadRequest || !bytes.Contains(body, []byte(`Bad&Sender<>`)) {
+		t.Fatalf("error object: HTTP %d %s", status, body)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
@@ -138,11 +139,15 @@ func (e eventStream) writeBatch(write func(string) error, b feed.Batch) error {
 			e.s.log.ErrorContext(e.ctx, "event stream", slog.Any("error", err))
 			return err
 		}
-		data, err := json.Marshal(ev)
-		if err != nil {
+		// As every JSON answer: "&", "<" and ">" as they are (and no newline, which
+		// would end the data line).
+		var data strings.Builder
+		enc := json.NewEncoder(&data)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(ev); err != nil {
 			return err
 		}
-		if err := write(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n\n", c.Seq, c.Kind, data)); err != nil {
+		if err := write(fmt.Sprintf("id: %d\nevent: %s\ndata: %s\n", c.Seq, c.Kind, data.String())); err != nil {
 			return err
 		}
 	}

@@ -187,9 +187,9 @@ func New(cfg Config) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = plainJSONSerializer{}
 	e.Use(s.logRequests())
 	e.Use(s.observeRequests)
-	e.Use(plainJSON)
 	e.Use(sameOriginWrites())
 	// The validator reads a body whole before anything else looks at it; no valid request
 	// comes near this size.
