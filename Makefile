@@ -6,8 +6,8 @@ ARGS    ?=
 BASELINE  ?= ../shared/bench/baseline
 LOADFLAGS ?=
 
-.PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-race lint lint-spec bench load clean \
-	check-generated sdk-ts check-sdk-ts fuzz fuzz-short
+.PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-inbox test-race lint lint-spec bench load clean \
+	check-generated sdk-ts check-sdk-ts inbox check-inbox fuzz fuzz-short
 
 all: build
 
@@ -23,8 +23,9 @@ build:
 run: build
 	./$(BIN) $(ARGS)
 
-## test: every test, against real servers on loopback and real SQLite files
-test: deps test-go fuzz-short test-compat-go test-compat-node test-sdk-ts test-ui
+## test: every test, against real servers on loopback and real SQLite files; make stops at the first suite that fails
+test: deps test-go fuzz-short test-compat-go test-compat-node test-sdk-ts test-ui test-inbox
+	@echo "make test: all 7 suites passed: test-go, fuzz-short, test-compat-go, test-compat-node, test-sdk-ts, test-ui, test-inbox"
 
 ## deps: install what the tests need beyond Go (curl, Node.js, Chromium) where missing
 deps:
@@ -66,6 +67,19 @@ test-sdk-ts: build
 test-ui: build
 	cd e2e/swagger-ui && npm ci --no-audit --no-fund && npm test
 
+## test-inbox: the web inbox at /inbox/ in headless Chromium against a real server (screenshots in internal/inbox/web/test-results/)
+test-inbox: build
+	cd internal/inbox/web && npm ci --no-audit --no-fund && npm test
+
+## inbox: rebuild the web inbox (internal/inbox/dist, embedded in the binary) from internal/inbox/web/src
+inbox:
+	cd internal/inbox/web && npm ci --no-audit --no-fund && npm run build
+
+## check-inbox: fail if internal/inbox/dist differs from what its sources build
+check-inbox: inbox
+	@git diff --exit-code -- internal/inbox/dist || { echo "internal/inbox/dist is stale: run 'make inbox' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- internal/inbox/dist)" || { git status --porcelain -- internal/inbox/dist; echo "untracked files in internal/inbox/dist: run 'make inbox' and commit"; exit 1; }
+
 ## test-race: the same under the race detector (needs cgo)
 test-race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
@@ -98,13 +112,14 @@ check-generated: generate
 	@git diff --exit-code -- gen client || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen client)" || { git status --porcelain -- gen client; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
-## sdk-ts: regenerate sdk/typescript/src/schema.d.ts from openapi.yaml
+## sdk-ts: regenerate sdk/typescript/src/schema.d.ts from openapi.yaml, and rebuild the package (dist/)
 sdk-ts:
-	cd sdk/typescript && npm ci --no-audit --no-fund && npm run generate
+	cd sdk/typescript && npm ci --no-audit --no-fund && npm run generate && npm run build
 
-## check-sdk-ts: fail if the TypeScript types differ from what openapi.yaml generates
+## check-sdk-ts: fail if the TypeScript types or the built package differ from what openapi.yaml and src/ make
 check-sdk-ts: sdk-ts
-	@git diff --exit-code -- sdk/typescript/src/schema.d.ts || { echo "sdk/typescript/src/schema.d.ts is stale: run 'make sdk-ts' and commit"; exit 1; }
+	@git diff --exit-code -- sdk/typescript/src/schema.d.ts sdk/typescript/dist || { echo "sdk/typescript is stale: run 'make sdk-ts' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- sdk/typescript/dist)" || { git status --porcelain -- sdk/typescript/dist; echo "untracked files in sdk/typescript/dist: run 'make sdk-ts' and commit"; exit 1; }
 
 ## clean: remove build output
 clean:

@@ -25,7 +25,7 @@ func TestDocSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs = append(docs, "README.md")
+	docs = append(docs, "README.md", "sdk/typescript/README.md")
 	found := 0
 	for _, doc := range docs {
 		text, err := os.ReadFile(doc)

@@ -697,6 +697,24 @@ func (e MessageDirection) Valid() bool {
 	}
 }
 
+// Defines values for MessageEncodingName.
+const (
+	MessageEncodingNameGSM7 MessageEncodingName = "GSM-7"
+	MessageEncodingNameUCS2 MessageEncodingName = "UCS-2"
+)
+
+// Valid indicates whether the value is a known member of the MessageEncodingName enum.
+func (e MessageEncodingName) Valid() bool {
+	switch e {
+	case MessageEncodingNameGSM7:
+		return true
+	case MessageEncodingNameUCS2:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageStatus.
 const (
 	MessageStatusAccepted           MessageStatus = "accepted"
@@ -1009,6 +1027,24 @@ func (e WebhookDeliveryRequestMethod) Valid() bool {
 	}
 }
 
+// Defines values for ListThreadsParamsDirection.
+const (
+	ListThreadsParamsDirectionInbound  ListThreadsParamsDirection = "inbound"
+	ListThreadsParamsDirectionOutbound ListThreadsParamsDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the ListThreadsParamsDirection enum.
+func (e ListThreadsParamsDirection) Valid() bool {
+	switch e {
+	case ListThreadsParamsDirectionInbound:
+		return true
+	case ListThreadsParamsDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
 // Account defines model for Account.
 type Account struct {
 	// AuthToken The password for HTTP Basic authentication as this account: 32 hex digits when
@@ -1257,6 +1293,17 @@ type CallerNameInfo struct {
 
 // CallerNameInfoCallerType Whether the name is a person's or a business's.
 type CallerNameInfoCallerType string
+
+// ClearedMessages defines model for ClearedMessages.
+type ClearedMessages struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Deleted How many messages were deleted.
+	Deleted int `json:"deleted"`
+}
 
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
@@ -1661,6 +1708,13 @@ type InboundMessageRequest struct {
 
 	// To Your number that receives the text; the account must own it.
 	To PhoneNumber `json:"To"`
+}
+
+// InboxMessage A message and how its body travels.
+type InboxMessage struct {
+	// Encoding How a message's body travels as SMS.
+	Encoding MessageEncoding `json:"encoding"`
+	Message  Message         `json:"message"`
 }
 
 // IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
@@ -2148,6 +2202,23 @@ type MessageApiVersion string
 
 // MessageDirection defines model for Message.Direction.
 type MessageDirection string
+
+// MessageEncoding How a message's body travels as SMS.
+type MessageEncoding struct {
+	// Name `GSM-7` when every character is in the GSM 03.38 alphabet (160 characters a
+	// segment, 153 when split); else `UCS-2` (70, or 67).
+	Name MessageEncodingName `json:"name"`
+
+	// NonGsmCharacters The characters that forced UCS-2, each once, in order of appearance; empty for GSM-7.
+	NonGsmCharacters []string `json:"non_gsm_characters"`
+
+	// Segments How many segments the body takes (as `num_segments`).
+	Segments int `json:"segments"`
+}
+
+// MessageEncodingName `GSM-7` when every character is in the GSM 03.38 alphabet (160 characters a
+// segment, 153 when split); else `UCS-2` (70, or 67).
+type MessageEncodingName string
 
 // MessageList defines model for MessageList.
 type MessageList struct {
@@ -2687,6 +2758,42 @@ type SwitchboardNewKey struct {
 	Sid KeySid `json:"sid"`
 }
 
+// Thread A conversation between one of the account's numbers and another party.
+type Thread struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// InboundCount How many of them are inbound.
+	InboundCount int     `json:"inbound_count"`
+	LastMessage  Message `json:"last_message"`
+
+	// MessageCount How many messages the thread holds (that match the filters).
+	MessageCount int `json:"message_count"`
+
+	// Number The account's side (`From` of outbound messages, `To` of inbound ones).
+	Number string `json:"number"`
+
+	// Party The other side.
+	Party string `json:"party"`
+}
+
+// ThreadList defines model for ThreadList.
+type ThreadList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta    V1Meta   `json:"meta"`
+	Threads []Thread `json:"threads"`
+}
+
+// ThreadMessageList defines model for ThreadMessageList.
+type ThreadMessageList struct {
+	Messages []InboxMessage `json:"messages"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
 // UpdateAccountRequest defines model for UpdateAccountRequest.
 type UpdateAccountRequest struct {
 	// FriendlyName A new name for the account.
@@ -2912,7 +3019,10 @@ type WebhookDelivery struct {
 	Event WebhookDeliveryEvent `json:"event"`
 
 	// LatencyMs Milliseconds from sending the request to the end of the answer.
-	LatencyMs     int                          `json:"latency_ms"`
+	LatencyMs int `json:"latency_ms"`
+
+	// ReplayOf The delivery this request replayed (ReplayWebhookDelivery); `null` for an original.
+	ReplayOf      *string                      `json:"replay_of"`
 	RequestMethod WebhookDeliveryRequestMethod `json:"request_method"`
 
 	// RequestParams The parameters sent, by name.
@@ -3386,6 +3496,67 @@ type ListMessagesParams struct {
 
 // ListMediaParams defines parameters for ListMedia.
 type ListMediaParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// StreamEventsParams defines parameters for StreamEvents.
+type StreamEventsParams struct {
+	// LastEventID The `id` of the last event received, to resume after it.
+	LastEventID *string `json:"Last-Event-ID,omitempty"`
+}
+
+// ListThreadsParams defines parameters for ListThreads.
+type ListThreadsParams struct {
+	// Search Keeps messages whose body, `To` or `From` contains this text (ASCII letters in
+	// any case), e.g. part of a phone number or a word.
+	Search *string `form:"Search,omitempty" json:"Search,omitempty"`
+
+	// Status Keeps messages in this status.
+	Status *MessageStatus `form:"Status,omitempty" json:"Status,omitempty"`
+
+	// Direction Keeps `inbound` messages, or `outbound` ones (sent through the API or as replies).
+	Direction *ListThreadsParamsDirection `form:"Direction,omitempty" json:"Direction,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListThreadsParamsDirection defines parameters for ListThreads.
+type ListThreadsParamsDirection string
+
+// ListThreadMessagesParams defines parameters for ListThreadMessages.
+type ListThreadMessagesParams struct {
+	// Number The account's side of the thread (a phone number or sender ID).
+	Number string `form:"Number" json:"Number"`
+
+	// Party The other side of the thread.
+	Party string `form:"Party" json:"Party"`
+
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
 	// official SDKs send their `limit` here).
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
@@ -4111,6 +4282,32 @@ type ClientInterface interface {
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StreamEvents Follow changes live (server-sent events)
+	//
+	// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
+	// (`text/event-stream`) that tells of every change to the account's messages,
+	// webhook deliveries and phone numbers as it commits, whichever process sharing
+	// the database made it: what the web inbox at `/inbox/` follows. It stays open;
+	// `curl -N -u SID:TOKEN URL` shows it.
+	//
+	// Each event's `data` is one JSON object with `op` (`created`, `updated` or
+	// `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
+	// represents it:
+	//
+	// - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
+	//   ListThreadMessages);
+	// - `event: webhook-delivery`: `webhook_delivery`;
+	// - `event: incoming-phone-number`: `incoming_phone_number`.
+	//
+	// The stream opens with `event: ready`. Each change event has an `id`; a client
+	// that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
+	// it missed, or `event: reset` when too much changed to replay (after clearing an
+	// account's messages, or after a long time away): it should then reload what it
+	// shows. A comment line is sent every 15 seconds to keep the connection open.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
+	StreamEvents(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateInboundMessageWithBody Simulate a text to one of your numbers
 	//
 	// "A phone texts your number": stores an `inbound` message with status `received`
@@ -4193,6 +4390,17 @@ type ClientInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
 	CreateSwitchboardKeyWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ClearMessages Delete every message of an account
+	//
+	// A fresh start for tests and the inbox: deletes every message of the account,
+	// whatever its status (unlike deleting one message, which refuses a message still
+	// being processed), with its media, its webhook delivery records and its pending
+	// work (delivery steps, status callbacks and webhooks not made yet). Phone numbers,
+	// opt-outs and subaccounts are kept; a subaccount's messages are its own to clear.
+	//
+	// Corresponds with DELETE /switchboard/v1/Accounts/{AccountSid}/Messages (the `ClearMessages` operationId).
+	ClearMessages(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ForceMessageStatusWithBody Force a message's status
 	//
 	// Moves an outbound message to a status of your choice, to exercise your app's
@@ -4219,6 +4427,26 @@ type ClientInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
 	ForceMessageStatusWithFormdataBody(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListThreads List conversations
+	//
+	// The account's messages grouped into conversations, as a phone shows them: one
+	// thread per pair of the account's number (`From` of outbound messages, `To` of
+	// inbound ones) and the other party, the thread with the newest message first.
+	// `Search`, `Status` and `Direction` keep the threads that have a matching message;
+	// the counts and the last message are then those of the matching messages.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads (the `ListThreads` operationId).
+	ListThreads(ctx context.Context, accountSid AccountSid, params *ListThreadsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListThreadMessages List the messages of one conversation
+	//
+	// The messages between one of the account's numbers and one other party, either
+	// way, newest first, each with how its body travels as SMS: GSM-7 or UCS-2, the
+	// segment count, and the characters that forced UCS-2.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages (the `ListThreadMessages` operationId).
+	ListThreadMessages(ctx context.Context, accountSid AccountSid, params *ListThreadMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListWebhookDeliveries List webhook requests and their answers
 	//
 	// Every webhook request Switchboard made for the account (status callbacks,
@@ -4236,6 +4464,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 	FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplayWebhookDelivery Make a webhook request again
+	//
+	// Queues the request of a webhook delivery again: the same URL, method and
+	// parameters, signed anew with the account's current auth token. It runs like any
+	// webhook (retried with backoff when it fails) and is recorded as a new delivery
+	// whose `replay_of` names this one; watch for it in the WebhookDeliveries list. The
+	// answer to a replayed `incoming-message` webhook is acted on as the first one
+	// was: each `<Message>` of its TwiML is sent.
+	//
+	// Takes no body. Answers 202 with the delivery replayed.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
+	ReplayWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMessagingServices List Messaging Services
 	//
@@ -5264,6 +5506,42 @@ func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
+// StreamEvents Follow changes live (server-sent events)
+//
+// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
+// (`text/event-stream`) that tells of every change to the account's messages,
+// webhook deliveries and phone numbers as it commits, whichever process sharing
+// the database made it: what the web inbox at `/inbox/` follows. It stays open;
+// `curl -N -u SID:TOKEN URL` shows it.
+//
+// Each event's `data` is one JSON object with `op` (`created`, `updated` or
+// `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
+// represents it:
+//
+//   - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
+//     ListThreadMessages);
+//   - `event: webhook-delivery`: `webhook_delivery`;
+//   - `event: incoming-phone-number`: `incoming_phone_number`.
+//
+// The stream opens with `event: ready`. Each change event has an `id`; a client
+// that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
+// it missed, or `event: reset` when too much changed to replay (after clearing an
+// account's messages, or after a long time away): it should then reload what it
+// shows. A comment line is sent every 15 seconds to keep the connection open.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
+func (c *Client) StreamEvents(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamEventsRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateInboundMessageWithBody Simulate a text to one of your numbers
 //
 // "A phone texts your number": stores an `inbound` message with status `received`
@@ -5386,6 +5664,27 @@ func (c *Client) CreateSwitchboardKeyWithFormdataBody(ctx context.Context, accou
 	return c.Client.Do(req)
 }
 
+// ClearMessages Delete every message of an account
+//
+// A fresh start for tests and the inbox: deletes every message of the account,
+// whatever its status (unlike deleting one message, which refuses a message still
+// being processed), with its media, its webhook delivery records and its pending
+// work (delivery steps, status callbacks and webhooks not made yet). Phone numbers,
+// opt-outs and subaccounts are kept; a subaccount's messages are its own to clear.
+//
+// Corresponds with DELETE /switchboard/v1/Accounts/{AccountSid}/Messages (the `ClearMessages` operationId).
+func (c *Client) ClearMessages(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearMessagesRequest(c.Server, accountSid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ForceMessageStatusWithBody Force a message's status
 //
 // Moves an outbound message to a status of your choice, to exercise your app's
@@ -5432,6 +5731,46 @@ func (c *Client) ForceMessageStatusWithFormdataBody(ctx context.Context, account
 	return c.Client.Do(req)
 }
 
+// ListThreads List conversations
+//
+// The account's messages grouped into conversations, as a phone shows them: one
+// thread per pair of the account's number (`From` of outbound messages, `To` of
+// inbound ones) and the other party, the thread with the newest message first.
+// `Search`, `Status` and `Direction` keep the threads that have a matching message;
+// the counts and the last message are then those of the matching messages.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads (the `ListThreads` operationId).
+func (c *Client) ListThreads(ctx context.Context, accountSid AccountSid, params *ListThreadsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListThreadsRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListThreadMessages List the messages of one conversation
+//
+// The messages between one of the account's numbers and one other party, either
+// way, newest first, each with how its body travels as SMS: GSM-7 or UCS-2, the
+// segment count, and the characters that forced UCS-2.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages (the `ListThreadMessages` operationId).
+func (c *Client) ListThreadMessages(ctx context.Context, accountSid AccountSid, params *ListThreadMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListThreadMessagesRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListWebhookDeliveries List webhook requests and their answers
 //
 // Every webhook request Switchboard made for the account (status callbacks,
@@ -5460,6 +5799,30 @@ func (c *Client) ListWebhookDeliveries(ctx context.Context, accountSid AccountSi
 // Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 func (c *Client) FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFetchWebhookDeliveryRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplayWebhookDelivery Make a webhook request again
+//
+// Queues the request of a webhook delivery again: the same URL, method and
+// parameters, signed anew with the account's current auth token. It runs like any
+// webhook (retried with backoff when it fails) and is recorded as a new delivery
+// whose `replay_of` names this one; watch for it in the WebhookDeliveries list. The
+// answer to a replayed `incoming-message` webhook is acted on as the first one
+// was: each `<Message>` of its TwiML is sent.
+//
+// Takes no body. Answers 202 with the delivery replayed.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
+func (c *Client) ReplayWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplayWebhookDeliveryRequest(c.Server, accountSid, sid)
 	if err != nil {
 		return nil, err
 	}
@@ -8198,6 +8561,55 @@ func NewCheckHealthRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewStreamEventsRequest constructs an http.Request for the StreamEvents method
+func NewStreamEventsRequest(server string, accountSid AccountSid, params *StreamEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.LastEventID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Last-Event-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewCreateInboundMessageRequestWithFormdataBody calls the generic CreateInboundMessage builder with application/x-www-form-urlencoded body
 func NewCreateInboundMessageRequestWithFormdataBody(server string, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8292,6 +8704,40 @@ func NewCreateSwitchboardKeyRequestWithBody(server string, accountSid AccountSid
 	return req, nil
 }
 
+// NewClearMessagesRequest constructs an http.Request for the ClearMessages method
+func NewClearMessagesRequest(server string, accountSid AccountSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewForceMessageStatusRequestWithFormdataBody calls the generic ForceMessageStatus builder with application/x-www-form-urlencoded body
 func NewForceMessageStatusRequestWithFormdataBody(server string, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8342,6 +8788,228 @@ func NewForceMessageStatusRequestWithBody(server string, accountSid AccountSid, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListThreadsRequest constructs an http.Request for the ListThreads method
+func NewListThreadsRequest(server string, accountSid AccountSid, params *ListThreadsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Threads", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Direction != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Direction", *params.Direction, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListThreadMessagesRequest constructs an http.Request for the ListThreadMessages method
+func NewListThreadMessagesRequest(server string, accountSid AccountSid, params *ListThreadMessagesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Threads/Messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Number", params.Number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Party", params.Party, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -8477,6 +9145,47 @@ func NewFetchWebhookDeliveryRequest(server string, accountSid AccountSid, sid We
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplayWebhookDeliveryRequest constructs an http.Request for the ReplayWebhookDelivery method
+func NewReplayWebhookDeliveryRequest(server string, accountSid AccountSid, sid WebhookDeliverySid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/WebhookDeliveries/%s/Replay", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -9920,6 +10629,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CheckHealthResponse, error)
 
+	// StreamEventsWithResponse Follow changes live (server-sent events)
+	//
+	// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
+	// (`text/event-stream`) that tells of every change to the account's messages,
+	// webhook deliveries and phone numbers as it commits, whichever process sharing
+	// the database made it: what the web inbox at `/inbox/` follows. It stays open;
+	// `curl -N -u SID:TOKEN URL` shows it.
+	//
+	// Each event's `data` is one JSON object with `op` (`created`, `updated` or
+	// `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
+	// represents it:
+	//
+	// - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
+	//   ListThreadMessages);
+	// - `event: webhook-delivery`: `webhook_delivery`;
+	// - `event: incoming-phone-number`: `incoming_phone_number`.
+	//
+	// The stream opens with `event: ready`. Each change event has an `id`; a client
+	// that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
+	// it missed, or `event: reset` when too much changed to replay (after clearing an
+	// account's messages, or after a long time away): it should then reload what it
+	// shows. A comment line is sent every 15 seconds to keep the connection open.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
+	StreamEventsWithResponse(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*StreamEventsResponse, error)
+
 	// CreateInboundMessageWithBodyWithResponse Simulate a text to one of your numbers
 	//
 	// "A phone texts your number": stores an `inbound` message with status `received`
@@ -10002,6 +10739,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
 	CreateSwitchboardKeyWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateSwitchboardKeyResponse, error)
 
+	// ClearMessagesWithResponse Delete every message of an account
+	//
+	// A fresh start for tests and the inbox: deletes every message of the account,
+	// whatever its status (unlike deleting one message, which refuses a message still
+	// being processed), with its media, its webhook delivery records and its pending
+	// work (delivery steps, status callbacks and webhooks not made yet). Phone numbers,
+	// opt-outs and subaccounts are kept; a subaccount's messages are its own to clear.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /switchboard/v1/Accounts/{AccountSid}/Messages (the `ClearMessages` operationId).
+	ClearMessagesWithResponse(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*ClearMessagesResponse, error)
+
 	// ForceMessageStatusWithBodyWithResponse Force a message's status
 	//
 	// Moves an outbound message to a status of your choice, to exercise your app's
@@ -10028,6 +10778,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
 	ForceMessageStatusWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*ForceMessageStatusResponse, error)
 
+	// ListThreadsWithResponse List conversations
+	//
+	// The account's messages grouped into conversations, as a phone shows them: one
+	// thread per pair of the account's number (`From` of outbound messages, `To` of
+	// inbound ones) and the other party, the thread with the newest message first.
+	// `Search`, `Status` and `Direction` keep the threads that have a matching message;
+	// the counts and the last message are then those of the matching messages.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads (the `ListThreads` operationId).
+	ListThreadsWithResponse(ctx context.Context, accountSid AccountSid, params *ListThreadsParams, reqEditors ...RequestEditorFn) (*ListThreadsResponse, error)
+
+	// ListThreadMessagesWithResponse List the messages of one conversation
+	//
+	// The messages between one of the account's numbers and one other party, either
+	// way, newest first, each with how its body travels as SMS: GSM-7 or UCS-2, the
+	// segment count, and the characters that forced UCS-2.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages (the `ListThreadMessages` operationId).
+	ListThreadMessagesWithResponse(ctx context.Context, accountSid AccountSid, params *ListThreadMessagesParams, reqEditors ...RequestEditorFn) (*ListThreadMessagesResponse, error)
+
 	// ListWebhookDeliveriesWithResponse List webhook requests and their answers
 	//
 	// Every webhook request Switchboard made for the account (status callbacks,
@@ -10049,6 +10823,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 	FetchWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*FetchWebhookDeliveryResponse, error)
+
+	// ReplayWebhookDeliveryWithResponse Make a webhook request again
+	//
+	// Queues the request of a webhook delivery again: the same URL, method and
+	// parameters, signed anew with the account's current auth token. It runs like any
+	// webhook (retried with backoff when it fails) and is recorded as a new delivery
+	// whose `replay_of` names this one; watch for it in the WebhookDeliveries list. The
+	// answer to a replayed `incoming-message` webhook is acted on as the first one
+	// was: each `<Message>` of its TwiML is sent.
+	//
+	// Takes no body. Answers 202 with the delivery replayed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
+	ReplayWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error)
 
 	// ListMessagingServicesWithResponse List Messaging Services
 	//
@@ -13353,6 +14143,89 @@ func (r CheckHealthResponse) ContentType() string {
 	return ""
 }
 
+// StreamEventsResponse401Headers the declared response headers of an HTTP 401 response for StreamEvents
+type StreamEventsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// StreamEventsResponse429Headers the declared response headers of an HTTP 429 response for StreamEvents
+type StreamEventsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type StreamEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StreamEventsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StreamEventsResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StreamEventsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StreamEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StreamEventsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r StreamEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StreamEventsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateInboundMessageResponse401Headers the declared response headers of an HTTP 401 response for CreateInboundMessage
 type CreateInboundMessageResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13575,6 +14448,96 @@ func (r CreateSwitchboardKeyResponse) ContentType() string {
 	return ""
 }
 
+// ClearMessagesResponse401Headers the declared response headers of an HTTP 401 response for ClearMessages
+type ClearMessagesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ClearMessagesResponse429Headers the declared response headers of an HTTP 429 response for ClearMessages
+type ClearMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ClearMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClearedMessages
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ClearMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ClearMessagesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ClearMessagesResponse) GetJSON200() *ClearedMessages {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearMessagesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClearMessagesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearMessagesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ClearMessagesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClearMessagesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ForceMessageStatusResponse401Headers the declared response headers of an HTTP 401 response for ForceMessageStatus
 type ForceMessageStatusResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13687,6 +14650,186 @@ func (r ForceMessageStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ForceMessageStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListThreadsResponse401Headers the declared response headers of an HTTP 401 response for ListThreads
+type ListThreadsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListThreadsResponse429Headers the declared response headers of an HTTP 429 response for ListThreads
+type ListThreadsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListThreadsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThreadList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListThreadsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListThreadsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListThreadsResponse) GetJSON200() *ThreadList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListThreadsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListThreadsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListThreadsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListThreadsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListThreadsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListThreadsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListThreadsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListThreadsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListThreadsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListThreadMessagesResponse401Headers the declared response headers of an HTTP 401 response for ListThreadMessages
+type ListThreadMessagesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListThreadMessagesResponse429Headers the declared response headers of an HTTP 429 response for ListThreadMessages
+type ListThreadMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListThreadMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThreadMessageList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListThreadMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListThreadMessagesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListThreadMessagesResponse) GetJSON200() *ThreadMessageList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListThreadMessagesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListThreadMessagesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListThreadMessagesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListThreadMessagesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListThreadMessagesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListThreadMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListThreadMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListThreadMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListThreadMessagesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13902,6 +15045,103 @@ func (r FetchWebhookDeliveryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r FetchWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplayWebhookDeliveryResponse401Headers the declared response headers of an HTTP 401 response for ReplayWebhookDelivery
+type ReplayWebhookDeliveryResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ReplayWebhookDeliveryResponse429Headers the declared response headers of an HTTP 429 response for ReplayWebhookDelivery
+type ReplayWebhookDeliveryResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ReplayWebhookDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookDelivery
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReplayWebhookDeliveryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplayWebhookDeliveryResponse429Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON202() *WebhookDelivery {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplayWebhookDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplayWebhookDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplayWebhookDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplayWebhookDeliveryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16088,6 +17328,40 @@ func (c *ClientWithResponses) CheckHealthWithResponse(ctx context.Context, reqEd
 	return ParseCheckHealthResponse(rsp)
 }
 
+// StreamEventsWithResponse Follow changes live (server-sent events)
+//
+// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
+// (`text/event-stream`) that tells of every change to the account's messages,
+// webhook deliveries and phone numbers as it commits, whichever process sharing
+// the database made it: what the web inbox at `/inbox/` follows. It stays open;
+// `curl -N -u SID:TOKEN URL` shows it.
+//
+// Each event's `data` is one JSON object with `op` (`created`, `updated` or
+// `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
+// represents it:
+//
+//   - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
+//     ListThreadMessages);
+//   - `event: webhook-delivery`: `webhook_delivery`;
+//   - `event: incoming-phone-number`: `incoming_phone_number`.
+//
+// The stream opens with `event: ready`. Each change event has an `id`; a client
+// that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
+// it missed, or `event: reset` when too much changed to replay (after clearing an
+// account's messages, or after a long time away): it should then reload what it
+// shows. A comment line is sent every 15 seconds to keep the connection open.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
+func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*StreamEventsResponse, error) {
+	rsp, err := c.StreamEvents(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamEventsResponse(rsp)
+}
+
 // CreateInboundMessageWithBodyWithResponse Simulate a text to one of your numbers
 //
 // "A phone texts your number": stores an `inbound` message with status `received`
@@ -16194,6 +17468,25 @@ func (c *ClientWithResponses) CreateSwitchboardKeyWithFormdataBodyWithResponse(c
 	return ParseCreateSwitchboardKeyResponse(rsp)
 }
 
+// ClearMessagesWithResponse Delete every message of an account
+//
+// A fresh start for tests and the inbox: deletes every message of the account,
+// whatever its status (unlike deleting one message, which refuses a message still
+// being processed), with its media, its webhook delivery records and its pending
+// work (delivery steps, status callbacks and webhooks not made yet). Phone numbers,
+// opt-outs and subaccounts are kept; a subaccount's messages are its own to clear.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /switchboard/v1/Accounts/{AccountSid}/Messages (the `ClearMessages` operationId).
+func (c *ClientWithResponses) ClearMessagesWithResponse(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*ClearMessagesResponse, error) {
+	rsp, err := c.ClearMessages(ctx, accountSid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearMessagesResponse(rsp)
+}
+
 // ForceMessageStatusWithBodyWithResponse Force a message's status
 //
 // Moves an outbound message to a status of your choice, to exercise your app's
@@ -16232,6 +17525,42 @@ func (c *ClientWithResponses) ForceMessageStatusWithFormdataBodyWithResponse(ctx
 	return ParseForceMessageStatusResponse(rsp)
 }
 
+// ListThreadsWithResponse List conversations
+//
+// The account's messages grouped into conversations, as a phone shows them: one
+// thread per pair of the account's number (`From` of outbound messages, `To` of
+// inbound ones) and the other party, the thread with the newest message first.
+// `Search`, `Status` and `Direction` keep the threads that have a matching message;
+// the counts and the last message are then those of the matching messages.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads (the `ListThreads` operationId).
+func (c *ClientWithResponses) ListThreadsWithResponse(ctx context.Context, accountSid AccountSid, params *ListThreadsParams, reqEditors ...RequestEditorFn) (*ListThreadsResponse, error) {
+	rsp, err := c.ListThreads(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListThreadsResponse(rsp)
+}
+
+// ListThreadMessagesWithResponse List the messages of one conversation
+//
+// The messages between one of the account's numbers and one other party, either
+// way, newest first, each with how its body travels as SMS: GSM-7 or UCS-2, the
+// segment count, and the characters that forced UCS-2.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages (the `ListThreadMessages` operationId).
+func (c *ClientWithResponses) ListThreadMessagesWithResponse(ctx context.Context, accountSid AccountSid, params *ListThreadMessagesParams, reqEditors ...RequestEditorFn) (*ListThreadMessagesResponse, error) {
+	rsp, err := c.ListThreadMessages(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListThreadMessagesResponse(rsp)
+}
+
 // ListWebhookDeliveriesWithResponse List webhook requests and their answers
 //
 // Every webhook request Switchboard made for the account (status callbacks,
@@ -16264,6 +17593,28 @@ func (c *ClientWithResponses) FetchWebhookDeliveryWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseFetchWebhookDeliveryResponse(rsp)
+}
+
+// ReplayWebhookDeliveryWithResponse Make a webhook request again
+//
+// Queues the request of a webhook delivery again: the same URL, method and
+// parameters, signed anew with the account's current auth token. It runs like any
+// webhook (retried with backoff when it fails) and is recorded as a new delivery
+// whose `replay_of` names this one; watch for it in the WebhookDeliveries list. The
+// answer to a replayed `incoming-message` webhook is acted on as the first one
+// was: each `<Message>` of its TwiML is sent.
+//
+// Takes no body. Answers 202 with the delivery replayed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
+func (c *ClientWithResponses) ReplayWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error) {
+	rsp, err := c.ReplayWebhookDelivery(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplayWebhookDeliveryResponse(rsp)
 }
 
 // ListMessagingServicesWithResponse List Messaging Services
@@ -19589,6 +20940,83 @@ func ParseCheckHealthResponse(rsp *http.Response) (*CheckHealthResponse, error) 
 	return response, nil
 }
 
+// ParseStreamEventsResponse parses an HTTP response from a StreamEventsWithResponse call
+func ParseStreamEventsResponse(rsp *http.Response) (*StreamEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StreamEventsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers StreamEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateInboundMessageResponse parses an HTTP response from a CreateInboundMessageWithResponse call
 func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessageResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19805,6 +21233,90 @@ func ParseCreateSwitchboardKeyResponse(rsp *http.Response) (*CreateSwitchboardKe
 	return response, nil
 }
 
+// ParseClearMessagesResponse parses an HTTP response from a ClearMessagesWithResponse call
+func ParseClearMessagesResponse(rsp *http.Response) (*ClearMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClearedMessages
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ClearMessagesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ClearMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseForceMessageStatusResponse parses an HTTP response from a ForceMessageStatusWithResponse call
 func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19915,6 +21427,174 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 			headers.RetryAfter = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListThreadsResponse parses an HTTP response from a ListThreadsWithResponse call
+func ParseListThreadsResponse(rsp *http.Response) (*ListThreadsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListThreadsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThreadList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListThreadsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListThreadsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListThreadMessagesResponse parses an HTTP response from a ListThreadMessagesWithResponse call
+func ParseListThreadMessagesResponse(rsp *http.Response) (*ListThreadMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListThreadMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThreadMessageList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListThreadMessagesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListThreadMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -20124,6 +21804,97 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 			headers.RetryAfter = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplayWebhookDeliveryResponse parses an HTTP response from a ReplayWebhookDeliveryWithResponse call
+func ParseReplayWebhookDeliveryResponse(rsp *http.Response) (*ReplayWebhookDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplayWebhookDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReplayWebhookDeliveryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplayWebhookDeliveryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

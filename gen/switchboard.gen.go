@@ -697,6 +697,24 @@ func (e MessageDirection) Valid() bool {
 	}
 }
 
+// Defines values for MessageEncodingName.
+const (
+	MessageEncodingNameGSM7 MessageEncodingName = "GSM-7"
+	MessageEncodingNameUCS2 MessageEncodingName = "UCS-2"
+)
+
+// Valid indicates whether the value is a known member of the MessageEncodingName enum.
+func (e MessageEncodingName) Valid() bool {
+	switch e {
+	case MessageEncodingNameGSM7:
+		return true
+	case MessageEncodingNameUCS2:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageStatus.
 const (
 	MessageStatusAccepted           MessageStatus = "accepted"
@@ -1009,6 +1027,24 @@ func (e WebhookDeliveryRequestMethod) Valid() bool {
 	}
 }
 
+// Defines values for ListThreadsParamsDirection.
+const (
+	ListThreadsParamsDirectionInbound  ListThreadsParamsDirection = "inbound"
+	ListThreadsParamsDirectionOutbound ListThreadsParamsDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the ListThreadsParamsDirection enum.
+func (e ListThreadsParamsDirection) Valid() bool {
+	switch e {
+	case ListThreadsParamsDirectionInbound:
+		return true
+	case ListThreadsParamsDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
 // Account defines model for Account.
 type Account struct {
 	// AuthToken The password for HTTP Basic authentication as this account: 32 hex digits when
@@ -1257,6 +1293,17 @@ type CallerNameInfo struct {
 
 // CallerNameInfoCallerType Whether the name is a person's or a business's.
 type CallerNameInfoCallerType string
+
+// ClearedMessages defines model for ClearedMessages.
+type ClearedMessages struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Deleted How many messages were deleted.
+	Deleted int `json:"deleted"`
+}
 
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
@@ -1661,6 +1708,13 @@ type InboundMessageRequest struct {
 
 	// To Your number that receives the text; the account must own it.
 	To PhoneNumber `json:"To"`
+}
+
+// InboxMessage A message and how its body travels.
+type InboxMessage struct {
+	// Encoding How a message's body travels as SMS.
+	Encoding MessageEncoding `json:"encoding"`
+	Message  Message         `json:"message"`
 }
 
 // IncomingPhoneNumber A number the account owns. URLs that were never set are the empty string; SIDs of
@@ -2148,6 +2202,23 @@ type MessageApiVersion string
 
 // MessageDirection defines model for Message.Direction.
 type MessageDirection string
+
+// MessageEncoding How a message's body travels as SMS.
+type MessageEncoding struct {
+	// Name `GSM-7` when every character is in the GSM 03.38 alphabet (160 characters a
+	// segment, 153 when split); else `UCS-2` (70, or 67).
+	Name MessageEncodingName `json:"name"`
+
+	// NonGsmCharacters The characters that forced UCS-2, each once, in order of appearance; empty for GSM-7.
+	NonGsmCharacters []string `json:"non_gsm_characters"`
+
+	// Segments How many segments the body takes (as `num_segments`).
+	Segments int `json:"segments"`
+}
+
+// MessageEncodingName `GSM-7` when every character is in the GSM 03.38 alphabet (160 characters a
+// segment, 153 when split); else `UCS-2` (70, or 67).
+type MessageEncodingName string
 
 // MessageList defines model for MessageList.
 type MessageList struct {
@@ -2687,6 +2758,42 @@ type SwitchboardNewKey struct {
 	Sid KeySid `json:"sid"`
 }
 
+// Thread A conversation between one of the account's numbers and another party.
+type Thread struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// InboundCount How many of them are inbound.
+	InboundCount int     `json:"inbound_count"`
+	LastMessage  Message `json:"last_message"`
+
+	// MessageCount How many messages the thread holds (that match the filters).
+	MessageCount int `json:"message_count"`
+
+	// Number The account's side (`From` of outbound messages, `To` of inbound ones).
+	Number string `json:"number"`
+
+	// Party The other side.
+	Party string `json:"party"`
+}
+
+// ThreadList defines model for ThreadList.
+type ThreadList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta    V1Meta   `json:"meta"`
+	Threads []Thread `json:"threads"`
+}
+
+// ThreadMessageList defines model for ThreadMessageList.
+type ThreadMessageList struct {
+	Messages []InboxMessage `json:"messages"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
 // UpdateAccountRequest defines model for UpdateAccountRequest.
 type UpdateAccountRequest struct {
 	// FriendlyName A new name for the account.
@@ -2912,7 +3019,10 @@ type WebhookDelivery struct {
 	Event WebhookDeliveryEvent `json:"event"`
 
 	// LatencyMs Milliseconds from sending the request to the end of the answer.
-	LatencyMs     int                          `json:"latency_ms"`
+	LatencyMs int `json:"latency_ms"`
+
+	// ReplayOf The delivery this request replayed (ReplayWebhookDelivery); `null` for an original.
+	ReplayOf      *string                      `json:"replay_of"`
 	RequestMethod WebhookDeliveryRequestMethod `json:"request_method"`
 
 	// RequestParams The parameters sent, by name.
@@ -3402,6 +3512,67 @@ type ListMediaParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// StreamEventsParams defines parameters for StreamEvents.
+type StreamEventsParams struct {
+	// LastEventID The `id` of the last event received, to resume after it.
+	LastEventID *string `json:"Last-Event-ID,omitempty"`
+}
+
+// ListThreadsParams defines parameters for ListThreads.
+type ListThreadsParams struct {
+	// Search Keeps messages whose body, `To` or `From` contains this text (ASCII letters in
+	// any case), e.g. part of a phone number or a word.
+	Search *string `form:"Search,omitempty" json:"Search,omitempty"`
+
+	// Status Keeps messages in this status.
+	Status *MessageStatus `form:"Status,omitempty" json:"Status,omitempty"`
+
+	// Direction Keeps `inbound` messages, or `outbound` ones (sent through the API or as replies).
+	Direction *ListThreadsParamsDirection `form:"Direction,omitempty" json:"Direction,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListThreadsParamsDirection defines parameters for ListThreads.
+type ListThreadsParamsDirection string
+
+// ListThreadMessagesParams defines parameters for ListThreadMessages.
+type ListThreadMessagesParams struct {
+	// Number The account's side of the thread (a phone number or sender ID).
+	Number string `form:"Number" json:"Number"`
+
+	// Party The other side of the thread.
+	Party string `form:"Party" json:"Party"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
 	// ResourceSid Only requests about this resource (a message SID).
@@ -3666,21 +3837,36 @@ type ServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx echo.Context) error
+	// StreamEvents Follow changes live (server-sent events)
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Events)
+	StreamEvents(ctx echo.Context, accountSid AccountSid, params StreamEventsParams) error
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx echo.Context, accountSid AccountSid) error
 	// CreateSwitchboardKey Create a Main or Standard API key
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Keys)
 	CreateSwitchboardKey(ctx echo.Context, accountSid AccountSid) error
+	// ClearMessages Delete every message of an account
+	// (DELETE /switchboard/v1/Accounts/{AccountSid}/Messages)
+	ClearMessages(ctx echo.Context, accountSid AccountSid) error
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error
+	// ListThreads List conversations
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads)
+	ListThreads(ctx echo.Context, accountSid AccountSid, params ListThreadsParams) error
+	// ListThreadMessages List the messages of one conversation
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages)
+	ListThreadMessages(ctx echo.Context, accountSid AccountSid, params ListThreadMessagesParams) error
 	// ListWebhookDeliveries List webhook requests and their answers
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries)
 	ListWebhookDeliveries(ctx echo.Context, accountSid AccountSid, params ListWebhookDeliveriesParams) error
 	// FetchWebhookDelivery Fetch one webhook request and its answer
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
 	FetchWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error
+	// ReplayWebhookDelivery Make a webhook request again
+	// (POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay)
+	ReplayWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error
 	// ListMessagingServices List Messaging Services
 	// (GET /v1/Services)
 	ListMessagingServices(ctx echo.Context, params ListMessagingServicesParams) error
@@ -4939,6 +5125,42 @@ func (w *ServerInterfaceWrapper) CheckHealth(ctx echo.Context) error {
 	return err
 }
 
+// StreamEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) StreamEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StreamEventsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Last-Event-ID" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Last-Event-ID")]; found {
+		var LastEventID string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Last-Event-ID, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Last-Event-ID", valueList[0], &LastEventID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Last-Event-ID: %s", err))
+		}
+
+		params.LastEventID = &LastEventID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StreamEvents(ctx, accountSid, params)
+	return err
+}
+
 // CreateInboundMessage converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateInboundMessage(ctx echo.Context) error {
 	var err error
@@ -4971,6 +5193,22 @@ func (w *ServerInterfaceWrapper) CreateSwitchboardKey(ctx echo.Context) error {
 	return err
 }
 
+// ClearMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ClearMessages(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ClearMessages(ctx, accountSid)
+	return err
+}
+
 // ForceMessageStatus converts echo context to params.
 func (w *ServerInterfaceWrapper) ForceMessageStatus(ctx echo.Context) error {
 	var err error
@@ -4992,6 +5230,119 @@ func (w *ServerInterfaceWrapper) ForceMessageStatus(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ForceMessageStatus(ctx, accountSid, sid)
+	return err
+}
+
+// ListThreads converts echo context to params.
+func (w *ServerInterfaceWrapper) ListThreads(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListThreadsParams
+	// ------------- Optional query parameter "Search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Search: %s", err))
+	}
+
+	// ------------- Optional query parameter "Status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Status: %s", err))
+	}
+
+	// ------------- Optional query parameter "Direction" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Direction", ctx.QueryParams(), &params.Direction, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Direction: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListThreads(ctx, accountSid, params)
+	return err
+}
+
+// ListThreadMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ListThreadMessages(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListThreadMessagesParams
+	// ------------- Required query parameter "Number" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "Number", ctx.QueryParams(), &params.Number, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Number: %s", err))
+	}
+
+	// ------------- Required query parameter "Party" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "Party", ctx.QueryParams(), &params.Party, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Party: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListThreadMessages(ctx, accountSid, params)
 	return err
 }
 
@@ -5062,6 +5413,30 @@ func (w *ServerInterfaceWrapper) FetchWebhookDelivery(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.FetchWebhookDelivery(ctx, accountSid, sid)
+	return err
+}
+
+// ReplayWebhookDelivery converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplayWebhookDelivery(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid WebhookDeliverySid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplayWebhookDelivery(ctx, accountSid, sid)
 	return err
 }
 
@@ -5559,6 +5934,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Messages/:Sid/Status", wrapper.ForceMessageStatus, options.OperationMiddlewares["ForceMessageStatus"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["ListWebhookDeliveries"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries/:Sid", wrapper.FetchWebhookDelivery, options.OperationMiddlewares["FetchWebhookDelivery"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries/:Sid/Replay", wrapper.ReplayWebhookDelivery, options.OperationMiddlewares["ReplayWebhookDelivery"]...)
+	router.DELETE(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Messages", wrapper.ClearMessages, options.OperationMiddlewares["ClearMessages"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Threads", wrapper.ListThreads, options.OperationMiddlewares["ListThreads"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Threads/Messages", wrapper.ListThreadMessages, options.OperationMiddlewares["ListThreadMessages"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Events", wrapper.StreamEvents, options.OperationMiddlewares["StreamEvents"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys.json", wrapper.ListKeys, options.OperationMiddlewares["ListKeys"]...)
 	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys.json", wrapper.CreateKey, options.OperationMiddlewares["CreateKey"]...)
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys/:Sid.json", wrapper.DeleteKey, options.OperationMiddlewares["DeleteKey"]...)
@@ -9655,6 +10035,144 @@ func (response CheckHealth503JSONResponse) VisitCheckHealthResponse(w http.Respo
 	return err
 }
 
+type StreamEventsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     StreamEventsParams
+}
+
+type StreamEventsResponseObject interface {
+	VisitStreamEventsResponse(w http.ResponseWriter) error
+}
+
+type StreamEvents200TexteventStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response StreamEvents200TexteventStreamResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type StreamEvents400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response StreamEvents400JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response StreamEvents401JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamEvents403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response StreamEvents403JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response StreamEvents429JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamEvents500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response StreamEvents500JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateInboundMessageRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Body       *CreateInboundMessageFormdataRequestBody
@@ -9947,6 +10465,116 @@ func (response CreateSwitchboardKey503JSONResponse) VisitCreateSwitchboardKeyRes
 	return err
 }
 
+type ClearMessagesRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+}
+
+type ClearMessagesResponseObject interface {
+	VisitClearMessagesResponse(w http.ResponseWriter) error
+}
+
+type ClearMessages200JSONResponse ClearedMessages
+
+func (response ClearMessages200JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearMessages400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ClearMessages400JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearMessages401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ClearMessages401JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearMessages403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ClearMessages403JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearMessages429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ClearMessages429JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearMessages500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ClearMessages500JSONResponse) VisitClearMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ForceMessageStatusRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Sid        MessageSid `json:"Sid"`
@@ -10106,6 +10734,228 @@ func (response ForceMessageStatus503JSONResponse) VisitForceMessageStatusRespons
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreadsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListThreadsParams
+}
+
+type ListThreadsResponseObject interface {
+	VisitListThreadsResponse(w http.ResponseWriter) error
+}
+
+type ListThreads200JSONResponse ThreadList
+
+func (response ListThreads200JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreads400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListThreads400JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreads401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListThreads401JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreads403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListThreads403JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreads429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListThreads429JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreads500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListThreads500JSONResponse) VisitListThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreadMessagesRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListThreadMessagesParams
+}
+
+type ListThreadMessagesResponseObject interface {
+	VisitListThreadMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListThreadMessages200JSONResponse ThreadMessageList
+
+func (response ListThreadMessages200JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreadMessages400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListThreadMessages400JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreadMessages401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListThreadMessages401JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreadMessages403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListThreadMessages403JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreadMessages429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListThreadMessages429JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListThreadMessages500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListThreadMessages500JSONResponse) VisitListThreadMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10382,6 +11232,133 @@ func (response FetchWebhookDelivery503JSONResponse) VisitFetchWebhookDeliveryRes
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDeliveryRequestObject struct {
+	AccountSid AccountSid         `json:"AccountSid"`
+	Sid        WebhookDeliverySid `json:"Sid"`
+}
+
+type ReplayWebhookDeliveryResponseObject interface {
+	VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type ReplayWebhookDelivery202JSONResponse WebhookDelivery
+
+func (response ReplayWebhookDelivery202JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ReplayWebhookDelivery400JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReplayWebhookDelivery401JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ReplayWebhookDelivery403JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ReplayWebhookDelivery404JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ReplayWebhookDelivery429JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ReplayWebhookDelivery500JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12317,21 +13294,36 @@ type StrictServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx context.Context, request CheckHealthRequestObject) (CheckHealthResponseObject, error)
+	// StreamEvents Follow changes live (server-sent events)
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Events)
+	StreamEvents(ctx context.Context, request StreamEventsRequestObject) (StreamEventsResponseObject, error)
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx context.Context, request CreateInboundMessageRequestObject) (CreateInboundMessageResponseObject, error)
 	// CreateSwitchboardKey Create a Main or Standard API key
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Keys)
 	CreateSwitchboardKey(ctx context.Context, request CreateSwitchboardKeyRequestObject) (CreateSwitchboardKeyResponseObject, error)
+	// ClearMessages Delete every message of an account
+	// (DELETE /switchboard/v1/Accounts/{AccountSid}/Messages)
+	ClearMessages(ctx context.Context, request ClearMessagesRequestObject) (ClearMessagesResponseObject, error)
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx context.Context, request ForceMessageStatusRequestObject) (ForceMessageStatusResponseObject, error)
+	// ListThreads List conversations
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads)
+	ListThreads(ctx context.Context, request ListThreadsRequestObject) (ListThreadsResponseObject, error)
+	// ListThreadMessages List the messages of one conversation
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages)
+	ListThreadMessages(ctx context.Context, request ListThreadMessagesRequestObject) (ListThreadMessagesResponseObject, error)
 	// ListWebhookDeliveries List webhook requests and their answers
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries)
 	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
 	// FetchWebhookDelivery Fetch one webhook request and its answer
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
 	FetchWebhookDelivery(ctx context.Context, request FetchWebhookDeliveryRequestObject) (FetchWebhookDeliveryResponseObject, error)
+	// ReplayWebhookDelivery Make a webhook request again
+	// (POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay)
+	ReplayWebhookDelivery(ctx context.Context, request ReplayWebhookDeliveryRequestObject) (ReplayWebhookDeliveryResponseObject, error)
 	// ListMessagingServices List Messaging Services
 	// (GET /v1/Services)
 	ListMessagingServices(ctx context.Context, request ListMessagingServicesRequestObject) (ListMessagingServicesResponseObject, error)
@@ -13217,6 +14209,32 @@ func (sh *strictHandler) CheckHealth(ctx echo.Context) error {
 	return nil
 }
 
+// StreamEvents operation middleware
+func (sh *strictHandler) StreamEvents(ctx echo.Context, accountSid AccountSid, params StreamEventsParams) error {
+	var request StreamEventsRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StreamEvents(ctx.Request().Context(), request.(StreamEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StreamEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StreamEventsResponseObject); ok {
+		return validResponse.VisitStreamEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CreateInboundMessage operation middleware
 func (sh *strictHandler) CreateInboundMessage(ctx echo.Context, accountSid AccountSid) error {
 	var request CreateInboundMessageRequestObject
@@ -13287,6 +14305,31 @@ func (sh *strictHandler) CreateSwitchboardKey(ctx echo.Context, accountSid Accou
 	return nil
 }
 
+// ClearMessages operation middleware
+func (sh *strictHandler) ClearMessages(ctx echo.Context, accountSid AccountSid) error {
+	var request ClearMessagesRequestObject
+
+	request.AccountSid = accountSid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ClearMessages(ctx.Request().Context(), request.(ClearMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClearMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ClearMessagesResponseObject); ok {
+		return validResponse.VisitClearMessagesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ForceMessageStatus operation middleware
 func (sh *strictHandler) ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error {
 	var request ForceMessageStatusRequestObject
@@ -13317,6 +14360,58 @@ func (sh *strictHandler) ForceMessageStatus(ctx echo.Context, accountSid Account
 		return err
 	} else if validResponse, ok := response.(ForceMessageStatusResponseObject); ok {
 		return validResponse.VisitForceMessageStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListThreads operation middleware
+func (sh *strictHandler) ListThreads(ctx echo.Context, accountSid AccountSid, params ListThreadsParams) error {
+	var request ListThreadsRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListThreads(ctx.Request().Context(), request.(ListThreadsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListThreads")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListThreadsResponseObject); ok {
+		return validResponse.VisitListThreadsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListThreadMessages operation middleware
+func (sh *strictHandler) ListThreadMessages(ctx echo.Context, accountSid AccountSid, params ListThreadMessagesParams) error {
+	var request ListThreadMessagesRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListThreadMessages(ctx.Request().Context(), request.(ListThreadMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListThreadMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListThreadMessagesResponseObject); ok {
+		return validResponse.VisitListThreadMessagesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13369,6 +14464,32 @@ func (sh *strictHandler) FetchWebhookDelivery(ctx echo.Context, accountSid Accou
 		return err
 	} else if validResponse, ok := response.(FetchWebhookDeliveryResponseObject); ok {
 		return validResponse.VisitFetchWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayWebhookDelivery operation middleware
+func (sh *strictHandler) ReplayWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error {
+	var request ReplayWebhookDeliveryRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookDelivery(ctx.Request().Context(), request.(ReplayWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayWebhookDeliveryResponseObject); ok {
+		return validResponse.VisitReplayWebhookDeliveryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -147,19 +147,28 @@ func accountOut(a store.Account) gen.Account {
 	}
 }
 
+// MainAccountOutcome says what EnsureMainAccount did.
+type MainAccountOutcome int
+
+const (
+	MainAccountReused     MainAccountOutcome = iota // it existed, with the token asked for (if any)
+	MainAccountCreated                              // a new database: the account was made
+	MainAccountTokenReset                           // it existed; its token was set to the one asked for
+)
+
 // EnsureMainAccount makes sure a main account exists and returns it. With sid and token
 // set (fixed credentials, for CI), that account is created or its token reset to token;
 // without, the first main account is reused or, on a new database, created with fresh
-// credentials. created reports whether a new account was made.
-func EnsureMainAccount(ctx context.Context, st MainAccountStore, sid, token string) (a store.Account, created bool, err error) {
+// credentials.
+func EnsureMainAccount(ctx context.Context, st MainAccountStore, sid, token string) (a store.Account, outcome MainAccountOutcome, err error) {
 	if (sid == "") != (token == "") {
-		return a, false, errors.New("ensure main account: account SID and auth token go together")
+		return a, 0, errors.New("ensure main account: account SID and auth token go together")
 	}
 	if sid != "" && !validAccountSID.MatchString(sid) {
-		return a, false, fmt.Errorf("ensure main account: account SID %q is not AC followed by 32 lowercase hex digits", sid)
+		return a, 0, fmt.Errorf("ensure main account: account SID %q is not AC followed by 32 lowercase hex digits", sid)
 	}
 	if token != "" && !validToken.MatchString(token) {
-		return a, false, errors.New("ensure main account: auth token must be 1 to 64 letters and digits (the official SDKs refuse anything else)")
+		return a, 0, errors.New("ensure main account: auth token must be 1 to 64 letters and digits (the official SDKs refuse anything else)")
 	}
 
 	if sid != "" {
@@ -169,14 +178,14 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, sid, token stri
 	}
 	switch {
 	case err == nil && a.ParentSid != "":
-		return a, false, fmt.Errorf("ensure main account: %s is a subaccount", sid)
+		return a, 0, fmt.Errorf("ensure main account: %s is a subaccount", sid)
 	case err == nil && token != "" && token != a.AuthToken:
 		a, err = st.SetAuthToken(ctx, a.Sid, token, now())
-		return a, false, wrapErr("ensure main account", err)
+		return a, MainAccountTokenReset, wrapErr("ensure main account", err)
 	case err == nil:
-		return a, false, nil
+		return a, MainAccountReused, nil
 	case !errors.Is(err, store.ErrNotFound):
-		return a, false, fmt.Errorf("ensure main account: %w", err)
+		return a, 0, fmt.Errorf("ensure main account: %w", err)
 	}
 
 	t := now()
@@ -186,7 +195,7 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, sid, token stri
 		a.Sid, a.AuthToken = newSID("AC"), newAuthToken()
 	}
 	a, err = st.CreateAccount(ctx, a)
-	return a, err == nil, wrapErr("ensure main account", err)
+	return a, MainAccountCreated, wrapErr("ensure main account", err)
 }
 
 // MainAccountStore is what EnsureMainAccount needs.

@@ -14,6 +14,12 @@ import (
 // test suites that drive the binary with --check-responses look for it.
 const MsgResponseMismatch = "response does not match openapi.yaml"
 
+// The event stream's body is text (its schema a string); kin-openapi decodes no
+// text/event-stream of its own.
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.FileBodyDecoder)
+}
+
 // checkResponse validates what the route answers, errors included, against its operation
 // in openapi.yaml and logs any mismatch. It is off unless Config.CheckResponses is set:
 // it copies every response, which a server in a test suite can afford and a busy one
@@ -56,3 +62,7 @@ func (w *recordingWriter) Write(p []byte) (int, error) {
 	w.body.Write(p)
 	return w.ResponseWriter.Write(p)
 }
+
+// Unwrap lets http.ResponseController reach the connection's writer: the event stream
+// flushes each event.
+func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -184,6 +185,9 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", p.Name, reasonOf(reqErr))
 	}
 
+	if reqErr.RequestBody != nil && strings.HasPrefix(reqErr.Reason, "header Content-Type has unexpected value") {
+		return wrongContentType(reqErr)
+	}
 	var parseErr *openapi3filter.ParseError
 	if errors.As(reqErr.Err, &parseErr) && len(parseErr.Path()) > 0 {
 		// A form value that is not of its parameter's type (ValidityPeriod=abc).
@@ -210,6 +214,18 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 	}
 	value, _ := schemaErr.Value.(string)
 	return &apiError{Status: http.StatusBadRequest, Code: code, Message: message(value)}
+}
+
+// wrongContentType answers a body in another format than Twilio's (JSON and multipart
+// forms are the usual ones): it says which format is expected and how to send it.
+func wrongContentType(reqErr *openapi3filter.RequestError) *apiError {
+	got := ""
+	if in := reqErr.Input; in != nil && in.Request != nil {
+		got, _, _ = strings.Cut(in.Request.Header.Get("Content-Type"), ";")
+	}
+	return badRequest(codeInvalidParameter,
+		"The request body is %s; this API reads application/x-www-form-urlencoded bodies only, as Twilio's does "+
+			"(e.g. curl --data-urlencode 'To=+14155550100', or URLSearchParams in JavaScript).", cmp.Or(got, "of no declared type"))
 }
 
 // plusHint explains the most common cause of a phone number starting with a space: a '+'
@@ -248,6 +264,10 @@ func reasonOf(reqErr *openapi3filter.RequestError) string {
 	return "invalid"
 }
 
+// errorCodeKey is where handleError leaves the Twilio error code it answered with, in the
+// echo.Context, for the request log line.
+const errorCodeKey = "switchboard.error_code"
+
 // handleError is Echo's HTTPErrorHandler: every error, from a handler, the router, the
 // validator or a recovered panic, leaves the server as a Twilio error object.
 func (s *Server) handleError(err error, c echo.Context) {
@@ -256,6 +276,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	// The escaped path: the 404 message quotes it, and must not carry markup back.
 	ae := toAPIError(err, c.Request().URL.EscapedPath())
+	c.Set(errorCodeKey, ae.Code) // for the request log
 	if ae.Status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 	}

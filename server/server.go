@@ -24,6 +24,8 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/feed"
+	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
@@ -88,6 +90,8 @@ type Store interface {
 	DeleteAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) error
 	ListAlphaSenders(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.AlphaSender, bool, error)
 
+	ListThreads(ctx context.Context, f store.ThreadFilter, p store.Page) ([]store.Thread, bool, error)
+	ListThreadMessages(ctx context.Context, k store.ThreadKey, p store.Page) ([]store.Message, bool, error)
 	EnsureSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
@@ -99,6 +103,14 @@ type Messaging interface {
 	ForceStatus(ctx context.Context, account store.Account, sid, status string, errorCode int) (store.Message, error)
 	Delete(ctx context.Context, account store.Account, sid string) error
 	Receive(ctx context.Context, account store.Account, in messaging.Inbound) (store.Message, error)
+	Replay(ctx context.Context, account store.Account, deliverySid string) (store.WebhookDelivery, error)
+	Clear(ctx context.Context, account store.Account) (int64, error)
+}
+
+// Feed follows the change log (package feed), for the live event stream.
+type Feed interface {
+	Subscribe(ctx context.Context, account string, after int64) (*feed.Subscription, error)
+	Last() int64
 }
 
 // MaxBodyBytes is the largest request body accepted; maxBodySize is the same in Echo's
@@ -108,10 +120,11 @@ const (
 	maxBodySize  = "1M"
 )
 
-// Config holds what New needs. Store and Messaging are required.
+// Config holds what New needs. Store, Messaging and Feed are required.
 type Config struct {
 	Store     Store
 	Messaging Messaging
+	Feed      Feed
 	Logger    *slog.Logger // nil: slog.Default()
 	// RateLimit is the number of API requests per second each account may make, with
 	// bursts of up to RateBurst; 0 turns rate limiting off.
@@ -129,12 +142,15 @@ type Config struct {
 	// FailuresPerSource and FailuresPerAccount budget failed logins (see package
 	// throttle); zero values mean throttle.DefaultPerSource and DefaultPerAccount.
 	FailuresPerSource, FailuresPerAccount throttle.Budget
+	// Inbox configures the web inbox, served at /inbox/ (and / leads there).
+	Inbox inbox.Config
 }
 
 // Server implements gen.StrictServerInterface.
 type Server struct {
 	store           Store
 	msg             Messaging
+	feed            Feed
 	log             *slog.Logger
 	echo            *echo.Echo
 	metrics         *metrics.Metrics
@@ -148,13 +164,13 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 // New builds the HTTP handler for the whole service: the API, /healthz, the spec at
 // /openapi.yaml and /openapi.json, and Swagger UI at /docs.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Messaging == nil {
-		return nil, fmt.Errorf("new server: a store and a messaging service are required")
+	if cfg.Store == nil || cfg.Messaging == nil || cfg.Feed == nil {
+		return nil, fmt.Errorf("new server: a store, a messaging service and a change feed are required")
 	}
 	if cfg.ScheduleMinLead < 0 {
 		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
 	}
-	s := &Server{store: cfg.Store, msg: cfg.Messaging, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
+	s := &Server{store: cfg.Store, msg: cfg.Messaging, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
 		scheduleMinLead: cfg.ScheduleMinLead}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -199,6 +215,7 @@ func New(cfg Config) (*Server, error) {
 	e.JSONSerializer = plainJSONSerializer{}
 	e.Use(s.logRequests())
 	e.Use(s.observeRequests)
+	e.Use(sameOriginWrites())
 	// The validator reads a body whole before anything else looks at it; no valid request
 	// comes near this size.
 	e.Use(middleware.BodyLimit(maxBodySize))
@@ -219,6 +236,12 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	registerDocs(e, specJSON)
+	// The inbox, like /docs, is pages of the binary, not API resources: they are not in
+	// openapi.yaml. A browser pointed at the server lands in the inbox.
+	toInbox := func(c echo.Context) error { return c.Redirect(http.StatusFound, inbox.Prefix) }
+	e.GET("/", toInbox)
+	e.GET("/inbox", toInbox)
+	e.GET(inbox.Prefix+"*", echo.WrapHandler(inbox.Handler(cfg.Inbox)))
 	// Not in openapi.yaml: an operator's endpoint in Prometheus's own format, like the
 	// spec files and /docs (see docs/architecture.md).
 	e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
@@ -271,12 +294,16 @@ func (s *Server) logRequests() echo.MiddlewareFunc {
 			if !s.log.Enabled(c.Request().Context(), level) { // --log-level turned it down
 				return nil
 			}
-			s.log.LogAttrs(c.Request().Context(), level, "request",
+			attrs := []slog.Attr{
 				slog.String("method", v.Method),
 				slog.String("uri", v.URI),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
-			)
+			}
+			if code, ok := c.Get(errorCodeKey).(int); ok {
+				attrs = append(attrs, slog.Int("code", code)) // Twilio's error code, as answered
+			}
+			s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 			return nil
 		},
 	})

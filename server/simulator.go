@@ -99,6 +99,7 @@ func deliveryOut(ctx context.Context, d store.WebhookDelivery) gen.WebhookDelive
 	if d.ErrorCode != 0 {
 		out.ErrorCode = ptr(d.ErrorCode)
 	}
+	out.ReplayOf = nonEmpty(d.ReplayOf)
 	return out
 }
 

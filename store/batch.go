@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -103,6 +105,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 		db.batches.ObserveCommit(len(batch), time.Since(start))
 	}
 	answer()
+	db.signalChange()
 	db.wstmts.prepareWanted()
 }
 
@@ -170,12 +173,23 @@ func (c *stmtCache) lookup(query string) (*sql.Stmt, bool) {
 // connection is free.
 func (c *stmtCache) prepareWanted() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for q := range c.wanted {
-		delete(c.wanted, q)
-		if s, err := c.on.Prepare(q); err == nil {
+	wanted := slices.Collect(maps.Keys(c.wanted))
+	clear(c.wanted)
+	c.mu.Unlock()
+	// Prepared without the lock: without group commit another writer may hold the
+	// connection, and it may need the cache to finish its transaction.
+	for _, q := range wanted {
+		s, err := c.on.Prepare(q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if _, dup := c.m[q]; dup || len(c.m) >= maxCached {
+			s.Close()
+		} else {
 			c.m[q] = s
 		}
+		c.mu.Unlock()
 	}
 }
 

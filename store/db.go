@@ -38,7 +38,8 @@ type DB struct {
 	closeOnce  sync.Once
 	batches    BatchObserver // nil: none
 
-	jobsSignal chan struct{} // see JobsChanged
+	jobsSignal   chan struct{} // see JobsChanged
+	changeSignal chan struct{} // see Changed
 	// path and file identify the database file opened, so that Ping notices when it is
 	// deleted or replaced under the running server (SQLite would go on writing to the
 	// unlinked file, and every write would be lost).
@@ -105,7 +106,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	db := &DB{writer: writer, reader: reader, path: path, jobsSignal: make(chan struct{}, 1),
+	db := &DB{writer: writer, reader: reader, path: path, jobsSignal: make(chan struct{}, 1), changeSignal: make(chan struct{}, 1),
 		wstmts:  &stmtCache{on: writer, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}},
 		rstmts:  &stmtCache{on: reader, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}},
 		batches: opts.Batches}

@@ -9,7 +9,7 @@ import (
 )
 
 const deliveryCols = "seq, sid, account_sid, resource_sid, event, url, method, request_params, signature, " +
-	"response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created"
+	"response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created, replay_of"
 
 func scanDelivery(s rowScanner) (WebhookDelivery, error) {
 	var (
@@ -20,7 +20,7 @@ func scanDelivery(s rowScanner) (WebhookDelivery, error) {
 		dateCreated       sql.NullInt64
 	)
 	if err := s.Scan(&d.Seq, &d.Sid, &d.AccountSid, &d.ResourceSid, &d.Event, &d.URL, &d.Method, &params, &d.Signature,
-		&status, &d.ResponseType, &d.ResponseBody, &latencyMs, &d.Attempt, &errorCode, &d.ErrorMessage, &dateCreated); err != nil {
+		&status, &d.ResponseType, &d.ResponseBody, &latencyMs, &d.Attempt, &errorCode, &d.ErrorMessage, &dateCreated, &d.ReplayOf); err != nil {
 		return WebhookDelivery{}, err
 	}
 	if err := json.Unmarshal([]byte(params), &d.Params); err != nil {
@@ -46,11 +46,11 @@ func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery)
 	}
 	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO webhook_deliveries (sid, account_sid, resource_sid, event, url, method, request_params, signature,
-			response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created, replay_of)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.Sid, d.AccountSid, d.ResourceSid, d.Event, d.URL, d.Method, params, d.Signature,
 		status, d.ResponseType, d.ResponseBody, d.Latency.Milliseconds(), d.Attempt, errorCode, d.ErrorMessage,
-		timeArg(d.DateCreated)); err != nil {
+		timeArg(d.DateCreated), d.ReplayOf); err != nil {
 		return fmt.Errorf("webhook delivery %s: %w", d.Sid, constraintError(err))
 	}
 	return nil

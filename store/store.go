@@ -145,6 +145,7 @@ type WebhookDelivery struct {
 	Attempt        int
 	ErrorCode      int // 0 when the request succeeded
 	ErrorMessage   string
+	ReplayOf       string // the delivery this one replayed, "" for an original
 	DateCreated    time.Time
 	Seq            int64
 }

@@ -48,6 +48,7 @@ func (db *DB) writeAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	db.wstmts.prepareWanted()
+	db.signalChange()
 	return nil
 }
 

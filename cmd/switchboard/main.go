@@ -23,6 +23,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/internal/app"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
+	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
@@ -33,7 +34,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+		if errors.Is(err, flag.ErrHelp) { // --help or --version: printed, and a success
 			return
 		}
 		fmt.Fprintln(os.Stderr, "switchboard:", err)
@@ -68,6 +69,12 @@ type config struct {
 	webhookAttempts int
 	webhookBackoff  time.Duration
 	webhookTargets  string
+
+	// tokenFrom names where authToken came from (the flag or its environment twin), for
+	// the banner.
+	tokenFrom       string
+	inboxAutoSignIn bool
+	version         bool
 }
 
 // logLevels are the names --log-level accepts.
@@ -75,7 +82,7 @@ var logLevels = map[string]slog.Level{
 	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (config, error) {
 	env := func(name, fallback string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -106,7 +113,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	var c config
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // a mistake is returned, and printed once, by main
 	fs.StringVar(&c.addr, "addr", env("SWITCHBOARD_ADDR", "127.0.0.1:8080"), "address to listen on (env SWITCHBOARD_ADDR)")
 	fs.StringVar(&c.db, "db", env("SWITCHBOARD_DB", "switchboard.db"), "SQLite database file, created if missing (env SWITCHBOARD_DB)")
 	fs.StringVar(&c.accountSid, "account-sid", env("SWITCHBOARD_ACCOUNT_SID", ""), "fixed main account SID, AC + 32 hex digits; needs --auth-token (env SWITCHBOARD_ACCOUNT_SID)")
@@ -144,23 +151,27 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
 	logLevel := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "least severe log lines written: debug, info, warn or error; above info the request log keeps only 5xx answers (env SWITCHBOARD_LOG_LEVEL)")
 	fs.StringVar(&c.pprof, "pprof", env("SWITCHBOARD_PPROF", ""), "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env SWITCHBOARD_PPROF)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchboard [flags]
-
-Switchboard serves a Twilio-compatible REST API (2010-04-01 Accounts and Messages) from a
-SQLite file, for building and testing messaging apps with no carrier and no cost.
-
-On first start it creates the main account and prints its Account SID and auth token;
-later starts reuse it. Pass --account-sid and --auth-token to fix the credentials (CI).
-Swagger UI is served at /docs, the spec at /openapi.yaml and /openapi.json, and
-Prometheus metrics at /metrics.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	fs.BoolVar(&c.inboxAutoSignIn, "inbox-auto-signin", getenv("SWITCHBOARD_INBOX_AUTO_SIGNIN") == "true", "the web inbox signs in as the main account without asking; only with a loopback --addr (env SWITCHBOARD_INBOX_AUTO_SIGNIN=true)")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	// The usage goes to standard output for --help (a success); after a mistake, the
+	// error names the mistake and points at --help.
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs)
+			return c, err
+		}
+		return c, fmt.Errorf("%w (switchboard --help lists the flags)", err)
+	}
+	if c.version {
+		fmt.Fprintln(stdout, versionLine())
+		return c, flag.ErrHelp
+	}
+	switch {
+	case isSet(fs, "auth-token"):
+		c.tokenFrom = "--auth-token"
+	case c.authToken != "":
+		c.tokenFrom = "SWITCHBOARD_AUTH_TOKEN"
 	}
 	if envErr != nil {
 		return c, envErr
@@ -241,7 +252,7 @@ func checkLoopback(addr string) error {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, getenv, stderr)
+	cfg, err := parseFlags(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -252,20 +263,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(handler)
 
+	if err := checkDBDir(cfg.db); err != nil {
+		return err
+	}
 	m := metrics.New()
 	db, err := store.OpenWith(ctx, cfg.db, store.Options{Synchronous: cfg.synchronous, NoGroupCommit: cfg.noGroupCommit, Batches: m})
 	if err != nil {
-		return err
+		return fmt.Errorf("database %s: %w", cfg.db, err)
 	}
 	defer db.Close()
 
-	acct, created, err := server.EnsureMainAccount(ctx, db, cfg.accountSid, cfg.authToken)
+	acct, outcome, err := server.EnsureMainAccount(ctx, db, cfg.accountSid, cfg.authToken)
 	if err != nil {
 		return err
 	}
-	rawLn, err := net.Listen("tcp", cfg.addr)
+	rawLn, err := listen(cfg.addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
+	}
+	var autoSignIn func(context.Context) (string, string, error)
+	if cfg.inboxAutoSignIn {
+		if tcp, ok := rawLn.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+			rawLn.Close()
+			return fmt.Errorf("--inbox-auto-signin gives the main account to anyone who opens the inbox, so it needs a loopback --addr (such as 127.0.0.1:8080), not %s", cfg.addr)
+		}
+		sid := acct.Sid
+		autoSignIn = func(ctx context.Context) (string, string, error) {
+			a, err := db.GetAccount(ctx, sid) // its token as it is now
+			return a.Sid, a.AuthToken, err
+		}
 	}
 	limits, lowered := connguard.FitFileLimit(cfg.limits)
 	if lowered {
@@ -287,24 +313,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger: logger, BaseURL: cmp.Or(cfg.baseURL, base), StepDelay: cfg.deliveryDelay,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
-		ScheduleMinLead: &cfg.minLead, Metrics: m,
+		ScheduleMinLead: &cfg.minLead, Metrics: m, Inbox: inbox.Config{AutoSignIn: autoSignIn},
 	})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "Switchboard is listening on %s (database %s)\n", base, cfg.db)
-	fmt.Fprintf(stdout, "  API:        %s/2010-04-01/Accounts/%s/Messages.json\n", base, acct.Sid)
-	fmt.Fprintf(stdout, "  Swagger UI: %s/docs/\n", base)
-	fmt.Fprintf(stdout, "  Metrics:    %s/metrics\n", base)
-	fmt.Fprintf(stdout, "  Account SID: %s\n", acct.Sid)
-	if created {
-		fmt.Fprintf(stdout, "  Auth token:  %s   (shown once: keep it; later starts reuse this account)\n", acct.AuthToken)
-	} else if cfg.authToken == "" {
-		fmt.Fprintf(stdout, "  Auth token:  the one printed when %s was created\n", cfg.db)
-	}
+	printBanner(stdout, banner{base: base, cfg: cfg, account: acct, outcome: outcome})
 	if pprofLn != nil {
-		fmt.Fprintf(stdout, "  Profiler:   http://%s/debug/pprof/\n", pprofLn.Addr())
+		fmt.Fprintf(stdout, "  Profiler:    http://%s/debug/pprof/\n", pprofLn.Addr())
 	}
 
 	stopWork := sb.Start()

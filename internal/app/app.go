@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/feed"
+	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
@@ -47,6 +49,8 @@ type Config struct {
 	ScheduleMinLead *time.Duration
 	// WrapStore, when set, wraps the store the HTTP server uses (tests inject faults).
 	WrapStore func(server.Store) server.Store
+	// Inbox configures the web inbox at /inbox/ (see package inbox).
+	Inbox inbox.Config
 }
 
 // App is an assembled Switchboard over an open store.
@@ -54,6 +58,7 @@ type App struct {
 	Handler   http.Handler
 	Messaging *messaging.Service
 	runner    *outbox.Runner
+	feed      *feed.Hub
 }
 
 func (cfg Config) logger() *slog.Logger {
@@ -96,6 +101,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		Backoff:      cfg.WebhookBackoff,
 		PollInterval: cfg.PollInterval,
 	})
+	hub := feed.New(feed.Config{Store: db, Logger: log})
 	minLead := server.DefaultScheduleMinLead
 	if cfg.ScheduleMinLead != nil {
 		minLead = *cfg.ScheduleMinLead
@@ -104,13 +110,13 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	if cfg.WrapStore != nil {
 		st = cfg.WrapStore(db)
 	}
-	srv, err := server.New(server.Config{Store: st, Messaging: msg, Logger: log, RateLimit: cfg.RateLimit,
+	srv, err := server.New(server.Config{Store: st, Messaging: msg, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
-		ScheduleMinLead: minLead})
+		ScheduleMinLead: minLead, Inbox: cfg.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}
-	return &App{Handler: srv, Messaging: msg, runner: runner}, nil
+	return &App{Handler: srv, Messaging: msg, runner: runner, feed: hub}, nil
 }
 
 // Start runs the background work (simulated delivery, webhooks, media fetches) until
@@ -118,11 +124,8 @@ func New(db *store.DB, cfg Config) (*App, error) {
 func (a *App) Start() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		a.runner.Run(ctx)
-	}()
+	wg.Go(func() { a.runner.Run(ctx) })
+	wg.Go(func() { a.feed.Run(ctx) })
 	var once sync.Once
 	return func() {
 		once.Do(func() {

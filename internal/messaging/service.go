@@ -84,6 +84,8 @@ type Store interface {
 	Apply(ctx context.Context, w store.Writes) error
 	ChangeStatus(ctx context.Context, c store.StatusChange) (store.Message, error)
 	DeleteMessage(ctx context.Context, accountSid, sid string, busy ...string) error
+	ClearMessages(ctx context.Context, accountSid string) (int64, error)
+	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
 }
 
 // Config holds what New needs; zero durations take the defaults.
@@ -365,6 +367,17 @@ func (s *Service) Delete(ctx context.Context, account store.Account, sid string)
 		return fmt.Errorf("delete message: %w", err)
 	}
 	return nil
+}
+
+// Clear deletes every message of the account, busy or not, with its media, webhook
+// records and pending work: a fresh start for the account's inbox. It returns how many
+// messages it deleted.
+func (s *Service) Clear(ctx context.Context, account store.Account) (int64, error) {
+	n, err := s.store.ClearMessages(ctx, account.Sid)
+	if err != nil {
+		return 0, fmt.Errorf("clear messages: %w", err)
+	}
+	return n, nil
 }
 
 // newSID returns a resource SID: a two-letter prefix and 32 lowercase hex digits.

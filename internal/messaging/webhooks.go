@@ -38,6 +38,7 @@ type webhookPayload struct {
 	FallbackMethod string            `json:"fallback_method,omitempty"`
 	Params         map[string]string `json:"params"`
 	Redirects      int               `json:"redirects,omitempty"`
+	ReplayOf       string            `json:"replay_of,omitempty"` // the delivery replayed
 }
 
 func (s *Service) webhookJob(m store.Message, p webhookPayload, now time.Time) store.Job {
@@ -63,9 +64,9 @@ func (s *Service) deliverWebhook(ctx context.Context, job store.Job) (outbox.Out
 	}
 
 	var w store.Writes
-	res := s.call(ctx, account, job, p.Event, p.URL, p.Method, p.Params, &w)
+	res := s.call(ctx, account, job, p, p.URL, p.Method, &w)
 	if !res.OK() && p.FallbackURL != "" {
-		res = s.call(ctx, account, job, p.Event, p.FallbackURL, p.FallbackMethod, p.Params, &w)
+		res = s.call(ctx, account, job, p, p.FallbackURL, p.FallbackMethod, &w)
 	}
 	if !res.OK() {
 		return outbox.Outcome{Writes: w, Retry: true}, nil
@@ -78,22 +79,41 @@ func (s *Service) deliverWebhook(ctx context.Context, job store.Job) (outbox.Out
 	return outbox.Outcome{Writes: w}, nil
 }
 
-// call makes one request and adds its record to w.
-func (s *Service) call(ctx context.Context, account store.Account, job store.Job, event, u, method string, params map[string]string, w *store.Writes) webhook.Result {
-	res := s.webhook.Do(ctx, webhook.Request{URL: u, Method: method, Params: params, AuthToken: account.AuthToken,
+// call makes the request of p to u with method, and adds its record to w.
+func (s *Service) call(ctx context.Context, account store.Account, job store.Job, p webhookPayload, u, method string, w *store.Writes) webhook.Result {
+	res := s.webhook.Do(ctx, webhook.Request{URL: u, Method: method, Params: p.Params, AuthToken: account.AuthToken,
 		IdempotencyToken: fmt.Sprintf("%s-%d", job.ResourceSid, job.ID)})
-	w.Deliveries = append(w.Deliveries, delivery(job, event, params, res))
+	w.Deliveries = append(w.Deliveries, delivery(job, p, res))
 	return res
 }
 
-func delivery(job store.Job, event string, params map[string]string, res webhook.Result) store.WebhookDelivery {
+func delivery(job store.Job, p webhookPayload, res webhook.Result) store.WebhookDelivery {
 	return store.WebhookDelivery{
-		Sid: newSID("WH"), AccountSid: job.AccountSid, ResourceSid: job.ResourceSid, Event: event,
-		URL: res.URL, Method: res.Method, Params: params, Signature: res.Signature,
+		Sid: newSID("WH"), AccountSid: job.AccountSid, ResourceSid: job.ResourceSid, Event: p.Event,
+		URL: res.URL, Method: res.Method, Params: p.Params, Signature: res.Signature,
 		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: truncateUTF8(res.Body, recordedBody),
 		Latency: res.Latency, Attempt: job.Attempts, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,
-		DateCreated: time.Now().UTC(),
+		ReplayOf: p.ReplayOf, DateCreated: time.Now().UTC(),
 	}
+}
+
+// Replay queues the request of webhook delivery sid again, as a new webhook job: same
+// URL, method and parameters (signed anew), recorded as a new delivery that names the
+// one it replays, retried like any webhook. An incoming-message webhook's answer is acted
+// on again: the TwiML's <Message>s are sent, as when a text arrives. It returns the
+// delivery replayed.
+func (s *Service) Replay(ctx context.Context, account store.Account, sid string) (store.WebhookDelivery, error) {
+	d, err := s.store.GetDelivery(ctx, account.Sid, sid)
+	if err != nil {
+		return store.WebhookDelivery{}, fmt.Errorf("replay webhook: %w", err)
+	}
+	p := webhookPayload{Event: d.Event, URL: d.URL, Method: d.Method, Params: d.Params, ReplayOf: d.Sid}
+	now := time.Now()
+	job := s.webhookJob(store.Message{AccountSid: d.AccountSid, Sid: d.ResourceSid}, p, now)
+	if err := s.store.Apply(ctx, store.Writes{Jobs: []store.Job{job}}); err != nil {
+		return store.WebhookDelivery{}, fmt.Errorf("replay webhook: %w", err)
+	}
+	return d, nil
 }
 
 // truncateUTF8 keeps at most n bytes of b without cutting a character in two.

@@ -23,7 +23,7 @@
  *
  * Lists are paged: follow `next_page_uri` until it is null, with `nextPage(uri)` (below).
  */
-import createClient, { type Client } from "openapi-fetch";
+import createClient, { type Client, type ClientOptions } from "openapi-fetch";
 import type { components, operations, paths } from "./schema.js";
 
 export type { components, operations, paths };
@@ -70,6 +70,18 @@ export function nextPage(pageUri: string): { querySerializer: () => string } {
   return { querySerializer: () => query };
 }
 
+/** Options of `createSwitchboardClient` beyond the server and the credentials. */
+export interface SwitchboardClientOptions {
+  /** The fetch to use (default: the global one); e.g. to log or to time requests. */
+  fetch?: ClientOptions["fetch"];
+  /**
+   * Whether a browser adds its own credentials (cookies, Basic credentials it remembers)
+   * to requests; the client sends its own Authorization header either way. A page that
+   * holds the credentials itself passes "omit".
+   */
+  credentials?: RequestCredentials;
+}
+
 /**
  * A typed client for the Switchboard server at `baseUrl` (e.g. `http://127.0.0.1:8080`),
  * authenticated with HTTP Basic as `accountSid` / `authToken`, sending form-encoded bodies.
@@ -78,11 +90,14 @@ export function createSwitchboardClient(
   baseUrl: string,
   accountSid: string,
   authToken: string,
+  options: SwitchboardClientOptions = {},
 ): SwitchboardClient {
   const client = createClient<paths>({
     baseUrl,
     headers: { Authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}` },
     bodySerializer: (body) => formBody(body).toString(),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   client.use({
     onRequest({ request }) {

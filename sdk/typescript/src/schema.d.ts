@@ -667,6 +667,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the webhook delivery to replay. */
+                Sid: components["schemas"]["WebhookDeliverySid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a webhook request again
+         * @description Queues the request of a webhook delivery again: the same URL, method and
+         *     parameters, signed anew with the account's current auth token. It runs like any
+         *     webhook (retried with backoff when it fails) and is recorded as a new delivery
+         *     whose `replay_of` names this one; watch for it in the WebhookDeliveries list. The
+         *     answer to a replayed `incoming-message` webhook is acted on as the first one
+         *     was: each `<Message>` of its TwiML is sent.
+         *
+         *     Takes no body. Answers 202 with the delivery replayed.
+         */
+        post: operations["ReplayWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete every message of an account
+         * @description A fresh start for tests and the inbox: deletes every message of the account,
+         *     whatever its status (unlike deleting one message, which refuses a message still
+         *     being processed), with its media, its webhook delivery records and its pending
+         *     work (delivery steps, status callbacks and webhooks not made yet). Phone numbers,
+         *     opt-outs and subaccounts are kept; a subaccount's messages are its own to clear.
+         */
+        delete: operations["ClearMessages"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List conversations
+         * @description The account's messages grouped into conversations, as a phone shows them: one
+         *     thread per pair of the account's number (`From` of outbound messages, `To` of
+         *     inbound ones) and the other party, the thread with the newest message first.
+         *     `Search`, `Status` and `Direction` keep the threads that have a matching message;
+         *     the counts and the last message are then those of the matching messages.
+         */
+        get: operations["ListThreads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Threads/Messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the messages of one conversation
+         * @description The messages between one of the account's numbers and one other party, either
+         *     way, newest first, each with how its body travels as SMS: GSM-7 or UCS-2, the
+         *     segment count, and the characters that forced UCS-2.
+         */
+        get: operations["ListThreadMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow changes live (server-sent events)
+         * @description A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
+         *     (`text/event-stream`) that tells of every change to the account's messages,
+         *     webhook deliveries and phone numbers as it commits, whichever process sharing
+         *     the database made it: what the web inbox at `/inbox/` follows. It stays open;
+         *     `curl -N -u SID:TOKEN URL` shows it.
+         *
+         *     Each event's `data` is one JSON object with `op` (`created`, `updated` or
+         *     `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
+         *     represents it:
+         *
+         *     - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
+         *       ListThreadMessages);
+         *     - `event: webhook-delivery`: `webhook_delivery`;
+         *     - `event: incoming-phone-number`: `incoming_phone_number`.
+         *
+         *     The stream opens with `event: ready`. Each change event has an `id`; a client
+         *     that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
+         *     it missed, or `event: reset` when too much changed to replay (after clearing an
+         *     account's messages, or after a long time away): it should then reload what it
+         *     shows. A comment line is sent every 15 seconds to keep the connection open.
+         */
+        get: operations["StreamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/2010-04-01/Accounts/{AccountSid}/Keys.json": {
         parameters: {
             query?: never;
@@ -1854,6 +2007,8 @@ export interface components {
             error_code: number | null;
             /** @description What went wrong, else `null`. */
             error_message: string | null;
+            /** @description The delivery this request replayed (ReplayWebhookDelivery); `null` for an original. */
+            replay_of: string | null;
             date_created: components["schemas"]["RFC2822Date"];
             /** @description This resource's absolute URL. */
             url: string;
@@ -1861,6 +2016,50 @@ export interface components {
         WebhookDeliveryList: {
             webhook_deliveries: components["schemas"]["WebhookDelivery"][];
             meta: components["schemas"]["V1Meta"];
+        };
+        /** @description How a message's body travels as SMS. */
+        MessageEncoding: {
+            /**
+             * @description `GSM-7` when every character is in the GSM 03.38 alphabet (160 characters a
+             *     segment, 153 when split); else `UCS-2` (70, or 67).
+             * @enum {string}
+             */
+            name: "GSM-7" | "UCS-2";
+            /** @description How many segments the body takes (as `num_segments`). */
+            segments: number;
+            /** @description The characters that forced UCS-2, each once, in order of appearance; empty for GSM-7. */
+            non_gsm_characters: string[];
+        };
+        /** @description A message and how its body travels. */
+        InboxMessage: {
+            message: components["schemas"]["Message"];
+            encoding: components["schemas"]["MessageEncoding"];
+        };
+        /** @description A conversation between one of the account's numbers and another party. */
+        Thread: {
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description The account's side (`From` of outbound messages, `To` of inbound ones). */
+            number: string;
+            /** @description The other side. */
+            party: string;
+            /** @description How many messages the thread holds (that match the filters). */
+            message_count: number;
+            /** @description How many of them are inbound. */
+            inbound_count: number;
+            last_message: components["schemas"]["Message"];
+        };
+        ThreadList: {
+            threads: components["schemas"]["Thread"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        ThreadMessageList: {
+            messages: components["schemas"]["InboxMessage"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        ClearedMessages: {
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description How many messages were deleted. */
+            deleted: number;
         };
         /** @description The paging block of a v1 list, with absolute URLs. */
         V1Meta: {
@@ -3985,6 +4184,239 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ReplayWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the webhook delivery to replay. */
+                Sid: components["schemas"]["WebhookDeliverySid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request is queued; the body is the delivery it repeats. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ClearMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many messages were deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                     *       "deleted": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClearedMessages"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListThreads: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keeps messages whose body, `To` or `From` contains this text (ASCII letters in
+                 *     any case), e.g. part of a phone number or a word.
+                 * @example 4155550100
+                 */
+                Search?: string;
+                /**
+                 * @description Keeps messages in this status.
+                 * @example failed
+                 */
+                Status?: components["schemas"]["MessageStatus"];
+                /**
+                 * @description Keeps `inbound` messages, or `outbound` ones (sent through the API or as replies).
+                 * @example inbound
+                 */
+                Direction?: "inbound" | "outbound";
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of threads. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListThreadMessages: {
+        parameters: {
+            query: {
+                /**
+                 * @description The account's side of the thread (a phone number or sender ID).
+                 * @example +14155550199
+                 */
+                Number: string;
+                /**
+                 * @description The other side of the thread.
+                 * @example +14155550100
+                 */
+                Party: string;
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the thread's messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadMessageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    StreamEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `id` of the last event received, to resume after it.
+                 * @example 1042
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream; it ends only when the client or the server goes away. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: ready
+                     *     data: {"last_event_id":"1041"}
+                     *
+                     *     id: 1042
+                     *     event: message
+                     *     data: {"op":"updated","sid":"SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","message":{"sid":"SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","status":"delivered"},"encoding":{"name":"GSM-7","segments":1,"non_gsm_characters":[]}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
     ListKeys: {

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestHelpGoesToStandardOutput(t *testing.T) {
+	for _, arg := range []string{"--help", "-h"} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), []string{arg}, func(string) string { return "" }, &stdout, &stderr)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("%s: %v", arg, err)
+		}
+		if !strings.Contains(stdout.String(), "Usage: switchboard") || !strings.Contains(stdout.String(), "-inbox-auto-signin") || stderr.Len() > 0 {
+			t.Fatalf("%s: stdout %q, stderr %q", arg, stdout.String(), stderr.String())
+		}
+	}
+	var stdout bytes.Buffer
+	err := run(context.Background(), []string{"--nope"}, func(string) string { return "" }, &stdout, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--help") || stdout.Len() > 0 {
+		t.Fatalf("unknown flag: %v, stdout %q", err, stdout.String())
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	err := run(context.Background(), []string{"--version"}, func(string) string { return "" }, &stdout, io.Discard)
+	if !errors.Is(err, flag.ErrHelp) || !regexp.MustCompile(`^switchboard \S+ .*go1\.\d+`).MatchString(stdout.String()) {
+		t.Fatalf("--version: %v %q", err, stdout.String())
+	}
+}
+
+// Every flag is in the README's table, so that nobody has to read the source to find one.
+func TestEveryFlagIsInTheReadme(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	_ = run(context.Background(), []string{"--help"}, func(string) string { return "" }, &stdout, io.Discard)
+	flags := regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(stdout.String(), -1)
+	if len(flags) < 10 {
+		t.Fatalf("found only %d flags in --help:\n%s", len(flags), stdout.String())
+	}
+	for _, f := range flags {
+		if !bytes.Contains(readme, []byte("`--"+f[1]+"`")) {
+			t.Errorf("flag --%s is not in README.md's flag table", f[1])
+		}
+	}
+}
+
+func TestBanner(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sb.db")
+	sid := "AC" + strings.Repeat("cd", 16)
+	args := []string{"--addr", "127.0.0.1:0", "--db", db}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    string
+		notWant string
+	}{
+		{"fixed token, new account", []string{"--account-sid", sid, "--auth-token", "tokenOne1"}, nil, "Auth token:  from --auth-token\n", "tokenOne1"},
+		{"same token again", []string{"--account-sid", sid}, map[string]string{"SWITCHBOARD_AUTH_TOKEN": "tokenOne1"}, "Auth token:  from SWITCHBOARD_AUTH_TOKEN\n", "tokenOne1"},
+		{"token changed", []string{"--account-sid", sid, "--auth-token", "tokenTwo2"}, nil, "from --auth-token (it replaced the token stored in " + db + ")", "tokenTwo2"},
+		{"no token given", nil, nil, "the one printed when " + db + " was created", "tokenTwo2"},
+	}
+	for _, tt := range tests {
+		_, out, stop := start(t, append(append([]string{}, args...), tt.args...), tt.env)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), tt.want) || strings.Contains(out.String(), tt.notWant) || strings.Contains(out.String(), "shown once") {
+			t.Errorf("%s: want %q without %q in:\n%s", tt.name, tt.want, tt.notWant, out)
+		}
+		if !strings.Contains(out.String(), "/inbox/") {
+			t.Errorf("%s: the banner does not show the inbox:\n%s", tt.name, out)
+		}
+	}
+}
+
+func TestStartupErrorsSayWhatToDo(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"port in use", []string{"--addr", busy.Addr().String(), "--db", filepath.Join(dir, "a.db")}, []string{"in use", "--addr"}},
+		{"database directory missing", []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "nope", "sb.db")}, []string{filepath.Join(dir, "nope") + " does not exist", "mkdir -p"}},
+		{"auto sign-in off loopback", []string{"--addr", "0.0.0.0:0", "--db", filepath.Join(dir, "b.db"), "--inbox-auto-signin"}, []string{"--inbox-auto-signin", "loopback"}},
+	}
+	for _, tt := range tests {
+		err := run(context.Background(), tt.args, func(string) string { return "" }, io.Discard, io.Discard)
+		for _, w := range tt.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v; want it to mention %q", tt.name, err, w)
+			}
+		}
+	}
+}

@@ -1,0 +1,705 @@
+// Switchboard's web inbox: a phone on the screen. Conversations (one per number and
+// other party), a thread of bubbles with each text's live status and encoding, replies
+// typed as the customer, the detail of a message with its webhook deliveries, numbers.
+// Everything goes through the public API (see api.ts); live changes come from its
+// event stream.
+import { render } from "preact";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { SwitchboardClient } from "@switchboard/sdk";
+import {
+  autoSignIn, client, describe, follow, mediaURL, saveCredentials, savedCredentials,
+  type Account, type Available, type ChangeEvent, type Credentials, type Delivery, type Encoding,
+  type Message, type PhoneNumber, type Thread,
+} from "./api";
+
+interface Bubble {
+  message: Message;
+  encoding: Encoding;
+}
+
+interface Key {
+  number: string;
+  party: string;
+}
+
+const keyOf = (m: Message): Key =>
+  m.direction === "inbound" ? { number: m.to, party: m.from ?? "" } : { number: m.from ?? "", party: m.to };
+const sameKey = (a: Key, b: Key) => a.number === b.number && a.party === b.party;
+const keyText = (k: Key) => `${k.number}|${k.party}`;
+const outbound = (m: Message) => m.direction !== "inbound";
+const time = (rfc2822: string) => new Date(rfc2822).toLocaleString();
+
+// Unread: per thread, the number of inbound messages seen, kept in this browser.
+function seenCounts(account: string): Record<string, number> {
+  try {
+    return JSON.parse(localStorage.getItem("switchboard.inbox.seen." + account) ?? "{}");
+  } catch {
+    return {};
+  }
+}
+function saveSeen(account: string, seen: Record<string, number>) {
+  localStorage.setItem("switchboard.inbox.seen." + account, JSON.stringify(seen));
+}
+
+function App() {
+  const [creds, setCreds] = useState<Credentials | null>(savedCredentials());
+  const [checking, setChecking] = useState(creds === null);
+  useEffect(() => {
+    if (creds) return;
+    autoSignIn()
+      .then((c) => c && setCreds(c))
+      .catch(() => {})
+      .finally(() => setChecking(false));
+  }, []);
+  if (checking) return <p class="loading">Loading…</p>;
+  if (!creds) {
+    return (
+      <SignIn
+        onSignIn={(c) => {
+          saveCredentials(c);
+          setCreds(c);
+        }}
+      />
+    );
+  }
+  return (
+    <Inbox
+      creds={creds}
+      onSignOut={() => {
+        saveCredentials(null);
+        setCreds(null);
+      }}
+    />
+  );
+}
+
+function SignIn({ onSignIn }: { onSignIn: (c: Credentials) => void }) {
+  const [sid, setSid] = useState("");
+  const [token, setToken] = useState("");
+  const [error, setError] = useState("");
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError("");
+    const c = { sid: sid.trim(), token: token.trim() };
+    const { error, response } = await client(c).GET("/2010-04-01/Accounts/{Sid}.json", { params: { path: { Sid: c.sid } } });
+    if (error) {
+      setError(response.status === 401 ? "Wrong Account SID or auth token." : describe(error, response.status));
+      return;
+    }
+    onSignIn(c);
+  }
+  return (
+    <form class="signin" onSubmit={submit}>
+      <h1>Switchboard inbox</h1>
+      <p>Sign in with an Account SID and its auth token (as printed when the server started). You see that account and its subaccounts.</p>
+      <label>
+        Account SID
+        <input name="sid" autocomplete="username" value={sid} onInput={(e) => setSid(e.currentTarget.value)} placeholder="AC…" required />
+      </label>
+      <label>
+        Auth token
+        <input name="token" type="password" autocomplete="current-password" value={token} onInput={(e) => setToken(e.currentTarget.value)} required />
+      </label>
+      {error && <p class="error" role="alert">{error}</p>}
+      <button type="submit">Sign in</button>
+    </form>
+  );
+}
+
+type Tab = "threads" | "numbers" | "calls";
+
+function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void }) {
+  const sb = useMemo(() => client(creds), [creds]);
+  const [accounts, setAccounts] = useState<Account[]>([]);
+  const [account, setAccount] = useState(creds.sid);
+  const [tab, setTab] = useState<Tab>("threads");
+  const [live, setLive] = useState(false);
+  const [error, setError] = useState("");
+  const [threads, setThreads] = useState<Thread[]>([]);
+  const [filters, setFilters] = useState({ search: "", status: "", direction: "" });
+  const [open, setOpen] = useState<Key | null>(null);
+  const [bubbles, setBubbles] = useState<Bubble[]>([]);
+  const [detail, setDetail] = useState<string | null>(null);
+  const [seen, setSeen] = useState<Record<string, number>>(() => seenCounts(creds.sid));
+  const [version, setVersion] = useState(0); // bumped by a reset: reload everything
+  const [hasCalls, setHasCalls] = useState(false);
+  const [numbersVersion, setNumbersVersion] = useState(0);
+  const changeRef = useRef<(kind: string, ev: ChangeEvent) => void>(() => {});
+
+  useEffect(() => {
+    sb.GET("/2010-04-01/Accounts.json", { params: { query: { PageSize: 1000 } } }).then(({ data }) => data && setAccounts(data.accounts));
+  }, [sb]);
+
+  // Calls appear once the API has them (the voice work): the spec says whether it does.
+  useEffect(() => {
+    fetch("/openapi.json")
+      .then((r) => r.json())
+      .then((spec) => setHasCalls("/2010-04-01/Accounts/{AccountSid}/Calls.json" in (spec.paths ?? {})), () => setHasCalls(false));
+  }, []);
+
+  const loadThreads = useCallback(async () => {
+    const query: Record<string, string | number> = { PageSize: 100 };
+    if (filters.search) query.Search = filters.search;
+    if (filters.status) query.Status = filters.status;
+    if (filters.direction) query.Direction = filters.direction;
+    const { data, error, response } = await sb.GET("/switchboard/v1/Accounts/{AccountSid}/Threads", {
+      params: { path: { AccountSid: account }, query: query as never },
+    });
+    if (error) setError(describe(error, response.status));
+    else setThreads(data.threads);
+  }, [sb, account, filters]);
+
+  const loadThread = useCallback(async (k: Key) => {
+    const { data, error, response } = await sb.GET("/switchboard/v1/Accounts/{AccountSid}/Threads/Messages", {
+      params: { path: { AccountSid: account }, query: { Number: k.number, Party: k.party, PageSize: 200 } },
+    });
+    if (error) setError(describe(error, response.status));
+    else setBubbles(data.messages.slice().reverse());
+  }, [sb, account]);
+
+  useEffect(() => {
+    setSeen(seenCounts(account));
+  }, [account]);
+  useEffect(() => {
+    const t = setTimeout(loadThreads, filters.search ? 200 : 0);
+    return () => clearTimeout(t);
+  }, [loadThreads, version]);
+  useEffect(() => {
+    if (open) loadThread(open);
+    else setBubbles([]);
+  }, [open, loadThread, version]);
+
+  // Reading a thread marks its inbound messages seen.
+  useEffect(() => {
+    if (!open) return;
+    const t = threads.find((t) => sameKey(t, open));
+    if (t && seen[keyText(open)] !== t.inbound_count) {
+      const next = { ...seen, [keyText(open)]: t.inbound_count };
+      setSeen(next);
+      saveSeen(account, next);
+    }
+  }, [open, threads]);
+
+  const refetchSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const filtered = filters.search !== "" || filters.status !== "" || filters.direction !== "";
+
+  changeRef.current = (kind, ev) => {
+    if (kind === "incoming-phone-number") {
+      setNumbersVersion((v) => v + 1);
+      return;
+    }
+    if (kind !== "message") return;
+    const m = ev.message;
+    if (ev.op === "deleted" || !m || filtered) {
+      setBubbles((bs) => bs.filter((b) => b.message.sid !== ev.sid));
+      clearTimeout(refetchSoon.current);
+      refetchSoon.current = setTimeout(loadThreads, 150);
+      return;
+    }
+    const k = keyOf(m);
+    const bubble = { message: m, encoding: ev.encoding! };
+    if (open && sameKey(k, open)) {
+      setBubbles((bs) => (bs.some((b) => b.message.sid === m.sid) ? bs.map((b) => (b.message.sid === m.sid ? bubble : b)) : [...bs, bubble]));
+    }
+    setThreads((ts) => {
+      const i = ts.findIndex((t) => sameKey(t, k));
+      if (i < 0) {
+        if (ev.op !== "created") return ts;
+        const t: Thread = { account_sid: m.account_sid, ...k, message_count: 1, inbound_count: m.direction === "inbound" ? 1 : 0, last_message: m };
+        return [t, ...ts];
+      }
+      const t = { ...ts[i]! };
+      if (ev.op === "created") {
+        t.message_count++;
+        if (m.direction === "inbound") t.inbound_count++;
+        t.last_message = m;
+        return [t, ...ts.slice(0, i), ...ts.slice(i + 1)];
+      }
+      if (t.last_message.sid === m.sid) t.last_message = m;
+      return ts.map((x, j) => (j === i ? t : x));
+    });
+  };
+
+  useEffect(
+    () =>
+      follow(creds, account, {
+        change: (kind, ev) => changeRef.current(kind, ev),
+        reset: () => setVersion((v) => v + 1),
+        status: setLive,
+      }),
+    [account],
+  );
+
+  const unread = (t: Thread) => (open && sameKey(t, open) ? 0 : Math.max(0, t.inbound_count - (seen[keyText(t)] ?? 0)));
+  const totalUnread = threads.reduce((n, t) => n + unread(t), 0);
+  useEffect(() => {
+    document.title = (totalUnread ? `(${totalUnread}) ` : "") + "Switchboard inbox";
+  }, [totalUnread]);
+
+  async function clearAll() {
+    if (!confirm(`Delete every message of ${account}, with its webhook records? This cannot be undone.`)) return;
+    const { error, response } = await sb.DELETE("/switchboard/v1/Accounts/{AccountSid}/Messages", { params: { path: { AccountSid: account } } });
+    if (error) setError(describe(error, response.status));
+    setOpen(null);
+    setDetail(null);
+    setVersion((v) => v + 1);
+  }
+
+  return (
+    <div class="app">
+      <header>
+        <h1>Switchboard</h1>
+        <nav>
+          <button class={tab === "threads" ? "on" : ""} onClick={() => setTab("threads")} data-tab="threads">
+            Conversations {totalUnread > 0 && <span class="badge" data-unread-total>{totalUnread}</span>}
+          </button>
+          <button class={tab === "numbers" ? "on" : ""} onClick={() => setTab("numbers")} data-tab="numbers">Numbers</button>
+          {hasCalls && <button class={tab === "calls" ? "on" : ""} onClick={() => setTab("calls")} data-tab="calls">Calls</button>}
+        </nav>
+        <span class={live ? "live on" : "live"} title={live ? "Live: changes show as they happen" : "Reconnecting…"}>{live ? "● live" : "○ offline"}</span>
+        <select
+          aria-label="Account"
+          value={account}
+          onChange={(e) => {
+            setAccount(e.currentTarget.value);
+            setOpen(null);
+            setDetail(null);
+          }}
+        >
+          {(accounts.length ? accounts : [{ sid: creds.sid, friendly_name: creds.sid } as Account]).map((a) => (
+            <option value={a.sid}>{a.friendly_name} ({a.sid.slice(0, 8)}…)</option>
+          ))}
+        </select>
+        <button class="danger" onClick={clearAll}>Clear messages</button>
+        <button onClick={onSignOut}>Sign out</button>
+      </header>
+      {error && (
+        <p class="error banner" role="alert" onClick={() => setError("")}>
+          {error} <small>(click to dismiss)</small>
+        </p>
+      )}
+      {tab === "threads" && (
+        <main class="threads">
+          <aside>
+            <div class="filters">
+              <input type="search" placeholder="Search numbers and text" aria-label="Search" value={filters.search} onInput={(e) => setFilters({ ...filters, search: e.currentTarget.value })} />
+              <select aria-label="Status" value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.currentTarget.value })}>
+                <option value="">Any status</option>
+                {["queued", "sending", "sent", "delivered", "undelivered", "failed", "received", "scheduled", "canceled", "read"].map((s) => (
+                  <option value={s}>{s}</option>
+                ))}
+              </select>
+              <select aria-label="Direction" value={filters.direction} onChange={(e) => setFilters({ ...filters, direction: e.currentTarget.value })}>
+                <option value="">Both ways</option>
+                <option value="inbound">Inbound</option>
+                <option value="outbound">Outbound</option>
+              </select>
+            </div>
+            <ul class="thread-list">
+              {threads.length === 0 && <li class="empty">No conversations yet. Send a text through the API and it shows here.</li>}
+              {threads.map((t) => (
+                <li
+                  key={keyText(t)}
+                  class={open && sameKey(t, open) ? "thread on" : "thread"}
+                  data-thread={keyText(t)}
+                  onClick={() => {
+                    setOpen({ number: t.number, party: t.party });
+                    setDetail(null);
+                  }}
+                >
+                  <div class="who">
+                    <strong>{t.party}</strong>
+                    {unread(t) > 0 && <span class="badge" data-unread>{unread(t)}</span>}
+                    <time>{time(t.last_message.date_created)}</time>
+                  </div>
+                  <div class="via">via {t.number || "a messaging service"} · {t.message_count} message{t.message_count === 1 ? "" : "s"}</div>
+                  <div class="snippet">
+                    {outbound(t.last_message) ? "You: " : ""}
+                    {t.last_message.body || (Number(t.last_message.num_media) > 0 ? "(media)" : "(redacted)")}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          </aside>
+          {open ? (
+            <ThreadView sb={sb} creds={creds} account={account} k={open} bubbles={bubbles} onOpen={setDetail} selected={detail} setError={setError} />
+          ) : (
+            <section class="phone empty">
+              <p>Pick a conversation.</p>
+            </section>
+          )}
+          {detail && (
+            <Detail sb={sb} account={account} sid={detail} changes={changeRef} onClose={() => setDetail(null)} setError={setError} version={version} />
+          )}
+        </main>
+      )}
+      {tab === "numbers" && <Numbers sb={sb} account={account} setError={setError} version={numbersVersion} />}
+      {tab === "calls" && <Calls creds={creds} account={account} />}
+    </div>
+  );
+}
+
+function ThreadView(props: {
+  sb: SwitchboardClient;
+  creds: Credentials;
+  account: string;
+  k: Key;
+  bubbles: Bubble[];
+  selected: string | null;
+  onOpen: (sid: string) => void;
+  setError: (e: string) => void;
+}) {
+  const { sb, k, bubbles } = props;
+  const [text, setText] = useState("");
+  const [sending, setSending] = useState(false);
+  const end = useRef<HTMLDivElement>(null);
+  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [bubbles.length]);
+  async function reply(e: Event) {
+    e.preventDefault();
+    if (!text.trim()) return;
+    setSending(true);
+    const { error, response } = await sb.POST("/switchboard/v1/Accounts/{AccountSid}/InboundMessages", {
+      params: { path: { AccountSid: props.account } },
+      body: { From: k.party, To: k.number, Body: text },
+    });
+    setSending(false);
+    if (error) props.setError(describe(error, response.status));
+    else setText("");
+  }
+  return (
+    <section class="phone">
+      <div class="phone-head">
+        <strong>{k.party}</strong> <span>with {k.number || "a messaging service"}</span>
+      </div>
+      <div class="bubbles">
+        {bubbles.map((b) => (
+          <BubbleView key={b.message.sid} b={b} creds={props.creds} selected={props.selected === b.message.sid} onOpen={props.onOpen} />
+        ))}
+        <div ref={end} />
+      </div>
+      <form class="compose" onSubmit={reply}>
+        <input
+          name="reply"
+          aria-label={`Reply as ${k.party}`}
+          placeholder={`Reply as ${k.party} (STOP and START work too)`}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
+        <button type="submit" disabled={sending}>Send</button>
+      </form>
+    </section>
+  );
+}
+
+const failing = new Set(["failed", "undelivered", "canceled"]);
+
+function BubbleView({ b, creds, selected, onOpen }: { b: Bubble; creds: Credentials; selected: boolean; onOpen: (sid: string) => void }) {
+  const m = b.message;
+  const odd = new Set(b.encoding.non_gsm_characters);
+  return (
+    <div
+      class={`bubble ${outbound(m) ? "out" : "in"}${selected ? " selected" : ""}`}
+      data-sid={m.sid}
+      data-status={m.status}
+      onClick={() => onOpen(m.sid)}
+      title="Show every field and the webhooks"
+    >
+      {m.body && (
+        <div class="body">
+          {Array.from(m.body).map((ch) => (odd.has(ch) ? <mark title="Not in GSM-7: the whole text goes as UCS-2">{ch}</mark> : ch))}
+        </div>
+      )}
+      {Number(m.num_media) > 0 && <Media creds={creds} m={m} />}
+      <div class="meta">
+        {outbound(m) && (
+          <span class={`status ${failing.has(m.status) ? "bad" : m.status === "delivered" || m.status === "read" ? "good" : ""}`} data-status-label>
+            {m.status}
+            {m.error_code ? ` · error ${m.error_code}: ${m.error_message ?? ""}` : ""}
+          </span>
+        )}
+        <span data-encoding>
+          {m.num_segments} segment{m.num_segments === "1" ? "" : "s"} · {b.encoding.name}
+          {b.encoding.non_gsm_characters.length > 0 && ` (because of ${b.encoding.non_gsm_characters.join(" ")})`}
+        </span>
+        <time>{time(m.date_created)}</time>
+      </div>
+    </div>
+  );
+}
+
+function Media({ creds, m }: { creds: Credentials; m: Message }) {
+  const [items, setItems] = useState<{ url: string; type: string }[]>([]);
+  useEffect(() => {
+    let gone = false;
+    const urls: string[] = [];
+    (async () => {
+      const res = await fetch(`/2010-04-01/Accounts/${m.account_sid}/Messages/${m.sid}/Media.json`, {
+        credentials: "omit",
+        headers: { Authorization: "Basic " + btoa(`${creds.sid}:${creds.token}`) },
+      });
+      if (!res.ok) return;
+      const list: { uri: string; content_type: string | null }[] = (await res.json()).media_list;
+      const out = [];
+      for (const item of list) {
+        if (!item.content_type) continue; // not fetched yet: an update will come
+        const url = await mediaURL(creds, item.uri.replace(/\.json$/, "")).catch(() => "");
+        if (url) urls.push(url);
+        out.push({ url, type: item.content_type });
+      }
+      if (!gone) setItems(out);
+    })();
+    return () => {
+      gone = true;
+      urls.forEach(URL.revokeObjectURL);
+    };
+  }, [m.sid, m.date_updated]);
+  return (
+    <div class="media">
+      {items.map((it) =>
+        it.type.startsWith("image/") ? <img src={it.url} alt="media" /> : <a href={it.url} download>file ({it.type})</a>,
+      )}
+    </div>
+  );
+}
+
+function Detail(props: {
+  sb: SwitchboardClient;
+  account: string;
+  sid: string;
+  changes: { current: (kind: string, ev: ChangeEvent) => void };
+  onClose: () => void;
+  setError: (e: string) => void;
+  version: number;
+}) {
+  const { sb, account, sid, setError } = props;
+  const [m, setM] = useState<Message | null>(null);
+  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
+  const [force, setForce] = useState({ status: "delivered", code: "" });
+
+  const load = useCallback(async () => {
+    const [msg, ds] = await Promise.all([
+      sb.GET("/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json", { params: { path: { AccountSid: account, Sid: sid } } }),
+      sb.GET("/switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries", { params: { path: { AccountSid: account }, query: { ResourceSid: sid, PageSize: 100 } } }),
+    ]);
+    setM(msg.data ?? null);
+    setDeliveries(ds.data?.webhook_deliveries ?? []);
+  }, [sb, account, sid]);
+  useEffect(() => {
+    load();
+  }, [load, props.version]);
+
+  // Live: wrap the inbox's change handler to see this message's changes and webhooks.
+  useEffect(() => {
+    const inner = props.changes.current;
+    const wrapped = (kind: string, ev: ChangeEvent) => {
+      inner(kind, ev);
+      if (kind === "message" && ev.sid === sid) setM(ev.message ?? null);
+      const d = ev.webhook_delivery;
+      if (kind === "webhook-delivery" && d && d.resource_sid === sid) setDeliveries((ds) => [d, ...ds.filter((x) => x.sid !== d.sid)]);
+    };
+    props.changes.current = wrapped;
+    return () => {
+      if (props.changes.current === wrapped) props.changes.current = inner;
+    };
+  });
+
+  async function forceStatus(e: Event) {
+    e.preventDefault();
+    const body: { Status: "delivered"; ErrorCode?: number } = { Status: force.status as "delivered" };
+    if (force.code) body.ErrorCode = Number(force.code);
+    const { error, response } = await sb.POST("/switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status", {
+      params: { path: { AccountSid: account, Sid: sid } },
+      body,
+    });
+    if (error) setError(describe(error, response.status));
+  }
+  async function remove() {
+    if (!confirm(`Delete message ${sid}?`)) return;
+    const { error, response } = await sb.DELETE("/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json", { params: { path: { AccountSid: account, Sid: sid } } });
+    if (error) setError(describe(error, response.status));
+    else props.onClose();
+  }
+  async function replay(d: Delivery) {
+    const { error, response } = await sb.POST("/switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay", {
+      params: { path: { AccountSid: account, Sid: d.sid } },
+    });
+    if (error) setError(describe(error, response.status));
+  }
+
+  if (!m) return <aside class="detail"><button class="close" onClick={props.onClose}>×</button><p>Message {sid} is gone.</p></aside>;
+  const failingStatus = force.status === "undelivered" || force.status === "failed";
+  return (
+    <aside class="detail" data-detail={sid}>
+      <button class="close" onClick={props.onClose} aria-label="Close">×</button>
+      <h2>Message</h2>
+      <table class="fields">
+        <tbody>
+          {Object.entries(m).map(([k, v]) => (
+            <tr>
+              <th>{k}</th>
+              <td data-field={k}>{v === null ? <em>null</em> : typeof v === "object" ? JSON.stringify(v) : String(v)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="actions">
+        {outbound(m) && (
+          <form onSubmit={forceStatus} class="force">
+            <label>
+              Force status{" "}
+              <select aria-label="Force status" value={force.status} onChange={(e) => setForce({ ...force, status: e.currentTarget.value })}>
+                {["sent", "delivered", "undelivered", "failed", "read", "canceled"].map((s) => <option value={s}>{s}</option>)}
+              </select>
+            </label>
+            {failingStatus && (
+              <input aria-label="Error code" placeholder="error code, e.g. 30003" value={force.code} onInput={(e) => setForce({ ...force, code: e.currentTarget.value })} />
+            )}
+            <button type="submit">Force</button>
+          </form>
+        )}
+        <button class="danger" onClick={remove}>Delete message</button>
+      </div>
+      <h2>Webhooks ({deliveries.length})</h2>
+      {deliveries.length === 0 && <p class="empty">No webhook for this message yet (a StatusCallback, or the number's SmsUrl for an incoming text).</p>}
+      {deliveries.map((d) => (
+        <div class={`delivery ${d.error_code ? "bad" : "good"}`} data-delivery={d.sid}>
+          <div class="delivery-head">
+            <strong>{d.event}</strong> · attempt {d.attempt} · {d.latency_ms} ms · {time(d.date_created)}
+            {d.replay_of && <span class="replay"> · replay of {d.replay_of}</span>}
+            <button onClick={() => replay(d)}>Replay</button>
+          </div>
+          <div>
+            {d.request_method} {d.request_url} → <span data-response-status>{d.response_status_code ?? "no answer"}</span>
+            {d.error_code && <span class="bad"> · error {d.error_code}: {d.error_message}</span>}
+          </div>
+          <details>
+            <summary>Request and response</summary>
+            <table class="fields">
+              <tbody>
+                {Object.entries(d.request_params).sort().map(([k, v]) => (
+                  <tr><th>{k}</th><td>{v}</td></tr>
+                ))}
+                <tr><th>X-Twilio-Signature</th><td>{d.request_signature}</td></tr>
+                <tr><th>Content-Type</th><td>{d.response_content_type ?? ""}</td></tr>
+              </tbody>
+            </table>
+          </details>
+          <pre data-response-body>{d.response_body ?? ""}</pre>
+        </div>
+      ))}
+    </aside>
+  );
+}
+
+function Numbers({ sb, account, setError, version }: { sb: SwitchboardClient; account: string; setError: (e: string) => void; version: number }) {
+  const [numbers, setNumbers] = useState<PhoneNumber[]>([]);
+  const [search, setSearch] = useState({ country: "US", areaCode: "" });
+  const [available, setAvailable] = useState<Available[]>([]);
+  const load = useCallback(async () => {
+    const { data } = await sb.GET("/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", { params: { path: { AccountSid: account }, query: { PageSize: 1000 } } });
+    setNumbers(data?.incoming_phone_numbers ?? []);
+  }, [sb, account]);
+  useEffect(() => {
+    load();
+  }, [load, version]);
+  async function find(e: Event) {
+    e.preventDefault();
+    const query: Record<string, string | number> = { PageSize: 10 };
+    if (search.areaCode) query.AreaCode = Number(search.areaCode);
+    const { data, error, response } = await sb.GET("/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json", {
+      params: { path: { AccountSid: account, CountryCode: search.country }, query: query as never },
+    });
+    if (error) setError(describe(error, response.status));
+    setAvailable(data?.available_phone_numbers ?? []);
+  }
+  async function buy(n: string) {
+    const { error, response } = await sb.POST("/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", {
+      params: { path: { AccountSid: account } },
+      body: { PhoneNumber: n },
+    });
+    if (error) setError(describe(error, response.status));
+    setAvailable((a) => a.filter((x) => x.phone_number !== n));
+    load();
+  }
+  return (
+    <main class="numbers">
+      <h2>Your numbers</h2>
+      <table>
+        <thead>
+          <tr><th>Number</th><th>SmsUrl (incoming texts)</th><th>VoiceUrl (incoming calls)</th><th /></tr>
+        </thead>
+        <tbody>
+          {numbers.length === 0 && <tr><td colSpan={4} class="empty">None yet: buy one below.</td></tr>}
+          {numbers.map((n) => <NumberRow sb={sb} account={account} n={n} setError={setError} />)}
+        </tbody>
+      </table>
+      <h2>Buy a number</h2>
+      <form onSubmit={find} class="buy">
+        <select aria-label="Country" value={search.country} onChange={(e) => setSearch({ ...search, country: e.currentTarget.value })}>
+          <option value="US">United States</option>
+          <option value="CA">Canada</option>
+          <option value="GB">United Kingdom</option>
+        </select>
+        <input aria-label="Area code" placeholder="area code (optional)" value={search.areaCode} onInput={(e) => setSearch({ ...search, areaCode: e.currentTarget.value })} />
+        <button type="submit">Search</button>
+      </form>
+      <ul class="available">
+        {available.map((a) => (
+          <li>
+            {a.phone_number} <small>{a.locality ?? ""} {a.region ?? ""}</small> <button onClick={() => buy(a.phone_number)}>Buy</button>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+function NumberRow({ sb, account, n, setError }: { sb: SwitchboardClient; account: string; n: PhoneNumber; setError: (e: string) => void }) {
+  const [sms, setSms] = useState(n.sms_url ?? "");
+  const [voice, setVoice] = useState(n.voice_url ?? "");
+  const [saved, setSaved] = useState(false);
+  async function save(e: Event) {
+    e.preventDefault();
+    const { error, response } = await sb.POST("/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json", {
+      params: { path: { AccountSid: account, Sid: n.sid } },
+      body: { SmsUrl: sms, VoiceUrl: voice },
+    });
+    if (error) setError(describe(error, response.status));
+    else setSaved(true);
+  }
+  return (
+    <tr data-number={n.phone_number}>
+      <td>{n.phone_number}<br /><small>{n.friendly_name}</small></td>
+      <td><input aria-label="SmsUrl" value={sms} onInput={(e) => { setSms(e.currentTarget.value); setSaved(false); }} placeholder="https://your-app/sms" /></td>
+      <td><input aria-label="VoiceUrl" value={voice} onInput={(e) => { setVoice(e.currentTarget.value); setSaved(false); }} placeholder="https://your-app/voice" /></td>
+      <td><button onClick={save}>{saved ? "Saved" : "Save"}</button></td>
+    </tr>
+  );
+}
+
+// Calls: shown once the API serves them (the voice work); a plain list until then.
+function Calls({ creds, account }: { creds: Credentials; account: string }) {
+  const [calls, setCalls] = useState<Record<string, unknown>[]>([]);
+  useEffect(() => {
+    fetch(`/2010-04-01/Accounts/${account}/Calls.json`, {
+      credentials: "omit",
+      headers: { Authorization: "Basic " + btoa(`${creds.sid}:${creds.token}`) },
+    })
+      .then((r) => (r.ok ? r.json() : { calls: [] }))
+      .then((d) => setCalls(d.calls ?? []));
+  }, [account]);
+  return (
+    <main class="numbers">
+      <h2>Calls</h2>
+      <table>
+        <tbody>
+          {calls.map((c) => (
+            <tr><td>{String(c.sid)}</td><td>{String(c.from)} → {String(c.to)}</td><td>{String(c.status)}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </main>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

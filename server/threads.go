@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// ListThreads implements gen.StrictServerInterface: the account's messages as
+// conversations, for the inbox.
+func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObject) (gen.ListThreadsResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	filter := store.ThreadFilter{AccountSid: req.AccountSid, Search: deref(p.Search)}
+	filters := url.Values{}
+	if p.Search != nil {
+		filters.Set("Search", *p.Search)
+	}
+	if p.Status != nil {
+		filter.Status = string(*p.Status)
+		filters.Set("Status", filter.Status)
+	}
+	if p.Direction != nil {
+		filter.Direction = string(*p.Direction)
+		filters.Set("Direction", filter.Direction)
+	}
+	path := fmt.Sprintf(simulatorPathFormat+"/Threads", req.AccountSid)
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListThreads(ctx, filter, page)
+	if err != nil {
+		return nil, fmt.Errorf("list threads: %w", err)
+	}
+	out := gen.ListThreads200JSONResponse{Threads: make([]gen.Thread, len(rows))}
+	var first, last int64
+	for i, t := range rows {
+		out.Threads[i] = gen.Thread{
+			AccountSid: t.AccountSid, Number: t.Number, Party: t.Party,
+			MessageCount: t.MessageCount, InboundCount: t.InboundCount, LastMessage: messageOut(t.Last),
+		}
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Last.Seq, rows[len(rows)-1].Last.Seq
+	}
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	out.Meta = v1Meta(ctx, "threads", l)
+	return out, nil
+}
+
+// ListThreadMessages implements gen.StrictServerInterface.
+func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessagesRequestObject) (gen.ListThreadMessagesResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	filters := url.Values{"Number": {p.Number}, "Party": {p.Party}}
+	path := fmt.Sprintf(simulatorPathFormat+"/Threads/Messages", req.AccountSid)
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListThreadMessages(ctx, store.ThreadKey{AccountSid: req.AccountSid, Number: p.Number, Party: p.Party}, page)
+	if err != nil {
+		return nil, fmt.Errorf("list thread messages: %w", err)
+	}
+	out := gen.ListThreadMessages200JSONResponse{Messages: make([]gen.InboxMessage, len(rows))}
+	var first, last int64
+	for i, m := range rows {
+		out.Messages[i] = gen.InboxMessage{Message: messageOut(m), Encoding: encodingOut(m.Body)}
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	out.Meta = v1Meta(ctx, "messages", l)
+	return out, nil
+}
+
+// encodingOut says how body travels as SMS.
+func encodingOut(body string) gen.MessageEncoding {
+	e := messaging.Encode(body)
+	out := gen.MessageEncoding{Name: gen.MessageEncodingName(e.Name), Segments: e.Segments, NonGsmCharacters: make([]string, len(e.NonGSM))}
+	for i, r := range e.NonGSM {
+		out.NonGsmCharacters[i] = string(r)
+	}
+	return out
+}
+
+// ClearMessages implements gen.StrictServerInterface.
+func (s *Server) ClearMessages(ctx context.Context, req gen.ClearMessagesRequestObject) (gen.ClearMessagesResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.msg.Clear(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	return gen.ClearMessages200JSONResponse{AccountSid: acct.Sid, Deleted: int(n)}, nil
+}
+
+// ReplayWebhookDelivery implements gen.StrictServerInterface.
+func (s *Server) ReplayWebhookDelivery(ctx context.Context, req gen.ReplayWebhookDeliveryRequestObject) (gen.ReplayWebhookDeliveryResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.msg.Replay(ctx, acct, req.Sid)
+	if err != nil {
+		return nil, err
+	}
+	return gen.ReplayWebhookDelivery202JSONResponse(deliveryOut(ctx, d)), nil
+}

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Thread is one conversation of an account: the messages between one of its numbers (or
+// sender IDs) and one other party, either way.
+type Thread struct {
+	AccountSid   string
+	Number       string // the account's side: From of outbound messages, To of inbound ones
+	Party        string // the other side
+	MessageCount int
+	InboundCount int
+	Last         Message // the newest message
+}
+
+// ThreadFilter narrows a thread list to the threads with messages that match; zero
+// fields do not filter. Counts and Last are of the matching messages.
+type ThreadFilter struct {
+	AccountSid string // required
+	// Search matches a message whose body, To or From contains it (ASCII letters in
+	// any case).
+	Search    string
+	Status    string
+	Direction string // "inbound", "outbound" (any outbound direction) or ""
+}
+
+// Which side of a message is the account's: SQL for the thread key of a messages row.
+const (
+	threadNumber = "CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END"
+	threadParty  = "CASE WHEN direction = 'inbound' THEN from_number ELSE to_number END"
+)
+
+// ListThreads returns one page of an account's threads, the one with the newest message
+// first, and whether more follow (see ListMessages; a thread's position is its newest
+// message's Seq).
+func (db *DB) ListThreads(ctx context.Context, f ThreadFilter, p Page) ([]Thread, bool, error) {
+	var w where
+	w.add("account_sid = ?", f.AccountSid)
+	if f.Search != "" {
+		like := "%" + escapeLike(f.Search) + "%"
+		w.add(`(body LIKE ? ESCAPE '\' OR to_number LIKE ? ESCAPE '\' OR from_number LIKE ? ESCAPE '\')`, like, like, like)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	switch f.Direction {
+	case "inbound":
+		w.add("direction = 'inbound'")
+	case "outbound":
+		w.add("direction <> 'inbound'")
+	}
+	size := pageSize(p)
+	having, order, asc := "", "DESC", false
+	args := w.args
+	switch {
+	case p.After > 0:
+		having, args = " HAVING max(seq) < ?", append(args, p.After)
+	case p.Before > 0:
+		having, args = " HAVING max(seq) > ?", append(args, p.Before)
+		order, asc = "ASC", true
+	}
+	query := `SELECT t.n, t.inbound, ` + prefixed("m.", messageCols) + ` FROM (
+			SELECT max(seq) AS last, count(*) AS n, sum(direction = 'inbound') AS inbound
+			FROM messages WHERE ` + strings.Join(w.conds, " AND ") + `
+			GROUP BY ` + threadNumber + `, ` + threadParty + having + `
+			ORDER BY last ` + order + ` LIMIT ?` + offset(p) + `
+		) t JOIN messages m ON m.seq = t.last ORDER BY t.last ` + order
+	args = append(args, size+1)
+	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
+		args = append(args, p.Offset)
+	}
+	scan := func(s rowScanner) (Thread, error) {
+		var t Thread
+		m, err := scanMessage(scanFunc(func(dest ...any) error {
+			return s.Scan(append([]any{&t.MessageCount, &t.InboundCount}, dest...)...)
+		}))
+		if err != nil {
+			return Thread{}, err
+		}
+		t.AccountSid, t.Last = m.AccountSid, m
+		t.Number, t.Party = m.From, m.To
+		if m.Direction == "inbound" {
+			t.Number, t.Party = m.To, m.From
+		}
+		return t, nil
+	}
+	list, more, err := queryList(ctx, db, query, args, asc, size, scan)
+	if err != nil {
+		return nil, false, fmt.Errorf("list threads: %w", err)
+	}
+	return list, more, nil
+}
+
+// ThreadKey names a thread.
+type ThreadKey struct {
+	AccountSid, Number, Party string
+}
+
+// ListThreadMessages returns one page of a thread's messages, newest first (see
+// ListMessages).
+func (db *DB) ListThreadMessages(ctx context.Context, k ThreadKey, p Page) ([]Message, bool, error) {
+	var w where
+	w.add("account_sid = ?", k.AccountSid)
+	w.add("((direction = 'inbound' AND to_number = ? AND from_number = ?) OR (direction <> 'inbound' AND from_number = ? AND to_number = ?))",
+		k.Number, k.Party, k.Number, k.Party)
+	query, args, asc := listQuery(messageCols, "messages", w, p)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanMessage)
+	if err != nil {
+		return nil, false, fmt.Errorf("list thread messages: %w", err)
+	}
+	return list, more, nil
+}
+
+// ClearMessages deletes every message of an account, with its media, its webhook
+// delivery records and its pending jobs (delivery steps, callbacks, media fetches), and
+// returns how many messages it deleted.
+func (db *DB) ClearMessages(ctx context.Context, accountSid string) (int64, error) {
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		const ofAccount = "account_sid = ? AND resource_sid IN (SELECT sid FROM messages WHERE account_sid = ?)"
+		for _, table := range []string{"jobs", "webhook_deliveries"} {
+			if _, err := db.txExec(ctx, tx, "DELETE FROM "+table+" WHERE "+ofAccount, accountSid, accountSid); err != nil {
+				return err
+			}
+		}
+		res, err := db.txExec(ctx, tx, "DELETE FROM messages WHERE account_sid = ?", accountSid)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("clear messages of %s: %w", accountSid, err)
+	}
+	return n, nil
+}
+
+// escapeLike escapes LIKE's wildcards (and the escape character) in s.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+func offset(p Page) string {
+	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
+		return " OFFSET ?"
+	}
+	return ""
+}
