@@ -296,6 +296,30 @@ func listQuery(cols, table string, w where, p Page) (query string, args []any, a
 	return query, args, asc
 }
 
+// listQueryOldestFirst is listQuery for a list read oldest first (a call's timeline):
+// After pages to later rows and Before to earlier ones. reversed reports that rows come
+// back newest first (Before paging) and need reversing.
+func listQueryOldestFirst(cols, table string, w where, p Page) (query string, args []any, reversed bool) {
+	size := pageSize(p)
+	order := "ASC"
+	switch {
+	case p.After > 0:
+		w.add("seq > ?", p.After)
+	case p.Before > 0:
+		w.add("seq < ?", p.Before)
+		order, reversed = "DESC", true
+	}
+	query = "SELECT " + cols + " FROM " + table +
+		" WHERE " + strings.Join(w.conds, " AND ") +
+		" ORDER BY seq " + order + " LIMIT ?"
+	args = append(w.args, size+1)
+	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
+		query += " OFFSET ?"
+		args = append(args, p.Offset)
+	}
+	return query, args, reversed
+}
+
 func pageSize(p Page) int {
 	if p.Size <= 0 {
 		return defaultPageSize

@@ -31,7 +31,7 @@ func (db *DB) Apply(ctx context.Context, w Writes) error {
 	if err := db.write(ctx, func(tx *sql.Tx) error { return applyWrites(ctx, tx, w) }); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
-	db.jobsChanged(len(w.Jobs) > 0 || len(w.StatusChanges) > 0)
+	db.jobsChanged(w.schedules())
 	return nil
 }
 
@@ -88,6 +88,9 @@ func applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 		if _, err := changeStatus(ctx, tx, c); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("status of message %s: %w", c.Sid, err)
 		}
+	}
+	if err := applyCallWrites(ctx, tx, w); err != nil {
+		return err
 	}
 	if err := insertJobs(ctx, tx, w.Jobs); err != nil {
 		return err
