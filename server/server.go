@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
+	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -46,6 +47,12 @@ type Store interface {
 	MediaContent(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
 	ListMedia(ctx context.Context, accountSid, messageSid string, p store.Page) ([]store.Media, bool, error)
 	DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error
+
+	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)
+	ListCalls(ctx context.Context, f store.CallFilter, p store.Page) ([]store.Call, bool, error)
+	ListCallEvents(ctx context.Context, accountSid, callSid string, p store.Page) ([]store.CallEvent, bool, error)
+	GetRecording(ctx context.Context, accountSid, sid string) (store.Recording, error)
+	ListRecordings(ctx context.Context, f store.RecordingFilter, p store.Page) ([]store.Recording, bool, error)
 
 	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
 	ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error)
@@ -71,13 +78,27 @@ type Messaging interface {
 	Receive(ctx context.Context, account store.Account, in messaging.Inbound) (store.Message, error)
 }
 
+// Voice is the simulated telephone network (package voice): the rules and the life of
+// calls, behind the handlers that create and change them and their recordings.
+type Voice interface {
+	Place(ctx context.Context, account store.Account, out voice.Outbound) (store.Call, error)
+	Receive(ctx context.Context, account store.Account, in voice.Inbound) (store.Call, error)
+	Update(ctx context.Context, account store.Account, sid string, u voice.Update) (store.Call, error)
+	Delete(ctx context.Context, account store.Account, sid string) error
+	PressDigits(ctx context.Context, account store.Account, sid, digits string) (store.Call, error)
+	Answer(ctx context.Context, account store.Account, sid string) (store.Call, error)
+	HangUp(ctx context.Context, account store.Account, sid string) (store.Call, error)
+	DeleteRecording(ctx context.Context, account store.Account, callSid, sid string) error
+}
+
 // maxBodySize is the largest request body accepted (Echo's size syntax).
 const maxBodySize = "1M"
 
-// Config holds what New needs. Store and Messaging are required.
+// Config holds what New needs. Store, Messaging and Voice are required.
 type Config struct {
 	Store     Store
 	Messaging Messaging
+	Voice     Voice
 	Logger    *slog.Logger // nil: slog.Default()
 	// RateLimit is the number of API requests per second each account may make, with
 	// bursts of up to RateBurst; 0 turns rate limiting off.
@@ -95,6 +116,7 @@ type Config struct {
 type Server struct {
 	store   Store
 	msg     Messaging
+	voice   Voice
 	log     *slog.Logger
 	echo    *echo.Echo
 	metrics *metrics.Metrics
@@ -105,10 +127,10 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 // New builds the HTTP handler for the whole service: the API, /healthz, the spec at
 // /openapi.yaml and /openapi.json, and Swagger UI at /docs.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Messaging == nil {
-		return nil, fmt.Errorf("new server: a store and a messaging service are required")
+	if cfg.Store == nil || cfg.Messaging == nil || cfg.Voice == nil {
+		return nil, fmt.Errorf("new server: a store, a messaging service and a voice service are required")
 	}
-	s := &Server{store: cfg.Store, msg: cfg.Messaging, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
+	s := &Server{store: cfg.Store, msg: cfg.Messaging, voice: cfg.Voice, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,5 +1,5 @@
 // Command switchboard runs the Switchboard API server: a self-hosted, Twilio-compatible
-// messaging API backed by a SQLite file. It only wires the pieces together; see the
+// messaging and voice API backed by a SQLite file. It only wires the pieces together; see the
 // server and store packages for the behaviour.
 package main
 
@@ -58,6 +58,8 @@ type config struct {
 	webhookAttempts int
 	webhookBackoff  time.Duration
 	webhookTargets  string
+	callSpeed       float64
+	callAnswerDelay time.Duration
 }
 
 // logLevels are the names --log-level accepts.
@@ -100,6 +102,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.webhookAttempts, "webhook-attempts", int(envFloat("SWITCHBOARD_WEBHOOK_ATTEMPTS", 5)), "tries of a webhook before giving up (env SWITCHBOARD_WEBHOOK_ATTEMPTS)")
 	fs.DurationVar(&c.webhookBackoff, "webhook-backoff", envDuration("SWITCHBOARD_WEBHOOK_BACKOFF", time.Second), "wait before the first webhook retry; doubles for each later one, up to 5m (env SWITCHBOARD_WEBHOOK_BACKOFF)")
 	fs.StringVar(&c.webhookTargets, "webhook-targets", env("SWITCHBOARD_WEBHOOK_TARGETS", "any"), "hosts webhooks and media fetches may reach: any, or public (no loopback or private networks, for shared deployments) (env SWITCHBOARD_WEBHOOK_TARGETS)")
+	fs.Float64Var(&c.callSpeed, "call-speed", envFloat("SWITCHBOARD_CALL_SPEED", 1), "how many times faster than real time calls run: at 10 a ten-second <Say> takes one second; call times and durations stay in simulated seconds (env SWITCHBOARD_CALL_SPEED)")
+	fs.DurationVar(&c.callAnswerDelay, "call-answer-delay", envDuration("SWITCHBOARD_CALL_ANSWER_DELAY", 2*time.Second), "how long a called phone rings before it answers, in simulated time; at or above a call's Timeout it is not answered (env SWITCHBOARD_CALL_ANSWER_DELAY)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
 	logLevel := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "least severe log lines written: debug, info, warn or error; above info the request log keeps only 5xx answers (env SWITCHBOARD_LOG_LEVEL)")
 	fs.StringVar(&c.pprof, "pprof", env("SWITCHBOARD_PPROF", ""), "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env SWITCHBOARD_PPROF)")
@@ -129,6 +133,10 @@ Flags:
 	}
 	if c.deliveryDelay <= 0 || c.webhookTimeout <= 0 || c.webhookBackoff <= 0 || c.webhookAttempts < 1 {
 		return c, errors.New("--delivery-delay, --webhook-timeout and --webhook-backoff must be positive, --webhook-attempts at least 1")
+	}
+	// A clock a million times faster than real time still schedules whole milliseconds.
+	if !(c.callSpeed >= 0.01 && c.callSpeed <= 1e6) || c.callAnswerDelay <= 0 {
+		return c, errors.New("--call-speed must be between 0.01 and 1000000, --call-answer-delay positive")
 	}
 	level, ok := logLevels[*logLevel]
 	if !ok {
@@ -196,6 +204,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger: logger, BaseURL: cmp.Or(cfg.baseURL, base), StepDelay: cfg.deliveryDelay,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
+		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay,
 		Metrics: metrics.New(),
 	})
 	if err != nil {

@@ -140,6 +140,9 @@ func TestBadConfiguration(t *testing.T) {
 		{"pprof on a name", []string{"--pprof", "example.com:6060"}, "not a loopback address"},
 		{"pprof without port", []string{"--pprof", "127.0.0.1"}, "missing port"},
 		{"unknown flag", []string{"--nope"}, "not defined"},
+		{"call speed zero", []string{"--call-speed", "0"}, "--call-speed must be between"},
+		{"call speed NaN", []string{"--call-speed", "NaN"}, "--call-speed must be between"},
+		{"answer delay", []string{"--call-answer-delay", "0s"}, "--call-answer-delay positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/internal/app"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -37,8 +38,9 @@ type Env struct {
 	Main   store.Account               // the main account
 	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
 	Client *client.ClientWithResponses // authenticated as Main
-	// Messaging is the simulated network behind the server.
+	// Messaging and Voice are the simulated networks behind the server.
 	Messaging *messaging.Service
+	Voice     *voice.Service
 
 	local *app.Local
 }
@@ -61,6 +63,10 @@ type Options struct {
 	WebhookTimeout  time.Duration
 	WebhookAttempts int
 	WebhookBackoff  time.Duration
+	// Calls' simulated clock (see app.Config): CallSpeed defaults to 100 here, so that a
+	// call's seconds pass in tens of milliseconds; CallAnswerDelay to the app's default.
+	CallSpeed       float64
+	CallAnswerDelay time.Duration
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -90,12 +96,14 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		Logger: logger, StepDelay: opts.StepDelay, WebhookTimeout: opts.WebhookTimeout,
 		WebhookAttempts: opts.WebhookAttempts, WebhookBackoff: cmp.Or(opts.WebhookBackoff, 20*time.Millisecond),
 		PollInterval: 50 * time.Millisecond,
-		RateLimit:    opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
+		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay,
+		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
 	})
 	if err != nil {
 		return nil, err
 	}
-	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging, local: local}
+	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging,
+		Voice: local.App.Voice, local: local}
 
 	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
 	if !opts.NoSpecCheck {
