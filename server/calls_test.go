@@ -242,3 +242,231 @@ func TestCallGatherSayHangup(t *testing.T) {
 		}
 	}
 }
+
+func TestCallDestinations(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	tests := []struct {
+		to        string
+		status    string
+		callbacks []string
+		rang      bool
+	}{
+		{"+15554000001", "busy", []string{"initiated", "ringing", "busy"}, true},
+		{"+15554000002", "no-answer", []string{"initiated", "ringing", "no-answer"}, true},
+		{"+15554000003", "failed", []string{"initiated", "failed"}, false},
+		{"+14155550100", "completed", []string{"initiated", "ringing", "in-progress", "completed"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.to, func(t *testing.T) {
+			t.Parallel()
+			rc := servertest.NewReceiver(t, env.Main.AuthToken)
+			events := []client.StatusCallbackEvent{"initiated", "ringing", "answered", "completed"}
+			call := placeCall(t, env, client.CreateCallRequest{To: tt.to, From: callerID, Twiml: ptr("<Response><Say>Hi</Say></Response>"),
+				Timeout: ptr(5), StatusCallback: ptr(rc.URL), StatusCallbackEvent: &events})
+			done := waitForCall(t, env, call.Sid, tt.status)
+			if tt.status != "completed" && (deref(done.Duration) != "0" || deref(done.Price) != "0.00000") {
+				t.Errorf("unanswered call: duration %q price %q", deref(done.Duration), deref(done.Price))
+			}
+			if (done.StartTime != nil) != tt.rang || done.EndTime == nil {
+				t.Errorf("start_time %v end_time %v", deref(done.StartTime), deref(done.EndTime))
+			}
+			reqs := rc.WaitFor(t, len(tt.callbacks), 5*time.Second)
+			var got []string
+			for _, r := range reqs {
+				got = append(got, r.Form.Get("CallStatus"))
+				if !r.Valid {
+					t.Errorf("callback %s not signed right", r.Form.Get("CallStatus"))
+				}
+			}
+			if !slices.Equal(got, tt.callbacks) {
+				t.Errorf("callbacks %v, want %v", got, tt.callbacks)
+			}
+		})
+	}
+}
+
+// A phone that rings longer than the call's Timeout is not answered.
+func TestCallTimeout(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{CallAnswerDelay: 30 * time.Second})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Twiml: ptr("<Response/>"), Timeout: ptr(10)})
+	done := waitForCall(t, env, call.Sid, "no-answer", "completed")
+	if done.Status != "no-answer" {
+		t.Fatalf("status %s", done.Status)
+	}
+	events := callEvents(t, env, call.Sid)
+	if last := events[len(events)-1]; last.ElapsedMs != 10000 {
+		t.Errorf("no-answer at %d ms, want 10000 (Timeout 10 s)", last.ElapsedMs)
+	}
+}
+
+// TimeLimit ends a call that would go on longer.
+func TestCallTimeLimit(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID,
+		Twiml: ptr(`<Response><Play loop="0">https://example.com/hold.mp3</Play></Response>`), TimeLimit: ptr(30)})
+	done := waitForCall(t, env, call.Sid, "completed")
+	if deref(done.Duration) != "30" {
+		t.Errorf("duration %q, want 30", deref(done.Duration))
+	}
+	events := callEvents(t, env, call.Sid)
+	if last := events[len(events)-1]; last.Data["reason"] != "time limit" || last.ElapsedMs != 32000 {
+		t.Errorf("last event %+v", last)
+	}
+}
+
+// The far end of +15554000004 hangs up ten seconds after answering.
+func TestCallFarEndHangsUp(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+15554000004", From: callerID,
+		Twiml: ptr(`<Response><Pause length="60"/></Response>`)})
+	done := waitForCall(t, env, call.Sid, "completed")
+	if deref(done.Duration) != "10" {
+		t.Errorf("duration %q, want 10", deref(done.Duration))
+	}
+}
+
+func TestCancelRingingCall(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{CallAnswerDelay: time.Hour})
+	rc := servertest.NewReceiver(t, env.Main.AuthToken)
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + "/voice"),
+		Timeout: ptr(600), StatusCallback: ptr(rc.URL + "/status")})
+	waitForCall(t, env, call.Sid, "ringing")
+	status := client.UpdateCallRequestStatusCanceled
+	resp, err := env.Client.UpdateCallWithFormdataBodyWithResponse(context.Background(), env.Main.Sid, call.Sid, client.UpdateCallRequest{Status: &status})
+	if err != nil || resp.JSON200 == nil {
+		t.Fatalf("cancel: %v %s", err, resp.Body)
+	}
+	if c := resp.JSON200; c.Status != "canceled" || deref(c.Duration) != "0" || c.EndTime == nil {
+		t.Fatalf("canceled call %+v", c)
+	}
+	// The callback says so; the call never fetched its TwiML.
+	reqs := rc.WaitFor(t, 1, 5*time.Second)
+	if reqs[0].Path != "/status" || reqs[0].Form.Get("CallStatus") != "canceled" {
+		t.Errorf("request %s %v", reqs[0].Path, reqs[0].Form)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := len(rc.Requests()); n != 1 {
+		t.Errorf("%d requests, want only the callback", n)
+	}
+	// Once ended, a call cannot be changed (21220), and can be deleted.
+	code, body := updateCallRaw(t, env, call.Sid, "Status=completed")
+	wantError(t, code, body, http.StatusBadRequest, 21220)
+	if r, err := env.Client.DeleteCallWithResponse(context.Background(), env.Main.Sid, call.Sid); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("delete: %v %s", err, r.Body)
+	}
+	if r, _ := env.Client.FetchCallWithResponse(context.Background(), env.Main.Sid, call.Sid); r.StatusCode() != http.StatusNotFound {
+		t.Errorf("fetch after delete: HTTP %d", r.StatusCode())
+	}
+}
+
+func updateCallRaw(t *testing.T, env *servertest.Env, sid, form string) (int, []byte) {
+	t.Helper()
+	return env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+env.Main.Sid+"/Calls/"+sid+".json", env.Main.Sid, env.Main.AuthToken,
+		strings.NewReader(form), formType)
+}
+
+func TestCompleteCallInProgress(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID,
+		Twiml: ptr(`<Response><Pause length="600"/><Say>never</Say></Response>`)})
+	waitForEvent(t, env, call.Sid, isVerb("Pause"))
+
+	// A call in progress cannot be canceled (21220), nor deleted (20009).
+	code, body := updateCallRaw(t, env, call.Sid, "Status=canceled")
+	wantError(t, code, body, http.StatusBadRequest, 21220)
+	r, err := env.Client.DeleteCallWithResponse(context.Background(), env.Main.Sid, call.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, 20009)
+
+	status := client.UpdateCallRequestStatusCompleted
+	resp, err := env.Client.UpdateCallWithFormdataBodyWithResponse(context.Background(), env.Main.Sid, call.Sid, client.UpdateCallRequest{Status: &status})
+	if err != nil || resp.JSON200 == nil || resp.JSON200.Status != "completed" || resp.JSON200.Duration == nil {
+		t.Fatalf("hang up: %v %s", err, resp.Body)
+	}
+	time.Sleep(100 * time.Millisecond) // the Pause would have ended by now, had the call gone on
+	events := callEvents(t, env, call.Sid)
+	if slices.ContainsFunc(events, isVerb("Say")) {
+		t.Errorf("the call went on after it was hung up:\n%s", timeline(events))
+	}
+	if last := events[len(events)-1]; last.Type != "status" || last.Data["status"] != "completed" {
+		t.Errorf("last event %+v", last)
+	}
+}
+
+func TestRedirectLiveCall(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	rc := servertest.NewReceiver(t, env.Main.AuthToken)
+	app(rc, map[string]string{
+		"/hold": `<Response><Play loop="0">hold.mp3</Play></Response>`,
+		"/next": `<Response><Say>Thanks for holding.</Say></Response>`,
+	})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + "/hold")})
+	hold := waitForEvent(t, env, call.Sid, isVerb("Play"))
+	if hold.Data["url"] != rc.URL+"/hold.mp3" || hold.Data["duration_ms"] != "forever" {
+		t.Errorf("play event %+v", hold)
+	}
+	next := rc.URL + "/next"
+	method := client.HttpMethodGET
+	resp, err := env.Client.UpdateCallWithFormdataBodyWithResponse(context.Background(), env.Main.Sid, call.Sid,
+		client.UpdateCallRequest{Url: &next, Method: &method})
+	if err != nil || resp.JSON200 == nil || resp.JSON200.Status != "in-progress" {
+		t.Fatalf("redirect: %v %s", err, resp.Body)
+	}
+	waitForCall(t, env, call.Sid, "completed")
+	events := callEvents(t, env, call.Sid)
+	want := []string{"api", "webhook:call-twiml", "verb:Say", "verb:(end)", "status:completed"}
+	if k := kinds(events); !slices.Equal(k[len(k)-len(want):], want) {
+		t.Fatalf("timeline ends %v, want %v\n%s", k, want, timeline(events))
+	}
+	if r := byPath(rc.Requests(), "/next"); len(r) != 1 || r[0].Method != http.MethodGet || !r[0].Valid {
+		t.Errorf("redirect request %+v", r)
+	}
+
+	// Inline TwiML redirects too.
+	call = placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + "/hold")})
+	waitForEvent(t, env, call.Sid, isVerb("Play"))
+	code, body := updateCallRaw(t, env, call.Sid, "Twiml="+"%3CResponse%3E%3CSay%3EBye%3C%2FSay%3E%3C%2FResponse%3E")
+	if code != http.StatusOK {
+		t.Fatalf("twiml redirect: %d %s", code, body)
+	}
+	waitForCall(t, env, call.Sid, "completed")
+	say := waitForEvent(t, env, call.Sid, isVerb("Say"))
+	if say.Data["text"] != "Bye" {
+		t.Errorf("say %+v", say)
+	}
+}
+
+func TestCallFallbackAndApplicationError(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	rc := servertest.NewReceiver(t, env.Main.AuthToken)
+	rc.Respond(func(_ int, r servertest.Received) (int, string, string) {
+		switch r.Path {
+		case "/broken":
+			return http.StatusInternalServerError, "text/plain", "boom"
+		case "/notxml":
+			return http.StatusOK, "text/plain", "hello"
+		case "/fallback":
+			return http.StatusOK, "text/xml", "<Response><Say>From the fallback</Say></Response>"
+		case "/loop":
+			return http.StatusOK, "text/xml", "<Response><Redirect>/loop</Redirect></Response>"
+		}
+		return http.StatusNotFound, "", ""
+	})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + "/broken"),
+		FallbackUrl: ptr(rc.URL + "/fallback")})
+	waitForCall(t, env, call.Sid, "completed")
+	if say := waitForEvent(t, env, call.Sid, isVerb("Say")); say.Data["text"] != "From the fallback" {
+		t.Errorf("say %+v", say)
+	}
+
+	for path, code := range map[string]string{"/broken": "11200", "/notxml": "12300", "/loop": "12100"} {
+		call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + path)})
+		done := waitForCall(t, env, call.Sid, "completed")
+		e := waitForEvent(t, env, call.Sid, func(e client.CallEvent) bool { return e.Type == "error" })
+		if e.Data["error_code"] != code || deref(done.Duration) != "0" {
+			t.Errorf("%s: error event %+v, duration %v", path, e, deref(done.Duration))
+		}
+	}
+}

@@ -132,7 +132,7 @@ func (t *turn) end(status, why string) {
 	t.call.EndTime = t.simTime(t.at)
 	t.call.Duration = 0
 	if t.st.AnsweredAt >= 0 {
-		t.call.Duration = callSeconds(t.at - t.st.AnsweredAt)
+		t.call.Duration = seconds(t.at - t.st.AnsweredAt)
 	}
 	rate := priceOutboundMinute
 	if t.call.Direction == DirectionInbound {

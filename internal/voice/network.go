@@ -118,16 +118,9 @@ func loops(once time.Duration, n int) int64 {
 	return (once * time.Duration(n)).Milliseconds()
 }
 
-// seconds rounds simulated milliseconds to whole seconds, as durations are reported.
+// seconds is a span of simulated milliseconds in whole seconds, as calls and recordings
+// report their durations: started seconds count, as they are billed.
 func seconds(ms int64) int {
-	if ms <= 0 {
-		return 0
-	}
-	return int((ms + 500) / 1000)
-}
-
-// callSeconds is a call's billed length: started seconds count.
-func callSeconds(ms int64) int {
 	if ms <= 0 {
 		return 0
 	}
