@@ -146,8 +146,7 @@ func applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 
 // GetCall returns call sid of account accountSid, or ErrNotFound.
 func (db *DB) GetCall(ctx context.Context, accountSid, sid string) (Call, error) {
-	c, err := scanCall(db.reader.QueryRowContext(ctx,
-		"SELECT "+callCols+" FROM calls WHERE account_sid = ? AND sid = ?", accountSid, sid))
+	c, err := scanCall(db.getCall.QueryRowContext(ctx, accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}

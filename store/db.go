@@ -30,6 +30,8 @@ type DB struct {
 	getAccount    *sql.Stmt
 	getMessage    *sql.Stmt
 	createMessage *sql.Stmt
+	// Every step of every call reads the call first.
+	getCall *sql.Stmt
 
 	jobsSignal chan struct{} // see JobsChanged
 	// Looking a number up by its value runs for every message that names one.
@@ -84,6 +86,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		{&db.getAccount, reader, "SELECT " + accountCols + " FROM accounts WHERE sid = ?"},
 		{&db.getMessage, reader, "SELECT " + messageCols + " FROM messages WHERE account_sid = ? AND sid = ?"},
 		{&db.createMessage, writer, insertMessage + " RETURNING " + messageCols},
+		{&db.getCall, reader, "SELECT " + callCols + " FROM calls WHERE account_sid = ? AND sid = ?"},
 		{&db.phoneNumberByNumber, reader, "SELECT " + phoneNumberCols + " FROM incoming_phone_numbers WHERE phone_number = ?"},
 	} {
 		if *p.stmt, err = p.on.PrepareContext(ctx, p.sql); err != nil {
@@ -104,7 +107,7 @@ func dsn(path, query string) string {
 // Close closes the prepared statements and both pools.
 func (db *DB) Close() error {
 	var errs []error
-	for _, stmt := range []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage, db.phoneNumberByNumber} {
+	for _, stmt := range []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage, db.phoneNumberByNumber, db.getCall} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
