@@ -7,7 +7,7 @@ BASELINE  ?= ../shared/bench/baseline
 LOADFLAGS ?=
 
 .PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-race lint lint-spec bench load clean \
-	check-generated sdk-ts check-sdk-ts
+	check-generated sdk-ts check-sdk-ts fuzz fuzz-short
 
 all: build
 
@@ -24,7 +24,7 @@ run: build
 	./$(BIN) $(ARGS)
 
 ## test: every test, against real servers on loopback and real SQLite files
-test: deps test-go test-compat-go test-compat-node test-sdk-ts test-ui
+test: deps test-go fuzz-short test-compat-go test-compat-node test-sdk-ts test-ui
 
 ## deps: install what the tests need beyond Go (curl, Node.js, Chromium) where missing
 deps:
@@ -34,6 +34,21 @@ deps:
 test-go:
 	$(GO) test -count=1 ./...
 	cd tools/load && $(GO) test -count=1 ./...
+
+## fuzz: run every fuzz target (found with go test -list) for FUZZTIME each (default 1m);
+## crashers land in the package's testdata/fuzz/<target>: commit them
+FUZZTIME ?= 1m
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$target ($$pkg, $(FUZZTIME))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done
+
+## fuzz-short: every fuzz target for a few seconds (part of make test)
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 ## test-compat-go: the official Go SDK (twilio-go, in its own module) against a live server
 test-compat-go:

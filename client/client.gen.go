@@ -2115,7 +2115,8 @@ type CreateMessageRequest struct {
 	// SendAsMms Accepted for compatibility; not used by Switchboard.
 	SendAsMms *bool `json:"SendAsMms,omitempty"`
 
-	// SendAt RFC 3339 time in the future at which a scheduled message is sent.
+	// SendAt RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+	// (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
 	SendAt *string `json:"SendAt,omitempty"`
 
 	// ShortenUrls Accepted for compatibility; not used by Switchboard.
@@ -3477,6 +3478,9 @@ type PayloadTooLarge = Error
 // PhoneNumberBadRequest Every error the API returns has this shape.
 type PhoneNumberBadRequest = Error
 
+// ServiceUnavailable Every error the API returns has this shape.
+type ServiceUnavailable = Error
+
 // TooManyRequests Every error the API returns has this shape.
 type TooManyRequests = Error
 
@@ -3497,10 +3501,13 @@ type ListAccountsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3741,10 +3748,13 @@ type ListCallsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3765,10 +3775,13 @@ type ListCallRecordingsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3795,10 +3808,13 @@ type ListIncomingPhoneNumbersParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3825,10 +3841,13 @@ type ListMessagesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3840,10 +3859,13 @@ type ListMediaParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3873,10 +3895,13 @@ type ListRecordingsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3894,10 +3919,13 @@ type ListCallEventsParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -3912,10 +3940,13 @@ type ListWebhookDeliveriesParams struct {
 
 	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
 	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-	// large lists than following the page URIs.
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
 	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
 
-	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4095,7 +4126,9 @@ type ClientInterface interface {
 	// CreateAccountWithBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4105,7 +4138,9 @@ type ClientInterface interface {
 	// CreateAccountWithFormdataBody Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -4427,8 +4462,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -4437,7 +4474,8 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -4445,8 +4483,8 @@ type ClientInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4457,8 +4495,10 @@ type ClientInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -4467,7 +4507,8 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -4475,8 +4516,8 @@ type ClientInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -4633,8 +4674,10 @@ type ClientInterface interface {
 
 	// CheckHealth Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4888,7 +4931,9 @@ func (c *Client) ListAccounts(ctx context.Context, params *ListAccountsParams, r
 // CreateAccountWithBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4908,7 +4953,9 @@ func (c *Client) CreateAccountWithBody(ctx context.Context, contentType string, 
 // CreateAccountWithFormdataBody Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -5470,8 +5517,10 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -5480,7 +5529,8 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -5488,8 +5538,8 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5510,8 +5560,10 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -5520,7 +5572,8 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -5528,8 +5581,8 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -5856,8 +5909,10 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 
 // CheckHealth Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10083,7 +10138,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10093,7 +10150,9 @@ type ClientWithResponsesInterface interface {
 	// CreateAccountWithFormdataBodyWithResponse Create a subaccount
 	//
 	// Creates a subaccount owned by the authenticated main account, with its own SID and
-	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+	// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+	// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+	// default (400, code 21480).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10445,8 +10504,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -10455,7 +10516,8 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -10463,8 +10525,8 @@ type ClientWithResponsesInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10475,8 +10537,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Queues a text or media message. `To` is required and must be an E.164 number;
 	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-	// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-	// `scheduled` instead of `queued` and can be canceled until then.
+	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+	// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 	//
 	// The simulated carrier then moves the message `queued -> sending -> sent ->
 	// delivered` (a short step apart), or to a failure for the destinations in
@@ -10485,7 +10549,8 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
-	// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+	// `From` must be a number the account owns (and that can send texts), an
+	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -10493,8 +10558,8 @@ type ClientWithResponsesInterface interface {
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-	// other invalid parameter.
+	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+	// outside the scheduling window, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10675,8 +10740,10 @@ type ClientWithResponsesInterface interface {
 
 	// CheckHealthWithResponse Report whether the server is up
 	//
-	// Returns 200 while the server can reach its database. Needs no credentials, so
-	// that process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and the file at its path is
+	// still the one it opened (503 once it was deleted or replaced under the running
+	// server, whose writes would otherwise be lost). Needs no credentials, so that
+	// process supervisors and CI scripts can poll it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10928,6 +10995,16 @@ type ListAccountsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAccountsResponse429Headers the declared response headers of an HTTP 429 response for ListAccounts
+type ListAccountsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAccountsResponse503Headers the declared response headers of an HTTP 503 response for ListAccounts
+type ListAccountsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAccountsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10941,8 +11018,14 @@ type ListAccountsResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAccountsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAccountsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAccountsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10968,6 +11051,11 @@ func (r ListAccountsResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAccountsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAccountsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11004,6 +11092,16 @@ type CreateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateAccountResponse429Headers the declared response headers of an HTTP 429 response for CreateAccount
+type CreateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateAccountResponse503Headers the declared response headers of an HTTP 503 response for CreateAccount
+type CreateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11021,8 +11119,14 @@ type CreateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateAccountResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -11060,6 +11164,11 @@ func (r CreateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateAccountResponse) GetBody() []byte {
 	return r.Body
@@ -11094,6 +11203,16 @@ type ListAvailablePhoneNumberCountriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumberCountriesResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumberCountriesResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumberCountries
+type ListAvailablePhoneNumberCountriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumberCountriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11109,8 +11228,14 @@ type ListAvailablePhoneNumberCountriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumberCountriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumberCountriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumberCountriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11141,6 +11266,11 @@ func (r ListAvailablePhoneNumberCountriesResponse) GetJSON429() *TooManyRequests
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAvailablePhoneNumberCountriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumberCountriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11177,6 +11307,16 @@ type FetchAvailablePhoneNumberCountryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAvailablePhoneNumberCountryResponse429Headers the declared response headers of an HTTP 429 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAvailablePhoneNumberCountryResponse503Headers the declared response headers of an HTTP 503 response for FetchAvailablePhoneNumberCountry
+type FetchAvailablePhoneNumberCountryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAvailablePhoneNumberCountryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11194,8 +11334,14 @@ type FetchAvailablePhoneNumberCountryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAvailablePhoneNumberCountryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAvailablePhoneNumberCountryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAvailablePhoneNumberCountryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11233,6 +11379,11 @@ func (r FetchAvailablePhoneNumberCountryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAvailablePhoneNumberCountryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchAvailablePhoneNumberCountryResponse) GetBody() []byte {
 	return r.Body
@@ -11267,6 +11418,16 @@ type ListAvailablePhoneNumbersLocalResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersLocalResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersLocalResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersLocal
+type ListAvailablePhoneNumbersLocalResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersLocalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11284,8 +11445,14 @@ type ListAvailablePhoneNumbersLocalResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersLocalResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersLocalResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersLocalResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11323,6 +11490,11 @@ func (r ListAvailablePhoneNumbersLocalResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersLocalResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersLocalResponse) GetBody() []byte {
 	return r.Body
@@ -11357,6 +11529,16 @@ type ListAvailablePhoneNumbersMobileResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersMobileResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersMobileResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersMobile
+type ListAvailablePhoneNumbersMobileResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersMobileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11374,8 +11556,14 @@ type ListAvailablePhoneNumbersMobileResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersMobileResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersMobileResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersMobileResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11413,6 +11601,11 @@ func (r ListAvailablePhoneNumbersMobileResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersMobileResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersMobileResponse) GetBody() []byte {
 	return r.Body
@@ -11447,6 +11640,16 @@ type ListAvailablePhoneNumbersTollFreeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAvailablePhoneNumbersTollFreeResponse429Headers the declared response headers of an HTTP 429 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListAvailablePhoneNumbersTollFreeResponse503Headers the declared response headers of an HTTP 503 response for ListAvailablePhoneNumbersTollFree
+type ListAvailablePhoneNumbersTollFreeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListAvailablePhoneNumbersTollFreeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11464,8 +11667,14 @@ type ListAvailablePhoneNumbersTollFreeResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAvailablePhoneNumbersTollFreeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAvailablePhoneNumbersTollFreeResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAvailablePhoneNumbersTollFreeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11503,6 +11712,11 @@ func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAvailablePhoneNumbersTollFreeResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListAvailablePhoneNumbersTollFreeResponse) GetBody() []byte {
 	return r.Body
@@ -11537,6 +11751,11 @@ type ListCallsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListCallsResponse429Headers the declared response headers of an HTTP 429 response for ListCalls
+type ListCallsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ListCallsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11554,6 +11773,8 @@ type ListCallsResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListCallsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCallsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11620,6 +11841,11 @@ type CreateCallResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateCallResponse429Headers the declared response headers of an HTTP 429 response for CreateCall
+type CreateCallResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11639,6 +11865,8 @@ type CreateCallResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateCallResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -11710,6 +11938,11 @@ type ListCallRecordingsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListCallRecordingsResponse429Headers the declared response headers of an HTTP 429 response for ListCallRecordings
+type ListCallRecordingsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ListCallRecordingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11729,6 +11962,8 @@ type ListCallRecordingsResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListCallRecordingsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCallRecordingsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11800,6 +12035,11 @@ type DeleteCallRecordingResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteCallRecordingResponse429Headers the declared response headers of an HTTP 429 response for DeleteCallRecording
+type DeleteCallRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteCallRecordingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11817,6 +12057,8 @@ type DeleteCallRecordingResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteCallRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCallRecordingResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -11883,6 +12125,11 @@ type FetchCallRecordingResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchCallRecordingResponse429Headers the declared response headers of an HTTP 429 response for FetchCallRecording
+type FetchCallRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchCallRecordingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11902,6 +12149,8 @@ type FetchCallRecordingResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchCallRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchCallRecordingResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11973,6 +12222,11 @@ type DeleteCallResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteCallResponse429Headers the declared response headers of an HTTP 429 response for DeleteCall
+type DeleteCallResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11990,6 +12244,8 @@ type DeleteCallResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCallResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -12056,6 +12312,11 @@ type FetchCallResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchCallResponse429Headers the declared response headers of an HTTP 429 response for FetchCall
+type FetchCallResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12075,6 +12336,8 @@ type FetchCallResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchCallResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12146,6 +12409,11 @@ type UpdateCallResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateCallResponse429Headers the declared response headers of an HTTP 429 response for UpdateCall
+type UpdateCallResponse429Headers struct {
+	RetryAfter *int
+}
+
 type UpdateCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12167,6 +12435,8 @@ type UpdateCallResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateCallResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12243,6 +12513,16 @@ type ListIncomingPhoneNumbersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListIncomingPhoneNumbersResponse429Headers the declared response headers of an HTTP 429 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListIncomingPhoneNumbersResponse503Headers the declared response headers of an HTTP 503 response for ListIncomingPhoneNumbers
+type ListIncomingPhoneNumbersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListIncomingPhoneNumbersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12258,8 +12538,14 @@ type ListIncomingPhoneNumbersResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListIncomingPhoneNumbersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListIncomingPhoneNumbersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListIncomingPhoneNumbersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12290,6 +12576,11 @@ func (r ListIncomingPhoneNumbersResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListIncomingPhoneNumbersResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListIncomingPhoneNumbersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12326,6 +12617,16 @@ type CreateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for CreateIncomingPhoneNumber
+type CreateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12343,8 +12644,14 @@ type CreateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12382,6 +12689,11 @@ func (r CreateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -12416,6 +12728,16 @@ type DeleteIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for DeleteIncomingPhoneNumber
+type DeleteIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12431,8 +12753,14 @@ type DeleteIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -12463,6 +12791,11 @@ func (r DeleteIncomingPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12499,6 +12832,16 @@ type FetchIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchIncomingPhoneNumber
+type FetchIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12516,8 +12859,14 @@ type FetchIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12555,6 +12904,11 @@ func (r FetchIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -12589,6 +12943,16 @@ type UpdateIncomingPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateIncomingPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateIncomingPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for UpdateIncomingPhoneNumber
+type UpdateIncomingPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateIncomingPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12608,8 +12972,14 @@ type UpdateIncomingPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateIncomingPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateIncomingPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateIncomingPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12652,6 +13022,11 @@ func (r UpdateIncomingPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateIncomingPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateIncomingPhoneNumberResponse) GetBody() []byte {
 	return r.Body
@@ -12686,6 +13061,16 @@ type ListMessagesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMessagesResponse429Headers the declared response headers of an HTTP 429 response for ListMessages
+type ListMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMessagesResponse503Headers the declared response headers of an HTTP 503 response for ListMessages
+type ListMessagesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMessagesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12701,8 +13086,14 @@ type ListMessagesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessagesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMessagesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12733,6 +13124,11 @@ func (r ListMessagesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListMessagesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMessagesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12769,6 +13165,16 @@ type CreateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateMessage
+type CreateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateMessage
+type CreateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12786,8 +13192,14 @@ type CreateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12825,6 +13237,11 @@ func (r CreateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -12859,6 +13276,16 @@ type ListMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMediaResponse429Headers the declared response headers of an HTTP 429 response for ListMedia
+type ListMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMediaResponse503Headers the declared response headers of an HTTP 503 response for ListMedia
+type ListMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12876,8 +13303,14 @@ type ListMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12915,6 +13348,11 @@ func (r ListMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ListMediaResponse) GetBody() []byte {
 	return r.Body
@@ -12949,6 +13387,16 @@ type FetchMediaContentResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaContentResponse429Headers the declared response headers of an HTTP 429 response for FetchMediaContent
+type FetchMediaContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaContentResponse503Headers the declared response headers of an HTTP 503 response for FetchMediaContent
+type FetchMediaContentResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaContentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12964,8 +13412,14 @@ type FetchMediaContentResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaContentResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -12996,6 +13450,11 @@ func (r FetchMediaContentResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchMediaContentResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13032,6 +13491,16 @@ type DeleteMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMediaResponse429Headers the declared response headers of an HTTP 429 response for DeleteMedia
+type DeleteMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMediaResponse503Headers the declared response headers of an HTTP 503 response for DeleteMedia
+type DeleteMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13047,8 +13516,14 @@ type DeleteMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMediaResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13079,6 +13554,11 @@ func (r DeleteMediaResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13115,6 +13595,16 @@ type FetchMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMediaResponse429Headers the declared response headers of an HTTP 429 response for FetchMedia
+type FetchMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMediaResponse503Headers the declared response headers of an HTTP 503 response for FetchMedia
+type FetchMediaResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13132,8 +13622,14 @@ type FetchMediaResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMediaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMediaResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13171,6 +13667,11 @@ func (r FetchMediaResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMediaResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMediaResponse) GetBody() []byte {
 	return r.Body
@@ -13205,6 +13706,16 @@ type DeleteMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteMessageResponse429Headers the declared response headers of an HTTP 429 response for DeleteMessage
+type DeleteMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMessageResponse503Headers the declared response headers of an HTTP 503 response for DeleteMessage
+type DeleteMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13220,8 +13731,14 @@ type DeleteMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMessageResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13252,6 +13769,11 @@ func (r DeleteMessageResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13288,6 +13810,16 @@ type FetchMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchMessageResponse429Headers the declared response headers of an HTTP 429 response for FetchMessage
+type FetchMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMessageResponse503Headers the declared response headers of an HTTP 503 response for FetchMessage
+type FetchMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13305,8 +13837,14 @@ type FetchMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13344,6 +13882,11 @@ func (r FetchMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchMessageResponse) GetBody() []byte {
 	return r.Body
@@ -13378,6 +13921,16 @@ type UpdateMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateMessageResponse429Headers the declared response headers of an HTTP 429 response for UpdateMessage
+type UpdateMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateMessageResponse503Headers the declared response headers of an HTTP 503 response for UpdateMessage
+type UpdateMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13397,8 +13950,14 @@ type UpdateMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMessageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13441,6 +14000,11 @@ func (r UpdateMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r UpdateMessageResponse) GetBody() []byte {
 	return r.Body
@@ -13475,6 +14039,11 @@ type ListRecordingsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListRecordingsResponse429Headers the declared response headers of an HTTP 429 response for ListRecordings
+type ListRecordingsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ListRecordingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13492,6 +14061,8 @@ type ListRecordingsResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListRecordingsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListRecordingsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13558,6 +14129,11 @@ type FetchRecordingMediaResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchRecordingMediaResponse429Headers the declared response headers of an HTTP 429 response for FetchRecordingMedia
+type FetchRecordingMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchRecordingMediaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13575,6 +14151,8 @@ type FetchRecordingMediaResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchRecordingMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRecordingMediaResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13641,6 +14219,11 @@ type DeleteRecordingResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteRecordingResponse429Headers the declared response headers of an HTTP 429 response for DeleteRecording
+type DeleteRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DeleteRecordingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13658,6 +14241,8 @@ type DeleteRecordingResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteRecordingResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13724,6 +14309,11 @@ type FetchRecordingResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchRecordingResponse429Headers the declared response headers of an HTTP 429 response for FetchRecording
+type FetchRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchRecordingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13743,6 +14333,8 @@ type FetchRecordingResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRecordingResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13814,6 +14406,11 @@ type FetchRecordingWavResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchRecordingWavResponse429Headers the declared response headers of an HTTP 429 response for FetchRecordingWav
+type FetchRecordingWavResponse429Headers struct {
+	RetryAfter *int
+}
+
 type FetchRecordingWavResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13831,6 +14428,8 @@ type FetchRecordingWavResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchRecordingWavResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRecordingWavResponse429Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13897,6 +14496,16 @@ type FetchAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchAccountResponse429Headers the declared response headers of an HTTP 429 response for FetchAccount
+type FetchAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAccountResponse503Headers the declared response headers of an HTTP 503 response for FetchAccount
+type FetchAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13910,8 +14519,14 @@ type FetchAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13937,6 +14552,11 @@ func (r FetchAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13973,6 +14593,16 @@ type UpdateAccountResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateAccountResponse429Headers the declared response headers of an HTTP 429 response for UpdateAccount
+type UpdateAccountResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateAccountResponse503Headers the declared response headers of an HTTP 503 response for UpdateAccount
+type UpdateAccountResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdateAccountResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13990,8 +14620,14 @@ type UpdateAccountResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateAccountResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateAccountResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateAccountResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14027,6 +14663,11 @@ func (r UpdateAccountResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateAccountResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateAccountResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14111,6 +14752,11 @@ type AnswerCallResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// AnswerCallResponse429Headers the declared response headers of an HTTP 429 response for AnswerCall
+type AnswerCallResponse429Headers struct {
+	RetryAfter *int
+}
+
 type AnswerCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14130,6 +14776,8 @@ type AnswerCallResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AnswerCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AnswerCallResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14201,6 +14849,11 @@ type SendCallDigitsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// SendCallDigitsResponse429Headers the declared response headers of an HTTP 429 response for SendCallDigits
+type SendCallDigitsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type SendCallDigitsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14222,6 +14875,8 @@ type SendCallDigitsResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SendCallDigitsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendCallDigitsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14298,6 +14953,11 @@ type ListCallEventsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListCallEventsResponse429Headers the declared response headers of an HTTP 429 response for ListCallEvents
+type ListCallEventsResponse429Headers struct {
+	RetryAfter *int
+}
+
 type ListCallEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14317,6 +14977,8 @@ type ListCallEventsResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListCallEventsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCallEventsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14388,6 +15050,11 @@ type HangUpCallResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// HangUpCallResponse429Headers the declared response headers of an HTTP 429 response for HangUpCall
+type HangUpCallResponse429Headers struct {
+	RetryAfter *int
+}
+
 type HangUpCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14407,6 +15074,8 @@ type HangUpCallResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *HangUpCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HangUpCallResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14478,6 +15147,11 @@ type CreateInboundCallResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateInboundCallResponse429Headers the declared response headers of an HTTP 429 response for CreateInboundCall
+type CreateInboundCallResponse429Headers struct {
+	RetryAfter *int
+}
+
 type CreateInboundCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14497,6 +15171,8 @@ type CreateInboundCallResponse struct {
 	JSON500 *InternalError
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateInboundCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInboundCallResponse429Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14568,6 +15244,16 @@ type CreateInboundMessageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateInboundMessageResponse429Headers the declared response headers of an HTTP 429 response for CreateInboundMessage
+type CreateInboundMessageResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateInboundMessageResponse503Headers the declared response headers of an HTTP 503 response for CreateInboundMessage
+type CreateInboundMessageResponse503Headers struct {
+	RetryAfter *int
+}
+
 type CreateInboundMessageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14585,8 +15271,14 @@ type CreateInboundMessageResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateInboundMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInboundMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateInboundMessageResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14624,6 +15316,11 @@ func (r CreateInboundMessageResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateInboundMessageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateInboundMessageResponse) GetBody() []byte {
 	return r.Body
@@ -14658,6 +15355,16 @@ type ForceMessageStatusResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ForceMessageStatusResponse429Headers the declared response headers of an HTTP 429 response for ForceMessageStatus
+type ForceMessageStatusResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ForceMessageStatusResponse503Headers the declared response headers of an HTTP 503 response for ForceMessageStatus
+type ForceMessageStatusResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ForceMessageStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14677,8 +15384,14 @@ type ForceMessageStatusResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ForceMessageStatusResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ForceMessageStatusResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ForceMessageStatusResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14721,6 +15434,11 @@ func (r ForceMessageStatusResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ForceMessageStatusResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ForceMessageStatusResponse) GetBody() []byte {
 	return r.Body
@@ -14755,6 +15473,16 @@ type ListWebhookDeliveriesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListWebhookDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListWebhookDeliveriesResponse503Headers the declared response headers of an HTTP 503 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListWebhookDeliveriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14770,8 +15498,14 @@ type ListWebhookDeliveriesResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListWebhookDeliveriesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWebhookDeliveriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListWebhookDeliveriesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14802,6 +15536,11 @@ func (r ListWebhookDeliveriesResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14838,6 +15577,16 @@ type FetchWebhookDeliveryResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchWebhookDeliveryResponse429Headers the declared response headers of an HTTP 429 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchWebhookDeliveryResponse503Headers the declared response headers of an HTTP 503 response for FetchWebhookDelivery
+type FetchWebhookDeliveryResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchWebhookDeliveryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14855,8 +15604,14 @@ type FetchWebhookDeliveryResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchWebhookDeliveryResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchWebhookDeliveryResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchWebhookDeliveryResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14894,6 +15649,11 @@ func (r FetchWebhookDeliveryResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchWebhookDeliveryResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r FetchWebhookDeliveryResponse) GetBody() []byte {
 	return r.Body
@@ -14928,6 +15688,16 @@ type FetchPhoneNumberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// FetchPhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchPhoneNumber
+type FetchPhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchPhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchPhoneNumber
+type FetchPhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
 type FetchPhoneNumberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14943,8 +15713,14 @@ type FetchPhoneNumberResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *FetchPhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchPhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchPhoneNumberResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14975,6 +15751,11 @@ func (r FetchPhoneNumberResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r FetchPhoneNumberResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchPhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15025,7 +15806,9 @@ func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, para
 // CreateAccountWithBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15041,7 +15824,9 @@ func (c *ClientWithResponses) CreateAccountWithBodyWithResponse(ctx context.Cont
 // CreateAccountWithFormdataBodyWithResponse Create a subaccount
 //
 // Creates a subaccount owned by the authenticated main account, with its own SID and
-// auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+// auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+// main account has at most 1,000 subaccounts that are not closed, as Twilio's
+// default (400, code 21480).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15537,8 +16322,10 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -15547,7 +16334,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -15555,8 +16343,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15573,8 +16361,10 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 //
 // Queues a text or media message. `To` is required and must be an E.164 number;
 // one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-// required. With `ScheduleType=fixed` and a future `SendAt` the message is
-// `scheduled` instead of `queued` and can be canceled until then.
+// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+// 15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
 //
 // The simulated carrier then moves the message `queued -> sending -> sent ->
 // delivered` (a short step apart), or to a failure for the destinations in
@@ -15583,7 +16373,8 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
-// `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+// `From` must be a number the account owns (and that can send texts), an
+// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -15591,8 +16382,8 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
 // to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-// other invalid parameter.
+// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+// outside the scheduling window, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15875,8 +16666,10 @@ func (c *ClientWithResponses) UpdateAccountWithFormdataBodyWithResponse(ctx cont
 
 // CheckHealthWithResponse Report whether the server is up
 //
-// Returns 200 while the server can reach its database. Needs no credentials, so
-// that process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and the file at its path is
+// still the one it opened (503 once it was deleted or replaced under the running
+// server, whose writes would otherwise be lost). Needs no credentials, so that
+// process supervisors and CI scripts can poll it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -16261,6 +17054,13 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16274,6 +17074,26 @@ func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAccountsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAccountsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16342,6 +17162,13 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16355,6 +17182,26 @@ func ParseCreateAccountResponse(rsp *http.Response) (*CreateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16416,6 +17263,13 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16429,6 +17283,26 @@ func ParseListAvailablePhoneNumberCountriesResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumberCountriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumberCountriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16497,6 +17371,13 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16510,6 +17391,26 @@ func ParseFetchAvailablePhoneNumberCountryResponse(rsp *http.Response) (*FetchAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAvailablePhoneNumberCountryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAvailablePhoneNumberCountryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16578,6 +17479,13 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16591,6 +17499,26 @@ func ParseListAvailablePhoneNumbersLocalResponse(rsp *http.Response) (*ListAvail
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersLocalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersLocalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16659,6 +17587,13 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16672,6 +17607,26 @@ func ParseListAvailablePhoneNumbersMobileResponse(rsp *http.Response) (*ListAvai
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersMobileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersMobileResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16740,6 +17695,13 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -16753,6 +17715,26 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAvailablePhoneNumbersTollFreeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAvailablePhoneNumbersTollFreeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -16827,6 +17809,16 @@ func ParseListCallsResponse(rsp *http.Response) (*ListCallsResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCallsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16908,6 +17900,16 @@ func ParseCreateCallResponse(rsp *http.Response) (*CreateCallResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16989,6 +17991,16 @@ func ParseListCallRecordingsResponse(rsp *http.Response) (*ListCallRecordingsRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCallRecordingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17066,6 +18078,16 @@ func ParseDeleteCallRecordingResponse(rsp *http.Response) (*DeleteCallRecordingR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteCallRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17147,6 +18169,16 @@ func ParseFetchCallRecordingResponse(rsp *http.Response) (*FetchCallRecordingRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchCallRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17224,6 +18256,16 @@ func ParseDeleteCallResponse(rsp *http.Response) (*DeleteCallResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17305,6 +18347,16 @@ func ParseFetchCallResponse(rsp *http.Response) (*FetchCallResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17393,6 +18445,16 @@ func ParseUpdateCallResponse(rsp *http.Response) (*UpdateCallResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17454,6 +18516,13 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17467,6 +18536,26 @@ func ParseListIncomingPhoneNumbersResponse(rsp *http.Response) (*ListIncomingPho
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListIncomingPhoneNumbersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListIncomingPhoneNumbersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17535,6 +18624,13 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17548,6 +18644,26 @@ func ParseCreateIncomingPhoneNumberResponse(rsp *http.Response) (*CreateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17612,6 +18728,13 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17625,6 +18748,26 @@ func ParseDeleteIncomingPhoneNumberResponse(rsp *http.Response) (*DeleteIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17693,6 +18836,13 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17706,6 +18856,26 @@ func ParseFetchIncomingPhoneNumberResponse(rsp *http.Response) (*FetchIncomingPh
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17781,6 +18951,13 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17794,6 +18971,26 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateIncomingPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17855,6 +19052,13 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17868,6 +19072,26 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMessagesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -17936,6 +19160,13 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -17949,6 +19180,26 @@ func ParseCreateMessageResponse(rsp *http.Response) (*CreateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18017,6 +19268,13 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18030,6 +19288,26 @@ func ParseListMediaResponse(rsp *http.Response) (*ListMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18091,6 +19369,13 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18104,6 +19389,26 @@ func ParseFetchMediaContentResponse(rsp *http.Response) (*FetchMediaContentRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18168,6 +19473,13 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18181,6 +19493,26 @@ func ParseDeleteMediaResponse(rsp *http.Response) (*DeleteMediaResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18249,6 +19581,13 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18262,6 +19601,26 @@ func ParseFetchMediaResponse(rsp *http.Response) (*FetchMediaResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18326,6 +19685,13 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18339,6 +19705,26 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18407,6 +19793,13 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18420,6 +19813,26 @@ func ParseFetchMessageResponse(rsp *http.Response) (*FetchMessageResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18495,6 +19908,13 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18508,6 +19928,26 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -18582,6 +20022,16 @@ func ParseListRecordingsResponse(rsp *http.Response) (*ListRecordingsResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListRecordingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -18656,6 +20106,16 @@ func ParseFetchRecordingMediaResponse(rsp *http.Response) (*FetchRecordingMediaR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchRecordingMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -18733,6 +20193,16 @@ func ParseDeleteRecordingResponse(rsp *http.Response) (*DeleteRecordingResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -18814,6 +20284,16 @@ func ParseFetchRecordingResponse(rsp *http.Response) (*FetchRecordingResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -18888,6 +20368,16 @@ func ParseFetchRecordingWavResponse(rsp *http.Response) (*FetchRecordingWavRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchRecordingWavResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -18942,6 +20432,13 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -18955,6 +20452,26 @@ func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19023,6 +20540,13 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19036,6 +20560,26 @@ func ParseUpdateAccountResponse(rsp *http.Response) (*UpdateAccountResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateAccountResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateAccountResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19150,6 +20694,16 @@ func ParseAnswerCallResponse(rsp *http.Response) (*AnswerCallResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers AnswerCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -19238,6 +20792,16 @@ func ParseSendCallDigitsResponse(rsp *http.Response) (*SendCallDigitsResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SendCallDigitsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -19319,6 +20883,16 @@ func ParseListCallEventsResponse(rsp *http.Response) (*ListCallEventsResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCallEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -19400,6 +20974,16 @@ func ParseHangUpCallResponse(rsp *http.Response) (*HangUpCallResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers HangUpCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -19481,6 +21065,16 @@ func ParseCreateInboundCallResponse(rsp *http.Response) (*CreateInboundCallRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateInboundCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -19549,6 +21143,13 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19562,6 +21163,26 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateInboundMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateInboundMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19637,6 +21258,13 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19650,6 +21278,26 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ForceMessageStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ForceMessageStatusResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19711,6 +21359,13 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19724,6 +21379,26 @@ func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListWebhookDeliveriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListWebhookDeliveriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19792,6 +21467,13 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19805,6 +21487,26 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchWebhookDeliveryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchWebhookDeliveryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -19866,6 +21568,13 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -19879,6 +21588,26 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchPhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -14,6 +14,10 @@ import (
 
 const accountsPath = "/2010-04-01/Accounts"
 
+// maxSubaccounts is Twilio's default limit of subaccounts per main account; closed ones
+// do not count.
+const maxSubaccounts = 1000
+
 // ListAccounts implements gen.StrictServerInterface: the caller and, for a main account,
 // its subaccounts.
 func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestObject) (gen.ListAccountsResponseObject, error) {
@@ -29,8 +33,8 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 		filters.Set("Status", filter.Status)
 	}
 
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	pr := newPageRequest(me.Sid, accountsPath+".json", filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +51,7 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(accountsPath+".json", filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, accountsPath+".json", filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -64,7 +68,7 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 	if req.Body != nil && req.Body.FriendlyName != nil && *req.Body.FriendlyName != "" {
 		name = *req.Body.FriendlyName
 	}
-	a, err := s.store.CreateAccount(ctx, store.Account{
+	a, err := s.store.CreateSubaccount(ctx, store.Account{
 		Sid:          newSID("AC"),
 		ParentSid:    me.Sid,
 		FriendlyName: name,
@@ -72,7 +76,10 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 		AuthToken:    newAuthToken(),
 		DateCreated:  t,
 		DateUpdated:  t,
-	})
+	}, maxSubaccounts)
+	if errors.Is(err, store.ErrLimit) {
+		return nil, badRequest(codeSubaccountLimit, "Reached maximum number of subaccounts (%d); close one to create another.", maxSubaccounts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create account: %w", err)
 	}

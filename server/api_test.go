@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -179,7 +180,7 @@ func TestErrors(t *testing.T) {
 		{"bad boolean", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&SendAsMms=maybe", "", "", 400, 20001, false},
 		{"SendAt without ScheduleType", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&SendAt=2099-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
 		{"ScheduleType without SendAt", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&ScheduleType=fixed", "", "", 400, 20001, false},
-		{"SendAt in the past", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&ScheduleType=fixed&SendAt=2001-01-01T00%3A00%3A00Z", "", "", 400, 20001, false},
+		{"SendAt in the past", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=hi&ScheduleType=fixed&SendAt=2001-01-01T00%3A00%3A00Z", "", "", 400, 35114, false},
 		{"body over 1 MB", "POST", messages, "To=%2B14155550100&From=%2B15005550006&Body=" + strings.Repeat("a", 1<<20), "", "", 413, 20001, false},
 		{"bad credentials", "GET", messages, "", main.Sid, "wrongtoken", 401, 20003, true},
 		{"unknown account credentials", "GET", messages, "", "AC" + strings.Repeat("1", 32), main.AuthToken, 401, 20003, true},
@@ -196,9 +197,51 @@ func TestErrors(t *testing.T) {
 		{"non-empty Body update", "POST", msgPath(mine.Sid), "Body=new+text", "", "", 400, 20001, false},
 		{"cancel a queued message", "POST", msgPath(mine.Sid), "Status=canceled", "", "", 400, 20001, false},
 		{"empty update", "POST", msgPath(mine.Sid), "", "", "", 400, 20001, false},
+		{"update with only unknown parameters", "POST", msgPath(mine.Sid), "Other=1", "", "", 400, 20001, false},
+		{"impossible date", "GET", messages + "?DateSent=2026-02-30", "", "", "", 400, 20001, false},
 		{"delete unknown", "DELETE", msgPath(unknownSMS), "", "", "", 404, 20404, false},
 		{"subaccount creates subaccount", "POST", "/2010-04-01/Accounts.json", "FriendlyName=x", sub.Sid, sub.AuthToken, 403, 20403, false},
 		{"main changes own status", "POST", "/2010-04-01/Accounts/" + main.Sid + ".json", "Status=suspended", "", "", 403, 20403, false},
+	}
+	// The wording of each error, in part: clients show it to people, and a code alone
+	// does not say which parameter was wrong.
+	wording := map[string]string{
+		"missing To":                          "A 'To' phone number is required.",
+		"empty body":                          "A 'To' phone number is required.",
+		"bad To":                              "The 'To' number +1555 is not a valid phone number.",
+		"To not E.164":                        "The 'To' number 4155550100 is not a valid phone number.",
+		"missing From":                        "A 'From' phone number is required.",
+		"bad From":                            "The 'From' number not a valid sender is not a valid phone number, shortcode, or alphanumeric sender ID.",
+		"missing Body":                        "Message body is required.",
+		"bad media URL":                       "Media URL ftp://x is not a valid http or https URL.",
+		"bad SendAt":                          `Invalid parameter SendAt: string doesn't match the format "date-time"`,
+		"1601-char body":                      "The concatenated message body exceeds the 1600 character limit.",
+		"11 media URLs":                       "The number of media URLs exceeds the limit of 10.",
+		"unknown SID":                         "/Messages/SM" + strings.Repeat("0", 32) + ".json was not found",
+		"path without .json":                  "/Messages/" + mine.Sid + " was not found",
+		"delete unknown":                      "/Messages/SM" + strings.Repeat("0", 32) + ".json was not found",
+		"bad boolean":                         "Invalid parameter SendAsMms:",
+		"SendAt without ScheduleType":         "ScheduleType=fixed is required when SendAt is set.",
+		"ScheduleType without SendAt":         "SendAt is required when ScheduleType is fixed.",
+		"SendAt in the past":                  "Scheduling does not support this timestamp",
+		"body over 1 MB":                      "Request body too large (limit 1 MB)",
+		"bad credentials":                     "Authenticate",
+		"unknown account credentials":         "Authenticate",
+		"no credentials":                      "Authenticate",
+		"another account's message":           "The requested resource /2010-04-01/Accounts/" + main.Sid + "/Messages/" + subMsg.Sid + ".json was not found",
+		"malformed SID":                       "/Messages/SMnope.json was not found",
+		"unknown route":                       "The requested resource /2010-04-01/Nope.json was not found",
+		"wrong method":                        "Method not allowed",
+		"page size zero":                      "Invalid parameter PageSize:",
+		"bad page token":                      "Invalid parameter PageToken:",
+		"bad date filter":                     "Invalid parameter DateSent: string doesn't match the regular expression",
+		"non-empty Body update":               "Invalid parameter Body:",
+		"cancel a queued message":             "is not scheduled; only scheduled messages can be canceled.",
+		"empty update":                        "Invalid request: value is required but missing",
+		"update with only unknown parameters": "Nothing to update: set Body to the empty string to redact, or Status to canceled.",
+		"impossible date":                     `Invalid parameter DateSent: "2026-02-30" is neither a date (YYYY-MM-DD) nor an RFC 3339 date-time.`,
+		"subaccount creates subaccount":       "A subaccount cannot create subaccounts.",
+		"main changes own status":             "An account cannot change its own status; its parent account can.",
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,6 +276,11 @@ func TestErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantError(t, resp.StatusCode, body, tt.wantStatus, tt.wantCode)
+			var e client.Error
+			_ = json.Unmarshal(body, &e)
+			if want, ok := wording[tt.name]; !ok || !strings.Contains(e.Message, want) {
+				t.Errorf("message %q, want it to contain %q", e.Message, want)
+			}
 			if got := resp.Header.Get("WWW-Authenticate"); tt.wantWWWAuth && got != `Basic realm="Twilio API"` {
 				t.Errorf("WWW-Authenticate = %q", got)
 			}
@@ -541,6 +589,22 @@ func TestRateLimit(t *testing.T) {
 	if status, _ := env.Do(t, http.MethodGet, "/healthz", "", "", nil, ""); status != http.StatusOK {
 		t.Errorf("healthz under rate limit: HTTP %d", status)
 	}
+
+	// A burst of 1 is one request, not replaced by a default (a second's worth, here 3).
+	one := servertest.Start(t, servertest.Options{RateLimit: 3, RateBurst: 1})
+	path = "/2010-04-01/Accounts/" + one.Main.Sid + "/Messages.json"
+	if status, body := one.Do(t, http.MethodGet, path, one.Main.Sid, one.Main.AuthToken, nil, ""); status != http.StatusOK {
+		t.Fatalf("the one request of the burst: HTTP %d %s", status, body)
+	}
+	status, body = one.Do(t, http.MethodGet, path, one.Main.Sid, one.Main.AuthToken, nil, "")
+	wantError(t, status, body, 429, 20429)
+	// No burst given: a second's worth, here 1; a huge rate still works.
+	huge := servertest.Start(t, servertest.Options{RateLimit: 1e300})
+	for range 3 {
+		if status, body := huge.Do(t, http.MethodGet, "/2010-04-01/Accounts.json", huge.Main.Sid, huge.Main.AuthToken, nil, ""); status != http.StatusOK {
+			t.Fatalf("rate 1e300: HTTP %d %s", status, body)
+		}
+	}
 }
 
 // listPage GETs a page URI exactly as given (relative to the server), as the SDKs do.
@@ -693,10 +757,44 @@ func TestDateFilters(t *testing.T) {
 		{"DateSent" + q("<") + "=" + q("2026-11-20T05:00:00Z"), 6},  // 00:00..05:00 inclusive
 		{"DateSent" + q(">") + "=2026-11-21&DateSent" + q("<") + "=2026-11-21", 24},
 		{"DateSent=2026-11-21&To=" + q("+14155550100"), 12},
+		// Bounds past every message match none, however far: Unix nanoseconds wrapped
+		// outside 1678-2262 and turned these into "everything".
+		{"DateSent" + q(">") + "=3000-01-01", 0},
+		{"DateSent" + q(">") + "=9999-12-31", 0},
+		{"DateSent" + q(">") + "=" + q("9999-12-31T23:59:59-23:59"), 0},
+		{"DateSent" + q("<") + "=1000-01-01", 0},
+		{"DateSent" + q("<") + "=0000-01-01", 0},
+		{"DateSent" + q("<") + "=" + q("0000-01-01T00:00:00+23:59"), 0},
+		{"DateSent=3000-01-01", 0},
+		{"DateSent=1000-01-01", 0},
+		{"DateSent" + q(">") + "=1000-01-01", 72},
+		{"DateSent" + q("<") + "=9999-12-31", 72},
+		{"DateSent" + q(">") + "=0000-01-01&DateSent" + q("<") + "=9999-12-31", 72},
 	}
 	for _, tt := range tests {
 		if got := count(tt.query); got != tt.want {
 			t.Errorf("%s: %d messages, want %d", tt.query, got, tt.want)
 		}
+	}
+}
+
+// TestJSONIsNotHTMLEscaped: "&", "<" and ">" go out as they are, as Twilio writes them,
+// in the generated handlers' answers and in the error objects alike.
+func TestJSONIsNotHTMLEscaped(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{StepDelay: time.Hour})
+	sid := env.Main.Sid
+	status, body := env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+sid+"/Messages.json", sid, env.Main.AuthToken,
+		strings.NewReader(url.Values{"To": {"+14155550100"}, "From": {testSender}, "Body": {"a<b>&c"}}.Encode()), formType)
+	if status != http.StatusCreated || !bytes.Contains(body, []byte(`"body":"a<b>&c"`)) {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	status, body = env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+sid+"/Messages.json?PageSize=1&To=%2B14155550100", sid, env.Main.AuthToken, nil, "")
+	if status != http.StatusOK || !bytes.Contains(body, []byte(`Messages.json?Page=0&PageSize=1&To=%2B14155550100`)) || bytes.Contains(body, []byte(`\u00`)) {
+		t.Fatalf("list: HTTP %d %s", status, body)
+	}
+	status, body = env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+sid+"/Messages.json", sid, env.Main.AuthToken,
+		strings.NewReader("To=%2B14155550100&From=Bad%26Sender%3C%3E&Body=x"), formType)
+	if status != http.StatusBadRequest || !bytes.Contains(body, []byte(`Bad&Sender<>`)) {
+		t.Fatalf("error object: HTTP %d %s", status, body)
 	}
 }

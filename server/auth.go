@@ -5,6 +5,10 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -33,16 +37,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return errAuthenticate
 		}
+		// Failed logins are throttled before anything else is done for them.
+		source := sourceAddress(c.Request())
+		if ok, wait := s.failures.Allow(source, sid); !ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+			return errTooManyFailures
+		}
 		ctx := c.Request().Context()
 		acct, err := s.store.GetAccount(ctx, sid)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			subtle.ConstantTimeCompare([]byte(token), []byte(dummyToken))
+			s.failures.Fail(source, "")
 			return errAuthenticate
 		case err != nil:
 			return fmt.Errorf("authenticate: %w", err)
 		}
 		if subtle.ConstantTimeCompare([]byte(token), []byte(acct.AuthToken)) != 1 {
+			s.failures.Fail(source, acct.Sid)
 			return errAuthenticate
 		}
 		if acct.Status != statusActive {
@@ -51,6 +63,16 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, callerKey{}, acct)))
 		return next(c)
 	}
+}
+
+// sourceAddress is the client's IP address, from the connection itself: headers such as
+// X-Forwarded-For are the client's to forge.
+func sourceAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // ownAccount returns the account named by a path, which must be the caller's own or one
@@ -91,7 +113,9 @@ func rateLimiter(perSecond float64, burst int) echo.MiddlewareFunc {
 		return nil
 	}
 	if burst < 1 {
-		burst = max(1, int(perSecond))
+		// A second's worth, converted only once bounded: a float past int's range has no
+		// defined conversion.
+		burst = int(min(max(1, perSecond), 1e6))
 	}
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{

@@ -31,7 +31,8 @@ func (s *Server) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.
 	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
 		return nil, err
 	}
-	pr := newPageRequest(req.Params.PageSize, nil, nil)
+	path := fmt.Sprintf(availablePathFormat, req.AccountSid) + ".json"
+	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, req.Params.PageSize, nil, nil)
 	countries := numbers.Countries()
 	countries = countries[:min(len(countries), pr.size)]
 	out := gen.ListAvailablePhoneNumberCountries200JSONResponse{Countries: make([]gen.AvailablePhoneNumberCountry, len(countries))}
@@ -39,7 +40,7 @@ func (s *Server) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.
 		out.Countries[i] = countryOut(req.AccountSid, c)
 	}
 	// One page: the list is short, and Twilio does not page it either.
-	l := pr.links(fmt.Sprintf(availablePathFormat, req.AccountSid)+".json", url.Values{}, len(countries), 0, 0, false)
+	l := pr.links(s.tokens, path, url.Values{}, len(countries), 0, 0, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -122,7 +123,8 @@ func (s *Server) searchNumbers(ctx context.Context, account, countryCode string,
 	if p.AreaCode != nil {
 		q.AreaCode = strconv.Itoa(*p.AreaCode)
 	}
-	pr := newPageRequest(p.PageSize, nil, nil)
+	path := fmt.Sprintf(availablePathFormat+"/%s/%s.json", account, country.Code, searchPath(typ))
+	pr := newPageRequest(caller(ctx).Sid, path, searchFilters(p), p.PageSize, nil, nil)
 	taken, err := s.ownedNumbers(ctx, numbers.CallingCode(country.Code))
 	if err != nil {
 		return out, fmt.Errorf("search numbers: %w", err)
@@ -139,8 +141,7 @@ func (s *Server) searchNumbers(ctx context.Context, account, countryCode string,
 	for i, n := range found {
 		out.AvailablePhoneNumbers[i] = availableOut(n)
 	}
-	path := fmt.Sprintf(availablePathFormat+"/%s/%s.json", account, country.Code, searchPath(typ))
-	l := pr.links(path, searchFilters(p), len(found), 0, 0, false)
+	l := pr.links(s.tokens, path, searchFilters(p), len(found), 0, 0, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -201,8 +201,9 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 	if filter.EndFrom, filter.EndUntil, err = dateRange("EndTime", p.EndTime, p.EndTimeBefore, p.EndTimeAfter); err != nil {
 		return nil, err
 	}
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(callsPathFormat, req.AccountSid) + ".json"
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +219,7 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(fmt.Sprintf(callsPathFormat, req.AccountSid)+".json", filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -339,8 +340,9 @@ func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsReque
 		return nil, fmt.Errorf("list call events: %w", err)
 	}
 	p := req.Params
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", req.AccountSid, req.Sid)
+	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +363,7 @@ func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsReque
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", req.AccountSid, req.Sid), nil, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
 	out.Meta = v1Meta(ctx, "events", l)
 	return out, nil
 }

@@ -44,11 +44,13 @@ const (
 	codeForbidden          = 20403
 	codeTooManyRequests    = 20429
 	codeInternal           = 20500
+	codeUnavailable        = 20503
 	codeCallToRequired     = 21201
 	codeCallURLInvalid     = 21205
 	codeCallFromRequired   = 21213
 	codeApplicationSid     = 21218
 	codeToInvalid          = 21211
+	codeSubaccountLimit    = 21480
 	codeFromInvalid        = 21212
 	codeBodyRequired       = 21602
 	codeFromRequired       = 21603
@@ -62,6 +64,7 @@ const (
 	codeAreaCodeInvalid    = 21451
 	codeAreaCodeEmpty      = 21452
 	codeLookupInvalidParam = 60200 // Twilio's Account Security APIs' (Verify, Lookup v2)
+	codeScheduleWindow     = 35114
 	maxBodyLength          = 1600
 	maxMediaURLsPerMessage = 10
 )
@@ -73,6 +76,14 @@ var (
 	errCallerInactive = &apiError{Status: http.StatusUnauthorized, Code: codeAccountNotActive, Message: "Account is not active"}
 	errTargetInactive = &apiError{Status: http.StatusForbidden, Code: codeAccountNotActive, Message: "Account is not active"}
 	errTooManyReqs    = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests, Message: "Too Many Requests"}
+	// errBusy: another process (a backup, the sqlite3 shell) held the database's lock for
+	// longer than the store waits. Twilio's 20503 is "service unavailable, try again".
+	errBusy = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+		Message: "Service unavailable: the database is locked by another process; try again shortly"}
+	errBodyTooLarge = &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
+	// errTooManyFailures does not say whether the source or the account is throttled.
+	errTooManyFailures = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests,
+		Message: "Too many failed login attempts; try again later"}
 )
 
 // toAPIError is the one place where a Go error becomes the error object on the wire.
@@ -95,6 +106,10 @@ func toAPIError(err error, path string) *apiError {
 		return &apiError{Status: http.StatusBadRequest, Code: callRule.Code, Message: callRule.Message}
 	case errors.As(err, &paramErr):
 		return &apiError{Status: http.StatusBadRequest, Code: codeLookupInvalidParam, Message: paramErr.Error()}
+	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
+		// Also when the validator met it reading a chunked body, which has no
+		// Content-Length to refuse up front.
+		return errBodyTooLarge
 	case errors.Is(err, store.ErrNotFound):
 		return notFound(path)
 	case errors.As(err, &reqErr):
@@ -109,14 +124,14 @@ func toAPIError(err error, path string) *apiError {
 			return errAuthenticate
 		case http.StatusTooManyRequests:
 			return errTooManyReqs
-		case http.StatusRequestEntityTooLarge:
-			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
 		}
 		if he.Code >= 400 && he.Code < 500 {
 			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: fmt.Sprint(he.Message)}
 		}
+	case store.IsBusy(err):
+		return errBusy
 	case errors.Is(err, context.DeadlineExceeded):
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeInternal, Message: "The request timed out"}
+		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "The request timed out"}
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "Internal Server Error"}
 }
@@ -178,6 +193,11 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", p.Name, reasonOf(reqErr))
 	}
 
+	var parseErr *openapi3filter.ParseError
+	if errors.As(reqErr.Err, &parseErr) && len(parseErr.Path()) > 0 {
+		// A form value that is not of its parameter's type (ValidityPeriod=abc).
+		return badRequest(codeInvalidParameter, "Invalid parameter %v: %s", parseErr.Path()[0], parseReason(parseErr))
+	}
 	var schemaErr *openapi3.SchemaError
 	if !errors.As(reqErr.Err, &schemaErr) {
 		return badRequest(codeInvalidParameter, "Invalid request: %s", reasonOf(reqErr))
@@ -210,6 +230,18 @@ func plusHint(number string) string {
 	return ""
 }
 
+// parseReason says why a form value did not decode, in words for the client.
+func parseReason(e *openapi3filter.ParseError) string {
+	var inner *openapi3filter.ParseError
+	for cause := e.Cause; errors.As(cause, &inner); cause = inner.Cause {
+		e = inner
+	}
+	if e.Reason != "" {
+		return e.Reason
+	}
+	return "not a valid value"
+}
+
 // reasonOf gives kin-openapi's reason without its dump of the schema and value.
 func reasonOf(reqErr *openapi3filter.RequestError) string {
 	var schemaErr *openapi3.SchemaError
@@ -231,12 +263,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	ae := toAPIError(err, c.Request().URL.Path)
+	// The escaped path: the 404 message quotes it, and must not carry markup back.
+	ae := toAPIError(err, c.Request().URL.EscapedPath())
 	if ae.Status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 	}
-	if ae.Status == http.StatusUnauthorized {
+	switch ae.Status {
+	case http.StatusUnauthorized:
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="Twilio API"`)
+	case http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", "1")
 	}
 	body := gen.Error{
 		Code:     ae.Code,

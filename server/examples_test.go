@@ -40,18 +40,23 @@ func TestCurlExamples(t *testing.T) {
 			t.Fatalf("line %d: %v: %s", i+1, err, lines[i])
 		}
 	}
-	switch {
-	case sent.Status != "queued" || sent.Body != "Hello from Switchboard":
+	// Each check on its own, so that one run reports every difference.
+	if sent.Status != "queued" || sent.Body != "Hello from Switchboard" {
 		t.Errorf("send: %s", lines[0])
-	case len(list.Messages) != 1 || list.Messages[0].Sid != sent.Sid:
+	}
+	if len(list.Messages) != 1 || list.Messages[0].Sid != sent.Sid {
 		t.Errorf("list: %s", lines[1])
-	case !strings.Contains(lines[1], `Messages.json?Page=0&PageSize=20`) || strings.Contains(lines[1], `\u0026`):
+	}
+	if !strings.Contains(lines[1], `Messages.json?Page=0&PageSize=20`) || strings.Contains(lines[1], `\u0026`) {
 		t.Errorf("page URIs should read as URLs, with a plain '&': %s", lines[1])
-	case fetched.Sid != sent.Sid || fetched.Body != sent.Body:
+	}
+	if fetched.Sid != sent.Sid || fetched.Body != sent.Body {
 		t.Errorf("fetch: %s", lines[2])
-	case redacted.Sid != sent.Sid || redacted.Body != "":
+	}
+	if redacted.Sid != sent.Sid || redacted.Body != "" {
 		t.Errorf("redact: %s", lines[3])
-	case gone.Code != 20404:
+	}
+	if gone.Code != 20404 {
 		t.Errorf("fetch after delete: %s", lines[4])
 	}
 }

@@ -303,7 +303,7 @@ func TestMagicNumbers(t *testing.T) {
 }
 
 func TestScheduledMessageIsSentAtSendAt(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{})
+	env := servertest.Start(t, servertest.Options{ScheduleMinLead: ptr(time.Duration(0))})
 	sid := env.Main.Sid
 	rc := servertest.NewReceiver(t, env.Main.AuthToken)
 	sendAt := time.Now().Add(1500 * time.Millisecond).UTC().Truncate(time.Second).Add(time.Second)
@@ -326,7 +326,7 @@ func TestScheduledMessageIsSentAtSendAt(t *testing.T) {
 }
 
 func TestCancelFiresCallbackAndStopsDelivery(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{})
+	env := servertest.Start(t, servertest.Options{ScheduleMinLead: ptr(time.Duration(0))})
 	sid := env.Main.Sid
 	rc := servertest.NewReceiver(t, env.Main.AuthToken)
 	fixed := client.CreateMessageRequestScheduleTypeFixed

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/internal/lookup"
@@ -76,6 +77,13 @@ func FuzzLookupRequest(f *testing.F) {
 				if status != http.StatusNotFound {
 					t.Fatalf("GET %s: HTTP %d %s, want 404", path, status, body)
 				}
+			case !cleanText(fields) || !cleanText(country):
+				// Refused before Lookup sees it, as for every operation: 20001 naming it.
+				var e client.Error
+				if status != http.StatusBadRequest || json.Unmarshal(body, &e) != nil || e.Code != 20001 ||
+					!(strings.Contains(e.Message, "Fields") || strings.Contains(e.Message, "CountryCode")) {
+					t.Fatalf("GET %s: HTTP %d %s, want 400 20001 naming the parameter", path, status, body)
+				}
 			case wantErr != nil:
 				var e client.Error
 				if status != http.StatusBadRequest || json.Unmarshal(body, &e) != nil || e.Code != 60200 || e.Message != wantErr.Error() {
@@ -116,3 +124,6 @@ func viaJSON(t *testing.T, s string) string {
 	}
 	return out
 }
+
+// cleanText is what the server accepts in any parameter: valid UTF-8 without NUL.
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }

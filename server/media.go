@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/store"
@@ -19,8 +20,9 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 		return nil, fmt.Errorf("list media: %w", err)
 	}
 	p := req.Params
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(messagesPathFormat+"/%s/Media.json", req.AccountSid, req.MessageSid)
+	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +38,7 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(fmt.Sprintf(messagesPathFormat+"/%s/Media.json", req.AccountSid, req.MessageSid), nil, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -61,7 +61,7 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 		StatusCallback: deref(in.StatusCallback),
 	}
 	if in.ScheduleType != nil || in.SendAt != nil {
-		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, deref(in.SendAt), now()); err != nil {
+		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, deref(in.SendAt), now(), s.scheduleMinLead); err != nil {
 			return nil, err
 		}
 	}
@@ -72,8 +72,16 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 	return gen.CreateMessage201JSONResponse(messageOut(m)), nil
 }
 
-// scheduledAt checks the scheduling parameters: both or neither, and a time to come.
-func scheduledAt(fixed bool, sendAt string, now time.Time) (time.Time, error) {
+// Twilio schedules a message no later than 35 days ahead, and no sooner than a minimum lead
+// time (Config.ScheduleMinLead; Twilio's is 15 minutes); both bounds are inclusive.
+const scheduleMaxLead = 35 * 24 * time.Hour
+
+// DefaultScheduleMinLead is Twilio's minimum lead time for a scheduled message.
+const DefaultScheduleMinLead = 15 * time.Minute
+
+// scheduledAt checks the scheduling parameters: both or neither, and a time within the
+// window Twilio accepts, which also keeps every stored SendAt within a few weeks of now.
+func scheduledAt(fixed bool, sendAt string, now time.Time, minLead time.Duration) (time.Time, error) {
 	if !fixed {
 		return time.Time{}, badRequest(codeInvalidParameter, "ScheduleType=fixed is required when SendAt is set.")
 	}
@@ -84,8 +92,11 @@ func scheduledAt(fixed bool, sendAt string, now time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, badRequest(codeInvalidParameter, "SendAt %q is not an RFC 3339 date-time.", sendAt)
 	}
-	if !t.After(now) {
-		return time.Time{}, badRequest(codeInvalidParameter, "SendAt must be in the future.")
+	// Compared as durations from now, which cannot overflow: time.Sub saturates.
+	if lead := t.Sub(now); lead < minLead || lead > scheduleMaxLead {
+		return time.Time{}, badRequest(codeScheduleWindow,
+			"Scheduling does not support this timestamp: SendAt must be between %d seconds and 35 days (%d seconds) in the future, inclusive.",
+			int64(minLead/time.Second), int64(scheduleMaxLead/time.Second))
 	}
 	return t.UTC(), nil
 }
@@ -163,8 +174,9 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 		return nil, err
 	}
 
-	pr := newPageRequest(p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage()
+	path := fmt.Sprintf(messagesPathFormat, req.AccountSid) + ".json"
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +193,7 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(fmt.Sprintf(messagesPathFormat, req.AccountSid)+".json", filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

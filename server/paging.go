@@ -4,28 +4,35 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 const (
 	defaultPageSize = 50
 	maxPageSize     = 1000
-	// Page tokens are opaque to clients; inside, "PA<seq>" is "the rows after (older than)
-	// seq" and "PB<seq>" is "the rows before (newer than) seq". Keyset positions cost the
-	// same at any depth of the list, unlike an offset.
-	tokenAfter  = "PA"
-	tokenBefore = "PB"
+	// maxStart bounds Page × PageSize, the index of a page's first record: past 2^53 a
+	// JSON number is no longer exact in JavaScript clients, and far past it the product
+	// overflows an int (Page=2^63-1 once served the first page with start=-50).
+	maxStart = 1<<53 - 1
+	// pageTokenKey names the key of page tokens in the store's settings.
+	pageTokenKey = "page_token_key"
 )
 
-// pageRequest is the paging part of a list request, as the client sent it.
+// pageRequest is the paging part of a list request, as the client sent it, with the
+// identity of the list it pages through.
 type pageRequest struct {
 	size  int
 	page  int
 	token string
+	// list tells this list apart from every other: the caller, the path (which names the
+	// account) and the filters. Tokens are sealed to it, so a token from one list, filter
+	// or account is refused by any other.
+	list string
 }
 
-func newPageRequest(size, page *int, token *string) pageRequest {
-	r := pageRequest{size: defaultPageSize}
+func newPageRequest(caller, path string, filters url.Values, size, page *int, token *string) pageRequest {
+	r := pageRequest{size: defaultPageSize, list: caller + " " + path + "?" + filters.Encode()}
 	if size != nil {
 		r.size = min(*size, maxPageSize)
 	}
@@ -38,27 +45,27 @@ func newPageRequest(size, page *int, token *string) pageRequest {
 	return r
 }
 
-// storePage says which rows the store should return for the request.
-func (r pageRequest) storePage() (store.Page, error) {
+var errPageToken = badRequest(codeInvalidParameter, "Invalid parameter PageToken: not a token this list handed out")
+
+// storePage says which rows the store should return for the request. The spec has
+// already checked that size is at least 1 and page at least 0.
+func (r pageRequest) storePage(tokens *pagetoken.Sealer) (store.Page, error) {
 	p := store.Page{Size: r.size}
+	if r.page > maxStart/r.size {
+		return p, badRequest(codeInvalidParameter, "Invalid parameter Page: Page × PageSize must not exceed %d", int64(maxStart))
+	}
 	if r.token == "" {
 		p.Offset = r.page * r.size
 		return p, nil
 	}
-	if len(r.token) < 3 {
-		return p, badRequest(codeInvalidParameter, "Invalid parameter PageToken")
+	dir, seq, err := tokens.Open(r.token, r.list)
+	if err != nil {
+		return p, errPageToken
 	}
-	seq, err := strconv.ParseInt(r.token[2:], 10, 64)
-	if err != nil || seq <= 0 {
-		return p, badRequest(codeInvalidParameter, "Invalid parameter PageToken")
-	}
-	switch r.token[:2] {
-	case tokenAfter:
-		p.After = seq
-	case tokenBefore:
+	if dir == pagetoken.Before {
 		p.Before = seq
-	default:
-		return p, badRequest(codeInvalidParameter, "Invalid parameter PageToken")
+	} else {
+		p.After = seq
 	}
 	return p, nil
 }
@@ -73,8 +80,8 @@ type pageLinks struct {
 // links fills the paging fields for a page of n rows whose list positions run from
 // firstSeq (newest) to lastSeq (oldest). more reports whether the store saw rows beyond
 // the page in the direction of travel. path is the list's path and filters the query
-// parameters that every page URI repeats.
-func (r pageRequest) links(path string, filters url.Values, n int, firstSeq, lastSeq int64, more bool) pageLinks {
+// parameters that every page URI repeats. storePage has bounded page × size.
+func (r pageRequest) links(tokens *pagetoken.Sealer, path string, filters url.Values, n int, firstSeq, lastSeq int64, more bool) pageLinks {
 	l := pageLinks{Page: r.page, PageSize: r.size, Start: r.page * r.size}
 	l.End = l.Start
 	if n > 0 {
@@ -95,17 +102,17 @@ func (r pageRequest) links(path string, filters url.Values, n int, firstSeq, las
 	l.URI = uri(r.page, r.token)
 	l.FirstPageURI = uri(0, "")
 
-	backward := len(r.token) > 2 && r.token[:2] == tokenBefore
+	backward := len(r.token) >= 2 && pagetoken.Direction(r.token[:2]) == pagetoken.Before
 	hasNext, hasPrev := more, r.page > 0
 	if backward {
 		hasNext, hasPrev = n > 0, r.page > 0 && more
 	}
 	if hasNext && n > 0 {
-		next := uri(r.page+1, tokenAfter+strconv.FormatInt(lastSeq, 10))
+		next := uri(r.page+1, tokens.Seal(pagetoken.After, lastSeq, r.list))
 		l.NextPageURI = &next
 	}
 	if hasPrev && n > 0 {
-		prev := uri(r.page-1, tokenBefore+strconv.FormatInt(firstSeq, 10))
+		prev := uri(r.page-1, tokens.Seal(pagetoken.Before, firstSeq, r.list))
 		l.PrevPageURI = &prev
 	}
 	return l

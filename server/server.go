@@ -26,6 +26,8 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
+	"github.com/switchboard-dev/switchboard/internal/throttle"
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -35,6 +37,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 
 	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
+	CreateSubaccount(ctx context.Context, a store.Account, limit int) (store.Account, error)
 	GetAccount(ctx context.Context, sid string) (store.Account, error)
 	UpdateAccount(ctx context.Context, sid string, u store.AccountUpdate) (store.Account, error)
 	ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, bool, error)
@@ -66,6 +69,8 @@ type Store interface {
 	// when nobody does): for routing incoming texts and checking senders.
 	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
 	OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error)
+
+	EnsureSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
 // Messaging is the simulated messaging network (package messaging): the rules and the
@@ -91,8 +96,12 @@ type Voice interface {
 	DeleteRecording(ctx context.Context, account store.Account, callSid, sid string) error
 }
 
-// maxBodySize is the largest request body accepted (Echo's size syntax).
-const maxBodySize = "1M"
+// MaxBodyBytes is the largest request body accepted; maxBodySize is the same in Echo's
+// size syntax.
+const (
+	MaxBodyBytes = 1 << 20
+	maxBodySize  = "1M"
+)
 
 // Config holds what New needs. Store, Messaging and Voice are required.
 type Config struct {
@@ -110,16 +119,25 @@ type Config struct {
 	// Metrics receives the request metrics and is served at /metrics; nil: a set of the
 	// server's own. cmd/switchboard passes one so that other parts can add theirs.
 	Metrics *metrics.Metrics
+	// ScheduleMinLead is how far ahead SendAt must be at least (Twilio:
+	// DefaultScheduleMinLead); 0 lets tests schedule a message for right now.
+	ScheduleMinLead time.Duration
+	// FailuresPerSource and FailuresPerAccount budget failed logins (see package
+	// throttle); zero values mean throttle.DefaultPerSource and DefaultPerAccount.
+	FailuresPerSource, FailuresPerAccount throttle.Budget
 }
 
 // Server implements gen.StrictServerInterface.
 type Server struct {
-	store   Store
-	msg     Messaging
-	voice   Voice
-	log     *slog.Logger
-	echo    *echo.Echo
-	metrics *metrics.Metrics
+	store           Store
+	msg             Messaging
+	voice           Voice
+	log             *slog.Logger
+	echo            *echo.Echo
+	metrics         *metrics.Metrics
+	scheduleMinLead time.Duration
+	tokens          *pagetoken.Sealer // seals page tokens with the key kept in the store
+	failures        *throttle.Failures
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -130,12 +148,36 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Messaging == nil || cfg.Voice == nil {
 		return nil, fmt.Errorf("new server: a store, a messaging service and a voice service are required")
 	}
-	s := &Server{store: cfg.Store, msg: cfg.Messaging, voice: cfg.Voice, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
+	if cfg.ScheduleMinLead < 0 {
+		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
+	}
+	s := &Server{store: cfg.Store, msg: cfg.Messaging, voice: cfg.Voice, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
+		scheduleMinLead: cfg.ScheduleMinLead}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
+	}
+	if cfg.FailuresPerSource == (throttle.Budget{}) {
+		cfg.FailuresPerSource = throttle.DefaultPerSource
+	}
+	if cfg.FailuresPerAccount == (throttle.Budget{}) {
+		cfg.FailuresPerAccount = throttle.DefaultPerAccount
+	}
+	s.failures = throttle.New(cfg.FailuresPerSource, cfg.FailuresPerAccount)
+
+	// The key is made once per database and kept there, so tokens survive restarts and
+	// work across every process serving the file. New has no context of its own: this
+	// is start-up, before any request.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	key, err := cfg.Store.EnsureSetting(ctx, pageTokenKey, randomKey(pagetoken.KeySize))
+	if err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	if s.tokens, err = pagetoken.New(key); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
 	}
 
 	doc, err := loadSpec()
@@ -151,9 +193,9 @@ func New(cfg Config) (*Server, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = plainJSONSerializer{}
 	e.Use(s.logRequests())
 	e.Use(s.observeRequests)
-	e.Use(plainJSON)
 	// The validator reads a body whole before anything else looks at it; no valid request
 	// comes near this size.
 	e.Use(middleware.BodyLimit(maxBodySize))
@@ -181,7 +223,19 @@ func New(cfg Config) (*Server, error) {
 }
 
 // ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+//
+// HEAD is answered like GET without the body, on every GET route (Echo routes HEAD only
+// where registered): the request goes on as a GET copy, and http.Server, which sees the
+// original HEAD, drops whatever body is written.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Responses are JSON, YAML and the Swagger UI's files: never to be sniffed as HTML.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodHead {
+		r = r.WithContext(r.Context()) // a shallow copy; the original stays HEAD
+		r.Method = http.MethodGet
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // loadSpec parses and checks the embedded openapi.yaml.
 func loadSpec() (*openapi3.T, error) {
@@ -248,7 +302,7 @@ func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) CheckHealth(ctx context.Context, _ gen.CheckHealthRequestObject) (gen.CheckHealthResponseObject, error) {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.ErrorContext(ctx, "health check", slog.Any("error", err))
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeInternal, Message: "Database unavailable"}
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "Database unavailable"}
 	}
 	return gen.CheckHealth200JSONResponse{Status: gen.HealthStatusOk}, nil
 }

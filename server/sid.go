@@ -20,10 +20,13 @@ func newSID(prefix string) string { return prefix + randomHex() }
 // newAuthToken returns 32 lowercase hex digits: alphanumeric, as twilio-go insists.
 func newAuthToken() string { return randomHex() }
 
-func randomHex() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
+func randomHex() string { return hex.EncodeToString(randomKey(16)) }
+
+// randomKey returns n bytes from crypto/rand.
+func randomKey(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return b
 }
 
 // now is the time stamped on new and updated rows, in UTC and to the second: responses

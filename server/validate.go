@@ -1,8 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
@@ -20,8 +29,12 @@ var validationOptions = &openapi3filter.Options{
 // per request. A failure is returned as kin-openapi's RequestError, which toAPIError maps
 // to Twilio's codes.
 func validate(route *routers.Route) echo.MiddlewareFunc {
+	single := singleValued(route)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if err := checkParams(c.Request(), single); err != nil {
+				return err
+			}
 			input := &openapi3filter.RequestValidationInput{
 				Request:    c.Request(),
 				PathParams: pathParams(c),
@@ -45,4 +58,83 @@ func pathParams(c echo.Context) map[string]string {
 		params[name] = values[i]
 	}
 	return params
+}
+
+// singleValued lists the query and form parameters of the route's operation that take one
+// value, the ones that may not be repeated.
+func singleValued(route *routers.Route) map[string]bool {
+	op := route.Operation
+	single := map[string]bool{}
+	params := op.Parameters
+	if route.PathItem != nil {
+		params = append(append(openapi3.Parameters{}, route.PathItem.Parameters...), params...)
+	}
+	for _, p := range params {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && !isArray(p.Value.Schema) {
+			single[p.Value.Name] = true
+		}
+	}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		if mt := op.RequestBody.Value.Content.Get(echo.MIMEApplicationForm); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+			for name, prop := range mt.Schema.Value.Properties {
+				if !isArray(prop) {
+					single[name] = true
+				}
+			}
+		}
+	}
+	return single
+}
+
+func isArray(s *openapi3.SchemaRef) bool {
+	return s != nil && s.Value != nil && s.Value.Type.Is(openapi3.TypeArray)
+}
+
+// checkParams applies the rules for every query and form parameter that the spec cannot
+// state: text must be valid UTF-8 without NUL characters (stored as sent, such bytes would
+// come back mangled or cut short), and a parameter that takes one value must be given
+// once, in the query and the form alike, rather than have one of its values picked
+// silently. Parameters the operation does not define are ignored, as Twilio does.
+func checkParams(r *http.Request, single map[string]bool) error {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return badRequest(codeInvalidParameter, "Invalid query string: %s", err)
+	}
+	if err := checkValues(query, single); err != nil {
+		return err
+	}
+	if r.Body == nil || r.Body == http.NoBody || !strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		return nil
+	}
+	body, err := io.ReadAll(r.Body) // bounded by the BodyLimit middleware
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return badRequest(codeInvalidParameter, "Invalid form body: %s", err)
+	}
+	return checkValues(form, single)
+}
+
+func checkValues(values url.Values, single map[string]bool) error {
+	for _, name := range slices.Sorted(maps.Keys(values)) { // the same answer every time
+		vs := values[name]
+		if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+			return badRequest(codeInvalidParameter, "Invalid parameter %q: a name must be UTF-8 text without NUL characters", name)
+		}
+		for _, v := range vs {
+			switch {
+			case !utf8.ValidString(v):
+				return badRequest(codeInvalidParameter, "Invalid parameter %s: not valid UTF-8 text", name)
+			case strings.ContainsRune(v, 0):
+				return badRequest(codeInvalidParameter, "Invalid parameter %s: contains a NUL character", name)
+			}
+		}
+		if len(vs) > 1 && single[name] {
+			return badRequest(codeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, len(vs))
+		}
+	}
+	return nil
 }

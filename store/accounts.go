@@ -43,6 +43,27 @@ func (db *DB) CreateAccount(ctx context.Context, a Account) (Account, error) {
 	return created, nil
 }
 
+// CreateSubaccount is CreateAccount for a subaccount (a.ParentSid set), unless its parent
+// already has limit subaccounts that are not closed: then it returns ErrLimit and writes
+// nothing. Count and insert are one statement, so concurrent creates cannot overshoot.
+func (db *DB) CreateSubaccount(ctx context.Context, a Account, limit int) (Account, error) {
+	row := db.writer.QueryRowContext(ctx,
+		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
+		SELECT ?, ?, ?, ?, ?, ?, ?
+		WHERE (SELECT count(*) FROM accounts WHERE parent_sid = ? AND status <> 'closed') < ?
+		RETURNING `+accountCols,
+		a.Sid, a.ParentSid, a.FriendlyName, a.Status, a.AuthToken,
+		timeArg(a.DateCreated), timeArg(a.DateUpdated), a.ParentSid, limit)
+	created, err := scanAccount(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("create subaccount %s of %s: %w", a.Sid, a.ParentSid, ErrLimit)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("create subaccount %s: %w", a.Sid, constraintError(err))
+	}
+	return created, nil
+}
+
 // GetAccount returns the account sid, or ErrNotFound.
 func (db *DB) GetAccount(ctx context.Context, sid string) (Account, error) {
 	row := db.getAccount.QueryRowContext(ctx, sid)

@@ -203,10 +203,10 @@ func narrowWindow(from, until time.Time) bool {
 // is NULL (a call that has not started or ended) matches no range.
 func addRange(w *where, column string, from, until time.Time) {
 	if !from.IsZero() {
-		w.add(column+" >= ?", timeArg(from))
+		w.add(column+" >= ?", boundArg(from))
 	}
 	if !until.IsZero() {
-		w.add(column+" < ?", timeArg(until))
+		w.add(column+" < ?", boundArg(until))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -36,6 +37,11 @@ type DB struct {
 	jobsSignal chan struct{} // see JobsChanged
 	// Looking a number up by its value runs for every message that names one.
 	phoneNumberByNumber *sql.Stmt
+	// path and file identify the database file opened, so that Ping notices when it is
+	// deleted or replaced under the running server (SQLite would go on writing to the
+	// unlinked file, and every write would be lost).
+	path string
+	file os.FileInfo
 }
 
 // Pragmas every connection needs. busy_timeout still matters with one writer: another
@@ -73,7 +79,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	db := &DB{writer: writer, reader: reader, jobsSignal: make(chan struct{}, 1)}
+	db := &DB{writer: writer, reader: reader, path: path, jobsSignal: make(chan struct{}, 1)}
+	if db.file, err = os.Stat(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
@@ -115,8 +125,17 @@ func (db *DB) Close() error {
 	return errors.Join(append(errs, db.reader.Close(), db.writer.Close())...)
 }
 
-// Ping checks that the file can be read.
+// Ping checks that the file opened is still the one at its path, and can be read.
 func (db *DB) Ping(ctx context.Context) error {
+	now, err := os.Stat(db.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("ping store: database file %s was deleted", db.path)
+	case err != nil:
+		return fmt.Errorf("ping store: %w", err)
+	case !os.SameFile(now, db.file):
+		return fmt.Errorf("ping store: database file %s was replaced by another file", db.path)
+	}
 	var one int
 	if err := db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("ping store: %w", err)
@@ -214,6 +233,18 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 	return tx.Commit()
 }
 
+// IsBusy reports whether err is SQLite's "database is locked" (SQLITE_BUSY or
+// SQLITE_LOCKED, extended codes included): another process held a lock for longer than
+// busy_timeout. Nothing is wrong with the request; trying again later may work.
+func IsBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	primary := se.Code() & 0xff
+	return primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED
+}
+
 // rowScanner is what *sql.Row and *sql.Rows have in common, so that each type has one
 // scan function for single-row and list queries alike.
 type rowScanner interface {
@@ -236,20 +267,32 @@ func constraintError(err error) error {
 	return err
 }
 
-// Times are stored as unix nanoseconds; the zero time, which has no such value in
-// range, is stored as NULL.
+// Times are stored as Unix milliseconds, UTC (migration 0002): an int64 of them spans
+// ±292 million years, so no time a client can send (years 0000-9999) overflows, as Unix
+// nanoseconds did past 2262. The zero time is stored as NULL. Sub-millisecond parts are
+// dropped (rounded towards the past); the API shows whole seconds anyway.
 func timeArg(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UnixNano()
+	return t.UnixMilli()
 }
 
 func timeValue(n sql.NullInt64) time.Time {
 	if !n.Valid {
 		return time.Time{}
 	}
-	return time.Unix(0, n.Int64).UTC()
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// boundArg is timeArg for a range bound compared with stored times: it rounds up to the
+// next whole millisecond instead of down, so that "stored >= bound" and "stored < bound"
+// hold in milliseconds exactly when they hold for the times themselves.
+func boundArg(t time.Time) any {
+	if ms := t.Truncate(time.Millisecond); !ms.Equal(t) {
+		t = ms.Add(time.Millisecond)
+	}
+	return timeArg(t)
 }
 
 func stringArg(s string) any {

@@ -263,10 +263,10 @@ func messageListQuery(f MessageFilter, p Page) (string, []any, bool) {
 		table, dateColumn = "messages INDEXED BY messages_account_date", "filter_date"
 	}
 	if !f.SentFrom.IsZero() {
-		w.add(dateColumn+" >= ?", f.SentFrom.UnixNano())
+		w.add(dateColumn+" >= ?", boundArg(f.SentFrom))
 	}
 	if !f.SentUntil.IsZero() {
-		w.add(dateColumn+" < ?", f.SentUntil.UnixNano())
+		w.add(dateColumn+" < ?", boundArg(f.SentUntil))
 	}
 	return listQuery(messageCols, table, w, p)
 }

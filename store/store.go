@@ -17,6 +17,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the row exists but is not in a state that allows the change.
 	ErrConflict = errors.New("conflict")
+	// ErrLimit: the change would go past a limit the caller set.
+	ErrLimit = errors.New("limit reached")
 )
 
 // Account is a main account (ParentSid == "") or a subaccount of one.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +15,8 @@ import (
 	"time"
 )
 
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC)
+// t0 has milliseconds, the precision the store keeps, so that times round-trip exactly.
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123_000_000, time.UTC)
 
 func openTest(t testing.TB) *DB {
 	t.Helper()
@@ -714,6 +716,8 @@ func TestListQueryPlan(t *testing.T) {
 	to := MessageFilter{AccountSid: "AC1", To: "+1001"}
 	from := MessageFilter{AccountSid: "AC1", From: "+2001"}
 	day := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(24 * time.Hour)}
+	twoDays := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow)}
+	overTwoDays := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow + time.Millisecond)}
 	dayTo := day
 	dayTo.To = "+1001"
 	month := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.AddDate(0, 1, 0)}
@@ -737,6 +741,8 @@ func TestListQueryPlan(t *testing.T) {
 		{"since first page", since, Page{Size: 50}, "messages_account_seq", false},
 		{"until to after", untilTo, Page{Size: 50, After: 500_000}, "messages_account_to_seq", false},
 		{"day first page", day, Page{Size: 50}, "messages_account_date", true},
+		{"the widest narrow window", twoDays, Page{Size: 50}, "messages_account_date", true},
+		{"just wider", overTwoDays, Page{Size: 50}, "messages_account_seq", false},
 		{"day after", day, Page{Size: 50, After: 500_000}, "messages_account_date", true},
 		{"day to after", dayTo, Page{Size: 50, After: 500_000}, "messages_account_date", true},
 	}
@@ -849,7 +855,7 @@ const benchPerDay = 1_000
 
 // seedBenchmark stores n messages of AC1, benchPerDay a day, sent as created, to 100
 // numbers in turn.
-func seedBenchmark(b *testing.B, db *DB, n int) {
+func seedBenchmark(b testing.TB, db *DB, n int) {
 	b.Helper()
 	ctx := context.Background()
 	mustCreateAccount(b, db, testAccount("AC1", ""))
@@ -869,5 +875,91 @@ func seedBenchmark(b *testing.B, db *DB, n int) {
 	first, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 1})
 	if err != nil || len(first) != 1 || first[0].Seq != int64(n) {
 		b.Fatalf("newest row %+v, err %v; want seq %d", first, err, n)
+	}
+}
+
+// TestDefaultPageSize: a Page with no size gets 50 rows, not all of them and not none.
+func TestDefaultPageSize(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	var ms []Message
+	for i := range 60 {
+		ms = append(ms, testMessage("AC1", i))
+	}
+	if err := db.ImportMessages(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	list, more, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{})
+	if err != nil || len(list) != 50 || !more {
+		t.Fatalf("Page{}: %d rows, more %v, err %v; want 50, true", len(list), more, err)
+	}
+	accounts, _, err := db.ListAccounts(ctx, AccountFilter{Sid: "AC1"}, Page{Size: -1})
+	if err != nil || len(accounts) != 1 {
+		t.Fatalf("accounts with Size -1: %d, %v", len(accounts), err)
+	}
+}
+
+// TestMigrationAppliedByAnotherProcess: a migration that another process applied between
+// reading the version and taking the write lock is skipped, not run twice.
+func TestMigrationAppliedByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Running 0001 again would fail: its tables exist.
+	if err := applyMigration(ctx, db.writer, ms[0]); err != nil {
+		t.Fatalf("an applied migration was run again: %v", err)
+	}
+	v, err := schemaVersion(ctx, db.writer)
+	if err != nil || v != len(ms) {
+		t.Fatalf("schema version %d (%v), want %d", v, err, len(ms))
+	}
+	// The latest migration, whose version is the current one, is skipped too.
+	if err := applyMigration(ctx, db.writer, ms[len(ms)-1]); err != nil {
+		t.Fatalf("the current migration was run again: %v", err)
+	}
+	broken := migration{version: len(ms) + 1, name: "broken", sql: "CREATE TABLE accounts (x)"}
+	if err := applyMigration(ctx, db.writer, broken); err == nil {
+		t.Fatal("a failing migration reported success")
+	}
+	if v, _ := schemaVersion(ctx, db.writer); v != len(ms) {
+		t.Fatalf("a failed migration moved the version to %d", v)
+	}
+}
+
+// TestCloseClosesStatements: Close closes the prepared statements too, not only the pools.
+func TestCloseClosesStatements(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, stmt := range stmts {
+		if _, err := stmt.Exec(); err == nil || !strings.Contains(err.Error(), "statement is closed") {
+			t.Errorf("statement %d after Close: %v", i, err)
+		}
+	}
+}
+
+// TestBenchmarkFixtures runs, under plain go test, the checks the benchmarks rely on: the
+// seeded list is numbered as they assume, and the pages they read are full.
+func TestBenchmarkFixtures(t *testing.T) {
+	db := openTest(t)
+	const n = 2 * benchPerDay
+	seedBenchmark(t, db, n)
+	ctx := context.Background()
+	deep, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 50, After: int64(n - n*80/100)})
+	if err != nil || len(deep) != 50 || deep[0].Seq != int64(n-n*80/100-1) {
+		t.Fatalf("keyset page deep in the list: %d rows, %v", len(deep), err)
+	}
+	offset, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 50, Offset: n * 80 / 100})
+	if err != nil || len(offset) != 50 || offset[0].Seq != deep[0].Seq+1 {
+		t.Fatalf("offset page: %d rows, %v", len(offset), err)
 	}
 }

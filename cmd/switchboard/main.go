@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/app"
+	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
@@ -51,6 +53,11 @@ type config struct {
 	logLevel   slog.Level
 	pprof      string
 	check      bool
+	minLead    time.Duration
+
+	limits          connguard.Limits
+	timeouts        connguard.Timeouts
+	shutdownTimeout time.Duration
 
 	baseURL         string
 	deliveryDelay   time.Duration
@@ -74,16 +81,26 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return fallback
 	}
-	envFloat := func(name string, fallback float64) float64 {
-		if v, err := strconv.ParseFloat(getenv(name), 64); err == nil {
-			return v
+	// Malformed environment values are refused rather than ignored: a limit silently left
+	// at its default is a limit nobody set.
+	var envErr error
+	envParse := func(name string, parse func(string) error) {
+		if v := getenv(name); v != "" {
+			if err := parse(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
+			}
 		}
-		return fallback
 	}
 	envDuration := func(name string, fallback time.Duration) time.Duration {
-		if v, err := time.ParseDuration(getenv(name)); err == nil {
-			return v
-		}
+		envParse(name, func(v string) (err error) { fallback, err = time.ParseDuration(v); return err })
+		return fallback
+	}
+	envFloat := func(name string, fallback float64) float64 {
+		envParse(name, func(v string) (err error) { fallback, err = strconv.ParseFloat(v, 64); return err })
+		return fallback
+	}
+	envInt := func(name string, fallback int64) int64 {
+		envParse(name, func(v string) (err error) { fallback, err = strconv.ParseInt(v, 10, 32); return err })
 		return fallback
 	}
 	var c config
@@ -94,14 +111,33 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.accountSid, "account-sid", env("SWITCHBOARD_ACCOUNT_SID", ""), "fixed main account SID, AC + 32 hex digits; needs --auth-token (env SWITCHBOARD_ACCOUNT_SID)")
 	fs.StringVar(&c.authToken, "auth-token", env("SWITCHBOARD_AUTH_TOKEN", ""), "fixed main account auth token, letters and digits only (env SWITCHBOARD_AUTH_TOKEN)")
 	fs.Float64Var(&c.rateLimit, "rate-limit", envFloat("SWITCHBOARD_RATE_LIMIT", 0), "API requests per second per account, 0 for no limit (env SWITCHBOARD_RATE_LIMIT)")
-	fs.IntVar(&c.rateBurst, "rate-burst", int(envFloat("SWITCHBOARD_RATE_BURST", 0)), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
+	var rateBurst int64
+	fs.Int64Var(&rateBurst, "rate-burst", envInt("SWITCHBOARD_RATE_BURST", 0), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
 	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
 	fs.StringVar(&c.baseURL, "base-url", env("SWITCHBOARD_BASE_URL", ""), "where apps reach this server, for media URLs in webhooks; default http://<the --addr listened on> (env SWITCHBOARD_BASE_URL)")
 	fs.DurationVar(&c.deliveryDelay, "delivery-delay", envDuration("SWITCHBOARD_DELIVERY_DELAY", 100*time.Millisecond), "time between two steps of a simulated delivery: queued, sending, sent, delivered (env SWITCHBOARD_DELIVERY_DELAY)")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", envDuration("SWITCHBOARD_WEBHOOK_TIMEOUT", 15*time.Second), "timeout of each webhook request and media fetch (env SWITCHBOARD_WEBHOOK_TIMEOUT)")
-	fs.IntVar(&c.webhookAttempts, "webhook-attempts", int(envFloat("SWITCHBOARD_WEBHOOK_ATTEMPTS", 5)), "tries of a webhook before giving up (env SWITCHBOARD_WEBHOOK_ATTEMPTS)")
+	var webhookAttempts int64
+	fs.Int64Var(&webhookAttempts, "webhook-attempts", envInt("SWITCHBOARD_WEBHOOK_ATTEMPTS", 5), "tries of a webhook before giving up (env SWITCHBOARD_WEBHOOK_ATTEMPTS)")
 	fs.DurationVar(&c.webhookBackoff, "webhook-backoff", envDuration("SWITCHBOARD_WEBHOOK_BACKOFF", time.Second), "wait before the first webhook retry; doubles for each later one, up to 5m (env SWITCHBOARD_WEBHOOK_BACKOFF)")
 	fs.StringVar(&c.webhookTargets, "webhook-targets", env("SWITCHBOARD_WEBHOOK_TARGETS", "any"), "hosts webhooks and media fetches may reach: any, or public (no loopback or private networks, for shared deployments) (env SWITCHBOARD_WEBHOOK_TARGETS)")
+	fs.DurationVar(&c.minLead, "schedule-min-lead", envDuration("SWITCHBOARD_SCHEDULE_MIN_LEAD", server.DefaultScheduleMinLead),
+		"how far ahead a scheduled message's SendAt must be, as Twilio's 15m; 0 lets tests schedule for right now (env SWITCHBOARD_SCHEDULE_MIN_LEAD)")
+	var maxConns, maxPerIP, minRate int64
+	fs.Int64Var(&maxConns, "max-conns", envInt("SWITCHBOARD_MAX_CONNS", connguard.DefaultMaxConns),
+		"connections served at once; more are refused with 503 (env SWITCHBOARD_MAX_CONNS)")
+	fs.Int64Var(&maxPerIP, "max-conns-per-ip", envInt("SWITCHBOARD_MAX_CONNS_PER_IP", connguard.DefaultMaxConns/2),
+		"of --max-conns, the most one source address may hold; 0 for no separate limit (env SWITCHBOARD_MAX_CONNS_PER_IP)")
+	fs.DurationVar(&c.timeouts.Grace, "read-timeout", envDuration("SWITCHBOARD_READ_TIMEOUT", connguard.DefaultGrace),
+		"time for a request's headers, and for its body before --min-body-rate applies (env SWITCHBOARD_READ_TIMEOUT)")
+	fs.Int64Var(&minRate, "min-body-rate", envInt("SWITCHBOARD_MIN_BODY_RATE", connguard.DefaultMinBodyRate),
+		"bytes per second a request body must keep up after --read-timeout (env SWITCHBOARD_MIN_BODY_RATE)")
+	fs.DurationVar(&c.timeouts.Write, "write-timeout", envDuration("SWITCHBOARD_WRITE_TIMEOUT", connguard.DefaultWrite),
+		"time for a response to be written, once the request has arrived (env SWITCHBOARD_WRITE_TIMEOUT)")
+	fs.DurationVar(&c.timeouts.Idle, "idle-timeout", envDuration("SWITCHBOARD_IDLE_TIMEOUT", connguard.DefaultIdle),
+		"how long an idle keep-alive connection is kept (env SWITCHBOARD_IDLE_TIMEOUT)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", 10*time.Second),
+		"on SIGTERM, how long requests in flight may finish before connections are closed (env SWITCHBOARD_SHUTDOWN_TIMEOUT)")
 	fs.Float64Var(&c.callSpeed, "call-speed", envFloat("SWITCHBOARD_CALL_SPEED", 1), "how many times faster than real time calls run: at 10 a ten-second <Say> takes one second; call times and durations stay in simulated seconds (env SWITCHBOARD_CALL_SPEED)")
 	fs.DurationVar(&c.callAnswerDelay, "call-answer-delay", envDuration("SWITCHBOARD_CALL_ANSWER_DELAY", 2*time.Second), "how long a called phone rings before it answers, in simulated time; at or above a call's Timeout it is not answered (env SWITCHBOARD_CALL_ANSWER_DELAY)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
@@ -125,19 +161,58 @@ Flags:
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	if envErr != nil {
+		return c, envErr
+	}
+	c.rateBurst = int(rateBurst)
+	c.limits = connguard.DefaultLimits()
+	c.limits.MaxConns, c.limits.MaxConnsPerIP, c.timeouts.MinBodyRate = int(maxConns), int(maxPerIP), minRate
+	c.timeouts.MaxBody = server.MaxBodyBytes
+	// Every number is bounded here, so that nothing downstream converts or adds its way
+	// past a type's range.
+	switch {
+	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < 0: // NaN and Inf parse as floats
+		return c, fmt.Errorf("--rate-limit must be a number of requests a second, 0 or more, not %v", c.rateLimit)
+	case rateBurst < 0 || rateBurst > 1<<20:
+		return c, fmt.Errorf("--rate-burst must be between 0 and %d, not %d", 1<<20, rateBurst)
+	case maxConns < 1 || maxConns > 1<<20:
+		return c, fmt.Errorf("--max-conns must be between 1 and %d, not %d", 1<<20, maxConns)
+	case maxPerIP < 0:
+		return c, fmt.Errorf("--max-conns-per-ip must not be negative, not %d", maxPerIP)
+	case minRate < 1:
+		return c, fmt.Errorf("--min-body-rate must be at least 1 byte a second, not %d", minRate)
+	case c.timeouts.Grace <= 0 || c.timeouts.Write <= 0 || c.timeouts.Idle <= 0 || c.shutdownTimeout <= 0:
+		return c, errors.New("--read-timeout, --write-timeout, --idle-timeout and --shutdown-timeout must be positive")
+	case max(c.timeouts.Grace, c.timeouts.Write, c.timeouts.Idle, c.shutdownTimeout) > 24*time.Hour:
+		// Deadlines add these to the current time and to each other; bounded, no sum
+		// can overflow into a deadline in the past.
+		return c, errors.New("--read-timeout, --write-timeout, --idle-timeout and --shutdown-timeout must be at most 24h")
+	case c.minLead < 0:
+		return c, fmt.Errorf("--schedule-min-lead must not be negative, not %s", c.minLead)
+	case c.minLead > 35*24*time.Hour:
+		return c, fmt.Errorf("--schedule-min-lead must be at most 35 days (840h), Twilio's longest lead, not %s", c.minLead)
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
 	if _, err := webhook.ParseTargets(c.webhookTargets); err != nil {
 		return c, fmt.Errorf("--webhook-targets: %w", err)
 	}
-	if c.deliveryDelay <= 0 || c.webhookTimeout <= 0 || c.webhookBackoff <= 0 || c.webhookAttempts < 1 {
-		return c, errors.New("--delivery-delay, --webhook-timeout and --webhook-backoff must be positive, --webhook-attempts at least 1")
+	switch {
+	case c.deliveryDelay <= 0 || c.webhookTimeout <= 0 || c.webhookBackoff <= 0:
+		return c, errors.New("--delivery-delay, --webhook-timeout and --webhook-backoff must be positive")
+	case max(c.deliveryDelay, c.webhookTimeout, c.webhookBackoff) > 24*time.Hour:
+		// They are added to the current time: bounded, no sum overflows.
+		return c, errors.New("--delivery-delay, --webhook-timeout and --webhook-backoff must be at most 24h")
+	case webhookAttempts < 1 || webhookAttempts > 1000:
+		return c, fmt.Errorf("--webhook-attempts must be between 1 and 1000, not %d", webhookAttempts)
+	case !(c.callSpeed >= 0.01 && c.callSpeed <= 1e6): // NaN too
+		// A clock a million times faster than real time still schedules whole milliseconds.
+		return c, fmt.Errorf("--call-speed must be between 0.01 and 1000000, not %v", c.callSpeed)
+	case c.callAnswerDelay <= 0 || c.callAnswerDelay > 24*time.Hour:
+		return c, errors.New("--call-answer-delay must be positive and at most 24h")
 	}
-	// A clock a million times faster than real time still schedules whole milliseconds.
-	if !(c.callSpeed >= 0.01 && c.callSpeed <= 1e6) || c.callAnswerDelay <= 0 {
-		return c, errors.New("--call-speed must be between 0.01 and 1000000, --call-answer-delay positive")
-	}
+	c.webhookAttempts = int(webhookAttempts)
 	level, ok := logLevels[*logLevel]
 	if !ok {
 		return c, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", *logLevel)
@@ -187,10 +262,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
+	rawLn, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	limits, lowered := connguard.FitFileLimit(cfg.limits)
+	if lowered {
+		logger.Warn("the open-file limit (ulimit -n) is too low for --max-conns: serving fewer connections",
+			slog.Int("max_conns", cfg.limits.MaxConns), slog.Int("serving", limits.MaxConns),
+			slog.Int("per_ip", limits.MaxConnsPerIP))
+	}
+	ln := connguard.NewListener(rawLn, limits, logger)
 	var pprofLn net.Listener
 	if cfg.pprof != "" {
 		if pprofLn, err = listenLoopback(cfg.pprof); err != nil {
@@ -205,7 +287,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
 		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay,
-		Metrics: metrics.New(),
+		ScheduleMinLead: &cfg.minLead, Metrics: metrics.New(),
 	})
 	if err != nil {
 		ln.Close()
@@ -228,10 +310,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	stopWork := sb.Start()
 	defer stopWork() // after the HTTP server has stopped: requests under way may add jobs
 	httpServer := &http.Server{
-		Handler:           sb.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		Handler:  connguard.Deadlines(sb.Handler, cfg.timeouts),
+		ErrorLog: slog.NewLogLogger(handler, slog.LevelWarn),
 	}
+	connguard.ServerTimeouts(httpServer, cfg.timeouts)
 	servers := []*http.Server{httpServer}
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- httpServer.Serve(ln) }()
@@ -255,11 +337,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	for _, hs := range servers {
 		if err := hs.Shutdown(shutdownCtx); err != nil {
-			return fmt.Errorf("shutdown: %w", err)
+			// A client that holds a request open (a slow body, say) must not turn a
+			// normal stop into a failure: past the grace period its connection is closed.
+			open, _ := ln.Held()
+			logger.Warn("shutdown: closing connections still open", slog.Int("connections", open), slog.Any("error", err))
+			if err := hs.Close(); err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
 		}
 	}
 	return nil

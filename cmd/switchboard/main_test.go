@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -121,6 +122,52 @@ func TestFixedCredentials(t *testing.T) {
 	}
 }
 
+func TestScheduleMinLeadFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 15 * time.Minute},
+		{nil, map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "0"}, 0},
+		{nil, map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "90s"}, 90 * time.Second},
+		{[]string{"--schedule-min-lead", "2s"}, map[string]string{"SWITCHBOARD_SCHEDULE_MIN_LEAD": "90s"}, 2 * time.Second},
+	} {
+		c, err := parseFlags(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+		if err != nil || c.minLead != tt.want {
+			t.Errorf("%v %v: lead %s, err %v; want %s", tt.args, tt.env, c.minLead, err, tt.want)
+		}
+	}
+}
+
+// TestSubaccountIsNotAMainAccount: --account-sid naming a subaccount is refused, rather
+// than serving it as a main account that could then create subaccounts of its own.
+func TestSubaccountIsNotAMainAccount(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sb.db")
+	sid := "AC" + strings.Repeat("ab", 16)
+	url, _, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sid, "--auth-token", "mainToken1"}, nil)
+	req, _ := http.NewRequest(http.MethodPost, url+"/2010-04-01/Accounts.json", strings.NewReader("FriendlyName=sub"))
+	req.SetBasicAuth(sid, "mainToken1")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create subaccount: %v %v", err, resp)
+	}
+	var sub struct{ Sid string }
+	if err := json.NewDecoder(resp.Body).Decode(&sub); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sub.Sid, "--auth-token", "subToken1"},
+		func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "is a subaccount") {
+		t.Fatalf("starting with a subaccount as the main account: %v", err)
+	}
+}
+
 func TestBadConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -140,9 +187,20 @@ func TestBadConfiguration(t *testing.T) {
 		{"pprof on a name", []string{"--pprof", "example.com:6060"}, "not a loopback address"},
 		{"pprof without port", []string{"--pprof", "127.0.0.1"}, "missing port"},
 		{"unknown flag", []string{"--nope"}, "not defined"},
+		{"negative lead time", []string{"--schedule-min-lead", "-1s"}, "must not be negative"},
+		{"lead time not a duration", []string{"--schedule-min-lead", "soon"}, "invalid value"},
+		{"rate limit NaN", []string{"--rate-limit", "NaN"}, "--rate-limit must be"},
+		{"rate limit infinite", []string{"--rate-limit", "+Inf"}, "--rate-limit must be"},
+		{"rate burst huge", []string{"--rate-burst", "99999999999"}, "--rate-burst must be"},
+		{"no connections", []string{"--max-conns", "0"}, "--max-conns must be"},
+		{"body rate zero", []string{"--min-body-rate", "0"}, "--min-body-rate must be"},
+		{"zero timeout", []string{"--write-timeout", "0s"}, "must be positive"},
+		{"timeout that would overflow a deadline", []string{"--read-timeout", "2000000h"}, "at most 24h"},
+		{"lead time past the window", []string{"--schedule-min-lead", "900h"}, "at most 35 days"},
 		{"call speed zero", []string{"--call-speed", "0"}, "--call-speed must be between"},
 		{"call speed NaN", []string{"--call-speed", "NaN"}, "--call-speed must be between"},
-		{"answer delay", []string{"--call-answer-delay", "0s"}, "--call-answer-delay positive"},
+		{"answer delay zero", []string{"--call-answer-delay", "0s"}, "--call-answer-delay must be positive"},
+		{"answer delay that would overflow", []string{"--call-answer-delay", "2000000h"}, "--call-answer-delay must be positive and at most 24h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +211,18 @@ func TestBadConfiguration(t *testing.T) {
 				t.Fatalf("got %v (stderr %q), want an error mentioning %q", err, stderr.String(), tt.want)
 			}
 		})
+	}
+	for name, value := range map[string]string{
+		"SWITCHBOARD_SCHEDULE_MIN_LEAD": "5 minutes",
+		"SWITCHBOARD_RATE_LIMIT":        "fast",
+		"SWITCHBOARD_MAX_CONNS":         "many",
+		"SWITCHBOARD_READ_TIMEOUT":      "10",
+	} {
+		err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "env.db")},
+			func(k string) string { return map[string]string{name: value}[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("a malformed %s: %v", name, err)
+		}
 	}
 	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)

@@ -2,43 +2,35 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	twclient "github.com/twilio/twilio-go/client"
-
-	"github.com/switchboard-dev/switchboard/client"
 )
 
-// Tests of the real binary as separate processes: killed with SIGKILL mid-work, and two
-// of them sharing one database file.
-
-const (
-	procSid   = "AC0123456789abcdef0123456789abcdef"
-	procToken = "processTestToken"
-	procFrom  = "+14155550199"
-)
+// The tests in this file run the real binary in its own process: what they check (file
+// descriptors, signals, kill -9) belongs to a process, not to run.
 
 var (
 	buildOnce sync.Once
-	binPath   string
+	binary    string
 	buildErr  error
 )
 
-// binary builds this command once per test run.
-func binary(t *testing.T) string {
+// switchboardBinary builds the command once per test run.
+func switchboardBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "switchboard-bin-")
@@ -46,8 +38,8 @@ func binary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "switchboard")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		binary = filepath.Join(dir, "switchboard")
+		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -55,384 +47,320 @@ func binary(t *testing.T) string {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return binPath
+	return binary
 }
 
-// process is a running switchboard binary.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
+// process is a running switchboard.
 type process struct {
-	cmd *exec.Cmd
-	url string
-	api *client.ClientWithResponses
+	cmd    *exec.Cmd
+	URL    string
+	SID    string
+	Token  string
+	stderr *syncBuffer
+	done   chan error
 }
 
-// startProcess runs the binary over db with fixed credentials and extra flags, and waits
-// until it listens. The process is killed when the test ends, if it still runs.
-func startProcess(t *testing.T, db string, flags ...string) *process {
+// startProcess runs the binary with args (an --addr and --db are added) and waits until it
+// listens. It is killed at the end of the test if still running.
+func startProcess(t *testing.T, db string, args ...string) *process {
+	return startProcessLimited(t, 0, db, args...)
+}
+
+// startProcessLimited is startProcess with the open-file limit set to files (0: as is).
+func startProcessLimited(t *testing.T, files int, db string, args ...string) *process {
 	t.Helper()
-	args := append([]string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", procSid, "--auth-token", procToken,
-		"--log-level", "warn"}, flags...)
-	cmd := exec.Command(binary(t), args...)
+	sid, token := "AC"+strings.Repeat("c0", 16), "chaosToken1"
+	args = append([]string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sid, "--auth-token", token}, args...)
+	cmd := exec.Command(switchboardBinary(t), args...)
+	if files > 0 { // the shell sets the limit, then becomes the server (same process)
+		cmd = exec.Command("sh", append([]string{"-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, files), switchboardBinary(t)}, args...)...)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	p := &process{cmd: cmd, SID: sid, Token: token, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
+			_ = cmd.Process.Kill()
+			<-p.done
 		}
 	})
+	lines := bufio.NewScanner(stdout)
 	found := make(chan string, 1)
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+		for lines.Scan() {
+			if m := listening.FindStringSubmatch(lines.Text()); m != nil {
 				found <- m[1]
 			}
 		}
-		io.Copy(io.Discard, stdout)
 	}()
 	select {
-	case u := <-found:
-		api, err := client.New(u, procSid, procToken)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &process{cmd: cmd, url: u, api: api}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the binary did not start listening")
+	case p.URL = <-found:
+	case err := <-p.done:
+		t.Fatalf("switchboard exited before listening: %v\n%s", err, p.stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("switchboard not listening after 30s\n%s", p.stderr)
 	}
-	return nil
+	return p
 }
 
-func (p *process) kill9(t *testing.T) {
+// stop sends SIGTERM and returns the exit error (nil for exit code 0).
+func (p *process) stop(t *testing.T, within time.Duration) error {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Wait()
-}
-
-// callbackLog is a webhook receiver that counts each (message, status) callback.
-type callbackLog struct {
-	mu    sync.Mutex
-	seen  map[string][]string // message SID -> statuses in arrival order
-	bad   []string
-	token string
-}
-
-func (c *callbackLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), 400)
-		return
-	}
-	sid, status := r.PostForm.Get("MessageSid"), r.PostForm.Get("MessageStatus")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seen[sid] = append(c.seen[sid], status)
-	params := map[string]string{}
-	for k := range r.PostForm {
-		params[k] = r.PostForm.Get(k)
-	}
-	v := twclient.NewRequestValidator(c.token)
-	if !v.Validate("http://"+r.Host+r.URL.RequestURI(), params, r.Header.Get("X-Twilio-Signature")) {
-		c.bad = append(c.bad, sid+" "+status+": bad signature")
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(within):
+		t.Fatalf("no exit within %s of SIGTERM\n%s", within, p.stderr)
+		return nil
 	}
 }
 
-func (c *callbackLog) snapshot() map[string][]string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string][]string, len(c.seen))
-	for k, v := range c.seen {
-		out[k] = slices.Clone(v)
-	}
-	return out
-}
-
-// expectedCallbacks is what a receiver must see, exactly once each and in this order,
-// for a message to to: the simulated carrier's steps (docs/simulator.md).
-func expectedCallbacks(to string) []string {
-	switch to {
-	case "+15553000006", "+15553000008":
-		return []string{"failed"}
-	case "+15553000003":
-		return []string{"sending", "sent", "undelivered"}
-	}
-	return []string{"sending", "sent", "delivered"}
-}
-
-var destinations = []string{"+14155550100", "+14155550101", "+15553000003", "+15553000006", "+14155550102"}
-
-// sendAll creates n messages through the given processes in turn, each with a status
-// callback to cbURL, and returns their destinations by SID.
-func sendAll(t *testing.T, procs []*process, n int, cbURL string) map[string]string {
+// sockets counts the process's open sockets (Linux: /proc/<pid>/fd).
+func (p *process) sockets(t *testing.T) int {
 	t.Helper()
-	sent := map[string]string{}
-	for i := range n {
-		to, from, body := destinations[i%len(destinations)], procFrom, fmt.Sprintf("message %d", i)
-		resp, err := procs[i%len(procs)].api.CreateMessageWithFormdataBodyWithResponse(context.Background(), procSid,
-			client.CreateMessageRequest{To: to, From: &from, Body: &body, StatusCallback: &cbURL})
-		if err != nil || resp.JSON201 == nil {
-			t.Fatalf("create %d: %v %s", i, err, resp.Body)
+	dir := fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Skipf("cannot count sockets without /proc: %v", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if target, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && strings.HasPrefix(target, "socket:") {
+			n++
 		}
-		sent[resp.JSON201.Sid] = to
 	}
-	return sent
+	return n
 }
 
-// waitCallbacks waits until every message's callbacks have arrived, then checks that
-// each arrived exactly once and in order.
-func waitCallbacks(t *testing.T, log *callbackLog, sent map[string]string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		seen := log.snapshot()
-		complete := true
-		for sid, to := range sent {
-			if len(seen[sid]) < len(expectedCallbacks(to)) {
-				complete = false
+// slowClient connects from source (an address on the loopback) and sends a POST's
+// headers, with a made-up account and a declared body of 100,000 bytes, and one byte of
+// that body; then nothing. It returns the connection, or nil if the server refused it.
+func slowClient(addr, source string) net.Conn {
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil
+	}
+	_, err = io.WriteString(c, "POST /2010-04-01/Accounts/AC"+strings.Repeat("0", 32)+"/Messages.json HTTP/1.1\r\n"+
+		"Host: x\r\nAuthorization: Basic QUMwMDA6bm9wZQ==\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nT")
+	if err != nil {
+		c.Close()
+		return nil
+	}
+	return c
+}
+
+// healthy polls /healthz from source with fresh connections until it answers 200, and
+// returns how long that took, or an error after limit.
+func healthy(url, source string, limit time.Duration) (time.Duration, error) {
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext:       (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}).DialContext,
+	}}
+	start := time.Now()
+	var last error
+	for time.Since(start) < limit {
+		resp, err := client.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(start), nil
 			}
+			err = fmt.Errorf("HTTP %d", resp.StatusCode)
 		}
-		if complete || time.Now().After(deadline) {
-			time.Sleep(300 * time.Millisecond) // room for a duplicate to show up
-			seen = log.snapshot()
-			for sid, to := range sent {
-				if want := expectedCallbacks(to); !slices.Equal(seen[sid], want) {
-					t.Errorf("message %s to %s: callbacks %v, want exactly %v", sid, to, seen[sid], want)
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("/healthz from %s did not answer 200 within %s: %v", source, limit, last)
+}
+
+func openFileLimit() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 1024
+	}
+	return int(min(rl.Cur, 1<<20))
+}
+
+// TestSlowClientsCannotTakeTheServerDown holds thousands of connections that send a POST's
+// headers and one body byte, then nothing (finding 1: before the fix each was held
+// forever, descriptors ran out and /healthz stopped answering). Now the server holds at
+// most its pool and reserve, refuses the rest at once, answers /healthz all along, drops
+// the stalled ones after --read-timeout, and exits 0 on SIGTERM even with slow requests
+// in flight.
+func TestSlowClientsCannotTakeTheServerDown(t *testing.T) {
+	// The attack and the server each need a descriptor per connection; keep well inside
+	// this process's limit (the server raises its own and fits its pool to it).
+	attackers := min(3000, openFileLimit()/2-200)
+	const maxConns, perIP, reserve = 400, 200, 32
+	p := startProcess(t, filepath.Join(t.TempDir(), "sb.db"),
+		"--max-conns", fmt.Sprint(maxConns), "--max-conns-per-ip", fmt.Sprint(perIP),
+		"--read-timeout", "2s", "--shutdown-timeout", "1s")
+	addr := strings.TrimPrefix(p.URL, "http://")
+	baseline := p.sockets(t)
+
+	var (
+		mu   sync.Mutex
+		held []net.Conn
+		wg   sync.WaitGroup
+	)
+	start := time.Now()
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < attackers; i += 8 {
+				if c := slowClient(addr, "127.0.0.1"); c != nil {
+					mu.Lock()
+					held = append(held, c)
+					mu.Unlock()
 				}
 			}
-			if len(seen) != len(sent) {
-				t.Errorf("callbacks for %d messages, want %d", len(seen), len(sent))
-			}
-			if len(log.bad) > 0 {
-				t.Errorf("bad callbacks: %v", log.bad)
-			}
-			return
+		})
+	}
+	wg.Wait()
+	t.Logf("%d slow clients connected in %s", attackers, time.Since(start))
+	defer func() {
+		for _, c := range held {
+			c.Close()
 		}
-		time.Sleep(50 * time.Millisecond)
+	}()
+
+	during := p.sockets(t) - baseline
+	t.Logf("connections held by the server with %d slow clients: %d (pool %d for one source, reserve %d)", attackers, during, perIP, reserve)
+	if during > perIP+reserve+5 {
+		t.Errorf("the server holds %d connections for one slow source; its share is %d plus a reserve of %d", during, perIP, reserve)
+	}
+	// Beyond pool and reserve a connection is refused at once, with the error object.
+	if c := slowClient(addr, "127.0.0.1"); c != nil {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		answer, _ := io.ReadAll(c)
+		c.Close()
+		if !bytes.HasPrefix(answer, []byte("HTTP/1.1 503")) || !bytes.Contains(answer, []byte(`"code":20503`)) || !bytes.Contains(answer, []byte("Retry-After: 1")) {
+			t.Errorf("a connection over the limits got %q", answer)
+		}
+	}
+	// Another source has the rest of the pool; the same source gets the reserve as soon
+	// as the reserve's short-lived slow connections are dropped.
+	for _, source := range []string{"127.0.0.2", "127.0.0.1"} {
+		took, err := healthy(p.URL, source, 5*time.Second)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, p.stderr)
+		}
+		t.Logf("/healthz from %s answered after %s", source, took.Round(time.Millisecond))
+	}
+
+	// After --read-timeout (2s) every stalled body is dropped.
+	deadline := time.Now().Add(10 * time.Second)
+	for p.sockets(t)-baseline > 2 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	after := p.sockets(t) - baseline
+	t.Logf("connections held after --read-timeout: %d", after)
+	if after > 2 {
+		t.Errorf("%d stalled connections still held after --read-timeout", after)
+	}
+
+	// SIGTERM with slow requests in flight: exit 0 after --shutdown-timeout.
+	for range 20 {
+		if c := slowClient(addr, "127.0.0.3"); c != nil {
+			held = append(held, c)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := p.stop(t, 10*time.Second); err != nil {
+		t.Fatalf("exit after SIGTERM with slow clients: %v\n%s", err, p.stderr)
+	}
+	if !strings.Contains(p.stderr.String(), "closing connections still open") {
+		t.Errorf("no warning about the connections closed at shutdown:\n%s", p.stderr)
 	}
 }
 
-func buy(t *testing.T, p *process, number string) {
-	t.Helper()
-	resp, err := p.api.CreateIncomingPhoneNumberWithFormdataBodyWithResponse(context.Background(), procSid,
-		client.CreateIncomingPhoneNumberRequest{PhoneNumber: &number})
-	if err != nil || resp.JSON201 == nil {
-		t.Fatalf("buy %s: %v %s", number, err, resp.Body)
-	}
-}
-
-// TestKill9MidDeliveryLosesNothing kills the server (SIGKILL) while messages are on their
-// way and their callbacks are waiting for a receiver that is down; after a restart every
-// message reaches its final status and every callback arrives exactly once.
-func TestKill9MidDeliveryLosesNothing(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
-	// A port nothing listens on yet: callbacks fail (connection refused) and wait.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// TestSlowButSteadyBodyGetsThrough: a 1 MB-class body that trickles in faster than
+// --min-body-rate is served, however long it takes past --read-timeout.
+func TestSlowButSteadyBodyGetsThrough(t *testing.T) {
+	p := startProcess(t, filepath.Join(t.TempDir(), "sb.db"), "--read-timeout", "500ms", "--min-body-rate", "20000")
+	body := "To=%2B14155550100&From=%2B15005550006&Body=" + strings.Repeat("a", 1500) + "&StatusCallback=" + strings.Repeat("b", 40000)
+	pr, pw := io.Pipe()
+	go func() {
+		// 40 KB at about 40 KB/s: two seconds, four times --read-timeout, twice the rate.
+		for chunk := range slices.Chunk([]byte(body), 4000) {
+			if _, err := pw.Write(chunk); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, p.URL+"/2010-04-01/Accounts/"+p.SID+"/Messages.json", pr)
+	req.ContentLength = int64(len(body))
+	req.SetBasicAuth(p.SID, p.Token)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	flags := []string{"--delivery-delay", "150ms", "--webhook-backoff", "20ms", "--webhook-attempts", "50"}
-	first := startProcess(t, db, flags...)
-	buy(t, first, procFrom)
-	sent := sendAll(t, []*process{first}, 25, "http://"+addr+"/callbacks")
-	time.Sleep(200 * time.Millisecond) // some messages mid-way, some callbacks tried and failed
-	first.kill9(t)
-
-	log := &callbackLog{seen: map[string][]string{}, token: procToken}
-	ln, err = net.Listen("tcp", addr)
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("slow steady body: HTTP %d %s", resp.StatusCode, got)
+	}
+	// The same body stalling after its first chunk is dropped after the grace period.
+	c, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
 	if err != nil {
-		t.Fatalf("reopen %s for the receiver: %v", addr, err)
+		t.Fatal(err)
 	}
-	receiver := httptest.NewUnstartedServer(log)
-	receiver.Listener = ln
-	receiver.Start()
-	defer receiver.Close()
-
-	second := startProcess(t, db, flags...)
-	for sid, to := range sent {
-		final := expectedCallbacks(to)[len(expectedCallbacks(to))-1]
-		waitStatus(t, second, sid, final, 15*time.Second)
-	}
-	waitCallbacks(t, log, sent, 15*time.Second)
-}
-
-// TestTwoProcessesShareOneDatabase runs two servers over one file: each message is
-// advanced, and each callback delivered, by exactly one of them.
-func TestTwoProcessesShareOneDatabase(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
-	log := &callbackLog{seen: map[string][]string{}, token: procToken}
-	receiver := httptest.NewServer(log)
-	defer receiver.Close()
-
-	flags := []string{"--delivery-delay", "50ms"}
-	a := startProcess(t, db, flags...)
-	b := startProcess(t, db, flags...)
-	buy(t, a, procFrom)
-	sent := sendAll(t, []*process{a, b}, 40, receiver.URL+"/callbacks")
-	waitCallbacks(t, log, sent, 20*time.Second)
-	for sid, to := range sent {
-		final := expectedCallbacks(to)[len(expectedCallbacks(to))-1]
-		waitStatus(t, a, sid, final, 5*time.Second)
+	defer c.Close()
+	fmt.Fprintf(c, "POST /2010-04-01/Accounts/%s/Messages.json HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", p.SID, len(body), body[:4000])
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(c); errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a stalled body was still held after 5s (read-timeout 500ms)")
 	}
 }
 
-func waitStatus(t *testing.T, p *process, sid, status string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		resp, err := p.api.FetchMessageWithResponse(context.Background(), procSid, sid)
-		if err != nil || resp.JSON200 == nil {
-			t.Fatalf("fetch %s: %v", sid, err)
+// TestLowFileLimit: with an open-file limit below --max-conns the server shrinks its pool
+// to fit, says so, and a crowd of slow clients still never makes accept(2) fail.
+func TestLowFileLimit(t *testing.T) {
+	p := startProcessLimited(t, 300, filepath.Join(t.TempDir(), "sb.db"), "--read-timeout", "2s")
+	addr := strings.TrimPrefix(p.URL, "http://")
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
 		}
-		if string(resp.JSON200.Status) == status {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("message %s is %s after %s, want %s", sid, resp.JSON200.Status, timeout, status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// voiceApp is an app's voice webhook: a document with a long pause before a menu, and
-// the menu's action. It counts every request by path and checks each signature.
-type voiceApp struct {
-	mu    sync.Mutex
-	got   map[string][]string // path -> Digits of each request
-	bad   []string
-	token string
-}
-
-func (a *voiceApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), 400)
-		return
-	}
-	params := map[string]string{}
-	for k := range r.PostForm {
-		params[k] = r.PostForm.Get(k)
-	}
-	v := twclient.NewRequestValidator(a.token)
-	a.mu.Lock()
-	a.got[r.URL.Path] = append(a.got[r.URL.Path], r.PostForm.Get("Digits"))
-	if !v.Validate("http://"+r.Host+r.URL.RequestURI(), params, r.Header.Get("X-Twilio-Signature")) {
-		a.bad = append(a.bad, r.URL.Path)
-	}
-	a.mu.Unlock()
-	w.Header().Set("Content-Type", "text/xml")
-	switch r.URL.Path {
-	case "/voice":
-		io.WriteString(w, `<Response><Say>One two three.</Say><Pause length="20"/>
-			<Gather numDigits="1" action="/menu" timeout="600"><Say>Press a key.</Say></Gather></Response>`)
-	case "/menu":
-		io.WriteString(w, `<Response><Say>You pressed `+r.PostForm.Get("Digits")+`.</Say><Pause length="3"/><Hangup/></Response>`)
-	}
-}
-
-func (a *voiceApp) snapshot() map[string][]string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := map[string][]string{}
-	for k, v := range a.got {
-		out[k] = slices.Clone(v)
-	}
-	return out
-}
-
-// TestKill9MidCallResumes kills the server (SIGKILL) while a call is in the middle of its
-// TwiML. Restarted, the call goes on from the verb it was at: nothing is fetched, said or
-// sent twice, and it ends as it would have.
-func TestKill9MidCallResumes(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
-	app := &voiceApp{got: map[string][]string{}, token: procToken}
-	receiver := httptest.NewServer(app)
-	defer receiver.Close()
-
-	// At ten times real time the 20 s pause lasts two seconds: the kill lands in it.
-	flags := []string{"--call-speed", "10"}
-	first := startProcess(t, db, flags...)
-	resp, err := first.api.CreateCallWithFormdataBodyWithResponse(context.Background(), procSid, client.CreateCallRequest{
-		To: "+14155550100", From: "+15005550006", Url: ptr(receiver.URL + "/voice"), StatusCallback: ptr(receiver.URL + "/status")})
-	if err != nil || resp.JSON201 == nil {
-		t.Fatalf("create call: %v %s", err, resp.Body)
-	}
-	sid := resp.JSON201.Sid
-	waitCallEvent(t, first, sid, "Pause", 10*time.Second)
-	first.kill9(t)
-
-	second := startProcess(t, db, flags...)
-	waitCallEvent(t, second, sid, "Gather", 10*time.Second)
-	if r, err := second.api.SendCallDigitsWithFormdataBodyWithResponse(context.Background(), procSid, sid,
-		client.CallDigitsRequest{Digits: "7"}); err != nil || r.JSON200 == nil {
-		t.Fatalf("digits: %v %s", err, r.Body)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r, err := second.api.FetchCallWithResponse(context.Background(), procSid, sid)
-		if err != nil || r.JSON200 == nil {
-			t.Fatalf("fetch call: %v", err)
-		}
-		if r.JSON200.Status == "completed" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call is %s", r.JSON200.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond) // room for a duplicate callback to show up
-
-	got := app.snapshot()
-	if !slices.Equal(got["/voice"], []string{""}) || !slices.Equal(got["/menu"], []string{"7"}) || len(got["/status"]) != 1 {
-		t.Errorf("requests %v: want the document once, the menu once with 7, one status callback", got)
-	}
-	if len(app.bad) > 0 {
-		t.Errorf("badly signed requests: %v", app.bad)
-	}
-	var verbs []string
-	for _, e := range callEvents(t, second, sid) {
-		if e.Type == "verb" {
-			verbs = append(verbs, e.Data["verb"])
+	}()
+	for range 600 {
+		if c := slowClient(addr, "127.0.0.1"); c != nil {
+			held = append(held, c)
 		}
 	}
-	if want := []string{"Say", "Pause", "Gather", "Say", "Say", "Pause", "Hangup"}; !slices.Equal(verbs, want) {
-		t.Errorf("verbs run %v, want each once: %v", verbs, want)
+	if n := p.sockets(t); n > 300 {
+		t.Fatalf("%d sockets open under a limit of 300", n)
 	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func callEvents(t *testing.T, p *process, sid string) []client.CallEvent {
-	t.Helper()
-	r, err := p.api.ListCallEventsWithResponse(context.Background(), procSid, sid, &client.ListCallEventsParams{PageSize: ptr(client.PageSize(1000))})
-	if err != nil || r.JSON200 == nil {
-		t.Fatalf("call events: %v", err)
+	took, err := healthy(p.URL, "127.0.0.2", 5*time.Second)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, p.stderr)
 	}
-	return r.JSON200.Events
-}
-
-// waitCallEvent waits until the call has run verb.
-func waitCallEvent(t *testing.T, p *process, sid, verb string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		for _, e := range callEvents(t, p, sid) {
-			if e.Type == "verb" && e.Data["verb"] == verb {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %s did not run <%s>", sid, verb)
-		}
-		time.Sleep(20 * time.Millisecond)
+	t.Logf("/healthz from another address answered after %s with 600 slow clients and ulimit -n 300", took.Round(time.Millisecond))
+	log := p.stderr.String()
+	if !strings.Contains(log, "too low for --max-conns") || strings.Contains(log, "too many open files") {
+		t.Errorf("log:\n%s", log)
 	}
 }

@@ -71,7 +71,10 @@ func TestErrors(t *testing.T) {
 		})), 400, 20001, ""},
 		{"SendAt in the past", create(with(msg(to, from, "x"), func(p *api.CreateMessageParams) {
 			p.ScheduleType, p.SendAt = ptr("fixed"), ptr(time.Now().Add(-time.Hour))
-		})), 400, 20001, ""},
+		})), 400, 35114, ""},
+		{"SendAt more than 35 days ahead", create(with(msg(to, from, "x"), func(p *api.CreateMessageParams) {
+			p.ScheduleType, p.SendAt = ptr("fixed"), ptr(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC))
+		})), 400, 35114, ""},
 		{"update Body to anything but empty", func() error {
 			_, err := e.SDK.Api.UpdateMessage(*existing.Sid, &api.UpdateMessageParams{Body: ptr("rewritten")})
 			return err

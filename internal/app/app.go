@@ -50,6 +50,8 @@ type Config struct {
 	RateBurst      int
 	CheckResponses bool
 	Metrics        *metrics.Metrics // nil: a new set
+	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead.
+	ScheduleMinLead *time.Duration
 	// WrapStore, when set, wraps the store the HTTP server uses (tests inject faults).
 	WrapStore func(server.Store) server.Store
 }
@@ -108,12 +110,17 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		Backoff:      cfg.WebhookBackoff,
 		PollInterval: cfg.PollInterval,
 	})
+	minLead := server.DefaultScheduleMinLead
+	if cfg.ScheduleMinLead != nil {
+		minLead = *cfg.ScheduleMinLead
+	}
 	var st server.Store = db
 	if cfg.WrapStore != nil {
 		st = cfg.WrapStore(db)
 	}
 	srv, err := server.New(server.Config{Store: st, Messaging: msg, Voice: calls, Logger: log, RateLimit: cfg.RateLimit,
-		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m})
+		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
+		ScheduleMinLead: minLead})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}

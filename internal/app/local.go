@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -21,16 +22,26 @@ type Local struct {
 	DB   *store.DB     // its store
 	Main store.Account // the main account, created with fresh credentials
 	App  *App
+	// Listener counts the connections the server holds.
+	Listener *connguard.Listener
 
 	srv      *http.Server
 	stopWork func()
 	tempDir  string // removed by Stop when StartLocal made it
 }
 
+// LocalOptions are the connection guards of a Local server; nil takes the binary's
+// defaults.
+type LocalOptions struct {
+	Limits   *connguard.Limits
+	Timeouts *connguard.Timeouts
+}
+
 // StartLocal opens (or creates) the database at dbPath, "" for a new one in a temporary
 // directory, makes sure it has a main account, and serves Switchboard with cfg on a
-// random loopback port until Stop. cfg.BaseURL defaults to the address served.
-func StartLocal(dbPath string, cfg Config) (*Local, error) {
+// random loopback port until Stop, behind the same connection guards as the binary.
+// cfg.BaseURL defaults to the address served.
+func StartLocal(dbPath string, cfg Config, guards ...LocalOptions) (*Local, error) {
 	ctx := context.Background()
 	l := &Local{}
 	if dbPath == "" {
@@ -50,11 +61,23 @@ func StartLocal(dbPath string, cfg Config) (*Local, error) {
 		l.close()
 		return nil, fmt.Errorf("start: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	rawLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		l.close()
 		return nil, fmt.Errorf("start: %w", err)
 	}
+	// The same guards as cmd/switchboard, so that tests see what users run.
+	limits, timeouts := connguard.DefaultLimits(), connguard.DefaultTimeouts(server.MaxBodyBytes)
+	for _, g := range guards {
+		if g.Limits != nil {
+			limits = *g.Limits
+		}
+		if g.Timeouts != nil {
+			timeouts = *g.Timeouts
+		}
+	}
+	ln := connguard.NewListener(rawLn, limits, cfg.logger())
+	l.Listener = ln
 	l.URL = "http://" + ln.Addr().String()
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = l.URL
@@ -65,7 +88,8 @@ func StartLocal(dbPath string, cfg Config) (*Local, error) {
 		return nil, err
 	}
 	l.stopWork = l.App.Start()
-	l.srv = &http.Server{Handler: l.App.Handler, ReadHeaderTimeout: 5 * time.Second}
+	l.srv = &http.Server{Handler: connguard.Deadlines(l.App.Handler, timeouts)}
+	connguard.ServerTimeouts(l.srv, timeouts)
 	go func() {
 		if err := l.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			cfg.logger().Error("serve", "error", err)
@@ -82,7 +106,9 @@ func (l *Local) Stop() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = l.srv.Shutdown(ctx)
+	if l.srv.Shutdown(ctx) != nil {
+		_ = l.srv.Close() // as the binary does: connections still open past the grace are closed
+	}
 	l.stopWork()
 	l.srv = nil
 	l.close()

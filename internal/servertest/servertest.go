@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/internal/app"
+	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server"
@@ -41,6 +42,8 @@ type Env struct {
 	// Messaging and Voice are the simulated networks behind the server.
 	Messaging *messaging.Service
 	Voice     *voice.Service
+	// Listener counts the connections the server holds.
+	Listener *connguard.Listener
 
 	local *app.Local
 }
@@ -67,6 +70,13 @@ type Options struct {
 	// call's seconds pass in tens of milliseconds; CallAnswerDelay to the app's default.
 	CallSpeed       float64
 	CallAnswerDelay time.Duration
+	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead, as the
+	// binary's default.
+	ScheduleMinLead *time.Duration
+	// Limits and Timeouts guard the connections as in the binary; nil means the
+	// binary's defaults.
+	Limits   *connguard.Limits
+	Timeouts *connguard.Timeouts
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -98,12 +108,13 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		PollInterval: 50 * time.Millisecond,
 		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay,
 		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
-	})
+		ScheduleMinLead: opts.ScheduleMinLead,
+	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})
 	if err != nil {
 		return nil, err
 	}
 	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging,
-		Voice: local.App.Voice, local: local}
+		Voice: local.App.Voice, Listener: local.Listener, local: local}
 
 	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
 	if !opts.NoSpecCheck {
@@ -202,6 +213,12 @@ func NewSpecTransport(tb testing.TB, next http.RoundTripper) *SpecTransport {
 		tb.Fatal(err)
 	}
 	return t
+}
+
+// NewSpecTransportFunc wraps next; mismatches go to report. Fuzz targets use it, since a
+// fuzz function may not report through the *testing.F that built the transport.
+func NewSpecTransportFunc(next http.RoundTripper, report func(format string, args ...any)) (*SpecTransport, error) {
+	return newSpecTransport(next, report)
 }
 
 func newSpecTransport(next http.RoundTripper, report func(format string, args ...any)) (*SpecTransport, error) {

@@ -13,8 +13,10 @@ export interface paths {
         };
         /**
          * Report whether the server is up
-         * @description Returns 200 while the server can reach its database. Needs no credentials, so
-         *     that process supervisors and CI scripts can poll it.
+         * @description Returns 200 while the server can read its database, and the file at its path is
+         *     still the one it opened (503 once it was deleted or replaced under the running
+         *     server, whose writes would otherwise be lost). Needs no credentials, so that
+         *     process supervisors and CI scripts can poll it.
          */
         get: operations["CheckHealth"];
         put?: never;
@@ -42,7 +44,9 @@ export interface paths {
         /**
          * Create a subaccount
          * @description Creates a subaccount owned by the authenticated main account, with its own SID and
-         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403).
+         *     auth token. A subaccount cannot create subaccounts of its own (403, code 20403). A
+         *     main account has at most 1,000 subaccounts that are not closed, as Twilio's
+         *     default (400, code 21480).
          */
         post: operations["CreateAccount"];
         delete?: never;
@@ -103,8 +107,10 @@ export interface paths {
          * Send a message
          * @description Queues a text or media message. `To` is required and must be an E.164 number;
          *     one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
-         *     required. With `ScheduleType=fixed` and a future `SendAt` the message is
-         *     `scheduled` instead of `queued` and can be canceled until then.
+         *     required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
+         *     ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
+         *     can be canceled until then. The server's `--schedule-min-lead` flag shortens the
+         *     15 minutes (down to 0, so that tests can schedule seconds ahead); the 35 days stay.
          *
          *     The simulated carrier then moves the message `queued -> sending -> sent ->
          *     delivered` (a short step apart), or to a failure for the destinations in
@@ -113,7 +119,8 @@ export interface paths {
          *     message (11200, or 11751 when too large). Each status change after the first is
          *     POSTed, signed, to `StatusCallback`.
          *
-         *     `From` must be an alphanumeric sender ID or Twilio's test sender `+15005550006`.
+         *     `From` must be a number the account owns (and that can send texts), an
+         *     alphanumeric sender ID, or Twilio's test sender `+15005550006`.
          *     Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
          *     +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
          *     (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
@@ -121,8 +128,8 @@ export interface paths {
          *     Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
          *     invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
          *     to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-         *     characters, 21620 invalid media URL, 21623 more than 10 media URLs, 20001 any
-         *     other invalid parameter.
+         *     characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
+         *     outside the scheduling window, 20001 any other invalid parameter.
          */
         post: operations["CreateMessage"];
         delete?: never;
@@ -1328,7 +1335,8 @@ export interface components {
             ScheduleType?: "fixed";
             /**
              * Format: date-time
-             * @description RFC 3339 time in the future at which a scheduled message is sent.
+             * @description RFC 3339 time at which a scheduled message is sent: at least 15 minutes
+             *     (the server's `--schedule-min-lead`) and at most 35 days ahead, or 35114.
              */
             SendAt?: string;
             /** @description Accepted for compatibility; not used by Switchboard. */
@@ -2504,9 +2512,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The account sent more requests than the server's rate limit allows. */
+        /**
+         * @description Too many failed logins (code 20429, before the credentials are checked): an address
+         *     gets 20 failures at once and one more a second; an account whose failures from all
+         *     addresses exceed the same budget refuses the addresses that failed recently, while
+         *     addresses with a clean record still get their credentials checked, so the owner is
+         *     not locked out from elsewhere. Or the account sent more requests than the
+         *     server's `--rate-limit` allows (code 20429). Wait `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -2516,6 +2533,29 @@ export interface components {
                  *       "message": "Too Many Requests",
                  *       "more_info": "https://www.twilio.com/docs/errors/20429",
                  *       "status": 429
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description Try again shortly: another process (a backup, the `sqlite3` shell) held the
+         *     database's lock for longer than the server waits for it (code 20503). The request
+         *     changed nothing.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 20503,
+                 *       "message": "Service unavailable: the database is locked by another process; try again shortly",
+                 *       "more_info": "https://www.twilio.com/docs/errors/20503",
+                 *       "status": 503
                  *     }
                  */
                 "application/json": components["schemas"]["Error"];
@@ -2561,13 +2601,16 @@ export interface components {
         /**
          * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
          *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-         *     large lists than following the page URIs.
+         *     large lists than following the page URIs. `Page * PageSize` must not exceed
+         *     2^53-1 (400, code 20001).
          * @example 0
          */
         Page: number;
         /**
-         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-         * @example PA42
+         * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+         *     sealed to the list it came from (account, filters, credentials) and refused by any
+         *     other (400, code 20001); it survives server restarts.
+         * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
          */
         PageToken: string;
         /**
@@ -2706,9 +2749,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "code": 20500,
+                     *       "code": 20503,
                      *       "message": "Database unavailable",
-                     *       "more_info": "https://www.twilio.com/docs/errors/20500",
+                     *       "more_info": "https://www.twilio.com/docs/errors/20503",
                      *       "status": 503
                      *     }
                      */
@@ -2736,13 +2779,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -2765,6 +2811,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateAccount: {
@@ -2800,6 +2847,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchAccount: {
@@ -2827,6 +2875,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateAccount: {
@@ -2865,6 +2914,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMessages: {
@@ -2904,13 +2954,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -2937,6 +2990,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateMessage: {
@@ -2970,6 +3024,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMessage: {
@@ -3001,6 +3056,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateMessage: {
@@ -3037,6 +3093,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMessage: {
@@ -3066,6 +3123,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchPhoneNumber: {
@@ -3182,6 +3240,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListIncomingPhoneNumbers: {
@@ -3219,13 +3278,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3252,6 +3314,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateIncomingPhoneNumber: {
@@ -3285,6 +3348,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchIncomingPhoneNumber: {
@@ -3316,6 +3380,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     UpdateIncomingPhoneNumber: {
@@ -3352,6 +3417,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteIncomingPhoneNumber: {
@@ -3381,6 +3447,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumberCountries: {
@@ -3416,6 +3483,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchAvailablePhoneNumberCountry: {
@@ -3450,6 +3518,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersLocal: {
@@ -3584,6 +3653,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersMobile: {
@@ -3718,6 +3788,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListAvailablePhoneNumbersTollFree: {
@@ -3852,6 +3923,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListMedia: {
@@ -3866,13 +3938,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3902,6 +3977,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMedia: {
@@ -3935,6 +4011,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     DeleteMedia: {
@@ -3966,6 +4043,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchMediaContent: {
@@ -3999,6 +4077,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListCalls: {
@@ -4063,13 +4142,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4254,13 +4336,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4398,13 +4483,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4595,6 +4683,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ForceMessageStatus: {
@@ -4631,6 +4720,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ListWebhookDeliveries: {
@@ -4650,13 +4740,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4683,6 +4776,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     FetchWebhookDelivery: {
@@ -4714,6 +4808,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateInboundCall: {
@@ -4859,13 +4954,16 @@ export interface operations {
                 /**
                  * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
                  *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
-                 *     large lists than following the page URIs.
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
                  * @example 0
                  */
                 Page?: components["parameters"]["Page"];
                 /**
-                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`.
-                 * @example PA42
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };

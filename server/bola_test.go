@@ -1,0 +1,487 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// TestBOLAMatrix walks every operation in openapi.yaml and, for every pair of a caller
+// and an owner among a main account, its two subaccounts and a second tenant, sends the
+// operation at the owner's resources with the caller's credentials. Where the caller may
+// not act for the owner (anyone but the owner itself and its parent), the answer must be
+// a 4xx, carry nothing of the owner's, and change nothing of the owner's. Where it may,
+// the operation must reach the resource (no 401 or 404), which shows that the request
+// was built right. New operations are covered as soon as they are in the spec; one whose
+// path parameters the test cannot fill fails it, so that it gets a resource below.
+func TestBOLAMatrix(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	doc := loadDoc(t)
+	parent := &actor{name: "parent", sid: env.Main.Sid, token: env.Main.AuthToken}
+	var actors []*actor
+	actors = append(actors, parent)
+	for _, name := range []string{"sub1", "sub2"} {
+		a := createSubaccount(t, env, name)
+		actors = append(actors, &actor{name: name, sid: a.Sid, token: a.AuthToken, parent: parent})
+	}
+	other, _ := secondTenant(t, env)
+	actors = append(actors, &actor{name: "tenant2", sid: other.Sid, token: other.AuthToken})
+	for _, a := range actors {
+		// Every actor has a message of its own that no request names, so that a list or an
+		// error that leaked it would show.
+		a.secrets = append(a.secrets, a.token, send(t, env.ClientFor(a.sid, a.token), a.sid, text("+14155550100", testSender, "secret of "+a.name)).Sid)
+	}
+
+	for _, op := range operations(doc) {
+		if op.public {
+			continue // security: [] — nothing of anyone's (CheckHealth)
+		}
+		for _, example := range op.bodies {
+			for _, caller := range actors {
+				for _, owner := range actors {
+					// Each path parameter names the owner's resource or, to catch a
+					// resource looked up without its account, the caller's own.
+					for mix := range 1 << len(op.params) {
+						owners := make([]*actor, len(op.params))
+						for i := range owners {
+							owners[i] = owner
+							if mix&(1<<i) != 0 {
+								owners[i] = caller
+							}
+						}
+						if (caller == owner && mix != 0) || (len(op.params) > 0 && mix == 1<<len(op.params)-1) {
+							continue // the same request as another combination
+						}
+						name := fmt.Sprintf("%s/%s/%s_as_%s/%b", op.id, example.name, owner.name, caller.name, mix)
+						t.Run(name, func(t *testing.T) {
+							checkPair(t, env, op, example.form, caller, owners, actors)
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+type actor struct {
+	name, sid, token string
+	parent           *actor
+	secrets          []string        // what only this actor and its parent may see
+	lastMedia        store.Media     // the media file of the message last made for it
+	lastRecording    store.Recording // the recording of the call last made for it
+	// recordingFresh: lastRecording was made for the request being built (by its
+	// Calls/{CallSid}), so that Recordings/{Sid} names that call's recording.
+	recordingFresh bool
+}
+
+// mayActFor: an account acts for itself, and a parent for its subaccounts.
+func (a *actor) mayActFor(owner *actor) bool { return a == owner || owner.parent == a }
+
+// resource makes one resource of kind for owner, and returns its identifier for the path
+// and a snapshot of its state to compare after the request.
+type resource func(t *testing.T, env *servertest.Env, owner *actor) (id string, snapshot func() any)
+
+// resources fills path parameters, keyed by the path segment before the parameter and the
+// parameter: "Messages/{Sid}" is a message SID. Add an entry for each new kind of path
+// parameter; TestBOLAMatrix fails on one it does not find here.
+var resources = map[string]resource{
+	"Accounts/{AccountSid}": ownerAccount,
+	"Accounts/{Sid}":        ownerAccount,
+	"Messages/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		// Scheduled, so that both updates (redact and cancel) apply to it.
+		m := send(t, env.ClientFor(owner.sid, owner.token), owner.sid, client.CreateMessageRequest{
+			To: "+14155550100", From: ptrTo(testSender), Body: ptrTo("secret of " + owner.name),
+			ScheduleType: ptrTo(client.CreateMessageRequestScheduleTypeFixed),
+			SendAt:       ptrTo(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
+		})
+		owner.secrets = append(owner.secrets, m.Sid)
+		return m.Sid, func() any {
+			got, err := env.DB.GetMessage(context.Background(), owner.sid, m.Sid)
+			return fmt.Sprint(got, err)
+		}
+	},
+	// A message with a fetched media file; the owner's Media/{Sid} is that file, so that a
+	// path naming both reaches one message's media.
+	"Messages/{MessageSid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		m, md := seedMediaMessage(t, env, owner)
+		owner.lastMedia = md
+		return m, func() any {
+			got, err := env.DB.GetMessage(context.Background(), owner.sid, m)
+			media, merr := env.DB.MessageMedia(context.Background(), owner.sid, m)
+			return fmt.Sprint(got, err, media, merr)
+		}
+	},
+	"Media/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		if owner.lastMedia.Sid == "" {
+			seedMediaMessage(t, env, owner)
+		}
+		md := owner.lastMedia
+		return md.Sid, func() any {
+			got, err := env.DB.MediaContent(context.Background(), owner.sid, md.MessageSid, md.Sid)
+			return fmt.Sprint(got, err)
+		}
+	},
+	"IncomingPhoneNumbers/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		seq++
+		now := time.Now().UTC()
+		p, err := env.DB.CreatePhoneNumber(context.Background(), store.PhoneNumber{
+			Sid: fmt.Sprintf("PN%032x", seq), AccountSid: owner.sid, PhoneNumber: fmt.Sprintf("+1555700%04d", seq),
+			FriendlyName: "secret number of " + owner.name, IsoCountry: "US", Type: "local", AddressRequirements: "none",
+			Capabilities: store.Capabilities{Voice: true, SMS: true, MMS: true}, Origin: "twilio",
+			PhoneNumberSettings: store.PhoneNumberSettings{APIVersion: "2010-04-01", SmsMethod: "POST", SmsFallbackMethod: "POST",
+				VoiceMethod: "POST", VoiceFallbackMethod: "POST", StatusCallbackMethod: "POST", VoiceReceiveMode: "voice",
+				EmergencyStatus: "Inactive"},
+			DateCreated: now, DateUpdated: now,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner.secrets = append(owner.secrets, p.Sid)
+		return p.Sid, func() any {
+			got, err := env.DB.GetPhoneNumber(context.Background(), owner.sid, p.Sid)
+			return fmt.Sprint(got, err)
+		}
+	},
+	// Calls have ended (so that nothing runs on them after the request), each with a
+	// recording; the owner's Recordings/{Sid} is that recording, so that a path naming
+	// both reaches one call's recording.
+	"Calls/{Sid}": seededCall,
+	"Calls/{CallSid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		sid, snapshot := seededCall(t, env, owner)
+		owner.recordingFresh = true
+		return sid, snapshot
+	},
+	"Recordings/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		if !owner.recordingFresh { // an earlier request may have deleted the last one
+			seedCall(t, env, owner)
+		}
+		owner.recordingFresh = false
+		r := owner.lastRecording
+		return r.Sid, func() any {
+			got, err := env.DB.GetRecording(context.Background(), owner.sid, r.Sid)
+			return fmt.Sprint(got, err)
+		}
+	},
+	"WebhookDeliveries/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		seq++
+		d := store.WebhookDelivery{Sid: fmt.Sprintf("WH%032x", seq), AccountSid: owner.sid, ResourceSid: fmt.Sprintf("SM%032x", seq),
+			Event: "message-status", URL: "http://127.0.0.1:1/secret-of-" + owner.name, Method: "POST",
+			Params: map[string]string{"MessageStatus": "sent"}, Attempt: 1, DateCreated: time.Now()}
+		if err := env.DB.Apply(context.Background(), store.Writes{Deliveries: []store.WebhookDelivery{d}}); err != nil {
+			t.Fatal(err)
+		}
+		owner.secrets = append(owner.secrets, d.Sid, d.URL)
+		return d.Sid, func() any {
+			got, err := env.DB.GetDelivery(context.Background(), owner.sid, d.Sid)
+			return fmt.Sprint(got, err)
+		}
+	},
+}
+
+// ownerless path parameters name nothing of any account: they are filled with a value and
+// are not part of the matrix.
+var ownerless = map[string]string{
+	"AvailablePhoneNumbers/{CountryCode}": "GB", // Local, Mobile and TollFree in the pool
+	"PhoneNumbers/{PhoneNumber}":          "+14155550100",
+}
+
+// seq numbers the resources the matrix stores directly, so that each is unique.
+var seq int
+
+// seedMediaMessage stores a delivered message of owner with one fetched media file,
+// straight into the store (the matrix is about who may reach it, not how it was fetched).
+func seedMediaMessage(t *testing.T, env *servertest.Env, owner *actor) (string, store.Media) {
+	t.Helper()
+	seq++
+	now := time.Now().UTC()
+	m := store.Message{Sid: fmt.Sprintf("SM%032x", seq), AccountSid: owner.sid, To: "+14155550100", From: testSender,
+		Body: "secret media of " + owner.name, Status: "delivered", Direction: "outbound-api", NumSegments: 1, NumMedia: 1,
+		DateCreated: now, DateUpdated: now, DateSent: now}
+	md := store.Media{Sid: fmt.Sprintf("ME%032x", seq), AccountSid: owner.sid, MessageSid: m.Sid, URL: "http://127.0.0.1:1/x",
+		ContentType: "text/plain", Content: []byte("secret file of " + owner.name), DateCreated: now, DateUpdated: now}
+	if err := env.DB.Apply(context.Background(), store.Writes{Messages: []store.Message{m}, Media: []store.Media{md}}); err != nil {
+		t.Fatal(err)
+	}
+	owner.secrets = append(owner.secrets, m.Sid, md.Sid, string(md.Content))
+	owner.lastMedia = md
+	return m.Sid, md
+}
+
+// seedCall stores a completed call of owner with one recording and one timeline event,
+// straight into the store.
+func seedCall(t *testing.T, env *servertest.Env, owner *actor) string {
+	t.Helper()
+	seq++
+	now := time.Now().UTC().Truncate(time.Second)
+	c := store.Call{Sid: fmt.Sprintf("CA%032x", seq), AccountSid: owner.sid, To: "+14155550100", From: testSender,
+		Status: "completed", Direction: "outbound-api", StartTime: now, EndTime: now, Duration: 1, Price: "-0.01400",
+		Settings: []byte(`{"url":"http://127.0.0.1:1/secret-of-` + owner.name + `"}`), State: []byte(`{}`),
+		DateCreated: now, DateUpdated: now}
+	r := store.Recording{Sid: fmt.Sprintf("RE%032x", seq), AccountSid: owner.sid, CallSid: c.Sid, Status: "completed",
+		Source: "RecordVerb", Channels: 1, Duration: 1, Price: "-0.00250", StartTime: now, DateCreated: now, DateUpdated: now}
+	e := store.CallEvent{AccountSid: owner.sid, CallSid: c.Sid, Type: "verb", Description: "Say: secret words of " + owner.name,
+		DateCreated: now}
+	if err := env.DB.Apply(context.Background(), store.Writes{Calls: []store.Call{c}, Recordings: []store.Recording{r},
+		CallEvents: []store.CallEvent{e}}); err != nil {
+		t.Fatal(err)
+	}
+	owner.secrets = append(owner.secrets, c.Sid, r.Sid, "secret words of "+owner.name)
+	owner.lastRecording = r
+	return c.Sid
+}
+
+func seededCall(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	sid := seedCall(t, env, owner)
+	return sid, func() any {
+		got, err := env.DB.GetCall(context.Background(), owner.sid, sid)
+		events, _, eerr := env.DB.ListCallEvents(context.Background(), owner.sid, sid, store.Page{})
+		return fmt.Sprint(got, err, events, eerr)
+	}
+}
+
+func ownerAccount(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	return owner.sid, func() any {
+		a, err := env.DB.GetAccount(context.Background(), owner.sid)
+		return fmt.Sprint(a, err)
+	}
+}
+
+// operation is one method on one path of the spec, with the form bodies to try.
+type operation struct {
+	id, method, path string
+	public           bool
+	params           []string // path parameter keys, as in resources
+	query            url.Values
+	bodies           []formExample
+}
+
+type formExample struct {
+	name string
+	form url.Values
+}
+
+var pathParam = regexp.MustCompile(`([A-Za-z0-9_.-]+)/\{([A-Za-z0-9_]+)\}`)
+
+func loadDoc(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(bytes.Clone(switchboard.OpenAPI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// operations lists every operation of the spec in a stable order, failing the test on
+// anything it cannot fill.
+func operations(doc *openapi3.T) []operation {
+	var ops []operation
+	paths := doc.Paths.InMatchingOrder()
+	sort.Strings(paths)
+	for _, path := range paths {
+		item := doc.Paths.Value(path)
+		methods := make([]string, 0)
+		for m := range item.Operations() {
+			methods = append(methods, m)
+		}
+		sort.Strings(methods)
+		for _, method := range methods {
+			o := item.Operations()[method]
+			op := operation{id: o.OperationID, method: method, path: path, query: url.Values{},
+				public: o.Security != nil && len(*o.Security) == 0}
+			for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+				key := m[1] + "/{" + m[2] + "}"
+				if value, ok := ownerless[key]; ok {
+					op.path = strings.Replace(op.path, "{"+m[2]+"}", url.PathEscape(value), 1)
+					continue
+				}
+				op.params = append(op.params, key)
+			}
+			params := append(append(openapi3.Parameters{}, item.Parameters...), o.Parameters...)
+			for _, p := range params {
+				if p.Value.In == openapi3.ParameterInQuery && p.Value.Required {
+					op.query.Set(p.Value.Name, fmt.Sprint(p.Value.Example))
+				}
+			}
+			op.bodies = []formExample{{name: "no-body"}}
+			if o.RequestBody != nil {
+				if mt := o.RequestBody.Value.Content.Get("application/x-www-form-urlencoded"); mt != nil {
+					op.bodies = formExamples(mt)
+				}
+			}
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}
+
+// formExamples are a request body's examples as forms, sorted by name.
+func formExamples(mt *openapi3.MediaType) []formExample {
+	values := map[string]any{}
+	if mt.Example != nil {
+		values["example"] = mt.Example
+	}
+	for name, ex := range mt.Examples {
+		values[name] = ex.Value.Value
+	}
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out []formExample
+	for _, name := range names {
+		form := url.Values{}
+		fields, _ := values[name].(map[string]any)
+		for k, v := range fields {
+			if list, ok := v.([]any); ok {
+				for _, item := range list {
+					form.Add(k, fmt.Sprint(item))
+				}
+				continue
+			}
+			form.Set(k, fmt.Sprint(v))
+		}
+		out = append(out, formExample{name: name, form: form})
+	}
+	if len(out) == 0 {
+		out = append(out, formExample{name: "empty", form: url.Values{}})
+	}
+	return out
+}
+
+func checkPair(t *testing.T, env *servertest.Env, op operation, form url.Values, caller *actor, owners []*actor, actors []*actor) {
+	// A parent may suspend a subaccount (UpdateAccount's example): every pair starts with
+	// all accounts active again.
+	for _, a := range actors {
+		if acct, err := env.DB.GetAccount(context.Background(), a.sid); err != nil {
+			t.Fatal(err)
+		} else if acct.Status != "active" {
+			if _, err := env.DB.UpdateAccount(context.Background(), a.sid, store.AccountUpdate{Status: ptrTo("active"), Now: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	path := op.path
+	var snapshots []func() any
+	// The request reaches something only when every parameter names one account's
+	// resources and the caller may act for that account.
+	owner, oneOwner := caller, true
+	if len(owners) > 0 {
+		owner = owners[0]
+	}
+	for _, o := range owners {
+		oneOwner = oneOwner && o == owner
+	}
+	for i, key := range op.params {
+		create, ok := resources[key]
+		if !ok {
+			t.Fatalf("%s %s: no resource for path parameter %s; add one to resources in bola_test.go", op.method, op.path, key)
+		}
+		id, snapshot := create(t, env, owners[i])
+		snapshots = append(snapshots, snapshot)
+		name := key[strings.Index(key, "{"):]
+		path = strings.Replace(path, name, url.PathEscape(id), 1)
+	}
+	// Operations that name no owner (the account list, creating a subaccount) still must
+	// not reach anyone the caller may not act for.
+	if len(op.params) == 0 {
+		for _, a := range actors {
+			if !caller.mayActFor(a) {
+				_, snap := ownerAccount(t, env, a)
+				snapshots = append(snapshots, snap)
+			}
+		}
+	}
+	before := make([]any, len(snapshots))
+	for i, s := range snapshots {
+		before[i] = s()
+	}
+
+	uri := env.URL + path
+	if len(op.query) > 0 {
+		uri += "?" + op.query.Encode()
+	}
+	var body io.Reader
+	if op.method == http.MethodPost {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(op.method, uri, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(caller.sid, caller.token)
+	if body != nil {
+		req.Header.Set("Content-Type", formType)
+	}
+	resp, err := env.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := readBody(t, resp)
+
+	allowed := (oneOwner && caller.mayActFor(owner)) || len(op.params) == 0
+	switch {
+	case allowed && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusNotFound):
+		t.Fatalf("%s as %s on %s's resources: HTTP %d %s; the request does not reach what it names", op.id, caller.name, owner.name, resp.StatusCode, data)
+	case !allowed && (resp.StatusCode < 400 || resp.StatusCode >= 500):
+		t.Fatalf("%s as %s on %s's resources: HTTP %d %s", op.id, caller.name, owner.name, resp.StatusCode, data)
+	}
+	// Nothing of anyone the caller may not act for shows, except what the request itself
+	// named.
+	sent := path + form.Encode()
+	for _, a := range actors {
+		if caller.mayActFor(a) {
+			continue
+		}
+		for _, secret := range a.secrets {
+			if !strings.Contains(sent, secret) && bytes.Contains(data, []byte(secret)) {
+				t.Fatalf("%s as %s: the answer holds %s of %s: %s", op.id, caller.name, secret, a.name, data)
+			}
+		}
+	}
+	if allowed && len(op.params) > 0 {
+		return
+	}
+	for i, s := range snapshots {
+		if after := s(); !reflect.DeepEqual(after, before[i]) {
+			t.Fatalf("%s as %s changed %s's state:\n before %v\n after  %v", op.id, caller.name, owner.name, before[i], after)
+		}
+	}
+}
+
+// TestBOLAMatrixCoversTheSpec: the matrix above fails loudly on an operation it cannot
+// fill, rather than skipping it.
+func TestBOLAMatrixCoversTheSpec(t *testing.T) {
+	ops := operations(loadDoc(t))
+	var ids []string
+	for _, op := range ops {
+		ids = append(ids, op.id)
+		for _, key := range op.params {
+			if _, ok := resources[key]; !ok && ownerless[key] == "" {
+				t.Errorf("%s: path parameter %s has no resource in bola_test.go", op.id, key)
+			}
+		}
+	}
+	for _, want := range []string{"ListAccounts", "CreateAccount", "FetchAccount", "UpdateAccount", "ListMessages", "CreateMessage", "FetchMessage", "UpdateMessage", "DeleteMessage"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("operation %s is not in the matrix (found %v)", want, ids)
+		}
+	}
+}
