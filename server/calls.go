@@ -81,7 +81,8 @@ func (s *Server) CreateCall(ctx context.Context, req gen.CreateCallRequestObject
 }
 
 // acceptedCallParams are the parameters of a call that are accepted and kept but not
-// simulated (machine detection, SIP credentials...), by name.
+// simulated (machine detection, caller ID, SIP user name...), by name. SipAuthPassword is
+// accepted and not kept: a secret that nothing here uses.
 func acceptedCallParams(in *gen.CreateCallRequest) map[string]string {
 	out := map[string]string{}
 	add := func(name string, v any) {

@@ -470,3 +470,21 @@ func TestCallFallbackAndApplicationError(t *testing.T) {
 		}
 	}
 }
+
+// A new TimeLimit applies from then on, raised or lowered, counted from the answer.
+func TestUpdateTimeLimit(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	for _, tt := range []struct{ first, then, want int }{{30, 60, 60}, {300, 20, 20}} {
+		call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, TimeLimit: ptr(tt.first),
+			Twiml: ptr(`<Response><Pause length="600"/></Response>`)})
+		waitForEvent(t, env, call.Sid, isVerb("Pause"))
+		resp, err := env.Client.UpdateCallWithFormdataBodyWithResponse(context.Background(), env.Main.Sid, call.Sid,
+			client.UpdateCallRequest{TimeLimit: ptr(tt.then)})
+		if err != nil || resp.JSON200 == nil {
+			t.Fatalf("update: %v %s", err, resp.Body)
+		}
+		if done := waitForCall(t, env, call.Sid, "completed"); deref(done.Duration) != strconv.Itoa(tt.want) {
+			t.Errorf("TimeLimit %d then %d: duration %v, want %d", tt.first, tt.then, deref(done.Duration), tt.want)
+		}
+	}
+}

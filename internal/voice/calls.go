@@ -210,7 +210,9 @@ func (s *Service) Update(ctx context.Context, account store.Account, sid string,
 			t.set.TimeLimit = *u.TimeLimit
 			if t.st.AnsweredAt >= 0 {
 				t.st.LimitAt = max(t.st.AnsweredAt+int64(*u.TimeLimit)*1000, t.at)
-				t.schedule(t.st.Wait, t.st.Due) // the pending step, cut at the new limit
+				if t.st.Wait != "" {
+					t.schedule(t.st.Wanted, t.st.WantedDue) // the pending step, cut at the new limit
+				}
 			}
 		}
 		if u.Status != nil {

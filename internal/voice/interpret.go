@@ -47,7 +47,7 @@ func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, erro
 	// a call's timeline does not depend on how busy the machine was.
 	t.at = t.st.Due
 	wait := t.st.Wait
-	t.st.Wait, t.st.Due = "", 0
+	t.st.Wait, t.st.Due, t.st.Wanted, t.st.WantedDue = "", 0, "", 0
 	if err := s.run(ctx, t, wait); err != nil {
 		return outbox.Outcome{}, err
 	}

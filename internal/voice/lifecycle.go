@@ -128,7 +128,7 @@ func (t *turn) end(status, why string) {
 		t.signalCall(d.Child, signalPayload{Signal: signalHangUp, From: t.call.Sid})
 		t.st.Dial = nil
 	}
-	t.st.Gather, t.st.Fetch, t.st.Wait, t.st.Due = nil, nil, "", 0
+	t.st.Gather, t.st.Fetch, t.st.Wait, t.st.Due, t.st.Wanted, t.st.WantedDue = nil, nil, "", 0, "", 0
 	t.call.EndTime = t.simTime(t.at)
 	t.call.Duration = 0
 	if t.st.AnsweredAt >= 0 {

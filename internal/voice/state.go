@@ -44,6 +44,10 @@ type state struct {
 	// call has ended, or waits for another call).
 	Wait string `json:"wait,omitempty"`
 	Due  int64  `json:"due,omitempty"`
+	// Wanted and WantedDue are the step as asked for, before the time limit or the far
+	// end's hang-up cut it short: where to go back to when the time limit changes.
+	Wanted    string `json:"wanted,omitempty"`
+	WantedDue int64  `json:"wanted_due,omitempty"`
 	// AnsweredAt is when the call was answered, -1 until then; LimitAt when its time limit
 	// ends it (0 until answered).
 	AnsweredAt int64 `json:"answered_at"`
@@ -170,6 +174,7 @@ func (t *turn) simTime(at int64) time.Time {
 // schedule sets the call's next step. Nothing runs past the call's time limit, or past
 // the moment the far end hangs up: a wait that would is cut there, and the call ends.
 func (t *turn) schedule(wait string, due int64) {
+	t.st.Wanted, t.st.WantedDue = wait, due
 	if t.st.HangupAt > 0 && due >= t.st.HangupAt {
 		wait, due = "far-hangup", t.st.HangupAt
 	}
