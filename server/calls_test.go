@@ -230,6 +230,16 @@ func TestCallGatherSayHangup(t *testing.T) {
 		t.Errorf("completed callback CallDuration %q", d)
 	}
 
+	// The account lists calls and recordings among its subresources.
+	acct, err := env.Client.FetchAccountWithResponse(context.Background(), sid)
+	if err != nil || acct.JSON200 == nil {
+		t.Fatalf("fetch account: %v", err)
+	}
+	if u := acct.JSON200.SubresourceUris; u["calls"] != "/2010-04-01/Accounts/"+sid+"/Calls.json" ||
+		u["recordings"] != "/2010-04-01/Accounts/"+sid+"/Recordings.json" {
+		t.Errorf("subresource_uris %v", u)
+	}
+
 	// Each request is in WebhookDeliveries, under the call.
 	ds := deliveriesOf(t, env, call.Sid, 6)
 	var kinds []string
