@@ -61,7 +61,7 @@ func TestInboundIVR(t *testing.T) {
 		var doc string
 		switch r.Path {
 		case "/ivr":
-			doc = `<Response><Gather numDigits="1" action="/menu" timeout="60">
+			doc = `<Response><Gather numDigits="1" action="/menu" timeout="600">
 				<Say>Welcome to Switchboard Pizza.</Say><Pause/><Say>For opening hours press 1. To order press 2.</Say>
 			</Gather><Say>Goodbye.</Say></Response>`
 		case "/menu":
@@ -69,7 +69,7 @@ func TestInboundIVR(t *testing.T) {
 			case "1":
 				doc = `<Response><Say>We open at noon.</Say><Redirect>/ivr</Redirect></Response>`
 			case "2":
-				doc = `<Response><Gather action="/order" timeout="60"><Say>Enter your customer number, then press hash.</Say></Gather></Response>`
+				doc = `<Response><Gather action="/order" timeout="600"><Say>Enter your customer number, then press hash.</Say></Gather></Response>`
 			}
 		case "/order":
 			doc = `<Response><Say>Thank you, customer ` + r.Form.Get("Digits") + `.</Say><Hangup/></Response>`
