@@ -30,13 +30,12 @@ func scanAccount(s rowScanner) (Account, error) {
 // CreateAccount inserts a and returns it as stored, with Seq set. A duplicate Sid is
 // ErrConflict; a ParentSid that names no account is ErrNotFound.
 func (db *DB) CreateAccount(ctx context.Context, a Account) (Account, error) {
-	row := db.writer.QueryRowContext(ctx,
+	created, err := writeScan(ctx, db, scanAccount,
 		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+accountCols,
 		a.Sid, stringArg(a.ParentSid), a.FriendlyName, a.Status, a.AuthToken,
 		timeArg(a.DateCreated), timeArg(a.DateUpdated))
-	created, err := scanAccount(row)
 	if err != nil {
 		return Account{}, fmt.Errorf("create account %s: %w", a.Sid, constraintError(err))
 	}
@@ -47,14 +46,13 @@ func (db *DB) CreateAccount(ctx context.Context, a Account) (Account, error) {
 // already has limit subaccounts that are not closed: then it returns ErrLimit and writes
 // nothing. Count and insert are one statement, so concurrent creates cannot overshoot.
 func (db *DB) CreateSubaccount(ctx context.Context, a Account, limit int) (Account, error) {
-	row := db.writer.QueryRowContext(ctx,
+	created, err := writeScan(ctx, db, scanAccount,
 		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
 		SELECT ?, ?, ?, ?, ?, ?, ?
 		WHERE (SELECT count(*) FROM accounts WHERE parent_sid = ? AND status <> 'closed') < ?
 		RETURNING `+accountCols,
 		a.Sid, a.ParentSid, a.FriendlyName, a.Status, a.AuthToken,
 		timeArg(a.DateCreated), timeArg(a.DateUpdated), a.ParentSid, limit)
-	created, err := scanAccount(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("create subaccount %s of %s: %w", a.Sid, a.ParentSid, ErrLimit)
 	}
@@ -66,8 +64,7 @@ func (db *DB) CreateSubaccount(ctx context.Context, a Account, limit int) (Accou
 
 // GetAccount returns the account sid, or ErrNotFound.
 func (db *DB) GetAccount(ctx context.Context, sid string) (Account, error) {
-	row := db.getAccount.QueryRowContext(ctx, sid)
-	a, err := scanAccount(row)
+	a, err := scanAccount(db.queryRow(ctx, "SELECT "+accountCols+" FROM accounts WHERE sid = ?", sid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("get account %s: %w", sid, ErrNotFound)
 	}
@@ -80,9 +77,8 @@ func (db *DB) GetAccount(ctx context.Context, sid string) (Account, error) {
 // FirstMainAccount returns the main account created first (lowest Seq), or ErrNotFound
 // when there is none.
 func (db *DB) FirstMainAccount(ctx context.Context) (Account, error) {
-	row := db.reader.QueryRowContext(ctx,
-		"SELECT "+accountCols+" FROM accounts WHERE parent_sid IS NULL ORDER BY seq LIMIT 1")
-	a, err := scanAccount(row)
+	a, err := scanAccount(db.queryRow(ctx,
+		"SELECT "+accountCols+" FROM accounts WHERE parent_sid IS NULL ORDER BY seq LIMIT 1"))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("first main account: %w", ErrNotFound)
 	}
@@ -96,39 +92,33 @@ func (db *DB) FirstMainAccount(ctx context.Context) (Account, error) {
 // returns ErrNotFound for an unknown sid, and ErrConflict, writing nothing, when u
 // changes the status of a closed account.
 func (db *DB) UpdateAccount(ctx context.Context, sid string, u AccountUpdate) (Account, error) {
-	tx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
-	}
-	defer tx.Rollback()
-
-	// The closed check is part of the UPDATE's own WHERE, so no other write can slip
-	// between checking and changing.
-	row := tx.QueryRowContext(ctx,
-		`UPDATE accounts SET
-			friendly_name = coalesce(?, friendly_name),
-			status = coalesce(?, status),
-			date_updated = ?
-		WHERE sid = ? AND (? IS NULL OR status <> 'closed')
-		RETURNING `+accountCols,
-		u.FriendlyName, u.Status, timeArg(u.Now), sid, u.Status)
-	a, err := scanAccount(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		var exists bool
-		err = tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM accounts WHERE sid = ?)", sid).Scan(&exists)
-		switch {
-		case err != nil:
-		case exists:
-			err = fmt.Errorf("account is closed: %w", ErrConflict)
-		default:
-			err = ErrNotFound
+	var a Account
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		// The closed check is part of the UPDATE's own WHERE, so no other write can slip
+		// between checking and changing.
+		var err error
+		a, err = scanAccount(db.txQueryRow(ctx, tx,
+			`UPDATE accounts SET
+				friendly_name = coalesce(?, friendly_name),
+				status = coalesce(?, status),
+				date_updated = ?
+			WHERE sid = ? AND (? IS NULL OR status <> 'closed')
+			RETURNING `+accountCols,
+			u.FriendlyName, u.Status, timeArg(u.Now), sid, u.Status))
+		if errors.Is(err, sql.ErrNoRows) {
+			var exists bool
+			err = db.txQueryRow(ctx, tx, "SELECT EXISTS (SELECT 1 FROM accounts WHERE sid = ?)", sid).Scan(&exists)
+			switch {
+			case err != nil:
+			case exists:
+				err = fmt.Errorf("account is closed: %w", ErrConflict)
+			default:
+				err = ErrNotFound
+			}
 		}
-		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
-	}
+		return err
+	})
 	if err != nil {
-		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return Account{}, fmt.Errorf("update account %s: %w", sid, err)
 	}
 	return a, nil
@@ -137,10 +127,9 @@ func (db *DB) UpdateAccount(ctx context.Context, sid string, u AccountUpdate) (A
 // SetAuthToken replaces the account's auth token (fixed credentials given at start-up)
 // and returns the account as stored; ErrNotFound for an unknown sid.
 func (db *DB) SetAuthToken(ctx context.Context, sid, token string, now time.Time) (Account, error) {
-	row := db.writer.QueryRowContext(ctx,
+	a, err := writeScan(ctx, db, scanAccount,
 		"UPDATE accounts SET auth_token = ?, date_updated = ? WHERE sid = ? RETURNING "+accountCols,
 		token, timeArg(now), sid)
-	a, err := scanAccount(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("set auth token %s: %w", sid, ErrNotFound)
 	}
@@ -167,7 +156,7 @@ func (db *DB) ListAccounts(ctx context.Context, f AccountFilter, p Page) ([]Acco
 		w.add("status = ?", f.Status)
 	}
 	query, args, asc := listQuery(accountCols, "accounts", w, p)
-	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanAccount)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanAccount)
 	if err != nil {
 		return nil, false, fmt.Errorf("list accounts: %w", err)
 	}

@@ -42,8 +42,8 @@ func jsonColumn(b []byte) string {
 	return string(b)
 }
 
-func insertCall(ctx context.Context, tx *sql.Tx, c Call) error {
-	if _, err := tx.ExecContext(ctx,
+func (db *DB) insertCall(ctx context.Context, tx *sql.Tx, c Call) error {
+	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO calls (sid, account_sid, parent_call_sid, to_number, from_number, phone_number_sid, status, direction,
 			forwarded_from, caller_name, start_time, end_time, duration, price, settings, state, version, date_created, date_updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
@@ -57,9 +57,9 @@ func insertCall(ctx context.Context, tx *sql.Tx, c Call) error {
 
 // changeCall applies c if the call is still at c.Version, with its jobs; ErrConflict
 // when it has moved on, ErrNotFound when it is gone.
-func changeCall(ctx context.Context, tx *sql.Tx, c CallChange) error {
+func (db *DB) changeCall(ctx context.Context, tx *sql.Tx, c CallChange) error {
 	n := c.Call
-	res, err := tx.ExecContext(ctx,
+	res, err := db.txExec(ctx, tx,
 		`UPDATE calls SET status = ?, start_time = ?, end_time = ?, duration = ?, price = ?, settings = ?, state = ?,
 			version = version + 1, date_updated = ?
 		WHERE account_sid = ? AND sid = ? AND version = ?`,
@@ -70,19 +70,19 @@ func changeCall(ctx context.Context, tx *sql.Tx, c CallChange) error {
 	}
 	if changed, err := res.RowsAffected(); err != nil || changed == 0 {
 		if err == nil {
-			err = missingOrConflict(ctx, tx, "calls", n.AccountSid, n.Sid)
+			err = db.missingOrConflict(ctx, tx, "calls", n.AccountSid, n.Sid)
 		}
 		return fmt.Errorf("change call %s (version %d): %w", n.Sid, c.Version, err)
 	}
 	if c.CancelJobsOfKind != "" {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM jobs WHERE resource_sid = ? AND kind = ?", n.Sid, c.CancelJobsOfKind); err != nil {
+		if _, err := db.txExec(ctx, tx, "DELETE FROM jobs WHERE resource_sid = ? AND kind = ?", n.Sid, c.CancelJobsOfKind); err != nil {
 			return fmt.Errorf("change call %s: %w", n.Sid, err)
 		}
 	}
-	return insertJobs(ctx, tx, c.Jobs)
+	return db.insertJobs(ctx, tx, c.Jobs)
 }
 
-func insertCallEvent(ctx context.Context, tx *sql.Tx, e CallEvent) error {
+func (db *DB) insertCallEvent(ctx context.Context, tx *sql.Tx, e CallEvent) error {
 	data, err := jsonText(e.Data)
 	if err != nil {
 		return fmt.Errorf("call %s event: %w", e.CallSid, err)
@@ -90,7 +90,7 @@ func insertCallEvent(ctx context.Context, tx *sql.Tx, e CallEvent) error {
 	if e.Data == nil {
 		data = "{}"
 	}
-	if _, err := tx.ExecContext(ctx,
+	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO call_events (call_sid, account_sid, type, description, data, elapsed_ms, date_created)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		e.CallSid, e.AccountSid, e.Type, e.Description, data, e.Elapsed.Milliseconds(), timeArg(e.DateCreated)); err != nil {
@@ -99,8 +99,8 @@ func insertCallEvent(ctx context.Context, tx *sql.Tx, e CallEvent) error {
 	return nil
 }
 
-func insertRecording(ctx context.Context, tx *sql.Tx, r Recording) error {
-	if _, err := tx.ExecContext(ctx,
+func (db *DB) insertRecording(ctx context.Context, tx *sql.Tx, r Recording) error {
+	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO recordings (sid, account_sid, call_sid, status, source, channels, duration, price, start_time,
 			date_created, date_updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -112,32 +112,32 @@ func insertRecording(ctx context.Context, tx *sql.Tx, r Recording) error {
 }
 
 // applyCallWrites applies the voice part of w, in the order Writes documents.
-func applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
+func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 	for _, c := range w.Calls {
-		if err := insertCall(ctx, tx, c); err != nil {
+		if err := db.insertCall(ctx, tx, c); err != nil {
 			return err
 		}
 	}
 	for _, c := range w.CallChanges {
-		if err := changeCall(ctx, tx, c); err != nil {
+		if err := db.changeCall(ctx, tx, c); err != nil {
 			return err
 		}
 	}
 	for _, r := range w.Recordings {
-		if err := insertRecording(ctx, tx, r); err != nil {
+		if err := db.insertRecording(ctx, tx, r); err != nil {
 			return err
 		}
 	}
 	for _, c := range w.RecordingChanges {
 		// A recording deleted meanwhile is simply not completed.
-		if _, err := tx.ExecContext(ctx,
+		if _, err := db.txExec(ctx, tx,
 			"UPDATE recordings SET status = ?, duration = ?, price = ?, date_updated = ? WHERE sid = ?",
 			c.Status, c.Duration, stringArg(c.Price), timeArg(c.DateUpdated), c.Sid); err != nil {
 			return fmt.Errorf("recording %s: %w", c.Sid, err)
 		}
 	}
 	for _, e := range w.CallEvents {
-		if err := insertCallEvent(ctx, tx, e); err != nil {
+		if err := db.insertCallEvent(ctx, tx, e); err != nil {
 			return err
 		}
 	}
@@ -146,7 +146,7 @@ func applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 
 // GetCall returns call sid of account accountSid, or ErrNotFound.
 func (db *DB) GetCall(ctx context.Context, accountSid, sid string) (Call, error) {
-	c, err := scanCall(db.getCall.QueryRowContext(ctx, accountSid, sid))
+	c, err := scanCall(db.queryRow(ctx, "SELECT "+callCols+" FROM calls WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -159,7 +159,7 @@ func (db *DB) GetCall(ctx context.Context, accountSid, sid string) (Call, error)
 // ListCalls returns one page of the calls f selects, newest first (see ListMessages).
 func (db *DB) ListCalls(ctx context.Context, f CallFilter, p Page) ([]Call, bool, error) {
 	query, args, asc := callListQuery(f, p)
-	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanCall)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanCall)
 	if err != nil {
 		return nil, false, fmt.Errorf("list calls: %w", err)
 	}
@@ -219,18 +219,18 @@ func (db *DB) DeleteCall(ctx context.Context, accountSid, sid string, live ...st
 			query += " AND status NOT IN (" + placeholders(len(live)) + ")"
 			args = append(args, anys(live)...)
 		}
-		res, err := tx.ExecContext(ctx, query, args...)
+		res, err := db.txExec(ctx, tx, query, args...)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			if err == nil {
 				// Nothing is left for the call to do.
-				_, err = tx.ExecContext(ctx, "DELETE FROM jobs WHERE resource_sid = ? AND queue = ''", sid)
+				_, err = db.txExec(ctx, tx, "DELETE FROM jobs WHERE resource_sid = ? AND queue = ''", sid)
 			}
 			return err
 		}
-		return missingOrConflict(ctx, tx, "calls", accountSid, sid)
+		return db.missingOrConflict(ctx, tx, "calls", accountSid, sid)
 	})
 	if err != nil {
 		return fmt.Errorf("delete call %s: %w", sid, err)
@@ -266,7 +266,7 @@ func (db *DB) ListCallEvents(ctx context.Context, accountSid, callSid string, p 
 	w.add("call_sid = ?", callSid)
 	w.add("account_sid = ?", accountSid)
 	query, args, reversed := listQueryOldestFirst(callEventCols, "call_events", w, p)
-	list, more, err := queryList(ctx, db.reader, query, args, reversed, pageSize(p), scanCallEvent)
+	list, more, err := queryList(ctx, db, query, args, reversed, pageSize(p), scanCallEvent)
 	if err != nil {
 		return nil, false, fmt.Errorf("list call events: %w", err)
 	}
@@ -293,8 +293,7 @@ func scanRecording(s rowScanner) (Recording, error) {
 
 // GetRecording returns recording sid of account accountSid, or ErrNotFound.
 func (db *DB) GetRecording(ctx context.Context, accountSid, sid string) (Recording, error) {
-	r, err := scanRecording(db.reader.QueryRowContext(ctx,
-		"SELECT "+recordingCols+" FROM recordings WHERE account_sid = ? AND sid = ?", accountSid, sid))
+	r, err := scanRecording(db.queryRow(ctx, "SELECT "+recordingCols+" FROM recordings WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -317,7 +316,7 @@ func (db *DB) ListRecordings(ctx context.Context, f RecordingFilter, p Page) ([]
 	}
 	addRange(&w, created, f.CreatedFrom, f.CreatedUntil)
 	query, args, asc := listQuery(recordingCols, table, w, p)
-	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanRecording)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanRecording)
 	if err != nil {
 		return nil, false, fmt.Errorf("list recordings: %w", err)
 	}
@@ -337,7 +336,7 @@ func (db *DB) DeleteRecording(ctx context.Context, accountSid, callSid, sid stri
 		}
 		cond := strings.Join(w.conds, " AND ")
 		var status string
-		err := tx.QueryRowContext(ctx, "SELECT status FROM recordings WHERE "+cond, w.args...).Scan(&status)
+		err := db.txQueryRow(ctx, tx, "SELECT status FROM recordings WHERE "+cond, w.args...).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return ErrNotFound
@@ -346,11 +345,35 @@ func (db *DB) DeleteRecording(ctx context.Context, accountSid, callSid, sid stri
 		case slices.Contains(busy, status):
 			return ErrConflict
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM recordings WHERE "+cond, w.args...)
+		_, err = db.txExec(ctx, tx, "DELETE FROM recordings WHERE "+cond, w.args...)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("delete recording %s: %w", sid, err)
 	}
 	return nil
+}
+
+// listQueryOldestFirst is listQuery for a list read oldest first (a call's timeline):
+// After pages to later rows and Before to earlier ones. reversed reports that rows come
+// back newest first (Before paging) and need reversing.
+func listQueryOldestFirst(cols, table string, w where, p Page) (query string, args []any, reversed bool) {
+	size := pageSize(p)
+	order := "ASC"
+	switch {
+	case p.After > 0:
+		w.add("seq > ?", p.After)
+	case p.Before > 0:
+		w.add("seq < ?", p.Before)
+		order, reversed = "DESC", true
+	}
+	query = "SELECT " + cols + " FROM " + table +
+		" WHERE " + strings.Join(w.conds, " AND ") +
+		" ORDER BY seq " + order + " LIMIT ?"
+	args = append(w.args, size+1)
+	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
+		query += " OFFSET ?"
+		args = append(args, p.Offset)
+	}
+	return query, args, reversed
 }

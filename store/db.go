@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -19,24 +20,25 @@ import (
 
 // DB is an open store. It is safe for concurrent use.
 type DB struct {
-	// writer has exactly one connection: SQLite allows one writer at a time anyway, and
-	// queueing in database/sql is cheaper and fairer than spinning on SQLITE_BUSY.
+	// writer has exactly one connection, owned by the writer goroutine (batch.go):
+	// SQLite allows one writer at a time anyway, and one goroutine batching the waiting
+	// writes into one transaction commits them all with one fsync.
 	writer *sql.DB
 	// reader is a pool; under WAL, readers see the last commit and never block the writer.
 	reader *sql.DB
 
-	// Statements every API request runs (the account lookup of authentication, fetch,
-	// create), prepared once: parsing SQL was a quarter of a fetch's CPU time.
+	// Statements, prepared once per pool: parsing SQL was a quarter of a fetch's CPU time.
 	// database/sql prepares them again on each pooled connection as needed.
-	getAccount    *sql.Stmt
-	getMessage    *sql.Stmt
-	createMessage *sql.Stmt
-	// Every step of every call reads the call first.
-	getCall *sql.Stmt
+	wstmts, rstmts *stmtCache
+
+	queue      chan *writeReq // writes waiting for the writer goroutine; nil without group commit
+	queueMu    sync.RWMutex   // held to send on queue, and to close it
+	closed     bool
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	batches    BatchObserver // nil: none
 
 	jobsSignal chan struct{} // see JobsChanged
-	// Looking a number up by its value runs for every message that names one.
-	phoneNumberByNumber *sql.Stmt
 	// path and file identify the database file opened, so that Ping notices when it is
 	// deleted or replaced under the running server (SQLite would go on writing to the
 	// unlinked file, and every write would be lost).
@@ -44,19 +46,43 @@ type DB struct {
 	file os.FileInfo
 }
 
+// Options tune Open; the zero value is the default.
+type Options struct {
+	// Synchronous is SQLite's synchronous setting: "full" (the default: a write is on
+	// disk, surviving a power failure, before it is acknowledged) or "normal" (it survives
+	// the process being killed, but the last writes before a power failure may be lost).
+	Synchronous string
+	// NoGroupCommit commits each write on its own, as before group commit: the old mode,
+	// for comparison. Group commit batches concurrent writes into one commit.
+	NoGroupCommit bool
+	// Batches is told of every commit (metrics); nil for none.
+	Batches BatchObserver
+}
+
 // Pragmas every connection needs. busy_timeout still matters with one writer: another
 // process (a backup, the sqlite3 shell) may hold the lock for a moment.
 const commonPragmas = "_pragma=busy_timeout(5000)" +
 	"&_pragma=journal_mode(WAL)" +
-	"&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)"
+	"&_pragma=foreign_keys(1)"
 
-// Open opens (creating if needed) the store in the SQLite file at path and brings its
-// schema up to date.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Open opens (creating if needed) the store in the SQLite file at path, with the default
+// options, and brings its schema up to date.
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
+	sync := "FULL"
+	switch opts.Synchronous {
+	case "", "full":
+	case "normal":
+		sync = "NORMAL"
+	default:
+		return nil, fmt.Errorf("open store: synchronous must be full or normal, not %q", opts.Synchronous)
+	}
+	pragmas := commonPragmas + "&_pragma=synchronous(" + sync + ")"
 	// IMMEDIATE takes the write lock at BEGIN, so a transaction that reads then writes
 	// cannot fail halfway with SQLITE_BUSY when another process holds the lock.
-	writer, err := sql.Open("sqlite", dsn(path, commonPragmas+"&_txlock=immediate"))
+	writer, err := sql.Open("sqlite", dsn(path, pragmas+"&_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -70,7 +96,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	// query_only makes a write sent to the reader pool by mistake fail loudly instead of
 	// competing with the writer for the lock.
-	reader, err := sql.Open("sqlite", dsn(path, commonPragmas+"&_pragma=query_only(1)&_txlock=deferred"))
+	reader, err := sql.Open("sqlite", dsn(path, pragmas+"&_pragma=query_only(1)&_txlock=deferred"))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("open store: %w", err)
@@ -79,30 +105,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
-	db := &DB{writer: writer, reader: reader, path: path, jobsSignal: make(chan struct{}, 1)}
+	db := &DB{writer: writer, reader: reader, path: path, jobsSignal: make(chan struct{}, 1),
+		wstmts:  &stmtCache{on: writer, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}},
+		rstmts:  &stmtCache{on: reader, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}},
+		batches: opts.Batches}
 	if db.file, err = os.Stat(path); err != nil {
-		db.Close()
+		db.closePools()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := db.Ping(ctx); err != nil {
-		db.Close()
+		db.closePools()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		on   *sql.DB
-		sql  string
-	}{
-		{&db.getAccount, reader, "SELECT " + accountCols + " FROM accounts WHERE sid = ?"},
-		{&db.getMessage, reader, "SELECT " + messageCols + " FROM messages WHERE account_sid = ? AND sid = ?"},
-		{&db.createMessage, writer, insertMessage + " RETURNING " + messageCols},
-		{&db.getCall, reader, "SELECT " + callCols + " FROM calls WHERE account_sid = ? AND sid = ?"},
-		{&db.phoneNumberByNumber, reader, "SELECT " + phoneNumberCols + " FROM incoming_phone_numbers WHERE phone_number = ?"},
-	} {
-		if *p.stmt, err = p.on.PrepareContext(ctx, p.sql); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open store: prepare: %w", err)
-		}
+	if !opts.NoGroupCommit {
+		db.queue, db.writerDone = make(chan *writeReq), make(chan struct{})
+		go db.writerLoop()
 	}
 	return db, nil
 }
@@ -114,15 +131,25 @@ func dsn(path, query string) string {
 	return "file:" + escaped + "?" + query
 }
 
-// Close closes the prepared statements and both pools.
+// Close stops the writer goroutine (after the writes already queued) and closes the
+// prepared statements and both pools. Writes after Close fail.
 func (db *DB) Close() error {
-	var errs []error
-	for _, stmt := range []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage, db.phoneNumberByNumber, db.getCall} {
-		if stmt != nil {
-			errs = append(errs, stmt.Close())
+	var err error
+	db.closeOnce.Do(func() {
+		if db.queue != nil {
+			db.queueMu.Lock()
+			close(db.queue)
+			db.closed = true
+			db.queueMu.Unlock()
+			<-db.writerDone
 		}
-	}
-	return errors.Join(append(errs, db.reader.Close(), db.writer.Close())...)
+		err = db.closePools()
+	})
+	return err
+}
+
+func (db *DB) closePools() error {
+	return errors.Join(db.wstmts.close(), db.rstmts.close(), db.reader.Close(), db.writer.Close())
 }
 
 // Ping checks that the file opened is still the one at its path, and can be read.
@@ -137,7 +164,7 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping store: database file %s was replaced by another file", db.path)
 	}
 	var one int
-	if err := db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := db.queryRow(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("ping store: %w", err)
 	}
 	return nil
@@ -342,30 +369,6 @@ func listQuery(cols, table string, w where, p Page) (query string, args []any, a
 	return query, args, asc
 }
 
-// listQueryOldestFirst is listQuery for a list read oldest first (a call's timeline):
-// After pages to later rows and Before to earlier ones. reversed reports that rows come
-// back newest first (Before paging) and need reversing.
-func listQueryOldestFirst(cols, table string, w where, p Page) (query string, args []any, reversed bool) {
-	size := pageSize(p)
-	order := "ASC"
-	switch {
-	case p.After > 0:
-		w.add("seq > ?", p.After)
-	case p.Before > 0:
-		w.add("seq < ?", p.Before)
-		order, reversed = "DESC", true
-	}
-	query = "SELECT " + cols + " FROM " + table +
-		" WHERE " + strings.Join(w.conds, " AND ") +
-		" ORDER BY seq " + order + " LIMIT ?"
-	args = append(w.args, size+1)
-	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
-		query += " OFFSET ?"
-		args = append(args, p.Offset)
-	}
-	return query, args, reversed
-}
-
 func pageSize(p Page) int {
 	if p.Size <= 0 {
 		return defaultPageSize
@@ -374,8 +377,8 @@ func pageSize(p Page) int {
 }
 
 // queryList runs a list query built by listQuery and shapes its rows into a page.
-func queryList[T any](ctx context.Context, db *sql.DB, query string, args []any, asc bool, size int, scan func(rowScanner) (T, error)) ([]T, bool, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+func queryList[T any](ctx context.Context, db *DB, query string, args []any, asc bool, size int, scan func(rowScanner) (T, error)) ([]T, bool, error) {
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return nil, false, err
 	}

@@ -32,7 +32,7 @@ func scanDelivery(s rowScanner) (WebhookDelivery, error) {
 	return d, nil
 }
 
-func insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery) error {
+func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery) error {
 	params, err := jsonText(d.Params)
 	if err != nil {
 		return fmt.Errorf("webhook delivery %s: %w", d.Sid, err)
@@ -44,7 +44,7 @@ func insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery) error {
 	if d.ErrorCode != 0 {
 		errorCode = d.ErrorCode
 	}
-	if _, err := tx.ExecContext(ctx,
+	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO webhook_deliveries (sid, account_sid, resource_sid, event, url, method, request_params, signature,
 			response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -70,7 +70,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]W
 		w.add("resource_sid = ?", f.ResourceSid)
 	}
 	query, args, asc := listQuery(deliveryCols, "webhook_deliveries", w, p)
-	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanDelivery)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanDelivery)
 	if err != nil {
 		return nil, false, fmt.Errorf("list webhook deliveries: %w", err)
 	}
@@ -79,7 +79,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]W
 
 // GetDelivery returns webhook delivery sid of account accountSid, or ErrNotFound.
 func (db *DB) GetDelivery(ctx context.Context, accountSid, sid string) (WebhookDelivery, error) {
-	d, err := scanDelivery(db.reader.QueryRowContext(ctx,
+	d, err := scanDelivery(db.queryRow(ctx,
 		"SELECT "+deliveryCols+" FROM webhook_deliveries WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -33,13 +35,13 @@ func scanJob(s rowScanner) (Job, error) {
 	return j, nil
 }
 
-func insertJobs(ctx context.Context, tx *sql.Tx, jobs []Job) error {
+func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []Job) error {
 	for _, j := range jobs {
 		payload := string(j.Payload)
 		if payload == "" {
 			payload = "{}"
 		}
-		if _, err := tx.ExecContext(ctx,
+		if _, err := db.txExec(ctx, tx,
 			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, date_created)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
@@ -59,11 +61,13 @@ const DefaultLease = 30 * time.Second
 // workers, in one process or two, never claim the same job.
 func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]Job, error) {
 	// lease_until = CASE kind WHEN ? THEN ? ... ELSE ? END, with bound values only.
+	// The kinds in a fixed order, so that the statement's text, and its prepared
+	// statement, stay the same from one claim to the next.
 	var leaseExpr strings.Builder
 	args := []any{owner}
-	for kind, lease := range leases {
+	for _, kind := range slices.Sorted(maps.Keys(leases)) {
 		leaseExpr.WriteString(" WHEN ? THEN ?")
-		args = append(args, kind, timeArg(now.Add(lease)))
+		args = append(args, kind, timeArg(now.Add(leases[kind])))
 	}
 	lease := "?"
 	if leaseExpr.Len() > 0 {
@@ -73,7 +77,7 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 
 	var jobs []Job
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx,
+		rows, err := db.txQuery(ctx, tx,
 			`UPDATE jobs SET lease_owner = ?, lease_until = `+lease+`, attempts = attempts + 1
 			WHERE id IN (
 				SELECT j.id FROM jobs j
@@ -105,7 +109,7 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 // zero time when there are no jobs.
 func (db *DB) NextJobDue(ctx context.Context) (time.Time, error) {
 	var next sql.NullInt64
-	err := db.reader.QueryRowContext(ctx,
+	err := db.queryRow(ctx,
 		"SELECT min(max(due_at, coalesce(lease_until, 0))) FROM jobs").Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next job due: %w", err)
@@ -121,11 +125,11 @@ func (db *DB) NextJobDue(ctx context.Context) (time.Time, error) {
 // ErrLeaseLost (and nothing written) when the lease is no longer the caller's.
 func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if err := mustExec(ctx, tx, "DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND attempts = ?",
+		if err := db.mustExec(ctx, tx, "DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND attempts = ?",
 			j.ID, j.LeaseOwner, j.Attempts); err != nil {
 			return err
 		}
-		return applyWrites(ctx, tx, w)
+		return db.applyWrites(ctx, tx, w)
 	})
 	if err != nil {
 		return fmt.Errorf("finish job %d (%s): %w", j.ID, j.Kind, err)
@@ -139,13 +143,13 @@ func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
 // caller's.
 func (db *DB) RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if err := mustExec(ctx, tx,
+		if err := db.mustExec(ctx, tx,
 			`UPDATE jobs SET due_at = ?, lease_owner = NULL, lease_until = NULL
 			WHERE id = ? AND lease_owner = ? AND attempts = ?`,
 			timeArg(dueAt), j.ID, j.LeaseOwner, j.Attempts); err != nil {
 			return err
 		}
-		return applyWrites(ctx, tx, w)
+		return db.applyWrites(ctx, tx, w)
 	})
 	if err != nil {
 		return fmt.Errorf("retry job %d (%s): %w", j.ID, j.Kind, err)
@@ -159,7 +163,7 @@ func (db *DB) RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) er
 // ErrLeaseLost when the caller no longer holds it.
 func (db *DB) RenewLease(ctx context.Context, j Job, until time.Time) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		return mustExec(ctx, tx, "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND attempts = ?",
+		return db.mustExec(ctx, tx, "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND attempts = ?",
 			timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
 	})
 	if err != nil {
@@ -169,8 +173,8 @@ func (db *DB) RenewLease(ctx context.Context, j Job, until time.Time) error {
 }
 
 // mustExec runs a statement that must change exactly one leased row.
-func mustExec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	res, err := tx.ExecContext(ctx, query, args...)
+func (db *DB) mustExec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := db.txExec(ctx, tx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -187,7 +191,7 @@ func mustExec(ctx context.Context, tx *sql.Tx, query string, args ...any) error 
 // CountJobs returns how many jobs of kind ("" for all) are waiting or running.
 func (db *DB) CountJobs(ctx context.Context, kind string) (int, error) {
 	var n int
-	err := db.reader.QueryRowContext(ctx, "SELECT count(*) FROM jobs WHERE ? = '' OR kind = ?", kind, kind).Scan(&n)
+	err := db.queryRow(ctx, "SELECT count(*) FROM jobs WHERE ? = '' OR kind = ?", kind, kind).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count jobs: %w", err)
 	}

@@ -23,8 +23,8 @@ func scanMedia(s rowScanner) (Media, error) {
 	return m, nil
 }
 
-func insertMedia(ctx context.Context, tx *sql.Tx, m Media) error {
-	if _, err := tx.ExecContext(ctx,
+func (db *DB) insertMedia(ctx context.Context, tx *sql.Tx, m Media) error {
+	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO media (sid, account_sid, message_sid, url, content_type, content, date_created, date_updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.Sid, m.AccountSid, m.MessageSid, m.URL, m.ContentType, m.Content, timeArg(m.DateCreated), timeArg(m.DateUpdated)); err != nil {
@@ -36,7 +36,7 @@ func insertMedia(ctx context.Context, tx *sql.Tx, m Media) error {
 // GetMedia returns media sid of message messageSid of account accountSid, without its
 // content, or ErrNotFound.
 func (db *DB) GetMedia(ctx context.Context, accountSid, messageSid, sid string) (Media, error) {
-	m, err := scanMedia(db.reader.QueryRowContext(ctx,
+	m, err := scanMedia(db.queryRow(ctx,
 		"SELECT "+mediaCols+" FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ?",
 		accountSid, messageSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -52,7 +52,7 @@ func (db *DB) GetMedia(ctx context.Context, accountSid, messageSid, sid string) 
 // content has not been fetched yet.
 func (db *DB) MediaContent(ctx context.Context, accountSid, messageSid, sid string) (Media, error) {
 	var content []byte
-	row := db.reader.QueryRowContext(ctx,
+	row := db.queryRow(ctx,
 		"SELECT "+mediaCols+", content FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ? AND content IS NOT NULL",
 		accountSid, messageSid, sid)
 	m, err := scanMedia(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &content)...) }))
@@ -77,7 +77,7 @@ func (db *DB) ListMedia(ctx context.Context, accountSid, messageSid string, p Pa
 	w.add("message_sid = ?", messageSid)
 	w.add("account_sid = ?", accountSid)
 	query, args, asc := listQuery(mediaCols, "media", w, p)
-	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanMedia)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanMedia)
 	if err != nil {
 		return nil, false, fmt.Errorf("list media: %w", err)
 	}
@@ -86,7 +86,7 @@ func (db *DB) ListMedia(ctx context.Context, accountSid, messageSid string, p Pa
 
 // MessageMedia returns every media file of a message, oldest first, without content.
 func (db *DB) MessageMedia(ctx context.Context, accountSid, messageSid string) ([]Media, error) {
-	rows, err := db.reader.QueryContext(ctx,
+	rows, err := db.query(ctx,
 		"SELECT "+mediaCols+" FROM media WHERE account_sid = ? AND message_sid = ? ORDER BY seq", accountSid, messageSid)
 	if err != nil {
 		return nil, fmt.Errorf("message media: %w", err)
@@ -110,7 +110,7 @@ func (db *DB) MessageMedia(ctx context.Context, accountSid, messageSid string) (
 // ErrNotFound.
 func (db *DB) DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ?",
+		res, err := db.txExec(ctx, tx, "DELETE FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ?",
 			accountSid, messageSid, sid)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (db *DB) DeleteMedia(ctx context.Context, accountSid, messageSid, sid strin
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmp.Or(err, ErrNotFound)
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE messages SET num_media = num_media - 1 WHERE sid = ?", messageSid)
+		_, err = db.txExec(ctx, tx, "UPDATE messages SET num_media = num_media - 1 WHERE sid = ?", messageSid)
 		return err
 	})
 	if err != nil {

@@ -76,7 +76,7 @@ func (db *DB) CreateMessage(ctx context.Context, m Message) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("create message %s: %w", m.Sid, err)
 	}
-	created, err := scanMessage(db.createMessage.QueryRowContext(ctx, args...))
+	created, err := writeScan(ctx, db, scanMessage, insertMessage+" RETURNING "+messageCols, args...)
 	if err != nil {
 		return Message{}, fmt.Errorf("create message %s: %w", m.Sid, constraintError(err))
 	}
@@ -86,26 +86,19 @@ func (db *DB) CreateMessage(ctx context.Context, m Message) (Message, error) {
 // ImportMessages inserts ms all or nothing. One transaction makes a bulk load cost one
 // commit (one fsync) instead of one per row.
 func (db *DB) ImportMessages(ctx context.Context, ms []Message) error {
-	tx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("import messages: %w", err)
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, insertMessage)
-	if err != nil {
-		return fmt.Errorf("import messages: %w", err)
-	}
-	defer stmt.Close()
-	for _, m := range ms {
-		args, err := messageArgs(m)
-		if err != nil {
-			return fmt.Errorf("import messages: message %s: %w", m.Sid, err)
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		for _, m := range ms {
+			args, err := messageArgs(m)
+			if err != nil {
+				return fmt.Errorf("message %s: %w", m.Sid, err)
+			}
+			if _, err := db.txExec(ctx, tx, insertMessage, args...); err != nil {
+				return fmt.Errorf("message %s: %w", m.Sid, constraintError(err))
+			}
 		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("import messages: message %s: %w", m.Sid, constraintError(err))
-		}
-	}
-	if err := tx.Commit(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("import messages: %w", err)
 	}
 	return nil
@@ -113,8 +106,7 @@ func (db *DB) ImportMessages(ctx context.Context, ms []Message) error {
 
 // GetMessage returns message sid of account accountSid, or ErrNotFound.
 func (db *DB) GetMessage(ctx context.Context, accountSid, sid string) (Message, error) {
-	row := db.getMessage.QueryRowContext(ctx, accountSid, sid)
-	m, err := scanMessage(row)
+	m, err := scanMessage(db.queryRow(ctx, "SELECT "+messageCols+" FROM messages WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Message{}, fmt.Errorf("get message %s: %w", sid, ErrNotFound)
 	}
@@ -127,57 +119,16 @@ func (db *DB) GetMessage(ctx context.Context, accountSid, sid string) (Message, 
 // RedactMessage empties the body of a message and returns the message as updated, or
 // ErrNotFound.
 func (db *DB) RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (Message, error) {
-	row := db.writer.QueryRowContext(ctx,
+	m, err := writeScan(ctx, db, scanMessage,
 		`UPDATE messages SET body = '', date_updated = ?
 		WHERE account_sid = ? AND sid = ?
 		RETURNING `+messageCols,
 		timeArg(now), accountSid, sid)
-	m, err := scanMessage(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Message{}, fmt.Errorf("redact message %s: %w", sid, ErrNotFound)
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("redact message %s: %w", sid, err)
-	}
-	return m, nil
-}
-
-// CancelMessage moves a scheduled message to canceled and returns it as updated. It
-// returns ErrNotFound for an unknown message and ErrConflict for one that is not
-// scheduled (it may be sending already, so canceling it would be a lie).
-func (db *DB) CancelMessage(ctx context.Context, accountSid, sid string, now time.Time) (Message, error) {
-	tx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return Message{}, fmt.Errorf("cancel message %s: %w", sid, err)
-	}
-	defer tx.Rollback()
-
-	// The state check is part of the UPDATE's own WHERE, so a sender that picks the
-	// message up cannot race the cancel.
-	row := tx.QueryRowContext(ctx,
-		`UPDATE messages SET status = 'canceled', date_updated = ?
-		WHERE account_sid = ? AND sid = ? AND status = 'scheduled'
-		RETURNING `+messageCols,
-		timeArg(now), accountSid, sid)
-	m, err := scanMessage(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		var exists bool
-		err = tx.QueryRowContext(ctx,
-			"SELECT EXISTS (SELECT 1 FROM messages WHERE account_sid = ? AND sid = ?)", accountSid, sid).Scan(&exists)
-		switch {
-		case err != nil:
-		case exists:
-			err = fmt.Errorf("message is not scheduled: %w", ErrConflict)
-		default:
-			err = ErrNotFound
-		}
-		return Message{}, fmt.Errorf("cancel message %s: %w", sid, err)
-	}
-	if err != nil {
-		return Message{}, fmt.Errorf("cancel message %s: %w", sid, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return Message{}, fmt.Errorf("cancel message %s: %w", sid, err)
 	}
 	return m, nil
 }
@@ -192,14 +143,14 @@ func (db *DB) DeleteMessage(ctx context.Context, accountSid, sid string, busy ..
 			query += " AND status NOT IN (" + placeholders(len(busy)) + ")"
 			args = append(args, anys(busy)...)
 		}
-		res, err := tx.ExecContext(ctx, query, args...)
+		res, err := db.txExec(ctx, tx, query, args...)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		return missingOrConflict(ctx, tx, "messages", accountSid, sid)
+		return db.missingOrConflict(ctx, tx, "messages", accountSid, sid)
 	})
 	if err != nil {
 		return fmt.Errorf("delete message %s: %w", sid, err)
@@ -209,9 +160,9 @@ func (db *DB) DeleteMessage(ctx context.Context, accountSid, sid string, busy ..
 
 // missingOrConflict tells why a guarded change of a row matched nothing: ErrConflict
 // when the row exists (the guard failed), ErrNotFound when it does not.
-func missingOrConflict(ctx context.Context, tx *sql.Tx, table, accountSid, sid string) error {
+func (db *DB) missingOrConflict(ctx context.Context, tx *sql.Tx, table, accountSid, sid string) error {
 	var exists bool
-	err := tx.QueryRowContext(ctx,
+	err := db.txQueryRow(ctx, tx,
 		"SELECT EXISTS (SELECT 1 FROM "+table+" WHERE account_sid = ? AND sid = ?)", accountSid, sid).Scan(&exists)
 	switch {
 	case err != nil:
@@ -227,7 +178,7 @@ func missingOrConflict(ctx context.Context, tx *sql.Tx, table, accountSid, sid s
 // newer for Before).
 func (db *DB) ListMessages(ctx context.Context, f MessageFilter, p Page) ([]Message, bool, error) {
 	query, args, asc := messageListQuery(f, p)
-	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanMessage)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanMessage)
 	if err != nil {
 		return nil, false, fmt.Errorf("list messages: %w", err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -64,10 +65,9 @@ func phoneNumberArgs(p PhoneNumber) []any {
 // with Seq set. A number that any account owns already, or a duplicate Sid, is
 // ErrConflict; an AccountSid that names no account is ErrNotFound.
 func (db *DB) CreatePhoneNumber(ctx context.Context, p PhoneNumber) (PhoneNumber, error) {
-	row := db.writer.QueryRowContext(ctx,
+	created, err := writeScan(ctx, db, scanPhoneNumber,
 		"INSERT INTO incoming_phone_numbers ("+phoneNumberWritable+") VALUES ("+phoneNumberParams+") RETURNING "+phoneNumberCols,
 		phoneNumberArgs(p)...)
-	created, err := scanPhoneNumber(row)
 	if err != nil {
 		return PhoneNumber{}, fmt.Errorf("create phone number %s: %w", p.PhoneNumber, constraintError(err))
 	}
@@ -76,7 +76,7 @@ func (db *DB) CreatePhoneNumber(ctx context.Context, p PhoneNumber) (PhoneNumber
 
 // GetPhoneNumber returns phone number sid of account accountSid, or ErrNotFound.
 func (db *DB) GetPhoneNumber(ctx context.Context, accountSid, sid string) (PhoneNumber, error) {
-	row := db.reader.QueryRowContext(ctx,
+	row := db.queryRow(ctx,
 		"SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid)
 	p, err := scanPhoneNumber(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -92,7 +92,7 @@ func (db *DB) GetPhoneNumber(ctx context.Context, accountSid, sid string) (Phone
 // owns it, or ErrNotFound when nobody does. It is how an incoming text finds its
 // number, and a sender check learns who owns a From number.
 func (db *DB) PhoneNumberByNumber(ctx context.Context, e164 string) (PhoneNumber, error) {
-	p, err := scanPhoneNumber(db.phoneNumberByNumber.QueryRowContext(ctx, e164))
+	p, err := scanPhoneNumber(db.queryRow(ctx, "SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE phone_number = ?", e164))
 	if errors.Is(err, sql.ErrNoRows) {
 		return PhoneNumber{}, fmt.Errorf("phone number %s: %w", e164, ErrNotFound)
 	}
@@ -110,7 +110,7 @@ const ownedNumbersQuery = "SELECT phone_number FROM incoming_phone_numbers WHERE
 // OwnedPhoneNumbers returns every number that some account owns and that starts with
 // prefix ("+1", "+1415"), in ascending order: what a search of the pool must leave out.
 func (db *DB) OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error) {
-	rows, err := db.reader.QueryContext(ctx, ownedNumbersQuery, prefix, prefix+":")
+	rows, err := db.query(ctx, ownedNumbersQuery, prefix, prefix+":")
 	if err != nil {
 		return nil, fmt.Errorf("owned phone numbers %s: %w", prefix, err)
 	}
@@ -136,37 +136,32 @@ func (db *DB) OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, e
 // An error from change aborts the update and is returned wrapped. ErrNotFound for an
 // unknown number, or for a move to an account that does not exist.
 func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*PhoneNumber) error) (PhoneNumber, error) {
-	tx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
-	}
-	defer tx.Rollback()
+	var updated PhoneNumber
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		p, err := scanPhoneNumber(db.txQueryRow(ctx, tx,
+			"SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		kept := p
+		if err := change(&p); err != nil {
+			return err
+		}
+		p.Sid, p.PhoneNumber, p.DateCreated, p.DateUpdated = kept.Sid, kept.PhoneNumber, kept.DateCreated, now
 
-	p, err := scanPhoneNumber(tx.QueryRowContext(ctx,
-		"SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid))
-	if errors.Is(err, sql.ErrNoRows) {
-		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, ErrNotFound)
-	}
+		var sets []string
+		for _, col := range strings.Split(phoneNumberWritable, ", ") {
+			sets = append(sets, col+" = ?")
+		}
+		args := append(phoneNumberArgs(p), kept.Seq)
+		updated, err = scanPhoneNumber(db.txQueryRow(ctx, tx,
+			"UPDATE incoming_phone_numbers SET "+strings.Join(sets, ", ")+" WHERE seq = ? RETURNING "+phoneNumberCols, args...))
+		return constraintError(err)
+	})
 	if err != nil {
-		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
-	}
-	kept := p
-	if err := change(&p); err != nil {
-		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
-	}
-	p.Sid, p.PhoneNumber, p.DateCreated, p.DateUpdated = kept.Sid, kept.PhoneNumber, kept.DateCreated, now
-
-	var sets []string
-	for _, col := range strings.Split(phoneNumberWritable, ", ") {
-		sets = append(sets, col+" = ?")
-	}
-	args := append(phoneNumberArgs(p), kept.Seq)
-	updated, err := scanPhoneNumber(tx.QueryRowContext(ctx,
-		"UPDATE incoming_phone_numbers SET "+strings.Join(sets, ", ")+" WHERE seq = ? RETURNING "+phoneNumberCols, args...))
-	if err != nil {
-		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, constraintError(err))
-	}
-	if err := tx.Commit(); err != nil {
 		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
 	}
 	return updated, nil
@@ -175,16 +170,18 @@ func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now
 // DeletePhoneNumber releases a phone number: it leaves the account and may be bought
 // again by any account. ErrNotFound for an unknown number.
 func (db *DB) DeletePhoneNumber(ctx context.Context, accountSid, sid string) error {
-	res, err := db.writer.ExecContext(ctx, "DELETE FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid)
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := db.txExec(ctx, tx, "DELETE FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, ErrNotFound)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("delete phone number %s: %w", sid, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("delete phone number %s: %w", sid, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("delete phone number %s: %w", sid, ErrNotFound)
 	}
 	return nil
 }
@@ -194,7 +191,7 @@ func (db *DB) DeletePhoneNumber(ctx context.Context, accountSid, sid string) err
 // Offset, newer for Before).
 func (db *DB) ListPhoneNumbers(ctx context.Context, f PhoneNumberFilter, p Page) ([]PhoneNumber, bool, error) {
 	query, args, asc := phoneNumberListQuery(f, p)
-	list, more, err := queryList(ctx, db.reader, query, args, asc, pageSize(p), scanPhoneNumber)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanPhoneNumber)
 	if err != nil {
 		return nil, false, fmt.Errorf("list phone numbers: %w", err)
 	}

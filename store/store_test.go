@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -340,7 +340,7 @@ func TestMessageChanges(t *testing.T) {
 	})
 
 	t.Run("cancel scheduled", func(t *testing.T) {
-		got, err := db.CancelMessage(ctx, "AC1", scheduled.Sid, later)
+		got, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: scheduled.Sid, From: []string{"scheduled"}, To: "canceled", DateUpdated: later})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,7 +354,7 @@ func TestMessageChanges(t *testing.T) {
 
 	t.Run("cancel refused", func(t *testing.T) {
 		for _, m := range []Message{queued, scheduled} { // queued, and already canceled
-			if _, err := db.CancelMessage(ctx, "AC1", m.Sid, later.Add(time.Hour)); !errors.Is(err, ErrConflict) {
+			if _, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"scheduled"}, To: "canceled", DateUpdated: later.Add(time.Hour)}); !errors.Is(err, ErrConflict) {
 				t.Errorf("cancel %s (%s): err = %v, want ErrConflict", m.Sid, m.Status, err)
 			}
 			got, err := db.GetMessage(ctx, "AC1", m.Sid)
@@ -371,7 +371,7 @@ func TestMessageChanges(t *testing.T) {
 		checks := map[string]error{}
 		_, checks["get"] = db.GetMessage(ctx, "AC2", queued.Sid)
 		_, checks["redact"] = db.RedactMessage(ctx, "AC2", queued.Sid, later)
-		_, checks["cancel"] = db.CancelMessage(ctx, "AC2", queued.Sid, later)
+		_, checks["cancel"] = db.ChangeStatus(ctx, StatusChange{AccountSid: "AC2", Sid: queued.Sid, From: []string{"queued"}, To: "canceled", DateUpdated: later})
 		checks["delete"] = db.DeleteMessage(ctx, "AC2", queued.Sid)
 		for op, err := range checks {
 			if !errors.Is(err, ErrNotFound) {
@@ -387,7 +387,7 @@ func TestMessageChanges(t *testing.T) {
 		checks := map[string]error{}
 		_, checks["get"] = db.GetMessage(ctx, "AC1", "SMnope")
 		_, checks["redact"] = db.RedactMessage(ctx, "AC1", "SMnope", later)
-		_, checks["cancel"] = db.CancelMessage(ctx, "AC1", "SMnope", later)
+		_, checks["cancel"] = db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: "SMnope", From: []string{"scheduled"}, To: "canceled", DateUpdated: later})
 		checks["delete"] = db.DeleteMessage(ctx, "AC1", "SMnope")
 		for op, err := range checks {
 			if !errors.Is(err, ErrNotFound) {
@@ -930,13 +930,23 @@ func TestMigrationAppliedByAnotherProcess(t *testing.T) {
 	}
 }
 
-// TestCloseClosesStatements: Close closes the prepared statements too, not only the pools.
+// TestCloseClosesStatements: Close closes the prepared statements too, not only the pools,
+// and a write after Close fails rather than hangs.
 func TestCloseClosesStatements(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	stmts := []*sql.Stmt{db.getAccount, db.getMessage, db.createMessage}
+	if _, err := db.GetAccount(ctx, "ACnone"); !errors.Is(err, ErrNotFound) {
+		t.Fatal(err)
+	}
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	stmts := slices.Collect(maps.Values(db.rstmts.m))
+	stmts = append(stmts, slices.Collect(maps.Values(db.wstmts.m))...)
+	if len(stmts) < 2 {
+		t.Fatalf("%d statements cached", len(stmts))
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -944,6 +954,12 @@ func TestCloseClosesStatements(t *testing.T) {
 		if _, err := stmt.Exec(); err == nil || !strings.Contains(err.Error(), "statement is closed") {
 			t.Errorf("statement %d after Close: %v", i, err)
 		}
+	}
+	if _, err := db.CreateAccount(ctx, testAccount("AC2", "")); !errors.Is(err, ErrClosed) {
+		t.Errorf("write after Close: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }
 

@@ -9,9 +9,33 @@ import (
 	"strings"
 )
 
-// write runs fn in a write transaction and commits it. Every write of the lifecycle goes
-// through here, so that a change and the jobs it causes commit together.
+// ErrClosed: the store was closed.
+var ErrClosed = errors.New("store closed")
+
+// write runs fn in a write transaction and returns once that transaction has committed
+// (or fn failed, and nothing of it was written). Every write of the store goes through
+// here: a change and the jobs it causes commit together, and concurrent writes share one
+// commit (group commit, batch.go). fn may run in a transaction with other callers' writes,
+// inside a savepoint of its own, so it must do nothing but its own statements.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.queue == nil {
+		return db.writeAlone(ctx, fn)
+	}
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	db.queueMu.RLock()
+	if db.closed {
+		db.queueMu.RUnlock()
+		return ErrClosed
+	}
+	db.queue <- req
+	db.queueMu.RUnlock()
+	// Wait for the commit even if ctx ends meanwhile: the write may be in a batch that
+	// is committing, and the caller must not report as lost what is on disk.
+	return <-req.done
+}
+
+// writeAlone commits fn in a transaction of its own (without group commit).
+func (db *DB) writeAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -20,7 +44,11 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.wstmts.prepareWanted()
+	return nil
 }
 
 // Apply makes all of w's changes in one transaction, or none of them.
@@ -28,7 +56,7 @@ func (db *DB) Apply(ctx context.Context, w Writes) error {
 	if w.empty() {
 		return nil
 	}
-	if err := db.write(ctx, func(tx *sql.Tx) error { return applyWrites(ctx, tx, w) }); err != nil {
+	if err := db.write(ctx, func(tx *sql.Tx) error { return db.applyWrites(ctx, tx, w) }); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
 	db.jobsChanged(w.schedules())
@@ -42,9 +70,9 @@ func (db *DB) ChangeStatus(ctx context.Context, c StatusChange) (Message, error)
 	var m Message
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		m, err = changeStatus(ctx, tx, c)
+		m, err = db.changeStatus(ctx, tx, c)
 		if errors.Is(err, sql.ErrNoRows) {
-			return missingOrConflict(ctx, tx, "messages", c.AccountSid, c.Sid)
+			return db.missingOrConflict(ctx, tx, "messages", c.AccountSid, c.Sid)
 		}
 		return err
 	})
@@ -55,9 +83,9 @@ func (db *DB) ChangeStatus(ctx context.Context, c StatusChange) (Message, error)
 	return m, nil
 }
 
-func applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
+func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 	for _, o := range w.OptOuts {
-		if err := setOptOut(ctx, tx, o); err != nil {
+		if err := db.setOptOut(ctx, tx, o); err != nil {
 			return err
 		}
 	}
@@ -66,17 +94,17 @@ func applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 		if err != nil {
 			return fmt.Errorf("message %s: %w", m.Sid, err)
 		}
-		if _, err := tx.ExecContext(ctx, insertMessage, args...); err != nil {
+		if _, err := db.txExec(ctx, tx, insertMessage, args...); err != nil {
 			return fmt.Errorf("message %s: %w", m.Sid, constraintError(err))
 		}
 	}
 	for _, m := range w.Media {
-		if err := insertMedia(ctx, tx, m); err != nil {
+		if err := db.insertMedia(ctx, tx, m); err != nil {
 			return err
 		}
 	}
 	for _, c := range w.MediaContents {
-		if _, err := tx.ExecContext(ctx,
+		if _, err := db.txExec(ctx, tx,
 			"UPDATE media SET content_type = ?, content = ?, date_updated = ? WHERE sid = ?",
 			c.ContentType, c.Content, timeArg(c.DateUpdated), c.Sid); err != nil {
 			return fmt.Errorf("media %s: %w", c.Sid, err)
@@ -85,18 +113,18 @@ func applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 	for _, c := range w.StatusChanges {
 		// A change whose guard fails is not an error here: the message moved on (it was
 		// canceled, forced, or deleted) and the step that wanted it is simply moot.
-		if _, err := changeStatus(ctx, tx, c); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if _, err := db.changeStatus(ctx, tx, c); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("status of message %s: %w", c.Sid, err)
 		}
 	}
-	if err := applyCallWrites(ctx, tx, w); err != nil {
+	if err := db.applyCallWrites(ctx, tx, w); err != nil {
 		return err
 	}
-	if err := insertJobs(ctx, tx, w.Jobs); err != nil {
+	if err := db.insertJobs(ctx, tx, w.Jobs); err != nil {
 		return err
 	}
 	for _, d := range w.Deliveries {
-		if err := insertDelivery(ctx, tx, d); err != nil {
+		if err := db.insertDelivery(ctx, tx, d); err != nil {
 			return err
 		}
 	}
@@ -105,7 +133,7 @@ func applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 
 // changeStatus applies c if its guard holds, with its jobs; sql.ErrNoRows when it does
 // not (nothing is written then).
-func changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Message, error) {
+func (db *DB) changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Message, error) {
 	query := `UPDATE messages SET status = ?,
 		error_code = coalesce(?, error_code),
 		error_message = coalesce(?, error_message),
@@ -123,26 +151,26 @@ func changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Message, err
 		query += " AND status IN (" + placeholders(len(c.From)) + ")"
 		args = append(args, anys(c.From)...)
 	}
-	m, err := scanMessage(tx.QueryRowContext(ctx, query+" RETURNING "+messageCols, args...))
+	m, err := scanMessage(db.txQueryRow(ctx, tx, query+" RETURNING "+messageCols, args...))
 	if err != nil {
 		return Message{}, err
 	}
 	if c.CancelJobsOfKind != "" {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM jobs WHERE resource_sid = ? AND kind = ?", c.Sid, c.CancelJobsOfKind); err != nil {
+		if _, err := db.txExec(ctx, tx, "DELETE FROM jobs WHERE resource_sid = ? AND kind = ?", c.Sid, c.CancelJobsOfKind); err != nil {
 			return Message{}, err
 		}
 	}
-	return m, insertJobs(ctx, tx, c.Jobs)
+	return m, db.insertJobs(ctx, tx, c.Jobs)
 }
 
-func setOptOut(ctx context.Context, tx *sql.Tx, o OptOut) error {
+func (db *DB) setOptOut(ctx context.Context, tx *sql.Tx, o OptOut) error {
 	var err error
 	if o.Out {
-		_, err = tx.ExecContext(ctx,
+		_, err = db.txExec(ctx, tx,
 			`INSERT INTO opt_outs (account_sid, sender, recipient, date_created) VALUES (?, ?, ?, ?)
 			ON CONFLICT DO NOTHING`, o.AccountSid, o.Sender, o.Recipient, timeArg(o.DateCreated))
 	} else {
-		_, err = tx.ExecContext(ctx, "DELETE FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?",
+		_, err = db.txExec(ctx, tx, "DELETE FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?",
 			o.AccountSid, o.Sender, o.Recipient)
 	}
 	if err != nil {
@@ -154,7 +182,7 @@ func setOptOut(ctx context.Context, tx *sql.Tx, o OptOut) error {
 // OptedOut reports whether recipient has opted out of messages from sender.
 func (db *DB) OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error) {
 	var out bool
-	err := db.reader.QueryRowContext(ctx,
+	err := db.queryRow(ctx,
 		"SELECT EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)",
 		accountSid, sender, recipient).Scan(&out)
 	if err != nil {

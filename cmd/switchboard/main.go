@@ -59,6 +59,9 @@ type config struct {
 	timeouts        connguard.Timeouts
 	shutdownTimeout time.Duration
 
+	synchronous   string
+	noGroupCommit bool
+
 	baseURL         string
 	deliveryDelay   time.Duration
 	webhookTimeout  time.Duration
@@ -114,6 +117,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	var rateBurst int64
 	fs.Int64Var(&rateBurst, "rate-burst", envInt("SWITCHBOARD_RATE_BURST", 0), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
 	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
+	fs.StringVar(&c.synchronous, "sync", env("SWITCHBOARD_SYNC", "full"), "full: an acknowledged write survives a power failure; normal: it survives the process being killed, not always a power failure (env SWITCHBOARD_SYNC)")
+	groupCommit := fs.Bool("group-commit", getenv("SWITCHBOARD_GROUP_COMMIT") != "false", "commit concurrent writes together, one fsync for many; false commits each on its own, the old mode (env SWITCHBOARD_GROUP_COMMIT=false)")
 	fs.StringVar(&c.baseURL, "base-url", env("SWITCHBOARD_BASE_URL", ""), "where apps reach this server, for media URLs in webhooks; default http://<the --addr listened on> (env SWITCHBOARD_BASE_URL)")
 	fs.DurationVar(&c.deliveryDelay, "delivery-delay", envDuration("SWITCHBOARD_DELIVERY_DELAY", 100*time.Millisecond), "time between two steps of a simulated delivery: queued, sending, sent, delivered (env SWITCHBOARD_DELIVERY_DELAY)")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", envDuration("SWITCHBOARD_WEBHOOK_TIMEOUT", 15*time.Second), "timeout of each webhook request and media fetch (env SWITCHBOARD_WEBHOOK_TIMEOUT)")
@@ -192,6 +197,10 @@ Flags:
 	case c.minLead > 35*24*time.Hour:
 		return c, fmt.Errorf("--schedule-min-lead must be at most 35 days (840h), Twilio's longest lead, not %s", c.minLead)
 	}
+	c.noGroupCommit = !*groupCommit
+	if c.synchronous != "full" && c.synchronous != "normal" {
+		return c, fmt.Errorf("--sync must be full or normal, not %q", c.synchronous)
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
@@ -252,7 +261,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(handler)
 
-	db, err := store.Open(ctx, cfg.db)
+	m := metrics.New()
+	db, err := store.OpenWith(ctx, cfg.db, store.Options{Synchronous: cfg.synchronous, NoGroupCommit: cfg.noGroupCommit, Batches: m})
 	if err != nil {
 		return err
 	}
@@ -287,7 +297,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
 		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay,
-		ScheduleMinLead: &cfg.minLead, Metrics: metrics.New(),
+		ScheduleMinLead: &cfg.minLead, Metrics: m,
 	})
 	if err != nil {
 		ln.Close()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/connguard"
+	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -51,7 +52,10 @@ func StartLocal(dbPath string, cfg Config, guards ...LocalOptions) (*Local, erro
 		}
 		l.tempDir, dbPath = dir, filepath.Join(dir, "switchboard.db")
 	}
-	db, err := store.Open(ctx, dbPath)
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	db, err := store.OpenWith(ctx, dbPath, store.Options{Batches: cfg.Metrics})
 	if err != nil {
 		l.removeTemp()
 		return nil, fmt.Errorf("start: %w", err)

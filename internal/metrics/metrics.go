@@ -44,6 +44,8 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	jobs     *prometheus.CounterVec
+	batch    prometheus.Histogram
+	commit   prometheus.Histogram
 }
 
 // New returns the metrics of one server, with the Go runtime and process collectors.
@@ -63,11 +65,23 @@ func New() *Metrics {
 			Name: "switchboard_outbox_jobs_total",
 			Help: "Outbox jobs run (delivery steps, webhooks, media fetches), by kind and result: done, retry, gave-up, or lost (lease ran out).",
 		}, []string{"kind", "result"}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "switchboard_store_batch_writes",
+			Help:    "Writes committed together in one transaction (group commit).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 8), // 1 to 128, the largest batch
+		}),
+		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "switchboard_store_commit_seconds",
+			Help:    "Time from beginning a batch's transaction to its commit, fsync included.",
+			Buckets: latencyBuckets,
+		}),
 	}
 	m.registry.MustRegister(
 		m.requests,
 		m.latency,
 		m.jobs,
+		m.batch,
+		m.commit,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -109,4 +123,10 @@ func (m *Metrics) ObserveOutboxDepth(depth func() float64) error {
 		Name: "switchboard_outbox_depth",
 		Help: "Outbox jobs waiting or running (delivery steps, webhooks, media fetches), across every process on the database.",
 	}, depth))
+}
+
+// ObserveCommit records one committed batch of the store (store.BatchObserver).
+func (m *Metrics) ObserveCommit(writes int, elapsed time.Duration) {
+	m.batch.Observe(float64(writes))
+	m.commit.Observe(elapsed.Seconds())
 }
