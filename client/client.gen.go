@@ -514,6 +514,57 @@ func (e CreateMessageRequestTrafficType) Valid() bool {
 	}
 }
 
+// Defines values for CreateMessagingServiceRequestScanMessageContent.
+const (
+	CreateMessagingServiceRequestScanMessageContentDisable CreateMessagingServiceRequestScanMessageContent = "disable"
+	CreateMessagingServiceRequestScanMessageContentEnable  CreateMessagingServiceRequestScanMessageContent = "enable"
+	CreateMessagingServiceRequestScanMessageContentInherit CreateMessagingServiceRequestScanMessageContent = "inherit"
+)
+
+// Valid indicates whether the value is a known member of the CreateMessagingServiceRequestScanMessageContent enum.
+func (e CreateMessagingServiceRequestScanMessageContent) Valid() bool {
+	switch e {
+	case CreateMessagingServiceRequestScanMessageContentDisable:
+		return true
+	case CreateMessagingServiceRequestScanMessageContentEnable:
+		return true
+	case CreateMessagingServiceRequestScanMessageContentInherit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateMessagingServiceRequestUsecase.
+const (
+	CreateMessagingServiceRequestUsecaseDiscussion    CreateMessagingServiceRequestUsecase = "discussion"
+	CreateMessagingServiceRequestUsecaseMarketing     CreateMessagingServiceRequestUsecase = "marketing"
+	CreateMessagingServiceRequestUsecaseNotifications CreateMessagingServiceRequestUsecase = "notifications"
+	CreateMessagingServiceRequestUsecasePoll          CreateMessagingServiceRequestUsecase = "poll"
+	CreateMessagingServiceRequestUsecaseUndeclared    CreateMessagingServiceRequestUsecase = "undeclared"
+	CreateMessagingServiceRequestUsecaseVerification  CreateMessagingServiceRequestUsecase = "verification"
+)
+
+// Valid indicates whether the value is a known member of the CreateMessagingServiceRequestUsecase enum.
+func (e CreateMessagingServiceRequestUsecase) Valid() bool {
+	switch e {
+	case CreateMessagingServiceRequestUsecaseDiscussion:
+		return true
+	case CreateMessagingServiceRequestUsecaseMarketing:
+		return true
+	case CreateMessagingServiceRequestUsecaseNotifications:
+		return true
+	case CreateMessagingServiceRequestUsecasePoll:
+		return true
+	case CreateMessagingServiceRequestUsecaseUndeclared:
+		return true
+	case CreateMessagingServiceRequestUsecaseVerification:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ForceStatusRequestStatus.
 const (
 	ForceStatusRequestStatusCanceled    ForceStatusRequestStatus = "canceled"
@@ -742,6 +793,24 @@ func (e IncomingPhoneNumberVoiceReceiveMode) Valid() bool {
 	}
 }
 
+// Defines values for KeyType.
+const (
+	KeyTypeMain     KeyType = "main"
+	KeyTypeStandard KeyType = "standard"
+)
+
+// Valid indicates whether the value is a known member of the KeyType enum.
+func (e KeyType) Valid() bool {
+	switch e {
+	case KeyTypeMain:
+		return true
+	case KeyTypeStandard:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LineStatusInfoStatus.
 const (
 	LineStatusInfoStatusActive      LineStatusInfoStatus = "active"
@@ -958,6 +1027,27 @@ func (e MessageStatus) Valid() bool {
 	}
 }
 
+// Defines values for MessagingServiceScanMessageContent.
+const (
+	MessagingServiceScanMessageContentDisable MessagingServiceScanMessageContent = "disable"
+	MessagingServiceScanMessageContentEnable  MessagingServiceScanMessageContent = "enable"
+	MessagingServiceScanMessageContentInherit MessagingServiceScanMessageContent = "inherit"
+)
+
+// Valid indicates whether the value is a known member of the MessagingServiceScanMessageContent enum.
+func (e MessagingServiceScanMessageContent) Valid() bool {
+	switch e {
+	case MessagingServiceScanMessageContentDisable:
+		return true
+	case MessagingServiceScanMessageContentEnable:
+		return true
+	case MessagingServiceScanMessageContentInherit:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReassignedNumberInfoIsNumberReassigned.
 const (
 	ReassignedNumberInfoIsNumberReassignedNo              ReassignedNumberInfoIsNumberReassigned = "no"
@@ -1069,6 +1159,45 @@ func (e RecordingStatus) Valid() bool {
 	case RecordingStatusProcessing:
 		return true
 	case RecordingStatusStopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServiceAlphaSenderCapabilities.
+const (
+	ServiceAlphaSenderCapabilitiesSMS ServiceAlphaSenderCapabilities = "SMS"
+)
+
+// Valid indicates whether the value is a known member of the ServiceAlphaSenderCapabilities enum.
+func (e ServiceAlphaSenderCapabilities) Valid() bool {
+	switch e {
+	case ServiceAlphaSenderCapabilitiesSMS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServicePhoneNumberCapabilities.
+const (
+	ServicePhoneNumberCapabilitiesFax   ServicePhoneNumberCapabilities = "Fax"
+	ServicePhoneNumberCapabilitiesMMS   ServicePhoneNumberCapabilities = "MMS"
+	ServicePhoneNumberCapabilitiesSMS   ServicePhoneNumberCapabilities = "SMS"
+	ServicePhoneNumberCapabilitiesVoice ServicePhoneNumberCapabilities = "Voice"
+)
+
+// Valid indicates whether the value is a known member of the ServicePhoneNumberCapabilities enum.
+func (e ServicePhoneNumberCapabilities) Valid() bool {
+	switch e {
+	case ServicePhoneNumberCapabilitiesFax:
+		return true
+	case ServicePhoneNumberCapabilitiesMMS:
+		return true
+	case ServicePhoneNumberCapabilitiesSMS:
+		return true
+	case ServicePhoneNumberCapabilitiesVoice:
 		return true
 	default:
 		return false
@@ -1204,6 +1333,57 @@ const (
 func (e UpdateMessageRequestStatus) Valid() bool {
 	switch e {
 	case UpdateMessageRequestStatusCanceled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateMessagingServiceRequestScanMessageContent.
+const (
+	UpdateMessagingServiceRequestScanMessageContentDisable UpdateMessagingServiceRequestScanMessageContent = "disable"
+	UpdateMessagingServiceRequestScanMessageContentEnable  UpdateMessagingServiceRequestScanMessageContent = "enable"
+	UpdateMessagingServiceRequestScanMessageContentInherit UpdateMessagingServiceRequestScanMessageContent = "inherit"
+)
+
+// Valid indicates whether the value is a known member of the UpdateMessagingServiceRequestScanMessageContent enum.
+func (e UpdateMessagingServiceRequestScanMessageContent) Valid() bool {
+	switch e {
+	case UpdateMessagingServiceRequestScanMessageContentDisable:
+		return true
+	case UpdateMessagingServiceRequestScanMessageContentEnable:
+		return true
+	case UpdateMessagingServiceRequestScanMessageContentInherit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateMessagingServiceRequestUsecase.
+const (
+	UpdateMessagingServiceRequestUsecaseDiscussion    UpdateMessagingServiceRequestUsecase = "discussion"
+	UpdateMessagingServiceRequestUsecaseMarketing     UpdateMessagingServiceRequestUsecase = "marketing"
+	UpdateMessagingServiceRequestUsecaseNotifications UpdateMessagingServiceRequestUsecase = "notifications"
+	UpdateMessagingServiceRequestUsecasePoll          UpdateMessagingServiceRequestUsecase = "poll"
+	UpdateMessagingServiceRequestUsecaseUndeclared    UpdateMessagingServiceRequestUsecase = "undeclared"
+	UpdateMessagingServiceRequestUsecaseVerification  UpdateMessagingServiceRequestUsecase = "verification"
+)
+
+// Valid indicates whether the value is a known member of the UpdateMessagingServiceRequestUsecase enum.
+func (e UpdateMessagingServiceRequestUsecase) Valid() bool {
+	switch e {
+	case UpdateMessagingServiceRequestUsecaseDiscussion:
+		return true
+	case UpdateMessagingServiceRequestUsecaseMarketing:
+		return true
+	case UpdateMessagingServiceRequestUsecaseNotifications:
+		return true
+	case UpdateMessagingServiceRequestUsecasePoll:
+		return true
+	case UpdateMessagingServiceRequestUsecaseUndeclared:
+		return true
+	case UpdateMessagingServiceRequestUsecaseVerification:
 		return true
 	default:
 		return false
@@ -1349,6 +1529,11 @@ type AccountStatus string
 // AddressRequirement The address a number needs: `none`, `any`, one in the number's country (`local`)
 // or one outside it (`foreign`). Switchboard records it; it never asks for one.
 type AddressRequirement string
+
+// AlphaSenderSid `AI` followed by 32 lowercase hex digits.
+//
+// Example: AIeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+type AlphaSenderSid = string
 
 // AvailablePhoneNumber A number for sale. Where a field does not apply to the number (a LATA outside North
 // America, a place for a mobile number) it is `null`. Coordinates are decimal strings,
@@ -2052,6 +2237,12 @@ type CreateIncomingPhoneNumberRequestEmergencyStatus string
 // CreateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
 type CreateIncomingPhoneNumberRequestVoiceReceiveMode string
 
+// CreateKeyRequest defines model for CreateKeyRequest.
+type CreateKeyRequest struct {
+	// FriendlyName A name for the key, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+}
+
 // CreateMessageRequest defines model for CreateMessageRequest.
 type CreateMessageRequest struct {
 	// AddressRetention Accepted for compatibility; not used by Switchboard.
@@ -2095,10 +2286,9 @@ type CreateMessageRequest struct {
 	// MediaUrl Up to 10 public http(s) URLs of media to send; repeat the key for each.
 	MediaUrl *[]string `json:"MediaUrl,omitempty"`
 
-	// MessagingServiceSid `MG` followed by 32 hex digits.
-	//
-	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-	MessagingServiceSid *MessagingServiceSid `json:"MessagingServiceSid,omitempty"`
+	// MessagingServiceSid A Messaging Service of this account (`MG…`): without `From`, the service picks
+	// the sender from its pool; it also lends its `StatusCallback`.
+	MessagingServiceSid *string `json:"MessagingServiceSid,omitempty"`
 
 	// PersistentAction Accepted for compatibility; not used by Switchboard.
 	PersistentAction *[]string `json:"PersistentAction,omitempty"`
@@ -2154,6 +2344,90 @@ type CreateMessageRequestScheduleType string
 // CreateMessageRequestTrafficType Accepted for compatibility; not used by Switchboard.
 type CreateMessageRequestTrafficType string
 
+// CreateMessagingServiceRequest defines model for CreateMessagingServiceRequest.
+type CreateMessagingServiceRequest struct {
+	// AreaCodeGeomatch Stored (default `true`); Switchboard always prefers a number of the recipient's country.
+	AreaCodeGeomatch *bool `json:"AreaCodeGeomatch,omitempty"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackToLongCode Stored; not simulated (default `true`).
+	FallbackToLongCode *bool `json:"FallbackToLongCode,omitempty"`
+
+	// FallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	FallbackUrl *WebhookUrl `json:"FallbackUrl,omitempty"`
+
+	// FriendlyName A name for the service (required to create it), at most 64 characters.
+	FriendlyName string `json:"FriendlyName"`
+
+	// InboundMethod The HTTP method of a webhook request.
+	InboundMethod *HttpMethod `json:"InboundMethod,omitempty"`
+
+	// InboundRequestUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	InboundRequestUrl *WebhookUrl `json:"InboundRequestUrl,omitempty"`
+
+	// MmsConverter Stored; not simulated (default `true`).
+	MmsConverter *bool `json:"MmsConverter,omitempty"`
+
+	// ScanMessageContent Stored; not simulated (default `inherit`).
+	ScanMessageContent *CreateMessagingServiceRequestScanMessageContent `json:"ScanMessageContent,omitempty"`
+
+	// SmartEncoding Stored; not simulated (default `true`).
+	SmartEncoding *bool `json:"SmartEncoding,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StickySender Send every message to a recipient from the same pool number (default `true`).
+	StickySender *bool `json:"StickySender,omitempty"`
+
+	// SynchronousValidation Stored; not simulated (default `false`).
+	SynchronousValidation *bool `json:"SynchronousValidation,omitempty"`
+
+	// UseInboundWebhookOnNumber Send texts to pool numbers to each number's own `SmsUrl` (default `false`).
+	UseInboundWebhookOnNumber *bool `json:"UseInboundWebhookOnNumber,omitempty"`
+
+	// Usecase What the service is for (default `undeclared`).
+	Usecase *CreateMessagingServiceRequestUsecase `json:"Usecase,omitempty"`
+
+	// ValidityPeriod Seconds a message may wait in the queue (default 36000); stored, not enforced.
+	ValidityPeriod *int `json:"ValidityPeriod,omitempty"`
+}
+
+// CreateMessagingServiceRequestScanMessageContent Stored; not simulated (default `inherit`).
+type CreateMessagingServiceRequestScanMessageContent string
+
+// CreateMessagingServiceRequestUsecase What the service is for (default `undeclared`).
+type CreateMessagingServiceRequestUsecase string
+
+// CreateServiceAlphaSenderRequest defines model for CreateServiceAlphaSenderRequest.
+type CreateServiceAlphaSenderRequest struct {
+	// AlphaSender Up to 11 letters, digits and spaces, at least one a letter.
+	AlphaSender string `json:"AlphaSender"`
+}
+
+// CreateServicePhoneNumberRequest defines model for CreateServicePhoneNumberRequest.
+type CreateServicePhoneNumberRequest struct {
+	// PhoneNumberSid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	PhoneNumberSid IncomingPhoneNumberSid `json:"PhoneNumberSid"`
+}
+
+// CreateSwitchboardKeyRequest defines model for CreateSwitchboardKeyRequest.
+type CreateSwitchboardKeyRequest struct {
+	// FriendlyName A name for the key, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// KeyType `main` acts like the auth token; `standard` reaches everything of its own account
+	// but the Accounts and Keys resources.
+	KeyType *KeyType `json:"KeyType,omitempty"`
+}
+
 // DateFilter A date (`2026-11-24`, UTC) or an RFC 3339 date-time.
 type DateFilter = string
 
@@ -2203,6 +2477,11 @@ type HealthStatus string
 
 // HttpMethod The HTTP method of a webhook request.
 type HttpMethod string
+
+// ISODate A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+//
+// Example: 2026-11-24T20:15:03Z
+type ISODate = time.Time
 
 // IdentityMatchInfo The `identity_match` package: each detail given in the query (FirstName,
 // LastName...) compared with the number's owner on file.
@@ -2455,6 +2734,64 @@ type IncomingPhoneNumberList struct {
 // Example: PNcccccccccccccccccccccccccccccccc
 type IncomingPhoneNumberSid = string
 
+// Key An API key, as every read shows it (never with its secret).
+type Key struct {
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// FriendlyName A name for people to read; `null` when none was given.
+	FriendlyName *string `json:"friendly_name"`
+
+	// Sid `SK` followed by 32 lowercase hex digits.
+	//
+	// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid KeySid `json:"sid"`
+}
+
+// KeyList defines model for KeyList.
+type KeyList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+	Keys         []Key  `json:"keys"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// KeySid `SK` followed by 32 lowercase hex digits.
+//
+// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+type KeySid = string
+
+// KeyType `main` acts like the auth token; `standard` reaches everything of its own account
+// but the Accounts and Keys resources.
+type KeyType string
+
 // LastSimSwapInfo When the SIM was last changed, as far as the period asked about goes.
 type LastSimSwapInfo struct {
 	// LastSimSwapDate When the SIM last changed, if known (Switchboard never knows).
@@ -2688,9 +3025,9 @@ type Message struct {
 	Sid MessageSid `json:"sid"`
 
 	// Status Where the message is in its life. Messages created through the API start as
-	// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
-	// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
-	// are `received`.
+	// `queued` (or `scheduled` when created with `ScheduleType=fixed`, or `accepted`
+	// while a Messaging Service picks the sender), then move `sending`, `sent`, and
+	// `delivered`, `undelivered` or `failed`. Incoming messages are `received`.
 	Status MessageStatus `json:"status"`
 
 	// SubresourceUris Paths of the message's media and feedback.
@@ -2743,15 +3080,132 @@ type MessageList struct {
 type MessageSid = string
 
 // MessageStatus Where the message is in its life. Messages created through the API start as
-// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
-// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
-// are `received`.
+// `queued` (or `scheduled` when created with `ScheduleType=fixed`, or `accepted`
+// while a Messaging Service picks the sender), then move `sending`, `sent`, and
+// `delivered`, `undelivered` or `failed`. Incoming messages are `received`.
 type MessageStatus string
+
+// MessagingService A Messaging Service (Messaging v1). URLs that are not set are `null`. Only
+// `sticky_sender`, `status_callback`, the inbound settings and the sender pool change
+// what Switchboard does; the other settings are kept and shown.
+type MessagingService struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AreaCodeGeomatch Stored; Switchboard always prefers a pool number of the recipient's country.
+	AreaCodeGeomatch bool `json:"area_code_geomatch"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod HttpMethod `json:"fallback_method"`
+
+	// FallbackToLongCode Stored; not simulated.
+	FallbackToLongCode bool `json:"fallback_to_long_code"`
+
+	// FallbackUrl Requested when `inbound_request_url` fails.
+	FallbackUrl *string `json:"fallback_url"`
+
+	// FriendlyName A name for people to read.
+	FriendlyName string `json:"friendly_name"`
+
+	// InboundMethod The HTTP method of a webhook request.
+	InboundMethod HttpMethod `json:"inbound_method"`
+
+	// InboundRequestUrl Where texts to the pool's numbers go, unless `use_inbound_webhook_on_number`.
+	InboundRequestUrl *string `json:"inbound_request_url"`
+
+	// Links Absolute URLs of the service's sender pool.
+	Links map[string]string `json:"links"`
+
+	// MmsConverter Stored; not simulated.
+	MmsConverter bool `json:"mms_converter"`
+
+	// ScanMessageContent Stored; not simulated.
+	ScanMessageContent MessagingServiceScanMessageContent `json:"scan_message_content"`
+
+	// Sid `MG` followed by 32 hex digits.
+	//
+	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid MessagingServiceSid `json:"sid"`
+
+	// SmartEncoding Stored; not simulated.
+	SmartEncoding bool `json:"smart_encoding"`
+
+	// StatusCallback Receives the status callbacks of the service's messages that have none of their own.
+	StatusCallback *string `json:"status_callback"`
+
+	// StickySender Whether each recipient always gets the same pool number.
+	StickySender bool `json:"sticky_sender"`
+
+	// SynchronousValidation Stored; not simulated.
+	SynchronousValidation bool `json:"synchronous_validation"`
+
+	// Url This service's absolute URL.
+	Url string `json:"url"`
+
+	// UsAppToPersonRegistered Always `false`; Switchboard has no A2P 10DLC registration.
+	UsAppToPersonRegistered bool `json:"us_app_to_person_registered"`
+
+	// UseInboundWebhookOnNumber Whether texts to pool numbers go to each number's own `SmsUrl` instead.
+	UseInboundWebhookOnNumber bool `json:"use_inbound_webhook_on_number"`
+
+	// Usecase What the service is for (`notifications`, `marketing`, `verification`, `discussion`, `poll`, `undeclared`).
+	Usecase string `json:"usecase"`
+
+	// ValidityPeriod Seconds a message may wait in the queue; stored, not enforced.
+	ValidityPeriod int `json:"validity_period"`
+}
+
+// MessagingServiceScanMessageContent Stored; not simulated.
+type MessagingServiceScanMessageContent string
+
+// MessagingServiceList defines model for MessagingServiceList.
+type MessagingServiceList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta     V1Meta             `json:"meta"`
+	Services []MessagingService `json:"services"`
+}
 
 // MessagingServiceSid `MG` followed by 32 hex digits.
 //
 // Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 type MessagingServiceSid = string
+
+// NewKey A key just created, with its secret, which no later response shows.
+type NewKey struct {
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// FriendlyName A name for people to read; `null` when none was given.
+	FriendlyName *string `json:"friendly_name"`
+
+	// Secret The password that goes with `sid`: 32 letters and digits (about 190 random
+	// bits), shown this once.
+	Secret string `json:"secret"`
+
+	// Sid `SK` followed by 32 lowercase hex digits.
+	//
+	// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid KeySid `json:"sid"`
+}
 
 // PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
 //
@@ -3063,6 +3517,106 @@ type RecordingSource string
 // RecordingStatus `in-progress` while recording, then `completed`.
 type RecordingStatus string
 
+// ServiceAlphaSender An alphanumeric sender ID of a service.
+type ServiceAlphaSender struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AlphaSender The sender ID recipients see.
+	AlphaSender string `json:"alpha_sender"`
+
+	// Capabilities Always `[SMS]`.
+	Capabilities []ServiceAlphaSenderCapabilities `json:"capabilities"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// ServiceSid `MG` followed by 32 hex digits.
+	//
+	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	ServiceSid MessagingServiceSid `json:"service_sid"`
+
+	// Sid `AI` followed by 32 lowercase hex digits.
+	//
+	// Example: AIeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+	Sid AlphaSenderSid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// ServiceAlphaSenderCapabilities defines model for ServiceAlphaSender.Capabilities.
+type ServiceAlphaSenderCapabilities string
+
+// ServiceAlphaSenderList defines model for ServiceAlphaSenderList.
+type ServiceAlphaSenderList struct {
+	AlphaSenders []ServiceAlphaSender `json:"alpha_senders"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
+// ServicePhoneNumber A phone number of a service's sender pool.
+type ServicePhoneNumber struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Capabilities What the number can do.
+	Capabilities []ServicePhoneNumberCapabilities `json:"capabilities"`
+
+	// CountryCode ISO 3166-1 alpha-2 country of the number.
+	CountryCode string `json:"country_code"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// ServiceSid `MG` followed by 32 hex digits.
+	//
+	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	ServiceSid MessagingServiceSid `json:"service_sid"`
+
+	// Sid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	Sid IncomingPhoneNumberSid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// ServicePhoneNumberCapabilities defines model for ServicePhoneNumber.Capabilities.
+type ServicePhoneNumberCapabilities string
+
+// ServicePhoneNumberList defines model for ServicePhoneNumberList.
+type ServicePhoneNumberList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta         V1Meta               `json:"meta"`
+	PhoneNumbers []ServicePhoneNumber `json:"phone_numbers"`
+}
+
 // SimSwapInfo The `sim_swap` package.
 type SimSwapInfo struct {
 	// CarrierName The carrier of the SIM.
@@ -3121,6 +3675,34 @@ type SmsPumpingRiskInfoCarrierRiskCategory string
 
 // StatusCallbackEvent A call progress event that a status callback can ask for.
 type StatusCallbackEvent string
+
+// SwitchboardNewKey A key just created through Switchboard's endpoint, with its type.
+type SwitchboardNewKey struct {
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// FriendlyName A name for people to read; `null` when none was given.
+	FriendlyName *string `json:"friendly_name"`
+
+	// KeyType `main` acts like the auth token; `standard` reaches everything of its own account
+	// but the Accounts and Keys resources.
+	KeyType KeyType `json:"key_type"`
+
+	// Secret The password that goes with `sid`, shown this once.
+	Secret string `json:"secret"`
+
+	// Sid `SK` followed by 32 lowercase hex digits.
+	//
+	// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid KeySid `json:"sid"`
+}
 
 // UpdateAccountRequest defines model for UpdateAccountRequest.
 type UpdateAccountRequest struct {
@@ -3251,6 +3833,12 @@ type UpdateIncomingPhoneNumberRequestEmergencyStatus string
 // UpdateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
 type UpdateIncomingPhoneNumberRequestVoiceReceiveMode string
 
+// UpdateKeyRequest defines model for UpdateKeyRequest.
+type UpdateKeyRequest struct {
+	// FriendlyName A name for the key, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+}
+
 // UpdateMessageRequest defines model for UpdateMessageRequest.
 type UpdateMessageRequest struct {
 	// Body Only the empty string, which redacts the message's body.
@@ -3262,6 +3850,66 @@ type UpdateMessageRequest struct {
 
 // UpdateMessageRequestStatus `canceled` cancels a scheduled message.
 type UpdateMessageRequestStatus string
+
+// UpdateMessagingServiceRequest defines model for UpdateMessagingServiceRequest.
+type UpdateMessagingServiceRequest struct {
+	// AreaCodeGeomatch Stored (default `true`); Switchboard always prefers a number of the recipient's country.
+	AreaCodeGeomatch *bool `json:"AreaCodeGeomatch,omitempty"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackToLongCode Stored; not simulated (default `true`).
+	FallbackToLongCode *bool `json:"FallbackToLongCode,omitempty"`
+
+	// FallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	FallbackUrl *WebhookUrl `json:"FallbackUrl,omitempty"`
+
+	// FriendlyName A name for the service (required to create it), at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// InboundMethod The HTTP method of a webhook request.
+	InboundMethod *HttpMethod `json:"InboundMethod,omitempty"`
+
+	// InboundRequestUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	InboundRequestUrl *WebhookUrl `json:"InboundRequestUrl,omitempty"`
+
+	// MmsConverter Stored; not simulated (default `true`).
+	MmsConverter *bool `json:"MmsConverter,omitempty"`
+
+	// ScanMessageContent Stored; not simulated (default `inherit`).
+	ScanMessageContent *UpdateMessagingServiceRequestScanMessageContent `json:"ScanMessageContent,omitempty"`
+
+	// SmartEncoding Stored; not simulated (default `true`).
+	SmartEncoding *bool `json:"SmartEncoding,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StickySender Send every message to a recipient from the same pool number (default `true`).
+	StickySender *bool `json:"StickySender,omitempty"`
+
+	// SynchronousValidation Stored; not simulated (default `false`).
+	SynchronousValidation *bool `json:"SynchronousValidation,omitempty"`
+
+	// UseInboundWebhookOnNumber Send texts to pool numbers to each number's own `SmsUrl` (default `false`).
+	UseInboundWebhookOnNumber *bool `json:"UseInboundWebhookOnNumber,omitempty"`
+
+	// Usecase What the service is for (default `undeclared`).
+	Usecase *UpdateMessagingServiceRequestUsecase `json:"Usecase,omitempty"`
+
+	// ValidityPeriod Seconds a message may wait in the queue (default 36000); stored, not enforced.
+	ValidityPeriod *int `json:"ValidityPeriod,omitempty"`
+}
+
+// UpdateMessagingServiceRequestScanMessageContent Stored; not simulated (default `inherit`).
+type UpdateMessagingServiceRequestScanMessageContent string
+
+// UpdateMessagingServiceRequestUsecase What the service is for (default `undeclared`).
+type UpdateMessagingServiceRequestUsecase string
 
 // V1Meta The paging block of a v1 list, with absolute URLs.
 type V1Meta struct {
@@ -3454,6 +4102,11 @@ type SearchSmsEnabled = bool
 // SearchVoiceEnabled defines model for SearchVoiceEnabled.
 type SearchVoiceEnabled = bool
 
+// ServiceSid `MG` followed by 32 hex digits.
+//
+// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+type ServiceSid = MessagingServiceSid
+
 // BadRequest Every error the API returns has this shape.
 type BadRequest = Error
 
@@ -3477,6 +4130,9 @@ type PayloadTooLarge = Error
 
 // PhoneNumberBadRequest Every error the API returns has this shape.
 type PhoneNumberBadRequest = Error
+
+// ServicePhoneNumberBadRequest Every error the API returns has this shape.
+type ServicePhoneNumberBadRequest = Error
 
 // ServiceUnavailable Every error the API returns has this shape.
 type ServiceUnavailable = Error
@@ -3818,6 +4474,24 @@ type ListIncomingPhoneNumbersParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListKeysParams defines parameters for ListKeys.
+type ListKeysParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
 	// To Only messages sent to this number.
@@ -3950,6 +4624,60 @@ type ListWebhookDeliveriesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListMessagingServicesParams defines parameters for ListMessagingServices.
+type ListMessagingServicesParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListServiceAlphaSendersParams defines parameters for ListServiceAlphaSenders.
+type ListServiceAlphaSendersParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListServicePhoneNumbersParams defines parameters for ListServicePhoneNumbers.
+type ListServicePhoneNumbersParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // FetchPhoneNumberParams defines parameters for FetchPhoneNumber.
 type FetchPhoneNumberParams struct {
 	// CountryCode ISO 3166-1 alpha-2 country of a number given in national format (default
@@ -4020,6 +4748,12 @@ type CreateIncomingPhoneNumberFormdataRequestBody = CreateIncomingPhoneNumberReq
 // UpdateIncomingPhoneNumberFormdataRequestBody defines body for UpdateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
 type UpdateIncomingPhoneNumberFormdataRequestBody = UpdateIncomingPhoneNumberRequest
 
+// CreateKeyFormdataRequestBody defines body for CreateKey for application/x-www-form-urlencoded ContentType.
+type CreateKeyFormdataRequestBody = CreateKeyRequest
+
+// UpdateKeyFormdataRequestBody defines body for UpdateKey for application/x-www-form-urlencoded ContentType.
+type UpdateKeyFormdataRequestBody = UpdateKeyRequest
+
 // CreateMessageFormdataRequestBody defines body for CreateMessage for application/x-www-form-urlencoded ContentType.
 type CreateMessageFormdataRequestBody = CreateMessageRequest
 
@@ -4038,8 +4772,23 @@ type CreateInboundCallFormdataRequestBody = InboundCallRequest
 // CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
 type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
 
+// CreateSwitchboardKeyFormdataRequestBody defines body for CreateSwitchboardKey for application/x-www-form-urlencoded ContentType.
+type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
+
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
+
+// CreateMessagingServiceFormdataRequestBody defines body for CreateMessagingService for application/x-www-form-urlencoded ContentType.
+type CreateMessagingServiceFormdataRequestBody = CreateMessagingServiceRequest
+
+// CreateServiceAlphaSenderFormdataRequestBody defines body for CreateServiceAlphaSender for application/x-www-form-urlencoded ContentType.
+type CreateServiceAlphaSenderFormdataRequestBody = CreateServiceAlphaSenderRequest
+
+// CreateServicePhoneNumberFormdataRequestBody defines body for CreateServicePhoneNumber for application/x-www-form-urlencoded ContentType.
+type CreateServicePhoneNumberFormdataRequestBody = CreateServicePhoneNumberRequest
+
+// UpdateMessagingServiceFormdataRequestBody defines body for UpdateMessagingService for application/x-www-form-urlencoded ContentType.
+type UpdateMessagingServiceFormdataRequestBody = UpdateMessagingServiceRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -4449,6 +5198,86 @@ type ClientInterface interface {
 	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
 	UpdateIncomingPhoneNumberWithFormdataBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListKeys List API keys
+	//
+	// Lists the account's API keys, newest first. A key's secret is shown once, when the
+	// key is created, and never again. Only the auth token or a Main key may manage keys:
+	// a Standard key is refused with 401 (code 20003), as Twilio refuses it.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys.json (the `ListKeys` operationId).
+	ListKeys(ctx context.Context, accountSid AccountSid, params *ListKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateKeyWithBody Create an API key
+	//
+	// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+	// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+	//
+	// HTTP Basic with the key's SID as user name and its secret as password then
+	// authenticates as this account, on every path of this account except the Accounts
+	// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+	// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+	// auth token. Deleting the key revokes it at once.
+	//
+	// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+	// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+	CreateKeyWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateKeyWithFormdataBody Create an API key
+	//
+	// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+	// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+	//
+	// HTTP Basic with the key's SID as user name and its secret as password then
+	// authenticates as this account, on every path of this account except the Accounts
+	// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+	// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+	// auth token. Deleting the key revokes it at once.
+	//
+	// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+	// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+	CreateKeyWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteKey Delete (revoke) an API key
+	//
+	// Deletes the key. Its credentials are refused from the next request on, including
+	// on connections already open: nothing about a key is cached.
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `DeleteKey` operationId).
+	DeleteKey(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchKey Fetch an API key
+	//
+	// Returns one API key of the account, without its secret.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `FetchKey` operationId).
+	FetchKey(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateKeyWithBody Rename an API key
+	//
+	// Changes the key's friendly name; its secret and type stay as they are.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+	UpdateKeyWithBody(ctx context.Context, accountSid AccountSid, sid KeySid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateKeyWithFormdataBody Rename an API key
+	//
+	// Changes the key's friendly name; its secret and type stay as they are.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+	UpdateKeyWithFormdataBody(ctx context.Context, accountSid AccountSid, sid KeySid, body UpdateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMessages List messages
 	//
 	// Lists the account's messages, newest first, optionally filtered. Date filters accept
@@ -4474,6 +5303,17 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
+	// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+	// `from` null; the service then picks the sender from its pool (the same number for
+	// a recipient every time when the service's StickySender is on; its alphanumeric
+	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+	// American Numbering Plan) when it has one; else a number of the recipient's country
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
+	//
 	// `From` must be a number the account owns (and that can send texts), an
 	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -4482,9 +5322,10 @@ type ClientInterface interface {
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-	// outside the scheduling window, 20001 any other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4507,6 +5348,17 @@ type ClientInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
+	// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+	// `from` null; the service then picks the sender from its pool (the same number for
+	// a recipient every time when the service's StickySender is on; its alphanumeric
+	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+	// American Numbering Plan) when it has one; else a number of the recipient's country
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
+	//
 	// `From` must be a number the account owns (and that can send texts), an
 	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -4515,9 +5367,10 @@ type ClientInterface interface {
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-	// outside the scheduling window, 20001 any other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -4838,6 +5691,34 @@ type ClientInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
 	CreateInboundMessageWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateSwitchboardKeyWithBody Create a Main or Standard API key
+	//
+	// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+	// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+	// the Accounts and Keys resources and subaccounts included; a Standard key is the
+	// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+	// secret is in this response only. Either kind is then fetched, renamed, listed and
+	// deleted through the 2010 Keys resource.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+	CreateSwitchboardKeyWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSwitchboardKeyWithFormdataBody Create a Main or Standard API key
+	//
+	// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+	// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+	// the Accounts and Keys resources and subaccounts included; a Standard key is the
+	// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+	// secret is in this response only. Either kind is then fetched, renamed, listed and
+	// deleted through the 2010 Keys resource.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+	CreateSwitchboardKeyWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ForceMessageStatusWithBody Force a message's status
 	//
 	// Moves an outbound message to a status of your choice, to exercise your app's
@@ -4882,6 +5763,176 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 	FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMessagingServices List Messaging Services
+	//
+	// Lists the Messaging Services of the account the credentials belong to (Messaging
+	// v1 has no account in its paths), newest first, in the v1 envelope: `meta` with
+	// absolute page URLs.
+	//
+	// Corresponds with GET /v1/Services (the `ListMessagingServices` operationId).
+	ListMessagingServices(ctx context.Context, params *ListMessagingServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessagingServiceWithBody Create a Messaging Service
+	//
+	// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+	// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+	// status callback and inbound webhook.
+	//
+	// `StickySender` (default `true`) sends every message to a recipient from the same
+	// pool number. `StatusCallback` receives the status callbacks of the service's
+	// messages that have none of their own. Texts to a number of the pool go to
+	// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+	// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+	// The other settings are stored and shown but change nothing in the simulation.
+	// A URL that is not absolute http(s) is refused with 21402.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+	CreateMessagingServiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessagingServiceWithFormdataBody Create a Messaging Service
+	//
+	// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+	// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+	// status callback and inbound webhook.
+	//
+	// `StickySender` (default `true`) sends every message to a recipient from the same
+	// pool number. `StatusCallback` receives the status callbacks of the service's
+	// messages that have none of their own. Texts to a number of the pool go to
+	// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+	// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+	// The other settings are stored and shown but change nothing in the simulation.
+	// A URL that is not absolute http(s) is refused with 21402.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+	CreateMessagingServiceWithFormdataBody(ctx context.Context, body CreateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListServiceAlphaSenders List the alphanumeric sender IDs of a service
+	//
+	// Lists the service's alphanumeric sender IDs (v1 envelope).
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders (the `ListServiceAlphaSenders` operationId).
+	ListServiceAlphaSenders(ctx context.Context, serviceSid ServiceSid, params *ListServiceAlphaSendersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateServiceAlphaSenderWithBody Give a service an alphanumeric sender ID
+	//
+	// Sets the service's alphanumeric sender ID (at most one per service: a second is
+	// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+	// and the rest of the North American Numbering Plan, whose carriers take no
+	// alphanumeric senders) are sent from it instead of a pool number.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+	CreateServiceAlphaSenderWithBody(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateServiceAlphaSenderWithFormdataBody Give a service an alphanumeric sender ID
+	//
+	// Sets the service's alphanumeric sender ID (at most one per service: a second is
+	// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+	// and the rest of the North American Numbering Plan, whose carriers take no
+	// alphanumeric senders) are sent from it instead of a pool number.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+	CreateServiceAlphaSenderWithFormdataBody(ctx context.Context, serviceSid ServiceSid, body CreateServiceAlphaSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteServiceAlphaSender Remove an alphanumeric sender ID from a service
+	//
+	// Removes the sender ID; the service's messages go out from pool numbers.
+	//
+	// Corresponds with DELETE /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `DeleteServiceAlphaSender` operationId).
+	DeleteServiceAlphaSender(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchServiceAlphaSender Fetch an alphanumeric sender ID of a service
+	//
+	// Returns one alphanumeric sender ID of the service.
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `FetchServiceAlphaSender` operationId).
+	FetchServiceAlphaSender(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListServicePhoneNumbers List the phone numbers of a service's pool
+	//
+	// Lists the numbers in the service's sender pool, newest first (v1 envelope).
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers (the `ListServicePhoneNumbers` operationId).
+	ListServicePhoneNumbers(ctx context.Context, serviceSid ServiceSid, params *ListServicePhoneNumbersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateServicePhoneNumberWithBody Add a phone number to a service's pool
+	//
+	// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+	// at most one service. Adding a number the pool has already answers 200 with it.
+	// A number that is released or moved to another account leaves the pool.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+	CreateServicePhoneNumberWithBody(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateServicePhoneNumberWithFormdataBody Add a phone number to a service's pool
+	//
+	// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+	// at most one service. Adding a number the pool has already answers 200 with it.
+	// A number that is released or moved to another account leaves the pool.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+	CreateServicePhoneNumberWithFormdataBody(ctx context.Context, serviceSid ServiceSid, body CreateServicePhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteServicePhoneNumber Remove a phone number from a service's pool
+	//
+	// Takes the number out of the pool; the number stays the account's.
+	//
+	// Corresponds with DELETE /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `DeleteServicePhoneNumber` operationId).
+	DeleteServicePhoneNumber(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchServicePhoneNumber Fetch a phone number of a service's pool
+	//
+	// Returns one number of the service's sender pool.
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `FetchServicePhoneNumber` operationId).
+	FetchServicePhoneNumber(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMessagingService Delete a Messaging Service
+	//
+	// Deletes the service and its sender pool; the numbers stay the account's. A message
+	// of the service still waiting for its sender then fails with 21701.
+	//
+	// Corresponds with DELETE /v1/Services/{Sid} (the `DeleteMessagingService` operationId).
+	DeleteMessagingService(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchMessagingService Fetch a Messaging Service
+	//
+	// Returns one Messaging Service of the account the credentials belong to.
+	//
+	// Corresponds with GET /v1/Services/{Sid} (the `FetchMessagingService` operationId).
+	FetchMessagingService(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMessagingServiceWithBody Update a Messaging Service
+	//
+	// Changes the settings given and keeps the others. An empty string clears a URL.
+	// Messages already created keep the status callback they were given.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+	UpdateMessagingServiceWithBody(ctx context.Context, sid MessagingServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMessagingServiceWithFormdataBody Update a Messaging Service
+	//
+	// Changes the settings given and keeps the others. An empty string clears a URL.
+	// Messages already created keep the status callback they were given.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+	UpdateMessagingServiceWithFormdataBody(ctx context.Context, sid MessagingServiceSid, body UpdateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchPhoneNumber Look up a phone number
 	//
@@ -5494,6 +6545,156 @@ func (c *Client) UpdateIncomingPhoneNumberWithFormdataBody(ctx context.Context, 
 	return c.Client.Do(req)
 }
 
+// ListKeys List API keys
+//
+// Lists the account's API keys, newest first. A key's secret is shown once, when the
+// key is created, and never again. Only the auth token or a Main key may manage keys:
+// a Standard key is refused with 401 (code 20003), as Twilio refuses it.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys.json (the `ListKeys` operationId).
+func (c *Client) ListKeys(ctx context.Context, accountSid AccountSid, params *ListKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListKeysRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateKeyWithBody Create an API key
+//
+// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+//
+// HTTP Basic with the key's SID as user name and its secret as password then
+// authenticates as this account, on every path of this account except the Accounts
+// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+// auth token. Deleting the key revokes it at once.
+//
+// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+func (c *Client) CreateKeyWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateKeyRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateKeyWithFormdataBody Create an API key
+//
+// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+//
+// HTTP Basic with the key's SID as user name and its secret as password then
+// authenticates as this account, on every path of this account except the Accounts
+// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+// auth token. Deleting the key revokes it at once.
+//
+// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+func (c *Client) CreateKeyWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateKeyRequestWithFormdataBody(c.Server, accountSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteKey Delete (revoke) an API key
+//
+// Deletes the key. Its credentials are refused from the next request on, including
+// on connections already open: nothing about a key is cached.
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `DeleteKey` operationId).
+func (c *Client) DeleteKey(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteKeyRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchKey Fetch an API key
+//
+// Returns one API key of the account, without its secret.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `FetchKey` operationId).
+func (c *Client) FetchKey(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchKeyRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateKeyWithBody Rename an API key
+//
+// Changes the key's friendly name; its secret and type stay as they are.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+func (c *Client) UpdateKeyWithBody(ctx context.Context, accountSid AccountSid, sid KeySid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateKeyRequestWithBody(c.Server, accountSid, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateKeyWithFormdataBody Rename an API key
+//
+// Changes the key's friendly name; its secret and type stay as they are.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+func (c *Client) UpdateKeyWithFormdataBody(ctx context.Context, accountSid AccountSid, sid KeySid, body UpdateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateKeyRequestWithFormdataBody(c.Server, accountSid, sid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMessages List messages
 //
 // Lists the account's messages, newest first, optionally filtered. Date filters accept
@@ -5529,6 +6730,17 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
+// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+// `from` null; the service then picks the sender from its pool (the same number for
+// a recipient every time when the service's StickySender is on; its alphanumeric
+// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+// American Numbering Plan) when it has one; else a number of the recipient's country
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
+//
 // `From` must be a number the account owns (and that can send texts), an
 // alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -5537,9 +6749,10 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-// outside the scheduling window, 20001 any other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5572,6 +6785,17 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
+// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+// `from` null; the service then picks the sender from its pool (the same number for
+// a recipient every time when the service's StickySender is on; its alphanumeric
+// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+// American Numbering Plan) when it has one; else a number of the recipient's country
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
+//
 // `From` must be a number the account owns (and that can send texts), an
 // alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -5580,9 +6804,10 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-// outside the scheduling window, 20001 any other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -6173,6 +7398,54 @@ func (c *Client) CreateInboundMessageWithFormdataBody(ctx context.Context, accou
 	return c.Client.Do(req)
 }
 
+// CreateSwitchboardKeyWithBody Create a Main or Standard API key
+//
+// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+// the Accounts and Keys resources and subaccounts included; a Standard key is the
+// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+// secret is in this response only. Either kind is then fetched, renamed, listed and
+// deleted through the 2010 Keys resource.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+func (c *Client) CreateSwitchboardKeyWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSwitchboardKeyRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSwitchboardKeyWithFormdataBody Create a Main or Standard API key
+//
+// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+// the Accounts and Keys resources and subaccounts included; a Standard key is the
+// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+// secret is in this response only. Either kind is then fetched, renamed, listed and
+// deleted through the 2010 Keys resource.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+func (c *Client) CreateSwitchboardKeyWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSwitchboardKeyRequestWithFormdataBody(c.Server, accountSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ForceMessageStatusWithBody Force a message's status
 //
 // Moves an outbound message to a status of your choice, to exercise your app's
@@ -6248,6 +7521,346 @@ func (c *Client) ListWebhookDeliveries(ctx context.Context, accountSid AccountSi
 // Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 func (c *Client) FetchWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFetchWebhookDeliveryRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMessagingServices List Messaging Services
+//
+// Lists the Messaging Services of the account the credentials belong to (Messaging
+// v1 has no account in its paths), newest first, in the v1 envelope: `meta` with
+// absolute page URLs.
+//
+// Corresponds with GET /v1/Services (the `ListMessagingServices` operationId).
+func (c *Client) ListMessagingServices(ctx context.Context, params *ListMessagingServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessagingServicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessagingServiceWithBody Create a Messaging Service
+//
+// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+// status callback and inbound webhook.
+//
+// `StickySender` (default `true`) sends every message to a recipient from the same
+// pool number. `StatusCallback` receives the status callbacks of the service's
+// messages that have none of their own. Texts to a number of the pool go to
+// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+// The other settings are stored and shown but change nothing in the simulation.
+// A URL that is not absolute http(s) is refused with 21402.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+func (c *Client) CreateMessagingServiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessagingServiceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessagingServiceWithFormdataBody Create a Messaging Service
+//
+// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+// status callback and inbound webhook.
+//
+// `StickySender` (default `true`) sends every message to a recipient from the same
+// pool number. `StatusCallback` receives the status callbacks of the service's
+// messages that have none of their own. Texts to a number of the pool go to
+// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+// The other settings are stored and shown but change nothing in the simulation.
+// A URL that is not absolute http(s) is refused with 21402.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+func (c *Client) CreateMessagingServiceWithFormdataBody(ctx context.Context, body CreateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessagingServiceRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListServiceAlphaSenders List the alphanumeric sender IDs of a service
+//
+// Lists the service's alphanumeric sender IDs (v1 envelope).
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders (the `ListServiceAlphaSenders` operationId).
+func (c *Client) ListServiceAlphaSenders(ctx context.Context, serviceSid ServiceSid, params *ListServiceAlphaSendersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListServiceAlphaSendersRequest(c.Server, serviceSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateServiceAlphaSenderWithBody Give a service an alphanumeric sender ID
+//
+// Sets the service's alphanumeric sender ID (at most one per service: a second is
+// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+// and the rest of the North American Numbering Plan, whose carriers take no
+// alphanumeric senders) are sent from it instead of a pool number.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+func (c *Client) CreateServiceAlphaSenderWithBody(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateServiceAlphaSenderRequestWithBody(c.Server, serviceSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateServiceAlphaSenderWithFormdataBody Give a service an alphanumeric sender ID
+//
+// Sets the service's alphanumeric sender ID (at most one per service: a second is
+// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+// and the rest of the North American Numbering Plan, whose carriers take no
+// alphanumeric senders) are sent from it instead of a pool number.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+func (c *Client) CreateServiceAlphaSenderWithFormdataBody(ctx context.Context, serviceSid ServiceSid, body CreateServiceAlphaSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateServiceAlphaSenderRequestWithFormdataBody(c.Server, serviceSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteServiceAlphaSender Remove an alphanumeric sender ID from a service
+//
+// Removes the sender ID; the service's messages go out from pool numbers.
+//
+// Corresponds with DELETE /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `DeleteServiceAlphaSender` operationId).
+func (c *Client) DeleteServiceAlphaSender(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteServiceAlphaSenderRequest(c.Server, serviceSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchServiceAlphaSender Fetch an alphanumeric sender ID of a service
+//
+// Returns one alphanumeric sender ID of the service.
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `FetchServiceAlphaSender` operationId).
+func (c *Client) FetchServiceAlphaSender(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchServiceAlphaSenderRequest(c.Server, serviceSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListServicePhoneNumbers List the phone numbers of a service's pool
+//
+// Lists the numbers in the service's sender pool, newest first (v1 envelope).
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers (the `ListServicePhoneNumbers` operationId).
+func (c *Client) ListServicePhoneNumbers(ctx context.Context, serviceSid ServiceSid, params *ListServicePhoneNumbersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListServicePhoneNumbersRequest(c.Server, serviceSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateServicePhoneNumberWithBody Add a phone number to a service's pool
+//
+// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+// at most one service. Adding a number the pool has already answers 200 with it.
+// A number that is released or moved to another account leaves the pool.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+func (c *Client) CreateServicePhoneNumberWithBody(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateServicePhoneNumberRequestWithBody(c.Server, serviceSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateServicePhoneNumberWithFormdataBody Add a phone number to a service's pool
+//
+// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+// at most one service. Adding a number the pool has already answers 200 with it.
+// A number that is released or moved to another account leaves the pool.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+func (c *Client) CreateServicePhoneNumberWithFormdataBody(ctx context.Context, serviceSid ServiceSid, body CreateServicePhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateServicePhoneNumberRequestWithFormdataBody(c.Server, serviceSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteServicePhoneNumber Remove a phone number from a service's pool
+//
+// Takes the number out of the pool; the number stays the account's.
+//
+// Corresponds with DELETE /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `DeleteServicePhoneNumber` operationId).
+func (c *Client) DeleteServicePhoneNumber(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteServicePhoneNumberRequest(c.Server, serviceSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchServicePhoneNumber Fetch a phone number of a service's pool
+//
+// Returns one number of the service's sender pool.
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `FetchServicePhoneNumber` operationId).
+func (c *Client) FetchServicePhoneNumber(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchServicePhoneNumberRequest(c.Server, serviceSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMessagingService Delete a Messaging Service
+//
+// Deletes the service and its sender pool; the numbers stay the account's. A message
+// of the service still waiting for its sender then fails with 21701.
+//
+// Corresponds with DELETE /v1/Services/{Sid} (the `DeleteMessagingService` operationId).
+func (c *Client) DeleteMessagingService(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMessagingServiceRequest(c.Server, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchMessagingService Fetch a Messaging Service
+//
+// Returns one Messaging Service of the account the credentials belong to.
+//
+// Corresponds with GET /v1/Services/{Sid} (the `FetchMessagingService` operationId).
+func (c *Client) FetchMessagingService(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchMessagingServiceRequest(c.Server, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMessagingServiceWithBody Update a Messaging Service
+//
+// Changes the settings given and keeps the others. An empty string clears a URL.
+// Messages already created keep the status callback they were given.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+func (c *Client) UpdateMessagingServiceWithBody(ctx context.Context, sid MessagingServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMessagingServiceRequestWithBody(c.Server, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMessagingServiceWithFormdataBody Update a Messaging Service
+//
+// Changes the settings given and keeps the others. An empty string clears a URL.
+// Messages already created keep the status callback they were given.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+func (c *Client) UpdateMessagingServiceWithFormdataBody(ctx context.Context, sid MessagingServiceSid, body UpdateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMessagingServiceRequestWithFormdataBody(c.Server, sid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8318,6 +9931,274 @@ func NewUpdateIncomingPhoneNumberRequestWithBody(server string, accountSid Accou
 	return req, nil
 }
 
+// NewListKeysRequest constructs an http.Request for the ListKeys method
+func NewListKeysRequest(server string, accountSid AccountSid, params *ListKeysParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Keys.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateKeyRequestWithFormdataBody calls the generic CreateKey builder with application/x-www-form-urlencoded body
+func NewCreateKeyRequestWithFormdataBody(server string, accountSid AccountSid, body CreateKeyFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateKeyRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateKeyRequestWithBody constructs an http.Request for the CreateKey method, with any body, and a specified content type
+func NewCreateKeyRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Keys.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteKeyRequest constructs an http.Request for the DeleteKey method
+func NewDeleteKeyRequest(server string, accountSid AccountSid, sid KeySid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Keys/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchKeyRequest constructs an http.Request for the FetchKey method
+func NewFetchKeyRequest(server string, accountSid AccountSid, sid KeySid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Keys/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateKeyRequestWithFormdataBody calls the generic UpdateKey builder with application/x-www-form-urlencoded body
+func NewUpdateKeyRequestWithFormdataBody(server string, accountSid AccountSid, sid KeySid, body UpdateKeyFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateKeyRequestWithBody(server, accountSid, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateKeyRequestWithBody constructs an http.Request for the UpdateKey method, with any body, and a specified content type
+func NewUpdateKeyRequestWithBody(server string, accountSid AccountSid, sid KeySid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Keys/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMessagesRequest constructs an http.Request for the ListMessages method
 func NewListMessagesRequest(server string, accountSid AccountSid, params *ListMessagesParams) (*http.Request, error) {
 	var err error
@@ -9660,6 +11541,53 @@ func NewCreateInboundMessageRequestWithBody(server string, accountSid AccountSid
 	return req, nil
 }
 
+// NewCreateSwitchboardKeyRequestWithFormdataBody calls the generic CreateSwitchboardKey builder with application/x-www-form-urlencoded body
+func NewCreateSwitchboardKeyRequestWithFormdataBody(server string, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateSwitchboardKeyRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateSwitchboardKeyRequestWithBody constructs an http.Request for the CreateSwitchboardKey method, with any body, and a specified content type
+func NewCreateSwitchboardKeyRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Keys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewForceMessageStatusRequestWithFormdataBody calls the generic ForceMessageStatus builder with application/x-www-form-urlencoded body
 func NewForceMessageStatusRequestWithFormdataBody(server string, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9848,6 +11776,667 @@ func NewFetchWebhookDeliveryRequest(server string, accountSid AccountSid, sid We
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListMessagingServicesRequest constructs an http.Request for the ListMessagingServices method
+func NewListMessagingServicesRequest(server string, params *ListMessagingServicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMessagingServiceRequestWithFormdataBody calls the generic CreateMessagingService builder with application/x-www-form-urlencoded body
+func NewCreateMessagingServiceRequestWithFormdataBody(server string, body CreateMessagingServiceFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateMessagingServiceRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateMessagingServiceRequestWithBody constructs an http.Request for the CreateMessagingService method, with any body, and a specified content type
+func NewCreateMessagingServiceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListServiceAlphaSendersRequest constructs an http.Request for the ListServiceAlphaSenders method
+func NewListServiceAlphaSendersRequest(server string, serviceSid ServiceSid, params *ListServiceAlphaSendersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/AlphaSenders", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateServiceAlphaSenderRequestWithFormdataBody calls the generic CreateServiceAlphaSender builder with application/x-www-form-urlencoded body
+func NewCreateServiceAlphaSenderRequestWithFormdataBody(server string, serviceSid ServiceSid, body CreateServiceAlphaSenderFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateServiceAlphaSenderRequestWithBody(server, serviceSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateServiceAlphaSenderRequestWithBody constructs an http.Request for the CreateServiceAlphaSender method, with any body, and a specified content type
+func NewCreateServiceAlphaSenderRequestWithBody(server string, serviceSid ServiceSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/AlphaSenders", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteServiceAlphaSenderRequest constructs an http.Request for the DeleteServiceAlphaSender method
+func NewDeleteServiceAlphaSenderRequest(server string, serviceSid ServiceSid, sid AlphaSenderSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/AlphaSenders/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchServiceAlphaSenderRequest constructs an http.Request for the FetchServiceAlphaSender method
+func NewFetchServiceAlphaSenderRequest(server string, serviceSid ServiceSid, sid AlphaSenderSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/AlphaSenders/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListServicePhoneNumbersRequest constructs an http.Request for the ListServicePhoneNumbers method
+func NewListServicePhoneNumbersRequest(server string, serviceSid ServiceSid, params *ListServicePhoneNumbersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/PhoneNumbers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateServicePhoneNumberRequestWithFormdataBody calls the generic CreateServicePhoneNumber builder with application/x-www-form-urlencoded body
+func NewCreateServicePhoneNumberRequestWithFormdataBody(server string, serviceSid ServiceSid, body CreateServicePhoneNumberFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateServicePhoneNumberRequestWithBody(server, serviceSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateServicePhoneNumberRequestWithBody constructs an http.Request for the CreateServicePhoneNumber method, with any body, and a specified content type
+func NewCreateServicePhoneNumberRequestWithBody(server string, serviceSid ServiceSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/PhoneNumbers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteServicePhoneNumberRequest constructs an http.Request for the DeleteServicePhoneNumber method
+func NewDeleteServicePhoneNumberRequest(server string, serviceSid ServiceSid, sid IncomingPhoneNumberSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/PhoneNumbers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchServicePhoneNumberRequest constructs an http.Request for the FetchServicePhoneNumber method
+func NewFetchServicePhoneNumberRequest(server string, serviceSid ServiceSid, sid IncomingPhoneNumberSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s/PhoneNumbers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteMessagingServiceRequest constructs an http.Request for the DeleteMessagingService method
+func NewDeleteMessagingServiceRequest(server string, sid MessagingServiceSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchMessagingServiceRequest constructs an http.Request for the FetchMessagingService method
+func NewFetchMessagingServiceRequest(server string, sid MessagingServiceSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMessagingServiceRequestWithFormdataBody calls the generic UpdateMessagingService builder with application/x-www-form-urlencoded body
+func NewUpdateMessagingServiceRequestWithFormdataBody(server string, sid MessagingServiceSid, body UpdateMessagingServiceFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateMessagingServiceRequestWithBody(server, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateMessagingServiceRequestWithBody constructs an http.Request for the UpdateMessagingService method, with any body, and a specified content type
+func NewUpdateMessagingServiceRequestWithBody(server string, sid MessagingServiceSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -10489,6 +13078,92 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (the `UpdateIncomingPhoneNumber` operationId).
 	UpdateIncomingPhoneNumberWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateIncomingPhoneNumberResponse, error)
 
+	// ListKeysWithResponse List API keys
+	//
+	// Lists the account's API keys, newest first. A key's secret is shown once, when the
+	// key is created, and never again. Only the auth token or a Main key may manage keys:
+	// a Standard key is refused with 401 (code 20003), as Twilio refuses it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys.json (the `ListKeys` operationId).
+	ListKeysWithResponse(ctx context.Context, accountSid AccountSid, params *ListKeysParams, reqEditors ...RequestEditorFn) (*ListKeysResponse, error)
+
+	// CreateKeyWithBodyWithResponse Create an API key
+	//
+	// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+	// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+	//
+	// HTTP Basic with the key's SID as user name and its secret as password then
+	// authenticates as this account, on every path of this account except the Accounts
+	// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+	// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+	// auth token. Deleting the key revokes it at once.
+	//
+	// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+	// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+	CreateKeyWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateKeyResponse, error)
+
+	// CreateKeyWithFormdataBodyWithResponse Create an API key
+	//
+	// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+	// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+	//
+	// HTTP Basic with the key's SID as user name and its secret as password then
+	// authenticates as this account, on every path of this account except the Accounts
+	// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+	// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+	// auth token. Deleting the key revokes it at once.
+	//
+	// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+	// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+	CreateKeyWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateKeyResponse, error)
+
+	// DeleteKeyWithResponse Delete (revoke) an API key
+	//
+	// Deletes the key. Its credentials are refused from the next request on, including
+	// on connections already open: nothing about a key is cached.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `DeleteKey` operationId).
+	DeleteKeyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*DeleteKeyResponse, error)
+
+	// FetchKeyWithResponse Fetch an API key
+	//
+	// Returns one API key of the account, without its secret.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `FetchKey` operationId).
+	FetchKeyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*FetchKeyResponse, error)
+
+	// UpdateKeyWithBodyWithResponse Rename an API key
+	//
+	// Changes the key's friendly name; its secret and type stay as they are.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+	UpdateKeyWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKeyResponse, error)
+
+	// UpdateKeyWithFormdataBodyWithResponse Rename an API key
+	//
+	// Changes the key's friendly name; its secret and type stay as they are.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+	UpdateKeyWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, body UpdateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateKeyResponse, error)
+
 	// ListMessagesWithResponse List messages
 	//
 	// Lists the account's messages, newest first, optionally filtered. Date filters accept
@@ -10516,6 +13191,17 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
+	// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+	// `from` null; the service then picks the sender from its pool (the same number for
+	// a recipient every time when the service's StickySender is on; its alphanumeric
+	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+	// American Numbering Plan) when it has one; else a number of the recipient's country
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
+	//
 	// `From` must be a number the account owns (and that can send texts), an
 	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -10524,9 +13210,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-	// outside the scheduling window, 20001 any other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10549,6 +13236,17 @@ type ClientWithResponsesInterface interface {
 	// message (11200, or 11751 when too large). Each status change after the first is
 	// POSTed, signed, to `StatusCallback`.
 	//
+	// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+	// `from` null; the service then picks the sender from its pool (the same number for
+	// a recipient every time when the service's StickySender is on; its alphanumeric
+	// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+	// American Numbering Plan) when it has one; else a number of the recipient's country
+	// when the pool has one) and the message moves to `queued` with that `from`, then on
+	// as any other. A service with no sender for the destination fails the message with
+	// 21606. The service's `StatusCallback` applies when the message has none.
+	// `MessagingServiceSid` must name a service of this account (400, code 21701).
+	// Scheduled messages work the same way: the sender is picked at `SendAt`.
+	//
 	// `From` must be a number the account owns (and that can send texts), an
 	// alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 	// Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -10557,9 +13255,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-	// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-	// outside the scheduling window, 20001 any other invalid parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+	// parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10912,6 +13611,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
 	CreateInboundMessageWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInboundMessageResponse, error)
 
+	// CreateSwitchboardKeyWithBodyWithResponse Create a Main or Standard API key
+	//
+	// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+	// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+	// the Accounts and Keys resources and subaccounts included; a Standard key is the
+	// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+	// secret is in this response only. Either kind is then fetched, renamed, listed and
+	// deleted through the 2010 Keys resource.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+	CreateSwitchboardKeyWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSwitchboardKeyResponse, error)
+
+	// CreateSwitchboardKeyWithFormdataBodyWithResponse Create a Main or Standard API key
+	//
+	// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+	// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+	// the Accounts and Keys resources and subaccounts included; a Standard key is the
+	// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+	// secret is in this response only. Either kind is then fetched, renamed, listed and
+	// deleted through the 2010 Keys resource.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+	CreateSwitchboardKeyWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateSwitchboardKeyResponse, error)
+
 	// ForceMessageStatusWithBodyWithResponse Force a message's status
 	//
 	// Moves an outbound message to a status of your choice, to exercise your app's
@@ -10960,6 +13687,194 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid} (the `FetchWebhookDelivery` operationId).
 	FetchWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*FetchWebhookDeliveryResponse, error)
+
+	// ListMessagingServicesWithResponse List Messaging Services
+	//
+	// Lists the Messaging Services of the account the credentials belong to (Messaging
+	// v1 has no account in its paths), newest first, in the v1 envelope: `meta` with
+	// absolute page URLs.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Services (the `ListMessagingServices` operationId).
+	ListMessagingServicesWithResponse(ctx context.Context, params *ListMessagingServicesParams, reqEditors ...RequestEditorFn) (*ListMessagingServicesResponse, error)
+
+	// CreateMessagingServiceWithBodyWithResponse Create a Messaging Service
+	//
+	// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+	// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+	// status callback and inbound webhook.
+	//
+	// `StickySender` (default `true`) sends every message to a recipient from the same
+	// pool number. `StatusCallback` receives the status callbacks of the service's
+	// messages that have none of their own. Texts to a number of the pool go to
+	// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+	// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+	// The other settings are stored and shown but change nothing in the simulation.
+	// A URL that is not absolute http(s) is refused with 21402.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+	CreateMessagingServiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessagingServiceResponse, error)
+
+	// CreateMessagingServiceWithFormdataBodyWithResponse Create a Messaging Service
+	//
+	// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+	// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+	// status callback and inbound webhook.
+	//
+	// `StickySender` (default `true`) sends every message to a recipient from the same
+	// pool number. `StatusCallback` receives the status callbacks of the service's
+	// messages that have none of their own. Texts to a number of the pool go to
+	// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+	// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+	// The other settings are stored and shown but change nothing in the simulation.
+	// A URL that is not absolute http(s) is refused with 21402.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+	CreateMessagingServiceWithFormdataBodyWithResponse(ctx context.Context, body CreateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMessagingServiceResponse, error)
+
+	// ListServiceAlphaSendersWithResponse List the alphanumeric sender IDs of a service
+	//
+	// Lists the service's alphanumeric sender IDs (v1 envelope).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders (the `ListServiceAlphaSenders` operationId).
+	ListServiceAlphaSendersWithResponse(ctx context.Context, serviceSid ServiceSid, params *ListServiceAlphaSendersParams, reqEditors ...RequestEditorFn) (*ListServiceAlphaSendersResponse, error)
+
+	// CreateServiceAlphaSenderWithBodyWithResponse Give a service an alphanumeric sender ID
+	//
+	// Sets the service's alphanumeric sender ID (at most one per service: a second is
+	// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+	// and the rest of the North American Numbering Plan, whose carriers take no
+	// alphanumeric senders) are sent from it instead of a pool number.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+	CreateServiceAlphaSenderWithBodyWithResponse(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateServiceAlphaSenderResponse, error)
+
+	// CreateServiceAlphaSenderWithFormdataBodyWithResponse Give a service an alphanumeric sender ID
+	//
+	// Sets the service's alphanumeric sender ID (at most one per service: a second is
+	// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+	// and the rest of the North American Numbering Plan, whose carriers take no
+	// alphanumeric senders) are sent from it instead of a pool number.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+	CreateServiceAlphaSenderWithFormdataBodyWithResponse(ctx context.Context, serviceSid ServiceSid, body CreateServiceAlphaSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateServiceAlphaSenderResponse, error)
+
+	// DeleteServiceAlphaSenderWithResponse Remove an alphanumeric sender ID from a service
+	//
+	// Removes the sender ID; the service's messages go out from pool numbers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `DeleteServiceAlphaSender` operationId).
+	DeleteServiceAlphaSenderWithResponse(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*DeleteServiceAlphaSenderResponse, error)
+
+	// FetchServiceAlphaSenderWithResponse Fetch an alphanumeric sender ID of a service
+	//
+	// Returns one alphanumeric sender ID of the service.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `FetchServiceAlphaSender` operationId).
+	FetchServiceAlphaSenderWithResponse(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*FetchServiceAlphaSenderResponse, error)
+
+	// ListServicePhoneNumbersWithResponse List the phone numbers of a service's pool
+	//
+	// Lists the numbers in the service's sender pool, newest first (v1 envelope).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers (the `ListServicePhoneNumbers` operationId).
+	ListServicePhoneNumbersWithResponse(ctx context.Context, serviceSid ServiceSid, params *ListServicePhoneNumbersParams, reqEditors ...RequestEditorFn) (*ListServicePhoneNumbersResponse, error)
+
+	// CreateServicePhoneNumberWithBodyWithResponse Add a phone number to a service's pool
+	//
+	// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+	// at most one service. Adding a number the pool has already answers 200 with it.
+	// A number that is released or moved to another account leaves the pool.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+	CreateServicePhoneNumberWithBodyWithResponse(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateServicePhoneNumberResponse, error)
+
+	// CreateServicePhoneNumberWithFormdataBodyWithResponse Add a phone number to a service's pool
+	//
+	// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+	// at most one service. Adding a number the pool has already answers 200 with it.
+	// A number that is released or moved to another account leaves the pool.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+	CreateServicePhoneNumberWithFormdataBodyWithResponse(ctx context.Context, serviceSid ServiceSid, body CreateServicePhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateServicePhoneNumberResponse, error)
+
+	// DeleteServicePhoneNumberWithResponse Remove a phone number from a service's pool
+	//
+	// Takes the number out of the pool; the number stays the account's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `DeleteServicePhoneNumber` operationId).
+	DeleteServicePhoneNumberWithResponse(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*DeleteServicePhoneNumberResponse, error)
+
+	// FetchServicePhoneNumberWithResponse Fetch a phone number of a service's pool
+	//
+	// Returns one number of the service's sender pool.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `FetchServicePhoneNumber` operationId).
+	FetchServicePhoneNumberWithResponse(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*FetchServicePhoneNumberResponse, error)
+
+	// DeleteMessagingServiceWithResponse Delete a Messaging Service
+	//
+	// Deletes the service and its sender pool; the numbers stay the account's. A message
+	// of the service still waiting for its sender then fails with 21701.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/Services/{Sid} (the `DeleteMessagingService` operationId).
+	DeleteMessagingServiceWithResponse(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*DeleteMessagingServiceResponse, error)
+
+	// FetchMessagingServiceWithResponse Fetch a Messaging Service
+	//
+	// Returns one Messaging Service of the account the credentials belong to.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Services/{Sid} (the `FetchMessagingService` operationId).
+	FetchMessagingServiceWithResponse(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*FetchMessagingServiceResponse, error)
+
+	// UpdateMessagingServiceWithBodyWithResponse Update a Messaging Service
+	//
+	// Changes the settings given and keeps the others. An empty string clears a URL.
+	// Messages already created keep the status callback they were given.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+	UpdateMessagingServiceWithBodyWithResponse(ctx context.Context, sid MessagingServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessagingServiceResponse, error)
+
+	// UpdateMessagingServiceWithFormdataBodyWithResponse Update a Messaging Service
+	//
+	// Changes the settings given and keeps the others. An empty string clears a URL.
+	// Messages already created keep the status callback they were given.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+	UpdateMessagingServiceWithFormdataBodyWithResponse(ctx context.Context, sid MessagingServiceSid, body UpdateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessagingServiceResponse, error)
 
 	// FetchPhoneNumberWithResponse Look up a phone number
 	//
@@ -13050,6 +15965,554 @@ func (r UpdateIncomingPhoneNumberResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateIncomingPhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListKeysResponse401Headers the declared response headers of an HTTP 401 response for ListKeys
+type ListKeysResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListKeysResponse429Headers the declared response headers of an HTTP 429 response for ListKeys
+type ListKeysResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListKeysResponse503Headers the declared response headers of an HTTP 503 response for ListKeys
+type ListKeysResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KeyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListKeysResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListKeysResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListKeysResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListKeysResponse) GetJSON200() *KeyList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListKeysResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListKeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListKeysResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListKeysResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListKeysResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListKeysResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateKeyResponse401Headers the declared response headers of an HTTP 401 response for CreateKey
+type CreateKeyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateKey
+type CreateKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateKeyResponse503Headers the declared response headers of an HTTP 503 response for CreateKey
+type CreateKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *NewKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateKeyResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateKeyResponse) GetJSON201() *NewKey {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteKeyResponse401Headers the declared response headers of an HTTP 401 response for DeleteKey
+type DeleteKeyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteKeyResponse429Headers the declared response headers of an HTTP 429 response for DeleteKey
+type DeleteKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteKeyResponse503Headers the declared response headers of an HTTP 503 response for DeleteKey
+type DeleteKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteKeyResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchKeyResponse401Headers the declared response headers of an HTTP 401 response for FetchKey
+type FetchKeyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchKeyResponse429Headers the declared response headers of an HTTP 429 response for FetchKey
+type FetchKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchKeyResponse503Headers the declared response headers of an HTTP 503 response for FetchKey
+type FetchKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Key
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchKeyResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchKeyResponse) GetJSON200() *Key {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateKeyResponse401Headers the declared response headers of an HTTP 401 response for UpdateKey
+type UpdateKeyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateKeyResponse429Headers the declared response headers of an HTTP 429 response for UpdateKey
+type UpdateKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateKeyResponse503Headers the declared response headers of an HTTP 503 response for UpdateKey
+type UpdateKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Key
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateKeyResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateKeyResponse) GetJSON200() *Key {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15350,6 +18813,117 @@ func (r CreateInboundMessageResponse) ContentType() string {
 	return ""
 }
 
+// CreateSwitchboardKeyResponse401Headers the declared response headers of an HTTP 401 response for CreateSwitchboardKey
+type CreateSwitchboardKeyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateSwitchboardKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateSwitchboardKey
+type CreateSwitchboardKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateSwitchboardKeyResponse503Headers the declared response headers of an HTTP 503 response for CreateSwitchboardKey
+type CreateSwitchboardKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateSwitchboardKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SwitchboardNewKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateSwitchboardKeyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSwitchboardKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateSwitchboardKeyResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON201() *SwitchboardNewKey {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateSwitchboardKeyResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSwitchboardKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSwitchboardKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSwitchboardKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSwitchboardKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ForceMessageStatusResponse401Headers the declared response headers of an HTTP 401 response for ForceMessageStatus
 type ForceMessageStatusResponse401Headers struct {
 	WWWAuthenticate *string
@@ -15677,6 +19251,1358 @@ func (r FetchWebhookDeliveryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r FetchWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMessagingServicesResponse401Headers the declared response headers of an HTTP 401 response for ListMessagingServices
+type ListMessagingServicesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListMessagingServicesResponse429Headers the declared response headers of an HTTP 429 response for ListMessagingServices
+type ListMessagingServicesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListMessagingServicesResponse503Headers the declared response headers of an HTTP 503 response for ListMessagingServices
+type ListMessagingServicesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListMessagingServicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagingServiceList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMessagingServicesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessagingServicesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMessagingServicesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMessagingServicesResponse) GetJSON200() *MessagingServiceList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMessagingServicesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMessagingServicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMessagingServicesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMessagingServicesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMessagingServicesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMessagingServicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMessagingServicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMessagingServicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMessagingServicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMessagingServiceResponse401Headers the declared response headers of an HTTP 401 response for CreateMessagingService
+type CreateMessagingServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for CreateMessagingService
+type CreateMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for CreateMessagingService
+type CreateMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateMessagingServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MessagingService
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessagingServiceResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON201() *MessagingService {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMessagingServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMessagingServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMessagingServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMessagingServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListServiceAlphaSendersResponse401Headers the declared response headers of an HTTP 401 response for ListServiceAlphaSenders
+type ListServiceAlphaSendersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListServiceAlphaSendersResponse429Headers the declared response headers of an HTTP 429 response for ListServiceAlphaSenders
+type ListServiceAlphaSendersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListServiceAlphaSendersResponse503Headers the declared response headers of an HTTP 503 response for ListServiceAlphaSenders
+type ListServiceAlphaSendersResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListServiceAlphaSendersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServiceAlphaSenderList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListServiceAlphaSendersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListServiceAlphaSendersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListServiceAlphaSendersResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON200() *ServiceAlphaSenderList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListServiceAlphaSendersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListServiceAlphaSendersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListServiceAlphaSendersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListServiceAlphaSendersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListServiceAlphaSendersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateServiceAlphaSenderResponse401Headers the declared response headers of an HTTP 401 response for CreateServiceAlphaSender
+type CreateServiceAlphaSenderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateServiceAlphaSenderResponse429Headers the declared response headers of an HTTP 429 response for CreateServiceAlphaSender
+type CreateServiceAlphaSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateServiceAlphaSenderResponse503Headers the declared response headers of an HTTP 503 response for CreateServiceAlphaSender
+type CreateServiceAlphaSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateServiceAlphaSenderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ServiceAlphaSender
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateServiceAlphaSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateServiceAlphaSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateServiceAlphaSenderResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON201() *ServiceAlphaSender {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateServiceAlphaSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateServiceAlphaSenderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateServiceAlphaSenderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateServiceAlphaSenderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateServiceAlphaSenderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteServiceAlphaSenderResponse401Headers the declared response headers of an HTTP 401 response for DeleteServiceAlphaSender
+type DeleteServiceAlphaSenderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteServiceAlphaSenderResponse429Headers the declared response headers of an HTTP 429 response for DeleteServiceAlphaSender
+type DeleteServiceAlphaSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteServiceAlphaSenderResponse503Headers the declared response headers of an HTTP 503 response for DeleteServiceAlphaSender
+type DeleteServiceAlphaSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteServiceAlphaSenderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteServiceAlphaSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteServiceAlphaSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteServiceAlphaSenderResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteServiceAlphaSenderResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteServiceAlphaSenderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteServiceAlphaSenderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteServiceAlphaSenderResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteServiceAlphaSenderResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteServiceAlphaSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteServiceAlphaSenderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteServiceAlphaSenderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteServiceAlphaSenderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteServiceAlphaSenderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchServiceAlphaSenderResponse401Headers the declared response headers of an HTTP 401 response for FetchServiceAlphaSender
+type FetchServiceAlphaSenderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchServiceAlphaSenderResponse429Headers the declared response headers of an HTTP 429 response for FetchServiceAlphaSender
+type FetchServiceAlphaSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchServiceAlphaSenderResponse503Headers the declared response headers of an HTTP 503 response for FetchServiceAlphaSender
+type FetchServiceAlphaSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchServiceAlphaSenderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServiceAlphaSender
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchServiceAlphaSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchServiceAlphaSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchServiceAlphaSenderResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON200() *ServiceAlphaSender {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchServiceAlphaSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchServiceAlphaSenderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchServiceAlphaSenderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchServiceAlphaSenderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchServiceAlphaSenderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListServicePhoneNumbersResponse401Headers the declared response headers of an HTTP 401 response for ListServicePhoneNumbers
+type ListServicePhoneNumbersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListServicePhoneNumbersResponse429Headers the declared response headers of an HTTP 429 response for ListServicePhoneNumbers
+type ListServicePhoneNumbersResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListServicePhoneNumbersResponse503Headers the declared response headers of an HTTP 503 response for ListServicePhoneNumbers
+type ListServicePhoneNumbersResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListServicePhoneNumbersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServicePhoneNumberList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListServicePhoneNumbersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListServicePhoneNumbersResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListServicePhoneNumbersResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON200() *ServicePhoneNumberList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListServicePhoneNumbersResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListServicePhoneNumbersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListServicePhoneNumbersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListServicePhoneNumbersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListServicePhoneNumbersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateServicePhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for CreateServicePhoneNumber
+type CreateServicePhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateServicePhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for CreateServicePhoneNumber
+type CreateServicePhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateServicePhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for CreateServicePhoneNumber
+type CreateServicePhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateServicePhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServicePhoneNumber
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ServicePhoneNumber
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ServicePhoneNumberBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateServicePhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateServicePhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateServicePhoneNumberResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON200() *ServicePhoneNumber {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON201() *ServicePhoneNumber {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON400() *ServicePhoneNumberBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateServicePhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateServicePhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateServicePhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateServicePhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateServicePhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteServicePhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for DeleteServicePhoneNumber
+type DeleteServicePhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteServicePhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for DeleteServicePhoneNumber
+type DeleteServicePhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteServicePhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for DeleteServicePhoneNumber
+type DeleteServicePhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteServicePhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteServicePhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteServicePhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteServicePhoneNumberResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteServicePhoneNumberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteServicePhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteServicePhoneNumberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteServicePhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteServicePhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteServicePhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteServicePhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteServicePhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteServicePhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteServicePhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchServicePhoneNumberResponse401Headers the declared response headers of an HTTP 401 response for FetchServicePhoneNumber
+type FetchServicePhoneNumberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchServicePhoneNumberResponse429Headers the declared response headers of an HTTP 429 response for FetchServicePhoneNumber
+type FetchServicePhoneNumberResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchServicePhoneNumberResponse503Headers the declared response headers of an HTTP 503 response for FetchServicePhoneNumber
+type FetchServicePhoneNumberResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchServicePhoneNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServicePhoneNumber
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchServicePhoneNumberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchServicePhoneNumberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchServicePhoneNumberResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON200() *ServicePhoneNumber {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchServicePhoneNumberResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchServicePhoneNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchServicePhoneNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchServicePhoneNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchServicePhoneNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMessagingServiceResponse401Headers the declared response headers of an HTTP 401 response for DeleteMessagingService
+type DeleteMessagingServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for DeleteMessagingService
+type DeleteMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for DeleteMessagingService
+type DeleteMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteMessagingServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMessagingServiceResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteMessagingServiceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteMessagingServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteMessagingServiceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteMessagingServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteMessagingServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMessagingServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMessagingServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMessagingServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMessagingServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchMessagingServiceResponse401Headers the declared response headers of an HTTP 401 response for FetchMessagingService
+type FetchMessagingServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for FetchMessagingService
+type FetchMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for FetchMessagingService
+type FetchMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchMessagingServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagingService
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchMessagingServiceResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON200() *MessagingService {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchMessagingServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchMessagingServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchMessagingServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchMessagingServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMessagingServiceResponse401Headers the declared response headers of an HTTP 401 response for UpdateMessagingService
+type UpdateMessagingServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateMessagingServiceResponse429Headers the declared response headers of an HTTP 429 response for UpdateMessagingService
+type UpdateMessagingServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateMessagingServiceResponse503Headers the declared response headers of an HTTP 503 response for UpdateMessagingService
+type UpdateMessagingServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateMessagingServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessagingService
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMessagingServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMessagingServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMessagingServiceResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON200() *MessagingService {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMessagingServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMessagingServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMessagingServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMessagingServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMessagingServiceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16301,6 +21227,134 @@ func (c *ClientWithResponses) UpdateIncomingPhoneNumberWithFormdataBodyWithRespo
 	return ParseUpdateIncomingPhoneNumberResponse(rsp)
 }
 
+// ListKeysWithResponse List API keys
+//
+// Lists the account's API keys, newest first. A key's secret is shown once, when the
+// key is created, and never again. Only the auth token or a Main key may manage keys:
+// a Standard key is refused with 401 (code 20003), as Twilio refuses it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys.json (the `ListKeys` operationId).
+func (c *ClientWithResponses) ListKeysWithResponse(ctx context.Context, accountSid AccountSid, params *ListKeysParams, reqEditors ...RequestEditorFn) (*ListKeysResponse, error) {
+	rsp, err := c.ListKeys(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListKeysResponse(rsp)
+}
+
+// CreateKeyWithBodyWithResponse Create an API key
+//
+// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+//
+// HTTP Basic with the key's SID as user name and its secret as password then
+// authenticates as this account, on every path of this account except the Accounts
+// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+// auth token. Deleting the key revokes it at once.
+//
+// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+func (c *ClientWithResponses) CreateKeyWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateKeyResponse, error) {
+	rsp, err := c.CreateKeyWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateKeyResponse(rsp)
+}
+
+// CreateKeyWithFormdataBodyWithResponse Create an API key
+//
+// Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+// response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+//
+// HTTP Basic with the key's SID as user name and its secret as password then
+// authenticates as this account, on every path of this account except the Accounts
+// and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+// A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+// auth token. Deleting the key revokes it at once.
+//
+// The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+// is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys.json (the `CreateKey` operationId).
+func (c *ClientWithResponses) CreateKeyWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateKeyResponse, error) {
+	rsp, err := c.CreateKeyWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateKeyResponse(rsp)
+}
+
+// DeleteKeyWithResponse Delete (revoke) an API key
+//
+// Deletes the key. Its credentials are refused from the next request on, including
+// on connections already open: nothing about a key is cached.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `DeleteKey` operationId).
+func (c *ClientWithResponses) DeleteKeyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*DeleteKeyResponse, error) {
+	rsp, err := c.DeleteKey(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteKeyResponse(rsp)
+}
+
+// FetchKeyWithResponse Fetch an API key
+//
+// Returns one API key of the account, without its secret.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `FetchKey` operationId).
+func (c *ClientWithResponses) FetchKeyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, reqEditors ...RequestEditorFn) (*FetchKeyResponse, error) {
+	rsp, err := c.FetchKey(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchKeyResponse(rsp)
+}
+
+// UpdateKeyWithBodyWithResponse Rename an API key
+//
+// Changes the key's friendly name; its secret and type stay as they are.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+func (c *ClientWithResponses) UpdateKeyWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateKeyResponse, error) {
+	rsp, err := c.UpdateKeyWithBody(ctx, accountSid, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateKeyResponse(rsp)
+}
+
+// UpdateKeyWithFormdataBodyWithResponse Rename an API key
+//
+// Changes the key's friendly name; its secret and type stay as they are.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json (the `UpdateKey` operationId).
+func (c *ClientWithResponses) UpdateKeyWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid KeySid, body UpdateKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateKeyResponse, error) {
+	rsp, err := c.UpdateKeyWithFormdataBody(ctx, accountSid, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateKeyResponse(rsp)
+}
+
 // ListMessagesWithResponse List messages
 //
 // Lists the account's messages, newest first, optionally filtered. Date filters accept
@@ -16334,6 +21388,17 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
+// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+// `from` null; the service then picks the sender from its pool (the same number for
+// a recipient every time when the service's StickySender is on; its alphanumeric
+// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+// American Numbering Plan) when it has one; else a number of the recipient's country
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
+//
 // `From` must be a number the account owns (and that can send texts), an
 // alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -16342,9 +21407,10 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-// outside the scheduling window, 20001 any other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16373,6 +21439,17 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // message (11200, or 11751 when too large). Each status change after the first is
 // POSTed, signed, to `StatusCallback`.
 //
+// With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+// `from` null; the service then picks the sender from its pool (the same number for
+// a recipient every time when the service's StickySender is on; its alphanumeric
+// sender ID for destinations outside +1 (the US, Canada and the rest of the North
+// American Numbering Plan) when it has one; else a number of the recipient's country
+// when the pool has one) and the message moves to `queued` with that `from`, then on
+// as any other. A service with no sender for the destination fails the message with
+// 21606. The service's `StatusCallback` applies when the message has none.
+// `MessagingServiceSid` must name a service of this account (400, code 21701).
+// Scheduled messages work the same way: the sender is picked at `SendAt`.
+//
 // `From` must be a number the account owns (and that can send texts), an
 // alphanumeric sender ID, or Twilio's test sender `+15005550006`.
 // Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -16381,9 +21458,10 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 //
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-// characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-// outside the scheduling window, 20001 any other invalid parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+// parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16898,6 +21976,46 @@ func (c *ClientWithResponses) CreateInboundMessageWithFormdataBodyWithResponse(c
 	return ParseCreateInboundMessageResponse(rsp)
 }
 
+// CreateSwitchboardKeyWithBodyWithResponse Create a Main or Standard API key
+//
+// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+// the Accounts and Keys resources and subaccounts included; a Standard key is the
+// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+// secret is in this response only. Either kind is then fetched, renamed, listed and
+// deleted through the 2010 Keys resource.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+func (c *ClientWithResponses) CreateSwitchboardKeyWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSwitchboardKeyResponse, error) {
+	rsp, err := c.CreateSwitchboardKeyWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSwitchboardKeyResponse(rsp)
+}
+
+// CreateSwitchboardKeyWithFormdataBodyWithResponse Create a Main or Standard API key
+//
+// Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+// 2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+// the Accounts and Keys resources and subaccounts included; a Standard key is the
+// same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+// secret is in this response only. Either kind is then fetched, renamed, listed and
+// deleted through the 2010 Keys resource.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Keys (the `CreateSwitchboardKey` operationId).
+func (c *ClientWithResponses) CreateSwitchboardKeyWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateSwitchboardKeyResponse, error) {
+	rsp, err := c.CreateSwitchboardKeyWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSwitchboardKeyResponse(rsp)
+}
+
 // ForceMessageStatusWithBodyWithResponse Force a message's status
 //
 // Moves an outbound message to a status of your choice, to exercise your app's
@@ -16969,6 +22087,296 @@ func (c *ClientWithResponses) FetchWebhookDeliveryWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseFetchWebhookDeliveryResponse(rsp)
+}
+
+// ListMessagingServicesWithResponse List Messaging Services
+//
+// Lists the Messaging Services of the account the credentials belong to (Messaging
+// v1 has no account in its paths), newest first, in the v1 envelope: `meta` with
+// absolute page URLs.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Services (the `ListMessagingServices` operationId).
+func (c *ClientWithResponses) ListMessagingServicesWithResponse(ctx context.Context, params *ListMessagingServicesParams, reqEditors ...RequestEditorFn) (*ListMessagingServicesResponse, error) {
+	rsp, err := c.ListMessagingServices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMessagingServicesResponse(rsp)
+}
+
+// CreateMessagingServiceWithBodyWithResponse Create a Messaging Service
+//
+// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+// status callback and inbound webhook.
+//
+// `StickySender` (default `true`) sends every message to a recipient from the same
+// pool number. `StatusCallback` receives the status callbacks of the service's
+// messages that have none of their own. Texts to a number of the pool go to
+// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+// The other settings are stored and shown but change nothing in the simulation.
+// A URL that is not absolute http(s) is refused with 21402.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+func (c *ClientWithResponses) CreateMessagingServiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessagingServiceResponse, error) {
+	rsp, err := c.CreateMessagingServiceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessagingServiceResponse(rsp)
+}
+
+// CreateMessagingServiceWithFormdataBodyWithResponse Create a Messaging Service
+//
+// Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+// messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+// status callback and inbound webhook.
+//
+// `StickySender` (default `true`) sends every message to a recipient from the same
+// pool number. `StatusCallback` receives the status callbacks of the service's
+// messages that have none of their own. Texts to a number of the pool go to
+// `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+// `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+// The other settings are stored and shown but change nothing in the simulation.
+// A URL that is not absolute http(s) is refused with 21402.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services (the `CreateMessagingService` operationId).
+func (c *ClientWithResponses) CreateMessagingServiceWithFormdataBodyWithResponse(ctx context.Context, body CreateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateMessagingServiceResponse, error) {
+	rsp, err := c.CreateMessagingServiceWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessagingServiceResponse(rsp)
+}
+
+// ListServiceAlphaSendersWithResponse List the alphanumeric sender IDs of a service
+//
+// Lists the service's alphanumeric sender IDs (v1 envelope).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders (the `ListServiceAlphaSenders` operationId).
+func (c *ClientWithResponses) ListServiceAlphaSendersWithResponse(ctx context.Context, serviceSid ServiceSid, params *ListServiceAlphaSendersParams, reqEditors ...RequestEditorFn) (*ListServiceAlphaSendersResponse, error) {
+	rsp, err := c.ListServiceAlphaSenders(ctx, serviceSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListServiceAlphaSendersResponse(rsp)
+}
+
+// CreateServiceAlphaSenderWithBodyWithResponse Give a service an alphanumeric sender ID
+//
+// Sets the service's alphanumeric sender ID (at most one per service: a second is
+// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+// and the rest of the North American Numbering Plan, whose carriers take no
+// alphanumeric senders) are sent from it instead of a pool number.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+func (c *ClientWithResponses) CreateServiceAlphaSenderWithBodyWithResponse(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateServiceAlphaSenderResponse, error) {
+	rsp, err := c.CreateServiceAlphaSenderWithBody(ctx, serviceSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateServiceAlphaSenderResponse(rsp)
+}
+
+// CreateServiceAlphaSenderWithFormdataBodyWithResponse Give a service an alphanumeric sender ID
+//
+// Sets the service's alphanumeric sender ID (at most one per service: a second is
+// refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+// and the rest of the North American Numbering Plan, whose carriers take no
+// alphanumeric senders) are sent from it instead of a pool number.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/AlphaSenders (the `CreateServiceAlphaSender` operationId).
+func (c *ClientWithResponses) CreateServiceAlphaSenderWithFormdataBodyWithResponse(ctx context.Context, serviceSid ServiceSid, body CreateServiceAlphaSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateServiceAlphaSenderResponse, error) {
+	rsp, err := c.CreateServiceAlphaSenderWithFormdataBody(ctx, serviceSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateServiceAlphaSenderResponse(rsp)
+}
+
+// DeleteServiceAlphaSenderWithResponse Remove an alphanumeric sender ID from a service
+//
+// Removes the sender ID; the service's messages go out from pool numbers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `DeleteServiceAlphaSender` operationId).
+func (c *ClientWithResponses) DeleteServiceAlphaSenderWithResponse(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*DeleteServiceAlphaSenderResponse, error) {
+	rsp, err := c.DeleteServiceAlphaSender(ctx, serviceSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteServiceAlphaSenderResponse(rsp)
+}
+
+// FetchServiceAlphaSenderWithResponse Fetch an alphanumeric sender ID of a service
+//
+// Returns one alphanumeric sender ID of the service.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/AlphaSenders/{Sid} (the `FetchServiceAlphaSender` operationId).
+func (c *ClientWithResponses) FetchServiceAlphaSenderWithResponse(ctx context.Context, serviceSid ServiceSid, sid AlphaSenderSid, reqEditors ...RequestEditorFn) (*FetchServiceAlphaSenderResponse, error) {
+	rsp, err := c.FetchServiceAlphaSender(ctx, serviceSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchServiceAlphaSenderResponse(rsp)
+}
+
+// ListServicePhoneNumbersWithResponse List the phone numbers of a service's pool
+//
+// Lists the numbers in the service's sender pool, newest first (v1 envelope).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers (the `ListServicePhoneNumbers` operationId).
+func (c *ClientWithResponses) ListServicePhoneNumbersWithResponse(ctx context.Context, serviceSid ServiceSid, params *ListServicePhoneNumbersParams, reqEditors ...RequestEditorFn) (*ListServicePhoneNumbersResponse, error) {
+	rsp, err := c.ListServicePhoneNumbers(ctx, serviceSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListServicePhoneNumbersResponse(rsp)
+}
+
+// CreateServicePhoneNumberWithBodyWithResponse Add a phone number to a service's pool
+//
+// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+// at most one service. Adding a number the pool has already answers 200 with it.
+// A number that is released or moved to another account leaves the pool.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+func (c *ClientWithResponses) CreateServicePhoneNumberWithBodyWithResponse(ctx context.Context, serviceSid ServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateServicePhoneNumberResponse, error) {
+	rsp, err := c.CreateServicePhoneNumberWithBody(ctx, serviceSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateServicePhoneNumberResponse(rsp)
+}
+
+// CreateServicePhoneNumberWithFormdataBodyWithResponse Add a phone number to a service's pool
+//
+// Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+// at most one service. Adding a number the pool has already answers 200 with it.
+// A number that is released or moved to another account leaves the pool.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services/{ServiceSid}/PhoneNumbers (the `CreateServicePhoneNumber` operationId).
+func (c *ClientWithResponses) CreateServicePhoneNumberWithFormdataBodyWithResponse(ctx context.Context, serviceSid ServiceSid, body CreateServicePhoneNumberFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateServicePhoneNumberResponse, error) {
+	rsp, err := c.CreateServicePhoneNumberWithFormdataBody(ctx, serviceSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateServicePhoneNumberResponse(rsp)
+}
+
+// DeleteServicePhoneNumberWithResponse Remove a phone number from a service's pool
+//
+// Takes the number out of the pool; the number stays the account's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `DeleteServicePhoneNumber` operationId).
+func (c *ClientWithResponses) DeleteServicePhoneNumberWithResponse(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*DeleteServicePhoneNumberResponse, error) {
+	rsp, err := c.DeleteServicePhoneNumber(ctx, serviceSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteServicePhoneNumberResponse(rsp)
+}
+
+// FetchServicePhoneNumberWithResponse Fetch a phone number of a service's pool
+//
+// Returns one number of the service's sender pool.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Services/{ServiceSid}/PhoneNumbers/{Sid} (the `FetchServicePhoneNumber` operationId).
+func (c *ClientWithResponses) FetchServicePhoneNumberWithResponse(ctx context.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*FetchServicePhoneNumberResponse, error) {
+	rsp, err := c.FetchServicePhoneNumber(ctx, serviceSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchServicePhoneNumberResponse(rsp)
+}
+
+// DeleteMessagingServiceWithResponse Delete a Messaging Service
+//
+// Deletes the service and its sender pool; the numbers stay the account's. A message
+// of the service still waiting for its sender then fails with 21701.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/Services/{Sid} (the `DeleteMessagingService` operationId).
+func (c *ClientWithResponses) DeleteMessagingServiceWithResponse(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*DeleteMessagingServiceResponse, error) {
+	rsp, err := c.DeleteMessagingService(ctx, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMessagingServiceResponse(rsp)
+}
+
+// FetchMessagingServiceWithResponse Fetch a Messaging Service
+//
+// Returns one Messaging Service of the account the credentials belong to.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Services/{Sid} (the `FetchMessagingService` operationId).
+func (c *ClientWithResponses) FetchMessagingServiceWithResponse(ctx context.Context, sid MessagingServiceSid, reqEditors ...RequestEditorFn) (*FetchMessagingServiceResponse, error) {
+	rsp, err := c.FetchMessagingService(ctx, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchMessagingServiceResponse(rsp)
+}
+
+// UpdateMessagingServiceWithBodyWithResponse Update a Messaging Service
+//
+// Changes the settings given and keeps the others. An empty string clears a URL.
+// Messages already created keep the status callback they were given.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+func (c *ClientWithResponses) UpdateMessagingServiceWithBodyWithResponse(ctx context.Context, sid MessagingServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessagingServiceResponse, error) {
+	rsp, err := c.UpdateMessagingServiceWithBody(ctx, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMessagingServiceResponse(rsp)
+}
+
+// UpdateMessagingServiceWithFormdataBodyWithResponse Update a Messaging Service
+//
+// Changes the settings given and keeps the others. An empty string clears a URL.
+// Messages already created keep the status callback they were given.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Services/{Sid} (the `UpdateMessagingService` operationId).
+func (c *ClientWithResponses) UpdateMessagingServiceWithFormdataBodyWithResponse(ctx context.Context, sid MessagingServiceSid, body UpdateMessagingServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessagingServiceResponse, error) {
+	rsp, err := c.UpdateMessagingServiceWithFormdataBody(ctx, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMessagingServiceResponse(rsp)
 }
 
 // FetchPhoneNumberWithResponse Look up a phone number
@@ -18983,6 +24391,542 @@ func ParseUpdateIncomingPhoneNumberResponse(rsp *http.Response) (*UpdateIncoming
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateIncomingPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListKeysResponse parses an HTTP response from a ListKeysWithResponse call
+func ParseListKeysResponse(rsp *http.Response) (*ListKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListKeysResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListKeysResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListKeysResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateKeyResponse parses an HTTP response from a CreateKeyWithResponse call
+func ParseCreateKeyResponse(rsp *http.Response) (*CreateKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest NewKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateKeyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteKeyResponse parses an HTTP response from a DeleteKeyWithResponse call
+func ParseDeleteKeyResponse(rsp *http.Response) (*DeleteKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteKeyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchKeyResponse parses an HTTP response from a FetchKeyWithResponse call
+func ParseFetchKeyResponse(rsp *http.Response) (*FetchKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Key
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchKeyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateKeyResponse parses an HTTP response from a UpdateKeyWithResponse call
+func ParseUpdateKeyResponse(rsp *http.Response) (*UpdateKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Key
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateKeyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateKeyResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -21188,6 +27132,114 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 	return response, nil
 }
 
+// ParseCreateSwitchboardKeyResponse parses an HTTP response from a CreateSwitchboardKeyWithResponse call
+func ParseCreateSwitchboardKeyResponse(rsp *http.Response) (*CreateSwitchboardKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSwitchboardKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SwitchboardNewKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateSwitchboardKeyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateSwitchboardKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateSwitchboardKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseForceMessageStatusResponse parses an HTTP response from a ForceMessageStatusWithResponse call
 func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21499,6 +27551,1328 @@ func ParseFetchWebhookDeliveryResponse(rsp *http.Response) (*FetchWebhookDeliver
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers FetchWebhookDeliveryResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMessagingServicesResponse parses an HTTP response from a ListMessagingServicesWithResponse call
+func ParseListMessagingServicesResponse(rsp *http.Response) (*ListMessagingServicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMessagingServicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagingServiceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMessagingServicesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMessagingServicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMessagingServicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMessagingServiceResponse parses an HTTP response from a CreateMessagingServiceWithResponse call
+func ParseCreateMessagingServiceResponse(rsp *http.Response) (*CreateMessagingServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMessagingServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MessagingService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateMessagingServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessagingServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListServiceAlphaSendersResponse parses an HTTP response from a ListServiceAlphaSendersWithResponse call
+func ParseListServiceAlphaSendersResponse(rsp *http.Response) (*ListServiceAlphaSendersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListServiceAlphaSendersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServiceAlphaSenderList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListServiceAlphaSendersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListServiceAlphaSendersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListServiceAlphaSendersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateServiceAlphaSenderResponse parses an HTTP response from a CreateServiceAlphaSenderWithResponse call
+func ParseCreateServiceAlphaSenderResponse(rsp *http.Response) (*CreateServiceAlphaSenderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateServiceAlphaSenderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ServiceAlphaSender
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateServiceAlphaSenderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateServiceAlphaSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateServiceAlphaSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteServiceAlphaSenderResponse parses an HTTP response from a DeleteServiceAlphaSenderWithResponse call
+func ParseDeleteServiceAlphaSenderResponse(rsp *http.Response) (*DeleteServiceAlphaSenderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteServiceAlphaSenderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteServiceAlphaSenderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteServiceAlphaSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteServiceAlphaSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchServiceAlphaSenderResponse parses an HTTP response from a FetchServiceAlphaSenderWithResponse call
+func ParseFetchServiceAlphaSenderResponse(rsp *http.Response) (*FetchServiceAlphaSenderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchServiceAlphaSenderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServiceAlphaSender
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchServiceAlphaSenderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchServiceAlphaSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchServiceAlphaSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListServicePhoneNumbersResponse parses an HTTP response from a ListServicePhoneNumbersWithResponse call
+func ParseListServicePhoneNumbersResponse(rsp *http.Response) (*ListServicePhoneNumbersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListServicePhoneNumbersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServicePhoneNumberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListServicePhoneNumbersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListServicePhoneNumbersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListServicePhoneNumbersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateServicePhoneNumberResponse parses an HTTP response from a CreateServicePhoneNumberWithResponse call
+func ParseCreateServicePhoneNumberResponse(rsp *http.Response) (*CreateServicePhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateServicePhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServicePhoneNumber
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ServicePhoneNumber
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ServicePhoneNumberBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateServicePhoneNumberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateServicePhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateServicePhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteServicePhoneNumberResponse parses an HTTP response from a DeleteServicePhoneNumberWithResponse call
+func ParseDeleteServicePhoneNumberResponse(rsp *http.Response) (*DeleteServicePhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteServicePhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteServicePhoneNumberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteServicePhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteServicePhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchServicePhoneNumberResponse parses an HTTP response from a FetchServicePhoneNumberWithResponse call
+func ParseFetchServicePhoneNumberResponse(rsp *http.Response) (*FetchServicePhoneNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchServicePhoneNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServicePhoneNumber
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchServicePhoneNumberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchServicePhoneNumberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchServicePhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMessagingServiceResponse parses an HTTP response from a DeleteMessagingServiceWithResponse call
+func ParseDeleteMessagingServiceResponse(rsp *http.Response) (*DeleteMessagingServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMessagingServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMessagingServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMessagingServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchMessagingServiceResponse parses an HTTP response from a FetchMessagingServiceWithResponse call
+func ParseFetchMessagingServiceResponse(rsp *http.Response) (*FetchMessagingServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchMessagingServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagingService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchMessagingServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchMessagingServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMessagingServiceResponse parses an HTTP response from a UpdateMessagingServiceWithResponse call
+func ParseUpdateMessagingServiceResponse(rsp *http.Response) (*UpdateMessagingServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMessagingServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessagingService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateMessagingServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMessagingServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMessagingServiceResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

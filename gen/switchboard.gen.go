@@ -514,6 +514,57 @@ func (e CreateMessageRequestTrafficType) Valid() bool {
 	}
 }
 
+// Defines values for CreateMessagingServiceRequestScanMessageContent.
+const (
+	CreateMessagingServiceRequestScanMessageContentDisable CreateMessagingServiceRequestScanMessageContent = "disable"
+	CreateMessagingServiceRequestScanMessageContentEnable  CreateMessagingServiceRequestScanMessageContent = "enable"
+	CreateMessagingServiceRequestScanMessageContentInherit CreateMessagingServiceRequestScanMessageContent = "inherit"
+)
+
+// Valid indicates whether the value is a known member of the CreateMessagingServiceRequestScanMessageContent enum.
+func (e CreateMessagingServiceRequestScanMessageContent) Valid() bool {
+	switch e {
+	case CreateMessagingServiceRequestScanMessageContentDisable:
+		return true
+	case CreateMessagingServiceRequestScanMessageContentEnable:
+		return true
+	case CreateMessagingServiceRequestScanMessageContentInherit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateMessagingServiceRequestUsecase.
+const (
+	CreateMessagingServiceRequestUsecaseDiscussion    CreateMessagingServiceRequestUsecase = "discussion"
+	CreateMessagingServiceRequestUsecaseMarketing     CreateMessagingServiceRequestUsecase = "marketing"
+	CreateMessagingServiceRequestUsecaseNotifications CreateMessagingServiceRequestUsecase = "notifications"
+	CreateMessagingServiceRequestUsecasePoll          CreateMessagingServiceRequestUsecase = "poll"
+	CreateMessagingServiceRequestUsecaseUndeclared    CreateMessagingServiceRequestUsecase = "undeclared"
+	CreateMessagingServiceRequestUsecaseVerification  CreateMessagingServiceRequestUsecase = "verification"
+)
+
+// Valid indicates whether the value is a known member of the CreateMessagingServiceRequestUsecase enum.
+func (e CreateMessagingServiceRequestUsecase) Valid() bool {
+	switch e {
+	case CreateMessagingServiceRequestUsecaseDiscussion:
+		return true
+	case CreateMessagingServiceRequestUsecaseMarketing:
+		return true
+	case CreateMessagingServiceRequestUsecaseNotifications:
+		return true
+	case CreateMessagingServiceRequestUsecasePoll:
+		return true
+	case CreateMessagingServiceRequestUsecaseUndeclared:
+		return true
+	case CreateMessagingServiceRequestUsecaseVerification:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ForceStatusRequestStatus.
 const (
 	ForceStatusRequestStatusCanceled    ForceStatusRequestStatus = "canceled"
@@ -742,6 +793,24 @@ func (e IncomingPhoneNumberVoiceReceiveMode) Valid() bool {
 	}
 }
 
+// Defines values for KeyType.
+const (
+	KeyTypeMain     KeyType = "main"
+	KeyTypeStandard KeyType = "standard"
+)
+
+// Valid indicates whether the value is a known member of the KeyType enum.
+func (e KeyType) Valid() bool {
+	switch e {
+	case KeyTypeMain:
+		return true
+	case KeyTypeStandard:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LineStatusInfoStatus.
 const (
 	LineStatusInfoStatusActive      LineStatusInfoStatus = "active"
@@ -958,6 +1027,27 @@ func (e MessageStatus) Valid() bool {
 	}
 }
 
+// Defines values for MessagingServiceScanMessageContent.
+const (
+	MessagingServiceScanMessageContentDisable MessagingServiceScanMessageContent = "disable"
+	MessagingServiceScanMessageContentEnable  MessagingServiceScanMessageContent = "enable"
+	MessagingServiceScanMessageContentInherit MessagingServiceScanMessageContent = "inherit"
+)
+
+// Valid indicates whether the value is a known member of the MessagingServiceScanMessageContent enum.
+func (e MessagingServiceScanMessageContent) Valid() bool {
+	switch e {
+	case MessagingServiceScanMessageContentDisable:
+		return true
+	case MessagingServiceScanMessageContentEnable:
+		return true
+	case MessagingServiceScanMessageContentInherit:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReassignedNumberInfoIsNumberReassigned.
 const (
 	ReassignedNumberInfoIsNumberReassignedNo              ReassignedNumberInfoIsNumberReassigned = "no"
@@ -1069,6 +1159,45 @@ func (e RecordingStatus) Valid() bool {
 	case RecordingStatusProcessing:
 		return true
 	case RecordingStatusStopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServiceAlphaSenderCapabilities.
+const (
+	ServiceAlphaSenderCapabilitiesSMS ServiceAlphaSenderCapabilities = "SMS"
+)
+
+// Valid indicates whether the value is a known member of the ServiceAlphaSenderCapabilities enum.
+func (e ServiceAlphaSenderCapabilities) Valid() bool {
+	switch e {
+	case ServiceAlphaSenderCapabilitiesSMS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServicePhoneNumberCapabilities.
+const (
+	ServicePhoneNumberCapabilitiesFax   ServicePhoneNumberCapabilities = "Fax"
+	ServicePhoneNumberCapabilitiesMMS   ServicePhoneNumberCapabilities = "MMS"
+	ServicePhoneNumberCapabilitiesSMS   ServicePhoneNumberCapabilities = "SMS"
+	ServicePhoneNumberCapabilitiesVoice ServicePhoneNumberCapabilities = "Voice"
+)
+
+// Valid indicates whether the value is a known member of the ServicePhoneNumberCapabilities enum.
+func (e ServicePhoneNumberCapabilities) Valid() bool {
+	switch e {
+	case ServicePhoneNumberCapabilitiesFax:
+		return true
+	case ServicePhoneNumberCapabilitiesMMS:
+		return true
+	case ServicePhoneNumberCapabilitiesSMS:
+		return true
+	case ServicePhoneNumberCapabilitiesVoice:
 		return true
 	default:
 		return false
@@ -1204,6 +1333,57 @@ const (
 func (e UpdateMessageRequestStatus) Valid() bool {
 	switch e {
 	case UpdateMessageRequestStatusCanceled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateMessagingServiceRequestScanMessageContent.
+const (
+	UpdateMessagingServiceRequestScanMessageContentDisable UpdateMessagingServiceRequestScanMessageContent = "disable"
+	UpdateMessagingServiceRequestScanMessageContentEnable  UpdateMessagingServiceRequestScanMessageContent = "enable"
+	UpdateMessagingServiceRequestScanMessageContentInherit UpdateMessagingServiceRequestScanMessageContent = "inherit"
+)
+
+// Valid indicates whether the value is a known member of the UpdateMessagingServiceRequestScanMessageContent enum.
+func (e UpdateMessagingServiceRequestScanMessageContent) Valid() bool {
+	switch e {
+	case UpdateMessagingServiceRequestScanMessageContentDisable:
+		return true
+	case UpdateMessagingServiceRequestScanMessageContentEnable:
+		return true
+	case UpdateMessagingServiceRequestScanMessageContentInherit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateMessagingServiceRequestUsecase.
+const (
+	UpdateMessagingServiceRequestUsecaseDiscussion    UpdateMessagingServiceRequestUsecase = "discussion"
+	UpdateMessagingServiceRequestUsecaseMarketing     UpdateMessagingServiceRequestUsecase = "marketing"
+	UpdateMessagingServiceRequestUsecaseNotifications UpdateMessagingServiceRequestUsecase = "notifications"
+	UpdateMessagingServiceRequestUsecasePoll          UpdateMessagingServiceRequestUsecase = "poll"
+	UpdateMessagingServiceRequestUsecaseUndeclared    UpdateMessagingServiceRequestUsecase = "undeclared"
+	UpdateMessagingServiceRequestUsecaseVerification  UpdateMessagingServiceRequestUsecase = "verification"
+)
+
+// Valid indicates whether the value is a known member of the UpdateMessagingServiceRequestUsecase enum.
+func (e UpdateMessagingServiceRequestUsecase) Valid() bool {
+	switch e {
+	case UpdateMessagingServiceRequestUsecaseDiscussion:
+		return true
+	case UpdateMessagingServiceRequestUsecaseMarketing:
+		return true
+	case UpdateMessagingServiceRequestUsecaseNotifications:
+		return true
+	case UpdateMessagingServiceRequestUsecasePoll:
+		return true
+	case UpdateMessagingServiceRequestUsecaseUndeclared:
+		return true
+	case UpdateMessagingServiceRequestUsecaseVerification:
 		return true
 	default:
 		return false
@@ -1349,6 +1529,11 @@ type AccountStatus string
 // AddressRequirement The address a number needs: `none`, `any`, one in the number's country (`local`)
 // or one outside it (`foreign`). Switchboard records it; it never asks for one.
 type AddressRequirement string
+
+// AlphaSenderSid `AI` followed by 32 lowercase hex digits.
+//
+// Example: AIeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+type AlphaSenderSid = string
 
 // AvailablePhoneNumber A number for sale. Where a field does not apply to the number (a LATA outside North
 // America, a place for a mobile number) it is `null`. Coordinates are decimal strings,
@@ -2052,6 +2237,12 @@ type CreateIncomingPhoneNumberRequestEmergencyStatus string
 // CreateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
 type CreateIncomingPhoneNumberRequestVoiceReceiveMode string
 
+// CreateKeyRequest defines model for CreateKeyRequest.
+type CreateKeyRequest struct {
+	// FriendlyName A name for the key, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+}
+
 // CreateMessageRequest defines model for CreateMessageRequest.
 type CreateMessageRequest struct {
 	// AddressRetention Accepted for compatibility; not used by Switchboard.
@@ -2095,10 +2286,9 @@ type CreateMessageRequest struct {
 	// MediaUrl Up to 10 public http(s) URLs of media to send; repeat the key for each.
 	MediaUrl *[]string `json:"MediaUrl,omitempty"`
 
-	// MessagingServiceSid `MG` followed by 32 hex digits.
-	//
-	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-	MessagingServiceSid *MessagingServiceSid `json:"MessagingServiceSid,omitempty"`
+	// MessagingServiceSid A Messaging Service of this account (`MG…`): without `From`, the service picks
+	// the sender from its pool; it also lends its `StatusCallback`.
+	MessagingServiceSid *string `json:"MessagingServiceSid,omitempty"`
 
 	// PersistentAction Accepted for compatibility; not used by Switchboard.
 	PersistentAction *[]string `json:"PersistentAction,omitempty"`
@@ -2154,6 +2344,90 @@ type CreateMessageRequestScheduleType string
 // CreateMessageRequestTrafficType Accepted for compatibility; not used by Switchboard.
 type CreateMessageRequestTrafficType string
 
+// CreateMessagingServiceRequest defines model for CreateMessagingServiceRequest.
+type CreateMessagingServiceRequest struct {
+	// AreaCodeGeomatch Stored (default `true`); Switchboard always prefers a number of the recipient's country.
+	AreaCodeGeomatch *bool `json:"AreaCodeGeomatch,omitempty"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackToLongCode Stored; not simulated (default `true`).
+	FallbackToLongCode *bool `json:"FallbackToLongCode,omitempty"`
+
+	// FallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	FallbackUrl *WebhookUrl `json:"FallbackUrl,omitempty"`
+
+	// FriendlyName A name for the service (required to create it), at most 64 characters.
+	FriendlyName string `json:"FriendlyName"`
+
+	// InboundMethod The HTTP method of a webhook request.
+	InboundMethod *HttpMethod `json:"InboundMethod,omitempty"`
+
+	// InboundRequestUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	InboundRequestUrl *WebhookUrl `json:"InboundRequestUrl,omitempty"`
+
+	// MmsConverter Stored; not simulated (default `true`).
+	MmsConverter *bool `json:"MmsConverter,omitempty"`
+
+	// ScanMessageContent Stored; not simulated (default `inherit`).
+	ScanMessageContent *CreateMessagingServiceRequestScanMessageContent `json:"ScanMessageContent,omitempty"`
+
+	// SmartEncoding Stored; not simulated (default `true`).
+	SmartEncoding *bool `json:"SmartEncoding,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StickySender Send every message to a recipient from the same pool number (default `true`).
+	StickySender *bool `json:"StickySender,omitempty"`
+
+	// SynchronousValidation Stored; not simulated (default `false`).
+	SynchronousValidation *bool `json:"SynchronousValidation,omitempty"`
+
+	// UseInboundWebhookOnNumber Send texts to pool numbers to each number's own `SmsUrl` (default `false`).
+	UseInboundWebhookOnNumber *bool `json:"UseInboundWebhookOnNumber,omitempty"`
+
+	// Usecase What the service is for (default `undeclared`).
+	Usecase *CreateMessagingServiceRequestUsecase `json:"Usecase,omitempty"`
+
+	// ValidityPeriod Seconds a message may wait in the queue (default 36000); stored, not enforced.
+	ValidityPeriod *int `json:"ValidityPeriod,omitempty"`
+}
+
+// CreateMessagingServiceRequestScanMessageContent Stored; not simulated (default `inherit`).
+type CreateMessagingServiceRequestScanMessageContent string
+
+// CreateMessagingServiceRequestUsecase What the service is for (default `undeclared`).
+type CreateMessagingServiceRequestUsecase string
+
+// CreateServiceAlphaSenderRequest defines model for CreateServiceAlphaSenderRequest.
+type CreateServiceAlphaSenderRequest struct {
+	// AlphaSender Up to 11 letters, digits and spaces, at least one a letter.
+	AlphaSender string `json:"AlphaSender"`
+}
+
+// CreateServicePhoneNumberRequest defines model for CreateServicePhoneNumberRequest.
+type CreateServicePhoneNumberRequest struct {
+	// PhoneNumberSid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	PhoneNumberSid IncomingPhoneNumberSid `json:"PhoneNumberSid"`
+}
+
+// CreateSwitchboardKeyRequest defines model for CreateSwitchboardKeyRequest.
+type CreateSwitchboardKeyRequest struct {
+	// FriendlyName A name for the key, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// KeyType `main` acts like the auth token; `standard` reaches everything of its own account
+	// but the Accounts and Keys resources.
+	KeyType *KeyType `json:"KeyType,omitempty"`
+}
+
 // DateFilter A date (`2026-11-24`, UTC) or an RFC 3339 date-time.
 type DateFilter = string
 
@@ -2203,6 +2477,11 @@ type HealthStatus string
 
 // HttpMethod The HTTP method of a webhook request.
 type HttpMethod string
+
+// ISODate A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+//
+// Example: 2026-11-24T20:15:03Z
+type ISODate = time.Time
 
 // IdentityMatchInfo The `identity_match` package: each detail given in the query (FirstName,
 // LastName...) compared with the number's owner on file.
@@ -2455,6 +2734,64 @@ type IncomingPhoneNumberList struct {
 // Example: PNcccccccccccccccccccccccccccccccc
 type IncomingPhoneNumberSid = string
 
+// Key An API key, as every read shows it (never with its secret).
+type Key struct {
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// FriendlyName A name for people to read; `null` when none was given.
+	FriendlyName *string `json:"friendly_name"`
+
+	// Sid `SK` followed by 32 lowercase hex digits.
+	//
+	// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid KeySid `json:"sid"`
+}
+
+// KeyList defines model for KeyList.
+type KeyList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+	Keys         []Key  `json:"keys"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// KeySid `SK` followed by 32 lowercase hex digits.
+//
+// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+type KeySid = string
+
+// KeyType `main` acts like the auth token; `standard` reaches everything of its own account
+// but the Accounts and Keys resources.
+type KeyType string
+
 // LastSimSwapInfo When the SIM was last changed, as far as the period asked about goes.
 type LastSimSwapInfo struct {
 	// LastSimSwapDate When the SIM last changed, if known (Switchboard never knows).
@@ -2688,9 +3025,9 @@ type Message struct {
 	Sid MessageSid `json:"sid"`
 
 	// Status Where the message is in its life. Messages created through the API start as
-	// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
-	// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
-	// are `received`.
+	// `queued` (or `scheduled` when created with `ScheduleType=fixed`, or `accepted`
+	// while a Messaging Service picks the sender), then move `sending`, `sent`, and
+	// `delivered`, `undelivered` or `failed`. Incoming messages are `received`.
 	Status MessageStatus `json:"status"`
 
 	// SubresourceUris Paths of the message's media and feedback.
@@ -2743,15 +3080,132 @@ type MessageList struct {
 type MessageSid = string
 
 // MessageStatus Where the message is in its life. Messages created through the API start as
-// `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
-// `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
-// are `received`.
+// `queued` (or `scheduled` when created with `ScheduleType=fixed`, or `accepted`
+// while a Messaging Service picks the sender), then move `sending`, `sent`, and
+// `delivered`, `undelivered` or `failed`. Incoming messages are `received`.
 type MessageStatus string
+
+// MessagingService A Messaging Service (Messaging v1). URLs that are not set are `null`. Only
+// `sticky_sender`, `status_callback`, the inbound settings and the sender pool change
+// what Switchboard does; the other settings are kept and shown.
+type MessagingService struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AreaCodeGeomatch Stored; Switchboard always prefers a pool number of the recipient's country.
+	AreaCodeGeomatch bool `json:"area_code_geomatch"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod HttpMethod `json:"fallback_method"`
+
+	// FallbackToLongCode Stored; not simulated.
+	FallbackToLongCode bool `json:"fallback_to_long_code"`
+
+	// FallbackUrl Requested when `inbound_request_url` fails.
+	FallbackUrl *string `json:"fallback_url"`
+
+	// FriendlyName A name for people to read.
+	FriendlyName string `json:"friendly_name"`
+
+	// InboundMethod The HTTP method of a webhook request.
+	InboundMethod HttpMethod `json:"inbound_method"`
+
+	// InboundRequestUrl Where texts to the pool's numbers go, unless `use_inbound_webhook_on_number`.
+	InboundRequestUrl *string `json:"inbound_request_url"`
+
+	// Links Absolute URLs of the service's sender pool.
+	Links map[string]string `json:"links"`
+
+	// MmsConverter Stored; not simulated.
+	MmsConverter bool `json:"mms_converter"`
+
+	// ScanMessageContent Stored; not simulated.
+	ScanMessageContent MessagingServiceScanMessageContent `json:"scan_message_content"`
+
+	// Sid `MG` followed by 32 hex digits.
+	//
+	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid MessagingServiceSid `json:"sid"`
+
+	// SmartEncoding Stored; not simulated.
+	SmartEncoding bool `json:"smart_encoding"`
+
+	// StatusCallback Receives the status callbacks of the service's messages that have none of their own.
+	StatusCallback *string `json:"status_callback"`
+
+	// StickySender Whether each recipient always gets the same pool number.
+	StickySender bool `json:"sticky_sender"`
+
+	// SynchronousValidation Stored; not simulated.
+	SynchronousValidation bool `json:"synchronous_validation"`
+
+	// Url This service's absolute URL.
+	Url string `json:"url"`
+
+	// UsAppToPersonRegistered Always `false`; Switchboard has no A2P 10DLC registration.
+	UsAppToPersonRegistered bool `json:"us_app_to_person_registered"`
+
+	// UseInboundWebhookOnNumber Whether texts to pool numbers go to each number's own `SmsUrl` instead.
+	UseInboundWebhookOnNumber bool `json:"use_inbound_webhook_on_number"`
+
+	// Usecase What the service is for (`notifications`, `marketing`, `verification`, `discussion`, `poll`, `undeclared`).
+	Usecase string `json:"usecase"`
+
+	// ValidityPeriod Seconds a message may wait in the queue; stored, not enforced.
+	ValidityPeriod int `json:"validity_period"`
+}
+
+// MessagingServiceScanMessageContent Stored; not simulated.
+type MessagingServiceScanMessageContent string
+
+// MessagingServiceList defines model for MessagingServiceList.
+type MessagingServiceList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta     V1Meta             `json:"meta"`
+	Services []MessagingService `json:"services"`
+}
 
 // MessagingServiceSid `MG` followed by 32 hex digits.
 //
 // Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 type MessagingServiceSid = string
+
+// NewKey A key just created, with its secret, which no later response shows.
+type NewKey struct {
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// FriendlyName A name for people to read; `null` when none was given.
+	FriendlyName *string `json:"friendly_name"`
+
+	// Secret The password that goes with `sid`: 32 letters and digits (about 190 random
+	// bits), shown this once.
+	Secret string `json:"secret"`
+
+	// Sid `SK` followed by 32 lowercase hex digits.
+	//
+	// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid KeySid `json:"sid"`
+}
 
 // PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
 //
@@ -3063,6 +3517,106 @@ type RecordingSource string
 // RecordingStatus `in-progress` while recording, then `completed`.
 type RecordingStatus string
 
+// ServiceAlphaSender An alphanumeric sender ID of a service.
+type ServiceAlphaSender struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AlphaSender The sender ID recipients see.
+	AlphaSender string `json:"alpha_sender"`
+
+	// Capabilities Always `[SMS]`.
+	Capabilities []ServiceAlphaSenderCapabilities `json:"capabilities"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// ServiceSid `MG` followed by 32 hex digits.
+	//
+	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	ServiceSid MessagingServiceSid `json:"service_sid"`
+
+	// Sid `AI` followed by 32 lowercase hex digits.
+	//
+	// Example: AIeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+	Sid AlphaSenderSid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// ServiceAlphaSenderCapabilities defines model for ServiceAlphaSender.Capabilities.
+type ServiceAlphaSenderCapabilities string
+
+// ServiceAlphaSenderList defines model for ServiceAlphaSenderList.
+type ServiceAlphaSenderList struct {
+	AlphaSenders []ServiceAlphaSender `json:"alpha_senders"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
+// ServicePhoneNumber A phone number of a service's sender pool.
+type ServicePhoneNumber struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Capabilities What the number can do.
+	Capabilities []ServicePhoneNumberCapabilities `json:"capabilities"`
+
+	// CountryCode ISO 3166-1 alpha-2 country of the number.
+	CountryCode string `json:"country_code"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// ServiceSid `MG` followed by 32 hex digits.
+	//
+	// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	ServiceSid MessagingServiceSid `json:"service_sid"`
+
+	// Sid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	Sid IncomingPhoneNumberSid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// ServicePhoneNumberCapabilities defines model for ServicePhoneNumber.Capabilities.
+type ServicePhoneNumberCapabilities string
+
+// ServicePhoneNumberList defines model for ServicePhoneNumberList.
+type ServicePhoneNumberList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta         V1Meta               `json:"meta"`
+	PhoneNumbers []ServicePhoneNumber `json:"phone_numbers"`
+}
+
 // SimSwapInfo The `sim_swap` package.
 type SimSwapInfo struct {
 	// CarrierName The carrier of the SIM.
@@ -3121,6 +3675,34 @@ type SmsPumpingRiskInfoCarrierRiskCategory string
 
 // StatusCallbackEvent A call progress event that a status callback can ask for.
 type StatusCallbackEvent string
+
+// SwitchboardNewKey A key just created through Switchboard's endpoint, with its type.
+type SwitchboardNewKey struct {
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// FriendlyName A name for people to read; `null` when none was given.
+	FriendlyName *string `json:"friendly_name"`
+
+	// KeyType `main` acts like the auth token; `standard` reaches everything of its own account
+	// but the Accounts and Keys resources.
+	KeyType KeyType `json:"key_type"`
+
+	// Secret The password that goes with `sid`, shown this once.
+	Secret string `json:"secret"`
+
+	// Sid `SK` followed by 32 lowercase hex digits.
+	//
+	// Example: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid KeySid `json:"sid"`
+}
 
 // UpdateAccountRequest defines model for UpdateAccountRequest.
 type UpdateAccountRequest struct {
@@ -3251,6 +3833,12 @@ type UpdateIncomingPhoneNumberRequestEmergencyStatus string
 // UpdateIncomingPhoneNumberRequestVoiceReceiveMode Take calls (`voice`, the default) or faxes; stored.
 type UpdateIncomingPhoneNumberRequestVoiceReceiveMode string
 
+// UpdateKeyRequest defines model for UpdateKeyRequest.
+type UpdateKeyRequest struct {
+	// FriendlyName A name for the key, at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+}
+
 // UpdateMessageRequest defines model for UpdateMessageRequest.
 type UpdateMessageRequest struct {
 	// Body Only the empty string, which redacts the message's body.
@@ -3262,6 +3850,66 @@ type UpdateMessageRequest struct {
 
 // UpdateMessageRequestStatus `canceled` cancels a scheduled message.
 type UpdateMessageRequestStatus string
+
+// UpdateMessagingServiceRequest defines model for UpdateMessagingServiceRequest.
+type UpdateMessagingServiceRequest struct {
+	// AreaCodeGeomatch Stored (default `true`); Switchboard always prefers a number of the recipient's country.
+	AreaCodeGeomatch *bool `json:"AreaCodeGeomatch,omitempty"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackToLongCode Stored; not simulated (default `true`).
+	FallbackToLongCode *bool `json:"FallbackToLongCode,omitempty"`
+
+	// FallbackUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	FallbackUrl *WebhookUrl `json:"FallbackUrl,omitempty"`
+
+	// FriendlyName A name for the service (required to create it), at most 64 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// InboundMethod The HTTP method of a webhook request.
+	InboundMethod *HttpMethod `json:"InboundMethod,omitempty"`
+
+	// InboundRequestUrl An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	InboundRequestUrl *WebhookUrl `json:"InboundRequestUrl,omitempty"`
+
+	// MmsConverter Stored; not simulated (default `true`).
+	MmsConverter *bool `json:"MmsConverter,omitempty"`
+
+	// ScanMessageContent Stored; not simulated (default `inherit`).
+	ScanMessageContent *UpdateMessagingServiceRequestScanMessageContent `json:"ScanMessageContent,omitempty"`
+
+	// SmartEncoding Stored; not simulated (default `true`).
+	SmartEncoding *bool `json:"SmartEncoding,omitempty"`
+
+	// StatusCallback An absolute http or https URL; the empty string clears it. Anything else is
+	// refused with 21402 (https://www.twilio.com/docs/errors/21402).
+	StatusCallback *WebhookUrl `json:"StatusCallback,omitempty"`
+
+	// StickySender Send every message to a recipient from the same pool number (default `true`).
+	StickySender *bool `json:"StickySender,omitempty"`
+
+	// SynchronousValidation Stored; not simulated (default `false`).
+	SynchronousValidation *bool `json:"SynchronousValidation,omitempty"`
+
+	// UseInboundWebhookOnNumber Send texts to pool numbers to each number's own `SmsUrl` (default `false`).
+	UseInboundWebhookOnNumber *bool `json:"UseInboundWebhookOnNumber,omitempty"`
+
+	// Usecase What the service is for (default `undeclared`).
+	Usecase *UpdateMessagingServiceRequestUsecase `json:"Usecase,omitempty"`
+
+	// ValidityPeriod Seconds a message may wait in the queue (default 36000); stored, not enforced.
+	ValidityPeriod *int `json:"ValidityPeriod,omitempty"`
+}
+
+// UpdateMessagingServiceRequestScanMessageContent Stored; not simulated (default `inherit`).
+type UpdateMessagingServiceRequestScanMessageContent string
+
+// UpdateMessagingServiceRequestUsecase What the service is for (default `undeclared`).
+type UpdateMessagingServiceRequestUsecase string
 
 // V1Meta The paging block of a v1 list, with absolute URLs.
 type V1Meta struct {
@@ -3454,6 +4102,11 @@ type SearchSmsEnabled = bool
 // SearchVoiceEnabled defines model for SearchVoiceEnabled.
 type SearchVoiceEnabled = bool
 
+// ServiceSid `MG` followed by 32 hex digits.
+//
+// Example: MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+type ServiceSid = MessagingServiceSid
+
 // BadRequest Every error the API returns has this shape.
 type BadRequest = Error
 
@@ -3477,6 +4130,9 @@ type PayloadTooLarge = Error
 
 // PhoneNumberBadRequest Every error the API returns has this shape.
 type PhoneNumberBadRequest = Error
+
+// ServicePhoneNumberBadRequest Every error the API returns has this shape.
+type ServicePhoneNumberBadRequest = Error
 
 // ServiceUnavailable Every error the API returns has this shape.
 type ServiceUnavailable = Error
@@ -3818,6 +4474,24 @@ type ListIncomingPhoneNumbersParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListKeysParams defines parameters for ListKeys.
+type ListKeysParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
 	// To Only messages sent to this number.
@@ -3950,6 +4624,60 @@ type ListWebhookDeliveriesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListMessagingServicesParams defines parameters for ListMessagingServices.
+type ListMessagingServicesParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListServiceAlphaSendersParams defines parameters for ListServiceAlphaSenders.
+type ListServiceAlphaSendersParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListServicePhoneNumbersParams defines parameters for ListServicePhoneNumbers.
+type ListServicePhoneNumbersParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // FetchPhoneNumberParams defines parameters for FetchPhoneNumber.
 type FetchPhoneNumberParams struct {
 	// CountryCode ISO 3166-1 alpha-2 country of a number given in national format (default
@@ -4020,6 +4748,12 @@ type CreateIncomingPhoneNumberFormdataRequestBody = CreateIncomingPhoneNumberReq
 // UpdateIncomingPhoneNumberFormdataRequestBody defines body for UpdateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
 type UpdateIncomingPhoneNumberFormdataRequestBody = UpdateIncomingPhoneNumberRequest
 
+// CreateKeyFormdataRequestBody defines body for CreateKey for application/x-www-form-urlencoded ContentType.
+type CreateKeyFormdataRequestBody = CreateKeyRequest
+
+// UpdateKeyFormdataRequestBody defines body for UpdateKey for application/x-www-form-urlencoded ContentType.
+type UpdateKeyFormdataRequestBody = UpdateKeyRequest
+
 // CreateMessageFormdataRequestBody defines body for CreateMessage for application/x-www-form-urlencoded ContentType.
 type CreateMessageFormdataRequestBody = CreateMessageRequest
 
@@ -4038,8 +4772,23 @@ type CreateInboundCallFormdataRequestBody = InboundCallRequest
 // CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
 type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
 
+// CreateSwitchboardKeyFormdataRequestBody defines body for CreateSwitchboardKey for application/x-www-form-urlencoded ContentType.
+type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
+
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
+
+// CreateMessagingServiceFormdataRequestBody defines body for CreateMessagingService for application/x-www-form-urlencoded ContentType.
+type CreateMessagingServiceFormdataRequestBody = CreateMessagingServiceRequest
+
+// CreateServiceAlphaSenderFormdataRequestBody defines body for CreateServiceAlphaSender for application/x-www-form-urlencoded ContentType.
+type CreateServiceAlphaSenderFormdataRequestBody = CreateServiceAlphaSenderRequest
+
+// CreateServicePhoneNumberFormdataRequestBody defines body for CreateServicePhoneNumber for application/x-www-form-urlencoded ContentType.
+type CreateServicePhoneNumberFormdataRequestBody = CreateServicePhoneNumberRequest
+
+// UpdateMessagingServiceFormdataRequestBody defines body for UpdateMessagingService for application/x-www-form-urlencoded ContentType.
+type UpdateMessagingServiceFormdataRequestBody = UpdateMessagingServiceRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -4103,6 +4852,21 @@ type ServerInterface interface {
 	// UpdateIncomingPhoneNumber Configure a phone number
 	// (POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
 	UpdateIncomingPhoneNumber(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error
+	// ListKeys List API keys
+	// (GET /2010-04-01/Accounts/{AccountSid}/Keys.json)
+	ListKeys(ctx echo.Context, accountSid AccountSid, params ListKeysParams) error
+	// CreateKey Create an API key
+	// (POST /2010-04-01/Accounts/{AccountSid}/Keys.json)
+	CreateKey(ctx echo.Context, accountSid AccountSid) error
+	// DeleteKey Delete (revoke) an API key
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json)
+	DeleteKey(ctx echo.Context, accountSid AccountSid, sid KeySid) error
+	// FetchKey Fetch an API key
+	// (GET /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json)
+	FetchKey(ctx echo.Context, accountSid AccountSid, sid KeySid) error
+	// UpdateKey Rename an API key
+	// (POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json)
+	UpdateKey(ctx echo.Context, accountSid AccountSid, sid KeySid) error
 	// ListMessages List messages
 	// (GET /2010-04-01/Accounts/{AccountSid}/Messages.json)
 	ListMessages(ctx echo.Context, accountSid AccountSid, params ListMessagesParams) error
@@ -4172,6 +4936,9 @@ type ServerInterface interface {
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx echo.Context, accountSid AccountSid) error
+	// CreateSwitchboardKey Create a Main or Standard API key
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Keys)
+	CreateSwitchboardKey(ctx echo.Context, accountSid AccountSid) error
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error
@@ -4181,6 +4948,45 @@ type ServerInterface interface {
 	// FetchWebhookDelivery Fetch one webhook request and its answer
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
 	FetchWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error
+	// ListMessagingServices List Messaging Services
+	// (GET /v1/Services)
+	ListMessagingServices(ctx echo.Context, params ListMessagingServicesParams) error
+	// CreateMessagingService Create a Messaging Service
+	// (POST /v1/Services)
+	CreateMessagingService(ctx echo.Context) error
+	// ListServiceAlphaSenders List the alphanumeric sender IDs of a service
+	// (GET /v1/Services/{ServiceSid}/AlphaSenders)
+	ListServiceAlphaSenders(ctx echo.Context, serviceSid ServiceSid, params ListServiceAlphaSendersParams) error
+	// CreateServiceAlphaSender Give a service an alphanumeric sender ID
+	// (POST /v1/Services/{ServiceSid}/AlphaSenders)
+	CreateServiceAlphaSender(ctx echo.Context, serviceSid ServiceSid) error
+	// DeleteServiceAlphaSender Remove an alphanumeric sender ID from a service
+	// (DELETE /v1/Services/{ServiceSid}/AlphaSenders/{Sid})
+	DeleteServiceAlphaSender(ctx echo.Context, serviceSid ServiceSid, sid AlphaSenderSid) error
+	// FetchServiceAlphaSender Fetch an alphanumeric sender ID of a service
+	// (GET /v1/Services/{ServiceSid}/AlphaSenders/{Sid})
+	FetchServiceAlphaSender(ctx echo.Context, serviceSid ServiceSid, sid AlphaSenderSid) error
+	// ListServicePhoneNumbers List the phone numbers of a service's pool
+	// (GET /v1/Services/{ServiceSid}/PhoneNumbers)
+	ListServicePhoneNumbers(ctx echo.Context, serviceSid ServiceSid, params ListServicePhoneNumbersParams) error
+	// CreateServicePhoneNumber Add a phone number to a service's pool
+	// (POST /v1/Services/{ServiceSid}/PhoneNumbers)
+	CreateServicePhoneNumber(ctx echo.Context, serviceSid ServiceSid) error
+	// DeleteServicePhoneNumber Remove a phone number from a service's pool
+	// (DELETE /v1/Services/{ServiceSid}/PhoneNumbers/{Sid})
+	DeleteServicePhoneNumber(ctx echo.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid) error
+	// FetchServicePhoneNumber Fetch a phone number of a service's pool
+	// (GET /v1/Services/{ServiceSid}/PhoneNumbers/{Sid})
+	FetchServicePhoneNumber(ctx echo.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid) error
+	// DeleteMessagingService Delete a Messaging Service
+	// (DELETE /v1/Services/{Sid})
+	DeleteMessagingService(ctx echo.Context, sid MessagingServiceSid) error
+	// FetchMessagingService Fetch a Messaging Service
+	// (GET /v1/Services/{Sid})
+	FetchMessagingService(ctx echo.Context, sid MessagingServiceSid) error
+	// UpdateMessagingService Update a Messaging Service
+	// (POST /v1/Services/{Sid})
+	UpdateMessagingService(ctx echo.Context, sid MessagingServiceSid) error
 	// FetchPhoneNumber Look up a phone number
 	// (GET /v2/PhoneNumbers/{PhoneNumber})
 	FetchPhoneNumber(ctx echo.Context, phoneNumber string, params FetchPhoneNumberParams) error
@@ -5256,6 +6062,133 @@ func (w *ServerInterfaceWrapper) UpdateIncomingPhoneNumber(ctx echo.Context) err
 	return err
 }
 
+// ListKeys converts echo context to params.
+func (w *ServerInterfaceWrapper) ListKeys(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListKeysParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListKeys(ctx, accountSid, params)
+	return err
+}
+
+// CreateKey converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateKey(ctx, accountSid)
+	return err
+}
+
+// DeleteKey converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid KeySid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteKey(ctx, accountSid, sid)
+	return err
+}
+
+// FetchKey converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid KeySid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchKey(ctx, accountSid, sid)
+	return err
+}
+
+// UpdateKey converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid KeySid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateKey(ctx, accountSid, sid)
+	return err
+}
+
 // ListMessages converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMessages(ctx echo.Context) error {
 	var err error
@@ -5939,6 +6872,22 @@ func (w *ServerInterfaceWrapper) CreateInboundMessage(ctx echo.Context) error {
 	return err
 }
 
+// CreateSwitchboardKey converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSwitchboardKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSwitchboardKey(ctx, accountSid)
+	return err
+}
+
 // ForceMessageStatus converts echo context to params.
 func (w *ServerInterfaceWrapper) ForceMessageStatus(ctx echo.Context) error {
 	var err error
@@ -6030,6 +6979,301 @@ func (w *ServerInterfaceWrapper) FetchWebhookDelivery(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.FetchWebhookDelivery(ctx, accountSid, sid)
+	return err
+}
+
+// ListMessagingServices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMessagingServices(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagingServicesParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMessagingServices(ctx, params)
+	return err
+}
+
+// CreateMessagingService converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMessagingService(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMessagingService(ctx)
+	return err
+}
+
+// ListServiceAlphaSenders converts echo context to params.
+func (w *ServerInterfaceWrapper) ListServiceAlphaSenders(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListServiceAlphaSendersParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListServiceAlphaSenders(ctx, serviceSid, params)
+	return err
+}
+
+// CreateServiceAlphaSender converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateServiceAlphaSender(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateServiceAlphaSender(ctx, serviceSid)
+	return err
+}
+
+// DeleteServiceAlphaSender converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteServiceAlphaSender(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid AlphaSenderSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteServiceAlphaSender(ctx, serviceSid, sid)
+	return err
+}
+
+// FetchServiceAlphaSender converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchServiceAlphaSender(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid AlphaSenderSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchServiceAlphaSender(ctx, serviceSid, sid)
+	return err
+}
+
+// ListServicePhoneNumbers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListServicePhoneNumbers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListServicePhoneNumbersParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListServicePhoneNumbers(ctx, serviceSid, params)
+	return err
+}
+
+// CreateServicePhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateServicePhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateServicePhoneNumber(ctx, serviceSid)
+	return err
+}
+
+// DeleteServicePhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteServicePhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid IncomingPhoneNumberSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteServicePhoneNumber(ctx, serviceSid, sid)
+	return err
+}
+
+// FetchServicePhoneNumber converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchServicePhoneNumber(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid ServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid IncomingPhoneNumberSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchServicePhoneNumber(ctx, serviceSid, sid)
+	return err
+}
+
+// DeleteMessagingService converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMessagingService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid MessagingServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMessagingService(ctx, sid)
+	return err
+}
+
+// FetchMessagingService converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchMessagingService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid MessagingServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchMessagingService(ctx, sid)
+	return err
+}
+
+// UpdateMessagingService converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMessagingService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid MessagingServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMessagingService(ctx, sid)
 	return err
 }
 
@@ -6245,6 +7489,25 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Messages/:Sid/Status", wrapper.ForceMessageStatus, options.OperationMiddlewares["ForceMessageStatus"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["ListWebhookDeliveries"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries/:Sid", wrapper.FetchWebhookDelivery, options.OperationMiddlewares["FetchWebhookDelivery"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys.json", wrapper.ListKeys, options.OperationMiddlewares["ListKeys"]...)
+	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys.json", wrapper.CreateKey, options.OperationMiddlewares["CreateKey"]...)
+	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys/:Sid.json", wrapper.DeleteKey, options.OperationMiddlewares["DeleteKey"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys/:Sid.json", wrapper.FetchKey, options.OperationMiddlewares["FetchKey"]...)
+	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys/:Sid.json", wrapper.UpdateKey, options.OperationMiddlewares["UpdateKey"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Keys", wrapper.CreateSwitchboardKey, options.OperationMiddlewares["CreateSwitchboardKey"]...)
+	router.GET(options.BaseURL+"/v1/Services", wrapper.ListMessagingServices, options.OperationMiddlewares["ListMessagingServices"]...)
+	router.POST(options.BaseURL+"/v1/Services", wrapper.CreateMessagingService, options.OperationMiddlewares["CreateMessagingService"]...)
+	router.DELETE(options.BaseURL+"/v1/Services/:Sid", wrapper.DeleteMessagingService, options.OperationMiddlewares["DeleteMessagingService"]...)
+	router.GET(options.BaseURL+"/v1/Services/:Sid", wrapper.FetchMessagingService, options.OperationMiddlewares["FetchMessagingService"]...)
+	router.POST(options.BaseURL+"/v1/Services/:Sid", wrapper.UpdateMessagingService, options.OperationMiddlewares["UpdateMessagingService"]...)
+	router.GET(options.BaseURL+"/v1/Services/:ServiceSid/PhoneNumbers", wrapper.ListServicePhoneNumbers, options.OperationMiddlewares["ListServicePhoneNumbers"]...)
+	router.POST(options.BaseURL+"/v1/Services/:ServiceSid/PhoneNumbers", wrapper.CreateServicePhoneNumber, options.OperationMiddlewares["CreateServicePhoneNumber"]...)
+	router.DELETE(options.BaseURL+"/v1/Services/:ServiceSid/PhoneNumbers/:Sid", wrapper.DeleteServicePhoneNumber, options.OperationMiddlewares["DeleteServicePhoneNumber"]...)
+	router.GET(options.BaseURL+"/v1/Services/:ServiceSid/PhoneNumbers/:Sid", wrapper.FetchServicePhoneNumber, options.OperationMiddlewares["FetchServicePhoneNumber"]...)
+	router.GET(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders", wrapper.ListServiceAlphaSenders, options.OperationMiddlewares["ListServiceAlphaSenders"]...)
+	router.POST(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders", wrapper.CreateServiceAlphaSender, options.OperationMiddlewares["CreateServiceAlphaSender"]...)
+	router.DELETE(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders/:Sid", wrapper.DeleteServiceAlphaSender, options.OperationMiddlewares["DeleteServiceAlphaSender"]...)
+	router.GET(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders/:Sid", wrapper.FetchServiceAlphaSender, options.OperationMiddlewares["FetchServiceAlphaSender"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/InboundCalls", wrapper.CreateInboundCall, options.OperationMiddlewares["CreateInboundCall"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Digits", wrapper.SendCallDigits, options.OperationMiddlewares["SendCallDigits"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Answer", wrapper.AnswerCall, options.OperationMiddlewares["AnswerCall"]...)
@@ -6268,6 +7531,8 @@ type NotFoundJSONResponse Error
 type PayloadTooLargeJSONResponse Error
 
 type PhoneNumberBadRequestJSONResponse Error
+
+type ServicePhoneNumberBadRequestJSONResponse Error
 
 type ServiceUnavailableResponseHeaders struct {
 	RetryAfter *int
@@ -8986,6 +10251,729 @@ func (response UpdateIncomingPhoneNumber500JSONResponse) VisitUpdateIncomingPhon
 type UpdateIncomingPhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response UpdateIncomingPhoneNumber503JSONResponse) VisitUpdateIncomingPhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeysRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListKeysParams
+}
+
+type ListKeysResponseObject interface {
+	VisitListKeysResponse(w http.ResponseWriter) error
+}
+
+type ListKeys200JSONResponse KeyList
+
+func (response ListKeys200JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListKeys400JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListKeys401JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListKeys403JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListKeys429JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListKeys500JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListKeys503JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKeyRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *CreateKeyFormdataRequestBody
+}
+
+type CreateKeyResponseObject interface {
+	VisitCreateKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateKey201JSONResponse NewKey
+
+func (response CreateKey201JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateKey400JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateKey401JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateKey403JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateKey413JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateKey429JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateKey500JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateKey503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateKey503JSONResponse) VisitCreateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKeyRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        KeySid     `json:"Sid"`
+}
+
+type DeleteKeyResponseObject interface {
+	VisitDeleteKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteKey204Response struct {
+}
+
+func (response DeleteKey204Response) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteKey400JSONResponse) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteKey401JSONResponse) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteKey403JSONResponse) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteKey404JSONResponse) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteKey429JSONResponse) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteKey500JSONResponse) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteKey503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteKey503JSONResponse) VisitDeleteKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKeyRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        KeySid     `json:"Sid"`
+}
+
+type FetchKeyResponseObject interface {
+	VisitFetchKeyResponse(w http.ResponseWriter) error
+}
+
+type FetchKey200JSONResponse Key
+
+func (response FetchKey200JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchKey400JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchKey401JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchKey403JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchKey404JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchKey429JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchKey500JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchKey503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchKey503JSONResponse) VisitFetchKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKeyRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        KeySid     `json:"Sid"`
+	Body       *UpdateKeyFormdataRequestBody
+}
+
+type UpdateKeyResponseObject interface {
+	VisitUpdateKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateKey200JSONResponse Key
+
+func (response UpdateKey200JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateKey400JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateKey401JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateKey403JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateKey404JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateKey413JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateKey429JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateKey500JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateKey503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateKey503JSONResponse) VisitUpdateKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -12027,6 +14015,152 @@ func (response CreateInboundMessage503JSONResponse) VisitCreateInboundMessageRes
 	return err
 }
 
+type CreateSwitchboardKeyRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *CreateSwitchboardKeyFormdataRequestBody
+}
+
+type CreateSwitchboardKeyResponseObject interface {
+	VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateSwitchboardKey201JSONResponse SwitchboardNewKey
+
+func (response CreateSwitchboardKey201JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwitchboardKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateSwitchboardKey400JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwitchboardKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateSwitchboardKey401JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwitchboardKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateSwitchboardKey403JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwitchboardKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateSwitchboardKey413JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwitchboardKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateSwitchboardKey429JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwitchboardKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateSwitchboardKey500JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSwitchboardKey503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateSwitchboardKey503JSONResponse) VisitCreateSwitchboardKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ForceMessageStatusRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Sid        MessageSid `json:"Sid"`
@@ -12466,6 +14600,1718 @@ func (response FetchWebhookDelivery503JSONResponse) VisitFetchWebhookDeliveryRes
 	return err
 }
 
+type ListMessagingServicesRequestObject struct {
+	Params ListMessagingServicesParams
+}
+
+type ListMessagingServicesResponseObject interface {
+	VisitListMessagingServicesResponse(w http.ResponseWriter) error
+}
+
+type ListMessagingServices200JSONResponse MessagingServiceList
+
+func (response ListMessagingServices200JSONResponse) VisitListMessagingServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagingServices400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListMessagingServices400JSONResponse) VisitListMessagingServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagingServices401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListMessagingServices401JSONResponse) VisitListMessagingServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagingServices429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListMessagingServices429JSONResponse) VisitListMessagingServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagingServices500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListMessagingServices500JSONResponse) VisitListMessagingServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagingServices503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListMessagingServices503JSONResponse) VisitListMessagingServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessagingServiceRequestObject struct {
+	Body *CreateMessagingServiceFormdataRequestBody
+}
+
+type CreateMessagingServiceResponseObject interface {
+	VisitCreateMessagingServiceResponse(w http.ResponseWriter) error
+}
+
+type CreateMessagingService201JSONResponse MessagingService
+
+func (response CreateMessagingService201JSONResponse) VisitCreateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessagingService400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateMessagingService400JSONResponse) VisitCreateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessagingService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateMessagingService401JSONResponse) VisitCreateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessagingService413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateMessagingService413JSONResponse) VisitCreateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessagingService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateMessagingService429JSONResponse) VisitCreateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessagingService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateMessagingService500JSONResponse) VisitCreateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMessagingService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateMessagingService503JSONResponse) VisitCreateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceAlphaSendersRequestObject struct {
+	ServiceSid ServiceSid `json:"ServiceSid"`
+	Params     ListServiceAlphaSendersParams
+}
+
+type ListServiceAlphaSendersResponseObject interface {
+	VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error
+}
+
+type ListServiceAlphaSenders200JSONResponse ServiceAlphaSenderList
+
+func (response ListServiceAlphaSenders200JSONResponse) VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceAlphaSenders400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListServiceAlphaSenders400JSONResponse) VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceAlphaSenders401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListServiceAlphaSenders401JSONResponse) VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceAlphaSenders404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListServiceAlphaSenders404JSONResponse) VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceAlphaSenders429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListServiceAlphaSenders429JSONResponse) VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceAlphaSenders500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListServiceAlphaSenders500JSONResponse) VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceAlphaSenders503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListServiceAlphaSenders503JSONResponse) VisitListServiceAlphaSendersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSenderRequestObject struct {
+	ServiceSid ServiceSid `json:"ServiceSid"`
+	Body       *CreateServiceAlphaSenderFormdataRequestBody
+}
+
+type CreateServiceAlphaSenderResponseObject interface {
+	VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error
+}
+
+type CreateServiceAlphaSender201JSONResponse ServiceAlphaSender
+
+func (response CreateServiceAlphaSender201JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSender400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateServiceAlphaSender400JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSender401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateServiceAlphaSender401JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSender404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateServiceAlphaSender404JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSender413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateServiceAlphaSender413JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSender429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateServiceAlphaSender429JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSender500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateServiceAlphaSender500JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServiceAlphaSender503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateServiceAlphaSender503JSONResponse) VisitCreateServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServiceAlphaSenderRequestObject struct {
+	ServiceSid ServiceSid     `json:"ServiceSid"`
+	Sid        AlphaSenderSid `json:"Sid"`
+}
+
+type DeleteServiceAlphaSenderResponseObject interface {
+	VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error
+}
+
+type DeleteServiceAlphaSender204Response struct {
+}
+
+func (response DeleteServiceAlphaSender204Response) VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteServiceAlphaSender400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteServiceAlphaSender400JSONResponse) VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServiceAlphaSender401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteServiceAlphaSender401JSONResponse) VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServiceAlphaSender404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteServiceAlphaSender404JSONResponse) VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServiceAlphaSender429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteServiceAlphaSender429JSONResponse) VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServiceAlphaSender500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteServiceAlphaSender500JSONResponse) VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServiceAlphaSender503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteServiceAlphaSender503JSONResponse) VisitDeleteServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServiceAlphaSenderRequestObject struct {
+	ServiceSid ServiceSid     `json:"ServiceSid"`
+	Sid        AlphaSenderSid `json:"Sid"`
+}
+
+type FetchServiceAlphaSenderResponseObject interface {
+	VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error
+}
+
+type FetchServiceAlphaSender200JSONResponse ServiceAlphaSender
+
+func (response FetchServiceAlphaSender200JSONResponse) VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServiceAlphaSender400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchServiceAlphaSender400JSONResponse) VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServiceAlphaSender401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchServiceAlphaSender401JSONResponse) VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServiceAlphaSender404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchServiceAlphaSender404JSONResponse) VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServiceAlphaSender429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchServiceAlphaSender429JSONResponse) VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServiceAlphaSender500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchServiceAlphaSender500JSONResponse) VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServiceAlphaSender503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchServiceAlphaSender503JSONResponse) VisitFetchServiceAlphaSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServicePhoneNumbersRequestObject struct {
+	ServiceSid ServiceSid `json:"ServiceSid"`
+	Params     ListServicePhoneNumbersParams
+}
+
+type ListServicePhoneNumbersResponseObject interface {
+	VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error
+}
+
+type ListServicePhoneNumbers200JSONResponse ServicePhoneNumberList
+
+func (response ListServicePhoneNumbers200JSONResponse) VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServicePhoneNumbers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListServicePhoneNumbers400JSONResponse) VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServicePhoneNumbers401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListServicePhoneNumbers401JSONResponse) VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServicePhoneNumbers404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListServicePhoneNumbers404JSONResponse) VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServicePhoneNumbers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListServicePhoneNumbers429JSONResponse) VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServicePhoneNumbers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListServicePhoneNumbers500JSONResponse) VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServicePhoneNumbers503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListServicePhoneNumbers503JSONResponse) VisitListServicePhoneNumbersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumberRequestObject struct {
+	ServiceSid ServiceSid `json:"ServiceSid"`
+	Body       *CreateServicePhoneNumberFormdataRequestBody
+}
+
+type CreateServicePhoneNumberResponseObject interface {
+	VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type CreateServicePhoneNumber200JSONResponse ServicePhoneNumber
+
+func (response CreateServicePhoneNumber200JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber201JSONResponse ServicePhoneNumber
+
+func (response CreateServicePhoneNumber201JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber400JSONResponse struct {
+	ServicePhoneNumberBadRequestJSONResponse
+}
+
+func (response CreateServicePhoneNumber400JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateServicePhoneNumber401JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateServicePhoneNumber404JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateServicePhoneNumber413JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateServicePhoneNumber429JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateServicePhoneNumber500JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServicePhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateServicePhoneNumber503JSONResponse) VisitCreateServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServicePhoneNumberRequestObject struct {
+	ServiceSid ServiceSid             `json:"ServiceSid"`
+	Sid        IncomingPhoneNumberSid `json:"Sid"`
+}
+
+type DeleteServicePhoneNumberResponseObject interface {
+	VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type DeleteServicePhoneNumber204Response struct {
+}
+
+func (response DeleteServicePhoneNumber204Response) VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteServicePhoneNumber400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteServicePhoneNumber400JSONResponse) VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServicePhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteServicePhoneNumber401JSONResponse) VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServicePhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteServicePhoneNumber404JSONResponse) VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServicePhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteServicePhoneNumber429JSONResponse) VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServicePhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteServicePhoneNumber500JSONResponse) VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServicePhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteServicePhoneNumber503JSONResponse) VisitDeleteServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServicePhoneNumberRequestObject struct {
+	ServiceSid ServiceSid             `json:"ServiceSid"`
+	Sid        IncomingPhoneNumberSid `json:"Sid"`
+}
+
+type FetchServicePhoneNumberResponseObject interface {
+	VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error
+}
+
+type FetchServicePhoneNumber200JSONResponse ServicePhoneNumber
+
+func (response FetchServicePhoneNumber200JSONResponse) VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServicePhoneNumber400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchServicePhoneNumber400JSONResponse) VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServicePhoneNumber401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchServicePhoneNumber401JSONResponse) VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServicePhoneNumber404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchServicePhoneNumber404JSONResponse) VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServicePhoneNumber429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchServicePhoneNumber429JSONResponse) VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServicePhoneNumber500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchServicePhoneNumber500JSONResponse) VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchServicePhoneNumber503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchServicePhoneNumber503JSONResponse) VisitFetchServicePhoneNumberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMessagingServiceRequestObject struct {
+	Sid MessagingServiceSid `json:"Sid"`
+}
+
+type DeleteMessagingServiceResponseObject interface {
+	VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error
+}
+
+type DeleteMessagingService204Response struct {
+}
+
+func (response DeleteMessagingService204Response) VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMessagingService400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteMessagingService400JSONResponse) VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMessagingService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteMessagingService401JSONResponse) VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMessagingService404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteMessagingService404JSONResponse) VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMessagingService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteMessagingService429JSONResponse) VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMessagingService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteMessagingService500JSONResponse) VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMessagingService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteMessagingService503JSONResponse) VisitDeleteMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMessagingServiceRequestObject struct {
+	Sid MessagingServiceSid `json:"Sid"`
+}
+
+type FetchMessagingServiceResponseObject interface {
+	VisitFetchMessagingServiceResponse(w http.ResponseWriter) error
+}
+
+type FetchMessagingService200JSONResponse MessagingService
+
+func (response FetchMessagingService200JSONResponse) VisitFetchMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMessagingService400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchMessagingService400JSONResponse) VisitFetchMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMessagingService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchMessagingService401JSONResponse) VisitFetchMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMessagingService404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchMessagingService404JSONResponse) VisitFetchMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMessagingService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchMessagingService429JSONResponse) VisitFetchMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMessagingService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchMessagingService500JSONResponse) VisitFetchMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchMessagingService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchMessagingService503JSONResponse) VisitFetchMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingServiceRequestObject struct {
+	Sid  MessagingServiceSid `json:"Sid"`
+	Body *UpdateMessagingServiceFormdataRequestBody
+}
+
+type UpdateMessagingServiceResponseObject interface {
+	VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error
+}
+
+type UpdateMessagingService200JSONResponse MessagingService
+
+func (response UpdateMessagingService200JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingService400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateMessagingService400JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateMessagingService401JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingService404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateMessagingService404JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingService413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateMessagingService413JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateMessagingService429JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateMessagingService500JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMessagingService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateMessagingService503JSONResponse) VisitUpdateMessagingServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type FetchPhoneNumberRequestObject struct {
 	PhoneNumber string `json:"PhoneNumber"`
 	Params      FetchPhoneNumberParams
@@ -12658,6 +16504,21 @@ type StrictServerInterface interface {
 	// UpdateIncomingPhoneNumber Configure a phone number
 	// (POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json)
 	UpdateIncomingPhoneNumber(ctx context.Context, request UpdateIncomingPhoneNumberRequestObject) (UpdateIncomingPhoneNumberResponseObject, error)
+	// ListKeys List API keys
+	// (GET /2010-04-01/Accounts/{AccountSid}/Keys.json)
+	ListKeys(ctx context.Context, request ListKeysRequestObject) (ListKeysResponseObject, error)
+	// CreateKey Create an API key
+	// (POST /2010-04-01/Accounts/{AccountSid}/Keys.json)
+	CreateKey(ctx context.Context, request CreateKeyRequestObject) (CreateKeyResponseObject, error)
+	// DeleteKey Delete (revoke) an API key
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json)
+	DeleteKey(ctx context.Context, request DeleteKeyRequestObject) (DeleteKeyResponseObject, error)
+	// FetchKey Fetch an API key
+	// (GET /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json)
+	FetchKey(ctx context.Context, request FetchKeyRequestObject) (FetchKeyResponseObject, error)
+	// UpdateKey Rename an API key
+	// (POST /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json)
+	UpdateKey(ctx context.Context, request UpdateKeyRequestObject) (UpdateKeyResponseObject, error)
 	// ListMessages List messages
 	// (GET /2010-04-01/Accounts/{AccountSid}/Messages.json)
 	ListMessages(ctx context.Context, request ListMessagesRequestObject) (ListMessagesResponseObject, error)
@@ -12727,6 +16588,9 @@ type StrictServerInterface interface {
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx context.Context, request CreateInboundMessageRequestObject) (CreateInboundMessageResponseObject, error)
+	// CreateSwitchboardKey Create a Main or Standard API key
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Keys)
+	CreateSwitchboardKey(ctx context.Context, request CreateSwitchboardKeyRequestObject) (CreateSwitchboardKeyResponseObject, error)
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx context.Context, request ForceMessageStatusRequestObject) (ForceMessageStatusResponseObject, error)
@@ -12736,6 +16600,45 @@ type StrictServerInterface interface {
 	// FetchWebhookDelivery Fetch one webhook request and its answer
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid})
 	FetchWebhookDelivery(ctx context.Context, request FetchWebhookDeliveryRequestObject) (FetchWebhookDeliveryResponseObject, error)
+	// ListMessagingServices List Messaging Services
+	// (GET /v1/Services)
+	ListMessagingServices(ctx context.Context, request ListMessagingServicesRequestObject) (ListMessagingServicesResponseObject, error)
+	// CreateMessagingService Create a Messaging Service
+	// (POST /v1/Services)
+	CreateMessagingService(ctx context.Context, request CreateMessagingServiceRequestObject) (CreateMessagingServiceResponseObject, error)
+	// ListServiceAlphaSenders List the alphanumeric sender IDs of a service
+	// (GET /v1/Services/{ServiceSid}/AlphaSenders)
+	ListServiceAlphaSenders(ctx context.Context, request ListServiceAlphaSendersRequestObject) (ListServiceAlphaSendersResponseObject, error)
+	// CreateServiceAlphaSender Give a service an alphanumeric sender ID
+	// (POST /v1/Services/{ServiceSid}/AlphaSenders)
+	CreateServiceAlphaSender(ctx context.Context, request CreateServiceAlphaSenderRequestObject) (CreateServiceAlphaSenderResponseObject, error)
+	// DeleteServiceAlphaSender Remove an alphanumeric sender ID from a service
+	// (DELETE /v1/Services/{ServiceSid}/AlphaSenders/{Sid})
+	DeleteServiceAlphaSender(ctx context.Context, request DeleteServiceAlphaSenderRequestObject) (DeleteServiceAlphaSenderResponseObject, error)
+	// FetchServiceAlphaSender Fetch an alphanumeric sender ID of a service
+	// (GET /v1/Services/{ServiceSid}/AlphaSenders/{Sid})
+	FetchServiceAlphaSender(ctx context.Context, request FetchServiceAlphaSenderRequestObject) (FetchServiceAlphaSenderResponseObject, error)
+	// ListServicePhoneNumbers List the phone numbers of a service's pool
+	// (GET /v1/Services/{ServiceSid}/PhoneNumbers)
+	ListServicePhoneNumbers(ctx context.Context, request ListServicePhoneNumbersRequestObject) (ListServicePhoneNumbersResponseObject, error)
+	// CreateServicePhoneNumber Add a phone number to a service's pool
+	// (POST /v1/Services/{ServiceSid}/PhoneNumbers)
+	CreateServicePhoneNumber(ctx context.Context, request CreateServicePhoneNumberRequestObject) (CreateServicePhoneNumberResponseObject, error)
+	// DeleteServicePhoneNumber Remove a phone number from a service's pool
+	// (DELETE /v1/Services/{ServiceSid}/PhoneNumbers/{Sid})
+	DeleteServicePhoneNumber(ctx context.Context, request DeleteServicePhoneNumberRequestObject) (DeleteServicePhoneNumberResponseObject, error)
+	// FetchServicePhoneNumber Fetch a phone number of a service's pool
+	// (GET /v1/Services/{ServiceSid}/PhoneNumbers/{Sid})
+	FetchServicePhoneNumber(ctx context.Context, request FetchServicePhoneNumberRequestObject) (FetchServicePhoneNumberResponseObject, error)
+	// DeleteMessagingService Delete a Messaging Service
+	// (DELETE /v1/Services/{Sid})
+	DeleteMessagingService(ctx context.Context, request DeleteMessagingServiceRequestObject) (DeleteMessagingServiceResponseObject, error)
+	// FetchMessagingService Fetch a Messaging Service
+	// (GET /v1/Services/{Sid})
+	FetchMessagingService(ctx context.Context, request FetchMessagingServiceRequestObject) (FetchMessagingServiceResponseObject, error)
+	// UpdateMessagingService Update a Messaging Service
+	// (POST /v1/Services/{Sid})
+	UpdateMessagingService(ctx context.Context, request UpdateMessagingServiceRequestObject) (UpdateMessagingServiceResponseObject, error)
 	// FetchPhoneNumber Look up a phone number
 	// (GET /v2/PhoneNumbers/{PhoneNumber})
 	FetchPhoneNumber(ctx context.Context, request FetchPhoneNumberRequestObject) (FetchPhoneNumberResponseObject, error)
@@ -13317,6 +17220,155 @@ func (sh *strictHandler) UpdateIncomingPhoneNumber(ctx echo.Context, accountSid 
 		return err
 	} else if validResponse, ok := response.(UpdateIncomingPhoneNumberResponseObject); ok {
 		return validResponse.VisitUpdateIncomingPhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKeys operation middleware
+func (sh *strictHandler) ListKeys(ctx echo.Context, accountSid AccountSid, params ListKeysParams) error {
+	var request ListKeysRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKeys(ctx.Request().Context(), request.(ListKeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKeys")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKeysResponseObject); ok {
+		return validResponse.VisitListKeysResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateKey operation middleware
+func (sh *strictHandler) CreateKey(ctx echo.Context, accountSid AccountSid) error {
+	var request CreateKeyRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateKeyFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateKey(ctx.Request().Context(), request.(CreateKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateKeyResponseObject); ok {
+		return validResponse.VisitCreateKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteKey operation middleware
+func (sh *strictHandler) DeleteKey(ctx echo.Context, accountSid AccountSid, sid KeySid) error {
+	var request DeleteKeyRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteKey(ctx.Request().Context(), request.(DeleteKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteKeyResponseObject); ok {
+		return validResponse.VisitDeleteKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchKey operation middleware
+func (sh *strictHandler) FetchKey(ctx echo.Context, accountSid AccountSid, sid KeySid) error {
+	var request FetchKeyRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchKey(ctx.Request().Context(), request.(FetchKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchKeyResponseObject); ok {
+		return validResponse.VisitFetchKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateKey operation middleware
+func (sh *strictHandler) UpdateKey(ctx echo.Context, accountSid AccountSid, sid KeySid) error {
+	var request UpdateKeyRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateKeyFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateKey(ctx.Request().Context(), request.(UpdateKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateKeyResponseObject); ok {
+		return validResponse.VisitUpdateKeyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13979,6 +18031,41 @@ func (sh *strictHandler) CreateInboundMessage(ctx echo.Context, accountSid Accou
 	return nil
 }
 
+// CreateSwitchboardKey operation middleware
+func (sh *strictHandler) CreateSwitchboardKey(ctx echo.Context, accountSid AccountSid) error {
+	var request CreateSwitchboardKeyRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateSwitchboardKeyFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSwitchboardKey(ctx.Request().Context(), request.(CreateSwitchboardKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSwitchboardKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSwitchboardKeyResponseObject); ok {
+		return validResponse.VisitCreateSwitchboardKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ForceMessageStatus operation middleware
 func (sh *strictHandler) ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error {
 	var request ForceMessageStatusRequestObject
@@ -14061,6 +18148,375 @@ func (sh *strictHandler) FetchWebhookDelivery(ctx echo.Context, accountSid Accou
 		return err
 	} else if validResponse, ok := response.(FetchWebhookDeliveryResponseObject); ok {
 		return validResponse.VisitFetchWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMessagingServices operation middleware
+func (sh *strictHandler) ListMessagingServices(ctx echo.Context, params ListMessagingServicesParams) error {
+	var request ListMessagingServicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMessagingServices(ctx.Request().Context(), request.(ListMessagingServicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMessagingServices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMessagingServicesResponseObject); ok {
+		return validResponse.VisitListMessagingServicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMessagingService operation middleware
+func (sh *strictHandler) CreateMessagingService(ctx echo.Context) error {
+	var request CreateMessagingServiceRequestObject
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateMessagingServiceFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMessagingService(ctx.Request().Context(), request.(CreateMessagingServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMessagingService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMessagingServiceResponseObject); ok {
+		return validResponse.VisitCreateMessagingServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListServiceAlphaSenders operation middleware
+func (sh *strictHandler) ListServiceAlphaSenders(ctx echo.Context, serviceSid ServiceSid, params ListServiceAlphaSendersParams) error {
+	var request ListServiceAlphaSendersRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListServiceAlphaSenders(ctx.Request().Context(), request.(ListServiceAlphaSendersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListServiceAlphaSenders")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListServiceAlphaSendersResponseObject); ok {
+		return validResponse.VisitListServiceAlphaSendersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateServiceAlphaSender operation middleware
+func (sh *strictHandler) CreateServiceAlphaSender(ctx echo.Context, serviceSid ServiceSid) error {
+	var request CreateServiceAlphaSenderRequestObject
+
+	request.ServiceSid = serviceSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateServiceAlphaSenderFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateServiceAlphaSender(ctx.Request().Context(), request.(CreateServiceAlphaSenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateServiceAlphaSender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateServiceAlphaSenderResponseObject); ok {
+		return validResponse.VisitCreateServiceAlphaSenderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteServiceAlphaSender operation middleware
+func (sh *strictHandler) DeleteServiceAlphaSender(ctx echo.Context, serviceSid ServiceSid, sid AlphaSenderSid) error {
+	var request DeleteServiceAlphaSenderRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteServiceAlphaSender(ctx.Request().Context(), request.(DeleteServiceAlphaSenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteServiceAlphaSender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteServiceAlphaSenderResponseObject); ok {
+		return validResponse.VisitDeleteServiceAlphaSenderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchServiceAlphaSender operation middleware
+func (sh *strictHandler) FetchServiceAlphaSender(ctx echo.Context, serviceSid ServiceSid, sid AlphaSenderSid) error {
+	var request FetchServiceAlphaSenderRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchServiceAlphaSender(ctx.Request().Context(), request.(FetchServiceAlphaSenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchServiceAlphaSender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchServiceAlphaSenderResponseObject); ok {
+		return validResponse.VisitFetchServiceAlphaSenderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListServicePhoneNumbers operation middleware
+func (sh *strictHandler) ListServicePhoneNumbers(ctx echo.Context, serviceSid ServiceSid, params ListServicePhoneNumbersParams) error {
+	var request ListServicePhoneNumbersRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListServicePhoneNumbers(ctx.Request().Context(), request.(ListServicePhoneNumbersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListServicePhoneNumbers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListServicePhoneNumbersResponseObject); ok {
+		return validResponse.VisitListServicePhoneNumbersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateServicePhoneNumber operation middleware
+func (sh *strictHandler) CreateServicePhoneNumber(ctx echo.Context, serviceSid ServiceSid) error {
+	var request CreateServicePhoneNumberRequestObject
+
+	request.ServiceSid = serviceSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateServicePhoneNumberFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateServicePhoneNumber(ctx.Request().Context(), request.(CreateServicePhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateServicePhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateServicePhoneNumberResponseObject); ok {
+		return validResponse.VisitCreateServicePhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteServicePhoneNumber operation middleware
+func (sh *strictHandler) DeleteServicePhoneNumber(ctx echo.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid) error {
+	var request DeleteServicePhoneNumberRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteServicePhoneNumber(ctx.Request().Context(), request.(DeleteServicePhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteServicePhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteServicePhoneNumberResponseObject); ok {
+		return validResponse.VisitDeleteServicePhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchServicePhoneNumber operation middleware
+func (sh *strictHandler) FetchServicePhoneNumber(ctx echo.Context, serviceSid ServiceSid, sid IncomingPhoneNumberSid) error {
+	var request FetchServicePhoneNumberRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchServicePhoneNumber(ctx.Request().Context(), request.(FetchServicePhoneNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchServicePhoneNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchServicePhoneNumberResponseObject); ok {
+		return validResponse.VisitFetchServicePhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMessagingService operation middleware
+func (sh *strictHandler) DeleteMessagingService(ctx echo.Context, sid MessagingServiceSid) error {
+	var request DeleteMessagingServiceRequestObject
+
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMessagingService(ctx.Request().Context(), request.(DeleteMessagingServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMessagingService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMessagingServiceResponseObject); ok {
+		return validResponse.VisitDeleteMessagingServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchMessagingService operation middleware
+func (sh *strictHandler) FetchMessagingService(ctx echo.Context, sid MessagingServiceSid) error {
+	var request FetchMessagingServiceRequestObject
+
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchMessagingService(ctx.Request().Context(), request.(FetchMessagingServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchMessagingService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchMessagingServiceResponseObject); ok {
+		return validResponse.VisitFetchMessagingServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMessagingService operation middleware
+func (sh *strictHandler) UpdateMessagingService(ctx echo.Context, sid MessagingServiceSid) error {
+	var request UpdateMessagingServiceRequestObject
+
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateMessagingServiceFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMessagingService(ctx.Request().Context(), request.(UpdateMessagingServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMessagingService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMessagingServiceResponseObject); ok {
+		return validResponse.VisitUpdateMessagingServiceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -104,12 +104,16 @@ func TestCreateAndFetchMessage(t *testing.T) {
 		t.Errorf("media message: num_media %s num_segments %s body %q", mm.NumMedia, mm.NumSegments, mm.Body)
 	}
 
-	// A messaging service instead of From: from stays null.
-	svc := "MG" + strings.Repeat("ab", 16)
+	// A messaging service instead of From: accepted, from null until the service picks.
+	svcResp, err := env.Client.CreateMessagingServiceWithFormdataBodyWithResponse(ctx, client.CreateMessagingServiceRequest{FriendlyName: "api test"})
+	if err != nil || svcResp.JSON201 == nil {
+		t.Fatalf("create service: %v %s", err, svcResp.Body)
+	}
+	svc := svcResp.JSON201.Sid
 	body := "via service"
 	sm := send(t, env.Client, sid, client.CreateMessageRequest{To: "+14155550100", MessagingServiceSid: &svc, Body: &body})
-	if sm.From != nil || sm.MessagingServiceSid == nil || *sm.MessagingServiceSid != svc {
-		t.Errorf("service message: from %v service %v", sm.From, sm.MessagingServiceSid)
+	if sm.Status != "accepted" || sm.From != nil || sm.MessagingServiceSid == nil || *sm.MessagingServiceSid != svc {
+		t.Errorf("service message: status %s from %v service %v", sm.Status, sm.From, sm.MessagingServiceSid)
 	}
 }
 

@@ -7,62 +7,128 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
+	"github.com/switchboard-dev/switchboard/internal/apikey"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 type callerKey struct{}
 
+// credentials is who made the request: the account, and whether it authenticated with
+// a Standard API key, which may do less than the auth token (see authenticate).
+type credentials struct {
+	account     store.Account
+	standardKey bool
+}
+
 // caller is the authenticated account of the request.
 func caller(ctx context.Context) store.Account {
-	a, _ := ctx.Value(callerKey{}).(store.Account)
-	return a
+	c, _ := ctx.Value(callerKey{}).(credentials)
+	return c.account
+}
+
+// standardKey reports whether the request authenticated with a Standard API key.
+func standardKey(ctx context.Context) bool {
+	c, _ := ctx.Value(callerKey{}).(credentials)
+	return c.standardKey
 }
 
 // dummyToken is compared against when the SID is unknown, so that a wrong SID takes as
 // long to refuse as a wrong token.
 const dummyToken = "00000000000000000000000000000000"
 
-// authenticate checks HTTP Basic credentials (Account SID, auth token) and puts the
-// account in the request context for the handlers.
-func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		sid, token, ok := c.Request().BasicAuth()
-		if !ok {
-			return errAuthenticate
+// authenticate checks HTTP Basic credentials and puts the caller in the request context
+// for the handlers. The user name is an Account SID with its auth token as password, or
+// an API key SID (SK…) with the key's secret. A Standard key is refused where the
+// operation manages accounts or keys (keysRefused), with the same answer as wrong
+// credentials, as Twilio does; a Main key goes everywhere the auth token goes.
+//
+// Failed logins are throttled before anything else is done for them, per source
+// address and per user name: an Account SID, or a key SID, whose secret is guessed
+// apart from its account's token.
+func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			user, password, ok := c.Request().BasicAuth()
+			if !ok {
+				return errAuthenticate
+			}
+			source := sourceAddress(c.Request())
+			if ok, wait := s.failures.Allow(source, user); !ok {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+				return errTooManyFailures
+			}
+			ctx := c.Request().Context()
+			var (
+				cred   credentials
+				failed string // what the failure counts against: the user name, "" when it names nothing
+				err    error
+			)
+			if strings.HasPrefix(user, keySidPrefix) {
+				cred, failed, err = s.keyCredentials(ctx, user, password)
+			} else {
+				cred.account, failed, err = s.tokenCredentials(ctx, user, password)
+			}
+			if errors.Is(err, errAuthenticate) {
+				s.failures.Fail(source, failed)
+			}
+			if err != nil {
+				return err
+			}
+			if cred.standardKey && keysRefused {
+				return errAuthenticate
+			}
+			if cred.account.Status != statusActive {
+				return errCallerInactive
+			}
+			c.SetRequest(c.Request().WithContext(context.WithValue(ctx, callerKey{}, cred)))
+			return next(c)
 		}
-		// Failed logins are throttled before anything else is done for them.
-		source := sourceAddress(c.Request())
-		if ok, wait := s.failures.Allow(source, sid); !ok {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
-			return errTooManyFailures
-		}
-		ctx := c.Request().Context()
-		acct, err := s.store.GetAccount(ctx, sid)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			subtle.ConstantTimeCompare([]byte(token), []byte(dummyToken))
-			s.failures.Fail(source, "")
-			return errAuthenticate
-		case err != nil:
-			return fmt.Errorf("authenticate: %w", err)
-		}
-		if subtle.ConstantTimeCompare([]byte(token), []byte(acct.AuthToken)) != 1 {
-			s.failures.Fail(source, acct.Sid)
-			return errAuthenticate
-		}
-		if acct.Status != statusActive {
-			return errCallerInactive
-		}
-		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, callerKey{}, acct)))
-		return next(c)
 	}
+}
+
+// tokenCredentials checks an Account SID and auth token. A failure names the account
+// for the throttle, or "" for an unknown SID (guesses at SIDs must not fill its table).
+func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (acct store.Account, failed string, err error) {
+	acct, err = s.store.GetAccount(ctx, sid)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		subtle.ConstantTimeCompare([]byte(token), []byte(dummyToken))
+		return store.Account{}, "", errAuthenticate
+	case err != nil:
+		return store.Account{}, "", fmt.Errorf("authenticate: %w", err)
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(acct.AuthToken)) != 1 {
+		return store.Account{}, acct.Sid, errAuthenticate
+	}
+	return acct, "", nil
+}
+
+// keyCredentials checks an API key SID and secret against the key's stored hash. The key
+// is read on every request, never cached, so a deleted key stops working at once. A
+// failure names the key for the throttle, or "" for an unknown key.
+func (s *Server) keyCredentials(ctx context.Context, sid, secret string) (credentials, string, error) {
+	key, acct, err := s.store.KeyForAuth(ctx, sid)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		apikey.Dummy.Matches(secret)
+		return credentials{}, "", errAuthenticate
+	case err != nil:
+		return credentials{}, "", fmt.Errorf("authenticate: %w", err)
+	}
+	if !(apikey.Hashed{Salt: key.SecretSalt, Hash: key.SecretHash}).Matches(secret) {
+		return credentials{}, key.Sid, errAuthenticate
+	}
+	return credentials{account: acct, standardKey: key.Type != store.KeyMain}, "", nil
 }
 
 // sourceAddress is the client's IP address, from the connection itself: headers such as
@@ -75,6 +141,18 @@ func sourceAddress(r *http.Request) string {
 	return host
 }
 
+// keysRefused reports whether a Standard API key is refused on an operation: those of
+// the Accounts and Keys resources, as on Twilio.
+func keysRefused(op *openapi3.Operation) bool {
+	return slices.Contains(op.Tags, tagAccounts) || slices.Contains(op.Tags, tagKeys)
+}
+
+// The tags of openapi.yaml whose operations Standard keys may not use.
+const (
+	tagAccounts = "Accounts"
+	tagKeys     = "Keys"
+)
+
 // ownAccount returns the account named by a path, which must be the caller's own or one
 // of its subaccounts. Any other account, existing or not, gets the same answer as bad
 // credentials, so that nobody learns which SIDs exist.
@@ -82,6 +160,9 @@ func (s *Server) ownAccount(ctx context.Context, sid string) (store.Account, err
 	me := caller(ctx)
 	if sid == me.Sid {
 		return me, nil
+	}
+	if standardKey(ctx) { // a Standard key is its own account's only, as Twilio scopes it
+		return store.Account{}, errAuthenticate
 	}
 	acct, err := s.store.GetAccount(ctx, sid)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && acct.ParentSid != me.Sid) {

@@ -188,3 +188,30 @@ func TestBenchmarkListFixture(t *testing.T) {
 		t.Fatalf("page starts with %s at %d, want %s at %d", resp.JSON200.Messages[0].Sid, resp.JSON200.Start, want, n/2)
 	}
 }
+
+// BenchmarkAuthentication is the same fetch authenticated with the auth token and with
+// an API key (a lookup joining key and account, and a salted SHA-256 of the secret):
+// the difference is what a key costs per request.
+func BenchmarkAuthentication(b *testing.B) {
+	env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
+	ctx := context.Background()
+	m := send(b, env.Client, env.Main.Sid, text("+14155550100", testSender, "benchmark body"))
+	k := createKey(b, env, env.Main.Sid, env.Main.AuthToken, env.Main.Sid, "bench")
+	for _, bc := range []struct {
+		name string
+		c    *client.ClientWithResponses
+	}{
+		{"auth-token", env.Client},
+		{"api-key", env.ClientFor(k.Sid, k.Secret)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := bc.c.FetchMessageWithResponse(ctx, env.Main.Sid, m.Sid)
+				if err != nil || resp.JSON200 == nil {
+					b.Fatalf("fetch: %v %s", err, resp.Body)
+				}
+			}
+		})
+	}
+}

@@ -89,10 +89,23 @@ type actor struct {
 	// recordingFresh: lastRecording was made for the request being built (by its
 	// Calls/{CallSid}), so that Recordings/{Sid} names that call's recording.
 	recordingFresh bool
+	// The Messaging Service last made for it, with one pool number and one alpha
+	// sender, so that a path naming the service and one of them reaches both.
+	lastService, lastPoolNumber, lastAlphaSender string
 }
 
 // mayActFor: an account acts for itself, and a parent for its subaccounts.
 func (a *actor) mayActFor(owner *actor) bool { return a == owner || owner.parent == a }
+
+// mayReach says whether the caller may reach the owner's resources through op. Paths
+// that name no account (Messaging v1) serve the credentials' own account only, so a
+// parent's credentials reach its subaccounts' resources through 2010 paths alone.
+func (a *actor) mayReach(owner *actor, op operation) bool {
+	if !strings.Contains(op.path, "{AccountSid}") && !strings.HasPrefix(op.path, "/2010-04-01/Accounts/") {
+		return a == owner
+	}
+	return a.mayActFor(owner)
+}
 
 // resource makes one resource of kind for owner, and returns its identifier for the path
 // and a snapshot of its state to compare after the request.
@@ -138,24 +151,41 @@ var resources = map[string]resource{
 			return fmt.Sprint(got, err)
 		}
 	},
-	"IncomingPhoneNumbers/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	"IncomingPhoneNumbers/{Sid}": seedPhoneNumber,
+	"Keys/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
 		seq++
 		now := time.Now().UTC()
-		p, err := env.DB.CreatePhoneNumber(context.Background(), store.PhoneNumber{
-			Sid: fmt.Sprintf("PN%032x", seq), AccountSid: owner.sid, PhoneNumber: fmt.Sprintf("+1555700%04d", seq),
-			FriendlyName: "secret number of " + owner.name, IsoCountry: "US", Type: "local", AddressRequirements: "none",
-			Capabilities: store.Capabilities{Voice: true, SMS: true, MMS: true}, Origin: "twilio",
-			PhoneNumberSettings: store.PhoneNumberSettings{APIVersion: "2010-04-01", SmsMethod: "POST", SmsFallbackMethod: "POST",
-				VoiceMethod: "POST", VoiceFallbackMethod: "POST", StatusCallbackMethod: "POST", VoiceReceiveMode: "voice",
-				EmergencyStatus: "Inactive"},
-			DateCreated: now, DateUpdated: now,
-		})
+		k, err := env.DB.CreateKey(context.Background(), store.APIKey{Sid: fmt.Sprintf("SK%032x", seq), AccountSid: owner.sid,
+			FriendlyName: "secret key of " + owner.name, Type: store.KeyStandard, SecretSalt: []byte("salt"),
+			SecretHash: []byte("hash"), DateCreated: now, DateUpdated: now})
 		if err != nil {
 			t.Fatal(err)
 		}
-		owner.secrets = append(owner.secrets, p.Sid)
-		return p.Sid, func() any {
-			got, err := env.DB.GetPhoneNumber(context.Background(), owner.sid, p.Sid)
+		owner.secrets = append(owner.secrets, k.Sid, k.FriendlyName)
+		return k.Sid, func() any {
+			got, err := env.DB.GetKey(context.Background(), owner.sid, k.Sid)
+			return fmt.Sprint(got, err)
+		}
+	},
+	"Services/{Sid}":        seedService,
+	"Services/{ServiceSid}": seedService,
+	"PhoneNumbers/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		if owner.lastPoolNumber == "" {
+			seedService(t, env, owner)
+		}
+		svc, pn := owner.lastService, owner.lastPoolNumber
+		return pn, func() any {
+			got, err := env.DB.GetServiceNumber(context.Background(), owner.sid, svc, pn)
+			return fmt.Sprint(got, err)
+		}
+	},
+	"AlphaSenders/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		if owner.lastAlphaSender == "" {
+			seedService(t, env, owner)
+		}
+		svc, ai := owner.lastService, owner.lastAlphaSender
+		return ai, func() any {
+			got, err := env.DB.GetAlphaSender(context.Background(), owner.sid, svc, ai)
 			return fmt.Sprint(got, err)
 		}
 	},
@@ -253,6 +283,61 @@ func seededCall(t *testing.T, env *servertest.Env, owner *actor) (string, func()
 		got, err := env.DB.GetCall(context.Background(), owner.sid, sid)
 		events, _, eerr := env.DB.ListCallEvents(context.Background(), owner.sid, sid, store.Page{})
 		return fmt.Sprint(got, err, events, eerr)
+	}
+}
+
+// seedPhoneNumber stores a phone number of owner, straight into the store.
+func seedPhoneNumber(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	seq++
+	now := time.Now().UTC()
+	p, err := env.DB.CreatePhoneNumber(context.Background(), store.PhoneNumber{
+		Sid: fmt.Sprintf("PN%032x", seq), AccountSid: owner.sid, PhoneNumber: fmt.Sprintf("+1555700%04d", seq),
+		FriendlyName: "secret number of " + owner.name, IsoCountry: "US", Type: "local", AddressRequirements: "none",
+		Capabilities: store.Capabilities{Voice: true, SMS: true, MMS: true}, Origin: "twilio",
+		PhoneNumberSettings: store.PhoneNumberSettings{APIVersion: "2010-04-01", SmsMethod: "POST", SmsFallbackMethod: "POST",
+			VoiceMethod: "POST", VoiceFallbackMethod: "POST", StatusCallbackMethod: "POST", VoiceReceiveMode: "voice",
+			EmergencyStatus: "Inactive"},
+		DateCreated: now, DateUpdated: now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.secrets = append(owner.secrets, p.Sid)
+	return p.Sid, func() any {
+		got, err := env.DB.GetPhoneNumber(context.Background(), owner.sid, p.Sid)
+		return fmt.Sprint(got, err)
+	}
+}
+
+// seedService stores a Messaging Service of owner with one number in its pool and an
+// alpha sender, straight into the store.
+func seedService(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	t.Helper()
+	ctx := context.Background()
+	seq++
+	now := time.Now().UTC()
+	svc, err := env.DB.CreateMessagingService(ctx, store.MessagingService{Sid: fmt.Sprintf("MG%032x", seq), AccountSid: owner.sid,
+		FriendlyName: "secret service of " + owner.name, InboundMethod: "POST", FallbackMethod: "POST",
+		StatusCallback: "http://127.0.0.1:1/secret-callback-of-" + owner.name, StickySender: true,
+		ScanMessageContent: "inherit", ValidityPeriod: 36000, Usecase: "undeclared", DateCreated: now, DateUpdated: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pnSid, _ := seedPhoneNumber(t, env, owner)
+	if _, _, err := env.DB.AddServiceNumber(ctx, owner.sid, svc.Sid, pnSid, 400, now); err != nil {
+		t.Fatal(err)
+	}
+	ai, err := env.DB.CreateAlphaSender(ctx, store.AlphaSender{Sid: fmt.Sprintf("AI%032x", seq), ServiceSid: svc.Sid,
+		AccountSid: owner.sid, AlphaSender: "Secret", DateCreated: now, DateUpdated: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.lastService, owner.lastPoolNumber, owner.lastAlphaSender = svc.Sid, pnSid, ai.Sid
+	owner.secrets = append(owner.secrets, svc.Sid, svc.FriendlyName, svc.StatusCallback, ai.Sid)
+	return svc.Sid, func() any {
+		got, err := env.DB.GetMessagingService(ctx, owner.sid, svc.Sid)
+		pool, perr := env.DB.ServicePool(ctx, svc.Sid)
+		return fmt.Sprint(got, err, pool, perr)
 	}
 }
 
@@ -436,7 +521,7 @@ func checkPair(t *testing.T, env *servertest.Env, op operation, form url.Values,
 	}
 	data := readBody(t, resp)
 
-	allowed := (oneOwner && caller.mayActFor(owner)) || len(op.params) == 0
+	allowed := (oneOwner && caller.mayReach(owner, op)) || len(op.params) == 0
 	switch {
 	case allowed && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusNotFound):
 		t.Fatalf("%s as %s on %s's resources: HTTP %d %s; the request does not reach what it names", op.id, caller.name, owner.name, resp.StatusCode, data)

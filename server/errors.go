@@ -36,37 +36,41 @@ func badRequest(code int, format string, args ...any) *apiError {
 
 // Twilio's error codes that Switchboard uses, named for readability at the call sites.
 const (
-	codeInvalidParameter   = 20001
-	codeAuthenticate       = 20003
-	codeMethodNotAllowed   = 20004
-	codeAccountNotActive   = 20005
-	codeNotFound           = 20404
-	codeForbidden          = 20403
-	codeTooManyRequests    = 20429
-	codeInternal           = 20500
-	codeUnavailable        = 20503
-	codeCallToRequired     = 21201
-	codeCallURLInvalid     = 21205
-	codeCallFromRequired   = 21213
-	codeApplicationSid     = 21218
-	codeToInvalid          = 21211
-	codeSubaccountLimit    = 21480
-	codeFromInvalid        = 21212
-	codeBodyRequired       = 21602
-	codeFromRequired       = 21603
-	codeToRequired         = 21604
-	codeBodyTooLong        = 21617
-	codeMediaURLInvalid    = 21620
-	codeTooManyMediaURLs   = 21623
-	codeURLInvalid         = 21402 // a phone number's webhook URL
-	codeNumberInvalid      = 21421
-	codeNumberUnavailable  = 21422
-	codeAreaCodeInvalid    = 21451
-	codeAreaCodeEmpty      = 21452
-	codeLookupInvalidParam = 60200 // Twilio's Account Security APIs' (Verify, Lookup v2)
-	codeScheduleWindow     = 35114
-	maxBodyLength          = 1600
-	maxMediaURLsPerMessage = 10
+	codeInvalidParameter  = 20001
+	codeAuthenticate      = 20003
+	codeMethodNotAllowed  = 20004
+	codeAccountNotActive  = 20005
+	codeNotFound          = 20404
+	codeForbidden         = 20403
+	codeTooManyRequests   = 20429
+	codeInternal          = 20500
+	codeUnavailable       = 20503
+	codeCallToRequired    = 21201
+	codeCallURLInvalid    = 21205
+	codeCallFromRequired  = 21213
+	codeApplicationSid    = 21218
+	codeToInvalid         = 21211
+	codeSubaccountLimit   = 21480
+	codeFromInvalid       = 21212
+	codeBodyRequired      = 21602
+	codeFromRequired      = 21603
+	codeToRequired        = 21604
+	codeBodyTooLong       = 21617
+	codeMediaURLInvalid   = 21620
+	codeTooManyMediaURLs  = 21623
+	codeURLInvalid        = 21402 // a phone number's webhook URL
+	codeNumberInvalid     = 21421
+	codeNumberUnavailable = 21422
+	codeAreaCodeInvalid   = 21451
+	codeAreaCodeEmpty     = 21452
+	// Messaging Service sender pools.
+	codeNumberInOtherService  = 21712
+	codePoolFull              = 21714
+	codeNoMessagingCapability = 21715
+	codeLookupInvalidParam    = 60200 // Twilio's Account Security APIs' (Verify, Lookup v2)
+	codeScheduleWindow        = 35114
+	maxBodyLength             = 1600
+	maxMediaURLsPerMessage    = 10
 )
 
 var (

@@ -31,7 +31,7 @@ import (
 type apiRoutes struct {
 	echo  *echo.Echo
 	doc   *openapi3.T
-	auth  echo.MiddlewareFunc
+	auth  func(keysRefused bool) echo.MiddlewareFunc
 	limit echo.MiddlewareFunc                      // nil when rate limiting is off
 	check func(*routers.Route) echo.MiddlewareFunc // nil unless responses are checked
 	err   error                                    // the first route the spec does not know
@@ -95,7 +95,7 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		chain = append(chain, r.check(route))
 	}
 	if op.Security == nil || len(*op.Security) > 0 { // nil: the document's default applies
-		chain = append(chain, r.auth)
+		chain = append(chain, r.auth(keysRefused(op)))
 		if r.limit != nil {
 			chain = append(chain, r.limit)
 		}

@@ -70,6 +70,31 @@ type Store interface {
 	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
 	OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error)
 
+	CreateKey(ctx context.Context, k store.APIKey) (store.APIKey, error)
+	GetKey(ctx context.Context, accountSid, sid string) (store.APIKey, error)
+	// KeyForAuth finds a key whichever account owns it, with that account, for
+	// authenticating a request (store.ErrNotFound when no key has that SID).
+	KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error)
+	RenameKey(ctx context.Context, accountSid, sid, friendlyName string, now time.Time) (store.APIKey, error)
+	DeleteKey(ctx context.Context, accountSid, sid string) error
+	ListKeys(ctx context.Context, accountSid string, p store.Page) ([]store.APIKey, bool, error)
+
+	CreateMessagingService(ctx context.Context, m store.MessagingService) (store.MessagingService, error)
+	GetMessagingService(ctx context.Context, accountSid, sid string) (store.MessagingService, error)
+	UpdateMessagingService(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.MessagingService) error) (store.MessagingService, error)
+	DeleteMessagingService(ctx context.Context, accountSid, sid string) error
+	ListMessagingServices(ctx context.Context, accountSid string, p store.Page) ([]store.MessagingService, bool, error)
+
+	AddServiceNumber(ctx context.Context, accountSid, serviceSid, phoneNumberSid string, limit int, now time.Time) (store.ServiceNumber, bool, error)
+	GetServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) (store.ServiceNumber, error)
+	RemoveServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) error
+	ListServiceNumbers(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.ServiceNumber, bool, error)
+
+	CreateAlphaSender(ctx context.Context, a store.AlphaSender) (store.AlphaSender, error)
+	GetAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) (store.AlphaSender, error)
+	DeleteAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) error
+	ListAlphaSenders(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.AlphaSender, bool, error)
+
 	EnsureSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 

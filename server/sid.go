@@ -13,6 +13,10 @@ const (
 	statusClosed    = "closed"
 )
 
+// keySidPrefix starts the SID of an API key, which authenticates in place of an Account
+// SID (see authenticate).
+const keySidPrefix = "SK"
+
 // newSID returns a resource SID: a two-letter prefix and 32 lowercase hex digits, from
 // crypto/rand so that SIDs cannot be guessed.
 func newSID(prefix string) string { return prefix + randomHex() }

@@ -159,7 +159,17 @@ func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now
 		args := append(phoneNumberArgs(p), kept.Seq)
 		updated, err = scanPhoneNumber(db.txQueryRow(ctx, tx,
 			"UPDATE incoming_phone_numbers SET "+strings.Join(sets, ", ")+" WHERE seq = ? RETURNING "+phoneNumberCols, args...))
-		return constraintError(err)
+		if err != nil {
+			return constraintError(err)
+		}
+		// A Messaging Service sends from its own account's numbers only: a number that
+		// changes hands leaves its pool.
+		if updated.AccountSid != kept.AccountSid {
+			if _, err := db.txExec(ctx, tx, "DELETE FROM messaging_service_numbers WHERE phone_number_sid = ?", sid); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)

@@ -160,6 +160,7 @@ type StatusChange struct {
 	ErrorCode    int    // kept as is when 0
 	ErrorMessage string // kept as is when ""
 	Price        string // kept as is when ""
+	Sender       string // the message's From, set when a Messaging Service chose it; kept as is when ""
 	DateSent     time.Time
 	DateUpdated  time.Time
 	// CancelJobsOfKind deletes the message's pending jobs of this kind with the change
@@ -371,4 +372,81 @@ type RecordingFilter struct {
 	CallSid      string
 	CreatedFrom  time.Time // inclusive
 	CreatedUntil time.Time // exclusive
+}
+
+// API key types: a main key acts like the account's auth token; a standard key reaches
+// everything of its account but the Accounts and Keys resources.
+const (
+	KeyStandard = "standard"
+	KeyMain     = "main"
+)
+
+// APIKey is an account's API key. Only a salted hash of its secret is kept.
+type APIKey struct {
+	Sid          string
+	AccountSid   string
+	FriendlyName string // "" when none was given
+	Type         string // KeyStandard or KeyMain
+	SecretSalt   []byte
+	SecretHash   []byte
+	DateCreated  time.Time
+	DateUpdated  time.Time
+	Seq          int64
+}
+
+// MessagingService is a Messaging Service (Messaging v1): a pool of senders with its
+// own status callback and inbound webhook. URLs that are not set are "".
+type MessagingService struct {
+	Sid                       string
+	AccountSid                string
+	FriendlyName              string
+	InboundRequestURL         string
+	InboundMethod             string
+	FallbackURL               string
+	FallbackMethod            string
+	StatusCallback            string
+	StickySender              bool
+	MMSConverter              bool
+	SmartEncoding             bool
+	ScanMessageContent        string
+	FallbackToLongCode        bool
+	AreaCodeGeomatch          bool
+	SynchronousValidation     bool
+	ValidityPeriod            int
+	Usecase                   string
+	UseInboundWebhookOnNumber bool
+	DateCreated               time.Time
+	DateUpdated               time.Time
+	Seq                       int64
+}
+
+// ServiceNumber is a phone number in a Messaging Service's pool, with what the pool
+// shows of the number.
+type ServiceNumber struct {
+	ServiceSid   string
+	AccountSid   string
+	Sid          string // the phone number's SID (PN…)
+	PhoneNumber  string // E.164
+	IsoCountry   string
+	Capabilities Capabilities
+	DateCreated  time.Time
+	DateUpdated  time.Time
+	Seq          int64
+}
+
+// AlphaSender is a Messaging Service's alphanumeric sender ID.
+type AlphaSender struct {
+	Sid         string
+	ServiceSid  string
+	AccountSid  string
+	AlphaSender string
+	DateCreated time.Time
+	DateUpdated time.Time
+	Seq         int64
+}
+
+// SenderPool is everything a Messaging Service may send from, oldest first.
+type SenderPool struct {
+	Numbers      []ServiceNumber
+	AlphaSenders []string
 }

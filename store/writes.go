@@ -135,6 +135,7 @@ func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 // not (nothing is written then).
 func (db *DB) changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Message, error) {
 	query := `UPDATE messages SET status = ?,
+		from_number = coalesce(?, from_number),
 		error_code = coalesce(?, error_code),
 		error_message = coalesce(?, error_message),
 		price = coalesce(?, price),
@@ -145,7 +146,7 @@ func (db *DB) changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Mes
 	if c.ErrorCode != 0 {
 		errorCode = c.ErrorCode
 	}
-	args := []any{c.To, errorCode, stringArg(c.ErrorMessage), stringArg(c.Price), timeArg(c.DateSent),
+	args := []any{c.To, stringArg(c.Sender), errorCode, stringArg(c.ErrorMessage), stringArg(c.Price), timeArg(c.DateSent),
 		timeArg(c.DateUpdated), c.AccountSid, c.Sid}
 	if len(c.From) > 0 {
 		query += " AND status IN (" + placeholders(len(c.From)) + ")"

@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/twilio/twilio-go"
 	twclient "github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 	lookups "github.com/twilio/twilio-go/rest/lookups/v2"
+	messaging "github.com/twilio/twilio-go/rest/messaging/v1"
 
 	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
@@ -19,7 +21,8 @@ import (
 
 // snippet:start twilio-go-transport
 // toSwitchboard sends the requests twilio-go addresses to api.twilio.com (and to
-// lookups.twilio.com, for Lookup v2) to Switchboard.
+// lookups.twilio.com for Lookup v2, messaging.twilio.com for Messaging Services) to
+// Switchboard.
 type toSwitchboard struct{ base *url.URL }
 
 func (t toSwitchboard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -87,5 +90,75 @@ func TestDocsSnippetLookup(t *testing.T) {
 	}
 	if !n.Valid || deref(n.PhoneNumber) != "+442079460018" || n.LineTypeIntelligence.Type != "landline" {
 		t.Fatalf("lookup %+v", n)
+	}
+}
+
+func TestDocsSnippetAPIKeyAndMessagingService(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{StepDelay: 20 * time.Millisecond})
+	base, err := url.Parse(env.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accountSid := env.Main.Sid
+	admin := &twclient.Client{
+		Credentials: twclient.NewCredentials(accountSid, env.Main.AuthToken),
+		HTTPClient:  &http.Client{Transport: toSwitchboard{base}},
+	}
+	admin.SetAccountSid(accountSid)
+	key, err := api.NewApiServiceWithClient(admin).CreateNewKey(&api.CreateNewKeyParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiKeySid, apiKeySecret := *key.Sid, *key.Secret
+	number, err := api.NewApiServiceWithClient(admin).CreateIncomingPhoneNumber(
+		(&api.CreateIncomingPhoneNumberParams{}).SetPhoneNumber("+14155550199"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	numberSid := *number.Sid
+
+	// snippet:start twilio-go-api-key
+	c := &twclient.Client{
+		Credentials: twclient.NewCredentials(apiKeySid, apiKeySecret), // SK… and its secret
+		HTTPClient:  &http.Client{Transport: toSwitchboard{base}},
+	}
+	c.SetAccountSid(accountSid) // the account the key belongs to
+	tw := twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
+	// snippet:end
+
+	// snippet:start twilio-go-messaging-service
+	svc, err := tw.MessagingV1.CreateService((&messaging.CreateServiceParams{}).
+		SetFriendlyName("Reminders").
+		SetStatusCallback("https://example.com/status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tw.MessagingV1.CreatePhoneNumber(*svc.Sid, (&messaging.CreatePhoneNumberParams{}).SetPhoneNumberSid(numberSid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := &api.CreateMessageParams{}
+	params.SetTo("+14155550100")
+	params.SetMessagingServiceSid(*svc.Sid) // no From: the service picks it
+	params.SetBody("Your appointment is tomorrow at 9:00")
+	m, err := tw.Api.CreateMessage(params) // m.Status is "accepted" and m.From nil, for now
+	// snippet:end
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deref(m.Status) != "accepted" || m.From != nil {
+		t.Fatalf("created %+v", m)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		got, err := tw.Api.FetchMessage(*m.Sid, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if deref(got.From) == "+14155550199" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("from %v after 10s", got.From)
+		}
 	}
 }

@@ -86,6 +86,15 @@ func (e *sdkEnv) apiFor(sid, token string) *api.ApiService {
 	return api.NewApiServiceWithClient(e.baseClient(sid, token))
 }
 
+// keyClientFor returns an SDK RestClient authenticated with an API key, for account:
+// the way Twilio's docs build a client for production (the key's SID and secret as
+// credentials, the Account SID set beside them).
+func (e *sdkEnv) keyClientFor(keySid, secret, account string) *twilio.RestClient {
+	c := e.baseClient(keySid, secret)
+	c.SetAccountSid(account)
+	return twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
+}
+
 func (e *sdkEnv) baseClient(sid, token string) *twclient.Client {
 	c := &twclient.Client{
 		Credentials: twclient.NewCredentials(sid, token),
@@ -100,8 +109,8 @@ func (e *sdkEnv) baseClient(sid, token string) *twclient.Client {
 	return c
 }
 
-// redirectTransport sends the requests the SDK addresses to Twilio's production hosts to
-// the local server instead, and records them. The Host header stays the production one,
+// redirectTransport sends the requests the SDK addresses to Twilio's production hosts
+// (api, lookups and messaging.twilio.com) to the local server instead, and records them. The Host header stays the production one,
 // as a reverse proxy in front of Switchboard would leave it.
 type redirectTransport struct {
 	t      *testing.T
@@ -112,7 +121,7 @@ type redirectTransport struct {
 
 func (rt *redirectTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch req.URL.Host {
-	case "api.twilio.com", "lookups.twilio.com":
+	case "api.twilio.com", "lookups.twilio.com", "messaging.twilio.com":
 	default:
 		rt.t.Errorf("SDK addressed an unexpected host: %s %s", req.Method, req.URL)
 		return nil, fmt.Errorf("unexpected host %q", req.URL.Host)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
+	messaging "github.com/twilio/twilio-go/rest/messaging/v1"
 
 	"github.com/switchboard-dev/switchboard/client"
 )
@@ -101,6 +102,10 @@ func TestCreateMessage(t *testing.T) {
 func TestCreateMessageVariants(t *testing.T) {
 	t.Parallel()
 	e := start(t)
+	svc, err := e.SDK.MessagingV1.CreateService(&messaging.CreateServiceParams{FriendlyName: ptr("variants")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	gsm160, gsm161 := strings.Repeat("a", 160), strings.Repeat("a", 161)
 	ucs70, ucs71 := strings.Repeat("ж", 70), strings.Repeat("ж", 71)
 	for _, c := range []struct {
@@ -142,7 +147,7 @@ func TestCreateMessageVariants(t *testing.T) {
 		},
 		{
 			name: "scheduled through a messaging service",
-			params: &api.CreateMessageParams{To: ptr(to), MessagingServiceSid: ptr("MG" + strings.Repeat("a", 32)),
+			params: &api.CreateMessageParams{To: ptr(to), MessagingServiceSid: svc.Sid,
 				Body: ptr("later"), ScheduleType: ptr("fixed"), SendAt: ptr(time.Now().Add(2 * time.Hour))},
 			segments: "1", numMedia: "0", status: "scheduled", noFrom: true, wantBody: "later",
 		},

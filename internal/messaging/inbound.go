@@ -51,8 +51,10 @@ func keyword(body string) string {
 }
 
 // Receive stores a text sent to one of account's numbers, handles opt-out keywords, and
-// queues the number's incoming-message webhook (after fetching the media, if any), all
-// in one transaction.
+// queues the incoming-message webhook (after fetching the media, if any), all in one
+// transaction. The webhook is the number's SmsUrl, or, for a number in a Messaging
+// Service's pool, the service's InboundRequestUrl unless the service defers to its
+// numbers (UseInboundWebhookOnNumber).
 func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound) (store.Message, error) {
 	number, err := s.store.PhoneNumberByNumber(ctx, in.To)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && number.AccountSid != account.Sid) {
@@ -73,12 +75,21 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 		}
 	}
 
+	svc, err := s.store.ServiceOfNumber(ctx, number.Sid)
+	inService := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Message{}, fmt.Errorf("receive message: %w", err)
+	}
+
 	now := time.Now().UTC().Truncate(time.Second)
 	segments := NumSegments(in.Body)
 	m := store.Message{
 		Sid: newSID("SM"), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
 		MediaURLs: in.MediaURLs, NumMedia: len(in.MediaURLs), Status: statusReceived, Direction: DirectionInbound,
 		NumSegments: segments, Price: price(segments, len(in.MediaURLs)), DateCreated: now, DateUpdated: now, DateSent: now,
+	}
+	if inService {
+		m.MessagingServiceSid = svc.Sid
 	}
 	w := store.Writes{Messages: []store.Message{m}}
 
@@ -90,7 +101,16 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 	}
 
 	var hook *webhookPayload
-	if number.SmsURL != "" {
+	switch {
+	case inService && !svc.UseInboundWebhookOnNumber:
+		if svc.InboundRequestURL != "" {
+			hook = &webhookPayload{
+				Event: EventIncomingMessage, URL: svc.InboundRequestURL, Method: methodOr(svc.InboundMethod),
+				FallbackURL: svc.FallbackURL, FallbackMethod: methodOr(svc.FallbackMethod),
+				Params: incomingParams(m, kw),
+			}
+		}
+	case number.SmsURL != "":
 		hook = &webhookPayload{
 			Event: EventIncomingMessage, URL: number.SmsURL, Method: methodOr(number.SmsMethod),
 			FallbackURL: number.SmsFallbackURL, FallbackMethod: methodOr(number.SmsFallbackMethod),
@@ -154,12 +174,21 @@ func incomingParams(m store.Message, kw string) map[string]string {
 	return p
 }
 
+// country is the ISO country of a number, "" when it cannot be parsed. Numbers that
+// libphonenumber does not take for assigned ones (Ofcom's drama ranges, which
+// Switchboard sells) get the main country of their calling code.
 func country(number string) string {
 	n, err := phonenumbers.Parse(number, "")
 	if err != nil {
 		return ""
 	}
-	return phonenumbers.GetRegionCodeForNumber(n)
+	if r := phonenumbers.GetRegionCodeForNumber(n); r != "" && r != phonenumbers.UNKNOWN_REGION {
+		return r
+	}
+	if r := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode())); r != phonenumbers.UNKNOWN_REGION {
+		return r
+	}
+	return ""
 }
 
 func methodOr(m string) string {

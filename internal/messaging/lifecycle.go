@@ -17,6 +17,8 @@ func (s *Service) stepJob(m store.Message, due time.Time) store.Job {
 
 // next is where an outbound message goes from its current status, and whether it stops
 // there: queued -> sending -> sent -> delivered, or a failure of the destination table.
+// A scheduled message, or one whose Messaging Service is picking the sender (accepted),
+// goes to queued first.
 func next(m store.Message) (change store.StatusChange, final, ok bool) {
 	fail, failing := destinationFailures[m.To]
 	switch m.Status {
@@ -51,6 +53,18 @@ func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, erro
 	c, final, ok := next(m)
 	if !ok {
 		return outbox.Outcome{}, nil
+	}
+	if c.To == statusQueued && needsSender(m) {
+		sender, err := s.chooseSender(ctx, m)
+		var rule *RuleError
+		switch {
+		case errors.As(err, &rule):
+			c, final = store.StatusChange{To: statusFailed, ErrorCode: rule.Code, ErrorMessage: rule.Message}, true
+		case err != nil:
+			return outbox.Outcome{}, fmt.Errorf("delivery step: %w", err)
+		default:
+			c.Sender, m.From = sender, sender
+		}
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	c.AccountSid, c.Sid, c.From, c.DateUpdated = m.AccountSid, m.Sid, []string{m.Status}, now

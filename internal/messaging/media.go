@@ -54,7 +54,7 @@ func (s *Service) fetchMedia(ctx context.Context, job store.Job) (outbox.Outcome
 			s.log.InfoContext(ctx, "media fetch failed", "message", m.Sid, "url", md.URL, "error", got.ErrorMessage)
 			m.Status, m.ErrorCode = statusFailed, got.ErrorCode
 			return outbox.Outcome{Writes: store.Writes{StatusChanges: []store.StatusChange{{
-				AccountSid: m.AccountSid, Sid: m.Sid, From: []string{statusQueued, statusScheduled, statusReceived},
+				AccountSid: m.AccountSid, Sid: m.Sid, From: []string{statusAccepted, statusQueued, statusScheduled, statusReceived},
 				To: statusFailed, ErrorCode: got.ErrorCode, ErrorMessage: errorMessage(got.ErrorCode), DateUpdated: now,
 				CancelJobsOfKind: kindStep, Jobs: s.callbackJobs(m, now),
 			}}}}, nil

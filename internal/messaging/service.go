@@ -75,6 +75,12 @@ type Store interface {
 	MessageMedia(ctx context.Context, accountSid, messageSid string) ([]store.Media, error)
 	OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error)
 	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
+	GetMessagingService(ctx context.Context, accountSid, sid string) (store.MessagingService, error)
+	ServicePool(ctx context.Context, serviceSid string) (store.SenderPool, error)
+	// ServiceOfNumber finds the service whose pool holds a number (store.ErrNotFound when
+	// none does).
+	ServiceOfNumber(ctx context.Context, phoneNumberSid string) (store.MessagingService, error)
+	StickySender(ctx context.Context, serviceSid, recipient string, now time.Time, choose func(current string, load map[string]int) string) (string, error)
 	Apply(ctx context.Context, w store.Writes) error
 	ChangeStatus(ctx context.Context, c store.StatusChange) (store.Message, error)
 	DeleteMessage(ctx context.Context, accountSid, sid string, busy ...string) error
@@ -150,8 +156,19 @@ var alphaSender = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
 
 // Send checks out against the network's rules and queues it (or schedules it): the
 // message, its media and the jobs that will deliver it are written together. A rule it
-// breaks is a *RuleError.
+// breaks is a *RuleError. A message of a Messaging Service takes the service's status
+// callback when it has none, and without a From waits `accepted` for its first step to
+// pick the sender (see chooseSender).
 func (s *Service) Send(ctx context.Context, account store.Account, out Outbound) (store.Message, error) {
+	if out.MessagingServiceSid != "" {
+		svc, err := s.serviceOf(ctx, account.Sid, out.MessagingServiceSid)
+		if err != nil {
+			return store.Message{}, err
+		}
+		if out.StatusCallback == "" {
+			out.StatusCallback = svc.StatusCallback
+		}
+	}
 	if err := s.checkSend(ctx, account, out); err != nil {
 		return store.Message{}, err
 	}
@@ -237,6 +254,9 @@ func (s *Service) planOutbound(account store.Account, out Outbound, now time.Tim
 		StatusCallback:      out.StatusCallback,
 		DateCreated:         now,
 		DateUpdated:         now,
+	}
+	if needsSender(m) {
+		m.Status = statusAccepted
 	}
 	firstStep := time.Now().Add(s.stepDelay)
 	if !out.SendAt.IsZero() {

@@ -43,3 +43,33 @@ test("docs snippet: look a number up with twilio-node", async () => {
   assert.equal(number.phoneNumber, "+442079460018");
   assert.equal(number.lineTypeIntelligence.type, "landline");
 });
+
+test("docs snippet: an API key and a Messaging Service with twilio-node", async () => {
+  const { url: switchboardUrl, accountSid } = sb;
+  const admin = sb.client();
+  const { sid: apiKeySid, secret: apiKeySecret } = await admin.newKeys.create({ friendlyName: "docs" });
+  const [{ sid: numberSid }] = await admin.incomingPhoneNumbers.list({ phoneNumber: "+14155550199" });
+
+  // snippet:start twilio-node-api-key
+  const client = twilio(apiKeySid, apiKeySecret, { accountSid }); // SK… and its secret
+  client.api.baseUrl = switchboardUrl;
+  client.messaging.baseUrl = switchboardUrl; // Messaging Services (v1) are on the same address
+  // snippet:end
+
+  // snippet:start twilio-node-messaging-service
+  const service = await client.messaging.v1.services.create({
+    friendlyName: "Reminders",
+    statusCallback: "https://example.com/status",
+  });
+  await client.messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: numberSid });
+  const message = await client.messages.create({
+    to: "+14155550100",
+    messagingServiceSid: service.sid, // no from: the service picks it
+    body: "Your appointment is tomorrow at 9:00",
+  }); // message.status is "accepted" and message.from null, for now
+  // snippet:end
+  assert.equal(message.status, "accepted");
+  assert.equal(message.from, null);
+  assert.equal(message.messagingServiceSid, service.sid);
+  assert.equal(message.accountSid, accountSid);
+});

@@ -76,15 +76,16 @@ describe("create and fetch", () => {
   });
 
   test("a scheduled message can be canceled with update({status: 'canceled'})", async () => {
+    const service = await client.messaging.v1.services.create({ friendlyName: "scheduled" });
     const m = await client.messages.create({
       to: "+14155550100",
-      messagingServiceSid: "MG" + "1".repeat(32),
+      messagingServiceSid: service.sid,
       body: "later",
       scheduleType: "fixed",
       sendAt: new Date(Date.now() + 3600_000), // the SDK sends RFC 3339
     });
     assert.equal(m.status, "scheduled");
-    assert.equal(m.messagingServiceSid, "MG" + "1".repeat(32));
+    assert.equal(m.messagingServiceSid, service.sid);
     assert.equal(m.from, null);
     const canceled = await client.messages(m.sid).update({ status: "canceled" });
     assert.equal(canceled.status, "canceled");

@@ -45,8 +45,8 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 
 /**
  * Starts bin/switchboard on a random loopback port with a fresh SQLite file.
- * Resolves to { url, accountSid, authToken, client(sid?, token?), stop() } once the server
- * has printed its listening line. stop() is idempotent; call it from an `after` hook.
+ * Resolves to { url, accountSid, authToken, client(sid?, token?), keyClient(keySid, secret),
+ * stop() } once the server has printed its listening line. stop() is idempotent; call it from an `after` hook.
  *
  * deliveryDelay is the simulated carrier's step (--delivery-delay): by default an hour, so
  * that messages stay as created and each test decides what happens to them; pass "100ms"
@@ -137,6 +137,9 @@ export async function startSwitchboard({ deliveryDelay = "1h", ownNumber = OWN_N
     accountSid: ACCOUNT_SID,
     authToken: AUTH_TOKEN,
     client: (sid = ACCOUNT_SID, token = AUTH_TOKEN) => localClient(url, sid, token),
+    // A client authenticated with an API key for the main account, as Twilio recommends
+    // for production: the key's SID and secret, and the Account SID beside them.
+    keyClient: (keySid, secret) => localClient(url, keySid, secret, { accountSid: ACCOUNT_SID }),
     stop,
   };
   // The main account owns the number the tests send from, as an app's account would.
@@ -161,6 +164,7 @@ export function localClient(url, sid, token, opts = {}) {
   const client = twilio(sid, token, opts);
   client.api.baseUrl = url;
   client.lookups.baseUrl = url;
+  client.messaging.baseUrl = url;
   return client;
 }
 
@@ -178,7 +182,7 @@ export function rewritingHttpClient(url) {
     request(opts) {
       this.seen.push(opts.uri);
       const u = new URL(opts.uri);
-      if (u.hostname === "api.twilio.com" || u.hostname === "lookups.twilio.com") {
+      if (["api.twilio.com", "lookups.twilio.com", "messaging.twilio.com"].includes(u.hostname)) {
         opts = { ...opts, uri: url + u.pathname + u.search };
       }
       return super.request(opts);

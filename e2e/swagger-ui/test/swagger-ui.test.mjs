@@ -178,3 +178,12 @@ test("Calls: Try it out places a call, and its timeline reads back", async () =>
   assert.equal(events.body.meta.key, "events");
   assert.equal(events.body.events[0].data.status, "queued");
 });
+
+test("Messaging Services: Try it out on a v1 path, answered with absolute URLs", async () => {
+  // Authorized by the earlier test, which this file runs first.
+  const got = await tryOut("MessagingServices-CreateMessagingService", { form: { FriendlyName: "From Swagger UI" } });
+  assert.equal(got.status, 201, JSON.stringify(got.body));
+  assert.equal(got.body.friendly_name, "From Swagger UI");
+  assert.match(got.body.sid, /^MG[0-9a-f]{32}$/);
+  assert.equal(got.body.url, `${baseUrl}/v1/Services/${got.body.sid}`);
+});

@@ -119,6 +119,17 @@ export interface paths {
          *     message (11200, or 11751 when too large). Each status change after the first is
          *     POSTed, signed, to `StatusCallback`.
          *
+         *     With `MessagingServiceSid` and no `From`, the message is created `accepted` with
+         *     `from` null; the service then picks the sender from its pool (the same number for
+         *     a recipient every time when the service's StickySender is on; its alphanumeric
+         *     sender ID for destinations outside +1 (the US, Canada and the rest of the North
+         *     American Numbering Plan) when it has one; else a number of the recipient's country
+         *     when the pool has one) and the message moves to `queued` with that `from`, then on
+         *     as any other. A service with no sender for the destination fails the message with
+         *     21606. The service's `StatusCallback` applies when the message has none.
+         *     `MessagingServiceSid` must name a service of this account (400, code 21701).
+         *     Scheduled messages work the same way: the sender is picked at `SendAt`.
+         *
          *     `From` must be a number the account owns (and that can send texts), an
          *     alphanumeric sender ID, or Twilio's test sender `+15005550006`.
          *     Twilio's test numbers behave as Twilio documents: `To` +15005550001 (21211),
@@ -127,9 +138,10 @@ export interface paths {
          *
          *     Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
          *     invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-         *     to this sender, 21602 no `Body` and no `MediaUrl`, 21617 `Body` over 1600
-         *     characters, 21620 invalid media URL, 21623 more than 10 media URLs, 35114 `SendAt`
-         *     outside the scheduling window, 20001 any other invalid parameter.
+         *     to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
+         *     21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
+         *     media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
+         *     parameter.
          */
         post: operations["CreateMessage"];
         delete?: never;
@@ -934,6 +946,293 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/2010-04-01/Accounts/{AccountSid}/Keys.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description Lists the account's API keys, newest first. A key's secret is shown once, when the
+         *     key is created, and never again. Only the auth token or a Main key may manage keys:
+         *     a Standard key is refused with 401 (code 20003), as Twilio refuses it.
+         */
+        get: operations["ListKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description Creates a Standard API key: a SID (`SK…`) and a secret. The secret is in this
+         *     response only: Switchboard keeps a salted hash of it, so it cannot be shown again.
+         *
+         *     HTTP Basic with the key's SID as user name and its secret as password then
+         *     authenticates as this account, on every path of this account except the Accounts
+         *     and Keys resources (401, code 20003, as Twilio answers a Standard key there).
+         *     A Standard key does not reach subaccounts. Webhooks stay signed with the account's
+         *     auth token. Deleting the key revokes it at once.
+         *
+         *     The 2010 API makes Standard keys only; a Main key, which acts like the auth token,
+         *     is made with `POST /switchboard/v1/Accounts/{AccountSid}/Keys` and `KeyType=main`.
+         */
+        post: operations["CreateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The API key's SID. */
+                Sid: components["schemas"]["KeySid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch an API key
+         * @description Returns one API key of the account, without its secret.
+         */
+        get: operations["FetchKey"];
+        put?: never;
+        /**
+         * Rename an API key
+         * @description Changes the key's friendly name; its secret and type stay as they are.
+         */
+        post: operations["UpdateKey"];
+        /**
+         * Delete (revoke) an API key
+         * @description Deletes the key. Its credentials are refused from the next request on, including
+         *     on connections already open: nothing about a key is cached.
+         */
+        delete: operations["DeleteKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a Main or Standard API key
+         * @description Switchboard's way to make a Main key, which Twilio makes in its Console only (the
+         *     2010 API creates Standard keys). A Main key acts like the auth token everywhere,
+         *     the Accounts and Keys resources and subaccounts included; a Standard key is the
+         *     same as one made with `POST /2010-04-01/Accounts/{AccountSid}/Keys.json`. The
+         *     secret is in this response only. Either kind is then fetched, renamed, listed and
+         *     deleted through the 2010 Keys resource.
+         */
+        post: operations["CreateSwitchboardKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Messaging Services
+         * @description Lists the Messaging Services of the account the credentials belong to (Messaging
+         *     v1 has no account in its paths), newest first, in the v1 envelope: `meta` with
+         *     absolute page URLs.
+         */
+        get: operations["ListMessagingServices"];
+        put?: never;
+        /**
+         * Create a Messaging Service
+         * @description Creates a Messaging Service: a pool of senders (PhoneNumbers, AlphaSenders) that
+         *     messages sent with `MessagingServiceSid` and no `From` are sent from, with its own
+         *     status callback and inbound webhook.
+         *
+         *     `StickySender` (default `true`) sends every message to a recipient from the same
+         *     pool number. `StatusCallback` receives the status callbacks of the service's
+         *     messages that have none of their own. Texts to a number of the pool go to
+         *     `InboundRequestUrl` (with `InboundMethod`, falling back to `FallbackUrl`), unless
+         *     `UseInboundWebhookOnNumber` is `true`, when the number's own `SmsUrl` gets them.
+         *     The other settings are stored and shown but change nothing in the simulation.
+         *     A URL that is not absolute http(s) is refused with 21402.
+         */
+        post: operations["CreateMessagingService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Services/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Messaging Service's SID. */
+                Sid: components["schemas"]["MessagingServiceSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a Messaging Service
+         * @description Returns one Messaging Service of the account the credentials belong to.
+         */
+        get: operations["FetchMessagingService"];
+        put?: never;
+        /**
+         * Update a Messaging Service
+         * @description Changes the settings given and keeps the others. An empty string clears a URL.
+         *     Messages already created keep the status callback they were given.
+         */
+        post: operations["UpdateMessagingService"];
+        /**
+         * Delete a Messaging Service
+         * @description Deletes the service and its sender pool; the numbers stay the account's. A message
+         *     of the service still waiting for its sender then fails with 21701.
+         */
+        delete: operations["DeleteMessagingService"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Services/{ServiceSid}/PhoneNumbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the phone numbers of a service's pool
+         * @description Lists the numbers in the service's sender pool, newest first (v1 envelope).
+         */
+        get: operations["ListServicePhoneNumbers"];
+        put?: never;
+        /**
+         * Add a phone number to a service's pool
+         * @description Adds one of the account's numbers (its `PN…` SID) to the pool. A number belongs to
+         *     at most one service. Adding a number the pool has already answers 200 with it.
+         *     A number that is released or moved to another account leaves the pool.
+         */
+        post: operations["CreateServicePhoneNumber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+                /** @description The phone number's SID (`PN…`). */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a phone number of a service's pool
+         * @description Returns one number of the service's sender pool.
+         */
+        get: operations["FetchServicePhoneNumber"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a phone number from a service's pool
+         * @description Takes the number out of the pool; the number stays the account's.
+         */
+        delete: operations["DeleteServicePhoneNumber"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Services/{ServiceSid}/AlphaSenders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the alphanumeric sender IDs of a service
+         * @description Lists the service's alphanumeric sender IDs (v1 envelope).
+         */
+        get: operations["ListServiceAlphaSenders"];
+        put?: never;
+        /**
+         * Give a service an alphanumeric sender ID
+         * @description Sets the service's alphanumeric sender ID (at most one per service: a second is
+         *     refused with 20001). Messages of the service to numbers outside +1 (the US, Canada
+         *     and the rest of the North American Numbering Plan, whose carriers take no
+         *     alphanumeric senders) are sent from it instead of a pool number.
+         */
+        post: operations["CreateServiceAlphaSender"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Services/{ServiceSid}/AlphaSenders/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+                /** @description The alphanumeric sender ID's SID (`AI…`). */
+                Sid: components["schemas"]["AlphaSenderSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch an alphanumeric sender ID of a service
+         * @description Returns one alphanumeric sender ID of the service.
+         */
+        get: operations["FetchServiceAlphaSender"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an alphanumeric sender ID from a service
+         * @description Removes the sender ID; the service's messages go out from pool numbers.
+         */
+        delete: operations["DeleteServiceAlphaSender"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/switchboard/v1/Accounts/{AccountSid}/InboundCalls": {
         parameters: {
             query?: never;
@@ -1199,9 +1498,9 @@ export interface components {
         };
         /**
          * @description Where the message is in its life. Messages created through the API start as
-         *     `queued` (or `scheduled` when created with `ScheduleType=fixed`), then move
-         *     `sending`, `sent`, and `delivered`, `undelivered` or `failed`. Incoming messages
-         *     are `received`.
+         *     `queued` (or `scheduled` when created with `ScheduleType=fixed`, or `accepted`
+         *     while a Messaging Service picks the sender), then move `sending`, `sent`, and
+         *     `delivered`, `undelivered` or `failed`. Incoming messages are `received`.
          * @enum {string}
          */
         MessageStatus: "queued" | "sending" | "sent" | "failed" | "delivered" | "undelivered" | "receiving" | "received" | "accepted" | "scheduled" | "read" | "partially_delivered" | "canceled";
@@ -1288,7 +1587,11 @@ export interface components {
              * @example +14155550199
              */
             From?: string;
-            MessagingServiceSid?: components["schemas"]["MessagingServiceSid"];
+            /**
+             * @description A Messaging Service of this account (`MG…`): without `From`, the service picks
+             *     the sender from its pool; it also lends its `StatusCallback`.
+             */
+            MessagingServiceSid?: string;
             /** @description The text, at most 1600 characters. Required unless `MediaUrl` is set. */
             Body?: string;
             /** @description Up to 10 public http(s) URLs of media to send; repeat the key for each. */
@@ -2011,6 +2314,246 @@ export interface components {
             key: string;
         };
         /**
+         * @description `SK` followed by 32 lowercase hex digits.
+         * @example SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+         */
+        KeySid: string;
+        /** @description An API key, as every read shows it (never with its secret). */
+        Key: {
+            sid: components["schemas"]["KeySid"];
+            /** @description A name for people to read; `null` when none was given. */
+            friendly_name: string | null;
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+        };
+        /** @description A key just created, with its secret, which no later response shows. */
+        NewKey: {
+            sid: components["schemas"]["KeySid"];
+            /** @description A name for people to read; `null` when none was given. */
+            friendly_name: string | null;
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+            /**
+             * @description The password that goes with `sid`: 32 letters and digits (about 190 random
+             *     bits), shown this once.
+             */
+            secret: string;
+        };
+        /** @description A key just created through Switchboard's endpoint, with its type. */
+        SwitchboardNewKey: {
+            sid: components["schemas"]["KeySid"];
+            /** @description A name for people to read; `null` when none was given. */
+            friendly_name: string | null;
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+            /** @description The password that goes with `sid`, shown this once. */
+            secret: string;
+            key_type: components["schemas"]["KeyType"];
+        };
+        /**
+         * @description `main` acts like the auth token; `standard` reaches everything of its own account
+         *     but the Accounts and Keys resources.
+         * @enum {string}
+         */
+        KeyType: "standard" | "main";
+        KeyList: components["schemas"]["ListPage"] & {
+            keys: components["schemas"]["Key"][];
+        };
+        CreateKeyRequest: {
+            /** @description A name for the key, at most 64 characters. */
+            FriendlyName?: string;
+        };
+        UpdateKeyRequest: {
+            /** @description A name for the key, at most 64 characters. */
+            FriendlyName?: string;
+        };
+        CreateSwitchboardKeyRequest: {
+            /** @description A name for the key, at most 64 characters. */
+            FriendlyName?: string;
+            KeyType?: components["schemas"]["KeyType"];
+        };
+        /**
+         * @description `AI` followed by 32 lowercase hex digits.
+         * @example AIeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+         */
+        AlphaSenderSid: string;
+        /**
+         * Format: date-time
+         * @description A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+         * @example 2026-11-24T20:15:03Z
+         */
+        ISODate: string;
+        /**
+         * @description A Messaging Service (Messaging v1). URLs that are not set are `null`. Only
+         *     `sticky_sender`, `status_callback`, the inbound settings and the sender pool change
+         *     what Switchboard does; the other settings are kept and shown.
+         */
+        MessagingService: {
+            sid: components["schemas"]["MessagingServiceSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description A name for people to read. */
+            friendly_name: string;
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            /** @description Where texts to the pool's numbers go, unless `use_inbound_webhook_on_number`. */
+            inbound_request_url: string | null;
+            inbound_method: components["schemas"]["HttpMethod"];
+            /** @description Requested when `inbound_request_url` fails. */
+            fallback_url: string | null;
+            fallback_method: components["schemas"]["HttpMethod"];
+            /** @description Receives the status callbacks of the service's messages that have none of their own. */
+            status_callback: string | null;
+            /** @description Whether each recipient always gets the same pool number. */
+            sticky_sender: boolean;
+            /** @description Stored; not simulated. */
+            mms_converter: boolean;
+            /** @description Stored; not simulated. */
+            smart_encoding: boolean;
+            /**
+             * @description Stored; not simulated.
+             * @enum {string}
+             */
+            scan_message_content: "inherit" | "enable" | "disable";
+            /** @description Stored; not simulated. */
+            fallback_to_long_code: boolean;
+            /** @description Stored; Switchboard always prefers a pool number of the recipient's country. */
+            area_code_geomatch: boolean;
+            /** @description Stored; not simulated. */
+            synchronous_validation: boolean;
+            /** @description Seconds a message may wait in the queue; stored, not enforced. */
+            validity_period: number;
+            /** @description This service's absolute URL. */
+            url: string;
+            /** @description Absolute URLs of the service's sender pool. */
+            links: {
+                [key: string]: string;
+            };
+            /** @description What the service is for (`notifications`, `marketing`, `verification`, `discussion`, `poll`, `undeclared`). */
+            usecase: string;
+            /** @description Always `false`; Switchboard has no A2P 10DLC registration. */
+            us_app_to_person_registered: boolean;
+            /** @description Whether texts to pool numbers go to each number's own `SmsUrl` instead. */
+            use_inbound_webhook_on_number: boolean;
+        };
+        MessagingServiceList: {
+            services: components["schemas"]["MessagingService"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        CreateMessagingServiceRequest: {
+            /** @description A name for the service (required to create it), at most 64 characters. */
+            FriendlyName: string;
+            InboundRequestUrl?: components["schemas"]["WebhookUrl"];
+            InboundMethod?: components["schemas"]["HttpMethod"];
+            FallbackUrl?: components["schemas"]["WebhookUrl"];
+            FallbackMethod?: components["schemas"]["HttpMethod"];
+            StatusCallback?: components["schemas"]["WebhookUrl"];
+            /** @description Send every message to a recipient from the same pool number (default `true`). */
+            StickySender?: boolean;
+            /** @description Stored; not simulated (default `true`). */
+            MmsConverter?: boolean;
+            /** @description Stored; not simulated (default `true`). */
+            SmartEncoding?: boolean;
+            /**
+             * @description Stored; not simulated (default `inherit`).
+             * @enum {string}
+             */
+            ScanMessageContent?: "inherit" | "enable" | "disable";
+            /** @description Stored; not simulated (default `true`). */
+            FallbackToLongCode?: boolean;
+            /** @description Stored (default `true`); Switchboard always prefers a number of the recipient's country. */
+            AreaCodeGeomatch?: boolean;
+            /** @description Seconds a message may wait in the queue (default 36000); stored, not enforced. */
+            ValidityPeriod?: number;
+            /** @description Stored; not simulated (default `false`). */
+            SynchronousValidation?: boolean;
+            /**
+             * @description What the service is for (default `undeclared`).
+             * @enum {string}
+             */
+            Usecase?: "notifications" | "marketing" | "verification" | "discussion" | "poll" | "undeclared";
+            /** @description Send texts to pool numbers to each number's own `SmsUrl` (default `false`). */
+            UseInboundWebhookOnNumber?: boolean;
+        };
+        UpdateMessagingServiceRequest: {
+            /** @description A name for the service (required to create it), at most 64 characters. */
+            FriendlyName?: string;
+            InboundRequestUrl?: components["schemas"]["WebhookUrl"];
+            InboundMethod?: components["schemas"]["HttpMethod"];
+            FallbackUrl?: components["schemas"]["WebhookUrl"];
+            FallbackMethod?: components["schemas"]["HttpMethod"];
+            StatusCallback?: components["schemas"]["WebhookUrl"];
+            /** @description Send every message to a recipient from the same pool number (default `true`). */
+            StickySender?: boolean;
+            /** @description Stored; not simulated (default `true`). */
+            MmsConverter?: boolean;
+            /** @description Stored; not simulated (default `true`). */
+            SmartEncoding?: boolean;
+            /**
+             * @description Stored; not simulated (default `inherit`).
+             * @enum {string}
+             */
+            ScanMessageContent?: "inherit" | "enable" | "disable";
+            /** @description Stored; not simulated (default `true`). */
+            FallbackToLongCode?: boolean;
+            /** @description Stored (default `true`); Switchboard always prefers a number of the recipient's country. */
+            AreaCodeGeomatch?: boolean;
+            /** @description Seconds a message may wait in the queue (default 36000); stored, not enforced. */
+            ValidityPeriod?: number;
+            /** @description Stored; not simulated (default `false`). */
+            SynchronousValidation?: boolean;
+            /**
+             * @description What the service is for (default `undeclared`).
+             * @enum {string}
+             */
+            Usecase?: "notifications" | "marketing" | "verification" | "discussion" | "poll" | "undeclared";
+            /** @description Send texts to pool numbers to each number's own `SmsUrl` (default `false`). */
+            UseInboundWebhookOnNumber?: boolean;
+        };
+        /** @description A phone number of a service's sender pool. */
+        ServicePhoneNumber: {
+            sid: components["schemas"]["IncomingPhoneNumberSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            service_sid: components["schemas"]["MessagingServiceSid"];
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            phone_number: components["schemas"]["PhoneNumber"];
+            /** @description ISO 3166-1 alpha-2 country of the number. */
+            country_code: string;
+            /** @description What the number can do. */
+            capabilities: ("Voice" | "SMS" | "MMS" | "Fax")[];
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        ServicePhoneNumberList: {
+            phone_numbers: components["schemas"]["ServicePhoneNumber"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        CreateServicePhoneNumberRequest: {
+            PhoneNumberSid: components["schemas"]["IncomingPhoneNumberSid"];
+        };
+        /** @description An alphanumeric sender ID of a service. */
+        ServiceAlphaSender: {
+            sid: components["schemas"]["AlphaSenderSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            service_sid: components["schemas"]["MessagingServiceSid"];
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            /** @description The sender ID recipients see. */
+            alpha_sender: string;
+            /** @description Always `[SMS]`. */
+            capabilities: "SMS"[];
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        ServiceAlphaSenderList: {
+            alpha_senders: components["schemas"]["ServiceAlphaSender"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        CreateServiceAlphaSenderRequest: {
+            /** @description Up to 11 letters, digits and spaces, at least one a letter. */
+            AlphaSender: string;
+        };
+        /**
          * @description `CA` followed by 32 lowercase hex digits.
          * @example CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
          */
@@ -2416,7 +2959,8 @@ export interface components {
         };
         /**
          * @description Credentials are missing or wrong, or the path names an account that is neither
-         *     yours nor one of your subaccounts (code 20003); or your account is suspended or
+         *     yours nor one of your subaccounts, or a Standard API key was used on the Accounts
+         *     or Keys resources or on a subaccount (code 20003); or your account is suspended or
          *     closed (code 20005).
          */
         Unauthorized: {
@@ -2578,6 +3122,19 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description The number cannot join the pool: 21421 no number of this account has that SID,
+         *     21712 the number is in another service's pool, 21715 it can take neither SMS nor
+         *     MMS, 21714 the pool has 400 numbers already; 20001 any other invalid parameter.
+         */
+        ServicePhoneNumberBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: {
         /** @description The SID of the account that owns the resources (yours or a subaccount's). */
@@ -2711,6 +3268,8 @@ export interface components {
          * @example San Francisco
          */
         SearchInLocality: string;
+        /** @description The SID of the Messaging Service. */
+        ServiceSid: components["schemas"]["MessagingServiceSid"];
     };
     requestBodies: never;
     headers: never;
@@ -3009,7 +3568,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The message, queued (or scheduled). */
+            /** @description The message, queued (or scheduled, or accepted when a Messaging Service picks its sender). */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4805,6 +5364,728 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListKeys: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of API keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "FriendlyName": "CI"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key, with its secret (shown this once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The API key's SID. */
+                Sid: components["schemas"]["KeySid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The API key's SID. */
+                Sid: components["schemas"]["KeySid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "FriendlyName": "CI (staging)"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The renamed key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    DeleteKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The API key's SID. */
+                Sid: components["schemas"]["KeySid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateSwitchboardKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "FriendlyName": "Admin scripts",
+                 *       "KeyType": "main"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateSwitchboardKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key, with its secret (shown this once) and its type. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwitchboardNewKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListMessagingServices: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of Messaging Services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagingServiceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateMessagingService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "FriendlyName": "Appointment reminders",
+                 *       "StatusCallback": "https://example.com/status",
+                 *       "InboundRequestUrl": "https://example.com/sms"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateMessagingServiceRequest"];
+            };
+        };
+        responses: {
+            /** @description The new Messaging Service. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagingService"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchMessagingService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Messaging Service's SID. */
+                Sid: components["schemas"]["MessagingServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Messaging Service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagingService"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateMessagingService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Messaging Service's SID. */
+                Sid: components["schemas"]["MessagingServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "StickySender": false
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateMessagingServiceRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated Messaging Service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagingService"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    DeleteMessagingService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Messaging Service's SID. */
+                Sid: components["schemas"]["MessagingServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListServicePhoneNumbers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the pool's phone numbers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePhoneNumberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateServicePhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "PhoneNumberSid": "PNcccccccccccccccccccccccccccccccc"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateServicePhoneNumberRequest"];
+            };
+        };
+        responses: {
+            /** @description The number was in the pool already. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePhoneNumber"];
+                };
+            };
+            /** @description The number, added to the pool. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePhoneNumber"];
+                };
+            };
+            400: components["responses"]["ServicePhoneNumberBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchServicePhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+                /** @description The phone number's SID (`PN…`). */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePhoneNumber"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    DeleteServicePhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+                /** @description The phone number's SID (`PN…`). */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListServiceAlphaSenders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of alphanumeric sender IDs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAlphaSenderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateServiceAlphaSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "AlphaSender": "Reminders"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateServiceAlphaSenderRequest"];
+            };
+        };
+        responses: {
+            /** @description The alphanumeric sender ID. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAlphaSender"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchServiceAlphaSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+                /** @description The alphanumeric sender ID's SID (`AI…`). */
+                Sid: components["schemas"]["AlphaSenderSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alphanumeric sender ID. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAlphaSender"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    DeleteServiceAlphaSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Messaging Service. */
+                ServiceSid: components["parameters"]["ServiceSid"];
+                /** @description The alphanumeric sender ID's SID (`AI…`). */
+                Sid: components["schemas"]["AlphaSenderSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];

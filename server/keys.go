@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/apikey"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+const keysPathFormat = "/2010-04-01/Accounts/%s/Keys"
+
+// CreateKey implements gen.StrictServerInterface: a Standard key, the only kind the
+// 2010 API makes.
+func (s *Server) CreateKey(ctx context.Context, req gen.CreateKeyRequestObject) (gen.CreateKeyResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	var name string
+	if req.Body != nil {
+		name = deref(req.Body.FriendlyName)
+	}
+	k, secret, err := s.newKey(ctx, acct.Sid, name, store.KeyStandard)
+	if err != nil {
+		return nil, err
+	}
+	out := keyOut(k)
+	return gen.CreateKey201JSONResponse{Sid: out.Sid, FriendlyName: out.FriendlyName,
+		DateCreated: out.DateCreated, DateUpdated: out.DateUpdated, Secret: secret}, nil
+}
+
+// CreateSwitchboardKey implements gen.StrictServerInterface: a key of either type, for
+// the Main keys that Twilio makes in its Console only.
+func (s *Server) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchboardKeyRequestObject) (gen.CreateSwitchboardKeyResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	name, keyType := "", store.KeyStandard
+	if req.Body != nil {
+		name = deref(req.Body.FriendlyName)
+		if req.Body.KeyType != nil {
+			keyType = string(*req.Body.KeyType)
+		}
+	}
+	k, secret, err := s.newKey(ctx, acct.Sid, name, keyType)
+	if err != nil {
+		return nil, err
+	}
+	out := keyOut(k)
+	return gen.CreateSwitchboardKey201JSONResponse{Sid: out.Sid, FriendlyName: out.FriendlyName,
+		DateCreated: out.DateCreated, DateUpdated: out.DateUpdated, Secret: secret, KeyType: gen.KeyType(k.Type)}, nil
+}
+
+// newKey stores a new key of account and returns it with its secret, which exists
+// nowhere else from now on: the store keeps a salted hash.
+func (s *Server) newKey(ctx context.Context, account, name, keyType string) (store.APIKey, string, error) {
+	secret, h := apikey.New()
+	t := now()
+	k, err := s.store.CreateKey(ctx, store.APIKey{Sid: newSID(keySidPrefix), AccountSid: account, FriendlyName: name,
+		Type: keyType, SecretSalt: h.Salt, SecretHash: h.Hash, DateCreated: t, DateUpdated: t})
+	if err != nil {
+		return store.APIKey{}, "", fmt.Errorf("create key: %w", err)
+	}
+	return k, secret, nil
+}
+
+// FetchKey implements gen.StrictServerInterface.
+func (s *Server) FetchKey(ctx context.Context, req gen.FetchKeyRequestObject) (gen.FetchKeyResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	k, err := s.store.GetKey(ctx, req.AccountSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch key: %w", err)
+	}
+	return gen.FetchKey200JSONResponse(keyOut(k)), nil
+}
+
+// UpdateKey implements gen.StrictServerInterface: a new friendly name, or none.
+func (s *Server) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) (gen.UpdateKeyResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	var (
+		k   store.APIKey
+		err error
+	)
+	if req.Body != nil && req.Body.FriendlyName != nil {
+		k, err = s.store.RenameKey(ctx, req.AccountSid, req.Sid, *req.Body.FriendlyName, now())
+	} else {
+		k, err = s.store.GetKey(ctx, req.AccountSid, req.Sid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update key: %w", err)
+	}
+	return gen.UpdateKey200JSONResponse(keyOut(k)), nil
+}
+
+// DeleteKey implements gen.StrictServerInterface. Keys are looked up on every request,
+// so the key is refused from the next one on.
+func (s *Server) DeleteKey(ctx context.Context, req gen.DeleteKeyRequestObject) (gen.DeleteKeyResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	if err := s.store.DeleteKey(ctx, req.AccountSid, req.Sid); err != nil {
+		return nil, fmt.Errorf("delete key: %w", err)
+	}
+	return gen.DeleteKey204Response{}, nil
+}
+
+// ListKeys implements gen.StrictServerInterface.
+func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (gen.ListKeysResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	path := fmt.Sprintf(keysPathFormat, req.AccountSid) + ".json"
+	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListKeys(ctx, req.AccountSid, page)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	out := gen.ListKeys200JSONResponse{Keys: make([]gen.Key, len(rows))}
+	var first, last int64
+	for i, k := range rows {
+		out.Keys[i] = keyOut(k)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
+	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
+	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
+	return out, nil
+}
+
+// keyOut renders a stored key in the wire format, which never holds the secret.
+func keyOut(k store.APIKey) gen.Key {
+	return gen.Key{
+		Sid:          k.Sid,
+		FriendlyName: nonEmpty(k.FriendlyName),
+		DateCreated:  formatDate(k.DateCreated),
+		DateUpdated:  formatDate(k.DateUpdated),
+	}
+}

@@ -1,0 +1,422 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Messaging Services, on Twilio's Messaging v1 paths. v1 paths name no account: the
+// services are the caller's (the account of the auth token or API key).
+
+const (
+	servicesPath   = "/v1/Services"
+	maxPoolNumbers = 400 // Twilio's limit on a service's pool (21714)
+
+	scanInherit       = "inherit"
+	usecaseUndeclared = "undeclared"
+	// defaultValidityPeriod is Twilio's default, in seconds.
+	defaultValidityPeriod = 36000
+)
+
+// CreateMessagingService implements gen.StrictServerInterface.
+func (s *Server) CreateMessagingService(ctx context.Context, req gen.CreateMessagingServiceRequestObject) (gen.CreateMessagingServiceResponseObject, error) {
+	in := req.Body
+	if in == nil {
+		in = &gen.CreateMessagingServiceRequest{}
+	}
+	settings := createServiceSettings(in)
+	if err := settings.validate(); err != nil {
+		return nil, err
+	}
+	t := now()
+	m := store.MessagingService{
+		Sid: newSID("MG"), AccountSid: caller(ctx).Sid, FriendlyName: in.FriendlyName,
+		InboundMethod: methodPOST, FallbackMethod: methodPOST,
+		// Twilio's defaults.
+		StickySender: true, MMSConverter: true, SmartEncoding: true, ScanMessageContent: scanInherit,
+		FallbackToLongCode: true, AreaCodeGeomatch: true, ValidityPeriod: defaultValidityPeriod,
+		Usecase: usecaseUndeclared, DateCreated: t, DateUpdated: t,
+	}
+	settings.apply(&m)
+	m, err := s.store.CreateMessagingService(ctx, m)
+	if err != nil {
+		return nil, fmt.Errorf("create messaging service: %w", err)
+	}
+	return gen.CreateMessagingService201JSONResponse(serviceOut(ctx, m)), nil
+}
+
+// FetchMessagingService implements gen.StrictServerInterface.
+func (s *Server) FetchMessagingService(ctx context.Context, req gen.FetchMessagingServiceRequestObject) (gen.FetchMessagingServiceResponseObject, error) {
+	m, err := s.store.GetMessagingService(ctx, caller(ctx).Sid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch messaging service: %w", err)
+	}
+	return gen.FetchMessagingService200JSONResponse(serviceOut(ctx, m)), nil
+}
+
+// UpdateMessagingService implements gen.StrictServerInterface: the settings given
+// change, the others stay.
+func (s *Server) UpdateMessagingService(ctx context.Context, req gen.UpdateMessagingServiceRequestObject) (gen.UpdateMessagingServiceResponseObject, error) {
+	in := req.Body
+	if in == nil {
+		in = &gen.UpdateMessagingServiceRequest{}
+	}
+	settings := updateServiceSettings(in)
+	if err := settings.validate(); err != nil {
+		return nil, err
+	}
+	m, err := s.store.UpdateMessagingService(ctx, caller(ctx).Sid, req.Sid, now(), func(m *store.MessagingService) error {
+		settings.apply(m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update messaging service: %w", err)
+	}
+	return gen.UpdateMessagingService200JSONResponse(serviceOut(ctx, m)), nil
+}
+
+// DeleteMessagingService implements gen.StrictServerInterface.
+func (s *Server) DeleteMessagingService(ctx context.Context, req gen.DeleteMessagingServiceRequestObject) (gen.DeleteMessagingServiceResponseObject, error) {
+	if err := s.store.DeleteMessagingService(ctx, caller(ctx).Sid, req.Sid); err != nil {
+		return nil, fmt.Errorf("delete messaging service: %w", err)
+	}
+	return gen.DeleteMessagingService204Response{}, nil
+}
+
+// ListMessagingServices implements gen.StrictServerInterface.
+func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagingServicesRequestObject) (gen.ListMessagingServicesResponseObject, error) {
+	p := req.Params
+	pr := newPageRequest(caller(ctx).Sid, servicesPath, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListMessagingServices(ctx, caller(ctx).Sid, page)
+	if err != nil {
+		return nil, fmt.Errorf("list messaging services: %w", err)
+	}
+	out := gen.ListMessagingServices200JSONResponse{Services: make([]gen.MessagingService, len(rows))}
+	var first, last int64
+	for i, m := range rows {
+		out.Services[i] = serviceOut(ctx, m)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	out.Meta = v1Meta(ctx, "services", pr.links(s.tokens, servicesPath, url.Values{}, len(rows), first, last, more))
+	return out, nil
+}
+
+// CreateServicePhoneNumber implements gen.StrictServerInterface: a number of the
+// caller's joins the service's pool (200 when it is there already).
+func (s *Server) CreateServicePhoneNumber(ctx context.Context, req gen.CreateServicePhoneNumberRequestObject) (gen.CreateServicePhoneNumberResponseObject, error) {
+	me := caller(ctx)
+	svc, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid)
+	if err != nil {
+		return nil, fmt.Errorf("add pool number: %w", err)
+	}
+	var pnSid string
+	if req.Body != nil {
+		pnSid = req.Body.PhoneNumberSid
+	}
+	n, err := s.store.GetPhoneNumber(ctx, me.Sid, pnSid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNotOurNumber(pnSid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("add pool number: %w", err)
+	}
+	if !n.Capabilities.SMS && !n.Capabilities.MMS {
+		return nil, badRequest(codeNoMessagingCapability, "Phone number %s (%s) can take neither SMS nor MMS, so it cannot send a Messaging Service's messages.", n.Sid, n.PhoneNumber)
+	}
+	sn, added, err := s.store.AddServiceNumber(ctx, me.Sid, svc.Sid, n.Sid, maxPoolNumbers, now())
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return nil, badRequest(codeNumberInOtherService, "Phone number %s is in the pool of another Messaging Service already; remove it there first.", n.Sid)
+	case errors.Is(err, store.ErrLimit):
+		return nil, badRequest(codePoolFull, "Messaging Service %s has %d phone numbers already, the most a pool holds.", svc.Sid, maxPoolNumbers)
+	case errors.Is(err, store.ErrNotFound): // moved to another account meanwhile
+		return nil, errNotOurNumber(pnSid)
+	case err != nil:
+		return nil, fmt.Errorf("add pool number: %w", err)
+	}
+	if !added {
+		return gen.CreateServicePhoneNumber200JSONResponse(serviceNumberOut(ctx, sn)), nil
+	}
+	return gen.CreateServicePhoneNumber201JSONResponse(serviceNumberOut(ctx, sn)), nil
+}
+
+func errNotOurNumber(sid string) *apiError {
+	return badRequest(codeNumberInvalid, "PhoneNumberSid %s is not a phone number of this account.", sid)
+}
+
+// FetchServicePhoneNumber implements gen.StrictServerInterface.
+func (s *Server) FetchServicePhoneNumber(ctx context.Context, req gen.FetchServicePhoneNumberRequestObject) (gen.FetchServicePhoneNumberResponseObject, error) {
+	n, err := s.store.GetServiceNumber(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch pool number: %w", err)
+	}
+	return gen.FetchServicePhoneNumber200JSONResponse(serviceNumberOut(ctx, n)), nil
+}
+
+// DeleteServicePhoneNumber implements gen.StrictServerInterface.
+func (s *Server) DeleteServicePhoneNumber(ctx context.Context, req gen.DeleteServicePhoneNumberRequestObject) (gen.DeleteServicePhoneNumberResponseObject, error) {
+	if err := s.store.RemoveServiceNumber(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
+		return nil, fmt.Errorf("remove pool number: %w", err)
+	}
+	return gen.DeleteServicePhoneNumber204Response{}, nil
+}
+
+// ListServicePhoneNumbers implements gen.StrictServerInterface.
+func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServicePhoneNumbersRequestObject) (gen.ListServicePhoneNumbersResponseObject, error) {
+	me := caller(ctx)
+	if _, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
+		return nil, fmt.Errorf("list pool numbers: %w", err)
+	}
+	p := req.Params
+	path := servicesPath + "/" + req.ServiceSid + "/PhoneNumbers"
+	pr := newPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListServiceNumbers(ctx, me.Sid, req.ServiceSid, page)
+	if err != nil {
+		return nil, fmt.Errorf("list pool numbers: %w", err)
+	}
+	out := gen.ListServicePhoneNumbers200JSONResponse{PhoneNumbers: make([]gen.ServicePhoneNumber, len(rows))}
+	var first, last int64
+	for i, n := range rows {
+		out.PhoneNumbers[i] = serviceNumberOut(ctx, n)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	out.Meta = v1Meta(ctx, "phone_numbers", pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more))
+	return out, nil
+}
+
+// CreateServiceAlphaSender implements gen.StrictServerInterface.
+func (s *Server) CreateServiceAlphaSender(ctx context.Context, req gen.CreateServiceAlphaSenderRequestObject) (gen.CreateServiceAlphaSenderResponseObject, error) {
+	me := caller(ctx)
+	var alpha string
+	if req.Body != nil {
+		alpha = req.Body.AlphaSender
+	}
+	t := now()
+	a, err := s.store.CreateAlphaSender(ctx, store.AlphaSender{Sid: newSID("AI"), ServiceSid: req.ServiceSid,
+		AccountSid: me.Sid, AlphaSender: alpha, DateCreated: t, DateUpdated: t})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, badRequest(codeInvalidParameter, "Messaging Service %s has an alphanumeric sender ID already; delete it before adding another.", req.ServiceSid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create alpha sender: %w", err)
+	}
+	return gen.CreateServiceAlphaSender201JSONResponse(alphaSenderOut(ctx, a)), nil
+}
+
+// FetchServiceAlphaSender implements gen.StrictServerInterface.
+func (s *Server) FetchServiceAlphaSender(ctx context.Context, req gen.FetchServiceAlphaSenderRequestObject) (gen.FetchServiceAlphaSenderResponseObject, error) {
+	a, err := s.store.GetAlphaSender(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch alpha sender: %w", err)
+	}
+	return gen.FetchServiceAlphaSender200JSONResponse(alphaSenderOut(ctx, a)), nil
+}
+
+// DeleteServiceAlphaSender implements gen.StrictServerInterface.
+func (s *Server) DeleteServiceAlphaSender(ctx context.Context, req gen.DeleteServiceAlphaSenderRequestObject) (gen.DeleteServiceAlphaSenderResponseObject, error) {
+	if err := s.store.DeleteAlphaSender(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
+		return nil, fmt.Errorf("delete alpha sender: %w", err)
+	}
+	return gen.DeleteServiceAlphaSender204Response{}, nil
+}
+
+// ListServiceAlphaSenders implements gen.StrictServerInterface.
+func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServiceAlphaSendersRequestObject) (gen.ListServiceAlphaSendersResponseObject, error) {
+	me := caller(ctx)
+	if _, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
+		return nil, fmt.Errorf("list alpha senders: %w", err)
+	}
+	p := req.Params
+	path := servicesPath + "/" + req.ServiceSid + "/AlphaSenders"
+	pr := newPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListAlphaSenders(ctx, me.Sid, req.ServiceSid, page)
+	if err != nil {
+		return nil, fmt.Errorf("list alpha senders: %w", err)
+	}
+	out := gen.ListServiceAlphaSenders200JSONResponse{AlphaSenders: make([]gen.ServiceAlphaSender, len(rows))}
+	var first, last int64
+	for i, a := range rows {
+		out.AlphaSenders[i] = alphaSenderOut(ctx, a)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	out.Meta = v1Meta(ctx, "alpha_senders", pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more))
+	return out, nil
+}
+
+// serviceSettings are the settings a create or update request gives; nil fields are
+// not given. As with phone numbers, the two generated request types are copied into
+// this one shape.
+type serviceSettings struct {
+	FriendlyName, InboundRequestURL, InboundMethod, FallbackURL, FallbackMethod, StatusCallback *string
+	StickySender, MMSConverter, SmartEncoding, FallbackToLongCode, AreaCodeGeomatch             *bool
+	SynchronousValidation, UseInboundWebhookOnNumber                                            *bool
+	ScanMessageContent, Usecase                                                                 *string
+	ValidityPeriod                                                                              *int
+}
+
+func createServiceSettings(in *gen.CreateMessagingServiceRequest) serviceSettings {
+	return serviceSettings{
+		FriendlyName: &in.FriendlyName, InboundRequestURL: in.InboundRequestUrl, InboundMethod: strPtr(in.InboundMethod),
+		FallbackURL: in.FallbackUrl, FallbackMethod: strPtr(in.FallbackMethod), StatusCallback: in.StatusCallback,
+		StickySender: in.StickySender, MMSConverter: in.MmsConverter, SmartEncoding: in.SmartEncoding,
+		FallbackToLongCode: in.FallbackToLongCode, AreaCodeGeomatch: in.AreaCodeGeomatch,
+		SynchronousValidation: in.SynchronousValidation, UseInboundWebhookOnNumber: in.UseInboundWebhookOnNumber,
+		ScanMessageContent: strPtr(in.ScanMessageContent), Usecase: strPtr(in.Usecase), ValidityPeriod: in.ValidityPeriod,
+	}
+}
+
+func updateServiceSettings(in *gen.UpdateMessagingServiceRequest) serviceSettings {
+	return serviceSettings{
+		FriendlyName: in.FriendlyName, InboundRequestURL: in.InboundRequestUrl, InboundMethod: strPtr(in.InboundMethod),
+		FallbackURL: in.FallbackUrl, FallbackMethod: strPtr(in.FallbackMethod), StatusCallback: in.StatusCallback,
+		StickySender: in.StickySender, MMSConverter: in.MmsConverter, SmartEncoding: in.SmartEncoding,
+		FallbackToLongCode: in.FallbackToLongCode, AreaCodeGeomatch: in.AreaCodeGeomatch,
+		SynchronousValidation: in.SynchronousValidation, UseInboundWebhookOnNumber: in.UseInboundWebhookOnNumber,
+		ScanMessageContent: strPtr(in.ScanMessageContent), Usecase: strPtr(in.Usecase), ValidityPeriod: in.ValidityPeriod,
+	}
+}
+
+// validate checks that each URL given is one a webhook could be sent to ("" clears it).
+func (in serviceSettings) validate() error {
+	for _, u := range []struct {
+		name  string
+		value *string
+	}{{"InboundRequestUrl", in.InboundRequestURL}, {"FallbackUrl", in.FallbackURL}, {"StatusCallback", in.StatusCallback}} {
+		if v := deref(u.value); v != "" && !validWebhookURL(v) {
+			return badRequest(codeURLInvalid, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, v)
+		}
+	}
+	return nil
+}
+
+// apply sets the settings given on m.
+func (in serviceSettings) apply(m *store.MessagingService) {
+	setString := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setBool := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setString(&m.FriendlyName, in.FriendlyName)
+	setString(&m.InboundRequestURL, in.InboundRequestURL)
+	setString(&m.InboundMethod, in.InboundMethod)
+	setString(&m.FallbackURL, in.FallbackURL)
+	setString(&m.FallbackMethod, in.FallbackMethod)
+	setString(&m.StatusCallback, in.StatusCallback)
+	setBool(&m.StickySender, in.StickySender)
+	setBool(&m.MMSConverter, in.MMSConverter)
+	setBool(&m.SmartEncoding, in.SmartEncoding)
+	setBool(&m.FallbackToLongCode, in.FallbackToLongCode)
+	setBool(&m.AreaCodeGeomatch, in.AreaCodeGeomatch)
+	setBool(&m.SynchronousValidation, in.SynchronousValidation)
+	setBool(&m.UseInboundWebhookOnNumber, in.UseInboundWebhookOnNumber)
+	setString(&m.ScanMessageContent, in.ScanMessageContent)
+	setString(&m.Usecase, in.Usecase)
+	if in.ValidityPeriod != nil {
+		m.ValidityPeriod = *in.ValidityPeriod
+	}
+}
+
+// isoDate renders a time the way Twilio's v1 APIs do: RFC 3339, UTC, whole seconds.
+func isoDate(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// serviceOut renders a stored service in the wire format, its URLs absolute.
+func serviceOut(ctx context.Context, m store.MessagingService) gen.MessagingService {
+	self := baseURL(ctx) + servicesPath + "/" + m.Sid
+	return gen.MessagingService{
+		Sid:                       m.Sid,
+		AccountSid:                m.AccountSid,
+		FriendlyName:              m.FriendlyName,
+		DateCreated:               isoDate(m.DateCreated),
+		DateUpdated:               isoDate(m.DateUpdated),
+		InboundRequestUrl:         nonEmpty(m.InboundRequestURL),
+		InboundMethod:             gen.HttpMethod(m.InboundMethod),
+		FallbackUrl:               nonEmpty(m.FallbackURL),
+		FallbackMethod:            gen.HttpMethod(m.FallbackMethod),
+		StatusCallback:            nonEmpty(m.StatusCallback),
+		StickySender:              m.StickySender,
+		MmsConverter:              m.MMSConverter,
+		SmartEncoding:             m.SmartEncoding,
+		ScanMessageContent:        gen.MessagingServiceScanMessageContent(m.ScanMessageContent),
+		FallbackToLongCode:        m.FallbackToLongCode,
+		AreaCodeGeomatch:          m.AreaCodeGeomatch,
+		SynchronousValidation:     m.SynchronousValidation,
+		ValidityPeriod:            m.ValidityPeriod,
+		Url:                       self,
+		Links:                     map[string]string{"phone_numbers": self + "/PhoneNumbers", "alpha_senders": self + "/AlphaSenders"},
+		Usecase:                   m.Usecase,
+		UsAppToPersonRegistered:   false,
+		UseInboundWebhookOnNumber: m.UseInboundWebhookOnNumber,
+	}
+}
+
+// serviceNumberOut renders a number of a pool in the wire format.
+func serviceNumberOut(ctx context.Context, n store.ServiceNumber) gen.ServicePhoneNumber {
+	caps := []gen.ServicePhoneNumberCapabilities{}
+	for _, c := range []struct {
+		has  bool
+		name gen.ServicePhoneNumberCapabilities
+	}{
+		{n.Capabilities.Voice, gen.ServicePhoneNumberCapabilitiesVoice},
+		{n.Capabilities.SMS, gen.ServicePhoneNumberCapabilitiesSMS},
+		{n.Capabilities.MMS, gen.ServicePhoneNumberCapabilitiesMMS},
+		{n.Capabilities.Fax, gen.ServicePhoneNumberCapabilitiesFax},
+	} {
+		if c.has {
+			caps = append(caps, c.name)
+		}
+	}
+	return gen.ServicePhoneNumber{
+		Sid:          n.Sid,
+		AccountSid:   n.AccountSid,
+		ServiceSid:   n.ServiceSid,
+		DateCreated:  isoDate(n.DateCreated),
+		DateUpdated:  isoDate(n.DateUpdated),
+		PhoneNumber:  n.PhoneNumber,
+		CountryCode:  n.IsoCountry,
+		Capabilities: caps,
+		Url:          baseURL(ctx) + servicesPath + "/" + n.ServiceSid + "/PhoneNumbers/" + n.Sid,
+	}
+}
+
+// alphaSenderOut renders an alphanumeric sender ID in the wire format.
+func alphaSenderOut(ctx context.Context, a store.AlphaSender) gen.ServiceAlphaSender {
+	return gen.ServiceAlphaSender{
+		Sid:          a.Sid,
+		AccountSid:   a.AccountSid,
+		ServiceSid:   a.ServiceSid,
+		DateCreated:  isoDate(a.DateCreated),
+		DateUpdated:  isoDate(a.DateUpdated),
+		AlphaSender:  a.AlphaSender,
+		Capabilities: []gen.ServiceAlphaSenderCapabilities{gen.ServiceAlphaSenderCapabilitiesSMS},
+		Url:          baseURL(ctx) + servicesPath + "/" + a.ServiceSid + "/AlphaSenders/" + a.Sid,
+	}
+}
