@@ -79,6 +79,171 @@ func (e AddressRequirement) Valid() bool {
 	}
 }
 
+// Defines values for CallApiVersion.
+const (
+	CallApiVersionN20100401 CallApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the CallApiVersion enum.
+func (e CallApiVersion) Valid() bool {
+	switch e {
+	case CallApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallDirection.
+const (
+	CallDirectionInbound      CallDirection = "inbound"
+	CallDirectionOutboundApi  CallDirection = "outbound-api"
+	CallDirectionOutboundDial CallDirection = "outbound-dial"
+)
+
+// Valid indicates whether the value is a known member of the CallDirection enum.
+func (e CallDirection) Valid() bool {
+	switch e {
+	case CallDirectionInbound:
+		return true
+	case CallDirectionOutboundApi:
+		return true
+	case CallDirectionOutboundDial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallEventType.
+const (
+	CallEventTypeApi       CallEventType = "api"
+	CallEventTypeDial      CallEventType = "dial"
+	CallEventTypeDigits    CallEventType = "digits"
+	CallEventTypeError     CallEventType = "error"
+	CallEventTypeGather    CallEventType = "gather"
+	CallEventTypeRecording CallEventType = "recording"
+	CallEventTypeStatus    CallEventType = "status"
+	CallEventTypeVerb      CallEventType = "verb"
+	CallEventTypeWebhook   CallEventType = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the CallEventType enum.
+func (e CallEventType) Valid() bool {
+	switch e {
+	case CallEventTypeApi:
+		return true
+	case CallEventTypeDial:
+		return true
+	case CallEventTypeDigits:
+		return true
+	case CallEventTypeError:
+		return true
+	case CallEventTypeGather:
+		return true
+	case CallEventTypeRecording:
+		return true
+	case CallEventTypeStatus:
+		return true
+	case CallEventTypeVerb:
+		return true
+	case CallEventTypeWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallRecordingApiVersion.
+const (
+	CallRecordingApiVersionN20100401 CallRecordingApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the CallRecordingApiVersion enum.
+func (e CallRecordingApiVersion) Valid() bool {
+	switch e {
+	case CallRecordingApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallRecordingChannels.
+const (
+	CallRecordingChannelsN1 CallRecordingChannels = 1
+	CallRecordingChannelsN2 CallRecordingChannels = 2
+)
+
+// Valid indicates whether the value is a known member of the CallRecordingChannels enum.
+func (e CallRecordingChannels) Valid() bool {
+	switch e {
+	case CallRecordingChannelsN1:
+		return true
+	case CallRecordingChannelsN2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallRecordingTrack.
+const (
+	CallRecordingTrackBoth     CallRecordingTrack = "both"
+	CallRecordingTrackInbound  CallRecordingTrack = "inbound"
+	CallRecordingTrackOutbound CallRecordingTrack = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallRecordingTrack enum.
+func (e CallRecordingTrack) Valid() bool {
+	switch e {
+	case CallRecordingTrackBoth:
+		return true
+	case CallRecordingTrackInbound:
+		return true
+	case CallRecordingTrackOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallStatus.
+const (
+	CallStatusBusy       CallStatus = "busy"
+	CallStatusCanceled   CallStatus = "canceled"
+	CallStatusCompleted  CallStatus = "completed"
+	CallStatusFailed     CallStatus = "failed"
+	CallStatusInProgress CallStatus = "in-progress"
+	CallStatusNoAnswer   CallStatus = "no-answer"
+	CallStatusQueued     CallStatus = "queued"
+	CallStatusRinging    CallStatus = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the CallStatus enum.
+func (e CallStatus) Valid() bool {
+	switch e {
+	case CallStatusBusy:
+		return true
+	case CallStatusCanceled:
+		return true
+	case CallStatusCompleted:
+		return true
+	case CallStatusFailed:
+		return true
+	case CallStatusInProgress:
+		return true
+	case CallStatusNoAnswer:
+		return true
+	case CallStatusQueued:
+		return true
+	case CallStatusRinging:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallerNameInfoCallerType.
 const (
 	CallerNameInfoCallerTypeBUSINESS CallerNameInfoCallerType = "BUSINESS"
@@ -91,6 +256,120 @@ func (e CallerNameInfoCallerType) Valid() bool {
 	case CallerNameInfoCallerTypeBUSINESS:
 		return true
 	case CallerNameInfoCallerTypeCONSUMER:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestAsyncAmd.
+const (
+	CreateCallRequestAsyncAmdFalse CreateCallRequestAsyncAmd = "false"
+	CreateCallRequestAsyncAmdTrue  CreateCallRequestAsyncAmd = "true"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestAsyncAmd enum.
+func (e CreateCallRequestAsyncAmd) Valid() bool {
+	switch e {
+	case CreateCallRequestAsyncAmdFalse:
+		return true
+	case CreateCallRequestAsyncAmdTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestMachineDetection.
+const (
+	CreateCallRequestMachineDetectionDetectMessageEnd CreateCallRequestMachineDetection = "DetectMessageEnd"
+	CreateCallRequestMachineDetectionEnable           CreateCallRequestMachineDetection = "Enable"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestMachineDetection enum.
+func (e CreateCallRequestMachineDetection) Valid() bool {
+	switch e {
+	case CreateCallRequestMachineDetectionDetectMessageEnd:
+		return true
+	case CreateCallRequestMachineDetectionEnable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestRecordingChannels.
+const (
+	CreateCallRequestRecordingChannelsDual CreateCallRequestRecordingChannels = "dual"
+	CreateCallRequestRecordingChannelsMono CreateCallRequestRecordingChannels = "mono"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestRecordingChannels enum.
+func (e CreateCallRequestRecordingChannels) Valid() bool {
+	switch e {
+	case CreateCallRequestRecordingChannelsDual:
+		return true
+	case CreateCallRequestRecordingChannelsMono:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestRecordingStatusCallbackEvent.
+const (
+	CreateCallRequestRecordingStatusCallbackEventAbsent     CreateCallRequestRecordingStatusCallbackEvent = "absent"
+	CreateCallRequestRecordingStatusCallbackEventCompleted  CreateCallRequestRecordingStatusCallbackEvent = "completed"
+	CreateCallRequestRecordingStatusCallbackEventInProgress CreateCallRequestRecordingStatusCallbackEvent = "in-progress"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestRecordingStatusCallbackEvent enum.
+func (e CreateCallRequestRecordingStatusCallbackEvent) Valid() bool {
+	switch e {
+	case CreateCallRequestRecordingStatusCallbackEventAbsent:
+		return true
+	case CreateCallRequestRecordingStatusCallbackEventCompleted:
+		return true
+	case CreateCallRequestRecordingStatusCallbackEventInProgress:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestRecordingTrack.
+const (
+	CreateCallRequestRecordingTrackBoth     CreateCallRequestRecordingTrack = "both"
+	CreateCallRequestRecordingTrackInbound  CreateCallRequestRecordingTrack = "inbound"
+	CreateCallRequestRecordingTrackOutbound CreateCallRequestRecordingTrack = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestRecordingTrack enum.
+func (e CreateCallRequestRecordingTrack) Valid() bool {
+	switch e {
+	case CreateCallRequestRecordingTrackBoth:
+		return true
+	case CreateCallRequestRecordingTrackInbound:
+		return true
+	case CreateCallRequestRecordingTrackOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestTrim.
+const (
+	CreateCallRequestTrimDoNotTrim   CreateCallRequestTrim = "do-not-trim"
+	CreateCallRequestTrimTrimSilence CreateCallRequestTrim = "trim-silence"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestTrim enum.
+func (e CreateCallRequestTrim) Valid() bool {
+	switch e {
+	case CreateCallRequestTrimDoNotTrim:
+		return true
+	case CreateCallRequestTrimTrimSilence:
 		return true
 	default:
 		return false
@@ -808,6 +1087,102 @@ func (e ReassignedNumberInfoIsNumberReassigned) Valid() bool {
 	}
 }
 
+// Defines values for RecordingApiVersion.
+const (
+	RecordingApiVersionN20100401 RecordingApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the RecordingApiVersion enum.
+func (e RecordingApiVersion) Valid() bool {
+	switch e {
+	case RecordingApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordingChannels.
+const (
+	RecordingChannelsN1 RecordingChannels = 1
+	RecordingChannelsN2 RecordingChannels = 2
+)
+
+// Valid indicates whether the value is a known member of the RecordingChannels enum.
+func (e RecordingChannels) Valid() bool {
+	switch e {
+	case RecordingChannelsN1:
+		return true
+	case RecordingChannelsN2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordingSource.
+const (
+	RecordingSourceConference                  RecordingSource = "Conference"
+	RecordingSourceDialVerb                    RecordingSource = "DialVerb"
+	RecordingSourceOutboundAPI                 RecordingSource = "OutboundAPI"
+	RecordingSourceRecordVerb                  RecordingSource = "RecordVerb"
+	RecordingSourceStartCallRecordingAPI       RecordingSource = "StartCallRecordingAPI"
+	RecordingSourceStartConferenceRecordingAPI RecordingSource = "StartConferenceRecordingAPI"
+	RecordingSourceTrunking                    RecordingSource = "Trunking"
+)
+
+// Valid indicates whether the value is a known member of the RecordingSource enum.
+func (e RecordingSource) Valid() bool {
+	switch e {
+	case RecordingSourceConference:
+		return true
+	case RecordingSourceDialVerb:
+		return true
+	case RecordingSourceOutboundAPI:
+		return true
+	case RecordingSourceRecordVerb:
+		return true
+	case RecordingSourceStartCallRecordingAPI:
+		return true
+	case RecordingSourceStartConferenceRecordingAPI:
+		return true
+	case RecordingSourceTrunking:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordingStatus.
+const (
+	RecordingStatusAbsent     RecordingStatus = "absent"
+	RecordingStatusCompleted  RecordingStatus = "completed"
+	RecordingStatusInProgress RecordingStatus = "in-progress"
+	RecordingStatusPaused     RecordingStatus = "paused"
+	RecordingStatusProcessing RecordingStatus = "processing"
+	RecordingStatusStopped    RecordingStatus = "stopped"
+)
+
+// Valid indicates whether the value is a known member of the RecordingStatus enum.
+func (e RecordingStatus) Valid() bool {
+	switch e {
+	case RecordingStatusAbsent:
+		return true
+	case RecordingStatusCompleted:
+		return true
+	case RecordingStatusInProgress:
+		return true
+	case RecordingStatusPaused:
+		return true
+	case RecordingStatusProcessing:
+		return true
+	case RecordingStatusStopped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceAlphaSenderCapabilities.
 const (
 	ServiceAlphaSenderCapabilitiesSMS ServiceAlphaSenderCapabilities = "SMS"
@@ -865,6 +1240,48 @@ func (e SmsPumpingRiskInfoCarrierRiskCategory) Valid() bool {
 	case SmsPumpingRiskInfoCarrierRiskCategoryMild:
 		return true
 	case SmsPumpingRiskInfoCarrierRiskCategoryModerate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusCallbackEvent.
+const (
+	StatusCallbackEventAnswered  StatusCallbackEvent = "answered"
+	StatusCallbackEventCompleted StatusCallbackEvent = "completed"
+	StatusCallbackEventInitiated StatusCallbackEvent = "initiated"
+	StatusCallbackEventRinging   StatusCallbackEvent = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the StatusCallbackEvent enum.
+func (e StatusCallbackEvent) Valid() bool {
+	switch e {
+	case StatusCallbackEventAnswered:
+		return true
+	case StatusCallbackEventCompleted:
+		return true
+	case StatusCallbackEventInitiated:
+		return true
+	case StatusCallbackEventRinging:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateCallRequestStatus.
+const (
+	UpdateCallRequestStatusCanceled  UpdateCallRequestStatus = "canceled"
+	UpdateCallRequestStatusCompleted UpdateCallRequestStatus = "completed"
+)
+
+// Valid indicates whether the value is a known member of the UpdateCallRequestStatus enum.
+func (e UpdateCallRequestStatus) Valid() bool {
+	switch e {
+	case UpdateCallRequestStatusCanceled:
+		return true
+	case UpdateCallRequestStatusCompleted:
 		return true
 	default:
 		return false
@@ -993,16 +1410,34 @@ func (e UpdateMessagingServiceRequestUsecase) Valid() bool {
 
 // Defines values for WebhookDeliveryEvent.
 const (
+	WebhookDeliveryEventCallStatus      WebhookDeliveryEvent = "call-status"
+	WebhookDeliveryEventCallTwiml       WebhookDeliveryEvent = "call-twiml"
+	WebhookDeliveryEventDialAction      WebhookDeliveryEvent = "dial-action"
+	WebhookDeliveryEventGatherAction    WebhookDeliveryEvent = "gather-action"
 	WebhookDeliveryEventIncomingMessage WebhookDeliveryEvent = "incoming-message"
 	WebhookDeliveryEventMessageStatus   WebhookDeliveryEvent = "message-status"
+	WebhookDeliveryEventRecordAction    WebhookDeliveryEvent = "record-action"
+	WebhookDeliveryEventRecordingStatus WebhookDeliveryEvent = "recording-status"
 )
 
 // Valid indicates whether the value is a known member of the WebhookDeliveryEvent enum.
 func (e WebhookDeliveryEvent) Valid() bool {
 	switch e {
+	case WebhookDeliveryEventCallStatus:
+		return true
+	case WebhookDeliveryEventCallTwiml:
+		return true
+	case WebhookDeliveryEventDialAction:
+		return true
+	case WebhookDeliveryEventGatherAction:
+		return true
 	case WebhookDeliveryEventIncomingMessage:
 		return true
 	case WebhookDeliveryEventMessageStatus:
+		return true
+	case WebhookDeliveryEventRecordAction:
+		return true
+	case WebhookDeliveryEventRecordingStatus:
 		return true
 	default:
 		return false
@@ -1260,6 +1695,172 @@ type AvailablePhoneNumberList struct {
 	Uri string `json:"uri"`
 }
 
+// Call defines model for Call.
+type Call struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AnsweredBy Set with answering machine detection, which Switchboard does not simulate; `null`.
+	AnsweredBy *string        `json:"answered_by"`
+	ApiVersion CallApiVersion `json:"api_version"`
+
+	// CallerName For an inbound call, the caller's name, when given.
+	CallerName *string `json:"caller_name"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// Direction `outbound-api` from the API, `outbound-dial` placed by `<Dial>`, `inbound` to your number.
+	Direction CallDirection `json:"direction"`
+
+	// Duration Seconds the call was connected, as a string, rounded up; `0` for a call that
+	// was never answered, `null` until the call ends.
+	Duration *string `json:"duration"`
+
+	// EndTime When the call ended (simulated clock); `null` until then.
+	EndTime *string `json:"end_time"`
+
+	// ForwardedFrom For an inbound call, the number that forwarded it, when given.
+	ForwardedFrom *string `json:"forwarded_from"`
+
+	// From Who called.
+	From string `json:"from"`
+
+	// FromFormatted `from` formatted for people.
+	FromFormatted string `json:"from_formatted"`
+
+	// GroupSid Always `null`.
+	GroupSid *string `json:"group_sid"`
+
+	// ParentCallSid For a call placed by `<Dial>`, the call that dialed it; else `null`.
+	ParentCallSid *string `json:"parent_call_sid"`
+
+	// PhoneNumberSid The account's number that took (inbound) or placed (outbound) the call, when it is one.
+	PhoneNumberSid *string `json:"phone_number_sid"`
+
+	// Price What the call cost, a negative decimal string per started minute
+	// (`-0.01400` outbound, `-0.00850` inbound); `0.00000` for a call never
+	// answered; `null` until the call ends.
+	Price *string `json:"price"`
+
+	// PriceUnit ISO 4217 currency of `price`.
+	//
+	// Example: USD
+	PriceUnit string `json:"price_unit"`
+
+	// QueueTime Milliseconds the call waited before it was placed, as a string (`0`).
+	QueueTime string `json:"queue_time"`
+
+	// Sid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	Sid CallSid `json:"sid"`
+
+	// StartTime When the call started ringing (simulated clock, see `--call-speed`); `null`
+	// while `queued` and for calls that never rang.
+	StartTime *string `json:"start_time"`
+
+	// Status Where the call is in its life: `queued`, then `ringing`, then `in-progress` once
+	// answered; it ends `completed`, or `busy`, `no-answer`, `failed` or `canceled`
+	// without being answered.
+	Status CallStatus `json:"status"`
+
+	// SubresourceUris Paths of the call's recordings and other subresources, by name.
+	SubresourceUris map[string]string `json:"subresource_uris"`
+
+	// To Who was called.
+	To string `json:"to"`
+
+	// ToFormatted `to` formatted for people: national format for North American numbers.
+	ToFormatted string `json:"to_formatted"`
+
+	// TrunkSid Always `null`.
+	TrunkSid *string `json:"trunk_sid"`
+
+	// Uri This call's path, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// CallApiVersion defines model for Call.ApiVersion.
+type CallApiVersion string
+
+// CallDirection `outbound-api` from the API, `outbound-dial` placed by `<Dial>`, `inbound` to your number.
+type CallDirection string
+
+// CallDigitsRequest defines model for CallDigitsRequest.
+type CallDigitsRequest struct {
+	// Digits The keys pressed, in order (`0`-`9`, `*`, `#`; `w` is ignored).
+	Digits string `json:"Digits"`
+}
+
+// CallEndpoint A phone number in E.164 format, or a Client identifier (`client:alice`) or SIP
+// address (`sip:alice@example.com`), which the simulator answers like any number.
+//
+// Example: +14155550100
+type CallEndpoint = string
+
+// CallEvent One thing that happened on a call.
+type CallEvent struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// CallSid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	CallSid CallSid `json:"call_sid"`
+
+	// Data The details, by name, as strings.
+	Data map[string]string `json:"data"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// Description What happened, for people to read.
+	Description string `json:"description"`
+
+	// ElapsedMs When it happened on the call's simulated clock, in milliseconds from its creation.
+	ElapsedMs int `json:"elapsed_ms"`
+
+	// Type `status` the call's status changed; `verb` a TwiML verb ran (`data.verb`, and
+	// what it said, played or asked); `digits` keys were pressed; `gather` a
+	// `<Gather>` ended (`data.result`: `digits` or `timeout`); `recording` a
+	// recording started or completed; `dial` a `<Dial>` placed or ended its call;
+	// `webhook` a request to your app and its answer (`data.delivery_sid` names its
+	// WebhookDelivery); `error` something your app answered could not be used; `api`
+	// the call was changed through the API or a simulator endpoint.
+	Type CallEventType `json:"type"`
+}
+
+// CallEventType `status` the call's status changed; `verb` a TwiML verb ran (`data.verb`, and
+// what it said, played or asked); `digits` keys were pressed; `gather` a
+// `<Gather>` ended (`data.result`: `digits` or `timeout`); `recording` a
+// recording started or completed; `dial` a `<Dial>` placed or ended its call;
+// `webhook` a request to your app and its answer (`data.delivery_sid` names its
+// WebhookDelivery); `error` something your app answered could not be used; `api`
+// the call was changed through the API or a simulator endpoint.
+type CallEventType string
+
+// CallEventList defines model for CallEventList.
+type CallEventList struct {
+	Events []CallEvent `json:"events"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
 // CallForwardingInfo The `call_forwarding` package.
 type CallForwardingInfo struct {
 	// CallForwardingEnabled Whether calls to the number are forwarded unconditionally.
@@ -1272,6 +1873,152 @@ type CallForwardingInfo struct {
 	// Example: 60607
 	ErrorCode *LookupErrorCode `json:"error_code"`
 }
+
+// CallList defines model for CallList.
+type CallList struct {
+	Calls []Call `json:"calls"`
+
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// CallRecording A recording, as its call's Recordings list shows it.
+type CallRecording struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid              `json:"account_sid"`
+	ApiVersion CallRecordingApiVersion `json:"api_version"`
+
+	// CallSid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	CallSid CallSid `json:"call_sid"`
+
+	// Channels 1, or 2 for a `dual` recording.
+	Channels CallRecordingChannels `json:"channels"`
+
+	// ConferenceSid Always `null`.
+	ConferenceSid *string `json:"conference_sid"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// Duration Seconds recorded, as a string; `null` while recording.
+	Duration *string `json:"duration"`
+
+	// EncryptionDetails Always `null`; recordings are not encrypted.
+	EncryptionDetails *map[string]interface{} `json:"encryption_details"`
+
+	// ErrorCode Always `null`.
+	ErrorCode *int `json:"error_code"`
+
+	// Price `-0.0025` per started minute, a JSON number here (as in Twilio's
+	// call-recording representation); `null` while recording.
+	Price *float32 `json:"price"`
+
+	// PriceUnit ISO 4217 currency of `price`.
+	//
+	// Example: USD
+	PriceUnit string `json:"price_unit"`
+
+	// Sid `RE` followed by 32 lowercase hex digits.
+	//
+	// Example: REcccccccccccccccccccccccccccccccc
+	Sid RecordingSid `json:"sid"`
+
+	// Source What made the recording; Switchboard makes `RecordVerb` and `OutboundAPI` (`Record=true`) recordings.
+	Source RecordingSource `json:"source"`
+
+	// StartTime A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	StartTime RFC2822Date `json:"start_time"`
+
+	// Status `in-progress` while recording, then `completed`.
+	Status RecordingStatus `json:"status"`
+
+	// Track Which side was recorded; always `both`.
+	Track CallRecordingTrack `json:"track"`
+
+	// Uri This recording's path under its call, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// CallRecordingApiVersion defines model for CallRecording.ApiVersion.
+type CallRecordingApiVersion string
+
+// CallRecordingChannels 1, or 2 for a `dual` recording.
+type CallRecordingChannels int
+
+// CallRecordingTrack Which side was recorded; always `both`.
+type CallRecordingTrack string
+
+// CallRecordingList defines model for CallRecordingList.
+type CallRecordingList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string         `json:"previous_page_uri"`
+	Recordings      []CallRecording `json:"recordings"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// CallSid `CA` followed by 32 lowercase hex digits.
+//
+// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type CallSid = string
+
+// CallStatus Where the call is in its life: `queued`, then `ringing`, then `in-progress` once
+// answered; it ends `completed`, or `busy`, `no-answer`, `failed` or `canceled`
+// without being answered.
+type CallStatus string
 
 // CallerNameInfo The `caller_name` package (CNAM); US numbers only.
 type CallerNameInfo struct {
@@ -1310,6 +2057,141 @@ type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
 	FriendlyName *string `json:"FriendlyName,omitempty"`
 }
+
+// CreateCallRequest defines model for CreateCallRequest.
+type CreateCallRequest struct {
+	// ApplicationSid Refused (21218); Switchboard has no applications.
+	ApplicationSid *string `json:"ApplicationSid,omitempty"`
+
+	// AsyncAmd Accepted for compatibility; not simulated.
+	AsyncAmd *CreateCallRequestAsyncAmd `json:"AsyncAmd,omitempty"`
+
+	// AsyncAmdStatusCallback Accepted for compatibility; not simulated.
+	AsyncAmdStatusCallback *string `json:"AsyncAmdStatusCallback,omitempty"`
+
+	// AsyncAmdStatusCallbackMethod The HTTP method of a webhook request.
+	AsyncAmdStatusCallbackMethod *HttpMethod `json:"AsyncAmdStatusCallbackMethod,omitempty"`
+
+	// Byoc Accepted for compatibility; not simulated.
+	Byoc *string `json:"Byoc,omitempty"`
+
+	// CallReason Accepted for compatibility; not simulated.
+	CallReason *string `json:"CallReason,omitempty"`
+
+	// CallToken Accepted for compatibility; not simulated.
+	CallToken *string `json:"CallToken,omitempty"`
+
+	// CallerId Accepted for compatibility; not simulated.
+	CallerId *string `json:"CallerId,omitempty"`
+
+	// ClientNotificationUrl Accepted for compatibility; not simulated.
+	ClientNotificationUrl *string `json:"ClientNotificationUrl,omitempty"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackUrl Fetched instead when `Url` fails (not 2xx, unreachable, or not TwiML).
+	FallbackUrl *string `json:"FallbackUrl,omitempty"`
+
+	// From The caller ID: a voice-capable number of the account, in E.164 format, or
+	// Twilio's test number `+15005550006`.
+	//
+	//
+	// Example: +14155550199
+	From string `json:"From"`
+
+	// MachineDetection Accepted for compatibility; answering machine detection is not simulated.
+	MachineDetection *CreateCallRequestMachineDetection `json:"MachineDetection,omitempty"`
+
+	// MachineDetectionSilenceTimeout Accepted for compatibility; not simulated.
+	MachineDetectionSilenceTimeout *int `json:"MachineDetectionSilenceTimeout,omitempty"`
+
+	// MachineDetectionSpeechEndThreshold Accepted for compatibility; not simulated.
+	MachineDetectionSpeechEndThreshold *int `json:"MachineDetectionSpeechEndThreshold,omitempty"`
+
+	// MachineDetectionSpeechThreshold Accepted for compatibility; not simulated.
+	MachineDetectionSpeechThreshold *int `json:"MachineDetectionSpeechThreshold,omitempty"`
+
+	// MachineDetectionTimeout Accepted for compatibility; not simulated.
+	MachineDetectionTimeout *int `json:"MachineDetectionTimeout,omitempty"`
+
+	// Method The HTTP method of a webhook request.
+	Method *HttpMethod `json:"Method,omitempty"`
+
+	// Record Record the whole call, from answer to hang-up.
+	Record *bool `json:"Record,omitempty"`
+
+	// RecordingChannels `dual` makes a two-channel recording (default `mono`).
+	RecordingChannels *CreateCallRequestRecordingChannels `json:"RecordingChannels,omitempty"`
+
+	// RecordingStatusCallback URL told when the call's recording completes.
+	RecordingStatusCallback *string `json:"RecordingStatusCallback,omitempty"`
+
+	// RecordingStatusCallbackEvent Accepted; the recording status callback is sent when the recording completes.
+	RecordingStatusCallbackEvent *[]CreateCallRequestRecordingStatusCallbackEvent `json:"RecordingStatusCallbackEvent,omitempty"`
+
+	// RecordingStatusCallbackMethod The HTTP method of a webhook request.
+	RecordingStatusCallbackMethod *HttpMethod `json:"RecordingStatusCallbackMethod,omitempty"`
+
+	// RecordingTrack Accepted for compatibility; not simulated.
+	RecordingTrack *CreateCallRequestRecordingTrack `json:"RecordingTrack,omitempty"`
+
+	// SendDigits Keys to press once the call is answered (`w` waits half a second); they feed
+	// the first `<Gather>`.
+	SendDigits *string `json:"SendDigits,omitempty"`
+
+	// SipAuthPassword Accepted for compatibility; not simulated.
+	SipAuthPassword *string `json:"SipAuthPassword,omitempty"`
+
+	// SipAuthUsername Accepted for compatibility; not simulated.
+	SipAuthUsername *string `json:"SipAuthUsername,omitempty"`
+
+	// StatusCallback URL that receives the call progress events of `StatusCallbackEvent`.
+	StatusCallback *string `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackEvent The events to send (repeat the key for each); default `completed`.
+	StatusCallbackEvent *[]StatusCallbackEvent `json:"StatusCallbackEvent,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TimeLimit Seconds the call may last once answered (default 14400, four hours).
+	TimeLimit *int `json:"TimeLimit,omitempty"`
+
+	// Timeout Seconds to let the call ring before it ends `no-answer` (default 60).
+	Timeout *int `json:"Timeout,omitempty"`
+
+	// To Who to call.
+	To CallEndpoint `json:"To"`
+
+	// Trim Accepted for compatibility; recordings hold no silence to trim.
+	Trim *CreateCallRequestTrim `json:"Trim,omitempty"`
+
+	// Twiml The TwiML document to run once answered, instead of fetching `Url`.
+	Twiml *string `json:"Twiml,omitempty"`
+
+	// Url Where the call fetches its TwiML once answered (absolute http or https URL).
+	// One of `Url` or `Twiml` is required.
+	Url *string `json:"Url,omitempty"`
+}
+
+// CreateCallRequestAsyncAmd Accepted for compatibility; not simulated.
+type CreateCallRequestAsyncAmd string
+
+// CreateCallRequestMachineDetection Accepted for compatibility; answering machine detection is not simulated.
+type CreateCallRequestMachineDetection string
+
+// CreateCallRequestRecordingChannels `dual` makes a two-channel recording (default `mono`).
+type CreateCallRequestRecordingChannels string
+
+// CreateCallRequestRecordingStatusCallbackEvent defines model for CreateCallRequest.RecordingStatusCallbackEvent.
+type CreateCallRequestRecordingStatusCallbackEvent string
+
+// CreateCallRequestRecordingTrack Accepted for compatibility; not simulated.
+type CreateCallRequestRecordingTrack string
+
+// CreateCallRequestTrim Accepted for compatibility; recordings hold no silence to trim.
+type CreateCallRequestTrim string
 
 // CreateIncomingPhoneNumberRequest defines model for CreateIncomingPhoneNumberRequest.
 type CreateIncomingPhoneNumberRequest struct {
@@ -1694,6 +2576,21 @@ type IdentityMatchInfo struct {
 
 // IdentityMatchResult How one given detail compares with what is on file for the number.
 type IdentityMatchResult string
+
+// InboundCallRequest defines model for InboundCallRequest.
+type InboundCallRequest struct {
+	// CallerName The caller's name, as caller ID lookup would give it (`CallerName` in the webhook).
+	CallerName *string `json:"CallerName,omitempty"`
+
+	// ForwardedFrom The number that forwarded the call to yours (`ForwardedFrom` in the webhook).
+	ForwardedFrom *PhoneNumber `json:"ForwardedFrom,omitempty"`
+
+	// From The phone that calls you, in E.164 format.
+	From PhoneNumber `json:"From"`
+
+	// To Your number that is called; the account must own it.
+	To PhoneNumber `json:"To"`
+}
 
 // InboundMessageRequest defines model for InboundMessageRequest.
 type InboundMessageRequest struct {
@@ -2574,6 +3471,123 @@ type ReassignedNumberInfo struct {
 // ReassignedNumberInfoIsNumberReassigned Whether the number changed hands since that date.
 type ReassignedNumberInfoIsNumberReassigned string
 
+// Recording A recording, as the account's Recordings list shows it.
+type Recording struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid          `json:"account_sid"`
+	ApiVersion RecordingApiVersion `json:"api_version"`
+
+	// CallSid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	CallSid CallSid `json:"call_sid"`
+
+	// Channels 1, or 2 for a `dual` recording.
+	Channels RecordingChannels `json:"channels"`
+
+	// ConferenceSid Always `null`.
+	ConferenceSid *string `json:"conference_sid"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// Duration Seconds recorded, as a string; `null` while recording.
+	Duration *string `json:"duration"`
+
+	// EncryptionDetails Always `null`; recordings are not encrypted.
+	EncryptionDetails *map[string]interface{} `json:"encryption_details"`
+
+	// ErrorCode Always `null`.
+	ErrorCode *int `json:"error_code"`
+
+	// MediaUrl Absolute URL of the audio (WAV); needs the account's credentials.
+	MediaUrl string `json:"media_url"`
+
+	// Price `-0.00250` per started minute; `null` while recording.
+	Price *string `json:"price"`
+
+	// PriceUnit ISO 4217 currency of `price`.
+	//
+	// Example: USD
+	PriceUnit string `json:"price_unit"`
+
+	// Sid `RE` followed by 32 lowercase hex digits.
+	//
+	// Example: REcccccccccccccccccccccccccccccccc
+	Sid RecordingSid `json:"sid"`
+
+	// Source What made the recording; Switchboard makes `RecordVerb` and `OutboundAPI` (`Record=true`) recordings.
+	Source RecordingSource `json:"source"`
+
+	// StartTime A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	StartTime RFC2822Date `json:"start_time"`
+
+	// Status `in-progress` while recording, then `completed`.
+	Status RecordingStatus `json:"status"`
+
+	// SubresourceUris Paths of the recording's transcriptions and add-on results.
+	SubresourceUris map[string]string `json:"subresource_uris"`
+
+	// Uri This recording's path, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// RecordingApiVersion defines model for Recording.ApiVersion.
+type RecordingApiVersion string
+
+// RecordingChannels 1, or 2 for a `dual` recording.
+type RecordingChannels int
+
+// RecordingList defines model for RecordingList.
+type RecordingList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string     `json:"previous_page_uri"`
+	Recordings      []Recording `json:"recordings"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// RecordingSid `RE` followed by 32 lowercase hex digits.
+//
+// Example: REcccccccccccccccccccccccccccccccc
+type RecordingSid = string
+
+// RecordingSource What made the recording; Switchboard makes `RecordVerb` and `OutboundAPI` (`Record=true`) recordings.
+type RecordingSource string
+
+// RecordingStatus `in-progress` while recording, then `completed`.
+type RecordingStatus string
+
 // ServiceAlphaSender An alphanumeric sender ID of a service.
 type ServiceAlphaSender struct {
 	// AccountSid `AC` followed by 32 lowercase hex digits.
@@ -2730,6 +3744,9 @@ type SmsPumpingRiskInfo struct {
 // SmsPumpingRiskInfoCarrierRiskCategory The risk band of `sms_pumping_risk_score`.
 type SmsPumpingRiskInfoCarrierRiskCategory string
 
+// StatusCallbackEvent A call progress event that a status callback can ask for.
+type StatusCallbackEvent string
+
 // SwitchboardNewKey A key just created through Switchboard's endpoint, with its type.
 type SwitchboardNewKey struct {
 	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
@@ -2803,6 +3820,39 @@ type UpdateAccountRequest struct {
 	// is final.
 	Status *AccountStatus `json:"Status,omitempty"`
 }
+
+// UpdateCallRequest defines model for UpdateCallRequest.
+type UpdateCallRequest struct {
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackUrl A new fallback URL for the call's documents.
+	FallbackUrl *string `json:"FallbackUrl,omitempty"`
+
+	// Method The HTTP method of a webhook request.
+	Method *HttpMethod `json:"Method,omitempty"`
+
+	// Status `canceled` cancels a call not yet answered; `completed` hangs up.
+	Status *UpdateCallRequestStatus `json:"Status,omitempty"`
+
+	// StatusCallback A new status callback URL.
+	StatusCallback *string `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TimeLimit A new time limit, in seconds from when the call was answered.
+	TimeLimit *int `json:"TimeLimit,omitempty"`
+
+	// Twiml Redirect the call to this TwiML document.
+	Twiml *string `json:"Twiml,omitempty"`
+
+	// Url Redirect the call to the TwiML at this URL.
+	Url *string `json:"Url,omitempty"`
+}
+
+// UpdateCallRequestStatus `canceled` cancels a call not yet answered; `completed` hangs up.
+type UpdateCallRequestStatus string
 
 // UpdateIncomingPhoneNumberRequest defines model for UpdateIncomingPhoneNumberRequest.
 type UpdateIncomingPhoneNumberRequest struct {
@@ -3014,8 +4064,12 @@ type WebhookDelivery struct {
 	// ErrorMessage What went wrong, else `null`.
 	ErrorMessage *string `json:"error_message"`
 
-	// Event `message-status`: a status callback; `incoming-message`: the webhook of a number
-	// that received a text.
+	// Event `message-status`: a message's status callback; `incoming-message`: the webhook of
+	// a number that received a text; `call-twiml`: a call fetching its TwiML (its
+	// `Url`, the number's `VoiceUrl`, a fallback, a `<Redirect>`); `gather-action`,
+	// `record-action`, `dial-action`: the `action` of a `<Gather>`, `<Record>` or
+	// `<Dial>`; `call-status`: a call's status callback; `recording-status`: a
+	// recording's status callback.
 	Event WebhookDeliveryEvent `json:"event"`
 
 	// LatencyMs Milliseconds from sending the request to the end of the answer.
@@ -3034,7 +4088,7 @@ type WebhookDelivery struct {
 	// RequestUrl The URL requested (with the parameters, for GET).
 	RequestUrl string `json:"request_url"`
 
-	// ResourceSid The resource the request was about (a message SID).
+	// ResourceSid The resource the request was about (a message or call SID).
 	ResourceSid string `json:"resource_sid"`
 
 	// ResponseBody The first 4 KB of the answer's body; `null` when empty.
@@ -3055,8 +4109,12 @@ type WebhookDelivery struct {
 	Url string `json:"url"`
 }
 
-// WebhookDeliveryEvent `message-status`: a status callback; `incoming-message`: the webhook of a number
-// that received a text.
+// WebhookDeliveryEvent `message-status`: a message's status callback; `incoming-message`: the webhook of
+// a number that received a text; `call-twiml`: a call fetching its TwiML (its
+// `Url`, the number's `VoiceUrl`, a fallback, a `<Redirect>`); `gather-action`,
+// `record-action`, `dial-action`: the `action` of a `<Gather>`, `<Record>` or
+// `<Dial>`; `call-status`: a call's status callback; `recording-status`: a
+// recording's status callback.
 type WebhookDeliveryEvent string
 
 // WebhookDeliveryRequestMethod defines model for WebhookDelivery.RequestMethod.
@@ -3077,6 +4135,11 @@ type WebhookDeliverySid = string
 // WebhookUrl An absolute http or https URL; the empty string clears it. Anything else is
 // refused with 21402 (https://www.twilio.com/docs/errors/21402).
 type WebhookUrl = string
+
+// CallSidPath `CA` followed by 32 lowercase hex digits.
+//
+// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type CallSidPath = CallSid
 
 // CountryCode defines model for CountryCode.
 type CountryCode = string
@@ -3156,6 +4219,9 @@ type ServiceSid = MessagingServiceSid
 
 // BadRequest Every error the API returns has this shape.
 type BadRequest = Error
+
+// CallBadRequest Every error the API returns has this shape.
+type CallBadRequest = Error
 
 // Forbidden Every error the API returns has this shape.
 type Forbidden = Error
@@ -3410,6 +4476,81 @@ type ListAvailablePhoneNumbersTollFreeParams struct {
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
 }
 
+// ListCallsParams defines parameters for ListCalls.
+type ListCallsParams struct {
+	// To Only calls to this number.
+	To *CallEndpoint `form:"To,omitempty" json:"To,omitempty"`
+
+	// From Only calls from this number.
+	From *CallEndpoint `form:"From,omitempty" json:"From,omitempty"`
+
+	// ParentCallSid Only the calls that this call placed with `<Dial>`.
+	ParentCallSid *CallSid `form:"ParentCallSid,omitempty" json:"ParentCallSid,omitempty"`
+
+	// Status Only calls in this status.
+	Status *CallStatus `form:"Status,omitempty" json:"Status,omitempty"`
+
+	// StartTime Only calls that started on this day (UTC); a date-time stands for its day.
+	StartTime *DateFilter `form:"StartTime,omitempty" json:"StartTime,omitempty"`
+
+	// StartTimeBefore Only calls that started on or before this date or time.
+	StartTimeBefore *DateFilter `form:"StartTime<,omitempty" json:"StartTime<,omitempty"`
+
+	// StartTimeAfter Only calls that started on or after this date or time.
+	StartTimeAfter *DateFilter `form:"StartTime>,omitempty" json:"StartTime>,omitempty"`
+
+	// EndTime Only calls that ended on this day (UTC); a date-time stands for its day.
+	EndTime *DateFilter `form:"EndTime,omitempty" json:"EndTime,omitempty"`
+
+	// EndTimeBefore Only calls that ended on or before this date or time.
+	EndTimeBefore *DateFilter `form:"EndTime<,omitempty" json:"EndTime<,omitempty"`
+
+	// EndTimeAfter Only calls that ended on or after this date or time.
+	EndTimeAfter *DateFilter `form:"EndTime>,omitempty" json:"EndTime>,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListCallRecordingsParams defines parameters for ListCallRecordings.
+type ListCallRecordingsParams struct {
+	// DateCreated Only recordings made on this day (UTC); a date-time stands for its day.
+	DateCreated *DateFilter `form:"DateCreated,omitempty" json:"DateCreated,omitempty"`
+
+	// DateCreatedBefore Only recordings made on or before this date or time.
+	DateCreatedBefore *DateFilter `form:"DateCreated<,omitempty" json:"DateCreated<,omitempty"`
+
+	// DateCreatedAfter Only recordings made on or after this date or time.
+	DateCreatedAfter *DateFilter `form:"DateCreated>,omitempty" json:"DateCreated>,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListIncomingPhoneNumbersParams defines parameters for ListIncomingPhoneNumbers.
 type ListIncomingPhoneNumbersParams struct {
 	// PhoneNumber Only numbers containing these digits; `*` stands for any one digit
@@ -3512,6 +4653,66 @@ type ListMediaParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListRecordingsParams defines parameters for ListRecordings.
+type ListRecordingsParams struct {
+	// CallSid Only the recordings of this call.
+	CallSid *CallSid `form:"CallSid,omitempty" json:"CallSid,omitempty"`
+
+	// ConferenceSid Only the recordings of this conference; Switchboard has no conferences, so none.
+	ConferenceSid *string `form:"ConferenceSid,omitempty" json:"ConferenceSid,omitempty"`
+
+	// IncludeSoftDeleted Accepted for compatibility; deleted recordings are gone for good.
+	IncludeSoftDeleted *bool `form:"IncludeSoftDeleted,omitempty" json:"IncludeSoftDeleted,omitempty"`
+
+	// DateCreated Only recordings made on this day (UTC); a date-time stands for its day.
+	DateCreated *DateFilter `form:"DateCreated,omitempty" json:"DateCreated,omitempty"`
+
+	// DateCreatedBefore Only recordings made on or before this date or time.
+	DateCreatedBefore *DateFilter `form:"DateCreated<,omitempty" json:"DateCreated<,omitempty"`
+
+	// DateCreatedAfter Only recordings made on or after this date or time.
+	DateCreatedAfter *DateFilter `form:"DateCreated>,omitempty" json:"DateCreated>,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// FetchRecordingParams defines parameters for FetchRecording.
+type FetchRecordingParams struct {
+	// IncludeSoftDeleted Accepted for compatibility; deleted recordings are gone for good.
+	IncludeSoftDeleted *bool `form:"IncludeSoftDeleted,omitempty" json:"IncludeSoftDeleted,omitempty"`
+}
+
+// ListCallEventsParams defines parameters for ListCallEvents.
+type ListCallEventsParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // StreamEventsParams defines parameters for StreamEvents.
 type StreamEventsParams struct {
 	// LastEventID The `id` of the last event received, to resume after it.
@@ -3575,7 +4776,7 @@ type ListThreadMessagesParams struct {
 
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
-	// ResourceSid Only requests about this resource (a message SID).
+	// ResourceSid Only requests about this resource (a message or call SID).
 	ResourceSid *string `form:"ResourceSid,omitempty" json:"ResourceSid,omitempty"`
 
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
@@ -3706,6 +4907,12 @@ type FetchPhoneNumberParams struct {
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
+// CreateCallFormdataRequestBody defines body for CreateCall for application/x-www-form-urlencoded ContentType.
+type CreateCallFormdataRequestBody = CreateCallRequest
+
+// UpdateCallFormdataRequestBody defines body for UpdateCall for application/x-www-form-urlencoded ContentType.
+type UpdateCallFormdataRequestBody = UpdateCallRequest
+
 // CreateIncomingPhoneNumberFormdataRequestBody defines body for CreateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
 type CreateIncomingPhoneNumberFormdataRequestBody = CreateIncomingPhoneNumberRequest
 
@@ -3726,6 +4933,12 @@ type UpdateMessageFormdataRequestBody = UpdateMessageRequest
 
 // UpdateAccountFormdataRequestBody defines body for UpdateAccount for application/x-www-form-urlencoded ContentType.
 type UpdateAccountFormdataRequestBody = UpdateAccountRequest
+
+// SendCallDigitsFormdataRequestBody defines body for SendCallDigits for application/x-www-form-urlencoded ContentType.
+type SendCallDigitsFormdataRequestBody = CallDigitsRequest
+
+// CreateInboundCallFormdataRequestBody defines body for CreateInboundCall for application/x-www-form-urlencoded ContentType.
+type CreateInboundCallFormdataRequestBody = InboundCallRequest
 
 // CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
 type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
@@ -3898,6 +5111,174 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json (the `ListAvailablePhoneNumbersTollFree` operationId).
 	ListAvailablePhoneNumbersTollFree(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCalls List calls
+	//
+	// Lists the account's calls, newest first, optionally filtered. Time filters accept a
+	// date (`2026-11-24`, the whole UTC day) or an RFC 3339 date-time; `<` means on or
+	// before, `>` on or after. A call that has not started (`queued`) has no
+	// `start_time`, and only an ended call has an `end_time`, so those filters leave
+	// them out.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls.json (the `ListCalls` operationId).
+	ListCalls(ctx context.Context, accountSid AccountSid, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCallWithBody Place a call
+	//
+	// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+	// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+	// itself) is required. The call starts `queued`, then the simulated network rings
+	// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+	// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+	// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+	// seconds (`no-answer`).
+	//
+	// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+	// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+	// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+	// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+	// are pressed as soon as the call is answered and feed the first `<Gather>`.
+	// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+	// whole call. `duration`, `end_time` and `price` are set when the call ends.
+	//
+	// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+	// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+	// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+	// `CallbackSource=call-progress-events`. See each step in
+	// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+	//
+	// `From` must be a voice-capable number of the account or Twilio's test number
+	// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+	// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+	// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+	// `ApplicationSid` is refused (21218): Switchboard has no applications.
+	//
+	// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+	// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+	// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+	CreateCallWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCallWithFormdataBody Place a call
+	//
+	// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+	// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+	// itself) is required. The call starts `queued`, then the simulated network rings
+	// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+	// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+	// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+	// seconds (`no-answer`).
+	//
+	// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+	// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+	// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+	// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+	// are pressed as soon as the call is answered and feed the first `<Gather>`.
+	// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+	// whole call. `duration`, `end_time` and `price` are set when the call ends.
+	//
+	// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+	// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+	// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+	// `CallbackSource=call-progress-events`. See each step in
+	// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+	//
+	// `From` must be a voice-capable number of the account or Twilio's test number
+	// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+	// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+	// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+	// `ApplicationSid` is refused (21218): Switchboard has no applications.
+	//
+	// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+	// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+	// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+	CreateCallWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCallRecordings List a call's recordings
+	//
+	// Lists the recordings of one call, newest first: those of its `<Record>` verbs and,
+	// for a call placed with `Record=true`, the recording of the whole call.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json (the `ListCallRecordings` operationId).
+	ListCallRecordings(ctx context.Context, accountSid AccountSid, callSid CallSidPath, params *ListCallRecordingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCallRecording Delete a recording of a call
+	//
+	// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+	// be deleted (400, code 20009).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `DeleteCallRecording` operationId).
+	DeleteCallRecording(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchCallRecording Fetch a recording of a call
+	//
+	// Returns one recording of the call, in the call-recording representation.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `FetchCallRecording` operationId).
+	FetchCallRecording(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCall Delete a call
+	//
+	// Deletes the call's record and its events for good; its recordings stay. A call
+	// that has not ended (`queued`, `ringing`, `in-progress`) cannot be deleted (400,
+	// code 20009): hang it up first.
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `DeleteCall` operationId).
+	DeleteCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchCall Fetch a call
+	//
+	// Returns one call of the account.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `FetchCall` operationId).
+	FetchCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCallWithBody Redirect, hang up or cancel a call
+	//
+	// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+	// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+	// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+	// changes what the call runs when answered. `Status=canceled` cancels a call that
+	// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+	// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+	// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+	// the call's settings from now on.
+	//
+	// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+	// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+	// refused (20001).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+	UpdateCallWithBody(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCallWithFormdataBody Redirect, hang up or cancel a call
+	//
+	// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+	// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+	// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+	// changes what the call runs when answered. `Status=canceled` cancels a call that
+	// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+	// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+	// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+	// the call's settings from now on.
+	//
+	// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+	// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+	// refused (20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+	UpdateCallWithFormdataBody(ctx context.Context, accountSid AccountSid, sid CallSid, body UpdateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIncomingPhoneNumbers List the account's phone numbers
 	//
@@ -4241,6 +5622,49 @@ type ClientInterface interface {
 	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json (the `UpdateMessage` operationId).
 	UpdateMessageWithFormdataBody(ctx context.Context, accountSid AccountSid, sid MessageSid, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListRecordings List recordings
+	//
+	// Lists the account's recordings, newest first, optionally of one call. Deleted
+	// recordings are gone for good, so `IncludeSoftDeleted` changes nothing.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings.json (the `ListRecordings` operationId).
+	ListRecordings(ctx context.Context, accountSid AccountSid, params *ListRecordingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchRecordingMedia Download a recording
+	//
+	// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
+	// format when no extension is given). `.mp3` is not available (404, code 20404).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
+	FetchRecordingMedia(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteRecording Delete a recording
+	//
+	// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+	// be deleted (400, code 20009).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `DeleteRecording` operationId).
+	DeleteRecording(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchRecording Fetch a recording
+	//
+	// Returns one recording of the account. Its audio is at `media_url`: the same URI
+	// with `.wav` or without an extension.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `FetchRecording` operationId).
+	FetchRecording(ctx context.Context, accountSid AccountSid, sid RecordingSid, params *FetchRecordingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchRecordingWav Download a recording as WAV
+	//
+	// Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
+	// for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
+	// the file is made on request, the same every time, a quiet tone. A recording still
+	// being made is 404 until it completes. Needs the account's credentials, like every
+	// other resource.
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav (the `FetchRecordingWav` operationId).
+	FetchRecordingWav(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchAccount Fetch an account
 	//
 	// Returns your account or one of its subaccounts.
@@ -4282,6 +5706,70 @@ type ClientInterface interface {
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AnswerCall Answer a ringing call as the far end
+	//
+	// The phone that an outbound call (or a `<Dial>`) rings picks up now, whatever the
+	// answer delay or the destination table says: the call goes `in-progress` and runs
+	// its TwiML. Only a `ringing` call can be answered this way (400, code 21220); an
+	// inbound call is answered by its TwiML.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Answer (the `AnswerCall` operationId).
+	AnswerCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendCallDigitsWithBody Press keys on a live call
+	//
+	// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+	// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+	// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+	// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+	// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+	// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+	//
+	// The call must not have ended (400, code 21220).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+	SendCallDigitsWithBody(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendCallDigitsWithFormdataBody Press keys on a live call
+	//
+	// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+	// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+	// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+	// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+	// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+	// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+	//
+	// The call must not have ended (400, code 21220).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+	SendCallDigitsWithFormdataBody(ctx context.Context, accountSid AccountSid, sid CallSid, body SendCallDigitsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCallEvents Read a call's timeline
+	//
+	// What happened on the call, oldest first: status changes, each TwiML verb run
+	// (what was said, played, gathered, recorded or dialed), keys pressed, every
+	// webhook request with your app's answer, and errors (a document that is not
+	// TwiML, a URL that failed). `elapsed_ms` is the call's simulated time, from its
+	// creation. The transcript to read when your IVR did not do what you meant.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events (the `ListCallEvents` operationId).
+	ListCallEvents(ctx context.Context, accountSid AccountSid, sid CallSid, params *ListCallEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HangUpCall Hang up as the far end
+	//
+	// The other party hangs up: a call `in-progress` ends `completed` (a running
+	// `<Record>` keeps what it recorded and its `action` is told `Digits=hangup`; a
+	// `<Dial>`'s dialed party is hung up too), and a `ringing` call is declined and
+	// ends `busy`. A call that is `queued` or has ended cannot be hung up (400, code
+	// 21220).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Hangup (the `HangUpCall` operationId).
+	HangUpCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// StreamEvents Follow changes live (server-sent events)
 	//
 	// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
@@ -4307,6 +5795,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
 	StreamEvents(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInboundCallWithBody Simulate a call to one of your numbers
+	//
+	// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+	// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+	// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+	// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+	// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+	// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+	// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+	// The number's `StatusCallback` receives the `completed` event.
+	//
+	// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+	// (400, code 20001).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+	CreateInboundCallWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInboundCallWithFormdataBody Simulate a call to one of your numbers
+	//
+	// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+	// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+	// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+	// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+	// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+	// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+	// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+	// The number's `StatusCallback` receives the `completed` event.
+	//
+	// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+	// (400, code 20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+	CreateInboundCallWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateInboundCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateInboundMessageWithBody Simulate a text to one of your numbers
 	//
@@ -4450,7 +5976,8 @@ type ClientInterface interface {
 	// ListWebhookDeliveries List webhook requests and their answers
 	//
 	// Every webhook request Switchboard made for the account (status callbacks,
-	// incoming-message webhooks), newest first: the URL, the parameters and signature
+	// incoming-message webhooks, calls fetching their TwiML and posting to `action`s),
+	// newest first: the URL, the parameters and signature
 	// sent, and your app's answer (status, content type, the first 4 KB of the body),
 	// latency, attempt number and Twilio's error code when it failed (11200 unreachable
 	// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
@@ -4823,6 +6350,274 @@ func (c *Client) ListAvailablePhoneNumbersMobile(ctx context.Context, accountSid
 // Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json (the `ListAvailablePhoneNumbersTollFree` operationId).
 func (c *Client) ListAvailablePhoneNumbersTollFree(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAvailablePhoneNumbersTollFreeRequest(c.Server, accountSid, countryCode, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCalls List calls
+//
+// Lists the account's calls, newest first, optionally filtered. Time filters accept a
+// date (`2026-11-24`, the whole UTC day) or an RFC 3339 date-time; `<` means on or
+// before, `>` on or after. A call that has not started (`queued`) has no
+// `start_time`, and only an ended call has an `end_time`, so those filters leave
+// them out.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls.json (the `ListCalls` operationId).
+func (c *Client) ListCalls(ctx context.Context, accountSid AccountSid, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCallsRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCallWithBody Place a call
+//
+// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+// itself) is required. The call starts `queued`, then the simulated network rings
+// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+// seconds (`no-answer`).
+//
+// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+// are pressed as soon as the call is answered and feed the first `<Gather>`.
+// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+// whole call. `duration`, `end_time` and `price` are set when the call ends.
+//
+// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+// `CallbackSource=call-progress-events`. See each step in
+// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+//
+// `From` must be a voice-capable number of the account or Twilio's test number
+// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+// `ApplicationSid` is refused (21218): Switchboard has no applications.
+//
+// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+func (c *Client) CreateCallWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCallRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCallWithFormdataBody Place a call
+//
+// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+// itself) is required. The call starts `queued`, then the simulated network rings
+// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+// seconds (`no-answer`).
+//
+// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+// are pressed as soon as the call is answered and feed the first `<Gather>`.
+// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+// whole call. `duration`, `end_time` and `price` are set when the call ends.
+//
+// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+// `CallbackSource=call-progress-events`. See each step in
+// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+//
+// `From` must be a voice-capable number of the account or Twilio's test number
+// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+// `ApplicationSid` is refused (21218): Switchboard has no applications.
+//
+// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+func (c *Client) CreateCallWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCallRequestWithFormdataBody(c.Server, accountSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCallRecordings List a call's recordings
+//
+// Lists the recordings of one call, newest first: those of its `<Record>` verbs and,
+// for a call placed with `Record=true`, the recording of the whole call.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json (the `ListCallRecordings` operationId).
+func (c *Client) ListCallRecordings(ctx context.Context, accountSid AccountSid, callSid CallSidPath, params *ListCallRecordingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCallRecordingsRequest(c.Server, accountSid, callSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCallRecording Delete a recording of a call
+//
+// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+// be deleted (400, code 20009).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `DeleteCallRecording` operationId).
+func (c *Client) DeleteCallRecording(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCallRecordingRequest(c.Server, accountSid, callSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchCallRecording Fetch a recording of a call
+//
+// Returns one recording of the call, in the call-recording representation.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `FetchCallRecording` operationId).
+func (c *Client) FetchCallRecording(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchCallRecordingRequest(c.Server, accountSid, callSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCall Delete a call
+//
+// Deletes the call's record and its events for good; its recordings stay. A call
+// that has not ended (`queued`, `ringing`, `in-progress`) cannot be deleted (400,
+// code 20009): hang it up first.
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `DeleteCall` operationId).
+func (c *Client) DeleteCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCallRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchCall Fetch a call
+//
+// Returns one call of the account.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `FetchCall` operationId).
+func (c *Client) FetchCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchCallRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCallWithBody Redirect, hang up or cancel a call
+//
+// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+// changes what the call runs when answered. `Status=canceled` cancels a call that
+// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+// the call's settings from now on.
+//
+// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+// refused (20001).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+func (c *Client) UpdateCallWithBody(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCallRequestWithBody(c.Server, accountSid, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCallWithFormdataBody Redirect, hang up or cancel a call
+//
+// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+// changes what the call runs when answered. `Status=canceled` cancels a call that
+// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+// the call's settings from now on.
+//
+// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+// refused (20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+func (c *Client) UpdateCallWithFormdataBody(ctx context.Context, accountSid AccountSid, sid CallSid, body UpdateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCallRequestWithFormdataBody(c.Server, accountSid, sid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5425,6 +7220,99 @@ func (c *Client) UpdateMessageWithFormdataBody(ctx context.Context, accountSid A
 	return c.Client.Do(req)
 }
 
+// ListRecordings List recordings
+//
+// Lists the account's recordings, newest first, optionally of one call. Deleted
+// recordings are gone for good, so `IncludeSoftDeleted` changes nothing.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings.json (the `ListRecordings` operationId).
+func (c *Client) ListRecordings(ctx context.Context, accountSid AccountSid, params *ListRecordingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRecordingsRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchRecordingMedia Download a recording
+//
+// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
+// format when no extension is given). `.mp3` is not available (404, code 20404).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
+func (c *Client) FetchRecordingMedia(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchRecordingMediaRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteRecording Delete a recording
+//
+// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+// be deleted (400, code 20009).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `DeleteRecording` operationId).
+func (c *Client) DeleteRecording(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteRecordingRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchRecording Fetch a recording
+//
+// Returns one recording of the account. Its audio is at `media_url`: the same URI
+// with `.wav` or without an extension.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `FetchRecording` operationId).
+func (c *Client) FetchRecording(ctx context.Context, accountSid AccountSid, sid RecordingSid, params *FetchRecordingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchRecordingRequest(c.Server, accountSid, sid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchRecordingWav Download a recording as WAV
+//
+// Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
+// for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
+// the file is made on request, the same every time, a quiet tone. A recording still
+// being made is 404 until it completes. Needs the account's credentials, like every
+// other resource.
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav (the `FetchRecordingWav` operationId).
+func (c *Client) FetchRecordingWav(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchRecordingWavRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FetchAccount Fetch an account
 //
 // Returns your account or one of its subaccounts.
@@ -5506,6 +7394,120 @@ func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
+// AnswerCall Answer a ringing call as the far end
+//
+// The phone that an outbound call (or a `<Dial>`) rings picks up now, whatever the
+// answer delay or the destination table says: the call goes `in-progress` and runs
+// its TwiML. Only a `ringing` call can be answered this way (400, code 21220); an
+// inbound call is answered by its TwiML.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Answer (the `AnswerCall` operationId).
+func (c *Client) AnswerCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerCallRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendCallDigitsWithBody Press keys on a live call
+//
+// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+//
+// The call must not have ended (400, code 21220).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+func (c *Client) SendCallDigitsWithBody(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendCallDigitsRequestWithBody(c.Server, accountSid, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendCallDigitsWithFormdataBody Press keys on a live call
+//
+// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+//
+// The call must not have ended (400, code 21220).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+func (c *Client) SendCallDigitsWithFormdataBody(ctx context.Context, accountSid AccountSid, sid CallSid, body SendCallDigitsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendCallDigitsRequestWithFormdataBody(c.Server, accountSid, sid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCallEvents Read a call's timeline
+//
+// What happened on the call, oldest first: status changes, each TwiML verb run
+// (what was said, played, gathered, recorded or dialed), keys pressed, every
+// webhook request with your app's answer, and errors (a document that is not
+// TwiML, a URL that failed). `elapsed_ms` is the call's simulated time, from its
+// creation. The transcript to read when your IVR did not do what you meant.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events (the `ListCallEvents` operationId).
+func (c *Client) ListCallEvents(ctx context.Context, accountSid AccountSid, sid CallSid, params *ListCallEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCallEventsRequest(c.Server, accountSid, sid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HangUpCall Hang up as the far end
+//
+// The other party hangs up: a call `in-progress` ends `completed` (a running
+// `<Record>` keeps what it recorded and its `action` is told `Digits=hangup`; a
+// `<Dial>`'s dialed party is hung up too), and a `ringing` call is declined and
+// ends `busy`. A call that is `queued` or has ended cannot be hung up (400, code
+// 21220).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Hangup (the `HangUpCall` operationId).
+func (c *Client) HangUpCall(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHangUpCallRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // StreamEvents Follow changes live (server-sent events)
 //
 // A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
@@ -5532,6 +7534,64 @@ func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn)
 // Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
 func (c *Client) StreamEvents(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStreamEventsRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInboundCallWithBody Simulate a call to one of your numbers
+//
+// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+// The number's `StatusCallback` receives the `completed` event.
+//
+// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+// (400, code 20001).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+func (c *Client) CreateInboundCallWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInboundCallRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInboundCallWithFormdataBody Simulate a call to one of your numbers
+//
+// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+// The number's `StatusCallback` receives the `completed` event.
+//
+// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+// (400, code 20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+func (c *Client) CreateInboundCallWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateInboundCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInboundCallRequestWithFormdataBody(c.Server, accountSid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5774,7 +7834,8 @@ func (c *Client) ListThreadMessages(ctx context.Context, accountSid AccountSid, 
 // ListWebhookDeliveries List webhook requests and their answers
 //
 // Every webhook request Switchboard made for the account (status callbacks,
-// incoming-message webhooks), newest first: the URL, the parameters and signature
+// incoming-message webhooks, calls fetching their TwiML and posting to `action`s),
+// newest first: the URL, the parameters and signature
 // sent, and your app's answer (status, content type, the first 4 KB of the body),
 // latency, attempt number and Twilio's error code when it failed (11200 unreachable
 // or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
@@ -7305,6 +9366,618 @@ func NewListAvailablePhoneNumbersTollFreeRequest(server string, accountSid Accou
 	return req, nil
 }
 
+// NewListCallsRequest constructs an http.Request for the ListCalls method
+func NewListCallsRequest(server string, accountSid AccountSid, params *ListCallsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "To", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "From", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ParentCallSid != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ParentCallSid", *params.ParentCallSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartTime != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "StartTime", *params.StartTime, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartTimeBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "StartTime<", *params.StartTimeBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartTimeAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "StartTime>", *params.StartTimeAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndTime != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "EndTime", *params.EndTime, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndTimeBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "EndTime<", *params.EndTimeBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndTimeAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "EndTime>", *params.EndTimeAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCallRequestWithFormdataBody calls the generic CreateCall builder with application/x-www-form-urlencoded body
+func NewCreateCallRequestWithFormdataBody(server string, accountSid AccountSid, body CreateCallFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateCallRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateCallRequestWithBody constructs an http.Request for the CreateCall method, with any body, and a specified content type
+func NewCreateCallRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListCallRecordingsRequest constructs an http.Request for the ListCallRecordings method
+func NewListCallRecordingsRequest(server string, accountSid AccountSid, callSid CallSidPath, params *ListCallRecordingsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "CallSid", callSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls/%s/Recordings.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DateCreated != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated", *params.DateCreated, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateCreatedBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated<", *params.DateCreatedBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateCreatedAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated>", *params.DateCreatedAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteCallRecordingRequest constructs an http.Request for the DeleteCallRecording method
+func NewDeleteCallRecordingRequest(server string, accountSid AccountSid, callSid CallSidPath, sid RecordingSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "CallSid", callSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls/%s/Recordings/%s.json", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchCallRecordingRequest constructs an http.Request for the FetchCallRecording method
+func NewFetchCallRecordingRequest(server string, accountSid AccountSid, callSid CallSidPath, sid RecordingSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "CallSid", callSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls/%s/Recordings/%s.json", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteCallRequest constructs an http.Request for the DeleteCall method
+func NewDeleteCallRequest(server string, accountSid AccountSid, sid CallSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchCallRequest constructs an http.Request for the FetchCall method
+func NewFetchCallRequest(server string, accountSid AccountSid, sid CallSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCallRequestWithFormdataBody calls the generic UpdateCall builder with application/x-www-form-urlencoded body
+func NewUpdateCallRequestWithFormdataBody(server string, accountSid AccountSid, sid CallSid, body UpdateCallFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateCallRequestWithBody(server, accountSid, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateCallRequestWithBody constructs an http.Request for the UpdateCall method, with any body, and a specified content type
+func NewUpdateCallRequestWithBody(server string, accountSid AccountSid, sid CallSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Calls/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListIncomingPhoneNumbersRequest constructs an http.Request for the ListIncomingPhoneNumbers method
 func NewListIncomingPhoneNumbersRequest(server string, accountSid AccountSid, params *ListIncomingPhoneNumbersParams) (*http.Request, error) {
 	var err error
@@ -8453,6 +11126,354 @@ func NewUpdateMessageRequestWithBody(server string, accountSid AccountSid, sid M
 	return req, nil
 }
 
+// NewListRecordingsRequest constructs an http.Request for the ListRecordings method
+func NewListRecordingsRequest(server string, accountSid AccountSid, params *ListRecordingsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Recordings.json", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.CallSid != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "CallSid", *params.CallSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ConferenceSid != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ConferenceSid", *params.ConferenceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IncludeSoftDeleted != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "IncludeSoftDeleted", *params.IncludeSoftDeleted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateCreated != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated", *params.DateCreated, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateCreatedBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated<", *params.DateCreatedBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateCreatedAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated>", *params.DateCreatedAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchRecordingMediaRequest constructs an http.Request for the FetchRecordingMedia method
+func NewFetchRecordingMediaRequest(server string, accountSid AccountSid, sid string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Recordings/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteRecordingRequest constructs an http.Request for the DeleteRecording method
+func NewDeleteRecordingRequest(server string, accountSid AccountSid, sid RecordingSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Recordings/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchRecordingRequest constructs an http.Request for the FetchRecording method
+func NewFetchRecordingRequest(server string, accountSid AccountSid, sid RecordingSid, params *FetchRecordingParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Recordings/%s.json", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.IncludeSoftDeleted != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "IncludeSoftDeleted", *params.IncludeSoftDeleted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchRecordingWavRequest constructs an http.Request for the FetchRecordingWav method
+func NewFetchRecordingWavRequest(server string, accountSid AccountSid, sid RecordingSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/2010-04-01/Accounts/%s/Recordings/%s.wav", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewFetchAccountRequest constructs an http.Request for the FetchAccount method
 func NewFetchAccountRequest(server string, sid AccountSid) (*http.Request, error) {
 	var err error
@@ -8561,6 +11582,234 @@ func NewCheckHealthRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewAnswerCallRequest constructs an http.Request for the AnswerCall method
+func NewAnswerCallRequest(server string, accountSid AccountSid, sid CallSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Calls/%s/Answer", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSendCallDigitsRequestWithFormdataBody calls the generic SendCallDigits builder with application/x-www-form-urlencoded body
+func NewSendCallDigitsRequestWithFormdataBody(server string, accountSid AccountSid, sid CallSid, body SendCallDigitsFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewSendCallDigitsRequestWithBody(server, accountSid, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewSendCallDigitsRequestWithBody constructs an http.Request for the SendCallDigits method, with any body, and a specified content type
+func NewSendCallDigitsRequestWithBody(server string, accountSid AccountSid, sid CallSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Calls/%s/Digits", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListCallEventsRequest constructs an http.Request for the ListCallEvents method
+func NewListCallEventsRequest(server string, accountSid AccountSid, sid CallSid, params *ListCallEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Calls/%s/Events", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHangUpCallRequest constructs an http.Request for the HangUpCall method
+func NewHangUpCallRequest(server string, accountSid AccountSid, sid CallSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Calls/%s/Hangup", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewStreamEventsRequest constructs an http.Request for the StreamEvents method
 func NewStreamEventsRequest(server string, accountSid AccountSid, params *StreamEventsParams) (*http.Request, error) {
 	var err error
@@ -8606,6 +11855,53 @@ func NewStreamEventsRequest(server string, accountSid AccountSid, params *Stream
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewCreateInboundCallRequestWithFormdataBody calls the generic CreateInboundCall builder with application/x-www-form-urlencoded body
+func NewCreateInboundCallRequestWithFormdataBody(server string, accountSid AccountSid, body CreateInboundCallFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateInboundCallRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateInboundCallRequestWithBody constructs an http.Request for the CreateInboundCall method, with any body, and a specified content type
+func NewCreateInboundCallRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/InboundCalls", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -10216,6 +13512,186 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json (the `ListAvailablePhoneNumbersTollFree` operationId).
 	ListAvailablePhoneNumbersTollFreeWithResponse(ctx context.Context, accountSid AccountSid, countryCode CountryCode, params *ListAvailablePhoneNumbersTollFreeParams, reqEditors ...RequestEditorFn) (*ListAvailablePhoneNumbersTollFreeResponse, error)
 
+	// ListCallsWithResponse List calls
+	//
+	// Lists the account's calls, newest first, optionally filtered. Time filters accept a
+	// date (`2026-11-24`, the whole UTC day) or an RFC 3339 date-time; `<` means on or
+	// before, `>` on or after. A call that has not started (`queued`) has no
+	// `start_time`, and only an ended call has an `end_time`, so those filters leave
+	// them out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls.json (the `ListCalls` operationId).
+	ListCallsWithResponse(ctx context.Context, accountSid AccountSid, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error)
+
+	// CreateCallWithBodyWithResponse Place a call
+	//
+	// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+	// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+	// itself) is required. The call starts `queued`, then the simulated network rings
+	// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+	// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+	// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+	// seconds (`no-answer`).
+	//
+	// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+	// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+	// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+	// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+	// are pressed as soon as the call is answered and feed the first `<Gather>`.
+	// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+	// whole call. `duration`, `end_time` and `price` are set when the call ends.
+	//
+	// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+	// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+	// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+	// `CallbackSource=call-progress-events`. See each step in
+	// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+	//
+	// `From` must be a voice-capable number of the account or Twilio's test number
+	// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+	// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+	// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+	// `ApplicationSid` is refused (21218): Switchboard has no applications.
+	//
+	// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+	// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+	// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+	CreateCallWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCallResponse, error)
+
+	// CreateCallWithFormdataBodyWithResponse Place a call
+	//
+	// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+	// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+	// itself) is required. The call starts `queued`, then the simulated network rings
+	// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+	// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+	// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+	// seconds (`no-answer`).
+	//
+	// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+	// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+	// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+	// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+	// are pressed as soon as the call is answered and feed the first `<Gather>`.
+	// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+	// whole call. `duration`, `end_time` and `price` are set when the call ends.
+	//
+	// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+	// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+	// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+	// `CallbackSource=call-progress-events`. See each step in
+	// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+	//
+	// `From` must be a voice-capable number of the account or Twilio's test number
+	// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+	// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+	// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+	// `ApplicationSid` is refused (21218): Switchboard has no applications.
+	//
+	// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+	// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+	// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+	CreateCallWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCallResponse, error)
+
+	// ListCallRecordingsWithResponse List a call's recordings
+	//
+	// Lists the recordings of one call, newest first: those of its `<Record>` verbs and,
+	// for a call placed with `Record=true`, the recording of the whole call.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json (the `ListCallRecordings` operationId).
+	ListCallRecordingsWithResponse(ctx context.Context, accountSid AccountSid, callSid CallSidPath, params *ListCallRecordingsParams, reqEditors ...RequestEditorFn) (*ListCallRecordingsResponse, error)
+
+	// DeleteCallRecordingWithResponse Delete a recording of a call
+	//
+	// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+	// be deleted (400, code 20009).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `DeleteCallRecording` operationId).
+	DeleteCallRecordingWithResponse(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*DeleteCallRecordingResponse, error)
+
+	// FetchCallRecordingWithResponse Fetch a recording of a call
+	//
+	// Returns one recording of the call, in the call-recording representation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `FetchCallRecording` operationId).
+	FetchCallRecordingWithResponse(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*FetchCallRecordingResponse, error)
+
+	// DeleteCallWithResponse Delete a call
+	//
+	// Deletes the call's record and its events for good; its recordings stay. A call
+	// that has not ended (`queued`, `ringing`, `in-progress`) cannot be deleted (400,
+	// code 20009): hang it up first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `DeleteCall` operationId).
+	DeleteCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*DeleteCallResponse, error)
+
+	// FetchCallWithResponse Fetch a call
+	//
+	// Returns one call of the account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `FetchCall` operationId).
+	FetchCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*FetchCallResponse, error)
+
+	// UpdateCallWithBodyWithResponse Redirect, hang up or cancel a call
+	//
+	// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+	// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+	// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+	// changes what the call runs when answered. `Status=canceled` cancels a call that
+	// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+	// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+	// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+	// the call's settings from now on.
+	//
+	// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+	// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+	// refused (20001).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+	UpdateCallWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCallResponse, error)
+
+	// UpdateCallWithFormdataBodyWithResponse Redirect, hang up or cancel a call
+	//
+	// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+	// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+	// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+	// changes what the call runs when answered. `Status=canceled` cancels a call that
+	// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+	// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+	// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+	// the call's settings from now on.
+	//
+	// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+	// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+	// refused (20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+	UpdateCallWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, body UpdateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateCallResponse, error)
+
 	// ListIncomingPhoneNumbersWithResponse List the account's phone numbers
 	//
 	// Lists the numbers the account owns, newest first, optionally filtered. A
@@ -10584,6 +14060,59 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json (the `UpdateMessage` operationId).
 	UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid MessageSid, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
 
+	// ListRecordingsWithResponse List recordings
+	//
+	// Lists the account's recordings, newest first, optionally of one call. Deleted
+	// recordings are gone for good, so `IncludeSoftDeleted` changes nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings.json (the `ListRecordings` operationId).
+	ListRecordingsWithResponse(ctx context.Context, accountSid AccountSid, params *ListRecordingsParams, reqEditors ...RequestEditorFn) (*ListRecordingsResponse, error)
+
+	// FetchRecordingMediaWithResponse Download a recording
+	//
+	// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
+	// format when no extension is given). `.mp3` is not available (404, code 20404).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
+	FetchRecordingMediaWithResponse(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*FetchRecordingMediaResponse, error)
+
+	// DeleteRecordingWithResponse Delete a recording
+	//
+	// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+	// be deleted (400, code 20009).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `DeleteRecording` operationId).
+	DeleteRecordingWithResponse(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*DeleteRecordingResponse, error)
+
+	// FetchRecordingWithResponse Fetch a recording
+	//
+	// Returns one recording of the account. Its audio is at `media_url`: the same URI
+	// with `.wav` or without an extension.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `FetchRecording` operationId).
+	FetchRecordingWithResponse(ctx context.Context, accountSid AccountSid, sid RecordingSid, params *FetchRecordingParams, reqEditors ...RequestEditorFn) (*FetchRecordingResponse, error)
+
+	// FetchRecordingWavWithResponse Download a recording as WAV
+	//
+	// Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
+	// for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
+	// the file is made on request, the same every time, a quiet tone. A recording still
+	// being made is 404 until it completes. Needs the account's credentials, like every
+	// other resource.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav (the `FetchRecordingWav` operationId).
+	FetchRecordingWavWithResponse(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*FetchRecordingWavResponse, error)
+
 	// FetchAccountWithResponse Fetch an account
 	//
 	// Returns your account or one of its subaccounts.
@@ -10629,6 +14158,76 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CheckHealthResponse, error)
 
+	// AnswerCallWithResponse Answer a ringing call as the far end
+	//
+	// The phone that an outbound call (or a `<Dial>`) rings picks up now, whatever the
+	// answer delay or the destination table says: the call goes `in-progress` and runs
+	// its TwiML. Only a `ringing` call can be answered this way (400, code 21220); an
+	// inbound call is answered by its TwiML.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Answer (the `AnswerCall` operationId).
+	AnswerCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*AnswerCallResponse, error)
+
+	// SendCallDigitsWithBodyWithResponse Press keys on a live call
+	//
+	// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+	// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+	// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+	// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+	// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+	// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+	//
+	// The call must not have ended (400, code 21220).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+	SendCallDigitsWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendCallDigitsResponse, error)
+
+	// SendCallDigitsWithFormdataBodyWithResponse Press keys on a live call
+	//
+	// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+	// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+	// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+	// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+	// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+	// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+	//
+	// The call must not have ended (400, code 21220).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+	SendCallDigitsWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, body SendCallDigitsFormdataRequestBody, reqEditors ...RequestEditorFn) (*SendCallDigitsResponse, error)
+
+	// ListCallEventsWithResponse Read a call's timeline
+	//
+	// What happened on the call, oldest first: status changes, each TwiML verb run
+	// (what was said, played, gathered, recorded or dialed), keys pressed, every
+	// webhook request with your app's answer, and errors (a document that is not
+	// TwiML, a URL that failed). `elapsed_ms` is the call's simulated time, from its
+	// creation. The transcript to read when your IVR did not do what you meant.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events (the `ListCallEvents` operationId).
+	ListCallEventsWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, params *ListCallEventsParams, reqEditors ...RequestEditorFn) (*ListCallEventsResponse, error)
+
+	// HangUpCallWithResponse Hang up as the far end
+	//
+	// The other party hangs up: a call `in-progress` ends `completed` (a running
+	// `<Record>` keeps what it recorded and its `action` is told `Digits=hangup`; a
+	// `<Dial>`'s dialed party is hung up too), and a `ringing` call is declined and
+	// ends `busy`. A call that is `queued` or has ended cannot be hung up (400, code
+	// 21220).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Hangup (the `HangUpCall` operationId).
+	HangUpCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*HangUpCallResponse, error)
+
 	// StreamEventsWithResponse Follow changes live (server-sent events)
 	//
 	// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
@@ -10656,6 +14255,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
 	StreamEventsWithResponse(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*StreamEventsResponse, error)
+
+	// CreateInboundCallWithBodyWithResponse Simulate a call to one of your numbers
+	//
+	// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+	// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+	// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+	// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+	// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+	// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+	// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+	// The number's `StatusCallback` receives the `completed` event.
+	//
+	// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+	// (400, code 20001).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+	CreateInboundCallWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInboundCallResponse, error)
+
+	// CreateInboundCallWithFormdataBodyWithResponse Simulate a call to one of your numbers
+	//
+	// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+	// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+	// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+	// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+	// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+	// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+	// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+	// The number's `StatusCallback` receives the `completed` event.
+	//
+	// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+	// (400, code 20001).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+	CreateInboundCallWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateInboundCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInboundCallResponse, error)
 
 	// CreateInboundMessageWithBodyWithResponse Simulate a text to one of your numbers
 	//
@@ -10805,7 +14442,8 @@ type ClientWithResponsesInterface interface {
 	// ListWebhookDeliveriesWithResponse List webhook requests and their answers
 	//
 	// Every webhook request Switchboard made for the account (status callbacks,
-	// incoming-message webhooks), newest first: the URL, the parameters and signature
+	// incoming-message webhooks, calls fetching their TwiML and posting to `action`s),
+	// newest first: the URL, the parameters and signature
 	// sent, and your app's answer (status, content type, the first 4 KB of the body),
 	// latency, attempt number and Twilio's error code when it failed (11200 unreachable
 	// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
@@ -11807,6 +15445,768 @@ func (r ListAvailablePhoneNumbersTollFreeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAvailablePhoneNumbersTollFreeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCallsResponse401Headers the declared response headers of an HTTP 401 response for ListCalls
+type ListCallsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListCallsResponse429Headers the declared response headers of an HTTP 429 response for ListCalls
+type ListCallsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListCallsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCallsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCallsResponse) GetJSON200() *CallList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCallsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCallsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListCallsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListCallsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCallsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCallResponse401Headers the declared response headers of an HTTP 401 response for CreateCall
+type CreateCallResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateCallResponse429Headers the declared response headers of an HTTP 429 response for CreateCall
+type CreateCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CallBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateCallResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCallResponse) GetJSON201() *Call {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCallResponse) GetJSON400() *CallBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateCallResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateCallResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateCallResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCallRecordingsResponse401Headers the declared response headers of an HTTP 401 response for ListCallRecordings
+type ListCallRecordingsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListCallRecordingsResponse429Headers the declared response headers of an HTTP 429 response for ListCallRecordings
+type ListCallRecordingsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListCallRecordingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallRecordingList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListCallRecordingsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCallRecordingsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCallRecordingsResponse) GetJSON200() *CallRecordingList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCallRecordingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCallRecordingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListCallRecordingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListCallRecordingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListCallRecordingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCallRecordingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCallRecordingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCallRecordingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCallRecordingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCallRecordingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteCallRecordingResponse401Headers the declared response headers of an HTTP 401 response for DeleteCallRecording
+type DeleteCallRecordingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteCallRecordingResponse429Headers the declared response headers of an HTTP 429 response for DeleteCallRecording
+type DeleteCallRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteCallRecordingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteCallRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCallRecordingResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteCallRecordingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteCallRecordingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteCallRecordingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteCallRecordingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteCallRecordingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteCallRecordingResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCallRecordingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCallRecordingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCallRecordingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCallRecordingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchCallRecordingResponse401Headers the declared response headers of an HTTP 401 response for FetchCallRecording
+type FetchCallRecordingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchCallRecordingResponse429Headers the declared response headers of an HTTP 429 response for FetchCallRecording
+type FetchCallRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type FetchCallRecordingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallRecording
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchCallRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchCallRecordingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchCallRecordingResponse) GetJSON200() *CallRecording {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchCallRecordingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchCallRecordingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchCallRecordingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchCallRecordingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchCallRecordingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchCallRecordingResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchCallRecordingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchCallRecordingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchCallRecordingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchCallRecordingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteCallResponse401Headers the declared response headers of an HTTP 401 response for DeleteCall
+type DeleteCallResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteCallResponse429Headers the declared response headers of an HTTP 429 response for DeleteCall
+type DeleteCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCallResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteCallResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteCallResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteCallResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteCallResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchCallResponse401Headers the declared response headers of an HTTP 401 response for FetchCall
+type FetchCallResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchCallResponse429Headers the declared response headers of an HTTP 429 response for FetchCall
+type FetchCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type FetchCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchCallResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchCallResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchCallResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchCallResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchCallResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateCallResponse401Headers the declared response headers of an HTTP 401 response for UpdateCall
+type UpdateCallResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateCallResponse429Headers the declared response headers of an HTTP 429 response for UpdateCall
+type UpdateCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type UpdateCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CallBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateCallResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateCallResponse) GetJSON400() *CallBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateCallResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateCallResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateCallResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateCallResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13887,6 +18287,463 @@ func (r UpdateMessageResponse) ContentType() string {
 	return ""
 }
 
+// ListRecordingsResponse401Headers the declared response headers of an HTTP 401 response for ListRecordings
+type ListRecordingsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListRecordingsResponse429Headers the declared response headers of an HTTP 429 response for ListRecordings
+type ListRecordingsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListRecordingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RecordingList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListRecordingsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListRecordingsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRecordingsResponse) GetJSON200() *RecordingList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRecordingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRecordingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRecordingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListRecordingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRecordingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRecordingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRecordingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRecordingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRecordingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchRecordingMediaResponse401Headers the declared response headers of an HTTP 401 response for FetchRecordingMedia
+type FetchRecordingMediaResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchRecordingMediaResponse429Headers the declared response headers of an HTTP 429 response for FetchRecordingMedia
+type FetchRecordingMediaResponse429Headers struct {
+	RetryAfter *int
+}
+
+type FetchRecordingMediaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchRecordingMediaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRecordingMediaResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchRecordingMediaResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchRecordingMediaResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchRecordingMediaResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchRecordingMediaResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchRecordingMediaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchRecordingMediaResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchRecordingMediaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchRecordingMediaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchRecordingMediaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchRecordingMediaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteRecordingResponse401Headers the declared response headers of an HTTP 401 response for DeleteRecording
+type DeleteRecordingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteRecordingResponse429Headers the declared response headers of an HTTP 429 response for DeleteRecording
+type DeleteRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteRecordingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteRecordingResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteRecordingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteRecordingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteRecordingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteRecordingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteRecordingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteRecordingResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteRecordingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteRecordingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteRecordingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteRecordingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchRecordingResponse401Headers the declared response headers of an HTTP 401 response for FetchRecording
+type FetchRecordingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchRecordingResponse429Headers the declared response headers of an HTTP 429 response for FetchRecording
+type FetchRecordingResponse429Headers struct {
+	RetryAfter *int
+}
+
+type FetchRecordingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Recording
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchRecordingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRecordingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchRecordingResponse) GetJSON200() *Recording {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchRecordingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchRecordingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchRecordingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchRecordingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchRecordingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchRecordingResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchRecordingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchRecordingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchRecordingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchRecordingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchRecordingWavResponse401Headers the declared response headers of an HTTP 401 response for FetchRecordingWav
+type FetchRecordingWavResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchRecordingWavResponse429Headers the declared response headers of an HTTP 429 response for FetchRecordingWav
+type FetchRecordingWavResponse429Headers struct {
+	RetryAfter *int
+}
+
+type FetchRecordingWavResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchRecordingWavResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchRecordingWavResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchRecordingWavResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchRecordingWavResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchRecordingWavResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchRecordingWavResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchRecordingWavResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchRecordingWavResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchRecordingWavResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchRecordingWavResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchRecordingWavResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchRecordingWavResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // FetchAccountResponse401Headers the declared response headers of an HTTP 401 response for FetchAccount
 type FetchAccountResponse401Headers struct {
 	WWWAuthenticate *string
@@ -14143,6 +19000,401 @@ func (r CheckHealthResponse) ContentType() string {
 	return ""
 }
 
+// AnswerCallResponse401Headers the declared response headers of an HTTP 401 response for AnswerCall
+type AnswerCallResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// AnswerCallResponse429Headers the declared response headers of an HTTP 429 response for AnswerCall
+type AnswerCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type AnswerCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CallBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AnswerCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AnswerCallResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AnswerCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AnswerCallResponse) GetJSON400() *CallBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AnswerCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AnswerCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AnswerCallResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AnswerCallResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AnswerCallResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AnswerCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnswerCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnswerCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnswerCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SendCallDigitsResponse401Headers the declared response headers of an HTTP 401 response for SendCallDigits
+type SendCallDigitsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SendCallDigitsResponse429Headers the declared response headers of an HTTP 429 response for SendCallDigits
+type SendCallDigitsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type SendCallDigitsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CallBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendCallDigitsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendCallDigitsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendCallDigitsResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendCallDigitsResponse) GetJSON400() *CallBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendCallDigitsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendCallDigitsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendCallDigitsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendCallDigitsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SendCallDigitsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendCallDigitsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendCallDigitsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendCallDigitsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendCallDigitsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendCallDigitsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCallEventsResponse401Headers the declared response headers of an HTTP 401 response for ListCallEvents
+type ListCallEventsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListCallEventsResponse429Headers the declared response headers of an HTTP 429 response for ListCallEvents
+type ListCallEventsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListCallEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallEventList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListCallEventsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCallEventsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCallEventsResponse) GetJSON200() *CallEventList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCallEventsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCallEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListCallEventsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListCallEventsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListCallEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCallEventsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCallEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCallEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCallEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCallEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HangUpCallResponse401Headers the declared response headers of an HTTP 401 response for HangUpCall
+type HangUpCallResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// HangUpCallResponse429Headers the declared response headers of an HTTP 429 response for HangUpCall
+type HangUpCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type HangUpCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CallBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HangUpCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HangUpCallResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HangUpCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r HangUpCallResponse) GetJSON400() *CallBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r HangUpCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r HangUpCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r HangUpCallResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r HangUpCallResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r HangUpCallResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r HangUpCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HangUpCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HangUpCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HangUpCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // StreamEventsResponse401Headers the declared response headers of an HTTP 401 response for StreamEvents
 type StreamEventsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -14220,6 +19472,103 @@ func (r StreamEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StreamEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateInboundCallResponse401Headers the declared response headers of an HTTP 401 response for CreateInboundCall
+type CreateInboundCallResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateInboundCallResponse429Headers the declared response headers of an HTTP 429 response for CreateInboundCall
+type CreateInboundCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateInboundCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateInboundCallResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInboundCallResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInboundCallResponse) GetJSON201() *Call {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInboundCallResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInboundCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateInboundCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateInboundCallResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInboundCallResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateInboundCallResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInboundCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInboundCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInboundCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInboundCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16741,6 +22090,246 @@ func (c *ClientWithResponses) ListAvailablePhoneNumbersTollFreeWithResponse(ctx 
 	return ParseListAvailablePhoneNumbersTollFreeResponse(rsp)
 }
 
+// ListCallsWithResponse List calls
+//
+// Lists the account's calls, newest first, optionally filtered. Time filters accept a
+// date (`2026-11-24`, the whole UTC day) or an RFC 3339 date-time; `<` means on or
+// before, `>` on or after. A call that has not started (`queued`) has no
+// `start_time`, and only an ended call has an `end_time`, so those filters leave
+// them out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls.json (the `ListCalls` operationId).
+func (c *ClientWithResponses) ListCallsWithResponse(ctx context.Context, accountSid AccountSid, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error) {
+	rsp, err := c.ListCalls(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCallsResponse(rsp)
+}
+
+// CreateCallWithBodyWithResponse Place a call
+//
+// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+// itself) is required. The call starts `queued`, then the simulated network rings
+// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+// seconds (`no-answer`).
+//
+// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+// are pressed as soon as the call is answered and feed the first `<Gather>`.
+// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+// whole call. `duration`, `end_time` and `price` are set when the call ends.
+//
+// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+// `CallbackSource=call-progress-events`. See each step in
+// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+//
+// `From` must be a voice-capable number of the account or Twilio's test number
+// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+// `ApplicationSid` is refused (21218): Switchboard has no applications.
+//
+// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+func (c *ClientWithResponses) CreateCallWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCallResponse, error) {
+	rsp, err := c.CreateCallWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCallResponse(rsp)
+}
+
+// CreateCallWithFormdataBodyWithResponse Place a call
+//
+// Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+// of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+// itself) is required. The call starts `queued`, then the simulated network rings
+// the destination (`ringing`) and the far end answers after `--call-answer-delay`
+// (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+// or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+// seconds (`no-answer`).
+//
+// Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+// failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+// `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+// simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+// are pressed as soon as the call is answered and feed the first `<Gather>`.
+// `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+// whole call. `duration`, `end_time` and `price` are set when the call ends.
+//
+// `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+// `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+// `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+// `CallbackSource=call-progress-events`. See each step in
+// `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+//
+// `From` must be a voice-capable number of the account or Twilio's test number
+// `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+// credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+// +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+// `ApplicationSid` is refused (21218): Switchboard has no applications.
+//
+// Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+// `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+// invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls.json (the `CreateCall` operationId).
+func (c *ClientWithResponses) CreateCallWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateCallResponse, error) {
+	rsp, err := c.CreateCallWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCallResponse(rsp)
+}
+
+// ListCallRecordingsWithResponse List a call's recordings
+//
+// Lists the recordings of one call, newest first: those of its `<Record>` verbs and,
+// for a call placed with `Record=true`, the recording of the whole call.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json (the `ListCallRecordings` operationId).
+func (c *ClientWithResponses) ListCallRecordingsWithResponse(ctx context.Context, accountSid AccountSid, callSid CallSidPath, params *ListCallRecordingsParams, reqEditors ...RequestEditorFn) (*ListCallRecordingsResponse, error) {
+	rsp, err := c.ListCallRecordings(ctx, accountSid, callSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCallRecordingsResponse(rsp)
+}
+
+// DeleteCallRecordingWithResponse Delete a recording of a call
+//
+// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+// be deleted (400, code 20009).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `DeleteCallRecording` operationId).
+func (c *ClientWithResponses) DeleteCallRecordingWithResponse(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*DeleteCallRecordingResponse, error) {
+	rsp, err := c.DeleteCallRecording(ctx, accountSid, callSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCallRecordingResponse(rsp)
+}
+
+// FetchCallRecordingWithResponse Fetch a recording of a call
+//
+// Returns one recording of the call, in the call-recording representation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json (the `FetchCallRecording` operationId).
+func (c *ClientWithResponses) FetchCallRecordingWithResponse(ctx context.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid, reqEditors ...RequestEditorFn) (*FetchCallRecordingResponse, error) {
+	rsp, err := c.FetchCallRecording(ctx, accountSid, callSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchCallRecordingResponse(rsp)
+}
+
+// DeleteCallWithResponse Delete a call
+//
+// Deletes the call's record and its events for good; its recordings stay. A call
+// that has not ended (`queued`, `ringing`, `in-progress`) cannot be deleted (400,
+// code 20009): hang it up first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `DeleteCall` operationId).
+func (c *ClientWithResponses) DeleteCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*DeleteCallResponse, error) {
+	rsp, err := c.DeleteCall(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCallResponse(rsp)
+}
+
+// FetchCallWithResponse Fetch a call
+//
+// Returns one call of the account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `FetchCall` operationId).
+func (c *ClientWithResponses) FetchCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*FetchCallResponse, error) {
+	rsp, err := c.FetchCall(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchCallResponse(rsp)
+}
+
+// UpdateCallWithBodyWithResponse Redirect, hang up or cancel a call
+//
+// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+// changes what the call runs when answered. `Status=canceled` cancels a call that
+// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+// the call's settings from now on.
+//
+// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+// refused (20001).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+func (c *ClientWithResponses) UpdateCallWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCallResponse, error) {
+	rsp, err := c.UpdateCallWithBody(ctx, accountSid, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCallResponse(rsp)
+}
+
+// UpdateCallWithFormdataBodyWithResponse Redirect, hang up or cancel a call
+//
+// Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+// it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+// dialed party) and it runs the new TwiML at once; on a call not yet answered it
+// changes what the call runs when answered. `Status=canceled` cancels a call that
+// is `queued` or `ringing`; `Status=completed` hangs up a call that is
+// `in-progress` (and cancels one not yet answered). `StatusCallback`,
+// `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+// the call's settings from now on.
+//
+// A call that has ended cannot be changed (21220), nor an `in-progress` call be
+// canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+// refused (20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json (the `UpdateCall` operationId).
+func (c *ClientWithResponses) UpdateCallWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, body UpdateCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateCallResponse, error) {
+	rsp, err := c.UpdateCallWithFormdataBody(ctx, accountSid, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCallResponse(rsp)
+}
+
 // ListIncomingPhoneNumbersWithResponse List the account's phone numbers
 //
 // Lists the numbers the account owns, newest first, optionally filtered. A
@@ -17259,6 +22848,89 @@ func (c *ClientWithResponses) UpdateMessageWithFormdataBodyWithResponse(ctx cont
 	return ParseUpdateMessageResponse(rsp)
 }
 
+// ListRecordingsWithResponse List recordings
+//
+// Lists the account's recordings, newest first, optionally of one call. Deleted
+// recordings are gone for good, so `IncludeSoftDeleted` changes nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings.json (the `ListRecordings` operationId).
+func (c *ClientWithResponses) ListRecordingsWithResponse(ctx context.Context, accountSid AccountSid, params *ListRecordingsParams, reqEditors ...RequestEditorFn) (*ListRecordingsResponse, error) {
+	rsp, err := c.ListRecordings(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRecordingsResponse(rsp)
+}
+
+// FetchRecordingMediaWithResponse Download a recording
+//
+// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
+// format when no extension is given). `.mp3` is not available (404, code 20404).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
+func (c *ClientWithResponses) FetchRecordingMediaWithResponse(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*FetchRecordingMediaResponse, error) {
+	rsp, err := c.FetchRecordingMedia(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchRecordingMediaResponse(rsp)
+}
+
+// DeleteRecordingWithResponse Delete a recording
+//
+// Deletes the recording for good. A recording still being made (`in-progress`) cannot
+// be deleted (400, code 20009).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `DeleteRecording` operationId).
+func (c *ClientWithResponses) DeleteRecordingWithResponse(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*DeleteRecordingResponse, error) {
+	rsp, err := c.DeleteRecording(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteRecordingResponse(rsp)
+}
+
+// FetchRecordingWithResponse Fetch a recording
+//
+// Returns one recording of the account. Its audio is at `media_url`: the same URI
+// with `.wav` or without an extension.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `FetchRecording` operationId).
+func (c *ClientWithResponses) FetchRecordingWithResponse(ctx context.Context, accountSid AccountSid, sid RecordingSid, params *FetchRecordingParams, reqEditors ...RequestEditorFn) (*FetchRecordingResponse, error) {
+	rsp, err := c.FetchRecording(ctx, accountSid, sid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchRecordingResponse(rsp)
+}
+
+// FetchRecordingWavWithResponse Download a recording as WAV
+//
+// Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
+// for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
+// the file is made on request, the same every time, a quiet tone. A recording still
+// being made is 404 until it completes. Needs the account's credentials, like every
+// other resource.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav (the `FetchRecordingWav` operationId).
+func (c *ClientWithResponses) FetchRecordingWavWithResponse(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*FetchRecordingWavResponse, error) {
+	rsp, err := c.FetchRecordingWav(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchRecordingWavResponse(rsp)
+}
+
 // FetchAccountWithResponse Fetch an account
 //
 // Returns your account or one of its subaccounts.
@@ -17328,6 +23000,106 @@ func (c *ClientWithResponses) CheckHealthWithResponse(ctx context.Context, reqEd
 	return ParseCheckHealthResponse(rsp)
 }
 
+// AnswerCallWithResponse Answer a ringing call as the far end
+//
+// The phone that an outbound call (or a `<Dial>`) rings picks up now, whatever the
+// answer delay or the destination table says: the call goes `in-progress` and runs
+// its TwiML. Only a `ringing` call can be answered this way (400, code 21220); an
+// inbound call is answered by its TwiML.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Answer (the `AnswerCall` operationId).
+func (c *ClientWithResponses) AnswerCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*AnswerCallResponse, error) {
+	rsp, err := c.AnswerCall(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerCallResponse(rsp)
+}
+
+// SendCallDigitsWithBodyWithResponse Press keys on a live call
+//
+// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+//
+// The call must not have ended (400, code 21220).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+func (c *ClientWithResponses) SendCallDigitsWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendCallDigitsResponse, error) {
+	rsp, err := c.SendCallDigitsWithBody(ctx, accountSid, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendCallDigitsResponse(rsp)
+}
+
+// SendCallDigitsWithFormdataBodyWithResponse Press keys on a live call
+//
+// The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+// a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+// to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+// of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+// Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+// type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+//
+// The call must not have ended (400, code 21220).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits (the `SendCallDigits` operationId).
+func (c *ClientWithResponses) SendCallDigitsWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, body SendCallDigitsFormdataRequestBody, reqEditors ...RequestEditorFn) (*SendCallDigitsResponse, error) {
+	rsp, err := c.SendCallDigitsWithFormdataBody(ctx, accountSid, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendCallDigitsResponse(rsp)
+}
+
+// ListCallEventsWithResponse Read a call's timeline
+//
+// What happened on the call, oldest first: status changes, each TwiML verb run
+// (what was said, played, gathered, recorded or dialed), keys pressed, every
+// webhook request with your app's answer, and errors (a document that is not
+// TwiML, a URL that failed). `elapsed_ms` is the call's simulated time, from its
+// creation. The transcript to read when your IVR did not do what you meant.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events (the `ListCallEvents` operationId).
+func (c *ClientWithResponses) ListCallEventsWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, params *ListCallEventsParams, reqEditors ...RequestEditorFn) (*ListCallEventsResponse, error) {
+	rsp, err := c.ListCallEvents(ctx, accountSid, sid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCallEventsResponse(rsp)
+}
+
+// HangUpCallWithResponse Hang up as the far end
+//
+// The other party hangs up: a call `in-progress` ends `completed` (a running
+// `<Record>` keeps what it recorded and its `action` is told `Digits=hangup`; a
+// `<Dial>`'s dialed party is hung up too), and a `ringing` call is declined and
+// ends `busy`. A call that is `queued` or has ended cannot be hung up (400, code
+// 21220).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Hangup (the `HangUpCall` operationId).
+func (c *ClientWithResponses) HangUpCallWithResponse(ctx context.Context, accountSid AccountSid, sid CallSid, reqEditors ...RequestEditorFn) (*HangUpCallResponse, error) {
+	rsp, err := c.HangUpCall(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHangUpCallResponse(rsp)
+}
+
 // StreamEventsWithResponse Follow changes live (server-sent events)
 //
 // A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
@@ -17360,6 +23132,56 @@ func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, acco
 		return nil, err
 	}
 	return ParseStreamEventsResponse(rsp)
+}
+
+// CreateInboundCallWithBodyWithResponse Simulate a call to one of your numbers
+//
+// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+// The number's `StatusCallback` receives the `completed` event.
+//
+// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+// (400, code 20001).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+func (c *ClientWithResponses) CreateInboundCallWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInboundCallResponse, error) {
+	rsp, err := c.CreateInboundCallWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInboundCallResponse(rsp)
+}
+
+// CreateInboundCallWithFormdataBodyWithResponse Simulate a call to one of your numbers
+//
+// "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+// (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+// `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+// `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+// other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+// verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+// `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+// The number's `StatusCallback` receives the `completed` event.
+//
+// `To` must be a number of this account that can take calls and has a `VoiceUrl`
+// (400, code 20001).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls (the `CreateInboundCall` operationId).
+func (c *ClientWithResponses) CreateInboundCallWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateInboundCallFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInboundCallResponse, error) {
+	rsp, err := c.CreateInboundCallWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInboundCallResponse(rsp)
 }
 
 // CreateInboundMessageWithBodyWithResponse Simulate a text to one of your numbers
@@ -17564,7 +23386,8 @@ func (c *ClientWithResponses) ListThreadMessagesWithResponse(ctx context.Context
 // ListWebhookDeliveriesWithResponse List webhook requests and their answers
 //
 // Every webhook request Switchboard made for the account (status callbacks,
-// incoming-message webhooks), newest first: the URL, the parameters and signature
+// incoming-message webhooks, calls fetching their TwiML and posting to `action`s),
+// newest first: the URL, the parameters and signature
 // sent, and your app's answer (status, content type, the first 4 KB of the body),
 // latency, attempt number and Twilio's error code when it failed (11200 unreachable
 // or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
@@ -18671,6 +24494,726 @@ func ParseListAvailablePhoneNumbersTollFreeResponse(rsp *http.Response) (*ListAv
 			headers.RetryAfter = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCallsResponse parses an HTTP response from a ListCallsWithResponse call
+func ParseListCallsResponse(rsp *http.Response) (*ListCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListCallsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCallsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateCallResponse parses an HTTP response from a CreateCallWithResponse call
+func ParseCreateCallResponse(rsp *http.Response) (*CreateCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CallBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateCallResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCallRecordingsResponse parses an HTTP response from a ListCallRecordingsWithResponse call
+func ParseListCallRecordingsResponse(rsp *http.Response) (*ListCallRecordingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCallRecordingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallRecordingList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListCallRecordingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCallRecordingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCallRecordingResponse parses an HTTP response from a DeleteCallRecordingWithResponse call
+func ParseDeleteCallRecordingResponse(rsp *http.Response) (*DeleteCallRecordingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCallRecordingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteCallRecordingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteCallRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchCallRecordingResponse parses an HTTP response from a FetchCallRecordingWithResponse call
+func ParseFetchCallRecordingResponse(rsp *http.Response) (*FetchCallRecordingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchCallRecordingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallRecording
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchCallRecordingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchCallRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCallResponse parses an HTTP response from a DeleteCallWithResponse call
+func ParseDeleteCallResponse(rsp *http.Response) (*DeleteCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteCallResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchCallResponse parses an HTTP response from a FetchCallWithResponse call
+func ParseFetchCallResponse(rsp *http.Response) (*FetchCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchCallResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCallResponse parses an HTTP response from a UpdateCallWithResponse call
+func ParseUpdateCallResponse(rsp *http.Response) (*UpdateCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CallBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateCallResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -20705,6 +27248,436 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 	return response, nil
 }
 
+// ParseListRecordingsResponse parses an HTTP response from a ListRecordingsWithResponse call
+func ParseListRecordingsResponse(rsp *http.Response) (*ListRecordingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRecordingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RecordingList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListRecordingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListRecordingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchRecordingMediaResponse parses an HTTP response from a FetchRecordingMediaWithResponse call
+func ParseFetchRecordingMediaResponse(rsp *http.Response) (*FetchRecordingMediaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchRecordingMediaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchRecordingMediaResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchRecordingMediaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteRecordingResponse parses an HTTP response from a DeleteRecordingWithResponse call
+func ParseDeleteRecordingResponse(rsp *http.Response) (*DeleteRecordingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteRecordingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteRecordingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchRecordingResponse parses an HTTP response from a FetchRecordingWithResponse call
+func ParseFetchRecordingResponse(rsp *http.Response) (*FetchRecordingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchRecordingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Recording
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchRecordingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchRecordingResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchRecordingWavResponse parses an HTTP response from a FetchRecordingWavWithResponse call
+func ParseFetchRecordingWavResponse(rsp *http.Response) (*FetchRecordingWavResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchRecordingWavResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchRecordingWavResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchRecordingWavResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseFetchAccountResponse parses an HTTP response from a FetchAccountWithResponse call
 func ParseFetchAccountResponse(rsp *http.Response) (*FetchAccountResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20940,6 +27913,377 @@ func ParseCheckHealthResponse(rsp *http.Response) (*CheckHealthResponse, error) 
 	return response, nil
 }
 
+// ParseAnswerCallResponse parses an HTTP response from a AnswerCallWithResponse call
+func ParseAnswerCallResponse(rsp *http.Response) (*AnswerCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnswerCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CallBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AnswerCallResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers AnswerCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSendCallDigitsResponse parses an HTTP response from a SendCallDigitsWithResponse call
+func ParseSendCallDigitsResponse(rsp *http.Response) (*SendCallDigitsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendCallDigitsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CallBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SendCallDigitsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SendCallDigitsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCallEventsResponse parses an HTTP response from a ListCallEventsWithResponse call
+func ParseListCallEventsResponse(rsp *http.Response) (*ListCallEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCallEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallEventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListCallEventsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCallEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHangUpCallResponse parses an HTTP response from a HangUpCallWithResponse call
+func ParseHangUpCallResponse(rsp *http.Response) (*HangUpCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HangUpCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CallBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers HangUpCallResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers HangUpCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseStreamEventsResponse parses an HTTP response from a StreamEventsWithResponse call
 func ParseStreamEventsResponse(rsp *http.Response) (*StreamEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21004,6 +28348,97 @@ func ParseStreamEventsResponse(rsp *http.Response) (*StreamEventsResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers StreamEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateInboundCallResponse parses an HTTP response from a CreateInboundCallWithResponse call
+func ParseCreateInboundCallResponse(rsp *http.Response) (*CreateInboundCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInboundCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateInboundCallResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateInboundCallResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -79,6 +79,171 @@ func (e AddressRequirement) Valid() bool {
 	}
 }
 
+// Defines values for CallApiVersion.
+const (
+	CallApiVersionN20100401 CallApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the CallApiVersion enum.
+func (e CallApiVersion) Valid() bool {
+	switch e {
+	case CallApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallDirection.
+const (
+	CallDirectionInbound      CallDirection = "inbound"
+	CallDirectionOutboundApi  CallDirection = "outbound-api"
+	CallDirectionOutboundDial CallDirection = "outbound-dial"
+)
+
+// Valid indicates whether the value is a known member of the CallDirection enum.
+func (e CallDirection) Valid() bool {
+	switch e {
+	case CallDirectionInbound:
+		return true
+	case CallDirectionOutboundApi:
+		return true
+	case CallDirectionOutboundDial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallEventType.
+const (
+	CallEventTypeApi       CallEventType = "api"
+	CallEventTypeDial      CallEventType = "dial"
+	CallEventTypeDigits    CallEventType = "digits"
+	CallEventTypeError     CallEventType = "error"
+	CallEventTypeGather    CallEventType = "gather"
+	CallEventTypeRecording CallEventType = "recording"
+	CallEventTypeStatus    CallEventType = "status"
+	CallEventTypeVerb      CallEventType = "verb"
+	CallEventTypeWebhook   CallEventType = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the CallEventType enum.
+func (e CallEventType) Valid() bool {
+	switch e {
+	case CallEventTypeApi:
+		return true
+	case CallEventTypeDial:
+		return true
+	case CallEventTypeDigits:
+		return true
+	case CallEventTypeError:
+		return true
+	case CallEventTypeGather:
+		return true
+	case CallEventTypeRecording:
+		return true
+	case CallEventTypeStatus:
+		return true
+	case CallEventTypeVerb:
+		return true
+	case CallEventTypeWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallRecordingApiVersion.
+const (
+	CallRecordingApiVersionN20100401 CallRecordingApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the CallRecordingApiVersion enum.
+func (e CallRecordingApiVersion) Valid() bool {
+	switch e {
+	case CallRecordingApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallRecordingChannels.
+const (
+	CallRecordingChannelsN1 CallRecordingChannels = 1
+	CallRecordingChannelsN2 CallRecordingChannels = 2
+)
+
+// Valid indicates whether the value is a known member of the CallRecordingChannels enum.
+func (e CallRecordingChannels) Valid() bool {
+	switch e {
+	case CallRecordingChannelsN1:
+		return true
+	case CallRecordingChannelsN2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallRecordingTrack.
+const (
+	CallRecordingTrackBoth     CallRecordingTrack = "both"
+	CallRecordingTrackInbound  CallRecordingTrack = "inbound"
+	CallRecordingTrackOutbound CallRecordingTrack = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallRecordingTrack enum.
+func (e CallRecordingTrack) Valid() bool {
+	switch e {
+	case CallRecordingTrackBoth:
+		return true
+	case CallRecordingTrackInbound:
+		return true
+	case CallRecordingTrackOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallStatus.
+const (
+	CallStatusBusy       CallStatus = "busy"
+	CallStatusCanceled   CallStatus = "canceled"
+	CallStatusCompleted  CallStatus = "completed"
+	CallStatusFailed     CallStatus = "failed"
+	CallStatusInProgress CallStatus = "in-progress"
+	CallStatusNoAnswer   CallStatus = "no-answer"
+	CallStatusQueued     CallStatus = "queued"
+	CallStatusRinging    CallStatus = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the CallStatus enum.
+func (e CallStatus) Valid() bool {
+	switch e {
+	case CallStatusBusy:
+		return true
+	case CallStatusCanceled:
+		return true
+	case CallStatusCompleted:
+		return true
+	case CallStatusFailed:
+		return true
+	case CallStatusInProgress:
+		return true
+	case CallStatusNoAnswer:
+		return true
+	case CallStatusQueued:
+		return true
+	case CallStatusRinging:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallerNameInfoCallerType.
 const (
 	CallerNameInfoCallerTypeBUSINESS CallerNameInfoCallerType = "BUSINESS"
@@ -91,6 +256,120 @@ func (e CallerNameInfoCallerType) Valid() bool {
 	case CallerNameInfoCallerTypeBUSINESS:
 		return true
 	case CallerNameInfoCallerTypeCONSUMER:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestAsyncAmd.
+const (
+	CreateCallRequestAsyncAmdFalse CreateCallRequestAsyncAmd = "false"
+	CreateCallRequestAsyncAmdTrue  CreateCallRequestAsyncAmd = "true"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestAsyncAmd enum.
+func (e CreateCallRequestAsyncAmd) Valid() bool {
+	switch e {
+	case CreateCallRequestAsyncAmdFalse:
+		return true
+	case CreateCallRequestAsyncAmdTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestMachineDetection.
+const (
+	CreateCallRequestMachineDetectionDetectMessageEnd CreateCallRequestMachineDetection = "DetectMessageEnd"
+	CreateCallRequestMachineDetectionEnable           CreateCallRequestMachineDetection = "Enable"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestMachineDetection enum.
+func (e CreateCallRequestMachineDetection) Valid() bool {
+	switch e {
+	case CreateCallRequestMachineDetectionDetectMessageEnd:
+		return true
+	case CreateCallRequestMachineDetectionEnable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestRecordingChannels.
+const (
+	CreateCallRequestRecordingChannelsDual CreateCallRequestRecordingChannels = "dual"
+	CreateCallRequestRecordingChannelsMono CreateCallRequestRecordingChannels = "mono"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestRecordingChannels enum.
+func (e CreateCallRequestRecordingChannels) Valid() bool {
+	switch e {
+	case CreateCallRequestRecordingChannelsDual:
+		return true
+	case CreateCallRequestRecordingChannelsMono:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestRecordingStatusCallbackEvent.
+const (
+	CreateCallRequestRecordingStatusCallbackEventAbsent     CreateCallRequestRecordingStatusCallbackEvent = "absent"
+	CreateCallRequestRecordingStatusCallbackEventCompleted  CreateCallRequestRecordingStatusCallbackEvent = "completed"
+	CreateCallRequestRecordingStatusCallbackEventInProgress CreateCallRequestRecordingStatusCallbackEvent = "in-progress"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestRecordingStatusCallbackEvent enum.
+func (e CreateCallRequestRecordingStatusCallbackEvent) Valid() bool {
+	switch e {
+	case CreateCallRequestRecordingStatusCallbackEventAbsent:
+		return true
+	case CreateCallRequestRecordingStatusCallbackEventCompleted:
+		return true
+	case CreateCallRequestRecordingStatusCallbackEventInProgress:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestRecordingTrack.
+const (
+	CreateCallRequestRecordingTrackBoth     CreateCallRequestRecordingTrack = "both"
+	CreateCallRequestRecordingTrackInbound  CreateCallRequestRecordingTrack = "inbound"
+	CreateCallRequestRecordingTrackOutbound CreateCallRequestRecordingTrack = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestRecordingTrack enum.
+func (e CreateCallRequestRecordingTrack) Valid() bool {
+	switch e {
+	case CreateCallRequestRecordingTrackBoth:
+		return true
+	case CreateCallRequestRecordingTrackInbound:
+		return true
+	case CreateCallRequestRecordingTrackOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCallRequestTrim.
+const (
+	CreateCallRequestTrimDoNotTrim   CreateCallRequestTrim = "do-not-trim"
+	CreateCallRequestTrimTrimSilence CreateCallRequestTrim = "trim-silence"
+)
+
+// Valid indicates whether the value is a known member of the CreateCallRequestTrim enum.
+func (e CreateCallRequestTrim) Valid() bool {
+	switch e {
+	case CreateCallRequestTrimDoNotTrim:
+		return true
+	case CreateCallRequestTrimTrimSilence:
 		return true
 	default:
 		return false
@@ -808,6 +1087,102 @@ func (e ReassignedNumberInfoIsNumberReassigned) Valid() bool {
 	}
 }
 
+// Defines values for RecordingApiVersion.
+const (
+	RecordingApiVersionN20100401 RecordingApiVersion = "2010-04-01"
+)
+
+// Valid indicates whether the value is a known member of the RecordingApiVersion enum.
+func (e RecordingApiVersion) Valid() bool {
+	switch e {
+	case RecordingApiVersionN20100401:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordingChannels.
+const (
+	RecordingChannelsN1 RecordingChannels = 1
+	RecordingChannelsN2 RecordingChannels = 2
+)
+
+// Valid indicates whether the value is a known member of the RecordingChannels enum.
+func (e RecordingChannels) Valid() bool {
+	switch e {
+	case RecordingChannelsN1:
+		return true
+	case RecordingChannelsN2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordingSource.
+const (
+	RecordingSourceConference                  RecordingSource = "Conference"
+	RecordingSourceDialVerb                    RecordingSource = "DialVerb"
+	RecordingSourceOutboundAPI                 RecordingSource = "OutboundAPI"
+	RecordingSourceRecordVerb                  RecordingSource = "RecordVerb"
+	RecordingSourceStartCallRecordingAPI       RecordingSource = "StartCallRecordingAPI"
+	RecordingSourceStartConferenceRecordingAPI RecordingSource = "StartConferenceRecordingAPI"
+	RecordingSourceTrunking                    RecordingSource = "Trunking"
+)
+
+// Valid indicates whether the value is a known member of the RecordingSource enum.
+func (e RecordingSource) Valid() bool {
+	switch e {
+	case RecordingSourceConference:
+		return true
+	case RecordingSourceDialVerb:
+		return true
+	case RecordingSourceOutboundAPI:
+		return true
+	case RecordingSourceRecordVerb:
+		return true
+	case RecordingSourceStartCallRecordingAPI:
+		return true
+	case RecordingSourceStartConferenceRecordingAPI:
+		return true
+	case RecordingSourceTrunking:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordingStatus.
+const (
+	RecordingStatusAbsent     RecordingStatus = "absent"
+	RecordingStatusCompleted  RecordingStatus = "completed"
+	RecordingStatusInProgress RecordingStatus = "in-progress"
+	RecordingStatusPaused     RecordingStatus = "paused"
+	RecordingStatusProcessing RecordingStatus = "processing"
+	RecordingStatusStopped    RecordingStatus = "stopped"
+)
+
+// Valid indicates whether the value is a known member of the RecordingStatus enum.
+func (e RecordingStatus) Valid() bool {
+	switch e {
+	case RecordingStatusAbsent:
+		return true
+	case RecordingStatusCompleted:
+		return true
+	case RecordingStatusInProgress:
+		return true
+	case RecordingStatusPaused:
+		return true
+	case RecordingStatusProcessing:
+		return true
+	case RecordingStatusStopped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceAlphaSenderCapabilities.
 const (
 	ServiceAlphaSenderCapabilitiesSMS ServiceAlphaSenderCapabilities = "SMS"
@@ -865,6 +1240,48 @@ func (e SmsPumpingRiskInfoCarrierRiskCategory) Valid() bool {
 	case SmsPumpingRiskInfoCarrierRiskCategoryMild:
 		return true
 	case SmsPumpingRiskInfoCarrierRiskCategoryModerate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusCallbackEvent.
+const (
+	StatusCallbackEventAnswered  StatusCallbackEvent = "answered"
+	StatusCallbackEventCompleted StatusCallbackEvent = "completed"
+	StatusCallbackEventInitiated StatusCallbackEvent = "initiated"
+	StatusCallbackEventRinging   StatusCallbackEvent = "ringing"
+)
+
+// Valid indicates whether the value is a known member of the StatusCallbackEvent enum.
+func (e StatusCallbackEvent) Valid() bool {
+	switch e {
+	case StatusCallbackEventAnswered:
+		return true
+	case StatusCallbackEventCompleted:
+		return true
+	case StatusCallbackEventInitiated:
+		return true
+	case StatusCallbackEventRinging:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateCallRequestStatus.
+const (
+	UpdateCallRequestStatusCanceled  UpdateCallRequestStatus = "canceled"
+	UpdateCallRequestStatusCompleted UpdateCallRequestStatus = "completed"
+)
+
+// Valid indicates whether the value is a known member of the UpdateCallRequestStatus enum.
+func (e UpdateCallRequestStatus) Valid() bool {
+	switch e {
+	case UpdateCallRequestStatusCanceled:
+		return true
+	case UpdateCallRequestStatusCompleted:
 		return true
 	default:
 		return false
@@ -993,16 +1410,34 @@ func (e UpdateMessagingServiceRequestUsecase) Valid() bool {
 
 // Defines values for WebhookDeliveryEvent.
 const (
+	WebhookDeliveryEventCallStatus      WebhookDeliveryEvent = "call-status"
+	WebhookDeliveryEventCallTwiml       WebhookDeliveryEvent = "call-twiml"
+	WebhookDeliveryEventDialAction      WebhookDeliveryEvent = "dial-action"
+	WebhookDeliveryEventGatherAction    WebhookDeliveryEvent = "gather-action"
 	WebhookDeliveryEventIncomingMessage WebhookDeliveryEvent = "incoming-message"
 	WebhookDeliveryEventMessageStatus   WebhookDeliveryEvent = "message-status"
+	WebhookDeliveryEventRecordAction    WebhookDeliveryEvent = "record-action"
+	WebhookDeliveryEventRecordingStatus WebhookDeliveryEvent = "recording-status"
 )
 
 // Valid indicates whether the value is a known member of the WebhookDeliveryEvent enum.
 func (e WebhookDeliveryEvent) Valid() bool {
 	switch e {
+	case WebhookDeliveryEventCallStatus:
+		return true
+	case WebhookDeliveryEventCallTwiml:
+		return true
+	case WebhookDeliveryEventDialAction:
+		return true
+	case WebhookDeliveryEventGatherAction:
+		return true
 	case WebhookDeliveryEventIncomingMessage:
 		return true
 	case WebhookDeliveryEventMessageStatus:
+		return true
+	case WebhookDeliveryEventRecordAction:
+		return true
+	case WebhookDeliveryEventRecordingStatus:
 		return true
 	default:
 		return false
@@ -1260,6 +1695,172 @@ type AvailablePhoneNumberList struct {
 	Uri string `json:"uri"`
 }
 
+// Call defines model for Call.
+type Call struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// AnsweredBy Set with answering machine detection, which Switchboard does not simulate; `null`.
+	AnsweredBy *string        `json:"answered_by"`
+	ApiVersion CallApiVersion `json:"api_version"`
+
+	// CallerName For an inbound call, the caller's name, when given.
+	CallerName *string `json:"caller_name"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// Direction `outbound-api` from the API, `outbound-dial` placed by `<Dial>`, `inbound` to your number.
+	Direction CallDirection `json:"direction"`
+
+	// Duration Seconds the call was connected, as a string, rounded up; `0` for a call that
+	// was never answered, `null` until the call ends.
+	Duration *string `json:"duration"`
+
+	// EndTime When the call ended (simulated clock); `null` until then.
+	EndTime *string `json:"end_time"`
+
+	// ForwardedFrom For an inbound call, the number that forwarded it, when given.
+	ForwardedFrom *string `json:"forwarded_from"`
+
+	// From Who called.
+	From string `json:"from"`
+
+	// FromFormatted `from` formatted for people.
+	FromFormatted string `json:"from_formatted"`
+
+	// GroupSid Always `null`.
+	GroupSid *string `json:"group_sid"`
+
+	// ParentCallSid For a call placed by `<Dial>`, the call that dialed it; else `null`.
+	ParentCallSid *string `json:"parent_call_sid"`
+
+	// PhoneNumberSid The account's number that took (inbound) or placed (outbound) the call, when it is one.
+	PhoneNumberSid *string `json:"phone_number_sid"`
+
+	// Price What the call cost, a negative decimal string per started minute
+	// (`-0.01400` outbound, `-0.00850` inbound); `0.00000` for a call never
+	// answered; `null` until the call ends.
+	Price *string `json:"price"`
+
+	// PriceUnit ISO 4217 currency of `price`.
+	//
+	// Example: USD
+	PriceUnit string `json:"price_unit"`
+
+	// QueueTime Milliseconds the call waited before it was placed, as a string (`0`).
+	QueueTime string `json:"queue_time"`
+
+	// Sid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	Sid CallSid `json:"sid"`
+
+	// StartTime When the call started ringing (simulated clock, see `--call-speed`); `null`
+	// while `queued` and for calls that never rang.
+	StartTime *string `json:"start_time"`
+
+	// Status Where the call is in its life: `queued`, then `ringing`, then `in-progress` once
+	// answered; it ends `completed`, or `busy`, `no-answer`, `failed` or `canceled`
+	// without being answered.
+	Status CallStatus `json:"status"`
+
+	// SubresourceUris Paths of the call's recordings and other subresources, by name.
+	SubresourceUris map[string]string `json:"subresource_uris"`
+
+	// To Who was called.
+	To string `json:"to"`
+
+	// ToFormatted `to` formatted for people: national format for North American numbers.
+	ToFormatted string `json:"to_formatted"`
+
+	// TrunkSid Always `null`.
+	TrunkSid *string `json:"trunk_sid"`
+
+	// Uri This call's path, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// CallApiVersion defines model for Call.ApiVersion.
+type CallApiVersion string
+
+// CallDirection `outbound-api` from the API, `outbound-dial` placed by `<Dial>`, `inbound` to your number.
+type CallDirection string
+
+// CallDigitsRequest defines model for CallDigitsRequest.
+type CallDigitsRequest struct {
+	// Digits The keys pressed, in order (`0`-`9`, `*`, `#`; `w` is ignored).
+	Digits string `json:"Digits"`
+}
+
+// CallEndpoint A phone number in E.164 format, or a Client identifier (`client:alice`) or SIP
+// address (`sip:alice@example.com`), which the simulator answers like any number.
+//
+// Example: +14155550100
+type CallEndpoint = string
+
+// CallEvent One thing that happened on a call.
+type CallEvent struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// CallSid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	CallSid CallSid `json:"call_sid"`
+
+	// Data The details, by name, as strings.
+	Data map[string]string `json:"data"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// Description What happened, for people to read.
+	Description string `json:"description"`
+
+	// ElapsedMs When it happened on the call's simulated clock, in milliseconds from its creation.
+	ElapsedMs int `json:"elapsed_ms"`
+
+	// Type `status` the call's status changed; `verb` a TwiML verb ran (`data.verb`, and
+	// what it said, played or asked); `digits` keys were pressed; `gather` a
+	// `<Gather>` ended (`data.result`: `digits` or `timeout`); `recording` a
+	// recording started or completed; `dial` a `<Dial>` placed or ended its call;
+	// `webhook` a request to your app and its answer (`data.delivery_sid` names its
+	// WebhookDelivery); `error` something your app answered could not be used; `api`
+	// the call was changed through the API or a simulator endpoint.
+	Type CallEventType `json:"type"`
+}
+
+// CallEventType `status` the call's status changed; `verb` a TwiML verb ran (`data.verb`, and
+// what it said, played or asked); `digits` keys were pressed; `gather` a
+// `<Gather>` ended (`data.result`: `digits` or `timeout`); `recording` a
+// recording started or completed; `dial` a `<Dial>` placed or ended its call;
+// `webhook` a request to your app and its answer (`data.delivery_sid` names its
+// WebhookDelivery); `error` something your app answered could not be used; `api`
+// the call was changed through the API or a simulator endpoint.
+type CallEventType string
+
+// CallEventList defines model for CallEventList.
+type CallEventList struct {
+	Events []CallEvent `json:"events"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
 // CallForwardingInfo The `call_forwarding` package.
 type CallForwardingInfo struct {
 	// CallForwardingEnabled Whether calls to the number are forwarded unconditionally.
@@ -1272,6 +1873,152 @@ type CallForwardingInfo struct {
 	// Example: 60607
 	ErrorCode *LookupErrorCode `json:"error_code"`
 }
+
+// CallList defines model for CallList.
+type CallList struct {
+	Calls []Call `json:"calls"`
+
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string `json:"previous_page_uri"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// CallRecording A recording, as its call's Recordings list shows it.
+type CallRecording struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid              `json:"account_sid"`
+	ApiVersion CallRecordingApiVersion `json:"api_version"`
+
+	// CallSid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	CallSid CallSid `json:"call_sid"`
+
+	// Channels 1, or 2 for a `dual` recording.
+	Channels CallRecordingChannels `json:"channels"`
+
+	// ConferenceSid Always `null`.
+	ConferenceSid *string `json:"conference_sid"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// Duration Seconds recorded, as a string; `null` while recording.
+	Duration *string `json:"duration"`
+
+	// EncryptionDetails Always `null`; recordings are not encrypted.
+	EncryptionDetails *map[string]interface{} `json:"encryption_details"`
+
+	// ErrorCode Always `null`.
+	ErrorCode *int `json:"error_code"`
+
+	// Price `-0.0025` per started minute, a JSON number here (as in Twilio's
+	// call-recording representation); `null` while recording.
+	Price *float32 `json:"price"`
+
+	// PriceUnit ISO 4217 currency of `price`.
+	//
+	// Example: USD
+	PriceUnit string `json:"price_unit"`
+
+	// Sid `RE` followed by 32 lowercase hex digits.
+	//
+	// Example: REcccccccccccccccccccccccccccccccc
+	Sid RecordingSid `json:"sid"`
+
+	// Source What made the recording; Switchboard makes `RecordVerb` and `OutboundAPI` (`Record=true`) recordings.
+	Source RecordingSource `json:"source"`
+
+	// StartTime A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	StartTime RFC2822Date `json:"start_time"`
+
+	// Status `in-progress` while recording, then `completed`.
+	Status RecordingStatus `json:"status"`
+
+	// Track Which side was recorded; always `both`.
+	Track CallRecordingTrack `json:"track"`
+
+	// Uri This recording's path under its call, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// CallRecordingApiVersion defines model for CallRecording.ApiVersion.
+type CallRecordingApiVersion string
+
+// CallRecordingChannels 1, or 2 for a `dual` recording.
+type CallRecordingChannels int
+
+// CallRecordingTrack Which side was recorded; always `both`.
+type CallRecordingTrack string
+
+// CallRecordingList defines model for CallRecordingList.
+type CallRecordingList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string         `json:"previous_page_uri"`
+	Recordings      []CallRecording `json:"recordings"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// CallSid `CA` followed by 32 lowercase hex digits.
+//
+// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type CallSid = string
+
+// CallStatus Where the call is in its life: `queued`, then `ringing`, then `in-progress` once
+// answered; it ends `completed`, or `busy`, `no-answer`, `failed` or `canceled`
+// without being answered.
+type CallStatus string
 
 // CallerNameInfo The `caller_name` package (CNAM); US numbers only.
 type CallerNameInfo struct {
@@ -1310,6 +2057,141 @@ type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
 	FriendlyName *string `json:"FriendlyName,omitempty"`
 }
+
+// CreateCallRequest defines model for CreateCallRequest.
+type CreateCallRequest struct {
+	// ApplicationSid Refused (21218); Switchboard has no applications.
+	ApplicationSid *string `json:"ApplicationSid,omitempty"`
+
+	// AsyncAmd Accepted for compatibility; not simulated.
+	AsyncAmd *CreateCallRequestAsyncAmd `json:"AsyncAmd,omitempty"`
+
+	// AsyncAmdStatusCallback Accepted for compatibility; not simulated.
+	AsyncAmdStatusCallback *string `json:"AsyncAmdStatusCallback,omitempty"`
+
+	// AsyncAmdStatusCallbackMethod The HTTP method of a webhook request.
+	AsyncAmdStatusCallbackMethod *HttpMethod `json:"AsyncAmdStatusCallbackMethod,omitempty"`
+
+	// Byoc Accepted for compatibility; not simulated.
+	Byoc *string `json:"Byoc,omitempty"`
+
+	// CallReason Accepted for compatibility; not simulated.
+	CallReason *string `json:"CallReason,omitempty"`
+
+	// CallToken Accepted for compatibility; not simulated.
+	CallToken *string `json:"CallToken,omitempty"`
+
+	// CallerId Accepted for compatibility; not simulated.
+	CallerId *string `json:"CallerId,omitempty"`
+
+	// ClientNotificationUrl Accepted for compatibility; not simulated.
+	ClientNotificationUrl *string `json:"ClientNotificationUrl,omitempty"`
+
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackUrl Fetched instead when `Url` fails (not 2xx, unreachable, or not TwiML).
+	FallbackUrl *string `json:"FallbackUrl,omitempty"`
+
+	// From The caller ID: a voice-capable number of the account, in E.164 format, or
+	// Twilio's test number `+15005550006`.
+	//
+	//
+	// Example: +14155550199
+	From string `json:"From"`
+
+	// MachineDetection Accepted for compatibility; answering machine detection is not simulated.
+	MachineDetection *CreateCallRequestMachineDetection `json:"MachineDetection,omitempty"`
+
+	// MachineDetectionSilenceTimeout Accepted for compatibility; not simulated.
+	MachineDetectionSilenceTimeout *int `json:"MachineDetectionSilenceTimeout,omitempty"`
+
+	// MachineDetectionSpeechEndThreshold Accepted for compatibility; not simulated.
+	MachineDetectionSpeechEndThreshold *int `json:"MachineDetectionSpeechEndThreshold,omitempty"`
+
+	// MachineDetectionSpeechThreshold Accepted for compatibility; not simulated.
+	MachineDetectionSpeechThreshold *int `json:"MachineDetectionSpeechThreshold,omitempty"`
+
+	// MachineDetectionTimeout Accepted for compatibility; not simulated.
+	MachineDetectionTimeout *int `json:"MachineDetectionTimeout,omitempty"`
+
+	// Method The HTTP method of a webhook request.
+	Method *HttpMethod `json:"Method,omitempty"`
+
+	// Record Record the whole call, from answer to hang-up.
+	Record *bool `json:"Record,omitempty"`
+
+	// RecordingChannels `dual` makes a two-channel recording (default `mono`).
+	RecordingChannels *CreateCallRequestRecordingChannels `json:"RecordingChannels,omitempty"`
+
+	// RecordingStatusCallback URL told when the call's recording completes.
+	RecordingStatusCallback *string `json:"RecordingStatusCallback,omitempty"`
+
+	// RecordingStatusCallbackEvent Accepted; the recording status callback is sent when the recording completes.
+	RecordingStatusCallbackEvent *[]CreateCallRequestRecordingStatusCallbackEvent `json:"RecordingStatusCallbackEvent,omitempty"`
+
+	// RecordingStatusCallbackMethod The HTTP method of a webhook request.
+	RecordingStatusCallbackMethod *HttpMethod `json:"RecordingStatusCallbackMethod,omitempty"`
+
+	// RecordingTrack Accepted for compatibility; not simulated.
+	RecordingTrack *CreateCallRequestRecordingTrack `json:"RecordingTrack,omitempty"`
+
+	// SendDigits Keys to press once the call is answered (`w` waits half a second); they feed
+	// the first `<Gather>`.
+	SendDigits *string `json:"SendDigits,omitempty"`
+
+	// SipAuthPassword Accepted for compatibility; not simulated.
+	SipAuthPassword *string `json:"SipAuthPassword,omitempty"`
+
+	// SipAuthUsername Accepted for compatibility; not simulated.
+	SipAuthUsername *string `json:"SipAuthUsername,omitempty"`
+
+	// StatusCallback URL that receives the call progress events of `StatusCallbackEvent`.
+	StatusCallback *string `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackEvent The events to send (repeat the key for each); default `completed`.
+	StatusCallbackEvent *[]StatusCallbackEvent `json:"StatusCallbackEvent,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TimeLimit Seconds the call may last once answered (default 14400, four hours).
+	TimeLimit *int `json:"TimeLimit,omitempty"`
+
+	// Timeout Seconds to let the call ring before it ends `no-answer` (default 60).
+	Timeout *int `json:"Timeout,omitempty"`
+
+	// To Who to call.
+	To CallEndpoint `json:"To"`
+
+	// Trim Accepted for compatibility; recordings hold no silence to trim.
+	Trim *CreateCallRequestTrim `json:"Trim,omitempty"`
+
+	// Twiml The TwiML document to run once answered, instead of fetching `Url`.
+	Twiml *string `json:"Twiml,omitempty"`
+
+	// Url Where the call fetches its TwiML once answered (absolute http or https URL).
+	// One of `Url` or `Twiml` is required.
+	Url *string `json:"Url,omitempty"`
+}
+
+// CreateCallRequestAsyncAmd Accepted for compatibility; not simulated.
+type CreateCallRequestAsyncAmd string
+
+// CreateCallRequestMachineDetection Accepted for compatibility; answering machine detection is not simulated.
+type CreateCallRequestMachineDetection string
+
+// CreateCallRequestRecordingChannels `dual` makes a two-channel recording (default `mono`).
+type CreateCallRequestRecordingChannels string
+
+// CreateCallRequestRecordingStatusCallbackEvent defines model for CreateCallRequest.RecordingStatusCallbackEvent.
+type CreateCallRequestRecordingStatusCallbackEvent string
+
+// CreateCallRequestRecordingTrack Accepted for compatibility; not simulated.
+type CreateCallRequestRecordingTrack string
+
+// CreateCallRequestTrim Accepted for compatibility; recordings hold no silence to trim.
+type CreateCallRequestTrim string
 
 // CreateIncomingPhoneNumberRequest defines model for CreateIncomingPhoneNumberRequest.
 type CreateIncomingPhoneNumberRequest struct {
@@ -1694,6 +2576,21 @@ type IdentityMatchInfo struct {
 
 // IdentityMatchResult How one given detail compares with what is on file for the number.
 type IdentityMatchResult string
+
+// InboundCallRequest defines model for InboundCallRequest.
+type InboundCallRequest struct {
+	// CallerName The caller's name, as caller ID lookup would give it (`CallerName` in the webhook).
+	CallerName *string `json:"CallerName,omitempty"`
+
+	// ForwardedFrom The number that forwarded the call to yours (`ForwardedFrom` in the webhook).
+	ForwardedFrom *PhoneNumber `json:"ForwardedFrom,omitempty"`
+
+	// From The phone that calls you, in E.164 format.
+	From PhoneNumber `json:"From"`
+
+	// To Your number that is called; the account must own it.
+	To PhoneNumber `json:"To"`
+}
 
 // InboundMessageRequest defines model for InboundMessageRequest.
 type InboundMessageRequest struct {
@@ -2574,6 +3471,123 @@ type ReassignedNumberInfo struct {
 // ReassignedNumberInfoIsNumberReassigned Whether the number changed hands since that date.
 type ReassignedNumberInfoIsNumberReassigned string
 
+// Recording A recording, as the account's Recordings list shows it.
+type Recording struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid          `json:"account_sid"`
+	ApiVersion RecordingApiVersion `json:"api_version"`
+
+	// CallSid `CA` followed by 32 lowercase hex digits.
+	//
+	// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	CallSid CallSid `json:"call_sid"`
+
+	// Channels 1, or 2 for a `dual` recording.
+	Channels RecordingChannels `json:"channels"`
+
+	// ConferenceSid Always `null`.
+	ConferenceSid *string `json:"conference_sid"`
+
+	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateCreated RFC2822Date `json:"date_created"`
+
+	// DateUpdated A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	DateUpdated RFC2822Date `json:"date_updated"`
+
+	// Duration Seconds recorded, as a string; `null` while recording.
+	Duration *string `json:"duration"`
+
+	// EncryptionDetails Always `null`; recordings are not encrypted.
+	EncryptionDetails *map[string]interface{} `json:"encryption_details"`
+
+	// ErrorCode Always `null`.
+	ErrorCode *int `json:"error_code"`
+
+	// MediaUrl Absolute URL of the audio (WAV); needs the account's credentials.
+	MediaUrl string `json:"media_url"`
+
+	// Price `-0.00250` per started minute; `null` while recording.
+	Price *string `json:"price"`
+
+	// PriceUnit ISO 4217 currency of `price`.
+	//
+	// Example: USD
+	PriceUnit string `json:"price_unit"`
+
+	// Sid `RE` followed by 32 lowercase hex digits.
+	//
+	// Example: REcccccccccccccccccccccccccccccccc
+	Sid RecordingSid `json:"sid"`
+
+	// Source What made the recording; Switchboard makes `RecordVerb` and `OutboundAPI` (`Record=true`) recordings.
+	Source RecordingSource `json:"source"`
+
+	// StartTime A time in RFC 2822 format, always in GMT (`+0000`).
+	//
+	// Example: Tue, 24 Nov 2026 20:15:03 +0000
+	StartTime RFC2822Date `json:"start_time"`
+
+	// Status `in-progress` while recording, then `completed`.
+	Status RecordingStatus `json:"status"`
+
+	// SubresourceUris Paths of the recording's transcriptions and add-on results.
+	SubresourceUris map[string]string `json:"subresource_uris"`
+
+	// Uri This recording's path, relative to the server.
+	Uri string `json:"uri"`
+}
+
+// RecordingApiVersion defines model for Recording.ApiVersion.
+type RecordingApiVersion string
+
+// RecordingChannels 1, or 2 for a `dual` recording.
+type RecordingChannels int
+
+// RecordingList defines model for RecordingList.
+type RecordingList struct {
+	// End Zero-based index of the page's last record in the whole list (0 when empty).
+	End int `json:"end"`
+
+	// FirstPageUri Path of the first page with the same filters and page size.
+	FirstPageUri string `json:"first_page_uri"`
+
+	// NextPageUri Path of the next page; `null` on the last page.
+	NextPageUri *string `json:"next_page_uri"`
+
+	// Page Zero-based number of this page.
+	Page int `json:"page"`
+
+	// PageSize How many records a page holds.
+	PageSize int `json:"page_size"`
+
+	// PreviousPageUri Path of the previous page; `null` on the first page.
+	PreviousPageUri *string     `json:"previous_page_uri"`
+	Recordings      []Recording `json:"recordings"`
+
+	// Start Zero-based index of the page's first record in the whole list.
+	Start int `json:"start"`
+
+	// Uri Path of this page.
+	Uri string `json:"uri"`
+}
+
+// RecordingSid `RE` followed by 32 lowercase hex digits.
+//
+// Example: REcccccccccccccccccccccccccccccccc
+type RecordingSid = string
+
+// RecordingSource What made the recording; Switchboard makes `RecordVerb` and `OutboundAPI` (`Record=true`) recordings.
+type RecordingSource string
+
+// RecordingStatus `in-progress` while recording, then `completed`.
+type RecordingStatus string
+
 // ServiceAlphaSender An alphanumeric sender ID of a service.
 type ServiceAlphaSender struct {
 	// AccountSid `AC` followed by 32 lowercase hex digits.
@@ -2730,6 +3744,9 @@ type SmsPumpingRiskInfo struct {
 // SmsPumpingRiskInfoCarrierRiskCategory The risk band of `sms_pumping_risk_score`.
 type SmsPumpingRiskInfoCarrierRiskCategory string
 
+// StatusCallbackEvent A call progress event that a status callback can ask for.
+type StatusCallbackEvent string
+
 // SwitchboardNewKey A key just created through Switchboard's endpoint, with its type.
 type SwitchboardNewKey struct {
 	// DateCreated A time in RFC 2822 format, always in GMT (`+0000`).
@@ -2803,6 +3820,39 @@ type UpdateAccountRequest struct {
 	// is final.
 	Status *AccountStatus `json:"Status,omitempty"`
 }
+
+// UpdateCallRequest defines model for UpdateCallRequest.
+type UpdateCallRequest struct {
+	// FallbackMethod The HTTP method of a webhook request.
+	FallbackMethod *HttpMethod `json:"FallbackMethod,omitempty"`
+
+	// FallbackUrl A new fallback URL for the call's documents.
+	FallbackUrl *string `json:"FallbackUrl,omitempty"`
+
+	// Method The HTTP method of a webhook request.
+	Method *HttpMethod `json:"Method,omitempty"`
+
+	// Status `canceled` cancels a call not yet answered; `completed` hangs up.
+	Status *UpdateCallRequestStatus `json:"Status,omitempty"`
+
+	// StatusCallback A new status callback URL.
+	StatusCallback *string `json:"StatusCallback,omitempty"`
+
+	// StatusCallbackMethod The HTTP method of a webhook request.
+	StatusCallbackMethod *HttpMethod `json:"StatusCallbackMethod,omitempty"`
+
+	// TimeLimit A new time limit, in seconds from when the call was answered.
+	TimeLimit *int `json:"TimeLimit,omitempty"`
+
+	// Twiml Redirect the call to this TwiML document.
+	Twiml *string `json:"Twiml,omitempty"`
+
+	// Url Redirect the call to the TwiML at this URL.
+	Url *string `json:"Url,omitempty"`
+}
+
+// UpdateCallRequestStatus `canceled` cancels a call not yet answered; `completed` hangs up.
+type UpdateCallRequestStatus string
 
 // UpdateIncomingPhoneNumberRequest defines model for UpdateIncomingPhoneNumberRequest.
 type UpdateIncomingPhoneNumberRequest struct {
@@ -3014,8 +4064,12 @@ type WebhookDelivery struct {
 	// ErrorMessage What went wrong, else `null`.
 	ErrorMessage *string `json:"error_message"`
 
-	// Event `message-status`: a status callback; `incoming-message`: the webhook of a number
-	// that received a text.
+	// Event `message-status`: a message's status callback; `incoming-message`: the webhook of
+	// a number that received a text; `call-twiml`: a call fetching its TwiML (its
+	// `Url`, the number's `VoiceUrl`, a fallback, a `<Redirect>`); `gather-action`,
+	// `record-action`, `dial-action`: the `action` of a `<Gather>`, `<Record>` or
+	// `<Dial>`; `call-status`: a call's status callback; `recording-status`: a
+	// recording's status callback.
 	Event WebhookDeliveryEvent `json:"event"`
 
 	// LatencyMs Milliseconds from sending the request to the end of the answer.
@@ -3034,7 +4088,7 @@ type WebhookDelivery struct {
 	// RequestUrl The URL requested (with the parameters, for GET).
 	RequestUrl string `json:"request_url"`
 
-	// ResourceSid The resource the request was about (a message SID).
+	// ResourceSid The resource the request was about (a message or call SID).
 	ResourceSid string `json:"resource_sid"`
 
 	// ResponseBody The first 4 KB of the answer's body; `null` when empty.
@@ -3055,8 +4109,12 @@ type WebhookDelivery struct {
 	Url string `json:"url"`
 }
 
-// WebhookDeliveryEvent `message-status`: a status callback; `incoming-message`: the webhook of a number
-// that received a text.
+// WebhookDeliveryEvent `message-status`: a message's status callback; `incoming-message`: the webhook of
+// a number that received a text; `call-twiml`: a call fetching its TwiML (its
+// `Url`, the number's `VoiceUrl`, a fallback, a `<Redirect>`); `gather-action`,
+// `record-action`, `dial-action`: the `action` of a `<Gather>`, `<Record>` or
+// `<Dial>`; `call-status`: a call's status callback; `recording-status`: a
+// recording's status callback.
 type WebhookDeliveryEvent string
 
 // WebhookDeliveryRequestMethod defines model for WebhookDelivery.RequestMethod.
@@ -3077,6 +4135,11 @@ type WebhookDeliverySid = string
 // WebhookUrl An absolute http or https URL; the empty string clears it. Anything else is
 // refused with 21402 (https://www.twilio.com/docs/errors/21402).
 type WebhookUrl = string
+
+// CallSidPath `CA` followed by 32 lowercase hex digits.
+//
+// Example: CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type CallSidPath = CallSid
 
 // CountryCode defines model for CountryCode.
 type CountryCode = string
@@ -3156,6 +4219,9 @@ type ServiceSid = MessagingServiceSid
 
 // BadRequest Every error the API returns has this shape.
 type BadRequest = Error
+
+// CallBadRequest Every error the API returns has this shape.
+type CallBadRequest = Error
 
 // Forbidden Every error the API returns has this shape.
 type Forbidden = Error
@@ -3410,6 +4476,81 @@ type ListAvailablePhoneNumbersTollFreeParams struct {
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
 }
 
+// ListCallsParams defines parameters for ListCalls.
+type ListCallsParams struct {
+	// To Only calls to this number.
+	To *CallEndpoint `form:"To,omitempty" json:"To,omitempty"`
+
+	// From Only calls from this number.
+	From *CallEndpoint `form:"From,omitempty" json:"From,omitempty"`
+
+	// ParentCallSid Only the calls that this call placed with `<Dial>`.
+	ParentCallSid *CallSid `form:"ParentCallSid,omitempty" json:"ParentCallSid,omitempty"`
+
+	// Status Only calls in this status.
+	Status *CallStatus `form:"Status,omitempty" json:"Status,omitempty"`
+
+	// StartTime Only calls that started on this day (UTC); a date-time stands for its day.
+	StartTime *DateFilter `form:"StartTime,omitempty" json:"StartTime,omitempty"`
+
+	// StartTimeBefore Only calls that started on or before this date or time.
+	StartTimeBefore *DateFilter `form:"StartTime<,omitempty" json:"StartTime<,omitempty"`
+
+	// StartTimeAfter Only calls that started on or after this date or time.
+	StartTimeAfter *DateFilter `form:"StartTime>,omitempty" json:"StartTime>,omitempty"`
+
+	// EndTime Only calls that ended on this day (UTC); a date-time stands for its day.
+	EndTime *DateFilter `form:"EndTime,omitempty" json:"EndTime,omitempty"`
+
+	// EndTimeBefore Only calls that ended on or before this date or time.
+	EndTimeBefore *DateFilter `form:"EndTime<,omitempty" json:"EndTime<,omitempty"`
+
+	// EndTimeAfter Only calls that ended on or after this date or time.
+	EndTimeAfter *DateFilter `form:"EndTime>,omitempty" json:"EndTime>,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListCallRecordingsParams defines parameters for ListCallRecordings.
+type ListCallRecordingsParams struct {
+	// DateCreated Only recordings made on this day (UTC); a date-time stands for its day.
+	DateCreated *DateFilter `form:"DateCreated,omitempty" json:"DateCreated,omitempty"`
+
+	// DateCreatedBefore Only recordings made on or before this date or time.
+	DateCreatedBefore *DateFilter `form:"DateCreated<,omitempty" json:"DateCreated<,omitempty"`
+
+	// DateCreatedAfter Only recordings made on or after this date or time.
+	DateCreatedAfter *DateFilter `form:"DateCreated>,omitempty" json:"DateCreated>,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListIncomingPhoneNumbersParams defines parameters for ListIncomingPhoneNumbers.
 type ListIncomingPhoneNumbersParams struct {
 	// PhoneNumber Only numbers containing these digits; `*` stands for any one digit
@@ -3512,6 +4653,66 @@ type ListMediaParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListRecordingsParams defines parameters for ListRecordings.
+type ListRecordingsParams struct {
+	// CallSid Only the recordings of this call.
+	CallSid *CallSid `form:"CallSid,omitempty" json:"CallSid,omitempty"`
+
+	// ConferenceSid Only the recordings of this conference; Switchboard has no conferences, so none.
+	ConferenceSid *string `form:"ConferenceSid,omitempty" json:"ConferenceSid,omitempty"`
+
+	// IncludeSoftDeleted Accepted for compatibility; deleted recordings are gone for good.
+	IncludeSoftDeleted *bool `form:"IncludeSoftDeleted,omitempty" json:"IncludeSoftDeleted,omitempty"`
+
+	// DateCreated Only recordings made on this day (UTC); a date-time stands for its day.
+	DateCreated *DateFilter `form:"DateCreated,omitempty" json:"DateCreated,omitempty"`
+
+	// DateCreatedBefore Only recordings made on or before this date or time.
+	DateCreatedBefore *DateFilter `form:"DateCreated<,omitempty" json:"DateCreated<,omitempty"`
+
+	// DateCreatedAfter Only recordings made on or after this date or time.
+	DateCreatedAfter *DateFilter `form:"DateCreated>,omitempty" json:"DateCreated>,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// FetchRecordingParams defines parameters for FetchRecording.
+type FetchRecordingParams struct {
+	// IncludeSoftDeleted Accepted for compatibility; deleted recordings are gone for good.
+	IncludeSoftDeleted *bool `form:"IncludeSoftDeleted,omitempty" json:"IncludeSoftDeleted,omitempty"`
+}
+
+// ListCallEventsParams defines parameters for ListCallEvents.
+type ListCallEventsParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // StreamEventsParams defines parameters for StreamEvents.
 type StreamEventsParams struct {
 	// LastEventID The `id` of the last event received, to resume after it.
@@ -3575,7 +4776,7 @@ type ListThreadMessagesParams struct {
 
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
-	// ResourceSid Only requests about this resource (a message SID).
+	// ResourceSid Only requests about this resource (a message or call SID).
 	ResourceSid *string `form:"ResourceSid,omitempty" json:"ResourceSid,omitempty"`
 
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
@@ -3706,6 +4907,12 @@ type FetchPhoneNumberParams struct {
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
+// CreateCallFormdataRequestBody defines body for CreateCall for application/x-www-form-urlencoded ContentType.
+type CreateCallFormdataRequestBody = CreateCallRequest
+
+// UpdateCallFormdataRequestBody defines body for UpdateCall for application/x-www-form-urlencoded ContentType.
+type UpdateCallFormdataRequestBody = UpdateCallRequest
+
 // CreateIncomingPhoneNumberFormdataRequestBody defines body for CreateIncomingPhoneNumber for application/x-www-form-urlencoded ContentType.
 type CreateIncomingPhoneNumberFormdataRequestBody = CreateIncomingPhoneNumberRequest
 
@@ -3726,6 +4933,12 @@ type UpdateMessageFormdataRequestBody = UpdateMessageRequest
 
 // UpdateAccountFormdataRequestBody defines body for UpdateAccount for application/x-www-form-urlencoded ContentType.
 type UpdateAccountFormdataRequestBody = UpdateAccountRequest
+
+// SendCallDigitsFormdataRequestBody defines body for SendCallDigits for application/x-www-form-urlencoded ContentType.
+type SendCallDigitsFormdataRequestBody = CallDigitsRequest
+
+// CreateInboundCallFormdataRequestBody defines body for CreateInboundCall for application/x-www-form-urlencoded ContentType.
+type CreateInboundCallFormdataRequestBody = InboundCallRequest
 
 // CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
 type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
@@ -3771,6 +4984,30 @@ type ServerInterface interface {
 	// ListAvailablePhoneNumbersTollFree Search toll-free numbers for sale
 	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json)
 	ListAvailablePhoneNumbersTollFree(ctx echo.Context, accountSid AccountSid, countryCode CountryCode, params ListAvailablePhoneNumbersTollFreeParams) error
+	// ListCalls List calls
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls.json)
+	ListCalls(ctx echo.Context, accountSid AccountSid, params ListCallsParams) error
+	// CreateCall Place a call
+	// (POST /2010-04-01/Accounts/{AccountSid}/Calls.json)
+	CreateCall(ctx echo.Context, accountSid AccountSid) error
+	// ListCallRecordings List a call's recordings
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json)
+	ListCallRecordings(ctx echo.Context, accountSid AccountSid, callSid CallSidPath, params ListCallRecordingsParams) error
+	// DeleteCallRecording Delete a recording of a call
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json)
+	DeleteCallRecording(ctx echo.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid) error
+	// FetchCallRecording Fetch a recording of a call
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json)
+	FetchCallRecording(ctx echo.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid) error
+	// DeleteCall Delete a call
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json)
+	DeleteCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error
+	// FetchCall Fetch a call
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json)
+	FetchCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error
+	// UpdateCall Redirect, hang up or cancel a call
+	// (POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json)
+	UpdateCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error
 	// ListIncomingPhoneNumbers List the account's phone numbers
 	// (GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json)
 	ListIncomingPhoneNumbers(ctx echo.Context, accountSid AccountSid, params ListIncomingPhoneNumbersParams) error
@@ -3828,6 +5065,21 @@ type ServerInterface interface {
 	// UpdateMessage Redact or cancel a message
 	// (POST /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json)
 	UpdateMessage(ctx echo.Context, accountSid AccountSid, sid MessageSid) error
+	// ListRecordings List recordings
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings.json)
+	ListRecordings(ctx echo.Context, accountSid AccountSid, params ListRecordingsParams) error
+	// FetchRecordingMedia Download a recording
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid})
+	FetchRecordingMedia(ctx echo.Context, accountSid AccountSid, sid string) error
+	// DeleteRecording Delete a recording
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json)
+	DeleteRecording(ctx echo.Context, accountSid AccountSid, sid RecordingSid) error
+	// FetchRecording Fetch a recording
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json)
+	FetchRecording(ctx echo.Context, accountSid AccountSid, sid RecordingSid, params FetchRecordingParams) error
+	// FetchRecordingWav Download a recording as WAV
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav)
+	FetchRecordingWav(ctx echo.Context, accountSid AccountSid, sid RecordingSid) error
 	// FetchAccount Fetch an account
 	// (GET /2010-04-01/Accounts/{Sid}.json)
 	FetchAccount(ctx echo.Context, sid AccountSid) error
@@ -3837,9 +5089,24 @@ type ServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx echo.Context) error
+	// AnswerCall Answer a ringing call as the far end
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Answer)
+	AnswerCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error
+	// SendCallDigits Press keys on a live call
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits)
+	SendCallDigits(ctx echo.Context, accountSid AccountSid, sid CallSid) error
+	// ListCallEvents Read a call's timeline
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events)
+	ListCallEvents(ctx echo.Context, accountSid AccountSid, sid CallSid, params ListCallEventsParams) error
+	// HangUpCall Hang up as the far end
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Hangup)
+	HangUpCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error
 	// StreamEvents Follow changes live (server-sent events)
 	// (GET /switchboard/v1/Accounts/{AccountSid}/Events)
 	StreamEvents(ctx echo.Context, accountSid AccountSid, params StreamEventsParams) error
+	// CreateInboundCall Simulate a call to one of your numbers
+	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls)
+	CreateInboundCall(ctx echo.Context, accountSid AccountSid) error
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx echo.Context, accountSid AccountSid) error
@@ -4497,6 +5764,335 @@ func (w *ServerInterfaceWrapper) ListAvailablePhoneNumbersTollFree(ctx echo.Cont
 	return err
 }
 
+// ListCalls converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCalls(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCallsParams
+	// ------------- Optional query parameter "To" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "To", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter To: %s", err))
+	}
+
+	// ------------- Optional query parameter "From" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "From", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter From: %s", err))
+	}
+
+	// ------------- Optional query parameter "ParentCallSid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ParentCallSid", ctx.QueryParams(), &params.ParentCallSid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ParentCallSid: %s", err))
+	}
+
+	// ------------- Optional query parameter "Status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Status: %s", err))
+	}
+
+	// ------------- Optional query parameter "StartTime" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "StartTime", ctx.QueryParams(), &params.StartTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter StartTime: %s", err))
+	}
+
+	// ------------- Optional query parameter "StartTime<" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "StartTime<", ctx.QueryParams(), &params.StartTimeBefore, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter StartTime<: %s", err))
+	}
+
+	// ------------- Optional query parameter "StartTime>" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "StartTime>", ctx.QueryParams(), &params.StartTimeAfter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter StartTime>: %s", err))
+	}
+
+	// ------------- Optional query parameter "EndTime" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "EndTime", ctx.QueryParams(), &params.EndTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter EndTime: %s", err))
+	}
+
+	// ------------- Optional query parameter "EndTime<" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "EndTime<", ctx.QueryParams(), &params.EndTimeBefore, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter EndTime<: %s", err))
+	}
+
+	// ------------- Optional query parameter "EndTime>" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "EndTime>", ctx.QueryParams(), &params.EndTimeAfter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter EndTime>: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCalls(ctx, accountSid, params)
+	return err
+}
+
+// CreateCall converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCall(ctx, accountSid)
+	return err
+}
+
+// ListCallRecordings converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCallRecordings(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "CallSid" -------------
+	var callSid CallSidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "CallSid", ctx.Param("CallSid"), &callSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CallSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCallRecordingsParams
+	// ------------- Optional query parameter "DateCreated" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated", ctx.QueryParams(), &params.DateCreated, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated<" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated<", ctx.QueryParams(), &params.DateCreatedBefore, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated<: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated>" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated>", ctx.QueryParams(), &params.DateCreatedAfter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated>: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCallRecordings(ctx, accountSid, callSid, params)
+	return err
+}
+
+// DeleteCallRecording converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCallRecording(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "CallSid" -------------
+	var callSid CallSidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "CallSid", ctx.Param("CallSid"), &callSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CallSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid RecordingSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCallRecording(ctx, accountSid, callSid, sid)
+	return err
+}
+
+// FetchCallRecording converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchCallRecording(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "CallSid" -------------
+	var callSid CallSidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "CallSid", ctx.Param("CallSid"), &callSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CallSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid RecordingSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchCallRecording(ctx, accountSid, callSid, sid)
+	return err
+}
+
+// DeleteCall converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid CallSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCall(ctx, accountSid, sid)
+	return err
+}
+
+// FetchCall converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid CallSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchCall(ctx, accountSid, sid)
+	return err
+}
+
+// UpdateCall converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid CallSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCall(ctx, accountSid, sid)
+	return err
+}
+
 // ListIncomingPhoneNumbers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListIncomingPhoneNumbers(ctx echo.Context) error {
 	var err error
@@ -5084,6 +6680,192 @@ func (w *ServerInterfaceWrapper) UpdateMessage(ctx echo.Context) error {
 	return err
 }
 
+// ListRecordings converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRecordings(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRecordingsParams
+	// ------------- Optional query parameter "CallSid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "CallSid", ctx.QueryParams(), &params.CallSid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter CallSid: %s", err))
+	}
+
+	// ------------- Optional query parameter "ConferenceSid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ConferenceSid", ctx.QueryParams(), &params.ConferenceSid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ConferenceSid: %s", err))
+	}
+
+	// ------------- Optional query parameter "IncludeSoftDeleted" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "IncludeSoftDeleted", ctx.QueryParams(), &params.IncludeSoftDeleted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter IncludeSoftDeleted: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated", ctx.QueryParams(), &params.DateCreated, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated<" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated<", ctx.QueryParams(), &params.DateCreatedBefore, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated<: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated>" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated>", ctx.QueryParams(), &params.DateCreatedAfter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated>: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRecordings(ctx, accountSid, params)
+	return err
+}
+
+// FetchRecordingMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchRecordingMedia(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchRecordingMedia(ctx, accountSid, sid)
+	return err
+}
+
+// DeleteRecording converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteRecording(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid RecordingSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteRecording(ctx, accountSid, sid)
+	return err
+}
+
+// FetchRecording converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchRecording(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid RecordingSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params FetchRecordingParams
+	// ------------- Optional query parameter "IncludeSoftDeleted" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "IncludeSoftDeleted", ctx.QueryParams(), &params.IncludeSoftDeleted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter IncludeSoftDeleted: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchRecording(ctx, accountSid, sid, params)
+	return err
+}
+
+// FetchRecordingWav converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchRecordingWav(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid RecordingSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchRecordingWav(ctx, accountSid, sid)
+	return err
+}
+
 // FetchAccount converts echo context to params.
 func (w *ServerInterfaceWrapper) FetchAccount(ctx echo.Context) error {
 	var err error
@@ -5125,6 +6907,125 @@ func (w *ServerInterfaceWrapper) CheckHealth(ctx echo.Context) error {
 	return err
 }
 
+// AnswerCall converts echo context to params.
+func (w *ServerInterfaceWrapper) AnswerCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid CallSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AnswerCall(ctx, accountSid, sid)
+	return err
+}
+
+// SendCallDigits converts echo context to params.
+func (w *ServerInterfaceWrapper) SendCallDigits(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid CallSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendCallDigits(ctx, accountSid, sid)
+	return err
+}
+
+// ListCallEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCallEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid CallSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCallEventsParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCallEvents(ctx, accountSid, sid, params)
+	return err
+}
+
+// HangUpCall converts echo context to params.
+func (w *ServerInterfaceWrapper) HangUpCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid CallSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.HangUpCall(ctx, accountSid, sid)
+	return err
+}
+
 // StreamEvents converts echo context to params.
 func (w *ServerInterfaceWrapper) StreamEvents(ctx echo.Context) error {
 	var err error
@@ -5158,6 +7059,22 @@ func (w *ServerInterfaceWrapper) StreamEvents(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.StreamEvents(ctx, accountSid, params)
+	return err
+}
+
+// CreateInboundCall converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateInboundCall(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateInboundCall(ctx, accountSid)
 	return err
 }
 
@@ -5930,6 +7847,19 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.DeleteMedia, options.OperationMiddlewares["DeleteMedia"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid.json", wrapper.FetchMedia, options.OperationMiddlewares["FetchMedia"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid/Media/:Sid", wrapper.FetchMediaContent, options.OperationMiddlewares["FetchMediaContent"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls.json", wrapper.ListCalls, options.OperationMiddlewares["ListCalls"]...)
+	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls.json", wrapper.CreateCall, options.OperationMiddlewares["CreateCall"]...)
+	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls/:Sid.json", wrapper.DeleteCall, options.OperationMiddlewares["DeleteCall"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls/:Sid.json", wrapper.FetchCall, options.OperationMiddlewares["FetchCall"]...)
+	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls/:Sid.json", wrapper.UpdateCall, options.OperationMiddlewares["UpdateCall"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Recordings.json", wrapper.ListCallRecordings, options.OperationMiddlewares["ListCallRecordings"]...)
+	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Recordings/:Sid.json", wrapper.DeleteCallRecording, options.OperationMiddlewares["DeleteCallRecording"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Recordings/:Sid.json", wrapper.FetchCallRecording, options.OperationMiddlewares["FetchCallRecording"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings.json", wrapper.ListRecordings, options.OperationMiddlewares["ListRecordings"]...)
+	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.json", wrapper.DeleteRecording, options.OperationMiddlewares["DeleteRecording"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.json", wrapper.FetchRecording, options.OperationMiddlewares["FetchRecording"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.wav", wrapper.FetchRecordingWav, options.OperationMiddlewares["FetchRecordingWav"]...)
+	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings/:Sid", wrapper.FetchRecordingMedia, options.OperationMiddlewares["FetchRecordingMedia"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/InboundMessages", wrapper.CreateInboundMessage, options.OperationMiddlewares["CreateInboundMessage"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Messages/:Sid/Status", wrapper.ForceMessageStatus, options.OperationMiddlewares["ForceMessageStatus"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["ListWebhookDeliveries"]...)
@@ -5958,10 +7888,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders", wrapper.CreateServiceAlphaSender, options.OperationMiddlewares["CreateServiceAlphaSender"]...)
 	router.DELETE(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders/:Sid", wrapper.DeleteServiceAlphaSender, options.OperationMiddlewares["DeleteServiceAlphaSender"]...)
 	router.GET(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders/:Sid", wrapper.FetchServiceAlphaSender, options.OperationMiddlewares["FetchServiceAlphaSender"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/InboundCalls", wrapper.CreateInboundCall, options.OperationMiddlewares["CreateInboundCall"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Digits", wrapper.SendCallDigits, options.OperationMiddlewares["SendCallDigits"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Answer", wrapper.AnswerCall, options.OperationMiddlewares["AnswerCall"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Hangup", wrapper.HangUpCall, options.OperationMiddlewares["HangUpCall"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Events", wrapper.ListCallEvents, options.OperationMiddlewares["ListCallEvents"]...)
 
 }
 
 type BadRequestJSONResponse Error
+
+type CallBadRequestJSONResponse Error
 
 type ForbiddenJSONResponse Error
 
@@ -6975,6 +8912,1010 @@ func (response ListAvailablePhoneNumbersTollFree503JSONResponse) VisitListAvaila
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListCallsParams
+}
+
+type ListCallsResponseObject interface {
+	VisitListCallsResponse(w http.ResponseWriter) error
+}
+
+type ListCalls200JSONResponse CallList
+
+func (response ListCalls200JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCalls400JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCalls401JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListCalls403JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCalls429JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalls500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCalls500JSONResponse) VisitListCallsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCallRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *CreateCallFormdataRequestBody
+}
+
+type CreateCallResponseObject interface {
+	VisitCreateCallResponse(w http.ResponseWriter) error
+}
+
+type CreateCall201JSONResponse Call
+
+func (response CreateCall201JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall400JSONResponse struct{ CallBadRequestJSONResponse }
+
+func (response CreateCall400JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateCall401JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateCall403JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateCall413JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateCall429JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCall500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateCall500JSONResponse) VisitCreateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallRecordingsRequestObject struct {
+	AccountSid AccountSid  `json:"AccountSid"`
+	CallSid    CallSidPath `json:"CallSid"`
+	Params     ListCallRecordingsParams
+}
+
+type ListCallRecordingsResponseObject interface {
+	VisitListCallRecordingsResponse(w http.ResponseWriter) error
+}
+
+type ListCallRecordings200JSONResponse CallRecordingList
+
+func (response ListCallRecordings200JSONResponse) VisitListCallRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallRecordings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCallRecordings400JSONResponse) VisitListCallRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallRecordings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCallRecordings401JSONResponse) VisitListCallRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallRecordings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListCallRecordings403JSONResponse) VisitListCallRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallRecordings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListCallRecordings404JSONResponse) VisitListCallRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallRecordings429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCallRecordings429JSONResponse) VisitListCallRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallRecordings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCallRecordings500JSONResponse) VisitListCallRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCallRecordingRequestObject struct {
+	AccountSid AccountSid   `json:"AccountSid"`
+	CallSid    CallSidPath  `json:"CallSid"`
+	Sid        RecordingSid `json:"Sid"`
+}
+
+type DeleteCallRecordingResponseObject interface {
+	VisitDeleteCallRecordingResponse(w http.ResponseWriter) error
+}
+
+type DeleteCallRecording204Response struct {
+}
+
+func (response DeleteCallRecording204Response) VisitDeleteCallRecordingResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCallRecording400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteCallRecording400JSONResponse) VisitDeleteCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCallRecording401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteCallRecording401JSONResponse) VisitDeleteCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCallRecording403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteCallRecording403JSONResponse) VisitDeleteCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCallRecording404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteCallRecording404JSONResponse) VisitDeleteCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCallRecording429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteCallRecording429JSONResponse) VisitDeleteCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCallRecording500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteCallRecording500JSONResponse) VisitDeleteCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRecordingRequestObject struct {
+	AccountSid AccountSid   `json:"AccountSid"`
+	CallSid    CallSidPath  `json:"CallSid"`
+	Sid        RecordingSid `json:"Sid"`
+}
+
+type FetchCallRecordingResponseObject interface {
+	VisitFetchCallRecordingResponse(w http.ResponseWriter) error
+}
+
+type FetchCallRecording200JSONResponse CallRecording
+
+func (response FetchCallRecording200JSONResponse) VisitFetchCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRecording400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchCallRecording400JSONResponse) VisitFetchCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRecording401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchCallRecording401JSONResponse) VisitFetchCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRecording403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchCallRecording403JSONResponse) VisitFetchCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRecording404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchCallRecording404JSONResponse) VisitFetchCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRecording429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchCallRecording429JSONResponse) VisitFetchCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRecording500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchCallRecording500JSONResponse) VisitFetchCallRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCallRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        CallSid    `json:"Sid"`
+}
+
+type DeleteCallResponseObject interface {
+	VisitDeleteCallResponse(w http.ResponseWriter) error
+}
+
+type DeleteCall204Response struct {
+}
+
+func (response DeleteCall204Response) VisitDeleteCallResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCall400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteCall400JSONResponse) VisitDeleteCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCall401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteCall401JSONResponse) VisitDeleteCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCall403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteCall403JSONResponse) VisitDeleteCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCall404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteCall404JSONResponse) VisitDeleteCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCall429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteCall429JSONResponse) VisitDeleteCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCall500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteCall500JSONResponse) VisitDeleteCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCallRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        CallSid    `json:"Sid"`
+}
+
+type FetchCallResponseObject interface {
+	VisitFetchCallResponse(w http.ResponseWriter) error
+}
+
+type FetchCall200JSONResponse Call
+
+func (response FetchCall200JSONResponse) VisitFetchCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCall400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchCall400JSONResponse) VisitFetchCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCall401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchCall401JSONResponse) VisitFetchCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCall403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchCall403JSONResponse) VisitFetchCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCall404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchCall404JSONResponse) VisitFetchCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCall429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchCall429JSONResponse) VisitFetchCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchCall500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchCall500JSONResponse) VisitFetchCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCallRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        CallSid    `json:"Sid"`
+	Body       *UpdateCallFormdataRequestBody
+}
+
+type UpdateCallResponseObject interface {
+	VisitUpdateCallResponse(w http.ResponseWriter) error
+}
+
+type UpdateCall200JSONResponse Call
+
+func (response UpdateCall200JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCall400JSONResponse struct{ CallBadRequestJSONResponse }
+
+func (response UpdateCall400JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCall401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateCall401JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCall403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateCall403JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCall404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateCall404JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCall413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateCall413JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCall429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateCall429JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCall500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateCall500JSONResponse) VisitUpdateCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9737,6 +12678,626 @@ func (response UpdateMessage503JSONResponse) VisitUpdateMessageResponse(w http.R
 	return err
 }
 
+type ListRecordingsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListRecordingsParams
+}
+
+type ListRecordingsResponseObject interface {
+	VisitListRecordingsResponse(w http.ResponseWriter) error
+}
+
+type ListRecordings200JSONResponse RecordingList
+
+func (response ListRecordings200JSONResponse) VisitListRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRecordings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRecordings400JSONResponse) VisitListRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRecordings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRecordings401JSONResponse) VisitListRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRecordings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRecordings403JSONResponse) VisitListRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRecordings429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListRecordings429JSONResponse) VisitListRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRecordings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRecordings500JSONResponse) VisitListRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingMediaRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        string     `json:"Sid"`
+}
+
+type FetchRecordingMediaResponseObject interface {
+	VisitFetchRecordingMediaResponse(w http.ResponseWriter) error
+}
+
+type FetchRecordingMedia200AudiowavResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response FetchRecordingMedia200AudiowavResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "audio/wav")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type FetchRecordingMedia400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchRecordingMedia400JSONResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingMedia401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchRecordingMedia401JSONResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingMedia403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchRecordingMedia403JSONResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingMedia404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchRecordingMedia404JSONResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingMedia429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchRecordingMedia429JSONResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingMedia500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchRecordingMedia500JSONResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecordingRequestObject struct {
+	AccountSid AccountSid   `json:"AccountSid"`
+	Sid        RecordingSid `json:"Sid"`
+}
+
+type DeleteRecordingResponseObject interface {
+	VisitDeleteRecordingResponse(w http.ResponseWriter) error
+}
+
+type DeleteRecording204Response struct {
+}
+
+func (response DeleteRecording204Response) VisitDeleteRecordingResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteRecording400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteRecording400JSONResponse) VisitDeleteRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecording401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteRecording401JSONResponse) VisitDeleteRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecording403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteRecording403JSONResponse) VisitDeleteRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecording404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteRecording404JSONResponse) VisitDeleteRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecording429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteRecording429JSONResponse) VisitDeleteRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteRecording500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteRecording500JSONResponse) VisitDeleteRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingRequestObject struct {
+	AccountSid AccountSid   `json:"AccountSid"`
+	Sid        RecordingSid `json:"Sid"`
+	Params     FetchRecordingParams
+}
+
+type FetchRecordingResponseObject interface {
+	VisitFetchRecordingResponse(w http.ResponseWriter) error
+}
+
+type FetchRecording200JSONResponse Recording
+
+func (response FetchRecording200JSONResponse) VisitFetchRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecording400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchRecording400JSONResponse) VisitFetchRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecording401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchRecording401JSONResponse) VisitFetchRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecording403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchRecording403JSONResponse) VisitFetchRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecording404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchRecording404JSONResponse) VisitFetchRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecording429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchRecording429JSONResponse) VisitFetchRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecording500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchRecording500JSONResponse) VisitFetchRecordingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingWavRequestObject struct {
+	AccountSid AccountSid   `json:"AccountSid"`
+	Sid        RecordingSid `json:"Sid"`
+}
+
+type FetchRecordingWavResponseObject interface {
+	VisitFetchRecordingWavResponse(w http.ResponseWriter) error
+}
+
+type FetchRecordingWav200AudiowavResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response FetchRecordingWav200AudiowavResponse) VisitFetchRecordingWavResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "audio/wav")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type FetchRecordingWav400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchRecordingWav400JSONResponse) VisitFetchRecordingWavResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingWav401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchRecordingWav401JSONResponse) VisitFetchRecordingWavResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingWav403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchRecordingWav403JSONResponse) VisitFetchRecordingWavResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingWav404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchRecordingWav404JSONResponse) VisitFetchRecordingWavResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingWav429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchRecordingWav429JSONResponse) VisitFetchRecordingWavResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchRecordingWav500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchRecordingWav500JSONResponse) VisitFetchRecordingWavResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type FetchAccountRequestObject struct {
 	Sid AccountSid `json:"Sid"`
 }
@@ -10035,6 +13596,532 @@ func (response CheckHealth503JSONResponse) VisitCheckHealthResponse(w http.Respo
 	return err
 }
 
+type AnswerCallRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        CallSid    `json:"Sid"`
+}
+
+type AnswerCallResponseObject interface {
+	VisitAnswerCallResponse(w http.ResponseWriter) error
+}
+
+type AnswerCall200JSONResponse Call
+
+func (response AnswerCall200JSONResponse) VisitAnswerCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerCall400JSONResponse struct{ CallBadRequestJSONResponse }
+
+func (response AnswerCall400JSONResponse) VisitAnswerCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerCall401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AnswerCall401JSONResponse) VisitAnswerCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerCall403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AnswerCall403JSONResponse) VisitAnswerCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerCall404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AnswerCall404JSONResponse) VisitAnswerCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerCall429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AnswerCall429JSONResponse) VisitAnswerCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerCall500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AnswerCall500JSONResponse) VisitAnswerCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigitsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        CallSid    `json:"Sid"`
+	Body       *SendCallDigitsFormdataRequestBody
+}
+
+type SendCallDigitsResponseObject interface {
+	VisitSendCallDigitsResponse(w http.ResponseWriter) error
+}
+
+type SendCallDigits200JSONResponse Call
+
+func (response SendCallDigits200JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigits400JSONResponse struct{ CallBadRequestJSONResponse }
+
+func (response SendCallDigits400JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigits401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SendCallDigits401JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigits403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SendCallDigits403JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigits404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendCallDigits404JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigits413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendCallDigits413JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigits429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SendCallDigits429JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCallDigits500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SendCallDigits500JSONResponse) VisitSendCallDigitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallEventsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        CallSid    `json:"Sid"`
+	Params     ListCallEventsParams
+}
+
+type ListCallEventsResponseObject interface {
+	VisitListCallEventsResponse(w http.ResponseWriter) error
+}
+
+type ListCallEvents200JSONResponse CallEventList
+
+func (response ListCallEvents200JSONResponse) VisitListCallEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallEvents400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCallEvents400JSONResponse) VisitListCallEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCallEvents401JSONResponse) VisitListCallEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallEvents403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListCallEvents403JSONResponse) VisitListCallEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallEvents404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListCallEvents404JSONResponse) VisitListCallEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListCallEvents429JSONResponse) VisitListCallEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCallEvents500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListCallEvents500JSONResponse) VisitListCallEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HangUpCallRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Sid        CallSid    `json:"Sid"`
+}
+
+type HangUpCallResponseObject interface {
+	VisitHangUpCallResponse(w http.ResponseWriter) error
+}
+
+type HangUpCall200JSONResponse Call
+
+func (response HangUpCall200JSONResponse) VisitHangUpCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HangUpCall400JSONResponse struct{ CallBadRequestJSONResponse }
+
+func (response HangUpCall400JSONResponse) VisitHangUpCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HangUpCall401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response HangUpCall401JSONResponse) VisitHangUpCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HangUpCall403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response HangUpCall403JSONResponse) VisitHangUpCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HangUpCall404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response HangUpCall404JSONResponse) VisitHangUpCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HangUpCall429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response HangUpCall429JSONResponse) VisitHangUpCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HangUpCall500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response HangUpCall500JSONResponse) VisitHangUpCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StreamEventsRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Params     StreamEventsParams
@@ -10160,6 +14247,133 @@ func (response StreamEvents429JSONResponse) VisitStreamEventsResponse(w http.Res
 type StreamEvents500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response StreamEvents500JSONResponse) VisitStreamEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundCallRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *CreateInboundCallFormdataRequestBody
+}
+
+type CreateInboundCallResponseObject interface {
+	VisitCreateInboundCallResponse(w http.ResponseWriter) error
+}
+
+type CreateInboundCall201JSONResponse Call
+
+func (response CreateInboundCall201JSONResponse) VisitCreateInboundCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundCall400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateInboundCall400JSONResponse) VisitCreateInboundCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundCall401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateInboundCall401JSONResponse) VisitCreateInboundCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundCall403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateInboundCall403JSONResponse) VisitCreateInboundCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundCall413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateInboundCall413JSONResponse) VisitCreateInboundCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundCall429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateInboundCall429JSONResponse) VisitCreateInboundCallResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInboundCall500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateInboundCall500JSONResponse) VisitCreateInboundCallResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -13228,6 +17442,30 @@ type StrictServerInterface interface {
 	// ListAvailablePhoneNumbersTollFree Search toll-free numbers for sale
 	// (GET /2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json)
 	ListAvailablePhoneNumbersTollFree(ctx context.Context, request ListAvailablePhoneNumbersTollFreeRequestObject) (ListAvailablePhoneNumbersTollFreeResponseObject, error)
+	// ListCalls List calls
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls.json)
+	ListCalls(ctx context.Context, request ListCallsRequestObject) (ListCallsResponseObject, error)
+	// CreateCall Place a call
+	// (POST /2010-04-01/Accounts/{AccountSid}/Calls.json)
+	CreateCall(ctx context.Context, request CreateCallRequestObject) (CreateCallResponseObject, error)
+	// ListCallRecordings List a call's recordings
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json)
+	ListCallRecordings(ctx context.Context, request ListCallRecordingsRequestObject) (ListCallRecordingsResponseObject, error)
+	// DeleteCallRecording Delete a recording of a call
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json)
+	DeleteCallRecording(ctx context.Context, request DeleteCallRecordingRequestObject) (DeleteCallRecordingResponseObject, error)
+	// FetchCallRecording Fetch a recording of a call
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json)
+	FetchCallRecording(ctx context.Context, request FetchCallRecordingRequestObject) (FetchCallRecordingResponseObject, error)
+	// DeleteCall Delete a call
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json)
+	DeleteCall(ctx context.Context, request DeleteCallRequestObject) (DeleteCallResponseObject, error)
+	// FetchCall Fetch a call
+	// (GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json)
+	FetchCall(ctx context.Context, request FetchCallRequestObject) (FetchCallResponseObject, error)
+	// UpdateCall Redirect, hang up or cancel a call
+	// (POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json)
+	UpdateCall(ctx context.Context, request UpdateCallRequestObject) (UpdateCallResponseObject, error)
 	// ListIncomingPhoneNumbers List the account's phone numbers
 	// (GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json)
 	ListIncomingPhoneNumbers(ctx context.Context, request ListIncomingPhoneNumbersRequestObject) (ListIncomingPhoneNumbersResponseObject, error)
@@ -13285,6 +17523,21 @@ type StrictServerInterface interface {
 	// UpdateMessage Redact or cancel a message
 	// (POST /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json)
 	UpdateMessage(ctx context.Context, request UpdateMessageRequestObject) (UpdateMessageResponseObject, error)
+	// ListRecordings List recordings
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings.json)
+	ListRecordings(ctx context.Context, request ListRecordingsRequestObject) (ListRecordingsResponseObject, error)
+	// FetchRecordingMedia Download a recording
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid})
+	FetchRecordingMedia(ctx context.Context, request FetchRecordingMediaRequestObject) (FetchRecordingMediaResponseObject, error)
+	// DeleteRecording Delete a recording
+	// (DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json)
+	DeleteRecording(ctx context.Context, request DeleteRecordingRequestObject) (DeleteRecordingResponseObject, error)
+	// FetchRecording Fetch a recording
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json)
+	FetchRecording(ctx context.Context, request FetchRecordingRequestObject) (FetchRecordingResponseObject, error)
+	// FetchRecordingWav Download a recording as WAV
+	// (GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav)
+	FetchRecordingWav(ctx context.Context, request FetchRecordingWavRequestObject) (FetchRecordingWavResponseObject, error)
 	// FetchAccount Fetch an account
 	// (GET /2010-04-01/Accounts/{Sid}.json)
 	FetchAccount(ctx context.Context, request FetchAccountRequestObject) (FetchAccountResponseObject, error)
@@ -13294,9 +17547,24 @@ type StrictServerInterface interface {
 	// CheckHealth Report whether the server is up
 	// (GET /healthz)
 	CheckHealth(ctx context.Context, request CheckHealthRequestObject) (CheckHealthResponseObject, error)
+	// AnswerCall Answer a ringing call as the far end
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Answer)
+	AnswerCall(ctx context.Context, request AnswerCallRequestObject) (AnswerCallResponseObject, error)
+	// SendCallDigits Press keys on a live call
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits)
+	SendCallDigits(ctx context.Context, request SendCallDigitsRequestObject) (SendCallDigitsResponseObject, error)
+	// ListCallEvents Read a call's timeline
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events)
+	ListCallEvents(ctx context.Context, request ListCallEventsRequestObject) (ListCallEventsResponseObject, error)
+	// HangUpCall Hang up as the far end
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Hangup)
+	HangUpCall(ctx context.Context, request HangUpCallRequestObject) (HangUpCallResponseObject, error)
 	// StreamEvents Follow changes live (server-sent events)
 	// (GET /switchboard/v1/Accounts/{AccountSid}/Events)
 	StreamEvents(ctx context.Context, request StreamEventsRequestObject) (StreamEventsResponseObject, error)
+	// CreateInboundCall Simulate a call to one of your numbers
+	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundCalls)
+	CreateInboundCall(ctx context.Context, request CreateInboundCallRequestObject) (CreateInboundCallResponseObject, error)
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx context.Context, request CreateInboundMessageRequestObject) (CreateInboundMessageResponseObject, error)
@@ -13565,6 +17833,236 @@ func (sh *strictHandler) ListAvailablePhoneNumbersTollFree(ctx echo.Context, acc
 		return err
 	} else if validResponse, ok := response.(ListAvailablePhoneNumbersTollFreeResponseObject); ok {
 		return validResponse.VisitListAvailablePhoneNumbersTollFreeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCalls operation middleware
+func (sh *strictHandler) ListCalls(ctx echo.Context, accountSid AccountSid, params ListCallsParams) error {
+	var request ListCallsRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCalls(ctx.Request().Context(), request.(ListCallsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCalls")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCallsResponseObject); ok {
+		return validResponse.VisitListCallsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCall operation middleware
+func (sh *strictHandler) CreateCall(ctx echo.Context, accountSid AccountSid) error {
+	var request CreateCallRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateCallFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCall(ctx.Request().Context(), request.(CreateCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCallResponseObject); ok {
+		return validResponse.VisitCreateCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCallRecordings operation middleware
+func (sh *strictHandler) ListCallRecordings(ctx echo.Context, accountSid AccountSid, callSid CallSidPath, params ListCallRecordingsParams) error {
+	var request ListCallRecordingsRequestObject
+
+	request.AccountSid = accountSid
+	request.CallSid = callSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCallRecordings(ctx.Request().Context(), request.(ListCallRecordingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCallRecordings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCallRecordingsResponseObject); ok {
+		return validResponse.VisitListCallRecordingsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCallRecording operation middleware
+func (sh *strictHandler) DeleteCallRecording(ctx echo.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid) error {
+	var request DeleteCallRecordingRequestObject
+
+	request.AccountSid = accountSid
+	request.CallSid = callSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCallRecording(ctx.Request().Context(), request.(DeleteCallRecordingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCallRecording")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCallRecordingResponseObject); ok {
+		return validResponse.VisitDeleteCallRecordingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchCallRecording operation middleware
+func (sh *strictHandler) FetchCallRecording(ctx echo.Context, accountSid AccountSid, callSid CallSidPath, sid RecordingSid) error {
+	var request FetchCallRecordingRequestObject
+
+	request.AccountSid = accountSid
+	request.CallSid = callSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchCallRecording(ctx.Request().Context(), request.(FetchCallRecordingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchCallRecording")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchCallRecordingResponseObject); ok {
+		return validResponse.VisitFetchCallRecordingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCall operation middleware
+func (sh *strictHandler) DeleteCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error {
+	var request DeleteCallRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCall(ctx.Request().Context(), request.(DeleteCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCallResponseObject); ok {
+		return validResponse.VisitDeleteCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchCall operation middleware
+func (sh *strictHandler) FetchCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error {
+	var request FetchCallRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchCall(ctx.Request().Context(), request.(FetchCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchCallResponseObject); ok {
+		return validResponse.VisitFetchCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCall operation middleware
+func (sh *strictHandler) UpdateCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error {
+	var request UpdateCallRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateCallFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCall(ctx.Request().Context(), request.(UpdateCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCallResponseObject); ok {
+		return validResponse.VisitUpdateCallResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -14126,6 +18624,137 @@ func (sh *strictHandler) UpdateMessage(ctx echo.Context, accountSid AccountSid, 
 	return nil
 }
 
+// ListRecordings operation middleware
+func (sh *strictHandler) ListRecordings(ctx echo.Context, accountSid AccountSid, params ListRecordingsParams) error {
+	var request ListRecordingsRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRecordings(ctx.Request().Context(), request.(ListRecordingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRecordings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRecordingsResponseObject); ok {
+		return validResponse.VisitListRecordingsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchRecordingMedia operation middleware
+func (sh *strictHandler) FetchRecordingMedia(ctx echo.Context, accountSid AccountSid, sid string) error {
+	var request FetchRecordingMediaRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchRecordingMedia(ctx.Request().Context(), request.(FetchRecordingMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchRecordingMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchRecordingMediaResponseObject); ok {
+		return validResponse.VisitFetchRecordingMediaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteRecording operation middleware
+func (sh *strictHandler) DeleteRecording(ctx echo.Context, accountSid AccountSid, sid RecordingSid) error {
+	var request DeleteRecordingRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteRecording(ctx.Request().Context(), request.(DeleteRecordingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteRecording")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteRecordingResponseObject); ok {
+		return validResponse.VisitDeleteRecordingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchRecording operation middleware
+func (sh *strictHandler) FetchRecording(ctx echo.Context, accountSid AccountSid, sid RecordingSid, params FetchRecordingParams) error {
+	var request FetchRecordingRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchRecording(ctx.Request().Context(), request.(FetchRecordingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchRecording")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchRecordingResponseObject); ok {
+		return validResponse.VisitFetchRecordingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchRecordingWav operation middleware
+func (sh *strictHandler) FetchRecordingWav(ctx echo.Context, accountSid AccountSid, sid RecordingSid) error {
+	var request FetchRecordingWavRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchRecordingWav(ctx.Request().Context(), request.(FetchRecordingWavRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchRecordingWav")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchRecordingWavResponseObject); ok {
+		return validResponse.VisitFetchRecordingWavResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // FetchAccount operation middleware
 func (sh *strictHandler) FetchAccount(ctx echo.Context, sid AccountSid) error {
 	var request FetchAccountRequestObject
@@ -14209,6 +18838,121 @@ func (sh *strictHandler) CheckHealth(ctx echo.Context) error {
 	return nil
 }
 
+// AnswerCall operation middleware
+func (sh *strictHandler) AnswerCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error {
+	var request AnswerCallRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerCall(ctx.Request().Context(), request.(AnswerCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnswerCallResponseObject); ok {
+		return validResponse.VisitAnswerCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendCallDigits operation middleware
+func (sh *strictHandler) SendCallDigits(ctx echo.Context, accountSid AccountSid, sid CallSid) error {
+	var request SendCallDigitsRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body SendCallDigitsFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendCallDigits(ctx.Request().Context(), request.(SendCallDigitsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendCallDigits")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendCallDigitsResponseObject); ok {
+		return validResponse.VisitSendCallDigitsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCallEvents operation middleware
+func (sh *strictHandler) ListCallEvents(ctx echo.Context, accountSid AccountSid, sid CallSid, params ListCallEventsParams) error {
+	var request ListCallEventsRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCallEvents(ctx.Request().Context(), request.(ListCallEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCallEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCallEventsResponseObject); ok {
+		return validResponse.VisitListCallEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// HangUpCall operation middleware
+func (sh *strictHandler) HangUpCall(ctx echo.Context, accountSid AccountSid, sid CallSid) error {
+	var request HangUpCallRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.HangUpCall(ctx.Request().Context(), request.(HangUpCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HangUpCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(HangUpCallResponseObject); ok {
+		return validResponse.VisitHangUpCallResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // StreamEvents operation middleware
 func (sh *strictHandler) StreamEvents(ctx echo.Context, accountSid AccountSid, params StreamEventsParams) error {
 	var request StreamEventsRequestObject
@@ -14229,6 +18973,41 @@ func (sh *strictHandler) StreamEvents(ctx echo.Context, accountSid AccountSid, p
 		return err
 	} else if validResponse, ok := response.(StreamEventsResponseObject); ok {
 		return validResponse.VisitStreamEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateInboundCall operation middleware
+func (sh *strictHandler) CreateInboundCall(ctx echo.Context, accountSid AccountSid) error {
+	var request CreateInboundCallRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateInboundCallFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateInboundCall(ctx.Request().Context(), request.(CreateInboundCallRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateInboundCall")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateInboundCallResponseObject); ok {
+		return validResponse.VisitCreateInboundCallResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -143,6 +143,8 @@ func accountOut(a store.Account) gen.Account {
 			"messages":                path + "/Messages.json",
 			"incoming_phone_numbers":  path + "/IncomingPhoneNumbers.json",
 			"available_phone_numbers": path + "/AvailablePhoneNumbers.json",
+			"calls":                   path + "/Calls.json",
+			"recordings":              path + "/Recordings.json",
 		},
 	}
 }

@@ -83,8 +83,12 @@ func TestBOLAMatrix(t *testing.T) {
 type actor struct {
 	name, sid, token string
 	parent           *actor
-	secrets          []string    // what only this actor and its parent may see
-	lastMedia        store.Media // the media file of the message last made for it
+	secrets          []string        // what only this actor and its parent may see
+	lastMedia        store.Media     // the media file of the message last made for it
+	lastRecording    store.Recording // the recording of the call last made for it
+	// recordingFresh: lastRecording was made for the request being built (by its
+	// Calls/{CallSid}), so that Recordings/{Sid} names that call's recording.
+	recordingFresh bool
 	// The Messaging Service last made for it, with one pool number and one alpha
 	// sender, so that a path naming the service and one of them reaches both.
 	lastService, lastPoolNumber, lastAlphaSender string
@@ -185,6 +189,26 @@ var resources = map[string]resource{
 			return fmt.Sprint(got, err)
 		}
 	},
+	// Calls have ended (so that nothing runs on them after the request), each with a
+	// recording; the owner's Recordings/{Sid} is that recording, so that a path naming
+	// both reaches one call's recording.
+	"Calls/{Sid}": seededCall,
+	"Calls/{CallSid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		sid, snapshot := seededCall(t, env, owner)
+		owner.recordingFresh = true
+		return sid, snapshot
+	},
+	"Recordings/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		if !owner.recordingFresh { // an earlier request may have deleted the last one
+			seedCall(t, env, owner)
+		}
+		owner.recordingFresh = false
+		r := owner.lastRecording
+		return r.Sid, func() any {
+			got, err := env.DB.GetRecording(context.Background(), owner.sid, r.Sid)
+			return fmt.Sprint(got, err)
+		}
+	},
 	"WebhookDeliveries/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
 		seq++
 		d := store.WebhookDelivery{Sid: fmt.Sprintf("WH%032x", seq), AccountSid: owner.sid, ResourceSid: fmt.Sprintf("SM%032x", seq),
@@ -228,6 +252,38 @@ func seedMediaMessage(t *testing.T, env *servertest.Env, owner *actor) (string, 
 	owner.secrets = append(owner.secrets, m.Sid, md.Sid, string(md.Content))
 	owner.lastMedia = md
 	return m.Sid, md
+}
+
+// seedCall stores a completed call of owner with one recording and one timeline event,
+// straight into the store.
+func seedCall(t *testing.T, env *servertest.Env, owner *actor) string {
+	t.Helper()
+	seq++
+	now := time.Now().UTC().Truncate(time.Second)
+	c := store.Call{Sid: fmt.Sprintf("CA%032x", seq), AccountSid: owner.sid, To: "+14155550100", From: testSender,
+		Status: "completed", Direction: "outbound-api", StartTime: now, EndTime: now, Duration: 1, Price: "-0.01400",
+		Settings: []byte(`{"url":"http://127.0.0.1:1/secret-of-` + owner.name + `"}`), State: []byte(`{}`),
+		DateCreated: now, DateUpdated: now}
+	r := store.Recording{Sid: fmt.Sprintf("RE%032x", seq), AccountSid: owner.sid, CallSid: c.Sid, Status: "completed",
+		Source: "RecordVerb", Channels: 1, Duration: 1, Price: "-0.00250", StartTime: now, DateCreated: now, DateUpdated: now}
+	e := store.CallEvent{AccountSid: owner.sid, CallSid: c.Sid, Type: "verb", Description: "Say: secret words of " + owner.name,
+		DateCreated: now}
+	if err := env.DB.Apply(context.Background(), store.Writes{Calls: []store.Call{c}, Recordings: []store.Recording{r},
+		CallEvents: []store.CallEvent{e}}); err != nil {
+		t.Fatal(err)
+	}
+	owner.secrets = append(owner.secrets, c.Sid, r.Sid, "secret words of "+owner.name)
+	owner.lastRecording = r
+	return c.Sid
+}
+
+func seededCall(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	sid := seedCall(t, env, owner)
+	return sid, func() any {
+		got, err := env.DB.GetCall(context.Background(), owner.sid, sid)
+		events, _, eerr := env.DB.ListCallEvents(context.Background(), owner.sid, sid, store.Page{})
+		return fmt.Sprint(got, err, events, eerr)
+	}
 }
 
 // seedPhoneNumber stores a phone number of owner, straight into the store.

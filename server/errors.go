@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/lookup"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -45,6 +46,10 @@ const (
 	codeTooManyRequests   = 20429
 	codeInternal          = 20500
 	codeUnavailable       = 20503
+	codeCallToRequired    = 21201
+	codeCallURLInvalid    = 21205
+	codeCallFromRequired  = 21213
+	codeApplicationSid    = 21218
 	codeToInvalid         = 21211
 	codeSubaccountLimit   = 21480
 	codeFromInvalid       = 21212
@@ -92,6 +97,7 @@ func toAPIError(err error, path string) *apiError {
 	var (
 		ae       *apiError
 		rule     *messaging.RuleError
+		callRule *voice.RuleError
 		reqErr   *openapi3filter.RequestError
 		he       *echo.HTTPError
 		paramErr *lookup.ParamError
@@ -101,6 +107,8 @@ func toAPIError(err error, path string) *apiError {
 		return ae
 	case errors.As(err, &rule):
 		return &apiError{Status: http.StatusBadRequest, Code: rule.Code, Message: rule.Message}
+	case errors.As(err, &callRule):
+		return &apiError{Status: http.StatusBadRequest, Code: callRule.Code, Message: callRule.Message}
 	case errors.As(err, &paramErr):
 		return &apiError{Status: http.StatusBadRequest, Code: codeLookupInvalidParam, Message: paramErr.Error()}
 	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
@@ -154,11 +162,16 @@ var twilioCodes = map[fieldRule]int{
 	{"CreateMessage", "Body", "maxLength"}:        codeBodyTooLong,
 	{"CreateMessage", "MediaUrl", "maxItems"}:     codeTooManyMediaURLs,
 	{"CreateIncomingPhoneNumber", "AreaCode", ""}: codeAreaCodeInvalid,
+	{"CreateCall", "To", "required"}:              codeCallToRequired,
+	{"CreateCall", "To", ""}:                      codeToInvalid,
+	{"CreateCall", "From", "required"}:            codeCallFromRequired,
 }
 
 // codeMessages words the errors whose message Twilio fixes, given the offending value.
 var codeMessages = map[int]func(value string) string{
-	codeToRequired: func(string) string { return "A 'To' phone number is required." },
+	codeToRequired:       func(string) string { return "A 'To' phone number is required." },
+	codeCallToRequired:   func(string) string { return "A 'To' phone number is required." },
+	codeCallFromRequired: func(string) string { return "A 'From' phone number is required." },
 	codeToInvalid: func(v string) string {
 		return fmt.Sprintf("The 'To' number %s is not a valid phone number.", v) + plusHint(v)
 	},

@@ -24,18 +24,20 @@ func TestCurlExamples(t *testing.T) {
 		t.Fatalf("curl.sh: %v\n%s", err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 6 {
-		t.Fatalf("curl.sh printed %d lines, want 6 (buy, send, list, fetch, redact, 404 after delete):\n%s", len(lines), out)
+	if len(lines) != 8 {
+		t.Fatalf("curl.sh printed %d lines, want 8 (buy, send, list, fetch, redact, 404 after delete, call, its events):\n%s", len(lines), out)
 	}
 	var bought client.IncomingPhoneNumber
 	var sent, fetched, redacted client.Message
 	var list client.MessageList
 	var gone client.Error
+	var call client.Call
+	var events client.CallEventList
 	lines = lines[1:]
 	if err := json.Unmarshal([]byte(out[:strings.IndexByte(string(out), '\n')]), &bought); err != nil || bought.PhoneNumber != "+14155550199" {
 		t.Fatalf("buy: %v: %s", err, out)
 	}
-	for i, v := range []any{&sent, &list, &fetched, &redacted, &gone} {
+	for i, v := range []any{&sent, &list, &fetched, &redacted, &gone, &call, &events} {
 		if err := json.Unmarshal([]byte(lines[i]), v); err != nil {
 			t.Fatalf("line %d: %v: %s", i+1, err, lines[i])
 		}
@@ -58,5 +60,15 @@ func TestCurlExamples(t *testing.T) {
 	}
 	if gone.Code != 20404 {
 		t.Errorf("fetch after delete: %s", lines[4])
+	}
+	if call.Status != "queued" || call.To != "+14155550100" {
+		t.Errorf("call: %s", lines[5])
+	}
+	said := false
+	for _, e := range events.Events {
+		said = said || (e.Type == "verb" && e.Data["text"] == "Hello from Switchboard")
+	}
+	if !said || events.Events[len(events.Events)-1].Data["status"] != "completed" {
+		t.Errorf("call events: %s", lines[6])
 	}
 }

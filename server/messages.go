@@ -200,40 +200,50 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 }
 
 // setDateFilters turns the DateSent filters into the store's half-open time range.
-// A date alone means the whole UTC day; `<` and `>` include their bound.
 func setDateFilters(f *store.MessageFilter, on, before, after *string) error {
-	narrow := func(from, until time.Time) {
-		if !from.IsZero() && (f.SentFrom.IsZero() || from.After(f.SentFrom)) {
-			f.SentFrom = from
+	var err error
+	f.SentFrom, f.SentUntil, err = dateRange("DateSent", on, before, after)
+	return err
+}
+
+// dateRange turns a date filter of Twilio's lists (DateSent, StartTime, EndTime,
+// DateCreated) and its `<` and `>` forms into a half-open time range [from, until); a
+// zero bound is open. A date alone means the whole UTC day; `<` and `>` include their
+// bound.
+func dateRange(name string, on, before, after *string) (from, until time.Time, err error) {
+	narrow := func(f, u time.Time) {
+		if !f.IsZero() && (from.IsZero() || f.After(from)) {
+			from = f
 		}
-		if !until.IsZero() && (f.SentUntil.IsZero() || until.Before(f.SentUntil)) {
-			f.SentUntil = until
+		if !u.IsZero() && (until.IsZero() || u.Before(until)) {
+			until = u
 		}
 	}
 	for _, d := range []struct {
 		name  string
 		value *string
-	}{{"DateSent", on}, {"DateSent<", before}, {"DateSent>", after}} {
+	}{{name, on}, {name + "<", before}, {name + ">", after}} {
 		if d.value == nil {
 			continue
 		}
 		t, dayOnly, err := parseDateFilter(*d.value)
 		if err != nil {
-			return badRequest(codeInvalidParameter, "Invalid parameter %s: %q is neither a date (YYYY-MM-DD) nor an RFC 3339 date-time.", d.name, *d.value)
+			return time.Time{}, time.Time{}, badRequest(codeInvalidParameter,
+				"Invalid parameter %s: %q is neither a date (YYYY-MM-DD) nor an RFC 3339 date-time.", d.name, *d.value)
 		}
 		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		switch {
-		case d.name == "DateSent":
+		case d.name == name:
 			narrow(day, day.AddDate(0, 0, 1))
-		case d.name == "DateSent<" && dayOnly:
+		case d.name == name+"<" && dayOnly:
 			narrow(time.Time{}, day.AddDate(0, 0, 1))
-		case d.name == "DateSent<":
+		case d.name == name+"<":
 			narrow(time.Time{}, t.Add(time.Nanosecond))
-		default: // DateSent>
+		default: // name>
 			narrow(t, time.Time{})
 		}
 	}
-	return nil
+	return from, until, nil
 }
 
 func parseDateFilter(s string) (t time.Time, dayOnly bool, err error) {

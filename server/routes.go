@@ -173,10 +173,12 @@ func (sr *suffixRoute) serve(c echo.Context) error {
 }
 
 // absoluteURLs reports whether a path belongs to an API whose resources carry absolute
-// URLs (Twilio's v1 and v2 APIs: Switchboard's own, Messaging Services, Lookup), which
-// must point back at this server however the client reached it.
+// URLs (Twilio's v1 and v2 APIs: Switchboard's own, Messaging Services, Lookup; and the
+// recordings' media_url), which must point back at this server however the client
+// reached it.
 func absoluteURLs(path string) bool {
-	return strings.HasPrefix(path, "/switchboard/v1/") || strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/v2/")
+	return strings.HasPrefix(path, "/switchboard/v1/") || strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/v2/") ||
+		strings.Contains(path, "/Recordings")
 }
 
 // operationKey is where tagOperation keeps the operationId in the echo.Context.

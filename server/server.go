@@ -30,6 +30,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/throttle"
+	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -51,6 +52,12 @@ type Store interface {
 	MediaContent(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
 	ListMedia(ctx context.Context, accountSid, messageSid string, p store.Page) ([]store.Media, bool, error)
 	DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error
+
+	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)
+	ListCalls(ctx context.Context, f store.CallFilter, p store.Page) ([]store.Call, bool, error)
+	ListCallEvents(ctx context.Context, accountSid, callSid string, p store.Page) ([]store.CallEvent, bool, error)
+	GetRecording(ctx context.Context, accountSid, sid string) (store.Recording, error)
+	ListRecordings(ctx context.Context, f store.RecordingFilter, p store.Page) ([]store.Recording, bool, error)
 
 	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
 	ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error)
@@ -113,6 +120,19 @@ type Feed interface {
 	Last() int64
 }
 
+// Voice is the simulated telephone network (package voice): the rules and the life of
+// calls, behind the handlers that create and change them and their recordings.
+type Voice interface {
+	Place(ctx context.Context, account store.Account, out voice.Outbound) (store.Call, error)
+	Receive(ctx context.Context, account store.Account, in voice.Inbound) (store.Call, error)
+	Update(ctx context.Context, account store.Account, sid string, u voice.Update) (store.Call, error)
+	Delete(ctx context.Context, account store.Account, sid string) error
+	PressDigits(ctx context.Context, account store.Account, sid, digits string) (store.Call, error)
+	Answer(ctx context.Context, account store.Account, sid string) (store.Call, error)
+	HangUp(ctx context.Context, account store.Account, sid string) (store.Call, error)
+	DeleteRecording(ctx context.Context, account store.Account, callSid, sid string) error
+}
+
 // MaxBodyBytes is the largest request body accepted; maxBodySize is the same in Echo's
 // size syntax.
 const (
@@ -120,10 +140,11 @@ const (
 	maxBodySize  = "1M"
 )
 
-// Config holds what New needs. Store, Messaging and Feed are required.
+// Config holds what New needs. Store, Messaging, Voice and Feed are required.
 type Config struct {
 	Store     Store
 	Messaging Messaging
+	Voice     Voice
 	Feed      Feed
 	Logger    *slog.Logger // nil: slog.Default()
 	// RateLimit is the number of API requests per second each account may make, with
@@ -150,6 +171,7 @@ type Config struct {
 type Server struct {
 	store           Store
 	msg             Messaging
+	voice           Voice
 	feed            Feed
 	log             *slog.Logger
 	echo            *echo.Echo
@@ -164,13 +186,13 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 // New builds the HTTP handler for the whole service: the API, /healthz, the spec at
 // /openapi.yaml and /openapi.json, and Swagger UI at /docs.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Messaging == nil || cfg.Feed == nil {
-		return nil, fmt.Errorf("new server: a store, a messaging service and a change feed are required")
+	if cfg.Store == nil || cfg.Messaging == nil || cfg.Voice == nil || cfg.Feed == nil {
+		return nil, fmt.Errorf("new server: a store, a messaging service, a voice service and a change feed are required")
 	}
 	if cfg.ScheduleMinLead < 0 {
 		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
 	}
-	s := &Server{store: cfg.Store, msg: cfg.Messaging, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
+	s := &Server{store: cfg.Store, msg: cfg.Messaging, voice: cfg.Voice, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
 		scheduleMinLead: cfg.ScheduleMinLead}
 	if s.log == nil {
 		s.log = slog.Default()

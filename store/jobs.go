@@ -134,7 +134,7 @@ func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
 	if err != nil {
 		return fmt.Errorf("finish job %d (%s): %w", j.ID, j.Kind, err)
 	}
-	db.jobsChanged(len(w.Jobs) > 0 || len(w.StatusChanges) > 0)
+	db.jobsChanged(w.schedules())
 	return nil
 }
 

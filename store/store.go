@@ -189,20 +189,31 @@ type OptOut struct {
 
 // Writes is a set of changes the store makes in one transaction: all of them or none.
 // Order of application: opt-outs, messages, media, media contents, status changes,
-// jobs, deliveries.
+// calls, call changes, recordings, recording changes, call events, jobs, deliveries.
 type Writes struct {
-	OptOuts       []OptOut
-	Messages      []Message
-	Media         []Media
-	MediaContents []MediaContent
-	StatusChanges []StatusChange
-	Jobs          []Job
-	Deliveries    []WebhookDelivery
+	OptOuts          []OptOut
+	Messages         []Message
+	Media            []Media
+	MediaContents    []MediaContent
+	StatusChanges    []StatusChange
+	Calls            []Call
+	CallChanges      []CallChange
+	Recordings       []Recording
+	RecordingChanges []RecordingChange
+	CallEvents       []CallEvent
+	Jobs             []Job
+	Deliveries       []WebhookDelivery
 }
 
 func (w Writes) empty() bool {
 	return len(w.OptOuts)+len(w.Messages)+len(w.Media)+len(w.MediaContents)+
-		len(w.StatusChanges)+len(w.Jobs)+len(w.Deliveries) == 0
+		len(w.StatusChanges)+len(w.Calls)+len(w.CallChanges)+len(w.Recordings)+len(w.RecordingChanges)+
+		len(w.CallEvents)+len(w.Jobs)+len(w.Deliveries) == 0
+}
+
+// schedules reports whether w may add or reschedule jobs, so that the runner should look.
+func (w Writes) schedules() bool {
+	return len(w.Jobs) > 0 || len(w.StatusChanges) > 0 || len(w.CallChanges) > 0
 }
 
 // PhoneNumber is a phone number an account owns (Twilio's IncomingPhoneNumber). A number
@@ -262,6 +273,106 @@ type PhoneNumberFilter struct {
 	PhoneNumber  string
 	FriendlyName string // exact match
 	Origin       string
+}
+
+// Call is one voice call of an account.
+type Call struct {
+	Sid            string
+	AccountSid     string
+	ParentCallSid  string // "" unless placed by <Dial>
+	To             string
+	From           string
+	PhoneNumberSid string // "" when no number of the account is involved
+	Status         string
+	Direction      string
+	ForwardedFrom  string
+	CallerName     string
+	StartTime      time.Time // zero until the call rings
+	EndTime        time.Time // zero until it ends
+	Duration       int       // seconds connected; meaningful once it ends
+	Price          string    // "" until it ends
+	// Settings and State are JSON that the store keeps and never reads (internal/voice
+	// owns them): what the API asked for, and where the call's TwiML is.
+	Settings    []byte
+	State       []byte
+	Version     int64 // goes up by one with every CallChange; set by the store
+	DateCreated time.Time
+	DateUpdated time.Time
+	Seq         int64
+}
+
+// CallChange replaces a call's changeable fields (status, times, duration, price,
+// settings, state, date updated) with those of Call if, and only if, the call is still at
+// Version; the version then goes up by one. Its Jobs are written with it. Unlike a
+// message's StatusChange, a change whose guard fails is an error (ErrConflict) that undoes
+// the whole Writes: the caller computed it from a call that another writer has changed
+// since, and must read the call again.
+type CallChange struct {
+	Call    Call // AccountSid and Sid name the call
+	Version int64
+	// CancelJobsOfKind deletes the call's pending jobs of this kind with the change: the
+	// call's next step is replaced by the one in Jobs.
+	CancelJobsOfKind string
+	Jobs             []Job
+}
+
+// CallFilter narrows a call list; zero fields do not filter. Time bounds are inclusive
+// from, exclusive until.
+type CallFilter struct {
+	AccountSid    string // required
+	To            string
+	From          string
+	ParentCallSid string
+	Status        string
+	StartFrom     time.Time
+	StartUntil    time.Time
+	EndFrom       time.Time
+	EndUntil      time.Time
+}
+
+// CallEvent is one entry of a call's timeline.
+type CallEvent struct {
+	AccountSid  string
+	CallSid     string
+	Type        string
+	Description string
+	Data        map[string]string
+	Elapsed     time.Duration // on the call's simulated clock, from its creation
+	DateCreated time.Time
+	Seq         int64
+}
+
+// Recording is the record of a call's recording; the audio itself is not stored.
+type Recording struct {
+	Sid         string
+	AccountSid  string
+	CallSid     string
+	Status      string // in-progress, completed
+	Source      string // RecordVerb, OutboundAPI
+	Channels    int
+	Duration    int    // seconds; meaningful once completed
+	Price       string // "" until completed
+	StartTime   time.Time
+	DateCreated time.Time
+	DateUpdated time.Time
+	Seq         int64
+}
+
+// RecordingChange completes a recording: its new status, duration and price.
+type RecordingChange struct {
+	Sid         string
+	Status      string
+	Duration    int
+	Price       string
+	DateUpdated time.Time
+}
+
+// RecordingFilter narrows a recording list; zero fields do not filter.
+type RecordingFilter struct {
+	AccountSid   string // required
+	CallSid      string
+	CreatedFrom  time.Time // inclusive
+	CreatedUntil time.Time // exclusive
 }
 
 // API key types: a main key acts like the account's auth token; a standard key reaches

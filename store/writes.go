@@ -60,7 +60,7 @@ func (db *DB) Apply(ctx context.Context, w Writes) error {
 	if err := db.write(ctx, func(tx *sql.Tx) error { return db.applyWrites(ctx, tx, w) }); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
-	db.jobsChanged(len(w.Jobs) > 0 || len(w.StatusChanges) > 0)
+	db.jobsChanged(w.schedules())
 	return nil
 }
 
@@ -117,6 +117,9 @@ func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 		if _, err := db.changeStatus(ctx, tx, c); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("status of message %s: %w", c.Sid, err)
 		}
+	}
+	if err := db.applyCallWrites(ctx, tx, w); err != nil {
+		return err
 	}
 	if err := db.insertJobs(ctx, tx, w.Jobs); err != nil {
 		return err

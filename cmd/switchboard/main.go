@@ -1,5 +1,5 @@
 // Command switchboard runs the Switchboard API server: a self-hosted, Twilio-compatible
-// messaging API backed by a SQLite file. It only wires the pieces together; see the
+// messaging and voice API backed by a SQLite file. It only wires the pieces together; see the
 // server and store packages for the behaviour.
 package main
 
@@ -75,6 +75,8 @@ type config struct {
 	tokenFrom       string
 	inboxAutoSignIn bool
 	version         bool
+	callSpeed       float64
+	callAnswerDelay time.Duration
 }
 
 // logLevels are the names --log-level accepts.
@@ -148,6 +150,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		"how long an idle keep-alive connection is kept (env SWITCHBOARD_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", 10*time.Second),
 		"on SIGTERM, how long requests in flight may finish before connections are closed (env SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	fs.Float64Var(&c.callSpeed, "call-speed", envFloat("SWITCHBOARD_CALL_SPEED", 1), "how many times faster than real time calls run: at 10 a ten-second <Say> takes one second; call times and durations stay in simulated seconds (env SWITCHBOARD_CALL_SPEED)")
+	fs.DurationVar(&c.callAnswerDelay, "call-answer-delay", envDuration("SWITCHBOARD_CALL_ANSWER_DELAY", 2*time.Second), "how long a called phone rings before it answers, in simulated time; at or above a call's Timeout it is not answered (env SWITCHBOARD_CALL_ANSWER_DELAY)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
 	logLevel := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "least severe log lines written: debug, info, warn or error; above info the request log keeps only 5xx answers (env SWITCHBOARD_LOG_LEVEL)")
 	fs.StringVar(&c.pprof, "pprof", env("SWITCHBOARD_PPROF", ""), "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env SWITCHBOARD_PPROF)")
@@ -222,6 +226,11 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		return c, errors.New("--delivery-delay, --webhook-timeout and --webhook-backoff must be at most 24h")
 	case webhookAttempts < 1 || webhookAttempts > 1000:
 		return c, fmt.Errorf("--webhook-attempts must be between 1 and 1000, not %d", webhookAttempts)
+	case !(c.callSpeed >= 0.01 && c.callSpeed <= 1e6): // NaN too
+		// A clock a million times faster than real time still schedules whole milliseconds.
+		return c, fmt.Errorf("--call-speed must be between 0.01 and 1000000, not %v", c.callSpeed)
+	case c.callAnswerDelay <= 0 || c.callAnswerDelay > 24*time.Hour:
+		return c, errors.New("--call-answer-delay must be positive and at most 24h")
 	}
 	c.webhookAttempts = int(webhookAttempts)
 	level, ok := logLevels[*logLevel]
@@ -313,6 +322,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger: logger, BaseURL: cmp.Or(cfg.baseURL, base), StepDelay: cfg.deliveryDelay,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
+		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay,
 		ScheduleMinLead: &cfg.minLead, Metrics: m, Inbox: inbox.Config{AutoSignIn: autoSignIn},
 	})
 	if err != nil {

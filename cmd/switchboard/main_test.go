@@ -197,6 +197,10 @@ func TestBadConfiguration(t *testing.T) {
 		{"zero timeout", []string{"--write-timeout", "0s"}, "must be positive"},
 		{"timeout that would overflow a deadline", []string{"--read-timeout", "2000000h"}, "at most 24h"},
 		{"lead time past the window", []string{"--schedule-min-lead", "900h"}, "at most 35 days"},
+		{"call speed zero", []string{"--call-speed", "0"}, "--call-speed must be between"},
+		{"call speed NaN", []string{"--call-speed", "NaN"}, "--call-speed must be between"},
+		{"answer delay zero", []string{"--call-answer-delay", "0s"}, "--call-answer-delay must be positive"},
+		{"answer delay that would overflow", []string{"--call-answer-delay", "2000000h"}, "--call-answer-delay must be positive and at most 24h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,3 +31,18 @@ curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json" --d
 curl -s -u "$SID:$TOKEN" -X DELETE "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json"               # delete: 204, no body
 # snippet:end
 curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages/$MSG.json" # now 404
+
+# snippet:start curl-call
+curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Calls.json" \
+  --data-urlencode "To=+14155550100" \
+  --data-urlencode "From=+14155550199" \
+  --data-urlencode "Twiml=<Response><Say>Hello from Switchboard</Say></Response>"
+# snippet:end
+
+CALL=$(curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Calls.json?PageSize=1" | grep -o 'CA[0-9a-f]\{32\}' | head -n 1)
+# The call rings, is answered and says its line on the simulated clock (--call-speed).
+until curl -s -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Calls/$CALL.json" | grep -q '"status":"completed"'; do sleep 0.1; done
+
+# snippet:start curl-call-events
+curl -s -u "$SID:$TOKEN" "$BASE/switchboard/v1/Accounts/$SID/Calls/$CALL/Events"
+# snippet:end

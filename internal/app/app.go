@@ -1,5 +1,6 @@
 // Package app assembles a whole Switchboard from its parts: the store, the simulated
-// messaging network, the outbox runner that delivers its jobs, and the HTTP server. The
+// messaging and voice networks, the outbox runner that runs their jobs, and the HTTP
+// server. The
 // command, the test harnesses and the public switchboardtest package all start
 // Switchboard through here, so that they run the same thing.
 package app
@@ -17,6 +18,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
@@ -39,6 +41,11 @@ type Config struct {
 	WebhookTargets webhook.Targets
 	// PollInterval is how often the runner looks for jobs other processes wrote.
 	PollInterval time.Duration
+	// CallSpeed is how many times faster than real time calls' simulated clock runs
+	// (default 1); CallAnswerDelay how long, on that clock, a phone rings before it is
+	// answered (default 2 s).
+	CallSpeed       float64
+	CallAnswerDelay time.Duration
 
 	// Server settings, passed on to server.Config.
 	RateLimit      float64
@@ -57,6 +64,7 @@ type Config struct {
 type App struct {
 	Handler   http.Handler
 	Messaging *messaging.Service
+	Voice     *voice.Service
 	runner    *outbox.Runner
 	feed      *feed.Hub
 }
@@ -82,6 +90,12 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	// A TwiML answer is read whole (bounded); only its first bytes are recorded.
 	client := webhook.NewClient(timeout, 1<<20, targets)
 	msg := messaging.New(messaging.Config{Store: db, Webhook: client, Logger: log, StepDelay: cfg.StepDelay, BaseURL: cfg.BaseURL})
+	calls := voice.New(voice.Config{Store: db, Webhook: client, Logger: log, Speed: cfg.CallSpeed,
+		AnswerDelay: cfg.CallAnswerDelay, BaseURL: cfg.BaseURL})
+	kinds := msg.Kinds()
+	for kind, k := range calls.Kinds() {
+		kinds[kind] = k
+	}
 	m := cfg.Metrics
 	if m == nil {
 		m = metrics.New()
@@ -96,7 +110,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}
 	runner := outbox.New(outbox.Config{
-		Store: db, Kinds: msg.Kinds(), Logger: log, Observe: m.ObserveJob,
+		Store: db, Kinds: kinds, Logger: log, Observe: m.ObserveJob,
 		MaxAttempts:  cfg.WebhookAttempts,
 		Backoff:      cfg.WebhookBackoff,
 		PollInterval: cfg.PollInterval,
@@ -110,13 +124,13 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	if cfg.WrapStore != nil {
 		st = cfg.WrapStore(db)
 	}
-	srv, err := server.New(server.Config{Store: st, Messaging: msg, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
+	srv, err := server.New(server.Config{Store: st, Messaging: msg, Voice: calls, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
 		ScheduleMinLead: minLead, Inbox: cfg.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}
-	return &App{Handler: srv, Messaging: msg, runner: runner, feed: hub}, nil
+	return &App{Handler: srv, Messaging: msg, Voice: calls, runner: runner, feed: hub}, nil
 }
 
 // Start runs the background work (simulated delivery, webhooks, media fetches) until

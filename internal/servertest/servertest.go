@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/app"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -38,8 +39,9 @@ type Env struct {
 	Main   store.Account               // the main account
 	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
 	Client *client.ClientWithResponses // authenticated as Main
-	// Messaging is the simulated network behind the server.
+	// Messaging and Voice are the simulated networks behind the server.
 	Messaging *messaging.Service
+	Voice     *voice.Service
 	// Listener counts the connections the server holds.
 	Listener *connguard.Listener
 
@@ -64,6 +66,10 @@ type Options struct {
 	WebhookTimeout  time.Duration
 	WebhookAttempts int
 	WebhookBackoff  time.Duration
+	// Calls' simulated clock (see app.Config): CallSpeed defaults to 100 here, so that a
+	// call's seconds pass in tens of milliseconds; CallAnswerDelay to the app's default.
+	CallSpeed       float64
+	CallAnswerDelay time.Duration
 	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead, as the
 	// binary's default.
 	ScheduleMinLead *time.Duration
@@ -100,14 +106,15 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		Logger: logger, StepDelay: opts.StepDelay, WebhookTimeout: opts.WebhookTimeout,
 		WebhookAttempts: opts.WebhookAttempts, WebhookBackoff: cmp.Or(opts.WebhookBackoff, 20*time.Millisecond),
 		PollInterval: 50 * time.Millisecond,
-		RateLimit:    opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
+		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay,
+		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
 		ScheduleMinLead: opts.ScheduleMinLead,
 	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})
 	if err != nil {
 		return nil, err
 	}
 	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging,
-		Listener: local.Listener, local: local}
+		Voice: local.App.Voice, Listener: local.Listener, local: local}
 
 	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
 	if !opts.NoSpecCheck {

@@ -50,10 +50,11 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
  *
  * deliveryDelay is the simulated carrier's step (--delivery-delay): by default an hour, so
  * that messages stay as created and each test decides what happens to them; pass "100ms"
- * to watch them delivered. ownNumber is bought for the main account, so that tests can
+ * to watch them delivered. callSpeed is --call-speed: by default calls run 100 times
+ * faster than real time (a simulated second in 10 ms). ownNumber is bought for the main account, so that tests can
  * send from it (null: none).
  */
-export async function startSwitchboard({ deliveryDelay = "1h", ownNumber = OWN_NUMBER } = {}) {
+export async function startSwitchboard({ deliveryDelay = "1h", ownNumber = OWN_NUMBER, callSpeed = "100" } = {}) {
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`npm test\` (it builds first) or \`make -C ${repoRoot} build\``);
   }
@@ -63,7 +64,7 @@ export async function startSwitchboard({ deliveryDelay = "1h", ownNumber = OWN_N
     // --check-responses: the server checks each of its answers against openapi.yaml and
     // logs any mismatch; stop() fails the suite on one.
     ["--addr", "127.0.0.1:0", "--db", join(dir, "test.db"), "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
-      "--check-responses", "--delivery-delay", deliveryDelay],
+      "--check-responses", "--delivery-delay", deliveryDelay, "--call-speed", callSpeed],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   running.set(child, dir);
@@ -215,4 +216,21 @@ export async function forceStatus(sb, messageSid, status) {
     body: new URLSearchParams({ Status: status }),
   });
   if (res.status !== 200) throw new Error(`force ${messageSid} to ${status}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Posts to one of Switchboard's simulator endpoints (the official SDK has no such calls),
+ * e.g. simulator(sb, `Calls/${sid}/Digits`, { Digits: "1" }), and resolves to its JSON.
+ */
+export async function simulator(sb, path, params = {}) {
+  const res = await fetch(`${sb.url}/switchboard/v1/Accounts/${sb.accountSid}/${path}`, {
+    method: "POST",
+    headers: {
+      Authorization: "Basic " + Buffer.from(`${sb.accountSid}:${sb.authToken}`).toString("base64"),
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams(params),
+  });
+  if (res.status >= 300) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
 }

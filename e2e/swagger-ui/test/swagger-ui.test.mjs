@@ -158,6 +158,27 @@ test("Lookup: Try it out with a '+' in the path", async () => {
   assert.equal(got.body.line_type_intelligence.type, "mobile");
 });
 
+test("Calls: Try it out places a call, and its timeline reads back", async () => {
+  const placed = await tryOut("Calls-CreateCall", {
+    path: { AccountSid: accountSid },
+    form: { To: "+14155550100", From: "+14155550199", Twiml: "<Response><Say>Hello from Swagger UI</Say></Response>" },
+  });
+  assert.equal(placed.status, 201, JSON.stringify(placed.body));
+  assert.match(placed.body.sid, /^CA[0-9a-f]{32}$/);
+  assert.equal(placed.body.status, "queued");
+  // Only what the user filled in is sent: no generated samples for the other fields.
+  assert.doesNotMatch(placed.curl, /StatusCallbackEvent|Timeout|MachineDetection|Record/);
+
+  // Swagger UI fills query parameters with the spec's examples; a PageToken example is
+  // sealed to another list, so it is cleared.
+  const events = await tryOut("Simulator-ListCallEvents", {
+    path: { AccountSid: accountSid, Sid: placed.body.sid, PageToken: "" },
+  });
+  assert.equal(events.status, 200, JSON.stringify(events.body));
+  assert.equal(events.body.meta.key, "events");
+  assert.equal(events.body.events[0].data.status, "queued");
+});
+
 test("Messaging Services: Try it out on a v1 path, answered with absolute URLs", async () => {
   // Authorized by the earlier test, which this file runs first.
   const got = await tryOut("MessagingServices-CreateMessagingService", { form: { FriendlyName: "From Swagger UI" } });

@@ -34,6 +34,9 @@ export type IncomingPhoneNumber = components["schemas"]["IncomingPhoneNumber"];
 export type AvailablePhoneNumber = components["schemas"]["AvailablePhoneNumber"];
 export type ApiError = components["schemas"]["Error"];
 export type PhoneNumberLookup = components["schemas"]["PhoneNumberLookup"];
+export type Call = components["schemas"]["Call"];
+export type CallEvent = components["schemas"]["CallEvent"];
+export type Recording = components["schemas"]["Recording"];
 export type SwitchboardClient = Client<paths>;
 
 const FORM = "application/x-www-form-urlencoded";

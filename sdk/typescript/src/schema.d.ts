@@ -545,6 +545,284 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/2010-04-01/Accounts/{AccountSid}/Calls.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List calls
+         * @description Lists the account's calls, newest first, optionally filtered. Time filters accept a
+         *     date (`2026-11-24`, the whole UTC day) or an RFC 3339 date-time; `<` means on or
+         *     before, `>` on or after. A call that has not started (`queued`) has no
+         *     `start_time`, and only an ended call has an `end_time`, so those filters leave
+         *     them out.
+         */
+        get: operations["ListCalls"];
+        put?: never;
+        /**
+         * Place a call
+         * @description Places an outbound call (`outbound-api`). `To` and `From` are required; exactly one
+         *     of `Url` (where the call fetches its TwiML when answered) or `Twiml` (the document
+         *     itself) is required. The call starts `queued`, then the simulated network rings
+         *     the destination (`ringing`) and the far end answers after `--call-answer-delay`
+         *     (`in-progress`), unless the destination is one of the simulator's busy, no-answer
+         *     or failed numbers (docs/simulator.md) or the answer would come after `Timeout`
+         *     seconds (`no-answer`).
+         *
+         *     Once answered, the call fetches `Url` (signed, with Twilio's parameters; on
+         *     failure `FallbackUrl`) and runs the TwiML: `<Say>`, `<Play>`, `<Pause>`,
+         *     `<Gather>`, `<Record>`, `<Dial>`, `<Redirect>`, `<Hangup>`, `<Reject>`, each taking
+         *     simulated time (`--call-speed` makes it pass faster than real time). `SendDigits`
+         *     are pressed as soon as the call is answered and feed the first `<Gather>`.
+         *     `TimeLimit` (seconds, default 14400) ends the call. `Record=true` records the
+         *     whole call. `duration`, `end_time` and `price` are set when the call ends.
+         *
+         *     `StatusCallback` receives the events of `StatusCallbackEvent` (`initiated`,
+         *     `ringing`, `answered`, `completed`; default `completed`), signed, in order, with
+         *     `CallStatus`, `CallDuration`, `Timestamp`, `SequenceNumber` and
+         *     `CallbackSource=call-progress-events`. See each step in
+         *     `/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events`.
+         *
+         *     `From` must be a voice-capable number of the account or Twilio's test number
+         *     `+15005550006` (else 21210). Twilio's test numbers answer as with Twilio's test
+         *     credentials: `From` +15005550001 (21212); `To` +15005550001 (21217),
+         *     +15005550002 (21214), +15005550003 (21215), +15005550004 (21216).
+         *     `ApplicationSid` is refused (21218): Switchboard has no applications.
+         *
+         *     Errors: 21201 `To` missing, 21211 `To` invalid, 21213 `From` missing, 21212
+         *     `From` invalid, 21210 `From` not usable by this account, 21205 no `Url` (or an
+         *     invalid one), 20001 `Url` and `Twiml` together or any other invalid parameter.
+         */
+        post: operations["CreateCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a call
+         * @description Returns one call of the account.
+         */
+        get: operations["FetchCall"];
+        put?: never;
+        /**
+         * Redirect, hang up or cancel a call
+         * @description Changes a call. `Url` (with `Method`) or `Twiml` redirects a live call: whatever
+         *     it is doing stops (a `<Record>` keeps what it recorded, a `<Dial>` hangs up the
+         *     dialed party) and it runs the new TwiML at once; on a call not yet answered it
+         *     changes what the call runs when answered. `Status=canceled` cancels a call that
+         *     is `queued` or `ringing`; `Status=completed` hangs up a call that is
+         *     `in-progress` (and cancels one not yet answered). `StatusCallback`,
+         *     `StatusCallbackMethod`, `FallbackUrl`, `FallbackMethod` and `TimeLimit` change
+         *     the call's settings from now on.
+         *
+         *     A call that has ended cannot be changed (21220), nor an `in-progress` call be
+         *     canceled (21220); `Url` and `Twiml` together, or a `Status` with either, are
+         *     refused (20001).
+         */
+        post: operations["UpdateCall"];
+        /**
+         * Delete a call
+         * @description Deletes the call's record and its events for good; its recordings stay. A call
+         *     that has not ended (`queued`, `ringing`, `in-progress`) cannot be deleted (400,
+         *     code 20009): hang it up first.
+         */
+        delete: operations["DeleteCall"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the call the recordings belong to. */
+                CallSid: components["parameters"]["CallSidPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a call's recordings
+         * @description Lists the recordings of one call, newest first: those of its `<Record>` verbs and,
+         *     for a call placed with `Record=true`, the recording of the whole call.
+         */
+        get: operations["ListCallRecordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the call the recordings belong to. */
+                CallSid: components["parameters"]["CallSidPath"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a recording of a call
+         * @description Returns one recording of the call, in the call-recording representation.
+         */
+        get: operations["FetchCallRecording"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a recording of a call
+         * @description Deletes the recording for good. A recording still being made (`in-progress`) cannot
+         *     be deleted (400, code 20009).
+         */
+        delete: operations["DeleteCallRecording"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Recordings.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List recordings
+         * @description Lists the account's recordings, newest first, optionally of one call. Deleted
+         *     recordings are gone for good, so `IncludeSoftDeleted` changes nothing.
+         */
+        get: operations["ListRecordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a recording
+         * @description Returns one recording of the account. Its audio is at `media_url`: the same URI
+         *     with `.wav` or without an extension.
+         */
+        get: operations["FetchRecording"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a recording
+         * @description Deletes the recording for good. A recording still being made (`in-progress`) cannot
+         *     be deleted (400, code 20009).
+         */
+        delete: operations["DeleteRecording"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a recording as WAV
+         * @description Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
+         *     for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
+         *     the file is made on request, the same every time, a quiet tone. A recording still
+         *     being made is 404 until it completes. Needs the account's credentials, like every
+         *     other resource.
+         */
+        get: operations["FetchRecordingWav"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The recording SID. Twilio also serves `.mp3`; Switchboard makes WAV only, and
+                 *     answers `RE….mp3` with 404 (code 20404) and a message that says so.
+                 */
+                Sid: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a recording
+         * @description Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
+         *     format when no extension is given). `.mp3` is not available (404, code 20404).
+         */
+        get: operations["FetchRecordingMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/switchboard/v1/Accounts/{AccountSid}/InboundMessages": {
         parameters: {
             query?: never;
@@ -628,7 +906,8 @@ export interface paths {
         /**
          * List webhook requests and their answers
          * @description Every webhook request Switchboard made for the account (status callbacks,
-         *     incoming-message webhooks), newest first: the URL, the parameters and signature
+         *     incoming-message webhooks, calls fetching their TwiML and posting to `action`s),
+         *     newest first: the URL, the parameters and signature
          *     sent, and your app's answer (status, content type, the first 4 KB of the body),
          *     latency, attempt number and Twilio's error code when it failed (11200 unreachable
          *     or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
@@ -1102,6 +1381,157 @@ export interface paths {
          * @description Removes the sender ID; the service's messages go out from pool numbers.
          */
         delete: operations["DeleteServiceAlphaSender"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/InboundCalls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a call to one of your numbers
+         * @description "A phone calls your number": creates an `inbound` call, `ringing`, and returns it
+         *     (2010-04-01 representation). The number's `VoiceUrl` is then fetched (with
+         *     `VoiceMethod`, signed, Twilio's parameters with `CallStatus=ringing`; on failure
+         *     `VoiceFallbackUrl`) and the TwiML it answers runs as for any call: the first verb
+         *     other than `<Reject>` answers the call (`in-progress`); `<Reject>` as the first
+         *     verb ends it `busy` (`reason="busy"`) or `no-answer`. Drive it with the
+         *     `Digits`, `Hangup` endpoints of the call, and read what happened in its `Events`.
+         *     The number's `StatusCallback` receives the `completed` event.
+         *
+         *     `To` must be a number of this account that can take calls and has a `VoiceUrl`
+         *     (400, code 20001).
+         */
+        post: operations["CreateInboundCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Digits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Press keys on a live call
+         * @description The far end presses keys (DTMF). A `<Gather>` that is running takes them at once:
+         *     a key stops its prompt (barge-in), `numDigits` keys or `finishOnKey` submit them
+         *     to its `action`, and otherwise it waits `timeout` seconds for the next key. A key
+         *     of `finishOnKey` ends a running `<Record>`; `*` ends a `<Dial hangupOnStar="true">`.
+         *     Keys pressed while nothing listens wait for the next `<Gather>`, as a phone's
+         *     type-ahead. `w` (half a second's pause in `SendDigits`) is ignored here.
+         *
+         *     The call must not have ended (400, code 21220).
+         */
+        post: operations["SendCallDigits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a ringing call as the far end
+         * @description The phone that an outbound call (or a `<Dial>`) rings picks up now, whatever the
+         *     answer delay or the destination table says: the call goes `in-progress` and runs
+         *     its TwiML. Only a `ringing` call can be answered this way (400, code 21220); an
+         *     inbound call is answered by its TwiML.
+         */
+        post: operations["AnswerCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Hangup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hang up as the far end
+         * @description The other party hangs up: a call `in-progress` ends `completed` (a running
+         *     `<Record>` keeps what it recorded and its `action` is told `Digits=hangup`; a
+         *     `<Dial>`'s dialed party is hung up too), and a `ringing` call is declined and
+         *     ends `busy`. A call that is `queued` or has ended cannot be hung up (400, code
+         *     21220).
+         */
+        post: operations["HangUpCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a call's timeline
+         * @description What happened on the call, oldest first: status changes, each TwiML verb run
+         *     (what was said, played, gathered, recorded or dialed), keys pressed, every
+         *     webhook request with your app's answer, and errors (a document that is not
+         *     TwiML, a URL that failed). `elapsed_ms` is the call's simulated time, from its
+         *     creation. The transcript to read when your IVR did not do what you meant.
+         */
+        get: operations["ListCallEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1972,14 +2402,18 @@ export interface components {
         WebhookDelivery: {
             sid: components["schemas"]["WebhookDeliverySid"];
             account_sid: components["schemas"]["AccountSid"];
-            /** @description The resource the request was about (a message SID). */
+            /** @description The resource the request was about (a message or call SID). */
             resource_sid: string;
             /**
-             * @description `message-status`: a status callback; `incoming-message`: the webhook of a number
-             *     that received a text.
+             * @description `message-status`: a message's status callback; `incoming-message`: the webhook of
+             *     a number that received a text; `call-twiml`: a call fetching its TwiML (its
+             *     `Url`, the number's `VoiceUrl`, a fallback, a `<Redirect>`); `gather-action`,
+             *     `record-action`, `dial-action`: the `action` of a `<Gather>`, `<Record>` or
+             *     `<Dial>`; `call-status`: a call's status callback; `recording-status`: a
+             *     recording's status callback.
              * @enum {string}
              */
-            event: "message-status" | "incoming-message";
+            event: "message-status" | "incoming-message" | "call-twiml" | "call-status" | "gather-action" | "record-action" | "dial-action" | "recording-status";
             /** @description The URL requested (with the parameters, for GET). */
             request_url: string;
             /** @enum {string} */
@@ -2318,6 +2752,361 @@ export interface components {
             /** @description Up to 11 letters, digits and spaces, at least one a letter. */
             AlphaSender: string;
         };
+        /**
+         * @description `CA` followed by 32 lowercase hex digits.
+         * @example CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+         */
+        CallSid: string;
+        /**
+         * @description `RE` followed by 32 lowercase hex digits.
+         * @example REcccccccccccccccccccccccccccccccc
+         */
+        RecordingSid: string;
+        /**
+         * @description A phone number in E.164 format, or a Client identifier (`client:alice`) or SIP
+         *     address (`sip:alice@example.com`), which the simulator answers like any number.
+         * @example +14155550100
+         */
+        CallEndpoint: string;
+        /**
+         * @description Where the call is in its life: `queued`, then `ringing`, then `in-progress` once
+         *     answered; it ends `completed`, or `busy`, `no-answer`, `failed` or `canceled`
+         *     without being answered.
+         * @enum {string}
+         */
+        CallStatus: "queued" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled";
+        Call: {
+            sid: components["schemas"]["CallSid"];
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+            /** @description For a call placed by `<Dial>`, the call that dialed it; else `null`. */
+            parent_call_sid: string | null;
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description Who was called. */
+            to: string;
+            /** @description `to` formatted for people: national format for North American numbers. */
+            to_formatted: string;
+            /** @description Who called. */
+            from: string;
+            /** @description `from` formatted for people. */
+            from_formatted: string;
+            /** @description The account's number that took (inbound) or placed (outbound) the call, when it is one. */
+            phone_number_sid: string | null;
+            status: components["schemas"]["CallStatus"];
+            /**
+             * @description When the call started ringing (simulated clock, see `--call-speed`); `null`
+             *     while `queued` and for calls that never rang.
+             */
+            start_time: string | null;
+            /** @description When the call ended (simulated clock); `null` until then. */
+            end_time: string | null;
+            /**
+             * @description Seconds the call was connected, as a string, rounded up; `0` for a call that
+             *     was never answered, `null` until the call ends.
+             */
+            duration: string | null;
+            /**
+             * @description What the call cost, a negative decimal string per started minute
+             *     (`-0.01400` outbound, `-0.00850` inbound); `0.00000` for a call never
+             *     answered; `null` until the call ends.
+             */
+            price: string | null;
+            /**
+             * @description ISO 4217 currency of `price`.
+             * @example USD
+             */
+            price_unit: string;
+            /**
+             * @description `outbound-api` from the API, `outbound-dial` placed by `<Dial>`, `inbound` to your number.
+             * @enum {string}
+             */
+            direction: "inbound" | "outbound-api" | "outbound-dial";
+            /** @description Set with answering machine detection, which Switchboard does not simulate; `null`. */
+            answered_by: string | null;
+            /** @enum {string} */
+            api_version: "2010-04-01";
+            /** @description For an inbound call, the number that forwarded it, when given. */
+            forwarded_from: string | null;
+            /** @description Always `null`. */
+            group_sid: string | null;
+            /** @description For an inbound call, the caller's name, when given. */
+            caller_name: string | null;
+            /** @description Milliseconds the call waited before it was placed, as a string (`0`). */
+            queue_time: string;
+            /** @description Always `null`. */
+            trunk_sid: string | null;
+            /** @description This call's path, relative to the server. */
+            uri: string;
+            /** @description Paths of the call's recordings and other subresources, by name. */
+            subresource_uris: {
+                [key: string]: string;
+            };
+        };
+        CallList: components["schemas"]["ListPage"] & {
+            calls: components["schemas"]["Call"][];
+        };
+        /**
+         * @description A call progress event that a status callback can ask for.
+         * @enum {string}
+         */
+        StatusCallbackEvent: "initiated" | "ringing" | "answered" | "completed";
+        CreateCallRequest: {
+            /** @description Who to call. */
+            To: components["schemas"]["CallEndpoint"];
+            /**
+             * @description The caller ID: a voice-capable number of the account, in E.164 format, or
+             *     Twilio's test number `+15005550006`.
+             * @example +14155550199
+             */
+            From: string;
+            /**
+             * @description Where the call fetches its TwiML once answered (absolute http or https URL).
+             *     One of `Url` or `Twiml` is required.
+             */
+            Url?: string;
+            Method?: components["schemas"]["HttpMethod"];
+            /** @description The TwiML document to run once answered, instead of fetching `Url`. */
+            Twiml?: string;
+            /** @description Refused (21218); Switchboard has no applications. */
+            ApplicationSid?: string;
+            /** @description Fetched instead when `Url` fails (not 2xx, unreachable, or not TwiML). */
+            FallbackUrl?: string;
+            FallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description URL that receives the call progress events of `StatusCallbackEvent`. */
+            StatusCallback?: string;
+            /** @description The events to send (repeat the key for each); default `completed`. */
+            StatusCallbackEvent?: components["schemas"]["StatusCallbackEvent"][];
+            StatusCallbackMethod?: components["schemas"]["HttpMethod"];
+            /**
+             * @description Keys to press once the call is answered (`w` waits half a second); they feed
+             *     the first `<Gather>`.
+             */
+            SendDigits?: string;
+            /** @description Seconds to let the call ring before it ends `no-answer` (default 60). */
+            Timeout?: number;
+            /** @description Seconds the call may last once answered (default 14400, four hours). */
+            TimeLimit?: number;
+            /** @description Record the whole call, from answer to hang-up. */
+            Record?: boolean;
+            /**
+             * @description `dual` makes a two-channel recording (default `mono`).
+             * @enum {string}
+             */
+            RecordingChannels?: "mono" | "dual";
+            /** @description URL told when the call's recording completes. */
+            RecordingStatusCallback?: string;
+            RecordingStatusCallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description Accepted; the recording status callback is sent when the recording completes. */
+            RecordingStatusCallbackEvent?: ("in-progress" | "completed" | "absent")[];
+            /**
+             * @description Accepted for compatibility; not simulated.
+             * @enum {string}
+             */
+            RecordingTrack?: "inbound" | "outbound" | "both";
+            /**
+             * @description Accepted for compatibility; recordings hold no silence to trim.
+             * @enum {string}
+             */
+            Trim?: "trim-silence" | "do-not-trim";
+            /**
+             * @description Accepted for compatibility; answering machine detection is not simulated.
+             * @enum {string}
+             */
+            MachineDetection?: "Enable" | "DetectMessageEnd";
+            /** @description Accepted for compatibility; not simulated. */
+            MachineDetectionTimeout?: number;
+            /** @description Accepted for compatibility; not simulated. */
+            MachineDetectionSpeechThreshold?: number;
+            /** @description Accepted for compatibility; not simulated. */
+            MachineDetectionSpeechEndThreshold?: number;
+            /** @description Accepted for compatibility; not simulated. */
+            MachineDetectionSilenceTimeout?: number;
+            /**
+             * @description Accepted for compatibility; not simulated.
+             * @enum {string}
+             */
+            AsyncAmd?: "true" | "false";
+            /** @description Accepted for compatibility; not simulated. */
+            AsyncAmdStatusCallback?: string;
+            AsyncAmdStatusCallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description Accepted for compatibility; not simulated. */
+            CallerId?: string;
+            /** @description Accepted for compatibility; not simulated. */
+            SipAuthUsername?: string;
+            /** @description Accepted for compatibility; not simulated. */
+            SipAuthPassword?: string;
+            /** @description Accepted for compatibility; not simulated. */
+            Byoc?: string;
+            /** @description Accepted for compatibility; not simulated. */
+            CallReason?: string;
+            /** @description Accepted for compatibility; not simulated. */
+            CallToken?: string;
+            /** @description Accepted for compatibility; not simulated. */
+            ClientNotificationUrl?: string;
+        };
+        UpdateCallRequest: {
+            /** @description Redirect the call to the TwiML at this URL. */
+            Url?: string;
+            Method?: components["schemas"]["HttpMethod"];
+            /** @description Redirect the call to this TwiML document. */
+            Twiml?: string;
+            /**
+             * @description `canceled` cancels a call not yet answered; `completed` hangs up.
+             * @enum {string}
+             */
+            Status?: "canceled" | "completed";
+            /** @description A new fallback URL for the call's documents. */
+            FallbackUrl?: string;
+            FallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description A new status callback URL. */
+            StatusCallback?: string;
+            StatusCallbackMethod?: components["schemas"]["HttpMethod"];
+            /** @description A new time limit, in seconds from when the call was answered. */
+            TimeLimit?: number;
+        };
+        /**
+         * @description `in-progress` while recording, then `completed`.
+         * @enum {string}
+         */
+        RecordingStatus: "in-progress" | "paused" | "stopped" | "processing" | "completed" | "absent";
+        /**
+         * @description What made the recording; Switchboard makes `RecordVerb` and `OutboundAPI` (`Record=true`) recordings.
+         * @enum {string}
+         */
+        RecordingSource: "DialVerb" | "Conference" | "OutboundAPI" | "Trunking" | "RecordVerb" | "StartCallRecordingAPI" | "StartConferenceRecordingAPI";
+        /** @description A recording, as the account's Recordings list shows it. */
+        Recording: {
+            account_sid: components["schemas"]["AccountSid"];
+            /** @enum {string} */
+            api_version: "2010-04-01";
+            call_sid: components["schemas"]["CallSid"];
+            /** @description Always `null`. */
+            conference_sid: string | null;
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+            start_time: components["schemas"]["RFC2822Date"];
+            /** @description Seconds recorded, as a string; `null` while recording. */
+            duration: string | null;
+            sid: components["schemas"]["RecordingSid"];
+            /** @description `-0.00250` per started minute; `null` while recording. */
+            price: string | null;
+            /**
+             * @description ISO 4217 currency of `price`.
+             * @example USD
+             */
+            price_unit: string;
+            status: components["schemas"]["RecordingStatus"];
+            /**
+             * @description 1, or 2 for a `dual` recording.
+             * @enum {integer}
+             */
+            channels: 1 | 2;
+            source: components["schemas"]["RecordingSource"];
+            /** @description Always `null`. */
+            error_code: number | null;
+            /** @description This recording's path, relative to the server. */
+            uri: string;
+            /** @description Always `null`; recordings are not encrypted. */
+            encryption_details: Record<string, never> | null;
+            /** @description Paths of the recording's transcriptions and add-on results. */
+            subresource_uris: {
+                [key: string]: string;
+            };
+            /** @description Absolute URL of the audio (WAV); needs the account's credentials. */
+            media_url: string;
+        };
+        RecordingList: components["schemas"]["ListPage"] & {
+            recordings: components["schemas"]["Recording"][];
+        };
+        /** @description A recording, as its call's Recordings list shows it. */
+        CallRecording: {
+            account_sid: components["schemas"]["AccountSid"];
+            /** @enum {string} */
+            api_version: "2010-04-01";
+            call_sid: components["schemas"]["CallSid"];
+            /** @description Always `null`. */
+            conference_sid: string | null;
+            date_created: components["schemas"]["RFC2822Date"];
+            date_updated: components["schemas"]["RFC2822Date"];
+            start_time: components["schemas"]["RFC2822Date"];
+            /** @description Seconds recorded, as a string; `null` while recording. */
+            duration: string | null;
+            sid: components["schemas"]["RecordingSid"];
+            /**
+             * @description `-0.0025` per started minute, a JSON number here (as in Twilio's
+             *     call-recording representation); `null` while recording.
+             */
+            price: number | null;
+            /**
+             * @description ISO 4217 currency of `price`.
+             * @example USD
+             */
+            price_unit: string;
+            status: components["schemas"]["RecordingStatus"];
+            /**
+             * @description 1, or 2 for a `dual` recording.
+             * @enum {integer}
+             */
+            channels: 1 | 2;
+            source: components["schemas"]["RecordingSource"];
+            /** @description Always `null`. */
+            error_code: number | null;
+            /** @description This recording's path under its call, relative to the server. */
+            uri: string;
+            /** @description Always `null`; recordings are not encrypted. */
+            encryption_details: Record<string, never> | null;
+            /**
+             * @description Which side was recorded; always `both`.
+             * @enum {string}
+             */
+            track: "inbound" | "outbound" | "both";
+        };
+        CallRecordingList: components["schemas"]["ListPage"] & {
+            recordings: components["schemas"]["CallRecording"][];
+        };
+        InboundCallRequest: {
+            /** @description The phone that calls you, in E.164 format. */
+            From: components["schemas"]["PhoneNumber"];
+            /** @description Your number that is called; the account must own it. */
+            To: components["schemas"]["PhoneNumber"];
+            /** @description The caller's name, as caller ID lookup would give it (`CallerName` in the webhook). */
+            CallerName?: string;
+            /** @description The number that forwarded the call to yours (`ForwardedFrom` in the webhook). */
+            ForwardedFrom?: components["schemas"]["PhoneNumber"];
+        };
+        CallDigitsRequest: {
+            /** @description The keys pressed, in order (`0`-`9`, `*`, `#`; `w` is ignored). */
+            Digits: string;
+        };
+        /** @description One thing that happened on a call. */
+        CallEvent: {
+            account_sid: components["schemas"]["AccountSid"];
+            call_sid: components["schemas"]["CallSid"];
+            /**
+             * @description `status` the call's status changed; `verb` a TwiML verb ran (`data.verb`, and
+             *     what it said, played or asked); `digits` keys were pressed; `gather` a
+             *     `<Gather>` ended (`data.result`: `digits` or `timeout`); `recording` a
+             *     recording started or completed; `dial` a `<Dial>` placed or ended its call;
+             *     `webhook` a request to your app and its answer (`data.delivery_sid` names its
+             *     WebhookDelivery); `error` something your app answered could not be used; `api`
+             *     the call was changed through the API or a simulator endpoint.
+             * @enum {string}
+             */
+            type: "status" | "verb" | "digits" | "gather" | "recording" | "dial" | "webhook" | "error" | "api";
+            /** @description What happened, for people to read. */
+            description: string;
+            /** @description The details, by name, as strings. */
+            data: {
+                [key: string]: string;
+            };
+            /** @description When it happened on the call's simulated clock, in milliseconds from its creation. */
+            elapsed_ms: number;
+            date_created: components["schemas"]["RFC2822Date"];
+        };
+        CallEventList: {
+            events: components["schemas"]["CallEvent"][];
+            meta: components["schemas"]["V1Meta"];
+        };
     };
     responses: {
         /** @description A parameter is missing or invalid. */
@@ -2344,6 +3133,22 @@ export interface components {
          *     20001 anything else.
          */
         PhoneNumberBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description A parameter is missing or invalid, or the call cannot do this now: 21201 `To`
+         *     missing, 21211 `To` invalid, 21213 `From` missing, 21212 `From` invalid, 21210
+         *     `From` is not a number of this account, 21205 no `Url` or an invalid one, 21218
+         *     `ApplicationSid` (Switchboard has no applications), 21214-21217 Twilio's test
+         *     numbers, 21220 the call is not in a state that allows the change, 20001 anything
+         *     else.
+         */
+        CallBadRequest: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2537,6 +3342,12 @@ export interface components {
         MessageSidPath: components["schemas"]["MessageSid"];
         /** @description The media SID. */
         MediaSid: components["schemas"]["MediaSid"];
+        /** @description The call SID. */
+        CallSid: components["schemas"]["CallSid"];
+        /** @description The SID of the call the recordings belong to. */
+        CallSidPath: components["schemas"]["CallSid"];
+        /** @description The recording SID. */
+        RecordingSid: components["schemas"]["RecordingSid"];
         /**
          * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
          *     official SDKs send their `limit` here).
@@ -4027,6 +4838,578 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    ListCalls: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only calls to this number.
+                 * @example +14155550100
+                 */
+                To?: components["schemas"]["CallEndpoint"];
+                /**
+                 * @description Only calls from this number.
+                 * @example +14155550199
+                 */
+                From?: components["schemas"]["CallEndpoint"];
+                /**
+                 * @description Only the calls that this call placed with `<Dial>`.
+                 * @example CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+                 */
+                ParentCallSid?: components["schemas"]["CallSid"];
+                /**
+                 * @description Only calls in this status.
+                 * @example completed
+                 */
+                Status?: components["schemas"]["CallStatus"];
+                /**
+                 * @description Only calls that started on this day (UTC); a date-time stands for its day.
+                 * @example 2026-11-24
+                 */
+                StartTime?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only calls that started on or before this date or time.
+                 * @example 2026-11-24T23:59:59Z
+                 */
+                "StartTime<"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only calls that started on or after this date or time.
+                 * @example 2026-11-01
+                 */
+                "StartTime>"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only calls that ended on this day (UTC); a date-time stands for its day.
+                 * @example 2026-11-24
+                 */
+                EndTime?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only calls that ended on or before this date or time.
+                 * @example 2026-11-24T23:59:59Z
+                 */
+                "EndTime<"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only calls that ended on or after this date or time.
+                 * @example 2026-11-01
+                 */
+                "EndTime>"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of calls. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    CreateCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["CreateCallRequest"];
+            };
+        };
+        responses: {
+            /** @description The call, queued. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            400: components["responses"]["CallBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The call. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    UpdateCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateCallRequest"];
+            };
+        };
+        responses: {
+            /** @description The call, as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            400: components["responses"]["CallBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    DeleteCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListCallRecordings: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only recordings made on this day (UTC); a date-time stands for its day.
+                 * @example 2026-11-24
+                 */
+                DateCreated?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only recordings made on or before this date or time.
+                 * @example 2026-11-24T23:59:59Z
+                 */
+                "DateCreated<"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only recordings made on or after this date or time.
+                 * @example 2026-11-01
+                 */
+                "DateCreated>"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the call the recordings belong to. */
+                CallSid: components["parameters"]["CallSidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the call's recordings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallRecordingList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchCallRecording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the call the recordings belong to. */
+                CallSid: components["parameters"]["CallSidPath"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recording. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallRecording"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    DeleteCallRecording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The SID of the call the recordings belong to. */
+                CallSid: components["parameters"]["CallSidPath"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListRecordings: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only the recordings of this call.
+                 * @example CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+                 */
+                CallSid?: components["schemas"]["CallSid"];
+                /**
+                 * @description Only the recordings of this conference; Switchboard has no conferences, so none.
+                 * @example CFaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+                 */
+                ConferenceSid?: string;
+                /**
+                 * @description Accepted for compatibility; deleted recordings are gone for good.
+                 * @example false
+                 */
+                IncludeSoftDeleted?: boolean;
+                /**
+                 * @description Only recordings made on this day (UTC); a date-time stands for its day.
+                 * @example 2026-11-24
+                 */
+                DateCreated?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only recordings made on or before this date or time.
+                 * @example 2026-11-24T23:59:59Z
+                 */
+                "DateCreated<"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only recordings made on or after this date or time.
+                 * @example 2026-11-01
+                 */
+                "DateCreated>"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of recordings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchRecording: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Accepted for compatibility; deleted recordings are gone for good.
+                 * @example false
+                 */
+                IncludeSoftDeleted?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recording. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recording"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    DeleteRecording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchRecordingWav: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The recording SID. */
+                Sid: components["parameters"]["RecordingSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The WAV file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    FetchRecordingMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /**
+                 * @description The recording SID. Twilio also serves `.mp3`; Switchboard makes WAV only, and
+                 *     answers `RE….mp3` with 404 (code 20404) and a message that says so.
+                 */
+                Sid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The WAV file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     CreateInboundMessage: {
         parameters: {
             query?: never;
@@ -4102,7 +5485,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only requests about this resource (a message SID).
+                 * @description Only requests about this resource (a message or call SID).
                  * @example SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
                  */
                 ResourceSid?: string;
@@ -5139,6 +6522,190 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateInboundCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["InboundCallRequest"];
+            };
+        };
+        responses: {
+            /** @description The incoming call, ringing. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    SendCallDigits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["CallDigitsRequest"];
+            };
+        };
+        responses: {
+            /** @description The call (2010-04-01 representation). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            400: components["responses"]["CallBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    AnswerCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The call, in progress (2010-04-01 representation). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            400: components["responses"]["CallBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    HangUpCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The call, ended (2010-04-01 representation). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            400: components["responses"]["CallBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    ListCallEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts.
+                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The call SID. */
+                Sid: components["parameters"]["CallSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the call's events, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallEventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

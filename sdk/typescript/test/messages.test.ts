@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createSwitchboardClient, nextPage, type Message, type SwitchboardClient } from "../src/index.js";
+import { createSwitchboardClient, nextPage, type Call, type Message, type SwitchboardClient } from "../src/index.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
 const bin = process.env.SWITCHBOARD_BIN ?? join(repoRoot, "bin", "switchboard");
@@ -42,7 +42,8 @@ async function startServer(): Promise<string> {
     // logs any mismatch; the suite fails on one (see after()).
     ["--addr", "127.0.0.1:0", "--db", join(dataDir, "test.db"), "--account-sid", accountSid, "--auth-token", authToken,
       // The simulated carrier is held (a step takes an hour): messages stay as created.
-      "--check-responses", "--delivery-delay", "1h"],
+      // Calls run a hundred times faster than real time.
+      "--check-responses", "--delivery-delay", "1h", "--call-speed", "100"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   server = child;
@@ -278,5 +279,50 @@ describe("Lookup v2 through the generated client", () => {
     const bad = await sb.GET(lookupPath, { params: { path: { PhoneNumber: "+447400123456" }, query: { Fields: "carrier" } } });
     assert.equal(bad.response.status, 400);
     assert.equal(bad.error?.code, 60200);
+  });
+});
+
+describe("calls through the generated client", () => {
+  const callsPath = "/2010-04-01/Accounts/{AccountSid}/Calls.json";
+
+  test("a call runs its TwiML; its timeline and recordings are reachable", async () => {
+    const { data, error, response } = await sb.POST(callsPath, {
+      params: { path: account },
+      body: {
+        To: "+14155550100",
+        From: "+14155550199",
+        Twiml: "<Response><Say>Hello from TypeScript</Say><Record maxLength=\"1\"/></Response>",
+        StatusCallback: "http://127.0.0.1:1/status",
+        StatusCallbackEvent: ["initiated", "completed"],
+      },
+    });
+    assert.equal(response.status, 201, JSON.stringify(error));
+    assert.match(data!.sid, /^CA[0-9a-f]{32}$/);
+    assert.equal(data!.status, "queued");
+
+    let call: Call | undefined;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const got = await sb.GET("/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json", {
+        params: { path: { ...account, Sid: data!.sid } },
+      });
+      call = got.data;
+      if (call?.status === "completed") break;
+    }
+    assert.equal(call?.status, "completed");
+    assert.equal(call?.duration, "3"); // three words (1.2 s) and a second recorded: 2.2 s, 3 started seconds
+
+    const events = await sb.GET("/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events", {
+      params: { path: { ...account, Sid: data!.sid } },
+    });
+    assert.equal(events.error, undefined);
+    const said = events.data!.events.find((e) => e.type === "verb" && e.data.verb === "Say");
+    assert.equal(said?.data.text, "Hello from TypeScript");
+    assert.equal(events.data!.meta.key, "events");
+
+    const recordings = await sb.GET("/2010-04-01/Accounts/{AccountSid}/Recordings.json", {
+      params: { path: account, query: { CallSid: data!.sid } },
+    });
+    assert.equal(recordings.data?.recordings.length, 1);
+    assert.equal(recordings.data?.recordings[0]?.duration, "1");
   });
 });

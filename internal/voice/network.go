@@ -1,0 +1,128 @@
+package voice
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/switchboard-dev/switchboard/internal/twiml"
+)
+
+// The simulated telephone network: which destinations do not answer and how, how long
+// each verb takes, what a call costs, and the magic numbers of Twilio's test credentials.
+// docs/simulator.md documents these tables for users; keep the two in step.
+
+// outcome is what happens when a destination is called.
+type outcome int
+
+const (
+	answers        outcome = iota // picks up after the answer delay
+	busy                          // busy signal after the answer delay
+	neverAnswers                  // rings until Timeout: no-answer
+	fails                         // cannot be reached at all: failed, without ringing
+	hangsUpAfter10                // answers, then hangs up 10 s later whatever the call is doing
+)
+
+// destinations: calls to these numbers (from the API or a <Dial>) end as the table says.
+// Every other number answers.
+var destinations = map[string]outcome{
+	"+15554000001": busy,
+	"+15554000002": neverAnswers,
+	"+15554000003": fails,
+	"+15554000004": hangsUpAfter10,
+}
+
+// farEndTalk is how long the far end of a hangsUpAfter10 destination stays on the line.
+const farEndTalk = 10 * time.Second
+
+// Twilio's magic numbers (its test credentials' sandbox), honoured for every account.
+const (
+	// MagicFrom is a caller ID every account may use without owning it.
+	MagicFrom = "+15005550006"
+)
+
+// magicTo: calls to these numbers are refused at create time with Twilio's code.
+var magicTo = map[string]RuleError{
+	"+15005550001": {Code: 21217, Message: "Phone number +15005550001 does not appear to be valid."},
+	"+15005550002": {Code: 21214, Message: "'To' phone number +15005550002 cannot be reached."},
+	"+15005550003": {Code: 21215, Message: "Account not authorized to call +15005550003: no permission for that international destination."},
+	"+15005550004": {Code: 21216, Message: "Account not allowed to call +15005550004: the number is blocked."},
+}
+
+// magicFrom: calls from these numbers are refused at create time with Twilio's code.
+var magicFrom = map[string]RuleError{
+	"+15005550001": {Code: 21212, Message: "The 'From' number +15005550001 is not a valid phone number."},
+}
+
+// Prices, in units of 0.00001 USD per started minute.
+const (
+	priceOutboundMinute  = 1400
+	priceInboundMinute   = 850
+	priceRecordingMinute = 250
+)
+
+// price is what minutes of something at rate cost, as Twilio writes it: "-0.01400", or
+// "0.00000" for nothing.
+func price(seconds, rate int) string {
+	minutes := (seconds + 59) / 60
+	units := minutes * rate
+	if units == 0 {
+		return "0.00000"
+	}
+	return fmt.Sprintf("-%d.%05d", units/100000, units%100000)
+}
+
+// How long verbs take on the simulated clock.
+const (
+	// speechPerWord: <Say> speaks at 150 words a minute.
+	speechPerWord = 400 * time.Millisecond
+	// playLength: <Play> is not downloaded; every file is taken to last five seconds.
+	playLength = 5 * time.Second
+	// toneLength: each DTMF tone of <Play digits> (and each `w`) takes half a second.
+	toneLength = 500 * time.Millisecond
+)
+
+// forever stands for "until the call ends" (a loop of 0): every wait is cut at the call's
+// time limit, so it is never reached.
+const forever = int64(1) << 60
+
+// sayLength is how long text takes to say once.
+func sayLength(text string) time.Duration {
+	return time.Duration(len(strings.FieldsFunc(text, unicode.IsSpace))) * speechPerWord
+}
+
+// promptLength is how long a <Say>, <Play> or <Pause> takes, in simulated milliseconds
+// (forever for a loop of 0).
+func promptLength(v twiml.Verb) int64 {
+	switch {
+	case v.Say != nil:
+		return loops(sayLength(v.Say.Text), v.Say.Loop)
+	case v.Play != nil && v.Play.Digits != "":
+		return (time.Duration(len(v.Play.Digits)) * toneLength).Milliseconds()
+	case v.Play != nil:
+		return loops(playLength, v.Play.Loop)
+	case v.Pause != nil:
+		return (time.Duration(v.Pause.Length) * time.Second).Milliseconds()
+	}
+	return 0
+}
+
+func loops(once time.Duration, n int) int64 {
+	if n == 0 {
+		if once == 0 {
+			return 0
+		}
+		return forever
+	}
+	return (once * time.Duration(n)).Milliseconds()
+}
+
+// seconds is a span of simulated milliseconds in whole seconds, as calls and recordings
+// report their durations: started seconds count, as they are billed.
+func seconds(ms int64) int {
+	if ms <= 0 {
+		return 0
+	}
+	return int((ms + 999) / 1000)
+}

@@ -1,0 +1,370 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/voice"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+const callsPathFormat = "/2010-04-01/Accounts/%s/Calls"
+
+// CreateCall implements gen.StrictServerInterface. The spec has checked the shape of each
+// parameter; the rules that span several are checked here, and the network's rules
+// (magic numbers, an owned caller ID) by the voice service.
+func (s *Server) CreateCall(ctx context.Context, req gen.CreateCallRequestObject) (gen.CreateCallResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	in := req.Body
+	if in == nil {
+		in = &gen.CreateCallRequest{}
+	}
+	to, from := string(in.To), in.From
+	switch {
+	case to == "": // an empty body; the spec checks To whenever there is one
+		return nil, badRequest(codeCallToRequired, "%s", codeMessages[codeCallToRequired](""))
+	case strings.HasPrefix(to, "+") && !messaging.ValidNumber(to):
+		return nil, badRequest(codeToInvalid, "%s", codeMessages[codeToInvalid](to))
+	case from == "":
+		return nil, badRequest(codeCallFromRequired, "%s", codeMessages[codeCallFromRequired](""))
+	case !messaging.ValidNumber(from):
+		return nil, badRequest(codeFromInvalid, "The 'From' number %s is not a valid phone number.%s", from, plusHint(from))
+	case in.ApplicationSid != nil:
+		return nil, badRequest(codeApplicationSid, "ApplicationSid %s is not an application of this account: Switchboard has no applications; give Url or Twiml.", *in.ApplicationSid)
+	case in.Url != nil && in.Twiml != nil:
+		return nil, badRequest(codeInvalidParameter, "Give either Url or Twiml, not both.")
+	case deref(in.Url) == "" && deref(in.Twiml) == "":
+		return nil, badRequest(codeCallURLInvalid, "Url parameter is required: give Url (where the call fetches its TwiML) or Twiml.")
+	}
+	for _, u := range []struct {
+		name, value string
+		code        int
+	}{
+		{"Url", deref(in.Url), codeCallURLInvalid}, {"FallbackUrl", deref(in.FallbackUrl), codeCallURLInvalid},
+		{"StatusCallback", deref(in.StatusCallback), codeInvalidParameter},
+		{"RecordingStatusCallback", deref(in.RecordingStatusCallback), codeInvalidParameter},
+	} {
+		if u.value != "" && !validWebhookURL(u.value) {
+			return nil, badRequest(u.code, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, u.value)
+		}
+	}
+	out := voice.Outbound{
+		To: to, From: from, URL: deref(in.Url), Method: string(deref(in.Method)), Twiml: deref(in.Twiml),
+		FallbackURL: deref(in.FallbackUrl), FallbackMethod: string(deref(in.FallbackMethod)),
+		StatusCallback: deref(in.StatusCallback), StatusCallbackMethod: string(deref(in.StatusCallbackMethod)),
+		SendDigits: deref(in.SendDigits), Timeout: deref(in.Timeout), TimeLimit: deref(in.TimeLimit), Record: deref(in.Record),
+		RecordingStatusCallback:       deref(in.RecordingStatusCallback),
+		RecordingStatusCallbackMethod: string(deref(in.RecordingStatusCallbackMethod)),
+		Extra:                         acceptedCallParams(in),
+	}
+	for _, e := range deref(in.StatusCallbackEvent) {
+		out.StatusCallbackEvents = append(out.StatusCallbackEvents, string(e))
+	}
+	if deref(in.RecordingChannels) == gen.CreateCallRequestRecordingChannelsDual {
+		out.RecordingChannels = 2
+	}
+	c, err := s.voice.Place(ctx, acct, out)
+	if err != nil {
+		return nil, fmt.Errorf("create call: %w", err)
+	}
+	return gen.CreateCall201JSONResponse(callOut(c)), nil
+}
+
+// acceptedCallParams are the parameters of a call that are accepted and kept but not
+// simulated (machine detection, caller ID, SIP user name...), by name. SipAuthPassword is
+// accepted and not kept: a secret that nothing here uses.
+func acceptedCallParams(in *gen.CreateCallRequest) map[string]string {
+	out := map[string]string{}
+	add := func(name string, v any) {
+		switch v := v.(type) {
+		case *string:
+			if v != nil {
+				out[name] = *v
+			}
+		case *int:
+			if v != nil {
+				out[name] = strconv.Itoa(*v)
+			}
+		}
+	}
+	add("MachineDetection", (*string)(in.MachineDetection))
+	add("MachineDetectionTimeout", in.MachineDetectionTimeout)
+	add("MachineDetectionSpeechThreshold", in.MachineDetectionSpeechThreshold)
+	add("MachineDetectionSpeechEndThreshold", in.MachineDetectionSpeechEndThreshold)
+	add("MachineDetectionSilenceTimeout", in.MachineDetectionSilenceTimeout)
+	add("AsyncAmd", (*string)(in.AsyncAmd))
+	add("AsyncAmdStatusCallback", in.AsyncAmdStatusCallback)
+	add("AsyncAmdStatusCallbackMethod", (*string)(in.AsyncAmdStatusCallbackMethod))
+	add("CallerId", in.CallerId)
+	add("SipAuthUsername", in.SipAuthUsername)
+	add("Byoc", in.Byoc)
+	add("CallReason", in.CallReason)
+	add("CallToken", in.CallToken)
+	add("ClientNotificationUrl", in.ClientNotificationUrl)
+	add("RecordingTrack", (*string)(in.RecordingTrack))
+	add("Trim", (*string)(in.Trim))
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// FetchCall implements gen.StrictServerInterface.
+func (s *Server) FetchCall(ctx context.Context, req gen.FetchCallRequestObject) (gen.FetchCallResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	c, err := s.store.GetCall(ctx, req.AccountSid, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("fetch call: %w", err)
+	}
+	return gen.FetchCall200JSONResponse(callOut(c)), nil
+}
+
+// UpdateCall implements gen.StrictServerInterface: a redirect to new TwiML, a hang-up or a
+// cancel, and new settings.
+func (s *Server) UpdateCall(ctx context.Context, req gen.UpdateCallRequestObject) (gen.UpdateCallResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	in := req.Body
+	if in == nil {
+		in = &gen.UpdateCallRequest{}
+	}
+	switch {
+	case in.Url != nil && in.Twiml != nil:
+		return nil, badRequest(codeInvalidParameter, "Give either Url or Twiml, not both.")
+	case in.Status != nil && (in.Url != nil || in.Twiml != nil):
+		return nil, badRequest(codeInvalidParameter, "Status cannot be changed together with Url or Twiml.")
+	case in.Url != nil && !validWebhookURL(*in.Url):
+		return nil, badRequest(codeCallURLInvalid, "Url %q is not a valid URL: use an absolute http or https URL.", *in.Url)
+	}
+	for name, u := range map[string]*string{"FallbackUrl": in.FallbackUrl, "StatusCallback": in.StatusCallback} {
+		if u != nil && *u != "" && !validWebhookURL(*u) {
+			return nil, badRequest(codeInvalidParameter, "%s %q is not a valid URL: use an absolute http or https URL.", name, *u)
+		}
+	}
+	u := voice.Update{
+		URL: in.Url, Method: strPtr(in.Method), Twiml: in.Twiml, Status: strPtr(in.Status),
+		FallbackURL: in.FallbackUrl, FallbackMethod: strPtr(in.FallbackMethod),
+		StatusCallback: in.StatusCallback, StatusCallbackMethod: strPtr(in.StatusCallbackMethod), TimeLimit: in.TimeLimit,
+	}
+	c, err := s.voice.Update(ctx, acct, req.Sid, u)
+	if err != nil {
+		return nil, fmt.Errorf("update call: %w", err)
+	}
+	return gen.UpdateCall200JSONResponse(callOut(c)), nil
+}
+
+// DeleteCall implements gen.StrictServerInterface.
+func (s *Server) DeleteCall(ctx context.Context, req gen.DeleteCallRequestObject) (gen.DeleteCallResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.voice.Delete(ctx, acct, req.Sid); err != nil {
+		return nil, fmt.Errorf("delete call: %w", err)
+	}
+	return gen.DeleteCall204Response{}, nil
+}
+
+// ListCalls implements gen.StrictServerInterface.
+func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) (gen.ListCallsResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	filter := store.CallFilter{AccountSid: req.AccountSid, To: deref(p.To), From: deref(p.From),
+		ParentCallSid: deref(p.ParentCallSid), Status: string(deref(p.Status))}
+	filters := url.Values{}
+	for name, v := range map[string]*string{"To": p.To, "From": p.From, "ParentCallSid": p.ParentCallSid, "Status": strPtr(p.Status),
+		"StartTime": p.StartTime, "StartTime<": p.StartTimeBefore, "StartTime>": p.StartTimeAfter,
+		"EndTime": p.EndTime, "EndTime<": p.EndTimeBefore, "EndTime>": p.EndTimeAfter} {
+		if v != nil {
+			filters.Set(name, *v)
+		}
+	}
+	var err error
+	if filter.StartFrom, filter.StartUntil, err = dateRange("StartTime", p.StartTime, p.StartTimeBefore, p.StartTimeAfter); err != nil {
+		return nil, err
+	}
+	if filter.EndFrom, filter.EndUntil, err = dateRange("EndTime", p.EndTime, p.EndTimeBefore, p.EndTimeAfter); err != nil {
+		return nil, err
+	}
+	path := fmt.Sprintf(callsPathFormat, req.AccountSid) + ".json"
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListCalls(ctx, filter, page)
+	if err != nil {
+		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	out := gen.ListCalls200JSONResponse{Calls: make([]gen.Call, len(rows))}
+	var first, last int64
+	for i, c := range rows {
+		out.Calls[i] = callOut(c)
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
+	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
+	return out, nil
+}
+
+// callOut renders a stored call in the wire format.
+func callOut(c store.Call) gen.Call {
+	path := fmt.Sprintf(callsPathFormat+"/%s", c.AccountSid, c.Sid)
+	out := gen.Call{
+		Sid:            c.Sid,
+		AccountSid:     c.AccountSid,
+		DateCreated:    formatDate(c.DateCreated),
+		DateUpdated:    formatDate(c.DateUpdated),
+		ParentCallSid:  nonEmpty(c.ParentCallSid),
+		To:             c.To,
+		ToFormatted:    displayNumber(c.To),
+		From:           c.From,
+		FromFormatted:  displayNumber(c.From),
+		PhoneNumberSid: nonEmpty(c.PhoneNumberSid),
+		Status:         gen.CallStatus(c.Status),
+		PriceUnit:      "USD",
+		Direction:      gen.CallDirection(c.Direction),
+		ApiVersion:     apiVersion,
+		ForwardedFrom:  nonEmpty(c.ForwardedFrom),
+		CallerName:     nonEmpty(c.CallerName),
+		QueueTime:      "0",
+		Uri:            path + ".json",
+		SubresourceUris: map[string]string{
+			"recordings": path + "/Recordings.json",
+			"events":     fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", c.AccountSid, c.Sid),
+		},
+	}
+	if !c.StartTime.IsZero() {
+		out.StartTime = ptr(formatDate(c.StartTime))
+	}
+	if !c.EndTime.IsZero() {
+		out.EndTime = ptr(formatDate(c.EndTime))
+		out.Duration = ptr(strconv.Itoa(c.Duration))
+		out.Price = nonEmpty(c.Price)
+	}
+	return out
+}
+
+// displayNumber is a number as Twilio shows it beside the number itself: national format
+// for North American numbers, the number as it is otherwise.
+func displayNumber(s string) string {
+	if !strings.HasPrefix(s, "+1") {
+		return s
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil {
+		return s
+	}
+	return phonenumbers.Format(n, phonenumbers.NATIONAL)
+}
+
+// CreateInboundCall implements gen.StrictServerInterface.
+func (s *Server) CreateInboundCall(ctx context.Context, req gen.CreateInboundCallRequestObject) (gen.CreateInboundCallResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	in := req.Body
+	c, err := s.voice.Receive(ctx, acct, voice.Inbound{From: in.From, To: in.To, CallerName: deref(in.CallerName),
+		ForwardedFrom: deref(in.ForwardedFrom)})
+	if err != nil {
+		return nil, fmt.Errorf("inbound call: %w", err)
+	}
+	return gen.CreateInboundCall201JSONResponse(callOut(c)), nil
+}
+
+// SendCallDigits implements gen.StrictServerInterface.
+func (s *Server) SendCallDigits(ctx context.Context, req gen.SendCallDigitsRequestObject) (gen.SendCallDigitsResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.voice.PressDigits(ctx, acct, req.Sid, req.Body.Digits)
+	if err != nil {
+		return nil, fmt.Errorf("send digits: %w", err)
+	}
+	return gen.SendCallDigits200JSONResponse(callOut(c)), nil
+}
+
+// AnswerCall implements gen.StrictServerInterface.
+func (s *Server) AnswerCall(ctx context.Context, req gen.AnswerCallRequestObject) (gen.AnswerCallResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.voice.Answer(ctx, acct, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("answer call: %w", err)
+	}
+	return gen.AnswerCall200JSONResponse(callOut(c)), nil
+}
+
+// HangUpCall implements gen.StrictServerInterface.
+func (s *Server) HangUpCall(ctx context.Context, req gen.HangUpCallRequestObject) (gen.HangUpCallResponseObject, error) {
+	acct, err := s.activeAccount(ctx, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.voice.HangUp(ctx, acct, req.Sid)
+	if err != nil {
+		return nil, fmt.Errorf("hang up call: %w", err)
+	}
+	return gen.HangUpCall200JSONResponse(callOut(c)), nil
+}
+
+// ListCallEvents implements gen.StrictServerInterface: the call's timeline, oldest first.
+func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsRequestObject) (gen.ListCallEventsResponseObject, error) {
+	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+		return nil, err
+	}
+	// A call of another account (or none) is not found, not an empty timeline.
+	if _, err := s.store.GetCall(ctx, req.AccountSid, req.Sid); err != nil {
+		return nil, fmt.Errorf("list call events: %w", err)
+	}
+	p := req.Params
+	path := fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", req.AccountSid, req.Sid)
+	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.storePage(s.tokens)
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := s.store.ListCallEvents(ctx, req.AccountSid, req.Sid, page)
+	if err != nil {
+		return nil, fmt.Errorf("list call events: %w", err)
+	}
+	out := gen.ListCallEvents200JSONResponse{Events: make([]gen.CallEvent, len(rows))}
+	var first, last int64
+	for i, e := range rows {
+		data := e.Data
+		if data == nil {
+			data = map[string]string{}
+		}
+		out.Events[i] = gen.CallEvent{AccountSid: e.AccountSid, CallSid: e.CallSid, Type: gen.CallEventType(e.Type),
+			Description: e.Description, Data: data, ElapsedMs: int(e.Elapsed.Milliseconds()), DateCreated: formatDate(e.DateCreated)}
+	}
+	if len(rows) > 0 {
+		first, last = rows[0].Seq, rows[len(rows)-1].Seq
+	}
+	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
+	out.Meta = v1Meta(ctx, "events", l)
+	return out, nil
+}

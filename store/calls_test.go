@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testCall is call i of account: to +1555000000<i%3>, started i hours after t0, ended a
+// minute later when i is even.
+func testCall(account string, i int) Call {
+	start := t0.Add(time.Duration(i) * time.Hour)
+	c := Call{
+		Sid: fmt.Sprintf("CA%s%08d", account, i), AccountSid: account, To: fmt.Sprintf("+155500000%02d", i%3),
+		From: "+15559999999", Status: "in-progress", Direction: "outbound-api", StartTime: start,
+		Settings: []byte(`{"url":"https://x"}`), State: []byte(`{"wait":"verb"}`), DateCreated: start, DateUpdated: start,
+	}
+	if i%2 == 0 {
+		c.Status, c.EndTime, c.Duration, c.Price = "completed", start.Add(time.Minute), 60, "-0.01400"
+	}
+	return c
+}
+
+func mustApply(t testing.TB, db *DB, w Writes) {
+	t.Helper()
+	if err := db.Apply(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCallRoundTripAndGuardedChange(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	c := testCall("AC1", 1)
+	c.ParentCallSid, c.PhoneNumberSid, c.CallerName, c.ForwardedFrom = "CAparent", "PN1", "Alice", "+15550001111"
+	step := Job{Kind: "call.step", AccountSid: "AC1", ResourceSid: c.Sid, DueAt: t0, DateCreated: t0}
+	mustApply(t, db, Writes{Calls: []Call{c}, Jobs: []Job{step},
+		CallEvents: []CallEvent{{AccountSid: "AC1", CallSid: c.Sid, Type: "status", Description: "Call is queued",
+			Data: map[string]string{"status": "queued"}, Elapsed: 0, DateCreated: t0}}})
+
+	got, err := db.GetCall(ctx, "AC1", c.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := c
+	want.Seq, want.Version = got.Seq, 1
+	if !got.DateCreated.Equal(c.DateCreated) || !got.StartTime.Equal(c.StartTime) {
+		t.Errorf("times %v %v", got.DateCreated, got.StartTime)
+	}
+	got.DateCreated, got.DateUpdated, got.StartTime = want.DateCreated, want.DateUpdated, want.StartTime
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+	if _, err := db.GetCall(ctx, "AC2", c.Sid); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another account's call: %v", err)
+	}
+
+	// A change applies to the version it was computed from, replaces the pending step,
+	// and bumps the version.
+	next := got
+	next.Status, next.State, next.EndTime, next.Duration, next.Price = "completed", []byte(`{}`), t0.Add(time.Hour), 5, "-0.01400"
+	newStep := Job{Kind: "call.step", AccountSid: "AC1", ResourceSid: c.Sid, DueAt: t0.Add(time.Second), DateCreated: t0}
+	mustApply(t, db, Writes{CallChanges: []CallChange{{Call: next, Version: 1, CancelJobsOfKind: "call.step", Jobs: []Job{newStep}}}})
+	after, err := db.GetCall(ctx, "AC1", c.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != 2 || after.Status != "completed" || after.Duration != 5 || string(after.State) != "{}" || after.EndTime.IsZero() {
+		t.Errorf("after change %+v", after)
+	}
+	if n, _ := db.CountJobs(ctx, "call.step"); n != 1 {
+		t.Errorf("%d steps pending, want the one that replaced the first", n)
+	}
+
+	// The same change again is stale: an error, and nothing of its Writes is kept.
+	stale := Writes{
+		CallChanges: []CallChange{{Call: next, Version: 1}},
+		CallEvents:  []CallEvent{{AccountSid: "AC1", CallSid: c.Sid, Type: "status", Description: "stale", DateCreated: t0}},
+	}
+	if err := db.Apply(ctx, stale); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale change: %v, want ErrConflict", err)
+	}
+	events, _, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{})
+	if err != nil || len(events) != 1 || events[0].Data["status"] != "queued" {
+		t.Errorf("events %+v (%v)", events, err)
+	}
+	missing := next
+	missing.Sid = "CAnone"
+	if err := db.Apply(ctx, Writes{CallChanges: []CallChange{{Call: missing, Version: 1}}}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("change of a missing call: %v", err)
+	}
+}
+
+func TestDeleteCall(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	live, ended := testCall("AC1", 1), testCall("AC1", 2)
+	rec := Recording{Sid: "RE1", AccountSid: "AC1", CallSid: ended.Sid, Status: "completed", Source: "RecordVerb", Channels: 1,
+		Duration: 3, StartTime: t0, DateCreated: t0, DateUpdated: t0}
+	mustApply(t, db, Writes{Calls: []Call{live, ended}, Recordings: []Recording{rec},
+		CallEvents: []CallEvent{{AccountSid: "AC1", CallSid: ended.Sid, Type: "status", Description: "x", DateCreated: t0}}})
+	if err := db.DeleteCall(ctx, "AC1", live.Sid, "queued", "ringing", "in-progress"); !errors.Is(err, ErrConflict) {
+		t.Errorf("delete live call: %v", err)
+	}
+	if err := db.DeleteCall(ctx, "AC2", ended.Sid); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete another account's call: %v", err)
+	}
+	if err := db.DeleteCall(ctx, "AC1", ended.Sid, "queued", "ringing", "in-progress"); err != nil {
+		t.Fatal(err)
+	}
+	if events, _, _ := db.ListCallEvents(ctx, "AC1", ended.Sid, Page{}); len(events) != 0 {
+		t.Errorf("events outlived their call: %+v", events)
+	}
+	if _, err := db.GetRecording(ctx, "AC1", "RE1"); err != nil {
+		t.Errorf("the recording went with the call: %v", err)
+	}
+}
+
+func TestRecordings(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	var recs []Recording
+	for i := range 5 {
+		created := t0.Add(time.Duration(i) * 24 * time.Hour)
+		recs = append(recs, Recording{Sid: fmt.Sprintf("RE%d", i), AccountSid: "AC1", CallSid: fmt.Sprintf("CA%d", i%2),
+			Status: "in-progress", Source: "RecordVerb", Channels: 1, StartTime: created, DateCreated: created, DateUpdated: created})
+	}
+	mustApply(t, db, Writes{Recordings: recs})
+	mustApply(t, db, Writes{RecordingChanges: []RecordingChange{{Sid: "RE0", Status: "completed", Duration: 7, Price: "-0.00250", DateUpdated: t0}}})
+	r, err := db.GetRecording(ctx, "AC1", "RE0")
+	if err != nil || r.Status != "completed" || r.Duration != 7 || r.Price != "-0.00250" {
+		t.Fatalf("completed recording %+v (%v)", r, err)
+	}
+	sids := func(f RecordingFilter, p Page) []string {
+		t.Helper()
+		list, _, err := db.ListRecordings(ctx, f, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range list {
+			out = append(out, r.Sid)
+		}
+		return out
+	}
+	if got := sids(RecordingFilter{AccountSid: "AC1"}, Page{}); !slices.Equal(got, []string{"RE4", "RE3", "RE2", "RE1", "RE0"}) {
+		t.Errorf("all %v", got)
+	}
+	if got := sids(RecordingFilter{AccountSid: "AC1", CallSid: "CA1"}, Page{}); !slices.Equal(got, []string{"RE3", "RE1"}) {
+		t.Errorf("of CA1 %v", got)
+	}
+	day := RecordingFilter{AccountSid: "AC1", CreatedFrom: t0.Add(48 * time.Hour), CreatedUntil: t0.Add(72 * time.Hour)}
+	if got := sids(day, Page{}); !slices.Equal(got, []string{"RE2"}) {
+		t.Errorf("on day 2 %v", got)
+	}
+	if err := db.DeleteRecording(ctx, "AC1", "", "RE1", "in-progress"); !errors.Is(err, ErrConflict) {
+		t.Errorf("delete in-progress: %v", err)
+	}
+	if err := db.DeleteRecording(ctx, "AC1", "CA1", "RE0"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete under the wrong call: %v", err)
+	}
+	if err := db.DeleteRecording(ctx, "AC1", "CA0", "RE0", "in-progress"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetRecording(ctx, "AC1", "RE0"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+}
+
+func TestListCallsFilters(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	var calls []Call
+	for i := range 10 {
+		c := testCall("AC1", i)
+		if i == 9 {
+			c.ParentCallSid = calls[8].Sid
+		}
+		calls = append(calls, c)
+	}
+	mustApply(t, db, Writes{Calls: calls})
+	indexes := func(f CallFilter) []int {
+		t.Helper()
+		list, _, err := db.ListCalls(ctx, f, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int
+		for _, c := range list {
+			var i int
+			fmt.Sscanf(strings.TrimPrefix(c.Sid, "CAAC1"), "%d", &i)
+			out = append(out, i)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		filter CallFilter
+		want   []int
+	}{
+		{"all", CallFilter{}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
+		{"to", CallFilter{To: "+15550000001"}, []int{7, 4, 1}},
+		{"from", CallFilter{From: "+15559999999"}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
+		{"status", CallFilter{Status: "completed"}, []int{8, 6, 4, 2, 0}},
+		{"parent", CallFilter{ParentCallSid: "CAAC100000008"}, []int{9}},
+		{"started in a window", CallFilter{StartFrom: t0.Add(2 * time.Hour), StartUntil: t0.Add(5 * time.Hour)}, []int{4, 3, 2}},
+		{"started since", CallFilter{StartFrom: t0.Add(7 * time.Hour)}, []int{9, 8, 7}},
+		{"ended until", CallFilter{EndUntil: t0.Add(3 * time.Hour)}, []int{2, 0}},
+		{"ended in a day, to", CallFilter{To: "+15550000000", EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, []int{6, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.filter.AccountSid = "AC1"
+			if got := indexes(tt.filter); !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCallListQueryPlan: as TestListQueryPlan, for calls: each filter is served by its
+// index, in list order, and a narrow time window by its time index.
+func TestCallListQueryPlan(t *testing.T) {
+	db := openTest(t)
+	day := func(f CallFilter) CallFilter {
+		f.StartFrom, f.StartUntil = t0, t0.Add(24*time.Hour)
+		return f
+	}
+	tests := []struct {
+		name     string
+		filter   CallFilter
+		page     Page
+		index    string
+		wantSort bool
+	}{
+		{"first page", CallFilter{}, Page{Size: 50}, "calls_account_seq", false},
+		{"after", CallFilter{}, Page{Size: 50, After: 500_000}, "calls_account_seq", false},
+		{"before", CallFilter{}, Page{Size: 50, Before: 500_000}, "calls_account_seq", false},
+		{"to", CallFilter{To: "+1"}, Page{Size: 50, After: 500_000}, "calls_account_to_seq", false},
+		{"from", CallFilter{From: "+1"}, Page{Size: 50}, "calls_account_from_seq", false},
+		{"parent", CallFilter{ParentCallSid: "CA1"}, Page{Size: 50}, "calls_account_parent_seq", false},
+		{"status", CallFilter{Status: "completed"}, Page{Size: 50, After: 500_000}, "calls_account_status_seq", false},
+		{"started since", CallFilter{StartFrom: t0}, Page{Size: 50}, "calls_account_seq", false},
+		{"started on a day", day(CallFilter{}), Page{Size: 50}, "calls_account_start", true},
+		{"ended on a day", CallFilter{EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, Page{Size: 50, After: 500_000}, "calls_account_end", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.filter.AccountSid = "AC1"
+			query, args, _ := callListQuery(tt.filter, tt.page)
+			plan := explain(t, db, query, args)
+			if !strings.Contains(plan, "USING INDEX "+tt.index+" ") && !strings.Contains(plan, "USING COVERING INDEX "+tt.index+" ") {
+				t.Errorf("plan does not use %s:\n%s", tt.index, plan)
+			}
+			if sorts := strings.Contains(plan, "TEMP B-TREE"); sorts != tt.wantSort {
+				t.Errorf("plan sorts = %v, want %v:\n%s", sorts, tt.wantSort, plan)
+			}
+		})
+	}
+}
+
+func TestCallEventsOldestFirst(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	c := testCall("AC1", 1)
+	w := Writes{Calls: []Call{c}}
+	for i := range 7 {
+		w.CallEvents = append(w.CallEvents, CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb",
+			Description: fmt.Sprintf("event %d", i), Data: map[string]string{"i": fmt.Sprint(i)},
+			Elapsed: time.Duration(i) * time.Second, DateCreated: t0})
+	}
+	mustApply(t, db, w)
+	descriptions := func(es []CallEvent) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Description)
+		}
+		return out
+	}
+	first, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{Size: 3})
+	if err != nil || !more || !slices.Equal(descriptions(first), []string{"event 0", "event 1", "event 2"}) {
+		t.Fatalf("first page %v more %v (%v)", descriptions(first), more, err)
+	}
+	second, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{Size: 3, After: first[2].Seq})
+	if err != nil || !more || !slices.Equal(descriptions(second), []string{"event 3", "event 4", "event 5"}) {
+		t.Fatalf("second page %v more %v (%v)", descriptions(second), more, err)
+	}
+	back, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{Size: 2, Before: second[0].Seq})
+	if err != nil || !more || !slices.Equal(descriptions(back), []string{"event 1", "event 2"}) {
+		t.Fatalf("page before %v more %v (%v)", descriptions(back), more, err)
+	}
+	if second[1].Elapsed != 4*time.Second || second[1].Data["i"] != "4" {
+		t.Errorf("event %+v", second[1])
+	}
+	if other, _, _ := db.ListCallEvents(ctx, "AC2", c.Sid, Page{}); len(other) != 0 {
+		t.Errorf("another account sees %d events", len(other))
+	}
+}
