@@ -5774,9 +5774,9 @@ type ClientInterface interface {
 	//
 	// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
 	// (`text/event-stream`) that tells of every change to the account's messages,
-	// webhook deliveries and phone numbers as it commits, whichever process sharing
-	// the database made it: what the web inbox at `/inbox/` follows. It stays open;
-	// `curl -N -u SID:TOKEN URL` shows it.
+	// webhook deliveries, phone numbers and calls as it commits, whichever process
+	// sharing the database made it: what the web inbox at `/inbox/` follows. It stays
+	// open; `curl -N -u SID:TOKEN URL` shows it.
 	//
 	// Each event's `data` is one JSON object with `op` (`created`, `updated` or
 	// `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
@@ -5785,7 +5785,12 @@ type ClientInterface interface {
 	// - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
 	//   ListThreadMessages);
 	// - `event: webhook-delivery`: `webhook_delivery`;
-	// - `event: incoming-phone-number`: `incoming_phone_number`.
+	// - `event: incoming-phone-number`: `incoming_phone_number`;
+	// - `event: call`: `call` (the 2010-04-01 Call), for a change of the call itself
+	//   (status, times, duration) or of what hangs off it: entries added to its
+	//   timeline (ListCallEvents), its recordings made, completed or deleted. A client
+	//   that shows a call's timeline or recordings reads them again when told the call
+	//   changed.
 	//
 	// The stream opens with `event: ready`. Each change event has an `id`; a client
 	// that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
@@ -7512,9 +7517,9 @@ func (c *Client) HangUpCall(ctx context.Context, accountSid AccountSid, sid Call
 //
 // A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
 // (`text/event-stream`) that tells of every change to the account's messages,
-// webhook deliveries and phone numbers as it commits, whichever process sharing
-// the database made it: what the web inbox at `/inbox/` follows. It stays open;
-// `curl -N -u SID:TOKEN URL` shows it.
+// webhook deliveries, phone numbers and calls as it commits, whichever process
+// sharing the database made it: what the web inbox at `/inbox/` follows. It stays
+// open; `curl -N -u SID:TOKEN URL` shows it.
 //
 // Each event's `data` is one JSON object with `op` (`created`, `updated` or
 // `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
@@ -7523,7 +7528,12 @@ func (c *Client) HangUpCall(ctx context.Context, accountSid AccountSid, sid Call
 //   - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
 //     ListThreadMessages);
 //   - `event: webhook-delivery`: `webhook_delivery`;
-//   - `event: incoming-phone-number`: `incoming_phone_number`.
+//   - `event: incoming-phone-number`: `incoming_phone_number`;
+//   - `event: call`: `call` (the 2010-04-01 Call), for a change of the call itself
+//     (status, times, duration) or of what hangs off it: entries added to its
+//     timeline (ListCallEvents), its recordings made, completed or deleted. A client
+//     that shows a call's timeline or recordings reads them again when told the call
+//     changed.
 //
 // The stream opens with `event: ready`. Each change event has an `id`; a client
 // that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
@@ -14232,9 +14242,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
 	// (`text/event-stream`) that tells of every change to the account's messages,
-	// webhook deliveries and phone numbers as it commits, whichever process sharing
-	// the database made it: what the web inbox at `/inbox/` follows. It stays open;
-	// `curl -N -u SID:TOKEN URL` shows it.
+	// webhook deliveries, phone numbers and calls as it commits, whichever process
+	// sharing the database made it: what the web inbox at `/inbox/` follows. It stays
+	// open; `curl -N -u SID:TOKEN URL` shows it.
 	//
 	// Each event's `data` is one JSON object with `op` (`created`, `updated` or
 	// `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
@@ -14243,7 +14253,12 @@ type ClientWithResponsesInterface interface {
 	// - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
 	//   ListThreadMessages);
 	// - `event: webhook-delivery`: `webhook_delivery`;
-	// - `event: incoming-phone-number`: `incoming_phone_number`.
+	// - `event: incoming-phone-number`: `incoming_phone_number`;
+	// - `event: call`: `call` (the 2010-04-01 Call), for a change of the call itself
+	//   (status, times, duration) or of what hangs off it: entries added to its
+	//   timeline (ListCallEvents), its recordings made, completed or deleted. A client
+	//   that shows a call's timeline or recordings reads them again when told the call
+	//   changed.
 	//
 	// The stream opens with `event: ready`. Each change event has an `id`; a client
 	// that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
@@ -23104,9 +23119,9 @@ func (c *ClientWithResponses) HangUpCallWithResponse(ctx context.Context, accoun
 //
 // A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
 // (`text/event-stream`) that tells of every change to the account's messages,
-// webhook deliveries and phone numbers as it commits, whichever process sharing
-// the database made it: what the web inbox at `/inbox/` follows. It stays open;
-// `curl -N -u SID:TOKEN URL` shows it.
+// webhook deliveries, phone numbers and calls as it commits, whichever process
+// sharing the database made it: what the web inbox at `/inbox/` follows. It stays
+// open; `curl -N -u SID:TOKEN URL` shows it.
 //
 // Each event's `data` is one JSON object with `op` (`created`, `updated` or
 // `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
@@ -23115,7 +23130,12 @@ func (c *ClientWithResponses) HangUpCallWithResponse(ctx context.Context, accoun
 //   - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
 //     ListThreadMessages);
 //   - `event: webhook-delivery`: `webhook_delivery`;
-//   - `event: incoming-phone-number`: `incoming_phone_number`.
+//   - `event: incoming-phone-number`: `incoming_phone_number`;
+//   - `event: call`: `call` (the 2010-04-01 Call), for a change of the call itself
+//     (status, times, duration) or of what hangs off it: entries added to its
+//     timeline (ListCallEvents), its recordings made, completed or deleted. A client
+//     that shows a call's timeline or recordings reads them again when told the call
+//     changed.
 //
 // The stream opens with `event: ready`. Each change event has an `id`; a client
 // that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what

@@ -124,6 +124,7 @@ type changeEvent struct {
 	Encoding            *gen.MessageEncoding     `json:"encoding,omitempty"`
 	WebhookDelivery     *gen.WebhookDelivery     `json:"webhook_delivery,omitempty"`
 	IncomingPhoneNumber *gen.IncomingPhoneNumber `json:"incoming_phone_number,omitempty"`
+	Call                *gen.Call                `json:"call,omitempty"`
 }
 
 // writeBatch writes one event per resource the batch changed, in the order of their last
@@ -171,6 +172,11 @@ func (e eventStream) event(c store.Change) (changeEvent, error) {
 		var d store.WebhookDelivery
 		if d, err = e.s.store.GetDelivery(e.ctx, c.AccountSid, c.Sid); err == nil {
 			ev.WebhookDelivery = ptr(deliveryOut(e.ctx, d))
+		}
+	case store.ChangeCall:
+		var call store.Call
+		if call, err = e.s.store.GetCall(e.ctx, c.AccountSid, c.Sid); err == nil {
+			ev.Call = ptr(callOut(call))
 		}
 	case store.ChangePhoneNumber:
 		var p store.PhoneNumber

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -400,3 +401,95 @@ func storeDeliveryFilter(account string) store.DeliveryFilter {
 }
 
 func storePage() store.Page { return store.Page{Size: 100} }
+
+// TestEventStreamCalls: a call's changes are events of the stream, its timeline's growth
+// included: a follower that reads the timeline only when told the call changed sees each
+// step (a <Gather> that then waits minutes changes nothing more until a key is pressed).
+// A subaccount's stream tells nothing of its parent's calls.
+func TestEventStreamCalls(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	rc := servertest.NewReceiver(t, env.Main.AuthToken)
+	rc.Respond(func(_ int, r servertest.Received) (int, string, string) {
+		switch r.Path {
+		case "/ivr":
+			return http.StatusOK, "text/xml", `<Response><Gather numDigits="1" action="/menu" timeout="600"><Say>Press 1.</Say></Gather></Response>`
+		case "/menu":
+			return http.StatusOK, "text/xml", `<Response><Say>You pressed ` + r.Form.Get("Digits") + `.</Say><Hangup/></Response>`
+		}
+		return http.StatusOK, "", ""
+	})
+	buyWithVoiceURL(t, env, rc.URL+"/ivr", "")
+	sub := createSubaccount(t, env, "sibling")
+	stream := openEvents(t, env, env.Main.Sid, env.Main.Sid, env.Main.AuthToken, "")
+	stream.next(t) // ready
+	subStream := openEvents(t, env, sub.Sid, sub.Sid, sub.AuthToken, "")
+	subStream.next(t)
+	// An event that never comes ends the stream (and the test) rather than hanging.
+	stop := time.AfterFunc(30*time.Second, func() { stream.resp.Body.Close(); subStream.resp.Body.Close() })
+	defer stop.Stop()
+
+	call := inboundCall(t, env, "+14155550100")
+	type callEvent struct {
+		Op   string
+		Sid  string
+		Call *client.Call
+	}
+	// next reads the stream up to the call's next event.
+	next := func() callEvent {
+		t.Helper()
+		ev := stream.until(t, func(ev sseEvent) bool { return ev.event == "call" && strings.Contains(ev.data, call.Sid) })
+		var data callEvent
+		if err := json.Unmarshal([]byte(ev.data), &data); err != nil || data.Sid != call.Sid {
+			t.Fatalf("call event: %v %s", err, ev.data)
+		}
+		return data
+	}
+	if first := next(); first.Op != "created" || first.Call == nil || first.Call.Status != "ringing" || first.Call.Direction != "inbound" {
+		t.Fatalf("first event %+v", first)
+	}
+	for gathering := gathers(1); ; {
+		ev := next()
+		if ev.Call == nil || ev.Op != "updated" {
+			t.Fatalf("event %+v", ev)
+		}
+		if slices.ContainsFunc(callEvents(t, env, call.Sid), gathering) {
+			if ev.Call.Status != "in-progress" {
+				t.Fatalf("gathering, the call is %s", ev.Call.Status)
+			}
+			break
+		}
+	}
+	digits(t, env, call.Sid, "1")
+	for {
+		ev := next()
+		if ev.Call.Status == "completed" {
+			break
+		}
+	}
+	said := slices.ContainsFunc(callEvents(t, env, call.Sid), func(e client.CallEvent) bool { return e.Data["text"] == "You pressed 1." })
+	if !said {
+		t.Errorf("the timeline at the call's end lacks the menu's answer:\n%s", timeline(callEvents(t, env, call.Sid)))
+	}
+
+	// Deleting the call is an event too.
+	if r, err := env.Client.DeleteCallWithResponse(context.Background(), env.Main.Sid, call.Sid); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("delete: %v", err)
+	}
+	for ev := next(); ev.Op != "deleted"; ev = next() {
+	}
+
+	// The sibling's stream: its own number comes through, nothing of the parent's call
+	// before it.
+	if err := env.BuyNumber(sub.Sid, sub.AuthToken, "+14155550198"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := subStream.next(t)
+		if ev.event == "call" || strings.Contains(ev.data, call.Sid) {
+			t.Fatalf("the subaccount's stream shows its parent's call: %+v", ev)
+		}
+		if ev.event == "incoming-phone-number" {
+			break
+		}
+	}
+}

@@ -126,13 +126,19 @@ func TestRecordings(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
+	calls := []Call{testCall("AC1", 0), testCall("AC1", 1)}
 	var recs []Recording
 	for i := range 5 {
 		created := t0.Add(time.Duration(i) * 24 * time.Hour)
-		recs = append(recs, Recording{Sid: fmt.Sprintf("RE%d", i), AccountSid: "AC1", CallSid: fmt.Sprintf("CA%d", i%2),
+		recs = append(recs, Recording{Sid: fmt.Sprintf("RE%d", i), AccountSid: "AC1", CallSid: calls[i%2].Sid,
 			Status: "in-progress", Source: "RecordVerb", Channels: 1, StartTime: created, DateCreated: created, DateUpdated: created})
 	}
-	mustApply(t, db, Writes{Recordings: recs})
+	// A recording comes with a change of its call, never alone (the change log tells of it
+	// through the call).
+	if err := db.Apply(ctx, Writes{Recordings: recs}); err == nil {
+		t.Fatal("recordings written without their calls")
+	}
+	mustApply(t, db, Writes{Calls: calls, Recordings: recs})
 	mustApply(t, db, Writes{RecordingChanges: []RecordingChange{{Sid: "RE0", Status: "completed", Duration: 7, Price: "-0.00250", DateUpdated: t0}}})
 	r, err := db.GetRecording(ctx, "AC1", "RE0")
 	if err != nil || r.Status != "completed" || r.Duration != 7 || r.Price != "-0.00250" {
@@ -153,7 +159,7 @@ func TestRecordings(t *testing.T) {
 	if got := sids(RecordingFilter{AccountSid: "AC1"}, Page{}); !slices.Equal(got, []string{"RE4", "RE3", "RE2", "RE1", "RE0"}) {
 		t.Errorf("all %v", got)
 	}
-	if got := sids(RecordingFilter{AccountSid: "AC1", CallSid: "CA1"}, Page{}); !slices.Equal(got, []string{"RE3", "RE1"}) {
+	if got := sids(RecordingFilter{AccountSid: "AC1", CallSid: calls[1].Sid}, Page{}); !slices.Equal(got, []string{"RE3", "RE1"}) {
 		t.Errorf("of CA1 %v", got)
 	}
 	day := RecordingFilter{AccountSid: "AC1", CreatedFrom: t0.Add(48 * time.Hour), CreatedUntil: t0.Add(72 * time.Hour)}
@@ -163,10 +169,10 @@ func TestRecordings(t *testing.T) {
 	if err := db.DeleteRecording(ctx, "AC1", "", "RE1", "in-progress"); !errors.Is(err, ErrConflict) {
 		t.Errorf("delete in-progress: %v", err)
 	}
-	if err := db.DeleteRecording(ctx, "AC1", "CA1", "RE0"); !errors.Is(err, ErrNotFound) {
+	if err := db.DeleteRecording(ctx, "AC1", calls[1].Sid, "RE0"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("delete under the wrong call: %v", err)
 	}
-	if err := db.DeleteRecording(ctx, "AC1", "CA0", "RE0", "in-progress"); err != nil {
+	if err := db.DeleteRecording(ctx, "AC1", calls[0].Sid, "RE0", "in-progress"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.GetRecording(ctx, "AC1", "RE0"); !errors.Is(err, ErrNotFound) {
@@ -303,5 +309,52 @@ func TestCallEventsOldestFirst(t *testing.T) {
 	}
 	if other, _, _ := db.ListCallEvents(ctx, "AC2", c.Sid, Page{}); len(other) != 0 {
 		t.Errorf("another account sees %d events", len(other))
+	}
+}
+
+// TestCallChangeLog: each change of a call is one row of the change log, its events and
+// recordings included; deleting a recording tells of its call; an event without a change
+// of its call is refused, as the log would never tell of it.
+func TestCallChangeLog(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	c := testCall("AC1", 1)
+	event := func(description string) CallEvent {
+		return CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: description, DateCreated: t0}
+	}
+	rec := Recording{Sid: "RE1", AccountSid: "AC1", CallSid: c.Sid, Status: "completed", Source: "RecordVerb", Channels: 1,
+		StartTime: t0, DateCreated: t0, DateUpdated: t0}
+	before, err := db.LastChange(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, db, Writes{Calls: []Call{c}, CallEvents: []CallEvent{event("ringing"), event("answered")}})
+	next := c
+	next.Status = "completed"
+	mustApply(t, db, Writes{CallChanges: []CallChange{{Call: next, Version: 1}}, Recordings: []Recording{rec},
+		CallEvents: []CallEvent{event("said"), event("played"), event("hung up")}})
+	if err := db.Apply(ctx, Writes{CallEvents: []CallEvent{event("alone")}}); err == nil {
+		t.Error("an event written without a change of its call")
+	}
+	if err := db.DeleteRecording(ctx, "AC1", c.Sid, rec.Sid); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteCall(ctx, "AC1", c.Sid); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := db.Changes(ctx, before, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ch := range changes {
+		if ch.AccountSid != "AC1" || ch.Kind != ChangeCall || ch.Sid != c.Sid {
+			t.Errorf("change %+v", ch)
+		}
+		got = append(got, ch.Op)
+	}
+	if want := []string{ChangeCreated, ChangeUpdated, ChangeUpdated, ChangeDeleted}; !slices.Equal(got, want) {
+		t.Errorf("changes %v, want %v", got, want)
 	}
 }

@@ -7,12 +7,12 @@ import (
 )
 
 // Change is one row of the change log: a resource of an account was created, updated
-// or deleted. Triggers write it in the transaction of the change itself (migration
-// 0004), so the log misses nothing, whichever process wrote.
+// or deleted. Triggers write it in the transaction of the change itself (migrations
+// 0006_inbox and 0008_inbox_calls), so the log misses nothing, whichever process wrote.
 type Change struct {
 	Seq        int64
 	AccountSid string
-	Kind       string // ChangeMessage, ChangeWebhookDelivery, ChangePhoneNumber
+	Kind       string // ChangeMessage, ChangeWebhookDelivery, ChangePhoneNumber, ChangeCall
 	Sid        string
 	Op         string // ChangeCreated, ChangeUpdated, ChangeDeleted
 }
@@ -22,6 +22,9 @@ const (
 	ChangeMessage         = "message"
 	ChangeWebhookDelivery = "webhook-delivery"
 	ChangePhoneNumber     = "incoming-phone-number"
+	// ChangeCall is a call, its timeline or its recordings: one change of the call
+	// stands for all three (they are written together; see Writes).
+	ChangeCall = "call"
 
 	ChangeCreated = "created"
 	ChangeUpdated = "updated"

@@ -190,6 +190,8 @@ type OptOut struct {
 // Writes is a set of changes the store makes in one transaction: all of them or none.
 // Order of application: opt-outs, messages, media, media contents, status changes,
 // calls, call changes, recordings, recording changes, call events, jobs, deliveries.
+// A call's new events and recordings come with a change of the call itself (in Calls or
+// CallChanges): the change log tells of them through it.
 type Writes struct {
 	OptOuts          []OptOut
 	Messages         []Message

@@ -1071,9 +1071,9 @@ export interface paths {
          * Follow changes live (server-sent events)
          * @description A stream of [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html)
          *     (`text/event-stream`) that tells of every change to the account's messages,
-         *     webhook deliveries and phone numbers as it commits, whichever process sharing
-         *     the database made it: what the web inbox at `/inbox/` follows. It stays open;
-         *     `curl -N -u SID:TOKEN URL` shows it.
+         *     webhook deliveries, phone numbers and calls as it commits, whichever process
+         *     sharing the database made it: what the web inbox at `/inbox/` follows. It stays
+         *     open; `curl -N -u SID:TOKEN URL` shows it.
          *
          *     Each event's `data` is one JSON object with `op` (`created`, `updated` or
          *     `deleted`), `sid` and `account_sid`, and, unless deleted, the resource as the API
@@ -1082,7 +1082,12 @@ export interface paths {
          *     - `event: message`: `message` (the 2010-04-01 Message) and `encoding` (as in
          *       ListThreadMessages);
          *     - `event: webhook-delivery`: `webhook_delivery`;
-         *     - `event: incoming-phone-number`: `incoming_phone_number`.
+         *     - `event: incoming-phone-number`: `incoming_phone_number`;
+         *     - `event: call`: `call` (the 2010-04-01 Call), for a change of the call itself
+         *       (status, times, duration) or of what hangs off it: entries added to its
+         *       timeline (ListCallEvents), its recordings made, completed or deleted. A client
+         *       that shows a call's timeline or recordings reads them again when told the call
+         *       changed.
          *
          *     The stream opens with `event: ready`. Each change event has an `id`; a client
          *     that reconnects with `Last-Event-ID` (as browsers' EventSource does) gets what
@@ -5791,6 +5796,10 @@ export interface operations {
                      *     id: 1042
                      *     event: message
                      *     data: {"op":"updated","sid":"SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","message":{"sid":"SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","status":"delivered"},"encoding":{"name":"GSM-7","segments":1,"non_gsm_characters":[]}}
+                     *
+                     *     id: 1043
+                     *     event: call
+                     *     data: {"op":"updated","sid":"CAcccccccccccccccccccccccccccccccc","account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","call":{"sid":"CAcccccccccccccccccccccccccccccccc","status":"in-progress"}}
                      */
                     "text/event-stream": string;
                 };
