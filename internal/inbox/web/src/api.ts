@@ -12,6 +12,9 @@ export type Delivery = components["schemas"]["WebhookDelivery"];
 export type PhoneNumber = components["schemas"]["IncomingPhoneNumber"];
 export type Available = components["schemas"]["AvailablePhoneNumber"];
 export type Account = components["schemas"]["Account"];
+export type Call = components["schemas"]["Call"];
+export type CallEvent = components["schemas"]["CallEvent"];
+export type Recording = components["schemas"]["CallRecording"]; // as a call lists them
 export type ApiError = components["schemas"]["Error"];
 
 export interface Credentials {
@@ -66,7 +69,15 @@ export interface ChangeEvent {
   encoding?: Encoding;
   webhook_delivery?: Delivery;
   incoming_phone_number?: PhoneNumber;
+  /** A call, its timeline or its recordings changed: the call as it is now. */
+  call?: Call;
 }
+
+/** Handles one live event. */
+export type ChangeHandler = (kind: string, ev: ChangeEvent) => void;
+
+/** Adds a handler of the live events until the function it returns is called. */
+export type Subscribe = (h: ChangeHandler) => () => void;
 
 export interface Handlers {
   change(kind: string, ev: ChangeEvent): void;
@@ -85,13 +96,15 @@ export function follow(c: Credentials, account: string, h: Handlers): () => void
   on("message");
   on("webhook-delivery");
   on("incoming-phone-number");
+  on("call");
   es.addEventListener("reset", () => h.reset());
   es.addEventListener("ready", () => h.status(true));
   es.addEventListener("error", () => h.status(false));
   return () => es.close();
 }
 
-/** Fetches a media file with the credentials (an <img> cannot send them) as a blob: URL. */
+/** Fetches a media file or a recording with the credentials (an <img> or <audio> cannot
+ * send them) as a blob: URL. */
 export async function mediaURL(c: Credentials, path: string): Promise<string> {
   const res = await fetch(path, { credentials: "omit", headers: { Authorization: authorization(c) } });
   if (!res.ok) throw new Error(`media: HTTP ${res.status}`);

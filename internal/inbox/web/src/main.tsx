@@ -1,16 +1,18 @@
 // Switchboard's web inbox: a phone on the screen. Conversations (one per number and
 // other party), a thread of bubbles with each text's live status and encoding, replies
-// typed as the customer, the detail of a message with its webhook deliveries, numbers.
-// Everything goes through the public API (see api.ts); live changes come from its
-// event stream.
+// typed as the customer, the detail of a message with its webhook deliveries, calls with
+// their timelines and a keypad (calls.tsx), numbers. Everything goes through the public
+// API (see api.ts); live changes come from its event stream.
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { SwitchboardClient } from "@switchboard/sdk";
 import {
   autoSignIn, client, describe, follow, mediaURL, saveCredentials, savedCredentials,
-  type Account, type Available, type ChangeEvent, type Credentials, type Delivery, type Encoding,
-  type Message, type PhoneNumber, type Thread,
+  type Account, type Available, type Call, type ChangeEvent, type ChangeHandler, type Credentials, type Delivery, type Encoding,
+  type Message, type PhoneNumber, type Subscribe, type Thread,
 } from "./api";
+import { applyCallChange, Calls, liveCall, mergeCalls } from "./calls";
+import { DeliveryView, Fields, time } from "./shared";
 
 interface Bubble {
   message: Message;
@@ -27,7 +29,6 @@ const keyOf = (m: Message): Key =>
 const sameKey = (a: Key, b: Key) => a.number === b.number && a.party === b.party;
 const keyText = (k: Key) => `${k.number}|${k.party}`;
 const outbound = (m: Message) => m.direction !== "inbound";
-const time = (rfc2822: string) => new Date(rfc2822).toLocaleString();
 
 // Unread: per thread, the number of inbound messages seen, kept in this browser.
 function seenCounts(account: string): Record<string, number> {
@@ -122,20 +123,29 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
   const [detail, setDetail] = useState<string | null>(null);
   const [seen, setSeen] = useState<Record<string, number>>(() => seenCounts(creds.sid));
   const [version, setVersion] = useState(0); // bumped by a reset: reload everything
-  const [hasCalls, setHasCalls] = useState(false);
+  const [calls, setCalls] = useState<Call[]>([]);
+  const [openCall, setOpenCall] = useState<string | null>(null);
   const [numbersVersion, setNumbersVersion] = useState(0);
-  const changeRef = useRef<(kind: string, ev: ChangeEvent) => void>(() => {});
+  const changeRef = useRef<ChangeHandler>(() => {});
+  // The views of one message or call handle the events too. They subscribe once, while
+  // they show: no event can slip by between two renders.
+  const listeners = useRef(new Set<ChangeHandler>());
+  const subscribe: Subscribe = useCallback((h) => {
+    listeners.current.add(h);
+    return () => void listeners.current.delete(h);
+  }, []);
 
   useEffect(() => {
     sb.GET("/2010-04-01/Accounts.json", { params: { query: { PageSize: 1000 } } }).then(({ data }) => data && setAccounts(data.accounts));
   }, [sb]);
 
-  // Calls appear once the API has them (the voice work): the spec says whether it does.
+  // The calls, newest first, kept live by the stream (their count of live ones shows on the tab).
   useEffect(() => {
-    fetch("/openapi.json")
-      .then((r) => r.json())
-      .then((spec) => setHasCalls("/2010-04-01/Accounts/{AccountSid}/Calls.json" in (spec.paths ?? {})), () => setHasCalls(false));
-  }, []);
+    sb.GET("/2010-04-01/Accounts/{AccountSid}/Calls.json", { params: { path: { AccountSid: account }, query: { PageSize: 100 } } }).then(({ data, error, response }) => {
+      if (error) setError(describe(error, response.status));
+      else setCalls((shown) => mergeCalls(data.calls, shown));
+    });
+  }, [sb, account, version]);
 
   const loadThreads = useCallback(async () => {
     const query: Record<string, string | number> = { PageSize: 100 };
@@ -188,6 +198,10 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
       setNumbersVersion((v) => v + 1);
       return;
     }
+    if (kind === "call") {
+      setCalls((cs) => applyCallChange(cs, ev));
+      return;
+    }
     if (kind !== "message") return;
     const m = ev.message;
     if (ev.op === "deleted" || !m || filtered) {
@@ -223,7 +237,10 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
   useEffect(
     () =>
       follow(creds, account, {
-        change: (kind, ev) => changeRef.current(kind, ev),
+        change: (kind, ev) => {
+          changeRef.current(kind, ev);
+          listeners.current.forEach((h) => h(kind, ev));
+        },
         reset: () => setVersion((v) => v + 1),
         status: setLive,
       }),
@@ -232,6 +249,7 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
 
   const unread = (t: Thread) => (open && sameKey(t, open) ? 0 : Math.max(0, t.inbound_count - (seen[keyText(t)] ?? 0)));
   const totalUnread = threads.reduce((n, t) => n + unread(t), 0);
+  const liveCalls = calls.filter(liveCall).length;
   useEffect(() => {
     document.title = (totalUnread ? `(${totalUnread}) ` : "") + "Switchboard inbox";
   }, [totalUnread]);
@@ -254,7 +272,9 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
             Conversations {totalUnread > 0 && <span class="badge" data-unread-total>{totalUnread}</span>}
           </button>
           <button class={tab === "numbers" ? "on" : ""} onClick={() => setTab("numbers")} data-tab="numbers">Numbers</button>
-          {hasCalls && <button class={tab === "calls" ? "on" : ""} onClick={() => setTab("calls")} data-tab="calls">Calls</button>}
+          <button class={tab === "calls" ? "on" : ""} onClick={() => setTab("calls")} data-tab="calls" title="Calls; the badge counts those not ended">
+            Calls {liveCalls > 0 && <span class="badge live-calls" data-live-calls>{liveCalls}</span>}
+          </button>
         </nav>
         <span class={live ? "live on" : "live"} title={live ? "Live: changes show as they happen" : "Reconnecting…"}>{live ? "● live" : "○ offline"}</span>
         <select
@@ -264,6 +284,8 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
             setAccount(e.currentTarget.value);
             setOpen(null);
             setDetail(null);
+            setOpenCall(null);
+            setCalls([]);
           }}
         >
           {(accounts.length ? accounts : [{ sid: creds.sid, friendly_name: creds.sid } as Account]).map((a) => (
@@ -329,12 +351,25 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
             </section>
           )}
           {detail && (
-            <Detail sb={sb} account={account} sid={detail} changes={changeRef} onClose={() => setDetail(null)} setError={setError} version={version} />
+            <Detail sb={sb} account={account} sid={detail} subscribe={subscribe} onClose={() => setDetail(null)} setError={setError} version={version} />
           )}
         </main>
       )}
       {tab === "numbers" && <Numbers sb={sb} account={account} setError={setError} version={numbersVersion} />}
-      {tab === "calls" && <Calls creds={creds} account={account} />}
+      {tab === "calls" && (
+        <Calls
+          sb={sb}
+          creds={creds}
+          account={account}
+          calls={calls}
+          open={openCall}
+          onOpen={setOpenCall}
+          subscribe={subscribe}
+          setError={setError}
+          version={version}
+          numbersVersion={numbersVersion}
+        />
+      )}
     </div>
   );
 }
@@ -466,7 +501,7 @@ function Detail(props: {
   sb: SwitchboardClient;
   account: string;
   sid: string;
-  changes: { current: (kind: string, ev: ChangeEvent) => void };
+  subscribe: Subscribe;
   onClose: () => void;
   setError: (e: string) => void;
   version: number;
@@ -488,20 +523,16 @@ function Detail(props: {
     load();
   }, [load, props.version]);
 
-  // Live: wrap the inbox's change handler to see this message's changes and webhooks.
-  useEffect(() => {
-    const inner = props.changes.current;
-    const wrapped = (kind: string, ev: ChangeEvent) => {
-      inner(kind, ev);
-      if (kind === "message" && ev.sid === sid) setM(ev.message ?? null);
-      const d = ev.webhook_delivery;
-      if (kind === "webhook-delivery" && d && d.resource_sid === sid) setDeliveries((ds) => [d, ...ds.filter((x) => x.sid !== d.sid)]);
-    };
-    props.changes.current = wrapped;
-    return () => {
-      if (props.changes.current === wrapped) props.changes.current = inner;
-    };
-  });
+  // Live: this message's changes and webhooks.
+  useEffect(
+    () =>
+      props.subscribe((kind, ev) => {
+        if (kind === "message" && ev.sid === sid) setM(ev.message ?? null);
+        const d = ev.webhook_delivery;
+        if (kind === "webhook-delivery" && d && d.resource_sid === sid) setDeliveries((ds) => [d, ...ds.filter((x) => x.sid !== d.sid)]);
+      }),
+    [sid],
+  );
 
   async function forceStatus(e: Event) {
     e.preventDefault();
@@ -532,16 +563,7 @@ function Detail(props: {
     <aside class="detail" data-detail={sid}>
       <button class="close" onClick={props.onClose} aria-label="Close">×</button>
       <h2>Message</h2>
-      <table class="fields">
-        <tbody>
-          {Object.entries(m).map(([k, v]) => (
-            <tr>
-              <th>{k}</th>
-              <td data-field={k}>{v === null ? <em>null</em> : typeof v === "object" ? JSON.stringify(v) : String(v)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Fields of={m} />
       <div class="actions">
         {outbound(m) && (
           <form onSubmit={forceStatus} class="force">
@@ -561,32 +583,7 @@ function Detail(props: {
       </div>
       <h2>Webhooks ({deliveries.length})</h2>
       {deliveries.length === 0 && <p class="empty">No webhook for this message yet (a StatusCallback, or the number's SmsUrl for an incoming text).</p>}
-      {deliveries.map((d) => (
-        <div class={`delivery ${d.error_code ? "bad" : "good"}`} data-delivery={d.sid}>
-          <div class="delivery-head">
-            <strong>{d.event}</strong> · attempt {d.attempt} · {d.latency_ms} ms · {time(d.date_created)}
-            {d.replay_of && <span class="replay"> · replay of {d.replay_of}</span>}
-            <button onClick={() => replay(d)}>Replay</button>
-          </div>
-          <div>
-            {d.request_method} {d.request_url} → <span data-response-status>{d.response_status_code ?? "no answer"}</span>
-            {d.error_code && <span class="bad"> · error {d.error_code}: {d.error_message}</span>}
-          </div>
-          <details>
-            <summary>Request and response</summary>
-            <table class="fields">
-              <tbody>
-                {Object.entries(d.request_params).sort().map(([k, v]) => (
-                  <tr><th>{k}</th><td>{v}</td></tr>
-                ))}
-                <tr><th>X-Twilio-Signature</th><td>{d.request_signature}</td></tr>
-                <tr><th>Content-Type</th><td>{d.response_content_type ?? ""}</td></tr>
-              </tbody>
-            </table>
-          </details>
-          <pre data-response-body>{d.response_body ?? ""}</pre>
-        </div>
-      ))}
+      {deliveries.map((d) => <DeliveryView d={d} onReplay={replay} />)}
     </aside>
   );
 }
@@ -674,31 +671,6 @@ function NumberRow({ sb, account, n, setError }: { sb: SwitchboardClient; accoun
       <td><input aria-label="VoiceUrl" value={voice} onInput={(e) => { setVoice(e.currentTarget.value); setSaved(false); }} placeholder="https://your-app/voice" /></td>
       <td><button onClick={save}>{saved ? "Saved" : "Save"}</button></td>
     </tr>
-  );
-}
-
-// Calls: shown once the API serves them (the voice work); a plain list until then.
-function Calls({ creds, account }: { creds: Credentials; account: string }) {
-  const [calls, setCalls] = useState<Record<string, unknown>[]>([]);
-  useEffect(() => {
-    fetch(`/2010-04-01/Accounts/${account}/Calls.json`, {
-      credentials: "omit",
-      headers: { Authorization: "Basic " + btoa(`${creds.sid}:${creds.token}`) },
-    })
-      .then((r) => (r.ok ? r.json() : { calls: [] }))
-      .then((d) => setCalls(d.calls ?? []));
-  }, [account]);
-  return (
-    <main class="numbers">
-      <h2>Calls</h2>
-      <table>
-        <tbody>
-          {calls.map((c) => (
-            <tr><td>{String(c.sid)}</td><td>{String(c.from)} → {String(c.to)}</td><td>{String(c.status)}</td></tr>
-          ))}
-        </tbody>
-      </table>
-    </main>
   );
 }
 

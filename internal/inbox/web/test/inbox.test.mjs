@@ -2,12 +2,14 @@
 // against a real bin/switchboard, as a developer would use it: sign in, watch texts
 // arrive and their status change live, answer as the customer through a real webhook
 // receiver (its signatures checked by the official twilio package), look at and replay
-// webhooks. Also: a subaccount sees only its own, and a page of another site cannot
-// write with the user's credentials. Screenshots go to test-results/.
+// webhooks; call a number whose app answers with an IVR menu, watch the call's timeline
+// grow and press keys on it. Also: a subaccount sees only its own, and a page of another
+// site cannot write with the user's credentials. Screenshots go to test-results/.
 //
 // Measured (printed, never asserted): the time from an API create to the bubble on
-// screen, median over 50 messages; and, with MEASURE=1, the server's memory with the
-// inbox open on 10,000 messages.
+// screen, median over 50 messages; from an inbound call's start to its row on screen,
+// median over 20 calls; and, with MEASURE=1, the server's memory with the inbox open on
+// 10,000 messages.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -29,9 +31,12 @@ const sid = "AC" + "7".repeat(32);
 const token = "inboxTestToken7";
 const ourNumber = "+14155550199";
 const customer = "+14155550100";
+const voiceNumber = "+14155550166"; // its VoiceUrl answers an IVR menu
+const quickNumber = "+14155550155"; // its VoiceUrl says one word and hangs up
+const tokens = { [sid]: token }; // by account: the voice app checks signatures with them
 
 const servers = [];
-let dataDir, base, browser, page, receiver;
+let dataDir, base, browser, page, receiver, voiceApp;
 const mismatches = [];
 
 /** Starts bin/switchboard; resolves with its URL and process. */
@@ -94,6 +99,41 @@ function startReceiver() {
   return new Promise((ok) => srv.listen(0, "127.0.0.1", () => ok({ url: `http://127.0.0.1:${srv.address().port}`, got, srv })));
 }
 
+/**
+ * An app's voice webhooks, signatures checked: /ivr answers a menu (<Gather>) that waits
+ * a minute of real time for a key, /menu answers the key, /quick says a word and hangs up.
+ */
+function startVoiceApp() {
+  const got = [];
+  const srv = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c) => (raw += c));
+    req.on("end", () => {
+      const params = Object.fromEntries(new URLSearchParams(raw));
+      const url = `http://${req.headers.host}${req.url}`;
+      const valid = twilio.validateRequest(tokens[params.AccountSid] ?? "", req.headers["x-twilio-signature"] ?? "", url, params);
+      got.push({ path: req.url, params, valid });
+      res.writeHead(200, { "Content-Type": "text/xml" });
+      switch (req.url) {
+        case "/ivr":
+          // At --call-speed 10, the prompts take 0.2 s, 0.1 s and 0.4 s: the timeline grows in steps.
+          res.end(`<Response><Gather numDigits="1" action="/menu" timeout="600"><Say>Welcome to Switchboard Pizza.</Say><Pause length="1"/>
+            <Say>For opening hours press 1. To order a pizza press 2.</Say></Gather><Say>Goodbye.</Say></Response>`);
+          break;
+        case "/menu":
+          res.end(`<Response><Say>You chose ${params.Digits}. Thank you for calling.</Say><Hangup/></Response>`);
+          break;
+        case "/quick":
+          res.end("<Response><Say>Hi.</Say><Hangup/></Response>");
+          break;
+        default: // status callbacks
+          res.end();
+      }
+    });
+  });
+  return new Promise((ok) => srv.listen(0, "127.0.0.1", () => ok({ url: `http://127.0.0.1:${srv.address().port}`, got, srv })));
+}
+
 async function waitFor(fn, what, timeout = 10_000) {
   const end = Date.now() + timeout;
   for (;;) {
@@ -124,24 +164,39 @@ before(async () => {
   assert.ok(existsSync(browserPath), `${browserPath} is missing: install Debian's chromium package, or set CHROMIUM`);
   mkdirSync(results, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), "switchboard-inbox-"));
-  ({ url: base } = await startSwitchboard("inbox", ["--delivery-delay", "50ms"]));
+  // Calls run ten times faster than real time: a <Say> of ten words takes 0.4 s.
+  ({ url: base } = await startSwitchboard("inbox", ["--delivery-delay", "50ms", "--call-speed", "10"]));
   receiver = await startReceiver();
+  voiceApp = await startVoiceApp();
   const bought = await api("POST", `/2010-04-01/Accounts/${sid}/IncomingPhoneNumbers.json`, { PhoneNumber: ourNumber, SmsUrl: receiver.url + "/sms" });
   assert.equal(bought.status, 201, JSON.stringify(bought.body));
+  for (const [number, path] of [[voiceNumber, "/ivr"], [quickNumber, "/quick"]]) {
+    const r = await api("POST", `/2010-04-01/Accounts/${sid}/IncomingPhoneNumbers.json`,
+      { PhoneNumber: number, VoiceUrl: voiceApp.url + path, StatusCallback: voiceApp.url + "/status" });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
   page.on("pageerror", (e) => mismatches.push("page error: " + e.message));
-  // Every bubble's statuses, and when it first showed, as the page saw them.
+  // Every bubble's and call's statuses, and when it first showed, as the page saw them;
+  // and the lengths the open call's timeline went through.
   await page.addInitScript(() => {
     window.__seen = {};
     window.__statuses = {};
+    window.__timeline = {};
     const look = () => {
-      for (const el of document.querySelectorAll("[data-sid]")) {
-        const s = el.getAttribute("data-sid");
+      for (const el of document.querySelectorAll("[data-sid], [data-call]")) {
+        const s = el.getAttribute("data-sid") ?? el.getAttribute("data-call");
         if (!(s in window.__seen)) window.__seen[s] = Date.now();
         const list = (window.__statuses[s] ??= []);
         const st = el.getAttribute("data-status");
         if (list[list.length - 1] !== st) list.push(st);
+      }
+      const view = document.querySelector("[data-call-view]");
+      if (view) {
+        const lengths = (window.__timeline[view.getAttribute("data-call-view")] ??= []);
+        const n = view.querySelectorAll("[data-timeline] [data-event-type]").length;
+        if (lengths[lengths.length - 1] !== n) lengths.push(n);
       }
     };
     new MutationObserver(look).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
@@ -151,6 +206,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   receiver?.srv.close();
+  voiceApp?.srv.close();
   for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   assert.deepEqual(mismatches, [], "the server answered off the spec, or the page failed");
@@ -257,6 +313,103 @@ test("a subaccount signed in sees none of its parent's or siblings' messages", a
   await ctx.close();
 });
 
+test("a phone calls your number from the inbox: the call shows live, its timeline grows, keys pressed reach the app's Gather", async () => {
+  await page.click("[data-tab=calls]");
+  await page.fill("input[aria-label=Caller]", "+14155550111");
+  await page.selectOption("select[aria-label='Number to call']", voiceNumber);
+  await page.click("form.new-call button[type=submit]");
+  // The call started opens; its row comes through the event stream.
+  const view = page.locator("[data-call-view]");
+  await view.waitFor();
+  const callSid = await view.getAttribute("data-call-view");
+  await page.waitForSelector(`[data-call="${callSid}"]`);
+  // The menu: the Gather runs its prompts, then waits (a minute of real time) for a key.
+  await page.locator("[data-timeline] .ev.verb", { hasText: "For opening hours press 1" }).waitFor();
+  await page.waitForSelector(`[data-call="${callSid}"][data-status="in-progress"]`);
+  const grew = await page.evaluate((s) => window.__timeline[s], callSid);
+  assert.ok(grew.length >= 3 && grew.every((n, i) => i === 0 || n > grew[i - 1]), `the timeline's lengths, as shown: ${grew}`);
+  const first = voiceApp.got.find((r) => r.path === "/ivr" && r.params.CallSid === callSid);
+  assert.ok(first?.valid, "the VoiceUrl was requested, signed");
+  assert.equal(first.params.From, "+14155550111");
+  assert.equal(first.params.To, voiceNumber);
+
+  assert.equal(await page.locator("[data-live-calls]").innerText(), "1", "the tab counts the call not ended");
+  await page.screenshot({ path: join(results, "call-live.png") });
+
+  await page.click("[data-key='2']");
+  const menu = await waitFor(() => voiceApp.got.find((r) => r.path === "/menu" && r.params.CallSid === callSid), "the Gather's action");
+  assert.equal(menu.valid, true);
+  assert.equal(menu.params.Digits, "2");
+  await page.waitForSelector(`[data-call="${callSid}"][data-status="completed"]`);
+  await page.locator("[data-timeline] .ev.verb", { hasText: "You chose 2. Thank you for calling." }).waitFor();
+  await page.locator("[data-call-status]", { hasText: "completed" }).waitFor();
+  const statuses = await page.evaluate((s) => window.__statuses[s], callSid);
+  assert.deepEqual(statuses.slice(-2), ["in-progress", "completed"], `statuses seen: ${statuses}`);
+  assert.equal(await page.locator("[data-typed]").innerText(), "2");
+  // The timeline names the keys and the webhook that took them, with the app's answer.
+  await page.locator("[data-timeline] .ev.digits", { hasText: "Pressed 2" }).waitFor();
+  const webhook = page.locator("[data-timeline] .ev.webhook").filter({ has: page.locator(".what", { hasText: "/menu" }) });
+  await webhook.locator(".what").click();
+  assert.match(await webhook.locator("[data-response-body]").innerText(), /<Say>You chose 2\. Thank you for calling\.<\/Say>/);
+  // The number's status callback, among the call's webhooks.
+  await page.locator("[data-call-detail] [data-delivery]", { hasText: "call-status" }).waitFor();
+  await page.screenshot({ path: join(results, "call.png") });
+});
+
+test("answer and hang up as the far end; keys pressed show in the timeline", async () => {
+  // An outbound call to a phone that would ring for ten minutes.
+  const r = await api("POST", `/2010-04-01/Accounts/${sid}/Calls.json`, {
+    To: "+15554000002", From: voiceNumber, Timeout: "600",
+    Twiml: "<Response><Say>Hello, this is your app calling.</Say><Pause length=\"600\"/></Response>",
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const row = page.locator(`[data-call="${r.body.sid}"]`);
+  await page.waitForSelector(`[data-call="${r.body.sid}"][data-status="ringing"]`);
+  await row.click();
+  assert.equal(await page.locator("[data-key='5']").isDisabled(), true, "keys wait for the call to be answered");
+  await page.click("button.answer");
+  await page.waitForSelector(`[data-call="${r.body.sid}"][data-status="in-progress"]`);
+  await page.locator("[data-timeline] .ev.verb", { hasText: "Hello, this is your app calling." }).waitFor();
+  await page.click("[data-key='5']");
+  await page.locator("[data-timeline] .ev.digits", { hasText: "Pressed 5" }).waitFor();
+  await page.click(".far-end-actions button.danger");
+  await page.waitForSelector(`[data-call="${r.body.sid}"][data-status="completed"]`);
+  await page.locator("[data-timeline] .ev.api", { hasText: "The far end hung up" }).waitFor();
+  assert.equal(await page.locator(".far-end-actions button.danger").count(), 0, "an ended call cannot be hung up");
+});
+
+test("a subaccount signed in sees none of its parent's calls", async () => {
+  const r = await api("POST", "/2010-04-01/Accounts.json", { FriendlyName: "Call shop" });
+  assert.equal(r.status, 201);
+  const sub = { sid: r.body.sid, token: r.body.auth_token };
+  tokens[sub.sid] = sub.token;
+  const subNumber = "+14155550144";
+  const bought = await api("POST", `/2010-04-01/Accounts/${sub.sid}/IncomingPhoneNumbers.json`, { PhoneNumber: subNumber, VoiceUrl: voiceApp.url + "/quick" }, sub);
+  assert.equal(bought.status, 201, JSON.stringify(bought.body));
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 820 } });
+  const p = await ctx.newPage();
+  await signIn(p, sub);
+  await p.click("[data-tab=calls]");
+  await p.locator(".call-list .empty").waitFor();
+  // Live too: a call of the parent's and one of the subaccount's own, made now.
+  const parents = await api("POST", `/switchboard/v1/Accounts/${sid}/InboundCalls`, { From: "+14155550133", To: quickNumber });
+  assert.equal(parents.status, 201, JSON.stringify(parents.body));
+  const own = await api("POST", `/switchboard/v1/Accounts/${sub.sid}/InboundCalls`, { From: "+14155550122", To: subNumber }, sub);
+  assert.equal(own.status, 201, JSON.stringify(own.body));
+  await p.waitForSelector(`[data-call="${own.body.sid}"][data-status="completed"]`);
+  assert.equal(await p.locator("[data-call]").count(), 1);
+  const text = await p.locator("body").innerText();
+  for (const secret of ["+14155550133", "+14155550111", quickNumber, voiceNumber]) {
+    assert.ok(!text.includes(secret), `the subaccount sees ${secret}`);
+  }
+  // Its list, read afresh, holds its own call only too.
+  await p.reload();
+  await p.click("[data-tab=calls]");
+  await p.waitForSelector(`[data-call="${own.body.sid}"]`);
+  assert.equal(await p.locator("[data-call]").count(), 1);
+  await ctx.close();
+});
+
 test("a cross-origin POST with the user's credentials is refused", async () => {
   // A page of another site (localhost is another site than 127.0.0.1) with a form that
   // posts to the API. The browser holds the user's Basic credentials for Switchboard, as
@@ -288,7 +441,22 @@ test("a cross-origin POST with the user's credentials is refused", async () => {
   evil.close();
 });
 
+test("measure: inbound call start to its row on screen, median over 20 calls", async () => {
+  await page.click("[data-tab=calls]");
+  const times = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = Date.now();
+    const r = await api("POST", `/switchboard/v1/Accounts/${sid}/InboundCalls`, { From: `+141555502${String(i).padStart(2, "0")}`, To: quickNumber });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const shown = await waitFor(() => page.evaluate((s) => window.__seen[s], r.body.sid), `call ${i}`);
+    times.push(shown - t0);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`inbox: inbound call start to its row on screen, 20 calls: median ${(times[9] + times[10]) / 2} ms, p90 ${times[17]} ms, max ${times[19]} ms`);
+});
+
 test("measure: API create to bubble on screen, median over 50 messages", async () => {
+  await page.click("[data-tab=threads]");
   await page.click(`[data-thread="${ourNumber}|${customer}"]`);
   const times = [];
   for (let i = 0; i < 50; i++) {
