@@ -99,7 +99,7 @@ func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 // tokenCredentials checks an Account SID and auth token. A failure names the account
 // for the throttle, or "" for an unknown SID (guesses at SIDs must not fill its table).
 func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (acct store.Account, failed string, err error) {
-	acct, err = s.store.GetAccount(ctx, sid)
+	acct, err = s.account(ctx, sid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		subtle.ConstantTimeCompare([]byte(token), []byte(dummyToken))
@@ -114,10 +114,11 @@ func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (acct 
 }
 
 // keyCredentials checks an API key SID and secret against the key's stored hash. The key
-// is read on every request, never cached, so a deleted key stops working at once. A
-// failure names the key for the throttle, or "" for an unknown key.
+// comes from the credential cache, which never serves a copy older than the last change
+// of any key or account, so a deleted key stops working at once. A failure names the key
+// for the throttle, or "" for an unknown key.
 func (s *Server) keyCredentials(ctx context.Context, sid, secret string) (credentials, string, error) {
-	key, acct, err := s.store.KeyForAuth(ctx, sid)
+	key, acct, err := s.key(ctx, sid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		apikey.Dummy.Matches(secret)
@@ -164,7 +165,7 @@ func (s *Server) ownAccount(ctx context.Context, sid string) (store.Account, err
 	if standardKey(ctx) { // a Standard key is its own account's only, as Twilio scopes it
 		return store.Account{}, errAuthenticate
 	}
-	acct, err := s.store.GetAccount(ctx, sid)
+	acct, err := s.account(ctx, sid)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && acct.ParentSid != me.Sid) {
 		return store.Account{}, errAuthenticate
 	}

@@ -41,6 +41,8 @@ type Store interface {
 	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
 	CreateSubaccount(ctx context.Context, a store.Account, limit int) (store.Account, error)
 	GetAccount(ctx context.Context, sid string) (store.Account, error)
+	// AuthGeneration moves whenever an account or API key changes (credentialCache).
+	AuthGeneration(ctx context.Context) (int64, error)
 	UpdateAccount(ctx context.Context, sid string, u store.AccountUpdate) (store.Account, error)
 	ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, bool, error)
 
@@ -173,6 +175,7 @@ type Server struct {
 	msg             Messaging
 	voice           Voice
 	feed            Feed
+	creds           credentialCache
 	log             *slog.Logger
 	echo            *echo.Echo
 	metrics         *metrics.Metrics

@@ -25,10 +25,6 @@ func nonEmpty(s string) *string {
 }
 
 var (
-	shortCode   = regexp.MustCompile(`^[0-9]{5,6}$`)
-	alphaSender = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
-	hasLetter   = regexp.MustCompile(`[A-Za-z]`)
-
 	validAccountSID = regexp.MustCompile(`^AC[0-9a-f]{32}$`)
 	validToken      = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
 )
@@ -36,6 +32,5 @@ var (
 // validSender accepts what a carrier would: an E.164 number, a short code, or an
 // alphanumeric sender ID of at most 11 characters with at least one letter.
 func validSender(s string) bool {
-	return messaging.ValidNumber(s) || shortCode.MatchString(s) ||
-		(alphaSender.MatchString(s) && hasLetter.MatchString(s))
+	return messaging.ValidNumber(s) || messaging.IsShortCode(s) || messaging.IsAlphaSender(s)
 }

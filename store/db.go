@@ -38,6 +38,8 @@ type DB struct {
 	closeOnce  sync.Once
 	batches    BatchObserver // nil: none
 
+	auth authGen // see AuthGeneration
+
 	jobsSignal   chan struct{} // see JobsChanged
 	changeSignal chan struct{} // see Changed
 	// path and file identify the database file opened, so that Ping notices when it is
@@ -102,7 +104,8 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	n := max(4, runtime.NumCPU())
+	// One more connection than the queries use: AuthGeneration keeps one of its own.
+	n := max(4, runtime.NumCPU()) + 1
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 
@@ -150,7 +153,7 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closePools() error {
-	return errors.Join(db.wstmts.close(), db.rstmts.close(), db.reader.Close(), db.writer.Close())
+	return errors.Join(db.auth.close(), db.wstmts.close(), db.rstmts.close(), db.reader.Close(), db.writer.Close())
 }
 
 // Ping checks that the file opened is still the one at its path, and can be read.

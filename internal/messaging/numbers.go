@@ -1,21 +1,58 @@
 package messaging
 
-import (
-	"regexp"
+import "github.com/nyaruka/phonenumbers"
 
-	"github.com/nyaruka/phonenumbers"
-)
-
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+// Checks on the hot path of every create, written as loops rather than regular
+// expressions: the profile of a create had the regular expression of To at 6%.
 
 // ValidNumber reports whether s is an E.164 number of a possible length for its
 // country. It uses libphonenumber's metadata rather than a bare pattern, which would take
 // "+1555" for a number; "possible" rather than "valid" keeps the fictional 555 numbers
 // that tests and docs use.
 func ValidNumber(s string) bool {
-	if !e164.MatchString(s) {
+	if !isE164(s) {
 		return false
 	}
 	n, err := phonenumbers.Parse(s, "")
 	return err == nil && phonenumbers.IsPossibleNumber(n)
+}
+
+// isE164 is ^\+[1-9][0-9]{1,14}$.
+func isE164(s string) bool {
+	if len(s) < 3 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	return allDigits(s[1:])
+}
+
+// IsShortCode is ^[0-9]{5,6}$.
+func IsShortCode(s string) bool { return (len(s) == 5 || len(s) == 6) && allDigits(s) }
+
+// IsAlphaSender reports whether s is an alphanumeric sender ID: 1 to 11 ASCII letters,
+// digits and spaces, at least one of them a letter.
+func IsAlphaSender(s string) bool {
+	if len(s) < 1 || len(s) > 11 {
+		return false
+	}
+	letter := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+			letter = true
+		case '0' <= c && c <= '9', c == ' ':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"slices"
 	"time"
 
@@ -152,10 +151,6 @@ type Outbound struct {
 	Direction           string    // default outbound-api
 }
 
-// alphaSender is an alphanumeric sender ID: up to 11 letters, digits and spaces with at
-// least one letter (checked separately).
-var alphaSender = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
-
 // Send checks out against the network's rules and queues it (or schedules it): the
 // message, its media and the jobs that will deliver it are written together. A rule it
 // breaks is a *RuleError. A message of a Messaging Service takes the service's status
@@ -211,7 +206,7 @@ func (s *Service) checkSend(ctx context.Context, account store.Account, out Outb
 // mayUseSender: an alphanumeric sender ID, Twilio's magic test sender, or an SMS-capable
 // number the account owns.
 func (s *Service) mayUseSender(ctx context.Context, account store.Account, from string) (bool, error) {
-	if from == MagicFrom || (alphaSender.MatchString(from) && hasLetter(from)) {
+	if from == MagicFrom || IsAlphaSender(from) {
 		return true, nil
 	}
 	n, err := s.store.PhoneNumberByNumber(ctx, from)
@@ -222,15 +217,6 @@ func (s *Service) mayUseSender(ctx context.Context, account store.Account, from 
 		return false, fmt.Errorf("sender %s: %w", from, err)
 	}
 	return n.AccountSid == account.Sid && n.Capabilities.SMS, nil
-}
-
-func hasLetter(s string) bool {
-	for _, r := range s {
-		if ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') {
-			return true
-		}
-	}
-	return false
 }
 
 // planOutbound builds a message that passed the rules, with its media and its first

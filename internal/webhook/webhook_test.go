@@ -194,3 +194,43 @@ func mustIP(t *testing.T, s string) net.IP {
 	}
 	return ip
 }
+
+func TestFetch(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/typed":
+			w.Header().Set("Content-Type", "image/gif")
+			io.WriteString(w, "GIF89a")
+		case "/untyped":
+			w.Header()["Content-Type"] = nil // let Fetch sniff it
+			w.Write([]byte("\x89PNG\r\n\x1a\n0000"))
+		case "/big":
+			w.Write(make([]byte, 101))
+		case "/slow":
+			time.Sleep(300 * time.Millisecond)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(100*time.Millisecond, 10, AnyTarget)
+	tests := []struct {
+		path, ctype, body string
+		code              int
+	}{
+		{"/typed", "image/gif", "GIF89a", 0},
+		{"/untyped", "image/png", "\x89PNG\r\n\x1a\n0000", 0},
+		{"/big", "", "", CodeMediaTooLarge},
+		{"/missing", "", "", CodeRetrievalFailure},
+		{"/slow", "", "", CodeTimeout},
+	}
+	for _, tt := range tests {
+		got := c.Fetch(context.Background(), srv.URL+tt.path, 100)
+		if got.ErrorCode != tt.code || got.ContentType != tt.ctype || string(got.Body) != tt.body || (tt.code != 0) != (got.ErrorMessage != "") {
+			t.Errorf("Fetch(%s) = %+v, want %s %q code %d", tt.path, got, tt.ctype, tt.body, tt.code)
+		}
+	}
+	if got := c.Fetch(context.Background(), "http://[::1", 100); got.ErrorCode != CodeRetrievalFailure {
+		t.Errorf("bad URL: %+v", got)
+	}
+}

@@ -1,0 +1,89 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// TestCredentialsAreCachedNotReadEachRequest: repeated requests with the same credentials
+// read the account once, not once per request.
+func TestCredentialsAreCachedNotReadEachRequest(t *testing.T) {
+	counting := &countingStore{}
+	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { counting.Store = s; return counting }})
+	path := "/2010-04-01/Accounts/" + env.Main.Sid + "/Messages.json"
+	before := counting.lookups.Load()
+	for range 20 {
+		if status, body := env.Do(t, http.MethodGet, path, env.Main.Sid, env.Main.AuthToken, nil, ""); status != 200 {
+			t.Fatalf("HTTP %d %s", status, body)
+		}
+	}
+	if n := counting.lookups.Load() - before; n > 1 {
+		t.Errorf("%d account lookups for 20 requests with the same credentials", n)
+	}
+}
+
+// TestCachedCredentialsAreNeverStale: a token or status changed by another process on the
+// same database file, or through the API, counts from the very next request.
+func TestCachedCredentialsAreNeverStale(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "sb.db")
+	env := servertest.Start(t, servertest.Options{DBPath: dbPath})
+	sid, token := env.Main.Sid, env.Main.AuthToken
+	path := "/2010-04-01/Accounts/" + sid + "/Messages.json"
+	get := func(user, password string) int {
+		status, _ := env.Do(t, http.MethodGet, path, user, password, nil, "")
+		return status
+	}
+	sub := createSubaccount(t, env, "sub")
+	for range 2 { // the second from the cache
+		if get(sid, token) != 200 {
+			t.Fatal("the main account's credentials do not work")
+		}
+	}
+
+	// Another process (its own connections to the file) rotates the token.
+	other, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.SetAuthToken(context.Background(), sid, "rotatedToken123", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(sid, token); got != http.StatusUnauthorized {
+		t.Fatalf("the old token after another process rotated it: HTTP %d", got)
+	}
+	if got := get(sid, "rotatedToken123"); got != 200 {
+		t.Fatalf("the new token: HTTP %d", got)
+	}
+
+	// A subaccount suspended by its parent through the API is refused at once, and
+	// reactivated by the other process, accepted at once.
+	subPath := "/2010-04-01/Accounts/" + sub.Sid + "/Messages.json"
+	if status, _ := env.Do(t, http.MethodGet, subPath, sub.Sid, sub.AuthToken, nil, ""); status != 200 {
+		t.Fatalf("subaccount: HTTP %d", status)
+	}
+	status, body := env.Do(t, http.MethodPost, "/2010-04-01/Accounts/"+sub.Sid+".json", sid, "rotatedToken123",
+		stringsReader("Status=suspended"), formType)
+	if status != 200 {
+		t.Fatalf("suspend: HTTP %d %s", status, body)
+	}
+	status, body = env.Do(t, http.MethodGet, subPath, sub.Sid, sub.AuthToken, nil, "")
+	wantError(t, status, body, 401, 20005)
+	active := "active"
+	if _, err := other.UpdateAccount(context.Background(), sub.Sid, store.AccountUpdate{Status: &active, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := env.Do(t, http.MethodGet, subPath, sub.Sid, sub.AuthToken, nil, ""); status != 200 {
+		t.Fatalf("reactivated by the other process: HTTP %d %s", status, body)
+	}
+}
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
