@@ -142,7 +142,7 @@ func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 	for _, e := range w.CallEvents {
 		if !changesCall(w, e.CallSid) {
 			// The change log tells of a call's events through the change of the call
-			// (migration 0008_inbox_calls): an event alone would reach no follower.
+			// (migration *_inbox_calls.sql): an event alone would reach no follower.
 			return fmt.Errorf("call %s event: written without a change of its call", e.CallSid)
 		}
 		if err := db.insertCallEvent(ctx, tx, e); err != nil {

@@ -7,8 +7,9 @@ import (
 )
 
 // Change is one row of the change log: a resource of an account was created, updated
-// or deleted. Triggers write it in the transaction of the change itself (migrations
-// 0006_inbox and 0008_inbox_calls), so the log misses nothing, whichever process wrote.
+// or deleted. Triggers write it in the transaction of the change itself (the
+// migrations *_inbox.sql and *_inbox_calls.sql), so the log misses nothing, whichever
+// process wrote.
 type Change struct {
 	Seq        int64
 	AccountSid string

@@ -1,4 +1,4 @@
--- The web inbox's Calls: calls in the change log (see 0006_inbox.sql), so that the event
+-- The web inbox's Calls: calls in the change log (see *_inbox.sql), so that the event
 -- stream tells of them as of messages.
 --
 -- One row per change of a call. A call's events and recordings are written only in the
