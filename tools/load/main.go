@@ -62,6 +62,9 @@ const (
 type options struct {
 	switchboardBin  string
 	switchboardArgs []string
+	beforeBin       string // an earlier Switchboard, measured in the same run; "" for none
+	beforeArgs      []string
+	beforeLabel     string // its name in the report
 	baselineSrc     string
 	baselineSync    string
 	duration        time.Duration
@@ -71,6 +74,8 @@ type options struct {
 	workloads       []string
 	seed            int
 	pageSize        int
+	seedBodyChars   int
+	profileDir      string
 	out             string
 }
 
@@ -80,6 +85,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.switchboardBin, "switchboard", "bin/switchboard", "Switchboard binary to measure (make build)")
 	sbArgs := fs.String("switchboard-args", "", "extra flags for Switchboard, space-separated, e.g. \"--log-level warn\"")
+	fs.StringVar(&o.beforeBin, "before", "", "an earlier Switchboard binary, measured in the same run as a third server (named by -before-label); none when empty")
+	beforeArgs := fs.String("before-args", "", "extra flags for the -before binary, space-separated (it may know fewer flags)")
+	fs.StringVar(&o.beforeLabel, "before-label", before, "the -before server's name in the report, e.g. \"no-group-commit\" when -before is bin/switchboard with other flags")
 	fs.StringVar(&o.baselineSrc, "baseline", "../shared/bench/baseline", "source directory of the reference server, built with go build")
 	fs.StringVar(&o.baselineSync, "baseline-sync", "NORMAL", "the reference server's -sync (PRAGMA synchronous): OFF, NORMAL, FULL or EXTRA")
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "length of one measurement (one server, workload and concurrency, in one round)")
@@ -89,6 +97,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	workloads := fs.String("workloads", strings.Join(allWorkloads, ","), "workloads, comma-separated: create, fetch, list")
 	fs.IntVar(&o.seed, "seed", 1000, "messages created on each server before the first round")
 	fs.IntVar(&o.pageSize, "page-size", 50, "PageSize of the list workload")
+	fs.IntVar(&o.seedBodyChars, "seed-body-chars", 0, "Body length of the seeded messages in characters outside GSM-7 (UCS-2; at most 1600); 0 for the create workload's short Body")
+	fs.StringVar(&o.profileDir, "profile", "", "take a CPU profile of Switchboard (not of -before) during each of its measurements, into this directory; adds --pprof")
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: load [flags]   (from the repository root; make load)")
@@ -105,6 +115,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	o.switchboardArgs = strings.Fields(*sbArgs)
+	o.beforeArgs = strings.Fields(*beforeArgs)
 	o.baselineSync = strings.ToUpper(o.baselineSync)
 	switch {
 	case o.baselineSync != "OFF" && o.baselineSync != "NORMAL" && o.baselineSync != "FULL" && o.baselineSync != "EXTRA":
@@ -113,6 +124,12 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-duration and -rounds must be positive, -warmup not negative")
 	case o.seed < o.pageSize || o.pageSize < 1:
 		return o, fmt.Errorf("-seed (%d) must be at least -page-size (%d), which must be positive", o.seed, o.pageSize)
+	case o.seedBodyChars < 0 || o.seedBodyChars > 1600:
+		return o, fmt.Errorf("-seed-body-chars must be from 0 to 1600, not %d", o.seedBodyChars)
+	case o.beforeBin == "" && (len(o.beforeArgs) > 0 || o.beforeLabel != before):
+		return o, fmt.Errorf("-before-args or -before-label without -before")
+	case o.beforeLabel == switchboard || o.beforeLabel == baseline || strings.ContainsAny(o.beforeLabel, " |/") || o.beforeLabel == "":
+		return o, fmt.Errorf("-before-label %q: a word other than %s and %s", o.beforeLabel, switchboard, baseline)
 	}
 	return o, nil
 }
@@ -122,11 +139,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(o.switchboardBin); err != nil {
-		return fmt.Errorf("%w (run make build, or give -switchboard)", err)
-	}
-	if o.switchboardBin, err = filepath.Abs(o.switchboardBin); err != nil { // the servers run in a temp dir
-		return err
+	// The servers run in a temp dir: they get absolute paths, while the report keeps
+	// the paths as given, so that its command works from the repository root anywhere.
+	bins := map[string]string{}
+	for _, bin := range []string{o.switchboardBin, o.beforeBin} {
+		if bin == "" {
+			continue
+		}
+		if _, err := os.Stat(bin); err != nil {
+			return fmt.Errorf("%w (run make build, or give -switchboard or -before)", err)
+		}
+		if bins[bin], err = filepath.Abs(bin); err != nil {
+			return err
+		}
 	}
 	dir, err := os.MkdirTemp("", "switchboard-load-")
 	if err != nil {
@@ -139,28 +164,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sbArgs := append([]string{"--db", "switchboard.db", "--account-sid", accountSid, "--auth-token", authToken}, o.switchboardArgs...)
-	sb, err := startProcess(ctx, switchboard, o.switchboardBin, dir, "--addr", sbArgs, "/healthz")
-	if err != nil {
-		return err
+	servers := []string{switchboard}
+	if o.beforeBin != "" {
+		servers = append(servers, o.beforeLabel)
 	}
-	defer sb.stop()
-	base, err := startProcess(ctx, baseline, baselineBin, dir, "-addr", []string{"-db", "baseline.db", "-sync", o.baselineSync}, "/messages/none")
-	if err != nil {
-		return err
-	}
-	defer base.stop()
+	servers = append(servers, baseline)
 
-	procs := map[string]*process{switchboard: sb, baseline: base}
-	apis := map[string]*api{
-		switchboard: switchboardAPI(sb.base, accountSid, authToken, o.pageSize),
-		baseline:    baselineAPI(base.base),
+	procs := map[string]*process{}
+	defer func() {
+		for _, p := range procs {
+			p.stop()
+		}
+	}()
+	var prof *profiler
+	sbArgs := slices.Clone(o.switchboardArgs)
+	if o.profileDir != "" {
+		if prof, err = newProfiler(o.profileDir); err != nil {
+			return err
+		}
+		sbArgs = append(sbArgs, "--pprof", prof.addr)
+	}
+	credentials := []string{"--account-sid", accountSid, "--auth-token", authToken}
+	if procs[switchboard], err = startProcess(ctx, switchboard, bins[o.switchboardBin], dir, "--addr",
+		slices.Concat([]string{"--db", "switchboard.db"}, credentials, sbArgs), "/healthz"); err != nil {
+		return err
+	}
+	if o.beforeBin != "" {
+		if procs[o.beforeLabel], err = startProcess(ctx, o.beforeLabel, bins[o.beforeBin], dir, "--addr",
+			slices.Concat([]string{"--db", "before.db"}, credentials, o.beforeArgs), "/healthz"); err != nil {
+			return err
+		}
+	}
+	if procs[baseline], err = startProcess(ctx, baseline, baselineBin, dir, "-addr",
+		[]string{"-db", "baseline.db", "-sync", o.baselineSync}, "/messages/none"); err != nil {
+		return err
+	}
+
+	apis := map[string]*api{baseline: baselineAPI(procs[baseline].base)}
+	for _, name := range []string{switchboard, o.beforeLabel} {
+		if p := procs[name]; p != nil {
+			apis[name] = switchboardAPI(name, p.base, accountSid, authToken, o.pageSize)
+		}
 	}
 	sids := map[string][]string{}
 	client := &http.Client{Timeout: 30 * time.Second}
-	for _, name := range []string{switchboard, baseline} {
+	for _, name := range servers {
 		fmt.Fprintf(stderr, "seeding %s with %d messages\n", name, o.seed)
-		if sids[name], err = apis[name].seed(ctx, client, o.seed); err != nil {
+		if sids[name], err = apis[name].seed(ctx, client, o.seed, seedForm(o.seedBodyChars), stderr); err != nil {
 			return err
 		}
 		for _, wl := range o.workloads {
@@ -176,7 +226,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxConns := slices.Max(o.concs)
 	if o.warmup > 0 {
 		for _, wl := range o.workloads {
-			for _, name := range []string{switchboard, baseline} {
+			for _, name := range servers {
 				fmt.Fprintf(stderr, "warm-up: %s %s\n", name, wl)
 				a := apis[name]
 				if _, err := measure(ctx, procs[name], a.targeter(wl, sids[name]), maxConns, o.warmup, nil); err != nil {
@@ -186,10 +236,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for round := range o.rounds {
-		order := []string{switchboard, baseline}
-		if round%2 == 1 { // alternate, so that neither server always follows the other
-			order = []string{baseline, switchboard}
-		}
+		// Every order of the servers in turn, so that none always follows another.
+		order := roundOrder(servers, round)
 		for _, wl := range o.workloads {
 			for _, c := range o.concs {
 				for _, name := range order {
@@ -198,17 +246,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 						res[key] = &cell{rowsPerReq: apis[name].rowsPerRequest(wl)}
 						merged[key] = &vegeta.Metrics{}
 					}
+					var profile func() error
+					if name == switchboard && prof != nil {
+						profile = prof.start(ctx, fmt.Sprintf("%s-%d-round%d.pprof", wl, c, round+1), o.duration)
+					}
 					m, err := measure(ctx, procs[name], apis[name].targeter(wl, sids[name]), c, o.duration, merged[key])
+					if profile != nil {
+						if perr := profile(); perr != nil && err == nil {
+							err = perr
+						}
+					}
 					if err != nil {
 						return err
 					}
 					x := res[key]
 					x.reqPerSec = append(x.reqPerSec, m.reqPerSec)
+					x.roundP50 = append(x.roundP50, m.p50)
 					x.requests += m.requests
 					x.failures += m.failures
 					x.peakRSSKB = max(x.peakRSSKB, m.peakRSSKB)
-					fmt.Fprintf(stderr, "round %d/%d %-6s %2d conns %-11s %8.0f req/s  peak RSS %s\n",
-						round+1, o.rounds, wl, c, name, m.reqPerSec, mb(m.peakRSSKB))
+					fmt.Fprintf(stderr, "round %d/%d %-6s %2d conns %-11s %8.0f req/s  p50 %s  p99 %s  peak RSS %s\n",
+						round+1, o.rounds, wl, c, name, m.reqPerSec, ms(m.p50), ms(m.p99), mb(m.peakRSSKB))
 				}
 			}
 		}
@@ -220,7 +278,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var report bytes.Buffer
 	writeHeader(&report, o, baselineBin)
-	writeTables(&report, res, o.workloads, o.concs)
+	writeTables(&report, res, servers, o.workloads, o.concs)
 	if _, err := stdout.Write(report.Bytes()); err != nil {
 		return err
 	}
@@ -233,6 +291,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // measurement is one closed-loop run against one server.
 type measurement struct {
 	reqPerSec          float64 // successful requests per second
+	p50, p99           time.Duration
 	requests, failures uint64
 	peakRSSKB          int64
 }
@@ -276,7 +335,7 @@ func measure(ctx context.Context, p *process, tgt vegeta.Targeter, conns int, d 
 	if err != nil {
 		return measurement{}, err
 	}
-	out := measurement{reqPerSec: m.Throughput, requests: m.Requests, peakRSSKB: rss}
+	out := measurement{reqPerSec: m.Throughput, p50: m.Latencies.P50, p99: m.Latencies.P99, requests: m.Requests, peakRSSKB: rss}
 	for code, n := range m.StatusCodes {
 		if code[0] != '2' {
 			out.failures += uint64(n)
@@ -297,13 +356,17 @@ func writeHeader(w io.Writer, o options, baselineBin string) {
 		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "- Go: Switchboard built with %s, baseline with %s, harness with %s.\n",
 		goVersion(o.switchboardBin), goVersion(baselineBin), runtime.Version())
-	sbFlags := strings.Join(o.switchboardArgs, " ")
-	if sbFlags == "" {
-		sbFlags = "none"
+	if o.beforeBin != "" {
+		fmt.Fprintf(w, "- %s: %s (built with %s), extra flags: %s; if it has no IncomingPhoneNumbers (an earlier version), "+
+			"it sends from the number without buying it.\n", o.beforeLabel, o.beforeBin, goVersion(o.beforeBin), flagsText(o.beforeArgs))
+	}
+	seeded := "with the create workload's Body"
+	if o.seedBodyChars > 0 {
+		seeded = fmt.Sprintf("with Bodies of %d UCS-2 characters", o.seedBodyChars)
 	}
 	fmt.Fprintf(w, "- Settings: %d rounds of %s per measurement (after %s of warm-up per server and workload); "+
-		"%d messages seeded on each server; list PageSize %d; baseline -sync %s; extra Switchboard flags: %s.\n",
-		o.rounds, o.duration, o.warmup, o.seed, o.pageSize, o.baselineSync, sbFlags)
+		"%d messages seeded on each server %s; list PageSize %d; baseline -sync %s; extra Switchboard flags: %s.\n",
+		o.rounds, o.duration, o.warmup, o.seed, seeded, o.pageSize, o.baselineSync, flagsText(o.switchboardArgs))
 	fmt.Fprintf(w, "- Command: `make load LOADFLAGS=%q`\n", loadFlags(o))
 	fmt.Fprintf(w, "- Workloads: create is POST Messages.json on Switchboard, POST /messages on the baseline (the same To, From, Body); "+
 		"fetch is GET Messages/{Sid}.json, GET /messages/{sid}, cycling through the seeded messages; "+
@@ -311,8 +374,16 @@ func writeHeader(w io.Writer, o options, baselineBin string) {
 		"the list ratio compares rows per second, the cost per row returned.\n", o.pageSize)
 	fmt.Fprintln(w, "- Columns: req/s is the median over rounds of answered-2xx requests per second; p50 and p99 are over every "+
 		"request of every round; peak RSS is the highest VmHWM within one measurement; failed counts non-2xx answers. "+
-		"A ratio is Switchboard / baseline in one round; the table gives the median and the range over rounds.")
+		"A ratio a / b compares rows per second of a and b in one round; a ratio table gives the median and the range over rounds.")
 	fmt.Fprintln(w)
+}
+
+// flagsText is a server's extra flags, or "none".
+func flagsText(args []string) string {
+	if len(args) == 0 {
+		return "none"
+	}
+	return strings.Join(args, " ")
 }
 
 // loadFlags spells the settings as flags, so that the report says how to repeat it.
@@ -323,8 +394,23 @@ func loadFlags(o options) string {
 	}
 	s := fmt.Sprintf("-rounds %d -duration %s -warmup %s -concurrency %s -workloads %s -baseline-sync %s",
 		o.rounds, o.duration, o.warmup, strings.Join(concs, ","), strings.Join(o.workloads, ","), o.baselineSync)
+	if o.seed != 1000 || o.pageSize != 50 || o.seedBodyChars != 0 {
+		s += fmt.Sprintf(" -seed %d -page-size %d -seed-body-chars %d", o.seed, o.pageSize, o.seedBodyChars)
+	}
 	if len(o.switchboardArgs) > 0 {
 		s += fmt.Sprintf(" -switchboard-args '%s'", strings.Join(o.switchboardArgs, " "))
+	}
+	if o.beforeBin != "" {
+		s += " -before " + o.beforeBin
+		if len(o.beforeArgs) > 0 {
+			s += fmt.Sprintf(" -before-args '%s'", strings.Join(o.beforeArgs, " "))
+		}
+		if o.beforeLabel != before {
+			s += " -before-label " + o.beforeLabel
+		}
+	}
+	if o.profileDir != "" {
+		s += " -profile " + o.profileDir
 	}
 	return s
 }

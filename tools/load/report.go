@@ -13,11 +13,37 @@ import (
 // The pure part of the harness: parsing its lists, reading /proc, and turning
 // measurements into the tables it prints. It runs nothing, so report_test.go tests it.
 
-// The two servers, in the order their columns appear.
+// The servers, in the order their rows appear: Switchboard as built now, optionally a
+// second Switchboard (-before: an earlier build, or the same one with other flags, named
+// by -before-label), and the reference server.
 const (
 	switchboard = "switchboard"
+	before      = "before" // the default -before-label
 	baseline    = "baseline"
 )
+
+// roundOrder is the order in which round number round measures servers: it walks
+// through every permutation of them, so that over the rounds each server follows each
+// other one equally often (for two servers: alternately first and second).
+func roundOrder(servers []string, round int) []string {
+	perms := permutations(servers)
+	return perms[round%len(perms)]
+}
+
+// permutations lists every order of xs, starting with xs itself.
+func permutations(xs []string) [][]string {
+	if len(xs) <= 1 {
+		return [][]string{slices.Clone(xs)}
+	}
+	var out [][]string
+	for i, first := range xs {
+		rest := slices.Concat(xs[:i:i], xs[i+1:])
+		for _, p := range permutations(rest) {
+			out = append(out, append([]string{first}, p...))
+		}
+	}
+	return out
+}
 
 // cellKey names one measured cell: a server under one workload at one concurrency.
 type cellKey struct {
@@ -28,10 +54,11 @@ type cellKey struct {
 
 // cell is everything measured for one cellKey over all rounds.
 type cell struct {
-	reqPerSec  []float64     // successful requests per second, one per round
-	rowsPerReq int           // rows each request returns: the page size for lists, else 1
-	p50, p99   time.Duration // over every request of every round
-	peakRSSKB  int64         // highest VmHWM seen at the end of a round
+	reqPerSec  []float64       // successful requests per second, one per round
+	rowsPerReq int             // rows each request returns: the page size for lists, else 1
+	p50, p99   time.Duration   // over every request of every round
+	roundP50   []time.Duration // the p50 of each round, for comparing latencies round by round
+	peakRSSKB  int64           // highest VmHWM seen at the end of a round
 	requests   uint64
 	failures   uint64 // requests that got no 2xx answer
 }
@@ -117,28 +144,60 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// ratios compares Switchboard with the baseline round by round, in rows per second:
-// each round measured both servers back to back, so a round's ratio is what noise from
-// the rest of the machine disturbs least. It returns one ratio per round both have.
-func ratios(sb, base *cell) []float64 {
+// ratios compares one server (a) with another (b) round by round, in rows per second:
+// each round measured them back to back, so a round's ratio is what noise from the rest
+// of the machine disturbs least. It returns one ratio per round both have.
+func ratios(a, b *cell) []float64 {
 	var out []float64
-	for i := range min(len(sb.reqPerSec), len(base.reqPerSec)) {
-		b := base.reqPerSec[i] * float64(base.rowsPerReq)
-		if b == 0 {
+	for i := range min(len(a.reqPerSec), len(b.reqPerSec)) {
+		d := b.reqPerSec[i] * float64(b.rowsPerReq)
+		if d == 0 {
 			continue
 		}
-		out = append(out, sb.reqPerSec[i]*float64(sb.rowsPerReq)/b)
+		out = append(out, a.reqPerSec[i]*float64(a.rowsPerReq)/d)
 	}
 	return out
 }
 
-// writeTables writes the per-server table and the ratio table, in Markdown.
-func writeTables(w io.Writer, res results, workloads []string, concs []int) {
+// comparison is one ratio table: server a over server b.
+type comparison struct{ a, b string }
+
+// comparisons are the ratio tables a run prints for servers (switchboard, then the
+// -before server if any, then baseline): each Switchboard against the baseline and, with
+// two, the current one against the other.
+func comparisons(servers []string) []comparison {
+	var out []comparison
+	for _, s := range servers {
+		if s != baseline {
+			out = append(out, comparison{s, baseline})
+		}
+	}
+	if len(servers) == 3 {
+		out = append(out, comparison{servers[0], servers[1]})
+	}
+	return out
+}
+
+// title names a comparison's table.
+func (c comparison) title() string {
+	return serverTitle(c.a) + " / " + serverTitle(c.b)
+}
+
+func serverTitle(server string) string {
+	if server == switchboard {
+		return "Switchboard"
+	}
+	return server
+}
+
+// writeTables writes the per-server table, then one ratio table per comparison and, when
+// one connection was measured, the table of its p50 latencies, in Markdown.
+func writeTables(w io.Writer, res results, servers, workloads []string, concs []int) {
 	fmt.Fprintln(w, "| workload | conns | server | req/s | rows/s | p50 | p99 | peak RSS | failed |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, wl := range workloads {
 		for _, c := range concs {
-			for _, srv := range []string{switchboard, baseline} {
+			for _, srv := range servers {
 				x := res[cellKey{srv, wl, c}]
 				if x == nil {
 					continue
@@ -150,9 +209,20 @@ func writeTables(w io.Writer, res results, workloads []string, concs []int) {
 			}
 		}
 	}
-	fmt.Fprintln(w)
+	for _, cmp := range comparisons(servers) {
+		fmt.Fprintln(w)
+		writeRatioTable(w, res, cmp, workloads, concs)
+	}
+	if slices.Contains(concs, 1) {
+		fmt.Fprintln(w)
+		writeLatencyTable(w, res, servers, workloads)
+	}
+}
 
-	fmt.Fprint(w, "| Switchboard / baseline |")
+// writeRatioTable writes the rows-per-second ratio a / b of every workload at every
+// concurrency: the median and the range over rounds.
+func writeRatioTable(w io.Writer, res results, cmp comparison, workloads []string, concs []int) {
+	fmt.Fprintf(w, "| %s |", cmp.title())
 	for _, c := range concs {
 		fmt.Fprintf(w, " %d conns |", c)
 	}
@@ -163,31 +233,65 @@ func writeTables(w io.Writer, res results, workloads []string, concs []int) {
 	fmt.Fprintln(w)
 	for _, wl := range workloads {
 		name := wl
-		if wl == "list" {
+		if wl == "list" && cmp.b == baseline {
 			name = "list (rows/s vs baseline fetch)"
 		}
 		fmt.Fprintf(w, "| %s |", name)
 		for _, c := range concs {
-			sb, base := res[cellKey{switchboard, wl, c}], res[cellKey{baseline, wl, c}]
-			if sb == nil || base == nil {
+			a, b := res[cellKey{cmp.a, wl, c}], res[cellKey{cmp.b, wl, c}]
+			if a == nil || b == nil {
 				fmt.Fprint(w, " – |")
 				continue
 			}
-			fmt.Fprintf(w, " %s |", ratioText(ratios(sb, base)))
+			fmt.Fprintf(w, " %s |", ratioText(ratios(a, b)))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// writeLatencyTable writes each server's p50 latency at one connection, the median and
+// range of the rounds' p50s: with a single client the latency of one request is what
+// the rounds measure, and a change of a fraction of a millisecond shows here first.
+func writeLatencyTable(w io.Writer, res results, servers, workloads []string) {
+	fmt.Fprint(w, "| p50 at 1 conn, ms |")
+	for _, srv := range servers {
+		fmt.Fprintf(w, " %s |", srv)
+	}
+	fmt.Fprint(w, "\n|---|")
+	for range servers {
+		fmt.Fprint(w, "---:|")
+	}
+	fmt.Fprintln(w)
+	for _, wl := range workloads {
+		fmt.Fprintf(w, "| %s |", wl)
+		for _, srv := range servers {
+			x := res[cellKey{srv, wl, 1}]
+			if x == nil || len(x.roundP50) == 0 {
+				fmt.Fprint(w, " – |")
+				continue
+			}
+			ps := make([]float64, len(x.roundP50))
+			for i, d := range x.roundP50 {
+				ps[i] = float64(d) / float64(time.Millisecond)
+			}
+			fmt.Fprintf(w, " %s |", rangeText(ps, "%.3f"))
 		}
 		fmt.Fprintln(w)
 	}
 }
 
 // ratioText is the median ratio, with the range over rounds when there are several.
-func ratioText(rs []float64) string {
-	switch len(rs) {
+func ratioText(rs []float64) string { return rangeText(rs, "%.2f") }
+
+// rangeText is the median of xs in format, with the range when there are several.
+func rangeText(xs []float64, format string) string {
+	switch len(xs) {
 	case 0:
 		return "–"
 	case 1:
-		return fmt.Sprintf("%.2f", rs[0])
+		return fmt.Sprintf(format, xs[0])
 	}
-	return fmt.Sprintf("%.2f (%.2f–%.2f)", median(rs), slices.Min(rs), slices.Max(rs))
+	return fmt.Sprintf(format+" ("+format+"–"+format+")", median(xs), slices.Min(xs), slices.Max(xs))
 }
 
 // workloadLabel says what the baseline ran for the list workload, which it has no

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -96,7 +103,7 @@ func TestWriteTables(t *testing.T) {
 		{baseline, "list", 8}:      {reqPerSec: []float64{10000}, rowsPerReq: 1, p50: 100 * time.Microsecond, p99: time.Millisecond, peakRSSKB: 25 * 1024},
 	}
 	var b strings.Builder
-	writeTables(&b, res, []string{"create", "list"}, []int{8, 32})
+	writeTables(&b, res, []string{switchboard, baseline}, []string{"create", "list"}, []int{8, 32})
 	out := b.String()
 	for _, want := range []string{
 		"| create | 8 | switchboard | 1000 | 1000 | 1.50 ms | 9.00 ms | 45 MB | 2 |",
@@ -111,10 +118,89 @@ func TestWriteTables(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
 	}
+	for _, unwanted := range []string{"before", "p50 at 1 conn"} { // no -before, no single connection
+		if strings.Contains(out, unwanted) {
+			t.Errorf("%q in:\n%s", unwanted, out)
+		}
+	}
+}
+
+func TestWriteTablesWithBefore(t *testing.T) {
+	res := results{
+		{switchboard, "create", 1}: {reqPerSec: []float64{2000, 2400}, rowsPerReq: 1, roundP50: []time.Duration{500 * time.Microsecond, 400 * time.Microsecond}},
+		{before, "create", 1}:      {reqPerSec: []float64{1000, 1000}, rowsPerReq: 1, roundP50: []time.Duration{900 * time.Microsecond, 1100 * time.Microsecond}},
+		{baseline, "create", 1}:    {reqPerSec: []float64{4000, 3000}, rowsPerReq: 1, roundP50: []time.Duration{200 * time.Microsecond, 200 * time.Microsecond}},
+		{switchboard, "list", 1}:   {reqPerSec: []float64{100, 100}, rowsPerReq: 50},
+		{before, "list", 1}:        {reqPerSec: []float64{50, 25}, rowsPerReq: 50},
+		{baseline, "list", 1}:      {reqPerSec: []float64{10000, 10000}, rowsPerReq: 1},
+	}
+	var b strings.Builder
+	writeTables(&b, res, []string{switchboard, before, baseline}, []string{"create", "list"}, []int{1})
+	out := b.String()
+	for _, want := range []string{
+		"| create | 1 | switchboard | 2200 | 2200 |",
+		"| create | 1 | before | 1000 | 1000 |",
+		"| create | 1 | baseline | 3500 | 3500 |",
+		"| Switchboard / baseline | 1 conns |\n|---|---:|\n| create | 0.65 (0.50–0.80) |\n| list (rows/s vs baseline fetch) | 0.50 (0.50–0.50) |",
+		"| before / baseline | 1 conns |\n|---|---:|\n| create | 0.29 (0.25–0.33) |\n| list (rows/s vs baseline fetch) | 0.19 (0.12–0.25) |",
+		"| Switchboard / before | 1 conns |\n|---|---:|\n| create | 2.20 (2.00–2.40) |\n| list | 3.00 (2.00–4.00) |",
+		"| p50 at 1 conn, ms | switchboard | before | baseline |",
+		"| create | 0.450 (0.400–0.500) | 1.000 (0.900–1.100) | 0.200 (0.200–0.200) |",
+		"| list | – | – | – |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestComparisons(t *testing.T) {
+	for _, tt := range []struct {
+		servers []string
+		want    string
+	}{
+		{[]string{switchboard, baseline}, "Switchboard / baseline"},
+		{[]string{switchboard, before, baseline}, "Switchboard / baseline, before / baseline, Switchboard / before"},
+		{[]string{switchboard, "no-group-commit", baseline}, "Switchboard / baseline, no-group-commit / baseline, Switchboard / no-group-commit"},
+	} {
+		var titles []string
+		for _, c := range comparisons(tt.servers) {
+			titles = append(titles, c.title())
+		}
+		if got := strings.Join(titles, ", "); got != tt.want {
+			t.Errorf("%v: got %s, want %s", tt.servers, got, tt.want)
+		}
+	}
+}
+
+func TestRoundOrderWalksEveryPermutation(t *testing.T) {
+	two := []string{switchboard, baseline}
+	if got := [][]string{roundOrder(two, 0), roundOrder(two, 1), roundOrder(two, 2)}; strings.Join(got[0], ",") != "switchboard,baseline" ||
+		strings.Join(got[1], ",") != "baseline,switchboard" || strings.Join(got[2], ",") != "switchboard,baseline" {
+		t.Fatalf("two servers: %v", got)
+	}
+	three := []string{switchboard, before, baseline}
+	seen := map[string]bool{}
+	for round := range 6 {
+		order := roundOrder(three, round)
+		if len(order) != 3 {
+			t.Fatalf("round %d: %v", round, order)
+		}
+		seen[strings.Join(order, ",")] = true
+	}
+	if len(seen) != 6 {
+		t.Fatalf("six rounds of three servers gave %d different orders: %v", len(seen), seen)
+	}
+	if got := strings.Join(roundOrder(three, 0), ","); got != "switchboard,before,baseline" {
+		t.Fatalf("round 0: %s", got)
+	}
+	if strings.Join(three, ",") != "switchboard,before,baseline" {
+		t.Fatalf("roundOrder changed its input: %v", three)
+	}
 }
 
 func TestTargetsMapEachWorkloadToEachServer(t *testing.T) {
-	sb := switchboardAPI("http://sb", accountSid, authToken, 50)
+	sb := switchboardAPI(switchboard, "http://sb", accountSid, authToken, 50)
 	base := baselineAPI("http://base")
 	sids := []string{"SM1", "SM2"}
 	tests := []struct {
@@ -172,7 +258,18 @@ func TestParseOptions(t *testing.T) {
 	if len(o.concs) != 2 || o.workloads[0] != "fetch" || o.baselineSync != "FULL" || strings.Join(o.switchboardArgs, "|") != "--log-level|warn" {
 		t.Fatalf("got %+v", o)
 	}
-	if got := loadFlags(o); !strings.Contains(got, "-concurrency 2,4 -workloads fetch -baseline-sync FULL -switchboard-args '--log-level warn'") {
+	if got := loadFlags(o); !strings.HasSuffix(got, "-concurrency 2,4 -workloads fetch -baseline-sync FULL -switchboard-args '--log-level warn'") {
+		t.Fatalf("loadFlags: %s", got)
+	}
+	o, err = parseOptions([]string{"-before", "/tmp/old", "-before-args", "--log-format json", "-seed", "1000", "-page-size", "1000",
+		"-seed-body-chars", "1600", "-profile", "prof", "-before-label", "old"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.beforeBin != "/tmp/old" || strings.Join(o.beforeArgs, "|") != "--log-format|json" || o.seedBodyChars != 1600 || o.profileDir != "prof" || o.beforeLabel != "old" {
+		t.Fatalf("got %+v", o)
+	}
+	if got := loadFlags(o); !strings.HasSuffix(got, " -seed 1000 -page-size 1000 -seed-body-chars 1600 -before /tmp/old -before-args '--log-format json' -before-label old -profile prof") {
 		t.Fatalf("loadFlags: %s", got)
 	}
 	for _, bad := range [][]string{
@@ -181,9 +278,94 @@ func TestParseOptions(t *testing.T) {
 		{"-seed", "10", "-page-size", "50"},
 		{"-concurrency", "0"},
 		{"-workloads", "delete"},
+		{"-seed-body-chars", "1601"},
+		{"-before-args", "--sync full"},
+		{"-before-label", "old"},
+		{"-before", "/tmp/old", "-before-label", "baseline"},
+		{"-before", "/tmp/old", "-before-label", "no group commit"},
 	} {
 		if _, err := parseOptions(bad, io.Discard); err == nil {
 			t.Errorf("%v: no error", bad)
+		}
+	}
+}
+
+func TestSeedFormIsUCS2OfTheGivenLength(t *testing.T) {
+	if seedForm(0) != createForm {
+		t.Fatalf("seedForm(0) = %q, want createForm", seedForm(0))
+	}
+	form, err := url.ParseQuery(seedForm(1600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := form.Get("Body")
+	if n := utf8.RuneCountInString(body); n != 1600 {
+		t.Fatalf("%d characters, want 1600", n)
+	}
+	for _, r := range body {
+		if r > 0xFFFF {
+			t.Fatalf("%q is outside the BMP: two UCS-2 units", r)
+		}
+	}
+	if !strings.ContainsRune(body, 'ж') { // not in GSM-7: the whole message is UCS-2
+		t.Fatalf("no Cyrillic letter in %q", body[:40])
+	}
+	if form.Get("To") != "+14155550100" || form.Get("From") != "+14155550199" {
+		t.Fatalf("To %q, From %q", form.Get("To"), form.Get("From"))
+	}
+}
+
+func TestProfileSecondsEndWithinTheLoad(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want int
+	}{{500 * time.Millisecond, 1}, {3 * time.Second, 3}, {5500 * time.Millisecond, 5}} {
+		if got := profileSeconds(tt.d); got != tt.want {
+			t.Errorf("profileSeconds(%s) = %d, want %d", tt.d, got, tt.want)
+		}
+	}
+}
+
+// A Switchboard from before IncomingPhoneNumbers answers the purchase 404: seeding goes
+// on without it; any other failure of the purchase stops the run.
+func TestSeedBuysTheNumberWhereThereAreNumbers(t *testing.T) {
+	for _, tt := range []struct {
+		buyStatus int
+		wantErr   bool
+	}{{http.StatusCreated, false}, {http.StatusNotFound, false}, {http.StatusUnauthorized, true}} {
+		var bought, created atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/IncomingPhoneNumbers.json"):
+				bought.Add(1)
+				w.WriteHeader(tt.buyStatus)
+				w.Write([]byte(`{"sid":"PN1"}`))
+			case strings.HasSuffix(r.URL.Path, "/Messages.json"):
+				n := created.Add(1)
+				w.WriteHeader(http.StatusCreated)
+				fmt.Fprintf(w, `{"sid":"SM%d"}`, n)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		a := switchboardAPI(before, srv.URL, accountSid, authToken, 50)
+		var log strings.Builder
+		sids, err := a.seed(context.Background(), srv.Client(), 20, createForm, &log)
+		srv.Close()
+		if (err != nil) != tt.wantErr {
+			t.Fatalf("purchase HTTP %d: err %v", tt.buyStatus, err)
+		}
+		if bought.Load() != 1 {
+			t.Errorf("purchase HTTP %d: %d purchases, want 1", tt.buyStatus, bought.Load())
+		}
+		if tt.wantErr {
+			continue
+		}
+		if len(sids) != 20 || created.Load() != 20 || slices.Contains(sids, "") {
+			t.Errorf("purchase HTTP %d: %d creates, sids %v", tt.buyStatus, created.Load(), sids)
+		}
+		if said := strings.Contains(log.String(), "no IncomingPhoneNumbers"); said != (tt.buyStatus == http.StatusNotFound) {
+			t.Errorf("purchase HTTP %d: log %q", tt.buyStatus, log.String())
 		}
 	}
 }

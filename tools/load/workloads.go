@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,8 +18,24 @@ import (
 // The workloads, in the order they run in each round.
 var allWorkloads = []string{"create", "fetch", "list"}
 
-// createForm is the body of every create, on both servers: the same three fields.
+// createForm is the body of every create, on every server: the same three fields.
 const createForm = "To=%2B14155550100&From=%2B14155550199&Body=Load+test+message"
+
+// seedForm is the body of the messages seeded before the first round: createForm's, or,
+// with bodyChars > 0, a body of that many characters outside the GSM alphabet (Cyrillic
+// letters, two bytes each in UTF-8), so that the message is sent as UCS-2: the largest
+// message Twilio accepts is 1,600 such characters.
+func seedForm(bodyChars int) string {
+	if bodyChars == 0 {
+		return createForm
+	}
+	letters := []rune("Съешь же ещё этих мягких французских булок, да выпей чаю. ")
+	body := make([]rune, bodyChars)
+	for i := range body {
+		body[i] = letters[i%len(letters)]
+	}
+	return url.Values{"To": {"+14155550100"}, "From": {"+14155550199"}, "Body": {string(body)}}.Encode()
+}
 
 // api is how the harness talks to one server: each workload becomes that server's
 // equivalent request.
@@ -26,6 +44,8 @@ type api struct {
 	header http.Header // sent with every request (credentials)
 	// setupURL and setupForm, when set, are POSTed once before seeding: Switchboard sends
 	// only from a number the account owns, so the harness buys the one createForm uses.
+	// A Switchboard from before IncomingPhoneNumbers answers 404, and sends from any
+	// number: then there is nothing to buy.
 	setupURL, setupForm string
 	createURL           string
 	fetchURL            func(sid string) string
@@ -36,13 +56,14 @@ type api struct {
 	pageSize int
 }
 
-// switchboardAPI is the Twilio-style API, authenticated as the main account.
-func switchboardAPI(base, accountSid, authToken string, pageSize int) *api {
+// switchboardAPI is the Twilio-style API, authenticated as the main account; name is
+// the server it measures (switchboard or before).
+func switchboardAPI(name, base, accountSid, authToken string, pageSize int) *api {
 	req, _ := http.NewRequest(http.MethodGet, base, nil)
 	req.SetBasicAuth(accountSid, authToken)
 	messages := base + "/2010-04-01/Accounts/" + accountSid + "/Messages"
 	return &api{
-		name:      switchboard,
+		name:      name,
 		header:    http.Header{"Authorization": req.Header["Authorization"]},
 		setupURL:  base + "/2010-04-01/Accounts/" + accountSid + "/IncomingPhoneNumbers.json",
 		setupForm: "PhoneNumber=%2B14155550199",
@@ -99,10 +120,13 @@ func (a *api) targeter(workload string, sids []string) vegeta.Targeter {
 	}
 }
 
+// errNotFound is an answer 404 to a request that wanted another status.
+var errNotFound = errors.New("HTTP 404")
+
 // do sends one request and decodes a JSON answer into v, failing on any other status
 // than want.
-func (a *api) do(ctx context.Context, client *http.Client, method, url, body string, want int, v any) error {
-	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+func (a *api) do(ctx context.Context, client *http.Client, method, target, body string, want int, v any) error {
+	req, err := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -121,20 +145,29 @@ func (a *api) do(ctx context.Context, client *http.Client, method, url, body str
 	if err != nil {
 		return err
 	}
+	if resp.StatusCode == http.StatusNotFound && want != http.StatusNotFound {
+		return fmt.Errorf("%s %s %s: %w, want %d: %s", a.name, method, target, errNotFound, want, data)
+	}
 	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s %s: HTTP %d, want %d: %s", a.name, method, url, resp.StatusCode, want, data)
+		return fmt.Errorf("%s %s %s: HTTP %d, want %d: %s", a.name, method, target, resp.StatusCode, want, data)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%s %s %s: %w", a.name, method, url, err)
+		return fmt.Errorf("%s %s %s: %w", a.name, method, target, err)
 	}
 	return nil
 }
 
-// seed creates n messages with 8 concurrent clients and returns their SIDs.
-func (a *api) seed(ctx context.Context, client *http.Client, n int) ([]string, error) {
+// seed creates n messages from form with 8 concurrent clients and returns their SIDs.
+// It first buys the sender's number where the server sells numbers; log hears when it
+// does not.
+func (a *api) seed(ctx context.Context, client *http.Client, n int, form string, log io.Writer) ([]string, error) {
 	if a.setupURL != "" {
 		var bought struct{ Sid string }
-		if err := a.do(ctx, client, http.MethodPost, a.setupURL, a.setupForm, http.StatusCreated, &bought); err != nil {
+		err := a.do(ctx, client, http.MethodPost, a.setupURL, a.setupForm, http.StatusCreated, &bought)
+		switch {
+		case errors.Is(err, errNotFound):
+			fmt.Fprintf(log, "%s has no IncomingPhoneNumbers (404): sending from an unowned number\n", a.name)
+		case err != nil:
 			return nil, fmt.Errorf("seed: %w", err)
 		}
 	}
@@ -146,7 +179,7 @@ func (a *api) seed(ctx context.Context, client *http.Client, n int) ([]string, e
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
 				var m struct{ Sid string }
-				if err := a.do(ctx, client, http.MethodPost, a.createURL, createForm, http.StatusCreated, &m); err != nil {
+				if err := a.do(ctx, client, http.MethodPost, a.createURL, form, http.StatusCreated, &m); err != nil {
 					errs <- err
 					return
 				}
