@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ func job(kind, resource, queue string, due time.Time) Job {
 	return Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, Payload: []byte(`{"n":1}`), DueAt: due, DateCreated: due}
 }
 
-func claimIDs(t *testing.T, db *DB, owner string, now time.Time, limit int) []Job {
+func claimIDs(t testing.TB, db *DB, owner string, now time.Time, limit int) []Job {
 	t.Helper()
 	jobs, err := db.ClaimJobs(context.Background(), owner, now, map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, limit)
 	if err != nil {
@@ -77,9 +78,44 @@ func TestClaimJobsDueLeaseAndQueue(t *testing.T) {
 	if err := db.RetryJob(ctx, again[0], now.Add(10*time.Minute), Writes{}); err != nil {
 		t.Fatal(err)
 	}
-	next, err := db.NextJobDue(ctx)
-	if err != nil || !next.Equal(now.Add(2*time.Minute+time.Minute)) { // job 3's lease
-		t.Fatalf("next due %v (%v)", next, err)
+	// Job 1 is due again at +10m, job 4 at +1h, and c holds job 3 until +3m.
+	for _, c := range []struct {
+		at, want time.Time
+	}{
+		{now.Add(2 * time.Minute), now.Add(3 * time.Minute)},        // job 3's lease ends first
+		{now.Add(3 * time.Minute), now.Add(10 * time.Minute)},       // job 3 is claimable at +3m: not after it
+		{now.Add(10 * time.Minute), now.Add(time.Hour)},             // job 1 is due at +10m: not after it
+		{now.Add(time.Hour - time.Millisecond), now.Add(time.Hour)}, // job 4
+		{now.Add(time.Hour), time.Time{}},                           // nothing becomes claimable later
+	} {
+		next, err := db.NextJobDue(ctx, c.at)
+		if err != nil || !next.Equal(c.want) {
+			t.Errorf("next due after %v: %v (%v), want %v", c.at.Sub(now), next.Sub(now), err, c.want.Sub(now))
+		}
+	}
+}
+
+// TestNextJobDueReadsIndexes: the outbox asks on every wake, so the question must not read
+// every waiting job (it did: a scan of 100,000 jobs took 10 ms).
+func TestNextJobDueReadsIndexes(t *testing.T) {
+	db := openTest(t)
+	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+nextJobDueQuery, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "\n")
+	if strings.Contains(joined, "SCAN jobs") || !strings.Contains(joined, "jobs_due") || !strings.Contains(joined, "jobs_lease") {
+		t.Fatalf("query plan:\n%s", joined)
 	}
 }
 
@@ -256,5 +292,34 @@ func TestRenewLease(t *testing.T) {
 	}
 	if err := db.FinishJob(ctx, second, Writes{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkNextJobDue: the outbox's question with 100,000 jobs waiting (e.g. scheduled
+// messages), ten of them held under a lease.
+func BenchmarkNextJobDue(b *testing.B) {
+	db := openTest(b)
+	ctx := context.Background()
+	now := t0
+	var jobs []Job
+	for i := range 100_000 {
+		jobs = append(jobs, job("step", fmt.Sprintf("SM%d", i), "", now.Add(time.Duration(i+1)*time.Second)))
+	}
+	if err := db.Apply(ctx, Writes{Jobs: jobs}); err != nil {
+		b.Fatal(err)
+	}
+	for range 10 {
+		if err := db.Apply(ctx, Writes{Jobs: []Job{job("step", "SMdue", "", now)}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if got := claimIDs(b, db, "a", now, 10); len(got) != 10 {
+		b.Fatalf("claimed %d", len(got))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := db.NextJobDue(ctx, now); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
