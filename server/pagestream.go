@@ -49,17 +49,22 @@ func (p pageStream[T]) write(w http.ResponseWriter) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	bw.Write(head[:at])
 	bw.WriteString(`"` + p.field + `":[`)
-	enc = json.NewEncoder(bw)
+	// Each item goes through one reused buffer, so that the newline Encode ends it with
+	// can be dropped: the page stays one line, as the generated responses write it (curl
+	// users and line-based scripts read one response per line).
+	var item bytes.Buffer
+	enc = json.NewEncoder(&item)
 	enc.SetEscapeHTML(false)
 	for i := range p.n {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		// Encode ends each item with a newline: whitespace, as JSON allows between items.
+		item.Reset()
 		if err := enc.Encode(p.item(i)); err != nil {
 			// The status is sent: the client sees a truncated body, as for a broken connection.
 			return fmt.Errorf("encode page item %d: %w", i, err)
 		}
+		bw.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
 	}
 	bw.WriteByte(']')
 	bw.Write(head[at+len(marker):])
