@@ -137,3 +137,25 @@ func TestReadersBesideAuthGeneration(t *testing.T) {
 		open = append(open, rows)
 	}
 }
+
+// TestAuthGenerationMoves: the generation is read again once the file changed, so a new
+// account (or any change of credentials) is seen at once; unchanged, it stays.
+func TestAuthGenerationMoves(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	g1, err := db.AuthGeneration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := db.AuthGeneration(ctx); g != g1 {
+		t.Errorf("no change, yet the generation moved from %d to %d", g1, g)
+	}
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	g2, err := db.AuthGeneration(ctx)
+	if err != nil || g2 == g1 {
+		t.Errorf("after a new account the generation is %d (was %d): %v", g2, g1, err)
+	}
+	if g, _ := db.AuthGeneration(ctx); g != g2 {
+		t.Errorf("read twice: %d, then %d", g2, g)
+	}
+}
