@@ -108,9 +108,15 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 // NextJobDue returns when the next job falls due (its lease running out counts), or the
 // zero time when there are no jobs.
 func (db *DB) NextJobDue(ctx context.Context) (time.Time, error) {
+	// The earliest of max(due_at, lease_until) over all jobs, in two parts that each
+	// use an index: the first job not leased in due order (jobs_due), and the leased
+	// jobs (jobs_leased), which are few.
 	var next sql.NullInt64
 	err := db.queryRow(ctx,
-		"SELECT min(max(due_at, coalesce(lease_until, 0))) FROM jobs").Scan(&next)
+		`SELECT min(t) FROM (
+			SELECT t FROM (SELECT due_at AS t FROM jobs WHERE lease_until IS NULL ORDER BY due_at LIMIT 1)
+			UNION ALL
+			SELECT max(due_at, lease_until) FROM jobs WHERE lease_until IS NOT NULL)`).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next job due: %w", err)
 	}

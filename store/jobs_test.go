@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -256,5 +257,50 @@ func TestRenewLease(t *testing.T) {
 	}
 	if err := db.FinishJob(ctx, second, Writes{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNextJobDueIsTheEarliestOfAll: NextJobDue, which reads two indexes, answers what
+// the plain definition over every job answers (the earliest due_at, or end of lease for
+// a leased job), as jobs are added, claimed, retried and finished.
+func TestNextJobDueIsTheEarliestOfAll(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	check := func(step string) {
+		t.Helper()
+		var want sql.NullInt64
+		if err := db.reader.QueryRowContext(ctx,
+			"SELECT min(max(due_at, coalesce(lease_until, 0))) FROM jobs").Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.NextJobDue(ctx)
+		if err != nil || !got.Equal(timeValue(want)) {
+			t.Fatalf("%s: NextJobDue %v (%v), want %v", step, got, err, timeValue(want))
+		}
+	}
+	check("no jobs")
+	var jobs []Job
+	for i, due := range []time.Duration{-time.Minute, -time.Second, time.Second, time.Minute, time.Hour} {
+		jobs = append(jobs, job("step", fmt.Sprintf("SM%d", i), "", t0.Add(due)))
+	}
+	if err := db.Apply(ctx, Writes{Jobs: jobs}); err != nil {
+		t.Fatal(err)
+	}
+	check("none leased")
+	claimed := claimIDs(t, db, "a", t0, 1) // the job due a minute ago, leased for a minute
+	check("one leased")
+	claimIDs(t, db, "b", t0, 10) // the other job due, leased
+	check("all due leased")
+	if err := db.RetryJob(ctx, claimed[0], t0.Add(2*time.Hour), Writes{}); err != nil {
+		t.Fatal(err)
+	}
+	check("one retried later")
+	later := claimIDs(t, db, "c", t0.Add(90*time.Minute), 10) // every job due by then
+	check("all leased")
+	for _, j := range later {
+		if err := db.FinishJob(ctx, j, Writes{}); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("job %d finished", j.ID))
 	}
 }
