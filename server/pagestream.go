@@ -49,17 +49,21 @@ func (p pageStream[T]) write(w http.ResponseWriter) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	bw.Write(head[:at])
 	bw.WriteString(`"` + p.field + `":[`)
-	enc = json.NewEncoder(bw)
+	// Each item is encoded into one buffer, reused, and written without the newline
+	// Encode ends it with: the page stays one line, as every other response.
+	var item bytes.Buffer
+	enc = json.NewEncoder(&item)
 	enc.SetEscapeHTML(false)
 	for i := range p.n {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		// Encode ends each item with a newline: whitespace, as JSON allows between items.
+		item.Reset()
 		if err := enc.Encode(p.item(i)); err != nil {
 			// The status is sent: the client sees a truncated body, as for a broken connection.
 			return fmt.Errorf("encode page item %d: %w", i, err)
 		}
+		bw.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
 	}
 	bw.WriteByte(']')
 	bw.Write(head[at+len(marker):])
