@@ -212,18 +212,15 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
-	out := gen.ListCalls200JSONResponse{Calls: make([]gen.Call, len(rows))}
+	var out gen.CallList
 	var first, last int64
-	for i, c := range rows {
-		out.Calls[i] = callOut(c)
-	}
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
 	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
-	return out, nil
+	return newCallPage(out, rows), nil
 }
 
 // callOut renders a stored call in the wire format.

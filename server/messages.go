@@ -185,18 +185,15 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
 
-	out := gen.ListMessages200JSONResponse{Messages: make([]gen.Message, len(rows))}
+	var out gen.MessageList
 	var first, last int64
-	for i, m := range rows {
-		out.Messages[i] = messageOut(m)
-	}
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
 	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
-	return out, nil
+	return newMessagePage(out, rows), nil
 }
 
 // setDateFilters turns the DateSent filters into the store's half-open time range.

@@ -105,22 +105,29 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 	return jobs, nil
 }
 
-// NextJobDue returns when the next job falls due (its lease running out counts), or the
-// zero time when there are no jobs.
-func (db *DB) NextJobDue(ctx context.Context) (time.Time, error) {
-	// The earliest of max(due_at, lease_until) over all jobs, in two parts that each
-	// use an index: the first job not leased in due order (jobs_due), and the leased
-	// jobs (jobs_leased), which are few.
-	var next sql.NullInt64
-	err := db.queryRow(ctx,
-		`SELECT min(t) FROM (
-			SELECT t FROM (SELECT due_at AS t FROM jobs WHERE lease_until IS NULL ORDER BY due_at LIMIT 1)
-			UNION ALL
-			SELECT max(due_at, lease_until) FROM jobs WHERE lease_until IS NOT NULL)`).Scan(&next)
+// NextJobDue returns the earliest time after now at which a job becomes claimable: its
+// due time when nobody holds it, or the later of its due time and the end of its lease when
+// somebody does; the zero time when no job will become claimable after now. Jobs that are
+// claimable already (or wait behind an earlier job of their queue) are not counted: the
+// caller finds those by claiming, and a finished job signals JobsChanged.
+//
+// Both halves read an index (jobs_due, jobs_lease) from now on and stop at the first row,
+// so the cost does not grow with the number of waiting jobs.
+const nextJobDueQuery = `SELECT
+	(SELECT due_at FROM jobs WHERE due_at > ?1 AND lease_until IS NULL ORDER BY due_at LIMIT 1),
+	(SELECT min(max(due_at, lease_until)) FROM jobs WHERE lease_until > ?1)`
+
+func (db *DB) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) {
+	var free, held sql.NullInt64
+	err := db.queryRow(ctx, nextJobDueQuery, timeArg(now)).Scan(&free, &held)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next job due: %w", err)
 	}
-	return timeValue(next), nil
+	next := timeValue(free)
+	if h := timeValue(held); !h.IsZero() && (next.IsZero() || h.Before(next)) {
+		next = h
+	}
+	return next, nil
 }
 
 // A claim is identified by the job, its owner and its attempt count (which every claim

@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +15,7 @@ func job(kind, resource, queue string, due time.Time) Job {
 	return Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, Payload: []byte(`{"n":1}`), DueAt: due, DateCreated: due}
 }
 
-func claimIDs(t *testing.T, db *DB, owner string, now time.Time, limit int) []Job {
+func claimIDs(t testing.TB, db *DB, owner string, now time.Time, limit int) []Job {
 	t.Helper()
 	jobs, err := db.ClaimJobs(context.Background(), owner, now, map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, limit)
 	if err != nil {
@@ -78,9 +78,44 @@ func TestClaimJobsDueLeaseAndQueue(t *testing.T) {
 	if err := db.RetryJob(ctx, again[0], now.Add(10*time.Minute), Writes{}); err != nil {
 		t.Fatal(err)
 	}
-	next, err := db.NextJobDue(ctx)
-	if err != nil || !next.Equal(now.Add(2*time.Minute+time.Minute)) { // job 3's lease
-		t.Fatalf("next due %v (%v)", next, err)
+	// Job 1 is due again at +10m, job 4 at +1h, and c holds job 3 until +3m.
+	for _, c := range []struct {
+		at, want time.Time
+	}{
+		{now.Add(2 * time.Minute), now.Add(3 * time.Minute)},        // job 3's lease ends first
+		{now.Add(3 * time.Minute), now.Add(10 * time.Minute)},       // job 3 is claimable at +3m: not after it
+		{now.Add(10 * time.Minute), now.Add(time.Hour)},             // job 1 is due at +10m: not after it
+		{now.Add(time.Hour - time.Millisecond), now.Add(time.Hour)}, // job 4
+		{now.Add(time.Hour), time.Time{}},                           // nothing becomes claimable later
+	} {
+		next, err := db.NextJobDue(ctx, c.at)
+		if err != nil || !next.Equal(c.want) {
+			t.Errorf("next due after %v: %v (%v), want %v", c.at.Sub(now), next.Sub(now), err, c.want.Sub(now))
+		}
+	}
+}
+
+// TestNextJobDueReadsIndexes: the outbox asks on every wake, so the question must not read
+// every waiting job (it did: a scan of 100,000 jobs took 10 ms).
+func TestNextJobDueReadsIndexes(t *testing.T) {
+	db := openTest(t)
+	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+nextJobDueQuery, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "\n")
+	if strings.Contains(joined, "SCAN jobs") || !strings.Contains(joined, "jobs_due") || !strings.Contains(joined, "jobs_lease") {
+		t.Fatalf("query plan:\n%s", joined)
 	}
 }
 
@@ -260,47 +295,31 @@ func TestRenewLease(t *testing.T) {
 	}
 }
 
-// TestNextJobDueIsTheEarliestOfAll: NextJobDue, which reads two indexes, answers what
-// the plain definition over every job answers (the earliest due_at, or end of lease for
-// a leased job), as jobs are added, claimed, retried and finished.
-func TestNextJobDueIsTheEarliestOfAll(t *testing.T) {
-	db := openTest(t)
+// BenchmarkNextJobDue: the outbox's question with 100,000 jobs waiting (e.g. scheduled
+// messages), ten of them held under a lease.
+func BenchmarkNextJobDue(b *testing.B) {
+	db := openTest(b)
 	ctx := context.Background()
-	check := func(step string) {
-		t.Helper()
-		var want sql.NullInt64
-		if err := db.reader.QueryRowContext(ctx,
-			"SELECT min(max(due_at, coalesce(lease_until, 0))) FROM jobs").Scan(&want); err != nil {
-			t.Fatal(err)
-		}
-		got, err := db.NextJobDue(ctx)
-		if err != nil || !got.Equal(timeValue(want)) {
-			t.Fatalf("%s: NextJobDue %v (%v), want %v", step, got, err, timeValue(want))
-		}
-	}
-	check("no jobs")
+	now := t0
 	var jobs []Job
-	for i, due := range []time.Duration{-time.Minute, -time.Second, time.Second, time.Minute, time.Hour} {
-		jobs = append(jobs, job("step", fmt.Sprintf("SM%d", i), "", t0.Add(due)))
+	for i := range 100_000 {
+		jobs = append(jobs, job("step", fmt.Sprintf("SM%d", i), "", now.Add(time.Duration(i+1)*time.Second)))
 	}
 	if err := db.Apply(ctx, Writes{Jobs: jobs}); err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	check("none leased")
-	claimed := claimIDs(t, db, "a", t0, 1) // the job due a minute ago, leased for a minute
-	check("one leased")
-	claimIDs(t, db, "b", t0, 10) // the other job due, leased
-	check("all due leased")
-	if err := db.RetryJob(ctx, claimed[0], t0.Add(2*time.Hour), Writes{}); err != nil {
-		t.Fatal(err)
-	}
-	check("one retried later")
-	later := claimIDs(t, db, "c", t0.Add(90*time.Minute), 10) // every job due by then
-	check("all leased")
-	for _, j := range later {
-		if err := db.FinishJob(ctx, j, Writes{}); err != nil {
-			t.Fatal(err)
+	for range 10 {
+		if err := db.Apply(ctx, Writes{Jobs: []Job{job("step", "SMdue", "", now)}}); err != nil {
+			b.Fatal(err)
 		}
-		check(fmt.Sprintf("job %d finished", j.ID))
+	}
+	if got := claimIDs(b, db, "a", now, 10); len(got) != 10 {
+		b.Fatalf("claimed %d", len(got))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := db.NextJobDue(ctx, now); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -23,7 +23,7 @@ import (
 // Store is what the runner needs from persistence.
 type Store interface {
 	ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error)
-	NextJobDue(ctx context.Context) (time.Time, error)
+	NextJobDue(ctx context.Context, now time.Time) (time.Time, error)
 	FinishJob(ctx context.Context, j store.Job, w store.Writes) error
 	RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error
 	RenewLease(ctx context.Context, j store.Job, until time.Time) error
@@ -168,12 +168,12 @@ func (r *Runner) claim(ctx context.Context, limit int) ([]store.Job, error) {
 func (r *Runner) wait(ctx context.Context, idle bool) {
 	d := r.cfg.PollInterval
 	if idle {
-		next, err := r.cfg.Store.NextJobDue(ctx)
+		next, err := r.cfg.Store.NextJobDue(ctx, time.Now())
 		if err != nil && ctx.Err() == nil {
 			r.log.ErrorContext(ctx, "next job due", slog.Any("error", err))
 		}
-		// A due time in the past belongs to a job that waits behind another of its queue
-		// or under another worker's lease: a signal or the poll finds it.
+		// A job that waits behind another of its queue is woken by the signal the other
+		// one's end sends; a lease of another process that runs out, by the due time.
 		if until := time.Until(next); !next.IsZero() && until > 0 && until < d {
 			d = until
 		}

@@ -200,7 +200,7 @@ func TestRunnerPostponesUnknownKinds(t *testing.T) {
 	if n, _ := db.CountJobs(context.Background(), "from-a-newer-build"); n != 1 {
 		t.Fatalf("an unknown job was dropped")
 	}
-	next, _ := db.NextJobDue(context.Background())
+	next, _ := db.NextJobDue(context.Background(), time.Now())
 	if time.Until(next) < 50*time.Minute {
 		t.Errorf("unknown job due again at %v, want about an hour away", next)
 	}
