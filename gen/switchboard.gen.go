@@ -4273,7 +4273,10 @@ type ListAccountsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4520,7 +4523,10 @@ type ListCallsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4547,7 +4553,10 @@ type ListCallRecordingsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4580,7 +4589,10 @@ type ListIncomingPhoneNumbersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4598,7 +4610,10 @@ type ListKeysParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4631,7 +4646,10 @@ type ListMessagesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4649,7 +4667,10 @@ type ListMediaParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4685,7 +4706,10 @@ type ListRecordingsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4709,7 +4733,10 @@ type ListCallEventsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4743,7 +4770,10 @@ type ListThreadsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4770,7 +4800,10 @@ type ListThreadMessagesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4791,7 +4824,10 @@ type ListWebhookDeliveriesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4809,7 +4845,10 @@ type ListMessagingServicesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4827,7 +4866,10 @@ type ListServiceAlphaSendersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4845,7 +4887,10 @@ type ListServicePhoneNumbersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 

@@ -3370,8 +3370,10 @@ export interface components {
         /**
          * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
          *     sealed to the list it came from (account, filters, credentials) and refused by any
-         *     other (400, code 20001); it survives server restarts.
-         * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+         *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+         *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+         *     server sealed for this list is refused. It looks like
+         *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
          */
         PageToken: string;
         /**
@@ -3550,8 +3552,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3725,8 +3729,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4049,8 +4055,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4709,8 +4717,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4913,8 +4923,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5107,8 +5119,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5254,8 +5268,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5511,8 +5527,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5675,8 +5693,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5735,8 +5755,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5831,8 +5853,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6065,8 +6089,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6244,8 +6270,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6403,8 +6431,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6684,8 +6714,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
