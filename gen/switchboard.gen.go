@@ -4655,6 +4655,15 @@ type ListMessagesParams struct {
 
 // ListMediaParams defines parameters for ListMedia.
 type ListMediaParams struct {
+	// DateCreated Only media created on this day (UTC); a date-time stands for its day.
+	DateCreated *DateFilter `form:"DateCreated,omitempty" json:"DateCreated,omitempty"`
+
+	// DateCreatedBefore Only media created on or before this date or time.
+	DateCreatedBefore *DateFilter `form:"DateCreated<,omitempty" json:"DateCreated<,omitempty"`
+
+	// DateCreatedAfter Only media created on or after this date or time.
+	DateCreatedAfter *DateFilter `form:"DateCreated>,omitempty" json:"DateCreated>,omitempty"`
+
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
 	// official SDKs send their `limit` here).
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
@@ -6531,6 +6540,27 @@ func (w *ServerInterfaceWrapper) ListMedia(ctx echo.Context) error {
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListMediaParams
+	// ------------- Optional query parameter "DateCreated" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated", ctx.QueryParams(), &params.DateCreated, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated<" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated<", ctx.QueryParams(), &params.DateCreatedBefore, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated<: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated>" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated>", ctx.QueryParams(), &params.DateCreatedAfter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated>: %s", err))
+	}
+
 	// ------------- Optional query parameter "PageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})

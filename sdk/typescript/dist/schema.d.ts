@@ -4701,6 +4701,21 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Only media created on this day (UTC); a date-time stands for its day.
+                 * @example 2026-11-24
+                 */
+                DateCreated?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only media created on or before this date or time.
+                 * @example 2026-11-24T23:59:59Z
+                 */
+                "DateCreated<"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only media created on or after this date or time.
+                 * @example 2026-11-01
+                 */
+                "DateCreated>"?: components["schemas"]["DateFilter"];
+                /**
                  * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
                  *     official SDKs send their `limit` here).
                  * @example 50
