@@ -4273,7 +4273,10 @@ type ListAccountsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4520,7 +4523,10 @@ type ListCallsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4547,7 +4553,10 @@ type ListCallRecordingsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4580,7 +4589,10 @@ type ListIncomingPhoneNumbersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4598,7 +4610,10 @@ type ListKeysParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4631,12 +4646,24 @@ type ListMessagesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
 // ListMediaParams defines parameters for ListMedia.
 type ListMediaParams struct {
+	// DateCreated Only media created on this day (UTC); a date-time stands for its day.
+	DateCreated *DateFilter `form:"DateCreated,omitempty" json:"DateCreated,omitempty"`
+
+	// DateCreatedBefore Only media created on or before this date or time.
+	DateCreatedBefore *DateFilter `form:"DateCreated<,omitempty" json:"DateCreated<,omitempty"`
+
+	// DateCreatedAfter Only media created on or after this date or time.
+	DateCreatedAfter *DateFilter `form:"DateCreated>,omitempty" json:"DateCreated>,omitempty"`
+
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
 	// official SDKs send their `limit` here).
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
@@ -4649,7 +4676,10 @@ type ListMediaParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4685,7 +4715,10 @@ type ListRecordingsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4709,7 +4742,10 @@ type ListCallEventsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4743,7 +4779,10 @@ type ListThreadsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4770,7 +4809,10 @@ type ListThreadMessagesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4791,7 +4833,10 @@ type ListWebhookDeliveriesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4809,7 +4854,10 @@ type ListMessagingServicesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4827,7 +4875,10 @@ type ListServiceAlphaSendersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4845,7 +4896,10 @@ type ListServicePhoneNumbersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -10805,6 +10859,42 @@ func NewListMediaRequest(server string, accountSid AccountSid, messageSid Messag
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.DateCreated != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated", *params.DateCreated, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateCreatedBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated<", *params.DateCreatedBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DateCreatedAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "DateCreated>", *params.DateCreatedAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.PageSize != nil {
 

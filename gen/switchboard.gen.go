@@ -4273,7 +4273,10 @@ type ListAccountsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4520,7 +4523,10 @@ type ListCallsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4547,7 +4553,10 @@ type ListCallRecordingsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4580,7 +4589,10 @@ type ListIncomingPhoneNumbersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4598,7 +4610,10 @@ type ListKeysParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4631,12 +4646,24 @@ type ListMessagesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
 // ListMediaParams defines parameters for ListMedia.
 type ListMediaParams struct {
+	// DateCreated Only media created on this day (UTC); a date-time stands for its day.
+	DateCreated *DateFilter `form:"DateCreated,omitempty" json:"DateCreated,omitempty"`
+
+	// DateCreatedBefore Only media created on or before this date or time.
+	DateCreatedBefore *DateFilter `form:"DateCreated<,omitempty" json:"DateCreated<,omitempty"`
+
+	// DateCreatedAfter Only media created on or after this date or time.
+	DateCreatedAfter *DateFilter `form:"DateCreated>,omitempty" json:"DateCreated>,omitempty"`
+
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
 	// official SDKs send their `limit` here).
 	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
@@ -4649,7 +4676,10 @@ type ListMediaParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4685,7 +4715,10 @@ type ListRecordingsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4709,7 +4742,10 @@ type ListCallEventsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4743,7 +4779,10 @@ type ListThreadsParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4770,7 +4809,10 @@ type ListThreadMessagesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4791,7 +4833,10 @@ type ListWebhookDeliveriesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4809,7 +4854,10 @@ type ListMessagingServicesParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4827,7 +4875,10 @@ type ListServiceAlphaSendersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -4845,7 +4896,10 @@ type ListServicePhoneNumbersParams struct {
 
 	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
 	// sealed to the list it came from (account, filters, credentials) and refused by any
-	// other (400, code 20001); it survives server restarts.
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
@@ -6486,6 +6540,27 @@ func (w *ServerInterfaceWrapper) ListMedia(ctx echo.Context) error {
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListMediaParams
+	// ------------- Optional query parameter "DateCreated" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated", ctx.QueryParams(), &params.DateCreated, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated<" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated<", ctx.QueryParams(), &params.DateCreatedBefore, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated<: %s", err))
+	}
+
+	// ------------- Optional query parameter "DateCreated>" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "DateCreated>", ctx.QueryParams(), &params.DateCreatedAfter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter DateCreated>: %s", err))
+	}
+
 	// ------------- Optional query parameter "PageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -41,6 +42,48 @@ func BenchmarkFetchMessage(b *testing.B) {
 			b.Fatalf("fetch: %v %s", err, resp.Body)
 		}
 	}
+}
+
+// BenchmarkFetchMessageParallel is BenchmarkFetchMessage from 32 clients at once, as
+// the load harness's 32 connections: what is shared between requests (locks, the
+// credential check, the connection pools) shows here and not with one client.
+func BenchmarkFetchMessageParallel(b *testing.B) {
+	env := servertest.Start(b, servertest.Options{NoSpecCheck: true})
+	m := send(b, env.Client, env.Main.Sid, text("+14155550100", testSender, "benchmark body"))
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			resp, err := env.Client.FetchMessageWithResponse(ctx, env.Main.Sid, m.Sid)
+			if err != nil || resp.JSON200 == nil {
+				b.Errorf("fetch: %v", err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCreateMessageParallel is BenchmarkCreateMessageHeld from 32 clients at once:
+// the request path of a create under concurrency, where group commit batches the
+// writes, without the delivery work that follows. As the load harness does, it sends
+// from a number the account bought, which the create checks it owns.
+func BenchmarkCreateMessageParallel(b *testing.B) {
+	env := servertest.Start(b, servertest.Options{NoSpecCheck: true, StepDelay: time.Hour})
+	from := buy(b, env.Client, env.Main.Sid, number("+14155550199")).PhoneNumber
+	req := text("+14155550100", from, "benchmark body")
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			resp, err := env.Client.CreateMessageWithFormdataBodyWithResponse(ctx, env.Main.Sid, req)
+			if err != nil || resp.JSON201 == nil {
+				b.Errorf("create: %v", err)
+				return
+			}
+		}
+	})
 }
 
 // BenchmarkListMessagesPage fetches one page of 50 from the middle of the list, by the

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -378,6 +379,31 @@ func TestMediaFetchedStoredAndServed(t *testing.T) {
 		md.Uri != "/2010-04-01/Accounts/"+sid+"/Messages/"+m.Sid+"/Media/"+md.Sid+".json" {
 		t.Errorf("media %+v", md)
 	}
+	// The DateCreated filters of Twilio's media list, carried by the page's links.
+	today, tomorrow := time.Now().UTC().Format(time.DateOnly), time.Now().UTC().Add(24*time.Hour).Format(time.DateOnly)
+	for _, c := range []struct {
+		params client.ListMediaParams
+		want   int
+	}{
+		{client.ListMediaParams{DateCreated: &today}, 2},
+		{client.ListMediaParams{DateCreated: &tomorrow}, 0},
+		{client.ListMediaParams{DateCreatedAfter: &today}, 2},
+		{client.ListMediaParams{DateCreatedAfter: &tomorrow}, 0},
+		{client.ListMediaParams{DateCreatedBefore: &tomorrow}, 2},
+		{client.ListMediaParams{DateCreatedBefore: ptr("2000-01-01")}, 0},
+	} {
+		got, err := env.Client.ListMediaWithResponse(ctx, sid, m.Sid, &c.params)
+		if err != nil || got.JSON200 == nil || len(got.JSON200.MediaList) != c.want {
+			t.Errorf("list media %s: %v %s, want %d", got.HTTPResponse.Request.URL.RawQuery, err, got.Body, c.want)
+			continue
+		}
+		if q := got.HTTPResponse.Request.URL.Query().Encode(); !strings.Contains(got.JSON200.Uri, q) || !strings.Contains(got.JSON200.FirstPageUri, q) {
+			t.Errorf("uri %s, first_page_uri %s: the filter %s is lost", got.JSON200.Uri, got.JSON200.FirstPageUri, q)
+		}
+	}
+	bad, _ := env.Client.ListMediaWithResponse(ctx, sid, m.Sid, &client.ListMediaParams{DateCreated: ptr("yesterday")})
+	wantError(t, bad.StatusCode(), bad.Body, 400, 20001)
+
 	one, err := env.Client.FetchMediaWithResponse(ctx, sid, m.Sid, md.Sid)
 	if err != nil || one.JSON200 == nil || one.JSON200.Sid != md.Sid {
 		t.Fatalf("fetch media: %v %s", err, one.Body)

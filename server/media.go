@@ -20,13 +20,24 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 		return nil, fmt.Errorf("list media: %w", err)
 	}
 	p := req.Params
+	filter := store.MediaFilter{AccountSid: req.AccountSid, MessageSid: req.MessageSid}
+	filters := url.Values{}
+	for name, v := range map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter} {
+		if v != nil {
+			filters.Set(name, *v)
+		}
+	}
+	var err error
+	if filter.CreatedFrom, filter.CreatedUntil, err = dateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
+		return nil, err
+	}
 	path := fmt.Sprintf(messagesPathFormat+"/%s/Media.json", req.AccountSid, req.MessageSid)
-	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
 	page, err := pr.storePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListMedia(ctx, req.AccountSid, req.MessageSid, page)
+	rows, more, err := s.store.ListMedia(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list media: %w", err)
 	}
@@ -38,7 +49,7 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 	if len(rows) > 0 {
 		first, last = rows[0].Seq, rows[len(rows)-1].Seq
 	}
-	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -49,9 +49,8 @@ func (p pageStream[T]) write(w http.ResponseWriter) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	bw.Write(head[:at])
 	bw.WriteString(`"` + p.field + `":[`)
-	// Each item goes through one reused buffer, so that the newline Encode ends it with
-	// can be dropped: the page stays one line, as the generated responses write it (curl
-	// users and line-based scripts read one response per line).
+	// Each item is encoded into one buffer, reused, and written without the newline
+	// Encode ends it with: the page stays one line, as every other response.
 	var item bytes.Buffer
 	enc = json.NewEncoder(&item)
 	enc.SetEscapeHTML(false)

@@ -52,7 +52,7 @@ type Store interface {
 
 	GetMedia(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
 	MediaContent(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
-	ListMedia(ctx context.Context, accountSid, messageSid string, p store.Page) ([]store.Media, bool, error)
+	ListMedia(ctx context.Context, f store.MediaFilter, p store.Page) ([]store.Media, bool, error)
 	DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error
 
 	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)

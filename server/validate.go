@@ -17,11 +17,25 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// validationOptions: authentication is checked earlier by our own middleware, so the
-// validator skips security requirements; the first failure is enough for the answer.
+// validationOptions: the first failure is enough for the answer. Security requirements
+// are not the validator's to check (see withoutSecurity); the AuthenticationFunc is
+// there in case one reaches it all the same.
 var validationOptions = &openapi3filter.Options{
 	AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
 	MultiError:         false,
+}
+
+// withoutSecurity is route with its operation's security requirements emptied, for the
+// validator. Authentication is checked earlier by our own middleware (authenticate);
+// left in, the validator walked the requirements on every request only to call an
+// AuthenticationFunc that accepts everything, and read a request body whole once more
+// to hand it a copy: 2% of a fetch's CPU. The operation is a copy; the spec is unchanged.
+func withoutSecurity(route *routers.Route) *routers.Route {
+	op := *route.Operation
+	op.Security = &openapi3.SecurityRequirements{}
+	r := *route
+	r.Operation = &op
+	return &r
 }
 
 // validate checks a request against its operation in openapi.yaml before the generated
@@ -30,6 +44,7 @@ var validationOptions = &openapi3filter.Options{
 // to Twilio's codes.
 func validate(route *routers.Route) echo.MiddlewareFunc {
 	single := singleValued(route)
+	route = withoutSecurity(route)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := checkParams(c.Request(), single); err != nil {

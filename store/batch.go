@@ -240,7 +240,17 @@ func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any
 }
 
 // queryRow and query run a read-only statement on the reader pool, prepared once.
+//
+// queryRow is for the reads of one row, by key or an aggregate over an index, which
+// take microseconds: its context is checked before the query, not watched during it.
+// Watching costs more than such a query: database/sql and the driver each start a
+// goroutine per query to watch a context that can end (a request's can), which doubled
+// the time of GetMessage. A list (query) may read many rows, and stays watched.
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	if err := ctx.Err(); err != nil {
+		return errRow{err}
+	}
+	ctx = context.WithoutCancel(ctx)
 	s, err := db.rstmts.get(ctx, query)
 	if err != nil {
 		return errRow{err}

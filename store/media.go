@@ -72,10 +72,13 @@ type scanFunc func(dest ...any) error
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // ListMedia returns one page of a message's media, newest first (see ListMessages).
-func (db *DB) ListMedia(ctx context.Context, accountSid, messageSid string, p Page) ([]Media, bool, error) {
+func (db *DB) ListMedia(ctx context.Context, f MediaFilter, p Page) ([]Media, bool, error) {
 	var w where
-	w.add("message_sid = ?", messageSid)
-	w.add("account_sid = ?", accountSid)
+	w.add("message_sid = ?", f.MessageSid)
+	w.add("account_sid = ?", f.AccountSid)
+	// A message has ten media at most: its rows are read by media_message_seq, and the
+	// dates filter those few.
+	addRange(&w, "date_created", f.CreatedFrom, f.CreatedUntil)
 	query, args, asc := listQuery(mediaCols, "media", w, p)
 	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanMedia)
 	if err != nil {

@@ -377,6 +377,14 @@ type RecordingFilter struct {
 	CreatedUntil time.Time // exclusive
 }
 
+// MediaFilter narrows a message's media list; zero times do not filter.
+type MediaFilter struct {
+	AccountSid   string    // required
+	MessageSid   string    // required
+	CreatedFrom  time.Time // inclusive
+	CreatedUntil time.Time // exclusive
+}
+
 // API key types: a main key acts like the account's auth token; a standard key reaches
 // everything of its account but the Accounts and Keys resources.
 const (

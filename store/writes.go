@@ -181,6 +181,20 @@ func (db *DB) setOptOut(ctx context.Context, tx *sql.Tx, o OptOut) error {
 	return nil
 }
 
+// SenderCheck answers, in one read, the two questions a message sent from a phone
+// number asks of it: whether the account owns sender as an SMS-capable number, and
+// whether recipient has opted out of messages from it (as OptedOut).
+func (db *DB) SenderCheck(ctx context.Context, accountSid, sender, recipient string) (owned, optedOut bool, err error) {
+	err = db.queryRow(ctx,
+		`SELECT EXISTS (SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ? AND account_sid = ? AND cap_sms <> 0),
+			EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)`,
+		sender, accountSid, accountSid, sender, recipient).Scan(&owned, &optedOut)
+	if err != nil {
+		return false, false, fmt.Errorf("sender check %s -> %s: %w", sender, recipient, err)
+	}
+	return owned, optedOut, nil
+}
+
 // OptedOut reports whether recipient has opted out of messages from sender.
 func (db *DB) OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error) {
 	var out bool

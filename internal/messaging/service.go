@@ -73,6 +73,9 @@ type Store interface {
 	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
 	MessageMedia(ctx context.Context, accountSid, messageSid string) ([]store.Media, error)
 	OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error)
+	// SenderCheck is whether the account owns sender as an SMS-capable number, and
+	// whether recipient opted out of messages from it, in one read.
+	SenderCheck(ctx context.Context, accountSid, sender, recipient string) (owned, optedOut bool, err error)
 	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
 	GetMessagingService(ctx context.Context, accountSid, sid string) (store.MessagingService, error)
 	ServicePool(ctx context.Context, serviceSid string) (store.SenderPool, error)
@@ -185,16 +188,12 @@ func (s *Service) checkSend(ctx context.Context, account store.Account, out Outb
 		if e, ok := magicFrom[out.From]; ok {
 			return &e
 		}
-		ok, err := s.mayUseSender(ctx, account, out.From)
+		ok, opted, err := s.checkSender(ctx, account, out.From, out.To)
 		if err != nil {
 			return fmt.Errorf("send message: %w", err)
 		}
 		if !ok {
 			return ruleError(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
-		}
-		opted, err := s.store.OptedOut(ctx, account.Sid, out.From, out.To)
-		if err != nil {
-			return fmt.Errorf("send message: %w", err)
 		}
 		if opted {
 			return ruleError(21610, "Attempt to send to unsubscribed recipient: %s replied STOP to %s. They can reply START to opt back in.", out.To, out.From)
@@ -203,20 +202,16 @@ func (s *Service) checkSend(ctx context.Context, account store.Account, out Outb
 	return nil
 }
 
-// mayUseSender: an alphanumeric sender ID, Twilio's magic test sender, or an SMS-capable
-// number the account owns.
-func (s *Service) mayUseSender(ctx context.Context, account store.Account, from string) (bool, error) {
+// checkSender tells whether the account may send from from (an alphanumeric sender ID,
+// Twilio's magic test sender, or an SMS-capable number the account owns), and whether
+// to opted out of messages from it. For a phone number both come from one read of the
+// store: they were two, each as costly as fetching a message.
+func (s *Service) checkSender(ctx context.Context, account store.Account, from, to string) (mayUse, optedOut bool, err error) {
 	if from == MagicFrom || IsAlphaSender(from) {
-		return true, nil
+		optedOut, err = s.store.OptedOut(ctx, account.Sid, from, to)
+		return true, optedOut, err
 	}
-	n, err := s.store.PhoneNumberByNumber(ctx, from)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("sender %s: %w", from, err)
-	}
-	return n.AccountSid == account.Sid && n.Capabilities.SMS, nil
+	return s.store.SenderCheck(ctx, account.Sid, from, to)
 }
 
 // planOutbound builds a message that passed the rules, with its media and its first

@@ -3370,8 +3370,10 @@ export interface components {
         /**
          * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
          *     sealed to the list it came from (account, filters, credentials) and refused by any
-         *     other (400, code 20001); it survives server restarts.
-         * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+         *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+         *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+         *     server sealed for this list is refused. It looks like
+         *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
          */
         PageToken: string;
         /**
@@ -3550,8 +3552,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -3725,8 +3729,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4049,8 +4055,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4693,6 +4701,21 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description Only media created on this day (UTC); a date-time stands for its day.
+                 * @example 2026-11-24
+                 */
+                DateCreated?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only media created on or before this date or time.
+                 * @example 2026-11-24T23:59:59Z
+                 */
+                "DateCreated<"?: components["schemas"]["DateFilter"];
+                /**
+                 * @description Only media created on or after this date or time.
+                 * @example 2026-11-01
+                 */
+                "DateCreated>"?: components["schemas"]["DateFilter"];
+                /**
                  * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
                  *     official SDKs send their `limit` here).
                  * @example 50
@@ -4709,8 +4732,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -4913,8 +4938,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5107,8 +5134,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5254,8 +5283,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5511,8 +5542,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5675,8 +5708,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5735,8 +5770,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -5831,8 +5868,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6065,8 +6104,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6244,8 +6285,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6403,8 +6446,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
@@ -6684,8 +6729,10 @@ export interface operations {
                 /**
                  * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
                  *     sealed to the list it came from (account, filters, credentials) and refused by any
-                 *     other (400, code 20001); it survives server restarts.
-                 * @example PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
                  */
                 PageToken?: components["parameters"]["PageToken"];
             };
