@@ -239,6 +239,10 @@ func TestDial(t *testing.T) {
 		slices.ContainsFunc(events, func(e client.CallEvent) bool { return e.Data["text"] == "not reached" }) {
 		t.Errorf("timeline:\n%s", timeline(events))
 	}
+	// The dial event names the call it made.
+	if i := slices.IndexFunc(events, func(e client.CallEvent) bool { return e.Type == "dial" }); i < 0 || events[i].Data["call_sid"] != child.Sid {
+		t.Errorf("dial event does not name the dialed call %s:\n%s", child.Sid, timeline(events))
+	}
 
 	// A busy number: DialCallStatus busy, and with no action the call goes on.
 	busy := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + "/busy")})
