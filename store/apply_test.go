@@ -97,12 +97,22 @@ func TestApplyWritesJobsAndDeliveries(t *testing.T) {
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	d := WebhookDelivery{Sid: "WD1", AccountSid: "AC1", ResourceSid: "SM1", Event: "message-status", URL: "https://x", Method: "POST",
 		Params: map[string]string{"a": "b"}, Attempt: 1, DateCreated: t0}
-	mustApply(t, db, Writes{Jobs: []Job{job("k", "SM1", "", t0)}, Deliveries: []WebhookDelivery{d}})
+	answered := WebhookDelivery{Sid: "WD2", AccountSid: "AC1", ResourceSid: "SM2", Event: "incoming-message", URL: "https://y", Method: "GET",
+		Params: map[string]string{}, ResponseStatus: 500, ResponseType: "text/plain", ResponseBody: "oops", Latency: 1500 * time.Millisecond,
+		Attempt: 2, ErrorCode: 11200, ErrorMessage: "HTTP 500", DateCreated: t0, ReplayOf: "WD1"}
+	mustApply(t, db, Writes{Jobs: []Job{job("k", "SM1", "", t0)}, Deliveries: []WebhookDelivery{d, answered}})
 	if n, _ := db.CountJobs(ctx, "k"); n != 1 {
 		t.Errorf("%d jobs", n)
 	}
-	if got, err := db.GetDelivery(ctx, "AC1", "WD1"); err != nil || got.URL != "https://x" {
-		t.Errorf("delivery %+v, %v", got, err)
+	for _, want := range []WebhookDelivery{d, answered} {
+		got, err := db.GetDelivery(ctx, "AC1", want.Sid)
+		got.Seq = 0
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("delivery %s:\n got %+v (%v)\nwant %+v", want.Sid, got, err, want)
+		}
+	}
+	if list, _, err := db.ListDeliveries(ctx, DeliveryFilter{AccountSid: "AC1", ResourceSid: "SM2"}, Page{}); err != nil || len(list) != 1 || list[0].Sid != "WD2" {
+		t.Errorf("deliveries of SM2: %+v, %v", list, err)
 	}
 }
 
