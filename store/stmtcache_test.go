@@ -138,11 +138,13 @@ func TestReadersBesideAuthGeneration(t *testing.T) {
 	}
 }
 
-// TestAuthGenerationMoves: the generation is read again once the file changed, so a new
-// account (or any change of credentials) is seen at once; unchanged, it stays.
+// TestAuthGenerationMoves: the first read is the generation itself; it is read again
+// once the file changed, so a new account (or any change of credentials) is seen at
+// once; unchanged, it stays.
 func TestAuthGenerationMoves(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC0", "")) // the generation is no longer its initial 0
 	g1, err := db.AuthGeneration(ctx)
 	if err != nil {
 		t.Fatal(err)
