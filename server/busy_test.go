@@ -21,8 +21,10 @@ func TestExternalLockIs503(t *testing.T) {
 	sid, token := env.Main.Sid, env.Main.AuthToken
 	m := send(t, env.Client, sid, text("+14155550100", testSender, "before the lock"))
 
-	// What the sqlite3 shell does with BEGIN IMMEDIATE and then waits.
-	other, err := sql.Open("sqlite", "file:"+env.DBPath)
+	// What the sqlite3 shell does with BEGIN IMMEDIATE and then waits. Its own
+	// busy_timeout lets it wait for the server's writer (delivering the message sent
+	// above) instead of failing at once on a loaded machine.
+	other, err := sql.Open("sqlite", "file:"+env.DBPath+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}

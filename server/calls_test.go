@@ -200,7 +200,7 @@ func TestCallGatherSayHangup(t *testing.T) {
 			t.Errorf("%s %s: signature %q valid=%v", r.Method, r.Path, r.Signature, r.Valid)
 		}
 		for k, v := range map[string]string{"CallSid": call.Sid, "AccountSid": sid, "From": callerID, "To": "+14155550100",
-			"ApiVersion": "2010-04-01", "Direction": "outbound-api"} {
+			"ApiVersion": "2010-04-01", "Direction": "outbound-api", "ToCountry": "US"} {
 			if r.Form.Get(k) != v {
 				t.Errorf("%s: %s = %q, want %q", r.Path, k, r.Form.Get(k), v)
 			}
@@ -496,5 +496,27 @@ func TestUpdateTimeLimit(t *testing.T) {
 		if done := waitForCall(t, env, call.Sid, "completed"); deref(done.Duration) != strconv.Itoa(tt.want) {
 			t.Errorf("TimeLimit %d then %d: duration %v, want %d", tt.first, tt.then, deref(done.Duration), tt.want)
 		}
+	}
+}
+
+// TestGatherPlaysEachPrompt: a <Gather>'s prompts play once each, in order, before it
+// waits for keys; then, with none pressed, the document goes on after it.
+func TestGatherPlaysEachPrompt(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	rc := servertest.NewReceiver(t, env.Main.AuthToken)
+	app(rc, map[string]string{"/voice": `<Response>
+  <Gather numDigits="1" timeout="1"><Say>one</Say><Pause length="1"/><Say>two</Say></Gather>
+  <Say>after</Say>
+</Response>`})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + "/voice")})
+	waitForCall(t, env, call.Sid, "completed", "busy", "failed", "no-answer", "canceled")
+	var said []string
+	for _, e := range callEvents(t, env, call.Sid) {
+		if e.Type == "verb" && e.Data["verb"] != "Gather" && e.Data["verb"] != "(end)" {
+			said = append(said, e.Description)
+		}
+	}
+	if want := []string{"Say: one", "Pause 1 s", "Say: two", "Say: after"}; !slices.Equal(said, want) {
+		t.Errorf("prompts %q, want %q", said, want)
 	}
 }

@@ -221,3 +221,18 @@ func digits(t *testing.T, env *servertest.Env, callSid, keys string) client.Call
 	}
 	return *resp.JSON200
 }
+
+// TestRecordStopsAtFinishKeyPressedFirst: the finish key stops a <Record> when it is the
+// first (and only) key of a press, too.
+func TestRecordStopsAtFinishKeyPressedFirst(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID,
+		Twiml: ptr(`<Response><Record maxLength="600" finishOnKey="#*"/><Say>Bye now</Say></Response>`)})
+	waitForEvent(t, env, call.Sid, isVerb("Record"))
+	digits(t, env, call.Sid, "*")
+	waitForCall(t, env, call.Sid, "completed")
+	stop := waitForEvent(t, env, call.Sid, func(e client.CallEvent) bool { return e.Type == "recording" && e.Data["status"] == "completed" })
+	if stop.Data["digits"] != "*" {
+		t.Errorf("recording stopped by %q", stop.Data["digits"])
+	}
+}

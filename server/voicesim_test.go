@@ -239,6 +239,10 @@ func TestDial(t *testing.T) {
 		slices.ContainsFunc(events, func(e client.CallEvent) bool { return e.Data["text"] == "not reached" }) {
 		t.Errorf("timeline:\n%s", timeline(events))
 	}
+	// The dial event names the call it made.
+	if i := slices.IndexFunc(events, func(e client.CallEvent) bool { return e.Type == "dial" }); i < 0 || events[i].Data["call_sid"] != child.Sid {
+		t.Errorf("dial event does not name the dialed call %s:\n%s", child.Sid, timeline(events))
+	}
 
 	// A busy number: DialCallStatus busy, and with no action the call goes on.
 	busy := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID, Url: ptr(rc.URL + "/busy")})
@@ -398,4 +402,26 @@ func TestListCalls(t *testing.T) {
 
 	code, body := env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+sid+"/Calls.json?StartTime%3E=yesterday", sid, env.Main.AuthToken, nil, "")
 	wantError(t, code, body, http.StatusBadRequest, 20001)
+}
+
+// TestInboundTimeLimitUpdate: a call answered at once (an inbound call's app answers at
+// the first moment of the call) takes a new TimeLimit from its answer, as an outbound
+// call does.
+func TestInboundTimeLimitUpdate(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	rc := servertest.NewReceiver(t, env.Main.AuthToken)
+	rc.Respond(func(int, servertest.Received) (int, string, string) {
+		return http.StatusOK, "text/xml", `<Response><Pause length="600"/></Response>`
+	})
+	buyWithVoiceURL(t, env, rc.URL+"/voice", "")
+	call := inboundCall(t, env, "+14155550100")
+	waitForEvent(t, env, call.Sid, isVerb("Pause"))
+	resp, err := env.Client.UpdateCallWithFormdataBodyWithResponse(context.Background(), env.Main.Sid, call.Sid,
+		client.UpdateCallRequest{TimeLimit: ptr(20)})
+	if err != nil || resp.JSON200 == nil {
+		t.Fatalf("update: %v %s", err, resp.Body)
+	}
+	if done := waitForCall(t, env, call.Sid, "completed"); deref(done.Duration) != "20" {
+		t.Errorf("duration %v, want 20 (the new limit)", deref(done.Duration))
+	}
 }

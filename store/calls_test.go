@@ -257,6 +257,8 @@ func TestCallListQueryPlan(t *testing.T) {
 		{"started since", CallFilter{StartFrom: t0}, Page{Size: 50}, "calls_account_seq", false},
 		{"started on a day", day(CallFilter{}), Page{Size: 50}, "calls_account_start", true},
 		{"ended on a day", CallFilter{EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, Page{Size: 50, After: 500_000}, "calls_account_end", true},
+		{"started in the widest narrow window", CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow)}, Page{Size: 50}, "calls_account_start", true},
+		{"started in a wider window", CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow + time.Millisecond)}, Page{Size: 50}, "calls_account_seq", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -356,5 +358,67 @@ func TestCallChangeLog(t *testing.T) {
 	}
 	if want := []string{ChangeCreated, ChangeUpdated, ChangeUpdated, ChangeDeleted}; !slices.Equal(got, want) {
 		t.Errorf("changes %v, want %v", got, want)
+	}
+}
+
+// TestCallEventsByOffset: a call's timeline pages by offset too (Page without a
+// position), and a position wins over an offset.
+func TestCallEventsByOffset(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	c := testCall("AC1", 1)
+	w := Writes{Calls: []Call{c}}
+	for i := range 5 {
+		w.CallEvents = append(w.CallEvents, CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: fmt.Sprint(i), DateCreated: t0})
+	}
+	mustApply(t, db, w)
+	got := func(p Page) (out string) {
+		t.Helper()
+		es, _, err := db.ListCallEvents(ctx, "AC1", c.Sid, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			out += e.Description
+		}
+		return out
+	}
+	all, _, _ := db.ListCallEvents(ctx, "AC1", c.Sid, Page{})
+	for _, tt := range []struct {
+		page Page
+		want string
+	}{
+		{Page{Size: 2, Offset: 2}, "23"},
+		{Page{Size: 2, Offset: 4}, "4"},
+		{Page{Size: 2, Offset: 2, After: all[0].Seq}, "12"},
+		{Page{Size: 2, Offset: 2, Before: all[4].Seq}, "23"},
+	} {
+		if s := got(tt.page); s != tt.want {
+			t.Errorf("%+v: events %q, want %q", tt.page, s, tt.want)
+		}
+	}
+}
+
+// TestDeleteCallDropsItsJobs: a deleted call's pending jobs (its next step, say) go with
+// it; jobs of a queue (webhooks in order) and other calls' jobs stay.
+func TestDeleteCallDropsItsJobs(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	gone, kept := testCall("AC1", 2), testCall("AC1", 4)
+	job := func(kind, resource, queue string) Job {
+		return Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, DueAt: t0.Add(time.Hour), DateCreated: t0}
+	}
+	mustApply(t, db, Writes{Calls: []Call{gone, kept}, Jobs: []Job{
+		job("step", gone.Sid, ""), job("webhook", gone.Sid, "q-"+gone.Sid), job("step", kept.Sid, ""),
+	}})
+	if err := db.DeleteCall(ctx, "AC1", gone.Sid); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := db.CountJobs(ctx, "step")
+	webhooks, _ := db.CountJobs(ctx, "webhook")
+	if steps != 1 || webhooks != 1 {
+		t.Errorf("after the delete: %d step jobs (want 1, the other call's), %d queued webhooks (want 1)", steps, webhooks)
 	}
 }

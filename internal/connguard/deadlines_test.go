@@ -135,3 +135,18 @@ func TestTimeoutsDefaults(t *testing.T) {
 		t.Fatalf("limits %+v", l)
 	}
 }
+
+// TestDocumentedDefaults: the defaults are the values README.md's flag table and its
+// section on slow clients give.
+func TestDocumentedDefaults(t *testing.T) {
+	tm := DefaultTimeouts(1 << 20)
+	if tm.Grace != 10*time.Second || tm.MinBodyRate != 4096 || tm.Write != 30*time.Second || tm.Idle != 60*time.Second || tm.MaxBody != 1<<20 {
+		t.Errorf("timeouts %+v", tm)
+	}
+	if l := DefaultLimits(); l.MaxConns != 1024 || l.MaxConnsPerIP != 512 || l.Reserve != 32 || l.ReserveLifetime != 2*time.Second {
+		t.Errorf("limits %+v", l)
+	}
+	if MaxHeaderBytes != 64*1024 {
+		t.Errorf("header limit %d", MaxHeaderBytes)
+	}
+}

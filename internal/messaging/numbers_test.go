@@ -39,3 +39,25 @@ func TestValidNumberRemembered(t *testing.T) {
 		t.Errorf("%d numbers remembered, more than %d", n, maxPossibleNumbers)
 	}
 }
+
+// TestNumberCacheFillsThenStartsAgain: the cache keeps every answer up to its bound (it
+// is no use if it forgets them sooner) and starts again empty past it.
+func TestNumberCacheFillsThenStartsAgain(t *testing.T) {
+	c := &numberCache{m: map[string]bool{}}
+	for i := range maxPossibleNumbers {
+		c.put(fmt.Sprintf("+1415%07d", i), true)
+		if len(c.m) != i+1 {
+			t.Fatalf("after %d answers the cache holds %d", i+1, len(c.m))
+		}
+	}
+	if valid, ok := c.get("+14150000000"); !ok || !valid {
+		t.Errorf("the first answer is forgotten at the bound: %v %v", valid, ok)
+	}
+	c.put("+14159999999", false)
+	if len(c.m) != 1 {
+		t.Errorf("past the bound the cache holds %d, want 1 (started again)", len(c.m))
+	}
+	if valid, ok := c.get("+14159999999"); !ok || valid {
+		t.Errorf("the answer that started it again: %v %v", valid, ok)
+	}
+}

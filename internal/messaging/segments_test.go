@@ -77,7 +77,9 @@ func checkSenderShapes(t *testing.T, s string) {
 
 func TestSenderShapes(t *testing.T) {
 	for _, s := range []string{"", "+", "+1", "+12", "+0123", "+123456789012345", "+1234567890123456", "+1a3",
-		"12345", "123456", "1234", "1234567", "1234a", "A", "Switchboard", "Switchboard1", "12 34", "ab-c", "é", "           "} {
+		"12345", "123456", "1234", "1234567", "1234a", "A", "Switchboard", "Switchboard1", "12 34", "ab-c", "é", "           ",
+		// Each end of each character class, and the characters just outside it.
+		"+10", "+19", "+1/", "+1:", "1234/", "1234:", "a0", "a9", "a/", "a:", "a", "z", "Z", "`", "{", "@", "[", "a ", "a_"} {
 		checkSenderShapes(t, s)
 	}
 }

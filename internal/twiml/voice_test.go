@@ -3,6 +3,7 @@ package twiml
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +83,46 @@ func TestParseVoiceErrors(t *testing.T) {
 		if _, err := ParseVoice([]byte(doc)); !errors.Is(err, ErrNotTwiML) {
 			t.Errorf("%q: error %v, want ErrNotTwiML", doc, err)
 		}
+	}
+}
+
+// TestNumberAttributeBounds: a number attribute at either end of its range is read as
+// given; one step outside, it is the default.
+func TestNumberAttributeBounds(t *testing.T) {
+	tests := []struct {
+		attrs         map[string]string
+		def, min, max int
+		want          int
+	}{
+		{map[string]string{"n": "1"}, 5, 1, 600, 1},
+		{map[string]string{"n": "600"}, 5, 1, 600, 600},
+		{map[string]string{"n": " 600 "}, 5, 1, 600, 600},
+		{map[string]string{"n": "0"}, 5, 1, 600, 5},
+		{map[string]string{"n": "601"}, 5, 1, 600, 5},
+		{map[string]string{}, 5, 1, 600, 5},
+	}
+	for _, tt := range tests {
+		if got := intAttr(tt.attrs, "n", tt.def, tt.min, tt.max); got != tt.want {
+			t.Errorf("intAttr(%v, def %d, [%d, %d]) = %d, want %d", tt.attrs, tt.def, tt.min, tt.max, got, tt.want)
+		}
+	}
+	// Through a document: the largest Dial timeout and Say loop are kept.
+	v, err := ParseVoice([]byte(`<Response><Dial timeout="600">+14155550100</Dial><Say loop="1000">x</Say></Response>`))
+	if err != nil || v.Verbs[0].Dial.Timeout != 600 || v.Verbs[1].Say.Loop != 1000 {
+		t.Fatalf("%+v %v", v, err)
+	}
+}
+
+// TestNestingLimit: a document nested exactly maxDepth elements deep (the Response
+// included) parses; one more level is refused.
+func TestNestingLimit(t *testing.T) {
+	nested := func(depth int) []byte {
+		return []byte(`<Response>` + strings.Repeat("<a>", depth-1) + strings.Repeat("</a>", depth-1) + `</Response>`)
+	}
+	if _, err := ParseVoice(nested(maxDepth)); err != nil {
+		t.Errorf("%d levels: %v", maxDepth, err)
+	}
+	if _, err := ParseVoice(nested(maxDepth + 1)); !errors.Is(err, ErrNotTwiML) {
+		t.Errorf("%d levels: %v, want ErrNotTwiML", maxDepth+1, err)
 	}
 }

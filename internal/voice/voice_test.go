@@ -159,3 +159,91 @@ func TestClock(t *testing.T) {
 		t.Errorf("simTime = %s", got)
 	}
 }
+
+// TestWAVTone: every second of a recording is the same quiet 440 Hz tone (880 zero
+// crossings a second, peaks at a tenth of full scale), and the header's byte rate and
+// frame size match the channels.
+func TestWAVTone(t *testing.T) {
+	le := binary.LittleEndian
+	for _, channels := range []int{1, 2} {
+		r, _ := WAV(3, channels)
+		b, _ := io.ReadAll(r)
+		frame := 2 * channels
+		if got := le.Uint32(b[28:]); got != uint32(8000*frame) {
+			t.Errorf("%d channels: %d bytes per second", channels, got)
+		}
+		if got := le.Uint16(b[32:]); got != uint16(frame) {
+			t.Errorf("%d channels: %d bytes per frame", channels, got)
+		}
+		data := b[44:]
+		second := 8000 * frame
+		for s := 1; s < 3; s++ {
+			if !bytes.Equal(data[s*second:(s+1)*second], data[:second]) {
+				t.Errorf("%d channels: second %d differs from the first", channels, s+1)
+			}
+		}
+	}
+	r, _ := WAV(1, 1)
+	b, _ := io.ReadAll(r)
+	crossings, peak := 0, 0
+	prev := int16(0)
+	for i := 44; i+2 <= len(b); i += 2 {
+		v := int16(binary.LittleEndian.Uint16(b[i:]))
+		if (prev < 0) != (v < 0) {
+			crossings++
+		}
+		prev = v
+		peak = max(peak, int(v), -int(v))
+	}
+	if crossings < 870 || crossings > 890 {
+		t.Errorf("%d zero crossings in a second, want about 880 (440 Hz)", crossings)
+	}
+	if peak < 3200 || peak > 3277 {
+		t.Errorf("peak %d, want about 3277 (a tenth of full scale)", peak)
+	}
+}
+
+// TestScheduleBounds: a wait due exactly at the hang-up or the limit is cut there; with
+// neither set, any wait stands.
+func TestScheduleBounds(t *testing.T) {
+	tr := &turn{s: New(Config{}), st: state{LimitAt: 10_000, HangupAt: 8_000}}
+	tr.schedule("verb", 8_000)
+	if tr.st.Wait != "far-hangup" || tr.st.Due != 8_000 {
+		t.Errorf("due at the hang-up: %s at %d", tr.st.Wait, tr.st.Due)
+	}
+	tr.st.HangupAt = 0
+	tr.schedule("verb", 10_000)
+	if tr.st.Wait != "limit" || tr.st.Due != 10_000 {
+		t.Errorf("due at the limit: %s at %d", tr.st.Wait, tr.st.Due)
+	}
+	tr.st.LimitAt = 0
+	tr.schedule("verb", 5_000)
+	if tr.st.Wait != "verb" || tr.st.Due != 5_000 {
+		t.Errorf("no limit, no hang-up: %s at %d", tr.st.Wait, tr.st.Due)
+	}
+}
+
+// TestDefaults: a zero Config runs at real speed, answers after 2 s and logs somewhere.
+func TestDefaults(t *testing.T) {
+	s := New(Config{})
+	if s.speed != 1 || s.answerDelay != 2*time.Second || s.log == nil {
+		t.Errorf("defaults: speed %v, answer delay %s, log %v", s.speed, s.answerDelay, s.log)
+	}
+	s = New(Config{Speed: 0.5, AnswerDelay: time.Millisecond})
+	if s.speed != 0.5 || s.answerDelay != time.Millisecond {
+		t.Errorf("set values: speed %v, answer delay %s", s.speed, s.answerDelay)
+	}
+}
+
+// TestTruncateUTF8: a recorded answer keeps at most n bytes, never half a character.
+func TestTruncateUTF8(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{{"hello", 5, "hello"}, {"hello", 3, "hel"}, {"hé", 2, "h"}, {"h€x", 3, "h"}, {"h€x", 4, "h€"}, {"ab\xff", 3, "ab\uFFFD"}} {
+		if got := truncateUTF8([]byte(tt.in), tt.n); got != tt.want {
+			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}

@@ -234,3 +234,78 @@ func TestFetch(t *testing.T) {
 		t.Errorf("bad URL: %+v", got)
 	}
 }
+
+// TestDoAndFetchSuccessIsEvery2xx: every 2xx status is an answer, 299 included, and 300
+// is not (nor followed); a file of exactly the limit is fetched whole.
+func TestDoAndFetchSuccessIsEvery2xx(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/299":
+			w.WriteHeader(299)
+			io.WriteString(w, "ok")
+		case "/300":
+			w.Header().Set("Location", "/299")
+			w.WriteHeader(300)
+		case "/exact":
+			w.Write([]byte("0123456789"))
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(time.Second, 100, AnyTarget)
+	if res := c.Do(context.Background(), Request{URL: srv.URL + "/299", AuthToken: "secret"}); !res.OK() || res.Status != 299 || string(res.Body) != "ok" {
+		t.Errorf("webhook answered 299: %+v", res)
+	}
+	if res := c.Do(context.Background(), Request{URL: srv.URL + "/300", AuthToken: "secret"}); res.OK() || res.Status != 300 {
+		t.Errorf("webhook answered 300: %+v", res)
+	}
+	if got := c.Fetch(context.Background(), srv.URL+"/299", 100); got.ErrorCode != 0 || string(got.Body) != "ok" {
+		t.Errorf("file answered 299: %+v", got)
+	}
+	if got := c.Fetch(context.Background(), srv.URL+"/300", 100); got.ErrorCode != CodeRetrievalFailure {
+		t.Errorf("file answered 300: %+v", got)
+	}
+	if got := c.Fetch(context.Background(), srv.URL+"/exact", 10); got.ErrorCode != 0 || string(got.Body) != "0123456789" {
+		t.Errorf("a file of exactly the limit: %+v", got)
+	}
+}
+
+// TestDoReachesHTTPS: an https webhook is requested (over TLS, signed with its https URL),
+// not refused as a URL of another scheme.
+func TestDoReachesHTTPS(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		full := "https://" + r.Host + r.URL.RequestURI()
+		v := twclient.NewRequestValidator("secret")
+		if !v.Validate(full, map[string]string{"A": r.PostForm.Get("A")}, r.Header.Get("X-Twilio-Signature")) {
+			t.Errorf("signature for %s does not validate", full)
+		}
+		got <- r.PostForm.Get("A")
+	}))
+	defer srv.Close()
+	c := NewClient(time.Second, 100, AnyTarget)
+	// Trust the test server's certificate, as a real client trusts a CA's.
+	c.http.Transport.(*http.Transport).TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+	res := c.Do(context.Background(), Request{URL: srv.URL + "/hook", Params: map[string]string{"A": "b"}, AuthToken: "secret"})
+	if !res.OK() || res.Status != 200 {
+		t.Fatalf("https webhook: %+v", res)
+	}
+	if a := <-got; a != "b" {
+		t.Errorf("form A = %q", a)
+	}
+	for _, u := range []string{"ftp://" + strings.TrimPrefix(srv.URL, "https://") + "/hook", "/relative", "https:///nohost"} {
+		if res := c.Do(context.Background(), Request{URL: u, AuthToken: "secret"}); res.ErrorCode != CodeRetrievalFailure || !strings.Contains(res.ErrorMessage, "not an absolute http(s) URL") {
+			t.Errorf("%s: %+v", u, res)
+		}
+	}
+}
+
+// TestPublicTargetsDialPublicAddresses: the public-targets policy refuses only addresses
+// that are not public; a public one is dialed. 192.0.2.1 (TEST-NET-1) is public to the
+// policy and answers nothing, so the request fails, but not by the policy.
+func TestPublicTargetsDialPublicAddresses(t *testing.T) {
+	res := NewClient(200*time.Millisecond, 10, PublicTargets).Do(context.Background(), Request{URL: "http://192.0.2.1:9/", AuthToken: "secret"})
+	if res.OK() || strings.Contains(res.ErrorMessage, "webhook-targets") {
+		t.Fatalf("a public address: %+v", res)
+	}
+}

@@ -1,0 +1,58 @@
+package messaging
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTruncateUTF8: a recorded answer keeps at most n bytes, never half a character, and
+// invalid bytes of a short answer read as U+FFFD.
+func TestTruncateUTF8(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"hello", 5, "hello"},
+		{"hello", 3, "hel"},
+		{"ab\xff", 3, "ab\uFFFD"},
+		{"ab\xff", 4, "ab\uFFFD"},
+		{"hé", 2, "h"},   // é is two bytes: cut whole
+		{"h€x", 3, "h"},  // € is three
+		{"h€x", 4, "h€"}, // exactly after it
+		{"", 0, ""},
+	} {
+		if got := truncateUTF8([]byte(tt.in), tt.n); got != tt.want {
+			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestValidReply: a TwiML reply meets the API's limits: 1,600 characters (not bytes) and
+// 10 media URLs are allowed, one more is not.
+func TestValidReply(t *testing.T) {
+	media := func(n int) []string {
+		urls := make([]string, n)
+		for i := range urls {
+			urls[i] = "https://example.com/a.png"
+		}
+		return urls
+	}
+	for _, tt := range []struct {
+		name string
+		out  Outbound
+		code int
+	}{
+		{"1600 characters", Outbound{To: "+14155550100", Body: strings.Repeat("é", 1600)}, 0},
+		{"1601 characters", Outbound{To: "+14155550100", Body: strings.Repeat("a", 1601)}, 21617},
+		{"10 media", Outbound{To: "+14155550100", MediaURLs: media(10)}, 0},
+		{"11 media", Outbound{To: "+14155550100", MediaURLs: media(11)}, 21623},
+		{"bad media URL", Outbound{To: "+14155550100", MediaURLs: []string{"ftp://x"}}, 21620},
+		{"bad To", Outbound{To: "+1555", Body: "hi"}, 21211},
+	} {
+		err := validReply(tt.out)
+		if (err == nil) != (tt.code == 0) || (err != nil && err.Code != tt.code) {
+			t.Errorf("%s: %v, want code %d", tt.name, err, tt.code)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// spyStore is the real store with a count of claims and errors to inject.
+type spyStore struct {
+	*store.DB
+	claims              atomic.Int64
+	claimErr, nextErr   atomic.Pointer[error] // returned once, then cleared
+	renewErr, finishErr error
+}
+
+func (s *spyStore) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error) {
+	s.claims.Add(1)
+	if err := s.claimErr.Swap(nil); err != nil {
+		return nil, *err
+	}
+	return s.DB.ClaimJobs(ctx, owner, now, leases, limit)
+}
+
+func (s *spyStore) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) {
+	if err := s.nextErr.Swap(nil); err != nil {
+		return time.Time{}, *err
+	}
+	return s.DB.NextJobDue(ctx, now)
+}
+
+func (s *spyStore) RenewLease(ctx context.Context, j store.Job, until time.Time) error {
+	if s.renewErr != nil {
+		return s.renewErr
+	}
+	return s.DB.RenewLease(ctx, j, until)
+}
+
+func (s *spyStore) FinishJob(ctx context.Context, j store.Job, w store.Writes) error {
+	if s.finishErr != nil {
+		return s.finishErr
+	}
+	return s.DB.FinishJob(ctx, j, w)
+}
+
+// logBuffer collects a runner's log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
+
+// TestDefaults: a zero Config runs with the documented defaults.
+func TestDefaults(t *testing.T) {
+	r := New(Config{Kinds: map[string]Kind{"k": {}}})
+	c := r.cfg
+	if c.Workers != 16 || c.Kinds["k"].Lease != 5*time.Second || c.MaxAttempts != 5 || c.Backoff != time.Second ||
+		c.MaxBackoff != 5*time.Minute || c.PollInterval != 250*time.Millisecond || c.Observe == nil || r.log == nil {
+		t.Errorf("defaults %+v", c)
+	}
+	if r.backoff(1) != time.Second || r.backoff(100) != 5*time.Minute {
+		t.Errorf("default backoffs %s, %s", r.backoff(1), r.backoff(100))
+	}
+	// Set values are kept.
+	c = New(Config{Workers: 1, Kinds: map[string]Kind{"k": {Lease: time.Hour}}, MaxAttempts: 1, Backoff: 2, MaxBackoff: 3, PollInterval: 4}).cfg
+	if c.Workers != 1 || c.Kinds["k"].Lease != time.Hour || c.MaxAttempts != 1 || c.Backoff != 2 || c.MaxBackoff != 3 || c.PollInterval != 4 {
+		t.Errorf("set values not kept: %+v", c)
+	}
+}
+
+// TestFullRunnerLeavesJobsToOthers: a runner whose workers are all busy claims nothing
+// more (it could not start it), so another process runs the job meanwhile.
+func TestFullRunnerLeavesJobsToOthers(t *testing.T) {
+	db := openStore(t)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	busyRec := newRecorder(func(store.Job) (Outcome, error) { return Outcome{}, nil })
+	busy := func(ctx context.Context, job store.Job) (Outcome, error) {
+		busyRec.handle(ctx, job)
+		if job.ResourceSid == "slow" {
+			close(started)
+			<-release
+		}
+		return Outcome{}, nil
+	}
+	add(t, db, newJob("k", "slow", ""))
+	run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: busy, Lease: time.Hour}}, Workers: 1, PollInterval: 5 * time.Millisecond})
+	defer close(release)
+	<-started
+	add(t, db, newJob("k", "other", ""))
+	time.Sleep(50 * time.Millisecond) // ten polls of the full runner
+	other := newRecorder(func(store.Job) (Outcome, error) { return Outcome{}, nil })
+	run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: other.handle, Lease: time.Hour}}, Observe: other.observe, PollInterval: 5 * time.Millisecond})
+	other.wait(t, 1)
+	if got := other.snapshot(); len(got) != 1 || got[0] != "other:1" {
+		t.Errorf("the second runner ran %v", got)
+	}
+	if got := busyRec.snapshot(); len(got) != 1 {
+		t.Errorf("the full runner ran %v", got)
+	}
+}
+
+// TestRunnerDoesNotSpin: an idle runner, and a full one, claim about once per poll, not in
+// a loop.
+func TestRunnerDoesNotSpin(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		db := &spyStore{DB: openStore(t)}
+		release := make(chan struct{})
+		started := make(chan struct{}, 1)
+		handler := func(ctx context.Context, job store.Job) (Outcome, error) {
+			started <- struct{}{}
+			<-release
+			return Outcome{}, nil
+		}
+		if full {
+			add(t, db.DB, newJob("k", "slow", ""))
+		}
+		run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: handler, Lease: time.Hour}}, Workers: 1, PollInterval: 20 * time.Millisecond})
+		if full {
+			<-started
+		}
+		before := db.claims.Load()
+		time.Sleep(200 * time.Millisecond) // ten polls
+		if n := db.claims.Load() - before; n > 40 {
+			t.Errorf("full %v: %d claims in ten polls", full, n)
+		}
+		close(release)
+	}
+}
+
+// TestRunnerWakesForAJobDueLater: with nothing to do, a runner sleeps until the next
+// job falls due, not a whole poll interval.
+func TestRunnerWakesForAJobDueLater(t *testing.T) {
+	db := openStore(t)
+	rec := newRecorder(func(store.Job) (Outcome, error) { return Outcome{}, nil })
+	run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: rec.handle}}, Observe: rec.observe, PollInterval: time.Hour})
+	later := newJob("k", "later", "")
+	later.DueAt = time.Now().Add(300 * time.Millisecond)
+	add(t, db, later)
+	rec.wait(t, 1)
+	if got := rec.snapshot(); len(got) != 1 || got[0] != "later:1" {
+		t.Errorf("ran %v", got)
+	}
+}
+
+// TestStoreFailuresAreLoggedAndSurvived: a failing claim or due-time read is logged at
+// error level and the runner goes on; a runner with nothing failing logs no error.
+func TestStoreFailuresAreLoggedAndSurvived(t *testing.T) {
+	var logs logBuffer
+	db := &spyStore{DB: openStore(t)}
+	rec := newRecorder(func(store.Job) (Outcome, error) { return Outcome{}, nil })
+	run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: rec.handle}}, Observe: rec.observe, Logger: logs.logger(), PollInterval: 10 * time.Millisecond})
+	add(t, db.DB, newJob("k", "a", ""))
+	rec.wait(t, 1)
+	time.Sleep(50 * time.Millisecond) // idle polls
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("a runner with nothing failing logged errors:\n%s", logs.String())
+	}
+	claimErr, nextErr := errors.New("claim broke"), errors.New("next broke")
+	db.claimErr.Store(&claimErr)
+	db.nextErr.Store(&nextErr)
+	time.Sleep(100 * time.Millisecond)
+	got := logs.String()
+	for _, want := range []string{`level=ERROR msg="claim jobs" error="claim broke"`, `level=ERROR msg="next job due" error="next broke"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %s:\n%s", want, got)
+		}
+	}
+	add(t, db.DB, newJob("k", "b", ""))
+	rec.wait(t, 1)
+}
+
+// TestLostLeaseStopsTheHandler: when the lease cannot be renewed (another runner took
+// the job over), the handler's context ends, and a result that cannot be recorded is
+// reported as lost.
+func TestLostLeaseStopsTheHandler(t *testing.T) {
+	var logs logBuffer
+	db := &spyStore{DB: openStore(t), renewErr: errors.New("renew broke"), finishErr: errors.New("finish broke")}
+	stopped := make(chan error, 1)
+	handler := func(ctx context.Context, job store.Job) (Outcome, error) {
+		var err error
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+		select { // the job runs again (its result is never recorded): report the first run
+		case stopped <- err:
+		default:
+		}
+		return Outcome{}, nil
+	}
+	var mu sync.Mutex
+	var results []string
+	observe := func(kind, result string) { mu.Lock(); results = append(results, result); mu.Unlock() }
+	run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: handler, Lease: 30 * time.Millisecond}}, Observe: observe,
+		Logger: logs.logger(), PollInterval: 10 * time.Millisecond})
+	add(t, db.DB, newJob("k", "a", ""))
+	if err := <-stopped; err == nil {
+		t.Fatal("the handler ran on after its lease was lost")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		got := append([]string(nil), results...)
+		mu.Unlock()
+		if len(got) > 0 {
+			if got[0] != "lost" {
+				t.Errorf("a result that could not be recorded was observed as %q", got[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no result observed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := logs.String(); !strings.Contains(got, "job lease not renewed") || !strings.Contains(got, `msg="record job result"`) {
+		t.Errorf("log:\n%s", got)
+	}
+}

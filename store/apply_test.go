@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestWritesEmpty: Writes with anything in them, of one kind or two, is not empty (Apply
+// skips empty ones), whichever kinds they are.
+func TestWritesEmpty(t *testing.T) {
+	if !(Writes{}).empty() {
+		t.Fatal("Writes{} is not empty")
+	}
+	typ := reflect.TypeOf(Writes{})
+	one := func(w *Writes, i int) {
+		f := reflect.ValueOf(w).Elem().Field(i)
+		f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+	}
+	for i := range typ.NumField() {
+		for j := i; j < typ.NumField(); j++ {
+			var w Writes
+			one(&w, i)
+			one(&w, j)
+			if w.empty() {
+				t.Errorf("Writes with one %s and one %s is empty", typ.Field(i).Name, typ.Field(j).Name)
+			}
+		}
+	}
+}
+
+// TestApplySignalsTheRunnerOnlyForJobs: Apply wakes the job runner when the writes may
+// add or reschedule jobs (jobs, message and call status changes), and not otherwise.
+func TestApplySignalsTheRunnerOnlyForJobs(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	m := testMessage("AC1", 1)
+	c := testCall("AC1", 1)
+	mustApply(t, db, Writes{Messages: []Message{m}, Calls: []Call{c}})
+	signalled := func() bool {
+		select {
+		case <-db.JobsChanged():
+			return true
+		default:
+			return false
+		}
+	}
+	signalled() // whatever came before
+	for _, tt := range []struct {
+		name string
+		w    Writes
+		want bool
+	}{
+		{"a message", Writes{Messages: []Message{testMessage("AC1", 2)}}, false},
+		{"a job", Writes{Jobs: []Job{job("k", "SM1", "", t0)}}, true},
+		{"a status change", Writes{StatusChanges: []StatusChange{{AccountSid: "AC1", Sid: m.Sid, To: "sent", DateUpdated: t0}}}, true},
+		{"a call change", Writes{CallChanges: []CallChange{{Call: c, Version: 1}}}, true},
+	} {
+		if err := db.Apply(ctx, tt.w); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := signalled(); got != tt.want {
+			t.Errorf("%s: runner signalled %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestApplyStatusChanges: Apply makes an unguarded change, and a guarded one whose guard
+// holds; one whose guard fails is skipped without failing the rest.
+func TestApplyStatusChanges(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	a, b := mustCreateMessage(t, db, testMessage("AC1", 1)), mustCreateMessage(t, db, testMessage("AC1", 2))
+	mustApply(t, db, Writes{StatusChanges: []StatusChange{
+		{AccountSid: "AC1", Sid: a.Sid, To: "failed", DateUpdated: t0},                            // no guard: applies
+		{AccountSid: "AC1", Sid: a.Sid, From: []string{"queued"}, To: "sent", DateUpdated: t0},    // guard fails: a is failed now
+		{AccountSid: "AC1", Sid: b.Sid, From: []string{"sending"}, To: "sent", DateUpdated: t0},   // guard fails: b is queued
+		{AccountSid: "AC1", Sid: b.Sid, From: []string{"queued"}, To: "sending", DateUpdated: t0}, // guard holds
+	}})
+	for sid, want := range map[string]string{a.Sid: "failed", b.Sid: "sending"} {
+		if got, err := db.GetMessage(ctx, "AC1", sid); err != nil || got.Status != want {
+			t.Errorf("%s: status %q (%v), want %q", sid, got.Status, err, want)
+		}
+	}
+}
+
+// TestApplyWritesJobsAndDeliveries: jobs and webhook deliveries of one Apply are all
+// written.
+func TestApplyWritesJobsAndDeliveries(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	d := WebhookDelivery{Sid: "WD1", AccountSid: "AC1", ResourceSid: "SM1", Event: "message-status", URL: "https://x", Method: "POST",
+		Params: map[string]string{"a": "b"}, Attempt: 1, DateCreated: t0}
+	answered := WebhookDelivery{Sid: "WD2", AccountSid: "AC1", ResourceSid: "SM2", Event: "incoming-message", URL: "https://y", Method: "GET",
+		Params: map[string]string{}, ResponseStatus: 500, ResponseType: "text/plain", ResponseBody: "oops", Latency: 1500 * time.Millisecond,
+		Attempt: 2, ErrorCode: 11200, ErrorMessage: "HTTP 500", DateCreated: t0, ReplayOf: "WD1"}
+	mustApply(t, db, Writes{Jobs: []Job{job("k", "SM1", "", t0)}, Deliveries: []WebhookDelivery{d, answered}})
+	if n, _ := db.CountJobs(ctx, "k"); n != 1 {
+		t.Errorf("%d jobs", n)
+	}
+	for _, want := range []WebhookDelivery{d, answered} {
+		got, err := db.GetDelivery(ctx, "AC1", want.Sid)
+		got.Seq = 0
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("delivery %s:\n got %+v (%v)\nwant %+v", want.Sid, got, err, want)
+		}
+	}
+	if list, _, err := db.ListDeliveries(ctx, DeliveryFilter{AccountSid: "AC1", ResourceSid: "SM2"}, Page{}); err != nil || len(list) != 1 || list[0].Sid != "WD2" {
+		t.Errorf("deliveries of SM2: %+v, %v", list, err)
+	}
+}
+
+// TestWithoutGroupCommitSignalsChanges: a write committed on its own (no group commit)
+// tells the change feed too.
+func TestWithoutGroupCommitSignalsChanges(t *testing.T) {
+	db, err := OpenWith(context.Background(), filepath.Join(t.TempDir(), "n.db"), Options{NoGroupCommit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	select {
+	case <-db.Changed():
+	default:
+	}
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	select {
+	case <-db.Changed():
+	case <-time.After(time.Second):
+		t.Fatal("a write without group commit did not signal the change feed")
+	}
+	if _, err := db.CreateAccount(context.Background(), testAccount("AC1", "")); !errors.Is(err, ErrConflict) {
+		t.Errorf("a duplicate without group commit: %v", err)
+	}
+}
+
+// TestNumberChangingHandsLeavesItsPool: a number moved to another account leaves its
+// Messaging Service's pool (a service sends from its own account's numbers only); any
+// other change keeps it there.
+func TestNumberChangingHandsLeavesItsPool(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	mustCreateAccount(t, db, testAccount("AC2", ""))
+	pn := mustCreatePhoneNumber(t, db, testPhoneNumber("AC1", "+15005550100", 1))
+	svc, err := db.CreateMessagingService(ctx, MessagingService{Sid: "MG1", AccountSid: "AC1", FriendlyName: "pool", DateCreated: t0, DateUpdated: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.AddServiceNumber(ctx, "AC1", svc.Sid, pn.Sid, 400, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdatePhoneNumber(ctx, "AC1", pn.Sid, t0, func(p *PhoneNumber) error { p.FriendlyName = "renamed"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := db.ServiceOfNumber(ctx, pn.Sid); err != nil || s.Sid != svc.Sid {
+		t.Fatalf("a renamed number left its pool: %+v, %v", s, err)
+	}
+	moved, err := db.UpdatePhoneNumber(ctx, "AC1", pn.Sid, t0, func(p *PhoneNumber) error { p.AccountSid = "AC2"; return nil })
+	if err != nil || moved.AccountSid != "AC2" || moved.FriendlyName != "renamed" {
+		t.Fatalf("move: %+v, %v", moved, err)
+	}
+	if s, err := db.ServiceOfNumber(ctx, pn.Sid); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a number of another account is still in the pool: %+v, %v", s, err)
+	}
+}

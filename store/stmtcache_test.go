@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestBatchesAreBounded: however many writes wait, a batch takes at most maxBatch of
+// them, and takes that many when they are there.
+func TestBatchesAreBounded(t *testing.T) {
+	obs := &batches{}
+	db, err := OpenWith(context.Background(), filepath.Join(t.TempDir(), "b.db"), Options{Batches: obs, Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	release := holdWriter(t, db)
+	var wg sync.WaitGroup
+	for range 2*maxBatch + 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db.write(context.Background(), func(*sql.Tx) error { return nil })
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // all of them waiting on the queue
+	release()
+	wg.Wait()
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	largest, total := 0, 0
+	for _, n := range obs.sizes {
+		largest = max(largest, n)
+		total += n
+	}
+	if largest != maxBatch || total != 2*maxBatch+11 {
+		t.Errorf("batches %v: largest %d, want %d; total %d", obs.sizes, largest, maxBatch, total)
+	}
+}
+
+// TestStatementCacheIsBounded: the caches keep at most maxCached statements, counting
+// those wanted from inside transactions, and a query past the bound still runs.
+func TestStatementCacheIsBounded(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	query := func(i int) string { return fmt.Sprintf("SELECT %d", i) }
+	c := db.rstmts
+	for i := range maxCached + 20 {
+		s, err := c.get(ctx, query(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := s.QueryRowContext(ctx).Scan(&n); err != nil || n != i {
+			t.Fatalf("%s: %d, %v", query(i), n, err)
+		}
+	}
+	if len(c.m) != maxCached {
+		t.Errorf("%d statements cached, want %d", len(c.m), maxCached)
+	}
+
+	// The writer's cache: 500 cached, then 20 wanted inside transactions; only 12 fit.
+	w := &stmtCache{on: db.reader, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	defer w.close()
+	for i := range maxCached - 12 {
+		if _, err := w.get(ctx, query(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		if _, ok := w.lookup(query(1000 + i)); ok {
+			t.Fatalf("%s was cached", query(1000+i))
+		}
+	}
+	if len(w.wanted) != 12 {
+		t.Errorf("%d statements wanted, want 12 (the room left)", len(w.wanted))
+	}
+	// Five more cached meanwhile: of the 12 wanted, 7 still fit when they are prepared.
+	for i := range 5 {
+		if _, err := w.get(ctx, query(2000+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.prepareWanted()
+	if len(w.m) != maxCached || len(w.wanted) != 0 {
+		t.Errorf("after prepareWanted: %d cached (want %d), %d wanted", len(w.m), maxCached, len(w.wanted))
+	}
+}
+
+// TestStatementsWantedInATransactionArePrepared: a query first run inside a write is
+// prepared on the writer once the write is over, and used from then on.
+func TestStatementsWantedInATransactionArePrepared(t *testing.T) {
+	db := openTest(t)
+	const q = "SELECT 42"
+	for range 2 {
+		if err := db.write(context.Background(), func(tx *sql.Tx) error {
+			var n int
+			return db.txQueryRow(context.Background(), tx, q).Scan(&n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.wstmts.mu.Lock()
+	_, cached := db.wstmts.m[q]
+	db.wstmts.mu.Unlock()
+	if !cached {
+		t.Error("a statement run inside a write was not prepared afterwards")
+	}
+}
+
+// TestReadersBesideAuthGeneration: max(4, NumCPU) reads run at once while AuthGeneration
+// holds its own reader connection; none waits for another to finish.
+func TestReadersBesideAuthGeneration(t *testing.T) {
+	db := openTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := db.AuthGeneration(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var open []*sql.Rows
+	defer func() {
+		for _, r := range open {
+			r.Close()
+		}
+	}()
+	for i := range max(4, runtime.NumCPU()) {
+		rows, err := db.query(ctx, "SELECT 1")
+		if err != nil {
+			t.Fatalf("read %d at once: %v", i+1, err)
+		}
+		open = append(open, rows)
+	}
+}
+
+// TestAuthGenerationMoves: the first read is the generation itself; it is read again
+// once the file changed, so a new account (or any change of credentials) is seen at
+// once; unchanged, it stays.
+func TestAuthGenerationMoves(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC0", "")) // the generation is no longer its initial 0
+	g1, err := db.AuthGeneration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := db.AuthGeneration(ctx); g != g1 {
+		t.Errorf("no change, yet the generation moved from %d to %d", g1, g)
+	}
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	g2, err := db.AuthGeneration(ctx)
+	if err != nil || g2 == g1 {
+		t.Errorf("after a new account the generation is %d (was %d): %v", g2, g1, err)
+	}
+	if g, _ := db.AuthGeneration(ctx); g != g2 {
+		t.Errorf("read twice: %d, then %d", g2, g)
+	}
+}
