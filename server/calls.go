@@ -187,14 +187,9 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 	p := req.Params
 	filter := store.CallFilter{AccountSid: req.AccountSid, To: deref(p.To), From: deref(p.From),
 		ParentCallSid: deref(p.ParentCallSid), Status: string(deref(p.Status))}
-	filters := url.Values{}
-	for name, v := range map[string]*string{"To": p.To, "From": p.From, "ParentCallSid": p.ParentCallSid, "Status": strPtr(p.Status),
+	filters := givenFilters(map[string]*string{"To": p.To, "From": p.From, "ParentCallSid": p.ParentCallSid, "Status": strPtr(p.Status),
 		"StartTime": p.StartTime, "StartTime<": p.StartTimeBefore, "StartTime>": p.StartTimeAfter,
-		"EndTime": p.EndTime, "EndTime<": p.EndTimeBefore, "EndTime>": p.EndTimeAfter} {
-		if v != nil {
-			filters.Set(name, *v)
-		}
-	}
+		"EndTime": p.EndTime, "EndTime<": p.EndTimeBefore, "EndTime>": p.EndTimeAfter})
 	var err error
 	if filter.StartFrom, filter.StartUntil, err = dateRange("StartTime", p.StartTime, p.StartTimeBefore, p.StartTimeAfter); err != nil {
 		return nil, err

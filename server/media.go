@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/url"
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/store"
@@ -21,12 +20,7 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 	}
 	p := req.Params
 	filter := store.MediaFilter{AccountSid: req.AccountSid, MessageSid: req.MessageSid}
-	filters := url.Values{}
-	for name, v := range map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter} {
-		if v != nil {
-			filters.Set(name, *v)
-		}
-	}
+	filters := givenFilters(map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
 	var err error
 	if filter.CreatedFrom, filter.CreatedUntil, err = dateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
 		return nil, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -164,12 +163,7 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 	}
 	p := req.Params
 	filter := store.MessageFilter{AccountSid: req.AccountSid, To: deref(p.To), From: deref(p.From)}
-	filters := url.Values{}
-	for name, v := range map[string]*string{"To": p.To, "From": p.From, "DateSent": p.DateSent, "DateSent<": p.DateSentBefore, "DateSent>": p.DateSentAfter} {
-		if v != nil {
-			filters.Set(name, *v)
-		}
-	}
+	filters := givenFilters(map[string]*string{"To": p.To, "From": p.From, "DateSent": p.DateSent, "DateSent<": p.DateSentBefore, "DateSent>": p.DateSentAfter})
 	if err := setDateFilters(&filter, p.DateSent, p.DateSentBefore, p.DateSentAfter); err != nil {
 		return nil, err
 	}

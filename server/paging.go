@@ -31,6 +31,18 @@ type pageRequest struct {
 	list string
 }
 
+// givenFilters is a list's filters as its page links repeat them: the parameters the
+// request gave, by their wire names.
+func givenFilters(params map[string]*string) url.Values {
+	filters := url.Values{}
+	for name, v := range params {
+		if v != nil {
+			filters.Set(name, *v)
+		}
+	}
+	return filters
+}
+
 func newPageRequest(caller, path string, filters url.Values, size, page *int, token *string) pageRequest {
 	r := pageRequest{size: defaultPageSize, list: caller + " " + path + "?" + filters.Encode()}
 	if size != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
@@ -229,12 +228,7 @@ func (s *Server) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncom
 	// and no Switchboard number is. It still goes into the page URIs.
 	filter := store.PhoneNumberFilter{AccountSid: req.AccountSid, PhoneNumber: deref(p.PhoneNumber),
 		FriendlyName: deref(p.FriendlyName), Origin: deref(p.Origin)}
-	filters := url.Values{}
-	for name, v := range map[string]*string{"PhoneNumber": p.PhoneNumber, "FriendlyName": p.FriendlyName, "Origin": p.Origin} {
-		if v != nil {
-			filters.Set(name, *v)
-		}
-	}
+	filters := givenFilters(map[string]*string{"PhoneNumber": p.PhoneNumber, "FriendlyName": p.FriendlyName, "Origin": p.Origin})
 	if p.Beta != nil {
 		filters.Set("Beta", fmt.Sprint(*p.Beta))
 	}

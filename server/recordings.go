@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -23,13 +22,8 @@ func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsReque
 	}
 	p := req.Params
 	filter := store.RecordingFilter{AccountSid: req.AccountSid, CallSid: deref(p.CallSid)}
-	filters := url.Values{}
-	for name, v := range map[string]*string{"CallSid": p.CallSid, "ConferenceSid": p.ConferenceSid,
-		"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter} {
-		if v != nil {
-			filters.Set(name, *v)
-		}
-	}
+	filters := givenFilters(map[string]*string{"CallSid": p.CallSid, "ConferenceSid": p.ConferenceSid,
+		"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
 	if p.IncludeSoftDeleted != nil {
 		filters.Set("IncludeSoftDeleted", strconv.FormatBool(*p.IncludeSoftDeleted))
 	}
@@ -142,12 +136,7 @@ func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordi
 	}
 	p := req.Params
 	filter := store.RecordingFilter{AccountSid: req.AccountSid, CallSid: req.CallSid}
-	filters := url.Values{}
-	for name, v := range map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter} {
-		if v != nil {
-			filters.Set(name, *v)
-		}
-	}
+	filters := givenFilters(map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
 	var err error
 	if filter.CreatedFrom, filter.CreatedUntil, err = dateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
 		return nil, err
