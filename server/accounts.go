@@ -44,14 +44,10 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 	}
 
 	out := gen.ListAccounts200JSONResponse{Accounts: make([]gen.Account, len(rows))}
-	var first, last int64
 	for i, a := range rows {
 		out.Accounts[i] = accountOut(a)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, accountsPath+".json", filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, accountsPath+".json", filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -40,7 +40,7 @@ func (s *Server) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.
 		out.Countries[i] = countryOut(req.AccountSid, c)
 	}
 	// One page: the list is short, and Twilio does not page it either.
-	l := pr.links(s.tokens, path, url.Values{}, len(countries), 0, 0, false)
+	l := pr.links(s.tokens, path, url.Values{}, len(countries), unpaged, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -141,7 +141,7 @@ func (s *Server) searchNumbers(ctx context.Context, account, countryCode string,
 	for i, n := range found {
 		out.AvailablePhoneNumbers[i] = availableOut(n)
 	}
-	l := pr.links(s.tokens, path, searchFilters(p), len(found), 0, 0, false)
+	l := pr.links(s.tokens, path, searchFilters(p), len(found), unpaged, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -208,11 +208,7 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
 	var out gen.CallList
-	var first, last int64
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return newCallPage(out, rows), nil
@@ -344,7 +340,6 @@ func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsReque
 		return nil, fmt.Errorf("list call events: %w", err)
 	}
 	out := gen.ListCallEvents200JSONResponse{Events: make([]gen.CallEvent, len(rows))}
-	var first, last int64
 	for i, e := range rows {
 		data := e.Data
 		if data == nil {
@@ -353,10 +348,7 @@ func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsReque
 		out.Events[i] = gen.CallEvent{AccountSid: e.AccountSid, CallSid: e.CallSid, Type: gen.CallEventType(e.Type),
 			Description: e.Description, Data: data, ElapsedMs: int(e.Elapsed.Milliseconds()), DateCreated: formatDate(e.DateCreated)}
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Meta = v1Meta(ctx, "events", l)
 	return out, nil
 }

@@ -54,7 +54,7 @@ func FuzzPageToken(f *testing.F) {
 
 		// Links: start and end do not overflow, every URI is a server-relative path that
 		// carries the filters, and the next and previous tokens open to the page's ends.
-		l := r.links(tokens, "/2010-04-01/Accounts.json", url.Values{"To": {filter}}, 2, seq+1, seq, true)
+		l := r.links(tokens, "/2010-04-01/Accounts.json", url.Values{"To": {filter}}, 2, func(i int) int64 { return seq + 1 - int64(i) }, true)
 		if l.Start != page*size || l.End != l.Start+1 || l.Start < 0 {
 			t.Fatalf("start %d end %d for page %d of %d", l.Start, l.End, page, size)
 		}

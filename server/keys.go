@@ -129,14 +129,10 @@ func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (g
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
 	out := gen.ListKeys200JSONResponse{Keys: make([]gen.Key, len(rows))}
-	var first, last int64
 	for i, k := range rows {
 		out.Keys[i] = keyOut(k)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -36,14 +36,10 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 		return nil, fmt.Errorf("list media: %w", err)
 	}
 	out := gen.ListMedia200JSONResponse{MediaList: make([]gen.Media, len(rows))}
-	var first, last int64
 	for i, m := range rows {
 		out.MediaList[i] = mediaOut(m)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

@@ -180,11 +180,7 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 	}
 
 	var out gen.MessageList
-	var first, last int64
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return newMessagePage(out, rows), nil

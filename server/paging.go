@@ -89,15 +89,21 @@ type pageLinks struct {
 	NextPageURI, PrevPageURI   *string
 }
 
-// links fills the paging fields for a page of n rows whose list positions run from
-// firstSeq (newest) to lastSeq (oldest). more reports whether the store saw rows beyond
+// unpaged is the list position of every row of a list served as one page, which never
+// links to another.
+func unpaged(int) int64 { return 0 }
+
+// links fills the paging fields for a page of n rows, the i-th of which has the list
+// position seq(i) (the first the newest). more reports whether the store saw rows beyond
 // the page in the direction of travel. path is the list's path and filters the query
 // parameters that every page URI repeats. storePage has bounded page × size.
-func (r pageRequest) links(tokens *pagetoken.Sealer, path string, filters url.Values, n int, firstSeq, lastSeq int64, more bool) pageLinks {
+func (r pageRequest) links(tokens *pagetoken.Sealer, path string, filters url.Values, n int, seq func(i int) int64, more bool) pageLinks {
 	l := pageLinks{Page: r.page, PageSize: r.size, Start: r.page * r.size}
 	l.End = l.Start
+	var firstSeq, lastSeq int64
 	if n > 0 {
 		l.End = l.Start + n - 1
+		firstSeq, lastSeq = seq(0), seq(n-1)
 	}
 	uri := func(page int, token string) string {
 		q := url.Values{}

@@ -245,14 +245,10 @@ func (s *Server) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncom
 	}
 
 	out := gen.ListIncomingPhoneNumbers200JSONResponse{IncomingPhoneNumbers: make([]gen.IncomingPhoneNumber, len(rows))}
-	var first, last int64
 	for i, n := range rows {
 		out.IncomingPhoneNumbers[i] = phoneNumberOut(n)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

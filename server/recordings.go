@@ -45,14 +45,10 @@ func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsReque
 		}
 	}
 	out := gen.ListRecordings200JSONResponse{Recordings: make([]gen.Recording, len(rows))}
-	var first, last int64
 	for i, r := range rows {
 		out.Recordings[i] = recordingOut(ctx, r)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -152,14 +148,10 @@ func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordi
 		return nil, fmt.Errorf("list call recordings: %w", err)
 	}
 	out := gen.ListCallRecordings200JSONResponse{Recordings: make([]gen.CallRecording, len(rows))}
-	var first, last int64
 	for i, r := range rows {
 		out.Recordings[i] = callRecordingOut(r)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

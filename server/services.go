@@ -102,14 +102,10 @@ func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagin
 		return nil, fmt.Errorf("list messaging services: %w", err)
 	}
 	out := gen.ListMessagingServices200JSONResponse{Services: make([]gen.MessagingService, len(rows))}
-	var first, last int64
 	for i, m := range rows {
 		out.Services[i] = serviceOut(ctx, m)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	out.Meta = v1Meta(ctx, "services", pr.links(s.tokens, servicesPath, url.Values{}, len(rows), first, last, more))
+	out.Meta = v1Meta(ctx, "services", pr.links(s.tokens, servicesPath, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
@@ -191,14 +187,10 @@ func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServic
 		return nil, fmt.Errorf("list pool numbers: %w", err)
 	}
 	out := gen.ListServicePhoneNumbers200JSONResponse{PhoneNumbers: make([]gen.ServicePhoneNumber, len(rows))}
-	var first, last int64
 	for i, n := range rows {
 		out.PhoneNumbers[i] = serviceNumberOut(ctx, n)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	out.Meta = v1Meta(ctx, "phone_numbers", pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more))
+	out.Meta = v1Meta(ctx, "phone_numbers", pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
@@ -256,14 +248,10 @@ func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServic
 		return nil, fmt.Errorf("list alpha senders: %w", err)
 	}
 	out := gen.ListServiceAlphaSenders200JSONResponse{AlphaSenders: make([]gen.ServiceAlphaSender, len(rows))}
-	var first, last int64
 	for i, a := range rows {
 		out.AlphaSenders[i] = alphaSenderOut(ctx, a)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	out.Meta = v1Meta(ctx, "alpha_senders", pr.links(s.tokens, path, url.Values{}, len(rows), first, last, more))
+	out.Meta = v1Meta(ctx, "alpha_senders", pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 

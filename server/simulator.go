@@ -48,14 +48,10 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookD
 		return nil, fmt.Errorf("list webhook deliveries: %w", err)
 	}
 	out := gen.ListWebhookDeliveries200JSONResponse{WebhookDeliveries: make([]gen.WebhookDelivery, len(rows))}
-	var first, last int64
 	for i, d := range rows {
 		out.WebhookDeliveries[i] = deliveryOut(ctx, d)
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Meta = v1Meta(ctx, "webhook_deliveries", l)
 	return out, nil
 }

@@ -41,17 +41,13 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 		return nil, fmt.Errorf("list threads: %w", err)
 	}
 	out := gen.ListThreads200JSONResponse{Threads: make([]gen.Thread, len(rows))}
-	var first, last int64
 	for i, t := range rows {
 		out.Threads[i] = gen.Thread{
 			AccountSid: t.AccountSid, Number: t.Number, Party: t.Party,
 			MessageCount: t.MessageCount, InboundCount: t.InboundCount, LastMessage: messageOut(t.Last),
 		}
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Last.Seq, rows[len(rows)-1].Last.Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Last.Seq }, more)
 	out.Meta = v1Meta(ctx, "threads", l)
 	return out, nil
 }
@@ -74,14 +70,10 @@ func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessa
 		return nil, fmt.Errorf("list thread messages: %w", err)
 	}
 	out := gen.ListThreadMessages200JSONResponse{Messages: make([]gen.InboxMessage, len(rows))}
-	var first, last int64
 	for i, m := range rows {
 		out.Messages[i] = gen.InboxMessage{Message: messageOut(m), Encoding: encodingOut(m.Body)}
 	}
-	if len(rows) > 0 {
-		first, last = rows[0].Seq, rows[len(rows)-1].Seq
-	}
-	l := pr.links(s.tokens, path, filters, len(rows), first, last, more)
+	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Meta = v1Meta(ctx, "messages", l)
 	return out, nil
 }
