@@ -26,9 +26,6 @@ const (
 // maxRedirects bounds how many <Redirect>s one incoming message follows.
 const maxRedirects = 10
 
-// recordedBody is how much of an answer a delivery record keeps.
-const recordedBody = 4 << 10
-
 // webhookPayload is a webhook job's payload: the request to make and what it is for.
 type webhookPayload struct {
 	Event          string            `json:"event"`
@@ -91,7 +88,7 @@ func delivery(job store.Job, p webhookPayload, res webhook.Result) store.Webhook
 	return store.WebhookDelivery{
 		Sid: newSID("WH"), AccountSid: job.AccountSid, ResourceSid: job.ResourceSid, Event: p.Event,
 		URL: res.URL, Method: res.Method, Params: p.Params, Signature: res.Signature,
-		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: truncateUTF8(res.Body, recordedBody),
+		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: res.RecordedBody(),
 		Latency: res.Latency, Attempt: job.Attempts, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,
 		ReplayOf: p.ReplayOf, DateCreated: time.Now().UTC(),
 	}
@@ -114,18 +111,6 @@ func (s *Service) Replay(ctx context.Context, account store.Account, sid string)
 		return store.WebhookDelivery{}, fmt.Errorf("replay webhook: %w", err)
 	}
 	return d, nil
-}
-
-// truncateUTF8 keeps at most n bytes of b without cutting a character in two.
-func truncateUTF8(b []byte, n int) string {
-	if len(b) <= n {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	b = b[:n]
-	for len(b) > 0 && !utf8.Valid(b) {
-		b = b[:len(b)-1]
-	}
-	return string(b)
 }
 
 // actOnTwiML reads an incoming-message webhook's answer: each <Message> becomes an

@@ -5,29 +5,6 @@ import (
 	"testing"
 )
 
-// TestTruncateUTF8: a recorded answer keeps at most n bytes, never half a character, and
-// invalid bytes of a short answer read as U+FFFD.
-func TestTruncateUTF8(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"hello", 5, "hello"},
-		{"hello", 3, "hel"},
-		{"ab\xff", 3, "ab\uFFFD"},
-		{"ab\xff", 4, "ab\uFFFD"},
-		{"hé", 2, "h"},   // é is two bytes: cut whole
-		{"h€x", 3, "h"},  // € is three
-		{"h€x", 4, "h€"}, // exactly after it
-		{"", 0, ""},
-	} {
-		if got := truncateUTF8([]byte(tt.in), tt.n); got != tt.want {
-			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-		}
-	}
-}
-
 // TestValidReply: a TwiML reply meets the API's limits: 1,600 characters (not bytes) and
 // 10 media URLs are allowed, one more is not.
 func TestValidReply(t *testing.T) {

@@ -234,16 +234,3 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("set values: speed %v, answer delay %s", s.speed, s.answerDelay)
 	}
 }
-
-// TestTruncateUTF8: a recorded answer keeps at most n bytes, never half a character.
-func TestTruncateUTF8(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		n    int
-		want string
-	}{{"hello", 5, "hello"}, {"hello", 3, "hel"}, {"hé", 2, "h"}, {"h€x", 3, "h"}, {"h€x", 4, "h€"}, {"ab\xff", 3, "ab\uFFFD"}} {
-		if got := truncateUTF8([]byte(tt.in), tt.n); got != tt.want {
-			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-		}
-	}
-}

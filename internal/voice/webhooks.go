@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -18,9 +17,6 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
 )
-
-// recordedBody is how much of an answer a delivery record keeps.
-const recordedBody = 4 << 10
 
 // webhookPayload is a call.webhook job's payload: a request whose answer is only
 // recorded (status callbacks, and a <Record>'s action after the caller hung up).
@@ -65,7 +61,7 @@ func delivery(accountSid, resourceSid, event string, attempt int, params map[str
 	return store.WebhookDelivery{
 		Sid: newSID("WH"), AccountSid: accountSid, ResourceSid: resourceSid, Event: event,
 		URL: res.URL, Method: res.Method, Params: params, Signature: res.Signature,
-		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: truncateUTF8(res.Body, recordedBody),
+		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: res.RecordedBody(),
 		Latency: res.Latency, Attempt: attempt, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,
 		DateCreated: time.Now().UTC(),
 	}
@@ -188,18 +184,6 @@ func (t *turn) resolve(ref string) string {
 		return ref
 	}
 	return b.ResolveReference(r).String()
-}
-
-// truncateUTF8 keeps at most n bytes of b without cutting a character in two.
-func truncateUTF8(b []byte, n int) string {
-	if len(b) <= n {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	b = b[:n]
-	for len(b) > 0 && !utf8.Valid(b) {
-		b = b[:len(b)-1]
-	}
-	return string(b)
 }
 
 func country(number string) string {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // Twilio's error codes for a failed webhook request.
@@ -75,6 +76,25 @@ type Result struct {
 
 // OK reports whether the app answered 2xx.
 func (r Result) OK() bool { return r.ErrorCode == 0 }
+
+// RecordedBodySize is how much of an answer a delivery record (WebhookDeliveries) keeps.
+const RecordedBodySize = 4 << 10
+
+// RecordedBody is the answer's body as a delivery record keeps it: at most
+// RecordedBodySize bytes of valid UTF-8, never half a character.
+func (r Result) RecordedBody() string { return truncateUTF8(r.Body, RecordedBodySize) }
+
+// truncateUTF8 keeps at most n bytes of b without cutting a character in two.
+func truncateUTF8(b []byte, n int) string {
+	if len(b) <= n {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	b = b[:n]
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}
 
 // Targets says which hosts webhooks may reach.
 type Targets string

@@ -309,3 +309,38 @@ func TestPublicTargetsDialPublicAddresses(t *testing.T) {
 		t.Fatalf("a public address: %+v", res)
 	}
 }
+
+// TestTruncateUTF8: a recorded answer keeps at most n bytes, never half a character, and
+// invalid bytes of a short answer read as U+FFFD.
+func TestTruncateUTF8(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"hello", 5, "hello"},
+		{"hello", 3, "hel"},
+		{"ab\xff", 3, "ab\uFFFD"},
+		{"ab\xff", 4, "ab\uFFFD"},
+		{"hé", 2, "h"},   // é is two bytes: cut whole
+		{"h€x", 3, "h"},  // € is three
+		{"h€x", 4, "h€"}, // exactly after it
+		{"", 0, ""},
+	} {
+		if got := truncateUTF8([]byte(tt.in), tt.n); got != tt.want {
+			t.Errorf("truncateUTF8(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestRecordedBody: a delivery record keeps the first RecordedBodySize bytes of a longer
+// answer, and a short one whole.
+func TestRecordedBody(t *testing.T) {
+	long := strings.Repeat("é", RecordedBodySize) // two bytes each
+	if got := (Result{Body: []byte(long)}).RecordedBody(); got != long[:RecordedBodySize] {
+		t.Errorf("long answer: kept %d bytes, want %d", len(got), RecordedBodySize)
+	}
+	if got := (Result{Body: []byte("<Response/>")}).RecordedBody(); got != "<Response/>" {
+		t.Errorf("short answer: %q", got)
+	}
+}
