@@ -308,6 +308,9 @@ func constraintError(err error) error {
 // ±292 million years, so no time a client can send (years 0000-9999) overflows, as Unix
 // nanoseconds did past 2262. The zero time is stored as NULL. Sub-millisecond parts are
 // dropped (rounded towards the past); the API shows whole seconds anyway.
+// assignments turns a column list "a, b" into the SET clause "a = ?, b = ?".
+func assignments(cols string) string { return strings.ReplaceAll(cols, ", ", " = ?, ") + " = ?" }
+
 func timeArg(t time.Time) any {
 	if t.IsZero() {
 		return nil

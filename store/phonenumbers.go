@@ -152,13 +152,9 @@ func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now
 		}
 		p.Sid, p.PhoneNumber, p.DateCreated, p.DateUpdated = kept.Sid, kept.PhoneNumber, kept.DateCreated, now
 
-		var sets []string
-		for _, col := range strings.Split(phoneNumberWritable, ", ") {
-			sets = append(sets, col+" = ?")
-		}
 		args := append(phoneNumberArgs(p), kept.Seq)
 		updated, err = scanPhoneNumber(db.txQueryRow(ctx, tx,
-			"UPDATE incoming_phone_numbers SET "+strings.Join(sets, ", ")+" WHERE seq = ? RETURNING "+phoneNumberCols, args...))
+			"UPDATE incoming_phone_numbers SET "+assignments(phoneNumberWritable)+" WHERE seq = ? RETURNING "+phoneNumberCols, args...))
 		if err != nil {
 			return constraintError(err)
 		}

@@ -91,12 +91,8 @@ func (db *DB) UpdateMessagingService(ctx context.Context, accountSid, sid string
 			return err
 		}
 		m.Sid, m.AccountSid, m.DateCreated, m.DateUpdated = kept.Sid, kept.AccountSid, kept.DateCreated, now
-		var sets []string
-		for _, col := range strings.Split(serviceWritable, ", ") {
-			sets = append(sets, col+" = ?")
-		}
 		updated, err = scanService(db.txQueryRow(ctx, tx,
-			"UPDATE messaging_services SET "+strings.Join(sets, ", ")+" WHERE seq = ? RETURNING "+serviceCols,
+			"UPDATE messaging_services SET "+assignments(serviceWritable)+" WHERE seq = ? RETURNING "+serviceCols,
 			append(serviceArgs(m), kept.Seq)...))
 		return err
 	})
