@@ -295,7 +295,9 @@ func loadSpec() (*openapi3.T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load openapi.yaml: %w", err)
 	}
-	if err := doc.Validate(loader.Context); err != nil {
+	// kin-openapi keeps one compiled form of each pattern for the process, made when
+	// first needed: here, so with the same compiler as the request validator's.
+	if err := doc.Validate(loader.Context, openapi3.SetRegexCompiler(compilePattern)); err != nil {
 		return nil, fmt.Errorf("invalid openapi.yaml: %w", err)
 	}
 	return doc, nil

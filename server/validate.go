@@ -23,6 +23,7 @@ import (
 var validationOptions = &openapi3filter.Options{
 	AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
 	MultiError:         false,
+	RegexCompiler:      compilePattern,
 }
 
 // withoutSecurity is route with its operation's security requirements emptied, for the
