@@ -15,23 +15,33 @@ import (
 const callCols = "seq, sid, account_sid, parent_call_sid, to_number, from_number, phone_number_sid, status, direction, " +
 	"forwarded_from, caller_name, start_time, end_time, duration, price, settings, state, version, date_created, date_updated"
 
-func scanCall(s rowScanner) (Call, error) {
+// scanCall scans one call row.
+func scanCall(s rowScanner) (Call, error) { return newCallScanner()(s) }
+
+// newCallScanner returns a function that scans call rows through one set of
+// destinations, as newMessageScanner does for messages.
+func newCallScanner() func(rowScanner) (Call, error) {
 	var (
 		c                                            Call
 		price                                        sql.NullString
 		settings, state                              string
 		startTime, endTime, dateCreated, dateUpdated sql.NullInt64
 	)
-	if err := s.Scan(&c.Seq, &c.Sid, &c.AccountSid, &c.ParentCallSid, &c.To, &c.From, &c.PhoneNumberSid, &c.Status,
+	dest := []any{&c.Seq, &c.Sid, &c.AccountSid, &c.ParentCallSid, &c.To, &c.From, &c.PhoneNumberSid, &c.Status,
 		&c.Direction, &c.ForwardedFrom, &c.CallerName, &startTime, &endTime, &c.Duration, &price, &settings, &state,
-		&c.Version, &dateCreated, &dateUpdated); err != nil {
-		return Call{}, err
+		&c.Version, &dateCreated, &dateUpdated}
+	// Every field of Call is set from a column by each Scan or below: nothing of one row
+	// is left for the next.
+	return func(s rowScanner) (Call, error) {
+		if err := s.Scan(dest...); err != nil {
+			return Call{}, err
+		}
+		c.Price = price.String
+		c.Settings, c.State = []byte(settings), []byte(state)
+		c.StartTime, c.EndTime = timeValue(startTime), timeValue(endTime)
+		c.DateCreated, c.DateUpdated = timeValue(dateCreated), timeValue(dateUpdated)
+		return c, nil
 	}
-	c.Price = price.String
-	c.Settings, c.State = []byte(settings), []byte(state)
-	c.StartTime, c.EndTime = timeValue(startTime), timeValue(endTime)
-	c.DateCreated, c.DateUpdated = timeValue(dateCreated), timeValue(dateUpdated)
-	return c, nil
 }
 
 // jsonColumn is a JSON column's value: "{}" for nothing.
@@ -182,7 +192,7 @@ func (db *DB) GetCall(ctx context.Context, accountSid, sid string) (Call, error)
 // ListCalls returns one page of the calls f selects, newest first (see ListMessages).
 func (db *DB) ListCalls(ctx context.Context, f CallFilter, p Page) ([]Call, bool, error) {
 	query, args, asc := callListQuery(f, p)
-	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanCall)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), newCallScanner())
 	if err != nil {
 		return nil, false, fmt.Errorf("list calls: %w", err)
 	}

@@ -19,7 +19,14 @@ const insertMessage = `INSERT INTO messages (sid, account_sid, to_number, from_n
 	date_created, date_updated, date_sent)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-func scanMessage(s rowScanner) (Message, error) {
+// scanMessage scans one message row.
+func scanMessage(s rowScanner) (Message, error) { return newMessageScanner()(s) }
+
+// newMessageScanner returns a function that scans message rows, one at a time, through
+// one set of destinations made once: a list scans every row of its page with one
+// (queryList calls it per row). Scanning into fresh variables each time cost nine
+// allocations a row, each destination escaping through Scan's ...any.
+func newMessageScanner() func(rowScanner) (Message, error) {
 	var (
 		m                                          Message
 		media                                      string
@@ -27,25 +34,30 @@ func scanMessage(s rowScanner) (Message, error) {
 		price                                      sql.NullString
 		sendAt, dateCreated, dateUpdated, dateSent sql.NullInt64
 	)
-	err := s.Scan(&m.Seq, &m.Sid, &m.AccountSid, &m.To, &m.From, &m.MessagingServiceSid, &m.Body, &media,
+	dest := []any{&m.Seq, &m.Sid, &m.AccountSid, &m.To, &m.From, &m.MessagingServiceSid, &m.Body, &media,
 		&m.Status, &m.Direction, &m.NumSegments, &m.NumMedia, &price, &m.StatusCallback, &sendAt, &errorCode, &m.ErrorMessage,
-		&dateCreated, &dateUpdated, &dateSent)
-	if err != nil {
-		return Message{}, err
-	}
-	// Most messages have no media; skipping the decoder for them keeps lists cheap.
-	if media != "[]" && media != "" {
-		if err := json.Unmarshal([]byte(media), &m.MediaURLs); err != nil {
-			return Message{}, fmt.Errorf("message %s: media_urls: %w", m.Sid, err)
+		&dateCreated, &dateUpdated, &dateSent}
+	return func(s rowScanner) (Message, error) {
+		// Every destination is set by a successful Scan; m's other fields are not
+		// columns, so m starts empty for each row.
+		m = Message{}
+		if err := s.Scan(dest...); err != nil {
+			return Message{}, err
 		}
+		// Most messages have no media; skipping the decoder for them keeps lists cheap.
+		if media != "[]" && media != "" {
+			if err := json.Unmarshal([]byte(media), &m.MediaURLs); err != nil {
+				return Message{}, fmt.Errorf("message %s: media_urls: %w", m.Sid, err)
+			}
+		}
+		m.ErrorCode = int(errorCode.Int64)
+		m.Price = price.String
+		m.SendAt = timeValue(sendAt)
+		m.DateCreated = timeValue(dateCreated)
+		m.DateUpdated = timeValue(dateUpdated)
+		m.DateSent = timeValue(dateSent)
+		return m, nil
 	}
-	m.ErrorCode = int(errorCode.Int64)
-	m.Price = price.String
-	m.SendAt = timeValue(sendAt)
-	m.DateCreated = timeValue(dateCreated)
-	m.DateUpdated = timeValue(dateUpdated)
-	m.DateSent = timeValue(dateSent)
-	return m, nil
 }
 
 // messageArgs are the values for insertMessage, in its column order.
@@ -178,7 +190,7 @@ func (db *DB) missingOrConflict(ctx context.Context, tx *sql.Tx, table, accountS
 // newer for Before).
 func (db *DB) ListMessages(ctx context.Context, f MessageFilter, p Page) ([]Message, bool, error) {
 	query, args, asc := messageListQuery(f, p)
-	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanMessage)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), newMessageScanner())
 	if err != nil {
 		return nil, false, fmt.Errorf("list messages: %w", err)
 	}

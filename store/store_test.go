@@ -979,3 +979,64 @@ func TestBenchmarkFixtures(t *testing.T) {
 		t.Fatalf("offset page: %d rows, %v", len(offset), err)
 	}
 }
+
+// TestListRowsDoNotCarryOver: a list scans its rows through one set of destinations; a
+// row without media, price, error, send time or sender must not keep the values of the
+// row scanned before it. Each listed row equals the same row read on its own.
+func TestListRowsDoNotCarryOver(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	plain := testMessage("AC1", 1)
+	plain.From = ""
+	rich := testMessage("AC1", 2) // newer: listed first
+	rich.MediaURLs = []string{"https://example.com/a.png"}
+	rich.Price, rich.ErrorCode, rich.ErrorMessage = "-0.00790", 30003, "Unreachable destination handset"
+	rich.StatusCallback, rich.MessagingServiceSid = "https://example.com/cb", "MG1"
+	rich.SendAt, rich.DateSent = t0.Add(time.Hour), t0.Add(2*time.Hour)
+	mustCreateMessage(t, db, plain)
+	mustCreateMessage(t, db, rich)
+	messages, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(messages); got != 2 || messages[0].Sid != rich.Sid {
+		t.Fatalf("listed %d messages, first %v; want the rich one, then the plain one", got, messages)
+	}
+	for _, listed := range messages {
+		alone, err := db.GetMessage(ctx, "AC1", listed.Sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(listed, alone) {
+			t.Errorf("listed:\n%+v\nread alone:\n%+v", listed, alone)
+		}
+	}
+
+	ended, ringing := testCall("AC1", 2), testCall("AC1", 1) // ended has an end time and a price
+	ringing.Settings, ringing.State = nil, nil
+	mustApply(t, db, Writes{Calls: []Call{ringing}})
+	mustApply(t, db, Writes{Calls: []Call{ended}})
+	calls, _, err := db.ListCalls(ctx, CallFilter{AccountSid: "AC1"}, Page{Size: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(calls); got != 2 || calls[0].Sid != ended.Sid {
+		t.Fatalf("listed %d calls, first %v; want the ended one, then the ringing one", got, calls)
+	}
+	for _, listed := range calls {
+		alone, err := db.GetCall(ctx, "AC1", listed.Sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(listed, alone) {
+			t.Errorf("listed:\n%+v\nread alone:\n%+v", listed, alone)
+		}
+	}
+	if calls[1].Price != "" || !calls[1].EndTime.IsZero() {
+		t.Errorf("the ringing call kept the ended call's price %q or end time %v", calls[1].Price, calls[1].EndTime)
+	}
+	if m := messages[1]; m.Price != "" || m.ErrorCode != 0 || m.MediaURLs != nil || !m.DateSent.IsZero() || m.MessagingServiceSid != "" {
+		t.Errorf("the plain message kept values of the one listed before it: %+v", m)
+	}
+}

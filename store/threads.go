@@ -74,6 +74,7 @@ func (db *DB) ListThreads(ctx context.Context, f ThreadFilter, p Page) ([]Thread
 	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
 		args = append(args, p.Offset)
 	}
+	scanMessage := newMessageScanner()
 	scan := func(s rowScanner) (Thread, error) {
 		var t Thread
 		m, err := scanMessage(scanFunc(func(dest ...any) error {
@@ -109,7 +110,7 @@ func (db *DB) ListThreadMessages(ctx context.Context, k ThreadKey, p Page) ([]Me
 	w.add("((direction = 'inbound' AND to_number = ? AND from_number = ?) OR (direction <> 'inbound' AND from_number = ? AND to_number = ?))",
 		k.Number, k.Party, k.Number, k.Party)
 	query, args, asc := listQuery(messageCols, "messages", w, p)
-	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanMessage)
+	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), newMessageScanner())
 	if err != nil {
 		return nil, false, fmt.Errorf("list thread messages: %w", err)
 	}
