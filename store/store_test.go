@@ -1005,12 +1005,7 @@ func TestListRowsDoNotCarryOver(t *testing.T) {
 	}
 	for _, listed := range messages {
 		alone, err := db.GetMessage(ctx, "AC1", listed.Sid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(listed, alone) {
-			t.Errorf("listed:\n%+v\nread alone:\n%+v", listed, alone)
-		}
+		sameAsAlone(t, listed, alone, err)
 	}
 
 	ended, ringing := testCall("AC1", 2), testCall("AC1", 1) // ended has an end time and a price
@@ -1026,17 +1021,23 @@ func TestListRowsDoNotCarryOver(t *testing.T) {
 	}
 	for _, listed := range calls {
 		alone, err := db.GetCall(ctx, "AC1", listed.Sid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(listed, alone) {
-			t.Errorf("listed:\n%+v\nread alone:\n%+v", listed, alone)
-		}
+		sameAsAlone(t, listed, alone, err)
 	}
 	if calls[1].Price != "" || !calls[1].EndTime.IsZero() {
 		t.Errorf("the ringing call kept the ended call's price %q or end time %v", calls[1].Price, calls[1].EndTime)
 	}
 	if m := messages[1]; m.Price != "" || m.ErrorCode != 0 || m.MediaURLs != nil || !m.DateSent.IsZero() || m.MessagingServiceSid != "" {
 		t.Errorf("the plain message kept values of the one listed before it: %+v", m)
+	}
+}
+
+// sameAsAlone checks that a listed row equals the same row read on its own.
+func sameAsAlone[T any](t *testing.T, listed, alone T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(listed, alone) {
+		t.Errorf("listed:\n%+v\nread alone:\n%+v", listed, alone)
 	}
 }
