@@ -74,10 +74,10 @@ func (db *DB) ListThreads(ctx context.Context, f ThreadFilter, p Page) ([]Thread
 	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
 		args = append(args, p.Offset)
 	}
-	scanMessage := newMessageScanner()
+	scanLast := newMessageScanner()
 	scan := func(s rowScanner) (Thread, error) {
 		var t Thread
-		m, err := scanMessage(scanFunc(func(dest ...any) error {
+		m, err := scanLast(scanFunc(func(dest ...any) error {
 			return s.Scan(append([]any{&t.MessageCount, &t.InboundCount}, dest...)...)
 		}))
 		if err != nil {
