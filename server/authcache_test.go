@@ -14,19 +14,25 @@ import (
 )
 
 // TestCredentialsAreCachedNotReadEachRequest: repeated requests with the same credentials
-// read the account once, not once per request.
+// read the account once, not once per request, and caching a second account does not
+// push out the first.
 func TestCredentialsAreCachedNotReadEachRequest(t *testing.T) {
 	counting := &countingStore{}
 	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { counting.Store = s; return counting }})
-	path := "/2010-04-01/Accounts/" + env.Main.Sid + "/Messages.json"
+	sub := createSubaccount(t, env, "sub")
 	before := counting.lookups.Load()
-	for range 20 {
-		if status, body := env.Do(t, http.MethodGet, path, env.Main.Sid, env.Main.AuthToken, nil, ""); status != 200 {
+	for i := range 20 {
+		sid, token := env.Main.Sid, env.Main.AuthToken
+		if i%2 == 1 {
+			sid, token = sub.Sid, sub.AuthToken
+		}
+		path := "/2010-04-01/Accounts/" + sid + "/Messages.json"
+		if status, body := env.Do(t, http.MethodGet, path, sid, token, nil, ""); status != 200 {
 			t.Fatalf("HTTP %d %s", status, body)
 		}
 	}
-	if n := counting.lookups.Load() - before; n > 1 {
-		t.Errorf("%d account lookups for 20 requests with the same credentials", n)
+	if n := counting.lookups.Load() - before; n > 2 {
+		t.Errorf("%d account lookups for 20 requests, taking turns with the credentials of two accounts", n)
 	}
 }
 

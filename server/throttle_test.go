@@ -28,11 +28,12 @@ func (s *countingStore) GetAccount(ctx context.Context, sid string) (store.Accou
 }
 
 // from returns a spec-checking HTTP client whose connections come from source, an address
-// on the loopback (127.0.0.0/8 all reach the server on Linux).
+// on the loopback (127.0.0.0/8 all reach the server on Linux). Each request opens a new
+// connection, from a new port, as an attacker's might: what counts is the address.
 func from(t *testing.T, source string) *http.Client {
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
 	return &http.Client{Timeout: 10 * time.Second,
-		Transport: servertest.NewSpecTransport(t, &http.Transport{DialContext: dialer.DialContext})}
+		Transport: servertest.NewSpecTransport(t, &http.Transport{DialContext: dialer.DialContext, DisableKeepAlives: true})}
 }
 
 func login(t *testing.T, c *http.Client, env *servertest.Env, sid, token string) (int, string, []byte) {
