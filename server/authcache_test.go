@@ -14,25 +14,28 @@ import (
 )
 
 // TestCredentialsAreCachedNotReadEachRequest: repeated requests with the same credentials
-// read the account once, not once per request, and caching a second account does not
-// push out the first.
+// read them once, not once per request, and caching a second account or a key does not
+// push out the others.
 func TestCredentialsAreCachedNotReadEachRequest(t *testing.T) {
 	counting := &countingStore{}
 	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { counting.Store = s; return counting }})
 	sub := createSubaccount(t, env, "sub")
+	key := createKey(t, env, env.Main.Sid, env.Main.AuthToken, env.Main.Sid, "cached")
+	credentials := []struct{ user, password, account string }{
+		{env.Main.Sid, env.Main.AuthToken, env.Main.Sid},
+		{sub.Sid, sub.AuthToken, sub.Sid},
+		{key.Sid, key.Secret, env.Main.Sid},
+	}
 	before := counting.lookups.Load()
-	for i := range 20 {
-		sid, token := env.Main.Sid, env.Main.AuthToken
-		if i%2 == 1 {
-			sid, token = sub.Sid, sub.AuthToken
-		}
-		path := "/2010-04-01/Accounts/" + sid + "/Messages.json"
-		if status, body := env.Do(t, http.MethodGet, path, sid, token, nil, ""); status != 200 {
+	for i := range 30 {
+		c := credentials[i%len(credentials)]
+		path := "/2010-04-01/Accounts/" + c.account + "/Messages.json"
+		if status, body := env.Do(t, http.MethodGet, path, c.user, c.password, nil, ""); status != 200 {
 			t.Fatalf("HTTP %d %s", status, body)
 		}
 	}
-	if n := counting.lookups.Load() - before; n > 2 {
-		t.Errorf("%d account lookups for 20 requests, taking turns with the credentials of two accounts", n)
+	if n := counting.lookups.Load() - before; n > 3 {
+		t.Errorf("%d lookups of credentials for 30 requests, taking turns with two accounts' and a key's", n)
 	}
 }
 

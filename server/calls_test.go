@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -518,5 +520,32 @@ func TestGatherPlaysEachPrompt(t *testing.T) {
 	}
 	if want := []string{"Say: one", "Pause 1 s", "Say: two", "Say: after"}; !slices.Equal(said, want) {
 		t.Errorf("prompts %q, want %q", said, want)
+	}
+}
+
+// TestAcceptedCallParametersAreKept: parameters accepted for compatibility but not
+// simulated are kept with the call as given; the SIP password is not kept at all.
+func TestAcceptedCallParametersAreKept(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	detection := client.CreateCallRequestMachineDetectionEnable
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID,
+		Twiml: ptr("<Response><Hangup/></Response>"), MachineDetection: &detection, CallerId: ptr("Alice"),
+		SipAuthUsername: ptr("alice"), SipAuthPassword: ptr("hunter2-secret")})
+	stored, err := env.DB.GetCall(context.Background(), env.Main.Sid, call.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings struct {
+		Extra map[string]string `json:"extra"`
+	}
+	if err := json.Unmarshal(stored.Settings, &settings); err != nil {
+		t.Fatalf("call settings %s: %v", stored.Settings, err)
+	}
+	want := map[string]string{"MachineDetection": "Enable", "CallerId": "Alice", "SipAuthUsername": "alice"}
+	if !maps.Equal(settings.Extra, want) {
+		t.Errorf("kept %v, want %v", settings.Extra, want)
+	}
+	if strings.Contains(string(stored.Settings)+string(stored.State), "hunter2-secret") {
+		t.Error("the SIP password was stored")
 	}
 }

@@ -437,6 +437,11 @@ func TestAvailablePhoneNumbers(t *testing.T) {
 		if err := json.Unmarshal(body, &page); err != nil {
 			t.Fatal(err)
 		}
+		// The page's own URI is the search's path (Local, Mobile or TollFree).
+		searched, _, _ := strings.Cut(path, "?")
+		if want := "/2010-04-01/Accounts/" + sid + "/AvailablePhoneNumbers/" + searched; !strings.HasPrefix(page.Uri, want+"?") {
+			t.Errorf("GET %s: uri %s, want the path %s", path, page.Uri, want)
+		}
 		return len(page.AvailablePhoneNumbers), body
 	}
 	for _, tt := range []struct {

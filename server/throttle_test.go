@@ -17,6 +17,7 @@ import (
 )
 
 // countingStore counts account lookups, the work authentication does per attempt.
+// countingStore counts the reads of credentials: accounts and API keys.
 type countingStore struct {
 	server.Store
 	lookups atomic.Int64
@@ -25,6 +26,11 @@ type countingStore struct {
 func (s *countingStore) GetAccount(ctx context.Context, sid string) (store.Account, error) {
 	s.lookups.Add(1)
 	return s.Store.GetAccount(ctx, sid)
+}
+
+func (s *countingStore) KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error) {
+	s.lookups.Add(1)
+	return s.Store.KeyForAuth(ctx, sid)
 }
 
 // from returns a spec-checking HTTP client whose connections come from source, an address
