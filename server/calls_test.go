@@ -407,6 +407,39 @@ func TestCompleteCallInProgress(t *testing.T) {
 	}
 }
 
+// TestUpdateCallChecksItsParameters: a live call's update is refused whole when its
+// parameters conflict or a URL is not one; an empty callback URL is allowed.
+func TestUpdateCallChecksItsParameters(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	call := placeCall(t, env, client.CreateCallRequest{To: "+14155550100", From: callerID,
+		Twiml: ptr(`<Response><Pause length="600"/></Response>`)})
+	waitForEvent(t, env, call.Sid, isVerb("Pause"))
+	twiml := "Twiml=%3CResponse%2F%3E"
+	for _, tt := range []struct {
+		form         string
+		status, code int
+	}{
+		{"Url=https%3A%2F%2Fexample.com%2Fa&" + twiml, 400, 20001},
+		{"Status=completed&" + twiml, 400, 20001},
+		{"Url=example.com%2Fnext", 400, 21205},
+		{"StatusCallback=ftp%3A%2F%2Fexample.com%2Fcb", 400, 20001},
+		{"FallbackUrl=example.com%2Ffallback", 400, 20001},
+		{"StatusCallback=&FallbackUrl=", 200, 0},
+	} {
+		code, body := updateCallRaw(t, env, call.Sid, tt.form)
+		if tt.status == 200 {
+			if code != 200 {
+				t.Errorf("%s: HTTP %d %s", tt.form, code, body)
+			}
+			continue
+		}
+		t.Run(tt.form, func(t *testing.T) { wantError(t, code, body, tt.status, tt.code) })
+	}
+	if got := fetchCall(t, env, call.Sid); got.Status != "in-progress" {
+		t.Errorf("after the refused updates the call is %s, want in-progress", got.Status)
+	}
+}
+
 func TestRedirectLiveCall(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	rc := servertest.NewReceiver(t, env.Main.AuthToken)
