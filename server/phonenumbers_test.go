@@ -301,6 +301,14 @@ func TestPhoneNumberOwnership(t *testing.T) {
 	up, _ := ca.UpdateIncomingPhoneNumberWithFormdataBodyWithResponse(ctx, a.Sid, mine.Sid,
 		client.UpdateIncomingPhoneNumberRequest{AccountSid: &main.Sid})
 	wantError(t, up.StatusCode(), up.Body, 400, 20001)
+	// Nor does it move to a subaccount that is not active, even at the parent's request.
+	suspended := client.AccountStatusSuspended
+	if r, err := env.Client.UpdateAccountWithFormdataBodyWithResponse(ctx, b.Sid, client.UpdateAccountRequest{Status: &suspended}); err != nil || r.JSON200 == nil {
+		t.Fatalf("suspend B: %v", err)
+	}
+	toSuspended, _ := env.Client.UpdateIncomingPhoneNumberWithFormdataBodyWithResponse(ctx, a.Sid, mine.Sid,
+		client.UpdateIncomingPhoneNumberRequest{AccountSid: &b.Sid})
+	wantError(t, toSuspended.StatusCode(), toSuspended.Body, 400, 20001)
 
 	// The account's subresource_uris lead here.
 	acct, _ := env.Client.FetchAccountWithResponse(ctx, a.Sid)
