@@ -424,16 +424,12 @@ func TestUpdateCallChecksItsParameters(t *testing.T) {
 		{"Url=example.com%2Fnext", 400, 21205},
 		{"StatusCallback=ftp%3A%2F%2Fexample.com%2Fcb", 400, 20001},
 		{"FallbackUrl=example.com%2Ffallback", 400, 20001},
-		{"StatusCallback=&FallbackUrl=", 200, 0},
 	} {
 		code, body := updateCallRaw(t, env, call.Sid, tt.form)
-		if tt.status == 200 {
-			if code != 200 {
-				t.Errorf("%s: HTTP %d %s", tt.form, code, body)
-			}
-			continue
-		}
 		t.Run(tt.form, func(t *testing.T) { wantError(t, code, body, tt.status, tt.code) })
+	}
+	if code, body := updateCallRaw(t, env, call.Sid, "StatusCallback=&FallbackUrl="); code != http.StatusOK {
+		t.Errorf("empty callback URLs: HTTP %d %s", code, body)
 	}
 	if got := fetchCall(t, env, call.Sid); got.Status != "in-progress" {
 		t.Errorf("after the refused updates the call is %s, want in-progress", got.Status)

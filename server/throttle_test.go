@@ -16,8 +16,8 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// countingStore counts account lookups, the work authentication does per attempt.
-// countingStore counts the reads of credentials: accounts and API keys.
+// countingStore counts the reads of credentials (accounts and API keys), the work
+// authentication does per attempt.
 type countingStore struct {
 	server.Store
 	lookups atomic.Int64
