@@ -235,6 +235,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	all := make([]*process, 0, len(servers))
+	for _, name := range servers {
+		all = append(all, procs[name])
+	}
 	for round := range o.rounds {
 		// Every order of the servers in turn, so that none always follows another.
 		order := roundOrder(servers, round)
@@ -245,6 +249,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					if res[key] == nil {
 						res[key] = &cell{rowsPerReq: apis[name].rowsPerRequest(wl)}
 						merged[key] = &vegeta.Metrics{}
+					}
+					waited, err := waitIdle(ctx, all, time.Minute, stderr)
+					if err != nil {
+						return err
+					}
+					if waited > time.Second {
+						fmt.Fprintf(stderr, "waited %s for the servers to go idle\n", waited.Round(100*time.Millisecond))
 					}
 					var profile func() error
 					if name == switchboard && prof != nil {
@@ -365,7 +376,9 @@ func writeHeader(w io.Writer, o options, baselineBin string) {
 		seeded = fmt.Sprintf("with Bodies of %d UCS-2 characters", o.seedBodyChars)
 	}
 	fmt.Fprintf(w, "- Settings: %d rounds of %s per measurement (after %s of warm-up per server and workload); "+
-		"%d messages seeded on each server %s; list PageSize %d; baseline -sync %s; extra Switchboard flags: %s.\n",
+		"%d messages seeded on each server %s; list PageSize %d; baseline -sync %s; extra Switchboard flags: %s. "+
+		"Before each measurement the harness waits until the servers are idle (together under 5%% of a core for 400 ms), "+
+		"so that the deliveries a create run leaves behind are not measured with the next run.\n",
 		o.rounds, o.duration, o.warmup, o.seed, seeded, o.pageSize, o.baselineSync, flagsText(o.switchboardArgs))
 	fmt.Fprintf(w, "- Command: `make load LOADFLAGS=%q`\n", loadFlags(o))
 	fmt.Fprintf(w, "- Workloads: create is POST Messages.json on Switchboard, POST /messages on the baseline (the same To, From, Body); "+

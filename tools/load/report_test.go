@@ -369,3 +369,24 @@ func TestSeedBuysTheNumberWhereThereAreNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCPUTicks(t *testing.T) {
+	tests := []struct {
+		stat string
+		want int64
+		ok   bool
+	}{
+		{"4242 (switchboard) S 1 4242 4242 0 -1 4194560 2210 0 0 0 157 42 0 0 20 0 9 0 100 0 0", 199, true},
+		// The command name may hold spaces and parentheses.
+		{"7 (a b) (c)) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 1 0 0", 7, true},
+		{"7 (short) R 1 2 3", 0, false},
+		{"no parenthesis", 0, false},
+		{"7 (x) R 1 7 7 0 -1 0 0 0 0 0 three 4 0", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseCPUTicks(tt.stat)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseCPUTicks(%q) = %d, %v; want %d, ok %v", tt.stat, got, err, tt.want, tt.ok)
+		}
+	}
+}

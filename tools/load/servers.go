@@ -167,6 +167,88 @@ func (p *process) peakRSSKB() (int64, error) {
 	return parseVmHWM(f)
 }
 
+// cpuTicks is the CPU time the process has used so far, user and system, in clock
+// ticks (USER_HZ, a hundredth of a second on Linux).
+func (p *process) cpuTicks() (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseCPUTicks(string(data))
+}
+
+// parseCPUTicks reads utime and stime, the 14th and 15th fields of /proc/<pid>/stat.
+// The second field, the command name in parentheses, may itself hold spaces and
+// parentheses: the fields are counted from the last ')'.
+func parseCPUTicks(stat string) (int64, error) {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("unexpected /proc/<pid>/stat: %q", stat)
+	}
+	fields := strings.Fields(stat[end+1:]) // from the 3rd field, the state, on
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/<pid>/stat: %q", stat)
+	}
+	var total int64
+	for _, f := range fields[11:13] { // utime, stime
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("unexpected /proc/<pid>/stat: %q", stat)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// Idle, for waitIdle: the servers together used at most idleTicks of CPU in each of
+// idleWindows consecutive windows of idleWindow (10 ms in 200 ms: 5% of one core).
+const (
+	idleWindow  = 200 * time.Millisecond
+	idleTicks   = 1
+	idleWindows = 2
+)
+
+// waitIdle waits until every server has finished the work an earlier measurement left
+// behind: Switchboard delivers the messages a create run sent for seconds after it, and
+// that work would otherwise be measured as part of the next run, of whichever server.
+// It gives up after limit and says so, and returns how long it waited.
+func waitIdle(ctx context.Context, procs []*process, limit time.Duration, log io.Writer) (time.Duration, error) {
+	start := time.Now()
+	last := int64(-1)
+	quiet := 0
+	for {
+		var now int64
+		for _, p := range procs {
+			if err := p.alive(); err != nil {
+				return 0, err
+			}
+			t, err := p.cpuTicks()
+			if err != nil {
+				return 0, err
+			}
+			now += t
+		}
+		if last >= 0 && now-last <= idleTicks {
+			quiet++
+		} else if last >= 0 {
+			quiet = 0
+		}
+		if quiet >= idleWindows {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > limit {
+			fmt.Fprintf(log, "the servers did not go idle within %s: measuring anyway\n", limit)
+			return time.Since(start), nil
+		}
+		last = now
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(idleWindow):
+		}
+	}
+}
+
 // logTail is the end of the server's log, for error messages.
 func (p *process) logTail() string {
 	data, err := os.ReadFile(p.logPath)
