@@ -216,7 +216,7 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 
 // callOut renders a stored call in the wire format.
 func callOut(c store.Call) gen.Call {
-	path := fmt.Sprintf(callsPathFormat+"/%s", c.AccountSid, c.Sid)
+	path := "/2010-04-01/Accounts/" + c.AccountSid + "/Calls/" + c.Sid // callsPathFormat, without fmt's cost per item of a page
 	out := gen.Call{
 		Sid:            c.Sid,
 		AccountSid:     c.AccountSid,

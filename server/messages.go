@@ -243,7 +243,7 @@ func parseDateFilter(s string) (t time.Time, dayOnly bool, err error) {
 
 // messageOut renders a stored message in the wire format.
 func messageOut(m store.Message) gen.Message {
-	path := fmt.Sprintf(messagesPathFormat+"/%s", m.AccountSid, m.Sid)
+	path := "/2010-04-01/Accounts/" + m.AccountSid + "/Messages/" + m.Sid // messagesPathFormat, without fmt's cost per item of a page
 	out := gen.Message{
 		AccountSid:  m.AccountSid,
 		ApiVersion:  apiVersion,
