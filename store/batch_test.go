@@ -164,3 +164,26 @@ func TestSynchronousSetting(t *testing.T) {
 		db.Close()
 	}
 }
+
+// TestConnectionSettings: the settings each pool's DSN carries reach its connections (a
+// DSN parameter misspelled is silently ignored by SQLite).
+func TestConnectionSettings(t *testing.T) {
+	db := openTest(t)
+	for _, tt := range []struct {
+		pool   *sql.DB
+		pragma string
+		want   int
+	}{
+		{db.writer, "cache_size", -2000}, // SQLite's default, in KiB
+		{db.writer, "temp_store", 2},     // MEMORY
+		{db.writer, "query_only", 0},
+		{db.reader, "cache_size", -readerCacheKiB},
+		{db.reader, "query_only", 1},
+		{db.reader, "busy_timeout", 5000},
+	} {
+		var got int
+		if err := tt.pool.QueryRow("PRAGMA " + tt.pragma).Scan(&got); err != nil || got != tt.want {
+			t.Errorf("PRAGMA %s = %d (%v), want %d", tt.pragma, got, err, tt.want)
+		}
+	}
+}
