@@ -147,7 +147,15 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
     });
   }, [sb, account, version]);
 
+  // Message events handled so far. A list read that began before an event may come back
+  // without its change (the read's snapshot is older), and replace what the event showed:
+  // a thread the event added would then be gone, since later events of that thread only
+  // update threads already listed. So a read during which events came is read again.
+  const messageEvents = useRef(0);
+  const refetchSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const loadThreadsLater = useRef(() => {});
   const loadThreads = useCallback(async () => {
+    const eventsBefore = messageEvents.current;
     const query: Record<string, string | number> = { PageSize: 100 };
     if (filters.search) query.Search = filters.search;
     if (filters.status) query.Status = filters.status;
@@ -157,14 +165,25 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
     });
     if (error) setError(describe(error, response.status));
     else setThreads(data.threads);
+    if (messageEvents.current !== eventsBefore) loadThreadsLater.current();
   }, [sb, account, filters]);
+  loadThreadsLater.current = () => {
+    clearTimeout(refetchSoon.current);
+    refetchSoon.current = setTimeout(loadThreads, 150);
+  };
 
-  const loadThread = useCallback(async (k: Key) => {
+  // The same for the open thread's messages: an inbound message that arrived while they
+  // were read gets no later event that would show it again.
+  const openRef = useRef(open);
+  openRef.current = open;
+  const loadThread = useCallback(async (k: Key): Promise<void> => {
+    const eventsBefore = messageEvents.current;
     const { data, error, response } = await sb.GET("/switchboard/v1/Accounts/{AccountSid}/Threads/Messages", {
       params: { path: { AccountSid: account }, query: { Number: k.number, Party: k.party, PageSize: 200 } },
     });
     if (error) setError(describe(error, response.status));
     else setBubbles(data.messages.slice().reverse());
+    if (messageEvents.current !== eventsBefore) setTimeout(() => openRef.current && sameKey(openRef.current, k) && loadThread(k), 150);
   }, [sb, account]);
 
   useEffect(() => {
@@ -190,7 +209,6 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
     }
   }, [open, threads]);
 
-  const refetchSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const filtered = filters.search !== "" || filters.status !== "" || filters.direction !== "";
 
   changeRef.current = (kind, ev) => {
@@ -203,11 +221,11 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
       return;
     }
     if (kind !== "message") return;
+    messageEvents.current++;
     const m = ev.message;
     if (ev.op === "deleted" || !m || filtered) {
       setBubbles((bs) => bs.filter((b) => b.message.sid !== ev.sid));
-      clearTimeout(refetchSoon.current);
-      refetchSoon.current = setTimeout(loadThreads, 150);
+      loadThreadsLater.current();
       return;
     }
     const k = keyOf(m);

@@ -282,6 +282,33 @@ test("force a status from the detail view", async () => {
   assert.match(await page.locator("[data-detail] [data-field=error_code]").innerText(), /30005/);
 });
 
+test("a message sent while the thread list is being read stays listed", async () => {
+  // The first list read is answered from before the message, and held until the message's
+  // event has shown its thread: that older answer must not make the thread vanish for good.
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 820 } });
+  const p = await ctx.newPage();
+  let release;
+  const held = new Promise((r) => (release = r));
+  let reads = 0;
+  await p.route((url) => url.pathname.endsWith("/Threads"), async (route) => {
+    const response = await route.fetch(); // read now
+    if (reads === 0) await held;
+    reads++;
+    await route.fulfill({ response });
+  });
+  await signIn(p, { sid, token });
+  await p.waitForSelector(".live.on"); // the event stream is open
+  const party = "+14155550131";
+  await send(party, "Sent while the list was read");
+  const thread = `[data-thread="${ourNumber}|${party}"]`;
+  await p.waitForSelector(thread); // from the message's event
+  assert.equal(reads, 0, "the first read is still held");
+  release();
+  await waitFor(() => reads >= 2, "the list read again after the older answer");
+  await p.waitForSelector(thread, { timeout: 5_000 });
+  await ctx.close();
+});
+
 test("a subaccount signed in sees none of its parent's or siblings' messages", async () => {
   const subs = [];
   for (const name of ["Shop A", "Shop B"]) {
