@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -65,7 +66,7 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 		name = *req.Body.FriendlyName
 	}
 	a, err := s.store.CreateSubaccount(ctx, store.Account{
-		Sid:          newSID("AC"),
+		Sid:          sid.New("AC"),
 		ParentSid:    me.Sid,
 		FriendlyName: name,
 		Status:       statusActive,
@@ -154,29 +155,29 @@ const (
 	MainAccountTokenReset                           // it existed; its token was set to the one asked for
 )
 
-// EnsureMainAccount makes sure a main account exists and returns it. With sid and token
-// set (fixed credentials, for CI), that account is created or its token reset to token;
+// EnsureMainAccount makes sure a main account exists and returns it. With accountSid and
+// token set (fixed credentials, for CI), that account is created or its token reset to token;
 // without, the first main account is reused or, on a new database, created with fresh
 // credentials.
-func EnsureMainAccount(ctx context.Context, st MainAccountStore, sid, token string) (a store.Account, outcome MainAccountOutcome, err error) {
-	if (sid == "") != (token == "") {
+func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, token string) (a store.Account, outcome MainAccountOutcome, err error) {
+	if (accountSid == "") != (token == "") {
 		return a, 0, errors.New("ensure main account: account SID and auth token go together")
 	}
-	if sid != "" && !validAccountSID.MatchString(sid) {
-		return a, 0, fmt.Errorf("ensure main account: account SID %q is not AC followed by 32 lowercase hex digits", sid)
+	if accountSid != "" && !validAccountSID.MatchString(accountSid) {
+		return a, 0, fmt.Errorf("ensure main account: account SID %q is not AC followed by 32 lowercase hex digits", accountSid)
 	}
 	if token != "" && !validToken.MatchString(token) {
 		return a, 0, errors.New("ensure main account: auth token must be 1 to 64 letters and digits (the official SDKs refuse anything else)")
 	}
 
-	if sid != "" {
-		a, err = st.GetAccount(ctx, sid)
+	if accountSid != "" {
+		a, err = st.GetAccount(ctx, accountSid)
 	} else {
 		a, err = st.FirstMainAccount(ctx)
 	}
 	switch {
 	case err == nil && a.ParentSid != "":
-		return a, 0, fmt.Errorf("ensure main account: %s is a subaccount", sid)
+		return a, 0, fmt.Errorf("ensure main account: %s is a subaccount", accountSid)
 	case err == nil && token != "" && token != a.AuthToken:
 		a, err = st.SetAuthToken(ctx, a.Sid, token, now())
 		return a, MainAccountTokenReset, wrapErr("ensure main account", err)
@@ -187,10 +188,10 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, sid, token stri
 	}
 
 	t := now()
-	a = store.Account{Sid: sid, AuthToken: token, FriendlyName: "Switchboard main account",
+	a = store.Account{Sid: accountSid, AuthToken: token, FriendlyName: "Switchboard main account",
 		Status: statusActive, DateCreated: t, DateUpdated: t}
 	if a.Sid == "" {
-		a.Sid, a.AuthToken = newSID("AC"), newAuthToken()
+		a.Sid, a.AuthToken = sid.New("AC"), newAuthToken()
 	}
 	a, err = st.CreateAccount(ctx, a)
 	return a, MainAccountCreated, wrapErr("ensure main account", err)

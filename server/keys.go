@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/apikey"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -60,7 +61,7 @@ func (s *Server) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchb
 func (s *Server) newKey(ctx context.Context, account, name, keyType string) (store.APIKey, string, error) {
 	secret, h := apikey.New()
 	t := now()
-	k, err := s.store.CreateKey(ctx, store.APIKey{Sid: newSID(keySidPrefix), AccountSid: account, FriendlyName: name,
+	k, err := s.store.CreateKey(ctx, store.APIKey{Sid: sid.New(keySidPrefix), AccountSid: account, FriendlyName: name,
 		Type: keyType, SecretSalt: h.Salt, SecretHash: h.Hash, DateCreated: t, DateUpdated: t})
 	if err != nil {
 		return store.APIKey{}, "", fmt.Errorf("create key: %w", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/numbers"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -130,7 +131,7 @@ func errUnavailable(number string) *apiError {
 func newPhoneNumber(account string, n numbers.Number, settings numberSettings) store.PhoneNumber {
 	t := now()
 	p := store.PhoneNumber{
-		Sid:                 newSID("PN"),
+		Sid:                 sid.New("PN"),
 		AccountSid:          account,
 		PhoneNumber:         n.E164,
 		IsoCountry:          n.Country,

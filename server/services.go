@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -36,7 +37,7 @@ func (s *Server) CreateMessagingService(ctx context.Context, req gen.CreateMessa
 	}
 	t := now()
 	m := store.MessagingService{
-		Sid: newSID("MG"), AccountSid: caller(ctx).Sid, FriendlyName: in.FriendlyName,
+		Sid: sid.New("MG"), AccountSid: caller(ctx).Sid, FriendlyName: in.FriendlyName,
 		InboundMethod: methodPOST, FallbackMethod: methodPOST,
 		// Twilio's defaults.
 		StickySender: true, MMSConverter: true, SmartEncoding: true, ScanMessageContent: scanInherit,
@@ -202,7 +203,7 @@ func (s *Server) CreateServiceAlphaSender(ctx context.Context, req gen.CreateSer
 		alpha = req.Body.AlphaSender
 	}
 	t := now()
-	a, err := s.store.CreateAlphaSender(ctx, store.AlphaSender{Sid: newSID("AI"), ServiceSid: req.ServiceSid,
+	a, err := s.store.CreateAlphaSender(ctx, store.AlphaSender{Sid: sid.New("AI"), ServiceSid: req.ServiceSid,
 		AccountSid: me.Sid, AlphaSender: alpha, DateCreated: t, DateUpdated: t})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, badRequest(codeInvalidParameter, "Messaging Service %s has an alphanumeric sender ID already; delete it before adding another.", req.ServiceSid)

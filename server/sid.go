@@ -17,10 +17,6 @@ const (
 // SID (see authenticate).
 const keySidPrefix = "SK"
 
-// newSID returns a resource SID: a two-letter prefix and 32 lowercase hex digits, from
-// crypto/rand so that SIDs cannot be guessed.
-func newSID(prefix string) string { return prefix + randomHex() }
-
 // newAuthToken returns 32 lowercase hex digits: alphanumeric, as twilio-go insists.
 func newAuthToken() string { return randomHex() }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -84,7 +85,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 	now := time.Now().UTC().Truncate(time.Second)
 	segments := NumSegments(in.Body)
 	m := store.Message{
-		Sid: newSID("SM"), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
+		Sid: sid.New("SM"), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
 		MediaURLs: in.MediaURLs, NumMedia: len(in.MediaURLs), Status: statusReceived, Direction: DirectionInbound,
 		NumSegments: segments, Price: price(segments, len(in.MediaURLs)), DateCreated: now, DateUpdated: now, DateSent: now,
 	}
@@ -123,7 +124,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 		}
 	} else {
 		for _, u := range in.MediaURLs {
-			w.Media = append(w.Media, store.Media{Sid: newSID("ME"), AccountSid: m.AccountSid, MessageSid: m.Sid, URL: u,
+			w.Media = append(w.Media, store.Media{Sid: sid.New("ME"), AccountSid: m.AccountSid, MessageSid: m.Sid, URL: u,
 				DateCreated: now, DateUpdated: now})
 		}
 		w.Jobs = append(w.Jobs, s.mediaJob(m, mediaThen{Webhook: hook}))

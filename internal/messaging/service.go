@@ -11,8 +11,6 @@ package messaging
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -223,7 +222,7 @@ func (s *Service) planOutbound(account store.Account, out Outbound, now time.Tim
 		direction = DirectionOutboundAPI
 	}
 	m := store.Message{
-		Sid:                 newSID("SM"),
+		Sid:                 sid.New("SM"),
 		AccountSid:          account.Sid,
 		To:                  out.To,
 		From:                out.From,
@@ -252,7 +251,7 @@ func (s *Service) planOutbound(account store.Account, out Outbound, now time.Tim
 		return m, w
 	}
 	for _, u := range out.MediaURLs {
-		w.Media = append(w.Media, store.Media{Sid: newSID("ME"), AccountSid: m.AccountSid, MessageSid: m.Sid, URL: u,
+		w.Media = append(w.Media, store.Media{Sid: sid.New("ME"), AccountSid: m.AccountSid, MessageSid: m.Sid, URL: u,
 			DateCreated: now, DateUpdated: now})
 	}
 	w.Jobs = append(w.Jobs, s.mediaJob(m, mediaThen{Step: &step}))
@@ -359,13 +358,6 @@ func (s *Service) Clear(ctx context.Context, account store.Account) (int64, erro
 		return 0, fmt.Errorf("clear messages: %w", err)
 	}
 	return n, nil
-}
-
-// newSID returns a resource SID: a two-letter prefix and 32 lowercase hex digits.
-func newSID(prefix string) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
 }
 
 func mustJSON(v any) []byte {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
@@ -86,7 +87,7 @@ func (s *Service) call(ctx context.Context, account store.Account, job store.Job
 
 func delivery(job store.Job, p webhookPayload, res webhook.Result) store.WebhookDelivery {
 	return store.WebhookDelivery{
-		Sid: newSID("WH"), AccountSid: job.AccountSid, ResourceSid: job.ResourceSid, Event: p.Event,
+		Sid: sid.New("WH"), AccountSid: job.AccountSid, ResourceSid: job.ResourceSid, Event: p.Event,
 		URL: res.URL, Method: res.Method, Params: p.Params, Signature: res.Signature,
 		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: res.RecordedBody(),
 		Latency: res.Latency, Attempt: job.Attempts, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -62,7 +63,7 @@ func (s *Service) Place(ctx context.Context, account store.Account, out Outbound
 	}
 	now := time.Now()
 	t := &turn{s: s, at: 0, created: true,
-		call: store.Call{Sid: newSID("CA"), AccountSid: account.Sid, To: out.To, From: out.From, PhoneNumberSid: numberSid,
+		call: store.Call{Sid: sid.New("CA"), AccountSid: account.Sid, To: out.To, From: out.From, PhoneNumberSid: numberSid,
 			Status: StatusQueued, Direction: DirectionOutboundAPI, DateCreated: now.UTC().Truncate(time.Second)},
 		set: settings{
 			URL: out.URL, Method: methodOr(out.Method), Twiml: out.Twiml,
@@ -118,7 +119,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 	}
 	now := time.Now()
 	t := &turn{s: s, at: 0, created: true,
-		call: store.Call{Sid: newSID("CA"), AccountSid: account.Sid, To: in.To, From: in.From, PhoneNumberSid: number.Sid,
+		call: store.Call{Sid: sid.New("CA"), AccountSid: account.Sid, To: in.To, From: in.From, PhoneNumberSid: number.Sid,
 			Status: StatusRinging, Direction: DirectionInbound, CallerName: in.CallerName, ForwardedFrom: in.ForwardedFrom,
 			DateCreated: now.UTC().Truncate(time.Second)},
 		set: settings{

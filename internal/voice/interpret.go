@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
@@ -411,7 +412,7 @@ func (t *turn) dial(i int, d *twiml.Dial) error {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	child := &turn{s: t.s, at: 0, created: true,
-		call: store.Call{Sid: newSID("CA"), AccountSid: t.call.AccountSid, ParentCallSid: t.call.Sid, To: d.Number, From: from,
+		call: store.Call{Sid: sid.New("CA"), AccountSid: t.call.AccountSid, ParentCallSid: t.call.Sid, To: d.Number, From: from,
 			Status: StatusQueued, Direction: DirectionOutboundDial, DateCreated: now, DateUpdated: now},
 		set: settings{Timeout: d.Timeout, TimeLimit: d.TimeLimit, Bridged: true, StatusCallback: t.resolve(d.StatusCallback),
 			StatusCallbackMethod: d.StatusCallbackMethod, StatusCallbackEvents: d.StatusCallbackEvent},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -212,7 +213,7 @@ func (t *turn) withParams(more map[string]string) map[string]string {
 // startRecording starts a recording of the call now (verb -1: the whole call).
 func (t *turn) startRecording(verb int, source string, channels int) *recordRun {
 	now := time.Now().UTC().Truncate(time.Second)
-	r := store.Recording{Sid: newSID("RE"), AccountSid: t.call.AccountSid, CallSid: t.call.Sid, Status: RecordingInProgress,
+	r := store.Recording{Sid: sid.New("RE"), AccountSid: t.call.AccountSid, CallSid: t.call.Sid, Status: RecordingInProgress,
 		Source: source, Channels: channels, StartTime: t.simTime(t.at), DateCreated: now, DateUpdated: now}
 	t.recordings = append(t.recordings, r)
 	t.event(typeRecording, "Recording "+r.Sid+" started", map[string]string{"recording_sid": r.Sid, "status": RecordingInProgress, "source": source})

@@ -19,8 +19,6 @@ package voice
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -166,13 +164,6 @@ func (s *Service) Kinds() map[string]outbox.Kind {
 		kindSignal:  {Handle: s.signal, Lease: 2 * time.Second},
 		kindWebhook: {Handle: s.deliverWebhook, Lease: 3 * time.Second},
 	}
-}
-
-// newSID returns a resource SID: a two-letter prefix and 32 lowercase hex digits.
-func newSID(prefix string) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
 }
 
 func mustJSON(v any) []byte {

@@ -13,6 +13,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
@@ -59,7 +60,7 @@ func (s *Service) deliverWebhook(ctx context.Context, job store.Job) (outbox.Out
 
 func delivery(accountSid, resourceSid, event string, attempt int, params map[string]string, res webhook.Result) store.WebhookDelivery {
 	return store.WebhookDelivery{
-		Sid: newSID("WH"), AccountSid: accountSid, ResourceSid: resourceSid, Event: event,
+		Sid: sid.New("WH"), AccountSid: accountSid, ResourceSid: resourceSid, Event: event,
 		URL: res.URL, Method: res.Method, Params: params, Signature: res.Signature,
 		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: res.RecordedBody(),
 		Latency: res.Latency, Attempt: attempt, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,
