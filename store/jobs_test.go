@@ -225,6 +225,39 @@ func TestStatusChangeGuardAndJobs(t *testing.T) {
 	}
 }
 
+// TestApplyStatusChangeJobs: through Apply (as a delivery step makes its change, without
+// reading the message back), a change whose guard holds writes the change and its jobs and
+// cancels the message's jobs of a kind; one naming another account's message writes
+// nothing, jobs included.
+func TestApplyStatusChangeJobs(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	m := mustCreateMessage(t, db, testMessage("AC1", 1)) // queued
+	mustApply(t, db, Writes{Jobs: []Job{job("step", m.Sid, "", t0)}})
+	sent := t0.Add(time.Minute)
+	mustApply(t, db, Writes{StatusChanges: []StatusChange{
+		{AccountSid: "AC2", Sid: m.Sid, To: "delivered", DateUpdated: sent,
+			CancelJobsOfKind: "step", Jobs: []Job{job("other", m.Sid, "", t0)}},
+		{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "sent", Sender: "+15557777777",
+			ErrorCode: 30007, ErrorMessage: "Filtered", Price: "-0.00790", DateSent: sent, DateUpdated: sent,
+			CancelJobsOfKind: "step", Jobs: []Job{job("hook", m.Sid, "hook:"+m.Sid, t0)}},
+	}})
+	got, err := db.GetMessage(ctx, "AC1", m.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "sent" || got.From != "+15557777777" || got.ErrorCode != 30007 || got.ErrorMessage != "Filtered" ||
+		got.Price != "-0.00790" || !got.DateSent.Equal(sent) || !got.DateUpdated.Equal(sent) {
+		t.Errorf("changed %+v", got)
+	}
+	for kind, want := range map[string]int{"step": 0, "hook": 1, "other": 0} {
+		if n, err := db.CountJobs(ctx, kind); err != nil || n != want {
+			t.Errorf("%d %s jobs (%v), want %d", n, kind, err, want)
+		}
+	}
+}
+
 func TestDeleteMessageBusyAndMediaCascade(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
