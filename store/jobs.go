@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -73,8 +74,12 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 	if leaseExpr.Len() > 0 {
 		lease = "CASE kind" + leaseExpr.String() + " ELSE ? END"
 	}
-	args = append(args, timeArg(now.Add(DefaultLease)), timeArg(now), timeArg(now), limit)
+	args = append(args, timeArg(now.Add(DefaultLease)), timeArg(now), timeArg(now))
 
+	// The limit is written into the statement, not bound: SQLite plans a LIMIT with the
+	// value bound to it, and so prepares the statement again whenever that value changes,
+	// which for a runner claiming what it has room for was nearly every claim (a parse
+	// costing several times the claim itself). There are as many statements as limits.
 	var jobs []Job
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		rows, err := db.txQuery(ctx, tx,
@@ -84,7 +89,7 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 				WHERE j.due_at <= ? AND (j.lease_until IS NULL OR j.lease_until <= ?)
 				AND (j.queue = '' OR NOT EXISTS (
 					SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
-				ORDER BY j.due_at, j.id LIMIT ?)
+				ORDER BY j.due_at, j.id LIMIT `+strconv.Itoa(limit)+`)
 			RETURNING `+jobCols, args...)
 		if err != nil {
 			return err
