@@ -207,6 +207,12 @@ func (c *stmtCache) close() error {
 // txStmt is query's statement for use in tx: the one prepared once on the writer, or,
 // the first time, one prepared in tx alone (and the query noted, to be prepared once the
 // transaction is over).
+//
+// The statements of a write transaction (txExec, txQueryRow, txQuery) run without
+// watching their caller's context: the writer checked it before it ran the caller's
+// write, and the statements of a write take microseconds. Watching costs more than that:
+// database/sql and the driver each start a goroutine per statement to watch a context
+// that can end, and a create runs four statements, a delivery step five.
 func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	if s, ok := db.wstmts.lookup(query); ok {
 		return tx.StmtContext(ctx, s), nil
@@ -216,6 +222,7 @@ func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, 
 
 // txExec, txQueryRow and txQuery run a statement inside a write transaction.
 func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	s, err := db.txStmt(ctx, tx, query)
 	if err != nil {
 		return nil, err
@@ -224,6 +231,7 @@ func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 }
 
 func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) rowScanner {
+	ctx = context.WithoutCancel(ctx)
 	s, err := db.txStmt(ctx, tx, query)
 	if err != nil {
 		return errRow{err}
@@ -232,6 +240,7 @@ func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...
 }
 
 func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	s, err := db.txStmt(ctx, tx, query)
 	if err != nil {
 		return nil, err
