@@ -122,29 +122,43 @@ func New(cfg Config) *Runner {
 func (r *Runner) Run(ctx context.Context) {
 	var (
 		wg   sync.WaitGroup
+		jobs = make(chan store.Job)
 		busy = make(chan struct{}, r.cfg.Workers) // one token per job under way
 	)
-	defer wg.Wait()
+	// The workers live as long as the runner. A goroutine of its own per job grew a new
+	// stack, to the depth SQLite's calls take, for every job: 5% of the CPU of a burst of
+	// deliveries.
+	for range r.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				r.runJob(ctx, job)
+				<-busy
+				select {
+				case r.freed <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+	}()
 	for ctx.Err() == nil {
 		claimed := 0
 		if free := r.cfg.Workers - len(busy); free > 0 {
-			jobs, err := r.claim(ctx, free)
+			claimedJobs, err := r.claim(ctx, free)
 			if err != nil && ctx.Err() == nil {
 				r.log.ErrorContext(ctx, "claim jobs", slog.Any("error", err))
 			}
-			claimed = len(jobs)
-			for _, job := range jobs {
+			claimed = len(claimedJobs)
+			for _, job := range claimedJobs {
+				// Never blocks for long: at most Workers jobs are under way, so a worker
+				// is, or is about to be, waiting for this one.
 				busy <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r.runJob(ctx, job)
-					<-busy
-					select {
-					case r.freed <- struct{}{}:
-					default:
-					}
-				}()
+				jobs <- job
 			}
 			if claimed == free {
 				continue // there may be more due right now
