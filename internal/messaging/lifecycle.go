@@ -10,9 +10,45 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// stepJob is the job that moves message m one step along its delivery, at due.
+// stepJob is the job that moves message m one step along its delivery, at due. It
+// carries what the step needs of m, as m will be once the job is written (stepMessage).
 func (s *Service) stepJob(m store.Message, due time.Time) store.Job {
-	return store.Job{Kind: kindStep, AccountSid: m.AccountSid, ResourceSid: m.Sid, DueAt: due, DateCreated: time.Now()}
+	return store.Job{Kind: kindStep, AccountSid: m.AccountSid, ResourceSid: m.Sid, DueAt: due, DateCreated: time.Now(),
+		Payload: mustJSON(stepMessage{Status: m.Status, To: m.To, From: m.From, MessagingServiceSid: m.MessagingServiceSid,
+			StatusCallback: m.StatusCallback, NumSegments: m.NumSegments, NumMedia: m.NumMedia, ErrorCode: m.ErrorCode})}
+}
+
+// stepMessage is what a delivery step reads of its message (next, chooseSender,
+// callbackJobs), carried in the step's job so that the step does not read the message
+// first: with a stream of writes, that read cost as much as the step's own write. It
+// cannot go stale unnoticed. Its fields other than Status never change once the message
+// exists, except From, which only a step sets. Whatever else moves the status (a cancel,
+// a forced status, a failed media fetch) cancels the message's steps, and a step that
+// runs anyway changes nothing: its change is guarded by the status it expects.
+type stepMessage struct {
+	Status              string `json:"status"`
+	To                  string `json:"to"`
+	From                string `json:"from,omitempty"`
+	MessagingServiceSid string `json:"messaging_service_sid,omitempty"`
+	StatusCallback      string `json:"status_callback,omitempty"`
+	NumSegments         int    `json:"num_segments"`
+	NumMedia            int    `json:"num_media,omitempty"`
+	ErrorCode           int    `json:"error_code,omitempty"`
+}
+
+// stepMessageOf is the message job is a step of: from the job's payload, or, for a job
+// written before steps carried one, read from the store.
+func (s *Service) stepMessageOf(ctx context.Context, job store.Job) (store.Message, error) {
+	var p stepMessage
+	if len(job.Payload) == 0 || string(job.Payload) == "{}" {
+		return s.store.GetMessage(ctx, job.AccountSid, job.ResourceSid)
+	}
+	if err := decodePayload(job, &p); err != nil {
+		return store.Message{}, err
+	}
+	return store.Message{AccountSid: job.AccountSid, Sid: job.ResourceSid, Status: p.Status, To: p.To, From: p.From,
+		MessagingServiceSid: p.MessagingServiceSid, StatusCallback: p.StatusCallback, NumSegments: p.NumSegments,
+		NumMedia: p.NumMedia, ErrorCode: p.ErrorCode}, nil
 }
 
 // next is where an outbound message goes from its current status, and whether it stops
@@ -43,7 +79,7 @@ func next(m store.Message) (change store.StatusChange, final, ok bool) {
 // step is the handler of kindStep: one move of the simulated delivery, its status
 // callback and the next step, all written with the job's end.
 func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, error) {
-	m, err := s.store.GetMessage(ctx, job.AccountSid, job.ResourceSid)
+	m, err := s.stepMessageOf(ctx, job)
 	if errors.Is(err, store.ErrNotFound) {
 		return outbox.Outcome{}, nil // deleted meanwhile
 	}
