@@ -10,15 +10,16 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// readCounter is a Store whose only method is GetMessage, which counts its calls: a step
-// that reads anything else panics on the nil interface.
-type readCounter struct {
+// stepStore is a Store with what a delivery step may read: the message (counted: a step
+// should not need it) and one Messaging Service with one number. Anything else panics
+// on the nil interface.
+type stepStore struct {
 	Store
 	m     store.Message
 	reads int
 }
 
-func (r *readCounter) GetMessage(_ context.Context, accountSid, sid string) (store.Message, error) {
+func (r *stepStore) GetMessage(_ context.Context, accountSid, sid string) (store.Message, error) {
 	r.reads++
 	if accountSid != r.m.AccountSid || sid != r.m.Sid {
 		return store.Message{}, store.ErrNotFound
@@ -26,77 +27,128 @@ func (r *readCounter) GetMessage(_ context.Context, accountSid, sid string) (sto
 	return r.m, nil
 }
 
-// TestStepCarriesItsMessage: a step takes its message from its job, not from a read, and
-// passes it on, as changed, to the step after it; a step job written before steps carried
-// their message (payload "{}") reads it.
+func (r *stepStore) GetMessagingService(_ context.Context, accountSid, sid string) (store.MessagingService, error) {
+	if accountSid != "AC1" || sid != "MG1" {
+		return store.MessagingService{}, store.ErrNotFound
+	}
+	return store.MessagingService{Sid: "MG1", AccountSid: "AC1"}, nil
+}
+
+func (r *stepStore) ServicePool(context.Context, string) (store.SenderPool, error) {
+	return store.SenderPool{Numbers: []store.ServiceNumber{{PhoneNumber: "+15550001111", IsoCountry: "US",
+		Capabilities: store.Capabilities{SMS: true}}}}, nil
+}
+
+func (r *stepStore) OptedOut(context.Context, string, string, string) (bool, error) {
+	return false, nil
+}
+
+// TestStepCarriesItsMessage: a delivery walks from its first step to its end through the
+// jobs alone, each step taking its message from its job and passing it on, as changed, to
+// the next, with no read of the message; each change is guarded by the status before it,
+// and each status callback names the message as it is then.
 func TestStepCarriesItsMessage(t *testing.T) {
-	m := store.Message{AccountSid: "AC1", Sid: "SM1", Status: statusQueued, To: "+15551230000", From: "+15557650000",
-		StatusCallback: "https://app.example/status", NumSegments: 2, Direction: DirectionOutboundAPI}
-	st := &readCounter{m: m}
-	s := New(Config{Store: st, StepDelay: time.Second})
-
-	job := s.stepJob(m, time.Now())
-	var walked []string
-	for range 3 {
-		out, err := s.step(context.Background(), job)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.Writes.StatusChanges) != 1 {
-			t.Fatalf("after %v: %d status changes, want 1", walked, len(out.Writes.StatusChanges))
-		}
-		c := out.Writes.StatusChanges[0]
-		if c.AccountSid != "AC1" || c.Sid != "SM1" || len(c.From) != 1 {
-			t.Fatalf("change %+v: not of SM1, or not guarded by one status", c)
-		}
-		walked = append(walked, c.From[0]+">"+c.To)
-		var hook, next []store.Job
-		for _, j := range c.Jobs {
-			switch j.Kind {
-			case kindWebhook:
-				hook = append(hook, j)
-			case kindStep:
-				next = append(next, j)
+	tests := []struct {
+		name       string
+		m          store.Message
+		walk       []string
+		from       string // the sender the callbacks name
+		errorCode  string // the final callback's ErrorCode
+		serviceSid string // the callbacks' MessagingServiceSid
+	}{
+		{"delivered", store.Message{Status: statusQueued, To: "+15551230000", From: "+15557650000"},
+			[]string{"queued>sending", "sending>sent", "sent>delivered"}, "+15557650000", "", ""},
+		{"undelivered", store.Message{Status: statusQueued, To: "+15553000003", From: "+15557650000"},
+			[]string{"queued>sending", "sending>sent", "sent>undelivered"}, "+15557650000", "30003", ""},
+		{"sender from a Messaging Service", store.Message{Status: statusAccepted, To: "+15551230000", MessagingServiceSid: "MG1"},
+			[]string{"accepted>queued", "queued>sending", "sending>sent", "sent>delivered"}, "+15550001111", "", "MG1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.m
+			m.AccountSid, m.Sid, m.StatusCallback, m.NumSegments = "AC1", "SM1", "https://app.example/status", 2
+			st := &stepStore{m: m}
+			s := New(Config{Store: st, StepDelay: time.Second})
+			job := s.stepJob(m, time.Now())
+			var walked []string
+			for job.Kind == kindStep {
+				out, err := s.step(context.Background(), job)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(out.Writes.StatusChanges) != 1 {
+					t.Fatalf("after %v: %d status changes, want 1", walked, len(out.Writes.StatusChanges))
+				}
+				c := out.Writes.StatusChanges[0]
+				if c.AccountSid != "AC1" || c.Sid != "SM1" || len(c.From) != 1 {
+					t.Fatalf("change %+v: not of SM1, or not guarded by one status", c)
+				}
+				step := c.From[0] + ">" + c.To
+				walked = append(walked, step)
+				if (c.To == statusSending) != !c.DateSent.IsZero() {
+					t.Errorf("%s: date_sent %v; it is set on sending, and only then", step, c.DateSent)
+				}
+				if c.To == statusSent && c.Price != price(2, 0) {
+					t.Errorf("sent at price %q, want %q for two segments", c.Price, price(2, 0))
+				}
+				if c.To == statusQueued && c.Sender != tt.from {
+					t.Errorf("%s: sender %q, want %q", step, c.Sender, tt.from)
+				}
+				job = store.Job{}
+				var hooks []webhookPayload
+				for _, j := range c.Jobs {
+					switch j.Kind {
+					case kindStep:
+						job = j
+					case kindWebhook:
+						var p webhookPayload
+						if err := json.Unmarshal(j.Payload, &p); err != nil {
+							t.Fatal(err)
+						}
+						hooks = append(hooks, p)
+					}
+				}
+				if len(hooks) != 1 {
+					t.Fatalf("%s: %d status callbacks, want 1", step, len(hooks))
+				}
+				p := hooks[0].Params
+				wantCode := ""
+				if job.Kind == "" {
+					wantCode = tt.errorCode
+				}
+				if p["MessageStatus"] != c.To || p["From"] != tt.from || p["To"] != m.To || p["ErrorCode"] != wantCode ||
+					p["MessagingServiceSid"] != tt.serviceSid {
+					t.Errorf("%s: status callback %v, want %s from %s to %s, ErrorCode %q, MessagingServiceSid %q",
+						step, p, c.To, tt.from, m.To, wantCode, tt.serviceSid)
+				}
+				if len(walked) > len(tt.walk) {
+					t.Fatalf("steps %v go on past %v", walked, tt.walk)
+				}
 			}
-		}
-		var p webhookPayload
-		if len(hook) != 1 || json.Unmarshal(hook[0].Payload, &p) != nil || p.Params["MessageStatus"] != c.To ||
-			p.Params["From"] != m.From || p.Params["To"] != m.To {
-			t.Fatalf("%s: status callback %+v, want one for %s from %s to %s", walked[len(walked)-1], p.Params, c.To, m.From, m.To)
-		}
-		if c.To == statusSent && c.Price != price(2, 0) {
-			t.Errorf("sent at price %q, want %q for two segments", c.Price, price(2, 0))
-		}
-		if c.To == statusDelivered {
-			if len(next) != 0 {
-				t.Errorf("a step after delivered")
+			if !slices.Equal(walked, tt.walk) {
+				t.Errorf("steps %v, want %v", walked, tt.walk)
 			}
-			break
-		}
-		if len(next) != 1 {
-			t.Fatalf("%s: %d next steps, want 1", walked[len(walked)-1], len(next))
-		}
-		job = next[0]
+			if st.reads != 0 {
+				t.Errorf("%d reads of the message, want none", st.reads)
+			}
+		})
 	}
-	if want := []string{"queued>sending", "sending>sent", "sent>delivered"}; !slices.Equal(walked, want) {
-		t.Errorf("steps %v, want %v", walked, want)
-	}
-	if st.reads != 0 {
-		t.Errorf("%d reads of the message, want none", st.reads)
-	}
+}
 
-	// A job from before: no message in it.
-	st.m.Status = statusSent
+// TestStepOfAJobFromBefore: a step job written before steps carried their message
+// (payload "{}") reads it; when it was deleted meanwhile, there is nothing to do.
+func TestStepOfAJobFromBefore(t *testing.T) {
+	st := &stepStore{m: store.Message{AccountSid: "AC1", Sid: "SM1", Status: statusSent, To: "+15551230000", From: "+15557650000"}}
+	s := New(Config{Store: st})
 	out, err := s.step(context.Background(), store.Job{Kind: kindStep, AccountSid: "AC1", ResourceSid: "SM1", Payload: []byte("{}")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.reads != 1 || len(out.Writes.StatusChanges) != 1 || out.Writes.StatusChanges[0].To != statusDelivered {
-		t.Errorf("old job: %d reads, changes %+v; want one read, then delivered", st.reads, out.Writes.StatusChanges)
+		t.Errorf("%d reads, changes %+v; want one read, then delivered", st.reads, out.Writes.StatusChanges)
 	}
-	// Its message deleted meanwhile: nothing to do.
 	out, err = s.step(context.Background(), store.Job{Kind: kindStep, AccountSid: "AC1", ResourceSid: "SM2", Payload: []byte("{}")})
 	if err != nil || len(out.Writes.StatusChanges) != 0 {
-		t.Errorf("old job of a deleted message: %+v, %v", out, err)
+		t.Errorf("a deleted message's step: %+v, %v; want nothing", out, err)
 	}
 }
