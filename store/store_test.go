@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -930,6 +931,13 @@ func TestMigrationAppliedByAnotherProcess(t *testing.T) {
 	}
 }
 
+// cachedStmts are the statements c holds now.
+func cachedStmts(c *stmtCache) []*sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Collect(maps.Values(c.m))
+}
+
 // TestCloseClosesStatements: Close closes the prepared statements too, not only the pools,
 // and a write after Close fails rather than hangs.
 func TestCloseClosesStatements(t *testing.T) {
@@ -942,8 +950,9 @@ func TestCloseClosesStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCreateAccount(t, db, testAccount("AC1", ""))
-	stmts := slices.Collect(maps.Values(db.rstmts.m))
-	stmts = append(stmts, slices.Collect(maps.Values(db.wstmts.m))...)
+	// Under the caches' locks: the writer may still be preparing the statements its
+	// last transaction asked for.
+	stmts := append(cachedStmts(db.rstmts), cachedStmts(db.wstmts)...)
 	if len(stmts) < 2 {
 		t.Fatalf("%d statements cached", len(stmts))
 	}
