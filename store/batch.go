@@ -212,7 +212,7 @@ func (c *stmtCache) close() error {
 // watching their caller's context: the writer checked it before it ran the caller's
 // write, and the statements of a write take microseconds. Watching costs more than that:
 // database/sql and the driver each start a goroutine per statement to watch a context
-// that can end, and a create runs four statements, a delivery step five.
+// that can end.
 func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	if s, ok := db.wstmts.lookup(query); ok {
 		return tx.StmtContext(ctx, s), nil
