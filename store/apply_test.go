@@ -15,13 +15,23 @@ func TestWritesEmpty(t *testing.T) {
 	if !(Writes{}).empty() {
 		t.Fatal("Writes{} is not empty")
 	}
+	// A rule alone is a check with nothing to write.
+	if !(Writes{Sender: &SenderRule{}}).empty() {
+		t.Fatal("Writes with only a sender rule is not empty")
+	}
 	typ := reflect.TypeOf(Writes{})
 	one := func(w *Writes, i int) {
 		f := reflect.ValueOf(w).Elem().Field(i)
 		f.Set(reflect.MakeSlice(f.Type(), 1, 1))
 	}
 	for i := range typ.NumField() {
+		if typ.Field(i).Type.Kind() != reflect.Slice {
+			continue
+		}
 		for j := i; j < typ.NumField(); j++ {
+			if typ.Field(j).Type.Kind() != reflect.Slice {
+				continue
+			}
 			var w Writes
 			one(&w, i)
 			one(&w, j)
@@ -168,4 +178,72 @@ func TestNumberChangingHandsLeavesItsPool(t *testing.T) {
 	if s, err := db.ServiceOfNumber(ctx, pn.Sid); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a number of another account is still in the pool: %+v, %v", s, err)
 	}
+}
+
+// TestSenderRule: a write with a sender rule is made only when the rule holds, and fails
+// with the rule's own error, writing nothing, when it does not. Ownership is the
+// account's, of an SMS-capable number; an opt-out is the account's, from one sender.
+func TestSenderRule(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	mustCreateAccount(t, db, testAccount("AC2", ""))
+	mustCreatePhoneNumber(t, db, testPhoneNumber("AC1", "+15550000010", 1))
+	noSMS := testPhoneNumber("AC1", "+15550000011", 2)
+	noSMS.Capabilities.SMS = false
+	mustCreatePhoneNumber(t, db, noSMS)
+	mustCreatePhoneNumber(t, db, testPhoneNumber("AC2", "+15550000020", 3))
+	const stopped = "+15550000099"
+	mustApply(t, db, Writes{OptOuts: []OptOut{
+		{AccountSid: "AC1", Sender: "+15550000010", Recipient: stopped, Out: true, DateCreated: t0},
+		{AccountSid: "AC1", Sender: "ACME", Recipient: stopped, Out: true, DateCreated: t0},
+	}})
+
+	tests := []struct {
+		name    string
+		rule    SenderRule
+		wantErr error
+	}{
+		{"own SMS number", SenderRule{"AC1", "+15550000010", "+15550000001", true}, nil},
+		{"own number without SMS", SenderRule{"AC1", "+15550000011", "+15550000001", true}, ErrNotSender},
+		{"another account's number", SenderRule{"AC1", "+15550000020", "+15550000001", true}, ErrNotSender},
+		{"nobody's number", SenderRule{"AC1", "+15550000030", "+15550000001", true}, ErrNotSender},
+		{"nobody's number, ownership not asked", SenderRule{"AC1", "+15550000030", "+15550000001", false}, nil},
+		{"recipient stopped the sender", SenderRule{"AC1", "+15550000010", stopped, true}, ErrOptedOut},
+		{"recipient stopped an alphanumeric sender", SenderRule{"AC1", "ACME", stopped, false}, ErrOptedOut},
+		{"the stop was another account's", SenderRule{"AC2", "+15550000020", stopped, true}, nil},
+		{"the stop was of another sender", SenderRule{"AC1", "ACME2", stopped, false}, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := testMessage(tt.rule.AccountSid, i)
+			m.From, m.To = tt.rule.Sender, tt.rule.Recipient
+			rule := tt.rule
+			jobsBefore := countJobs(t, db, "rule-test")
+			err := db.Apply(ctx, Writes{Sender: &rule, Messages: []Message{m},
+				Jobs: []Job{job("rule-test", m.Sid, "", t0)}})
+			if !errors.Is(err, tt.wantErr) { // errors.Is(err, nil) is err == nil
+				t.Fatalf("Apply: %v, want %v", err, tt.wantErr)
+			}
+			_, getErr := db.GetMessage(ctx, m.AccountSid, m.Sid)
+			written := getErr == nil
+			newJobs := countJobs(t, db, "rule-test") - jobsBefore
+			want, wantJobs := tt.wantErr == nil, 0
+			if want {
+				wantJobs = 1
+			}
+			if written != want || newJobs != wantJobs {
+				t.Errorf("message written: %v (%v), %d new jobs; want written: %v, %d new jobs", written, getErr, newJobs, want, wantJobs)
+			}
+		})
+	}
+}
+
+func countJobs(t *testing.T, db *DB, kind string) int {
+	t.Helper()
+	n, err := db.CountJobs(context.Background(), kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

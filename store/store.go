@@ -19,6 +19,11 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrLimit: the change would go past a limit the caller set.
 	ErrLimit = errors.New("limit reached")
+	// ErrNotSender: a SenderRule asked that the account own the sender, and it does not
+	// (as an SMS-capable number).
+	ErrNotSender = errors.New("not an SMS-capable number of the account")
+	// ErrOptedOut: a SenderRule's recipient has opted out of messages from its sender.
+	ErrOptedOut = errors.New("recipient opted out of the sender")
 )
 
 // Account is a main account (ParentSid == "") or a subaccount of one.
@@ -187,12 +192,25 @@ type OptOut struct {
 	DateCreated time.Time
 }
 
+// SenderRule is what must hold for a message from Sender to Recipient to be written: the
+// account owns Sender as an SMS-capable number (when MustOwn), and Recipient has not
+// opted out of messages from Sender. Checked inside the write, so that no number can be
+// released, and no STOP recorded, between the check and the message.
+type SenderRule struct {
+	AccountSid string
+	Sender     string
+	Recipient  string
+	MustOwn    bool
+}
+
 // Writes is a set of changes the store makes in one transaction: all of them or none.
-// Order of application: opt-outs, messages, media, media contents, status changes,
+// Order of application: the sender rule (a check: ErrNotSender or ErrOptedOut, and
+// nothing is written, when it does not hold), opt-outs, messages, media, media contents, status changes,
 // calls, call changes, recordings, recording changes, call events, jobs, deliveries.
 // A call's new events and recordings come with a change of the call itself (in Calls or
 // CallChanges): the change log tells of them through it.
 type Writes struct {
+	Sender           *SenderRule
 	OptOuts          []OptOut
 	Messages         []Message
 	Media            []Media

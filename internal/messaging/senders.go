@@ -88,7 +88,7 @@ func (s *Service) chooseSender(ctx context.Context, m store.Message) (string, er
 		return "", fmt.Errorf("choose sender: %w", err)
 	}
 	if opted {
-		return "", ruleError(21610, "Attempt to send to unsubscribed recipient: %s replied STOP to %s. They can reply START to opt back in.", m.To, sender)
+		return "", optedOutError(m.To, sender)
 	}
 	return sender, nil
 }

@@ -168,49 +168,75 @@ func (s *Service) Send(ctx context.Context, account store.Account, out Outbound)
 			out.StatusCallback = svc.StatusCallback
 		}
 	}
-	if err := s.checkSend(ctx, account, out); err != nil {
-		return store.Message{}, err
+	if e := magicRule(out); e != nil {
+		return store.Message{}, e
 	}
 	m, w := s.planOutbound(account, out, time.Now())
-	if err := s.store.Apply(ctx, w); err != nil {
+	// The sender's rules are checked in the write itself (store.SenderRule), not read
+	// before it: nothing can change between the check and the message.
+	if out.From != "" {
+		w.Sender = &store.SenderRule{AccountSid: account.Sid, Sender: out.From, Recipient: out.To, MustOwn: mustOwn(out.From)}
+	}
+	err := s.store.Apply(ctx, w)
+	switch {
+	case errors.Is(err, store.ErrNotSender):
+		return store.Message{}, notSenderError(out)
+	case errors.Is(err, store.ErrOptedOut):
+		return store.Message{}, optedOutError(out.To, out.From)
+	case err != nil:
 		return store.Message{}, fmt.Errorf("send message: %w", err)
 	}
 	return m, nil
 }
 
-// checkSend applies the rules a carrier applies before accepting a message.
+// checkSend applies the rules a carrier applies before accepting a message, for a caller
+// that decides what to write from the answer (Send checks them in its write instead).
 func (s *Service) checkSend(ctx context.Context, account store.Account, out Outbound) error {
-	if e, ok := magicTo[out.To]; ok {
-		return &e
+	if e := magicRule(out); e != nil {
+		return e
 	}
-	if out.From != "" {
-		if e, ok := magicFrom[out.From]; ok {
-			return &e
-		}
-		ok, opted, err := s.checkSender(ctx, account, out.From, out.To)
-		if err != nil {
-			return fmt.Errorf("send message: %w", err)
-		}
-		if !ok {
-			return ruleError(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
-		}
-		if opted {
-			return ruleError(21610, "Attempt to send to unsubscribed recipient: %s replied STOP to %s. They can reply START to opt back in.", out.To, out.From)
-		}
+	if out.From == "" {
+		return nil
+	}
+	owned, opted := true, false
+	var err error
+	if mustOwn(out.From) {
+		owned, opted, err = s.store.SenderCheck(ctx, account.Sid, out.From, out.To)
+	} else {
+		opted, err = s.store.OptedOut(ctx, account.Sid, out.From, out.To)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("send message: %w", err)
+	case !owned:
+		return notSenderError(out)
+	case opted:
+		return optedOutError(out.To, out.From)
 	}
 	return nil
 }
 
-// checkSender tells whether the account may send from from (an alphanumeric sender ID,
-// Twilio's magic test sender, or an SMS-capable number the account owns), and whether
-// to opted out of messages from it. For a phone number both come from one read of the
-// store: they were two, each as costly as fetching a message.
-func (s *Service) checkSender(ctx context.Context, account store.Account, from, to string) (mayUse, optedOut bool, err error) {
-	if from == MagicFrom || IsAlphaSender(from) {
-		optedOut, err = s.store.OptedOut(ctx, account.Sid, from, to)
-		return true, optedOut, err
+// magicRule is the error Twilio's magic test numbers ask for, or nil.
+func magicRule(out Outbound) *RuleError {
+	if e, ok := magicTo[out.To]; ok {
+		return &e
 	}
-	return s.store.SenderCheck(ctx, account.Sid, from, to)
+	if e, ok := magicFrom[out.From]; ok {
+		return &e
+	}
+	return nil
+}
+
+// mustOwn tells whether an account may send from from only when it owns it: any sender
+// but an alphanumeric sender ID and Twilio's magic test sender.
+func mustOwn(from string) bool { return from != MagicFrom && !IsAlphaSender(from) }
+
+func notSenderError(out Outbound) *RuleError {
+	return ruleError(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
+}
+
+func optedOutError(to, from string) *RuleError {
+	return ruleError(21610, "Attempt to send to unsubscribed recipient: %s replied STOP to %s. They can reply START to opt back in.", to, from)
 }
 
 // planOutbound builds a message that passed the rules, with its media and its first
