@@ -119,27 +119,42 @@ func (db *DB) ListThreadMessages(ctx context.Context, k ThreadKey, p Page) ([]Me
 
 // ClearMessages deletes every message of an account, with its media, its webhook
 // delivery records and its pending jobs (delivery steps, callbacks, media fetches), and
-// returns how many messages it deleted.
+// returns how many messages it deleted. Messages created while it runs are kept. It
+// deletes in writes of bigWriteRows messages (see there), each message with all of its
+// own: when one fails, the messages of the writes before are gone, and the rest are not.
 func (db *DB) ClearMessages(ctx context.Context, accountSid string) (int64, error) {
-	var n int64
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		const ofAccount = "account_sid = ? AND resource_sid IN (SELECT sid FROM messages WHERE account_sid = ?)"
-		for _, table := range []string{"jobs", "webhook_deliveries"} {
-			if _, err := db.txExec(ctx, tx, "DELETE FROM "+table+" WHERE "+ofAccount, accountSid, accountSid); err != nil {
-				return err
-			}
-		}
-		res, err := db.txExec(ctx, tx, "DELETE FROM messages WHERE account_sid = ?", accountSid)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	var last int64
+	err := db.queryRow(ctx, "SELECT coalesce(max(seq), 0) FROM messages WHERE account_sid = ?", accountSid).Scan(&last)
 	if err != nil {
 		return 0, fmt.Errorf("clear messages of %s: %w", accountSid, err)
 	}
-	return n, nil
+	// The same bigWriteRows messages each time, within one write: the oldest left.
+	const chunk = "SELECT sid FROM messages WHERE account_sid = ? AND seq <= ? ORDER BY seq LIMIT ?"
+	var total int64
+	for {
+		var n int64
+		err := db.write(ctx, func(tx *sql.Tx) error {
+			for _, table := range []string{"jobs", "webhook_deliveries"} {
+				if _, err := db.txExec(ctx, tx, "DELETE FROM "+table+" WHERE account_sid = ? AND resource_sid IN ("+chunk+")",
+					accountSid, accountSid, last, bigWriteRows); err != nil {
+					return err
+				}
+			}
+			res, err := db.txExec(ctx, tx, "DELETE FROM messages WHERE sid IN ("+chunk+")", accountSid, last, bigWriteRows)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("clear messages of %s: %w", accountSid, err)
+		}
+		if n < bigWriteRows {
+			return total, nil
+		}
+	}
 }
 
 // escapeLike escapes LIKE's wildcards (and the escape character) in s.
