@@ -181,8 +181,9 @@ func TestNumberChangingHandsLeavesItsPool(t *testing.T) {
 }
 
 // TestSenderRule: a write with a sender rule is made only when the rule holds, and fails
-// with the rule's own error, writing nothing, when it does not. Ownership is the
-// account's, of an SMS-capable number; an opt-out is the account's, from one sender.
+// with the rule's own error, writing nothing, when it does not; with a message (the rule
+// is part of its INSERT) and without one. Ownership is the account's, of an SMS-capable
+// number; an opt-out is the account's, from one sender.
 func TestSenderRule(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
@@ -234,6 +235,16 @@ func TestSenderRule(t *testing.T) {
 			}
 			if written != want || newJobs != wantJobs {
 				t.Errorf("message written: %v (%v), %d new jobs; want written: %v, %d new jobs", written, getErr, newJobs, want, wantJobs)
+			}
+
+			// A rule with no message to write is checked on its own.
+			jobsBefore = countJobs(t, db, "rule-test")
+			err = db.Apply(ctx, Writes{Sender: &rule, Jobs: []Job{job("rule-test", m.Sid, "", t0)}})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Apply without a message: %v, want %v", err, tt.wantErr)
+			}
+			if newJobs := countJobs(t, db, "rule-test") - jobsBefore; newJobs != wantJobs {
+				t.Errorf("without a message: %d new jobs, want %d", newJobs, wantJobs)
 			}
 		})
 	}

@@ -14,10 +14,17 @@ const messageCols = "seq, sid, account_sid, to_number, from_number, messaging_se
 	"status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message, " +
 	"date_created, date_updated, date_sent"
 
-const insertMessage = `INSERT INTO messages (sid, account_sid, to_number, from_number, messaging_service_sid,
+const insertMessageHead = `INSERT INTO messages (sid, account_sid, to_number, from_number, messaging_service_sid,
 	body, media_urls, status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message,
 	date_created, date_updated, date_sent)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	`
+
+// insertMessage writes a message; insertMessageIf, followed by a condition, writes it only
+// when the condition holds. Both take messageArgs (then the condition's arguments).
+const (
+	insertMessage   = insertMessageHead + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	insertMessageIf = insertMessageHead + "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE "
+)
 
 // scanMessage scans one message row.
 func scanMessage(s rowScanner) (Message, error) { return newMessageScanner()(s) }

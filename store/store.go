@@ -204,12 +204,14 @@ type SenderRule struct {
 }
 
 // Writes is a set of changes the store makes in one transaction: all of them or none.
-// Order of application: the sender rule (a check: ErrNotSender or ErrOptedOut, and
-// nothing is written, when it does not hold), opt-outs, messages, media, media contents, status changes,
+// Order of application: opt-outs, messages, media, media contents, status changes,
 // calls, call changes, recordings, recording changes, call events, jobs, deliveries.
 // A call's new events and recordings come with a change of the call itself (in Calls or
 // CallChanges): the change log tells of them through it.
 type Writes struct {
+	// Sender, when set, is checked with every message written (or once, when there is
+	// none): the write fails with ErrNotSender or ErrOptedOut, and nothing of it is
+	// written, when the rule does not hold.
 	Sender           *SenderRule
 	OptOuts          []OptOut
 	Messages         []Message

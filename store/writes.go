@@ -85,7 +85,7 @@ func (db *DB) ChangeStatus(ctx context.Context, c StatusChange) (Message, error)
 }
 
 func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
-	if w.Sender != nil {
+	if w.Sender != nil && len(w.Messages) == 0 {
 		if err := db.checkSenderRule(ctx, tx, *w.Sender); err != nil {
 			return err
 		}
@@ -100,7 +100,12 @@ func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 		if err != nil {
 			return fmt.Errorf("message %s: %w", m.Sid, err)
 		}
-		if _, err := db.txExec(ctx, tx, insertMessage, args...); err != nil {
+		if w.Sender != nil {
+			err = db.insertMessageIfSender(ctx, tx, args, *w.Sender)
+		} else {
+			_, err = db.txExec(ctx, tx, insertMessage, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("message %s: %w", m.Sid, constraintError(err))
 		}
 	}
@@ -236,9 +241,36 @@ func (db *DB) SenderCheck(ctx context.Context, accountSid, sender, recipient str
 	return owned, optedOut, nil
 }
 
-// checkSenderRule checks r inside a write. It is also cheaper there than as a read of its
-// own: the writer's page cache is warm, while a reader's starts cold after every commit
-// (a sixth of a create's own CPU under a stream of creates went to that read).
+// senderRuleHolds is senderCheck as a condition: whether a SenderRule holds. Its
+// arguments are senderRuleArgs.
+const senderRuleHolds = `(NOT ? OR EXISTS (SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ? AND account_sid = ? AND cap_sms <> 0))
+	AND NOT EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)`
+
+func senderRuleArgs(r SenderRule) []any {
+	return append([]any{r.MustOwn}, senderCheckArgs(r.AccountSid, r.Sender, r.Recipient)...)
+}
+
+// insertMessageIfSender inserts a message (args: messageArgs) only when r holds, and
+// otherwise returns why not (checkSenderRule). The rule is part of the INSERT rather than
+// a statement before it: the check then costs the writer about half of what it did as a
+// query of its own, database/sql's statement, rows and scan (about 4 against 9 µs).
+func (db *DB) insertMessageIfSender(ctx context.Context, tx *sql.Tx, args []any, r SenderRule) error {
+	res, err := db.txExec(ctx, tx, insertMessageIf+senderRuleHolds, append(args, senderRuleArgs(r)...)...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	if err := db.checkSenderRule(ctx, tx, r); err != nil {
+		return err
+	}
+	return errors.New("sender rule: the message was not written, yet the rule holds")
+}
+
+// checkSenderRule checks r inside a write: ErrNotSender or ErrOptedOut when it does not
+// hold. It runs on the writer's cache, which is warm, while a reader's starts cold after
+// every commit.
 func (db *DB) checkSenderRule(ctx context.Context, tx *sql.Tx, r SenderRule) error {
 	var owned, optedOut bool
 	err := db.txQueryRow(ctx, tx, senderCheck, senderCheckArgs(r.AccountSid, r.Sender, r.Recipient)...).Scan(&owned, &optedOut)
