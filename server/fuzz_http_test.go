@@ -141,6 +141,9 @@ func FuzzCreateMessageForm(f *testing.F) {
 		"To=%2B14155550100&From=%2B15005550006&Body=x&ValidityPeriod=abc&Attempt=99999999999999999999",
 		"To=+14155550100&From=%2B1&Body=" + strings.Repeat("%E2%82%AC", 600),
 		"%zz=1", "", "&&&==", "To",
+		// Bracketed names: the generated form binder panicked on "MediaUrl[".
+		"To=%2B14155550100&From=%2B15005550006&Body=x&MediaUrl%5B=x",
+		"To=%2B14155550100&From=%2B15005550006&MediaUrl%5B0%5D=https%3A%2F%2Fe.x%2F1.png&MediaUrl%5B%5D=x",
 	} {
 		f.Add(seed)
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 // that takes one value is given once, in the query and the form alike (finding 8: such
 // bytes were stored, a repeated form parameter kept its first value silently while a
 // repeated query parameter was refused). Values of the wrong type name their parameter.
+// No parameter name holds brackets.
 func TestParameterRules(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	sid, token := env.Main.Sid, env.Main.AuthToken
@@ -44,6 +46,20 @@ func TestParameterRules(t *testing.T) {
 		{"ValidityPeriod not a number", "POST", messages, valid + "&ValidityPeriod=abc", "ValidityPeriod", "an invalid integer"},
 		{"SendAsMms not a boolean", "POST", messages, valid + "&SendAsMms=maybe", "SendAsMms", "an invalid boolean"},
 		{"Attempt past int64", "POST", messages, valid + "&Attempt=99999999999999999999", "Attempt", ""},
+		// Indexed names ("MediaUrl[0]") are rewritten as the plain one, repeated; any
+		// other name with a bracket is refused. The generated binder panicked on the
+		// first of these (a 500), and made a slice as long as the index said.
+		{"an unclosed bracket", "POST", messages, valid + "&MediaUrl%5B=x", "MediaUrl[", "a parameter with several values is repeated"},
+		{"a named index", "POST", messages, valid + "&MediaUrl%5Ba%5D=x", "MediaUrl[a]", ""},
+		{"an index with a leading zero", "POST", messages, valid + "&MediaUrl%5B01%5D=x", "MediaUrl[01]", ""},
+		{"two indexes", "POST", messages, valid + "&MediaUrl%5B0%5D%5B0%5D=x", "MediaUrl[0][0]", ""},
+		{"a closing bracket alone", "POST", messages, valid + "&Media%5DUrl=x", "Media]Url", ""},
+		{"a bracket in the query of a create", "POST", messages + "?MediaUrl%5B=x", valid, "MediaUrl[", ""},
+		{"a bracket in a list's query", "GET", messages + "?To%5Bx%5D=%2B14155550100", "", "To[x]", ""},
+		{"an index past 99", "POST", messages, valid + "&MediaUrl%5B10000000%5D=https%3A%2F%2Fa.example%2F1.png", "MediaUrl[10000000]", "an index goes up to 99"},
+		{"a gap in the indexes", "POST", messages, valid + "&MediaUrl%5B1%5D=https%3A%2F%2Fa.example%2F1.png", "MediaUrl[0]", "the indexes of a parameter run from 0 without a gap"},
+		{"an index given twice", "POST", messages, valid + "&MediaUrl%5B0%5D=https%3A%2F%2Fa.example%2F1.png&MediaUrl%5B0%5D=https%3A%2F%2Fa.example%2F2.png", "MediaUrl[0]", "given 2 times"},
+		{"To, plain and indexed", "POST", messages, valid + "&To%5B0%5D=%2B14155550111", "To", "given 2 times; it takes one value"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var body io.Reader
@@ -58,15 +74,39 @@ func TestParameterRules(t *testing.T) {
 			}
 		})
 	}
-	// Arrays repeat; parameters the operation does not define are ignored, repeated or not.
-	status, got := env.Do(t, "POST", messages, sid, token, strings.NewReader(
-		"To=%2B14155550100&From=%2B15005550006&MediaUrl=https%3A%2F%2Fa.example%2F1.png&MediaUrl=https%3A%2F%2Fa.example%2F2.png&X=1&X=2"), formType)
-	if status != http.StatusCreated || !strings.Contains(string(got), `"num_media":"2"`) {
-		t.Errorf("repeated MediaUrl: HTTP %d %s", status, got)
+	// Arrays repeat, or are indexed from 0 (as the generated Go client sends them), or
+	// both, in the order the binder took them: indexed, plain, then "[]". Parameters the
+	// operation does not define are ignored, repeated or not.
+	for _, tt := range []struct{ form, media string }{
+		{"MediaUrl=https%3A%2F%2Fa.example%2F1.png&MediaUrl=https%3A%2F%2Fa.example%2F2.png&X=1&X=2", "1,2"},
+		{"MediaUrl%5B1%5D=https%3A%2F%2Fa.example%2F2.png&MediaUrl%5B0%5D=https%3A%2F%2Fa.example%2F1.png&X%5B0%5D=1", "1,2"},
+		{"MediaUrl%5B%5D=https%3A%2F%2Fa.example%2F3.png&MediaUrl=https%3A%2F%2Fa.example%2F2.png&MediaUrl%5B0%5D=https%3A%2F%2Fa.example%2F1.png", "1,2,3"},
+	} {
+		status, got := env.Do(t, "POST", messages, sid, token, strings.NewReader("To=%2B14155550100&From=%2B15005550006&"+tt.form), formType)
+		var m struct{ Sid string }
+		if status != http.StatusCreated || json.Unmarshal(got, &m) != nil {
+			t.Errorf("%s: HTTP %d %s", tt.form, status, got)
+			continue
+		}
+		media, err := env.DB.MessageMedia(context.Background(), sid, m.Sid)
+		var urls []string
+		for _, md := range media {
+			urls = append(urls, strings.TrimSuffix(strings.TrimPrefix(md.URL, "https://a.example/"), ".png"))
+		}
+		if strings.Join(urls, ",") != tt.media || err != nil {
+			t.Errorf("%s: media %v (%v), want %s", tt.form, urls, err, tt.media)
+		}
 	}
+	// Indexed, the array is validated as the repeated one is: 11 media URLs are too many.
+	eleven := "To=%2B14155550100&From=%2B15005550006"
+	for i := range 11 {
+		eleven += fmt.Sprintf("&MediaUrl%%5B%d%%5D=https%%3A%%2F%%2Fa.example%%2F%d.png", i, i)
+	}
+	status, got := env.Do(t, "POST", messages, sid, token, strings.NewReader(eleven), formType)
+	wantError(t, status, got, 400, 21623)
 	// Nothing of the refused requests was stored.
 	list, _ := env.Client.ListMessagesWithResponse(context.Background(), sid, nil)
-	if list.JSON200 == nil || len(list.JSON200.Messages) != 2 {
+	if list.JSON200 == nil || len(list.JSON200.Messages) != 4 {
 		t.Errorf("messages after the refused requests: %s", list.Body)
 	}
 }

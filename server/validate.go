@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -111,13 +112,24 @@ func isArray(s *openapi3.SchemaRef) bool {
 // come back mangled or cut short), and a parameter that takes one value must be given
 // once, in the query and the form alike, rather than have one of its values picked
 // silently. Parameters the operation does not define are ignored, as Twilio does.
+//
+// A repeated parameter may also come indexed, "MediaUrl[0]=a&MediaUrl[1]=b", as the
+// generated Go client sends it (or "MediaUrl[]=a", as PHP does). Those are rewritten
+// here, in the request itself, as the plain repeated parameter: the validator knows only
+// "MediaUrl", and saw none of them (11 indexed media URLs went through where 11 repeated
+// ones are 21623), while the generated binder read them itself, made a slice as long as
+// the largest index said (a 90-byte request took 170 MB), and panicked on "MediaUrl[".
 func checkParams(r *http.Request, single map[string]bool) error {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return badRequest(codeInvalidParameter, "Invalid query string: %s", err)
 	}
-	if err := checkValues(query, single); err != nil {
+	query, changed, err := checkValues(query, single)
+	if err != nil {
 		return err
+	}
+	if changed {
+		r.URL.RawQuery = query.Encode()
 	}
 	if r.Body == nil || r.Body == http.NoBody || !strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
 		return nil
@@ -126,31 +138,126 @@ func checkParams(r *http.Request, single map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		return badRequest(codeInvalidParameter, "Invalid form body: %s", err)
 	}
-	return checkValues(form, single)
+	form, changed, err = checkValues(form, single)
+	if err != nil {
+		return err
+	}
+	if changed {
+		body = []byte(form.Encode())
+		r.ContentLength = int64(len(body))
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
 }
 
-func checkValues(values url.Values, single map[string]bool) error {
-	for _, name := range slices.Sorted(maps.Keys(values)) { // the same answer every time
-		vs := values[name]
+// checkValues checks values by the rules of checkParams, and returns them with indexed
+// names rewritten (changed) when there were any.
+func checkValues(values url.Values, single map[string]bool) (_ url.Values, changed bool, _ error) {
+	names := slices.Sorted(maps.Keys(values)) // the same answer every time
+	for _, name := range names {
 		if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
-			return badRequest(codeInvalidParameter, "Invalid parameter %q: a name must be UTF-8 text without NUL characters", name)
+			return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %q: a name must be UTF-8 text without NUL characters", name)
 		}
-		for _, v := range vs {
+		for _, v := range values[name] {
 			switch {
 			case !utf8.ValidString(v):
-				return badRequest(codeInvalidParameter, "Invalid parameter %s: not valid UTF-8 text", name)
+				return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %s: not valid UTF-8 text", name)
 			case strings.ContainsRune(v, 0):
-				return badRequest(codeInvalidParameter, "Invalid parameter %s: contains a NUL character", name)
+				return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %s: contains a NUL character", name)
 			}
 		}
-		if len(vs) > 1 && single[name] {
-			return badRequest(codeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, len(vs))
+		changed = changed || strings.ContainsAny(name, "[]")
+	}
+	if changed {
+		var err error
+		if values, err = unindex(values, names); err != nil {
+			return nil, false, err
+		}
+		names = slices.Sorted(maps.Keys(values))
+	}
+	for _, name := range names {
+		if n := len(values[name]); n > 1 && single[name] {
+			return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, n)
 		}
 	}
-	return nil
+	return values, changed, nil
+}
+
+// maxParamIndex bounds the index of an indexed parameter: no parameter of the API takes
+// more than a few values.
+const maxParamIndex = 99
+
+// unindex rewrites the indexed names of values (names, sorted) as plain repeated ones:
+// "P[0]", "P[1]"... (indexes from 0, without gaps, each once) in index order, then "P",
+// then "P[]" (the order in which the generated binder took them). Any other name with a
+// bracket is refused.
+func unindex(values url.Values, names []string) (url.Values, error) {
+	out := make(url.Values, len(values))
+	indexed := map[string]map[int]string{} // base name -> value by index
+	for _, name := range names {
+		base, index, ok := indexedName(name)
+		switch {
+		case !ok:
+			return nil, badRequest(codeInvalidParameter, "Invalid parameter %s: a parameter with several values is repeated (MediaUrl=a&MediaUrl=b) or indexed from 0 (MediaUrl[0]=a&MediaUrl[1]=b); this name is neither", name)
+		case index > maxParamIndex:
+			return nil, badRequest(codeInvalidParameter, "Invalid parameter %s: an index goes up to %d", name, maxParamIndex)
+		case index >= 0 && len(values[name]) > 1:
+			return nil, badRequest(codeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, len(values[name]))
+		case index >= 0:
+			if indexed[base] == nil {
+				indexed[base] = map[int]string{}
+			}
+			indexed[base][index] = values[name][0]
+		}
+	}
+	for _, base := range slices.Sorted(maps.Keys(indexed)) {
+		byIndex := indexed[base]
+		for i := range len(byIndex) {
+			v, ok := byIndex[i]
+			if !ok {
+				return nil, badRequest(codeInvalidParameter, "Invalid parameter %s[%d]: the indexes of a parameter run from 0 without a gap, and this one is missing", base, i)
+			}
+			out[base] = append(out[base], v)
+		}
+	}
+	for _, name := range names {
+		if base, index, _ := indexedName(name); index < 0 {
+			out[base] = append(out[base], values[name]...) // "P", then "P[]" (sorted after it)
+		}
+	}
+	return out, nil
+}
+
+// indexedName splits "P[3]" into P and 3, "P[]" into P and -1, and "P" into P and -1;
+// ok is false for any other name with a bracket.
+func indexedName(name string) (base string, index int, ok bool) {
+	open := strings.IndexByte(name, '[')
+	if open < 0 {
+		return name, -1, !strings.Contains(name, "]")
+	}
+	base, inside, closed := name[:open], name[open+1:], strings.HasSuffix(name, "]")
+	if base == "" || !closed {
+		return "", 0, false
+	}
+	inside = inside[:len(inside)-1]
+	if inside == "" {
+		return base, -1, true
+	}
+	if strings.ContainsAny(inside, "[]") || (len(inside) > 1 && inside[0] == '0') {
+		return "", 0, false
+	}
+	for _, c := range inside {
+		if c < '0' || c > '9' {
+			return "", 0, false
+		}
+	}
+	if len(inside) > 3 {
+		return base, maxParamIndex + 1, true
+	}
+	index, _ = strconv.Atoi(inside)
+	return base, index, true
 }
