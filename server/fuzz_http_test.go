@@ -169,7 +169,13 @@ func FuzzCreateMessageForm(f *testing.F) {
 		if err := json.Unmarshal(body, &m); err != nil {
 			t.Fatal(err)
 		}
-		if m.To != values.Get("To") || m.Body != values.Get("Body") || m.NumMedia != fmt.Sprint(len(values["MediaUrl"])) {
+		first := func(name string) string {
+			if vs := spellings(values, name); len(vs) > 0 {
+				return vs[0]
+			}
+			return ""
+		}
+		if m.To != first("To") || m.Body != first("Body") || m.NumMedia != fmt.Sprint(len(spellings(values, "MediaUrl"))) {
 			t.Fatalf("sent %q, stored to %q body %q num_media %s", form, m.To, m.Body, m.NumMedia)
 		}
 		if m.Status == "scheduled" {
@@ -339,3 +345,20 @@ func FuzzPathSID(f *testing.F) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// spellings are the values of parameter name in all its spellings: repeated (name),
+// indexed (name[0], name[1]...) and PHP's (name[]).
+func spellings(values url.Values, name string) []string {
+	var out []string
+	for k, vs := range values {
+		rest, ok := strings.CutPrefix(k, name)
+		if !ok {
+			continue
+		}
+		if index, ok := strings.CutSuffix(strings.TrimPrefix(rest, "["), "]"); rest == "" ||
+			(ok && strings.HasPrefix(rest, "[") && strings.Trim(index, "0123456789") == "") {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
