@@ -82,6 +82,28 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]Change, er
 // let the other writes of the moment through between them.
 const bigWriteRows = 1000
 
+// deleteInWrites runs del, which deletes at most bigWriteRows rows inside a write and
+// returns how many it deleted, in one write after another until it deletes fewer, and
+// returns how many rows the writes that committed deleted.
+func (db *DB) deleteInWrites(ctx context.Context, del func(tx *sql.Tx) (int64, error)) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := db.write(ctx, func(tx *sql.Tx) error {
+			var err error
+			n, err = del(tx)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < bigWriteRows {
+			return total, nil
+		}
+	}
+}
+
 // TrimChanges deletes all but the newest keep changes (those logged while it runs are
 // kept too) and returns how many it deleted. It deletes in writes of bigWriteRows.
 func (db *DB) TrimChanges(ctx context.Context, keep int64) (int64, error) {
@@ -89,27 +111,19 @@ func (db *DB) TrimChanges(ctx context.Context, keep int64) (int64, error) {
 	if err := db.queryRow(ctx, "SELECT coalesce(max(seq), 0) FROM changes").Scan(&last); err != nil {
 		return 0, fmt.Errorf("trim changes: %w", err)
 	}
-	var total int64
-	for {
-		var n int64
-		err := db.write(ctx, func(tx *sql.Tx) error {
-			res, err := db.txExec(ctx, tx,
-				"DELETE FROM changes WHERE seq IN (SELECT seq FROM changes WHERE seq <= ? ORDER BY seq LIMIT ?)",
-				last-keep, bigWriteRows)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		total += n
+	n, err := db.deleteInWrites(ctx, func(tx *sql.Tx) (int64, error) {
+		res, err := db.txExec(ctx, tx,
+			"DELETE FROM changes WHERE seq IN (SELECT seq FROM changes WHERE seq <= ? ORDER BY seq LIMIT ?)",
+			last-keep, bigWriteRows)
 		if err != nil {
-			return total, fmt.Errorf("trim changes: %w", err)
+			return 0, err
 		}
-		if n < bigWriteRows {
-			return total, nil
-		}
+		return res.RowsAffected()
+	})
+	if err != nil {
+		return n, fmt.Errorf("trim changes: %w", err)
 	}
+	return n, nil
 }
 
 // Changed is signalled (without blocking; one pending signal at most) after a commit of

@@ -130,31 +130,23 @@ func (db *DB) ClearMessages(ctx context.Context, accountSid string) (int64, erro
 	}
 	// The same bigWriteRows messages each time, within one write: the oldest left.
 	const chunk = "SELECT sid FROM messages WHERE account_sid = ? AND seq <= ? ORDER BY seq LIMIT ?"
-	var total int64
-	for {
-		var n int64
-		err := db.write(ctx, func(tx *sql.Tx) error {
-			for _, table := range []string{"jobs", "webhook_deliveries"} {
-				if _, err := db.txExec(ctx, tx, "DELETE FROM "+table+" WHERE account_sid = ? AND resource_sid IN ("+chunk+")",
-					accountSid, accountSid, last, bigWriteRows); err != nil {
-					return err
-				}
+	n, err := db.deleteInWrites(ctx, func(tx *sql.Tx) (int64, error) {
+		for _, table := range []string{"jobs", "webhook_deliveries"} {
+			if _, err := db.txExec(ctx, tx, "DELETE FROM "+table+" WHERE account_sid = ? AND resource_sid IN ("+chunk+")",
+				accountSid, accountSid, last, bigWriteRows); err != nil {
+				return 0, err
 			}
-			res, err := db.txExec(ctx, tx, "DELETE FROM messages WHERE sid IN ("+chunk+")", accountSid, last, bigWriteRows)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		total += n
+		}
+		res, err := db.txExec(ctx, tx, "DELETE FROM messages WHERE sid IN ("+chunk+")", accountSid, last, bigWriteRows)
 		if err != nil {
-			return total, fmt.Errorf("clear messages of %s: %w", accountSid, err)
+			return 0, err
 		}
-		if n < bigWriteRows {
-			return total, nil
-		}
+		return res.RowsAffected()
+	})
+	if err != nil {
+		return n, fmt.Errorf("clear messages of %s: %w", accountSid, err)
 	}
+	return n, nil
 }
 
 // escapeLike escapes LIKE's wildcards (and the escape character) in s.

@@ -220,12 +220,16 @@ func (db *DB) setOptOut(ctx context.Context, tx *sql.Tx, o OptOut) error {
 	return nil
 }
 
-// senderCheck answers, in one read, the two questions a message sent from a phone number
-// asks of it: whether the account owns sender as an SMS-capable number, and whether
-// recipient has opted out of messages from it (as OptedOut). Its arguments are
-// senderCheckArgs.
-const senderCheck = `SELECT EXISTS (SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ? AND account_sid = ? AND cap_sms <> 0),
-	EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)`
+// The two questions a message sent from a phone number asks: whether the account owns
+// the sender as an SMS-capable number (arguments: sender, account), and whether the
+// recipient has opted out of messages from it (arguments: account, sender, recipient).
+const (
+	ownsSender       = "EXISTS (SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ? AND account_sid = ? AND cap_sms <> 0)"
+	optedOutOfSender = "EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)"
+)
+
+// senderCheck answers both in one read. Its arguments are senderCheckArgs.
+const senderCheck = "SELECT " + ownsSender + ", " + optedOutOfSender
 
 func senderCheckArgs(accountSid, sender, recipient string) []any {
 	return []any{sender, accountSid, accountSid, sender, recipient}
@@ -243,8 +247,7 @@ func (db *DB) SenderCheck(ctx context.Context, accountSid, sender, recipient str
 
 // senderRuleHolds is senderCheck as a condition: whether a SenderRule holds. Its
 // arguments are senderRuleArgs.
-const senderRuleHolds = `(NOT ? OR EXISTS (SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ? AND account_sid = ? AND cap_sms <> 0))
-	AND NOT EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)`
+const senderRuleHolds = "(NOT ? OR " + ownsSender + ") AND NOT " + optedOutOfSender
 
 func senderRuleArgs(r SenderRule) []any {
 	return append([]any{r.MustOwn}, senderCheckArgs(r.AccountSid, r.Sender, r.Recipient)...)
@@ -288,9 +291,7 @@ func (db *DB) checkSenderRule(ctx context.Context, tx *sql.Tx, r SenderRule) err
 // OptedOut reports whether recipient has opted out of messages from sender.
 func (db *DB) OptedOut(ctx context.Context, accountSid, sender, recipient string) (bool, error) {
 	var out bool
-	err := db.queryRow(ctx,
-		"SELECT EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?)",
-		accountSid, sender, recipient).Scan(&out)
+	err := db.queryRow(ctx, "SELECT "+optedOutOfSender, accountSid, sender, recipient).Scan(&out)
 	if err != nil {
 		return false, fmt.Errorf("opted out %s -> %s: %w", recipient, sender, err)
 	}
