@@ -57,6 +57,7 @@ func TestParameterRules(t *testing.T) {
 		{"a bracket in the query of a create", "POST", messages + "?MediaUrl%5B=x", valid, "MediaUrl[", ""},
 		{"a bracket in a list's query", "GET", messages + "?To%5Bx%5D=%2B14155550100", "", "To[x]", ""},
 		{"an index past 99", "POST", messages, valid + "&MediaUrl%5B10000000%5D=https%3A%2F%2Fa.example%2F1.png", "MediaUrl[10000000]", "an index goes up to 99"},
+		{"an index past any integer", "POST", messages, valid + "&MediaUrl%5B99999999999999999999999%5D=x", "MediaUrl[99999999999999999999999]", "an index goes up to 99"},
 		{"a gap in the indexes", "POST", messages, valid + "&MediaUrl%5B1%5D=https%3A%2F%2Fa.example%2F1.png", "MediaUrl[0]", "the indexes of a parameter run from 0 without a gap"},
 		{"an index given twice", "POST", messages, valid + "&MediaUrl%5B0%5D=https%3A%2F%2Fa.example%2F1.png&MediaUrl%5B0%5D=https%3A%2F%2Fa.example%2F2.png", "MediaUrl[0]", "given 2 times"},
 		{"To, plain and indexed", "POST", messages, valid + "&To%5B0%5D=%2B14155550111", "To", "given 2 times; it takes one value"},

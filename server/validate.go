@@ -255,9 +255,9 @@ func indexedName(name string) (base string, index int, ok bool) {
 			return "", 0, false
 		}
 	}
-	if len(inside) > 3 {
-		return base, maxParamIndex + 1, true
+	index, err := strconv.Atoi(inside)
+	if err != nil { // digits only: past the range of an int
+		index = maxParamIndex + 1
 	}
-	index, _ = strconv.Atoi(inside)
 	return base, index, true
 }

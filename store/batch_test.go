@@ -23,6 +23,24 @@ func (b *batches) ObserveCommit(writes int, _ time.Duration) {
 	b.mu.Unlock()
 }
 
+// openCounting opens a store whose commits are counted in the returned batches.
+func openCounting(t *testing.T) (*DB, *batches) {
+	t.Helper()
+	b := &batches{}
+	db, err := OpenWith(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{Batches: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, b
+}
+
+func (b *batches) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.sizes)
+}
+
 // holdWriter occupies the writer with a write that waits for release, so that the writes
 // started meanwhile queue up and go together in the next batch.
 func holdWriter(t *testing.T, db *DB) (release func()) {
@@ -43,12 +61,7 @@ func holdWriter(t *testing.T, db *DB) (release func()) {
 // transaction; one that fails (a duplicate SID) fails alone, with its own error, and
 // leaves nothing behind, while the others of its batch are all there.
 func TestBatchFailsAloneAndCommitsTheRest(t *testing.T) {
-	b := &batches{}
-	db, err := OpenWith(context.Background(), filepath.Join(t.TempDir(), "b.db"), Options{Batches: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, b := openCounting(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	taken := mustCreateMessage(t, db, testMessage("AC1", 0))

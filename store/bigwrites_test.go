@@ -3,27 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 )
-
-// openCounting opens a store whose commits are counted in the returned batches.
-func openCounting(t *testing.T) (*DB, *batches) {
-	t.Helper()
-	b := &batches{}
-	db, err := OpenWith(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{Batches: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, b
-}
-
-func (b *batches) count() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.sizes)
-}
 
 // messagesWithWork writes n messages of account, each with a job, and a webhook delivery
 // record for every tenth, in one write. It returns their SIDs.
