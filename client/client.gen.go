@@ -8439,7 +8439,7 @@ func NewListAccountsRequest(server string, params *ListAccountsParams) (*http.Re
 // NewCreateAccountRequestWithFormdataBody calls the generic CreateAccount builder with application/x-www-form-urlencoded body
 func NewCreateAccountRequestWithFormdataBody(server string, body CreateAccountFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -9638,7 +9638,7 @@ func NewListCallsRequest(server string, accountSid AccountSid, params *ListCalls
 // NewCreateCallRequestWithFormdataBody calls the generic CreateCall builder with application/x-www-form-urlencoded body
 func NewCreateCallRequestWithFormdataBody(server string, accountSid AccountSid, body CreateCallFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -9991,7 +9991,7 @@ func NewFetchCallRequest(server string, accountSid AccountSid, sid CallSid) (*ht
 // NewUpdateCallRequestWithFormdataBody calls the generic UpdateCall builder with application/x-www-form-urlencoded body
 func NewUpdateCallRequestWithFormdataBody(server string, accountSid AccountSid, sid CallSid, body UpdateCallFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -10178,7 +10178,7 @@ func NewListIncomingPhoneNumbersRequest(server string, accountSid AccountSid, pa
 // NewCreateIncomingPhoneNumberRequestWithFormdataBody calls the generic CreateIncomingPhoneNumber builder with application/x-www-form-urlencoded body
 func NewCreateIncomingPhoneNumberRequestWithFormdataBody(server string, accountSid AccountSid, body CreateIncomingPhoneNumberFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -10307,7 +10307,7 @@ func NewFetchIncomingPhoneNumberRequest(server string, accountSid AccountSid, si
 // NewUpdateIncomingPhoneNumberRequestWithFormdataBody calls the generic UpdateIncomingPhoneNumber builder with application/x-www-form-urlencoded body
 func NewUpdateIncomingPhoneNumberRequestWithFormdataBody(server string, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateIncomingPhoneNumberFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -10446,7 +10446,7 @@ func NewListKeysRequest(server string, accountSid AccountSid, params *ListKeysPa
 // NewCreateKeyRequestWithFormdataBody calls the generic CreateKey builder with application/x-www-form-urlencoded body
 func NewCreateKeyRequestWithFormdataBody(server string, accountSid AccountSid, body CreateKeyFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -10575,7 +10575,7 @@ func NewFetchKeyRequest(server string, accountSid AccountSid, sid KeySid) (*http
 // NewUpdateKeyRequestWithFormdataBody calls the generic UpdateKey builder with application/x-www-form-urlencoded body
 func NewUpdateKeyRequestWithFormdataBody(server string, accountSid AccountSid, sid KeySid, body UpdateKeyFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -10774,7 +10774,7 @@ func NewListMessagesRequest(server string, accountSid AccountSid, params *ListMe
 // NewCreateMessageRequestWithFormdataBody calls the generic CreateMessage builder with application/x-www-form-urlencoded body
 func NewCreateMessageRequestWithFormdataBody(server string, accountSid AccountSid, body CreateMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -11175,7 +11175,7 @@ func NewFetchMessageRequest(server string, accountSid AccountSid, sid MessageSid
 // NewUpdateMessageRequestWithFormdataBody calls the generic UpdateMessage builder with application/x-www-form-urlencoded body
 func NewUpdateMessageRequestWithFormdataBody(server string, accountSid AccountSid, sid MessageSid, body UpdateMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -11611,7 +11611,7 @@ func NewFetchAccountRequest(server string, sid AccountSid) (*http.Request, error
 // NewUpdateAccountRequestWithFormdataBody calls the generic UpdateAccount builder with application/x-www-form-urlencoded body
 func NewUpdateAccountRequestWithFormdataBody(server string, sid AccountSid, body UpdateAccountFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -11726,7 +11726,7 @@ func NewAnswerCallRequest(server string, accountSid AccountSid, sid CallSid) (*h
 // NewSendCallDigitsRequestWithFormdataBody calls the generic SendCallDigits builder with application/x-www-form-urlencoded body
 func NewSendCallDigitsRequestWithFormdataBody(server string, accountSid AccountSid, sid CallSid, body SendCallDigitsFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -11962,7 +11962,7 @@ func NewStreamEventsRequest(server string, accountSid AccountSid, params *Stream
 // NewCreateInboundCallRequestWithFormdataBody calls the generic CreateInboundCall builder with application/x-www-form-urlencoded body
 func NewCreateInboundCallRequestWithFormdataBody(server string, accountSid AccountSid, body CreateInboundCallFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -12009,7 +12009,7 @@ func NewCreateInboundCallRequestWithBody(server string, accountSid AccountSid, c
 // NewCreateInboundMessageRequestWithFormdataBody calls the generic CreateInboundMessage builder with application/x-www-form-urlencoded body
 func NewCreateInboundMessageRequestWithFormdataBody(server string, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -12056,7 +12056,7 @@ func NewCreateInboundMessageRequestWithBody(server string, accountSid AccountSid
 // NewCreateSwitchboardKeyRequestWithFormdataBody calls the generic CreateSwitchboardKey builder with application/x-www-form-urlencoded body
 func NewCreateSwitchboardKeyRequestWithFormdataBody(server string, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -12137,7 +12137,7 @@ func NewClearMessagesRequest(server string, accountSid AccountSid) (*http.Reques
 // NewForceMessageStatusRequestWithFormdataBody calls the generic ForceMessageStatus builder with application/x-www-form-urlencoded body
 func NewForceMessageStatusRequestWithFormdataBody(server string, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -12670,7 +12670,7 @@ func NewListMessagingServicesRequest(server string, params *ListMessagingService
 // NewCreateMessagingServiceRequestWithFormdataBody calls the generic CreateMessagingService builder with application/x-www-form-urlencoded body
 func NewCreateMessagingServiceRequestWithFormdataBody(server string, body CreateMessagingServiceFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -12795,7 +12795,7 @@ func NewListServiceAlphaSendersRequest(server string, serviceSid ServiceSid, par
 // NewCreateServiceAlphaSenderRequestWithFormdataBody calls the generic CreateServiceAlphaSender builder with application/x-www-form-urlencoded body
 func NewCreateServiceAlphaSenderRequestWithFormdataBody(server string, serviceSid ServiceSid, body CreateServiceAlphaSenderFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -13009,7 +13009,7 @@ func NewListServicePhoneNumbersRequest(server string, serviceSid ServiceSid, par
 // NewCreateServicePhoneNumberRequestWithFormdataBody calls the generic CreateServicePhoneNumber builder with application/x-www-form-urlencoded body
 func NewCreateServicePhoneNumberRequestWithFormdataBody(server string, serviceSid ServiceSid, body CreateServicePhoneNumberFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
@@ -13206,7 +13206,7 @@ func NewFetchMessagingServiceRequest(server string, sid MessagingServiceSid) (*h
 // NewUpdateMessagingServiceRequestWithFormdataBody calls the generic UpdateMessagingService builder with application/x-www-form-urlencoded body
 func NewUpdateMessagingServiceRequestWithFormdataBody(server string, sid MessagingServiceSid, body UpdateMessagingServiceFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
+	bodyStr, err := marshalForm(body)
 	if err != nil {
 		return nil, err
 	}
