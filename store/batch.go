@@ -142,22 +142,6 @@ type stmtCache struct {
 // shapes, so this is only a guard against a query built from unbounded input.
 const maxCached = 512
 
-func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.m[query]; ok {
-		return s, nil
-	}
-	s, err := c.on.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if len(c.m) < maxCached {
-		c.m[query] = s
-	}
-	return s, nil
-}
-
 // lookup returns the prepared statement of query, or notes that it is wanted.
 func (c *stmtCache) lookup(query string) (*sql.Stmt, bool) {
 	c.mu.Lock()
@@ -242,33 +226,6 @@ func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...
 func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
 	ctx = context.WithoutCancel(ctx)
 	s, err := db.txStmt(ctx, tx, query)
-	if err != nil {
-		return nil, err
-	}
-	return s.QueryContext(ctx, args...)
-}
-
-// queryRow and query run a read-only statement on the reader pool, prepared once.
-//
-// queryRow is for the reads of one row, by key or an aggregate over an index, which
-// take microseconds: its context is checked before the query, not watched during it.
-// Watching costs more than such a query: database/sql and the driver each start a
-// goroutine per query to watch a context that can end (a request's can), which doubled
-// the time of GetMessage. A list (query) may read many rows, and stays watched.
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) rowScanner {
-	if err := ctx.Err(); err != nil {
-		return errRow{err}
-	}
-	ctx = context.WithoutCancel(ctx)
-	s, err := db.rstmts.get(ctx, query)
-	if err != nil {
-		return errRow{err}
-	}
-	return s.QueryRowContext(ctx, args...)
-}
-
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	s, err := db.rstmts.get(ctx, query)
 	if err != nil {
 		return nil, err
 	}

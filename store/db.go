@@ -24,12 +24,12 @@ type DB struct {
 	// SQLite allows one writer at a time anyway, and one goroutine batching the waiting
 	// writes into one transaction commits them all with one fsync.
 	writer *sql.DB
-	// reader is a pool; under WAL, readers see the last commit and never block the writer.
-	reader *sql.DB
+	// readers run every read (readers.go).
+	readers *readers
 
-	// Statements, prepared once per pool: parsing SQL was a quarter of a fetch's CPU time.
-	// database/sql prepares them again on each pooled connection as needed.
-	wstmts, rstmts *stmtCache
+	// The writer's statements, prepared once: parsing SQL was a quarter of a write's CPU
+	// time.
+	wstmts *stmtCache
 
 	queue      chan *writeReq // writes waiting for the writer goroutine; nil without group commit
 	queueMu    sync.RWMutex   // held to send on queue, and to close it
@@ -113,21 +113,15 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 
-	// query_only makes a write sent to the reader pool by mistake fail loudly instead of
-	// competing with the writer for the lock.
-	reader, err := sql.Open("sqlite", dsn(path, pragmas+"&_pragma=cache_size(-"+strconv.Itoa(readerCacheKiB)+")&_pragma=query_only(1)&_txlock=deferred"))
+	readers, err := openReaders(path, max(4, runtime.NumCPU()))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	// One more connection than the queries use: AuthGeneration keeps one of its own.
-	n := max(4, runtime.NumCPU()) + 1
-	reader.SetMaxOpenConns(n)
-	reader.SetMaxIdleConns(n)
 
-	db := &DB{writer: writer, reader: reader, path: path, jobsSignal: make(chan struct{}, 1), changeSignal: make(chan struct{}, 1),
+	db := &DB{writer: writer, readers: readers, path: path, jobsSignal: make(chan struct{}, 1), changeSignal: make(chan struct{}, 1),
 		wstmts:  &stmtCache{on: writer, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}},
-		rstmts:  &stmtCache{on: reader, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}},
+		auth:    authGen{path: path},
 		batches: opts.Batches}
 	if db.file, err = os.Stat(path); err != nil {
 		db.closePools()
@@ -169,7 +163,7 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closePools() error {
-	return errors.Join(db.auth.close(), db.wstmts.close(), db.rstmts.close(), db.reader.Close(), db.writer.Close())
+	return errors.Join(db.auth.close(), db.wstmts.close(), db.readers.close(), db.writer.Close())
 }
 
 // Ping checks that the file opened is still the one at its path, and can be read.

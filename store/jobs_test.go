@@ -99,7 +99,7 @@ func TestClaimJobsDueLeaseAndQueue(t *testing.T) {
 // every waiting job (it did: a scan of 100,000 jobs took 10 ms).
 func TestNextJobDueReadsIndexes(t *testing.T) {
 	db := openTest(t)
-	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+nextJobDueQuery, 0)
+	rows, err := db.query(context.Background(), "EXPLAIN QUERY PLAN "+nextJobDueQuery, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,42 +50,69 @@ func TestStatementCacheIsBounded(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	query := func(i int) string { return fmt.Sprintf("SELECT %d", i) }
-	c := db.rstmts
+
+	// A reader connection's statements.
+	c, err := db.readers.take(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range maxCached + 20 {
-		s, err := c.get(ctx, query(i))
+		st, done, err := c.statement(query(i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		if err := s.QueryRowContext(ctx).Scan(&n); err != nil || n != i {
-			t.Fatalf("%s: %d, %v", query(i), n, err)
+		row, err := st.Step()
+		if err != nil || !row || st.ColumnInt64(0) != int64(i) {
+			t.Fatalf("%s: %v %v", query(i), row, err)
 		}
-	}
-	if len(c.m) != maxCached {
-		t.Errorf("%d statements cached, want %d", len(c.m), maxCached)
-	}
-
-	// The writer's cache: 500 cached, then 20 wanted inside transactions; only 12 fit.
-	w := &stmtCache{on: db.reader, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
-	defer w.close()
-	for i := range maxCached - 12 {
-		if _, err := w.get(ctx, query(i)); err != nil {
+		if err := done(); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if len(c.prepared) != maxCached {
+		t.Errorf("%d statements cached, want %d", len(c.prepared), maxCached)
+	}
+	// A statement cached is the one used again.
+	again, done, err := c.statement(query(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := c.statement(query(0))
+	if again != first {
+		t.Error("a cached query was prepared again")
+	}
+	done()
+	db.readers.put(c)
+
+	// The writer's cache: 500 cached, then 20 wanted inside transactions; only 12 fit.
+	on, err := sql.Open("sqlite", db.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer on.Close()
+	w := &stmtCache{on: on, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	defer w.close()
+	for i := range maxCached - 12 {
+		w.lookup(query(i))
+	}
+	w.prepareWanted()
 	for i := range 20 {
 		if _, ok := w.lookup(query(1000 + i)); ok {
 			t.Fatalf("%s was cached", query(1000+i))
 		}
 	}
-	if len(w.wanted) != 12 {
-		t.Errorf("%d statements wanted, want 12 (the room left)", len(w.wanted))
+	if len(w.m) != maxCached-12 || len(w.wanted) != 12 {
+		t.Errorf("%d statements cached (want %d), %d wanted (want 12, the room left)", len(w.m), maxCached-12, len(w.wanted))
 	}
 	// Five more cached meanwhile: of the 12 wanted, 7 still fit when they are prepared.
 	for i := range 5 {
-		if _, err := w.get(ctx, query(2000+i)); err != nil {
+		s, err := on.Prepare(query(2000 + i))
+		if err != nil {
 			t.Fatal(err)
 		}
+		w.mu.Lock()
+		w.m[query(2000+i)] = s
+		w.mu.Unlock()
 	}
 	w.prepareWanted()
 	if len(w.m) != maxCached || len(w.wanted) != 0 {
@@ -123,7 +150,7 @@ func TestReadersBesideAuthGeneration(t *testing.T) {
 	if _, err := db.AuthGeneration(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var open []*sql.Rows
+	var open []*readRows
 	defer func() {
 		for _, r := range open {
 			r.Close()

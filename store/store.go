@@ -2,8 +2,10 @@
 // pure Go). It knows SQL and nothing of HTTP: callers pass and get plain Go values, and
 // missing rows come back as ErrNotFound.
 //
-// One connection writes and a small pool reads, so that writers never fight over SQLite's
-// single write lock (no SQLITE_BUSY under load) while reads run in parallel under WAL.
+// One connection writes (through database/sql) and a small pool of read-only connections
+// reads (through zombiezen.com/go/sqlite, over the same SQLite library; see readers.go), so
+// that writers never fight over SQLite's single write lock (no SQLITE_BUSY under load)
+// while reads run in parallel under WAL.
 package store
 
 import (

@@ -621,7 +621,7 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := schemaVersion(ctx, db.reader)
+	v, err := schemaVersion(ctx, db.writer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -763,7 +763,7 @@ func TestListQueryPlan(t *testing.T) {
 
 func explain(t *testing.T, db *DB, query string, args []any) string {
 	t.Helper()
-	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	rows, err := db.query(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -939,7 +939,7 @@ func cachedStmts(c *stmtCache) []*sql.Stmt {
 }
 
 // TestCloseClosesStatements: Close closes the prepared statements too, not only the pools,
-// and a write after Close fails rather than hangs.
+// and a write or a read after Close fails rather than hangs.
 func TestCloseClosesStatements(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"))
@@ -950,11 +950,14 @@ func TestCloseClosesStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCreateAccount(t, db, testAccount("AC1", ""))
-	// Under the caches' locks: the writer may still be preparing the statements its
-	// last transaction asked for.
-	stmts := append(cachedStmts(db.rstmts), cachedStmts(db.wstmts)...)
-	if len(stmts) < 2 {
-		t.Fatalf("%d statements cached", len(stmts))
+	// The writer prepares the statements a transaction asked for after answering it.
+	var stmts []*sql.Stmt
+	for deadline := time.Now().Add(5 * time.Second); len(stmts) == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		stmts = cachedStmts(db.wstmts)
+	}
+	if len(stmts) == 0 {
+		t.Fatal("no statement cached")
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -966,6 +969,16 @@ func TestCloseClosesStatements(t *testing.T) {
 	}
 	if _, err := db.CreateAccount(ctx, testAccount("AC2", "")); !errors.Is(err, ErrClosed) {
 		t.Errorf("write after Close: %v", err)
+	}
+	if _, err := db.GetAccount(ctx, "AC1"); !errors.Is(err, ErrClosed) {
+		t.Errorf("read after Close: %v", err)
+	}
+	rows, err := db.query(ctx, "SELECT 1")
+	if !errors.Is(err, ErrClosed) {
+		t.Errorf("list after Close: %v", err)
+	}
+	if rows != nil {
+		rows.Close()
 	}
 	if err := db.Close(); err != nil {
 		t.Errorf("second Close: %v", err)

@@ -179,7 +179,7 @@ func TestMigrateNanosecondsToMilliseconds(t *testing.T) {
 
 	// The generated column and its index agree with the new values.
 	var check string
-	if err := db.reader.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+	if err := db.queryRow(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check: %q %v", check, err)
 	}
 	day := MessageFilter{AccountSid: "AC1", SentFrom: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), SentUntil: time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)}
@@ -209,7 +209,7 @@ func TestMigrateNanosecondsToMilliseconds(t *testing.T) {
 		t.Errorf("account after running the migration twice: %+v %v", again, err)
 	}
 	var filterDate int64
-	if err := db.reader.QueryRowContext(ctx, "SELECT filter_date FROM messages INDEXED BY messages_account_date WHERE account_sid = 'AC1' AND filter_date < 0").Scan(&filterDate); err != nil || filterDate != time.Date(1969, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli() {
+	if err := db.queryRow(ctx, "SELECT filter_date FROM messages INDEXED BY messages_account_date WHERE account_sid = 'AC1' AND filter_date < 0").Scan(&filterDate); err != nil || filterDate != time.Date(1969, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli() {
 		t.Errorf("filter_date of the 1969 message via the index: %d %v", filterDate, err)
 	}
 }
