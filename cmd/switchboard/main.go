@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/app"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/inbox"
+	"github.com/switchboard-dev/switchboard/internal/logbuf"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
@@ -52,6 +53,7 @@ type config struct {
 	rateBurst  int
 	logFormat  string
 	logLevel   slog.Level
+	logFlush   time.Duration
 	pprof      string
 	check      bool
 	minLead    time.Duration
@@ -153,6 +155,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	fs.Float64Var(&c.callSpeed, "call-speed", envFloat("SWITCHBOARD_CALL_SPEED", 1), "how many times faster than real time calls run: at 10 a ten-second <Say> takes one second; call times and durations stay in simulated seconds (env SWITCHBOARD_CALL_SPEED)")
 	fs.DurationVar(&c.callAnswerDelay, "call-answer-delay", envDuration("SWITCHBOARD_CALL_ANSWER_DELAY", 2*time.Second), "how long a called phone rings before it answers, in simulated time; at or above a call's Timeout it is not answered (env SWITCHBOARD_CALL_ANSWER_DELAY)")
 	fs.StringVar(&c.logFormat, "log-format", env("SWITCHBOARD_LOG_FORMAT", "text"), "request log format: text or json (env SWITCHBOARD_LOG_FORMAT)")
+	fs.DurationVar(&c.logFlush, "log-flush", envDuration("SWITCHBOARD_LOG_FLUSH", 100*time.Millisecond), "how long info and debug log lines may wait to be written together, one write instead of one per request; warnings and errors are written at once, and 0 writes every line at once (env SWITCHBOARD_LOG_FLUSH)")
 	logLevel := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "least severe log lines written: debug, info, warn or error; above info the request log keeps only 5xx answers (env SWITCHBOARD_LOG_LEVEL)")
 	fs.StringVar(&c.pprof, "pprof", env("SWITCHBOARD_PPROF", ""), "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env SWITCHBOARD_PPROF)")
 	fs.BoolVar(&c.inboxAutoSignIn, "inbox-auto-signin", getenv("SWITCHBOARD_INBOX_AUTO_SIGNIN") == "true", "the web inbox signs in as the main account without asking; only with a loopback --addr (env SWITCHBOARD_INBOX_AUTO_SIGNIN=true)")
@@ -199,6 +202,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		return c, fmt.Errorf("--min-body-rate must be at least 1 byte a second, not %d", minRate)
 	case c.timeouts.Grace <= 0 || c.timeouts.Write <= 0 || c.timeouts.Idle <= 0 || c.shutdownTimeout <= 0:
 		return c, errors.New("--read-timeout, --write-timeout, --idle-timeout and --shutdown-timeout must be positive")
+	case c.logFlush < 0 || c.logFlush > 10*time.Second:
+		return c, fmt.Errorf("--log-flush must be between 0 and 10s, not %s", c.logFlush)
 	case max(c.timeouts.Grace, c.timeouts.Write, c.timeouts.Idle, c.shutdownTimeout) > 24*time.Hour:
 		// Deadlines add these to the current time and to each other; bounded, no sum
 		// can overflow into a deadline in the past.
@@ -266,11 +271,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	logOpts := &slog.HandlerOptions{Level: cfg.logLevel}
-	var handler slog.Handler = slog.NewTextHandler(stderr, logOpts)
+	logOut := logbuf.New(stderr, cfg.logFlush)
+	defer logOut.Flush()
+	var handler slog.Handler = slog.NewTextHandler(logOut, logOpts)
 	if cfg.logFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, logOpts)
+		handler = slog.NewJSONHandler(logOut, logOpts)
 	}
-	logger := slog.New(handler)
+	logger := slog.New(logbuf.Handler(handler, logOut))
 
 	if err := checkDBDir(cfg.db); err != nil {
 		return err

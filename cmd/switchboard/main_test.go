@@ -180,6 +180,8 @@ func TestBadConfiguration(t *testing.T) {
 		{"token with symbols", []string{"--account-sid", "AC" + strings.Repeat("0", 32), "--auth-token", "a-b"}, "letters and digits"},
 		{"log format", []string{"--log-format", "xml"}, "text or json"},
 		{"log level", []string{"--log-level", "verbose"}, "debug, info, warn or error"},
+		{"log flush negative", []string{"--log-flush", "-1ms"}, "--log-flush must be between 0 and 10s"},
+		{"log flush past 10s", []string{"--log-flush", "11s"}, "--log-flush must be between 0 and 10s"},
 		{"pprof on every interface", []string{"--pprof", ":6060"}, "not a loopback address"},
 		{"pprof on 0.0.0.0", []string{"--pprof", "0.0.0.0:6060"}, "not a loopback address"},
 		{"pprof on [::]", []string{"--pprof", "[::]:6060"}, "not a loopback address"},
@@ -321,4 +323,29 @@ func get(t *testing.T, url string) int {
 		t.Fatal(err)
 	}
 	return resp.StatusCode
+}
+
+// TestLogFlush: request lines wait for --log-flush (here from its environment twin), and
+// are written once it has passed, while the server runs.
+func TestLogFlush(t *testing.T) {
+	args := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "sb.db")}
+	stderr := &syncBuffer{}
+	url, _, stop := startLogging(t, args, map[string]string{"SWITCHBOARD_LOG_FLUSH": "1s"}, stderr)
+	defer stop()
+	logged := func() bool { return strings.Contains(stderr.String(), "uri=/healthz") }
+	start := time.Now()
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if logged() && time.Since(start) < 900*time.Millisecond {
+		t.Fatalf("the request line was written before --log-flush passed:\n%s", stderr)
+	}
+	for !logged() {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the request line was not written within 10s:\n%s", stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
