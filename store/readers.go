@@ -31,10 +31,15 @@ type readers struct {
 // readConn is one reader connection and the statements prepared on it.
 type readConn struct {
 	conn *sqlite.Conn
-	// prepared are the queries whose statements conn keeps (sqlite.Conn.Prepare caches
-	// them by text); at most maxCached, beyond which a statement is prepared for its one
-	// use (PrepareTransient) and finalized after it.
-	prepared map[string]bool
+	// stmts are the statements prepared on conn, by query; at most maxCached, beyond
+	// which a statement is prepared for its one use and finalized after it.
+	//
+	// They are kept here rather than in sqlite.Conn.Prepare's cache, which clears a
+	// statement's bindings each time it hands it out: clearing the bindings of a query
+	// with LIMIT ? makes SQLite prepare it again at its next step (the limit's value
+	// may change its plan), which cost a list 20 µs. Every query binds all its
+	// parameters anyway (bindArgs).
+	stmts map[string]*sqlite.Stmt
 }
 
 // readerBusyTimeout matches the writer's busy_timeout: a reader waits for a lock only
@@ -51,7 +56,7 @@ func openReaders(path string, n int) (*readers, error) {
 			r.closeFree()
 			return nil, fmt.Errorf("open reader: %w", err)
 		}
-		r.free <- &readConn{conn: c, prepared: map[string]bool{}}
+		r.free <- &readConn{conn: c, stmts: map[string]*sqlite.Stmt{}}
 	}
 	return r, nil
 }
@@ -102,7 +107,7 @@ func (r *readers) close() error {
 	close(r.closed)
 	var errs []error
 	for range r.n {
-		errs = append(errs, (<-r.free).conn.Close())
+		errs = append(errs, (<-r.free).close())
 	}
 	return errors.Join(errs...)
 }
@@ -112,7 +117,7 @@ func (r *readers) closeFree() {
 	for {
 		select {
 		case c := <-r.free:
-			c.conn.Close()
+			c.close()
 		default:
 			return
 		}
@@ -122,11 +127,7 @@ func (r *readers) closeFree() {
 // statement returns query's statement on c, prepared once; done must be called when the
 // statement's rows have been read.
 func (c *readConn) statement(query string) (st *sqlite.Stmt, done func() error, err error) {
-	if c.prepared[query] || len(c.prepared) < maxCached {
-		if st, err = c.conn.Prepare(query); err != nil {
-			return nil, nil, err
-		}
-		c.prepared[query] = true
+	if st, ok := c.stmts[query]; ok {
 		return st, st.Reset, nil
 	}
 	st, trailing, err := c.conn.PrepareTransient(query)
@@ -137,7 +138,20 @@ func (c *readConn) statement(query string) (st *sqlite.Stmt, done func() error, 
 		st.Finalize()
 		return nil, nil, fmt.Errorf("prepare %q: more than one statement", query)
 	}
+	if len(c.stmts) < maxCached {
+		c.stmts[query] = st
+		return st, st.Reset, nil
+	}
 	return st, st.Finalize, nil
+}
+
+// close finalizes c's statements and closes its connection.
+func (c *readConn) close() error {
+	var errs []error
+	for _, st := range c.stmts {
+		errs = append(errs, st.Finalize())
+	}
+	return errors.Join(append(errs, c.conn.Close())...)
 }
 
 // queryRow and query run a read-only statement on a reader connection, prepared once

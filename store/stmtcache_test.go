@@ -69,8 +69,8 @@ func TestStatementCacheIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(c.prepared) != maxCached {
-		t.Errorf("%d statements cached, want %d", len(c.prepared), maxCached)
+	if len(c.stmts) != maxCached {
+		t.Errorf("%d statements cached, want %d", len(c.stmts), maxCached)
 	}
 	// A statement cached is the one used again.
 	again, done, err := c.statement(query(0))
