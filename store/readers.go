@@ -20,8 +20,9 @@ import (
 // (modernc.org/sqlite's), instead of database/sql and modernc.org/sqlite's driver. For a
 // read of one row the driver looks up every column's name and declared type on every
 // query, and database/sql adds a Rows, a conversion by reflection per column and
-// a dozen allocations around it: a fetch of a message spent about 23 µs of CPU in the
-// store this way, and about 10 µs through this pool (docs/performance.md, seventh pass).
+// a dozen allocations around it. A fetch of a message under load spent about 23 µs of
+// the server's CPU on its read that way, and about 12 through this pool
+// (docs/performance.md, seventh pass).
 type readers struct {
 	free   chan *readConn
 	n      int

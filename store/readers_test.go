@@ -16,11 +16,7 @@ import (
 func TestScanSameAsDatabaseSQL(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	std, err := sql.Open("sqlite", db.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer std.Close()
+	std := openDatabaseSQL(t, db)
 	values := []string{"NULL", "0", "1", "2", "-7", "9223372036854775807", "1.5", "2.0", "-3.0", "-0.25", "2000000.0", "123456.0", "1e300",
 		"''", "'abc'", "'42'", "' 42'", "'4.5'", "'true'", "'f'", "'1'", "x''", "x'0102'", "x'3432'", "'héllo'"}
 	dests := []func() any{
@@ -51,11 +47,7 @@ func TestScanSameAsDatabaseSQL(t *testing.T) {
 func TestBindSameAsDatabaseSQL(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	std, err := sql.Open("sqlite", db.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer std.Close()
+	std := openDatabaseSQL(t, db)
 	for _, arg := range []any{nil, "", "abc", "héllo", int64(-3), 7, true, false, 2.5, []byte{1, 2}, []byte{},
 		sql.NullString{}, sql.NullString{String: "x", Valid: true}, sql.NullInt64{Int64: 9, Valid: true}} {
 		t.Run(fmt.Sprintf("%T %v", arg, arg), func(t *testing.T) {
@@ -117,4 +109,16 @@ func TestListInterruptedWhenContextEnds(t *testing.T) {
 			t.Fatalf("a read after the interrupt: %d %v", one, err)
 		}
 	}
+}
+
+// openDatabaseSQL opens db's file through database/sql and modernc.org/sqlite's driver,
+// the way the readers are compared with.
+func openDatabaseSQL(t *testing.T, db *DB) *sql.DB {
+	t.Helper()
+	std, err := sql.Open("sqlite", db.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { std.Close() })
+	return std
 }
