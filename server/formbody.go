@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sync"
+	"weak"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -49,18 +51,24 @@ type formPlan struct {
 	props map[string]formKind
 }
 
-// formPlans caches a plan per schema (*openapi3.Schema, which the loaded spec keeps).
-var formPlans sync.Map
+// formPlans caches a plan per schema of a loaded spec. The decoder is registered with
+// kin-openapi once for the process, while each server loads its own spec (the tests start
+// hundreds), so the key is a weak pointer, and a plan is dropped once its schema has been
+// collected.
+var formPlans sync.Map // weak.Pointer[openapi3.Schema] -> *formPlan
 
 func planForm(schema *openapi3.SchemaRef) *formPlan {
 	if schema == nil || schema.Value == nil {
 		return &formPlan{}
 	}
-	if p, ok := formPlans.Load(schema.Value); ok {
+	key := weak.Make(schema.Value)
+	if p, ok := formPlans.Load(key); ok {
 		return p.(*formPlan)
 	}
 	p := makeFormPlan(schema.Value)
-	formPlans.Store(schema.Value, p)
+	if _, loaded := formPlans.LoadOrStore(key, p); !loaded {
+		runtime.AddCleanup(schema.Value, func(k weak.Pointer[openapi3.Schema]) { formPlans.Delete(k) }, key)
+	}
 	return p
 }
 

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"net/http"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+	"weak"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -150,5 +153,30 @@ func TestFormBodySameAsKinBeyondTheSpec(t *testing.T) {
 	}
 	if _, ok := decodeFormFast([]byte("Tags=a%7Cb"), cases[1].schema, cases[1].encFn); ok {
 		t.Error("a pipe-delimited array was not left to kin-openapi's decoder")
+	}
+}
+
+// TestFormPlansAreDroppedWithTheirSchema: the plan cache keeps a plan for as long as its
+// schema lives, and lets go of it afterwards; each server's spec has its own schemas.
+func TestFormPlansAreDroppedWithTheirSchema(t *testing.T) {
+	schema := openapi3.NewObjectSchema().WithProperty("To", openapi3.NewStringSchema())
+	p := planForm(schema.NewRef())
+	if p.props["To"] != formString {
+		t.Fatalf("plan %+v", p)
+	}
+	key := weak.Make(schema)
+	if again := planForm(schema.NewRef()); again != p {
+		t.Error("the plan was made again for the same schema")
+	}
+	runtime.KeepAlive(schema)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		runtime.GC()
+		if _, ok := formPlans.Load(key); !ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the plan of a collected schema is still cached")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
