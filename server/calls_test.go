@@ -78,13 +78,25 @@ func callEvents(t *testing.T, env *servertest.Env, sid string) []client.CallEven
 // waitForEvent waits until the call's timeline has an event that match accepts.
 func waitForEvent(t *testing.T, env *servertest.Env, sid string, match func(client.CallEvent) bool) client.CallEvent {
 	t.Helper()
+	var found client.CallEvent
+	waitForEvents(t, env, sid, func(events []client.CallEvent) bool {
+		i := slices.IndexFunc(events, match)
+		if i >= 0 {
+			found = events[i]
+		}
+		return i >= 0
+	})
+	return found
+}
+
+// waitForEvents waits until done accepts the call's whole timeline, read afresh each time.
+func waitForEvents(t *testing.T, env *servertest.Env, sid string, done func([]client.CallEvent) bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		events := callEvents(t, env, sid)
-		for _, e := range events {
-			if match(e) {
-				return e
-			}
+		if done(events) {
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no such event on call %s; events:\n%s", sid, timeline(events))

@@ -452,12 +452,12 @@ func TestEventStreamCalls(t *testing.T) {
 	if first := next(); first.Op != "created" || first.Call == nil || first.Call.Status != "ringing" || first.Call.Direction != "inbound" {
 		t.Fatalf("first event %+v", first)
 	}
-	for gathering := gathers(1); ; {
+	for {
 		ev := next()
 		if ev.Call == nil || ev.Op != "updated" {
 			t.Fatalf("event %+v", ev)
 		}
-		if slices.ContainsFunc(callEvents(t, env, call.Sid), gathering) {
+		if gathered(1)(callEvents(t, env, call.Sid)) {
 			if ev.Call.Status != "in-progress" {
 				t.Fatalf("gathering, the call is %s", ev.Call.Status)
 			}

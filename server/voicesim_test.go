@@ -41,14 +41,19 @@ func inboundCall(t *testing.T, env *servertest.Env, from string) client.Call {
 	return *resp.JSON201
 }
 
-// gathers counts the <Gather>s the call has started.
-func gathers(n int) func(client.CallEvent) bool {
-	seen := 0
-	return func(e client.CallEvent) bool {
-		if isVerb("Gather")(e) {
-			seen++
+// gathered tells whether a timeline shows at least n <Gather>s started. It looks at the
+// whole timeline each time: a counter kept across polls (as this once was) counted the
+// first <Gather> again on every poll, and let a test press keys before the menu they were
+// meant for had started.
+func gathered(n int) func([]client.CallEvent) bool {
+	return func(events []client.CallEvent) bool {
+		seen := 0
+		for _, e := range events {
+			if isVerb("Gather")(e) {
+				seen++
+			}
 		}
-		return seen == n
+		return seen >= n
 	}
 }
 
@@ -85,13 +90,13 @@ func TestInboundIVR(t *testing.T) {
 		call.PhoneNumberSid == nil || call.StartTime == nil {
 		t.Fatalf("inbound call %+v", call)
 	}
-	waitForEvent(t, env, call.Sid, gathers(1))
+	waitForEvents(t, env, call.Sid, gathered(1))
 	if c := digits(t, env, call.Sid, "1"); c.Status != "in-progress" {
 		t.Fatalf("after a key: %s", c.Status)
 	}
-	waitForEvent(t, env, call.Sid, gathers(2)) // heard the hours, back at the menu
+	waitForEvents(t, env, call.Sid, gathered(2)) // heard the hours, back at the menu
 	digits(t, env, call.Sid, "2")
-	waitForEvent(t, env, call.Sid, gathers(3))
+	waitForEvents(t, env, call.Sid, gathered(3))
 	digits(t, env, call.Sid, "4217")
 	digits(t, env, call.Sid, "#")
 	done := waitForCall(t, env, call.Sid, "completed")
