@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
-
-	"zombiezen.com/go/sqlite"
 )
 
 // authGen answers AuthGeneration cheaply. It keeps one read-only connection of its own,
@@ -18,9 +15,12 @@ import (
 // Neither statement can run long enough to be worth interrupting: the context is checked
 // before, not watched during.
 type authGen struct {
-	mu          sync.Mutex
-	path        string
-	conn        *sqlite.Conn // nil until first used, and after an error
+	mu   sync.Mutex
+	path string
+	conn *readConn // nil until first used, and after an error
+	// out is scanned into through dest, made once, so that a check allocates nothing.
+	out         int64
+	dest        []any
 	dataVersion int64
 	gen         int64
 	known       bool
@@ -53,44 +53,20 @@ func (a *authGen) check() (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		a.conn = c
+		a.conn, a.dest = c, []any{&a.out}
 	}
-	v, err := readInt(a.conn, "PRAGMA data_version")
-	if err != nil {
+	if err := a.conn.scanRow("PRAGMA data_version", nil, a.dest); err != nil {
 		return 0, err
 	}
+	v := a.out
 	if a.known && v == a.dataVersion {
 		return a.gen, nil
 	}
-	gen, err := readInt(a.conn, "SELECT gen FROM auth_generation WHERE id = 1")
-	if err != nil {
+	if err := a.conn.scanRow("SELECT gen FROM auth_generation WHERE id = 1", nil, a.dest); err != nil {
 		return 0, err
 	}
-	a.dataVersion, a.gen, a.known = v, gen, true
+	a.dataVersion, a.gen, a.known = v, a.out, true
 	return a.gen, nil
-}
-
-// readInt runs query, which returns one integer, on c.
-func readInt(c *sqlite.Conn, query string) (n int64, err error) {
-	st, err := c.Prepare(query)
-	if err != nil {
-		return 0, err
-	}
-	defer func() {
-		if rerr := st.Reset(); err == nil {
-			err = rerr
-		}
-	}()
-	row, err := st.Step()
-	switch {
-	case err != nil:
-		return 0, err
-	case !row:
-		return 0, errors.New("no row")
-	case st.ColumnType(0) != sqlite.TypeInteger:
-		return 0, fmt.Errorf("want an integer, got %v", st.ColumnType(0))
-	}
-	return st.ColumnInt64(0), nil
 }
 
 func (a *authGen) close() error {
@@ -104,7 +80,7 @@ func (a *authGen) closeLocked() error {
 	if a.conn == nil {
 		return nil
 	}
-	err := a.conn.Close()
+	err := a.conn.close()
 	a.conn, a.known = nil, false
 	return err
 }

@@ -57,7 +57,7 @@ func openReaders(path string, n int) (*readers, error) {
 			r.closeFree()
 			return nil, fmt.Errorf("open reader: %w", err)
 		}
-		r.free <- &readConn{conn: c, stmts: map[string]*sqlite.Stmt{}}
+		r.free <- c
 	}
 	return r, nil
 }
@@ -65,7 +65,7 @@ func openReaders(path string, n int) (*readers, error) {
 // openReadConn opens one read-only connection with the readers' settings. Read-only
 // (SQLITE_OPEN_READONLY) is what query_only was for the driver's pool: a write sent here
 // by mistake fails instead of competing with the writer for the lock.
-func openReadConn(path string) (*sqlite.Conn, error) {
+func openReadConn(path string) (*readConn, error) {
 	c, err := sqlite.OpenConn(path, sqlite.OpenReadOnly)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func openReadConn(path string) (*sqlite.Conn, error) {
 		c.Close()
 		return nil, err
 	}
-	return c, nil
+	return &readConn{conn: c, stmts: map[string]*sqlite.Stmt{}}, nil
 }
 
 // take waits for a free connection, or for ctx to end, or for the pool to close.
@@ -125,25 +125,33 @@ func (r *readers) closeFree() {
 	}
 }
 
-// statement returns query's statement on c, prepared once; done must be called when the
-// statement's rows have been read.
-func (c *readConn) statement(query string) (st *sqlite.Stmt, done func() error, err error) {
+// statement returns query's statement on c, prepared once; release must be called when
+// its rows have been read.
+func (c *readConn) statement(query string) (*sqlite.Stmt, error) {
 	if st, ok := c.stmts[query]; ok {
-		return st, st.Reset, nil
+		return st, nil
 	}
 	st, trailing, err := c.conn.PrepareTransient(query)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if trailing != 0 {
 		st.Finalize()
-		return nil, nil, fmt.Errorf("prepare %q: more than one statement", query)
+		return nil, fmt.Errorf("prepare %q: more than one statement", query)
 	}
 	if len(c.stmts) < maxCached {
 		c.stmts[query] = st
-		return st, st.Reset, nil
 	}
-	return st, st.Finalize, nil
+	return st, nil
+}
+
+// release resets query's statement st for its next use, or finalizes it when it was
+// prepared past the bound, for this use only.
+func (c *readConn) release(query string, st *sqlite.Stmt) error {
+	if c.stmts[query] == st {
+		return st.Reset()
+	}
+	return st.Finalize()
 }
 
 // close finalizes c's statements and closes its connection.
@@ -182,22 +190,28 @@ type readRow struct {
 
 // Scan runs the query and scans its first row into dest, as database/sql's Row.Scan
 // does: sql.ErrNoRows when there is none.
-func (r *readRow) Scan(dest ...any) (err error) {
+func (r *readRow) Scan(dest ...any) error {
 	c, err := r.db.readers.take(r.ctx)
 	if err != nil {
 		return err
 	}
 	defer r.db.readers.put(c)
-	st, done, err := c.statement(r.query)
+	return c.scanRow(r.query, r.args, dest)
+}
+
+// scanRow runs query with args on c and scans its first row into dest; sql.ErrNoRows
+// when there is none.
+func (c *readConn) scanRow(query string, args, dest []any) (err error) {
+	st, err := c.statement(query)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if derr := done(); err == nil {
+		if derr := c.release(query, st); err == nil {
 			err = derr // after a failed step, Reset repeats its error
 		}
 	}()
-	if err := bindArgs(st, r.args); err != nil {
+	if err := bindArgs(st, args); err != nil {
 		return err
 	}
 	row, err := st.Step()
@@ -220,17 +234,17 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*readRows, 
 	if err != nil {
 		return nil, err
 	}
-	st, done, err := c.statement(query)
+	st, err := c.statement(query)
 	if err == nil {
 		if err = bindArgs(st, args); err != nil {
-			done()
+			c.release(query, st)
 		}
 	}
 	if err != nil {
 		db.readers.put(c)
 		return nil, err
 	}
-	r := &readRows{pool: db.readers, c: c, st: st, done: done, ctx: ctx}
+	r := &readRows{pool: db.readers, c: c, query: query, st: st, ctx: ctx}
 	if ctx.Done() != nil {
 		c.conn.SetInterrupt(ctx.Done())
 		r.watched = true
@@ -242,8 +256,8 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*readRows, 
 type readRows struct {
 	pool    *readers
 	c       *readConn
+	query   string
 	st      *sqlite.Stmt
-	done    func() error
 	ctx     context.Context
 	watched bool
 	err     error
@@ -283,7 +297,7 @@ func (r *readRows) Close() error {
 		return nil
 	}
 	r.closed = true
-	err := r.done()
+	err := r.c.release(r.query, r.st)
 	if r.watched {
 		r.c.conn.SetInterrupt(nil)
 	}

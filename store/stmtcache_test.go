@@ -57,7 +57,7 @@ func TestStatementCacheIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range maxCached + 20 {
-		st, done, err := c.statement(query(i))
+		st, err := c.statement(query(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestStatementCacheIsBounded(t *testing.T) {
 		if err != nil || !row || st.ColumnInt64(0) != int64(i) {
 			t.Fatalf("%s: %v %v", query(i), row, err)
 		}
-		if err := done(); err != nil {
+		if err := c.release(query(i), st); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,15 +73,15 @@ func TestStatementCacheIsBounded(t *testing.T) {
 		t.Errorf("%d statements cached, want %d", len(c.stmts), maxCached)
 	}
 	// A statement cached is the one used again.
-	again, done, err := c.statement(query(0))
+	again, err := c.statement(query(0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, _, _ := c.statement(query(0))
+	first, _ := c.statement(query(0))
 	if again != first {
 		t.Error("a cached query was prepared again")
 	}
-	done()
+	c.release(query(0), again)
 	db.readers.put(c)
 
 	// The writer's cache: 500 cached, then 20 wanted inside transactions; only 12 fit.
