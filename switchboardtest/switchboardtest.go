@@ -13,11 +13,17 @@
 package switchboardtest
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,41 +131,108 @@ func (s *Server) TextFrom(tb testing.TB, from, to, body string, mediaURLs ...str
 // statuses, and returns it; the test fails otherwise.
 func (s *Server) WaitForStatus(tb testing.TB, sid string, statuses ...string) client.Message {
 	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for {
 		resp, err := s.Client.FetchMessageWithResponse(context.Background(), s.AccountSid, sid)
-		if err != nil || resp.JSON200 == nil {
-			tb.Fatalf("switchboardtest: fetch %s: %v %s", sid, err, resp.Body)
+		if err != nil {
+			tb.Fatalf("switchboardtest: fetch %s: %v", sid, err)
+		}
+		if resp.JSON200 == nil {
+			tb.Fatalf("switchboardtest: fetch %s: HTTP %d %s", sid, resp.StatusCode(), resp.Body)
 		}
 		if slices.Contains(statuses, string(resp.JSON200.Status)) {
 			return *resp.JSON200
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("switchboardtest: message %s is %s after 10s, want one of %v", sid, resp.JSON200.Status, statuses)
+			tb.Fatalf("switchboardtest: message %s is %s after %s, want one of %v", sid, resp.JSON200.Status, waitLimit, statuses)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// WaitForMessage waits (up to 10 s) until one of the main account's 50 newest messages
-// matches, and returns it; the test fails otherwise. Use it to catch what your app sent,
-// such as the reply to a text.
+// waitLimit is how long the Wait helpers wait.
+const waitLimit = 10 * time.Second
+
+// WaitForMessage waits (up to 10 s) until one of the main account's messages matches, and
+// returns it; the test fails otherwise. Use it to catch what your app sent, such as the
+// reply to a text. It looks at every message the account has, then follows the account's
+// event stream, so a burst of messages cannot hide the one it waits for.
 func (s *Server) WaitForMessage(tb testing.TB, match func(client.Message) bool) client.Message {
 	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := s.Client.ListMessagesWithResponse(context.Background(), s.AccountSid, nil)
-		if err != nil || resp.JSON200 == nil {
-			tb.Fatalf("switchboardtest: list messages: %v %s", err, resp.Body)
-		}
-		for _, m := range resp.JSON200.Messages {
-			if match(m) {
-				return m
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	m, err := s.waitForMessage(ctx, match)
+	if err != nil {
+		tb.Fatalf("switchboardtest: wait for a message: %v", err)
+	}
+	return m
+}
+
+// waitForMessage opens the event stream first, then reads every message (page by page),
+// then the stream's message events: a message written after the stream's start shows in
+// the stream, one written before in the list. A reset (the stream fell behind) reads the
+// list again.
+func (s *Server) waitForMessage(ctx context.Context, match func(client.Message) bool) (client.Message, error) {
+	resp, err := s.Client.StreamEvents(ctx, s.AccountSid, nil)
+	if err != nil {
+		return client.Message{}, fmt.Errorf("event stream: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return client.Message{}, fmt.Errorf("event stream: HTTP %d %s", resp.StatusCode, body)
+	}
+	events := bufio.NewScanner(resp.Body)
+	events.Buffer(make([]byte, 0, 64<<10), 4<<20) // a message event holds up to 1,600 characters of body
+	for event, data := range sse(events) {
+		switch event {
+		case "ready", "reset":
+			for m, err := range s.Client.Messages(ctx, s.AccountSid, nil) {
+				if err != nil {
+					return client.Message{}, fmt.Errorf("list messages: %w", err)
+				}
+				if match(m) {
+					return m, nil
+				}
+			}
+		case "message":
+			var ev struct {
+				Message *client.Message `json:"message"`
+			}
+			if err := json.Unmarshal([]byte(data), &ev); err != nil {
+				return client.Message{}, fmt.Errorf("message event: %w", err)
+			}
+			if ev.Message != nil && match(*ev.Message) {
+				return *ev.Message, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("switchboardtest: no matching message after 10s")
+	}
+	if err := ctx.Err(); err != nil {
+		return client.Message{}, fmt.Errorf("no matching message within %s", waitLimit)
+	}
+	if err := events.Err(); err != nil {
+		return client.Message{}, fmt.Errorf("event stream: %w", err)
+	}
+	return client.Message{}, errors.New("the event stream ended")
+}
+
+// sse yields the events of a server-sent event stream: each event's type and data.
+func sse(lines *bufio.Scanner) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		var event, data string
+		for lines.Scan() {
+			line := lines.Text()
+			switch {
+			case line == "":
+				if event != "" && !yield(event, data) {
+					return
+				}
+				event, data = "", ""
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				data = strings.TrimPrefix(line, "data: ")
+			}
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
