@@ -6040,6 +6040,8 @@ type ClientInterface interface {
 	// sent, and your app's answer (status, content type, the first 4 KB of the body),
 	// latency, attempt number and Twilio's error code when it failed (11200 unreachable
 	// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+	// A message's or call's deliveries are deleted with it, and each keeps its newest
+	// 1,000.
 	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries (the `ListWebhookDeliveries` operationId).
 	ListWebhookDeliveries(ctx context.Context, accountSid AccountSid, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7903,6 +7905,8 @@ func (c *Client) ListThreadMessages(ctx context.Context, accountSid AccountSid, 
 // sent, and your app's answer (status, content type, the first 4 KB of the body),
 // latency, attempt number and Twilio's error code when it failed (11200 unreachable
 // or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+// A message's or call's deliveries are deleted with it, and each keeps its newest
+// 1,000.
 //
 // Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries (the `ListWebhookDeliveries` operationId).
 func (c *Client) ListWebhookDeliveries(ctx context.Context, accountSid AccountSid, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -14552,6 +14556,8 @@ type ClientWithResponsesInterface interface {
 	// sent, and your app's answer (status, content type, the first 4 KB of the body),
 	// latency, attempt number and Twilio's error code when it failed (11200 unreachable
 	// or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+	// A message's or call's deliveries are deleted with it, and each keeps its newest
+	// 1,000.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23501,6 +23507,8 @@ func (c *ClientWithResponses) ListThreadMessagesWithResponse(ctx context.Context
 // sent, and your app's answer (status, content type, the first 4 KB of the body),
 // latency, attempt number and Twilio's error code when it failed (11200 unreachable
 // or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+// A message's or call's deliveries are deleted with it, and each keeps its newest
+// 1,000.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -243,7 +243,7 @@ func addRange(w *where, column string, from, until time.Time) {
 	}
 }
 
-// DeleteCall deletes a call and its events, or returns ErrNotFound; a call in one of the
+// DeleteCall deletes a call, its events and its webhook deliveries, or returns ErrNotFound; a call in one of the
 // statuses live is kept and ErrConflict returned. Its recordings stay.
 func (db *DB) DeleteCall(ctx context.Context, accountSid, sid string, live ...string) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
@@ -260,6 +260,9 @@ func (db *DB) DeleteCall(ctx context.Context, accountSid, sid string, live ...st
 			if err == nil {
 				// Nothing is left for the call to do.
 				_, err = db.txExec(ctx, tx, "DELETE FROM jobs WHERE resource_sid = ? AND queue = ''", sid)
+			}
+			if err == nil {
+				err = db.deleteDeliveries(ctx, tx, accountSid, sid)
 			}
 			return err
 		}

@@ -53,7 +53,26 @@ func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery)
 		timeArg(d.DateCreated), d.ReplayOf); err != nil {
 		return fmt.Errorf("webhook delivery %s: %w", d.Sid, constraintError(err))
 	}
+	// Only the newest of a resource's deliveries are kept: replays, retries and a long
+	// call's TwiML requests would otherwise grow one resource's record without bound.
+	// The scan walks the resource's own index entries, a handful for most resources.
+	if _, err := db.txExec(ctx, tx,
+		`DELETE FROM webhook_deliveries WHERE account_sid = ? AND resource_sid = ? AND seq <= (
+			SELECT seq FROM webhook_deliveries WHERE account_sid = ? AND resource_sid = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+		d.AccountSid, d.ResourceSid, d.AccountSid, d.ResourceSid, MaxDeliveriesPerResource); err != nil {
+		return fmt.Errorf("webhook delivery %s: trim: %w", d.Sid, err)
+	}
 	return nil
+}
+
+// MaxDeliveriesPerResource is how many webhook deliveries are kept for one message or
+// call: the newest. A resource's deliveries go with it when it is deleted.
+const MaxDeliveriesPerResource = 1000
+
+// deleteDeliveries deletes the webhook deliveries of a resource that is being deleted.
+func (db *DB) deleteDeliveries(ctx context.Context, tx *sql.Tx, accountSid, resourceSid string) error {
+	_, err := db.txExec(ctx, tx, "DELETE FROM webhook_deliveries WHERE account_sid = ? AND resource_sid = ?", accountSid, resourceSid)
+	return err
 }
 
 // DeliveryFilter narrows a list of webhook deliveries.

@@ -152,9 +152,10 @@ func (db *DB) RedactMessage(ctx context.Context, accountSid, sid string, now tim
 	return m, nil
 }
 
-// DeleteMessage deletes a message and its media, or returns ErrNotFound. A message in one
-// of the statuses busy is still being processed: it is kept and ErrConflict returned.
-// The status test is part of the DELETE, so a delivery step cannot slip in between.
+// DeleteMessage deletes a message, its media and its webhook deliveries, or returns
+// ErrNotFound. A message in one of the statuses busy is still being processed: it is kept
+// and ErrConflict returned. The status test is part of the DELETE, so a delivery step
+// cannot slip in between.
 func (db *DB) DeleteMessage(ctx context.Context, accountSid, sid string, busy ...string) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		query, args := "DELETE FROM messages WHERE account_sid = ? AND sid = ?", []any{accountSid, sid}
@@ -167,6 +168,9 @@ func (db *DB) DeleteMessage(ctx context.Context, accountSid, sid string, busy ..
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			if err == nil {
+				err = db.deleteDeliveries(ctx, tx, accountSid, sid)
+			}
 			return err
 		}
 		return db.missingOrConflict(ctx, tx, "messages", accountSid, sid)

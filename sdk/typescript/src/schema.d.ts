@@ -911,6 +911,8 @@ export interface paths {
          *     sent, and your app's answer (status, content type, the first 4 KB of the body),
          *     latency, attempt number and Twilio's error code when it failed (11200 unreachable
          *     or not 2xx, 11205 timeout, 12100 not TwiML, 12300 wrong content type).
+         *     A message's or call's deliveries are deleted with it, and each keeps its newest
+         *     1,000.
          */
         get: operations["ListWebhookDeliveries"];
         put?: never;
