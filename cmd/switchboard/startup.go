@@ -23,9 +23,11 @@ import (
 func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: switchboard [flags]
 
-Switchboard serves a Twilio-compatible REST API (2010-04-01 Accounts, Messages,
-IncomingPhoneNumbers; Lookup v2) from a SQLite file, for building and testing messaging
-apps with no carrier and no cost.
+Switchboard serves a Twilio-compatible REST API from a SQLite file, for building and
+testing apps that text and call, with no carrier and no cost: 2010-04-01 Accounts, Keys,
+Messages, Media, Calls, Recordings, IncomingPhoneNumbers and AvailablePhoneNumbers;
+Messaging v1 Services; Lookup v2 PhoneNumbers; and a simulator API under /switchboard/v1/
+(incoming texts and calls, keys pressed, forced statuses, webhook deliveries, events).
 
 On first start it creates the main account and prints its Account SID and auth token;
 later starts reuse it. Pass --account-sid and --auth-token to fix the credentials (CI).

@@ -12,6 +12,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/switchboard-dev/switchboard"
 )
 
 func TestHelpGoesToStandardOutput(t *testing.T) {
@@ -111,6 +115,38 @@ func TestStartupErrorsSayWhatToDo(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: %v; want it to mention %q", tt.name, err, w)
 			}
+		}
+	}
+}
+
+// TestHelpNamesEveryAPI: the first paragraph of --help names every API family of
+// openapi.yaml (by its tag), so that a new one cannot be left out.
+func TestHelpNamesEveryAPI(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(switchboard.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	_ = run(context.Background(), []string{"--help"}, func(string) string { return "" }, &stdout, io.Discard)
+	paragraphs := strings.Split(stdout.String(), "\n\n")
+	if len(paragraphs) < 2 {
+		t.Fatalf("--help: %q", stdout.String())
+	}
+	intro := strings.Join(strings.Fields(paragraphs[1]), " ") // as one line, whatever the wrapping
+	// How the help names the tags that are not the resource's own name.
+	named := map[string]string{
+		"MessagingServices": "Messaging v1 Services",
+		"Lookup":            "Lookup v2 PhoneNumbers",
+		"Simulator":         "/switchboard/v1/",
+		"Service":           "", // /healthz, an operator's endpoint
+	}
+	for _, tag := range doc.Tags {
+		want, ok := named[tag.Name]
+		if !ok {
+			want = tag.Name
+		}
+		if want != "" && !strings.Contains(intro, want) {
+			t.Errorf("--help does not name %q (tag %s):\n%s", want, tag.Name, intro)
 		}
 	}
 }
