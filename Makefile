@@ -7,7 +7,7 @@ BASELINE  ?= ../shared/bench/baseline
 LOADFLAGS ?=
 
 .PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-inbox test-race lint lint-spec bench load clean \
-	check-generated sdk-ts check-sdk-ts inbox check-inbox fuzz fuzz-short
+	check-generated check-ogen sdk-ts check-sdk-ts inbox check-inbox fuzz fuzz-short
 
 all: build
 
@@ -112,6 +112,11 @@ load: build
 check-generated: generate
 	@git diff --exit-code -- gen client || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen client)" || { git status --porcelain -- gen client; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+
+## check-ogen: fail if a second generator (ogen, strict) cannot generate a Go server and client from
+## openapi.yaml that builds (tools/ogencheck, its own module)
+check-ogen:
+	cd tools/ogencheck && $(GO) tool ogen --target api --package api --clean ../../openapi.yaml && $(GO) build ./api
 
 ## sdk-ts: regenerate sdk/typescript/src/schema.d.ts from openapi.yaml, and rebuild the package (dist/)
 sdk-ts:
