@@ -17,7 +17,7 @@ import (
 // The generated responses encode a whole page into a buffer before writing it, and
 // encoding/json builds the whole page again in its own buffer, grown by doubling. For a
 // page of 1,000 messages of 1,600 UCS-2 characters (3.8 MB of JSON) that came to 10 to
-// 20 MB per request in flight, and a few hundred MB with 32 readers (docs/performance.md).
+// 20 MB per request in flight, and a few hundred MB with 32 readers (commit 30a1e60).
 // Written item by item, a page needs one item's buffer at a time, and the items' wire
 // form is built as it is written, not all at once beforehand.
 //

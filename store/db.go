@@ -71,7 +71,7 @@ const commonPragmas = "_pragma=busy_timeout(5000)" +
 // readerCacheKiB is the page cache of each reader connection. Every connection keeps a
 // cache of its own, 2,000 KiB by SQLite's default: the five readers held the same hot
 // pages five times over, and as the file grew under load their caches came to about
-// 10 MB of the server's peak RSS (docs/performance.md, fourth pass). A page a reader's
+// 10 MB of the server's peak RSS (a9101e8; docs/performance.md). A page a reader's
 // cache lacks is read from the kernel's page cache, one copy for every connection and
 // process; at 256 KiB the misses cost fetches 6% in a grown file, at 512 KiB nothing
 // measurable. The writer keeps SQLite's default: a batch's changes stay in its cache

@@ -22,7 +22,7 @@ import (
 // query, and database/sql adds a Rows, a conversion by reflection per column and
 // a dozen allocations around it. A fetch of a message under load spent about 23 µs of
 // the server's CPU on its read that way, and about 12 through this pool
-// (docs/performance.md, seventh pass).
+// (5c7d1ce; docs/performance.md, "Reads").
 type readers struct {
 	free   chan *readConn
 	n      int

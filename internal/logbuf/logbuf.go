@@ -2,7 +2,7 @@
 //
 // The request log writes a line per request. Written as it comes, each line is a write(2)
 // of its own: about 2 µs of a fetch's 52 µs of CPU under load (docs/performance.md,
-// seventh pass). A Writer keeps lines until a short delay has passed since the first one
+// 90de73c). A Writer keeps lines until a short delay has passed since the first one
 // waiting, or until its buffer is full, and then writes them with one call. A line at
 // warn level or above is written at once, with those before it (Handler), and Flush
 // writes the rest when the server stops; a kill -9 loses at most the delay's worth of

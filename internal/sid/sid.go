@@ -9,7 +9,7 @@
 // written to the WAL at commit and again at the next checkpoint. Keys that grow with time
 // append to the same last pages instead: what a create writes cost the store 47% less
 // at synchronous=NORMAL and 40% less at FULL, in a table growing to 100,000 rows
-// (BenchmarkCreateWrites in the store; docs/performance.md, fifth pass).
+// (BenchmarkCreateWrites in the store, a2e6df0; docs/performance.md, "Writes").
 //
 // A SID stays unguessable (80 random bits) but tells when it was made, which its
 // resource's date_created tells anyway. SIDs made in the same millisecond are not ordered
