@@ -7,8 +7,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 // The examples run against a real Switchboard that TestMain starts on a loopback port.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 // The benchmarks drive a real server over loopback HTTP through the generated client, so

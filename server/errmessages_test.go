@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 // TestFixedErrorMessages: the errors whose wording Twilio fixes carry exactly that wording

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 var (

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 // statuses returns the MessageStatus of each request, in the order they arrived.

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/internal/lookup"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 // FuzzLookupRequest sends arbitrary numbers, Fields and CountryCode values through the

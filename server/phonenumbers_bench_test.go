@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 // BenchmarkSearchAvailableNumbers: a search of 50 numbers with some owned, the usual

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 var phoneNumberSID = regexp.MustCompile(`^PN[0-9a-f]{32}$`)

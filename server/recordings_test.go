@@ -10,8 +10,8 @@ import (
 
 	"github.com/go-audio/wav"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 // decodeWAV reads a WAV file with github.com/go-audio/wav (a decoder nobody here wrote)

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/servertest"
 )
 
 var serviceSID = regexp.MustCompile(`^MG[0-9a-f]{32}$`)

@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/switchboard-dev/switchboard/internal/app"
+	"github.com/switchboard-dev/switchboard/app"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/logbuf"

@@ -12,7 +12,7 @@ import (
 	lookups "github.com/twilio/twilio-go/rest/lookups/v2"
 	messaging "github.com/twilio/twilio-go/rest/messaging/v1"
 
-	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 // The code docs/clients.md quotes: twilio-go pointed at Switchboard the way a user

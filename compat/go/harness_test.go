@@ -14,7 +14,7 @@ import (
 	twclient "github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
-	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 // sdkEnv is a running Switchboard and an official twilio-go client pointed at it.

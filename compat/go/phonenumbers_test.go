@@ -8,7 +8,7 @@ import (
 
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
-	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 var phoneNumberSID = regexp.MustCompile(`^PN[0-9a-f]{32}$`)

@@ -9,7 +9,7 @@ import (
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 	messaging "github.com/twilio/twilio-go/rest/messaging/v1"
 
-	"github.com/switchboard-dev/switchboard/internal/servertest"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 var serviceSID = regexp.MustCompile(`^MG[0-9a-f]{32}$`)

@@ -22,8 +22,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/app"
 	"github.com/switchboard-dev/switchboard/client"
-	"github.com/switchboard-dev/switchboard/internal/app"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/voice"
