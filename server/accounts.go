@@ -2,14 +2,18 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -22,9 +26,9 @@ const maxSubaccounts = 1000
 // ListAccounts implements gen.StrictServerInterface: the caller and, for a main account,
 // its subaccounts.
 func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestObject) (gen.ListAccountsResponseObject, error) {
-	me := caller(ctx)
+	me := api.Caller(ctx)
 	p := req.Params
-	filter := store.AccountFilter{Sid: me.Sid, IncludeChildren: me.ParentSid == "", FriendlyName: deref(p.FriendlyName)}
+	filter := store.AccountFilter{Sid: me.Sid, IncludeChildren: me.ParentSid == "", FriendlyName: api.Deref(p.FriendlyName)}
 	filters := url.Values{}
 	if p.FriendlyName != nil {
 		filters.Set("FriendlyName", *p.FriendlyName)
@@ -34,8 +38,8 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 		filters.Set("Status", filter.Status)
 	}
 
-	pr := newPageRequest(me.Sid, accountsPath+".json", filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(me.Sid, accountsPath+".json", filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +52,7 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 	for i, a := range rows {
 		out.Accounts[i] = accountOut(a)
 	}
-	l := pr.links(s.tokens, accountsPath+".json", filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(s.tokens, accountsPath+".json", filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -56,11 +60,11 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 
 // CreateAccount implements gen.StrictServerInterface: a new subaccount of the caller.
 func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequestObject) (gen.CreateAccountResponseObject, error) {
-	me := caller(ctx)
+	me := api.Caller(ctx)
 	if me.ParentSid != "" {
-		return nil, &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "A subaccount cannot create subaccounts."}
+		return nil, &api.Error{Status: http.StatusForbidden, Code: api.CodeForbidden, Message: "A subaccount cannot create subaccounts."}
 	}
-	t := now()
+	t := api.Now()
 	name := "SubAccount Created at " + t.Format("2006-01-02 03:04 pm")
 	if req.Body != nil && req.Body.FriendlyName != nil && *req.Body.FriendlyName != "" {
 		name = *req.Body.FriendlyName
@@ -69,13 +73,13 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 		Sid:          sid.New("AC"),
 		ParentSid:    me.Sid,
 		FriendlyName: name,
-		Status:       statusActive,
+		Status:       api.AccountActive,
 		AuthToken:    newAuthToken(),
 		DateCreated:  t,
 		DateUpdated:  t,
 	}, maxSubaccounts)
 	if errors.Is(err, store.ErrLimit) {
-		return nil, badRequest(codeSubaccountLimit, "Reached maximum number of subaccounts (%d); close one to create another.", maxSubaccounts)
+		return nil, api.BadRequest(api.CodeSubaccountLimit, "Reached maximum number of subaccounts (%d); close one to create another.", maxSubaccounts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create account: %w", err)
@@ -85,7 +89,7 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 
 // FetchAccount implements gen.StrictServerInterface.
 func (s *Server) FetchAccount(ctx context.Context, req gen.FetchAccountRequestObject) (gen.FetchAccountResponseObject, error) {
-	a, err := s.ownAccount(ctx, req.Sid)
+	a, err := api.OwnAccount(ctx, s.creds, req.Sid)
 	if err != nil {
 		return nil, err
 	}
@@ -95,23 +99,23 @@ func (s *Server) FetchAccount(ctx context.Context, req gen.FetchAccountRequestOb
 // UpdateAccount implements gen.StrictServerInterface. Only a parent changes a status, so
 // that an account can neither lock itself out nor undo its parent's suspension.
 func (s *Server) UpdateAccount(ctx context.Context, req gen.UpdateAccountRequestObject) (gen.UpdateAccountResponseObject, error) {
-	a, err := s.ownAccount(ctx, req.Sid)
+	a, err := api.OwnAccount(ctx, s.creds, req.Sid)
 	if err != nil {
 		return nil, err
 	}
-	u := store.AccountUpdate{Now: now()}
+	u := store.AccountUpdate{Now: api.Now()}
 	if req.Body != nil {
 		u.FriendlyName = req.Body.FriendlyName
 		if req.Body.Status != nil {
-			u.Status = ptr(string(*req.Body.Status))
+			u.Status = api.Ptr(string(*req.Body.Status))
 		}
 	}
-	if u.Status != nil && a.Sid == caller(ctx).Sid {
-		return nil, &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "An account cannot change its own status; its parent account can."}
+	if u.Status != nil && a.Sid == api.Caller(ctx).Sid {
+		return nil, &api.Error{Status: http.StatusForbidden, Code: api.CodeForbidden, Message: "An account cannot change its own status; its parent account can."}
 	}
 	a, err = s.store.UpdateAccount(ctx, a.Sid, u)
 	if errors.Is(err, store.ErrConflict) {
-		return nil, badRequest(codeInvalidParameter, "Account %s is closed; a closed account cannot be reopened.", req.Sid)
+		return nil, api.BadRequest(api.CodeInvalidParameter, "Account %s is closed; a closed account cannot be reopened.", req.Sid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update account: %w", err)
@@ -133,8 +137,8 @@ func accountOut(a store.Account) gen.Account {
 		Status:          gen.AccountStatus(a.Status),
 		Type:            gen.AccountTypeFull,
 		AuthToken:       a.AuthToken,
-		DateCreated:     formatDate(a.DateCreated),
-		DateUpdated:     formatDate(a.DateUpdated),
+		DateCreated:     api.FormatDate(a.DateCreated),
+		DateUpdated:     api.FormatDate(a.DateUpdated),
 		Uri:             path + ".json",
 		SubresourceUris: map[string]string{
 			"messages":                path + "/Messages.json",
@@ -179,7 +183,7 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, tok
 	case err == nil && a.ParentSid != "":
 		return a, 0, fmt.Errorf("ensure main account: %s is a subaccount", accountSid)
 	case err == nil && token != "" && token != a.AuthToken:
-		a, err = st.SetAuthToken(ctx, a.Sid, token, now())
+		a, err = st.SetAuthToken(ctx, a.Sid, token, api.Now())
 		return a, MainAccountTokenReset, wrapErr("ensure main account", err)
 	case err == nil:
 		return a, MainAccountReused, nil
@@ -187,9 +191,9 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, tok
 		return a, 0, fmt.Errorf("ensure main account: %w", err)
 	}
 
-	t := now()
+	t := api.Now()
 	a = store.Account{Sid: accountSid, AuthToken: token, FriendlyName: "Switchboard main account",
-		Status: statusActive, DateCreated: t, DateUpdated: t}
+		Status: api.AccountActive, DateCreated: t, DateUpdated: t}
 	if a.Sid == "" {
 		a.Sid, a.AuthToken = sid.New("AC"), newAuthToken()
 	}
@@ -203,6 +207,18 @@ type MainAccountStore interface {
 	FirstMainAccount(ctx context.Context) (store.Account, error)
 	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
 	SetAuthToken(ctx context.Context, sid, token string, now time.Time) (store.Account, error)
+}
+
+var (
+	validAccountSID = regexp.MustCompile(`^AC[0-9a-f]{32}$`)
+	validToken      = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+)
+
+// newAuthToken returns 32 lowercase hex digits: alphanumeric, as twilio-go insists.
+func newAuthToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
 }
 
 func wrapErr(op string, err error) error {

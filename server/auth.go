@@ -18,29 +18,9 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/switchboard-dev/switchboard/internal/apikey"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
-
-type callerKey struct{}
-
-// credentials is who made the request: the account, and whether it authenticated with
-// a Standard API key, which may do less than the auth token (see authenticate).
-type credentials struct {
-	account     store.Account
-	standardKey bool
-}
-
-// caller is the authenticated account of the request.
-func caller(ctx context.Context) store.Account {
-	c, _ := ctx.Value(callerKey{}).(credentials)
-	return c.account
-}
-
-// standardKey reports whether the request authenticated with a Standard API key.
-func standardKey(ctx context.Context) bool {
-	c, _ := ctx.Value(callerKey{}).(credentials)
-	return c.standardKey
-}
 
 // dummyToken is compared against when the SID is unknown, so that a wrong SID takes as
 // long to refuse as a wrong token.
@@ -60,7 +40,7 @@ func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			user, password, ok := c.Request().BasicAuth()
 			if !ok {
-				return errAuthenticate
+				return api.ErrAuthenticate
 			}
 			source := sourceAddress(c.Request())
 			if ok, wait := s.failures.Allow(source, user); !ok {
@@ -69,28 +49,28 @@ func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 			}
 			ctx := c.Request().Context()
 			var (
-				cred   credentials
+				cred   api.Credentials
 				failed string // what the failure counts against: the user name, "" when it names nothing
 				err    error
 			)
-			if strings.HasPrefix(user, keySidPrefix) {
+			if strings.HasPrefix(user, api.KeySidPrefix) {
 				cred, failed, err = s.keyCredentials(ctx, user, password)
 			} else {
-				cred.account, failed, err = s.tokenCredentials(ctx, user, password)
+				cred.Account, failed, err = s.tokenCredentials(ctx, user, password)
 			}
-			if errors.Is(err, errAuthenticate) {
+			if errors.Is(err, api.ErrAuthenticate) {
 				s.failures.Fail(source, failed)
 			}
 			if err != nil {
 				return err
 			}
-			if cred.standardKey && keysRefused {
-				return errAuthenticate
+			if cred.StandardKey && keysRefused {
+				return api.ErrAuthenticate
 			}
-			if cred.account.Status != statusActive {
+			if cred.Account.Status != api.AccountActive {
 				return errCallerInactive
 			}
-			c.SetRequest(c.Request().WithContext(context.WithValue(ctx, callerKey{}, cred)))
+			c.SetRequest(c.Request().WithContext(api.WithCredentials(ctx, cred)))
 			return next(c)
 		}
 	}
@@ -99,16 +79,16 @@ func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 // tokenCredentials checks an Account SID and auth token. A failure names the account
 // for the throttle, or "" for an unknown SID (guesses at SIDs must not fill its table).
 func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (acct store.Account, failed string, err error) {
-	acct, err = s.account(ctx, sid)
+	acct, err = s.creds.Account(ctx, sid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		subtle.ConstantTimeCompare([]byte(token), []byte(dummyToken))
-		return store.Account{}, "", errAuthenticate
+		return store.Account{}, "", api.ErrAuthenticate
 	case err != nil:
 		return store.Account{}, "", fmt.Errorf("authenticate: %w", err)
 	}
 	if subtle.ConstantTimeCompare([]byte(token), []byte(acct.AuthToken)) != 1 {
-		return store.Account{}, acct.Sid, errAuthenticate
+		return store.Account{}, acct.Sid, api.ErrAuthenticate
 	}
 	return acct, "", nil
 }
@@ -117,19 +97,19 @@ func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (acct 
 // comes from the credential cache, which never serves a copy older than the last change
 // of any key or account, so a deleted key stops working at once. A failure names the key
 // for the throttle, or "" for an unknown key.
-func (s *Server) keyCredentials(ctx context.Context, sid, secret string) (credentials, string, error) {
-	key, acct, err := s.key(ctx, sid)
+func (s *Server) keyCredentials(ctx context.Context, sid, secret string) (api.Credentials, string, error) {
+	key, acct, err := s.creds.key(ctx, sid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		apikey.Dummy.Matches(secret)
-		return credentials{}, "", errAuthenticate
+		return api.Credentials{}, "", api.ErrAuthenticate
 	case err != nil:
-		return credentials{}, "", fmt.Errorf("authenticate: %w", err)
+		return api.Credentials{}, "", fmt.Errorf("authenticate: %w", err)
 	}
 	if !(apikey.Hashed{Salt: key.SecretSalt, Hash: key.SecretHash}).Matches(secret) {
-		return credentials{}, key.Sid, errAuthenticate
+		return api.Credentials{}, key.Sid, api.ErrAuthenticate
 	}
-	return credentials{account: acct, standardKey: key.Type != store.KeyMain}, "", nil
+	return api.Credentials{Account: acct, StandardKey: key.Type != store.KeyMain}, "", nil
 }
 
 // sourceAddress is the client's IP address, from the connection itself: headers such as
@@ -154,40 +134,6 @@ const (
 	tagKeys     = "Keys"
 )
 
-// ownAccount returns the account named by a path, which must be the caller's own or one
-// of its subaccounts. Any other account, existing or not, gets the same answer as bad
-// credentials, so that nobody learns which SIDs exist.
-func (s *Server) ownAccount(ctx context.Context, sid string) (store.Account, error) {
-	me := caller(ctx)
-	if sid == me.Sid {
-		return me, nil
-	}
-	if standardKey(ctx) { // a Standard key is its own account's only, as Twilio scopes it
-		return store.Account{}, errAuthenticate
-	}
-	acct, err := s.account(ctx, sid)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && acct.ParentSid != me.Sid) {
-		return store.Account{}, errAuthenticate
-	}
-	if err != nil {
-		return store.Account{}, fmt.Errorf("account %s: %w", sid, err)
-	}
-	return acct, nil
-}
-
-// activeAccount is ownAccount for resources under the account, which a suspended or
-// closed account no longer serves.
-func (s *Server) activeAccount(ctx context.Context, sid string) (store.Account, error) {
-	acct, err := s.ownAccount(ctx, sid)
-	if err != nil {
-		return acct, err
-	}
-	if acct.Status != statusActive {
-		return store.Account{}, errTargetInactive
-	}
-	return acct, nil
-}
-
 // rateLimiter limits each authenticated account to perSecond requests, with bursts of
 // burst; it runs after authentication, so the key is a real account. nil when off.
 func rateLimiter(perSecond float64, burst int) echo.MiddlewareFunc {
@@ -204,7 +150,7 @@ func rateLimiter(perSecond float64, burst int) echo.MiddlewareFunc {
 			Rate: rate.Limit(perSecond), Burst: burst,
 		}),
 		IdentifierExtractor: func(c echo.Context) (string, error) {
-			return caller(c.Request().Context()).Sid, nil
+			return api.Caller(c.Request().Context()).Sid, nil
 		},
 		ErrorHandler: func(c echo.Context, err error) error { return err },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {

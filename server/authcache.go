@@ -15,10 +15,21 @@ import (
 // database file; a copy from another generation is never used, so a changed token,
 // status or key takes effect on the very next request.
 type credentialCache struct {
+	store    credentialStore
 	mu       sync.RWMutex
 	gen      int64
 	accounts map[string]store.Account
 	keys     map[string]cachedKey
+}
+
+// credentialStore is what the cache reads.
+type credentialStore interface {
+	// AuthGeneration moves whenever an account or API key changes.
+	AuthGeneration(ctx context.Context) (int64, error)
+	GetAccount(ctx context.Context, sid string) (store.Account, error)
+	// KeyForAuth finds a key whichever account owns it, with that account, for
+	// authenticating a request (store.ErrNotFound when no key has that SID).
+	KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error)
 }
 
 type cachedKey struct {
@@ -39,14 +50,14 @@ func (c *credentialCache) current(gen int64) {
 	c.mu.Unlock()
 }
 
-// account returns the account sid as of now: from the cache when it holds the current
-// generation's copy, else from the store.
-func (s *Server) account(ctx context.Context, sid string) (store.Account, error) {
-	gen, err := s.store.AuthGeneration(ctx)
+// Account returns the account sid as of now: from the cache when it holds the current
+// generation's copy, else from the store. The handlers' checks of the account a path
+// names read it here too (api.AccountFinder).
+func (c *credentialCache) Account(ctx context.Context, sid string) (store.Account, error) {
+	gen, err := c.store.AuthGeneration(ctx)
 	if err != nil {
 		return store.Account{}, fmt.Errorf("account %s: %w", sid, err)
 	}
-	c := &s.creds
 	c.mu.RLock()
 	a, ok := c.accounts[sid]
 	hit := ok && c.gen == gen
@@ -54,7 +65,7 @@ func (s *Server) account(ctx context.Context, sid string) (store.Account, error)
 	if hit {
 		return a, nil
 	}
-	a, err = s.store.GetAccount(ctx, sid)
+	a, err = c.store.GetAccount(ctx, sid)
 	if err != nil {
 		return store.Account{}, err
 	}
@@ -67,13 +78,12 @@ func (s *Server) account(ctx context.Context, sid string) (store.Account, error)
 	return a, nil
 }
 
-// key is account for an API key and its account.
-func (s *Server) key(ctx context.Context, sid string) (store.APIKey, store.Account, error) {
-	gen, err := s.store.AuthGeneration(ctx)
+// key is Account for an API key and its account.
+func (c *credentialCache) key(ctx context.Context, sid string) (store.APIKey, store.Account, error) {
+	gen, err := c.store.AuthGeneration(ctx)
 	if err != nil {
 		return store.APIKey{}, store.Account{}, fmt.Errorf("key %s: %w", sid, err)
 	}
-	c := &s.creds
 	c.mu.RLock()
 	k, ok := c.keys[sid]
 	hit := ok && c.gen == gen
@@ -81,7 +91,7 @@ func (s *Server) key(ctx context.Context, sid string) (store.APIKey, store.Accou
 	if hit {
 		return k.key, k.account, nil
 	}
-	key, acct, err := s.store.KeyForAuth(ctx, sid)
+	key, acct, err := c.store.KeyForAuth(ctx, sid)
 	if err != nil {
 		return store.APIKey{}, store.Account{}, err
 	}

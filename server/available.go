@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/numbers"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -28,19 +29,19 @@ var searchPaths = []struct {
 
 // ListAvailablePhoneNumberCountries implements gen.StrictServerInterface.
 func (s *Server) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.ListAvailablePhoneNumberCountriesRequestObject) (gen.ListAvailablePhoneNumberCountriesResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	path := fmt.Sprintf(availablePathFormat, req.AccountSid) + ".json"
-	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, req.Params.PageSize, nil, nil)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, url.Values{}, req.Params.PageSize, nil, nil)
 	countries := numbers.Countries()
-	countries = countries[:min(len(countries), pr.size)]
+	countries = countries[:min(len(countries), pr.Size())]
 	out := gen.ListAvailablePhoneNumberCountries200JSONResponse{Countries: make([]gen.AvailablePhoneNumberCountry, len(countries))}
 	for i, c := range countries {
 		out.Countries[i] = countryOut(req.AccountSid, c)
 	}
 	// One page: the list is short, and Twilio does not page it either.
-	l := pr.links(s.tokens, path, url.Values{}, len(countries), unpaged, false)
+	l := pr.Links(s.tokens, path, url.Values{}, len(countries), api.Unpaged, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -48,7 +49,7 @@ func (s *Server) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.
 
 // FetchAvailablePhoneNumberCountry implements gen.StrictServerInterface.
 func (s *Server) FetchAvailablePhoneNumberCountry(ctx context.Context, req gen.FetchAvailablePhoneNumberCountryRequestObject) (gen.FetchAvailablePhoneNumberCountryResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	c, ok := numbers.FindCountry(req.CountryCode)
@@ -103,7 +104,7 @@ func (s *Server) ListAvailablePhoneNumbersTollFree(ctx context.Context, req gen.
 // one page. A country with no numbers of the type is not found, as with Twilio.
 func (s *Server) searchNumbers(ctx context.Context, account, countryCode string, typ numbers.Type, p gen.ListAvailablePhoneNumbersLocalParams) (gen.AvailablePhoneNumberList, error) {
 	var out gen.AvailablePhoneNumberList
-	if _, err := s.activeAccount(ctx, account); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, account); err != nil {
 		return out, err
 	}
 	country, ok := numbers.FindCountry(countryCode)
@@ -112,26 +113,26 @@ func (s *Server) searchNumbers(ctx context.Context, account, countryCode string,
 	}
 
 	q := numbers.Query{
-		Country: country.Code, Type: typ, Contains: deref(p.Contains),
+		Country: country.Code, Type: typ, Contains: api.Deref(p.Contains),
 		SMS: p.SmsEnabled, MMS: p.MmsEnabled, Voice: p.VoiceEnabled, Fax: p.FaxEnabled,
-		ExcludeAllAddressRequired:     deref(p.ExcludeAllAddressRequired),
-		ExcludeLocalAddressRequired:   deref(p.ExcludeLocalAddressRequired),
-		ExcludeForeignAddressRequired: deref(p.ExcludeForeignAddressRequired),
-		Region:                        deref(p.InRegion), Locality: deref(p.InLocality), PostalCode: deref(p.InPostalCode),
-		LATA: deref(p.InLata), RateCenter: deref(p.InRateCenter),
+		ExcludeAllAddressRequired:     api.Deref(p.ExcludeAllAddressRequired),
+		ExcludeLocalAddressRequired:   api.Deref(p.ExcludeLocalAddressRequired),
+		ExcludeForeignAddressRequired: api.Deref(p.ExcludeForeignAddressRequired),
+		Region:                        api.Deref(p.InRegion), Locality: api.Deref(p.InLocality), PostalCode: api.Deref(p.InPostalCode),
+		LATA: api.Deref(p.InLata), RateCenter: api.Deref(p.InRateCenter),
 	}
 	if p.AreaCode != nil {
 		q.AreaCode = strconv.Itoa(*p.AreaCode)
 	}
 	path := fmt.Sprintf(availablePathFormat+"/%s/%s.json", account, country.Code, searchPath(typ))
-	pr := newPageRequest(caller(ctx).Sid, path, searchFilters(p), p.PageSize, nil, nil)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, searchFilters(p), p.PageSize, nil, nil)
 	taken, err := s.ownedNumbers(ctx, numbers.CallingCode(country.Code))
 	if err != nil {
 		return out, fmt.Errorf("search numbers: %w", err)
 	}
-	found, err := numbers.Search(q, taken, pr.size)
+	found, err := numbers.Search(q, taken, pr.Size())
 	if errors.Is(err, numbers.ErrBadPattern) {
-		return out, badRequest(codeInvalidParameter, "Invalid parameter Contains: %q is not a pattern of digits, letters, '*' and '%%'.", q.Contains)
+		return out, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter Contains: %q is not a pattern of digits, letters, '*' and '%%'.", q.Contains)
 	}
 	if err != nil {
 		return out, fmt.Errorf("search numbers: %w", err)
@@ -141,7 +142,7 @@ func (s *Server) searchNumbers(ctx context.Context, account, countryCode string,
 	for i, n := range found {
 		out.AvailablePhoneNumbers[i] = availableOut(n)
 	}
-	l := pr.links(s.tokens, path, searchFilters(p), len(found), unpaged, false)
+	l := pr.Links(s.tokens, path, searchFilters(p), len(found), api.Unpaged, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -194,16 +195,16 @@ func availableOut(n numbers.Number) gen.AvailablePhoneNumber {
 		Capabilities:        gen.PhoneNumberCapabilities{Voice: n.Capabilities.Voice, Sms: n.Capabilities.SMS, Mms: n.Capabilities.MMS, Fax: n.Capabilities.Fax},
 		FriendlyName:        n.National(),
 		IsoCountry:          n.Country,
-		Lata:                nonEmpty(n.Place.LATA),
-		Locality:            nonEmpty(n.Place.Locality),
+		Lata:                api.NonEmpty(n.Place.LATA),
+		Locality:            api.NonEmpty(n.Place.Locality),
 		PhoneNumber:         n.E164,
-		PostalCode:          nonEmpty(n.Place.PostalCode),
-		RateCenter:          nonEmpty(n.Place.RateCenter),
-		Region:              nonEmpty(n.Place.Region),
+		PostalCode:          api.NonEmpty(n.Place.PostalCode),
+		RateCenter:          api.NonEmpty(n.Place.RateCenter),
+		Region:              api.NonEmpty(n.Place.Region),
 	}
 	if pos := n.Place.Position; pos != nil {
-		out.Latitude = ptr(strconv.FormatFloat(pos.Latitude, 'f', 6, 64))
-		out.Longitude = ptr(strconv.FormatFloat(pos.Longitude, 'f', 6, 64))
+		out.Latitude = api.Ptr(strconv.FormatFloat(pos.Latitude, 'f', 6, 64))
+		out.Longitude = api.Ptr(strconv.FormatFloat(pos.Longitude, 'f', 6, 64))
 	}
 	return out
 }

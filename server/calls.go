@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/voice"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -21,7 +22,7 @@ const callsPathFormat = "/2010-04-01/Accounts/%s/Calls"
 // parameter; the rules that span several are checked here, and the network's rules
 // (magic numbers, an owned caller ID) by the voice service.
 func (s *Server) CreateCall(ctx context.Context, req gen.CreateCallRequestObject) (gen.CreateCallResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -32,45 +33,45 @@ func (s *Server) CreateCall(ctx context.Context, req gen.CreateCallRequestObject
 	to, from := string(in.To), in.From
 	switch {
 	case to == "": // an empty body; the spec checks To whenever there is one
-		return nil, badRequest(codeCallToRequired, "%s", codeMessages[codeCallToRequired](""))
+		return nil, api.FixedError(api.CodeCallToRequired, "")
 	case strings.HasPrefix(to, "+") && !messaging.ValidNumber(to):
-		return nil, badRequest(codeToInvalid, "%s", codeMessages[codeToInvalid](to))
+		return nil, api.FixedError(api.CodeToInvalid, to)
 	case from == "":
-		return nil, badRequest(codeCallFromRequired, "%s", codeMessages[codeCallFromRequired](""))
+		return nil, api.FixedError(api.CodeCallFromRequired, "")
 	case !messaging.ValidNumber(from):
-		return nil, badRequest(codeFromInvalid, "The 'From' number %s is not a valid phone number.%s", from, plusHint(from))
+		return nil, api.BadRequest(api.CodeFromInvalid, "The 'From' number %s is not a valid phone number.%s", from, api.PlusHint(from))
 	case in.ApplicationSid != nil:
-		return nil, badRequest(codeApplicationSid, "ApplicationSid %s is not an application of this account: Switchboard has no applications; give Url or Twiml.", *in.ApplicationSid)
+		return nil, api.BadRequest(api.CodeApplicationSid, "ApplicationSid %s is not an application of this account: Switchboard has no applications; give Url or Twiml.", *in.ApplicationSid)
 	case in.Url != nil && in.Twiml != nil:
-		return nil, badRequest(codeInvalidParameter, "Give either Url or Twiml, not both.")
-	case deref(in.Url) == "" && deref(in.Twiml) == "":
-		return nil, badRequest(codeCallURLInvalid, "Url parameter is required: give Url (where the call fetches its TwiML) or Twiml.")
+		return nil, api.BadRequest(api.CodeInvalidParameter, "Give either Url or Twiml, not both.")
+	case api.Deref(in.Url) == "" && api.Deref(in.Twiml) == "":
+		return nil, api.BadRequest(api.CodeCallURLInvalid, "Url parameter is required: give Url (where the call fetches its TwiML) or Twiml.")
 	}
 	for _, u := range []struct {
 		name, value string
 		code        int
 	}{
-		{"Url", deref(in.Url), codeCallURLInvalid}, {"FallbackUrl", deref(in.FallbackUrl), codeCallURLInvalid},
-		{"StatusCallback", deref(in.StatusCallback), codeInvalidParameter},
-		{"RecordingStatusCallback", deref(in.RecordingStatusCallback), codeInvalidParameter},
+		{"Url", api.Deref(in.Url), api.CodeCallURLInvalid}, {"FallbackUrl", api.Deref(in.FallbackUrl), api.CodeCallURLInvalid},
+		{"StatusCallback", api.Deref(in.StatusCallback), api.CodeInvalidParameter},
+		{"RecordingStatusCallback", api.Deref(in.RecordingStatusCallback), api.CodeInvalidParameter},
 	} {
-		if u.value != "" && !validWebhookURL(u.value) {
-			return nil, badRequest(u.code, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, u.value)
+		if u.value != "" && !api.ValidWebhookURL(u.value) {
+			return nil, api.BadRequest(u.code, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, u.value)
 		}
 	}
 	out := voice.Outbound{
-		To: to, From: from, URL: deref(in.Url), Method: string(deref(in.Method)), Twiml: deref(in.Twiml),
-		FallbackURL: deref(in.FallbackUrl), FallbackMethod: string(deref(in.FallbackMethod)),
-		StatusCallback: deref(in.StatusCallback), StatusCallbackMethod: string(deref(in.StatusCallbackMethod)),
-		SendDigits: deref(in.SendDigits), Timeout: deref(in.Timeout), TimeLimit: deref(in.TimeLimit), Record: deref(in.Record),
-		RecordingStatusCallback:       deref(in.RecordingStatusCallback),
-		RecordingStatusCallbackMethod: string(deref(in.RecordingStatusCallbackMethod)),
+		To: to, From: from, URL: api.Deref(in.Url), Method: string(api.Deref(in.Method)), Twiml: api.Deref(in.Twiml),
+		FallbackURL: api.Deref(in.FallbackUrl), FallbackMethod: string(api.Deref(in.FallbackMethod)),
+		StatusCallback: api.Deref(in.StatusCallback), StatusCallbackMethod: string(api.Deref(in.StatusCallbackMethod)),
+		SendDigits: api.Deref(in.SendDigits), Timeout: api.Deref(in.Timeout), TimeLimit: api.Deref(in.TimeLimit), Record: api.Deref(in.Record),
+		RecordingStatusCallback:       api.Deref(in.RecordingStatusCallback),
+		RecordingStatusCallbackMethod: string(api.Deref(in.RecordingStatusCallbackMethod)),
 		Extra:                         acceptedCallParams(in),
 	}
-	for _, e := range deref(in.StatusCallbackEvent) {
+	for _, e := range api.Deref(in.StatusCallbackEvent) {
 		out.StatusCallbackEvents = append(out.StatusCallbackEvents, string(e))
 	}
-	if deref(in.RecordingChannels) == gen.CreateCallRequestRecordingChannelsDual {
+	if api.Deref(in.RecordingChannels) == gen.CreateCallRequestRecordingChannelsDual {
 		out.RecordingChannels = 2
 	}
 	c, err := s.voice.Place(ctx, acct, out)
@@ -121,7 +122,7 @@ func acceptedCallParams(in *gen.CreateCallRequest) map[string]string {
 
 // FetchCall implements gen.StrictServerInterface.
 func (s *Server) FetchCall(ctx context.Context, req gen.FetchCallRequestObject) (gen.FetchCallResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	c, err := s.store.GetCall(ctx, req.AccountSid, req.Sid)
@@ -134,7 +135,7 @@ func (s *Server) FetchCall(ctx context.Context, req gen.FetchCallRequestObject) 
 // UpdateCall implements gen.StrictServerInterface: a redirect to new TwiML, a hang-up or a
 // cancel, and new settings.
 func (s *Server) UpdateCall(ctx context.Context, req gen.UpdateCallRequestObject) (gen.UpdateCallResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -144,21 +145,21 @@ func (s *Server) UpdateCall(ctx context.Context, req gen.UpdateCallRequestObject
 	}
 	switch {
 	case in.Url != nil && in.Twiml != nil:
-		return nil, badRequest(codeInvalidParameter, "Give either Url or Twiml, not both.")
+		return nil, api.BadRequest(api.CodeInvalidParameter, "Give either Url or Twiml, not both.")
 	case in.Status != nil && (in.Url != nil || in.Twiml != nil):
-		return nil, badRequest(codeInvalidParameter, "Status cannot be changed together with Url or Twiml.")
-	case in.Url != nil && !validWebhookURL(*in.Url):
-		return nil, badRequest(codeCallURLInvalid, "Url %q is not a valid URL: use an absolute http or https URL.", *in.Url)
+		return nil, api.BadRequest(api.CodeInvalidParameter, "Status cannot be changed together with Url or Twiml.")
+	case in.Url != nil && !api.ValidWebhookURL(*in.Url):
+		return nil, api.BadRequest(api.CodeCallURLInvalid, "Url %q is not a valid URL: use an absolute http or https URL.", *in.Url)
 	}
 	for name, u := range map[string]*string{"FallbackUrl": in.FallbackUrl, "StatusCallback": in.StatusCallback} {
-		if u != nil && *u != "" && !validWebhookURL(*u) {
-			return nil, badRequest(codeInvalidParameter, "%s %q is not a valid URL: use an absolute http or https URL.", name, *u)
+		if u != nil && *u != "" && !api.ValidWebhookURL(*u) {
+			return nil, api.BadRequest(api.CodeInvalidParameter, "%s %q is not a valid URL: use an absolute http or https URL.", name, *u)
 		}
 	}
 	u := voice.Update{
-		URL: in.Url, Method: strPtr(in.Method), Twiml: in.Twiml, Status: strPtr(in.Status),
-		FallbackURL: in.FallbackUrl, FallbackMethod: strPtr(in.FallbackMethod),
-		StatusCallback: in.StatusCallback, StatusCallbackMethod: strPtr(in.StatusCallbackMethod), TimeLimit: in.TimeLimit,
+		URL: in.Url, Method: api.StrPtr(in.Method), Twiml: in.Twiml, Status: api.StrPtr(in.Status),
+		FallbackURL: in.FallbackUrl, FallbackMethod: api.StrPtr(in.FallbackMethod),
+		StatusCallback: in.StatusCallback, StatusCallbackMethod: api.StrPtr(in.StatusCallbackMethod), TimeLimit: in.TimeLimit,
 	}
 	c, err := s.voice.Update(ctx, acct, req.Sid, u)
 	if err != nil {
@@ -169,7 +170,7 @@ func (s *Server) UpdateCall(ctx context.Context, req gen.UpdateCallRequestObject
 
 // DeleteCall implements gen.StrictServerInterface.
 func (s *Server) DeleteCall(ctx context.Context, req gen.DeleteCallRequestObject) (gen.DeleteCallResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -181,25 +182,25 @@ func (s *Server) DeleteCall(ctx context.Context, req gen.DeleteCallRequestObject
 
 // ListCalls implements gen.StrictServerInterface.
 func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) (gen.ListCallsResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
-	filter := store.CallFilter{AccountSid: req.AccountSid, To: deref(p.To), From: deref(p.From),
-		ParentCallSid: deref(p.ParentCallSid), Status: string(deref(p.Status))}
-	filters := givenFilters(map[string]*string{"To": p.To, "From": p.From, "ParentCallSid": p.ParentCallSid, "Status": strPtr(p.Status),
+	filter := store.CallFilter{AccountSid: req.AccountSid, To: api.Deref(p.To), From: api.Deref(p.From),
+		ParentCallSid: api.Deref(p.ParentCallSid), Status: string(api.Deref(p.Status))}
+	filters := api.GivenFilters(map[string]*string{"To": p.To, "From": p.From, "ParentCallSid": p.ParentCallSid, "Status": api.StrPtr(p.Status),
 		"StartTime": p.StartTime, "StartTime<": p.StartTimeBefore, "StartTime>": p.StartTimeAfter,
 		"EndTime": p.EndTime, "EndTime<": p.EndTimeBefore, "EndTime>": p.EndTimeAfter})
 	var err error
-	if filter.StartFrom, filter.StartUntil, err = dateRange("StartTime", p.StartTime, p.StartTimeBefore, p.StartTimeAfter); err != nil {
+	if filter.StartFrom, filter.StartUntil, err = api.DateRange("StartTime", p.StartTime, p.StartTimeBefore, p.StartTimeAfter); err != nil {
 		return nil, err
 	}
-	if filter.EndFrom, filter.EndUntil, err = dateRange("EndTime", p.EndTime, p.EndTimeBefore, p.EndTimeAfter); err != nil {
+	if filter.EndFrom, filter.EndUntil, err = api.DateRange("EndTime", p.EndTime, p.EndTimeBefore, p.EndTimeAfter); err != nil {
 		return nil, err
 	}
 	path := fmt.Sprintf(callsPathFormat, req.AccountSid) + ".json"
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +209,7 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
 	var out gen.CallList
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return newCallPage(out, rows), nil
@@ -220,20 +221,20 @@ func callOut(c store.Call) gen.Call {
 	out := gen.Call{
 		Sid:            c.Sid,
 		AccountSid:     c.AccountSid,
-		DateCreated:    formatDate(c.DateCreated),
-		DateUpdated:    formatDate(c.DateUpdated),
-		ParentCallSid:  nonEmpty(c.ParentCallSid),
+		DateCreated:    api.FormatDate(c.DateCreated),
+		DateUpdated:    api.FormatDate(c.DateUpdated),
+		ParentCallSid:  api.NonEmpty(c.ParentCallSid),
 		To:             c.To,
 		ToFormatted:    displayNumber(c.To),
 		From:           c.From,
 		FromFormatted:  displayNumber(c.From),
-		PhoneNumberSid: nonEmpty(c.PhoneNumberSid),
+		PhoneNumberSid: api.NonEmpty(c.PhoneNumberSid),
 		Status:         gen.CallStatus(c.Status),
 		PriceUnit:      "USD",
 		Direction:      gen.CallDirection(c.Direction),
-		ApiVersion:     apiVersion,
-		ForwardedFrom:  nonEmpty(c.ForwardedFrom),
-		CallerName:     nonEmpty(c.CallerName),
+		ApiVersion:     api.APIVersion,
+		ForwardedFrom:  api.NonEmpty(c.ForwardedFrom),
+		CallerName:     api.NonEmpty(c.CallerName),
 		QueueTime:      "0",
 		Uri:            path + ".json",
 		SubresourceUris: map[string]string{
@@ -242,12 +243,12 @@ func callOut(c store.Call) gen.Call {
 		},
 	}
 	if !c.StartTime.IsZero() {
-		out.StartTime = ptr(formatDate(c.StartTime))
+		out.StartTime = api.Ptr(api.FormatDate(c.StartTime))
 	}
 	if !c.EndTime.IsZero() {
-		out.EndTime = ptr(formatDate(c.EndTime))
-		out.Duration = ptr(strconv.Itoa(c.Duration))
-		out.Price = nonEmpty(c.Price)
+		out.EndTime = api.Ptr(api.FormatDate(c.EndTime))
+		out.Duration = api.Ptr(strconv.Itoa(c.Duration))
+		out.Price = api.NonEmpty(c.Price)
 	}
 	return out
 }
@@ -267,13 +268,13 @@ func displayNumber(s string) string {
 
 // CreateInboundCall implements gen.StrictServerInterface.
 func (s *Server) CreateInboundCall(ctx context.Context, req gen.CreateInboundCallRequestObject) (gen.CreateInboundCallResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
 	in := req.Body
-	c, err := s.voice.Receive(ctx, acct, voice.Inbound{From: in.From, To: in.To, CallerName: deref(in.CallerName),
-		ForwardedFrom: deref(in.ForwardedFrom)})
+	c, err := s.voice.Receive(ctx, acct, voice.Inbound{From: in.From, To: in.To, CallerName: api.Deref(in.CallerName),
+		ForwardedFrom: api.Deref(in.ForwardedFrom)})
 	if err != nil {
 		return nil, fmt.Errorf("inbound call: %w", err)
 	}
@@ -282,7 +283,7 @@ func (s *Server) CreateInboundCall(ctx context.Context, req gen.CreateInboundCal
 
 // SendCallDigits implements gen.StrictServerInterface.
 func (s *Server) SendCallDigits(ctx context.Context, req gen.SendCallDigitsRequestObject) (gen.SendCallDigitsResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +296,7 @@ func (s *Server) SendCallDigits(ctx context.Context, req gen.SendCallDigitsReque
 
 // AnswerCall implements gen.StrictServerInterface.
 func (s *Server) AnswerCall(ctx context.Context, req gen.AnswerCallRequestObject) (gen.AnswerCallResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +309,7 @@ func (s *Server) AnswerCall(ctx context.Context, req gen.AnswerCallRequestObject
 
 // HangUpCall implements gen.StrictServerInterface.
 func (s *Server) HangUpCall(ctx context.Context, req gen.HangUpCallRequestObject) (gen.HangUpCallResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +322,7 @@ func (s *Server) HangUpCall(ctx context.Context, req gen.HangUpCallRequestObject
 
 // ListCallEvents implements gen.StrictServerInterface: the call's timeline, oldest first.
 func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsRequestObject) (gen.ListCallEventsResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	// A call of another account (or none) is not found, not an empty timeline.
@@ -330,8 +331,8 @@ func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsReque
 	}
 	p := req.Params
 	path := fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", req.AccountSid, req.Sid)
-	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -346,9 +347,9 @@ func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsReque
 			data = map[string]string{}
 		}
 		out.Events[i] = gen.CallEvent{AccountSid: e.AccountSid, CallSid: e.CallSid, Type: gen.CallEventType(e.Type),
-			Description: e.Description, Data: data, ElapsedMs: int(e.Elapsed.Milliseconds()), DateCreated: formatDate(e.DateCreated)}
+			Description: e.Description, Data: data, ElapsedMs: int(e.Elapsed.Milliseconds()), DateCreated: api.FormatDate(e.DateCreated)}
 	}
-	l := pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
-	out.Meta = v1Meta(ctx, "events", l)
+	l := pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	out.Meta = api.V1Meta(ctx, "events", l)
 	return out, nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/switchboard-dev/switchboard/server/api"
 )
 
 // sameOriginWrites refuses a request that changes something (any method but GET, HEAD
@@ -19,7 +21,7 @@ func sameOriginWrites() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := protection.Check(c.Request()); err != nil {
-				return &apiError{Status: http.StatusForbidden, Code: codeForbidden,
+				return &api.Error{Status: http.StatusForbidden, Code: api.CodeForbidden,
 					Message: "Cross-origin request refused: a page of another site cannot change anything here with your credentials. Call the API from your server, the SDKs or curl (they send no Origin), or from this server's own pages."}
 			}
 			return next(c)

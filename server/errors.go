@@ -17,85 +17,30 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/lookup"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/voice"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// apiError is an error the client is meant to see: Twilio's error code, the HTTP status,
-// and a message for a person. Handlers return it for the domain rules they enforce;
-// everything else is turned into one by toAPIError.
-type apiError struct {
-	Status  int
-	Code    int
-	Message string
-}
-
-func (e *apiError) Error() string { return fmt.Sprintf("%d %d: %s", e.Status, e.Code, e.Message) }
-
-func badRequest(code int, format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// Twilio's error codes that Switchboard uses, named for readability at the call sites.
-const (
-	codeInvalidParameter  = 20001
-	codeAuthenticate      = 20003
-	codeMethodNotAllowed  = 20004
-	codeAccountNotActive  = 20005
-	codeNotFound          = 20404
-	codeForbidden         = 20403
-	codeTooManyRequests   = 20429
-	codeInternal          = 20500
-	codeUnavailable       = 20503
-	codeCallToRequired    = 21201
-	codeCallURLInvalid    = 21205
-	codeCallFromRequired  = 21213
-	codeApplicationSid    = 21218
-	codeToInvalid         = 21211
-	codeSubaccountLimit   = 21480
-	codeFromInvalid       = 21212
-	codeBodyRequired      = 21602
-	codeFromRequired      = 21603
-	codeToRequired        = 21604
-	codeBodyTooLong       = 21617
-	codeMediaURLInvalid   = 21620
-	codeTooManyMediaURLs  = 21623
-	codeURLInvalid        = 21402 // a phone number's webhook URL
-	codeNumberInvalid     = 21421
-	codeNumberUnavailable = 21422
-	codeAreaCodeInvalid   = 21451
-	codeAreaCodeEmpty     = 21452
-	// Messaging Service sender pools.
-	codeNumberInOtherService  = 21712
-	codePoolFull              = 21714
-	codeNoMessagingCapability = 21715
-	codeLookupInvalidParam    = 60200 // Twilio's Account Security APIs' (Verify, Lookup v2)
-	codeScheduleWindow        = 35114
-	maxBodyLength             = 1600
-	maxMediaURLsPerMessage    = 10
-)
-
+// Errors that only the server's own plumbing answers with; those of the handlers are
+// package api's.
 var (
-	// errAuthenticate is also the answer for another account's path, so that nobody can
-	// learn whether an account exists.
-	errAuthenticate   = &apiError{Status: http.StatusUnauthorized, Code: codeAuthenticate, Message: "Authenticate"}
-	errCallerInactive = &apiError{Status: http.StatusUnauthorized, Code: codeAccountNotActive, Message: "Account is not active"}
-	errTargetInactive = &apiError{Status: http.StatusForbidden, Code: codeAccountNotActive, Message: "Account is not active"}
-	errTooManyReqs    = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests, Message: "Too Many Requests"}
+	errCallerInactive = &api.Error{Status: http.StatusUnauthorized, Code: api.CodeAccountNotActive, Message: "Account is not active"}
+	errTooManyReqs    = &api.Error{Status: http.StatusTooManyRequests, Code: api.CodeTooManyRequests, Message: "Too Many Requests"}
 	// errBusy: another process (a backup, the sqlite3 shell) held the database's lock for
 	// longer than the store waits. Twilio's 20503 is "service unavailable, try again".
-	errBusy = &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+	errBusy = &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable,
 		Message: "Service unavailable: the database is locked by another process; try again shortly"}
-	errBodyTooLarge = &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
+	errBodyTooLarge = &api.Error{Status: http.StatusRequestEntityTooLarge, Code: api.CodeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
 	// errTooManyFailures does not say whether the source or the account is throttled.
-	errTooManyFailures = &apiError{Status: http.StatusTooManyRequests, Code: codeTooManyRequests,
+	errTooManyFailures = &api.Error{Status: http.StatusTooManyRequests, Code: api.CodeTooManyRequests,
 		Message: "Too many failed login attempts; try again later"}
 )
 
 // toAPIError is the one place where a Go error becomes the error object on the wire.
 // path is the request path, quoted in "not found" messages as Twilio does.
-func toAPIError(err error, path string) *apiError {
+func toAPIError(err error, path string) *api.Error {
 	var (
-		ae       *apiError
+		ae       *api.Error
 		rule     *messaging.RuleError
 		callRule *voice.RuleError
 		reqErr   *openapi3filter.RequestError
@@ -106,44 +51,39 @@ func toAPIError(err error, path string) *apiError {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &rule):
-		return &apiError{Status: http.StatusBadRequest, Code: rule.Code, Message: rule.Message}
+		return &api.Error{Status: http.StatusBadRequest, Code: rule.Code, Message: rule.Message}
 	case errors.As(err, &callRule):
-		return &apiError{Status: http.StatusBadRequest, Code: callRule.Code, Message: callRule.Message}
+		return &api.Error{Status: http.StatusBadRequest, Code: callRule.Code, Message: callRule.Message}
 	case errors.As(err, &paramErr):
-		return &apiError{Status: http.StatusBadRequest, Code: codeLookupInvalidParam, Message: paramErr.Error()}
+		return &api.Error{Status: http.StatusBadRequest, Code: api.CodeLookupInvalidParam, Message: paramErr.Error()}
 	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
 		// Also when the validator met it reading a chunked body, which has no
 		// Content-Length to refuse up front.
 		return errBodyTooLarge
 	case errors.Is(err, store.ErrNotFound):
-		return notFound(path)
+		return api.NotFound(path)
 	case errors.As(err, &reqErr):
 		return validationError(reqErr, path)
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
-			return notFound(path)
+			return api.NotFound(path)
 		case http.StatusMethodNotAllowed:
-			return &apiError{Status: he.Code, Code: codeMethodNotAllowed, Message: "Method not allowed"}
+			return &api.Error{Status: he.Code, Code: api.CodeMethodNotAllowed, Message: "Method not allowed"}
 		case http.StatusUnauthorized:
-			return errAuthenticate
+			return api.ErrAuthenticate
 		case http.StatusTooManyRequests:
 			return errTooManyReqs
 		}
 		if he.Code >= 400 && he.Code < 500 {
-			return &apiError{Status: he.Code, Code: codeInvalidParameter, Message: fmt.Sprint(he.Message)}
+			return &api.Error{Status: he.Code, Code: api.CodeInvalidParameter, Message: fmt.Sprint(he.Message)}
 		}
 	case store.IsBusy(err):
 		return errBusy
 	case errors.Is(err, context.DeadlineExceeded):
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "The request timed out"}
+		return &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable, Message: "The request timed out"}
 	}
-	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "Internal Server Error"}
-}
-
-func notFound(path string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: codeNotFound,
-		Message: fmt.Sprintf("The requested resource %s was not found", path)}
+	return &api.Error{Status: http.StatusInternalServerError, Code: api.CodeInternal, Message: "Internal Server Error"}
 }
 
 // fieldRule names one way a request can fail the spec: an operation, a parameter, and the
@@ -157,30 +97,18 @@ type fieldRule struct {
 // twilioCodes gives the Twilio error code for spec violations that have one of their own.
 // Anything not listed is 20001 (invalid parameter).
 var twilioCodes = map[fieldRule]int{
-	{"CreateMessage", "To", "required"}:           codeToRequired,
-	{"CreateMessage", "To", ""}:                   codeToInvalid,
-	{"CreateMessage", "Body", "maxLength"}:        codeBodyTooLong,
-	{"CreateMessage", "MediaUrl", "maxItems"}:     codeTooManyMediaURLs,
-	{"CreateIncomingPhoneNumber", "AreaCode", ""}: codeAreaCodeInvalid,
-	{"CreateCall", "To", "required"}:              codeCallToRequired,
-	{"CreateCall", "To", ""}:                      codeToInvalid,
-	{"CreateCall", "From", "required"}:            codeCallFromRequired,
-}
-
-// codeMessages words the errors whose message Twilio fixes, given the offending value.
-var codeMessages = map[int]func(value string) string{
-	codeToRequired:       func(string) string { return "A 'To' phone number is required." },
-	codeCallToRequired:   func(string) string { return "A 'To' phone number is required." },
-	codeCallFromRequired: func(string) string { return "A 'From' phone number is required." },
-	codeToInvalid: func(v string) string {
-		return fmt.Sprintf("The 'To' number %s is not a valid phone number.", v) + plusHint(v)
-	},
-	codeBodyTooLong:      func(string) string { return "The concatenated message body exceeds the 1600 character limit." },
-	codeTooManyMediaURLs: func(string) string { return "The number of media URLs exceeds the limit of 10." },
+	{"CreateMessage", "To", "required"}:           api.CodeToRequired,
+	{"CreateMessage", "To", ""}:                   api.CodeToInvalid,
+	{"CreateMessage", "Body", "maxLength"}:        api.CodeBodyTooLong,
+	{"CreateMessage", "MediaUrl", "maxItems"}:     api.CodeTooManyMediaURLs,
+	{"CreateIncomingPhoneNumber", "AreaCode", ""}: api.CodeAreaCodeInvalid,
+	{"CreateCall", "To", "required"}:              api.CodeCallToRequired,
+	{"CreateCall", "To", ""}:                      api.CodeToInvalid,
+	{"CreateCall", "From", "required"}:            api.CodeCallFromRequired,
 }
 
 // validationError turns a failed check against openapi.yaml into Twilio's error.
-func validationError(reqErr *openapi3filter.RequestError, path string) *apiError {
+func validationError(reqErr *openapi3filter.RequestError, path string) *api.Error {
 	operation := ""
 	if in := reqErr.Input; in != nil && in.Route != nil && in.Route.Operation != nil {
 		operation = in.Route.Operation.OperationID
@@ -191,11 +119,11 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 			// A path that cannot name a resource is answered like one naming a missing
 			// resource; an account SID like one naming another account.
 			if p.Name == "AccountSid" || operation == "FetchAccount" || operation == "UpdateAccount" {
-				return errAuthenticate
+				return api.ErrAuthenticate
 			}
-			return notFound(path)
+			return api.NotFound(path)
 		}
-		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", p.Name, reasonOf(reqErr))
+		return api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: %s", p.Name, reasonOf(reqErr))
 	}
 
 	if reqErr.RequestBody != nil && strings.HasPrefix(reqErr.Reason, "header Content-Type has unexpected value") {
@@ -204,11 +132,11 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 	var parseErr *openapi3filter.ParseError
 	if errors.As(reqErr.Err, &parseErr) && len(parseErr.Path()) > 0 {
 		// A form value that is not of its parameter's type (ValidityPeriod=abc).
-		return badRequest(codeInvalidParameter, "Invalid parameter %v: %s", parseErr.Path()[0], parseReason(parseErr))
+		return api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %v: %s", parseErr.Path()[0], parseReason(parseErr))
 	}
 	var schemaErr *openapi3.SchemaError
 	if !errors.As(reqErr.Err, &schemaErr) {
-		return badRequest(codeInvalidParameter, "Invalid request: %s", reasonOf(reqErr))
+		return api.BadRequest(api.CodeInvalidParameter, "Invalid request: %s", reasonOf(reqErr))
 	}
 	field := ""
 	if ptr := schemaErr.JSONPointer(); len(ptr) > 0 {
@@ -219,35 +147,25 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *apiError
 		code, ok = twilioCodes[fieldRule{operation, field, ""}]
 	}
 	if !ok {
-		return badRequest(codeInvalidParameter, "Invalid parameter %s: %s", field, schemaErr.Reason)
-	}
-	message, ok := codeMessages[code]
-	if !ok {
-		return badRequest(code, "Invalid parameter %s: %s", field, schemaErr.Reason)
+		return api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: %s", field, schemaErr.Reason)
 	}
 	value, _ := schemaErr.Value.(string)
-	return &apiError{Status: http.StatusBadRequest, Code: code, Message: message(value)}
+	if ae := api.FixedError(code, value); ae != nil {
+		return ae
+	}
+	return api.BadRequest(code, "Invalid parameter %s: %s", field, schemaErr.Reason)
 }
 
 // wrongContentType answers a body in another format than Twilio's (JSON and multipart
 // forms are the usual ones): it says which format is expected and how to send it.
-func wrongContentType(reqErr *openapi3filter.RequestError) *apiError {
+func wrongContentType(reqErr *openapi3filter.RequestError) *api.Error {
 	got := ""
 	if in := reqErr.Input; in != nil && in.Request != nil {
 		got, _, _ = strings.Cut(in.Request.Header.Get("Content-Type"), ";")
 	}
-	return badRequest(codeInvalidParameter,
+	return api.BadRequest(api.CodeInvalidParameter,
 		"The request body is %s; this API reads application/x-www-form-urlencoded bodies only, as Twilio's does "+
 			"(e.g. curl --data-urlencode 'To=+14155550100', or URLSearchParams in JavaScript).", cmp.Or(got, "of no declared type"))
-}
-
-// plusHint explains the most common cause of a phone number starting with a space: a '+'
-// sent unencoded in a form body (curl -d), which form decoding reads as a space.
-func plusHint(number string) string {
-	if strings.HasPrefix(number, " ") {
-		return " A '+' in a form body stands for a space: send it as %2B (curl --data-urlencode does)."
-	}
-	return ""
 }
 
 // parseReason says why a form value did not decode, in words for the client.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/feed"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -21,14 +22,14 @@ import (
 // server-sent events. The handler only checks the request; the stream itself runs in
 // eventStream's Visit method, which the strict handler calls to write the response.
 func (s *Server) StreamEvents(ctx context.Context, req gen.StreamEventsRequestObject) (gen.StreamEventsResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	after := int64(-1)
 	if id := req.Params.LastEventID; id != nil {
 		n, err := strconv.ParseInt(*id, 10, 64)
 		if err != nil {
-			return nil, badRequest(codeInvalidParameter, "Invalid header Last-Event-ID: %q is not an event id", *id)
+			return nil, api.BadRequest(api.CodeInvalidParameter, "Invalid header Last-Event-ID: %q is not an event id", *id)
 		}
 		after = n
 	}
@@ -166,22 +167,22 @@ func (e eventStream) event(c store.Change) (changeEvent, error) {
 	case store.ChangeMessage:
 		var m store.Message
 		if m, err = e.s.store.GetMessage(e.ctx, c.AccountSid, c.Sid); err == nil {
-			ev.Message, ev.Encoding = ptr(messageOut(m)), ptr(encodingOut(m.Body))
+			ev.Message, ev.Encoding = api.Ptr(messageOut(m)), api.Ptr(encodingOut(m.Body))
 		}
 	case store.ChangeWebhookDelivery:
 		var d store.WebhookDelivery
 		if d, err = e.s.store.GetDelivery(e.ctx, c.AccountSid, c.Sid); err == nil {
-			ev.WebhookDelivery = ptr(deliveryOut(e.ctx, d))
+			ev.WebhookDelivery = api.Ptr(deliveryOut(e.ctx, d))
 		}
 	case store.ChangeCall:
 		var call store.Call
 		if call, err = e.s.store.GetCall(e.ctx, c.AccountSid, c.Sid); err == nil {
-			ev.Call = ptr(callOut(call))
+			ev.Call = api.Ptr(callOut(call))
 		}
 	case store.ChangePhoneNumber:
 		var p store.PhoneNumber
 		if p, err = e.s.store.GetPhoneNumber(e.ctx, c.AccountSid, c.Sid); err == nil {
-			ev.IncomingPhoneNumber = ptr(phoneNumberOut(p))
+			ev.IncomingPhoneNumber = api.Ptr(phoneNumberOut(p))
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {

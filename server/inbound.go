@@ -6,19 +6,20 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/server/api"
 )
 
 // CreateInboundMessage implements gen.StrictServerInterface: "a phone texts your number".
 func (s *Server) CreateInboundMessage(ctx context.Context, req gen.CreateInboundMessageRequestObject) (gen.CreateInboundMessageResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
 	in := req.Body
 	if !messaging.ValidNumber(in.From) {
-		return nil, badRequest(codeInvalidParameter, "The 'From' number %s is not a valid phone number.%s", in.From, plusHint(in.From))
+		return nil, api.BadRequest(api.CodeInvalidParameter, "The 'From' number %s is not a valid phone number.%s", in.From, api.PlusHint(in.From))
 	}
-	m, err := s.msg.Receive(ctx, acct, messaging.Inbound{From: in.From, To: in.To, Body: deref(in.Body), MediaURLs: deref(in.MediaUrl)})
+	m, err := s.msg.Receive(ctx, acct, messaging.Inbound{From: in.From, To: in.To, Body: api.Deref(in.Body), MediaURLs: api.Deref(in.MediaUrl)})
 	if err != nil {
 		return nil, fmt.Errorf("inbound message: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/apikey"
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -16,13 +17,13 @@ const keysPathFormat = "/2010-04-01/Accounts/%s/Keys"
 // CreateKey implements gen.StrictServerInterface: a Standard key, the only kind the
 // 2010 API makes.
 func (s *Server) CreateKey(ctx context.Context, req gen.CreateKeyRequestObject) (gen.CreateKeyResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
 	var name string
 	if req.Body != nil {
-		name = deref(req.Body.FriendlyName)
+		name = api.Deref(req.Body.FriendlyName)
 	}
 	k, secret, err := s.newKey(ctx, acct.Sid, name, store.KeyStandard)
 	if err != nil {
@@ -36,13 +37,13 @@ func (s *Server) CreateKey(ctx context.Context, req gen.CreateKeyRequestObject) 
 // CreateSwitchboardKey implements gen.StrictServerInterface: a key of either type, for
 // the Main keys that Twilio makes in its Console only.
 func (s *Server) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchboardKeyRequestObject) (gen.CreateSwitchboardKeyResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
 	name, keyType := "", store.KeyStandard
 	if req.Body != nil {
-		name = deref(req.Body.FriendlyName)
+		name = api.Deref(req.Body.FriendlyName)
 		if req.Body.KeyType != nil {
 			keyType = string(*req.Body.KeyType)
 		}
@@ -60,8 +61,8 @@ func (s *Server) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchb
 // nowhere else from now on: the store keeps a salted hash.
 func (s *Server) newKey(ctx context.Context, account, name, keyType string) (store.APIKey, string, error) {
 	secret, h := apikey.New()
-	t := now()
-	k, err := s.store.CreateKey(ctx, store.APIKey{Sid: sid.New(keySidPrefix), AccountSid: account, FriendlyName: name,
+	t := api.Now()
+	k, err := s.store.CreateKey(ctx, store.APIKey{Sid: sid.New(api.KeySidPrefix), AccountSid: account, FriendlyName: name,
 		Type: keyType, SecretSalt: h.Salt, SecretHash: h.Hash, DateCreated: t, DateUpdated: t})
 	if err != nil {
 		return store.APIKey{}, "", fmt.Errorf("create key: %w", err)
@@ -71,7 +72,7 @@ func (s *Server) newKey(ctx context.Context, account, name, keyType string) (sto
 
 // FetchKey implements gen.StrictServerInterface.
 func (s *Server) FetchKey(ctx context.Context, req gen.FetchKeyRequestObject) (gen.FetchKeyResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	k, err := s.store.GetKey(ctx, req.AccountSid, req.Sid)
@@ -83,7 +84,7 @@ func (s *Server) FetchKey(ctx context.Context, req gen.FetchKeyRequestObject) (g
 
 // UpdateKey implements gen.StrictServerInterface: a new friendly name, or none.
 func (s *Server) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) (gen.UpdateKeyResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	var (
@@ -91,7 +92,7 @@ func (s *Server) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) 
 		err error
 	)
 	if req.Body != nil && req.Body.FriendlyName != nil {
-		k, err = s.store.RenameKey(ctx, req.AccountSid, req.Sid, *req.Body.FriendlyName, now())
+		k, err = s.store.RenameKey(ctx, req.AccountSid, req.Sid, *req.Body.FriendlyName, api.Now())
 	} else {
 		k, err = s.store.GetKey(ctx, req.AccountSid, req.Sid)
 	}
@@ -104,7 +105,7 @@ func (s *Server) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) 
 // DeleteKey implements gen.StrictServerInterface. Keys are looked up on every request,
 // so the key is refused from the next one on.
 func (s *Server) DeleteKey(ctx context.Context, req gen.DeleteKeyRequestObject) (gen.DeleteKeyResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	if err := s.store.DeleteKey(ctx, req.AccountSid, req.Sid); err != nil {
@@ -115,13 +116,13 @@ func (s *Server) DeleteKey(ctx context.Context, req gen.DeleteKeyRequestObject) 
 
 // ListKeys implements gen.StrictServerInterface.
 func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (gen.ListKeysResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
 	path := fmt.Sprintf(keysPathFormat, req.AccountSid) + ".json"
-	pr := newPageRequest(caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (g
 	for i, k := range rows {
 		out.Keys[i] = keyOut(k)
 	}
-	l := pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -143,8 +144,8 @@ func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (g
 func keyOut(k store.APIKey) gen.Key {
 	return gen.Key{
 		Sid:          k.Sid,
-		FriendlyName: nonEmpty(k.FriendlyName),
-		DateCreated:  formatDate(k.DateCreated),
-		DateUpdated:  formatDate(k.DateUpdated),
+		FriendlyName: api.NonEmpty(k.FriendlyName),
+		DateCreated:  api.FormatDate(k.DateCreated),
+		DateUpdated:  api.FormatDate(k.DateUpdated),
 	}
 }

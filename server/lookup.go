@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/lookup"
+	"github.com/switchboard-dev/switchboard/server/api"
 )
 
 const lookupPath = "/v2/PhoneNumbers/"
@@ -17,34 +18,34 @@ func (s *Server) FetchPhoneNumber(ctx context.Context, req gen.FetchPhoneNumberR
 	p := req.Params
 	res, err := lookup.Lookup(lookup.Request{
 		PhoneNumber:        req.PhoneNumber,
-		CountryCode:        deref(p.CountryCode),
-		Fields:             deref(p.Fields),
-		FirstName:          deref(p.FirstName),
-		LastName:           deref(p.LastName),
-		AddressLine1:       deref(p.AddressLine1),
-		AddressLine2:       deref(p.AddressLine2),
-		City:               deref(p.City),
-		State:              deref(p.State),
-		PostalCode:         deref(p.PostalCode),
-		AddressCountryCode: deref(p.AddressCountryCode),
-		NationalID:         deref(p.NationalId),
-		DateOfBirth:        deref(p.DateOfBirth),
-		LastVerifiedDate:   deref(p.LastVerifiedDate),
+		CountryCode:        api.Deref(p.CountryCode),
+		Fields:             api.Deref(p.Fields),
+		FirstName:          api.Deref(p.FirstName),
+		LastName:           api.Deref(p.LastName),
+		AddressLine1:       api.Deref(p.AddressLine1),
+		AddressLine2:       api.Deref(p.AddressLine2),
+		City:               api.Deref(p.City),
+		State:              api.Deref(p.State),
+		PostalCode:         api.Deref(p.PostalCode),
+		AddressCountryCode: api.Deref(p.AddressCountryCode),
+		NationalID:         api.Deref(p.NationalId),
+		DateOfBirth:        api.Deref(p.DateOfBirth),
+		LastVerifiedDate:   api.Deref(p.LastVerifiedDate),
 	})
 	if err != nil {
 		return nil, err // a *lookup.ParamError: toAPIError makes it a 60200
 	}
-	return gen.FetchPhoneNumber200JSONResponse(lookupOut(res, baseURL(ctx))), nil
+	return gen.FetchPhoneNumber200JSONResponse(lookupOut(res, api.BaseURL(ctx))), nil
 }
 
 // lookupOut renders a lookup result in the wire format; origin is the scheme and host of
 // the absolute `url`.
 func lookupOut(r lookup.Result, origin string) gen.PhoneNumberLookup {
 	out := gen.PhoneNumberLookup{
-		CallingCountryCode: nonEmpty(r.CallingCode),
-		CountryCode:        nonEmpty(r.Country),
+		CallingCountryCode: api.NonEmpty(r.CallingCode),
+		CountryCode:        api.NonEmpty(r.Country),
 		PhoneNumber:        r.PhoneNumber,
-		NationalFormat:     nonEmpty(r.NationalFormat),
+		NationalFormat:     api.NonEmpty(r.NationalFormat),
 		Valid:              r.Valid,
 		ValidationErrors:   make([]gen.LookupValidationError, len(r.ValidationErrors)),
 		Url:                origin + lookupPath + url.PathEscape(r.PhoneNumber),
@@ -54,37 +55,37 @@ func lookupOut(r lookup.Result, origin string) gen.PhoneNumberLookup {
 	}
 	if lt := r.LineTypeIntelligence; lt != nil {
 		out.LineTypeIntelligence = &gen.LineTypeIntelligenceInfo{
-			Type:              ptr(gen.LineTypeIntelligenceInfoType(lt.Type)),
-			CarrierName:       nonEmpty(lt.Carrier.Name),
-			MobileCountryCode: nonEmpty(lt.Carrier.MCC),
-			MobileNetworkCode: nonEmpty(lt.Carrier.MNC),
+			Type:              api.Ptr(gen.LineTypeIntelligenceInfoType(lt.Type)),
+			CarrierName:       api.NonEmpty(lt.Carrier.Name),
+			MobileCountryCode: api.NonEmpty(lt.Carrier.MCC),
+			MobileNetworkCode: api.NonEmpty(lt.Carrier.MNC),
 		}
 	}
 	if cn := r.CallerName; cn != nil {
 		out.CallerName = &gen.CallerNameInfo{
-			CallerName: nonEmpty(cn.Name),
-			ErrorCode:  nonZero(cn.ErrorCode),
+			CallerName: api.NonEmpty(cn.Name),
+			ErrorCode:  api.NonZero(cn.ErrorCode),
 		}
 		if cn.Type != "" {
-			out.CallerName.CallerType = ptr(gen.CallerNameInfoCallerType(cn.Type))
+			out.CallerName.CallerType = api.Ptr(gen.CallerNameInfoCallerType(cn.Type))
 		}
 	}
 	if ss := r.SimSwap; ss != nil {
 		out.SimSwap = &gen.SimSwapInfo{
 			LastSimSwap:       &gen.LastSimSwapInfo{SwappedPeriod: &ss.SwappedPeriod, SwappedInPeriod: &ss.SwappedInPeriod},
-			CarrierName:       nonEmpty(ss.Carrier.Name),
-			MobileCountryCode: nonEmpty(ss.Carrier.MCC),
-			MobileNetworkCode: nonEmpty(ss.Carrier.MNC),
+			CarrierName:       api.NonEmpty(ss.Carrier.Name),
+			MobileCountryCode: api.NonEmpty(ss.Carrier.MCC),
+			MobileNetworkCode: api.NonEmpty(ss.Carrier.MNC),
 		}
 	}
 	if cf := r.CallForwarding; cf != nil {
 		out.CallForwarding = &gen.CallForwardingInfo{CallForwardingEnabled: &cf.Enabled}
 	}
 	if ls := r.LineStatus; ls != nil {
-		out.LineStatus = &gen.LineStatusInfo{Status: ptr(gen.LineStatusInfoStatus(ls.Status))}
+		out.LineStatus = &gen.LineStatusInfo{Status: api.Ptr(gen.LineStatusInfoStatus(ls.Status))}
 	}
 	if im := r.IdentityMatch; im != nil {
-		m := func(v lookup.Match) *gen.IdentityMatchResult { return ptr(gen.IdentityMatchResult(v)) }
+		m := func(v lookup.Match) *gen.IdentityMatchResult { return api.Ptr(gen.IdentityMatchResult(v)) }
 		out.IdentityMatch = &gen.IdentityMatchInfo{
 			FirstNameMatch:      m(im.FirstName),
 			LastNameMatch:       m(im.LastName),
@@ -99,27 +100,27 @@ func lookupOut(r lookup.Result, origin string) gen.PhoneNumberLookup {
 		}
 	}
 	if rn := r.ReassignedNumber; rn != nil {
-		out.ReassignedNumber = &gen.ReassignedNumberInfo{LastVerifiedDate: nonEmpty(rn.LastVerifiedDate)}
+		out.ReassignedNumber = &gen.ReassignedNumberInfo{LastVerifiedDate: api.NonEmpty(rn.LastVerifiedDate)}
 		if rn.IsReassigned != "" {
-			out.ReassignedNumber.IsNumberReassigned = ptr(gen.ReassignedNumberInfoIsNumberReassigned(rn.IsReassigned))
+			out.ReassignedNumber.IsNumberReassigned = api.Ptr(gen.ReassignedNumberInfoIsNumberReassigned(rn.IsReassigned))
 		}
 		if rn.ErrorCode != 0 { // a string in this package, as Twilio sends it
-			out.ReassignedNumber.ErrorCode = ptr(strconv.Itoa(rn.ErrorCode))
+			out.ReassignedNumber.ErrorCode = api.Ptr(strconv.Itoa(rn.ErrorCode))
 		}
 	}
 	if sp := r.SMSPumpingRisk; sp != nil {
 		out.SmsPumpingRisk = &gen.SmsPumpingRiskInfo{
-			CarrierRiskCategory: ptr(gen.SmsPumpingRiskInfoCarrierRiskCategory(sp.Category)),
+			CarrierRiskCategory: api.Ptr(gen.SmsPumpingRiskInfoCarrierRiskCategory(sp.Category)),
 			NumberBlocked:       &sp.Blocked,
 			SmsPumpingRiskScore: &sp.Score,
 		}
 		if sp.Blocked { // else null, as Twilio sends it for a number never blocked
-			out.SmsPumpingRisk.NumberBlockedLast3Months = ptr(true)
+			out.SmsPumpingRisk.NumberBlockedLast3Months = api.Ptr(true)
 		}
 	}
 	if q := r.QualityScore; q != nil {
 		score := func(v int) (*int, *gen.LookupScoreCategory) {
-			return &v, ptr(gen.LookupScoreCategory(lookup.ScoreCategory(v)))
+			return &v, api.Ptr(gen.LookupScoreCategory(lookup.ScoreCategory(v)))
 		}
 		var pq gen.PhoneNumberQualityScoreInfo
 		pq.QualityScore, pq.QualityCategory = score(q.Quality)
@@ -130,23 +131,15 @@ func lookupOut(r lookup.Result, origin string) gen.PhoneNumberLookup {
 	}
 	if pf := r.PreFill; pf != nil {
 		out.PreFill = &gen.PreFillInfo{
-			FirstName:   nonEmpty(pf.FirstName),
-			LastName:    nonEmpty(pf.LastName),
-			AddressLine: nonEmpty(pf.AddressLine),
-			City:        nonEmpty(pf.City),
-			State:       nonEmpty(pf.State),
-			PostalCode:  nonEmpty(pf.PostalCode),
-			CountryCode: nonEmpty(pf.Country),
-			ErrorCode:   nonZero(pf.ErrorCode),
+			FirstName:   api.NonEmpty(pf.FirstName),
+			LastName:    api.NonEmpty(pf.LastName),
+			AddressLine: api.NonEmpty(pf.AddressLine),
+			City:        api.NonEmpty(pf.City),
+			State:       api.NonEmpty(pf.State),
+			PostalCode:  api.NonEmpty(pf.PostalCode),
+			CountryCode: api.NonEmpty(pf.Country),
+			ErrorCode:   api.NonZero(pf.ErrorCode),
 		}
 	}
 	return out
-}
-
-// nonZero is nil for 0, the way an absent error code goes on the wire (null).
-func nonZero(n int) *int {
-	if n == 0 {
-		return nil
-	}
-	return &n
 }

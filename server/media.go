@@ -6,12 +6,13 @@ import (
 	"fmt"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 // ListMedia implements gen.StrictServerInterface.
 func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) (gen.ListMediaResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	// A message of another account (or none) is not found, not an empty list.
@@ -20,14 +21,14 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 	}
 	p := req.Params
 	filter := store.MediaFilter{AccountSid: req.AccountSid, MessageSid: req.MessageSid}
-	filters := givenFilters(map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
+	filters := api.GivenFilters(map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
 	var err error
-	if filter.CreatedFrom, filter.CreatedUntil, err = dateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
+	if filter.CreatedFrom, filter.CreatedUntil, err = api.DateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
 		return nil, err
 	}
 	path := fmt.Sprintf(messagesPathFormat+"/%s/Media.json", req.AccountSid, req.MessageSid)
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +40,7 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 	for i, m := range rows {
 		out.MediaList[i] = mediaOut(m)
 	}
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -47,7 +48,7 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 
 // FetchMedia implements gen.StrictServerInterface.
 func (s *Server) FetchMedia(ctx context.Context, req gen.FetchMediaRequestObject) (gen.FetchMediaResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	m, err := s.store.GetMedia(ctx, req.AccountSid, req.MessageSid, req.Sid)
@@ -59,7 +60,7 @@ func (s *Server) FetchMedia(ctx context.Context, req gen.FetchMediaRequestObject
 
 // FetchMediaContent implements gen.StrictServerInterface: the file itself.
 func (s *Server) FetchMediaContent(ctx context.Context, req gen.FetchMediaContentRequestObject) (gen.FetchMediaContentResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	m, err := s.store.MediaContent(ctx, req.AccountSid, req.MessageSid, req.Sid)
@@ -72,7 +73,7 @@ func (s *Server) FetchMediaContent(ctx context.Context, req gen.FetchMediaConten
 
 // DeleteMedia implements gen.StrictServerInterface.
 func (s *Server) DeleteMedia(ctx context.Context, req gen.DeleteMediaRequestObject) (gen.DeleteMediaResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	if err := s.store.DeleteMedia(ctx, req.AccountSid, req.MessageSid, req.Sid); err != nil {
@@ -85,9 +86,9 @@ func (s *Server) DeleteMedia(ctx context.Context, req gen.DeleteMediaRequestObje
 func mediaOut(m store.Media) gen.Media {
 	return gen.Media{
 		AccountSid:  m.AccountSid,
-		ContentType: nonEmpty(m.ContentType),
-		DateCreated: formatDate(m.DateCreated),
-		DateUpdated: formatDate(m.DateUpdated),
+		ContentType: api.NonEmpty(m.ContentType),
+		DateCreated: api.FormatDate(m.DateCreated),
+		DateUpdated: api.FormatDate(m.DateUpdated),
 		ParentSid:   m.MessageSid,
 		Sid:         m.Sid,
 		Uri:         fmt.Sprintf(messagesPathFormat+"/%s/Media/%s.json", m.AccountSid, m.MessageSid, m.Sid),

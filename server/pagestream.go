@@ -1,105 +1,27 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"sync"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// A list page written one item at a time.
-//
-// The generated responses encode a whole page into a buffer before writing it, and
-// encoding/json builds the whole page again in its own buffer, grown by doubling. For a
-// page of 1,000 messages of 1,600 UCS-2 characters (3.8 MB of JSON) that came to 10 to
-// 20 MB per request in flight, and a few hundred MB with 32 readers (commit 30a1e60).
-// Written item by item, a page needs one item's buffer at a time, and the items' wire
-// form is built as it is written, not all at once beforehand.
-//
-// The page's own fields (uri, next_page_uri, meta...) are encoded by encoding/json from
-// the generated type with its list left nil, so their names and order stay those of the
-// spec; the list is written where that encoding has `"<field>":null`.
-type pageStream[T any] struct {
-	envelope any         // the generated page type, its list nil
-	field    string      // the list's JSON name
-	n        int         // how many items
-	item     func(int) T // the i-th item's wire form
-}
-
-// pageWriters are the buffers pages are written through. Each is 32 KiB, so that a
-// big page goes out in few writes, and a fresh one per request was a fifth of what a
-// page of 50 allocated.
-var pageWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
-
-func (p pageStream[T]) write(w http.ResponseWriter) error {
-	var envelope bytes.Buffer
-	enc := json.NewEncoder(&envelope)
-	enc.SetEscapeHTML(false) // as the generated responses: & stays &
-	if err := enc.Encode(p.envelope); err != nil {
-		return fmt.Errorf("encode page: %w", err)
-	}
-	head := bytes.TrimSuffix(envelope.Bytes(), []byte("\n"))
-	// The marker cannot occur inside a string value: there its quotes would be escaped.
-	marker := []byte(`"` + p.field + `":null`)
-	at := bytes.Index(head, marker)
-	if at < 0 {
-		return fmt.Errorf("encode page: no %q in %s", marker, head)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	bw := pageWriters.Get().(*bufio.Writer)
-	bw.Reset(w)
-	defer func() {
-		bw.Reset(nil) // let go of w
-		pageWriters.Put(bw)
-	}()
-	bw.Write(head[:at])
-	bw.WriteString(`"` + p.field + `":[`)
-	// Each item is encoded into one buffer, reused, and written without the newline
-	// Encode ends it with: the page stays one line, as every other response.
-	// The items are encoded through one pointer: encoding each value would box it, a
-	// copy of the whole struct on the heap per item.
-	var item bytes.Buffer
-	enc = json.NewEncoder(&item)
-	enc.SetEscapeHTML(false)
-	var v T
-	for i := range p.n {
-		if i > 0 {
-			bw.WriteByte(',')
-		}
-		item.Reset()
-		v = p.item(i)
-		if err := enc.Encode(&v); err != nil {
-			// The status is sent: the client sees a truncated body, as for a broken connection.
-			return fmt.Errorf("encode page item %d: %w", i, err)
-		}
-		bw.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
-	}
-	bw.WriteByte(']')
-	bw.Write(head[at+len(marker):])
-	bw.WriteByte('\n')
-	return bw.Flush()
-}
-
 // messagePage is ListMessages' 200 response, written item by item.
-type messagePage struct{ pageStream[gen.Message] }
+type messagePage struct{ api.PageStream[gen.Message] }
 
-func (p messagePage) VisitListMessagesResponse(w http.ResponseWriter) error { return p.write(w) }
+func (p messagePage) VisitListMessagesResponse(w http.ResponseWriter) error { return p.Write(w) }
 
 func newMessagePage(envelope gen.MessageList, rows []store.Message) messagePage {
-	return messagePage{pageStream[gen.Message]{envelope, "messages", len(rows), func(i int) gen.Message { return messageOut(rows[i]) }}}
+	return messagePage{api.PageStream[gen.Message]{Envelope: envelope, Field: "messages", N: len(rows), Item: func(i int) gen.Message { return messageOut(rows[i]) }}}
 }
 
 // callPage is ListCalls' 200 response, written item by item.
-type callPage struct{ pageStream[gen.Call] }
+type callPage struct{ api.PageStream[gen.Call] }
 
-func (p callPage) VisitListCallsResponse(w http.ResponseWriter) error { return p.write(w) }
+func (p callPage) VisitListCallsResponse(w http.ResponseWriter) error { return p.Write(w) }
 
 func newCallPage(envelope gen.CallList, rows []store.Call) callPage {
-	return callPage{pageStream[gen.Call]{envelope, "calls", len(rows), func(i int) gen.Call { return callOut(rows[i]) }}}
+	return callPage{api.PageStream[gen.Call]{Envelope: envelope, Field: "calls", N: len(rows), Item: func(i int) gen.Call { return callOut(rows[i]) }}}
 }

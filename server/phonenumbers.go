@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/numbers"
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -25,7 +26,7 @@ const (
 // CreateIncomingPhoneNumber implements gen.StrictServerInterface: buy a number of the
 // pool, given exactly or by area code.
 func (s *Server) CreateIncomingPhoneNumber(ctx context.Context, req gen.CreateIncomingPhoneNumberRequestObject) (gen.CreateIncomingPhoneNumberResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -33,12 +34,12 @@ func (s *Server) CreateIncomingPhoneNumber(ctx context.Context, req gen.CreateIn
 	if in == nil {
 		in = &gen.CreateIncomingPhoneNumberRequest{}
 	}
-	number, areaCode := deref(in.PhoneNumber), deref(in.AreaCode)
+	number, areaCode := api.Deref(in.PhoneNumber), api.Deref(in.AreaCode)
 	switch {
 	case number == "" && areaCode == "":
-		return nil, badRequest(codeInvalidParameter, "PhoneNumber or AreaCode is required.")
+		return nil, api.BadRequest(api.CodeInvalidParameter, "PhoneNumber or AreaCode is required.")
 	case number != "" && areaCode != "":
-		return nil, badRequest(codeInvalidParameter, "Give PhoneNumber or AreaCode, not both.")
+		return nil, api.BadRequest(api.CodeInvalidParameter, "Give PhoneNumber or AreaCode, not both.")
 	}
 	settings := createSettings(in)
 	if err := settings.validate(); err != nil {
@@ -60,8 +61,8 @@ func (s *Server) CreateIncomingPhoneNumber(ctx context.Context, req gen.CreateIn
 // buyNumber buys exactly number for account.
 func (s *Server) buyNumber(ctx context.Context, account, number string, settings numberSettings) (store.PhoneNumber, error) {
 	if !messaging.ValidNumber(number) {
-		ae := badRequest(codeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
-		ae.Message += plusHint(number)
+		ae := api.BadRequest(api.CodeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
+		ae.Message += api.PlusHint(number)
 		return store.PhoneNumber{}, ae
 	}
 	if number == numbers.MagicUnavailable {
@@ -69,7 +70,7 @@ func (s *Server) buyNumber(ctx context.Context, account, number string, settings
 	}
 	n, ok := numbers.Lookup(number)
 	if !ok {
-		return store.PhoneNumber{}, badRequest(codeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
+		return store.PhoneNumber{}, api.BadRequest(api.CodeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
 	}
 	p, err := s.store.CreatePhoneNumber(ctx, newPhoneNumber(account, n, settings))
 	if errors.Is(err, store.ErrConflict) {
@@ -94,7 +95,7 @@ func (s *Server) buyInArea(ctx context.Context, account, areaCode string, settin
 			return store.PhoneNumber{}, fmt.Errorf("buy in area %s: %w", areaCode, err)
 		}
 		if len(found) == 0 {
-			return store.PhoneNumber{}, badRequest(codeAreaCodeEmpty, "No phone numbers found in area code %s.", areaCode)
+			return store.PhoneNumber{}, api.BadRequest(api.CodeAreaCodeEmpty, "No phone numbers found in area code %s.", areaCode)
 		}
 		p, err := s.store.CreatePhoneNumber(ctx, newPhoneNumber(account, found[0], settings))
 		if errors.Is(err, store.ErrConflict) {
@@ -122,14 +123,14 @@ func (s *Server) ownedNumbers(ctx context.Context, prefix string) (func(string) 
 	return func(e164 string) bool { return owned[e164] }, nil
 }
 
-func errUnavailable(number string) *apiError {
-	return badRequest(codeNumberUnavailable, "PhoneNumber %s is not available.", number)
+func errUnavailable(number string) *api.Error {
+	return api.BadRequest(api.CodeNumberUnavailable, "PhoneNumber %s is not available.", number)
 }
 
 // newPhoneNumber is pool number n as bought by account, with Twilio's defaults under the
 // settings given.
 func newPhoneNumber(account string, n numbers.Number, settings numberSettings) store.PhoneNumber {
-	t := now()
+	t := api.Now()
 	p := store.PhoneNumber{
 		Sid:                 sid.New("PN"),
 		AccountSid:          account,
@@ -140,7 +141,7 @@ func newPhoneNumber(account string, n numbers.Number, settings numberSettings) s
 		Capabilities:        store.Capabilities(n.Capabilities),
 		Origin:              originTwilio,
 		PhoneNumberSettings: store.PhoneNumberSettings{
-			APIVersion:           apiVersion,
+			APIVersion:           api.APIVersion,
 			SmsMethod:            methodPOST,
 			SmsFallbackMethod:    methodPOST,
 			StatusCallbackMethod: methodPOST,
@@ -158,7 +159,7 @@ func newPhoneNumber(account string, n numbers.Number, settings numberSettings) s
 
 // FetchIncomingPhoneNumber implements gen.StrictServerInterface.
 func (s *Server) FetchIncomingPhoneNumber(ctx context.Context, req gen.FetchIncomingPhoneNumberRequestObject) (gen.FetchIncomingPhoneNumberResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p, err := s.store.GetPhoneNumber(ctx, req.AccountSid, req.Sid)
@@ -171,7 +172,7 @@ func (s *Server) FetchIncomingPhoneNumber(ctx context.Context, req gen.FetchInco
 // UpdateIncomingPhoneNumber implements gen.StrictServerInterface: change the settings
 // given, and with AccountSid move the number to another account of the caller's.
 func (s *Server) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIncomingPhoneNumberRequestObject) (gen.UpdateIncomingPhoneNumberResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -187,16 +188,16 @@ func (s *Server) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIn
 	if in.AccountSid != nil && *in.AccountSid != acct.Sid {
 		// Only within the caller's own family, as Twilio moves numbers only between a
 		// parent and its subaccounts; any other SID gets one answer, existing or not.
-		target, err := s.ownAccount(ctx, *in.AccountSid)
-		if errors.Is(err, errAuthenticate) || (err == nil && target.Status != statusActive) {
-			return nil, badRequest(codeInvalidParameter, "AccountSid %s is not an active account of yours: a number moves only to your account or one of its subaccounts.", *in.AccountSid)
+		target, err := api.OwnAccount(ctx, s.creds, *in.AccountSid)
+		if errors.Is(err, api.ErrAuthenticate) || (err == nil && target.Status != api.AccountActive) {
+			return nil, api.BadRequest(api.CodeInvalidParameter, "AccountSid %s is not an active account of yours: a number moves only to your account or one of its subaccounts.", *in.AccountSid)
 		}
 		if err != nil {
 			return nil, err
 		}
 		owner = target.Sid
 	}
-	p, err := s.store.UpdatePhoneNumber(ctx, acct.Sid, req.Sid, now(), func(p *store.PhoneNumber) error {
+	p, err := s.store.UpdatePhoneNumber(ctx, acct.Sid, req.Sid, api.Now(), func(p *store.PhoneNumber) error {
 		settings.apply(p)
 		p.AccountSid = owner
 		return nil
@@ -210,7 +211,7 @@ func (s *Server) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIn
 // DeleteIncomingPhoneNumber implements gen.StrictServerInterface: release the number,
 // which goes back on sale.
 func (s *Server) DeleteIncomingPhoneNumber(ctx context.Context, req gen.DeleteIncomingPhoneNumberRequestObject) (gen.DeleteIncomingPhoneNumberResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	if err := s.store.DeletePhoneNumber(ctx, req.AccountSid, req.Sid); err != nil {
@@ -221,22 +222,22 @@ func (s *Server) DeleteIncomingPhoneNumber(ctx context.Context, req gen.DeleteIn
 
 // ListIncomingPhoneNumbers implements gen.StrictServerInterface.
 func (s *Server) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncomingPhoneNumbersRequestObject) (gen.ListIncomingPhoneNumbersResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
 	// Beta is not a filter here: it would only leave out numbers new to the platform,
 	// and no Switchboard number is. It still goes into the page URIs.
-	filter := store.PhoneNumberFilter{AccountSid: req.AccountSid, PhoneNumber: deref(p.PhoneNumber),
-		FriendlyName: deref(p.FriendlyName), Origin: deref(p.Origin)}
-	filters := givenFilters(map[string]*string{"PhoneNumber": p.PhoneNumber, "FriendlyName": p.FriendlyName, "Origin": p.Origin})
+	filter := store.PhoneNumberFilter{AccountSid: req.AccountSid, PhoneNumber: api.Deref(p.PhoneNumber),
+		FriendlyName: api.Deref(p.FriendlyName), Origin: api.Deref(p.Origin)}
+	filters := api.GivenFilters(map[string]*string{"PhoneNumber": p.PhoneNumber, "FriendlyName": p.FriendlyName, "Origin": p.Origin})
 	if p.Beta != nil {
 		filters.Set("Beta", fmt.Sprint(*p.Beta))
 	}
 
 	path := fmt.Sprintf(phoneNumbersPathFormat, req.AccountSid) + ".json"
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +250,7 @@ func (s *Server) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncom
 	for i, n := range rows {
 		out.IncomingPhoneNumbers[i] = phoneNumberOut(n)
 	}
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -270,29 +271,29 @@ type numberSettings struct {
 
 func createSettings(in *gen.CreateIncomingPhoneNumberRequest) numberSettings {
 	return numberSettings{
-		FriendlyName: in.FriendlyName, APIVersion: strPtr(in.ApiVersion),
-		SmsURL: in.SmsUrl, SmsMethod: strPtr(in.SmsMethod), SmsFallbackURL: in.SmsFallbackUrl,
-		SmsFallbackMethod: strPtr(in.SmsFallbackMethod), SmsApplicationSid: in.SmsApplicationSid,
-		StatusCallback: in.StatusCallback, StatusCallbackMethod: strPtr(in.StatusCallbackMethod),
-		VoiceURL: in.VoiceUrl, VoiceMethod: strPtr(in.VoiceMethod), VoiceFallbackURL: in.VoiceFallbackUrl,
-		VoiceFallbackMethod: strPtr(in.VoiceFallbackMethod), VoiceApplicationSid: in.VoiceApplicationSid,
-		VoiceCallerIDLookup: in.VoiceCallerIdLookup, VoiceReceiveMode: strPtr(in.VoiceReceiveMode),
+		FriendlyName: in.FriendlyName, APIVersion: api.StrPtr(in.ApiVersion),
+		SmsURL: in.SmsUrl, SmsMethod: api.StrPtr(in.SmsMethod), SmsFallbackURL: in.SmsFallbackUrl,
+		SmsFallbackMethod: api.StrPtr(in.SmsFallbackMethod), SmsApplicationSid: in.SmsApplicationSid,
+		StatusCallback: in.StatusCallback, StatusCallbackMethod: api.StrPtr(in.StatusCallbackMethod),
+		VoiceURL: in.VoiceUrl, VoiceMethod: api.StrPtr(in.VoiceMethod), VoiceFallbackURL: in.VoiceFallbackUrl,
+		VoiceFallbackMethod: api.StrPtr(in.VoiceFallbackMethod), VoiceApplicationSid: in.VoiceApplicationSid,
+		VoiceCallerIDLookup: in.VoiceCallerIdLookup, VoiceReceiveMode: api.StrPtr(in.VoiceReceiveMode),
 		TrunkSid: in.TrunkSid, IdentitySid: in.IdentitySid, AddressSid: in.AddressSid,
-		EmergencyStatus: strPtr(in.EmergencyStatus), EmergencyAddressSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
+		EmergencyStatus: api.StrPtr(in.EmergencyStatus), EmergencyAddressSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
 	}
 }
 
 func updateSettings(in *gen.UpdateIncomingPhoneNumberRequest) numberSettings {
 	return numberSettings{
-		FriendlyName: in.FriendlyName, APIVersion: strPtr(in.ApiVersion),
-		SmsURL: in.SmsUrl, SmsMethod: strPtr(in.SmsMethod), SmsFallbackURL: in.SmsFallbackUrl,
-		SmsFallbackMethod: strPtr(in.SmsFallbackMethod), SmsApplicationSid: in.SmsApplicationSid,
-		StatusCallback: in.StatusCallback, StatusCallbackMethod: strPtr(in.StatusCallbackMethod),
-		VoiceURL: in.VoiceUrl, VoiceMethod: strPtr(in.VoiceMethod), VoiceFallbackURL: in.VoiceFallbackUrl,
-		VoiceFallbackMethod: strPtr(in.VoiceFallbackMethod), VoiceApplicationSid: in.VoiceApplicationSid,
-		VoiceCallerIDLookup: in.VoiceCallerIdLookup, VoiceReceiveMode: strPtr(in.VoiceReceiveMode),
+		FriendlyName: in.FriendlyName, APIVersion: api.StrPtr(in.ApiVersion),
+		SmsURL: in.SmsUrl, SmsMethod: api.StrPtr(in.SmsMethod), SmsFallbackURL: in.SmsFallbackUrl,
+		SmsFallbackMethod: api.StrPtr(in.SmsFallbackMethod), SmsApplicationSid: in.SmsApplicationSid,
+		StatusCallback: in.StatusCallback, StatusCallbackMethod: api.StrPtr(in.StatusCallbackMethod),
+		VoiceURL: in.VoiceUrl, VoiceMethod: api.StrPtr(in.VoiceMethod), VoiceFallbackURL: in.VoiceFallbackUrl,
+		VoiceFallbackMethod: api.StrPtr(in.VoiceFallbackMethod), VoiceApplicationSid: in.VoiceApplicationSid,
+		VoiceCallerIDLookup: in.VoiceCallerIdLookup, VoiceReceiveMode: api.StrPtr(in.VoiceReceiveMode),
 		TrunkSid: in.TrunkSid, IdentitySid: in.IdentitySid, AddressSid: in.AddressSid,
-		EmergencyStatus: strPtr(in.EmergencyStatus), EmergencyAddressSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
+		EmergencyStatus: api.StrPtr(in.EmergencyStatus), EmergencyAddressSid: in.EmergencyAddressSid, BundleSid: in.BundleSid,
 	}
 }
 
@@ -306,8 +307,8 @@ func (in numberSettings) validate() error {
 		{"SmsUrl", in.SmsURL}, {"SmsFallbackUrl", in.SmsFallbackURL}, {"StatusCallback", in.StatusCallback},
 		{"VoiceUrl", in.VoiceURL}, {"VoiceFallbackUrl", in.VoiceFallbackURL},
 	} {
-		if v := deref(u.value); v != "" && !validWebhookURL(v) {
-			return badRequest(codeURLInvalid, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, v)
+		if v := api.Deref(u.value); v != "" && !api.ValidWebhookURL(v) {
+			return api.BadRequest(api.CodeURLInvalid, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, v)
 		}
 	}
 	return nil
@@ -369,22 +370,22 @@ func phoneNumberOut(p store.PhoneNumber) gen.IncomingPhoneNumber {
 	return gen.IncomingPhoneNumber{
 		AccountSid:             p.AccountSid,
 		AddressRequirements:    gen.AddressRequirement(p.AddressRequirements),
-		AddressSid:             nonEmpty(c.AddressSid),
+		AddressSid:             api.NonEmpty(c.AddressSid),
 		ApiVersion:             gen.IncomingPhoneNumberApiVersion(c.APIVersion),
 		Beta:                   false,
-		BundleSid:              nonEmpty(c.BundleSid),
+		BundleSid:              api.NonEmpty(c.BundleSid),
 		Capabilities:           gen.PhoneNumberCapabilities{Voice: p.Capabilities.Voice, Sms: p.Capabilities.SMS, Mms: p.Capabilities.MMS, Fax: p.Capabilities.Fax},
-		DateCreated:            formatDate(p.DateCreated),
-		DateUpdated:            formatDate(p.DateUpdated),
-		EmergencyAddressSid:    nonEmpty(c.EmergencyAddressSid),
+		DateCreated:            api.FormatDate(p.DateCreated),
+		DateUpdated:            api.FormatDate(p.DateUpdated),
+		EmergencyAddressSid:    api.NonEmpty(c.EmergencyAddressSid),
 		EmergencyAddressStatus: addressStatus,
 		EmergencyStatus:        gen.IncomingPhoneNumberEmergencyStatus(c.EmergencyStatus),
 		FriendlyName:           p.FriendlyName,
-		IdentitySid:            nonEmpty(c.IdentitySid),
+		IdentitySid:            api.NonEmpty(c.IdentitySid),
 		Origin:                 gen.IncomingPhoneNumberOrigin(p.Origin),
 		PhoneNumber:            p.PhoneNumber,
 		Sid:                    p.Sid,
-		SmsApplicationSid:      nonEmpty(c.SmsApplicationSid),
+		SmsApplicationSid:      api.NonEmpty(c.SmsApplicationSid),
 		SmsFallbackMethod:      gen.HttpMethod(c.SmsFallbackMethod),
 		SmsFallbackUrl:         c.SmsFallbackURL,
 		SmsMethod:              gen.HttpMethod(c.SmsMethod),
@@ -392,10 +393,10 @@ func phoneNumberOut(p store.PhoneNumber) gen.IncomingPhoneNumber {
 		Status:                 numberInUse,
 		StatusCallback:         c.StatusCallback,
 		StatusCallbackMethod:   gen.HttpMethod(c.StatusCallbackMethod),
-		TrunkSid:               nonEmpty(c.TrunkSid),
+		TrunkSid:               api.NonEmpty(c.TrunkSid),
 		Type:                   gen.IncomingPhoneNumberType(p.Type),
 		Uri:                    fmt.Sprintf(phoneNumbersPathFormat+"/%s.json", p.AccountSid, p.Sid),
-		VoiceApplicationSid:    nonEmpty(c.VoiceApplicationSid),
+		VoiceApplicationSid:    api.NonEmpty(c.VoiceApplicationSid),
 		VoiceCallerIdLookup:    c.VoiceCallerIDLookup,
 		VoiceFallbackMethod:    gen.HttpMethod(c.VoiceFallbackMethod),
 		VoiceFallbackUrl:       c.VoiceFallbackURL,
@@ -404,16 +405,3 @@ func phoneNumberOut(p store.PhoneNumber) gen.IncomingPhoneNumber {
 		VoiceUrl:               c.VoiceURL,
 	}
 }
-
-// strPtr turns a pointer to a generated string enum into a plain *string.
-func strPtr[T ~string](p *T) *string {
-	if p == nil {
-		return nil
-	}
-	s := string(*p)
-	return &s
-}
-
-// validWebhookURL applies the rule of media URLs to webhooks: an absolute http(s) URL
-// with a host, the only kind a request could be sent to.
-func validWebhookURL(s string) bool { return messaging.ValidMediaURL(s) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/voice"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -17,23 +18,23 @@ const recordingsPathFormat = "/2010-04-01/Accounts/%s/Recordings"
 
 // ListRecordings implements gen.StrictServerInterface.
 func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsRequestObject) (gen.ListRecordingsResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
-	filter := store.RecordingFilter{AccountSid: req.AccountSid, CallSid: deref(p.CallSid)}
-	filters := givenFilters(map[string]*string{"CallSid": p.CallSid, "ConferenceSid": p.ConferenceSid,
+	filter := store.RecordingFilter{AccountSid: req.AccountSid, CallSid: api.Deref(p.CallSid)}
+	filters := api.GivenFilters(map[string]*string{"CallSid": p.CallSid, "ConferenceSid": p.ConferenceSid,
 		"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
 	if p.IncludeSoftDeleted != nil {
 		filters.Set("IncludeSoftDeleted", strconv.FormatBool(*p.IncludeSoftDeleted))
 	}
 	var err error
-	if filter.CreatedFrom, filter.CreatedUntil, err = dateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
+	if filter.CreatedFrom, filter.CreatedUntil, err = api.DateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
 		return nil, err
 	}
 	path := fmt.Sprintf(recordingsPathFormat, req.AccountSid) + ".json"
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsReque
 	for i, r := range rows {
 		out.Recordings[i] = recordingOut(ctx, r)
 	}
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -56,7 +57,7 @@ func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsReque
 
 // FetchRecording implements gen.StrictServerInterface.
 func (s *Server) FetchRecording(ctx context.Context, req gen.FetchRecordingRequestObject) (gen.FetchRecordingResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	r, err := s.store.GetRecording(ctx, req.AccountSid, req.Sid)
@@ -68,7 +69,7 @@ func (s *Server) FetchRecording(ctx context.Context, req gen.FetchRecordingReque
 
 // DeleteRecording implements gen.StrictServerInterface.
 func (s *Server) DeleteRecording(ctx context.Context, req gen.DeleteRecordingRequestObject) (gen.DeleteRecordingResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func (s *Server) FetchRecordingWav(ctx context.Context, req gen.FetchRecordingWa
 // that it is told why there is none.
 func (s *Server) FetchRecordingMedia(ctx context.Context, req gen.FetchRecordingMediaRequestObject) (gen.FetchRecordingMediaResponseObject, error) {
 	if sid, ok := strings.CutSuffix(req.Sid, ".mp3"); ok {
-		return nil, &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: fmt.Sprintf(
+		return nil, &api.Error{Status: http.StatusNotFound, Code: api.CodeNotFound, Message: fmt.Sprintf(
 			"The requested resource %s.mp3 was not found: Switchboard makes recordings as WAV only; fetch %s.wav (or %s).",
 			fmt.Sprintf(recordingsPathFormat+"/%s", req.AccountSid, sid), sid, sid)}
 	}
@@ -106,7 +107,7 @@ func (s *Server) FetchRecordingMedia(ctx context.Context, req gen.FetchRecording
 // recordingAudio is a completed recording's WAV file; a recording still being made has
 // none yet (not found).
 func (s *Server) recordingAudio(ctx context.Context, accountSid, sid string) (body io.Reader, size int64, err error) {
-	if _, err := s.activeAccount(ctx, accountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, accountSid); err != nil {
 		return nil, 0, err
 	}
 	r, err := s.store.GetRecording(ctx, accountSid, sid)
@@ -122,7 +123,7 @@ func (s *Server) recordingAudio(ctx context.Context, accountSid, sid string) (bo
 
 // ListCallRecordings implements gen.StrictServerInterface.
 func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordingsRequestObject) (gen.ListCallRecordingsResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	// A call of another account (or none) is not found, not an empty list. A deleted
@@ -132,14 +133,14 @@ func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordi
 	}
 	p := req.Params
 	filter := store.RecordingFilter{AccountSid: req.AccountSid, CallSid: req.CallSid}
-	filters := givenFilters(map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
+	filters := api.GivenFilters(map[string]*string{"DateCreated": p.DateCreated, "DateCreated<": p.DateCreatedBefore, "DateCreated>": p.DateCreatedAfter})
 	var err error
-	if filter.CreatedFrom, filter.CreatedUntil, err = dateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
+	if filter.CreatedFrom, filter.CreatedUntil, err = api.DateRange("DateCreated", p.DateCreated, p.DateCreatedBefore, p.DateCreatedAfter); err != nil {
 		return nil, err
 	}
 	path := fmt.Sprintf(callsPathFormat+"/%s/Recordings.json", req.AccountSid, req.CallSid)
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +152,7 @@ func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordi
 	for i, r := range rows {
 		out.Recordings[i] = callRecordingOut(r)
 	}
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -159,7 +160,7 @@ func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordi
 
 // FetchCallRecording implements gen.StrictServerInterface.
 func (s *Server) FetchCallRecording(ctx context.Context, req gen.FetchCallRecordingRequestObject) (gen.FetchCallRecordingResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	r, err := s.store.GetRecording(ctx, req.AccountSid, req.Sid)
@@ -174,7 +175,7 @@ func (s *Server) FetchCallRecording(ctx context.Context, req gen.FetchCallRecord
 
 // DeleteCallRecording implements gen.StrictServerInterface.
 func (s *Server) DeleteCallRecording(ctx context.Context, req gen.DeleteCallRecordingRequestObject) (gen.DeleteCallRecordingResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -189,11 +190,11 @@ func recordingOut(ctx context.Context, r store.Recording) gen.Recording {
 	path := fmt.Sprintf(recordingsPathFormat+"/%s", r.AccountSid, r.Sid)
 	out := gen.Recording{
 		AccountSid:  r.AccountSid,
-		ApiVersion:  apiVersion,
+		ApiVersion:  api.APIVersion,
 		CallSid:     r.CallSid,
-		DateCreated: formatDate(r.DateCreated),
-		DateUpdated: formatDate(r.DateUpdated),
-		StartTime:   formatDate(r.StartTime),
+		DateCreated: api.FormatDate(r.DateCreated),
+		DateUpdated: api.FormatDate(r.DateUpdated),
+		StartTime:   api.FormatDate(r.StartTime),
 		Sid:         r.Sid,
 		PriceUnit:   "USD",
 		Status:      gen.RecordingStatus(r.Status),
@@ -204,11 +205,11 @@ func recordingOut(ctx context.Context, r store.Recording) gen.Recording {
 			"add_on_results": path + "/AddOnResults.json",
 			"transcriptions": path + "/Transcriptions.json",
 		},
-		MediaUrl: baseURL(ctx) + path,
+		MediaUrl: api.BaseURL(ctx) + path,
 	}
 	if r.Status == voice.RecordingCompleted {
-		out.Duration = ptr(strconv.Itoa(r.Duration))
-		out.Price = nonEmpty(r.Price)
+		out.Duration = api.Ptr(strconv.Itoa(r.Duration))
+		out.Price = api.NonEmpty(r.Price)
 	}
 	return out
 }
@@ -219,11 +220,11 @@ func recordingOut(ctx context.Context, r store.Recording) gen.Recording {
 func callRecordingOut(r store.Recording) gen.CallRecording {
 	out := gen.CallRecording{
 		AccountSid:  r.AccountSid,
-		ApiVersion:  apiVersion,
+		ApiVersion:  api.APIVersion,
 		CallSid:     r.CallSid,
-		DateCreated: formatDate(r.DateCreated),
-		DateUpdated: formatDate(r.DateUpdated),
-		StartTime:   formatDate(r.StartTime),
+		DateCreated: api.FormatDate(r.DateCreated),
+		DateUpdated: api.FormatDate(r.DateUpdated),
+		StartTime:   api.FormatDate(r.StartTime),
 		Sid:         r.Sid,
 		PriceUnit:   "USD",
 		Status:      gen.RecordingStatus(r.Status),
@@ -233,9 +234,9 @@ func callRecordingOut(r store.Recording) gen.CallRecording {
 		Uri:         fmt.Sprintf(callsPathFormat+"/%s/Recordings/%s.json", r.AccountSid, r.CallSid, r.Sid),
 	}
 	if r.Status == voice.RecordingCompleted {
-		out.Duration = ptr(strconv.Itoa(r.Duration))
+		out.Duration = api.Ptr(strconv.Itoa(r.Duration))
 		if f, err := strconv.ParseFloat(r.Price, 32); err == nil {
-			out.Price = ptr(float32(f))
+			out.Price = api.Ptr(float32(f))
 		}
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/server/api"
 )
 
 // apiRoutes is the gen.EchoRouter that the generated RegisterHandlers fills. It is where
@@ -192,5 +193,16 @@ func tagOperation(id string) echo.MiddlewareFunc {
 			c.Set(operationKey, id)
 			return next(c)
 		}
+	}
+}
+
+// withBaseURL puts the scheme and host the client called into the request context
+// (api.BaseURL), for the resources that carry absolute URLs.
+func withBaseURL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		base := c.Scheme() + "://" + r.Host
+		c.SetRequest(r.WithContext(api.WithBaseURL(r.Context(), base)))
+		return next(c)
 	}
 }

@@ -12,6 +12,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/throttle"
 	"github.com/switchboard-dev/switchboard/internal/voice"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -169,13 +171,16 @@ type Config struct {
 	Inbox inbox.Config
 }
 
+// pageTokenKey names the key of page tokens in the store's settings.
+const pageTokenKey = "page_token_key"
+
 // Server implements gen.StrictServerInterface.
 type Server struct {
 	store           Store
 	msg             Messaging
 	voice           Voice
 	feed            Feed
-	creds           credentialCache
+	creds           *credentialCache
 	log             *slog.Logger
 	echo            *echo.Echo
 	metrics         *metrics.Metrics
@@ -195,7 +200,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ScheduleMinLead < 0 {
 		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
 	}
-	s := &Server{store: cfg.Store, msg: cfg.Messaging, voice: cfg.Voice, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
+	s := &Server{store: cfg.Store, creds: &credentialCache{store: cfg.Store}, msg: cfg.Messaging, voice: cfg.Voice, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
 		scheduleMinLead: cfg.ScheduleMinLead}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -271,6 +276,13 @@ func New(cfg Config) (*Server, error) {
 	// spec files and /docs (see docs/architecture.md).
 	e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
 	return s, nil
+}
+
+// randomKey returns n bytes from crypto/rand.
+func randomKey(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return b
 }
 
 // ServeHTTP makes the server an http.Handler.
@@ -359,27 +371,7 @@ func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) CheckHealth(ctx context.Context, _ gen.CheckHealthRequestObject) (gen.CheckHealthResponseObject, error) {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.ErrorContext(ctx, "health check", slog.Any("error", err))
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "Database unavailable"}
+		return nil, &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable, Message: "Database unavailable"}
 	}
 	return gen.CheckHealth200JSONResponse{Status: gen.HealthStatusOk}, nil
-}
-
-type baseURLKey struct{}
-
-// withBaseURL puts the scheme and host the client called into the request context: the
-// v1 lists answer with absolute page URLs, as Twilio's v1 APIs do, and they must point
-// back at this server however the client reached it.
-func withBaseURL(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		base := c.Scheme() + "://" + r.Host
-		c.SetRequest(r.WithContext(context.WithValue(r.Context(), baseURLKey{}, base)))
-		return next(c)
-	}
-}
-
-// baseURL is where the client reached this server, e.g. http://127.0.0.1:8080.
-func baseURL(ctx context.Context) string {
-	base, _ := ctx.Value(baseURLKey{}).(string)
-	return base
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -35,9 +36,9 @@ func (s *Server) CreateMessagingService(ctx context.Context, req gen.CreateMessa
 	if err := settings.validate(); err != nil {
 		return nil, err
 	}
-	t := now()
+	t := api.Now()
 	m := store.MessagingService{
-		Sid: sid.New("MG"), AccountSid: caller(ctx).Sid, FriendlyName: in.FriendlyName,
+		Sid: sid.New("MG"), AccountSid: api.Caller(ctx).Sid, FriendlyName: in.FriendlyName,
 		InboundMethod: methodPOST, FallbackMethod: methodPOST,
 		// Twilio's defaults.
 		StickySender: true, MMSConverter: true, SmartEncoding: true, ScanMessageContent: scanInherit,
@@ -54,7 +55,7 @@ func (s *Server) CreateMessagingService(ctx context.Context, req gen.CreateMessa
 
 // FetchMessagingService implements gen.StrictServerInterface.
 func (s *Server) FetchMessagingService(ctx context.Context, req gen.FetchMessagingServiceRequestObject) (gen.FetchMessagingServiceResponseObject, error) {
-	m, err := s.store.GetMessagingService(ctx, caller(ctx).Sid, req.Sid)
+	m, err := s.store.GetMessagingService(ctx, api.Caller(ctx).Sid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch messaging service: %w", err)
 	}
@@ -72,7 +73,7 @@ func (s *Server) UpdateMessagingService(ctx context.Context, req gen.UpdateMessa
 	if err := settings.validate(); err != nil {
 		return nil, err
 	}
-	m, err := s.store.UpdateMessagingService(ctx, caller(ctx).Sid, req.Sid, now(), func(m *store.MessagingService) error {
+	m, err := s.store.UpdateMessagingService(ctx, api.Caller(ctx).Sid, req.Sid, api.Now(), func(m *store.MessagingService) error {
 		settings.apply(m)
 		return nil
 	})
@@ -84,7 +85,7 @@ func (s *Server) UpdateMessagingService(ctx context.Context, req gen.UpdateMessa
 
 // DeleteMessagingService implements gen.StrictServerInterface.
 func (s *Server) DeleteMessagingService(ctx context.Context, req gen.DeleteMessagingServiceRequestObject) (gen.DeleteMessagingServiceResponseObject, error) {
-	if err := s.store.DeleteMessagingService(ctx, caller(ctx).Sid, req.Sid); err != nil {
+	if err := s.store.DeleteMessagingService(ctx, api.Caller(ctx).Sid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete messaging service: %w", err)
 	}
 	return gen.DeleteMessagingService204Response{}, nil
@@ -93,12 +94,12 @@ func (s *Server) DeleteMessagingService(ctx context.Context, req gen.DeleteMessa
 // ListMessagingServices implements gen.StrictServerInterface.
 func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagingServicesRequestObject) (gen.ListMessagingServicesResponseObject, error) {
 	p := req.Params
-	pr := newPageRequest(caller(ctx).Sid, servicesPath, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, servicesPath, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListMessagingServices(ctx, caller(ctx).Sid, page)
+	rows, more, err := s.store.ListMessagingServices(ctx, api.Caller(ctx).Sid, page)
 	if err != nil {
 		return nil, fmt.Errorf("list messaging services: %w", err)
 	}
@@ -106,14 +107,14 @@ func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagin
 	for i, m := range rows {
 		out.Services[i] = serviceOut(ctx, m)
 	}
-	out.Meta = v1Meta(ctx, "services", pr.links(s.tokens, servicesPath, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
+	out.Meta = api.V1Meta(ctx, "services", pr.Links(s.tokens, servicesPath, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
 // CreateServicePhoneNumber implements gen.StrictServerInterface: a number of the
 // caller's joins the service's pool (200 when it is there already).
 func (s *Server) CreateServicePhoneNumber(ctx context.Context, req gen.CreateServicePhoneNumberRequestObject) (gen.CreateServicePhoneNumberResponseObject, error) {
-	me := caller(ctx)
+	me := api.Caller(ctx)
 	svc, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid)
 	if err != nil {
 		return nil, fmt.Errorf("add pool number: %w", err)
@@ -130,14 +131,14 @@ func (s *Server) CreateServicePhoneNumber(ctx context.Context, req gen.CreateSer
 		return nil, fmt.Errorf("add pool number: %w", err)
 	}
 	if !n.Capabilities.SMS && !n.Capabilities.MMS {
-		return nil, badRequest(codeNoMessagingCapability, "Phone number %s (%s) can take neither SMS nor MMS, so it cannot send a Messaging Service's messages.", n.Sid, n.PhoneNumber)
+		return nil, api.BadRequest(api.CodeNoMessagingCapability, "Phone number %s (%s) can take neither SMS nor MMS, so it cannot send a Messaging Service's messages.", n.Sid, n.PhoneNumber)
 	}
-	sn, added, err := s.store.AddServiceNumber(ctx, me.Sid, svc.Sid, n.Sid, maxPoolNumbers, now())
+	sn, added, err := s.store.AddServiceNumber(ctx, me.Sid, svc.Sid, n.Sid, maxPoolNumbers, api.Now())
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return nil, badRequest(codeNumberInOtherService, "Phone number %s is in the pool of another Messaging Service already; remove it there first.", n.Sid)
+		return nil, api.BadRequest(api.CodeNumberInOtherService, "Phone number %s is in the pool of another Messaging Service already; remove it there first.", n.Sid)
 	case errors.Is(err, store.ErrLimit):
-		return nil, badRequest(codePoolFull, "Messaging Service %s has %d phone numbers already, the most a pool holds.", svc.Sid, maxPoolNumbers)
+		return nil, api.BadRequest(api.CodePoolFull, "Messaging Service %s has %d phone numbers already, the most a pool holds.", svc.Sid, maxPoolNumbers)
 	case errors.Is(err, store.ErrNotFound): // moved to another account meanwhile
 		return nil, errNotOurNumber(pnSid)
 	case err != nil:
@@ -149,13 +150,13 @@ func (s *Server) CreateServicePhoneNumber(ctx context.Context, req gen.CreateSer
 	return gen.CreateServicePhoneNumber201JSONResponse(serviceNumberOut(ctx, sn)), nil
 }
 
-func errNotOurNumber(sid string) *apiError {
-	return badRequest(codeNumberInvalid, "PhoneNumberSid %s is not a phone number of this account.", sid)
+func errNotOurNumber(sid string) *api.Error {
+	return api.BadRequest(api.CodeNumberInvalid, "PhoneNumberSid %s is not a phone number of this account.", sid)
 }
 
 // FetchServicePhoneNumber implements gen.StrictServerInterface.
 func (s *Server) FetchServicePhoneNumber(ctx context.Context, req gen.FetchServicePhoneNumberRequestObject) (gen.FetchServicePhoneNumberResponseObject, error) {
-	n, err := s.store.GetServiceNumber(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid)
+	n, err := s.store.GetServiceNumber(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch pool number: %w", err)
 	}
@@ -164,7 +165,7 @@ func (s *Server) FetchServicePhoneNumber(ctx context.Context, req gen.FetchServi
 
 // DeleteServicePhoneNumber implements gen.StrictServerInterface.
 func (s *Server) DeleteServicePhoneNumber(ctx context.Context, req gen.DeleteServicePhoneNumberRequestObject) (gen.DeleteServicePhoneNumberResponseObject, error) {
-	if err := s.store.RemoveServiceNumber(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
+	if err := s.store.RemoveServiceNumber(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("remove pool number: %w", err)
 	}
 	return gen.DeleteServicePhoneNumber204Response{}, nil
@@ -172,14 +173,14 @@ func (s *Server) DeleteServicePhoneNumber(ctx context.Context, req gen.DeleteSer
 
 // ListServicePhoneNumbers implements gen.StrictServerInterface.
 func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServicePhoneNumbersRequestObject) (gen.ListServicePhoneNumbersResponseObject, error) {
-	me := caller(ctx)
+	me := api.Caller(ctx)
 	if _, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
 		return nil, fmt.Errorf("list pool numbers: %w", err)
 	}
 	p := req.Params
 	path := servicesPath + "/" + req.ServiceSid + "/PhoneNumbers"
-	pr := newPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -191,22 +192,22 @@ func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServic
 	for i, n := range rows {
 		out.PhoneNumbers[i] = serviceNumberOut(ctx, n)
 	}
-	out.Meta = v1Meta(ctx, "phone_numbers", pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
+	out.Meta = api.V1Meta(ctx, "phone_numbers", pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
 // CreateServiceAlphaSender implements gen.StrictServerInterface.
 func (s *Server) CreateServiceAlphaSender(ctx context.Context, req gen.CreateServiceAlphaSenderRequestObject) (gen.CreateServiceAlphaSenderResponseObject, error) {
-	me := caller(ctx)
+	me := api.Caller(ctx)
 	var alpha string
 	if req.Body != nil {
 		alpha = req.Body.AlphaSender
 	}
-	t := now()
+	t := api.Now()
 	a, err := s.store.CreateAlphaSender(ctx, store.AlphaSender{Sid: sid.New("AI"), ServiceSid: req.ServiceSid,
 		AccountSid: me.Sid, AlphaSender: alpha, DateCreated: t, DateUpdated: t})
 	if errors.Is(err, store.ErrConflict) {
-		return nil, badRequest(codeInvalidParameter, "Messaging Service %s has an alphanumeric sender ID already; delete it before adding another.", req.ServiceSid)
+		return nil, api.BadRequest(api.CodeInvalidParameter, "Messaging Service %s has an alphanumeric sender ID already; delete it before adding another.", req.ServiceSid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create alpha sender: %w", err)
@@ -216,7 +217,7 @@ func (s *Server) CreateServiceAlphaSender(ctx context.Context, req gen.CreateSer
 
 // FetchServiceAlphaSender implements gen.StrictServerInterface.
 func (s *Server) FetchServiceAlphaSender(ctx context.Context, req gen.FetchServiceAlphaSenderRequestObject) (gen.FetchServiceAlphaSenderResponseObject, error) {
-	a, err := s.store.GetAlphaSender(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid)
+	a, err := s.store.GetAlphaSender(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch alpha sender: %w", err)
 	}
@@ -225,7 +226,7 @@ func (s *Server) FetchServiceAlphaSender(ctx context.Context, req gen.FetchServi
 
 // DeleteServiceAlphaSender implements gen.StrictServerInterface.
 func (s *Server) DeleteServiceAlphaSender(ctx context.Context, req gen.DeleteServiceAlphaSenderRequestObject) (gen.DeleteServiceAlphaSenderResponseObject, error) {
-	if err := s.store.DeleteAlphaSender(ctx, caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
+	if err := s.store.DeleteAlphaSender(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete alpha sender: %w", err)
 	}
 	return gen.DeleteServiceAlphaSender204Response{}, nil
@@ -233,14 +234,14 @@ func (s *Server) DeleteServiceAlphaSender(ctx context.Context, req gen.DeleteSer
 
 // ListServiceAlphaSenders implements gen.StrictServerInterface.
 func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServiceAlphaSendersRequestObject) (gen.ListServiceAlphaSendersResponseObject, error) {
-	me := caller(ctx)
+	me := api.Caller(ctx)
 	if _, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
 		return nil, fmt.Errorf("list alpha senders: %w", err)
 	}
 	p := req.Params
 	path := servicesPath + "/" + req.ServiceSid + "/AlphaSenders"
-	pr := newPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +253,7 @@ func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServic
 	for i, a := range rows {
 		out.AlphaSenders[i] = alphaSenderOut(ctx, a)
 	}
-	out.Meta = v1Meta(ctx, "alpha_senders", pr.links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
+	out.Meta = api.V1Meta(ctx, "alpha_senders", pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
@@ -269,23 +270,23 @@ type serviceSettings struct {
 
 func createServiceSettings(in *gen.CreateMessagingServiceRequest) serviceSettings {
 	return serviceSettings{
-		FriendlyName: &in.FriendlyName, InboundRequestURL: in.InboundRequestUrl, InboundMethod: strPtr(in.InboundMethod),
-		FallbackURL: in.FallbackUrl, FallbackMethod: strPtr(in.FallbackMethod), StatusCallback: in.StatusCallback,
+		FriendlyName: &in.FriendlyName, InboundRequestURL: in.InboundRequestUrl, InboundMethod: api.StrPtr(in.InboundMethod),
+		FallbackURL: in.FallbackUrl, FallbackMethod: api.StrPtr(in.FallbackMethod), StatusCallback: in.StatusCallback,
 		StickySender: in.StickySender, MMSConverter: in.MmsConverter, SmartEncoding: in.SmartEncoding,
 		FallbackToLongCode: in.FallbackToLongCode, AreaCodeGeomatch: in.AreaCodeGeomatch,
 		SynchronousValidation: in.SynchronousValidation, UseInboundWebhookOnNumber: in.UseInboundWebhookOnNumber,
-		ScanMessageContent: strPtr(in.ScanMessageContent), Usecase: strPtr(in.Usecase), ValidityPeriod: in.ValidityPeriod,
+		ScanMessageContent: api.StrPtr(in.ScanMessageContent), Usecase: api.StrPtr(in.Usecase), ValidityPeriod: in.ValidityPeriod,
 	}
 }
 
 func updateServiceSettings(in *gen.UpdateMessagingServiceRequest) serviceSettings {
 	return serviceSettings{
-		FriendlyName: in.FriendlyName, InboundRequestURL: in.InboundRequestUrl, InboundMethod: strPtr(in.InboundMethod),
-		FallbackURL: in.FallbackUrl, FallbackMethod: strPtr(in.FallbackMethod), StatusCallback: in.StatusCallback,
+		FriendlyName: in.FriendlyName, InboundRequestURL: in.InboundRequestUrl, InboundMethod: api.StrPtr(in.InboundMethod),
+		FallbackURL: in.FallbackUrl, FallbackMethod: api.StrPtr(in.FallbackMethod), StatusCallback: in.StatusCallback,
 		StickySender: in.StickySender, MMSConverter: in.MmsConverter, SmartEncoding: in.SmartEncoding,
 		FallbackToLongCode: in.FallbackToLongCode, AreaCodeGeomatch: in.AreaCodeGeomatch,
 		SynchronousValidation: in.SynchronousValidation, UseInboundWebhookOnNumber: in.UseInboundWebhookOnNumber,
-		ScanMessageContent: strPtr(in.ScanMessageContent), Usecase: strPtr(in.Usecase), ValidityPeriod: in.ValidityPeriod,
+		ScanMessageContent: api.StrPtr(in.ScanMessageContent), Usecase: api.StrPtr(in.Usecase), ValidityPeriod: in.ValidityPeriod,
 	}
 }
 
@@ -295,8 +296,8 @@ func (in serviceSettings) validate() error {
 		name  string
 		value *string
 	}{{"InboundRequestUrl", in.InboundRequestURL}, {"FallbackUrl", in.FallbackURL}, {"StatusCallback", in.StatusCallback}} {
-		if v := deref(u.value); v != "" && !validWebhookURL(v) {
-			return badRequest(codeURLInvalid, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, v)
+		if v := api.Deref(u.value); v != "" && !api.ValidWebhookURL(v) {
+			return api.BadRequest(api.CodeURLInvalid, "%s %q is not a valid URL: use an absolute http or https URL.", u.name, v)
 		}
 	}
 	return nil
@@ -339,18 +340,18 @@ func isoDate(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // serviceOut renders a stored service in the wire format, its URLs absolute.
 func serviceOut(ctx context.Context, m store.MessagingService) gen.MessagingService {
-	self := baseURL(ctx) + servicesPath + "/" + m.Sid
+	self := api.BaseURL(ctx) + servicesPath + "/" + m.Sid
 	return gen.MessagingService{
 		Sid:                       m.Sid,
 		AccountSid:                m.AccountSid,
 		FriendlyName:              m.FriendlyName,
 		DateCreated:               isoDate(m.DateCreated),
 		DateUpdated:               isoDate(m.DateUpdated),
-		InboundRequestUrl:         nonEmpty(m.InboundRequestURL),
+		InboundRequestUrl:         api.NonEmpty(m.InboundRequestURL),
 		InboundMethod:             gen.HttpMethod(m.InboundMethod),
-		FallbackUrl:               nonEmpty(m.FallbackURL),
+		FallbackUrl:               api.NonEmpty(m.FallbackURL),
 		FallbackMethod:            gen.HttpMethod(m.FallbackMethod),
-		StatusCallback:            nonEmpty(m.StatusCallback),
+		StatusCallback:            api.NonEmpty(m.StatusCallback),
 		StickySender:              m.StickySender,
 		MmsConverter:              m.MMSConverter,
 		SmartEncoding:             m.SmartEncoding,
@@ -392,7 +393,7 @@ func serviceNumberOut(ctx context.Context, n store.ServiceNumber) gen.ServicePho
 		PhoneNumber:  n.PhoneNumber,
 		CountryCode:  n.IsoCountry,
 		Capabilities: caps,
-		Url:          baseURL(ctx) + servicesPath + "/" + n.ServiceSid + "/PhoneNumbers/" + n.Sid,
+		Url:          api.BaseURL(ctx) + servicesPath + "/" + n.ServiceSid + "/PhoneNumbers/" + n.Sid,
 	}
 }
 
@@ -406,6 +407,6 @@ func alphaSenderOut(ctx context.Context, a store.AlphaSender) gen.ServiceAlphaSe
 		DateUpdated:  isoDate(a.DateUpdated),
 		AlphaSender:  a.AlphaSender,
 		Capabilities: []gen.ServiceAlphaSenderCapabilities{gen.ServiceAlphaSenderCapabilitiesSMS},
-		Url:          baseURL(ctx) + servicesPath + "/" + a.ServiceSid + "/AlphaSenders/" + a.Sid,
+		Url:          api.BaseURL(ctx) + servicesPath + "/" + a.ServiceSid + "/AlphaSenders/" + a.Sid,
 	}
 }

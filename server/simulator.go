@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -15,11 +16,11 @@ const simulatorPathFormat = "/switchboard/v1/Accounts/%s"
 
 // ForceMessageStatus implements gen.StrictServerInterface.
 func (s *Server) ForceMessageStatus(ctx context.Context, req gen.ForceMessageStatusRequestObject) (gen.ForceMessageStatusResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.msg.ForceStatus(ctx, acct, req.Sid, string(req.Body.Status), deref(req.Body.ErrorCode))
+	m, err := s.msg.ForceStatus(ctx, acct, req.Sid, string(req.Body.Status), api.Deref(req.Body.ErrorCode))
 	if err != nil {
 		return nil, fmt.Errorf("force message status: %w", err)
 	}
@@ -28,18 +29,18 @@ func (s *Server) ForceMessageStatus(ctx context.Context, req gen.ForceMessageSta
 
 // ListWebhookDeliveries implements gen.StrictServerInterface.
 func (s *Server) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookDeliveriesRequestObject) (gen.ListWebhookDeliveriesResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
-	filter := store.DeliveryFilter{AccountSid: req.AccountSid, ResourceSid: deref(p.ResourceSid)}
+	filter := store.DeliveryFilter{AccountSid: req.AccountSid, ResourceSid: api.Deref(p.ResourceSid)}
 	filters := url.Values{}
 	if p.ResourceSid != nil {
 		filters.Set("ResourceSid", *p.ResourceSid)
 	}
 	path := fmt.Sprintf(simulatorPathFormat+"/WebhookDeliveries", req.AccountSid)
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -51,14 +52,14 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookD
 	for i, d := range rows {
 		out.WebhookDeliveries[i] = deliveryOut(ctx, d)
 	}
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
-	out.Meta = v1Meta(ctx, "webhook_deliveries", l)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	out.Meta = api.V1Meta(ctx, "webhook_deliveries", l)
 	return out, nil
 }
 
 // FetchWebhookDelivery implements gen.StrictServerInterface.
 func (s *Server) FetchWebhookDelivery(ctx context.Context, req gen.FetchWebhookDeliveryRequestObject) (gen.FetchWebhookDeliveryResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	d, err := s.store.GetDelivery(ctx, req.AccountSid, req.Sid)
@@ -78,40 +79,23 @@ func deliveryOut(ctx context.Context, d store.WebhookDelivery) gen.WebhookDelive
 		RequestMethod:       gen.WebhookDeliveryRequestMethod(d.Method),
 		RequestParams:       d.Params,
 		RequestSignature:    d.Signature,
-		ResponseContentType: nonEmpty(d.ResponseType),
-		ResponseBody:        nonEmpty(d.ResponseBody),
+		ResponseContentType: api.NonEmpty(d.ResponseType),
+		ResponseBody:        api.NonEmpty(d.ResponseBody),
 		LatencyMs:           int(d.Latency.Milliseconds()),
 		Attempt:             d.Attempt,
-		ErrorMessage:        nonEmpty(d.ErrorMessage),
-		DateCreated:         formatDate(d.DateCreated),
-		Url:                 baseURL(ctx) + fmt.Sprintf(simulatorPathFormat+"/WebhookDeliveries/%s", d.AccountSid, d.Sid),
+		ErrorMessage:        api.NonEmpty(d.ErrorMessage),
+		DateCreated:         api.FormatDate(d.DateCreated),
+		Url:                 api.BaseURL(ctx) + fmt.Sprintf(simulatorPathFormat+"/WebhookDeliveries/%s", d.AccountSid, d.Sid),
 	}
 	if out.RequestParams == nil {
 		out.RequestParams = map[string]string{}
 	}
 	if d.ResponseStatus != 0 {
-		out.ResponseStatusCode = ptr(d.ResponseStatus)
+		out.ResponseStatusCode = api.Ptr(d.ResponseStatus)
 	}
 	if d.ErrorCode != 0 {
-		out.ErrorCode = ptr(d.ErrorCode)
+		out.ErrorCode = api.Ptr(d.ErrorCode)
 	}
-	out.ReplayOf = nonEmpty(d.ReplayOf)
+	out.ReplayOf = api.NonEmpty(d.ReplayOf)
 	return out
-}
-
-// v1Meta is the paging block of a v1 list: the page links made absolute, as Twilio's v1
-// APIs write them.
-func v1Meta(ctx context.Context, key string, l pageLinks) gen.V1Meta {
-	base := baseURL(ctx)
-	abs := func(uri *string) *string {
-		if uri == nil {
-			return nil
-		}
-		return ptr(base + *uri)
-	}
-	return gen.V1Meta{
-		Page: l.Page, PageSize: l.PageSize, Key: key,
-		Url: base + l.URI, FirstPageUrl: base + l.FirstPageURI,
-		NextPageUrl: abs(l.NextPageURI), PreviousPageUrl: abs(l.PrevPageURI),
-	}
 }

@@ -7,17 +7,18 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 // ListThreads implements gen.StrictServerInterface: the account's messages as
 // conversations, for the inbox.
 func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObject) (gen.ListThreadsResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
-	filter := store.ThreadFilter{AccountSid: req.AccountSid, Search: deref(p.Search)}
+	filter := store.ThreadFilter{AccountSid: req.AccountSid, Search: api.Deref(p.Search)}
 	filters := url.Values{}
 	if p.Search != nil {
 		filters.Set("Search", *p.Search)
@@ -31,8 +32,8 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 		filters.Set("Direction", filter.Direction)
 	}
 	path := fmt.Sprintf(simulatorPathFormat+"/Threads", req.AccountSid)
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -47,21 +48,21 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 			MessageCount: t.MessageCount, InboundCount: t.InboundCount, LastMessage: messageOut(t.Last),
 		}
 	}
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Last.Seq }, more)
-	out.Meta = v1Meta(ctx, "threads", l)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Last.Seq }, more)
+	out.Meta = api.V1Meta(ctx, "threads", l)
 	return out, nil
 }
 
 // ListThreadMessages implements gen.StrictServerInterface.
 func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessagesRequestObject) (gen.ListThreadMessagesResponseObject, error) {
-	if _, err := s.activeAccount(ctx, req.AccountSid); err != nil {
+	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
 	filters := url.Values{"Number": {p.Number}, "Party": {p.Party}}
 	path := fmt.Sprintf(simulatorPathFormat+"/Threads/Messages", req.AccountSid)
-	pr := newPageRequest(caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.storePage(s.tokens)
+	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
+	page, err := pr.StorePage(s.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +74,8 @@ func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessa
 	for i, m := range rows {
 		out.Messages[i] = gen.InboxMessage{Message: messageOut(m), Encoding: encodingOut(m.Body)}
 	}
-	l := pr.links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
-	out.Meta = v1Meta(ctx, "messages", l)
+	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	out.Meta = api.V1Meta(ctx, "messages", l)
 	return out, nil
 }
 
@@ -90,7 +91,7 @@ func encodingOut(body string) gen.MessageEncoding {
 
 // ClearMessages implements gen.StrictServerInterface.
 func (s *Server) ClearMessages(ctx context.Context, req gen.ClearMessagesRequestObject) (gen.ClearMessagesResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (s *Server) ClearMessages(ctx context.Context, req gen.ClearMessagesRequest
 
 // ReplayWebhookDelivery implements gen.StrictServerInterface.
 func (s *Server) ReplayWebhookDelivery(ctx context.Context, req gen.ReplayWebhookDeliveryRequestObject) (gen.ReplayWebhookDeliveryResponseObject, error) {
-	acct, err := s.activeAccount(ctx, req.AccountSid)
+	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
+
+	"github.com/switchboard-dev/switchboard/server/api"
 )
 
 // validationOptions: the first failure is enough for the answer. Security requirements
@@ -122,7 +124,7 @@ func isArray(s *openapi3.SchemaRef) bool {
 func checkParams(r *http.Request, single map[string]bool) error {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return badRequest(codeInvalidParameter, "Invalid query string: %s", err)
+		return api.BadRequest(api.CodeInvalidParameter, "Invalid query string: %s", err)
 	}
 	query, changed, err := checkValues(query, single)
 	if err != nil {
@@ -140,7 +142,7 @@ func checkParams(r *http.Request, single map[string]bool) error {
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return badRequest(codeInvalidParameter, "Invalid form body: %s", err)
+		return api.BadRequest(api.CodeInvalidParameter, "Invalid form body: %s", err)
 	}
 	form, changed, err = checkValues(form, single)
 	if err != nil {
@@ -160,14 +162,14 @@ func checkValues(values url.Values, single map[string]bool) (_ url.Values, chang
 	names := slices.Sorted(maps.Keys(values)) // the same answer every time
 	for _, name := range names {
 		if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
-			return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %q: a name must be UTF-8 text without NUL characters", name)
+			return nil, false, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %q: a name must be UTF-8 text without NUL characters", name)
 		}
 		for _, v := range values[name] {
 			switch {
 			case !utf8.ValidString(v):
-				return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %s: not valid UTF-8 text", name)
+				return nil, false, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: not valid UTF-8 text", name)
 			case strings.ContainsRune(v, 0):
-				return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %s: contains a NUL character", name)
+				return nil, false, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: contains a NUL character", name)
 			}
 		}
 		changed = changed || strings.ContainsAny(name, "[]")
@@ -181,7 +183,7 @@ func checkValues(values url.Values, single map[string]bool) (_ url.Values, chang
 	}
 	for _, name := range names {
 		if n := len(values[name]); n > 1 && single[name] {
-			return nil, false, badRequest(codeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, n)
+			return nil, false, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, n)
 		}
 	}
 	return values, changed, nil
@@ -202,11 +204,11 @@ func unindex(values url.Values, names []string) (url.Values, error) {
 		base, index, ok := indexedName(name)
 		switch {
 		case !ok:
-			return nil, badRequest(codeInvalidParameter, "Invalid parameter %s: a parameter with several values is repeated (MediaUrl=a&MediaUrl=b) or indexed from 0 (MediaUrl[0]=a&MediaUrl[1]=b); this name is neither", name)
+			return nil, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: a parameter with several values is repeated (MediaUrl=a&MediaUrl=b) or indexed from 0 (MediaUrl[0]=a&MediaUrl[1]=b); this name is neither", name)
 		case index > maxParamIndex:
-			return nil, badRequest(codeInvalidParameter, "Invalid parameter %s: an index goes up to %d", name, maxParamIndex)
+			return nil, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: an index goes up to %d", name, maxParamIndex)
 		case index >= 0 && len(values[name]) > 1:
-			return nil, badRequest(codeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, len(values[name]))
+			return nil, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s: given %d times; it takes one value", name, len(values[name]))
 		case index >= 0:
 			if indexed[base] == nil {
 				indexed[base] = map[int]string{}
@@ -219,7 +221,7 @@ func unindex(values url.Values, names []string) (url.Values, error) {
 		for i := range len(byIndex) {
 			v, ok := byIndex[i]
 			if !ok {
-				return nil, badRequest(codeInvalidParameter, "Invalid parameter %s[%d]: the indexes of a parameter run from 0 without a gap, and this one is missing", base, i)
+				return nil, api.BadRequest(api.CodeInvalidParameter, "Invalid parameter %s[%d]: the indexes of a parameter run from 0 without a gap, and this one is missing", base, i)
 			}
 			out[base] = append(out[base], v)
 		}

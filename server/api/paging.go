@@ -1,9 +1,11 @@
-package server
+package api
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 
+	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -15,13 +17,11 @@ const (
 	// JSON number is no longer exact in JavaScript clients, and far past it the product
 	// overflows an int (Page=2^63-1 once served the first page with start=-50).
 	maxStart = 1<<53 - 1
-	// pageTokenKey names the key of page tokens in the store's settings.
-	pageTokenKey = "page_token_key"
 )
 
-// pageRequest is the paging part of a list request, as the client sent it, with the
+// PageRequest is the paging part of a list request, as the client sent it, with the
 // identity of the list it pages through.
-type pageRequest struct {
+type PageRequest struct {
 	size  int
 	page  int
 	token string
@@ -31,9 +31,9 @@ type pageRequest struct {
 	list string
 }
 
-// givenFilters is a list's filters as its page links repeat them: the parameters the
+// GivenFilters is a list's filters as its page links repeat them: the parameters the
 // request gave, by their wire names.
-func givenFilters(params map[string]*string) url.Values {
+func GivenFilters(params map[string]*string) url.Values {
 	filters := url.Values{}
 	for name, v := range params {
 		if v != nil {
@@ -43,8 +43,9 @@ func givenFilters(params map[string]*string) url.Values {
 	return filters
 }
 
-func newPageRequest(caller, path string, filters url.Values, size, page *int, token *string) pageRequest {
-	r := pageRequest{size: defaultPageSize, list: caller + " " + path + "?" + filters.Encode()}
+// NewPageRequest is the request of caller for a page of the list at path with filters.
+func NewPageRequest(caller, path string, filters url.Values, size, page *int, token *string) PageRequest {
+	r := PageRequest{size: defaultPageSize, list: caller + " " + path + "?" + filters.Encode()}
 	if size != nil {
 		r.size = min(*size, maxPageSize)
 	}
@@ -57,14 +58,17 @@ func newPageRequest(caller, path string, filters url.Values, size, page *int, to
 	return r
 }
 
-var errPageToken = badRequest(codeInvalidParameter, "Invalid parameter PageToken: not a token this list handed out")
+// Size is how many rows a page holds.
+func (r PageRequest) Size() int { return r.size }
 
-// storePage says which rows the store should return for the request. The spec has
+var errPageToken = BadRequest(CodeInvalidParameter, "Invalid parameter PageToken: not a token this list handed out")
+
+// StorePage says which rows the store should return for the request. The spec has
 // already checked that size is at least 1 and page at least 0.
-func (r pageRequest) storePage(tokens *pagetoken.Sealer) (store.Page, error) {
+func (r PageRequest) StorePage(tokens *pagetoken.Sealer) (store.Page, error) {
 	p := store.Page{Size: r.size}
 	if r.page > maxStart/r.size {
-		return p, badRequest(codeInvalidParameter, "Invalid parameter Page: Page × PageSize must not exceed %d", int64(maxStart))
+		return p, BadRequest(CodeInvalidParameter, "Invalid parameter Page: Page × PageSize must not exceed %d", int64(maxStart))
 	}
 	if r.token == "" {
 		p.Offset = r.page * r.size
@@ -82,23 +86,23 @@ func (r pageRequest) storePage(tokens *pagetoken.Sealer) (store.Page, error) {
 	return p, nil
 }
 
-// pageLinks are the paging fields every list response carries.
-type pageLinks struct {
+// PageLinks are the paging fields every list response carries.
+type PageLinks struct {
 	Start, End, Page, PageSize int
 	URI, FirstPageURI          string
 	NextPageURI, PrevPageURI   *string
 }
 
-// unpaged is the list position of every row of a list served as one page, which never
+// Unpaged is the list position of every row of a list served as one page, which never
 // links to another.
-func unpaged(int) int64 { return 0 }
+func Unpaged(int) int64 { return 0 }
 
-// links fills the paging fields for a page of n rows, the i-th of which has the list
+// Links fills the paging fields for a page of n rows, the i-th of which has the list
 // position seq(i) (the first the newest). more reports whether the store saw rows beyond
 // the page in the direction of travel. path is the list's path and filters the query
-// parameters that every page URI repeats. storePage has bounded page × size.
-func (r pageRequest) links(tokens *pagetoken.Sealer, path string, filters url.Values, n int, seq func(i int) int64, more bool) pageLinks {
-	l := pageLinks{Page: r.page, PageSize: r.size, Start: r.page * r.size}
+// parameters that every page URI repeats. StorePage has bounded page × size.
+func (r PageRequest) Links(tokens *pagetoken.Sealer, path string, filters url.Values, n int, seq func(i int) int64, more bool) PageLinks {
+	l := PageLinks{Page: r.page, PageSize: r.size, Start: r.page * r.size}
 	l.End = l.Start
 	var firstSeq, lastSeq int64
 	if n > 0 {
@@ -134,4 +138,21 @@ func (r pageRequest) links(tokens *pagetoken.Sealer, path string, filters url.Va
 		l.PrevPageURI = &prev
 	}
 	return l
+}
+
+// V1Meta is the paging block of a v1 list: the page links made absolute, as Twilio's v1
+// APIs write them.
+func V1Meta(ctx context.Context, key string, l PageLinks) gen.V1Meta {
+	base := BaseURL(ctx)
+	abs := func(uri *string) *string {
+		if uri == nil {
+			return nil
+		}
+		return Ptr(base + *uri)
+	}
+	return gen.V1Meta{
+		Page: l.Page, PageSize: l.PageSize, Key: key,
+		Url: base + l.URI, FirstPageUrl: base + l.FirstPageURI,
+		NextPageUrl: abs(l.NextPageURI), PreviousPageUrl: abs(l.PrevPageURI),
+	}
 }
