@@ -33,6 +33,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/throttle"
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/lookupv2"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -174,8 +175,11 @@ type Config struct {
 // pageTokenKey names the key of page tokens in the store's settings.
 const pageTokenKey = "page_token_key"
 
-// Server implements gen.StrictServerInterface.
+// Server implements gen.StrictServerInterface: the handlers of each API family are
+// embedded, and their methods are the operations of openapi.yaml.
 type Server struct {
+	lookupv2.Lookup
+
 	store           Store
 	msg             Messaging
 	voice           Voice

@@ -1,4 +1,7 @@
-package server
+// Package lookupv2 serves Twilio's Lookup v2 API, GET /v2/PhoneNumbers/{PhoneNumber}.
+// The answer is internal/lookup's, worked out from the number alone; this package moves
+// the parameters in and the result out, and needs no store.
+package lookupv2
 
 import (
 	"context"
@@ -12,9 +15,12 @@ import (
 
 const lookupPath = "/v2/PhoneNumbers/"
 
+// Lookup is the handlers of Lookup v2.
+type Lookup struct{}
+
 // FetchPhoneNumber implements gen.StrictServerInterface: Lookup v2. The lookup itself is
 // internal/lookup's; this only moves parameters in and the result out.
-func (s *Server) FetchPhoneNumber(ctx context.Context, req gen.FetchPhoneNumberRequestObject) (gen.FetchPhoneNumberResponseObject, error) {
+func (Lookup) FetchPhoneNumber(ctx context.Context, req gen.FetchPhoneNumberRequestObject) (gen.FetchPhoneNumberResponseObject, error) {
 	p := req.Params
 	res, err := lookup.Lookup(lookup.Request{
 		PhoneNumber:        req.PhoneNumber,
