@@ -34,11 +34,14 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/lookupv2"
+	"github.com/switchboard-dev/switchboard/server/messagingv1"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 // Store is what the server needs from persistence.
 type Store interface {
+	messagingv1.Store
+
 	Ping(ctx context.Context) error
 
 	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
@@ -85,22 +88,6 @@ type Store interface {
 	RenameKey(ctx context.Context, accountSid, sid, friendlyName string, now time.Time) (store.APIKey, error)
 	DeleteKey(ctx context.Context, accountSid, sid string) error
 	ListKeys(ctx context.Context, accountSid string, p store.Page) ([]store.APIKey, bool, error)
-
-	CreateMessagingService(ctx context.Context, m store.MessagingService) (store.MessagingService, error)
-	GetMessagingService(ctx context.Context, accountSid, sid string) (store.MessagingService, error)
-	UpdateMessagingService(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.MessagingService) error) (store.MessagingService, error)
-	DeleteMessagingService(ctx context.Context, accountSid, sid string) error
-	ListMessagingServices(ctx context.Context, accountSid string, p store.Page) ([]store.MessagingService, bool, error)
-
-	AddServiceNumber(ctx context.Context, accountSid, serviceSid, phoneNumberSid string, limit int, now time.Time) (store.ServiceNumber, bool, error)
-	GetServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) (store.ServiceNumber, error)
-	RemoveServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) error
-	ListServiceNumbers(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.ServiceNumber, bool, error)
-
-	CreateAlphaSender(ctx context.Context, a store.AlphaSender) (store.AlphaSender, error)
-	GetAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) (store.AlphaSender, error)
-	DeleteAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) error
-	ListAlphaSenders(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.AlphaSender, bool, error)
 
 	ListThreads(ctx context.Context, f store.ThreadFilter, p store.Page) ([]store.Thread, bool, error)
 	ListThreadMessages(ctx context.Context, k store.ThreadKey, p store.Page) ([]store.Message, bool, error)
@@ -179,6 +166,7 @@ const pageTokenKey = "page_token_key"
 // embedded, and their methods are the operations of openapi.yaml.
 type Server struct {
 	lookupv2.Lookup
+	*messagingv1.Services
 
 	store           Store
 	msg             Messaging
@@ -232,6 +220,8 @@ func New(cfg Config) (*Server, error) {
 	if s.tokens, err = pagetoken.New(key); err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
+
+	s.Services = messagingv1.New(cfg.Store, s.tokens)
 
 	doc, err := loadSpec()
 	if err != nil {

@@ -1,4 +1,8 @@
-package server
+// Package messagingv1 serves Twilio's Messaging v1 API: Messaging Services
+// (/v1/Services) and their senders, the pool of phone numbers and the alphanumeric
+// sender ID that a message sent with a MessagingServiceSid goes out from. v1 paths name
+// no account: the services are the caller's (the account of the auth token or API key).
+package messagingv1
 
 import (
 	"context"
@@ -8,16 +12,15 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// Messaging Services, on Twilio's Messaging v1 paths. v1 paths name no account: the
-// services are the caller's (the account of the auth token or API key).
-
 const (
 	servicesPath   = "/v1/Services"
+	methodPOST     = "POST"
 	maxPoolNumbers = 400 // Twilio's limit on a service's pool (21714)
 
 	scanInherit       = "inherit"
@@ -26,8 +29,41 @@ const (
 	defaultValidityPeriod = 36000
 )
 
+// Store is what the Messaging v1 handlers read and write.
+type Store interface {
+	CreateMessagingService(ctx context.Context, m store.MessagingService) (store.MessagingService, error)
+	GetMessagingService(ctx context.Context, accountSid, sid string) (store.MessagingService, error)
+	UpdateMessagingService(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.MessagingService) error) (store.MessagingService, error)
+	DeleteMessagingService(ctx context.Context, accountSid, sid string) error
+	ListMessagingServices(ctx context.Context, accountSid string, p store.Page) ([]store.MessagingService, bool, error)
+
+	AddServiceNumber(ctx context.Context, accountSid, serviceSid, phoneNumberSid string, limit int, now time.Time) (store.ServiceNumber, bool, error)
+	GetServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) (store.ServiceNumber, error)
+	RemoveServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) error
+	ListServiceNumbers(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.ServiceNumber, bool, error)
+
+	CreateAlphaSender(ctx context.Context, a store.AlphaSender) (store.AlphaSender, error)
+	GetAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) (store.AlphaSender, error)
+	DeleteAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) error
+	ListAlphaSenders(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.AlphaSender, bool, error)
+
+	// GetPhoneNumber reads a number of the caller's that is to join a pool.
+	GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error)
+}
+
+// Services is the handlers of Messaging v1.
+type Services struct {
+	store  Store
+	tokens *pagetoken.Sealer // seals the page tokens of lists
+}
+
+// New returns the Messaging v1 handlers over st.
+func New(st Store, tokens *pagetoken.Sealer) *Services {
+	return &Services{store: st, tokens: tokens}
+}
+
 // CreateMessagingService implements gen.StrictServerInterface.
-func (s *Server) CreateMessagingService(ctx context.Context, req gen.CreateMessagingServiceRequestObject) (gen.CreateMessagingServiceResponseObject, error) {
+func (h *Services) CreateMessagingService(ctx context.Context, req gen.CreateMessagingServiceRequestObject) (gen.CreateMessagingServiceResponseObject, error) {
 	in := req.Body
 	if in == nil {
 		in = &gen.CreateMessagingServiceRequest{}
@@ -46,7 +82,7 @@ func (s *Server) CreateMessagingService(ctx context.Context, req gen.CreateMessa
 		Usecase: usecaseUndeclared, DateCreated: t, DateUpdated: t,
 	}
 	settings.apply(&m)
-	m, err := s.store.CreateMessagingService(ctx, m)
+	m, err := h.store.CreateMessagingService(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("create messaging service: %w", err)
 	}
@@ -54,8 +90,8 @@ func (s *Server) CreateMessagingService(ctx context.Context, req gen.CreateMessa
 }
 
 // FetchMessagingService implements gen.StrictServerInterface.
-func (s *Server) FetchMessagingService(ctx context.Context, req gen.FetchMessagingServiceRequestObject) (gen.FetchMessagingServiceResponseObject, error) {
-	m, err := s.store.GetMessagingService(ctx, api.Caller(ctx).Sid, req.Sid)
+func (h *Services) FetchMessagingService(ctx context.Context, req gen.FetchMessagingServiceRequestObject) (gen.FetchMessagingServiceResponseObject, error) {
+	m, err := h.store.GetMessagingService(ctx, api.Caller(ctx).Sid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch messaging service: %w", err)
 	}
@@ -64,7 +100,7 @@ func (s *Server) FetchMessagingService(ctx context.Context, req gen.FetchMessagi
 
 // UpdateMessagingService implements gen.StrictServerInterface: the settings given
 // change, the others stay.
-func (s *Server) UpdateMessagingService(ctx context.Context, req gen.UpdateMessagingServiceRequestObject) (gen.UpdateMessagingServiceResponseObject, error) {
+func (h *Services) UpdateMessagingService(ctx context.Context, req gen.UpdateMessagingServiceRequestObject) (gen.UpdateMessagingServiceResponseObject, error) {
 	in := req.Body
 	if in == nil {
 		in = &gen.UpdateMessagingServiceRequest{}
@@ -73,7 +109,7 @@ func (s *Server) UpdateMessagingService(ctx context.Context, req gen.UpdateMessa
 	if err := settings.validate(); err != nil {
 		return nil, err
 	}
-	m, err := s.store.UpdateMessagingService(ctx, api.Caller(ctx).Sid, req.Sid, api.Now(), func(m *store.MessagingService) error {
+	m, err := h.store.UpdateMessagingService(ctx, api.Caller(ctx).Sid, req.Sid, api.Now(), func(m *store.MessagingService) error {
 		settings.apply(m)
 		return nil
 	})
@@ -84,22 +120,22 @@ func (s *Server) UpdateMessagingService(ctx context.Context, req gen.UpdateMessa
 }
 
 // DeleteMessagingService implements gen.StrictServerInterface.
-func (s *Server) DeleteMessagingService(ctx context.Context, req gen.DeleteMessagingServiceRequestObject) (gen.DeleteMessagingServiceResponseObject, error) {
-	if err := s.store.DeleteMessagingService(ctx, api.Caller(ctx).Sid, req.Sid); err != nil {
+func (h *Services) DeleteMessagingService(ctx context.Context, req gen.DeleteMessagingServiceRequestObject) (gen.DeleteMessagingServiceResponseObject, error) {
+	if err := h.store.DeleteMessagingService(ctx, api.Caller(ctx).Sid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete messaging service: %w", err)
 	}
 	return gen.DeleteMessagingService204Response{}, nil
 }
 
 // ListMessagingServices implements gen.StrictServerInterface.
-func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagingServicesRequestObject) (gen.ListMessagingServicesResponseObject, error) {
+func (h *Services) ListMessagingServices(ctx context.Context, req gen.ListMessagingServicesRequestObject) (gen.ListMessagingServicesResponseObject, error) {
 	p := req.Params
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, servicesPath, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListMessagingServices(ctx, api.Caller(ctx).Sid, page)
+	rows, more, err := h.store.ListMessagingServices(ctx, api.Caller(ctx).Sid, page)
 	if err != nil {
 		return nil, fmt.Errorf("list messaging services: %w", err)
 	}
@@ -107,15 +143,15 @@ func (s *Server) ListMessagingServices(ctx context.Context, req gen.ListMessagin
 	for i, m := range rows {
 		out.Services[i] = serviceOut(ctx, m)
 	}
-	out.Meta = api.V1Meta(ctx, "services", pr.Links(s.tokens, servicesPath, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
+	out.Meta = api.V1Meta(ctx, "services", pr.Links(h.tokens, servicesPath, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
 // CreateServicePhoneNumber implements gen.StrictServerInterface: a number of the
 // caller's joins the service's pool (200 when it is there already).
-func (s *Server) CreateServicePhoneNumber(ctx context.Context, req gen.CreateServicePhoneNumberRequestObject) (gen.CreateServicePhoneNumberResponseObject, error) {
+func (h *Services) CreateServicePhoneNumber(ctx context.Context, req gen.CreateServicePhoneNumberRequestObject) (gen.CreateServicePhoneNumberResponseObject, error) {
 	me := api.Caller(ctx)
-	svc, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid)
+	svc, err := h.store.GetMessagingService(ctx, me.Sid, req.ServiceSid)
 	if err != nil {
 		return nil, fmt.Errorf("add pool number: %w", err)
 	}
@@ -123,7 +159,7 @@ func (s *Server) CreateServicePhoneNumber(ctx context.Context, req gen.CreateSer
 	if req.Body != nil {
 		pnSid = req.Body.PhoneNumberSid
 	}
-	n, err := s.store.GetPhoneNumber(ctx, me.Sid, pnSid)
+	n, err := h.store.GetPhoneNumber(ctx, me.Sid, pnSid)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotOurNumber(pnSid)
 	}
@@ -133,7 +169,7 @@ func (s *Server) CreateServicePhoneNumber(ctx context.Context, req gen.CreateSer
 	if !n.Capabilities.SMS && !n.Capabilities.MMS {
 		return nil, api.BadRequest(api.CodeNoMessagingCapability, "Phone number %s (%s) can take neither SMS nor MMS, so it cannot send a Messaging Service's messages.", n.Sid, n.PhoneNumber)
 	}
-	sn, added, err := s.store.AddServiceNumber(ctx, me.Sid, svc.Sid, n.Sid, maxPoolNumbers, api.Now())
+	sn, added, err := h.store.AddServiceNumber(ctx, me.Sid, svc.Sid, n.Sid, maxPoolNumbers, api.Now())
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return nil, api.BadRequest(api.CodeNumberInOtherService, "Phone number %s is in the pool of another Messaging Service already; remove it there first.", n.Sid)
@@ -155,8 +191,8 @@ func errNotOurNumber(sid string) *api.Error {
 }
 
 // FetchServicePhoneNumber implements gen.StrictServerInterface.
-func (s *Server) FetchServicePhoneNumber(ctx context.Context, req gen.FetchServicePhoneNumberRequestObject) (gen.FetchServicePhoneNumberResponseObject, error) {
-	n, err := s.store.GetServiceNumber(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid)
+func (h *Services) FetchServicePhoneNumber(ctx context.Context, req gen.FetchServicePhoneNumberRequestObject) (gen.FetchServicePhoneNumberResponseObject, error) {
+	n, err := h.store.GetServiceNumber(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch pool number: %w", err)
 	}
@@ -164,27 +200,27 @@ func (s *Server) FetchServicePhoneNumber(ctx context.Context, req gen.FetchServi
 }
 
 // DeleteServicePhoneNumber implements gen.StrictServerInterface.
-func (s *Server) DeleteServicePhoneNumber(ctx context.Context, req gen.DeleteServicePhoneNumberRequestObject) (gen.DeleteServicePhoneNumberResponseObject, error) {
-	if err := s.store.RemoveServiceNumber(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
+func (h *Services) DeleteServicePhoneNumber(ctx context.Context, req gen.DeleteServicePhoneNumberRequestObject) (gen.DeleteServicePhoneNumberResponseObject, error) {
+	if err := h.store.RemoveServiceNumber(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("remove pool number: %w", err)
 	}
 	return gen.DeleteServicePhoneNumber204Response{}, nil
 }
 
 // ListServicePhoneNumbers implements gen.StrictServerInterface.
-func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServicePhoneNumbersRequestObject) (gen.ListServicePhoneNumbersResponseObject, error) {
+func (h *Services) ListServicePhoneNumbers(ctx context.Context, req gen.ListServicePhoneNumbersRequestObject) (gen.ListServicePhoneNumbersResponseObject, error) {
 	me := api.Caller(ctx)
-	if _, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
+	if _, err := h.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
 		return nil, fmt.Errorf("list pool numbers: %w", err)
 	}
 	p := req.Params
 	path := servicesPath + "/" + req.ServiceSid + "/PhoneNumbers"
 	pr := api.NewPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListServiceNumbers(ctx, me.Sid, req.ServiceSid, page)
+	rows, more, err := h.store.ListServiceNumbers(ctx, me.Sid, req.ServiceSid, page)
 	if err != nil {
 		return nil, fmt.Errorf("list pool numbers: %w", err)
 	}
@@ -192,19 +228,19 @@ func (s *Server) ListServicePhoneNumbers(ctx context.Context, req gen.ListServic
 	for i, n := range rows {
 		out.PhoneNumbers[i] = serviceNumberOut(ctx, n)
 	}
-	out.Meta = api.V1Meta(ctx, "phone_numbers", pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
+	out.Meta = api.V1Meta(ctx, "phone_numbers", pr.Links(h.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
 // CreateServiceAlphaSender implements gen.StrictServerInterface.
-func (s *Server) CreateServiceAlphaSender(ctx context.Context, req gen.CreateServiceAlphaSenderRequestObject) (gen.CreateServiceAlphaSenderResponseObject, error) {
+func (h *Services) CreateServiceAlphaSender(ctx context.Context, req gen.CreateServiceAlphaSenderRequestObject) (gen.CreateServiceAlphaSenderResponseObject, error) {
 	me := api.Caller(ctx)
 	var alpha string
 	if req.Body != nil {
 		alpha = req.Body.AlphaSender
 	}
 	t := api.Now()
-	a, err := s.store.CreateAlphaSender(ctx, store.AlphaSender{Sid: sid.New("AI"), ServiceSid: req.ServiceSid,
+	a, err := h.store.CreateAlphaSender(ctx, store.AlphaSender{Sid: sid.New("AI"), ServiceSid: req.ServiceSid,
 		AccountSid: me.Sid, AlphaSender: alpha, DateCreated: t, DateUpdated: t})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, api.BadRequest(api.CodeInvalidParameter, "Messaging Service %s has an alphanumeric sender ID already; delete it before adding another.", req.ServiceSid)
@@ -216,8 +252,8 @@ func (s *Server) CreateServiceAlphaSender(ctx context.Context, req gen.CreateSer
 }
 
 // FetchServiceAlphaSender implements gen.StrictServerInterface.
-func (s *Server) FetchServiceAlphaSender(ctx context.Context, req gen.FetchServiceAlphaSenderRequestObject) (gen.FetchServiceAlphaSenderResponseObject, error) {
-	a, err := s.store.GetAlphaSender(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid)
+func (h *Services) FetchServiceAlphaSender(ctx context.Context, req gen.FetchServiceAlphaSenderRequestObject) (gen.FetchServiceAlphaSenderResponseObject, error) {
+	a, err := h.store.GetAlphaSender(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch alpha sender: %w", err)
 	}
@@ -225,27 +261,27 @@ func (s *Server) FetchServiceAlphaSender(ctx context.Context, req gen.FetchServi
 }
 
 // DeleteServiceAlphaSender implements gen.StrictServerInterface.
-func (s *Server) DeleteServiceAlphaSender(ctx context.Context, req gen.DeleteServiceAlphaSenderRequestObject) (gen.DeleteServiceAlphaSenderResponseObject, error) {
-	if err := s.store.DeleteAlphaSender(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
+func (h *Services) DeleteServiceAlphaSender(ctx context.Context, req gen.DeleteServiceAlphaSenderRequestObject) (gen.DeleteServiceAlphaSenderResponseObject, error) {
+	if err := h.store.DeleteAlphaSender(ctx, api.Caller(ctx).Sid, req.ServiceSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete alpha sender: %w", err)
 	}
 	return gen.DeleteServiceAlphaSender204Response{}, nil
 }
 
 // ListServiceAlphaSenders implements gen.StrictServerInterface.
-func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServiceAlphaSendersRequestObject) (gen.ListServiceAlphaSendersResponseObject, error) {
+func (h *Services) ListServiceAlphaSenders(ctx context.Context, req gen.ListServiceAlphaSendersRequestObject) (gen.ListServiceAlphaSendersResponseObject, error) {
 	me := api.Caller(ctx)
-	if _, err := s.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
+	if _, err := h.store.GetMessagingService(ctx, me.Sid, req.ServiceSid); err != nil {
 		return nil, fmt.Errorf("list alpha senders: %w", err)
 	}
 	p := req.Params
 	path := servicesPath + "/" + req.ServiceSid + "/AlphaSenders"
 	pr := api.NewPageRequest(me.Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListAlphaSenders(ctx, me.Sid, req.ServiceSid, page)
+	rows, more, err := h.store.ListAlphaSenders(ctx, me.Sid, req.ServiceSid, page)
 	if err != nil {
 		return nil, fmt.Errorf("list alpha senders: %w", err)
 	}
@@ -253,7 +289,7 @@ func (s *Server) ListServiceAlphaSenders(ctx context.Context, req gen.ListServic
 	for i, a := range rows {
 		out.AlphaSenders[i] = alphaSenderOut(ctx, a)
 	}
-	out.Meta = api.V1Meta(ctx, "alpha_senders", pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
+	out.Meta = api.V1Meta(ctx, "alpha_senders", pr.Links(h.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more))
 	return out, nil
 }
 
