@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -61,7 +62,7 @@ func StartLocal(dbPath string, cfg Config, guards ...LocalOptions) (*Local, erro
 		return nil, fmt.Errorf("start: %w", err)
 	}
 	l.DB = db
-	if l.Main, _, err = server.EnsureMainAccount(ctx, db, "", ""); err != nil {
+	if l.Main, _, err = accounts.EnsureMainAccount(ctx, db, "", ""); err != nil {
 		l.close()
 		return nil, fmt.Errorf("start: %w", err)
 	}

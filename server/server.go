@@ -32,6 +32,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/throttle"
 	"github.com/switchboard-dev/switchboard/internal/voice"
+	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/lookupv2"
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
@@ -40,17 +41,14 @@ import (
 
 // Store is what the server needs from persistence.
 type Store interface {
+	accounts.Store
 	messagingv1.Store
 
 	Ping(ctx context.Context) error
 
-	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
-	CreateSubaccount(ctx context.Context, a store.Account, limit int) (store.Account, error)
 	GetAccount(ctx context.Context, sid string) (store.Account, error)
 	// AuthGeneration moves whenever an account or API key changes (credentialCache).
 	AuthGeneration(ctx context.Context) (int64, error)
-	UpdateAccount(ctx context.Context, sid string, u store.AccountUpdate) (store.Account, error)
-	ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, bool, error)
 
 	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
 	RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
@@ -80,14 +78,9 @@ type Store interface {
 	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
 	OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error)
 
-	CreateKey(ctx context.Context, k store.APIKey) (store.APIKey, error)
-	GetKey(ctx context.Context, accountSid, sid string) (store.APIKey, error)
 	// KeyForAuth finds a key whichever account owns it, with that account, for
 	// authenticating a request (store.ErrNotFound when no key has that SID).
 	KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error)
-	RenameKey(ctx context.Context, accountSid, sid, friendlyName string, now time.Time) (store.APIKey, error)
-	DeleteKey(ctx context.Context, accountSid, sid string) error
-	ListKeys(ctx context.Context, accountSid string, p store.Page) ([]store.APIKey, bool, error)
 
 	ListThreads(ctx context.Context, f store.ThreadFilter, p store.Page) ([]store.Thread, bool, error)
 	ListThreadMessages(ctx context.Context, k store.ThreadKey, p store.Page) ([]store.Message, bool, error)
@@ -165,6 +158,7 @@ const pageTokenKey = "page_token_key"
 // Server implements gen.StrictServerInterface: the handlers of each API family are
 // embedded, and their methods are the operations of openapi.yaml.
 type Server struct {
+	*accounts.Accounts
 	lookupv2.Lookup
 	*messagingv1.Services
 
@@ -221,6 +215,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
 
+	s.Accounts = accounts.New(cfg.Store, s.creds, s.tokens)
 	s.Services = messagingv1.New(cfg.Store, s.tokens)
 
 	doc, err := loadSpec()

@@ -28,6 +28,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -289,7 +290,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer db.Close()
 
-	acct, outcome, err := server.EnsureMainAccount(ctx, db, cfg.accountSid, cfg.authToken)
+	acct, outcome, err := accounts.EnsureMainAccount(ctx, db, cfg.accountSid, cfg.authToken)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -83,7 +83,7 @@ type banner struct {
 	base    string
 	cfg     config
 	account store.Account
-	outcome server.MainAccountOutcome
+	outcome accounts.MainAccountOutcome
 }
 
 func printBanner(w io.Writer, b banner) {
@@ -94,11 +94,11 @@ func printBanner(w io.Writer, b banner) {
 	fmt.Fprintf(w, "  Metrics:     %s/metrics\n", b.base)
 	fmt.Fprintf(w, "  Account SID: %s\n", b.account.Sid)
 	switch {
-	case b.cfg.tokenFrom != "" && b.outcome == server.MainAccountTokenReset:
+	case b.cfg.tokenFrom != "" && b.outcome == accounts.MainAccountTokenReset:
 		fmt.Fprintf(w, "  Auth token:  from %s (it replaced the token stored in %s)\n", b.cfg.tokenFrom, b.cfg.db)
 	case b.cfg.tokenFrom != "":
 		fmt.Fprintf(w, "  Auth token:  from %s\n", b.cfg.tokenFrom)
-	case b.outcome == server.MainAccountCreated:
+	case b.outcome == accounts.MainAccountCreated:
 		fmt.Fprintf(w, "  Auth token:  %s   (new account: keep it; later starts reuse this account and do not print it)\n", b.account.AuthToken)
 	default:
 		fmt.Fprintf(w, "  Auth token:  the one printed when %s was created (or pass --auth-token to set one)\n", b.cfg.db)

@@ -1,4 +1,9 @@
-package server
+// Package accounts serves the Accounts and Keys resources of the 2010-04-01 API: an
+// account and its subaccounts, and the API keys that authenticate in place of an auth
+// token (with Switchboard's own POST /switchboard/v1/Accounts/{AccountSid}/Keys, which
+// makes Main keys too). EnsureMainAccount makes the main account a new database starts
+// with.
+package accounts
 
 import (
 	"context"
@@ -8,10 +13,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
@@ -23,9 +28,34 @@ const accountsPath = "/2010-04-01/Accounts"
 // do not count.
 const maxSubaccounts = 1000
 
+// Store is what the Accounts and Keys handlers read and write.
+type Store interface {
+	CreateSubaccount(ctx context.Context, a store.Account, limit int) (store.Account, error)
+	UpdateAccount(ctx context.Context, sid string, u store.AccountUpdate) (store.Account, error)
+	ListAccounts(ctx context.Context, f store.AccountFilter, p store.Page) ([]store.Account, bool, error)
+
+	CreateKey(ctx context.Context, k store.APIKey) (store.APIKey, error)
+	GetKey(ctx context.Context, accountSid, sid string) (store.APIKey, error)
+	RenameKey(ctx context.Context, accountSid, sid, friendlyName string, now time.Time) (store.APIKey, error)
+	DeleteKey(ctx context.Context, accountSid, sid string) error
+	ListKeys(ctx context.Context, accountSid string, p store.Page) ([]store.APIKey, bool, error)
+}
+
+// Accounts is the handlers of the Accounts and Keys resources.
+type Accounts struct {
+	store    Store
+	accounts api.AccountFinder // for the checks of the account a path names
+	tokens   *pagetoken.Sealer // seals the page tokens of lists
+}
+
+// New returns the Accounts and Keys handlers over st.
+func New(st Store, accounts api.AccountFinder, tokens *pagetoken.Sealer) *Accounts {
+	return &Accounts{store: st, accounts: accounts, tokens: tokens}
+}
+
 // ListAccounts implements gen.StrictServerInterface: the caller and, for a main account,
 // its subaccounts.
-func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestObject) (gen.ListAccountsResponseObject, error) {
+func (h *Accounts) ListAccounts(ctx context.Context, req gen.ListAccountsRequestObject) (gen.ListAccountsResponseObject, error) {
 	me := api.Caller(ctx)
 	p := req.Params
 	filter := store.AccountFilter{Sid: me.Sid, IncludeChildren: me.ParentSid == "", FriendlyName: api.Deref(p.FriendlyName)}
@@ -39,11 +69,11 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 	}
 
 	pr := api.NewPageRequest(me.Sid, accountsPath+".json", filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListAccounts(ctx, filter, page)
+	rows, more, err := h.store.ListAccounts(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
@@ -52,14 +82,14 @@ func (s *Server) ListAccounts(ctx context.Context, req gen.ListAccountsRequestOb
 	for i, a := range rows {
 		out.Accounts[i] = accountOut(a)
 	}
-	l := pr.Links(s.tokens, accountsPath+".json", filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, accountsPath+".json", filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
 }
 
 // CreateAccount implements gen.StrictServerInterface: a new subaccount of the caller.
-func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequestObject) (gen.CreateAccountResponseObject, error) {
+func (h *Accounts) CreateAccount(ctx context.Context, req gen.CreateAccountRequestObject) (gen.CreateAccountResponseObject, error) {
 	me := api.Caller(ctx)
 	if me.ParentSid != "" {
 		return nil, &api.Error{Status: http.StatusForbidden, Code: api.CodeForbidden, Message: "A subaccount cannot create subaccounts."}
@@ -69,7 +99,7 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 	if req.Body != nil && req.Body.FriendlyName != nil && *req.Body.FriendlyName != "" {
 		name = *req.Body.FriendlyName
 	}
-	a, err := s.store.CreateSubaccount(ctx, store.Account{
+	a, err := h.store.CreateSubaccount(ctx, store.Account{
 		Sid:          sid.New("AC"),
 		ParentSid:    me.Sid,
 		FriendlyName: name,
@@ -88,8 +118,8 @@ func (s *Server) CreateAccount(ctx context.Context, req gen.CreateAccountRequest
 }
 
 // FetchAccount implements gen.StrictServerInterface.
-func (s *Server) FetchAccount(ctx context.Context, req gen.FetchAccountRequestObject) (gen.FetchAccountResponseObject, error) {
-	a, err := api.OwnAccount(ctx, s.creds, req.Sid)
+func (h *Accounts) FetchAccount(ctx context.Context, req gen.FetchAccountRequestObject) (gen.FetchAccountResponseObject, error) {
+	a, err := api.OwnAccount(ctx, h.accounts, req.Sid)
 	if err != nil {
 		return nil, err
 	}
@@ -98,8 +128,8 @@ func (s *Server) FetchAccount(ctx context.Context, req gen.FetchAccountRequestOb
 
 // UpdateAccount implements gen.StrictServerInterface. Only a parent changes a status, so
 // that an account can neither lock itself out nor undo its parent's suspension.
-func (s *Server) UpdateAccount(ctx context.Context, req gen.UpdateAccountRequestObject) (gen.UpdateAccountResponseObject, error) {
-	a, err := api.OwnAccount(ctx, s.creds, req.Sid)
+func (h *Accounts) UpdateAccount(ctx context.Context, req gen.UpdateAccountRequestObject) (gen.UpdateAccountResponseObject, error) {
+	a, err := api.OwnAccount(ctx, h.accounts, req.Sid)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +143,7 @@ func (s *Server) UpdateAccount(ctx context.Context, req gen.UpdateAccountRequest
 	if u.Status != nil && a.Sid == api.Caller(ctx).Sid {
 		return nil, &api.Error{Status: http.StatusForbidden, Code: api.CodeForbidden, Message: "An account cannot change its own status; its parent account can."}
 	}
-	a, err = s.store.UpdateAccount(ctx, a.Sid, u)
+	a, err = h.store.UpdateAccount(ctx, a.Sid, u)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, api.BadRequest(api.CodeInvalidParameter, "Account %s is closed; a closed account cannot be reopened.", req.Sid)
 	}
@@ -150,80 +180,9 @@ func accountOut(a store.Account) gen.Account {
 	}
 }
 
-// MainAccountOutcome says what EnsureMainAccount did.
-type MainAccountOutcome int
-
-const (
-	MainAccountReused     MainAccountOutcome = iota // it existed, with the token asked for (if any)
-	MainAccountCreated                              // a new database: the account was made
-	MainAccountTokenReset                           // it existed; its token was set to the one asked for
-)
-
-// EnsureMainAccount makes sure a main account exists and returns it. With accountSid and
-// token set (fixed credentials, for CI), that account is created or its token reset to token;
-// without, the first main account is reused or, on a new database, created with fresh
-// credentials.
-func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, token string) (a store.Account, outcome MainAccountOutcome, err error) {
-	if (accountSid == "") != (token == "") {
-		return a, 0, errors.New("ensure main account: account SID and auth token go together")
-	}
-	if accountSid != "" && !validAccountSID.MatchString(accountSid) {
-		return a, 0, fmt.Errorf("ensure main account: account SID %q is not AC followed by 32 lowercase hex digits", accountSid)
-	}
-	if token != "" && !validToken.MatchString(token) {
-		return a, 0, errors.New("ensure main account: auth token must be 1 to 64 letters and digits (the official SDKs refuse anything else)")
-	}
-
-	if accountSid != "" {
-		a, err = st.GetAccount(ctx, accountSid)
-	} else {
-		a, err = st.FirstMainAccount(ctx)
-	}
-	switch {
-	case err == nil && a.ParentSid != "":
-		return a, 0, fmt.Errorf("ensure main account: %s is a subaccount", accountSid)
-	case err == nil && token != "" && token != a.AuthToken:
-		a, err = st.SetAuthToken(ctx, a.Sid, token, api.Now())
-		return a, MainAccountTokenReset, wrapErr("ensure main account", err)
-	case err == nil:
-		return a, MainAccountReused, nil
-	case !errors.Is(err, store.ErrNotFound):
-		return a, 0, fmt.Errorf("ensure main account: %w", err)
-	}
-
-	t := api.Now()
-	a = store.Account{Sid: accountSid, AuthToken: token, FriendlyName: "Switchboard main account",
-		Status: api.AccountActive, DateCreated: t, DateUpdated: t}
-	if a.Sid == "" {
-		a.Sid, a.AuthToken = sid.New("AC"), newAuthToken()
-	}
-	a, err = st.CreateAccount(ctx, a)
-	return a, MainAccountCreated, wrapErr("ensure main account", err)
-}
-
-// MainAccountStore is what EnsureMainAccount needs.
-type MainAccountStore interface {
-	GetAccount(ctx context.Context, sid string) (store.Account, error)
-	FirstMainAccount(ctx context.Context) (store.Account, error)
-	CreateAccount(ctx context.Context, a store.Account) (store.Account, error)
-	SetAuthToken(ctx context.Context, sid, token string, now time.Time) (store.Account, error)
-}
-
-var (
-	validAccountSID = regexp.MustCompile(`^AC[0-9a-f]{32}$`)
-	validToken      = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-)
-
 // newAuthToken returns 32 lowercase hex digits: alphanumeric, as twilio-go insists.
 func newAuthToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
-}
-
-func wrapErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", op, err)
 }

@@ -1,4 +1,4 @@
-package server
+package accounts
 
 import (
 	"context"
@@ -16,8 +16,8 @@ const keysPathFormat = "/2010-04-01/Accounts/%s/Keys"
 
 // CreateKey implements gen.StrictServerInterface: a Standard key, the only kind the
 // 2010 API makes.
-func (s *Server) CreateKey(ctx context.Context, req gen.CreateKeyRequestObject) (gen.CreateKeyResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Accounts) CreateKey(ctx context.Context, req gen.CreateKeyRequestObject) (gen.CreateKeyResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (s *Server) CreateKey(ctx context.Context, req gen.CreateKeyRequestObject) 
 	if req.Body != nil {
 		name = api.Deref(req.Body.FriendlyName)
 	}
-	k, secret, err := s.newKey(ctx, acct.Sid, name, store.KeyStandard)
+	k, secret, err := h.newKey(ctx, acct.Sid, name, store.KeyStandard)
 	if err != nil {
 		return nil, err
 	}
@@ -36,8 +36,8 @@ func (s *Server) CreateKey(ctx context.Context, req gen.CreateKeyRequestObject) 
 
 // CreateSwitchboardKey implements gen.StrictServerInterface: a key of either type, for
 // the Main keys that Twilio makes in its Console only.
-func (s *Server) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchboardKeyRequestObject) (gen.CreateSwitchboardKeyResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Accounts) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchboardKeyRequestObject) (gen.CreateSwitchboardKeyResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (s *Server) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchb
 			keyType = string(*req.Body.KeyType)
 		}
 	}
-	k, secret, err := s.newKey(ctx, acct.Sid, name, keyType)
+	k, secret, err := h.newKey(ctx, acct.Sid, name, keyType)
 	if err != nil {
 		return nil, err
 	}
@@ -59,11 +59,11 @@ func (s *Server) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitchb
 
 // newKey stores a new key of account and returns it with its secret, which exists
 // nowhere else from now on: the store keeps a salted hash.
-func (s *Server) newKey(ctx context.Context, account, name, keyType string) (store.APIKey, string, error) {
-	secret, h := apikey.New()
+func (h *Accounts) newKey(ctx context.Context, account, name, keyType string) (store.APIKey, string, error) {
+	secret, hashed := apikey.New()
 	t := api.Now()
-	k, err := s.store.CreateKey(ctx, store.APIKey{Sid: sid.New(api.KeySidPrefix), AccountSid: account, FriendlyName: name,
-		Type: keyType, SecretSalt: h.Salt, SecretHash: h.Hash, DateCreated: t, DateUpdated: t})
+	k, err := h.store.CreateKey(ctx, store.APIKey{Sid: sid.New(api.KeySidPrefix), AccountSid: account, FriendlyName: name,
+		Type: keyType, SecretSalt: hashed.Salt, SecretHash: hashed.Hash, DateCreated: t, DateUpdated: t})
 	if err != nil {
 		return store.APIKey{}, "", fmt.Errorf("create key: %w", err)
 	}
@@ -71,11 +71,11 @@ func (s *Server) newKey(ctx context.Context, account, name, keyType string) (sto
 }
 
 // FetchKey implements gen.StrictServerInterface.
-func (s *Server) FetchKey(ctx context.Context, req gen.FetchKeyRequestObject) (gen.FetchKeyResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Accounts) FetchKey(ctx context.Context, req gen.FetchKeyRequestObject) (gen.FetchKeyResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	k, err := s.store.GetKey(ctx, req.AccountSid, req.Sid)
+	k, err := h.store.GetKey(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch key: %w", err)
 	}
@@ -83,8 +83,8 @@ func (s *Server) FetchKey(ctx context.Context, req gen.FetchKeyRequestObject) (g
 }
 
 // UpdateKey implements gen.StrictServerInterface: a new friendly name, or none.
-func (s *Server) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) (gen.UpdateKeyResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Accounts) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) (gen.UpdateKeyResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	var (
@@ -92,9 +92,9 @@ func (s *Server) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) 
 		err error
 	)
 	if req.Body != nil && req.Body.FriendlyName != nil {
-		k, err = s.store.RenameKey(ctx, req.AccountSid, req.Sid, *req.Body.FriendlyName, api.Now())
+		k, err = h.store.RenameKey(ctx, req.AccountSid, req.Sid, *req.Body.FriendlyName, api.Now())
 	} else {
-		k, err = s.store.GetKey(ctx, req.AccountSid, req.Sid)
+		k, err = h.store.GetKey(ctx, req.AccountSid, req.Sid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update key: %w", err)
@@ -104,29 +104,29 @@ func (s *Server) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject) 
 
 // DeleteKey implements gen.StrictServerInterface. Keys are looked up on every request,
 // so the key is refused from the next one on.
-func (s *Server) DeleteKey(ctx context.Context, req gen.DeleteKeyRequestObject) (gen.DeleteKeyResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Accounts) DeleteKey(ctx context.Context, req gen.DeleteKeyRequestObject) (gen.DeleteKeyResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteKey(ctx, req.AccountSid, req.Sid); err != nil {
+	if err := h.store.DeleteKey(ctx, req.AccountSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete key: %w", err)
 	}
 	return gen.DeleteKey204Response{}, nil
 }
 
 // ListKeys implements gen.StrictServerInterface.
-func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (gen.ListKeysResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Accounts) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (gen.ListKeysResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
 	path := fmt.Sprintf(keysPathFormat, req.AccountSid) + ".json"
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListKeys(ctx, req.AccountSid, page)
+	rows, more, err := h.store.ListKeys(ctx, req.AccountSid, page)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
@@ -134,7 +134,7 @@ func (s *Server) ListKeys(ctx context.Context, req gen.ListKeysRequestObject) (g
 	for i, k := range rows {
 		out.Keys[i] = keyOut(k)
 	}
-	l := pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
