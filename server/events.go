@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/phonenumbers"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -182,7 +183,7 @@ func (e eventStream) event(c store.Change) (changeEvent, error) {
 	case store.ChangePhoneNumber:
 		var p store.PhoneNumber
 		if p, err = e.s.store.GetPhoneNumber(e.ctx, c.AccountSid, c.Sid); err == nil {
-			ev.IncomingPhoneNumber = api.Ptr(phoneNumberOut(p))
+			ev.IncomingPhoneNumber = api.Ptr(phonenumbers.Out(p))
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {

@@ -36,6 +36,7 @@ import (
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/lookupv2"
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
+	"github.com/switchboard-dev/switchboard/server/phonenumbers"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -43,6 +44,7 @@ import (
 type Store interface {
 	accounts.Store
 	messagingv1.Store
+	phonenumbers.Store
 
 	Ping(ctx context.Context) error
 
@@ -68,15 +70,10 @@ type Store interface {
 	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
 	ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error)
 
-	CreatePhoneNumber(ctx context.Context, p store.PhoneNumber) (store.PhoneNumber, error)
 	GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error)
-	UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.PhoneNumber) error) (store.PhoneNumber, error)
-	DeletePhoneNumber(ctx context.Context, accountSid, sid string) error
-	ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter, p store.Page) ([]store.PhoneNumber, bool, error)
 	// PhoneNumberByNumber finds a number whichever account owns it (store.ErrNotFound
 	// when nobody does): for routing incoming texts and checking senders.
 	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
-	OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error)
 
 	// KeyForAuth finds a key whichever account owns it, with that account, for
 	// authenticating a request (store.ErrNotFound when no key has that SID).
@@ -161,6 +158,7 @@ type Server struct {
 	*accounts.Accounts
 	lookupv2.Lookup
 	*messagingv1.Services
+	*phonenumbers.PhoneNumbers
 
 	store           Store
 	msg             Messaging
@@ -216,6 +214,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s.Accounts = accounts.New(cfg.Store, s.creds, s.tokens)
+	s.PhoneNumbers = phonenumbers.New(cfg.Store, s.creds, s.tokens)
 	s.Services = messagingv1.New(cfg.Store, s.tokens)
 
 	doc, err := loadSpec()

@@ -1,4 +1,4 @@
-package server
+package phonenumbers
 
 import (
 	"context"
@@ -28,8 +28,8 @@ var searchPaths = []struct {
 }
 
 // ListAvailablePhoneNumberCountries implements gen.StrictServerInterface.
-func (s *Server) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.ListAvailablePhoneNumberCountriesRequestObject) (gen.ListAvailablePhoneNumberCountriesResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *PhoneNumbers) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.ListAvailablePhoneNumberCountriesRequestObject) (gen.ListAvailablePhoneNumberCountriesResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	path := fmt.Sprintf(availablePathFormat, req.AccountSid) + ".json"
@@ -41,15 +41,15 @@ func (s *Server) ListAvailablePhoneNumberCountries(ctx context.Context, req gen.
 		out.Countries[i] = countryOut(req.AccountSid, c)
 	}
 	// One page: the list is short, and Twilio does not page it either.
-	l := pr.Links(s.tokens, path, url.Values{}, len(countries), api.Unpaged, false)
+	l := pr.Links(h.tokens, path, url.Values{}, len(countries), api.Unpaged, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
 }
 
 // FetchAvailablePhoneNumberCountry implements gen.StrictServerInterface.
-func (s *Server) FetchAvailablePhoneNumberCountry(ctx context.Context, req gen.FetchAvailablePhoneNumberCountryRequestObject) (gen.FetchAvailablePhoneNumberCountryResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *PhoneNumbers) FetchAvailablePhoneNumberCountry(ctx context.Context, req gen.FetchAvailablePhoneNumberCountryRequestObject) (gen.FetchAvailablePhoneNumberCountryResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	c, ok := numbers.FindCountry(req.CountryCode)
@@ -72,8 +72,8 @@ func countryOut(account string, c numbers.Country) gen.AvailablePhoneNumberCount
 }
 
 // ListAvailablePhoneNumbersLocal implements gen.StrictServerInterface.
-func (s *Server) ListAvailablePhoneNumbersLocal(ctx context.Context, req gen.ListAvailablePhoneNumbersLocalRequestObject) (gen.ListAvailablePhoneNumbersLocalResponseObject, error) {
-	out, err := s.searchNumbers(ctx, req.AccountSid, req.CountryCode, numbers.Local, req.Params)
+func (h *PhoneNumbers) ListAvailablePhoneNumbersLocal(ctx context.Context, req gen.ListAvailablePhoneNumbersLocalRequestObject) (gen.ListAvailablePhoneNumbersLocalResponseObject, error) {
+	out, err := h.searchNumbers(ctx, req.AccountSid, req.CountryCode, numbers.Local, req.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +81,10 @@ func (s *Server) ListAvailablePhoneNumbersLocal(ctx context.Context, req gen.Lis
 }
 
 // ListAvailablePhoneNumbersMobile implements gen.StrictServerInterface.
-func (s *Server) ListAvailablePhoneNumbersMobile(ctx context.Context, req gen.ListAvailablePhoneNumbersMobileRequestObject) (gen.ListAvailablePhoneNumbersMobileResponseObject, error) {
+func (h *PhoneNumbers) ListAvailablePhoneNumbersMobile(ctx context.Context, req gen.ListAvailablePhoneNumbersMobileRequestObject) (gen.ListAvailablePhoneNumbersMobileResponseObject, error) {
 	// The three searches share their parameters in the spec, so their generated
 	// parameter types are the same struct under three names.
-	out, err := s.searchNumbers(ctx, req.AccountSid, req.CountryCode, numbers.Mobile, gen.ListAvailablePhoneNumbersLocalParams(req.Params))
+	out, err := h.searchNumbers(ctx, req.AccountSid, req.CountryCode, numbers.Mobile, gen.ListAvailablePhoneNumbersLocalParams(req.Params))
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +92,8 @@ func (s *Server) ListAvailablePhoneNumbersMobile(ctx context.Context, req gen.Li
 }
 
 // ListAvailablePhoneNumbersTollFree implements gen.StrictServerInterface.
-func (s *Server) ListAvailablePhoneNumbersTollFree(ctx context.Context, req gen.ListAvailablePhoneNumbersTollFreeRequestObject) (gen.ListAvailablePhoneNumbersTollFreeResponseObject, error) {
-	out, err := s.searchNumbers(ctx, req.AccountSid, req.CountryCode, numbers.TollFree, gen.ListAvailablePhoneNumbersLocalParams(req.Params))
+func (h *PhoneNumbers) ListAvailablePhoneNumbersTollFree(ctx context.Context, req gen.ListAvailablePhoneNumbersTollFreeRequestObject) (gen.ListAvailablePhoneNumbersTollFreeResponseObject, error) {
+	out, err := h.searchNumbers(ctx, req.AccountSid, req.CountryCode, numbers.TollFree, gen.ListAvailablePhoneNumbersLocalParams(req.Params))
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +102,9 @@ func (s *Server) ListAvailablePhoneNumbersTollFree(ctx context.Context, req gen.
 
 // searchNumbers answers a search of the pool: at most PageSize numbers nobody owns, on
 // one page. A country with no numbers of the type is not found, as with Twilio.
-func (s *Server) searchNumbers(ctx context.Context, account, countryCode string, typ numbers.Type, p gen.ListAvailablePhoneNumbersLocalParams) (gen.AvailablePhoneNumberList, error) {
+func (h *PhoneNumbers) searchNumbers(ctx context.Context, account, countryCode string, typ numbers.Type, p gen.ListAvailablePhoneNumbersLocalParams) (gen.AvailablePhoneNumberList, error) {
 	var out gen.AvailablePhoneNumberList
-	if _, err := api.ActiveAccount(ctx, s.creds, account); err != nil {
+	if _, err := api.ActiveAccount(ctx, h.accounts, account); err != nil {
 		return out, err
 	}
 	country, ok := numbers.FindCountry(countryCode)
@@ -126,7 +126,7 @@ func (s *Server) searchNumbers(ctx context.Context, account, countryCode string,
 	}
 	path := fmt.Sprintf(availablePathFormat+"/%s/%s.json", account, country.Code, searchPath(typ))
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, searchFilters(p), p.PageSize, nil, nil)
-	taken, err := s.ownedNumbers(ctx, numbers.CallingCode(country.Code))
+	taken, err := h.ownedNumbers(ctx, numbers.CallingCode(country.Code))
 	if err != nil {
 		return out, fmt.Errorf("search numbers: %w", err)
 	}
@@ -142,7 +142,7 @@ func (s *Server) searchNumbers(ctx context.Context, account, countryCode string,
 	for i, n := range found {
 		out.AvailablePhoneNumbers[i] = availableOut(n)
 	}
-	l := pr.Links(s.tokens, path, searchFilters(p), len(found), api.Unpaged, false)
+	l := pr.Links(h.tokens, path, searchFilters(p), len(found), api.Unpaged, false)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil

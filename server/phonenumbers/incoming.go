@@ -1,13 +1,18 @@
-package server
+// Package phonenumbers serves the phone numbers of the 2010-04-01 API: the numbers an
+// account has bought (IncomingPhoneNumbers: buy, configure, move, release) and the pool
+// of fictional numbers for sale (AvailablePhoneNumbers, internal/numbers).
+package phonenumbers
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/numbers"
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
@@ -23,10 +28,35 @@ const (
 	buyAttempts = 5
 )
 
+// Store is what the phone number handlers read and write.
+type Store interface {
+	CreatePhoneNumber(ctx context.Context, p store.PhoneNumber) (store.PhoneNumber, error)
+	GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error)
+	UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.PhoneNumber) error) (store.PhoneNumber, error)
+	DeletePhoneNumber(ctx context.Context, accountSid, sid string) error
+	ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter, p store.Page) ([]store.PhoneNumber, bool, error)
+	// OwnedPhoneNumbers lists the numbers some account owns, whichever, among those
+	// starting with prefix: the pool's numbers that are not for sale.
+	OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error)
+}
+
+// PhoneNumbers is the handlers of the IncomingPhoneNumbers and AvailablePhoneNumbers
+// resources.
+type PhoneNumbers struct {
+	store    Store
+	accounts api.AccountFinder // for the checks of the account a path names
+	tokens   *pagetoken.Sealer // seals the page tokens of lists
+}
+
+// New returns the phone number handlers over st.
+func New(st Store, accounts api.AccountFinder, tokens *pagetoken.Sealer) *PhoneNumbers {
+	return &PhoneNumbers{store: st, accounts: accounts, tokens: tokens}
+}
+
 // CreateIncomingPhoneNumber implements gen.StrictServerInterface: buy a number of the
 // pool, given exactly or by area code.
-func (s *Server) CreateIncomingPhoneNumber(ctx context.Context, req gen.CreateIncomingPhoneNumberRequestObject) (gen.CreateIncomingPhoneNumberResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *PhoneNumbers) CreateIncomingPhoneNumber(ctx context.Context, req gen.CreateIncomingPhoneNumberRequestObject) (gen.CreateIncomingPhoneNumberResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -48,18 +78,18 @@ func (s *Server) CreateIncomingPhoneNumber(ctx context.Context, req gen.CreateIn
 
 	var p store.PhoneNumber
 	if number != "" {
-		p, err = s.buyNumber(ctx, acct.Sid, number, settings)
+		p, err = h.buyNumber(ctx, acct.Sid, number, settings)
 	} else {
-		p, err = s.buyInArea(ctx, acct.Sid, areaCode, settings)
+		p, err = h.buyInArea(ctx, acct.Sid, areaCode, settings)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return gen.CreateIncomingPhoneNumber201JSONResponse(phoneNumberOut(p)), nil
+	return gen.CreateIncomingPhoneNumber201JSONResponse(Out(p)), nil
 }
 
 // buyNumber buys exactly number for account.
-func (s *Server) buyNumber(ctx context.Context, account, number string, settings numberSettings) (store.PhoneNumber, error) {
+func (h *PhoneNumbers) buyNumber(ctx context.Context, account, number string, settings numberSettings) (store.PhoneNumber, error) {
 	if !messaging.ValidNumber(number) {
 		ae := api.BadRequest(api.CodeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
 		ae.Message += api.PlusHint(number)
@@ -72,7 +102,7 @@ func (s *Server) buyNumber(ctx context.Context, account, number string, settings
 	if !ok {
 		return store.PhoneNumber{}, api.BadRequest(api.CodeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
 	}
-	p, err := s.store.CreatePhoneNumber(ctx, newPhoneNumber(account, n, settings))
+	p, err := h.store.CreatePhoneNumber(ctx, newPhoneNumber(account, n, settings))
 	if errors.Is(err, store.ErrConflict) {
 		return store.PhoneNumber{}, errUnavailable(number)
 	}
@@ -84,9 +114,9 @@ func (s *Server) buyNumber(ctx context.Context, account, number string, settings
 
 // buyInArea buys the first free number of a US or Canadian area code for account. If
 // another buyer takes that number between the search and the purchase, it tries the next.
-func (s *Server) buyInArea(ctx context.Context, account, areaCode string, settings numberSettings) (store.PhoneNumber, error) {
+func (h *PhoneNumbers) buyInArea(ctx context.Context, account, areaCode string, settings numberSettings) (store.PhoneNumber, error) {
 	for range buyAttempts {
-		taken, err := s.ownedNumbers(ctx, "+1"+areaCode)
+		taken, err := h.ownedNumbers(ctx, "+1"+areaCode)
 		if err != nil {
 			return store.PhoneNumber{}, err
 		}
@@ -97,7 +127,7 @@ func (s *Server) buyInArea(ctx context.Context, account, areaCode string, settin
 		if len(found) == 0 {
 			return store.PhoneNumber{}, api.BadRequest(api.CodeAreaCodeEmpty, "No phone numbers found in area code %s.", areaCode)
 		}
-		p, err := s.store.CreatePhoneNumber(ctx, newPhoneNumber(account, found[0], settings))
+		p, err := h.store.CreatePhoneNumber(ctx, newPhoneNumber(account, found[0], settings))
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
@@ -111,8 +141,8 @@ func (s *Server) buyInArea(ctx context.Context, account, areaCode string, settin
 
 // ownedNumbers returns a set of the numbers some account owns among those starting
 // with prefix, as the "taken" test of a pool search.
-func (s *Server) ownedNumbers(ctx context.Context, prefix string) (func(string) bool, error) {
-	list, err := s.store.OwnedPhoneNumbers(ctx, prefix)
+func (h *PhoneNumbers) ownedNumbers(ctx context.Context, prefix string) (func(string) bool, error) {
+	list, err := h.store.OwnedPhoneNumbers(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -158,21 +188,21 @@ func newPhoneNumber(account string, n numbers.Number, settings numberSettings) s
 }
 
 // FetchIncomingPhoneNumber implements gen.StrictServerInterface.
-func (s *Server) FetchIncomingPhoneNumber(ctx context.Context, req gen.FetchIncomingPhoneNumberRequestObject) (gen.FetchIncomingPhoneNumberResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *PhoneNumbers) FetchIncomingPhoneNumber(ctx context.Context, req gen.FetchIncomingPhoneNumberRequestObject) (gen.FetchIncomingPhoneNumberResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	p, err := s.store.GetPhoneNumber(ctx, req.AccountSid, req.Sid)
+	p, err := h.store.GetPhoneNumber(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch phone number: %w", err)
 	}
-	return gen.FetchIncomingPhoneNumber200JSONResponse(phoneNumberOut(p)), nil
+	return gen.FetchIncomingPhoneNumber200JSONResponse(Out(p)), nil
 }
 
 // UpdateIncomingPhoneNumber implements gen.StrictServerInterface: change the settings
 // given, and with AccountSid move the number to another account of the caller's.
-func (s *Server) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIncomingPhoneNumberRequestObject) (gen.UpdateIncomingPhoneNumberResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *PhoneNumbers) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIncomingPhoneNumberRequestObject) (gen.UpdateIncomingPhoneNumberResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +218,7 @@ func (s *Server) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIn
 	if in.AccountSid != nil && *in.AccountSid != acct.Sid {
 		// Only within the caller's own family, as Twilio moves numbers only between a
 		// parent and its subaccounts; any other SID gets one answer, existing or not.
-		target, err := api.OwnAccount(ctx, s.creds, *in.AccountSid)
+		target, err := api.OwnAccount(ctx, h.accounts, *in.AccountSid)
 		if errors.Is(err, api.ErrAuthenticate) || (err == nil && target.Status != api.AccountActive) {
 			return nil, api.BadRequest(api.CodeInvalidParameter, "AccountSid %s is not an active account of yours: a number moves only to your account or one of its subaccounts.", *in.AccountSid)
 		}
@@ -197,7 +227,7 @@ func (s *Server) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIn
 		}
 		owner = target.Sid
 	}
-	p, err := s.store.UpdatePhoneNumber(ctx, acct.Sid, req.Sid, api.Now(), func(p *store.PhoneNumber) error {
+	p, err := h.store.UpdatePhoneNumber(ctx, acct.Sid, req.Sid, api.Now(), func(p *store.PhoneNumber) error {
 		settings.apply(p)
 		p.AccountSid = owner
 		return nil
@@ -205,24 +235,24 @@ func (s *Server) UpdateIncomingPhoneNumber(ctx context.Context, req gen.UpdateIn
 	if err != nil {
 		return nil, fmt.Errorf("update phone number: %w", err)
 	}
-	return gen.UpdateIncomingPhoneNumber200JSONResponse(phoneNumberOut(p)), nil
+	return gen.UpdateIncomingPhoneNumber200JSONResponse(Out(p)), nil
 }
 
 // DeleteIncomingPhoneNumber implements gen.StrictServerInterface: release the number,
 // which goes back on sale.
-func (s *Server) DeleteIncomingPhoneNumber(ctx context.Context, req gen.DeleteIncomingPhoneNumberRequestObject) (gen.DeleteIncomingPhoneNumberResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *PhoneNumbers) DeleteIncomingPhoneNumber(ctx context.Context, req gen.DeleteIncomingPhoneNumberRequestObject) (gen.DeleteIncomingPhoneNumberResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	if err := s.store.DeletePhoneNumber(ctx, req.AccountSid, req.Sid); err != nil {
+	if err := h.store.DeletePhoneNumber(ctx, req.AccountSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete phone number: %w", err)
 	}
 	return gen.DeleteIncomingPhoneNumber204Response{}, nil
 }
 
 // ListIncomingPhoneNumbers implements gen.StrictServerInterface.
-func (s *Server) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncomingPhoneNumbersRequestObject) (gen.ListIncomingPhoneNumbersResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *PhoneNumbers) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncomingPhoneNumbersRequestObject) (gen.ListIncomingPhoneNumbersResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -237,20 +267,20 @@ func (s *Server) ListIncomingPhoneNumbers(ctx context.Context, req gen.ListIncom
 
 	path := fmt.Sprintf(phoneNumbersPathFormat, req.AccountSid) + ".json"
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListPhoneNumbers(ctx, filter, page)
+	rows, more, err := h.store.ListPhoneNumbers(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list phone numbers: %w", err)
 	}
 
 	out := gen.ListIncomingPhoneNumbers200JSONResponse{IncomingPhoneNumbers: make([]gen.IncomingPhoneNumber, len(rows))}
 	for i, n := range rows {
-		out.IncomingPhoneNumbers[i] = phoneNumberOut(n)
+		out.IncomingPhoneNumbers[i] = Out(n)
 	}
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
@@ -360,8 +390,8 @@ func nationalFormat(e164 string) string {
 	return e164
 }
 
-// phoneNumberOut renders a stored phone number in the wire format.
-func phoneNumberOut(p store.PhoneNumber) gen.IncomingPhoneNumber {
+// Out renders a stored phone number in the wire format.
+func Out(p store.PhoneNumber) gen.IncomingPhoneNumber {
 	c := p.PhoneNumberSettings
 	addressStatus := gen.IncomingPhoneNumberEmergencyAddressStatusUnregistered
 	if c.EmergencyAddressSid != "" {
