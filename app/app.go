@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -52,7 +53,7 @@ type Config struct {
 	RateBurst      int
 	CheckResponses bool
 	Metrics        *metrics.Metrics // nil: a new set
-	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead.
+	// ScheduleMinLead is server.Config's; nil means messages.DefaultScheduleMinLead.
 	ScheduleMinLead *time.Duration
 	// WrapStore, when set, wraps the store the HTTP server uses (tests inject faults).
 	WrapStore func(server.Store) server.Store
@@ -116,7 +117,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		PollInterval: cfg.PollInterval,
 	})
 	hub := feed.New(feed.Config{Store: db, Logger: log})
-	minLead := server.DefaultScheduleMinLead
+	minLead := messages.DefaultScheduleMinLead
 	if cfg.ScheduleMinLead != nil {
 		minLead = *cfg.ScheduleMinLead
 	}

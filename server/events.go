@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/server/phonenumbers"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -168,7 +169,7 @@ func (e eventStream) event(c store.Change) (changeEvent, error) {
 	case store.ChangeMessage:
 		var m store.Message
 		if m, err = e.s.store.GetMessage(e.ctx, c.AccountSid, c.Sid); err == nil {
-			ev.Message, ev.Encoding = api.Ptr(messageOut(m)), api.Ptr(encodingOut(m.Body))
+			ev.Message, ev.Encoding = api.Ptr(messages.Out(m)), api.Ptr(encodingOut(m.Body))
 		}
 	case store.ChangeWebhookDelivery:
 		var d store.WebhookDelivery

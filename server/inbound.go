@@ -7,6 +7,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/messages"
 )
 
 // CreateInboundMessage implements gen.StrictServerInterface: "a phone texts your number".
@@ -23,5 +24,5 @@ func (s *Server) CreateInboundMessage(ctx context.Context, req gen.CreateInbound
 	if err != nil {
 		return nil, fmt.Errorf("inbound message: %w", err)
 	}
-	return gen.CreateInboundMessage201JSONResponse(messageOut(m)), nil
+	return gen.CreateInboundMessage201JSONResponse(messages.Out(m)), nil
 }

@@ -8,15 +8,6 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// messagePage is ListMessages' 200 response, written item by item.
-type messagePage struct{ api.PageStream[gen.Message] }
-
-func (p messagePage) VisitListMessagesResponse(w http.ResponseWriter) error { return p.Write(w) }
-
-func newMessagePage(envelope gen.MessageList, rows []store.Message) messagePage {
-	return messagePage{api.PageStream[gen.Message]{Envelope: envelope, Field: "messages", N: len(rows), Item: func(i int) gen.Message { return messageOut(rows[i]) }}}
-}
-
 // callPage is ListCalls' 200 response, written item by item.
 type callPage struct{ api.PageStream[gen.Call] }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/lookupv2"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
 	"github.com/switchboard-dev/switchboard/server/phonenumbers"
 	"github.com/switchboard-dev/switchboard/store"
@@ -43,6 +44,7 @@ import (
 // Store is what the server needs from persistence.
 type Store interface {
 	accounts.Store
+	messages.Store
 	messagingv1.Store
 	phonenumbers.Store
 
@@ -51,15 +53,6 @@ type Store interface {
 	GetAccount(ctx context.Context, sid string) (store.Account, error)
 	// AuthGeneration moves whenever an account or API key changes (credentialCache).
 	AuthGeneration(ctx context.Context) (int64, error)
-
-	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
-	RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
-	ListMessages(ctx context.Context, f store.MessageFilter, p store.Page) ([]store.Message, bool, error)
-
-	GetMedia(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
-	MediaContent(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
-	ListMedia(ctx context.Context, f store.MediaFilter, p store.Page) ([]store.Media, bool, error)
-	DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error
 
 	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)
 	ListCalls(ctx context.Context, f store.CallFilter, p store.Page) ([]store.Call, bool, error)
@@ -87,10 +80,8 @@ type Store interface {
 // Messaging is the simulated messaging network (package messaging): the rules and the
 // lifecycle of messages, behind the handlers that create and change them.
 type Messaging interface {
-	Send(ctx context.Context, account store.Account, out messaging.Outbound) (store.Message, error)
-	Cancel(ctx context.Context, account store.Account, sid string) (store.Message, error)
+	messages.Messaging
 	ForceStatus(ctx context.Context, account store.Account, sid, status string, errorCode int) (store.Message, error)
-	Delete(ctx context.Context, account store.Account, sid string) error
 	Receive(ctx context.Context, account store.Account, in messaging.Inbound) (store.Message, error)
 	Replay(ctx context.Context, account store.Account, deliverySid string) (store.WebhookDelivery, error)
 	Clear(ctx context.Context, account store.Account) (int64, error)
@@ -140,7 +131,7 @@ type Config struct {
 	// server's own. cmd/switchboard passes one so that other parts can add theirs.
 	Metrics *metrics.Metrics
 	// ScheduleMinLead is how far ahead SendAt must be at least (Twilio:
-	// DefaultScheduleMinLead); 0 lets tests schedule a message for right now.
+	// messages.DefaultScheduleMinLead); 0 lets tests schedule a message for right now.
 	ScheduleMinLead time.Duration
 	// FailuresPerSource and FailuresPerAccount budget failed logins (see package
 	// throttle); zero values mean throttle.DefaultPerSource and DefaultPerAccount.
@@ -157,20 +148,20 @@ const pageTokenKey = "page_token_key"
 type Server struct {
 	*accounts.Accounts
 	lookupv2.Lookup
+	*messages.Messages
 	*messagingv1.Services
 	*phonenumbers.PhoneNumbers
 
-	store           Store
-	msg             Messaging
-	voice           Voice
-	feed            Feed
-	creds           *credentialCache
-	log             *slog.Logger
-	echo            *echo.Echo
-	metrics         *metrics.Metrics
-	scheduleMinLead time.Duration
-	tokens          *pagetoken.Sealer // seals page tokens with the key kept in the store
-	failures        *throttle.Failures
+	store    Store
+	msg      Messaging
+	voice    Voice
+	feed     Feed
+	creds    *credentialCache
+	log      *slog.Logger
+	echo     *echo.Echo
+	metrics  *metrics.Metrics
+	tokens   *pagetoken.Sealer // seals page tokens with the key kept in the store
+	failures *throttle.Failures
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -184,8 +175,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ScheduleMinLead < 0 {
 		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
 	}
-	s := &Server{store: cfg.Store, creds: &credentialCache{store: cfg.Store}, msg: cfg.Messaging, voice: cfg.Voice, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics,
-		scheduleMinLead: cfg.ScheduleMinLead}
+	s := &Server{store: cfg.Store, creds: &credentialCache{store: cfg.Store}, msg: cfg.Messaging, voice: cfg.Voice, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -214,6 +204,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s.Accounts = accounts.New(cfg.Store, s.creds, s.tokens)
+	s.Messages = messages.New(cfg.Store, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead)
 	s.PhoneNumbers = phonenumbers.New(cfg.Store, s.creds, s.tokens)
 	s.Services = messagingv1.New(cfg.Store, s.tokens)
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) ForceMessageStatus(ctx context.Context, req gen.ForceMessageSta
 	if err != nil {
 		return nil, fmt.Errorf("force message status: %w", err)
 	}
-	return gen.ForceMessageStatus200JSONResponse(messageOut(m)), nil
+	return gen.ForceMessageStatus200JSONResponse(messages.Out(m)), nil
 }
 
 // ListWebhookDeliveries implements gen.StrictServerInterface.

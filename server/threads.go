@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -45,7 +46,7 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 	for i, t := range rows {
 		out.Threads[i] = gen.Thread{
 			AccountSid: t.AccountSid, Number: t.Number, Party: t.Party,
-			MessageCount: t.MessageCount, InboundCount: t.InboundCount, LastMessage: messageOut(t.Last),
+			MessageCount: t.MessageCount, InboundCount: t.InboundCount, LastMessage: messages.Out(t.Last),
 		}
 	}
 	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Last.Seq }, more)
@@ -72,7 +73,7 @@ func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessa
 	}
 	out := gen.ListThreadMessages200JSONResponse{Messages: make([]gen.InboxMessage, len(rows))}
 	for i, m := range rows {
-		out.Messages[i] = gen.InboxMessage{Message: messageOut(m), Encoding: encodingOut(m.Body)}
+		out.Messages[i] = gen.InboxMessage{Message: messages.Out(m), Encoding: encodingOut(m.Body)}
 	}
 	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Meta = api.V1Meta(ctx, "messages", l)

@@ -70,7 +70,7 @@ type Options struct {
 	// call's seconds pass in tens of milliseconds; CallAnswerDelay to the app's default.
 	CallSpeed       float64
 	CallAnswerDelay time.Duration
-	// ScheduleMinLead is server.Config's; nil means server.DefaultScheduleMinLead, as the
+	// ScheduleMinLead is server.Config's; nil means messages.DefaultScheduleMinLead, as the
 	// binary's default.
 	ScheduleMinLead *time.Duration
 	// Limits and Timeouts guard the connections as in the binary; nil means the

@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/accounts"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -136,7 +137,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	fs.Int64Var(&webhookAttempts, "webhook-attempts", envInt("SWITCHBOARD_WEBHOOK_ATTEMPTS", 5), "tries of a webhook before giving up (env SWITCHBOARD_WEBHOOK_ATTEMPTS)")
 	fs.DurationVar(&c.webhookBackoff, "webhook-backoff", envDuration("SWITCHBOARD_WEBHOOK_BACKOFF", time.Second), "wait before the first webhook retry; doubles for each later one, up to 5m (env SWITCHBOARD_WEBHOOK_BACKOFF)")
 	fs.StringVar(&c.webhookTargets, "webhook-targets", env("SWITCHBOARD_WEBHOOK_TARGETS", "any"), "hosts webhooks and media fetches may reach: any, or public (no loopback or private networks, for shared deployments) (env SWITCHBOARD_WEBHOOK_TARGETS)")
-	fs.DurationVar(&c.minLead, "schedule-min-lead", envDuration("SWITCHBOARD_SCHEDULE_MIN_LEAD", server.DefaultScheduleMinLead),
+	fs.DurationVar(&c.minLead, "schedule-min-lead", envDuration("SWITCHBOARD_SCHEDULE_MIN_LEAD", messages.DefaultScheduleMinLead),
 		"how far ahead a scheduled message's SendAt must be, as Twilio's 15m; 0 lets tests schedule for right now (env SWITCHBOARD_SCHEDULE_MIN_LEAD)")
 	var maxConns, maxPerIP, minRate int64
 	fs.Int64Var(&maxConns, "max-conns", envInt("SWITCHBOARD_MAX_CONNS", connguard.DefaultMaxConns),

@@ -1,30 +1,69 @@
-package server
+// Package messages serves the Messages and Media resources of the 2010-04-01 API:
+// sending (now or scheduled), fetching, listing, redacting, canceling and deleting
+// messages, and the media files of MMS. What a message goes through on the simulated
+// network is internal/messaging's; these handlers check what the spec cannot say and
+// hand it over.
+package messages
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-const (
-	directionOutbound  = "outbound-api"
-	messageQueued      = "queued"
-	messageScheduled   = "scheduled"
-	messagesPathFormat = "/2010-04-01/Accounts/%s/Messages"
-)
+const messagesPathFormat = "/2010-04-01/Accounts/%s/Messages"
+
+// Store is what the Messages and Media handlers read and write; what changes a message
+// goes through Messaging.
+type Store interface {
+	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
+	RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error)
+	ListMessages(ctx context.Context, f store.MessageFilter, p store.Page) ([]store.Message, bool, error)
+
+	GetMedia(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
+	MediaContent(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error)
+	ListMedia(ctx context.Context, f store.MediaFilter, p store.Page) ([]store.Media, bool, error)
+	DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error
+}
+
+// Messaging is the simulated messaging network (package messaging), as these handlers
+// use it: the rules and the lifecycle of the messages they create and change.
+type Messaging interface {
+	Send(ctx context.Context, account store.Account, out messaging.Outbound) (store.Message, error)
+	Cancel(ctx context.Context, account store.Account, sid string) (store.Message, error)
+	Delete(ctx context.Context, account store.Account, sid string) error
+}
+
+// Messages is the handlers of the Messages and Media resources.
+type Messages struct {
+	store     Store
+	messaging Messaging
+	accounts  api.AccountFinder // for the checks of the account a path names
+	tokens    *pagetoken.Sealer // seals the page tokens of lists
+	// scheduleMinLead is how far ahead SendAt must be at least (DefaultScheduleMinLead,
+	// or 0 in tests).
+	scheduleMinLead time.Duration
+}
+
+// New returns the Messages and Media handlers over st and msg.
+func New(st Store, msg Messaging, accounts api.AccountFinder, tokens *pagetoken.Sealer, scheduleMinLead time.Duration) *Messages {
+	return &Messages{store: st, messaging: msg, accounts: accounts, tokens: tokens, scheduleMinLead: scheduleMinLead}
+}
 
 // CreateMessage implements gen.StrictServerInterface. The spec has already checked To,
 // Body's length and the number of media URLs; the rules that span several parameters are
 // checked here.
-func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequestObject) (gen.CreateMessageResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Messages) CreateMessage(ctx context.Context, req gen.CreateMessageRequestObject) (gen.CreateMessageResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -59,15 +98,15 @@ func (s *Server) CreateMessage(ctx context.Context, req gen.CreateMessageRequest
 		StatusCallback: api.Deref(in.StatusCallback),
 	}
 	if in.ScheduleType != nil || in.SendAt != nil {
-		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, api.Deref(in.SendAt), api.Now(), s.scheduleMinLead); err != nil {
+		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, api.Deref(in.SendAt), api.Now(), h.scheduleMinLead); err != nil {
 			return nil, err
 		}
 	}
-	m, err := s.msg.Send(ctx, acct, out)
+	m, err := h.messaging.Send(ctx, acct, out)
 	if err != nil {
 		return nil, fmt.Errorf("create message: %w", err)
 	}
-	return gen.CreateMessage201JSONResponse(messageOut(m)), nil
+	return gen.CreateMessage201JSONResponse(Out(m)), nil
 }
 
 // Twilio schedules a message no later than 35 days ahead, and no sooner than a minimum lead
@@ -100,21 +139,21 @@ func scheduledAt(fixed bool, sendAt string, now time.Time, minLead time.Duration
 }
 
 // FetchMessage implements gen.StrictServerInterface.
-func (s *Server) FetchMessage(ctx context.Context, req gen.FetchMessageRequestObject) (gen.FetchMessageResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Messages) FetchMessage(ctx context.Context, req gen.FetchMessageRequestObject) (gen.FetchMessageResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	m, err := s.store.GetMessage(ctx, req.AccountSid, req.Sid)
+	m, err := h.store.GetMessage(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch message: %w", err)
 	}
-	return gen.FetchMessage200JSONResponse(messageOut(m)), nil
+	return gen.FetchMessage200JSONResponse(Out(m)), nil
 }
 
 // UpdateMessage implements gen.StrictServerInterface: redaction (Body="") or
 // cancellation (Status=canceled), one at a time.
-func (s *Server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequestObject) (gen.UpdateMessageResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Messages) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequestObject) (gen.UpdateMessageResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -128,9 +167,9 @@ func (s *Server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequest
 		return nil, api.BadRequest(api.CodeInvalidParameter, "Set either Body (to redact) or Status (to cancel), not both.")
 	case in.Body != nil:
 		// The spec allows only the empty string, so this is always a redaction.
-		m, err = s.store.RedactMessage(ctx, req.AccountSid, req.Sid, api.Now())
+		m, err = h.store.RedactMessage(ctx, req.AccountSid, req.Sid, api.Now())
 	case in.Status != nil:
-		m, err = s.msg.Cancel(ctx, acct, req.Sid)
+		m, err = h.messaging.Cancel(ctx, acct, req.Sid)
 		if errors.Is(err, store.ErrConflict) {
 			return nil, api.BadRequest(api.CodeInvalidParameter, "Message %s is not scheduled; only scheduled messages can be canceled.", req.Sid)
 		}
@@ -140,24 +179,24 @@ func (s *Server) UpdateMessage(ctx context.Context, req gen.UpdateMessageRequest
 	if err != nil {
 		return nil, fmt.Errorf("update message: %w", err)
 	}
-	return gen.UpdateMessage200JSONResponse(messageOut(m)), nil
+	return gen.UpdateMessage200JSONResponse(Out(m)), nil
 }
 
 // DeleteMessage implements gen.StrictServerInterface.
-func (s *Server) DeleteMessage(ctx context.Context, req gen.DeleteMessageRequestObject) (gen.DeleteMessageResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Messages) DeleteMessage(ctx context.Context, req gen.DeleteMessageRequestObject) (gen.DeleteMessageResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.msg.Delete(ctx, acct, req.Sid); err != nil {
+	if err := h.messaging.Delete(ctx, acct, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete message: %w", err)
 	}
 	return gen.DeleteMessage204Response{}, nil
 }
 
 // ListMessages implements gen.StrictServerInterface.
-func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestObject) (gen.ListMessagesResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Messages) ListMessages(ctx context.Context, req gen.ListMessagesRequestObject) (gen.ListMessagesResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -169,20 +208,29 @@ func (s *Server) ListMessages(ctx context.Context, req gen.ListMessagesRequestOb
 
 	path := fmt.Sprintf(messagesPathFormat, req.AccountSid) + ".json"
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListMessages(ctx, filter, page)
+	rows, more, err := h.store.ListMessages(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
 
 	var out gen.MessageList
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return newMessagePage(out, rows), nil
+}
+
+// messagePage is ListMessages' 200 response, written item by item (api.PageStream).
+type messagePage struct{ api.PageStream[gen.Message] }
+
+func (p messagePage) VisitListMessagesResponse(w http.ResponseWriter) error { return p.Write(w) }
+
+func newMessagePage(envelope gen.MessageList, rows []store.Message) messagePage {
+	return messagePage{api.PageStream[gen.Message]{Envelope: envelope, Field: "messages", N: len(rows), Item: func(i int) gen.Message { return Out(rows[i]) }}}
 }
 
 // setDateFilters turns the DateSent filters into the store's half-open time range.
@@ -192,8 +240,8 @@ func setDateFilters(f *store.MessageFilter, on, before, after *string) error {
 	return err
 }
 
-// messageOut renders a stored message in the wire format.
-func messageOut(m store.Message) gen.Message {
+// Out renders a stored message in the wire format.
+func Out(m store.Message) gen.Message {
 	path := "/2010-04-01/Accounts/" + m.AccountSid + "/Messages/" + m.Sid // messagesPathFormat, without fmt's cost per item of a page
 	out := gen.Message{
 		AccountSid:  m.AccountSid,

@@ -1,4 +1,4 @@
-package server
+package messages
 
 import (
 	"bytes"
@@ -11,12 +11,12 @@ import (
 )
 
 // ListMedia implements gen.StrictServerInterface.
-func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) (gen.ListMediaResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Messages) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) (gen.ListMediaResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	// A message of another account (or none) is not found, not an empty list.
-	if _, err := s.store.GetMessage(ctx, req.AccountSid, req.MessageSid); err != nil {
+	if _, err := h.store.GetMessage(ctx, req.AccountSid, req.MessageSid); err != nil {
 		return nil, fmt.Errorf("list media: %w", err)
 	}
 	p := req.Params
@@ -28,11 +28,11 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 	}
 	path := fmt.Sprintf(messagesPathFormat+"/%s/Media.json", req.AccountSid, req.MessageSid)
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListMedia(ctx, filter, page)
+	rows, more, err := h.store.ListMedia(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list media: %w", err)
 	}
@@ -40,18 +40,18 @@ func (s *Server) ListMedia(ctx context.Context, req gen.ListMediaRequestObject) 
 	for i, m := range rows {
 		out.MediaList[i] = mediaOut(m)
 	}
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
 }
 
 // FetchMedia implements gen.StrictServerInterface.
-func (s *Server) FetchMedia(ctx context.Context, req gen.FetchMediaRequestObject) (gen.FetchMediaResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Messages) FetchMedia(ctx context.Context, req gen.FetchMediaRequestObject) (gen.FetchMediaResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	m, err := s.store.GetMedia(ctx, req.AccountSid, req.MessageSid, req.Sid)
+	m, err := h.store.GetMedia(ctx, req.AccountSid, req.MessageSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch media: %w", err)
 	}
@@ -59,11 +59,11 @@ func (s *Server) FetchMedia(ctx context.Context, req gen.FetchMediaRequestObject
 }
 
 // FetchMediaContent implements gen.StrictServerInterface: the file itself.
-func (s *Server) FetchMediaContent(ctx context.Context, req gen.FetchMediaContentRequestObject) (gen.FetchMediaContentResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Messages) FetchMediaContent(ctx context.Context, req gen.FetchMediaContentRequestObject) (gen.FetchMediaContentResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	m, err := s.store.MediaContent(ctx, req.AccountSid, req.MessageSid, req.Sid)
+	m, err := h.store.MediaContent(ctx, req.AccountSid, req.MessageSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch media content: %w", err)
 	}
@@ -72,11 +72,11 @@ func (s *Server) FetchMediaContent(ctx context.Context, req gen.FetchMediaConten
 }
 
 // DeleteMedia implements gen.StrictServerInterface.
-func (s *Server) DeleteMedia(ctx context.Context, req gen.DeleteMediaRequestObject) (gen.DeleteMediaResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Messages) DeleteMedia(ctx context.Context, req gen.DeleteMediaRequestObject) (gen.DeleteMediaResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteMedia(ctx, req.AccountSid, req.MessageSid, req.Sid); err != nil {
+	if err := h.store.DeleteMedia(ctx, req.AccountSid, req.MessageSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete media: %w", err)
 	}
 	return gen.DeleteMedia204Response{}, nil

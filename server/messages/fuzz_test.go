@@ -1,4 +1,4 @@
-package server
+package messages
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 )
 
 // The date filters are read from what clients send. The seeds run with every `go test`;
-// explore further with `go test -fuzz FuzzDateFilters ./server/`.
+// explore further with `go test -fuzz FuzzDateFilters ./server/messages/`.
 
 func FuzzDateFilters(f *testing.F) {
 	f.Add("2026-11-24", "2026-11-25T10:00:00Z", "2026-11-20", uint8(7))
