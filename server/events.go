@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/calls"
 	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/server/phonenumbers"
 	"github.com/switchboard-dev/switchboard/store"
@@ -179,7 +180,7 @@ func (e eventStream) event(c store.Change) (changeEvent, error) {
 	case store.ChangeCall:
 		var call store.Call
 		if call, err = e.s.store.GetCall(e.ctx, c.AccountSid, c.Sid); err == nil {
-			ev.Call = api.Ptr(callOut(call))
+			ev.Call = api.Ptr(calls.Out(call))
 		}
 	case store.ChangePhoneNumber:
 		var p store.PhoneNumber

@@ -34,6 +34,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/server/api"
+	"github.com/switchboard-dev/switchboard/server/calls"
 	"github.com/switchboard-dev/switchboard/server/lookupv2"
 	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
@@ -44,6 +45,7 @@ import (
 // Store is what the server needs from persistence.
 type Store interface {
 	accounts.Store
+	calls.Store
 	messages.Store
 	messagingv1.Store
 	phonenumbers.Store
@@ -55,10 +57,7 @@ type Store interface {
 	AuthGeneration(ctx context.Context) (int64, error)
 
 	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)
-	ListCalls(ctx context.Context, f store.CallFilter, p store.Page) ([]store.Call, bool, error)
 	ListCallEvents(ctx context.Context, accountSid, callSid string, p store.Page) ([]store.CallEvent, bool, error)
-	GetRecording(ctx context.Context, accountSid, sid string) (store.Recording, error)
-	ListRecordings(ctx context.Context, f store.RecordingFilter, p store.Page) ([]store.Recording, bool, error)
 
 	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
 	ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error)
@@ -96,14 +95,11 @@ type Feed interface {
 // Voice is the simulated telephone network (package voice): the rules and the life of
 // calls, behind the handlers that create and change them and their recordings.
 type Voice interface {
-	Place(ctx context.Context, account store.Account, out voice.Outbound) (store.Call, error)
+	calls.Voice
 	Receive(ctx context.Context, account store.Account, in voice.Inbound) (store.Call, error)
-	Update(ctx context.Context, account store.Account, sid string, u voice.Update) (store.Call, error)
-	Delete(ctx context.Context, account store.Account, sid string) error
 	PressDigits(ctx context.Context, account store.Account, sid, digits string) (store.Call, error)
 	Answer(ctx context.Context, account store.Account, sid string) (store.Call, error)
 	HangUp(ctx context.Context, account store.Account, sid string) (store.Call, error)
-	DeleteRecording(ctx context.Context, account store.Account, callSid, sid string) error
 }
 
 // MaxBodyBytes is the largest request body accepted; maxBodySize is the same in Echo's
@@ -147,6 +143,7 @@ const pageTokenKey = "page_token_key"
 // embedded, and their methods are the operations of openapi.yaml.
 type Server struct {
 	*accounts.Accounts
+	*calls.Calls
 	lookupv2.Lookup
 	*messages.Messages
 	*messagingv1.Services
@@ -204,6 +201,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s.Accounts = accounts.New(cfg.Store, s.creds, s.tokens)
+	s.Calls = calls.New(cfg.Store, cfg.Voice, s.creds, s.tokens)
 	s.Messages = messages.New(cfg.Store, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead)
 	s.PhoneNumbers = phonenumbers.New(cfg.Store, s.creds, s.tokens)
 	s.Services = messagingv1.New(cfg.Store, s.tokens)

@@ -1,4 +1,4 @@
-package server
+package calls
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ func TestCallPageWritesWhatTheGeneratedTypeWould(t *testing.T) {
 	envelope := gen.CallList{Uri: "/2010-04-01/Accounts/AC1/Calls.json?PageSize=50&To=%2B1&x=<>", FirstPageUri: "/first", PageSize: 50}
 	rows := []store.Call{{Sid: "CA1", AccountSid: "AC1", To: "+15005550006", From: "+15005550001", Status: "queued", Direction: "outbound-api", DateCreated: at, DateUpdated: at}}
 	want := gen.ListCalls200JSONResponse(envelope)
-	want.Calls = []gen.Call{callOut(rows[0])}
+	want.Calls = []gen.Call{Out(rows[0])}
 	wantRec, gotRec := httptest.NewRecorder(), httptest.NewRecorder()
 	if err := want.VisitListCallsResponse(wantRec); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package server
+package calls
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 const recordingsPathFormat = "/2010-04-01/Accounts/%s/Recordings"
 
 // ListRecordings implements gen.StrictServerInterface.
-func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsRequestObject) (gen.ListRecordingsResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Calls) ListRecordings(ctx context.Context, req gen.ListRecordingsRequestObject) (gen.ListRecordingsResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -34,14 +34,14 @@ func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsReque
 	}
 	path := fmt.Sprintf(recordingsPathFormat, req.AccountSid) + ".json"
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
 	var rows []store.Recording
 	more := false
 	if p.ConferenceSid == nil { // Switchboard has no conferences: none of their recordings
-		if rows, more, err = s.store.ListRecordings(ctx, filter, page); err != nil {
+		if rows, more, err = h.store.ListRecordings(ctx, filter, page); err != nil {
 			return nil, fmt.Errorf("list recordings: %w", err)
 		}
 	}
@@ -49,18 +49,18 @@ func (s *Server) ListRecordings(ctx context.Context, req gen.ListRecordingsReque
 	for i, r := range rows {
 		out.Recordings[i] = recordingOut(ctx, r)
 	}
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
 }
 
 // FetchRecording implements gen.StrictServerInterface.
-func (s *Server) FetchRecording(ctx context.Context, req gen.FetchRecordingRequestObject) (gen.FetchRecordingResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Calls) FetchRecording(ctx context.Context, req gen.FetchRecordingRequestObject) (gen.FetchRecordingResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	r, err := s.store.GetRecording(ctx, req.AccountSid, req.Sid)
+	r, err := h.store.GetRecording(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch recording: %w", err)
 	}
@@ -68,20 +68,20 @@ func (s *Server) FetchRecording(ctx context.Context, req gen.FetchRecordingReque
 }
 
 // DeleteRecording implements gen.StrictServerInterface.
-func (s *Server) DeleteRecording(ctx context.Context, req gen.DeleteRecordingRequestObject) (gen.DeleteRecordingResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Calls) DeleteRecording(ctx context.Context, req gen.DeleteRecordingRequestObject) (gen.DeleteRecordingResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.voice.DeleteRecording(ctx, acct, "", req.Sid); err != nil {
+	if err := h.voice.DeleteRecording(ctx, acct, "", req.Sid); err != nil {
 		return nil, fmt.Errorf("delete recording: %w", err)
 	}
 	return gen.DeleteRecording204Response{}, nil
 }
 
 // FetchRecordingWav implements gen.StrictServerInterface: the audio.
-func (s *Server) FetchRecordingWav(ctx context.Context, req gen.FetchRecordingWavRequestObject) (gen.FetchRecordingWavResponseObject, error) {
-	body, size, err := s.recordingAudio(ctx, req.AccountSid, req.Sid)
+func (h *Calls) FetchRecordingWav(ctx context.Context, req gen.FetchRecordingWavRequestObject) (gen.FetchRecordingWavResponseObject, error) {
+	body, size, err := h.recordingAudio(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, err
 	}
@@ -91,13 +91,13 @@ func (s *Server) FetchRecordingWav(ctx context.Context, req gen.FetchRecordingWa
 // FetchRecordingMedia implements gen.StrictServerInterface: the audio, at the URI without
 // an extension, which Twilio serves as WAV too. The spec lets `.mp3` through to here so
 // that it is told why there is none.
-func (s *Server) FetchRecordingMedia(ctx context.Context, req gen.FetchRecordingMediaRequestObject) (gen.FetchRecordingMediaResponseObject, error) {
+func (h *Calls) FetchRecordingMedia(ctx context.Context, req gen.FetchRecordingMediaRequestObject) (gen.FetchRecordingMediaResponseObject, error) {
 	if sid, ok := strings.CutSuffix(req.Sid, ".mp3"); ok {
 		return nil, &api.Error{Status: http.StatusNotFound, Code: api.CodeNotFound, Message: fmt.Sprintf(
 			"The requested resource %s.mp3 was not found: Switchboard makes recordings as WAV only; fetch %s.wav (or %s).",
 			fmt.Sprintf(recordingsPathFormat+"/%s", req.AccountSid, sid), sid, sid)}
 	}
-	body, size, err := s.recordingAudio(ctx, req.AccountSid, req.Sid)
+	body, size, err := h.recordingAudio(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, err
 	}
@@ -106,11 +106,11 @@ func (s *Server) FetchRecordingMedia(ctx context.Context, req gen.FetchRecording
 
 // recordingAudio is a completed recording's WAV file; a recording still being made has
 // none yet (not found).
-func (s *Server) recordingAudio(ctx context.Context, accountSid, sid string) (body io.Reader, size int64, err error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, accountSid); err != nil {
+func (h *Calls) recordingAudio(ctx context.Context, accountSid, sid string) (body io.Reader, size int64, err error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, accountSid); err != nil {
 		return nil, 0, err
 	}
-	r, err := s.store.GetRecording(ctx, accountSid, sid)
+	r, err := h.store.GetRecording(ctx, accountSid, sid)
 	if err != nil {
 		return nil, 0, fmt.Errorf("fetch recording audio: %w", err)
 	}
@@ -122,13 +122,13 @@ func (s *Server) recordingAudio(ctx context.Context, accountSid, sid string) (bo
 }
 
 // ListCallRecordings implements gen.StrictServerInterface.
-func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordingsRequestObject) (gen.ListCallRecordingsResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Calls) ListCallRecordings(ctx context.Context, req gen.ListCallRecordingsRequestObject) (gen.ListCallRecordingsResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	// A call of another account (or none) is not found, not an empty list. A deleted
 	// call's recordings stay in the account's list.
-	if _, err := s.store.GetCall(ctx, req.AccountSid, req.CallSid); err != nil {
+	if _, err := h.store.GetCall(ctx, req.AccountSid, req.CallSid); err != nil {
 		return nil, fmt.Errorf("list call recordings: %w", err)
 	}
 	p := req.Params
@@ -140,11 +140,11 @@ func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordi
 	}
 	path := fmt.Sprintf(callsPathFormat+"/%s/Recordings.json", req.AccountSid, req.CallSid)
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListRecordings(ctx, filter, page)
+	rows, more, err := h.store.ListRecordings(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list call recordings: %w", err)
 	}
@@ -152,18 +152,18 @@ func (s *Server) ListCallRecordings(ctx context.Context, req gen.ListCallRecordi
 	for i, r := range rows {
 		out.Recordings[i] = callRecordingOut(r)
 	}
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return out, nil
 }
 
 // FetchCallRecording implements gen.StrictServerInterface.
-func (s *Server) FetchCallRecording(ctx context.Context, req gen.FetchCallRecordingRequestObject) (gen.FetchCallRecordingResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Calls) FetchCallRecording(ctx context.Context, req gen.FetchCallRecordingRequestObject) (gen.FetchCallRecordingResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	r, err := s.store.GetRecording(ctx, req.AccountSid, req.Sid)
+	r, err := h.store.GetRecording(ctx, req.AccountSid, req.Sid)
 	if err == nil && r.CallSid != req.CallSid {
 		err = store.ErrNotFound
 	}
@@ -174,12 +174,12 @@ func (s *Server) FetchCallRecording(ctx context.Context, req gen.FetchCallRecord
 }
 
 // DeleteCallRecording implements gen.StrictServerInterface.
-func (s *Server) DeleteCallRecording(ctx context.Context, req gen.DeleteCallRecordingRequestObject) (gen.DeleteCallRecordingResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Calls) DeleteCallRecording(ctx context.Context, req gen.DeleteCallRecordingRequestObject) (gen.DeleteCallRecordingResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.voice.DeleteRecording(ctx, acct, req.CallSid, req.Sid); err != nil {
+	if err := h.voice.DeleteRecording(ctx, acct, req.CallSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete call recording: %w", err)
 	}
 	return gen.DeleteCallRecording204Response{}, nil

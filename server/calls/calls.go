@@ -1,9 +1,13 @@
-package server
+// Package calls serves the Calls and Recordings resources of the 2010-04-01 API:
+// placing, fetching, listing, updating (redirect, hang up, cancel) and deleting calls,
+// and their recordings with the audio. A call's life on the simulated telephone network
+// is internal/voice's; these handlers check what the spec cannot say and hand it over.
+package calls
 
 import (
 	"context"
 	"fmt"
-	"net/url"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -11,18 +15,54 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-const callsPathFormat = "/2010-04-01/Accounts/%s/Calls"
+const (
+	callsPathFormat = "/2010-04-01/Accounts/%s/Calls"
+	// eventsPathFormat is a call's timeline, which Switchboard serves under its own API.
+	eventsPathFormat = "/switchboard/v1/Accounts/%s/Calls/%s/Events"
+)
+
+// Store is what the Calls and Recordings handlers read; what changes a call or a
+// recording goes through Voice.
+type Store interface {
+	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)
+	ListCalls(ctx context.Context, f store.CallFilter, p store.Page) ([]store.Call, bool, error)
+	GetRecording(ctx context.Context, accountSid, sid string) (store.Recording, error)
+	ListRecordings(ctx context.Context, f store.RecordingFilter, p store.Page) ([]store.Recording, bool, error)
+}
+
+// Voice is the simulated telephone network (package voice), as these handlers use it:
+// the rules and the life of the calls and recordings they create and change.
+type Voice interface {
+	Place(ctx context.Context, account store.Account, out voice.Outbound) (store.Call, error)
+	Update(ctx context.Context, account store.Account, sid string, u voice.Update) (store.Call, error)
+	Delete(ctx context.Context, account store.Account, sid string) error
+	DeleteRecording(ctx context.Context, account store.Account, callSid, sid string) error
+}
+
+// Calls is the handlers of the Calls and Recordings resources.
+type Calls struct {
+	store    Store
+	voice    Voice
+	accounts api.AccountFinder // for the checks of the account a path names
+	tokens   *pagetoken.Sealer // seals the page tokens of lists
+}
+
+// New returns the Calls and Recordings handlers over st and v.
+func New(st Store, v Voice, accounts api.AccountFinder, tokens *pagetoken.Sealer) *Calls {
+	return &Calls{store: st, voice: v, accounts: accounts, tokens: tokens}
+}
 
 // CreateCall implements gen.StrictServerInterface. The spec has checked the shape of each
 // parameter; the rules that span several are checked here, and the network's rules
 // (magic numbers, an owned caller ID) by the voice service.
-func (s *Server) CreateCall(ctx context.Context, req gen.CreateCallRequestObject) (gen.CreateCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Calls) CreateCall(ctx context.Context, req gen.CreateCallRequestObject) (gen.CreateCallResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +114,11 @@ func (s *Server) CreateCall(ctx context.Context, req gen.CreateCallRequestObject
 	if api.Deref(in.RecordingChannels) == gen.CreateCallRequestRecordingChannelsDual {
 		out.RecordingChannels = 2
 	}
-	c, err := s.voice.Place(ctx, acct, out)
+	c, err := h.voice.Place(ctx, acct, out)
 	if err != nil {
 		return nil, fmt.Errorf("create call: %w", err)
 	}
-	return gen.CreateCall201JSONResponse(callOut(c)), nil
+	return gen.CreateCall201JSONResponse(Out(c)), nil
 }
 
 // acceptedCallParams are the parameters of a call that are accepted and kept but not
@@ -121,21 +161,21 @@ func acceptedCallParams(in *gen.CreateCallRequest) map[string]string {
 }
 
 // FetchCall implements gen.StrictServerInterface.
-func (s *Server) FetchCall(ctx context.Context, req gen.FetchCallRequestObject) (gen.FetchCallResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Calls) FetchCall(ctx context.Context, req gen.FetchCallRequestObject) (gen.FetchCallResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	c, err := s.store.GetCall(ctx, req.AccountSid, req.Sid)
+	c, err := h.store.GetCall(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch call: %w", err)
 	}
-	return gen.FetchCall200JSONResponse(callOut(c)), nil
+	return gen.FetchCall200JSONResponse(Out(c)), nil
 }
 
 // UpdateCall implements gen.StrictServerInterface: a redirect to new TwiML, a hang-up or a
 // cancel, and new settings.
-func (s *Server) UpdateCall(ctx context.Context, req gen.UpdateCallRequestObject) (gen.UpdateCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Calls) UpdateCall(ctx context.Context, req gen.UpdateCallRequestObject) (gen.UpdateCallResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
@@ -161,28 +201,28 @@ func (s *Server) UpdateCall(ctx context.Context, req gen.UpdateCallRequestObject
 		FallbackURL: in.FallbackUrl, FallbackMethod: api.StrPtr(in.FallbackMethod),
 		StatusCallback: in.StatusCallback, StatusCallbackMethod: api.StrPtr(in.StatusCallbackMethod), TimeLimit: in.TimeLimit,
 	}
-	c, err := s.voice.Update(ctx, acct, req.Sid, u)
+	c, err := h.voice.Update(ctx, acct, req.Sid, u)
 	if err != nil {
 		return nil, fmt.Errorf("update call: %w", err)
 	}
-	return gen.UpdateCall200JSONResponse(callOut(c)), nil
+	return gen.UpdateCall200JSONResponse(Out(c)), nil
 }
 
 // DeleteCall implements gen.StrictServerInterface.
-func (s *Server) DeleteCall(ctx context.Context, req gen.DeleteCallRequestObject) (gen.DeleteCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Calls) DeleteCall(ctx context.Context, req gen.DeleteCallRequestObject) (gen.DeleteCallResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.voice.Delete(ctx, acct, req.Sid); err != nil {
+	if err := h.voice.Delete(ctx, acct, req.Sid); err != nil {
 		return nil, fmt.Errorf("delete call: %w", err)
 	}
 	return gen.DeleteCall204Response{}, nil
 }
 
 // ListCalls implements gen.StrictServerInterface.
-func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) (gen.ListCallsResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Calls) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) (gen.ListCallsResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -200,23 +240,32 @@ func (s *Server) ListCalls(ctx context.Context, req gen.ListCallsRequestObject) 
 	}
 	path := fmt.Sprintf(callsPathFormat, req.AccountSid) + ".json"
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListCalls(ctx, filter, page)
+	rows, more, err := h.store.ListCalls(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
 	var out gen.CallList
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Start, out.End, out.Page, out.PageSize = l.Start, l.End, l.Page, l.PageSize
 	out.Uri, out.FirstPageUri, out.NextPageUri, out.PreviousPageUri = l.URI, l.FirstPageURI, l.NextPageURI, l.PrevPageURI
 	return newCallPage(out, rows), nil
 }
 
-// callOut renders a stored call in the wire format.
-func callOut(c store.Call) gen.Call {
+// callPage is ListCalls' 200 response, written item by item (api.PageStream).
+type callPage struct{ api.PageStream[gen.Call] }
+
+func (p callPage) VisitListCallsResponse(w http.ResponseWriter) error { return p.Write(w) }
+
+func newCallPage(envelope gen.CallList, rows []store.Call) callPage {
+	return callPage{api.PageStream[gen.Call]{Envelope: envelope, Field: "calls", N: len(rows), Item: func(i int) gen.Call { return Out(rows[i]) }}}
+}
+
+// Out renders a stored call in the wire format.
+func Out(c store.Call) gen.Call {
 	path := "/2010-04-01/Accounts/" + c.AccountSid + "/Calls/" + c.Sid // callsPathFormat, without fmt's cost per item of a page
 	out := gen.Call{
 		Sid:            c.Sid,
@@ -239,7 +288,7 @@ func callOut(c store.Call) gen.Call {
 		Uri:            path + ".json",
 		SubresourceUris: map[string]string{
 			"recordings": path + "/Recordings.json",
-			"events":     fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", c.AccountSid, c.Sid),
+			"events":     fmt.Sprintf(eventsPathFormat, c.AccountSid, c.Sid),
 		},
 	}
 	if !c.StartTime.IsZero() {
@@ -264,92 +313,4 @@ func displayNumber(s string) string {
 		return s
 	}
 	return phonenumbers.Format(n, phonenumbers.NATIONAL)
-}
-
-// CreateInboundCall implements gen.StrictServerInterface.
-func (s *Server) CreateInboundCall(ctx context.Context, req gen.CreateInboundCallRequestObject) (gen.CreateInboundCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
-	if err != nil {
-		return nil, err
-	}
-	in := req.Body
-	c, err := s.voice.Receive(ctx, acct, voice.Inbound{From: in.From, To: in.To, CallerName: api.Deref(in.CallerName),
-		ForwardedFrom: api.Deref(in.ForwardedFrom)})
-	if err != nil {
-		return nil, fmt.Errorf("inbound call: %w", err)
-	}
-	return gen.CreateInboundCall201JSONResponse(callOut(c)), nil
-}
-
-// SendCallDigits implements gen.StrictServerInterface.
-func (s *Server) SendCallDigits(ctx context.Context, req gen.SendCallDigitsRequestObject) (gen.SendCallDigitsResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.voice.PressDigits(ctx, acct, req.Sid, req.Body.Digits)
-	if err != nil {
-		return nil, fmt.Errorf("send digits: %w", err)
-	}
-	return gen.SendCallDigits200JSONResponse(callOut(c)), nil
-}
-
-// AnswerCall implements gen.StrictServerInterface.
-func (s *Server) AnswerCall(ctx context.Context, req gen.AnswerCallRequestObject) (gen.AnswerCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.voice.Answer(ctx, acct, req.Sid)
-	if err != nil {
-		return nil, fmt.Errorf("answer call: %w", err)
-	}
-	return gen.AnswerCall200JSONResponse(callOut(c)), nil
-}
-
-// HangUpCall implements gen.StrictServerInterface.
-func (s *Server) HangUpCall(ctx context.Context, req gen.HangUpCallRequestObject) (gen.HangUpCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.voice.HangUp(ctx, acct, req.Sid)
-	if err != nil {
-		return nil, fmt.Errorf("hang up call: %w", err)
-	}
-	return gen.HangUpCall200JSONResponse(callOut(c)), nil
-}
-
-// ListCallEvents implements gen.StrictServerInterface: the call's timeline, oldest first.
-func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsRequestObject) (gen.ListCallEventsResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
-		return nil, err
-	}
-	// A call of another account (or none) is not found, not an empty timeline.
-	if _, err := s.store.GetCall(ctx, req.AccountSid, req.Sid); err != nil {
-		return nil, fmt.Errorf("list call events: %w", err)
-	}
-	p := req.Params
-	path := fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", req.AccountSid, req.Sid)
-	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
-	if err != nil {
-		return nil, err
-	}
-	rows, more, err := s.store.ListCallEvents(ctx, req.AccountSid, req.Sid, page)
-	if err != nil {
-		return nil, fmt.Errorf("list call events: %w", err)
-	}
-	out := gen.ListCallEvents200JSONResponse{Events: make([]gen.CallEvent, len(rows))}
-	for i, e := range rows {
-		data := e.Data
-		if data == nil {
-			data = map[string]string{}
-		}
-		out.Events[i] = gen.CallEvent{AccountSid: e.AccountSid, CallSid: e.CallSid, Type: gen.CallEventType(e.Type),
-			Description: e.Description, Data: data, ElapsedMs: int(e.Elapsed.Milliseconds()), DateCreated: api.FormatDate(e.DateCreated)}
-	}
-	l := pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
-	out.Meta = api.V1Meta(ctx, "events", l)
-	return out, nil
 }
