@@ -25,13 +25,10 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
-	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/internal/inbox"
-	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/throttle"
-	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/calls"
@@ -39,67 +36,41 @@ import (
 	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
 	"github.com/switchboard-dev/switchboard/server/phonenumbers"
+	"github.com/switchboard-dev/switchboard/server/simulator"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// Store is what the server needs from persistence.
+// Store is what the server needs from persistence: each family's, and what the
+// server itself reads (credentials, health, the page-token key).
 type Store interface {
 	accounts.Store
 	calls.Store
 	messages.Store
 	messagingv1.Store
 	phonenumbers.Store
+	simulator.Store
 
 	Ping(ctx context.Context) error
-
 	GetAccount(ctx context.Context, sid string) (store.Account, error)
 	// AuthGeneration moves whenever an account or API key changes (credentialCache).
 	AuthGeneration(ctx context.Context) (int64, error)
-
-	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)
-	ListCallEvents(ctx context.Context, accountSid, callSid string, p store.Page) ([]store.CallEvent, bool, error)
-
-	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
-	ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error)
-
-	GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error)
-	// PhoneNumberByNumber finds a number whichever account owns it (store.ErrNotFound
-	// when nobody does): for routing incoming texts and checking senders.
-	PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error)
-
 	// KeyForAuth finds a key whichever account owns it, with that account, for
 	// authenticating a request (store.ErrNotFound when no key has that SID).
 	KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error)
-
-	ListThreads(ctx context.Context, f store.ThreadFilter, p store.Page) ([]store.Thread, bool, error)
-	ListThreadMessages(ctx context.Context, k store.ThreadKey, p store.Page) ([]store.Message, bool, error)
 	EnsureSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
-// Messaging is the simulated messaging network (package messaging): the rules and the
-// lifecycle of messages, behind the handlers that create and change them.
+// Messaging is the simulated messaging network (package messaging), as the families use
+// it.
 type Messaging interface {
 	messages.Messaging
-	ForceStatus(ctx context.Context, account store.Account, sid, status string, errorCode int) (store.Message, error)
-	Receive(ctx context.Context, account store.Account, in messaging.Inbound) (store.Message, error)
-	Replay(ctx context.Context, account store.Account, deliverySid string) (store.WebhookDelivery, error)
-	Clear(ctx context.Context, account store.Account) (int64, error)
+	simulator.Messaging
 }
 
-// Feed follows the change log (package feed), for the live event stream.
-type Feed interface {
-	Subscribe(ctx context.Context, account string, after int64) (*feed.Subscription, error)
-	Last() int64
-}
-
-// Voice is the simulated telephone network (package voice): the rules and the life of
-// calls, behind the handlers that create and change them and their recordings.
+// Voice is the simulated telephone network (package voice), as the families use it.
 type Voice interface {
 	calls.Voice
-	Receive(ctx context.Context, account store.Account, in voice.Inbound) (store.Call, error)
-	PressDigits(ctx context.Context, account store.Account, sid, digits string) (store.Call, error)
-	Answer(ctx context.Context, account store.Account, sid string) (store.Call, error)
-	HangUp(ctx context.Context, account store.Account, sid string) (store.Call, error)
+	simulator.Voice
 }
 
 // MaxBodyBytes is the largest request body accepted; maxBodySize is the same in Echo's
@@ -114,7 +85,7 @@ type Config struct {
 	Store     Store
 	Messaging Messaging
 	Voice     Voice
-	Feed      Feed
+	Feed      simulator.Feed
 	Logger    *slog.Logger // nil: slog.Default()
 	// RateLimit is the number of API requests per second each account may make, with
 	// bursts of up to RateBurst; 0 turns rate limiting off.
@@ -148,11 +119,9 @@ type Server struct {
 	*messages.Messages
 	*messagingv1.Services
 	*phonenumbers.PhoneNumbers
+	*simulator.Simulator
 
 	store    Store
-	msg      Messaging
-	voice    Voice
-	feed     Feed
 	creds    *credentialCache
 	log      *slog.Logger
 	echo     *echo.Echo
@@ -172,7 +141,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ScheduleMinLead < 0 {
 		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
 	}
-	s := &Server{store: cfg.Store, creds: &credentialCache{store: cfg.Store}, msg: cfg.Messaging, voice: cfg.Voice, feed: cfg.Feed, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
+	s := &Server{store: cfg.Store, creds: &credentialCache{store: cfg.Store}, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -205,6 +174,8 @@ func New(cfg Config) (*Server, error) {
 	s.Messages = messages.New(cfg.Store, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead)
 	s.PhoneNumbers = phonenumbers.New(cfg.Store, s.creds, s.tokens)
 	s.Services = messagingv1.New(cfg.Store, s.tokens)
+	s.Simulator = simulator.New(simulator.Config{Store: cfg.Store, Messaging: cfg.Messaging, Voice: cfg.Voice, Feed: cfg.Feed,
+		Accounts: s.creds, Tokens: s.tokens, Logger: s.log})
 
 	doc, err := loadSpec()
 	if err != nil {

@@ -1,4 +1,4 @@
-package server
+package simulator
 
 import (
 	"context"
@@ -7,30 +7,12 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/server/api"
-	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// Switchboard's own endpoints, under /switchboard/v1: they drive the simulated network.
-
-const simulatorPathFormat = "/switchboard/v1/Accounts/%s"
-
-// ForceMessageStatus implements gen.StrictServerInterface.
-func (s *Server) ForceMessageStatus(ctx context.Context, req gen.ForceMessageStatusRequestObject) (gen.ForceMessageStatusResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.msg.ForceStatus(ctx, acct, req.Sid, string(req.Body.Status), api.Deref(req.Body.ErrorCode))
-	if err != nil {
-		return nil, fmt.Errorf("force message status: %w", err)
-	}
-	return gen.ForceMessageStatus200JSONResponse(messages.Out(m)), nil
-}
-
 // ListWebhookDeliveries implements gen.StrictServerInterface.
-func (s *Server) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookDeliveriesRequestObject) (gen.ListWebhookDeliveriesResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Simulator) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookDeliveriesRequestObject) (gen.ListWebhookDeliveriesResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -41,11 +23,11 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookD
 	}
 	path := fmt.Sprintf(simulatorPathFormat+"/WebhookDeliveries", req.AccountSid)
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListDeliveries(ctx, filter, page)
+	rows, more, err := h.store.ListDeliveries(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list webhook deliveries: %w", err)
 	}
@@ -53,23 +35,37 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req gen.ListWebhookD
 	for i, d := range rows {
 		out.WebhookDeliveries[i] = deliveryOut(ctx, d)
 	}
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Meta = api.V1Meta(ctx, "webhook_deliveries", l)
 	return out, nil
 }
 
 // FetchWebhookDelivery implements gen.StrictServerInterface.
-func (s *Server) FetchWebhookDelivery(ctx context.Context, req gen.FetchWebhookDeliveryRequestObject) (gen.FetchWebhookDeliveryResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Simulator) FetchWebhookDelivery(ctx context.Context, req gen.FetchWebhookDeliveryRequestObject) (gen.FetchWebhookDeliveryResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
-	d, err := s.store.GetDelivery(ctx, req.AccountSid, req.Sid)
+	d, err := h.store.GetDelivery(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch webhook delivery: %w", err)
 	}
 	return gen.FetchWebhookDelivery200JSONResponse(deliveryOut(ctx, d)), nil
 }
 
+// ReplayWebhookDelivery implements gen.StrictServerInterface.
+func (h *Simulator) ReplayWebhookDelivery(ctx context.Context, req gen.ReplayWebhookDeliveryRequestObject) (gen.ReplayWebhookDeliveryResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
+	if err != nil {
+		return nil, err
+	}
+	d, err := h.messaging.Replay(ctx, acct, req.Sid)
+	if err != nil {
+		return nil, err
+	}
+	return gen.ReplayWebhookDelivery202JSONResponse(deliveryOut(ctx, d)), nil
+}
+
+// deliveryOut renders a webhook delivery in the wire format, its URL absolute.
 func deliveryOut(ctx context.Context, d store.WebhookDelivery) gen.WebhookDelivery {
 	out := gen.WebhookDelivery{
 		Sid:                 d.Sid,

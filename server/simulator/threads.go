@@ -1,4 +1,4 @@
-package server
+package simulator
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 
 // ListThreads implements gen.StrictServerInterface: the account's messages as
 // conversations, for the inbox.
-func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObject) (gen.ListThreadsResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Simulator) ListThreads(ctx context.Context, req gen.ListThreadsRequestObject) (gen.ListThreadsResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -34,11 +34,11 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 	}
 	path := fmt.Sprintf(simulatorPathFormat+"/Threads", req.AccountSid)
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListThreads(ctx, filter, page)
+	rows, more, err := h.store.ListThreads(ctx, filter, page)
 	if err != nil {
 		return nil, fmt.Errorf("list threads: %w", err)
 	}
@@ -49,25 +49,25 @@ func (s *Server) ListThreads(ctx context.Context, req gen.ListThreadsRequestObje
 			MessageCount: t.MessageCount, InboundCount: t.InboundCount, LastMessage: messages.Out(t.Last),
 		}
 	}
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Last.Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Last.Seq }, more)
 	out.Meta = api.V1Meta(ctx, "threads", l)
 	return out, nil
 }
 
 // ListThreadMessages implements gen.StrictServerInterface.
-func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessagesRequestObject) (gen.ListThreadMessagesResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Simulator) ListThreadMessages(ctx context.Context, req gen.ListThreadMessagesRequestObject) (gen.ListThreadMessagesResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	p := req.Params
 	filters := url.Values{"Number": {p.Number}, "Party": {p.Party}}
 	path := fmt.Sprintf(simulatorPathFormat+"/Threads/Messages", req.AccountSid)
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, filters, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListThreadMessages(ctx, store.ThreadKey{AccountSid: req.AccountSid, Number: p.Number, Party: p.Party}, page)
+	rows, more, err := h.store.ListThreadMessages(ctx, store.ThreadKey{AccountSid: req.AccountSid, Number: p.Number, Party: p.Party}, page)
 	if err != nil {
 		return nil, fmt.Errorf("list thread messages: %w", err)
 	}
@@ -75,7 +75,7 @@ func (s *Server) ListThreadMessages(ctx context.Context, req gen.ListThreadMessa
 	for i, m := range rows {
 		out.Messages[i] = gen.InboxMessage{Message: messages.Out(m), Encoding: encodingOut(m.Body)}
 	}
-	l := pr.Links(s.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, filters, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Meta = api.V1Meta(ctx, "messages", l)
 	return out, nil
 }
@@ -88,30 +88,4 @@ func encodingOut(body string) gen.MessageEncoding {
 		out.NonGsmCharacters[i] = string(r)
 	}
 	return out
-}
-
-// ClearMessages implements gen.StrictServerInterface.
-func (s *Server) ClearMessages(ctx context.Context, req gen.ClearMessagesRequestObject) (gen.ClearMessagesResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
-	if err != nil {
-		return nil, err
-	}
-	n, err := s.msg.Clear(ctx, acct)
-	if err != nil {
-		return nil, err
-	}
-	return gen.ClearMessages200JSONResponse{AccountSid: acct.Sid, Deleted: int(n)}, nil
-}
-
-// ReplayWebhookDelivery implements gen.StrictServerInterface.
-func (s *Server) ReplayWebhookDelivery(ctx context.Context, req gen.ReplayWebhookDeliveryRequestObject) (gen.ReplayWebhookDeliveryResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.msg.Replay(ctx, acct, req.Sid)
-	if err != nil {
-		return nil, err
-	}
-	return gen.ReplayWebhookDelivery202JSONResponse(deliveryOut(ctx, d)), nil
 }

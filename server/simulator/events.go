@@ -1,4 +1,4 @@
-package server
+package simulator
 
 import (
 	"context"
@@ -24,8 +24,8 @@ import (
 // StreamEvents implements gen.StrictServerInterface: the account's changes as
 // server-sent events. The handler only checks the request; the stream itself runs in
 // eventStream's Visit method, which the strict handler calls to write the response.
-func (s *Server) StreamEvents(ctx context.Context, req gen.StreamEventsRequestObject) (gen.StreamEventsResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Simulator) StreamEvents(ctx context.Context, req gen.StreamEventsRequestObject) (gen.StreamEventsResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	after := int64(-1)
@@ -36,11 +36,11 @@ func (s *Server) StreamEvents(ctx context.Context, req gen.StreamEventsRequestOb
 		}
 		after = n
 	}
-	sub, err := s.feed.Subscribe(ctx, req.AccountSid, after)
+	sub, err := h.feed.Subscribe(ctx, req.AccountSid, after)
 	if err != nil {
 		return nil, fmt.Errorf("stream events: %w", err)
 	}
-	return eventStream{s: s, ctx: ctx, sub: sub}, nil
+	return eventStream{h: h, ctx: ctx, sub: sub}, nil
 }
 
 // keepAliveEvery is how often an idle stream gets a comment line, so that proxies and
@@ -52,7 +52,7 @@ const keepAliveEvery = 15 * time.Second
 const maxEventsPerBatch = 200
 
 type eventStream struct {
-	s   *Server
+	h   *Simulator
 	ctx context.Context
 	sub *feed.Subscription
 }
@@ -78,7 +78,7 @@ func (e eventStream) VisitStreamEventsResponse(w http.ResponseWriter) error {
 		}
 		return rc.Flush()
 	}
-	ready := e.s.feed.Last()
+	ready := e.h.feed.Last()
 	var pending []feed.Batch
 	// A replay, if any, is waiting already; the ready event names the position after it.
 	select {
@@ -109,7 +109,7 @@ func (e eventStream) VisitStreamEventsResponse(w http.ResponseWriter) error {
 			}
 		case b, ok := <-e.sub.C:
 			if !ok { // cut off (too slow) or the server is stopping
-				_ = e.writeBatch(write, feed.Batch{Reset: true, Last: e.s.feed.Last()})
+				_ = e.writeBatch(write, feed.Batch{Reset: true, Last: e.h.feed.Last()})
 				return nil
 			}
 			if err := e.writeBatch(write, b); err != nil {
@@ -141,7 +141,7 @@ func (e eventStream) writeBatch(write func(string) error, b feed.Batch) error {
 	for _, c := range changes {
 		ev, err := e.event(c)
 		if err != nil {
-			e.s.log.ErrorContext(e.ctx, "event stream", slog.Any("error", err))
+			e.h.log.ErrorContext(e.ctx, "event stream", slog.Any("error", err))
 			return err
 		}
 		// As every JSON answer: "&", "<" and ">" as they are (and no newline, which
@@ -169,22 +169,22 @@ func (e eventStream) event(c store.Change) (changeEvent, error) {
 	switch c.Kind {
 	case store.ChangeMessage:
 		var m store.Message
-		if m, err = e.s.store.GetMessage(e.ctx, c.AccountSid, c.Sid); err == nil {
+		if m, err = e.h.store.GetMessage(e.ctx, c.AccountSid, c.Sid); err == nil {
 			ev.Message, ev.Encoding = api.Ptr(messages.Out(m)), api.Ptr(encodingOut(m.Body))
 		}
 	case store.ChangeWebhookDelivery:
 		var d store.WebhookDelivery
-		if d, err = e.s.store.GetDelivery(e.ctx, c.AccountSid, c.Sid); err == nil {
+		if d, err = e.h.store.GetDelivery(e.ctx, c.AccountSid, c.Sid); err == nil {
 			ev.WebhookDelivery = api.Ptr(deliveryOut(e.ctx, d))
 		}
 	case store.ChangeCall:
 		var call store.Call
-		if call, err = e.s.store.GetCall(e.ctx, c.AccountSid, c.Sid); err == nil {
+		if call, err = e.h.store.GetCall(e.ctx, c.AccountSid, c.Sid); err == nil {
 			ev.Call = api.Ptr(calls.Out(call))
 		}
 	case store.ChangePhoneNumber:
 		var p store.PhoneNumber
-		if p, err = e.s.store.GetPhoneNumber(e.ctx, c.AccountSid, c.Sid); err == nil {
+		if p, err = e.h.store.GetPhoneNumber(e.ctx, c.AccountSid, c.Sid); err == nil {
 			ev.IncomingPhoneNumber = api.Ptr(phonenumbers.Out(p))
 		}
 	}

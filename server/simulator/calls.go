@@ -1,4 +1,4 @@
-package server
+package simulator
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 )
 
 // CreateInboundCall implements gen.StrictServerInterface.
-func (s *Server) CreateInboundCall(ctx context.Context, req gen.CreateInboundCallRequestObject) (gen.CreateInboundCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Simulator) CreateInboundCall(ctx context.Context, req gen.CreateInboundCallRequestObject) (gen.CreateInboundCallResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
 	in := req.Body
-	c, err := s.voice.Receive(ctx, acct, voice.Inbound{From: in.From, To: in.To, CallerName: api.Deref(in.CallerName),
+	c, err := h.voice.Receive(ctx, acct, voice.Inbound{From: in.From, To: in.To, CallerName: api.Deref(in.CallerName),
 		ForwardedFrom: api.Deref(in.ForwardedFrom)})
 	if err != nil {
 		return nil, fmt.Errorf("inbound call: %w", err)
@@ -27,12 +27,12 @@ func (s *Server) CreateInboundCall(ctx context.Context, req gen.CreateInboundCal
 }
 
 // SendCallDigits implements gen.StrictServerInterface.
-func (s *Server) SendCallDigits(ctx context.Context, req gen.SendCallDigitsRequestObject) (gen.SendCallDigitsResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Simulator) SendCallDigits(ctx context.Context, req gen.SendCallDigitsRequestObject) (gen.SendCallDigitsResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.voice.PressDigits(ctx, acct, req.Sid, req.Body.Digits)
+	c, err := h.voice.PressDigits(ctx, acct, req.Sid, req.Body.Digits)
 	if err != nil {
 		return nil, fmt.Errorf("send digits: %w", err)
 	}
@@ -40,12 +40,12 @@ func (s *Server) SendCallDigits(ctx context.Context, req gen.SendCallDigitsReque
 }
 
 // AnswerCall implements gen.StrictServerInterface.
-func (s *Server) AnswerCall(ctx context.Context, req gen.AnswerCallRequestObject) (gen.AnswerCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Simulator) AnswerCall(ctx context.Context, req gen.AnswerCallRequestObject) (gen.AnswerCallResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.voice.Answer(ctx, acct, req.Sid)
+	c, err := h.voice.Answer(ctx, acct, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("answer call: %w", err)
 	}
@@ -53,12 +53,12 @@ func (s *Server) AnswerCall(ctx context.Context, req gen.AnswerCallRequestObject
 }
 
 // HangUpCall implements gen.StrictServerInterface.
-func (s *Server) HangUpCall(ctx context.Context, req gen.HangUpCallRequestObject) (gen.HangUpCallResponseObject, error) {
-	acct, err := api.ActiveAccount(ctx, s.creds, req.AccountSid)
+func (h *Simulator) HangUpCall(ctx context.Context, req gen.HangUpCallRequestObject) (gen.HangUpCallResponseObject, error) {
+	acct, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.voice.HangUp(ctx, acct, req.Sid)
+	c, err := h.voice.HangUp(ctx, acct, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("hang up call: %w", err)
 	}
@@ -66,22 +66,22 @@ func (s *Server) HangUpCall(ctx context.Context, req gen.HangUpCallRequestObject
 }
 
 // ListCallEvents implements gen.StrictServerInterface: the call's timeline, oldest first.
-func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsRequestObject) (gen.ListCallEventsResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, s.creds, req.AccountSid); err != nil {
+func (h *Simulator) ListCallEvents(ctx context.Context, req gen.ListCallEventsRequestObject) (gen.ListCallEventsResponseObject, error) {
+	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
 		return nil, err
 	}
 	// A call of another account (or none) is not found, not an empty timeline.
-	if _, err := s.store.GetCall(ctx, req.AccountSid, req.Sid); err != nil {
+	if _, err := h.store.GetCall(ctx, req.AccountSid, req.Sid); err != nil {
 		return nil, fmt.Errorf("list call events: %w", err)
 	}
 	p := req.Params
 	path := fmt.Sprintf(simulatorPathFormat+"/Calls/%s/Events", req.AccountSid, req.Sid)
 	pr := api.NewPageRequest(api.Caller(ctx).Sid, path, url.Values{}, p.PageSize, p.Page, p.PageToken)
-	page, err := pr.StorePage(s.tokens)
+	page, err := pr.StorePage(h.tokens)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := s.store.ListCallEvents(ctx, req.AccountSid, req.Sid, page)
+	rows, more, err := h.store.ListCallEvents(ctx, req.AccountSid, req.Sid, page)
 	if err != nil {
 		return nil, fmt.Errorf("list call events: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Server) ListCallEvents(ctx context.Context, req gen.ListCallEventsReque
 		out.Events[i] = gen.CallEvent{AccountSid: e.AccountSid, CallSid: e.CallSid, Type: gen.CallEventType(e.Type),
 			Description: e.Description, Data: data, ElapsedMs: int(e.Elapsed.Milliseconds()), DateCreated: api.FormatDate(e.DateCreated)}
 	}
-	l := pr.Links(s.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
+	l := pr.Links(h.tokens, path, url.Values{}, len(rows), func(i int) int64 { return rows[i].Seq }, more)
 	out.Meta = api.V1Meta(ctx, "events", l)
 	return out, nil
 }
