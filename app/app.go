@@ -55,8 +55,9 @@ type Config struct {
 	Metrics        *metrics.Metrics // nil: a new set
 	// ScheduleMinLead is server.Config's; nil means messages.DefaultScheduleMinLead.
 	ScheduleMinLead *time.Duration
-	// WrapStore, when set, wraps the store the HTTP server uses (tests inject faults).
-	WrapStore func(server.Store) server.Store
+	// WrapStores, when set, is given the stores the HTTP server uses and returns those
+	// it is to use instead: tests wrap one to inject a fault.
+	WrapStores func(server.Stores) server.Stores
 	// Inbox configures the web inbox at /inbox/ (see package inbox).
 	Inbox inbox.Config
 }
@@ -121,11 +122,11 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	if cfg.ScheduleMinLead != nil {
 		minLead = *cfg.ScheduleMinLead
 	}
-	var st server.Store = db
-	if cfg.WrapStore != nil {
-		st = cfg.WrapStore(db)
+	stores := server.Stores{Server: db, Accounts: db, Calls: db, Messages: db, PhoneNumbers: db, Services: db, Simulator: db}
+	if cfg.WrapStores != nil {
+		stores = cfg.WrapStores(stores)
 	}
-	srv, err := server.New(server.Config{Store: st, Messaging: msg, Voice: calls, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
+	srv, err := server.New(server.Config{Stores: stores, Messaging: msg, Voice: calls, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
 		ScheduleMinLead: minLead, Inbox: cfg.Inbox})
 	if err != nil {

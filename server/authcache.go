@@ -22,7 +22,7 @@ type credentialCache struct {
 	keys     map[string]cachedKey
 }
 
-// credentialStore is what the cache reads.
+// credentialStore is what the cache reads (part of ServerStore).
 type credentialStore interface {
 	// AuthGeneration moves whenever an account or API key changes.
 	AuthGeneration(ctx context.Context) (int64, error)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/app/servertest"
-	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -18,7 +17,7 @@ import (
 // push out the others.
 func TestCredentialsAreCachedNotReadEachRequest(t *testing.T) {
 	counting := &countingStore{}
-	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { counting.Store = s; return counting }})
+	env := servertest.Start(t, servertest.Options{WrapStores: counting.wrap})
 	sub := createSubaccount(t, env, "sub")
 	key := createKey(t, env, env.Main.Sid, env.Main.AuthToken, env.Main.Sid, "cached")
 	credentials := []struct{ user, password, account string }{

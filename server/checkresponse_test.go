@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -32,7 +33,7 @@ func (l *lockedBuffer) String() string {
 }
 
 // offSpecStore answers fetches with a message whose status the spec does not allow.
-type offSpecStore struct{ server.Store }
+type offSpecStore struct{ messages.Store }
 
 func (s offSpecStore) GetMessage(ctx context.Context, account, sid string) (store.Message, error) {
 	m, err := s.Store.GetMessage(ctx, account, sid)
@@ -46,7 +47,7 @@ func TestCheckResponsesLogsMismatches(t *testing.T) {
 		CheckResponses: true,
 		NoSpecCheck:    true, // the client side would flag the broken response itself
 		Logger:         slog.New(slog.NewJSONHandler(&logs, nil)),
-		WrapStore:      func(s server.Store) server.Store { return offSpecStore{s} },
+		WrapStores:     func(s server.Stores) server.Stores { s.Messages = offSpecStore{s.Messages}; return s },
 	})
 	sid, token := env.Main.Sid, env.Main.AuthToken
 	messages := "/2010-04-01/Accounts/" + sid + "/Messages.json"

@@ -12,11 +12,18 @@ import (
 	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 // panickingStore fails the way a bug would: by panicking in the middle of a request.
-type panickingStore struct{ server.Store }
+type panickingStore struct{ messages.Store }
+
+// panicking makes ListMessages panic.
+func panicking(s server.Stores) server.Stores {
+	s.Messages = panickingStore{s.Messages}
+	return s
+}
 
 func (panickingStore) ListMessages(context.Context, store.MessageFilter, store.Page) ([]store.Message, bool, error) {
 	panic("boom")
@@ -25,7 +32,7 @@ func (panickingStore) ListMessages(context.Context, store.MessageFilter, store.P
 func TestPanicBecomesTwilioError(t *testing.T) {
 	var logs lockedBuffer
 	env := servertest.Start(t, servertest.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
-		WrapStore: func(s server.Store) server.Store { return panickingStore{s} }})
+		WrapStores: panicking})
 	status, body := env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+env.Main.Sid+"/Messages.json", env.Main.Sid, env.Main.AuthToken, nil, "")
 	wantError(t, status, body, 500, 20500)
 	// A 500 is logged at error level with its cause, beside the panic's stack.

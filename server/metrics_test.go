@@ -16,7 +16,6 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/app/servertest"
-	"github.com/switchboard-dev/switchboard/server"
 )
 
 // TestMetrics makes a known set of requests, then scrapes /metrics and parses it with
@@ -24,7 +23,7 @@ import (
 // and status, and in its operation's latency histogram.
 func TestMetrics(t *testing.T) {
 	// ListMessages panics, to show that a recovered panic is counted as the 500 it becomes.
-	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { return panickingStore{s} }})
+	env := servertest.Start(t, servertest.Options{WrapStores: panicking})
 	sid, token := env.Main.Sid, env.Main.AuthToken
 	messages := "/2010-04-01/Accounts/" + sid + "/Messages"
 	form := url.Values{"To": {"+14155550100"}, "From": {testSender}, "Body": {"hi"}}.Encode()

@@ -37,26 +37,27 @@ import (
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
 	"github.com/switchboard-dev/switchboard/server/phonenumbers"
 	"github.com/switchboard-dev/switchboard/server/simulator"
-	"github.com/switchboard-dev/switchboard/store"
 )
 
-// Store is what the server needs from persistence: each family's, and what the
-// server itself reads (credentials, health, the page-token key).
-type Store interface {
-	accounts.Store
-	calls.Store
-	messages.Store
-	messagingv1.Store
-	phonenumbers.Store
-	simulator.Store
+// Stores is what each part of the server reads and writes, one narrow interface each:
+// the server itself, and each family of handlers. A *store.DB is every one of them;
+// tests replace one with a wrapper that overrides a method, to inject a fault.
+type Stores struct {
+	Server       ServerStore
+	Accounts     accounts.Store
+	Calls        calls.Store
+	Messages     messages.Store
+	PhoneNumbers phonenumbers.Store
+	Services     messagingv1.Store
+	Simulator    simulator.Store
+}
 
+// ServerStore is what the server reads for itself, around the families' handlers: the
+// credentials every request authenticates with (through credentialCache), the
+// database's health for /healthz and, once at start-up, the key that seals page tokens.
+type ServerStore interface {
+	credentialStore
 	Ping(ctx context.Context) error
-	GetAccount(ctx context.Context, sid string) (store.Account, error)
-	// AuthGeneration moves whenever an account or API key changes (credentialCache).
-	AuthGeneration(ctx context.Context) (int64, error)
-	// KeyForAuth finds a key whichever account owns it, with that account, for
-	// authenticating a request (store.ErrNotFound when no key has that SID).
-	KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error)
 	EnsureSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
@@ -80,9 +81,9 @@ const (
 	maxBodySize  = "1M"
 )
 
-// Config holds what New needs. Store, Messaging, Voice and Feed are required.
+// Config holds what New needs. Every store, Messaging, Voice and Feed are required.
 type Config struct {
-	Store     Store
+	Stores    Stores
 	Messaging Messaging
 	Voice     Voice
 	Feed      simulator.Feed
@@ -121,7 +122,7 @@ type Server struct {
 	*phonenumbers.PhoneNumbers
 	*simulator.Simulator
 
-	store    Store
+	store    ServerStore
 	creds    *credentialCache
 	log      *slog.Logger
 	echo     *echo.Echo
@@ -135,13 +136,15 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 // New builds the HTTP handler for the whole service: the API, /healthz, the spec at
 // /openapi.yaml and /openapi.json, and Swagger UI at /docs.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Messaging == nil || cfg.Voice == nil || cfg.Feed == nil {
-		return nil, fmt.Errorf("new server: a store, a messaging service, a voice service and a change feed are required")
+	st := cfg.Stores
+	if st.Server == nil || st.Accounts == nil || st.Calls == nil || st.Messages == nil || st.PhoneNumbers == nil ||
+		st.Services == nil || st.Simulator == nil || cfg.Messaging == nil || cfg.Voice == nil || cfg.Feed == nil {
+		return nil, fmt.Errorf("new server: every store, a messaging service, a voice service and a change feed are required")
 	}
 	if cfg.ScheduleMinLead < 0 {
 		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
 	}
-	s := &Server{store: cfg.Store, creds: &credentialCache{store: cfg.Store}, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
+	s := &Server{store: st.Server, creds: &credentialCache{store: st.Server}, log: cfg.Logger, echo: echo.New(), metrics: cfg.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -161,7 +164,7 @@ func New(cfg Config) (*Server, error) {
 	// is start-up, before any request.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	key, err := cfg.Store.EnsureSetting(ctx, pageTokenKey, randomKey(pagetoken.KeySize))
+	key, err := st.Server.EnsureSetting(ctx, pageTokenKey, randomKey(pagetoken.KeySize))
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
@@ -169,12 +172,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
 
-	s.Accounts = accounts.New(cfg.Store, s.creds, s.tokens)
-	s.Calls = calls.New(cfg.Store, cfg.Voice, s.creds, s.tokens)
-	s.Messages = messages.New(cfg.Store, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead)
-	s.PhoneNumbers = phonenumbers.New(cfg.Store, s.creds, s.tokens)
-	s.Services = messagingv1.New(cfg.Store, s.tokens)
-	s.Simulator = simulator.New(simulator.Config{Store: cfg.Store, Messaging: cfg.Messaging, Voice: cfg.Voice, Feed: cfg.Feed,
+	// The families' handlers check the account a path names against the credential
+	// cache, and seal their page tokens with the one key.
+	s.Accounts = accounts.New(st.Accounts, s.creds, s.tokens)
+	s.Calls = calls.New(st.Calls, cfg.Voice, s.creds, s.tokens)
+	s.Messages = messages.New(st.Messages, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead)
+	s.PhoneNumbers = phonenumbers.New(st.PhoneNumbers, s.creds, s.tokens)
+	s.Services = messagingv1.New(st.Services, s.tokens)
+	s.Simulator = simulator.New(simulator.Config{Store: st.Simulator, Messaging: cfg.Messaging, Voice: cfg.Voice, Feed: cfg.Feed,
 		Accounts: s.creds, Tokens: s.tokens, Logger: s.log})
 
 	doc, err := loadSpec()

@@ -19,18 +19,24 @@ import (
 // countingStore counts the reads of credentials (accounts and API keys), the work
 // authentication does per attempt.
 type countingStore struct {
-	server.Store
+	server.ServerStore
 	lookups atomic.Int64
+}
+
+// wrap makes the server read its credentials through s.
+func (s *countingStore) wrap(stores server.Stores) server.Stores {
+	s.ServerStore, stores.Server = stores.Server, s
+	return stores
 }
 
 func (s *countingStore) GetAccount(ctx context.Context, sid string) (store.Account, error) {
 	s.lookups.Add(1)
-	return s.Store.GetAccount(ctx, sid)
+	return s.ServerStore.GetAccount(ctx, sid)
 }
 
 func (s *countingStore) KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error) {
 	s.lookups.Add(1)
-	return s.Store.KeyForAuth(ctx, sid)
+	return s.ServerStore.KeyForAuth(ctx, sid)
 }
 
 // from returns a spec-checking HTTP client whose connections come from source, an address
@@ -62,7 +68,7 @@ func login(t *testing.T, c *http.Client, env *servertest.Env, sid, token string)
 // --rate-limit or not, because the limiter ran after authentication).
 func TestFailedLoginsAreThrottled(t *testing.T) {
 	counting := &countingStore{}
-	env := servertest.Start(t, servertest.Options{WrapStore: func(s server.Store) server.Store { counting.Store = s; return counting }})
+	env := servertest.Start(t, servertest.Options{WrapStores: counting.wrap})
 	sid, token := env.Main.Sid, env.Main.AuthToken
 	attacker, owner := from(t, "127.0.0.1"), from(t, "127.0.0.2")
 

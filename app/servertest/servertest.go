@@ -50,11 +50,11 @@ type Env struct {
 
 // Options tune Start; the zero value is a plain server.
 type Options struct {
-	DBPath      string                          // reuse this file instead of a new temp one
-	RateLimit   float64                         // see server.Config
-	RateBurst   int                             // see server.Config
-	NoSpecCheck bool                            // benchmarks: measure the server, not the checker
-	WrapStore   func(server.Store) server.Store // e.g. to inject faults
+	DBPath      string                            // reuse this file instead of a new temp one
+	RateLimit   float64                           // see server.Config
+	RateBurst   int                               // see server.Config
+	NoSpecCheck bool                              // benchmarks: measure the server, not the checker
+	WrapStores  func(server.Stores) server.Stores // see app.Config; e.g. to inject faults
 	// Logger receives the server's logs (default: discarded); CheckResponses is
 	// server.Config's.
 	Logger         *slog.Logger
@@ -107,7 +107,7 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		WebhookAttempts: opts.WebhookAttempts, WebhookBackoff: cmp.Or(opts.WebhookBackoff, 20*time.Millisecond),
 		PollInterval: 50 * time.Millisecond,
 		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay,
-		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStore: opts.WrapStore,
+		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStores: opts.WrapStores,
 		ScheduleMinLead: opts.ScheduleMinLead,
 	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})
 	if err != nil {
