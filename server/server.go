@@ -1,12 +1,19 @@
-// Package server implements the Switchboard API: the strict server interface that
-// oapi-codegen generates from openapi.yaml (package gen), over the store.
+// Package server is the HTTP side of Switchboard: one handler for the API (the strict
+// server interface that oapi-codegen generates from openapi.yaml, package gen), the
+// spec and Swagger UI, /metrics and the inbox.
+//
+// The operations are the handlers of the API families, a package each: accounts
+// (Accounts, Keys), messages (Messages, Media), calls (Calls, Recordings), phonenumbers
+// (IncomingPhoneNumbers, AvailablePhoneNumbers), messagingv1 (Messaging Services),
+// lookupv2 (Lookup) and simulator (Switchboard's own /switchboard/v1), which share
+// package api. This package is what runs around them.
 //
 // A request passes, in order: request logging, metrics (package internal/metrics) and
 // panic recovery (for every route), then, for API routes only, the choice of operation by
 // the path's extension (`.json`, or none for a media file), authentication, rate
-// limiting and validation against openapi.yaml (see routes.go), and finally a typed
-// handler. Whatever fails along the way is written as a Twilio error
-// object by handleError.
+// limiting and validation against openapi.yaml (see routes.go), and finally a family's
+// typed handler. Whatever fails along the way is written as a Twilio error object by
+// handleError, through toAPIError, the one place where Go errors become wire errors.
 package server
 
 import (
@@ -111,8 +118,9 @@ type Config struct {
 // pageTokenKey names the key of page tokens in the store's settings.
 const pageTokenKey = "page_token_key"
 
-// Server implements gen.StrictServerInterface: the handlers of each API family are
-// embedded, and their methods are the operations of openapi.yaml.
+// Server implements gen.StrictServerInterface: it embeds the handlers of each API
+// family, and every operation of openapi.yaml is a method of exactly one of them (but
+// CheckHealth, the server's own).
 type Server struct {
 	*accounts.Accounts
 	*calls.Calls
