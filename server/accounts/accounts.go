@@ -41,7 +41,7 @@ type Store interface {
 	ListKeys(ctx context.Context, accountSid string, p store.Page) ([]store.APIKey, bool, error)
 }
 
-// Accounts is the handlers of the Accounts and Keys resources.
+// Accounts holds the handlers of the Accounts and Keys resources.
 type Accounts struct {
 	store    Store
 	accounts api.AccountFinder // for the checks of the account a path names

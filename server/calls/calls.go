@@ -45,7 +45,7 @@ type Voice interface {
 	DeleteRecording(ctx context.Context, account store.Account, callSid, sid string) error
 }
 
-// Calls is the handlers of the Calls and Recordings resources.
+// Calls holds the handlers of the Calls and Recordings resources.
 type Calls struct {
 	store    Store
 	voice    Voice

@@ -15,7 +15,7 @@ import (
 
 const lookupPath = "/v2/PhoneNumbers/"
 
-// Lookup is the handlers of Lookup v2.
+// Lookup holds the handlers of Lookup v2.
 type Lookup struct{}
 
 // FetchPhoneNumber implements gen.StrictServerInterface: Lookup v2. The lookup itself is

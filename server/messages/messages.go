@@ -43,7 +43,7 @@ type Messaging interface {
 	Delete(ctx context.Context, account store.Account, sid string) error
 }
 
-// Messages is the handlers of the Messages and Media resources.
+// Messages holds the handlers of the Messages and Media resources.
 type Messages struct {
 	store     Store
 	messaging Messaging

@@ -51,7 +51,7 @@ type Store interface {
 	GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error)
 }
 
-// Services is the handlers of Messaging v1.
+// Services holds the handlers of Messaging v1.
 type Services struct {
 	store  Store
 	tokens *pagetoken.Sealer // seals the page tokens of lists

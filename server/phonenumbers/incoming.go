@@ -40,7 +40,7 @@ type Store interface {
 	OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, error)
 }
 
-// PhoneNumbers is the handlers of the IncomingPhoneNumbers and AvailablePhoneNumbers
+// PhoneNumbers holds the handlers of the IncomingPhoneNumbers and AvailablePhoneNumbers
 // resources.
 type PhoneNumbers struct {
 	store    Store

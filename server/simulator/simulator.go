@@ -60,7 +60,7 @@ type Feed interface {
 	Last() int64
 }
 
-// Simulator is the handlers of Switchboard's own API.
+// Simulator holds the handlers of Switchboard's own API.
 type Simulator struct {
 	store     Store
 	messaging Messaging
