@@ -2362,7 +2362,9 @@ type CreateMessageRequest struct {
 	// SmartEncoded Accepted for compatibility; not used by Switchboard.
 	SmartEncoded *bool `json:"SmartEncoded,omitempty"`
 
-	// StatusCallback URL that receives a request at every later status change.
+	// StatusCallback URL that receives a request at every later status change: an absolute http or
+	// https URL of at most 4,000 characters whose host name has no underscores.
+	// Anything else is refused with 21609 (https://www.twilio.com/docs/errors/21609).
 	StatusCallback *string `json:"StatusCallback,omitempty"`
 
 	// To The recipient, in E.164 format. It must also be a possible number for its

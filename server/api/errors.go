@@ -58,6 +58,7 @@ const (
 	CodeToRequired        = 21604
 	CodeBodyTooLong       = 21617
 	CodeMediaURLInvalid   = 21620
+	CodeStatusCallback    = 21609 // a message's StatusCallback
 	CodeTooManyMediaURLs  = 21623
 	CodeURLInvalid        = 21402 // a phone number's webhook URL
 	CodeNumberInvalid     = 21421

@@ -92,6 +92,9 @@ func (h *Messages) CreateMessage(ctx context.Context, req gen.CreateMessageReque
 			return nil, api.BadRequest(api.CodeMediaURLInvalid, "Media URL %s is not a valid http or https URL.", u)
 		}
 	}
+	if cb := api.Deref(in.StatusCallback); cb != "" && !api.ValidWebhookURL(cb) {
+		return nil, api.BadRequest(api.CodeStatusCallback, "The StatusCallback URL %q is not a valid URL: use an absolute http or https URL of at most 4,000 characters whose host name has no underscores.", cb)
+	}
 
 	out := messaging.Outbound{
 		To: in.To, From: from, MessagingServiceSid: service, Body: body, MediaURLs: media,

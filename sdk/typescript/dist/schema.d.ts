@@ -1756,7 +1756,11 @@ export interface components {
             Body?: string;
             /** @description Up to 10 public http(s) URLs of media to send; repeat the key for each. */
             MediaUrl?: string[];
-            /** @description URL that receives a request at every later status change. */
+            /**
+             * @description URL that receives a request at every later status change: an absolute http or
+             *     https URL of at most 4,000 characters whose host name has no underscores.
+             *     Anything else is refused with 21609 (https://www.twilio.com/docs/errors/21609).
+             */
             StatusCallback?: string;
             /** @description Accepted for compatibility; not used by Switchboard. */
             ApplicationSid?: string;
