@@ -297,7 +297,7 @@ func TestSlowClientsCannotTakeTheServerDown(t *testing.T) {
 // --min-body-rate is served, however long it takes past --read-timeout.
 func TestSlowButSteadyBodyGetsThrough(t *testing.T) {
 	p := startProcess(t, filepath.Join(t.TempDir(), "sb.db"), "--read-timeout", "500ms", "--min-body-rate", "20000")
-	body := "To=%2B14155550100&From=%2B15005550006&Body=" + strings.Repeat("a", 1500) + "&StatusCallback=" + strings.Repeat("b", 40000)
+	body := "To=%2B14155550100&From=%2B15005550006&Body=" + strings.Repeat("a", 1500) + "&MaxPrice=" + strings.Repeat("b", 40000)
 	pr, pw := io.Pipe()
 	go func() {
 		// 40 KB at about 40 KB/s: two seconds, four times --read-timeout, twice the rate.
