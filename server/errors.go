@@ -26,9 +26,10 @@ import (
 var (
 	errCallerInactive = &api.Error{Status: http.StatusUnauthorized, Code: api.CodeAccountNotActive, Message: "Account is not active"}
 	errTooManyReqs    = &api.Error{Status: http.StatusTooManyRequests, Code: api.CodeTooManyRequests, Message: "Too Many Requests"}
-	// errBusy: another process (a backup, the sqlite3 shell) held the database's lock for
-	// longer than the store waits. Twilio's 20503 is "service unavailable, try again".
-	errBusy = &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable,
+	// errUnavailable: the database cannot serve the request now (store.ErrUnavailable):
+	// with SQLite, another process (a backup, the sqlite3 shell) held its lock for longer
+	// than the store waits. Twilio's 20503 is "service unavailable, try again".
+	errUnavailable = &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable,
 		Message: "Service unavailable: the database is locked by another process; try again shortly"}
 	errBodyTooLarge = &api.Error{Status: http.StatusRequestEntityTooLarge, Code: api.CodeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
 	// errTooManyFailures does not say whether the source or the account is throttled.
@@ -78,8 +79,8 @@ func toAPIError(err error, path string) *api.Error {
 		if he.Code >= 400 && he.Code < 500 {
 			return &api.Error{Status: he.Code, Code: api.CodeInvalidParameter, Message: fmt.Sprint(he.Message)}
 		}
-	case store.IsBusy(err):
-		return errBusy
+	case errors.Is(err, store.ErrUnavailable):
+		return errUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		return &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable, Message: "The request timed out"}
 	}

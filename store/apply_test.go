@@ -12,11 +12,11 @@ import (
 // TestWritesEmpty: Writes with anything in them, of one kind or two, is not empty (Apply
 // skips empty ones), whichever kinds they are.
 func TestWritesEmpty(t *testing.T) {
-	if !(Writes{}).empty() {
+	if !(Writes{}).Empty() {
 		t.Fatal("Writes{} is not empty")
 	}
 	// A rule alone is a check with nothing to write.
-	if !(Writes{Sender: &SenderRule{}}).empty() {
+	if !(Writes{Sender: &SenderRule{}}).Empty() {
 		t.Fatal("Writes with only a sender rule is not empty")
 	}
 	typ := reflect.TypeOf(Writes{})
@@ -35,7 +35,7 @@ func TestWritesEmpty(t *testing.T) {
 			var w Writes
 			one(&w, i)
 			one(&w, j)
-			if w.empty() {
+			if w.Empty() {
 				t.Errorf("Writes with one %s and one %s is empty", typ.Field(i).Name, typ.Field(j).Name)
 			}
 		}

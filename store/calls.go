@@ -134,7 +134,7 @@ func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 		}
 	}
 	for _, r := range w.Recordings {
-		if !changesCall(w, r.CallSid) {
+		if !w.ChangesCall(r.CallSid) {
 			return fmt.Errorf("recording %s: written without a change of its call %s", r.Sid, r.CallSid)
 		}
 		if err := db.insertRecording(ctx, tx, r); err != nil {
@@ -150,7 +150,7 @@ func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 		}
 	}
 	for _, e := range w.CallEvents {
-		if !changesCall(w, e.CallSid) {
+		if !w.ChangesCall(e.CallSid) {
 			// The change log tells of a call's events through the change of the call
 			// (migration *_inbox_calls.sql): an event alone would reach no follower.
 			return fmt.Errorf("call %s event: written without a change of its call", e.CallSid)
@@ -160,21 +160,6 @@ func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 		}
 	}
 	return nil
-}
-
-// changesCall reports whether w inserts or changes call sid.
-func changesCall(w Writes, sid string) bool {
-	for _, c := range w.Calls {
-		if c.Sid == sid {
-			return true
-		}
-	}
-	for _, c := range w.CallChanges {
-		if c.Call.Sid == sid {
-			return true
-		}
-	}
-	return false
 }
 
 // GetCall returns call sid of account accountSid, or ErrNotFound.

@@ -6,32 +6,6 @@ import (
 	"fmt"
 )
 
-// Change is one row of the change log: a resource of an account was created, updated
-// or deleted. Triggers write it in the transaction of the change itself (the
-// migrations *_inbox.sql and *_inbox_calls.sql), so the log misses nothing, whichever
-// process wrote.
-type Change struct {
-	Seq        int64
-	AccountSid string
-	Kind       string // ChangeMessage, ChangeWebhookDelivery, ChangePhoneNumber, ChangeCall
-	Sid        string
-	Op         string // ChangeCreated, ChangeUpdated, ChangeDeleted
-}
-
-// Kinds and operations of the change log.
-const (
-	ChangeMessage         = "message"
-	ChangeWebhookDelivery = "webhook-delivery"
-	ChangePhoneNumber     = "incoming-phone-number"
-	// ChangeCall is a call, its timeline or its recordings: one change of the call
-	// stands for all three (they are written together; see Writes).
-	ChangeCall = "call"
-
-	ChangeCreated = "created"
-	ChangeUpdated = "updated"
-	ChangeDeleted = "deleted"
-)
-
 // LastChange returns the seq of the newest change (0 when there is none): a cheap
 // marker, read through the table's primary key, to poll for changes.
 func (db *DB) LastChange(ctx context.Context) (int64, error) {

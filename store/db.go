@@ -49,6 +49,8 @@ type DB struct {
 	file os.FileInfo
 }
 
+var _ Store = (*DB)(nil)
+
 // Options tune Open; the zero value is the default.
 type Options struct {
 	// Synchronous is SQLite's synchronous setting: "full" (the default: a write is on
@@ -274,16 +276,19 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 	return tx.Commit()
 }
 
-// IsBusy reports whether err is SQLite's "database is locked" (SQLITE_BUSY or
-// SQLITE_LOCKED, extended codes included): another process held a lock for longer than
-// busy_timeout. Nothing is wrong with the request; trying again later may work.
-func IsBusy(err error) bool {
+// unavailable wraps SQLite's "database is locked" (SQLITE_BUSY or SQLITE_LOCKED, extended
+// codes included) in ErrUnavailable: another process held a lock for longer than
+// busy_timeout. Nothing is wrong with the request; trying again later may work. Any
+// other error is returned as it is.
+func unavailable(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
-		return false
+		return err
 	}
-	primary := se.Code() & 0xff
-	return primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED
+	if primary := se.Code() & 0xff; primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
 }
 
 // rowScanner is what *sql.Row and *sql.Rows have in common, so that each type has one
@@ -358,8 +363,6 @@ func (w *where) add(cond string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
-const defaultPageSize = 50
-
 // listQuery completes a list query for page p: it adds the keyset bound to w and the
 // order and limit, asking one row more than the page to learn whether more follow.
 // asc reports that rows come back oldest first (Before paging) and need reversing.
@@ -388,7 +391,7 @@ func listQuery(cols, table string, w where, p Page) (query string, args []any, a
 
 func pageSize(p Page) int {
 	if p.Size <= 0 {
-		return defaultPageSize
+		return DefaultPageSize
 	}
 	return p.Size
 }

@@ -65,20 +65,10 @@ func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery)
 	return nil
 }
 
-// MaxDeliveriesPerResource is how many webhook deliveries are kept for one message or
-// call: the newest. A resource's deliveries go with it when it is deleted.
-const MaxDeliveriesPerResource = 1000
-
 // deleteDeliveries deletes the webhook deliveries of a resource that is being deleted.
 func (db *DB) deleteDeliveries(ctx context.Context, tx *sql.Tx, accountSid, resourceSid string) error {
 	_, err := db.txExec(ctx, tx, "DELETE FROM webhook_deliveries WHERE account_sid = ? AND resource_sid = ?", accountSid, resourceSid)
 	return err
-}
-
-// DeliveryFilter narrows a list of webhook deliveries.
-type DeliveryFilter struct {
-	AccountSid  string // required
-	ResourceSid string // "" does not filter
 }
 
 // ListDeliveries returns one page of webhook deliveries, newest first (see ListMessages).

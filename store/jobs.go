@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,11 +10,6 @@ import (
 	"strings"
 	"time"
 )
-
-// ErrLeaseLost: the job is no longer leased to the caller (its lease ran out and another
-// worker claimed it, or it is gone). The caller's result must be dropped: the other
-// worker's counts.
-var ErrLeaseLost = errors.New("job lease lost")
 
 const jobCols = "id, kind, account_sid, resource_sid, queue, payload, due_at, attempts, lease_owner, lease_until, date_created"
 
@@ -51,9 +45,6 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []Job) error {
 	}
 	return nil
 }
-
-// DefaultLease is the lease of a job whose kind ClaimJobs was given none for.
-const DefaultLease = 30 * time.Second
 
 // ClaimJobs leases up to limit jobs that are due at now and not leased (or whose lease
 // ran out) to owner, each until now plus the lease of its kind (leases; DefaultLease for
@@ -153,7 +144,7 @@ func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
 	if err != nil {
 		return fmt.Errorf("finish job %d (%s): %w", j.ID, j.Kind, err)
 	}
-	db.jobsChanged(w.schedules())
+	db.jobsChanged(w.Schedules())
 	return nil
 }
 

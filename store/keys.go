@@ -125,7 +125,7 @@ func deleteRow(ctx context.Context, db *sql.DB, what, query string, args ...any)
 	sid := fmt.Sprint(args[len(args)-1])
 	res, err := db.ExecContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("delete %s %s: %w", what, sid, err)
+		return fmt.Errorf("delete %s %s: %w", what, sid, unavailable(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {

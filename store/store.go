@@ -1,32 +1,15 @@
-// Package store keeps Switchboard's accounts, messages and phone numbers in SQLite (modernc.org/sqlite,
-// pure Go). It knows SQL and nothing of HTTP: callers pass and get plain Go values, and
-// missing rows come back as ErrNotFound.
+// Package store is Switchboard's persistence as the rest of the program sees it: the
+// domain types (accounts, messages, calls, jobs...), the errors every backend returns,
+// and the contract a backend implements (Store, one interface per family). It holds no
+// SQL and imports no driver: a backend lives in a package of its own (store/sqlite), and
+// store/storetest is the suite that says whether one behaves as the contract asks.
 //
-// One connection writes (through database/sql) and a small pool of read-only connections
-// reads (through zombiezen.com/go/sqlite, over the same SQLite library; see readers.go), so
-// that writers never fight over SQLite's single write lock (no SQLITE_BUSY under load)
-// while reads run in parallel under WAL.
+// Times keep milliseconds: a backend stores a time rounded down to the millisecond and
+// gives it back in UTC; the zero time is "not set". Lists are newest first by Seq, a
+// position the backend assigns in insertion order, and page by Page.
 package store
 
-import (
-	"errors"
-	"time"
-)
-
-// Errors the store returns; wrap-aware callers test them with errors.Is.
-var (
-	// ErrNotFound: no row matches (or it belongs to another account).
-	ErrNotFound = errors.New("not found")
-	// ErrConflict: the row exists but is not in a state that allows the change.
-	ErrConflict = errors.New("conflict")
-	// ErrLimit: the change would go past a limit the caller set.
-	ErrLimit = errors.New("limit reached")
-	// ErrNotSender: a SenderRule asked that the account own the sender, and it does not
-	// (as an SMS-capable number).
-	ErrNotSender = errors.New("not an SMS-capable number of the account")
-	// ErrOptedOut: a SenderRule's recipient has opted out of messages from its sender.
-	ErrOptedOut = errors.New("recipient opted out of the sender")
-)
+import "time"
 
 // Account is a main account (ParentSid == "") or a subaccount of one.
 type Account struct {
@@ -72,11 +55,14 @@ type Message struct {
 // otherwise Offset rows are skipped from the start. Keyset positioning (After/Before)
 // costs the same wherever in the list it lands; Offset grows with the offset.
 type Page struct {
-	Size   int
+	Size   int // DefaultPageSize when not above 0
 	After  int64
 	Before int64
 	Offset int
 }
+
+// DefaultPageSize is the size of a Page that gives none.
+const DefaultPageSize = 50
 
 // MessageFilter narrows a message list; zero fields do not filter. A message that has
 // no DateSent yet is matched on its DateCreated.
@@ -134,6 +120,9 @@ type Job struct {
 	LeaseUntil  time.Time
 	DateCreated time.Time
 }
+
+// DefaultLease is the lease of a job whose kind ClaimJobs was given none for.
+const DefaultLease = 30 * time.Second
 
 // WebhookDelivery records one webhook request and what came back.
 type WebhookDelivery struct {
@@ -229,15 +218,35 @@ type Writes struct {
 	Deliveries       []WebhookDelivery
 }
 
-func (w Writes) empty() bool {
+// Empty reports whether w writes nothing (a Sender rule alone is a check with nothing
+// to write): Apply then does nothing.
+func (w Writes) Empty() bool {
 	return len(w.OptOuts)+len(w.Messages)+len(w.Media)+len(w.MediaContents)+
 		len(w.StatusChanges)+len(w.Calls)+len(w.CallChanges)+len(w.Recordings)+len(w.RecordingChanges)+
 		len(w.CallEvents)+len(w.Jobs)+len(w.Deliveries) == 0
 }
 
-// schedules reports whether w may add or reschedule jobs, so that the runner should look.
-func (w Writes) schedules() bool {
+// Schedules reports whether w may add or reschedule jobs, so that a backend signals
+// JobsChanged once it has committed.
+func (w Writes) Schedules() bool {
 	return len(w.Jobs) > 0 || len(w.StatusChanges) > 0 || len(w.CallChanges) > 0
+}
+
+// ChangesCall reports whether w inserts or changes call sid. A call's events and
+// recordings are written only with a change of the call itself: the change log tells
+// of them through it, and a backend refuses them otherwise.
+func (w Writes) ChangesCall(sid string) bool {
+	for _, c := range w.Calls {
+		if c.Sid == sid {
+			return true
+		}
+	}
+	for _, c := range w.CallChanges {
+		if c.Call.Sid == sid {
+			return true
+		}
+	}
+	return false
 }
 
 // PhoneNumber is a phone number an account owns (Twilio's IncomingPhoneNumber). A number
@@ -483,3 +492,65 @@ type SenderPool struct {
 	Numbers      []ServiceNumber
 	AlphaSenders []string
 }
+
+// MaxDeliveriesPerResource is how many webhook deliveries are kept for one message or
+// call: the newest. A resource's deliveries go with it when it is deleted.
+const MaxDeliveriesPerResource = 1000
+
+// DeliveryFilter narrows a list of webhook deliveries.
+type DeliveryFilter struct {
+	AccountSid  string // required
+	ResourceSid string // "" does not filter
+}
+
+// Thread is one conversation of an account: the messages between one of its numbers (or
+// sender IDs) and one other party, either way.
+type Thread struct {
+	AccountSid   string
+	Number       string // the account's side: From of outbound messages, To of inbound ones
+	Party        string // the other side
+	MessageCount int
+	InboundCount int
+	Last         Message // the newest message
+}
+
+// ThreadFilter narrows a thread list to the threads with messages that match; zero
+// fields do not filter. Counts and Last are of the matching messages.
+type ThreadFilter struct {
+	AccountSid string // required
+	// Search matches a message whose body, To or From contains it (ASCII letters in
+	// any case).
+	Search    string
+	Status    string
+	Direction string // "inbound", "outbound" (any outbound direction) or ""
+}
+
+// ThreadKey names a thread.
+type ThreadKey struct {
+	AccountSid, Number, Party string
+}
+
+// Change is one entry of the change log: a resource of an account was created, updated
+// or deleted. A backend logs it in the transaction of the change itself, whichever
+// process wrote, so the log misses nothing.
+type Change struct {
+	Seq        int64
+	AccountSid string
+	Kind       string // ChangeMessage, ChangeWebhookDelivery, ChangePhoneNumber, ChangeCall
+	Sid        string
+	Op         string // ChangeCreated, ChangeUpdated, ChangeDeleted
+}
+
+// Kinds and operations of the change log.
+const (
+	ChangeMessage         = "message"
+	ChangeWebhookDelivery = "webhook-delivery"
+	ChangePhoneNumber     = "incoming-phone-number"
+	// ChangeCall is a call, its timeline or its recordings: one change of the call
+	// stands for all three (they are written together; see Writes).
+	ChangeCall = "call"
+
+	ChangeCreated = "created"
+	ChangeUpdated = "updated"
+	ChangeDeleted = "deleted"
+)

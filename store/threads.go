@@ -7,28 +7,6 @@ import (
 	"strings"
 )
 
-// Thread is one conversation of an account: the messages between one of its numbers (or
-// sender IDs) and one other party, either way.
-type Thread struct {
-	AccountSid   string
-	Number       string // the account's side: From of outbound messages, To of inbound ones
-	Party        string // the other side
-	MessageCount int
-	InboundCount int
-	Last         Message // the newest message
-}
-
-// ThreadFilter narrows a thread list to the threads with messages that match; zero
-// fields do not filter. Counts and Last are of the matching messages.
-type ThreadFilter struct {
-	AccountSid string // required
-	// Search matches a message whose body, To or From contains it (ASCII letters in
-	// any case).
-	Search    string
-	Status    string
-	Direction string // "inbound", "outbound" (any outbound direction) or ""
-}
-
 // Which side of a message is the account's: SQL for the thread key of a messages row.
 const (
 	threadNumber = "CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END"
@@ -95,11 +73,6 @@ func (db *DB) ListThreads(ctx context.Context, f ThreadFilter, p Page) ([]Thread
 		return nil, false, fmt.Errorf("list threads: %w", err)
 	}
 	return list, more, nil
-}
-
-// ThreadKey names a thread.
-type ThreadKey struct {
-	AccountSid, Number, Party string
 }
 
 // ListThreadMessages returns one page of a thread's messages, newest first (see

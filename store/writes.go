@@ -9,9 +9,6 @@ import (
 	"strings"
 )
 
-// ErrClosed: the store was closed.
-var ErrClosed = errors.New("store closed")
-
 // write runs fn in a write transaction and returns once that transaction has committed
 // (or fn failed, and nothing of it was written). Every write of the store goes through
 // here: a change and the jobs it causes commit together, and concurrent writes share one
@@ -19,7 +16,7 @@ var ErrClosed = errors.New("store closed")
 // inside a savepoint of its own, so it must do nothing but its own statements.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if db.queue == nil {
-		return db.writeAlone(ctx, fn)
+		return unavailable(db.writeAlone(ctx, fn))
 	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	db.queueMu.RLock()
@@ -31,7 +28,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.queueMu.RUnlock()
 	// Wait for the commit even if ctx ends meanwhile: the write may be in a batch that
 	// is committing, and the caller must not report as lost what is on disk.
-	return <-req.done
+	return unavailable(<-req.done)
 }
 
 // writeAlone commits fn in a transaction of its own (without group commit).
@@ -54,13 +51,13 @@ func (db *DB) writeAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Apply makes all of w's changes in one transaction, or none of them.
 func (db *DB) Apply(ctx context.Context, w Writes) error {
-	if w.empty() {
+	if w.Empty() {
 		return nil
 	}
 	if err := db.write(ctx, func(tx *sql.Tx) error { return db.applyWrites(ctx, tx, w) }); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
-	db.jobsChanged(w.schedules())
+	db.jobsChanged(w.Schedules())
 	return nil
 }
 
