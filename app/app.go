@@ -79,7 +79,7 @@ func (cfg Config) logger() *slog.Logger {
 }
 
 // New assembles a Switchboard over db.
-func New(db *store.DB, cfg Config) (*App, error) {
+func New(db store.Store, cfg Config) (*App, error) {
 	log := cfg.logger()
 	timeout := cfg.WebhookTimeout
 	if timeout <= 0 {

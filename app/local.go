@@ -15,13 +15,14 @@ import (
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
 // Local is a whole Switchboard serving on a loopback port, in this process: what the
 // test harnesses run.
 type Local struct {
 	URL  string        // e.g. http://127.0.0.1:41234
-	DB   *store.DB     // its store
+	DB   *sqlite.DB    // its store
 	Main store.Account // the main account, created with fresh credentials
 	App  *App
 	// Listener counts the connections the server holds.
@@ -56,7 +57,7 @@ func StartLocal(dbPath string, cfg Config, guards ...LocalOptions) (*Local, erro
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	db, err := store.OpenWith(ctx, dbPath, store.Options{Batches: cfg.Metrics})
+	db, err := sqlite.OpenWith(ctx, dbPath, sqlite.Options{Batches: cfg.Metrics})
 	if err != nil {
 		l.removeTemp()
 		return nil, fmt.Errorf("start: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
 // TestCredentialsAreCachedNotReadEachRequest: repeated requests with the same credentials
@@ -57,7 +58,7 @@ func TestCachedCredentialsAreNeverStale(t *testing.T) {
 	}
 
 	// Another process (its own connections to the file) rotates the token.
-	other, err := store.Open(context.Background(), dbPath)
+	other, err := sqlite.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ import (
 )
 
 // Stores is what each part of the server reads and writes, one narrow interface each:
-// the server itself, and each family of handlers. A *store.DB is every one of them;
+// the server itself, and each family of handlers. A store.Store is every one of them;
 // tests replace one with a wrapper that overrides a method, to inject a fault.
 type Stores struct {
 	Server       ServerStore

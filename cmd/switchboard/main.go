@@ -30,7 +30,7 @@ import (
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/server/messages"
-	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
 func main() {
@@ -285,7 +285,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	m := metrics.New()
-	db, err := store.OpenWith(ctx, cfg.db, store.Options{Synchronous: cfg.synchronous, NoGroupCommit: cfg.noGroupCommit, Batches: m})
+	db, err := sqlite.OpenWith(ctx, cfg.db, sqlite.Options{Synchronous: cfg.synchronous, NoGroupCommit: cfg.noGroupCommit, Batches: m})
 	if err != nil {
 		return fmt.Errorf("database %s: %w", cfg.db, err)
 	}

@@ -1,10 +1,10 @@
-// Package feed follows the store's change log (store.Change, written by triggers in the
+// Package feed follows the store's change log (store.Change, logged by the store in the
 // transaction of each change) and hands the changes of an account to whoever follows
 // it: the live event stream of the API, which the web inbox listens to.
 //
 // Several processes may share one database file, so the log is polled (a read of its
 // newest seq, a primary-key lookup) as well as woken by this process's own commits
-// (store.DB.Changed): a change of another process shows within one poll interval, one
+// (store.Outbox.Changed): a change of another process shows within one poll interval, one
 // of this process at once.
 package feed
 

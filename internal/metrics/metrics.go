@@ -125,7 +125,7 @@ func (m *Metrics) ObserveOutboxDepth(depth func() float64) error {
 	}, depth))
 }
 
-// ObserveCommit records one committed batch of the store (store.BatchObserver).
+// ObserveCommit records one committed batch of the store (sqlite.BatchObserver).
 func (m *Metrics) ObserveCommit(writes int, elapsed time.Duration) {
 	m.batch.Observe(float64(writes))
 	m.commit.Observe(elapsed.Seconds())

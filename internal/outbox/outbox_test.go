@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
-func openStore(t *testing.T) *store.DB {
+func openStore(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "outbox.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "outbox.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func run(t *testing.T, cfg Config) {
 	})
 }
 
-func add(t *testing.T, db *store.DB, jobs ...store.Job) {
+func add(t *testing.T, db *sqlite.DB, jobs ...store.Job) {
 	t.Helper()
 	if err := db.Apply(context.Background(), store.Writes{Jobs: jobs}); err != nil {
 		t.Fatal(err)

@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
 // spyStore is the real store with a count of claims and errors to inject.
 type spyStore struct {
-	*store.DB
+	*sqlite.DB
 	claims              atomic.Int64
 	claimErr, nextErr   atomic.Pointer[error] // returned once, then cleared
 	renewErr, finishErr error

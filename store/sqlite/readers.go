@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"zombiezen.com/go/sqlite"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // readers is the pool of read-only connections every read of the store runs on (the
@@ -87,7 +89,7 @@ func openReadConn(path string) (*readConn, error) {
 func (r *readers) take(ctx context.Context) (*readConn, error) {
 	select {
 	case <-r.closed:
-		return nil, ErrClosed
+		return nil, store.ErrClosed
 	default:
 	}
 	select {
@@ -96,7 +98,7 @@ func (r *readers) take(ctx context.Context) (*readConn, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-r.closed:
-		return nil, ErrClosed
+		return nil, store.ErrClosed
 	}
 }
 

@@ -1,23 +1,25 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // messagesWithWork writes n messages of account, each with a job, and a webhook delivery
 // record for every tenth, in one write. It returns their SIDs.
 func messagesWithWork(t *testing.T, db *DB, account string, n int) []string {
 	t.Helper()
-	var w Writes
+	var w store.Writes
 	var sids []string
 	for i := range n {
 		m := testMessage(account, i)
 		w.Messages = append(w.Messages, m)
 		w.Jobs = append(w.Jobs, job("step", m.Sid, "", t0))
 		if i%10 == 0 {
-			w.Deliveries = append(w.Deliveries, WebhookDelivery{Sid: fmt.Sprintf("WD%s%08d", account, i), AccountSid: account,
+			w.Deliveries = append(w.Deliveries, store.WebhookDelivery{Sid: fmt.Sprintf("WD%s%08d", account, i), AccountSid: account,
 				ResourceSid: m.Sid, Event: "message-status", URL: "https://x", Method: "POST", Params: map[string]string{}, DateCreated: t0})
 		}
 		sids = append(sids, m.Sid)
@@ -86,19 +88,19 @@ func TestClearMessagesInWrites(t *testing.T) {
 	if got, want := b.count()-before, n/bigWriteRows+1; got != want {
 		t.Errorf("%d commits, want %d of at most %d messages", got, want, bigWriteRows)
 	}
-	if list, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 10}); err != nil || len(list) != 0 {
+	if list, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 10}); err != nil || len(list) != 0 {
 		t.Errorf("AC1 still has %d messages (%v)", len(list), err)
 	}
-	if list, _, err := db.ListDeliveries(ctx, DeliveryFilter{AccountSid: "AC1"}, Page{Size: 10}); err != nil || len(list) != 0 {
+	if list, _, err := db.ListDeliveries(ctx, store.DeliveryFilter{AccountSid: "AC1"}, store.Page{Size: 10}); err != nil || len(list) != 0 {
 		t.Errorf("AC1 still has %d delivery records (%v)", len(list), err)
 	}
 	if jobs, err := db.CountJobs(ctx, "step"); err != nil || jobs != len(kept) {
 		t.Errorf("%d jobs left (%v), want AC2's %d", jobs, err, len(kept))
 	}
-	if list, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC2"}, Page{Size: 100}); err != nil || len(list) != len(kept) {
+	if list, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC2"}, store.Page{Size: 100}); err != nil || len(list) != len(kept) {
 		t.Errorf("AC2 has %d messages (%v), want %d", len(list), err, len(kept))
 	}
-	if list, _, err := db.ListDeliveries(ctx, DeliveryFilter{AccountSid: "AC2"}, Page{Size: 10}); err != nil || len(list) != 2 {
+	if list, _, err := db.ListDeliveries(ctx, store.DeliveryFilter{AccountSid: "AC2"}, store.Page{Size: 10}); err != nil || len(list) != 2 {
 		t.Errorf("AC2 has %d delivery records (%v), want 2", len(list), err)
 	}
 	if deleted, err := db.ClearMessages(ctx, "AC1"); err != nil || deleted != 0 {

@@ -1,4 +1,13 @@
-package store
+// Package sqlite is the store's SQLite backend (modernc.org/sqlite, pure Go): it
+// implements store.Store over one database file, which several processes may share.
+//
+// One connection writes (through database/sql), one goroutine batching the writes that
+// wait into one transaction (group commit, batch.go), and a small pool of read-only
+// connections reads (through zombiezen.com/go/sqlite, over the same SQLite library; see
+// readers.go), so that writers never fight over SQLite's single write lock (no
+// SQLITE_BUSY under load) while reads run in parallel under WAL. The schema is the
+// embedded migrations/NNNN_*.sql, applied in order by Open.
+package sqlite
 
 import (
 	"context"
@@ -16,6 +25,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // DB is an open store. It is safe for concurrent use.
@@ -49,7 +60,7 @@ type DB struct {
 	file os.FileInfo
 }
 
-var _ Store = (*DB)(nil)
+var _ store.Store = (*DB)(nil)
 
 // Options tune Open; the zero value is the default.
 type Options struct {
@@ -286,7 +297,7 @@ func unavailable(err error) error {
 		return err
 	}
 	if primary := se.Code() & 0xff; primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
 }
@@ -306,9 +317,9 @@ func constraintError(err error) error {
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return fmt.Errorf("%w: referenced account: %v", ErrNotFound, err)
+		return fmt.Errorf("%w: referenced account: %v", store.ErrNotFound, err)
 	}
 	return err
 }
@@ -366,7 +377,7 @@ func (w *where) add(cond string, args ...any) {
 // listQuery completes a list query for page p: it adds the keyset bound to w and the
 // order and limit, asking one row more than the page to learn whether more follow.
 // asc reports that rows come back oldest first (Before paging) and need reversing.
-func listQuery(cols, table string, w where, p Page) (query string, args []any, asc bool) {
+func listQuery(cols, table string, w where, p store.Page) (query string, args []any, asc bool) {
 	size := pageSize(p)
 	order := "DESC"
 	switch {
@@ -389,9 +400,9 @@ func listQuery(cols, table string, w where, p Page) (query string, args []any, a
 	return query, args, asc
 }
 
-func pageSize(p Page) int {
+func pageSize(p store.Page) int {
 	if p.Size <= 0 {
-		return DefaultPageSize
+		return store.DefaultPageSize
 	}
 	return p.Size
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // testPhoneNumber is number e164 bought by account, i seconds after t0, with every
 // field set so that a round trip checks every column.
-func testPhoneNumber(account, e164 string, i int) PhoneNumber {
+func testPhoneNumber(account, e164 string, i int) store.PhoneNumber {
 	at := t0.Add(time.Duration(i) * time.Second)
-	return PhoneNumber{
+	return store.PhoneNumber{
 		Sid:                 fmt.Sprintf("PN%s%08d", account, i),
 		AccountSid:          account,
 		PhoneNumber:         e164,
@@ -23,9 +25,9 @@ func testPhoneNumber(account, e164 string, i int) PhoneNumber {
 		IsoCountry:          "US",
 		Type:                "local",
 		AddressRequirements: "none",
-		Capabilities:        Capabilities{Voice: true, SMS: true, MMS: true},
+		Capabilities:        store.Capabilities{Voice: true, SMS: true, MMS: true},
 		Origin:              "twilio",
-		PhoneNumberSettings: PhoneNumberSettings{
+		PhoneNumberSettings: store.PhoneNumberSettings{
 			APIVersion: "2010-04-01", SmsURL: "https://example.com/sms", SmsMethod: "GET",
 			SmsFallbackURL: "https://example.com/sms-fallback", SmsFallbackMethod: "POST",
 			SmsApplicationSid: "AP1", StatusCallback: "https://example.com/status", StatusCallbackMethod: "POST",
@@ -39,7 +41,7 @@ func testPhoneNumber(account, e164 string, i int) PhoneNumber {
 	}
 }
 
-func mustCreatePhoneNumber(t testing.TB, db *DB, p PhoneNumber) PhoneNumber {
+func mustCreatePhoneNumber(t testing.TB, db *DB, p store.PhoneNumber) store.PhoneNumber {
 	t.Helper()
 	got, err := db.CreatePhoneNumber(context.Background(), p)
 	if err != nil {
@@ -62,9 +64,9 @@ func TestPhoneNumberRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(created, want) {
 		t.Fatalf("created\n got %+v\nwant %+v", created, want)
 	}
-	for name, get := range map[string]func() (PhoneNumber, error){
-		"GetPhoneNumber":      func() (PhoneNumber, error) { return db.GetPhoneNumber(ctx, "AC1", want.Sid) },
-		"PhoneNumberByNumber": func() (PhoneNumber, error) { return db.PhoneNumberByNumber(ctx, "+14155550100") },
+	for name, get := range map[string]func() (store.PhoneNumber, error){
+		"GetPhoneNumber":      func() (store.PhoneNumber, error) { return db.GetPhoneNumber(ctx, "AC1", want.Sid) },
+		"PhoneNumberByNumber": func() (store.PhoneNumber, error) { return db.PhoneNumberByNumber(ctx, "+14155550100") },
 	} {
 		got, err := get()
 		if err != nil {
@@ -75,13 +77,13 @@ func TestPhoneNumberRoundTrip(t *testing.T) {
 		}
 	}
 
-	if _, err := db.GetPhoneNumber(ctx, "AC2", want.Sid); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetPhoneNumber(ctx, "AC2", want.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another account's number: err = %v, want ErrNotFound", err)
 	}
-	if _, err := db.PhoneNumberByNumber(ctx, "+14155550101"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.PhoneNumberByNumber(ctx, "+14155550101"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("number nobody owns: err = %v, want ErrNotFound", err)
 	}
-	if _, err := db.CreatePhoneNumber(ctx, testPhoneNumber("ACnope", "+14155550102", 1)); !errors.Is(err, ErrNotFound) {
+	if _, err := db.CreatePhoneNumber(ctx, testPhoneNumber("ACnope", "+14155550102", 1)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown account: err = %v, want ErrNotFound", err)
 	}
 }
@@ -96,17 +98,17 @@ func TestPhoneNumberOwnership(t *testing.T) {
 	// The same number, for another account or the same one: one owner at a time.
 	for _, account := range []string{"AC2", "AC1"} {
 		_, err := db.CreatePhoneNumber(ctx, testPhoneNumber(account, "+14155550100", 1))
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, store.ErrConflict) {
 			t.Errorf("%s buys an owned number: err = %v, want ErrConflict", account, err)
 		}
 	}
-	if err := db.DeletePhoneNumber(ctx, "AC2", a.Sid); !errors.Is(err, ErrNotFound) {
+	if err := db.DeletePhoneNumber(ctx, "AC2", a.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("AC2 releases AC1's number: err = %v, want ErrNotFound", err)
 	}
 	if err := db.DeletePhoneNumber(ctx, "AC1", a.Sid); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeletePhoneNumber(ctx, "AC1", a.Sid); !errors.Is(err, ErrNotFound) {
+	if err := db.DeletePhoneNumber(ctx, "AC1", a.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second release: err = %v, want ErrNotFound", err)
 	}
 	// Released: on sale again, and the new owner's row is what a lookup finds.
@@ -115,7 +117,7 @@ func TestPhoneNumberOwnership(t *testing.T) {
 	if err != nil || got.AccountSid != "AC2" || got.Sid != b.Sid {
 		t.Fatalf("after rebuy: %+v, %v", got, err)
 	}
-	if _, err := db.GetPhoneNumber(ctx, "AC1", a.Sid); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetPhoneNumber(ctx, "AC1", a.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("released number still fetchable: %v", err)
 	}
 }
@@ -156,7 +158,7 @@ func TestUpdatePhoneNumber(t *testing.T) {
 	p := mustCreatePhoneNumber(t, db, testPhoneNumber("AC1", "+14155550100", 0))
 	later := t0.Add(time.Hour)
 
-	got, err := db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later, func(q *PhoneNumber) error {
+	got, err := db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later, func(q *store.PhoneNumber) error {
 		q.FriendlyName = "renamed"
 		q.SmsURL = ""
 		q.VoiceCallerIDLookup = false
@@ -178,7 +180,7 @@ func TestUpdatePhoneNumber(t *testing.T) {
 
 	// An error from the change writes nothing.
 	boom := errors.New("boom")
-	_, err = db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later.Add(time.Hour), func(q *PhoneNumber) error {
+	_, err = db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later.Add(time.Hour), func(q *store.PhoneNumber) error {
 		q.FriendlyName = "half-done"
 		return boom
 	})
@@ -190,19 +192,19 @@ func TestUpdatePhoneNumber(t *testing.T) {
 	}
 
 	// Moving to another account, then to one that does not exist.
-	moved, err := db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later, func(q *PhoneNumber) error { q.AccountSid = "AC2"; return nil })
+	moved, err := db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later, func(q *store.PhoneNumber) error { q.AccountSid = "AC2"; return nil })
 	if err != nil || moved.AccountSid != "AC2" {
 		t.Fatalf("move: %+v, %v", moved, err)
 	}
-	if _, err := db.GetPhoneNumber(ctx, "AC1", p.Sid); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetPhoneNumber(ctx, "AC1", p.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("moved number still under AC1: %v", err)
 	}
-	_, err = db.UpdatePhoneNumber(ctx, "AC2", p.Sid, later, func(q *PhoneNumber) error { q.AccountSid = "ACnope"; return nil })
-	if !errors.Is(err, ErrNotFound) {
+	_, err = db.UpdatePhoneNumber(ctx, "AC2", p.Sid, later, func(q *store.PhoneNumber) error { q.AccountSid = "ACnope"; return nil })
+	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("move to an unknown account: err = %v, want ErrNotFound", err)
 	}
-	_, err = db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later, func(*PhoneNumber) error { return nil })
-	if !errors.Is(err, ErrNotFound) {
+	_, err = db.UpdatePhoneNumber(ctx, "AC1", p.Sid, later, func(*store.PhoneNumber) error { return nil })
+	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update under the old account: err = %v, want ErrNotFound", err)
 	}
 }
@@ -221,8 +223,10 @@ func TestListPhoneNumbers(t *testing.T) {
 		mine = append([]int64{mustCreatePhoneNumber(t, db, p).Seq}, mine...)
 	}
 	mustCreatePhoneNumber(t, db, testPhoneNumber("AC2", "+12125550100", 99))
-	pnSeqs := func(ps []PhoneNumber) []int64 { return seqs(ps, func(p PhoneNumber) int64 { return p.Seq }) }
-	numbers := func(ps []PhoneNumber) []string {
+	pnSeqs := func(ps []store.PhoneNumber) []int64 {
+		return seqs(ps, func(p store.PhoneNumber) int64 { return p.Seq })
+	}
+	numbers := func(ps []store.PhoneNumber) []string {
 		out := make([]string, len(ps))
 		for i, p := range ps {
 			out[i] = p.PhoneNumber
@@ -231,39 +235,39 @@ func TestListPhoneNumbers(t *testing.T) {
 	}
 
 	// Keyset paging, both ways.
-	p1, more, err := db.ListPhoneNumbers(ctx, PhoneNumberFilter{AccountSid: "AC1"}, Page{Size: 12})
+	p1, more, err := db.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountSid: "AC1"}, store.Page{Size: 12})
 	if err != nil || !more || !slices.Equal(pnSeqs(p1), mine[:12]) {
 		t.Fatalf("page 1: %v more=%v err=%v", pnSeqs(p1), more, err)
 	}
-	p2, more, _ := db.ListPhoneNumbers(ctx, PhoneNumberFilter{AccountSid: "AC1"}, Page{Size: 12, After: p1[11].Seq})
-	p3, more3, _ := db.ListPhoneNumbers(ctx, PhoneNumberFilter{AccountSid: "AC1"}, Page{Size: 12, After: p2[11].Seq})
+	p2, more, _ := db.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountSid: "AC1"}, store.Page{Size: 12, After: p1[11].Seq})
+	p3, more3, _ := db.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountSid: "AC1"}, store.Page{Size: 12, After: p2[11].Seq})
 	if !more || more3 || !slices.Equal(pnSeqs(p2), mine[12:24]) || !slices.Equal(pnSeqs(p3), mine[24:]) {
 		t.Fatalf("pages 2, 3: %v %v more %v %v", pnSeqs(p2), pnSeqs(p3), more, more3)
 	}
-	back, _, _ := db.ListPhoneNumbers(ctx, PhoneNumberFilter{AccountSid: "AC1"}, Page{Size: 12, Before: p2[0].Seq})
+	back, _, _ := db.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountSid: "AC1"}, store.Page{Size: 12, Before: p2[0].Seq})
 	if !slices.Equal(pnSeqs(back), mine[:12]) {
 		t.Fatalf("before page 2: %v", pnSeqs(back))
 	}
 
 	tests := []struct {
 		name string
-		f    PhoneNumberFilter
+		f    store.PhoneNumberFilter
 		want []string
 	}{
-		{"exact number", PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "+14155550105"}, []string{"+14155550105"}},
-		{"partial", PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "0112"}, []string{"+14155550112"}},
-		{"wildcard", PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "555012*"},
+		{"exact number", store.PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "+14155550105"}, []string{"+14155550105"}},
+		{"partial", store.PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "0112"}, []string{"+14155550112"}},
+		{"wildcard", store.PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "555012*"},
 			[]string{"+14155550129", "+14155550128", "+14155550127", "+14155550126", "+14155550125",
 				"+14155550124", "+14155550123", "+14155550122", "+14155550121", "+14155550120"}},
-		{"LIKE characters are literal", PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "0_0"}, nil},
-		{"another account's number", PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "+12125550100"}, nil},
-		{"friendly name", PhoneNumberFilter{AccountSid: "AC1", FriendlyName: "support", PhoneNumber: "012*"},
+		{"LIKE characters are literal", store.PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "0_0"}, nil},
+		{"another account's number", store.PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "+12125550100"}, nil},
+		{"friendly name", store.PhoneNumberFilter{AccountSid: "AC1", FriendlyName: "support", PhoneNumber: "012*"},
 			[]string{"+14155550127", "+14155550124", "+14155550121"}},
-		{"origin", PhoneNumberFilter{AccountSid: "AC2", Origin: "twilio"}, []string{"+12125550100"}},
-		{"other origin", PhoneNumberFilter{AccountSid: "AC2", Origin: "hosted"}, nil},
+		{"origin", store.PhoneNumberFilter{AccountSid: "AC2", Origin: "twilio"}, []string{"+12125550100"}},
+		{"other origin", store.PhoneNumberFilter{AccountSid: "AC2", Origin: "hosted"}, nil},
 	}
 	for _, tt := range tests {
-		got, _, err := db.ListPhoneNumbers(ctx, tt.f, Page{Size: 50})
+		got, _, err := db.ListPhoneNumbers(ctx, tt.f, store.Page{Size: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +281,7 @@ func TestListPhoneNumbers(t *testing.T) {
 // lookups by number and ranges of numbers use the unique index.
 func TestPhoneNumberQueryPlans(t *testing.T) {
 	db := openTest(t)
-	query, args, _ := phoneNumberListQuery(PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "0100", FriendlyName: "x"}, Page{Size: 50, After: 1000})
+	query, args, _ := phoneNumberListQuery(store.PhoneNumberFilter{AccountSid: "AC1", PhoneNumber: "0100", FriendlyName: "x"}, store.Page{Size: 50, After: 1000})
 	if plan := explain(t, db, query, args); !strings.Contains(plan, "USING INDEX incoming_phone_numbers_account_seq ") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("list plan:\n%s", plan)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // TestTimesAcrossTheYears: every time a client can send (years 0001-9999) is stored and
@@ -37,10 +39,10 @@ func TestTimesAcrossTheYears(t *testing.T) {
 		}
 	}
 
-	count := func(f MessageFilter) int {
+	count := func(f store.MessageFilter) int {
 		t.Helper()
 		f.AccountSid = "AC1"
-		list, _, err := db.ListMessages(ctx, f, Page{Size: 100})
+		list, _, err := db.ListMessages(ctx, f, store.Page{Size: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,15 +50,15 @@ func TestTimesAcrossTheYears(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name string
-		f    MessageFilter
+		f    store.MessageFilter
 		want int
 	}{
-		{"from 3000", MessageFilter{SentFrom: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}, 1},
-		{"from 10000", MessageFilter{SentFrom: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, 0},
-		{"until 1000", MessageFilter{SentUntil: time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)}, 1},
-		{"until year 0", MessageFilter{SentUntil: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)}, 0},
-		{"2262 to 2301", MessageFilter{SentFrom: times[2], SentUntil: time.Date(2301, 1, 1, 0, 0, 0, 0, time.UTC)}, 2},
-		{"the last day", MessageFilter{SentFrom: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), SentUntil: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, 1},
+		{"from 3000", store.MessageFilter{SentFrom: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}, 1},
+		{"from 10000", store.MessageFilter{SentFrom: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, 0},
+		{"until 1000", store.MessageFilter{SentUntil: time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)}, 1},
+		{"until year 0", store.MessageFilter{SentUntil: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)}, 0},
+		{"2262 to 2301", store.MessageFilter{SentFrom: times[2], SentUntil: time.Date(2301, 1, 1, 0, 0, 0, 0, time.UTC)}, 2},
+		{"the last day", store.MessageFilter{SentFrom: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), SentUntil: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, 1},
 	} {
 		if got := count(tt.f); got != tt.want {
 			t.Errorf("%s: %d messages, want %d", tt.name, got, tt.want)
@@ -75,18 +77,18 @@ func TestSubMillisecondBounds(t *testing.T) {
 	half := 500 * time.Microsecond
 	for _, tt := range []struct {
 		name string
-		f    MessageFilter
+		f    store.MessageFilter
 		want int
 	}{
-		{"from just after", MessageFilter{SentFrom: t0.Add(half)}, 0},
-		{"from just before", MessageFilter{SentFrom: t0.Add(-half)}, 1},
-		{"until just after", MessageFilter{SentUntil: t0.Add(half)}, 1},
-		{"until just before", MessageFilter{SentUntil: t0.Add(-half)}, 0},
-		{"until exactly", MessageFilter{SentUntil: t0}, 0},
-		{"from exactly", MessageFilter{SentFrom: t0}, 1},
+		{"from just after", store.MessageFilter{SentFrom: t0.Add(half)}, 0},
+		{"from just before", store.MessageFilter{SentFrom: t0.Add(-half)}, 1},
+		{"until just after", store.MessageFilter{SentUntil: t0.Add(half)}, 1},
+		{"until just before", store.MessageFilter{SentUntil: t0.Add(-half)}, 0},
+		{"until exactly", store.MessageFilter{SentUntil: t0}, 0},
+		{"from exactly", store.MessageFilter{SentFrom: t0}, 1},
 	} {
 		tt.f.AccountSid = "AC1"
-		list, _, err := db.ListMessages(ctx, tt.f, Page{})
+		list, _, err := db.ListMessages(ctx, tt.f, store.Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,12 +184,12 @@ func TestMigrateNanosecondsToMilliseconds(t *testing.T) {
 	if err := db.queryRow(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check: %q %v", check, err)
 	}
-	day := MessageFilter{AccountSid: "AC1", SentFrom: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), SentUntil: time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)}
-	query, args, _ := messageListQuery(day, Page{Size: 10})
+	day := store.MessageFilter{AccountSid: "AC1", SentFrom: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), SentUntil: time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)}
+	query, args, _ := messageListQuery(day, store.Page{Size: 10})
 	if plan := explain(t, db, query, args); !strings.Contains(plan, "USING INDEX messages_account_date") {
 		t.Fatalf("a day's window does not use the date index:\n%s", plan)
 	}
-	list, _, err := db.ListMessages(ctx, day, Page{Size: 10})
+	list, _, err := db.ListMessages(ctx, day, store.Page{Size: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

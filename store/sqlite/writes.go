@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // write runs fn in a write transaction and returns once that transaction has committed
@@ -22,7 +24,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.queueMu.RLock()
 	if db.closed {
 		db.queueMu.RUnlock()
-		return ErrClosed
+		return store.ErrClosed
 	}
 	db.queue <- req
 	db.queueMu.RUnlock()
@@ -50,7 +52,7 @@ func (db *DB) writeAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // Apply makes all of w's changes in one transaction, or none of them.
-func (db *DB) Apply(ctx context.Context, w Writes) error {
+func (db *DB) Apply(ctx context.Context, w store.Writes) error {
 	if w.Empty() {
 		return nil
 	}
@@ -64,8 +66,8 @@ func (db *DB) Apply(ctx context.Context, w Writes) error {
 // ChangeStatus makes one status change and returns the message as changed. When the
 // message is not in one of c.From it is left alone and ErrConflict returned; an unknown
 // message is ErrNotFound.
-func (db *DB) ChangeStatus(ctx context.Context, c StatusChange) (Message, error) {
-	var m Message
+func (db *DB) ChangeStatus(ctx context.Context, c store.StatusChange) (store.Message, error) {
+	var m store.Message
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		m, err = db.changeStatus(ctx, tx, c)
@@ -75,13 +77,13 @@ func (db *DB) ChangeStatus(ctx context.Context, c StatusChange) (Message, error)
 		return err
 	})
 	if err != nil {
-		return Message{}, fmt.Errorf("change status of message %s: %w", c.Sid, err)
+		return store.Message{}, fmt.Errorf("change status of message %s: %w", c.Sid, err)
 	}
 	db.jobsChanged(true)
 	return m, nil
 }
 
-func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
+func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w store.Writes) error {
 	if w.Sender != nil && len(w.Messages) == 0 {
 		if err := db.checkSenderRule(ctx, tx, *w.Sender); err != nil {
 			return err
@@ -141,11 +143,11 @@ func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 
 // changeStatus applies c if its guard holds, with its jobs, and returns the message as
 // changed; sql.ErrNoRows when the guard does not hold (nothing is written then).
-func (db *DB) changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Message, error) {
+func (db *DB) changeStatus(ctx context.Context, tx *sql.Tx, c store.StatusChange) (store.Message, error) {
 	query, args := statusUpdate(c)
 	m, err := scanMessage(db.txQueryRow(ctx, tx, query+" RETURNING "+messageCols, args...))
 	if err != nil {
-		return Message{}, err
+		return store.Message{}, err
 	}
 	return m, db.statusChangeJobs(ctx, tx, c)
 }
@@ -154,7 +156,7 @@ func (db *DB) changeStatus(ctx context.Context, tx *sql.Tx, c StatusChange) (Mes
 // a delivery do: most status changes are theirs, and each paid for reading back and
 // scanning a 20-column row it never used (a tenth of the server's CPU per message sent
 // and delivered). A guard that does not hold writes nothing and is not an error.
-func (db *DB) applyStatusChange(ctx context.Context, tx *sql.Tx, c StatusChange) error {
+func (db *DB) applyStatusChange(ctx context.Context, tx *sql.Tx, c store.StatusChange) error {
 	query, args := statusUpdate(c)
 	res, err := db.txExec(ctx, tx, query, args...)
 	if err != nil {
@@ -169,7 +171,7 @@ func (db *DB) applyStatusChange(ctx context.Context, tx *sql.Tx, c StatusChange)
 }
 
 // statusUpdate is the UPDATE that makes c, its guard included.
-func statusUpdate(c StatusChange) (string, []any) {
+func statusUpdate(c store.StatusChange) (string, []any) {
 	query := `UPDATE messages SET status = ?,
 		from_number = coalesce(?, from_number),
 		error_code = coalesce(?, error_code),
@@ -192,7 +194,7 @@ func statusUpdate(c StatusChange) (string, []any) {
 }
 
 // statusChangeJobs writes what a status change that took place asks of the jobs.
-func (db *DB) statusChangeJobs(ctx context.Context, tx *sql.Tx, c StatusChange) error {
+func (db *DB) statusChangeJobs(ctx context.Context, tx *sql.Tx, c store.StatusChange) error {
 	if c.CancelJobsOfKind != "" {
 		if _, err := db.txExec(ctx, tx, "DELETE FROM jobs WHERE resource_sid = ? AND kind = ?", c.Sid, c.CancelJobsOfKind); err != nil {
 			return err
@@ -201,7 +203,7 @@ func (db *DB) statusChangeJobs(ctx context.Context, tx *sql.Tx, c StatusChange) 
 	return db.insertJobs(ctx, tx, c.Jobs)
 }
 
-func (db *DB) setOptOut(ctx context.Context, tx *sql.Tx, o OptOut) error {
+func (db *DB) setOptOut(ctx context.Context, tx *sql.Tx, o store.OptOut) error {
 	var err error
 	if o.Out {
 		_, err = db.txExec(ctx, tx,
@@ -246,7 +248,7 @@ func (db *DB) SenderCheck(ctx context.Context, accountSid, sender, recipient str
 // arguments are senderRuleArgs.
 const senderRuleHolds = "(NOT ? OR " + ownsSender + ") AND NOT " + optedOutOfSender
 
-func senderRuleArgs(r SenderRule) []any {
+func senderRuleArgs(r store.SenderRule) []any {
 	return append([]any{r.MustOwn}, senderCheckArgs(r.AccountSid, r.Sender, r.Recipient)...)
 }
 
@@ -254,7 +256,7 @@ func senderRuleArgs(r SenderRule) []any {
 // otherwise returns why not (checkSenderRule). The rule is part of the INSERT rather than
 // a statement before it: the check then costs the writer about half of what it did as a
 // query of its own, database/sql's statement, rows and scan (about 4 against 9 µs).
-func (db *DB) insertMessageIfSender(ctx context.Context, tx *sql.Tx, args []any, r SenderRule) error {
+func (db *DB) insertMessageIfSender(ctx context.Context, tx *sql.Tx, args []any, r store.SenderRule) error {
 	res, err := db.txExec(ctx, tx, insertMessageIf+senderRuleHolds, append(args, senderRuleArgs(r)...)...)
 	if err != nil {
 		return err
@@ -271,16 +273,16 @@ func (db *DB) insertMessageIfSender(ctx context.Context, tx *sql.Tx, args []any,
 // checkSenderRule checks r inside a write: ErrNotSender or ErrOptedOut when it does not
 // hold. It runs on the writer's cache, which is warm, while a reader's starts cold after
 // every commit.
-func (db *DB) checkSenderRule(ctx context.Context, tx *sql.Tx, r SenderRule) error {
+func (db *DB) checkSenderRule(ctx context.Context, tx *sql.Tx, r store.SenderRule) error {
 	var owned, optedOut bool
 	err := db.txQueryRow(ctx, tx, senderCheck, senderCheckArgs(r.AccountSid, r.Sender, r.Recipient)...).Scan(&owned, &optedOut)
 	switch {
 	case err != nil:
 		return fmt.Errorf("sender check %s -> %s: %w", r.Sender, r.Recipient, err)
 	case r.MustOwn && !owned:
-		return fmt.Errorf("sender %s: %w", r.Sender, ErrNotSender)
+		return fmt.Errorf("sender %s: %w", r.Sender, store.ErrNotSender)
 	case optedOut:
-		return fmt.Errorf("%s -> %s: %w", r.Sender, r.Recipient, ErrOptedOut)
+		return fmt.Errorf("%s -> %s: %w", r.Sender, r.Recipient, store.ErrOptedOut)
 	}
 	return nil
 }

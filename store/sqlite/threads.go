@@ -1,10 +1,12 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // Which side of a message is the account's: SQL for the thread key of a messages row.
@@ -16,7 +18,7 @@ const (
 // ListThreads returns one page of an account's threads, the one with the newest message
 // first, and whether more follow (see ListMessages; a thread's position is its newest
 // message's Seq).
-func (db *DB) ListThreads(ctx context.Context, f ThreadFilter, p Page) ([]Thread, bool, error) {
+func (db *DB) ListThreads(ctx context.Context, f store.ThreadFilter, p store.Page) ([]store.Thread, bool, error) {
 	var w where
 	w.add("account_sid = ?", f.AccountSid)
 	if f.Search != "" {
@@ -53,13 +55,13 @@ func (db *DB) ListThreads(ctx context.Context, f ThreadFilter, p Page) ([]Thread
 		args = append(args, p.Offset)
 	}
 	scanLast := newMessageScanner()
-	scan := func(s rowScanner) (Thread, error) {
-		var t Thread
+	scan := func(s rowScanner) (store.Thread, error) {
+		var t store.Thread
 		m, err := scanLast(scanFunc(func(dest ...any) error {
 			return s.Scan(append([]any{&t.MessageCount, &t.InboundCount}, dest...)...)
 		}))
 		if err != nil {
-			return Thread{}, err
+			return store.Thread{}, err
 		}
 		t.AccountSid, t.Last = m.AccountSid, m
 		t.Number, t.Party = m.From, m.To
@@ -77,7 +79,7 @@ func (db *DB) ListThreads(ctx context.Context, f ThreadFilter, p Page) ([]Thread
 
 // ListThreadMessages returns one page of a thread's messages, newest first (see
 // ListMessages).
-func (db *DB) ListThreadMessages(ctx context.Context, k ThreadKey, p Page) ([]Message, bool, error) {
+func (db *DB) ListThreadMessages(ctx context.Context, k store.ThreadKey, p store.Page) ([]store.Message, bool, error) {
 	var w where
 	w.add("account_sid = ?", k.AccountSid)
 	w.add("((direction = 'inbound' AND to_number = ? AND from_number = ?) OR (direction <> 'inbound' AND from_number = ? AND to_number = ?))",
@@ -127,7 +129,7 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
-func offset(p Page) string {
+func offset(p store.Page) string {
 	if p.After <= 0 && p.Before <= 0 && p.Offset > 0 {
 		return " OFFSET ?"
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,14 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 const deliveryCols = "seq, sid, account_sid, resource_sid, event, url, method, request_params, signature, " +
 	"response_status, response_type, response_body, latency_ms, attempt, error_code, error_message, date_created, replay_of"
 
-func scanDelivery(s rowScanner) (WebhookDelivery, error) {
+func scanDelivery(s rowScanner) (store.WebhookDelivery, error) {
 	var (
-		d                 WebhookDelivery
+		d                 store.WebhookDelivery
 		params            string
 		status, errorCode sql.NullInt64
 		latencyMs         int64
@@ -21,10 +23,10 @@ func scanDelivery(s rowScanner) (WebhookDelivery, error) {
 	)
 	if err := s.Scan(&d.Seq, &d.Sid, &d.AccountSid, &d.ResourceSid, &d.Event, &d.URL, &d.Method, &params, &d.Signature,
 		&status, &d.ResponseType, &d.ResponseBody, &latencyMs, &d.Attempt, &errorCode, &d.ErrorMessage, &dateCreated, &d.ReplayOf); err != nil {
-		return WebhookDelivery{}, err
+		return store.WebhookDelivery{}, err
 	}
 	if err := json.Unmarshal([]byte(params), &d.Params); err != nil {
-		return WebhookDelivery{}, fmt.Errorf("webhook delivery %s: params: %w", d.Sid, err)
+		return store.WebhookDelivery{}, fmt.Errorf("webhook delivery %s: params: %w", d.Sid, err)
 	}
 	d.ResponseStatus, d.ErrorCode = int(status.Int64), int(errorCode.Int64)
 	d.Latency = millis(latencyMs)
@@ -32,7 +34,7 @@ func scanDelivery(s rowScanner) (WebhookDelivery, error) {
 	return d, nil
 }
 
-func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery) error {
+func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d store.WebhookDelivery) error {
 	params, err := jsonText(d.Params)
 	if err != nil {
 		return fmt.Errorf("webhook delivery %s: %w", d.Sid, err)
@@ -59,7 +61,7 @@ func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d WebhookDelivery)
 	if _, err := db.txExec(ctx, tx,
 		`DELETE FROM webhook_deliveries WHERE account_sid = ? AND resource_sid = ? AND seq <= (
 			SELECT seq FROM webhook_deliveries WHERE account_sid = ? AND resource_sid = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-		d.AccountSid, d.ResourceSid, d.AccountSid, d.ResourceSid, MaxDeliveriesPerResource); err != nil {
+		d.AccountSid, d.ResourceSid, d.AccountSid, d.ResourceSid, store.MaxDeliveriesPerResource); err != nil {
 		return fmt.Errorf("webhook delivery %s: trim: %w", d.Sid, err)
 	}
 	return nil
@@ -72,7 +74,7 @@ func (db *DB) deleteDeliveries(ctx context.Context, tx *sql.Tx, accountSid, reso
 }
 
 // ListDeliveries returns one page of webhook deliveries, newest first (see ListMessages).
-func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]WebhookDelivery, bool, error) {
+func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter, p store.Page) ([]store.WebhookDelivery, bool, error) {
 	var w where
 	w.add("account_sid = ?", f.AccountSid)
 	if f.ResourceSid != "" {
@@ -87,14 +89,14 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]W
 }
 
 // GetDelivery returns webhook delivery sid of account accountSid, or ErrNotFound.
-func (db *DB) GetDelivery(ctx context.Context, accountSid, sid string) (WebhookDelivery, error) {
+func (db *DB) GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error) {
 	d, err := scanDelivery(db.queryRow(ctx,
 		"SELECT "+deliveryCols+" FROM webhook_deliveries WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = store.ErrNotFound
 	}
 	if err != nil {
-		return WebhookDelivery{}, fmt.Errorf("get webhook delivery %s: %w", sid, err)
+		return store.WebhookDelivery{}, fmt.Errorf("get webhook delivery %s: %w", sid, err)
 	}
 	return d, nil
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"cmp"
@@ -6,24 +6,26 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // mediaCols is the column order scanMedia expects; content is left out of lists.
 const mediaCols = "seq, sid, account_sid, message_sid, url, content_type, date_created, date_updated"
 
-func scanMedia(s rowScanner) (Media, error) {
+func scanMedia(s rowScanner) (store.Media, error) {
 	var (
-		m                        Media
+		m                        store.Media
 		dateCreated, dateUpdated sql.NullInt64
 	)
 	if err := s.Scan(&m.Seq, &m.Sid, &m.AccountSid, &m.MessageSid, &m.URL, &m.ContentType, &dateCreated, &dateUpdated); err != nil {
-		return Media{}, err
+		return store.Media{}, err
 	}
 	m.DateCreated, m.DateUpdated = timeValue(dateCreated), timeValue(dateUpdated)
 	return m, nil
 }
 
-func (db *DB) insertMedia(ctx context.Context, tx *sql.Tx, m Media) error {
+func (db *DB) insertMedia(ctx context.Context, tx *sql.Tx, m store.Media) error {
 	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO media (sid, account_sid, message_sid, url, content_type, content, date_created, date_updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -35,32 +37,32 @@ func (db *DB) insertMedia(ctx context.Context, tx *sql.Tx, m Media) error {
 
 // GetMedia returns media sid of message messageSid of account accountSid, without its
 // content, or ErrNotFound.
-func (db *DB) GetMedia(ctx context.Context, accountSid, messageSid, sid string) (Media, error) {
+func (db *DB) GetMedia(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error) {
 	m, err := scanMedia(db.queryRow(ctx,
 		"SELECT "+mediaCols+" FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ?",
 		accountSid, messageSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = store.ErrNotFound
 	}
 	if err != nil {
-		return Media{}, fmt.Errorf("get media %s: %w", sid, err)
+		return store.Media{}, fmt.Errorf("get media %s: %w", sid, err)
 	}
 	return m, nil
 }
 
 // MediaContent returns media sid with its content; ErrNotFound when it is unknown or its
 // content has not been fetched yet.
-func (db *DB) MediaContent(ctx context.Context, accountSid, messageSid, sid string) (Media, error) {
+func (db *DB) MediaContent(ctx context.Context, accountSid, messageSid, sid string) (store.Media, error) {
 	var content []byte
 	row := db.queryRow(ctx,
 		"SELECT "+mediaCols+", content FROM media WHERE account_sid = ? AND message_sid = ? AND sid = ? AND content IS NOT NULL",
 		accountSid, messageSid, sid)
 	m, err := scanMedia(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &content)...) }))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = store.ErrNotFound
 	}
 	if err != nil {
-		return Media{}, fmt.Errorf("media content %s: %w", sid, err)
+		return store.Media{}, fmt.Errorf("media content %s: %w", sid, err)
 	}
 	m.Content = content
 	return m, nil
@@ -72,7 +74,7 @@ type scanFunc func(dest ...any) error
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // ListMedia returns one page of a message's media, newest first (see ListMessages).
-func (db *DB) ListMedia(ctx context.Context, f MediaFilter, p Page) ([]Media, bool, error) {
+func (db *DB) ListMedia(ctx context.Context, f store.MediaFilter, p store.Page) ([]store.Media, bool, error) {
 	var w where
 	w.add("message_sid = ?", f.MessageSid)
 	w.add("account_sid = ?", f.AccountSid)
@@ -88,14 +90,14 @@ func (db *DB) ListMedia(ctx context.Context, f MediaFilter, p Page) ([]Media, bo
 }
 
 // MessageMedia returns every media file of a message, oldest first, without content.
-func (db *DB) MessageMedia(ctx context.Context, accountSid, messageSid string) ([]Media, error) {
+func (db *DB) MessageMedia(ctx context.Context, accountSid, messageSid string) ([]store.Media, error) {
 	rows, err := db.query(ctx,
 		"SELECT "+mediaCols+" FROM media WHERE account_sid = ? AND message_sid = ? ORDER BY seq", accountSid, messageSid)
 	if err != nil {
 		return nil, fmt.Errorf("message media: %w", err)
 	}
 	defer rows.Close()
-	var list []Media
+	var list []store.Media
 	for rows.Next() {
 		m, err := scanMedia(rows)
 		if err != nil {
@@ -119,7 +121,7 @@ func (db *DB) DeleteMedia(ctx context.Context, accountSid, messageSid, sid strin
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return cmp.Or(err, ErrNotFound)
+			return cmp.Or(err, store.ErrNotFound)
 		}
 		_, err = db.txExec(ctx, tx, "UPDATE messages SET num_media = num_media - 1 WHERE sid = ?", messageSid)
 		return err

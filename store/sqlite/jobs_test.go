@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,13 +9,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
-func job(kind, resource, queue string, due time.Time) Job {
-	return Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, Payload: []byte(`{"n":1}`), DueAt: due, DateCreated: due}
+func job(kind, resource, queue string, due time.Time) store.Job {
+	return store.Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, Payload: []byte(`{"n":1}`), DueAt: due, DateCreated: due}
 }
 
-func claimIDs(t testing.TB, db *DB, owner string, now time.Time, limit int) []Job {
+func claimIDs(t testing.TB, db *DB, owner string, now time.Time, limit int) []store.Job {
 	t.Helper()
 	jobs, err := db.ClaimJobs(context.Background(), owner, now, map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, limit)
 	if err != nil {
@@ -24,13 +26,13 @@ func claimIDs(t testing.TB, db *DB, owner string, now time.Time, limit int) []Jo
 	return jobs
 }
 
-func ids(jobs []Job) []int64 { return seqs(jobs, func(j Job) int64 { return j.ID }) }
+func ids(jobs []store.Job) []int64 { return seqs(jobs, func(j store.Job) int64 { return j.ID }) }
 
 func TestClaimJobsDueLeaseAndQueue(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	now := t0
-	if err := db.Apply(ctx, Writes{Jobs: []Job{
+	if err := db.Apply(ctx, store.Writes{Jobs: []store.Job{
 		job("step", "SM1", "", now.Add(-time.Second)),         // 1: due
 		job("hook", "SM1", "hook:SM1", now.Add(-time.Second)), // 2: due, first of its queue
 		job("hook", "SM1", "hook:SM1", now.Add(-time.Second)), // 3: due, waits behind 2
@@ -52,7 +54,7 @@ func TestClaimJobsDueLeaseAndQueue(t *testing.T) {
 		t.Fatalf("second claim got %v", ids(got))
 	}
 	// Finishing 2 lets 3 go.
-	if err := db.FinishJob(ctx, first[1], Writes{}); err != nil {
+	if err := db.FinishJob(ctx, first[1], store.Writes{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ids(claimIDs(t, db, "b", now, 10)); !slices.Equal(got, []int64{3}) {
@@ -64,18 +66,18 @@ func TestClaimJobsDueLeaseAndQueue(t *testing.T) {
 		t.Fatalf("after the leases ran out, claimed %v (%+v)", got, again)
 	}
 	// The first owner lost job 1: its result is refused and nothing it wanted written is.
-	err := db.FinishJob(ctx, first[0], Writes{Jobs: []Job{job("step", "SM9", "", now)}})
-	if !errors.Is(err, ErrLeaseLost) {
+	err := db.FinishJob(ctx, first[0], store.Writes{Jobs: []store.Job{job("step", "SM9", "", now)}})
+	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("finish with a lost lease: %v", err)
 	}
-	if err := db.RetryJob(ctx, first[0], now, Writes{}); !errors.Is(err, ErrLeaseLost) {
+	if err := db.RetryJob(ctx, first[0], now, store.Writes{}); !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("retry with a lost lease: %v", err)
 	}
 	if n, _ := db.CountJobs(ctx, ""); n != 3 {
 		t.Fatalf("%d jobs, want 3 (1, 3, 4)", n)
 	}
 	// Retry releases the lease and moves the due time.
-	if err := db.RetryJob(ctx, again[0], now.Add(10*time.Minute), Writes{}); err != nil {
+	if err := db.RetryJob(ctx, again[0], now.Add(10*time.Minute), store.Writes{}); err != nil {
 		t.Fatal(err)
 	}
 	// Job 1 is due again at +10m, job 4 at +1h, and c holds job 3 until +3m.
@@ -133,11 +135,11 @@ func TestClaimJobsNeverTwice(t *testing.T) {
 		dbs = append(dbs, db)
 	}
 	const n = 300
-	var jobs []Job
+	var jobs []store.Job
 	for i := range n {
 		jobs = append(jobs, job("step", fmt.Sprintf("SM%d", i), "", t0))
 	}
-	if err := dbs[0].Apply(context.Background(), Writes{Jobs: jobs}); err != nil {
+	if err := dbs[0].Apply(context.Background(), store.Writes{Jobs: jobs}); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -184,8 +186,8 @@ func TestStatusChangeGuardAndJobs(t *testing.T) {
 	cb := job("hook", m.Sid, "hook:"+m.Sid, t0)
 
 	// A change whose guard fails writes nothing, not even its jobs.
-	if err := db.Apply(ctx, Writes{StatusChanges: []StatusChange{{AccountSid: "AC1", Sid: m.Sid, From: []string{"sending"},
-		To: "sent", DateUpdated: t0, Jobs: []Job{cb}}}}); err != nil {
+	if err := db.Apply(ctx, store.Writes{StatusChanges: []store.StatusChange{{AccountSid: "AC1", Sid: m.Sid, From: []string{"sending"},
+		To: "sent", DateUpdated: t0, Jobs: []store.Job{cb}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := db.GetMessage(ctx, "AC1", m.Sid); got.Status != "queued" {
@@ -196,13 +198,13 @@ func TestStatusChangeGuardAndJobs(t *testing.T) {
 	}
 
 	// One that holds writes the change and its jobs, and can cancel the message's jobs.
-	if err := db.Apply(ctx, Writes{Jobs: []Job{job("step", m.Sid, "", t0)}}); err != nil {
+	if err := db.Apply(ctx, store.Writes{Jobs: []store.Job{job("step", m.Sid, "", t0)}}); err != nil {
 		t.Fatal(err)
 	}
 	sent := t0.Add(time.Minute)
-	got, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "undelivered",
+	got, err := db.ChangeStatus(ctx, store.StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "undelivered",
 		ErrorCode: 30003, ErrorMessage: "Unreachable", Price: "-0.00790", DateSent: sent, DateUpdated: sent,
-		CancelJobsOfKind: "step", Jobs: []Job{cb}})
+		CancelJobsOfKind: "step", Jobs: []store.Job{cb}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,10 +219,10 @@ func TestStatusChangeGuardAndJobs(t *testing.T) {
 		t.Errorf("%d callback jobs, want 1", n)
 	}
 	// ChangeStatus tells a failed guard from a missing message.
-	if _, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "sent"}); !errors.Is(err, ErrConflict) {
+	if _, err := db.ChangeStatus(ctx, store.StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "sent"}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("failed guard: %v", err)
 	}
-	if _, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC2", Sid: m.Sid, To: "sent"}); !errors.Is(err, ErrNotFound) {
+	if _, err := db.ChangeStatus(ctx, store.StatusChange{AccountSid: "AC2", Sid: m.Sid, To: "sent"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another account's message: %v", err)
 	}
 }
@@ -234,14 +236,14 @@ func TestApplyStatusChangeJobs(t *testing.T) {
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	m := mustCreateMessage(t, db, testMessage("AC1", 1)) // queued
-	mustApply(t, db, Writes{Jobs: []Job{job("step", m.Sid, "", t0)}})
+	mustApply(t, db, store.Writes{Jobs: []store.Job{job("step", m.Sid, "", t0)}})
 	sent := t0.Add(time.Minute)
-	mustApply(t, db, Writes{StatusChanges: []StatusChange{
+	mustApply(t, db, store.Writes{StatusChanges: []store.StatusChange{
 		{AccountSid: "AC2", Sid: m.Sid, To: "delivered", DateUpdated: sent,
-			CancelJobsOfKind: "step", Jobs: []Job{job("other", m.Sid, "", t0)}},
+			CancelJobsOfKind: "step", Jobs: []store.Job{job("other", m.Sid, "", t0)}},
 		{AccountSid: "AC1", Sid: m.Sid, From: []string{"queued"}, To: "sent", Sender: "+15557777777",
 			ErrorCode: 30007, ErrorMessage: "Filtered", Price: "-0.00790", DateSent: sent, DateUpdated: sent,
-			CancelJobsOfKind: "step", Jobs: []Job{job("hook", m.Sid, "hook:"+m.Sid, t0)}},
+			CancelJobsOfKind: "step", Jobs: []store.Job{job("hook", m.Sid, "hook:"+m.Sid, t0)}},
 	}})
 	got, err := db.GetMessage(ctx, "AC1", m.Sid)
 	if err != nil {
@@ -264,18 +266,18 @@ func TestDeleteMessageBusyAndMediaCascade(t *testing.T) {
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	m := testMessage("AC1", 1)
 	m.NumMedia = 2
-	md := []Media{
+	md := []store.Media{
 		{Sid: "ME1", AccountSid: "AC1", MessageSid: m.Sid, URL: "http://x/1", DateCreated: t0, DateUpdated: t0},
 		{Sid: "ME2", AccountSid: "AC1", MessageSid: m.Sid, URL: "http://x/2", DateCreated: t0, DateUpdated: t0},
 	}
-	if err := db.Apply(ctx, Writes{Messages: []Message{m}, Media: md,
-		MediaContents: []MediaContent{{Sid: "ME1", ContentType: "image/png", Content: []byte("png"), DateUpdated: t0}}}); err != nil {
+	if err := db.Apply(ctx, store.Writes{Messages: []store.Message{m}, Media: md,
+		MediaContents: []store.MediaContent{{Sid: "ME1", ContentType: "image/png", Content: []byte("png"), DateUpdated: t0}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := db.MediaContent(ctx, "AC1", m.Sid, "ME1"); err != nil || string(got.Content) != "png" || got.ContentType != "image/png" {
 		t.Fatalf("content %+v %v", got, err)
 	}
-	if _, err := db.MediaContent(ctx, "AC1", m.Sid, "ME2"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.MediaContent(ctx, "AC1", m.Sid, "ME2"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unfetched content: %v", err)
 	}
 	if err := db.DeleteMedia(ctx, "AC1", m.Sid, "ME2"); err != nil {
@@ -284,19 +286,19 @@ func TestDeleteMessageBusyAndMediaCascade(t *testing.T) {
 	if got, _ := db.GetMessage(ctx, "AC1", m.Sid); got.NumMedia != 1 {
 		t.Errorf("num_media %d after deleting one of two", got.NumMedia)
 	}
-	if err := db.DeleteMedia(ctx, "AC1", m.Sid, "ME2"); !errors.Is(err, ErrNotFound) {
+	if err := db.DeleteMedia(ctx, "AC1", m.Sid, "ME2"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
-	if err := db.DeleteMessage(ctx, "AC1", m.Sid, "queued", "sending"); !errors.Is(err, ErrConflict) {
+	if err := db.DeleteMessage(ctx, "AC1", m.Sid, "queued", "sending"); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("delete of a busy message: %v", err)
 	}
 	if err := db.DeleteMessage(ctx, "AC1", m.Sid, "sending"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.GetMedia(ctx, "AC1", m.Sid, "ME1"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetMedia(ctx, "AC1", m.Sid, "ME1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("media outlived its message: %v", err)
 	}
-	if err := db.DeleteMessage(ctx, "AC1", m.Sid); !errors.Is(err, ErrNotFound) {
+	if err := db.DeleteMessage(ctx, "AC1", m.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("delete of a deleted message: %v", err)
 	}
 }
@@ -304,7 +306,7 @@ func TestDeleteMessageBusyAndMediaCascade(t *testing.T) {
 func TestRenewLease(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	if err := db.Apply(ctx, Writes{Jobs: []Job{job("hook", "SM1", "", t0)}}); err != nil {
+	if err := db.Apply(ctx, store.Writes{Jobs: []store.Job{job("hook", "SM1", "", t0)}}); err != nil {
 		t.Fatal(err)
 	}
 	first := claimIDs(t, db, "a", t0, 1)[0]
@@ -317,13 +319,13 @@ func TestRenewLease(t *testing.T) {
 	}
 	// Taken over after the renewed lease: the first claim can neither renew nor finish.
 	second := claimIDs(t, db, "a", t0.Add(11*time.Minute), 1)[0]
-	if err := db.RenewLease(ctx, first, t0.Add(20*time.Minute)); !errors.Is(err, ErrLeaseLost) {
+	if err := db.RenewLease(ctx, first, t0.Add(20*time.Minute)); !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("renew of a lost claim by the same owner: %v", err)
 	}
-	if err := db.FinishJob(ctx, first, Writes{}); !errors.Is(err, ErrLeaseLost) {
+	if err := db.FinishJob(ctx, first, store.Writes{}); !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("finish of a lost claim by the same owner: %v", err)
 	}
-	if err := db.FinishJob(ctx, second, Writes{}); err != nil {
+	if err := db.FinishJob(ctx, second, store.Writes{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -334,15 +336,15 @@ func BenchmarkNextJobDue(b *testing.B) {
 	db := openTest(b)
 	ctx := context.Background()
 	now := t0
-	var jobs []Job
+	var jobs []store.Job
 	for i := range 100_000 {
 		jobs = append(jobs, job("step", fmt.Sprintf("SM%d", i), "", now.Add(time.Duration(i+1)*time.Second)))
 	}
-	if err := db.Apply(ctx, Writes{Jobs: jobs}); err != nil {
+	if err := db.Apply(ctx, store.Writes{Jobs: jobs}); err != nil {
 		b.Fatal(err)
 	}
 	for range 10 {
-		if err := db.Apply(ctx, Writes{Jobs: []Job{job("step", "SMdue", "", now)}}); err != nil {
+		if err := db.Apply(ctx, store.Writes{Jobs: []store.Job{job("step", "SMdue", "", now)}}); err != nil {
 			b.Fatal(err)
 		}
 	}

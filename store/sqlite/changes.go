@@ -1,9 +1,11 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // LastChange returns the seq of the newest change (0 when there is none): a cheap
@@ -26,16 +28,16 @@ func (db *DB) FirstChange(ctx context.Context) (int64, error) {
 }
 
 // Changes returns up to limit changes after seq after, oldest first.
-func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]Change, error) {
+func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
 	rows, err := db.query(ctx,
 		"SELECT seq, account_sid, kind, sid, op FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}
 	defer rows.Close()
-	var list []Change
+	var list []store.Change
 	for rows.Next() {
-		var c Change
+		var c store.Change
 		if err := rows.Scan(&c.Seq, &c.AccountSid, &c.Kind, &c.Sid, &c.Op); err != nil {
 			return nil, fmt.Errorf("changes: %w", err)
 		}

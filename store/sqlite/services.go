@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // serviceCols is the column order scanService expects; serviceWritable the columns
@@ -19,9 +21,9 @@ const (
 		"date_created, date_updated"
 )
 
-func scanService(s rowScanner) (MessagingService, error) {
+func scanService(s rowScanner) (store.MessagingService, error) {
 	var (
-		m                        MessagingService
+		m                        store.MessagingService
 		dateCreated, dateUpdated sql.NullInt64
 	)
 	err := s.Scan(&m.Seq, &m.Sid, &m.AccountSid, &m.FriendlyName, &m.InboundRequestURL, &m.InboundMethod,
@@ -29,14 +31,14 @@ func scanService(s rowScanner) (MessagingService, error) {
 		&m.ScanMessageContent, &m.FallbackToLongCode, &m.AreaCodeGeomatch, &m.SynchronousValidation,
 		&m.ValidityPeriod, &m.Usecase, &m.UseInboundWebhookOnNumber, &dateCreated, &dateUpdated)
 	if err != nil {
-		return MessagingService{}, err
+		return store.MessagingService{}, err
 	}
 	m.DateCreated = timeValue(dateCreated)
 	m.DateUpdated = timeValue(dateUpdated)
 	return m, nil
 }
 
-func serviceArgs(m MessagingService) []any {
+func serviceArgs(m store.MessagingService) []any {
 	return []any{
 		m.Sid, m.AccountSid, m.FriendlyName, m.InboundRequestURL, m.InboundMethod, m.FallbackURL, m.FallbackMethod,
 		m.StatusCallback, m.StickySender, m.MMSConverter, m.SmartEncoding, m.ScanMessageContent, m.FallbackToLongCode,
@@ -47,26 +49,26 @@ func serviceArgs(m MessagingService) []any {
 
 // CreateMessagingService stores m and returns it as stored, with Seq set. An AccountSid
 // that names no account is ErrNotFound.
-func (db *DB) CreateMessagingService(ctx context.Context, m MessagingService) (MessagingService, error) {
+func (db *DB) CreateMessagingService(ctx context.Context, m store.MessagingService) (store.MessagingService, error) {
 	params := strings.TrimSuffix(strings.Repeat("?, ", len(serviceArgs(m))), ", ")
 	created, err := writeScan(ctx, db, scanService,
 		"INSERT INTO messaging_services ("+serviceWritable+") VALUES ("+params+") RETURNING "+serviceCols,
 		serviceArgs(m)...)
 	if err != nil {
-		return MessagingService{}, fmt.Errorf("create messaging service %s: %w", m.Sid, constraintError(err))
+		return store.MessagingService{}, fmt.Errorf("create messaging service %s: %w", m.Sid, constraintError(err))
 	}
 	return created, nil
 }
 
 // GetMessagingService returns service sid of account accountSid, or ErrNotFound.
-func (db *DB) GetMessagingService(ctx context.Context, accountSid, sid string) (MessagingService, error) {
+func (db *DB) GetMessagingService(ctx context.Context, accountSid, sid string) (store.MessagingService, error) {
 	m, err := scanService(db.queryRow(ctx,
 		"SELECT "+serviceCols+" FROM messaging_services WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		return MessagingService{}, fmt.Errorf("get messaging service %s: %w", sid, ErrNotFound)
+		return store.MessagingService{}, fmt.Errorf("get messaging service %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return MessagingService{}, fmt.Errorf("get messaging service %s: %w", sid, err)
+		return store.MessagingService{}, fmt.Errorf("get messaging service %s: %w", sid, err)
 	}
 	return m, nil
 }
@@ -75,13 +77,13 @@ func (db *DB) GetMessagingService(ctx context.Context, accountSid, sid string) (
 // and stores the result with DateUpdated set to now, in one transaction. Its Sid,
 // AccountSid and DateCreated are kept. An error from change aborts the update and is
 // returned wrapped; ErrNotFound for an unknown service.
-func (db *DB) UpdateMessagingService(ctx context.Context, accountSid, sid string, now time.Time, change func(*MessagingService) error) (MessagingService, error) {
-	var updated MessagingService
+func (db *DB) UpdateMessagingService(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.MessagingService) error) (store.MessagingService, error) {
+	var updated store.MessagingService
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		m, err := scanService(db.txQueryRow(ctx, tx,
 			"SELECT "+serviceCols+" FROM messaging_services WHERE account_sid = ? AND sid = ?", accountSid, sid))
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return store.ErrNotFound
 		}
 		if err != nil {
 			return err
@@ -97,7 +99,7 @@ func (db *DB) UpdateMessagingService(ctx context.Context, accountSid, sid string
 		return err
 	})
 	if err != nil {
-		return MessagingService{}, fmt.Errorf("update messaging service %s: %w", sid, err)
+		return store.MessagingService{}, fmt.Errorf("update messaging service %s: %w", sid, err)
 	}
 	return updated, nil
 }
@@ -111,7 +113,7 @@ func (db *DB) DeleteMessagingService(ctx context.Context, accountSid, sid string
 
 // ListMessagingServices returns one page of the account's services, newest first, and
 // whether more rows lie beyond the page in the direction p moves.
-func (db *DB) ListMessagingServices(ctx context.Context, accountSid string, p Page) ([]MessagingService, bool, error) {
+func (db *DB) ListMessagingServices(ctx context.Context, accountSid string, p store.Page) ([]store.MessagingService, bool, error) {
 	var w where
 	w.add("account_sid = ?", accountSid)
 	query, args, asc := listQuery(serviceCols, "messaging_services", w, p)
@@ -124,15 +126,15 @@ func (db *DB) ListMessagingServices(ctx context.Context, accountSid string, p Pa
 
 // ServiceOfNumber returns the service whose pool holds phone number phoneNumberSid, or
 // ErrNotFound when it is in none: how an incoming text finds its service's webhook.
-func (db *DB) ServiceOfNumber(ctx context.Context, phoneNumberSid string) (MessagingService, error) {
+func (db *DB) ServiceOfNumber(ctx context.Context, phoneNumberSid string) (store.MessagingService, error) {
 	m, err := scanService(db.queryRow(ctx,
 		"SELECT "+prefixed("s.", serviceCols)+` FROM messaging_services s
 		JOIN messaging_service_numbers p ON p.service_sid = s.sid WHERE p.phone_number_sid = ?`, phoneNumberSid))
 	if errors.Is(err, sql.ErrNoRows) {
-		return MessagingService{}, fmt.Errorf("service of number %s: %w", phoneNumberSid, ErrNotFound)
+		return store.MessagingService{}, fmt.Errorf("service of number %s: %w", phoneNumberSid, store.ErrNotFound)
 	}
 	if err != nil {
-		return MessagingService{}, fmt.Errorf("service of number %s: %w", phoneNumberSid, err)
+		return store.MessagingService{}, fmt.Errorf("service of number %s: %w", phoneNumberSid, err)
 	}
 	return m, nil
 }
@@ -147,15 +149,15 @@ func prefixed(prefix, cols string) string {
 const serviceNumberCols = "seq, service_sid, account_sid, phone_number_sid, phone_number, iso_country, " +
 	"cap_voice, cap_sms, cap_mms, cap_fax, date_created, date_updated"
 
-func scanServiceNumber(s rowScanner) (ServiceNumber, error) {
+func scanServiceNumber(s rowScanner) (store.ServiceNumber, error) {
 	var (
-		n                        ServiceNumber
+		n                        store.ServiceNumber
 		dateCreated, dateUpdated sql.NullInt64
 	)
 	err := s.Scan(&n.Seq, &n.ServiceSid, &n.AccountSid, &n.Sid, &n.PhoneNumber, &n.IsoCountry,
 		&n.Capabilities.Voice, &n.Capabilities.SMS, &n.Capabilities.MMS, &n.Capabilities.Fax, &dateCreated, &dateUpdated)
 	if err != nil {
-		return ServiceNumber{}, err
+		return store.ServiceNumber{}, err
 	}
 	n.DateCreated = timeValue(dateCreated)
 	n.DateUpdated = timeValue(dateUpdated)
@@ -167,7 +169,7 @@ func scanServiceNumber(s rowScanner) (ServiceNumber, error) {
 // added is false when the number was in this pool already (nothing changes then). It
 // returns ErrNotFound when the account has no such number, ErrConflict when the number
 // is in another service's pool, and ErrLimit when the pool is full.
-func (db *DB) AddServiceNumber(ctx context.Context, accountSid, serviceSid, phoneNumberSid string, limit int, now time.Time) (n ServiceNumber, added bool, err error) {
+func (db *DB) AddServiceNumber(ctx context.Context, accountSid, serviceSid, phoneNumberSid string, limit int, now time.Time) (n store.ServiceNumber, added bool, err error) {
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		var current string
 		err := db.txQueryRow(ctx, tx, "SELECT service_sid FROM messaging_service_numbers WHERE phone_number_sid = ?", phoneNumberSid).Scan(&current)
@@ -177,7 +179,7 @@ func (db *DB) AddServiceNumber(ctx context.Context, accountSid, serviceSid, phon
 				"SELECT "+serviceNumberCols+" FROM messaging_service_numbers_full WHERE phone_number_sid = ?", phoneNumberSid))
 			return err
 		case err == nil:
-			return fmt.Errorf("in the pool of %s: %w", current, ErrConflict)
+			return fmt.Errorf("in the pool of %s: %w", current, store.ErrConflict)
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -186,7 +188,7 @@ func (db *DB) AddServiceNumber(ctx context.Context, accountSid, serviceSid, phon
 			return err
 		}
 		if size >= limit {
-			return ErrLimit
+			return store.ErrLimit
 		}
 		// Copied from the number itself, so that only a number of this account gets in.
 		res, err := db.txExec(ctx, tx,
@@ -197,7 +199,7 @@ func (db *DB) AddServiceNumber(ctx context.Context, accountSid, serviceSid, phon
 			return constraintError(err)
 		}
 		if rows, err := res.RowsAffected(); err != nil || rows == 0 {
-			return cmpErr(err, ErrNotFound)
+			return cmpErr(err, store.ErrNotFound)
 		}
 		added = true
 		n, err = scanServiceNumber(db.txQueryRow(ctx, tx,
@@ -205,7 +207,7 @@ func (db *DB) AddServiceNumber(ctx context.Context, accountSid, serviceSid, phon
 		return err
 	})
 	if err != nil {
-		return ServiceNumber{}, false, fmt.Errorf("add number %s to service %s: %w", phoneNumberSid, serviceSid, err)
+		return store.ServiceNumber{}, false, fmt.Errorf("add number %s to service %s: %w", phoneNumberSid, serviceSid, err)
 	}
 	return n, added, nil
 }
@@ -220,15 +222,15 @@ func cmpErr(err, fallback error) error {
 
 // GetServiceNumber returns phone number sid of service serviceSid of account
 // accountSid, or ErrNotFound.
-func (db *DB) GetServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) (ServiceNumber, error) {
+func (db *DB) GetServiceNumber(ctx context.Context, accountSid, serviceSid, sid string) (store.ServiceNumber, error) {
 	n, err := scanServiceNumber(db.queryRow(ctx,
 		"SELECT "+serviceNumberCols+" FROM messaging_service_numbers_full WHERE account_sid = ? AND service_sid = ? AND phone_number_sid = ?",
 		accountSid, serviceSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		return ServiceNumber{}, fmt.Errorf("get service number %s: %w", sid, ErrNotFound)
+		return store.ServiceNumber{}, fmt.Errorf("get service number %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return ServiceNumber{}, fmt.Errorf("get service number %s: %w", sid, err)
+		return store.ServiceNumber{}, fmt.Errorf("get service number %s: %w", sid, err)
 	}
 	return n, nil
 }
@@ -243,7 +245,7 @@ func (db *DB) RemoveServiceNumber(ctx context.Context, accountSid, serviceSid, s
 
 // ListServiceNumbers returns one page of the pool of service serviceSid of account
 // accountSid, newest first, and whether more rows lie beyond the page.
-func (db *DB) ListServiceNumbers(ctx context.Context, accountSid, serviceSid string, p Page) ([]ServiceNumber, bool, error) {
+func (db *DB) ListServiceNumbers(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.ServiceNumber, bool, error) {
 	var w where
 	w.add("service_sid = ?", serviceSid)
 	w.add("account_sid = ?", accountSid)
@@ -258,13 +260,13 @@ func (db *DB) ListServiceNumbers(ctx context.Context, accountSid, serviceSid str
 // alphaSenderCols is the column order scanAlphaSender expects.
 const alphaSenderCols = "seq, sid, service_sid, account_sid, alpha_sender, date_created, date_updated"
 
-func scanAlphaSender(s rowScanner) (AlphaSender, error) {
+func scanAlphaSender(s rowScanner) (store.AlphaSender, error) {
 	var (
-		a                        AlphaSender
+		a                        store.AlphaSender
 		dateCreated, dateUpdated sql.NullInt64
 	)
 	if err := s.Scan(&a.Seq, &a.Sid, &a.ServiceSid, &a.AccountSid, &a.AlphaSender, &dateCreated, &dateUpdated); err != nil {
-		return AlphaSender{}, err
+		return store.AlphaSender{}, err
 	}
 	a.DateCreated = timeValue(dateCreated)
 	a.DateUpdated = timeValue(dateUpdated)
@@ -274,8 +276,8 @@ func scanAlphaSender(s rowScanner) (AlphaSender, error) {
 // CreateAlphaSender gives a's service its alphanumeric sender ID. A service has one at
 // most: ErrConflict when it has one already; ErrNotFound when the service is not one of
 // a.AccountSid's.
-func (db *DB) CreateAlphaSender(ctx context.Context, a AlphaSender) (AlphaSender, error) {
-	var created AlphaSender
+func (db *DB) CreateAlphaSender(ctx context.Context, a store.AlphaSender) (store.AlphaSender, error) {
+	var created store.AlphaSender
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var exists bool
 		if err := db.txQueryRow(ctx, tx, "SELECT EXISTS (SELECT 1 FROM messaging_service_alpha_senders WHERE service_sid = ?)",
@@ -283,7 +285,7 @@ func (db *DB) CreateAlphaSender(ctx context.Context, a AlphaSender) (AlphaSender
 			return err
 		}
 		if exists {
-			return ErrConflict
+			return store.ErrConflict
 		}
 		var err error
 		created, err = scanAlphaSender(db.txQueryRow(ctx, tx,
@@ -292,27 +294,27 @@ func (db *DB) CreateAlphaSender(ctx context.Context, a AlphaSender) (AlphaSender
 			RETURNING `+alphaSenderCols,
 			a.Sid, a.AlphaSender, timeArg(a.DateCreated), timeArg(a.DateUpdated), a.ServiceSid, a.AccountSid))
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return store.ErrNotFound
 		}
 		return constraintError(err)
 	})
 	if err != nil {
-		return AlphaSender{}, fmt.Errorf("create alpha sender of %s: %w", a.ServiceSid, err)
+		return store.AlphaSender{}, fmt.Errorf("create alpha sender of %s: %w", a.ServiceSid, err)
 	}
 	return created, nil
 }
 
 // GetAlphaSender returns alpha sender sid of service serviceSid of account accountSid,
 // or ErrNotFound.
-func (db *DB) GetAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) (AlphaSender, error) {
+func (db *DB) GetAlphaSender(ctx context.Context, accountSid, serviceSid, sid string) (store.AlphaSender, error) {
 	a, err := scanAlphaSender(db.queryRow(ctx,
 		"SELECT "+alphaSenderCols+" FROM messaging_service_alpha_senders WHERE account_sid = ? AND service_sid = ? AND sid = ?",
 		accountSid, serviceSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		return AlphaSender{}, fmt.Errorf("get alpha sender %s: %w", sid, ErrNotFound)
+		return store.AlphaSender{}, fmt.Errorf("get alpha sender %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return AlphaSender{}, fmt.Errorf("get alpha sender %s: %w", sid, err)
+		return store.AlphaSender{}, fmt.Errorf("get alpha sender %s: %w", sid, err)
 	}
 	return a, nil
 }
@@ -327,7 +329,7 @@ func (db *DB) DeleteAlphaSender(ctx context.Context, accountSid, serviceSid, sid
 
 // ListAlphaSenders returns one page of the alpha senders of service serviceSid of
 // account accountSid, newest first, and whether more rows lie beyond the page.
-func (db *DB) ListAlphaSenders(ctx context.Context, accountSid, serviceSid string, p Page) ([]AlphaSender, bool, error) {
+func (db *DB) ListAlphaSenders(ctx context.Context, accountSid, serviceSid string, p store.Page) ([]store.AlphaSender, bool, error) {
 	var w where
 	w.add("service_sid = ?", serviceSid)
 	w.add("account_sid = ?", accountSid)
@@ -340,8 +342,8 @@ func (db *DB) ListAlphaSenders(ctx context.Context, accountSid, serviceSid strin
 }
 
 // ServicePool returns everything service serviceSid may send from, oldest first.
-func (db *DB) ServicePool(ctx context.Context, serviceSid string) (SenderPool, error) {
-	var pool SenderPool
+func (db *DB) ServicePool(ctx context.Context, serviceSid string) (store.SenderPool, error) {
+	var pool store.SenderPool
 	rows, err := db.query(ctx,
 		"SELECT "+serviceNumberCols+" FROM messaging_service_numbers_full WHERE service_sid = ? ORDER BY seq", serviceSid)
 	if err != nil {

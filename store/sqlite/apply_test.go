@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,40 +7,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
-)
 
-// TestWritesEmpty: Writes with anything in them, of one kind or two, is not empty (Apply
-// skips empty ones), whichever kinds they are.
-func TestWritesEmpty(t *testing.T) {
-	if !(Writes{}).Empty() {
-		t.Fatal("Writes{} is not empty")
-	}
-	// A rule alone is a check with nothing to write.
-	if !(Writes{Sender: &SenderRule{}}).Empty() {
-		t.Fatal("Writes with only a sender rule is not empty")
-	}
-	typ := reflect.TypeOf(Writes{})
-	one := func(w *Writes, i int) {
-		f := reflect.ValueOf(w).Elem().Field(i)
-		f.Set(reflect.MakeSlice(f.Type(), 1, 1))
-	}
-	for i := range typ.NumField() {
-		if typ.Field(i).Type.Kind() != reflect.Slice {
-			continue
-		}
-		for j := i; j < typ.NumField(); j++ {
-			if typ.Field(j).Type.Kind() != reflect.Slice {
-				continue
-			}
-			var w Writes
-			one(&w, i)
-			one(&w, j)
-			if w.Empty() {
-				t.Errorf("Writes with one %s and one %s is empty", typ.Field(i).Name, typ.Field(j).Name)
-			}
-		}
-	}
-}
+	"github.com/switchboard-dev/switchboard/store"
+)
 
 // TestApplySignalsTheRunnerOnlyForJobs: Apply wakes the job runner when the writes may
 // add or reschedule jobs (jobs, message and call status changes), and not otherwise.
@@ -50,7 +19,7 @@ func TestApplySignalsTheRunnerOnlyForJobs(t *testing.T) {
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	m := testMessage("AC1", 1)
 	c := testCall("AC1", 1)
-	mustApply(t, db, Writes{Messages: []Message{m}, Calls: []Call{c}})
+	mustApply(t, db, store.Writes{Messages: []store.Message{m}, Calls: []store.Call{c}})
 	signalled := func() bool {
 		select {
 		case <-db.JobsChanged():
@@ -62,13 +31,13 @@ func TestApplySignalsTheRunnerOnlyForJobs(t *testing.T) {
 	signalled() // whatever came before
 	for _, tt := range []struct {
 		name string
-		w    Writes
+		w    store.Writes
 		want bool
 	}{
-		{"a message", Writes{Messages: []Message{testMessage("AC1", 2)}}, false},
-		{"a job", Writes{Jobs: []Job{job("k", "SM1", "", t0)}}, true},
-		{"a status change", Writes{StatusChanges: []StatusChange{{AccountSid: "AC1", Sid: m.Sid, To: "sent", DateUpdated: t0}}}, true},
-		{"a call change", Writes{CallChanges: []CallChange{{Call: c, Version: 1}}}, true},
+		{"a message", store.Writes{Messages: []store.Message{testMessage("AC1", 2)}}, false},
+		{"a job", store.Writes{Jobs: []store.Job{job("k", "SM1", "", t0)}}, true},
+		{"a status change", store.Writes{StatusChanges: []store.StatusChange{{AccountSid: "AC1", Sid: m.Sid, To: "sent", DateUpdated: t0}}}, true},
+		{"a call change", store.Writes{CallChanges: []store.CallChange{{Call: c, Version: 1}}}, true},
 	} {
 		if err := db.Apply(ctx, tt.w); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
@@ -86,7 +55,7 @@ func TestApplyStatusChanges(t *testing.T) {
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	a, b := mustCreateMessage(t, db, testMessage("AC1", 1)), mustCreateMessage(t, db, testMessage("AC1", 2))
-	mustApply(t, db, Writes{StatusChanges: []StatusChange{
+	mustApply(t, db, store.Writes{StatusChanges: []store.StatusChange{
 		{AccountSid: "AC1", Sid: a.Sid, To: "failed", DateUpdated: t0},                            // no guard: applies
 		{AccountSid: "AC1", Sid: a.Sid, From: []string{"queued"}, To: "sent", DateUpdated: t0},    // guard fails: a is failed now
 		{AccountSid: "AC1", Sid: b.Sid, From: []string{"sending"}, To: "sent", DateUpdated: t0},   // guard fails: b is queued
@@ -105,23 +74,23 @@ func TestApplyWritesJobsAndDeliveries(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
-	d := WebhookDelivery{Sid: "WD1", AccountSid: "AC1", ResourceSid: "SM1", Event: "message-status", URL: "https://x", Method: "POST",
+	d := store.WebhookDelivery{Sid: "WD1", AccountSid: "AC1", ResourceSid: "SM1", Event: "message-status", URL: "https://x", Method: "POST",
 		Params: map[string]string{"a": "b"}, Attempt: 1, DateCreated: t0}
-	answered := WebhookDelivery{Sid: "WD2", AccountSid: "AC1", ResourceSid: "SM2", Event: "incoming-message", URL: "https://y", Method: "GET",
+	answered := store.WebhookDelivery{Sid: "WD2", AccountSid: "AC1", ResourceSid: "SM2", Event: "incoming-message", URL: "https://y", Method: "GET",
 		Params: map[string]string{}, ResponseStatus: 500, ResponseType: "text/plain", ResponseBody: "oops", Latency: 1500 * time.Millisecond,
 		Attempt: 2, ErrorCode: 11200, ErrorMessage: "HTTP 500", DateCreated: t0, ReplayOf: "WD1"}
-	mustApply(t, db, Writes{Jobs: []Job{job("k", "SM1", "", t0)}, Deliveries: []WebhookDelivery{d, answered}})
+	mustApply(t, db, store.Writes{Jobs: []store.Job{job("k", "SM1", "", t0)}, Deliveries: []store.WebhookDelivery{d, answered}})
 	if n, _ := db.CountJobs(ctx, "k"); n != 1 {
 		t.Errorf("%d jobs", n)
 	}
-	for _, want := range []WebhookDelivery{d, answered} {
+	for _, want := range []store.WebhookDelivery{d, answered} {
 		got, err := db.GetDelivery(ctx, "AC1", want.Sid)
 		got.Seq = 0
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("delivery %s:\n got %+v (%v)\nwant %+v", want.Sid, got, err, want)
 		}
 	}
-	if list, _, err := db.ListDeliveries(ctx, DeliveryFilter{AccountSid: "AC1", ResourceSid: "SM2"}, Page{}); err != nil || len(list) != 1 || list[0].Sid != "WD2" {
+	if list, _, err := db.ListDeliveries(ctx, store.DeliveryFilter{AccountSid: "AC1", ResourceSid: "SM2"}, store.Page{}); err != nil || len(list) != 1 || list[0].Sid != "WD2" {
 		t.Errorf("deliveries of SM2: %+v, %v", list, err)
 	}
 }
@@ -144,7 +113,7 @@ func TestWithoutGroupCommitSignalsChanges(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("a write without group commit did not signal the change feed")
 	}
-	if _, err := db.CreateAccount(context.Background(), testAccount("AC1", "")); !errors.Is(err, ErrConflict) {
+	if _, err := db.CreateAccount(context.Background(), testAccount("AC1", "")); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a duplicate without group commit: %v", err)
 	}
 }
@@ -158,24 +127,24 @@ func TestNumberChangingHandsLeavesItsPool(t *testing.T) {
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	mustCreateAccount(t, db, testAccount("AC2", ""))
 	pn := mustCreatePhoneNumber(t, db, testPhoneNumber("AC1", "+15005550100", 1))
-	svc, err := db.CreateMessagingService(ctx, MessagingService{Sid: "MG1", AccountSid: "AC1", FriendlyName: "pool", DateCreated: t0, DateUpdated: t0})
+	svc, err := db.CreateMessagingService(ctx, store.MessagingService{Sid: "MG1", AccountSid: "AC1", FriendlyName: "pool", DateCreated: t0, DateUpdated: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := db.AddServiceNumber(ctx, "AC1", svc.Sid, pn.Sid, 400, t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.UpdatePhoneNumber(ctx, "AC1", pn.Sid, t0, func(p *PhoneNumber) error { p.FriendlyName = "renamed"; return nil }); err != nil {
+	if _, err := db.UpdatePhoneNumber(ctx, "AC1", pn.Sid, t0, func(p *store.PhoneNumber) error { p.FriendlyName = "renamed"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if s, err := db.ServiceOfNumber(ctx, pn.Sid); err != nil || s.Sid != svc.Sid {
 		t.Fatalf("a renamed number left its pool: %+v, %v", s, err)
 	}
-	moved, err := db.UpdatePhoneNumber(ctx, "AC1", pn.Sid, t0, func(p *PhoneNumber) error { p.AccountSid = "AC2"; return nil })
+	moved, err := db.UpdatePhoneNumber(ctx, "AC1", pn.Sid, t0, func(p *store.PhoneNumber) error { p.AccountSid = "AC2"; return nil })
 	if err != nil || moved.AccountSid != "AC2" || moved.FriendlyName != "renamed" {
 		t.Fatalf("move: %+v, %v", moved, err)
 	}
-	if s, err := db.ServiceOfNumber(ctx, pn.Sid); !errors.Is(err, ErrNotFound) {
+	if s, err := db.ServiceOfNumber(ctx, pn.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a number of another account is still in the pool: %+v, %v", s, err)
 	}
 }
@@ -195,25 +164,25 @@ func TestSenderRule(t *testing.T) {
 	mustCreatePhoneNumber(t, db, noSMS)
 	mustCreatePhoneNumber(t, db, testPhoneNumber("AC2", "+15550000020", 3))
 	const stopped = "+15550000099"
-	mustApply(t, db, Writes{OptOuts: []OptOut{
+	mustApply(t, db, store.Writes{OptOuts: []store.OptOut{
 		{AccountSid: "AC1", Sender: "+15550000010", Recipient: stopped, Out: true, DateCreated: t0},
 		{AccountSid: "AC1", Sender: "ACME", Recipient: stopped, Out: true, DateCreated: t0},
 	}})
 
 	tests := []struct {
 		name    string
-		rule    SenderRule
+		rule    store.SenderRule
 		wantErr error
 	}{
-		{"own SMS number", SenderRule{"AC1", "+15550000010", "+15550000001", true}, nil},
-		{"own number without SMS", SenderRule{"AC1", "+15550000011", "+15550000001", true}, ErrNotSender},
-		{"another account's number", SenderRule{"AC1", "+15550000020", "+15550000001", true}, ErrNotSender},
-		{"nobody's number", SenderRule{"AC1", "+15550000030", "+15550000001", true}, ErrNotSender},
-		{"nobody's number, ownership not asked", SenderRule{"AC1", "+15550000030", "+15550000001", false}, nil},
-		{"recipient stopped the sender", SenderRule{"AC1", "+15550000010", stopped, true}, ErrOptedOut},
-		{"recipient stopped an alphanumeric sender", SenderRule{"AC1", "ACME", stopped, false}, ErrOptedOut},
-		{"the stop was another account's", SenderRule{"AC2", "+15550000020", stopped, true}, nil},
-		{"the stop was of another sender", SenderRule{"AC1", "ACME2", stopped, false}, nil},
+		{"own SMS number", store.SenderRule{AccountSid: "AC1", Sender: "+15550000010", Recipient: "+15550000001", MustOwn: true}, nil},
+		{"own number without SMS", store.SenderRule{AccountSid: "AC1", Sender: "+15550000011", Recipient: "+15550000001", MustOwn: true}, store.ErrNotSender},
+		{"another account's number", store.SenderRule{AccountSid: "AC1", Sender: "+15550000020", Recipient: "+15550000001", MustOwn: true}, store.ErrNotSender},
+		{"nobody's number", store.SenderRule{AccountSid: "AC1", Sender: "+15550000030", Recipient: "+15550000001", MustOwn: true}, store.ErrNotSender},
+		{"nobody's number, ownership not asked", store.SenderRule{AccountSid: "AC1", Sender: "+15550000030", Recipient: "+15550000001", MustOwn: false}, nil},
+		{"recipient stopped the sender", store.SenderRule{AccountSid: "AC1", Sender: "+15550000010", Recipient: stopped, MustOwn: true}, store.ErrOptedOut},
+		{"recipient stopped an alphanumeric sender", store.SenderRule{AccountSid: "AC1", Sender: "ACME", Recipient: stopped, MustOwn: false}, store.ErrOptedOut},
+		{"the stop was another account's", store.SenderRule{AccountSid: "AC2", Sender: "+15550000020", Recipient: stopped, MustOwn: true}, nil},
+		{"the stop was of another sender", store.SenderRule{AccountSid: "AC1", Sender: "ACME2", Recipient: stopped, MustOwn: false}, nil},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,8 +190,8 @@ func TestSenderRule(t *testing.T) {
 			m.From, m.To = tt.rule.Sender, tt.rule.Recipient
 			rule := tt.rule
 			jobsBefore := countJobs(t, db, "rule-test")
-			err := db.Apply(ctx, Writes{Sender: &rule, Messages: []Message{m},
-				Jobs: []Job{job("rule-test", m.Sid, "", t0)}})
+			err := db.Apply(ctx, store.Writes{Sender: &rule, Messages: []store.Message{m},
+				Jobs: []store.Job{job("rule-test", m.Sid, "", t0)}})
 			if !errors.Is(err, tt.wantErr) { // errors.Is(err, nil) is err == nil
 				t.Fatalf("Apply: %v, want %v", err, tt.wantErr)
 			}
@@ -239,7 +208,7 @@ func TestSenderRule(t *testing.T) {
 
 			// A rule with no message to write is checked on its own.
 			jobsBefore = countJobs(t, db, "rule-test")
-			err = db.Apply(ctx, Writes{Sender: &rule, Jobs: []Job{job("rule-test", m.Sid, "", t0)}})
+			err = db.Apply(ctx, store.Writes{Sender: &rule, Jobs: []store.Job{job("rule-test", m.Sid, "", t0)}})
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Apply without a message: %v, want %v", err, tt.wantErr)
 			}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"cmp"
@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // phoneNumberCols is the column order scanPhoneNumber expects; phoneNumberWritable the
@@ -24,9 +26,9 @@ const (
 	phoneNumberParams = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 )
 
-func scanPhoneNumber(s rowScanner) (PhoneNumber, error) {
+func scanPhoneNumber(s rowScanner) (store.PhoneNumber, error) {
 	var (
-		p                        PhoneNumber
+		p                        store.PhoneNumber
 		dateCreated, dateUpdated sql.NullInt64
 	)
 	c := &p.PhoneNumberSettings
@@ -39,7 +41,7 @@ func scanPhoneNumber(s rowScanner) (PhoneNumber, error) {
 		&c.VoiceCallerIDLookup, &c.VoiceReceiveMode, &c.TrunkSid, &c.IdentitySid, &c.AddressSid,
 		&c.EmergencyStatus, &c.EmergencyAddressSid, &c.BundleSid, &dateCreated, &dateUpdated)
 	if err != nil {
-		return PhoneNumber{}, err
+		return store.PhoneNumber{}, err
 	}
 	p.DateCreated = timeValue(dateCreated)
 	p.DateUpdated = timeValue(dateUpdated)
@@ -47,7 +49,7 @@ func scanPhoneNumber(s rowScanner) (PhoneNumber, error) {
 }
 
 // phoneNumberArgs are the values of phoneNumberWritable's columns.
-func phoneNumberArgs(p PhoneNumber) []any {
+func phoneNumberArgs(p store.PhoneNumber) []any {
 	c := p.PhoneNumberSettings
 	return []any{
 		p.Sid, p.AccountSid, p.PhoneNumber, p.FriendlyName, p.IsoCountry, p.Type,
@@ -64,26 +66,26 @@ func phoneNumberArgs(p PhoneNumber) []any {
 // CreatePhoneNumber stores p, a number bought by p.AccountSid, and returns it as stored,
 // with Seq set. A number that any account owns already, or a duplicate Sid, is
 // ErrConflict; an AccountSid that names no account is ErrNotFound.
-func (db *DB) CreatePhoneNumber(ctx context.Context, p PhoneNumber) (PhoneNumber, error) {
+func (db *DB) CreatePhoneNumber(ctx context.Context, p store.PhoneNumber) (store.PhoneNumber, error) {
 	created, err := writeScan(ctx, db, scanPhoneNumber,
 		"INSERT INTO incoming_phone_numbers ("+phoneNumberWritable+") VALUES ("+phoneNumberParams+") RETURNING "+phoneNumberCols,
 		phoneNumberArgs(p)...)
 	if err != nil {
-		return PhoneNumber{}, fmt.Errorf("create phone number %s: %w", p.PhoneNumber, constraintError(err))
+		return store.PhoneNumber{}, fmt.Errorf("create phone number %s: %w", p.PhoneNumber, constraintError(err))
 	}
 	return created, nil
 }
 
 // GetPhoneNumber returns phone number sid of account accountSid, or ErrNotFound.
-func (db *DB) GetPhoneNumber(ctx context.Context, accountSid, sid string) (PhoneNumber, error) {
+func (db *DB) GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error) {
 	row := db.queryRow(ctx,
 		"SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid)
 	p, err := scanPhoneNumber(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return PhoneNumber{}, fmt.Errorf("get phone number %s: %w", sid, ErrNotFound)
+		return store.PhoneNumber{}, fmt.Errorf("get phone number %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return PhoneNumber{}, fmt.Errorf("get phone number %s: %w", sid, err)
+		return store.PhoneNumber{}, fmt.Errorf("get phone number %s: %w", sid, err)
 	}
 	return p, nil
 }
@@ -91,13 +93,13 @@ func (db *DB) GetPhoneNumber(ctx context.Context, accountSid, sid string) (Phone
 // PhoneNumberByNumber returns the phone number with this E.164 value, whichever account
 // owns it, or ErrNotFound when nobody does. It is how an incoming text finds its
 // number, and a sender check learns who owns a From number.
-func (db *DB) PhoneNumberByNumber(ctx context.Context, e164 string) (PhoneNumber, error) {
+func (db *DB) PhoneNumberByNumber(ctx context.Context, e164 string) (store.PhoneNumber, error) {
 	p, err := scanPhoneNumber(db.queryRow(ctx, "SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE phone_number = ?", e164))
 	if errors.Is(err, sql.ErrNoRows) {
-		return PhoneNumber{}, fmt.Errorf("phone number %s: %w", e164, ErrNotFound)
+		return store.PhoneNumber{}, fmt.Errorf("phone number %s: %w", e164, store.ErrNotFound)
 	}
 	if err != nil {
-		return PhoneNumber{}, fmt.Errorf("phone number %s: %w", e164, err)
+		return store.PhoneNumber{}, fmt.Errorf("phone number %s: %w", e164, err)
 	}
 	return p, nil
 }
@@ -135,13 +137,13 @@ func (db *DB) OwnedPhoneNumbers(ctx context.Context, prefix string) ([]string, e
 // (AccountSid) and change its settings; its Sid, PhoneNumber and DateCreated are kept.
 // An error from change aborts the update and is returned wrapped. ErrNotFound for an
 // unknown number, or for a move to an account that does not exist.
-func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*PhoneNumber) error) (PhoneNumber, error) {
-	var updated PhoneNumber
+func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.PhoneNumber) error) (store.PhoneNumber, error) {
+	var updated store.PhoneNumber
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		p, err := scanPhoneNumber(db.txQueryRow(ctx, tx,
 			"SELECT "+phoneNumberCols+" FROM incoming_phone_numbers WHERE account_sid = ? AND sid = ?", accountSid, sid))
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+			return store.ErrNotFound
 		}
 		if err != nil {
 			return err
@@ -168,7 +170,7 @@ func (db *DB) UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now
 		return nil
 	})
 	if err != nil {
-		return PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
+		return store.PhoneNumber{}, fmt.Errorf("update phone number %s: %w", sid, err)
 	}
 	return updated, nil
 }
@@ -182,7 +184,7 @@ func (db *DB) DeletePhoneNumber(ctx context.Context, accountSid, sid string) err
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return cmp.Or(err, ErrNotFound)
+			return cmp.Or(err, store.ErrNotFound)
 		}
 		return nil
 	})
@@ -195,7 +197,7 @@ func (db *DB) DeletePhoneNumber(ctx context.Context, accountSid, sid string) err
 // ListPhoneNumbers returns one page of the phone numbers f selects, newest first, and
 // whether more rows lie beyond the page in the direction p moves (older for After and
 // Offset, newer for Before).
-func (db *DB) ListPhoneNumbers(ctx context.Context, f PhoneNumberFilter, p Page) ([]PhoneNumber, bool, error) {
+func (db *DB) ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter, p store.Page) ([]store.PhoneNumber, bool, error) {
 	query, args, asc := phoneNumberListQuery(f, p)
 	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanPhoneNumber)
 	if err != nil {
@@ -207,7 +209,7 @@ func (db *DB) ListPhoneNumbers(ctx context.Context, f PhoneNumberFilter, p Page)
 // phoneNumberListQuery is separate from ListPhoneNumbers so that tests can EXPLAIN it.
 // An account holds few numbers, so the filters are checked row by row along the
 // account's seq index, which also gives the order.
-func phoneNumberListQuery(f PhoneNumberFilter, p Page) (string, []any, bool) {
+func phoneNumberListQuery(f store.PhoneNumberFilter, p store.Page) (string, []any, bool) {
 	var w where
 	w.add("account_sid = ?", f.AccountSid)
 	if f.PhoneNumber != "" {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // callCols is the column order scanCall expects.
@@ -16,13 +18,13 @@ const callCols = "seq, sid, account_sid, parent_call_sid, to_number, from_number
 	"forwarded_from, caller_name, start_time, end_time, duration, price, settings, state, version, date_created, date_updated"
 
 // scanCall scans one call row.
-func scanCall(s rowScanner) (Call, error) { return newCallScanner()(s) }
+func scanCall(s rowScanner) (store.Call, error) { return newCallScanner()(s) }
 
 // newCallScanner returns a function that scans call rows through one set of
 // destinations, as newMessageScanner does for messages.
-func newCallScanner() func(rowScanner) (Call, error) {
+func newCallScanner() func(rowScanner) (store.Call, error) {
 	var (
-		c                                            Call
+		c                                            store.Call
 		price                                        sql.NullString
 		settings, state                              string
 		startTime, endTime, dateCreated, dateUpdated sql.NullInt64
@@ -32,9 +34,9 @@ func newCallScanner() func(rowScanner) (Call, error) {
 		&c.Version, &dateCreated, &dateUpdated}
 	// Every field of Call is set from a column by each Scan or below: nothing of one row
 	// is left for the next.
-	return func(s rowScanner) (Call, error) {
+	return func(s rowScanner) (store.Call, error) {
 		if err := s.Scan(dest...); err != nil {
-			return Call{}, err
+			return store.Call{}, err
 		}
 		c.Price = price.String
 		c.Settings, c.State = []byte(settings), []byte(state)
@@ -52,7 +54,7 @@ func jsonColumn(b []byte) string {
 	return string(b)
 }
 
-func (db *DB) insertCall(ctx context.Context, tx *sql.Tx, c Call) error {
+func (db *DB) insertCall(ctx context.Context, tx *sql.Tx, c store.Call) error {
 	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO calls (sid, account_sid, parent_call_sid, to_number, from_number, phone_number_sid, status, direction,
 			forwarded_from, caller_name, start_time, end_time, duration, price, settings, state, version, date_created, date_updated)
@@ -67,7 +69,7 @@ func (db *DB) insertCall(ctx context.Context, tx *sql.Tx, c Call) error {
 
 // changeCall applies c if the call is still at c.Version, with its jobs; ErrConflict
 // when it has moved on, ErrNotFound when it is gone.
-func (db *DB) changeCall(ctx context.Context, tx *sql.Tx, c CallChange) error {
+func (db *DB) changeCall(ctx context.Context, tx *sql.Tx, c store.CallChange) error {
 	n := c.Call
 	res, err := db.txExec(ctx, tx,
 		`UPDATE calls SET status = ?, start_time = ?, end_time = ?, duration = ?, price = ?, settings = ?, state = ?,
@@ -92,7 +94,7 @@ func (db *DB) changeCall(ctx context.Context, tx *sql.Tx, c CallChange) error {
 	return db.insertJobs(ctx, tx, c.Jobs)
 }
 
-func (db *DB) insertCallEvent(ctx context.Context, tx *sql.Tx, e CallEvent) error {
+func (db *DB) insertCallEvent(ctx context.Context, tx *sql.Tx, e store.CallEvent) error {
 	data, err := jsonText(e.Data)
 	if err != nil {
 		return fmt.Errorf("call %s event: %w", e.CallSid, err)
@@ -109,7 +111,7 @@ func (db *DB) insertCallEvent(ctx context.Context, tx *sql.Tx, e CallEvent) erro
 	return nil
 }
 
-func (db *DB) insertRecording(ctx context.Context, tx *sql.Tx, r Recording) error {
+func (db *DB) insertRecording(ctx context.Context, tx *sql.Tx, r store.Recording) error {
 	if _, err := db.txExec(ctx, tx,
 		`INSERT INTO recordings (sid, account_sid, call_sid, status, source, channels, duration, price, start_time,
 			date_created, date_updated)
@@ -122,7 +124,7 @@ func (db *DB) insertRecording(ctx context.Context, tx *sql.Tx, r Recording) erro
 }
 
 // applyCallWrites applies the voice part of w, in the order Writes documents.
-func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
+func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w store.Writes) error {
 	for _, c := range w.Calls {
 		if err := db.insertCall(ctx, tx, c); err != nil {
 			return err
@@ -163,19 +165,19 @@ func (db *DB) applyCallWrites(ctx context.Context, tx *sql.Tx, w Writes) error {
 }
 
 // GetCall returns call sid of account accountSid, or ErrNotFound.
-func (db *DB) GetCall(ctx context.Context, accountSid, sid string) (Call, error) {
+func (db *DB) GetCall(ctx context.Context, accountSid, sid string) (store.Call, error) {
 	c, err := scanCall(db.queryRow(ctx, "SELECT "+callCols+" FROM calls WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = store.ErrNotFound
 	}
 	if err != nil {
-		return Call{}, fmt.Errorf("get call %s: %w", sid, err)
+		return store.Call{}, fmt.Errorf("get call %s: %w", sid, err)
 	}
 	return c, nil
 }
 
 // ListCalls returns one page of the calls f selects, newest first (see ListMessages).
-func (db *DB) ListCalls(ctx context.Context, f CallFilter, p Page) ([]Call, bool, error) {
+func (db *DB) ListCalls(ctx context.Context, f store.CallFilter, p store.Page) ([]store.Call, bool, error) {
 	query, args, asc := callListQuery(f, p)
 	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), newCallScanner())
 	if err != nil {
@@ -188,7 +190,7 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter, p Page) ([]Call, bool
 // messages (see messageListQuery), a narrow time window is read through its time index,
 // named, and any other keeps to the seq indexes, the time terms barred from indexes with
 // a unary +.
-func callListQuery(f CallFilter, p Page) (string, []any, bool) {
+func callListQuery(f store.CallFilter, p store.Page) (string, []any, bool) {
 	var w where
 	w.add("account_sid = ?", f.AccountSid)
 	for _, eq := range []struct{ column, value string }{
@@ -261,18 +263,18 @@ func (db *DB) DeleteCall(ctx context.Context, accountSid, sid string, live ...st
 
 const callEventCols = "seq, call_sid, account_sid, type, description, data, elapsed_ms, date_created"
 
-func scanCallEvent(s rowScanner) (CallEvent, error) {
+func scanCallEvent(s rowScanner) (store.CallEvent, error) {
 	var (
-		e           CallEvent
+		e           store.CallEvent
 		data        string
 		elapsedMs   int64
 		dateCreated sql.NullInt64
 	)
 	if err := s.Scan(&e.Seq, &e.CallSid, &e.AccountSid, &e.Type, &e.Description, &data, &elapsedMs, &dateCreated); err != nil {
-		return CallEvent{}, err
+		return store.CallEvent{}, err
 	}
 	if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
-		return CallEvent{}, fmt.Errorf("call %s event %d: data: %w", e.CallSid, e.Seq, err)
+		return store.CallEvent{}, fmt.Errorf("call %s event %d: data: %w", e.CallSid, e.Seq, err)
 	}
 	e.Elapsed = millis(elapsedMs)
 	e.DateCreated = timeValue(dateCreated)
@@ -282,7 +284,7 @@ func scanCallEvent(s rowScanner) (CallEvent, error) {
 // ListCallEvents returns one page of a call's events, OLDEST first: a timeline reads
 // forwards. Page's After and Before keep their meaning in list order: After pages to
 // later events, Before to earlier ones.
-func (db *DB) ListCallEvents(ctx context.Context, accountSid, callSid string, p Page) ([]CallEvent, bool, error) {
+func (db *DB) ListCallEvents(ctx context.Context, accountSid, callSid string, p store.Page) ([]store.CallEvent, bool, error) {
 	var w where
 	w.add("call_sid = ?", callSid)
 	w.add("account_sid = ?", accountSid)
@@ -297,15 +299,15 @@ func (db *DB) ListCallEvents(ctx context.Context, accountSid, callSid string, p 
 const recordingCols = "seq, sid, account_sid, call_sid, status, source, channels, duration, price, start_time, " +
 	"date_created, date_updated"
 
-func scanRecording(s rowScanner) (Recording, error) {
+func scanRecording(s rowScanner) (store.Recording, error) {
 	var (
-		r                                   Recording
+		r                                   store.Recording
 		price                               sql.NullString
 		startTime, dateCreated, dateUpdated sql.NullInt64
 	)
 	if err := s.Scan(&r.Seq, &r.Sid, &r.AccountSid, &r.CallSid, &r.Status, &r.Source, &r.Channels, &r.Duration, &price,
 		&startTime, &dateCreated, &dateUpdated); err != nil {
-		return Recording{}, err
+		return store.Recording{}, err
 	}
 	r.Price = price.String
 	r.StartTime, r.DateCreated, r.DateUpdated = timeValue(startTime), timeValue(dateCreated), timeValue(dateUpdated)
@@ -313,19 +315,19 @@ func scanRecording(s rowScanner) (Recording, error) {
 }
 
 // GetRecording returns recording sid of account accountSid, or ErrNotFound.
-func (db *DB) GetRecording(ctx context.Context, accountSid, sid string) (Recording, error) {
+func (db *DB) GetRecording(ctx context.Context, accountSid, sid string) (store.Recording, error) {
 	r, err := scanRecording(db.queryRow(ctx, "SELECT "+recordingCols+" FROM recordings WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = store.ErrNotFound
 	}
 	if err != nil {
-		return Recording{}, fmt.Errorf("get recording %s: %w", sid, err)
+		return store.Recording{}, fmt.Errorf("get recording %s: %w", sid, err)
 	}
 	return r, nil
 }
 
 // ListRecordings returns one page of the recordings f selects, newest first.
-func (db *DB) ListRecordings(ctx context.Context, f RecordingFilter, p Page) ([]Recording, bool, error) {
+func (db *DB) ListRecordings(ctx context.Context, f store.RecordingFilter, p store.Page) ([]store.Recording, bool, error) {
 	var w where
 	w.add("account_sid = ?", f.AccountSid)
 	if f.CallSid != "" {
@@ -360,11 +362,11 @@ func (db *DB) DeleteRecording(ctx context.Context, accountSid, callSid, sid stri
 		err := db.txQueryRow(ctx, tx, "SELECT status FROM recordings WHERE "+cond, w.args...).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return ErrNotFound
+			return store.ErrNotFound
 		case err != nil:
 			return err
 		case slices.Contains(busy, status):
-			return ErrConflict
+			return store.ErrConflict
 		}
 		_, err = db.txExec(ctx, tx, "DELETE FROM recordings WHERE "+cond, w.args...)
 		return err
@@ -378,7 +380,7 @@ func (db *DB) DeleteRecording(ctx context.Context, accountSid, callSid, sid stri
 // listQueryOldestFirst is listQuery for a list read oldest first (a call's timeline):
 // After pages to later rows and Before to earlier ones. reversed reports that rows come
 // back newest first (Before paging) and need reversing.
-func listQueryOldestFirst(cols, table string, w where, p Page) (query string, args []any, reversed bool) {
+func listQueryOldestFirst(cols, table string, w where, p store.Page) (query string, args []any, reversed bool) {
 	size := pageSize(p)
 	order := "ASC"
 	switch {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // batches records the commits the writer made.
@@ -80,7 +82,7 @@ func TestBatchFailsAloneAndCommitsTheRest(t *testing.T) {
 				// the first must go with it.
 				dup := testMessage("AC1", 99)
 				dup.Sid = taken.Sid
-				errs[i] = db.Apply(ctx, Writes{Messages: []Message{testMessage("AC1", 98), dup}})
+				errs[i] = db.Apply(ctx, store.Writes{Messages: []store.Message{testMessage("AC1", 98), dup}})
 				return
 			}
 			_, errs[i] = db.CreateMessage(ctx, testMessage("AC1", i+1))
@@ -92,7 +94,7 @@ func TestBatchFailsAloneAndCommitsTheRest(t *testing.T) {
 
 	for i, err := range errs {
 		if i == 4 {
-			if !errors.Is(err, ErrConflict) {
+			if !errors.Is(err, store.ErrConflict) {
 				t.Errorf("duplicate: %v, want ErrConflict", err)
 			}
 			continue
@@ -101,11 +103,11 @@ func TestBatchFailsAloneAndCommitsTheRest(t *testing.T) {
 			t.Errorf("write %d: %v", i, err)
 		}
 	}
-	list, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 100})
+	list, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 100})
 	if err != nil || len(list) != n {
 		t.Fatalf("%d messages stored (%v), want %d: the taken one and the nine others", len(list), err, n)
 	}
-	if _, err := db.GetMessage(ctx, "AC1", testMessage("AC1", 98).Sid); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetMessage(ctx, "AC1", testMessage("AC1", 98).Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the failed write left its first insert behind: %v", err)
 	}
 	b.mu.Lock()
@@ -134,7 +136,7 @@ func TestBatchSkipsACanceledCaller(t *testing.T) {
 	if !errors.Is(canceledErr, context.Canceled) || otherErr != nil {
 		t.Fatalf("canceled: %v; other: %v", canceledErr, otherErr)
 	}
-	if _, err := db.GetMessage(context.Background(), "AC1", testMessage("AC1", 1).Sid); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetMessage(context.Background(), "AC1", testMessage("AC1", 1).Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the canceled write was made: %v", err)
 	}
 }
@@ -153,7 +155,7 @@ func TestWithoutGroupCommit(t *testing.T) {
 		go func() { defer wg.Done(); mustCreateMessage(t, db, testMessage("AC1", i)) }()
 	}
 	wg.Wait()
-	list, _, err := db.ListMessages(context.Background(), MessageFilter{AccountSid: "AC1"}, Page{Size: 100})
+	list, _, err := db.ListMessages(context.Background(), store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 100})
 	if err != nil || len(list) != 20 {
 		t.Fatalf("%d messages (%v)", len(list), err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // t0 has milliseconds, the precision the store keeps, so that times round-trip exactly.
@@ -33,8 +35,8 @@ func openTest(t testing.TB) *DB {
 	return db
 }
 
-func testAccount(sid, parent string) Account {
-	return Account{
+func testAccount(sid, parent string) store.Account {
+	return store.Account{
 		Sid:          sid,
 		ParentSid:    parent,
 		FriendlyName: "name of " + sid,
@@ -45,7 +47,7 @@ func testAccount(sid, parent string) Account {
 	}
 }
 
-func mustCreateAccount(t testing.TB, db *DB, a Account) Account {
+func mustCreateAccount(t testing.TB, db *DB, a store.Account) store.Account {
 	t.Helper()
 	got, err := db.CreateAccount(context.Background(), a)
 	if err != nil {
@@ -55,9 +57,9 @@ func mustCreateAccount(t testing.TB, db *DB, a Account) Account {
 }
 
 // testMessage is message i of account: queued, never sent, created i seconds after t0.
-func testMessage(account string, i int) Message {
+func testMessage(account string, i int) store.Message {
 	created := t0.Add(time.Duration(i) * time.Second)
-	return Message{
+	return store.Message{
 		Sid:         fmt.Sprintf("SM%s%08d", account, i),
 		AccountSid:  account,
 		To:          "+15550000001",
@@ -71,7 +73,7 @@ func testMessage(account string, i int) Message {
 	}
 }
 
-func mustCreateMessage(t testing.TB, db *DB, m Message) Message {
+func mustCreateMessage(t testing.TB, db *DB, m store.Message) store.Message {
 	t.Helper()
 	got, err := db.CreateMessage(context.Background(), m)
 	if err != nil {
@@ -88,8 +90,12 @@ func seqs[T any](list []T, seq func(T) int64) []int64 {
 	return out
 }
 
-func messageSeqs(ms []Message) []int64 { return seqs(ms, func(m Message) int64 { return m.Seq }) }
-func accountSeqs(as []Account) []int64 { return seqs(as, func(a Account) int64 { return a.Seq }) }
+func messageSeqs(ms []store.Message) []int64 {
+	return seqs(ms, func(m store.Message) int64 { return m.Seq })
+}
+func accountSeqs(as []store.Account) []int64 {
+	return seqs(as, func(a store.Account) int64 { return a.Seq })
+}
 
 func TestAccountCreateGet(t *testing.T) {
 	ctx := context.Background()
@@ -116,13 +122,13 @@ func TestAccountCreateGet(t *testing.T) {
 		t.Errorf("DateCreated location = %v, want UTC", got.DateCreated.Location())
 	}
 
-	if _, err := db.GetAccount(ctx, "ACnope"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetAccount(ctx, "ACnope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("get missing account: err = %v, want ErrNotFound", err)
 	}
-	if _, err := db.CreateAccount(ctx, testAccount("AC1", "")); !errors.Is(err, ErrConflict) {
+	if _, err := db.CreateAccount(ctx, testAccount("AC1", "")); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate sid: err = %v, want ErrConflict", err)
 	}
-	if _, err := db.CreateAccount(ctx, testAccount("AC3", "ACnope")); !errors.Is(err, ErrNotFound) {
+	if _, err := db.CreateAccount(ctx, testAccount("AC3", "ACnope")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown parent: err = %v, want ErrNotFound", err)
 	}
 }
@@ -131,7 +137,7 @@ func TestFirstMainAccount(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 
-	if _, err := db.FirstMainAccount(ctx); !errors.Is(err, ErrNotFound) {
+	if _, err := db.FirstMainAccount(ctx); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("empty store: err = %v, want ErrNotFound", err)
 	}
 	mustCreateAccount(t, db, testAccount("ACfirst", ""))
@@ -153,18 +159,18 @@ func TestUpdateAccount(t *testing.T) {
 	tests := []struct {
 		name      string
 		status    string // the account's status before the update
-		update    AccountUpdate
+		update    store.AccountUpdate
 		wantErr   error
 		wantName  string
 		wantState string
 	}{
-		{"name only", "active", AccountUpdate{FriendlyName: ptr("new"), Now: later}, nil, "new", "active"},
-		{"status only", "active", AccountUpdate{Status: ptr("suspended"), Now: later}, nil, "name of AC1", "suspended"},
-		{"both", "suspended", AccountUpdate{FriendlyName: ptr("new"), Status: ptr("closed"), Now: later}, nil, "new", "closed"},
-		{"nothing but the stamp", "active", AccountUpdate{Now: later}, nil, "name of AC1", "active"},
-		{"closed is final", "closed", AccountUpdate{FriendlyName: ptr("new"), Status: ptr("active"), Now: later}, ErrConflict, "", ""},
-		{"closed to closed", "closed", AccountUpdate{Status: ptr("closed"), Now: later}, ErrConflict, "", ""},
-		{"closed may be renamed", "closed", AccountUpdate{FriendlyName: ptr("new"), Now: later}, nil, "new", "closed"},
+		{"name only", "active", store.AccountUpdate{FriendlyName: ptr("new"), Now: later}, nil, "new", "active"},
+		{"status only", "active", store.AccountUpdate{Status: ptr("suspended"), Now: later}, nil, "name of AC1", "suspended"},
+		{"both", "suspended", store.AccountUpdate{FriendlyName: ptr("new"), Status: ptr("closed"), Now: later}, nil, "new", "closed"},
+		{"nothing but the stamp", "active", store.AccountUpdate{Now: later}, nil, "name of AC1", "active"},
+		{"closed is final", "closed", store.AccountUpdate{FriendlyName: ptr("new"), Status: ptr("active"), Now: later}, store.ErrConflict, "", ""},
+		{"closed to closed", "closed", store.AccountUpdate{Status: ptr("closed"), Now: later}, store.ErrConflict, "", ""},
+		{"closed may be renamed", "closed", store.AccountUpdate{FriendlyName: ptr("new"), Now: later}, nil, "new", "closed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,8 +210,8 @@ func TestUpdateAccount(t *testing.T) {
 
 	t.Run("missing", func(t *testing.T) {
 		db := openTest(t)
-		_, err := db.UpdateAccount(context.Background(), "ACnope", AccountUpdate{Status: ptr("active"), Now: later})
-		if !errors.Is(err, ErrNotFound) {
+		_, err := db.UpdateAccount(context.Background(), "ACnope", store.AccountUpdate{Status: ptr("active"), Now: later})
+		if !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("err = %v, want ErrNotFound", err)
 		}
 	})
@@ -216,7 +222,7 @@ func TestListAccounts(t *testing.T) {
 	db := openTest(t)
 	main := mustCreateAccount(t, db, testAccount("ACmain", ""))
 	mustCreateAccount(t, db, testAccount("ACother", ""))
-	var subs []Account
+	var subs []store.Account
 	for i := range 5 {
 		a := testAccount(fmt.Sprintf("ACsub%d", i), "ACmain")
 		if i%2 == 1 {
@@ -226,28 +232,28 @@ func TestListAccounts(t *testing.T) {
 		subs = append(subs, mustCreateAccount(t, db, a))
 	}
 	mustCreateAccount(t, db, testAccount("ACothersub", "ACother"))
-	family := append([]Account{main}, subs...)
+	family := append([]store.Account{main}, subs...)
 	slices.Reverse(family) // newest first
 
 	tests := []struct {
 		name     string
-		filter   AccountFilter
-		page     Page
-		want     []Account
+		filter   store.AccountFilter
+		page     store.Page
+		want     []store.Account
 		wantMore bool
 	}{
-		{"alone", AccountFilter{Sid: "ACmain"}, Page{Size: 10}, []Account{main}, false},
-		{"a subaccount alone", AccountFilter{Sid: "ACsub2"}, Page{Size: 10}, []Account{subs[2]}, false},
-		{"with children", AccountFilter{Sid: "ACmain", IncludeChildren: true}, Page{Size: 10}, family, false},
-		{"first page", AccountFilter{Sid: "ACmain", IncludeChildren: true}, Page{Size: 2}, family[:2], true},
-		{"after", AccountFilter{Sid: "ACmain", IncludeChildren: true}, Page{Size: 2, After: family[1].Seq}, family[2:4], true},
-		{"after to the end", AccountFilter{Sid: "ACmain", IncludeChildren: true}, Page{Size: 2, After: family[3].Seq}, family[4:], false},
-		{"before", AccountFilter{Sid: "ACmain", IncludeChildren: true}, Page{Size: 2, Before: family[4].Seq}, family[2:4], true},
-		{"before to the start", AccountFilter{Sid: "ACmain", IncludeChildren: true}, Page{Size: 2, Before: family[2].Seq}, family[:2], false},
-		{"offset", AccountFilter{Sid: "ACmain", IncludeChildren: true}, Page{Size: 2, Offset: 4}, family[4:], false},
-		{"status", AccountFilter{Sid: "ACmain", IncludeChildren: true, Status: "suspended"}, Page{Size: 10}, []Account{subs[3], subs[1]}, false},
-		{"friendly name", AccountFilter{Sid: "ACmain", IncludeChildren: true, FriendlyName: "name of ACsub2"}, Page{Size: 10}, []Account{subs[2]}, false},
-		{"unknown", AccountFilter{Sid: "ACnope", IncludeChildren: true}, Page{Size: 10}, []Account{}, false},
+		{"alone", store.AccountFilter{Sid: "ACmain"}, store.Page{Size: 10}, []store.Account{main}, false},
+		{"a subaccount alone", store.AccountFilter{Sid: "ACsub2"}, store.Page{Size: 10}, []store.Account{subs[2]}, false},
+		{"with children", store.AccountFilter{Sid: "ACmain", IncludeChildren: true}, store.Page{Size: 10}, family, false},
+		{"first page", store.AccountFilter{Sid: "ACmain", IncludeChildren: true}, store.Page{Size: 2}, family[:2], true},
+		{"after", store.AccountFilter{Sid: "ACmain", IncludeChildren: true}, store.Page{Size: 2, After: family[1].Seq}, family[2:4], true},
+		{"after to the end", store.AccountFilter{Sid: "ACmain", IncludeChildren: true}, store.Page{Size: 2, After: family[3].Seq}, family[4:], false},
+		{"before", store.AccountFilter{Sid: "ACmain", IncludeChildren: true}, store.Page{Size: 2, Before: family[4].Seq}, family[2:4], true},
+		{"before to the start", store.AccountFilter{Sid: "ACmain", IncludeChildren: true}, store.Page{Size: 2, Before: family[2].Seq}, family[:2], false},
+		{"offset", store.AccountFilter{Sid: "ACmain", IncludeChildren: true}, store.Page{Size: 2, Offset: 4}, family[4:], false},
+		{"status", store.AccountFilter{Sid: "ACmain", IncludeChildren: true, Status: "suspended"}, store.Page{Size: 10}, []store.Account{subs[3], subs[1]}, false},
+		{"friendly name", store.AccountFilter{Sid: "ACmain", IncludeChildren: true, FriendlyName: "name of ACsub2"}, store.Page{Size: 10}, []store.Account{subs[2]}, false},
+		{"unknown", store.AccountFilter{Sid: "ACnope", IncludeChildren: true}, store.Page{Size: 10}, []store.Account{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,7 +290,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	bare.From = ""
 	bare.MediaURLs = []string{} // stored as [] and read back as nil, like a nil slice
 
-	for _, m := range []Message{full, bare} {
+	for _, m := range []store.Message{full, bare} {
 		created := mustCreateMessage(t, db, m)
 		if created.Seq == 0 {
 			t.Fatalf("%s: Seq not set", m.Sid)
@@ -306,10 +312,10 @@ func TestMessageRoundTrip(t *testing.T) {
 		}
 	}
 
-	if _, err := db.CreateMessage(ctx, full); !errors.Is(err, ErrConflict) {
+	if _, err := db.CreateMessage(ctx, full); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate sid: err = %v, want ErrConflict", err)
 	}
-	if _, err := db.CreateMessage(ctx, testMessage("ACnope", 1)); !errors.Is(err, ErrNotFound) {
+	if _, err := db.CreateMessage(ctx, testMessage("ACnope", 1)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown account: err = %v, want ErrNotFound", err)
 	}
 }
@@ -341,7 +347,7 @@ func TestMessageChanges(t *testing.T) {
 	})
 
 	t.Run("cancel scheduled", func(t *testing.T) {
-		got, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: scheduled.Sid, From: []string{"scheduled"}, To: "canceled", DateUpdated: later})
+		got, err := db.ChangeStatus(ctx, store.StatusChange{AccountSid: "AC1", Sid: scheduled.Sid, From: []string{"scheduled"}, To: "canceled", DateUpdated: later})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,8 +360,8 @@ func TestMessageChanges(t *testing.T) {
 	})
 
 	t.Run("cancel refused", func(t *testing.T) {
-		for _, m := range []Message{queued, scheduled} { // queued, and already canceled
-			if _, err := db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"scheduled"}, To: "canceled", DateUpdated: later.Add(time.Hour)}); !errors.Is(err, ErrConflict) {
+		for _, m := range []store.Message{queued, scheduled} { // queued, and already canceled
+			if _, err := db.ChangeStatus(ctx, store.StatusChange{AccountSid: "AC1", Sid: m.Sid, From: []string{"scheduled"}, To: "canceled", DateUpdated: later.Add(time.Hour)}); !errors.Is(err, store.ErrConflict) {
 				t.Errorf("cancel %s (%s): err = %v, want ErrConflict", m.Sid, m.Status, err)
 			}
 			got, err := db.GetMessage(ctx, "AC1", m.Sid)
@@ -372,10 +378,10 @@ func TestMessageChanges(t *testing.T) {
 		checks := map[string]error{}
 		_, checks["get"] = db.GetMessage(ctx, "AC2", queued.Sid)
 		_, checks["redact"] = db.RedactMessage(ctx, "AC2", queued.Sid, later)
-		_, checks["cancel"] = db.ChangeStatus(ctx, StatusChange{AccountSid: "AC2", Sid: queued.Sid, From: []string{"queued"}, To: "canceled", DateUpdated: later})
+		_, checks["cancel"] = db.ChangeStatus(ctx, store.StatusChange{AccountSid: "AC2", Sid: queued.Sid, From: []string{"queued"}, To: "canceled", DateUpdated: later})
 		checks["delete"] = db.DeleteMessage(ctx, "AC2", queued.Sid)
 		for op, err := range checks {
-			if !errors.Is(err, ErrNotFound) {
+			if !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("%s: err = %v, want ErrNotFound", op, err)
 			}
 		}
@@ -388,10 +394,10 @@ func TestMessageChanges(t *testing.T) {
 		checks := map[string]error{}
 		_, checks["get"] = db.GetMessage(ctx, "AC1", "SMnope")
 		_, checks["redact"] = db.RedactMessage(ctx, "AC1", "SMnope", later)
-		_, checks["cancel"] = db.ChangeStatus(ctx, StatusChange{AccountSid: "AC1", Sid: "SMnope", From: []string{"scheduled"}, To: "canceled", DateUpdated: later})
+		_, checks["cancel"] = db.ChangeStatus(ctx, store.StatusChange{AccountSid: "AC1", Sid: "SMnope", From: []string{"scheduled"}, To: "canceled", DateUpdated: later})
 		checks["delete"] = db.DeleteMessage(ctx, "AC1", "SMnope")
 		for op, err := range checks {
-			if !errors.Is(err, ErrNotFound) {
+			if !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("%s: err = %v, want ErrNotFound", op, err)
 			}
 		}
@@ -401,10 +407,10 @@ func TestMessageChanges(t *testing.T) {
 		if err := db.DeleteMessage(ctx, "AC1", queued.Sid); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.GetMessage(ctx, "AC1", queued.Sid); !errors.Is(err, ErrNotFound) {
+		if _, err := db.GetMessage(ctx, "AC1", queued.Sid); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("get after delete: err = %v, want ErrNotFound", err)
 		}
-		if err := db.DeleteMessage(ctx, "AC1", queued.Sid); !errors.Is(err, ErrNotFound) {
+		if err := db.DeleteMessage(ctx, "AC1", queued.Sid); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("second delete: err = %v, want ErrNotFound", err)
 		}
 	})
@@ -416,14 +422,14 @@ func seedPaging(t *testing.T, db *DB, n int) []int64 {
 	t.Helper()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	mustCreateAccount(t, db, testAccount("AC2", ""))
-	var ms []Message
+	var ms []store.Message
 	for i := range n {
 		ms = append(ms, testMessage("AC1", i), testMessage("AC2", i))
 	}
 	if err := db.ImportMessages(context.Background(), ms); err != nil {
 		t.Fatal(err)
 	}
-	all, more, err := db.ListMessages(context.Background(), MessageFilter{AccountSid: "AC1"}, Page{Size: n + 10})
+	all, more, err := db.ListMessages(context.Background(), store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: n + 10})
 	if err != nil || more || len(all) != n {
 		t.Fatalf("seed: %d rows, more=%v, err=%v", len(all), more, err)
 	}
@@ -437,12 +443,12 @@ func TestListMessagesPaging(t *testing.T) {
 	if !slices.IsSortedFunc(all, func(a, b int64) int { return int(b - a) }) {
 		t.Fatalf("not newest first: %v", all)
 	}
-	f := MessageFilter{AccountSid: "AC1"}
+	f := store.MessageFilter{AccountSid: "AC1"}
 
 	// Forward: After the last row of each page.
 	var pages [][]int64
 	var walked []int64
-	p := Page{Size: 50}
+	p := store.Page{Size: 50}
 	for {
 		got, more, err := db.ListMessages(ctx, f, p)
 		if err != nil {
@@ -468,7 +474,7 @@ func TestListMessagesPaging(t *testing.T) {
 	// Backward from the last page: Before the first row of each page gives the page
 	// before it, newest first, and says when there is nothing newer.
 	for i := len(pages) - 1; i > 0; i-- {
-		got, more, err := db.ListMessages(ctx, f, Page{Size: 50, Before: pages[i][0]})
+		got, more, err := db.ListMessages(ctx, f, store.Page{Size: 50, Before: pages[i][0]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -492,7 +498,7 @@ func TestListMessagesPaging(t *testing.T) {
 		{250, 50, nil, false},
 	}
 	for _, o := range offsets {
-		got, more, err := db.ListMessages(ctx, f, Page{Size: o.size, Offset: o.offset})
+		got, more, err := db.ListMessages(ctx, f, store.Page{Size: o.size, Offset: o.offset})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -510,7 +516,7 @@ func TestListMessagesFilters(t *testing.T) {
 
 	// 40 messages, one a minute, sent (when sent) an hour after creation; to and from
 	// cycle so that every combination occurs.
-	var ms []Message
+	var ms []store.Message
 	for i := range 40 {
 		m := testMessage("AC1", i)
 		m.DateCreated = t0.Add(time.Duration(i) * time.Minute)
@@ -531,34 +537,34 @@ func TestListMessagesFilters(t *testing.T) {
 	at := func(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
 	tests := []struct {
 		name   string
-		filter MessageFilter
-		want   func(i int, m Message) bool
+		filter store.MessageFilter
+		want   func(i int, m store.Message) bool
 	}{
-		{"account", MessageFilter{AccountSid: "AC1"}, func(i int, m Message) bool { return true }},
-		{"to", MessageFilter{AccountSid: "AC1", To: "+1002"}, func(i int, m Message) bool { return i%2 == 1 }},
-		{"from", MessageFilter{AccountSid: "AC1", From: "+2001"}, func(i int, m Message) bool { return i%3 == 0 }},
-		{"to and from", MessageFilter{AccountSid: "AC1", To: "+1001", From: "+2002"}, func(i int, m Message) bool { return i%2 == 0 && i%3 == 1 }},
+		{"account", store.MessageFilter{AccountSid: "AC1"}, func(i int, m store.Message) bool { return true }},
+		{"to", store.MessageFilter{AccountSid: "AC1", To: "+1002"}, func(i int, m store.Message) bool { return i%2 == 1 }},
+		{"from", store.MessageFilter{AccountSid: "AC1", From: "+2001"}, func(i int, m store.Message) bool { return i%3 == 0 }},
+		{"to and from", store.MessageFilter{AccountSid: "AC1", To: "+1001", From: "+2002"}, func(i int, m store.Message) bool { return i%2 == 0 && i%3 == 1 }},
 		// Sent messages were created 60 minutes earlier than they count; unsent ones
 		// (i%4 == 0) count at creation.
-		{"sent from", MessageFilter{AccountSid: "AC1", SentFrom: at(70)}, func(i int, m Message) bool {
+		{"sent from", store.MessageFilter{AccountSid: "AC1", SentFrom: at(70)}, func(i int, m store.Message) bool {
 			return i%4 != 0 && i+60 >= 70
 		}},
-		{"sent until", MessageFilter{AccountSid: "AC1", SentUntil: at(64)}, func(i int, m Message) bool {
+		{"sent until", store.MessageFilter{AccountSid: "AC1", SentUntil: at(64)}, func(i int, m store.Message) bool {
 			return i%4 == 0 || i+60 < 64
 		}},
-		{"sent window", MessageFilter{AccountSid: "AC1", SentFrom: at(20), SentUntil: at(66)}, func(i int, m Message) bool {
+		{"sent window", store.MessageFilter{AccountSid: "AC1", SentFrom: at(20), SentUntil: at(66)}, func(i int, m store.Message) bool {
 			if i%4 == 0 {
 				return i >= 20
 			}
 			return i+60 < 66
 		}},
-		{"window and to", MessageFilter{AccountSid: "AC1", To: "+1001", SentFrom: at(28), SentUntil: at(70)}, func(i int, m Message) bool {
+		{"window and to", store.MessageFilter{AccountSid: "AC1", To: "+1001", SentFrom: at(28), SentUntil: at(70)}, func(i int, m store.Message) bool {
 			return i%2 == 0 && ((i%4 == 0 && i >= 28) || (i%4 != 0 && i+60 < 70))
 		}},
-		{"unsent only by creation date", MessageFilter{AccountSid: "AC1", SentFrom: at(0), SentUntil: at(40)}, func(i int, m Message) bool {
+		{"unsent only by creation date", store.MessageFilter{AccountSid: "AC1", SentFrom: at(0), SentUntil: at(40)}, func(i int, m store.Message) bool {
 			return i%4 == 0
 		}},
-		{"no match", MessageFilter{AccountSid: "AC1", To: "+1999"}, func(i int, m Message) bool { return false }},
+		{"no match", store.MessageFilter{AccountSid: "AC1", To: "+1999"}, func(i int, m store.Message) bool { return false }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -570,7 +576,7 @@ func TestListMessagesFilters(t *testing.T) {
 			}
 			// A small page size makes the filters work across pages too.
 			var got []string
-			p := Page{Size: 7}
+			p := store.Page{Size: 7}
 			for {
 				page, more, err := db.ListMessages(ctx, tt.filter, p)
 				if err != nil {
@@ -688,7 +694,7 @@ func TestConcurrentWrites(t *testing.T) {
 		// Readers alongside, since WAL readers must not disturb the writer either.
 		wg.Go(func() {
 			for range each {
-				if _, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 20}); err != nil {
+				if _, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 20}); err != nil {
 					errs <- err
 				}
 			}
@@ -699,7 +705,7 @@ func TestConcurrentWrites(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	all, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 1000})
+	all, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -713,39 +719,39 @@ func TestConcurrentWrites(t *testing.T) {
 // narrow date window is read off the date index, and sorted, since it is small.
 func TestListQueryPlan(t *testing.T) {
 	db := openTest(t)
-	f := MessageFilter{AccountSid: "AC1"}
-	to := MessageFilter{AccountSid: "AC1", To: "+1001"}
-	from := MessageFilter{AccountSid: "AC1", From: "+2001"}
-	day := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(24 * time.Hour)}
-	twoDays := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow)}
-	overTwoDays := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow + time.Millisecond)}
+	f := store.MessageFilter{AccountSid: "AC1"}
+	to := store.MessageFilter{AccountSid: "AC1", To: "+1001"}
+	from := store.MessageFilter{AccountSid: "AC1", From: "+2001"}
+	day := store.MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(24 * time.Hour)}
+	twoDays := store.MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow)}
+	overTwoDays := store.MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.Add(narrowDateWindow + time.Millisecond)}
 	dayTo := day
 	dayTo.To = "+1001"
-	month := MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.AddDate(0, 1, 0)}
-	since := MessageFilter{AccountSid: "AC1", SentFrom: t0}
-	untilTo := MessageFilter{AccountSid: "AC1", To: "+1001", SentUntil: t0}
+	month := store.MessageFilter{AccountSid: "AC1", SentFrom: t0, SentUntil: t0.AddDate(0, 1, 0)}
+	since := store.MessageFilter{AccountSid: "AC1", SentFrom: t0}
+	untilTo := store.MessageFilter{AccountSid: "AC1", To: "+1001", SentUntil: t0}
 	tests := []struct {
 		name     string
-		filter   MessageFilter
-		page     Page
+		filter   store.MessageFilter
+		page     store.Page
 		index    string
 		wantSort bool
 	}{
-		{"first page", f, Page{Size: 50}, "messages_account_seq", false},
-		{"after", f, Page{Size: 50, After: 500_000}, "messages_account_seq", false},
-		{"before", f, Page{Size: 50, Before: 500_000}, "messages_account_seq", false},
-		{"to after", to, Page{Size: 50, After: 500_000}, "messages_account_to_seq", false},
-		{"to before", to, Page{Size: 50, Before: 500_000}, "messages_account_to_seq", false},
-		{"from after", from, Page{Size: 50, After: 500_000}, "messages_account_from_seq", false},
-		{"month first page", month, Page{Size: 50}, "messages_account_seq", false},
-		{"month after", month, Page{Size: 50, After: 500_000}, "messages_account_seq", false},
-		{"since first page", since, Page{Size: 50}, "messages_account_seq", false},
-		{"until to after", untilTo, Page{Size: 50, After: 500_000}, "messages_account_to_seq", false},
-		{"day first page", day, Page{Size: 50}, "messages_account_date", true},
-		{"the widest narrow window", twoDays, Page{Size: 50}, "messages_account_date", true},
-		{"just wider", overTwoDays, Page{Size: 50}, "messages_account_seq", false},
-		{"day after", day, Page{Size: 50, After: 500_000}, "messages_account_date", true},
-		{"day to after", dayTo, Page{Size: 50, After: 500_000}, "messages_account_date", true},
+		{"first page", f, store.Page{Size: 50}, "messages_account_seq", false},
+		{"after", f, store.Page{Size: 50, After: 500_000}, "messages_account_seq", false},
+		{"before", f, store.Page{Size: 50, Before: 500_000}, "messages_account_seq", false},
+		{"to after", to, store.Page{Size: 50, After: 500_000}, "messages_account_to_seq", false},
+		{"to before", to, store.Page{Size: 50, Before: 500_000}, "messages_account_to_seq", false},
+		{"from after", from, store.Page{Size: 50, After: 500_000}, "messages_account_from_seq", false},
+		{"month first page", month, store.Page{Size: 50}, "messages_account_seq", false},
+		{"month after", month, store.Page{Size: 50, After: 500_000}, "messages_account_seq", false},
+		{"since first page", since, store.Page{Size: 50}, "messages_account_seq", false},
+		{"until to after", untilTo, store.Page{Size: 50, After: 500_000}, "messages_account_to_seq", false},
+		{"day first page", day, store.Page{Size: 50}, "messages_account_date", true},
+		{"the widest narrow window", twoDays, store.Page{Size: 50}, "messages_account_date", true},
+		{"just wider", overTwoDays, store.Page{Size: 50}, "messages_account_seq", false},
+		{"day after", day, store.Page{Size: 50, After: 500_000}, "messages_account_date", true},
+		{"day to after", dayTo, store.Page{Size: 50, After: 500_000}, "messages_account_date", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -792,24 +798,24 @@ func BenchmarkListMessagesKeyset(b *testing.B) {
 			seedBenchmark(b, db, n)
 			// Cursors 75-94% of the way down the list; a fresh file numbers rows 1..n, so
 			// the row at depth d has seq n-d.
-			deep := func(i int) Page {
-				return Page{Size: 50, After: int64(n - n*(75+i%20)/100)}
+			deep := func(i int) store.Page {
+				return store.Page{Size: 50, After: int64(n - n*(75+i%20)/100)}
 			}
 			// A day 5% from the oldest end, paged into from cursors inside it.
 			day := n / benchPerDay / 20
 			daySeq := int64(day * benchPerDay) // seq of the row just before the day
-			inDay := func(i int) Page {
-				return Page{Size: 50, After: daySeq + int64(benchPerDay*(50+i%20)/100)}
+			inDay := func(i int) store.Page {
+				return store.Page{Size: 50, After: daySeq + int64(benchPerDay*(50+i%20)/100)}
 			}
 			dayFrom := t0.AddDate(0, 0, day)
 			filters := []struct {
 				name string
-				f    MessageFilter
-				page func(int) Page
+				f    store.MessageFilter
+				page func(int) store.Page
 			}{
-				{"all", MessageFilter{AccountSid: "AC1"}, deep},
-				{"to", MessageFilter{AccountSid: "AC1", To: "+15550000042"}, deep},
-				{"day", MessageFilter{AccountSid: "AC1", SentFrom: dayFrom, SentUntil: dayFrom.AddDate(0, 0, 1)}, inDay},
+				{"all", store.MessageFilter{AccountSid: "AC1"}, deep},
+				{"to", store.MessageFilter{AccountSid: "AC1", To: "+15550000042"}, deep},
+				{"day", store.MessageFilter{AccountSid: "AC1", SentFrom: dayFrom, SentUntil: dayFrom.AddDate(0, 0, 1)}, inDay},
 			}
 			for _, fl := range filters {
 				b.Run(fl.name, func(b *testing.B) {
@@ -827,14 +833,14 @@ func BenchmarkListMessagesOffset(b *testing.B) {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
 			db := openTest(b)
 			seedBenchmark(b, db, n)
-			benchmarkList(b, db, MessageFilter{AccountSid: "AC1"}, func(i int) Page {
-				return Page{Size: 50, Offset: n * (75 + i%20) / 100}
+			benchmarkList(b, db, store.MessageFilter{AccountSid: "AC1"}, func(i int) store.Page {
+				return store.Page{Size: 50, Offset: n * (75 + i%20) / 100}
 			})
 		})
 	}
 }
 
-func benchmarkList(b *testing.B, db *DB, f MessageFilter, page func(i int) Page) {
+func benchmarkList(b *testing.B, db *DB, f store.MessageFilter, page func(i int) store.Page) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0
@@ -860,7 +866,7 @@ func seedBenchmark(b testing.TB, db *DB, n int) {
 	b.Helper()
 	ctx := context.Background()
 	mustCreateAccount(b, db, testAccount("AC1", ""))
-	ms := make([]Message, n)
+	ms := make([]store.Message, n)
 	for i := range ms {
 		m := testMessage("AC1", i)
 		m.To = fmt.Sprintf("+1555%07d", i%100)
@@ -873,7 +879,7 @@ func seedBenchmark(b testing.TB, db *DB, n int) {
 		b.Fatal(err)
 	}
 	b.Logf("imported %d messages in %v", n, time.Since(start))
-	first, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 1})
+	first, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 1})
 	if err != nil || len(first) != 1 || first[0].Seq != int64(n) {
 		b.Fatalf("newest row %+v, err %v; want seq %d", first, err, n)
 	}
@@ -884,18 +890,18 @@ func TestDefaultPageSize(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	mustCreateAccount(t, db, testAccount("AC1", ""))
-	var ms []Message
+	var ms []store.Message
 	for i := range 60 {
 		ms = append(ms, testMessage("AC1", i))
 	}
 	if err := db.ImportMessages(ctx, ms); err != nil {
 		t.Fatal(err)
 	}
-	list, more, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{})
+	list, more, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{})
 	if err != nil || len(list) != 50 || !more {
 		t.Fatalf("Page{}: %d rows, more %v, err %v; want 50, true", len(list), more, err)
 	}
-	accounts, _, err := db.ListAccounts(ctx, AccountFilter{Sid: "AC1"}, Page{Size: -1})
+	accounts, _, err := db.ListAccounts(ctx, store.AccountFilter{Sid: "AC1"}, store.Page{Size: -1})
 	if err != nil || len(accounts) != 1 {
 		t.Fatalf("accounts with Size -1: %d, %v", len(accounts), err)
 	}
@@ -946,7 +952,7 @@ func TestCloseClosesStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.GetAccount(ctx, "ACnone"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetAccount(ctx, "ACnone"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
 	}
 	mustCreateAccount(t, db, testAccount("AC1", ""))
@@ -967,14 +973,14 @@ func TestCloseClosesStatements(t *testing.T) {
 			t.Errorf("statement %d after Close: %v", i, err)
 		}
 	}
-	if _, err := db.CreateAccount(ctx, testAccount("AC2", "")); !errors.Is(err, ErrClosed) {
+	if _, err := db.CreateAccount(ctx, testAccount("AC2", "")); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("write after Close: %v", err)
 	}
-	if _, err := db.GetAccount(ctx, "AC1"); !errors.Is(err, ErrClosed) {
+	if _, err := db.GetAccount(ctx, "AC1"); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("read after Close: %v", err)
 	}
 	rows, err := db.query(ctx, "SELECT 1")
-	if !errors.Is(err, ErrClosed) {
+	if !errors.Is(err, store.ErrClosed) {
 		t.Errorf("list after Close: %v", err)
 	}
 	if rows != nil {
@@ -992,11 +998,11 @@ func TestBenchmarkFixtures(t *testing.T) {
 	const n = 2 * benchPerDay
 	seedBenchmark(t, db, n)
 	ctx := context.Background()
-	deep, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 50, After: int64(n - n*80/100)})
+	deep, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 50, After: int64(n - n*80/100)})
 	if err != nil || len(deep) != 50 || deep[0].Seq != int64(n-n*80/100-1) {
 		t.Fatalf("keyset page deep in the list: %d rows, %v", len(deep), err)
 	}
-	offset, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 50, Offset: n * 80 / 100})
+	offset, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 50, Offset: n * 80 / 100})
 	if err != nil || len(offset) != 50 || offset[0].Seq != deep[0].Seq+1 {
 		t.Fatalf("offset page: %d rows, %v", len(offset), err)
 	}
@@ -1018,7 +1024,7 @@ func TestListRowsDoNotCarryOver(t *testing.T) {
 	rich.SendAt, rich.DateSent = t0.Add(time.Hour), t0.Add(2*time.Hour)
 	mustCreateMessage(t, db, plain)
 	mustCreateMessage(t, db, rich)
-	messages, _, err := db.ListMessages(ctx, MessageFilter{AccountSid: "AC1"}, Page{Size: 10})
+	messages, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{Size: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1032,9 +1038,9 @@ func TestListRowsDoNotCarryOver(t *testing.T) {
 
 	ended, ringing := testCall("AC1", 2), testCall("AC1", 1) // ended has an end time and a price
 	ringing.Settings, ringing.State = nil, nil
-	mustApply(t, db, Writes{Calls: []Call{ringing}})
-	mustApply(t, db, Writes{Calls: []Call{ended}})
-	calls, _, err := db.ListCalls(ctx, CallFilter{AccountSid: "AC1"}, Page{Size: 10})
+	mustApply(t, db, store.Writes{Calls: []store.Call{ringing}})
+	mustApply(t, db, store.Writes{Calls: []store.Call{ended}})
+	calls, _, err := db.ListCalls(ctx, store.CallFilter{AccountSid: "AC1"}, store.Page{Size: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

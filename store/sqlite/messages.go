@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // messageCols is the column order scanMessage expects.
@@ -27,15 +29,15 @@ const (
 )
 
 // scanMessage scans one message row.
-func scanMessage(s rowScanner) (Message, error) { return newMessageScanner()(s) }
+func scanMessage(s rowScanner) (store.Message, error) { return newMessageScanner()(s) }
 
 // newMessageScanner returns a function that scans message rows, one at a time, through
 // one set of destinations made once: a list scans every row of its page with one
 // (queryList calls it per row). Scanning into fresh variables each time cost nine
 // allocations a row, each destination escaping through Scan's ...any.
-func newMessageScanner() func(rowScanner) (Message, error) {
+func newMessageScanner() func(rowScanner) (store.Message, error) {
 	var (
-		m                                          Message
+		m                                          store.Message
 		media                                      string
 		errorCode                                  sql.NullInt64
 		price                                      sql.NullString
@@ -44,17 +46,17 @@ func newMessageScanner() func(rowScanner) (Message, error) {
 	dest := []any{&m.Seq, &m.Sid, &m.AccountSid, &m.To, &m.From, &m.MessagingServiceSid, &m.Body, &media,
 		&m.Status, &m.Direction, &m.NumSegments, &m.NumMedia, &price, &m.StatusCallback, &sendAt, &errorCode, &m.ErrorMessage,
 		&dateCreated, &dateUpdated, &dateSent}
-	return func(s rowScanner) (Message, error) {
+	return func(s rowScanner) (store.Message, error) {
 		// Every destination is set by a successful Scan; m's other fields are not
 		// columns, so m starts empty for each row.
-		m = Message{}
+		m = store.Message{}
 		if err := s.Scan(dest...); err != nil {
-			return Message{}, err
+			return store.Message{}, err
 		}
 		// Most messages have no media; skipping the decoder for them keeps lists cheap.
 		if media != "[]" && media != "" {
 			if err := json.Unmarshal([]byte(media), &m.MediaURLs); err != nil {
-				return Message{}, fmt.Errorf("message %s: media_urls: %w", m.Sid, err)
+				return store.Message{}, fmt.Errorf("message %s: media_urls: %w", m.Sid, err)
 			}
 		}
 		m.ErrorCode = int(errorCode.Int64)
@@ -68,7 +70,7 @@ func newMessageScanner() func(rowScanner) (Message, error) {
 }
 
 // messageArgs are the values for insertMessage, in its column order.
-func messageArgs(m Message) ([]any, error) {
+func messageArgs(m store.Message) ([]any, error) {
 	media := "[]"
 	if len(m.MediaURLs) > 0 {
 		b, err := json.Marshal(m.MediaURLs)
@@ -90,21 +92,21 @@ func messageArgs(m Message) ([]any, error) {
 
 // CreateMessage inserts m and returns it as stored, with Seq set. A duplicate Sid is
 // ErrConflict; an AccountSid that names no account is ErrNotFound.
-func (db *DB) CreateMessage(ctx context.Context, m Message) (Message, error) {
+func (db *DB) CreateMessage(ctx context.Context, m store.Message) (store.Message, error) {
 	args, err := messageArgs(m)
 	if err != nil {
-		return Message{}, fmt.Errorf("create message %s: %w", m.Sid, err)
+		return store.Message{}, fmt.Errorf("create message %s: %w", m.Sid, err)
 	}
 	created, err := writeScan(ctx, db, scanMessage, insertMessage+" RETURNING "+messageCols, args...)
 	if err != nil {
-		return Message{}, fmt.Errorf("create message %s: %w", m.Sid, constraintError(err))
+		return store.Message{}, fmt.Errorf("create message %s: %w", m.Sid, constraintError(err))
 	}
 	return created, nil
 }
 
 // ImportMessages inserts ms all or nothing. One transaction makes a bulk load cost one
 // commit (one fsync) instead of one per row.
-func (db *DB) ImportMessages(ctx context.Context, ms []Message) error {
+func (db *DB) ImportMessages(ctx context.Context, ms []store.Message) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		for _, m := range ms {
 			args, err := messageArgs(m)
@@ -124,30 +126,30 @@ func (db *DB) ImportMessages(ctx context.Context, ms []Message) error {
 }
 
 // GetMessage returns message sid of account accountSid, or ErrNotFound.
-func (db *DB) GetMessage(ctx context.Context, accountSid, sid string) (Message, error) {
+func (db *DB) GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error) {
 	m, err := scanMessage(db.queryRow(ctx, "SELECT "+messageCols+" FROM messages WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Message{}, fmt.Errorf("get message %s: %w", sid, ErrNotFound)
+		return store.Message{}, fmt.Errorf("get message %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return Message{}, fmt.Errorf("get message %s: %w", sid, err)
+		return store.Message{}, fmt.Errorf("get message %s: %w", sid, err)
 	}
 	return m, nil
 }
 
 // RedactMessage empties the body of a message and returns the message as updated, or
 // ErrNotFound.
-func (db *DB) RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (Message, error) {
+func (db *DB) RedactMessage(ctx context.Context, accountSid, sid string, now time.Time) (store.Message, error) {
 	m, err := writeScan(ctx, db, scanMessage,
 		`UPDATE messages SET body = '', date_updated = ?
 		WHERE account_sid = ? AND sid = ?
 		RETURNING `+messageCols,
 		timeArg(now), accountSid, sid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Message{}, fmt.Errorf("redact message %s: %w", sid, ErrNotFound)
+		return store.Message{}, fmt.Errorf("redact message %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return Message{}, fmt.Errorf("redact message %s: %w", sid, err)
+		return store.Message{}, fmt.Errorf("redact message %s: %w", sid, err)
 	}
 	return m, nil
 }
@@ -191,15 +193,15 @@ func (db *DB) missingOrConflict(ctx context.Context, tx *sql.Tx, table, accountS
 	case err != nil:
 		return err
 	case exists:
-		return ErrConflict
+		return store.ErrConflict
 	}
-	return ErrNotFound
+	return store.ErrNotFound
 }
 
 // ListMessages returns one page of the messages f selects, newest first, and whether
 // more rows lie beyond the page in the direction p moves (older for After and Offset,
 // newer for Before).
-func (db *DB) ListMessages(ctx context.Context, f MessageFilter, p Page) ([]Message, bool, error) {
+func (db *DB) ListMessages(ctx context.Context, f store.MessageFilter, p store.Page) ([]store.Message, bool, error) {
 	query, args, asc := messageListQuery(f, p)
 	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), newMessageScanner())
 	if err != nil {
@@ -217,7 +219,7 @@ func (db *DB) ListMessages(ctx context.Context, f MessageFilter, p Page) ([]Mess
 const narrowDateWindow = 48 * time.Hour
 
 // messageListQuery is separate from ListMessages so that tests can EXPLAIN the SQL.
-func messageListQuery(f MessageFilter, p Page) (string, []any, bool) {
+func messageListQuery(f store.MessageFilter, p store.Page) (string, []any, bool) {
 	var w where
 	w.add("account_sid = ?", f.AccountSid)
 	if f.To != "" {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,20 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // keyCols is the column order scanKey expects.
 const keyCols = "seq, sid, account_sid, friendly_name, key_type, secret_salt, secret_hash, date_created, date_updated"
 
-func scanKey(s rowScanner) (APIKey, error) {
+func scanKey(s rowScanner) (store.APIKey, error) {
 	var (
-		k                        APIKey
+		k                        store.APIKey
 		dateCreated, dateUpdated sql.NullInt64
 	)
 	err := s.Scan(&k.Seq, &k.Sid, &k.AccountSid, &k.FriendlyName, &k.Type, &k.SecretSalt, &k.SecretHash,
 		&dateCreated, &dateUpdated)
 	if err != nil {
-		return APIKey{}, err
+		return store.APIKey{}, err
 	}
 	k.DateCreated = timeValue(dateCreated)
 	k.DateUpdated = timeValue(dateUpdated)
@@ -28,27 +30,27 @@ func scanKey(s rowScanner) (APIKey, error) {
 
 // CreateKey stores k and returns it as stored, with Seq set. A duplicate Sid is
 // ErrConflict; an AccountSid that names no account is ErrNotFound.
-func (db *DB) CreateKey(ctx context.Context, k APIKey) (APIKey, error) {
+func (db *DB) CreateKey(ctx context.Context, k store.APIKey) (store.APIKey, error) {
 	created, err := writeScan(ctx, db, scanKey,
 		`INSERT INTO api_keys (sid, account_sid, friendly_name, key_type, secret_salt, secret_hash, date_created, date_updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+keyCols,
 		k.Sid, k.AccountSid, k.FriendlyName, k.Type, k.SecretSalt, k.SecretHash, timeArg(k.DateCreated), timeArg(k.DateUpdated))
 	if err != nil {
-		return APIKey{}, fmt.Errorf("create key %s: %w", k.Sid, constraintError(err))
+		return store.APIKey{}, fmt.Errorf("create key %s: %w", k.Sid, constraintError(err))
 	}
 	return created, nil
 }
 
 // GetKey returns key sid of account accountSid, or ErrNotFound.
-func (db *DB) GetKey(ctx context.Context, accountSid, sid string) (APIKey, error) {
+func (db *DB) GetKey(ctx context.Context, accountSid, sid string) (store.APIKey, error) {
 	k, err := scanKey(db.queryRow(ctx,
 		"SELECT "+keyCols+" FROM api_keys WHERE account_sid = ? AND sid = ?", accountSid, sid))
 	if errors.Is(err, sql.ErrNoRows) {
-		return APIKey{}, fmt.Errorf("get key %s: %w", sid, ErrNotFound)
+		return store.APIKey{}, fmt.Errorf("get key %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return APIKey{}, fmt.Errorf("get key %s: %w", sid, err)
+		return store.APIKey{}, fmt.Errorf("get key %s: %w", sid, err)
 	}
 	return k, nil
 }
@@ -57,10 +59,10 @@ func (db *DB) GetKey(ctx context.Context, accountSid, sid string) (APIKey, error
 // query: authenticating with a key costs one lookup, like authenticating with the auth
 // token. Nothing is cached, so a deleted key is refused from the next request on.
 // ErrNotFound when no key has that SID.
-func (db *DB) KeyForAuth(ctx context.Context, sid string) (APIKey, Account, error) {
+func (db *DB) KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.Account, error) {
 	var (
-		k                  APIKey
-		a                  Account
+		k                  store.APIKey
+		a                  store.Account
 		parent             sql.NullString
 		kCreated, kUpdated sql.NullInt64
 		aCreated, aUpdated sql.NullInt64
@@ -69,10 +71,10 @@ func (db *DB) KeyForAuth(ctx context.Context, sid string) (APIKey, Account, erro
 		&k.Seq, &k.Sid, &k.AccountSid, &k.FriendlyName, &k.Type, &k.SecretSalt, &k.SecretHash, &kCreated, &kUpdated,
 		&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &aCreated, &aUpdated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return APIKey{}, Account{}, fmt.Errorf("key %s: %w", sid, ErrNotFound)
+		return store.APIKey{}, store.Account{}, fmt.Errorf("key %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return APIKey{}, Account{}, fmt.Errorf("key %s: %w", sid, err)
+		return store.APIKey{}, store.Account{}, fmt.Errorf("key %s: %w", sid, err)
 	}
 	k.DateCreated, k.DateUpdated = timeValue(kCreated), timeValue(kUpdated)
 	a.ParentSid = parent.String
@@ -88,15 +90,15 @@ const keyForAuthQuery = `SELECT k.seq, k.sid, k.account_sid, k.friendly_name, k.
 
 // RenameKey sets the friendly name of key sid of account accountSid and stamps
 // DateUpdated; ErrNotFound for an unknown key.
-func (db *DB) RenameKey(ctx context.Context, accountSid, sid, friendlyName string, now time.Time) (APIKey, error) {
+func (db *DB) RenameKey(ctx context.Context, accountSid, sid, friendlyName string, now time.Time) (store.APIKey, error) {
 	k, err := writeScan(ctx, db, scanKey,
 		"UPDATE api_keys SET friendly_name = ?, date_updated = ? WHERE account_sid = ? AND sid = ? RETURNING "+keyCols,
 		friendlyName, timeArg(now), accountSid, sid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return APIKey{}, fmt.Errorf("rename key %s: %w", sid, ErrNotFound)
+		return store.APIKey{}, fmt.Errorf("rename key %s: %w", sid, store.ErrNotFound)
 	}
 	if err != nil {
-		return APIKey{}, fmt.Errorf("rename key %s: %w", sid, err)
+		return store.APIKey{}, fmt.Errorf("rename key %s: %w", sid, err)
 	}
 	return k, nil
 }
@@ -108,7 +110,7 @@ func (db *DB) DeleteKey(ctx context.Context, accountSid, sid string) error {
 
 // ListKeys returns one page of the account's keys, newest first, and whether more rows
 // lie beyond the page in the direction p moves.
-func (db *DB) ListKeys(ctx context.Context, accountSid string, p Page) ([]APIKey, bool, error) {
+func (db *DB) ListKeys(ctx context.Context, accountSid string, p store.Page) ([]store.APIKey, bool, error) {
 	var w where
 	w.add("account_sid = ?", accountSid)
 	query, args, asc := listQuery(keyCols, "api_keys", w, p)
@@ -132,7 +134,7 @@ func deleteRow(ctx context.Context, db *sql.DB, what, query string, args ...any)
 		return fmt.Errorf("delete %s %s: %w", what, sid, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("delete %s %s: %w", what, sid, ErrNotFound)
+		return fmt.Errorf("delete %s %s: %w", what, sid, store.ErrNotFound)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,20 +9,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 const jobCols = "id, kind, account_sid, resource_sid, queue, payload, due_at, attempts, lease_owner, lease_until, date_created"
 
-func scanJob(s rowScanner) (Job, error) {
+func scanJob(s rowScanner) (store.Job, error) {
 	var (
-		j                              Job
+		j                              store.Job
 		payload                        string
 		owner                          sql.NullString
 		dueAt, leaseUntil, dateCreated sql.NullInt64
 	)
 	if err := s.Scan(&j.ID, &j.Kind, &j.AccountSid, &j.ResourceSid, &j.Queue, &payload, &dueAt, &j.Attempts,
 		&owner, &leaseUntil, &dateCreated); err != nil {
-		return Job{}, err
+		return store.Job{}, err
 	}
 	j.Payload = []byte(payload)
 	j.LeaseOwner = owner.String
@@ -30,7 +32,7 @@ func scanJob(s rowScanner) (Job, error) {
 	return j, nil
 }
 
-func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []Job) error {
+func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []store.Job) error {
 	for _, j := range jobs {
 		payload := string(j.Payload)
 		if payload == "" {
@@ -51,7 +53,7 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []Job) error {
 // a kind not listed), counting the attempt, and returns them. A job waits while an
 // earlier job of its queue exists, leased or not. Claiming is one statement, so two
 // workers, in one process or two, never claim the same job.
-func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]Job, error) {
+func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error) {
 	// lease_until = CASE kind WHEN ? THEN ? ... ELSE ? END, with bound values only.
 	// The kinds in a fixed order, so that the statement's text, and its prepared
 	// statement, stay the same from one claim to the next.
@@ -65,14 +67,14 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 	if leaseExpr.Len() > 0 {
 		lease = "CASE kind" + leaseExpr.String() + " ELSE ? END"
 	}
-	args = append(args, timeArg(now.Add(DefaultLease)), timeArg(now), timeArg(now))
+	args = append(args, timeArg(now.Add(store.DefaultLease)), timeArg(now), timeArg(now))
 
 	// The limit is written into the statement, not bound: SQLite plans a LIMIT with the
 	// value bound to it, and so prepares the statement again whenever that value changes,
 	// which for a runner claiming what it has room for was nearly every claim (in
 	// BenchmarkClaimJobs, a job written, claimed and finished took 161 µs instead of 106).
 	// There are as many statements as limits.
-	var jobs []Job
+	var jobs []store.Job
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		rows, err := db.txQuery(ctx, tx,
 			`UPDATE jobs SET lease_owner = ?, lease_until = `+lease+`, attempts = attempts + 1
@@ -133,7 +135,7 @@ func (db *DB) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) 
 
 // FinishJob deletes a job leased by the caller and applies w, in one transaction.
 // ErrLeaseLost (and nothing written) when the lease is no longer the caller's.
-func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
+func (db *DB) FinishJob(ctx context.Context, j store.Job, w store.Writes) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := db.mustExec(ctx, tx, "DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND attempts = ?",
 			j.ID, j.LeaseOwner, j.Attempts); err != nil {
@@ -151,7 +153,7 @@ func (db *DB) FinishJob(ctx context.Context, j Job, w Writes) error {
 // RetryJob releases a job leased by the caller to run again at dueAt, and applies w, in
 // one transaction. ErrLeaseLost (and nothing written) when the lease is no longer the
 // caller's.
-func (db *DB) RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) error {
+func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := db.mustExec(ctx, tx,
 			`UPDATE jobs SET due_at = ?, lease_owner = NULL, lease_until = NULL
@@ -171,7 +173,7 @@ func (db *DB) RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) er
 // RenewLease extends the lease of a job the caller still holds to until, so that work
 // that takes longer than a lease (a slow webhook) is not taken over while it is alive;
 // ErrLeaseLost when the caller no longer holds it.
-func (db *DB) RenewLease(ctx context.Context, j Job, until time.Time) error {
+func (db *DB) RenewLease(ctx context.Context, j store.Job, until time.Time) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		return db.mustExec(ctx, tx, "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND attempts = ?",
 			timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
@@ -193,7 +195,7 @@ func (db *DB) mustExec(ctx context.Context, tx *sql.Tx, query string, args ...an
 		return err
 	}
 	if n != 1 {
-		return ErrLeaseLost
+		return store.ErrLeaseLost
 	}
 	return nil
 }

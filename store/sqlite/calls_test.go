@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // testCall is call i of account: to +1555000000<i%3>, started i hours after t0, ended a
 // minute later when i is even.
-func testCall(account string, i int) Call {
+func testCall(account string, i int) store.Call {
 	start := t0.Add(time.Duration(i) * time.Hour)
-	c := Call{
+	c := store.Call{
 		Sid: fmt.Sprintf("CA%s%08d", account, i), AccountSid: account, To: fmt.Sprintf("+155500000%02d", i%3),
 		From: "+15559999999", Status: "in-progress", Direction: "outbound-api", StartTime: start,
 		Settings: []byte(`{"url":"https://x"}`), State: []byte(`{"wait":"verb"}`), DateCreated: start, DateUpdated: start,
@@ -25,7 +27,7 @@ func testCall(account string, i int) Call {
 	return c
 }
 
-func mustApply(t testing.TB, db *DB, w Writes) {
+func mustApply(t testing.TB, db *DB, w store.Writes) {
 	t.Helper()
 	if err := db.Apply(context.Background(), w); err != nil {
 		t.Fatal(err)
@@ -38,9 +40,9 @@ func TestCallRoundTripAndGuardedChange(t *testing.T) {
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	c := testCall("AC1", 1)
 	c.ParentCallSid, c.PhoneNumberSid, c.CallerName, c.ForwardedFrom = "CAparent", "PN1", "Alice", "+15550001111"
-	step := Job{Kind: "call.step", AccountSid: "AC1", ResourceSid: c.Sid, DueAt: t0, DateCreated: t0}
-	mustApply(t, db, Writes{Calls: []Call{c}, Jobs: []Job{step},
-		CallEvents: []CallEvent{{AccountSid: "AC1", CallSid: c.Sid, Type: "status", Description: "Call is queued",
+	step := store.Job{Kind: "call.step", AccountSid: "AC1", ResourceSid: c.Sid, DueAt: t0, DateCreated: t0}
+	mustApply(t, db, store.Writes{Calls: []store.Call{c}, Jobs: []store.Job{step},
+		CallEvents: []store.CallEvent{{AccountSid: "AC1", CallSid: c.Sid, Type: "status", Description: "Call is queued",
 			Data: map[string]string{"status": "queued"}, Elapsed: 0, DateCreated: t0}}})
 
 	got, err := db.GetCall(ctx, "AC1", c.Sid)
@@ -56,7 +58,7 @@ func TestCallRoundTripAndGuardedChange(t *testing.T) {
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
-	if _, err := db.GetCall(ctx, "AC2", c.Sid); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetCall(ctx, "AC2", c.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another account's call: %v", err)
 	}
 
@@ -64,8 +66,8 @@ func TestCallRoundTripAndGuardedChange(t *testing.T) {
 	// and bumps the version.
 	next := got
 	next.Status, next.State, next.EndTime, next.Duration, next.Price = "completed", []byte(`{}`), t0.Add(time.Hour), 5, "-0.01400"
-	newStep := Job{Kind: "call.step", AccountSid: "AC1", ResourceSid: c.Sid, DueAt: t0.Add(time.Second), DateCreated: t0}
-	mustApply(t, db, Writes{CallChanges: []CallChange{{Call: next, Version: 1, CancelJobsOfKind: "call.step", Jobs: []Job{newStep}}}})
+	newStep := store.Job{Kind: "call.step", AccountSid: "AC1", ResourceSid: c.Sid, DueAt: t0.Add(time.Second), DateCreated: t0}
+	mustApply(t, db, store.Writes{CallChanges: []store.CallChange{{Call: next, Version: 1, CancelJobsOfKind: "call.step", Jobs: []store.Job{newStep}}}})
 	after, err := db.GetCall(ctx, "AC1", c.Sid)
 	if err != nil {
 		t.Fatal(err)
@@ -78,20 +80,20 @@ func TestCallRoundTripAndGuardedChange(t *testing.T) {
 	}
 
 	// The same change again is stale: an error, and nothing of its Writes is kept.
-	stale := Writes{
-		CallChanges: []CallChange{{Call: next, Version: 1}},
-		CallEvents:  []CallEvent{{AccountSid: "AC1", CallSid: c.Sid, Type: "status", Description: "stale", DateCreated: t0}},
+	stale := store.Writes{
+		CallChanges: []store.CallChange{{Call: next, Version: 1}},
+		CallEvents:  []store.CallEvent{{AccountSid: "AC1", CallSid: c.Sid, Type: "status", Description: "stale", DateCreated: t0}},
 	}
-	if err := db.Apply(ctx, stale); !errors.Is(err, ErrConflict) {
+	if err := db.Apply(ctx, stale); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale change: %v, want ErrConflict", err)
 	}
-	events, _, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{})
+	events, _, err := db.ListCallEvents(ctx, "AC1", c.Sid, store.Page{})
 	if err != nil || len(events) != 1 || events[0].Data["status"] != "queued" {
 		t.Errorf("events %+v (%v)", events, err)
 	}
 	missing := next
 	missing.Sid = "CAnone"
-	if err := db.Apply(ctx, Writes{CallChanges: []CallChange{{Call: missing, Version: 1}}}); !errors.Is(err, ErrNotFound) {
+	if err := db.Apply(ctx, store.Writes{CallChanges: []store.CallChange{{Call: missing, Version: 1}}}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("change of a missing call: %v", err)
 	}
 }
@@ -101,20 +103,20 @@ func TestDeleteCall(t *testing.T) {
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	live, ended := testCall("AC1", 1), testCall("AC1", 2)
-	rec := Recording{Sid: "RE1", AccountSid: "AC1", CallSid: ended.Sid, Status: "completed", Source: "RecordVerb", Channels: 1,
+	rec := store.Recording{Sid: "RE1", AccountSid: "AC1", CallSid: ended.Sid, Status: "completed", Source: "RecordVerb", Channels: 1,
 		Duration: 3, StartTime: t0, DateCreated: t0, DateUpdated: t0}
-	mustApply(t, db, Writes{Calls: []Call{live, ended}, Recordings: []Recording{rec},
-		CallEvents: []CallEvent{{AccountSid: "AC1", CallSid: ended.Sid, Type: "status", Description: "x", DateCreated: t0}}})
-	if err := db.DeleteCall(ctx, "AC1", live.Sid, "queued", "ringing", "in-progress"); !errors.Is(err, ErrConflict) {
+	mustApply(t, db, store.Writes{Calls: []store.Call{live, ended}, Recordings: []store.Recording{rec},
+		CallEvents: []store.CallEvent{{AccountSid: "AC1", CallSid: ended.Sid, Type: "status", Description: "x", DateCreated: t0}}})
+	if err := db.DeleteCall(ctx, "AC1", live.Sid, "queued", "ringing", "in-progress"); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("delete live call: %v", err)
 	}
-	if err := db.DeleteCall(ctx, "AC2", ended.Sid); !errors.Is(err, ErrNotFound) {
+	if err := db.DeleteCall(ctx, "AC2", ended.Sid); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("delete another account's call: %v", err)
 	}
 	if err := db.DeleteCall(ctx, "AC1", ended.Sid, "queued", "ringing", "in-progress"); err != nil {
 		t.Fatal(err)
 	}
-	if events, _, _ := db.ListCallEvents(ctx, "AC1", ended.Sid, Page{}); len(events) != 0 {
+	if events, _, _ := db.ListCallEvents(ctx, "AC1", ended.Sid, store.Page{}); len(events) != 0 {
 		t.Errorf("events outlived their call: %+v", events)
 	}
 	if _, err := db.GetRecording(ctx, "AC1", "RE1"); err != nil {
@@ -126,25 +128,25 @@ func TestRecordings(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
-	calls := []Call{testCall("AC1", 0), testCall("AC1", 1)}
-	var recs []Recording
+	calls := []store.Call{testCall("AC1", 0), testCall("AC1", 1)}
+	var recs []store.Recording
 	for i := range 5 {
 		created := t0.Add(time.Duration(i) * 24 * time.Hour)
-		recs = append(recs, Recording{Sid: fmt.Sprintf("RE%d", i), AccountSid: "AC1", CallSid: calls[i%2].Sid,
+		recs = append(recs, store.Recording{Sid: fmt.Sprintf("RE%d", i), AccountSid: "AC1", CallSid: calls[i%2].Sid,
 			Status: "in-progress", Source: "RecordVerb", Channels: 1, StartTime: created, DateCreated: created, DateUpdated: created})
 	}
 	// A recording comes with a change of its call, never alone (the change log tells of it
 	// through the call).
-	if err := db.Apply(ctx, Writes{Recordings: recs}); err == nil {
+	if err := db.Apply(ctx, store.Writes{Recordings: recs}); err == nil {
 		t.Fatal("recordings written without their calls")
 	}
-	mustApply(t, db, Writes{Calls: calls, Recordings: recs})
-	mustApply(t, db, Writes{RecordingChanges: []RecordingChange{{Sid: "RE0", Status: "completed", Duration: 7, Price: "-0.00250", DateUpdated: t0}}})
+	mustApply(t, db, store.Writes{Calls: calls, Recordings: recs})
+	mustApply(t, db, store.Writes{RecordingChanges: []store.RecordingChange{{Sid: "RE0", Status: "completed", Duration: 7, Price: "-0.00250", DateUpdated: t0}}})
 	r, err := db.GetRecording(ctx, "AC1", "RE0")
 	if err != nil || r.Status != "completed" || r.Duration != 7 || r.Price != "-0.00250" {
 		t.Fatalf("completed recording %+v (%v)", r, err)
 	}
-	sids := func(f RecordingFilter, p Page) []string {
+	sids := func(f store.RecordingFilter, p store.Page) []string {
 		t.Helper()
 		list, _, err := db.ListRecordings(ctx, f, p)
 		if err != nil {
@@ -156,26 +158,26 @@ func TestRecordings(t *testing.T) {
 		}
 		return out
 	}
-	if got := sids(RecordingFilter{AccountSid: "AC1"}, Page{}); !slices.Equal(got, []string{"RE4", "RE3", "RE2", "RE1", "RE0"}) {
+	if got := sids(store.RecordingFilter{AccountSid: "AC1"}, store.Page{}); !slices.Equal(got, []string{"RE4", "RE3", "RE2", "RE1", "RE0"}) {
 		t.Errorf("all %v", got)
 	}
-	if got := sids(RecordingFilter{AccountSid: "AC1", CallSid: calls[1].Sid}, Page{}); !slices.Equal(got, []string{"RE3", "RE1"}) {
+	if got := sids(store.RecordingFilter{AccountSid: "AC1", CallSid: calls[1].Sid}, store.Page{}); !slices.Equal(got, []string{"RE3", "RE1"}) {
 		t.Errorf("of CA1 %v", got)
 	}
-	day := RecordingFilter{AccountSid: "AC1", CreatedFrom: t0.Add(48 * time.Hour), CreatedUntil: t0.Add(72 * time.Hour)}
-	if got := sids(day, Page{}); !slices.Equal(got, []string{"RE2"}) {
+	day := store.RecordingFilter{AccountSid: "AC1", CreatedFrom: t0.Add(48 * time.Hour), CreatedUntil: t0.Add(72 * time.Hour)}
+	if got := sids(day, store.Page{}); !slices.Equal(got, []string{"RE2"}) {
 		t.Errorf("on day 2 %v", got)
 	}
-	if err := db.DeleteRecording(ctx, "AC1", "", "RE1", "in-progress"); !errors.Is(err, ErrConflict) {
+	if err := db.DeleteRecording(ctx, "AC1", "", "RE1", "in-progress"); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("delete in-progress: %v", err)
 	}
-	if err := db.DeleteRecording(ctx, "AC1", calls[1].Sid, "RE0"); !errors.Is(err, ErrNotFound) {
+	if err := db.DeleteRecording(ctx, "AC1", calls[1].Sid, "RE0"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("delete under the wrong call: %v", err)
 	}
 	if err := db.DeleteRecording(ctx, "AC1", calls[0].Sid, "RE0", "in-progress"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.GetRecording(ctx, "AC1", "RE0"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.GetRecording(ctx, "AC1", "RE0"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("after delete: %v", err)
 	}
 }
@@ -184,7 +186,7 @@ func TestListCallsFilters(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
-	var calls []Call
+	var calls []store.Call
 	for i := range 10 {
 		c := testCall("AC1", i)
 		if i == 9 {
@@ -192,10 +194,10 @@ func TestListCallsFilters(t *testing.T) {
 		}
 		calls = append(calls, c)
 	}
-	mustApply(t, db, Writes{Calls: calls})
-	indexes := func(f CallFilter) []int {
+	mustApply(t, db, store.Writes{Calls: calls})
+	indexes := func(f store.CallFilter) []int {
 		t.Helper()
-		list, _, err := db.ListCalls(ctx, f, Page{})
+		list, _, err := db.ListCalls(ctx, f, store.Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,18 +211,18 @@ func TestListCallsFilters(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		filter CallFilter
+		filter store.CallFilter
 		want   []int
 	}{
-		{"all", CallFilter{}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
-		{"to", CallFilter{To: "+15550000001"}, []int{7, 4, 1}},
-		{"from", CallFilter{From: "+15559999999"}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
-		{"status", CallFilter{Status: "completed"}, []int{8, 6, 4, 2, 0}},
-		{"parent", CallFilter{ParentCallSid: "CAAC100000008"}, []int{9}},
-		{"started in a window", CallFilter{StartFrom: t0.Add(2 * time.Hour), StartUntil: t0.Add(5 * time.Hour)}, []int{4, 3, 2}},
-		{"started since", CallFilter{StartFrom: t0.Add(7 * time.Hour)}, []int{9, 8, 7}},
-		{"ended until", CallFilter{EndUntil: t0.Add(3 * time.Hour)}, []int{2, 0}},
-		{"ended in a day, to", CallFilter{To: "+15550000000", EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, []int{6, 0}},
+		{"all", store.CallFilter{}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
+		{"to", store.CallFilter{To: "+15550000001"}, []int{7, 4, 1}},
+		{"from", store.CallFilter{From: "+15559999999"}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
+		{"status", store.CallFilter{Status: "completed"}, []int{8, 6, 4, 2, 0}},
+		{"parent", store.CallFilter{ParentCallSid: "CAAC100000008"}, []int{9}},
+		{"started in a window", store.CallFilter{StartFrom: t0.Add(2 * time.Hour), StartUntil: t0.Add(5 * time.Hour)}, []int{4, 3, 2}},
+		{"started since", store.CallFilter{StartFrom: t0.Add(7 * time.Hour)}, []int{9, 8, 7}},
+		{"ended until", store.CallFilter{EndUntil: t0.Add(3 * time.Hour)}, []int{2, 0}},
+		{"ended in a day, to", store.CallFilter{To: "+15550000000", EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, []int{6, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,29 +238,29 @@ func TestListCallsFilters(t *testing.T) {
 // index, in list order, and a narrow time window by its time index.
 func TestCallListQueryPlan(t *testing.T) {
 	db := openTest(t)
-	day := func(f CallFilter) CallFilter {
+	day := func(f store.CallFilter) store.CallFilter {
 		f.StartFrom, f.StartUntil = t0, t0.Add(24*time.Hour)
 		return f
 	}
 	tests := []struct {
 		name     string
-		filter   CallFilter
-		page     Page
+		filter   store.CallFilter
+		page     store.Page
 		index    string
 		wantSort bool
 	}{
-		{"first page", CallFilter{}, Page{Size: 50}, "calls_account_seq", false},
-		{"after", CallFilter{}, Page{Size: 50, After: 500_000}, "calls_account_seq", false},
-		{"before", CallFilter{}, Page{Size: 50, Before: 500_000}, "calls_account_seq", false},
-		{"to", CallFilter{To: "+1"}, Page{Size: 50, After: 500_000}, "calls_account_to_seq", false},
-		{"from", CallFilter{From: "+1"}, Page{Size: 50}, "calls_account_from_seq", false},
-		{"parent", CallFilter{ParentCallSid: "CA1"}, Page{Size: 50}, "calls_account_parent_seq", false},
-		{"status", CallFilter{Status: "completed"}, Page{Size: 50, After: 500_000}, "calls_account_status_seq", false},
-		{"started since", CallFilter{StartFrom: t0}, Page{Size: 50}, "calls_account_seq", false},
-		{"started on a day", day(CallFilter{}), Page{Size: 50}, "calls_account_start", true},
-		{"ended on a day", CallFilter{EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, Page{Size: 50, After: 500_000}, "calls_account_end", true},
-		{"started in the widest narrow window", CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow)}, Page{Size: 50}, "calls_account_start", true},
-		{"started in a wider window", CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow + time.Millisecond)}, Page{Size: 50}, "calls_account_seq", false},
+		{"first page", store.CallFilter{}, store.Page{Size: 50}, "calls_account_seq", false},
+		{"after", store.CallFilter{}, store.Page{Size: 50, After: 500_000}, "calls_account_seq", false},
+		{"before", store.CallFilter{}, store.Page{Size: 50, Before: 500_000}, "calls_account_seq", false},
+		{"to", store.CallFilter{To: "+1"}, store.Page{Size: 50, After: 500_000}, "calls_account_to_seq", false},
+		{"from", store.CallFilter{From: "+1"}, store.Page{Size: 50}, "calls_account_from_seq", false},
+		{"parent", store.CallFilter{ParentCallSid: "CA1"}, store.Page{Size: 50}, "calls_account_parent_seq", false},
+		{"status", store.CallFilter{Status: "completed"}, store.Page{Size: 50, After: 500_000}, "calls_account_status_seq", false},
+		{"started since", store.CallFilter{StartFrom: t0}, store.Page{Size: 50}, "calls_account_seq", false},
+		{"started on a day", day(store.CallFilter{}), store.Page{Size: 50}, "calls_account_start", true},
+		{"ended on a day", store.CallFilter{EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, store.Page{Size: 50, After: 500_000}, "calls_account_end", true},
+		{"started in the widest narrow window", store.CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow)}, store.Page{Size: 50}, "calls_account_start", true},
+		{"started in a wider window", store.CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow + time.Millisecond)}, store.Page{Size: 50}, "calls_account_seq", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,36 +282,36 @@ func TestCallEventsOldestFirst(t *testing.T) {
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	c := testCall("AC1", 1)
-	w := Writes{Calls: []Call{c}}
+	w := store.Writes{Calls: []store.Call{c}}
 	for i := range 7 {
-		w.CallEvents = append(w.CallEvents, CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb",
+		w.CallEvents = append(w.CallEvents, store.CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb",
 			Description: fmt.Sprintf("event %d", i), Data: map[string]string{"i": fmt.Sprint(i)},
 			Elapsed: time.Duration(i) * time.Second, DateCreated: t0})
 	}
 	mustApply(t, db, w)
-	descriptions := func(es []CallEvent) []string {
+	descriptions := func(es []store.CallEvent) []string {
 		var out []string
 		for _, e := range es {
 			out = append(out, e.Description)
 		}
 		return out
 	}
-	first, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{Size: 3})
+	first, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, store.Page{Size: 3})
 	if err != nil || !more || !slices.Equal(descriptions(first), []string{"event 0", "event 1", "event 2"}) {
 		t.Fatalf("first page %v more %v (%v)", descriptions(first), more, err)
 	}
-	second, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{Size: 3, After: first[2].Seq})
+	second, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, store.Page{Size: 3, After: first[2].Seq})
 	if err != nil || !more || !slices.Equal(descriptions(second), []string{"event 3", "event 4", "event 5"}) {
 		t.Fatalf("second page %v more %v (%v)", descriptions(second), more, err)
 	}
-	back, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, Page{Size: 2, Before: second[0].Seq})
+	back, more, err := db.ListCallEvents(ctx, "AC1", c.Sid, store.Page{Size: 2, Before: second[0].Seq})
 	if err != nil || !more || !slices.Equal(descriptions(back), []string{"event 1", "event 2"}) {
 		t.Fatalf("page before %v more %v (%v)", descriptions(back), more, err)
 	}
 	if second[1].Elapsed != 4*time.Second || second[1].Data["i"] != "4" {
 		t.Errorf("event %+v", second[1])
 	}
-	if other, _, _ := db.ListCallEvents(ctx, "AC2", c.Sid, Page{}); len(other) != 0 {
+	if other, _, _ := db.ListCallEvents(ctx, "AC2", c.Sid, store.Page{}); len(other) != 0 {
 		t.Errorf("another account sees %d events", len(other))
 	}
 }
@@ -322,21 +324,21 @@ func TestCallChangeLog(t *testing.T) {
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	c := testCall("AC1", 1)
-	event := func(description string) CallEvent {
-		return CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: description, DateCreated: t0}
+	event := func(description string) store.CallEvent {
+		return store.CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: description, DateCreated: t0}
 	}
-	rec := Recording{Sid: "RE1", AccountSid: "AC1", CallSid: c.Sid, Status: "completed", Source: "RecordVerb", Channels: 1,
+	rec := store.Recording{Sid: "RE1", AccountSid: "AC1", CallSid: c.Sid, Status: "completed", Source: "RecordVerb", Channels: 1,
 		StartTime: t0, DateCreated: t0, DateUpdated: t0}
 	before, err := db.LastChange(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustApply(t, db, Writes{Calls: []Call{c}, CallEvents: []CallEvent{event("ringing"), event("answered")}})
+	mustApply(t, db, store.Writes{Calls: []store.Call{c}, CallEvents: []store.CallEvent{event("ringing"), event("answered")}})
 	next := c
 	next.Status = "completed"
-	mustApply(t, db, Writes{CallChanges: []CallChange{{Call: next, Version: 1}}, Recordings: []Recording{rec},
-		CallEvents: []CallEvent{event("said"), event("played"), event("hung up")}})
-	if err := db.Apply(ctx, Writes{CallEvents: []CallEvent{event("alone")}}); err == nil {
+	mustApply(t, db, store.Writes{CallChanges: []store.CallChange{{Call: next, Version: 1}}, Recordings: []store.Recording{rec},
+		CallEvents: []store.CallEvent{event("said"), event("played"), event("hung up")}})
+	if err := db.Apply(ctx, store.Writes{CallEvents: []store.CallEvent{event("alone")}}); err == nil {
 		t.Error("an event written without a change of its call")
 	}
 	if err := db.DeleteRecording(ctx, "AC1", c.Sid, rec.Sid); err != nil {
@@ -351,12 +353,12 @@ func TestCallChangeLog(t *testing.T) {
 	}
 	var got []string
 	for _, ch := range changes {
-		if ch.AccountSid != "AC1" || ch.Kind != ChangeCall || ch.Sid != c.Sid {
+		if ch.AccountSid != "AC1" || ch.Kind != store.ChangeCall || ch.Sid != c.Sid {
 			t.Errorf("change %+v", ch)
 		}
 		got = append(got, ch.Op)
 	}
-	if want := []string{ChangeCreated, ChangeUpdated, ChangeUpdated, ChangeDeleted}; !slices.Equal(got, want) {
+	if want := []string{store.ChangeCreated, store.ChangeUpdated, store.ChangeUpdated, store.ChangeDeleted}; !slices.Equal(got, want) {
 		t.Errorf("changes %v, want %v", got, want)
 	}
 }
@@ -368,12 +370,12 @@ func TestCallEventsByOffset(t *testing.T) {
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	c := testCall("AC1", 1)
-	w := Writes{Calls: []Call{c}}
+	w := store.Writes{Calls: []store.Call{c}}
 	for i := range 5 {
-		w.CallEvents = append(w.CallEvents, CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: fmt.Sprint(i), DateCreated: t0})
+		w.CallEvents = append(w.CallEvents, store.CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: fmt.Sprint(i), DateCreated: t0})
 	}
 	mustApply(t, db, w)
-	got := func(p Page) (out string) {
+	got := func(p store.Page) (out string) {
 		t.Helper()
 		es, _, err := db.ListCallEvents(ctx, "AC1", c.Sid, p)
 		if err != nil {
@@ -384,15 +386,15 @@ func TestCallEventsByOffset(t *testing.T) {
 		}
 		return out
 	}
-	all, _, _ := db.ListCallEvents(ctx, "AC1", c.Sid, Page{})
+	all, _, _ := db.ListCallEvents(ctx, "AC1", c.Sid, store.Page{})
 	for _, tt := range []struct {
-		page Page
+		page store.Page
 		want string
 	}{
-		{Page{Size: 2, Offset: 2}, "23"},
-		{Page{Size: 2, Offset: 4}, "4"},
-		{Page{Size: 2, Offset: 2, After: all[0].Seq}, "12"},
-		{Page{Size: 2, Offset: 2, Before: all[4].Seq}, "23"},
+		{store.Page{Size: 2, Offset: 2}, "23"},
+		{store.Page{Size: 2, Offset: 4}, "4"},
+		{store.Page{Size: 2, Offset: 2, After: all[0].Seq}, "12"},
+		{store.Page{Size: 2, Offset: 2, Before: all[4].Seq}, "23"},
 	} {
 		if s := got(tt.page); s != tt.want {
 			t.Errorf("%+v: events %q, want %q", tt.page, s, tt.want)
@@ -407,10 +409,10 @@ func TestDeleteCallDropsItsJobs(t *testing.T) {
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	gone, kept := testCall("AC1", 2), testCall("AC1", 4)
-	job := func(kind, resource, queue string) Job {
-		return Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, DueAt: t0.Add(time.Hour), DateCreated: t0}
+	job := func(kind, resource, queue string) store.Job {
+		return store.Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, DueAt: t0.Add(time.Hour), DateCreated: t0}
 	}
-	mustApply(t, db, Writes{Calls: []Call{gone, kept}, Jobs: []Job{
+	mustApply(t, db, store.Writes{Calls: []store.Call{gone, kept}, Jobs: []store.Job{
 		job("step", gone.Sid, ""), job("webhook", gone.Sid, "q-"+gone.Sid), job("step", kept.Sid, ""),
 	}})
 	if err := db.DeleteCall(ctx, "AC1", gone.Sid); err != nil {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // The benchmarks of the store calls on every request's path, with a context that can be
@@ -79,7 +80,7 @@ func BenchmarkCreateWrites(b *testing.B) {
 						m := testMessage("AC1", 0)
 						m.Sid = sids.new()
 						now := time.Now()
-						w := Writes{Messages: []Message{m}, Jobs: []Job{{Kind: "message-step", AccountSid: "AC1",
+						w := store.Writes{Messages: []store.Message{m}, Jobs: []store.Job{{Kind: "message-step", AccountSid: "AC1",
 							ResourceSid: m.Sid, DueAt: now.Add(time.Hour), DateCreated: now}}}
 						if err := db.Apply(ctx, w); err != nil {
 							b.Fatal(err)
@@ -109,14 +110,14 @@ func BenchmarkClaimJobs(b *testing.B) {
 	for b.Loop() {
 		i++
 		now = now.Add(time.Millisecond)
-		if err := db.Apply(ctx, Writes{Jobs: []Job{job("message.step", "SM"+strconv.Itoa(i), "", now)}}); err != nil {
+		if err := db.Apply(ctx, store.Writes{Jobs: []store.Job{job("message.step", "SM"+strconv.Itoa(i), "", now)}}); err != nil {
 			b.Fatal(err)
 		}
 		jobs, err := db.ClaimJobs(ctx, "runner", now, leases, 1+i%8)
 		if err != nil || len(jobs) != 1 {
 			b.Fatalf("claimed %d jobs (%v), want 1", len(jobs), err)
 		}
-		if err := db.FinishJob(ctx, jobs[0], Writes{}); err != nil {
+		if err := db.FinishJob(ctx, jobs[0], store.Writes{}); err != nil {
 			b.Fatal(err)
 		}
 	}
