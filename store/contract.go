@@ -273,7 +273,7 @@ type Outbox interface {
 	// ClaimJobs leases up to limit jobs that are due at now and not leased (or whose
 	// lease ran out) to owner, each until now plus the lease of its kind (leases;
 	// DefaultLease for a kind not listed), counting the attempt, and returns them in the
-	// order they were written. A job waits while an earlier job of its queue exists,
+	// order they were written (by ID). A job waits while an earlier job of its queue exists,
 	// leased or not. Two workers, in one process or two, never claim the same job.
 	ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]Job, error)
 	// NextJobDue returns the earliest time after now at which a job becomes claimable:

@@ -107,7 +107,7 @@ type Media struct {
 // Job is work to be done at or after DueAt: a simulated delivery step, a webhook request,
 // a media fetch. Each kind's handler owns the meaning of Payload.
 type Job struct {
-	ID          int64
+	ID          int64 // set by the store, increasing in the order jobs are written
 	Kind        string
 	AccountSid  string
 	ResourceSid string // the message (or other resource) the job is about

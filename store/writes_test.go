@@ -38,3 +38,29 @@ func TestWritesEmpty(t *testing.T) {
 	}
 }
 
+// TestWritesSchedulesAndChangesCall: what a backend asks of Writes to signal the runner
+// and to refuse a call's events or recordings without a change of the call.
+func TestWritesSchedulesAndChangesCall(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		w    Writes
+		want bool
+	}{
+		{"nothing", Writes{}, false},
+		{"a message", Writes{Messages: []Message{{}}}, false},
+		{"a delivery", Writes{Deliveries: []WebhookDelivery{{}}}, false},
+		{"a job", Writes{Jobs: []Job{{}}}, true},
+		{"a status change", Writes{StatusChanges: []StatusChange{{}}}, true},
+		{"a call change", Writes{CallChanges: []CallChange{{}}}, true},
+	} {
+		if got := tt.w.Schedules(); got != tt.want {
+			t.Errorf("%s: Schedules() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	w := Writes{Calls: []Call{{Sid: "CA1"}}, CallChanges: []CallChange{{Call: Call{Sid: "CA2"}}}, CallEvents: []CallEvent{{CallSid: "CA3"}}}
+	for sid, want := range map[string]bool{"CA1": true, "CA2": true, "CA3": false, "": false} {
+		if got := w.ChangesCall(sid); got != want {
+			t.Errorf("ChangesCall(%q) = %v, want %v", sid, got, want)
+		}
+	}
+}

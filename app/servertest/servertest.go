@@ -191,7 +191,7 @@ func (e *Env) SeedHourly(tb testing.TB, account string, start time.Time, n int) 
 			NumSegments: 1, DateCreated: sent, DateUpdated: sent, DateSent: sent,
 		}
 	}
-	if err := e.DB.ImportMessages(context.Background(), ms); err != nil {
+	if err := e.DB.Apply(context.Background(), store.Writes{Messages: ms}); err != nil {
 		tb.Fatal(err)
 	}
 }

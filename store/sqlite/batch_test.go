@@ -221,3 +221,26 @@ func TestConnectionSettings(t *testing.T) {
 		t.Errorf("a write on a reader: %v", err)
 	}
 }
+
+// TestWithoutGroupCommitSignalsChanges: a write committed on its own (no group commit)
+// tells the change feed too.
+func TestWithoutGroupCommitSignalsChanges(t *testing.T) {
+	db, err := OpenWith(context.Background(), filepath.Join(t.TempDir(), "n.db"), Options{NoGroupCommit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	select {
+	case <-db.Changed():
+	default:
+	}
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	select {
+	case <-db.Changed():
+	case <-time.After(time.Second):
+		t.Fatal("a write without group commit did not signal the change feed")
+	}
+	if _, err := db.CreateAccount(context.Background(), testAccount("AC1", "")); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a duplicate without group commit: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -101,6 +102,8 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
+	// RETURNING gives the rows in an order SQLite does not promise.
+	slices.SortFunc(jobs, func(a, b store.Job) int { return cmp.Compare(a.ID, b.ID) })
 	return jobs, nil
 }
 

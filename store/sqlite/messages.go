@@ -104,27 +104,6 @@ func (db *DB) CreateMessage(ctx context.Context, m store.Message) (store.Message
 	return created, nil
 }
 
-// ImportMessages inserts ms all or nothing. One transaction makes a bulk load cost one
-// commit (one fsync) instead of one per row.
-func (db *DB) ImportMessages(ctx context.Context, ms []store.Message) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		for _, m := range ms {
-			args, err := messageArgs(m)
-			if err != nil {
-				return fmt.Errorf("message %s: %w", m.Sid, err)
-			}
-			if _, err := db.txExec(ctx, tx, insertMessage, args...); err != nil {
-				return fmt.Errorf("message %s: %w", m.Sid, constraintError(err))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("import messages: %w", err)
-	}
-	return nil
-}
-
 // GetMessage returns message sid of account accountSid, or ErrNotFound.
 func (db *DB) GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error) {
 	m, err := scanMessage(db.queryRow(ctx, "SELECT "+messageCols+" FROM messages WHERE account_sid = ? AND sid = ?", accountSid, sid))

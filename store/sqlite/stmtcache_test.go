@@ -164,27 +164,3 @@ func TestReadersBesideAuthGeneration(t *testing.T) {
 		open = append(open, rows)
 	}
 }
-
-// TestAuthGenerationMoves: the first read is the generation itself; it is read again
-// once the file changed, so a new account (or any change of credentials) is seen at
-// once; unchanged, it stays.
-func TestAuthGenerationMoves(t *testing.T) {
-	db := openTest(t)
-	ctx := context.Background()
-	mustCreateAccount(t, db, testAccount("AC0", "")) // the generation is no longer its initial 0
-	g1, err := db.AuthGeneration(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g, _ := db.AuthGeneration(ctx); g != g1 {
-		t.Errorf("no change, yet the generation moved from %d to %d", g1, g)
-	}
-	mustCreateAccount(t, db, testAccount("AC1", ""))
-	g2, err := db.AuthGeneration(ctx)
-	if err != nil || g2 == g1 {
-		t.Errorf("after a new account the generation is %d (was %d): %v", g2, g1, err)
-	}
-	if g, _ := db.AuthGeneration(ctx); g != g2 {
-		t.Errorf("read twice: %d, then %d", g2, g)
-	}
-}

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -12,30 +12,23 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// testCall is call i of account: to +1555000000<i%3>, started i hours after t0, ended a
-// minute later when i is even.
-func testCall(account string, i int) store.Call {
-	start := t0.Add(time.Duration(i) * time.Hour)
-	c := store.Call{
-		Sid: fmt.Sprintf("CA%s%08d", account, i), AccountSid: account, To: fmt.Sprintf("+155500000%02d", i%3),
-		From: "+15559999999", Status: "in-progress", Direction: "outbound-api", StartTime: start,
-		Settings: []byte(`{"url":"https://x"}`), State: []byte(`{"wait":"verb"}`), DateCreated: start, DateUpdated: start,
-	}
-	if i%2 == 0 {
-		c.Status, c.EndTime, c.Duration, c.Price = "completed", start.Add(time.Minute), 60, "-0.01400"
-	}
-	return c
+// Calls runs the tests of the Calls family: calls, their timelines and recordings.
+func Calls(t *testing.T, open Opener) {
+	runAll(t, open, []test{
+		{"CallRoundTripAndGuardedChange", testCallRoundTripAndGuardedChange},
+		{"DeleteCall", testDeleteCall},
+		{"DeleteCallDropsItsJobs", testDeleteCallDropsItsJobs},
+		{"Recordings", testRecordings},
+		{"ListCallsFilters", testListCallsFilters},
+		{"ListedCallsDoNotCarryOver", testListedCallsDoNotCarryOver},
+		{"CallEventsOldestFirst", testCallEventsOldestFirst},
+		{"CallEventsByOffset", testCallEventsByOffset},
+		{"CallChangeLog", testCallChangeLog},
+	})
 }
 
-func mustApply(t testing.TB, db *DB, w store.Writes) {
-	t.Helper()
-	if err := db.Apply(context.Background(), w); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestCallRoundTripAndGuardedChange(t *testing.T) {
-	db := openTest(t)
+func testCallRoundTripAndGuardedChange(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	c := testCall("AC1", 1)
@@ -98,8 +91,8 @@ func TestCallRoundTripAndGuardedChange(t *testing.T) {
 	}
 }
 
-func TestDeleteCall(t *testing.T) {
-	db := openTest(t)
+func testDeleteCall(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	live, ended := testCall("AC1", 1), testCall("AC1", 2)
@@ -124,8 +117,31 @@ func TestDeleteCall(t *testing.T) {
 	}
 }
 
-func TestRecordings(t *testing.T) {
-	db := openTest(t)
+// testDeleteCallDropsItsJobs: a deleted call's pending jobs (its next step, say) go with
+// it; jobs of a queue (webhooks in order) and other calls' jobs stay.
+func testDeleteCallDropsItsJobs(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	gone, kept := testCall("AC1", 2), testCall("AC1", 4)
+	job := func(kind, resource, queue string) store.Job {
+		return store.Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, DueAt: t0.Add(time.Hour), DateCreated: t0}
+	}
+	mustApply(t, db, store.Writes{Calls: []store.Call{gone, kept}, Jobs: []store.Job{
+		job("step", gone.Sid, ""), job("webhook", gone.Sid, "q-"+gone.Sid), job("step", kept.Sid, ""),
+	}})
+	if err := db.DeleteCall(ctx, "AC1", gone.Sid); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := db.CountJobs(ctx, "step")
+	webhooks, _ := db.CountJobs(ctx, "webhook")
+	if steps != 1 || webhooks != 1 {
+		t.Errorf("after the delete: %d step jobs (want 1, the other call's), %d queued webhooks (want 1)", steps, webhooks)
+	}
+}
+
+func testRecordings(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	calls := []store.Call{testCall("AC1", 0), testCall("AC1", 1)}
@@ -182,8 +198,8 @@ func TestRecordings(t *testing.T) {
 	}
 }
 
-func TestListCallsFilters(t *testing.T) {
-	db := openTest(t)
+func testListCallsFilters(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	var calls []store.Call
@@ -234,51 +250,8 @@ func TestListCallsFilters(t *testing.T) {
 	}
 }
 
-// TestCallListQueryPlan: as TestListQueryPlan, for calls: each filter is served by its
-// index, in list order, and a narrow time window by its time index.
-func TestCallListQueryPlan(t *testing.T) {
-	db := openTest(t)
-	day := func(f store.CallFilter) store.CallFilter {
-		f.StartFrom, f.StartUntil = t0, t0.Add(24*time.Hour)
-		return f
-	}
-	tests := []struct {
-		name     string
-		filter   store.CallFilter
-		page     store.Page
-		index    string
-		wantSort bool
-	}{
-		{"first page", store.CallFilter{}, store.Page{Size: 50}, "calls_account_seq", false},
-		{"after", store.CallFilter{}, store.Page{Size: 50, After: 500_000}, "calls_account_seq", false},
-		{"before", store.CallFilter{}, store.Page{Size: 50, Before: 500_000}, "calls_account_seq", false},
-		{"to", store.CallFilter{To: "+1"}, store.Page{Size: 50, After: 500_000}, "calls_account_to_seq", false},
-		{"from", store.CallFilter{From: "+1"}, store.Page{Size: 50}, "calls_account_from_seq", false},
-		{"parent", store.CallFilter{ParentCallSid: "CA1"}, store.Page{Size: 50}, "calls_account_parent_seq", false},
-		{"status", store.CallFilter{Status: "completed"}, store.Page{Size: 50, After: 500_000}, "calls_account_status_seq", false},
-		{"started since", store.CallFilter{StartFrom: t0}, store.Page{Size: 50}, "calls_account_seq", false},
-		{"started on a day", day(store.CallFilter{}), store.Page{Size: 50}, "calls_account_start", true},
-		{"ended on a day", store.CallFilter{EndFrom: t0, EndUntil: t0.Add(24 * time.Hour)}, store.Page{Size: 50, After: 500_000}, "calls_account_end", true},
-		{"started in the widest narrow window", store.CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow)}, store.Page{Size: 50}, "calls_account_start", true},
-		{"started in a wider window", store.CallFilter{StartFrom: t0, StartUntil: t0.Add(narrowDateWindow + time.Millisecond)}, store.Page{Size: 50}, "calls_account_seq", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.filter.AccountSid = "AC1"
-			query, args, _ := callListQuery(tt.filter, tt.page)
-			plan := explain(t, db, query, args)
-			if !strings.Contains(plan, "USING INDEX "+tt.index+" ") && !strings.Contains(plan, "USING COVERING INDEX "+tt.index+" ") {
-				t.Errorf("plan does not use %s:\n%s", tt.index, plan)
-			}
-			if sorts := strings.Contains(plan, "TEMP B-TREE"); sorts != tt.wantSort {
-				t.Errorf("plan sorts = %v, want %v:\n%s", sorts, tt.wantSort, plan)
-			}
-		})
-	}
-}
-
-func TestCallEventsOldestFirst(t *testing.T) {
-	db := openTest(t)
+func testCallEventsOldestFirst(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	c := testCall("AC1", 1)
@@ -316,11 +289,50 @@ func TestCallEventsOldestFirst(t *testing.T) {
 	}
 }
 
-// TestCallChangeLog: each change of a call is one row of the change log, its events and
+// testCallEventsByOffset: a call's timeline pages by offset too (Page without a
+// position), and a position wins over an offset.
+func testCallEventsByOffset(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	c := testCall("AC1", 1)
+	w := store.Writes{Calls: []store.Call{c}}
+	for i := range 5 {
+		w.CallEvents = append(w.CallEvents, store.CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: fmt.Sprint(i), DateCreated: t0})
+	}
+	mustApply(t, db, w)
+	got := func(p store.Page) (out string) {
+		t.Helper()
+		es, _, err := db.ListCallEvents(ctx, "AC1", c.Sid, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			out += e.Description
+		}
+		return out
+	}
+	all, _, _ := db.ListCallEvents(ctx, "AC1", c.Sid, store.Page{})
+	for _, tt := range []struct {
+		page store.Page
+		want string
+	}{
+		{store.Page{Size: 2, Offset: 2}, "23"},
+		{store.Page{Size: 2, Offset: 4}, "4"},
+		{store.Page{Size: 2, Offset: 2, After: all[0].Seq}, "12"},
+		{store.Page{Size: 2, Offset: 2, Before: all[4].Seq}, "23"},
+	} {
+		if s := got(tt.page); s != tt.want {
+			t.Errorf("%+v: events %q, want %q", tt.page, s, tt.want)
+		}
+	}
+}
+
+// testCallChangeLog: each change of a call is one row of the change log, its events and
 // recordings included; deleting a recording tells of its call; an event without a change
 // of its call is refused, as the log would never tell of it.
-func TestCallChangeLog(t *testing.T) {
-	db := openTest(t)
+func testCallChangeLog(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
 	c := testCall("AC1", 1)
@@ -363,64 +375,28 @@ func TestCallChangeLog(t *testing.T) {
 	}
 }
 
-// TestCallEventsByOffset: a call's timeline pages by offset too (Page without a
-// position), and a position wins over an offset.
-func TestCallEventsByOffset(t *testing.T) {
-	db := openTest(t)
+// testListedCallsDoNotCarryOver: a call listed equals the same call read on its own, and
+// a ringing call does not take the end time and price of the ended one listed before it.
+func testListedCallsDoNotCarryOver(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	mustCreateAccount(t, db, testAccount("AC1", ""))
-	c := testCall("AC1", 1)
-	w := store.Writes{Calls: []store.Call{c}}
-	for i := range 5 {
-		w.CallEvents = append(w.CallEvents, store.CallEvent{AccountSid: "AC1", CallSid: c.Sid, Type: "verb", Description: fmt.Sprint(i), DateCreated: t0})
-	}
-	mustApply(t, db, w)
-	got := func(p store.Page) (out string) {
-		t.Helper()
-		es, _, err := db.ListCallEvents(ctx, "AC1", c.Sid, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range es {
-			out += e.Description
-		}
-		return out
-	}
-	all, _, _ := db.ListCallEvents(ctx, "AC1", c.Sid, store.Page{})
-	for _, tt := range []struct {
-		page store.Page
-		want string
-	}{
-		{store.Page{Size: 2, Offset: 2}, "23"},
-		{store.Page{Size: 2, Offset: 4}, "4"},
-		{store.Page{Size: 2, Offset: 2, After: all[0].Seq}, "12"},
-		{store.Page{Size: 2, Offset: 2, Before: all[4].Seq}, "23"},
-	} {
-		if s := got(tt.page); s != tt.want {
-			t.Errorf("%+v: events %q, want %q", tt.page, s, tt.want)
-		}
-	}
-}
-
-// TestDeleteCallDropsItsJobs: a deleted call's pending jobs (its next step, say) go with
-// it; jobs of a queue (webhooks in order) and other calls' jobs stay.
-func TestDeleteCallDropsItsJobs(t *testing.T) {
-	db := openTest(t)
-	ctx := context.Background()
-	mustCreateAccount(t, db, testAccount("AC1", ""))
-	gone, kept := testCall("AC1", 2), testCall("AC1", 4)
-	job := func(kind, resource, queue string) store.Job {
-		return store.Job{Kind: kind, AccountSid: "AC1", ResourceSid: resource, Queue: queue, DueAt: t0.Add(time.Hour), DateCreated: t0}
-	}
-	mustApply(t, db, store.Writes{Calls: []store.Call{gone, kept}, Jobs: []store.Job{
-		job("step", gone.Sid, ""), job("webhook", gone.Sid, "q-"+gone.Sid), job("step", kept.Sid, ""),
-	}})
-	if err := db.DeleteCall(ctx, "AC1", gone.Sid); err != nil {
+	ended, ringing := testCall("AC1", 2), testCall("AC1", 1) // ended has an end time and a price
+	ringing.Settings, ringing.State = nil, nil
+	mustApply(t, db, store.Writes{Calls: []store.Call{ringing}})
+	mustApply(t, db, store.Writes{Calls: []store.Call{ended}})
+	calls, _, err := db.ListCalls(ctx, store.CallFilter{AccountSid: "AC1"}, store.Page{Size: 10})
+	if err != nil {
 		t.Fatal(err)
 	}
-	steps, _ := db.CountJobs(ctx, "step")
-	webhooks, _ := db.CountJobs(ctx, "webhook")
-	if steps != 1 || webhooks != 1 {
-		t.Errorf("after the delete: %d step jobs (want 1, the other call's), %d queued webhooks (want 1)", steps, webhooks)
+	if got := len(calls); got != 2 || calls[0].Sid != ended.Sid {
+		t.Fatalf("listed %d calls, first %v; want the ended one, then the ringing one", got, calls)
+	}
+	for _, listed := range calls {
+		alone, err := db.GetCall(ctx, "AC1", listed.Sid)
+		sameAsAlone(t, listed, alone, err)
+	}
+	if calls[1].Price != "" || !calls[1].EndTime.IsZero() {
+		t.Errorf("the ringing call kept the ended call's price %q or end time %v", calls[1].Price, calls[1].EndTime)
 	}
 }
