@@ -100,7 +100,7 @@ lint-spec:
 
 ## bench: benchmarks of the full HTTP stack and the store
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./server/ ./store/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./server/ ./store/sqlite/
 
 ## load: Switchboard against the reference server in $(BASELINE), interleaved, over create, fetch and
 ## list at several concurrencies; prints the tables of docs/performance.md (LOADFLAGS="-help" for the flags)

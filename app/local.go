@@ -22,7 +22,7 @@ import (
 // test harnesses run.
 type Local struct {
 	URL  string        // e.g. http://127.0.0.1:41234
-	DB   *sqlite.DB    // its store
+	DB   store.Store   // its store
 	Main store.Account // the main account, created with fresh credentials
 	App  *App
 	// Listener counts the connections the server holds.

@@ -29,14 +29,13 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
-	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
 // Env is one running server and what a test needs to talk to it.
 type Env struct {
 	URL    string                      // e.g. http://127.0.0.1:41234
 	DBPath string                      // the SQLite file
-	DB     *sqlite.DB                  // the server's store, for seeding fixtures
+	DB     store.Store                 // the server's store, for seeding fixtures
 	Main   store.Account               // the main account
 	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
 	Client *client.ClientWithResponses // authenticated as Main

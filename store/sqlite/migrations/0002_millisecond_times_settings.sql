@@ -15,7 +15,7 @@
 -- messages.filter_date is a VIRTUAL generated column over date_sent and date_created:
 -- SQLite computes it from the new values on read, and the UPDATE below rewrites the
 -- entries of the index on it (messages_account_date) as it changes the columns it
--- derives from. store/times_test.go checks both after migrating a database written by
+-- derives from. store/sqlite/times_test.go checks both after migrating a database written by
 -- 0001.
 
 UPDATE accounts SET

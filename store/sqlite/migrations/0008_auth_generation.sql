@@ -1,7 +1,7 @@
 -- A counter that moves whenever an account or an API key changes, in any process using
 -- this file: credentials checked against an in-memory copy are re-read only when it
 -- moved, so that a changed token, status or key is never served from a stale copy
--- (see store/authgen.go).
+-- (see store/sqlite/authgen.go).
 CREATE TABLE auth_generation (
     id  INTEGER PRIMARY KEY CHECK (id = 1),
     gen INTEGER NOT NULL
