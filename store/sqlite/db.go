@@ -292,6 +292,9 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 // busy_timeout. Nothing is wrong with the request; trying again later may work. Any
 // other error is returned as it is.
 func unavailable(err error) error {
+	if err == nil {
+		return nil // before se, which escapes: no allocation for a write that worked
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return err
