@@ -159,7 +159,9 @@ func dsn(path, query string) string {
 }
 
 // Close stops the writer goroutine (after the writes already queued) and closes the
-// prepared statements and both pools. Writes after Close fail.
+// prepared statements and both pools. Reads and writes after Close fail with
+// store.ErrClosed, except the deletes that go straight to the writer's pool (deleteRow)
+// and, without group commit, every write: those fail with database/sql's own error.
 func (db *DB) Close() error {
 	var err error
 	db.closeOnce.Do(func() {
