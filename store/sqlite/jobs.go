@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -40,9 +41,9 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []store.Job) erro
 			payload = "{}"
 		}
 		if _, err := db.txExec(ctx, tx,
-			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, date_created)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, ready_at, date_created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
 			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
 		}
 	}
@@ -59,16 +60,19 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 	// The kinds in a fixed order, so that the statement's text, and its prepared
 	// statement, stay the same from one claim to the next.
 	var leaseExpr strings.Builder
-	args := []any{owner}
+	var leaseArgs []any
 	for _, kind := range slices.Sorted(maps.Keys(leases)) {
 		leaseExpr.WriteString(" WHEN ? THEN ?")
-		args = append(args, kind, timeArg(now.Add(leases[kind])))
+		leaseArgs = append(leaseArgs, kind, timeArg(now.Add(leases[kind])))
 	}
 	lease := "?"
 	if leaseExpr.Len() > 0 {
 		lease = "CASE kind" + leaseExpr.String() + " ELSE ? END"
 	}
-	args = append(args, timeArg(now.Add(store.DefaultLease)), timeArg(now), timeArg(now))
+	leaseArgs = append(leaseArgs, timeArg(now.Add(store.DefaultLease)))
+	// The lease's end is both lease_until and ready_at: a held job is ready again when
+	// its lease runs out.
+	args := append(append(append([]any{owner}, leaseArgs...), leaseArgs...), timeArg(now))
 
 	// The limit is written into the statement, not bound: SQLite plans a LIMIT with the
 	// value bound to it, and so prepares the statement again whenever that value changes,
@@ -78,13 +82,13 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 	var jobs []store.Job
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		rows, err := db.txQuery(ctx, tx,
-			`UPDATE jobs SET lease_owner = ?, lease_until = `+lease+`, attempts = attempts + 1
+			`UPDATE jobs SET lease_owner = ?, lease_until = `+lease+`, ready_at = `+lease+`, attempts = attempts + 1
 			WHERE id IN (
 				SELECT j.id FROM jobs j
-				WHERE j.due_at <= ? AND (j.lease_until IS NULL OR j.lease_until <= ?)
+				WHERE j.ready_at <= ?
 				AND (j.queue = '' OR NOT EXISTS (
 					SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
-				ORDER BY j.due_at, j.id LIMIT `+strconv.Itoa(limit)+`)
+				ORDER BY j.ready_at, j.id LIMIT `+strconv.Itoa(limit)+`)
 			RETURNING `+jobCols, args...)
 		if err != nil {
 			return err
@@ -108,28 +112,22 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its
-// due time when nobody holds it, or the later of its due time and the end of its lease when
-// somebody does; the zero time when no job will become claimable after now. Jobs that are
-// claimable already (or wait behind an earlier job of their queue) are not counted: the
-// caller finds those by claiming, and a finished job signals JobsChanged.
+// due time when nobody holds it, the end of its lease when somebody does (its ready_at);
+// the zero time when no job will become claimable after now. Jobs that are claimable
+// already (or wait behind an earlier job of their queue) are not counted: the caller
+// finds those by claiming, and a finished job signals JobsChanged.
 //
-// Both halves read an index (jobs_due, jobs_lease) from now on and stop at the first row,
-// so the cost does not grow with the number of waiting jobs.
-const nextJobDueQuery = `SELECT
-	(SELECT due_at FROM jobs WHERE due_at > ?1 AND lease_until IS NULL ORDER BY due_at LIMIT 1),
-	(SELECT min(max(due_at, lease_until)) FROM jobs WHERE lease_until > ?1)`
+// It reads the index jobs_ready from now on and stops at the first row, so the cost does
+// not grow with the number of waiting jobs.
+const nextJobDueQuery = `SELECT ready_at FROM jobs WHERE ready_at > ? ORDER BY ready_at LIMIT 1`
 
 func (db *DB) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) {
-	var free, held sql.NullInt64
-	err := db.queryRow(ctx, nextJobDueQuery, timeArg(now)).Scan(&free, &held)
-	if err != nil {
+	var next sql.NullInt64
+	err := db.queryRow(ctx, nextJobDueQuery, timeArg(now)).Scan(&next)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, fmt.Errorf("next job due: %w", err)
 	}
-	next := timeValue(free)
-	if h := timeValue(held); !h.IsZero() && (next.IsZero() || h.Before(next)) {
-		next = h
-	}
-	return next, nil
+	return timeValue(next), nil
 }
 
 // A claim is identified by the job, its owner and its attempt count (which every claim
@@ -159,8 +157,8 @@ func (db *DB) FinishJob(ctx context.Context, j store.Job, w store.Writes) error 
 func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		if err := db.mustExec(ctx, tx,
-			`UPDATE jobs SET due_at = ?, lease_owner = NULL, lease_until = NULL
-			WHERE id = ? AND lease_owner = ? AND attempts = ?`,
+			`UPDATE jobs SET due_at = ?1, ready_at = ?1, lease_owner = NULL, lease_until = NULL
+			WHERE id = ?2 AND lease_owner = ?3 AND attempts = ?4`,
 			timeArg(dueAt), j.ID, j.LeaseOwner, j.Attempts); err != nil {
 			return err
 		}
@@ -178,7 +176,7 @@ func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w stor
 // ErrLeaseLost when the caller no longer holds it.
 func (db *DB) RenewLease(ctx context.Context, j store.Job, until time.Time) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		return db.mustExec(ctx, tx, "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND attempts = ?",
+		return db.mustExec(ctx, tx, "UPDATE jobs SET lease_until = ?1, ready_at = ?1 WHERE id = ?2 AND lease_owner = ?3 AND attempts = ?4",
 			timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
 	})
 	if err != nil {
