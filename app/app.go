@@ -47,6 +47,9 @@ type Config struct {
 	// answered (default 2 s).
 	CallSpeed       float64
 	CallAnswerDelay time.Duration
+	// MaxEventStreams is how many event streams one account may hold open at once
+	// (default feed.DefaultMaxPerAccount).
+	MaxEventStreams int
 
 	// Server settings, passed on to server.Config.
 	RateLimit      float64
@@ -117,7 +120,10 @@ func New(db store.Store, cfg Config) (*App, error) {
 		Backoff:      cfg.WebhookBackoff,
 		PollInterval: cfg.PollInterval,
 	})
-	hub := feed.New(feed.Config{Store: db, Logger: log})
+	hub := feed.New(feed.Config{Store: db, Logger: log, MaxPerAccount: cfg.MaxEventStreams})
+	if err := m.ObserveEventStreams(func() float64 { return float64(hub.Subscriptions()) }); err != nil {
+		return nil, fmt.Errorf("assemble: %w", err)
+	}
 	minLead := messages.DefaultScheduleMinLead
 	if cfg.ScheduleMinLead != nil {
 		minLead = *cfg.ScheduleMinLead

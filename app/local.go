@@ -95,7 +95,7 @@ func StartLocal(dbPath string, cfg Config, guards ...LocalOptions) (*Local, erro
 	}
 	l.stopWork = l.App.Start()
 	l.srv = &http.Server{Handler: connguard.Deadlines(l.App.Handler, timeouts)}
-	connguard.ServerTimeouts(l.srv, timeouts)
+	connguard.ConfigureServer(l.srv, timeouts)
 	go func() {
 		if err := l.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			cfg.logger().Error("serve", "error", err)

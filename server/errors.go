@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/internal/lookup"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/voice"
@@ -32,6 +33,9 @@ var (
 	errUnavailable = &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable,
 		Message: "Service unavailable: the database is locked by another process; try again shortly"}
 	errBodyTooLarge = &api.Error{Status: http.StatusRequestEntityTooLarge, Code: api.CodeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
+	// errTooManyStreams: the account holds as many event streams as it may.
+	errTooManyStreams = &api.Error{Status: http.StatusTooManyRequests, Code: api.CodeTooManyRequests,
+		Message: "Too many event streams open for this account; close one before opening another"}
 	// errTooManyFailures does not say whether the source or the account is throttled.
 	errTooManyFailures = &api.Error{Status: http.StatusTooManyRequests, Code: api.CodeTooManyRequests,
 		Message: "Too many failed login attempts; try again later"}
@@ -63,6 +67,8 @@ func toAPIError(err error, path string) *api.Error {
 		return errBodyTooLarge
 	case errors.Is(err, store.ErrNotFound):
 		return api.NotFound(path)
+	case errors.Is(err, feed.ErrLimit):
+		return errTooManyStreams
 	case errors.As(err, &reqErr):
 		return validationError(reqErr, path)
 	case errors.As(err, &he):

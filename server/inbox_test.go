@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -496,5 +498,46 @@ func TestEventStreamCalls(t *testing.T) {
 		if ev.event == "incoming-phone-number" {
 			break
 		}
+	}
+}
+
+// TestEventStreamsPerAccount: an account holds at most --max-event-streams streams (16 by
+// default); one more is refused with 429 until one closes, and another account's are
+// counted apart.
+func TestEventStreamsPerAccount(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	sub := createSubaccount(t, env, "other")
+	var open []*sse
+	for range feed.DefaultMaxPerAccount {
+		s := openEvents(t, env, env.Main.Sid, env.Main.Sid, env.Main.AuthToken, "")
+		if s.resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d: HTTP %d", len(open)+1, s.resp.StatusCode)
+		}
+		s.next(t) // ready: the stream is counted
+		open = append(open, s)
+	}
+	refused := openEvents(t, env, env.Main.Sid, env.Main.Sid, env.Main.AuthToken, "")
+	body, _ := io.ReadAll(refused.resp.Body)
+	wantError(t, refused.resp.StatusCode, body, http.StatusTooManyRequests, 20429)
+	if !strings.Contains(string(body), "Too many event streams open for this account") {
+		t.Errorf("refusal: %s", body)
+	}
+	if s := openEvents(t, env, sub.Sid, sub.Sid, sub.AuthToken, ""); s.resp.StatusCode != http.StatusOK {
+		t.Fatalf("another account's stream: HTTP %d", s.resp.StatusCode)
+	}
+
+	// Closing one makes room, once the server has seen it go.
+	open[0].resp.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := openEvents(t, env, env.Main.Sid, env.Main.Sid, env.Main.AuthToken, "")
+		if s.resp.StatusCode == http.StatusOK {
+			break
+		}
+		s.resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("a closed stream's place was not freed: HTTP %d", s.resp.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

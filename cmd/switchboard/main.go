@@ -23,6 +23,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/app"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
+	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/logbuf"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
@@ -81,6 +82,7 @@ type config struct {
 	version         bool
 	callSpeed       float64
 	callAnswerDelay time.Duration
+	maxEventStreams int
 }
 
 // logLevels are the names --log-level accepts.
@@ -152,6 +154,9 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		"time for a response to be written, once the request has arrived (env SWITCHBOARD_WRITE_TIMEOUT)")
 	fs.DurationVar(&c.timeouts.Idle, "idle-timeout", envDuration("SWITCHBOARD_IDLE_TIMEOUT", connguard.DefaultIdle),
 		"how long an idle keep-alive connection is kept (env SWITCHBOARD_IDLE_TIMEOUT)")
+	var maxStreams int64
+	fs.Int64Var(&maxStreams, "max-event-streams", envInt("SWITCHBOARD_MAX_EVENT_STREAMS", feed.DefaultMaxPerAccount),
+		"event streams (GET .../Events) one account may hold open at once; one more is refused with 429 (env SWITCHBOARD_MAX_EVENT_STREAMS)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", 10*time.Second),
 		"on SIGTERM, how long requests in flight may finish before connections are closed (env SWITCHBOARD_SHUTDOWN_TIMEOUT)")
 	fs.Float64Var(&c.callSpeed, "call-speed", envFloat("SWITCHBOARD_CALL_SPEED", 1), "how many times faster than real time calls run: at 10 a ten-second <Say> takes one second; call times and durations stay in simulated seconds (env SWITCHBOARD_CALL_SPEED)")
@@ -186,6 +191,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		return c, envErr
 	}
 	c.rateBurst = int(rateBurst)
+	c.maxEventStreams = int(maxStreams)
 	c.limits = connguard.DefaultLimits()
 	c.limits.MaxConns, c.limits.MaxConnsPerIP, c.timeouts.MinBodyRate = int(maxConns), int(maxPerIP), minRate
 	c.timeouts.MaxBody = server.MaxBodyBytes
@@ -196,6 +202,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		return c, fmt.Errorf("--rate-limit must be a number of requests a second, 0 or more, not %v", c.rateLimit)
 	case rateBurst < 0 || rateBurst > 1<<20:
 		return c, fmt.Errorf("--rate-burst must be between 0 and %d, not %d", 1<<20, rateBurst)
+	case maxStreams < 1 || maxStreams > 1<<20:
+		return c, fmt.Errorf("--max-event-streams must be between 1 and %d, not %d", 1<<20, maxStreams)
 	case maxConns < 1 || maxConns > 1<<20:
 		return c, fmt.Errorf("--max-conns must be between 1 and %d, not %d", 1<<20, maxConns)
 	case maxPerIP < 0:
@@ -331,7 +339,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger: logger, BaseURL: cmp.Or(cfg.baseURL, base), StepDelay: cfg.deliveryDelay,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
-		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay,
+		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay, MaxEventStreams: cfg.maxEventStreams,
 		ScheduleMinLead: &cfg.minLead, Metrics: m, Inbox: inbox.Config{AutoSignIn: autoSignIn},
 	})
 	if err != nil {
@@ -349,7 +357,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Handler:  connguard.Deadlines(sb.Handler, cfg.timeouts),
 		ErrorLog: slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	connguard.ServerTimeouts(httpServer, cfg.timeouts)
+	connguard.ConfigureServer(httpServer, cfg.timeouts)
 	servers := []*http.Server{httpServer}
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- httpServer.Serve(ln) }()

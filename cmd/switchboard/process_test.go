@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -362,5 +364,64 @@ func TestLowFileLimit(t *testing.T) {
 	log := p.stderr.String()
 	if !strings.Contains(log, "too low for --max-conns") || strings.Contains(log, "too many open files") {
 		t.Errorf("log:\n%s", log)
+	}
+}
+
+// TestHealthWhileEventStreamsFillThePool: 2,000 event streams, more than the pool holds,
+// each reopened 100 ms after it is refused (a browser's EventSource waits longer), do not
+// keep a health check out: the reserve serves health checks only, so the streams that find the
+// pool full are refused instead of holding the reserve for its two seconds.
+func TestHealthWhileEventStreamsFillThePool(t *testing.T) {
+	p := startProcess(t, filepath.Join(t.TempDir(), "sb.db"),
+		"--max-conns", "1024", "--max-conns-per-ip", "0", "--max-event-streams", "4000", "--log-level", "error")
+	addr := strings.TrimPrefix(p.URL, "http://")
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(p.SID+":"+p.Token))
+	request := "GET /switchboard/v1/Accounts/" + p.SID + "/Events HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth + "\r\n\r\n"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var streaming atomic.Int64
+	defer func() { cancel(); wg.Wait() }()
+	for range 2000 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+				if err != nil {
+					continue
+				}
+				stop := context.AfterFunc(ctx, func() { c.Close() })
+				if _, err := io.WriteString(c, request); err == nil {
+					if r, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil && r.StatusCode == http.StatusOK {
+						streaming.Add(1)
+						_, _ = io.Copy(io.Discard, r.Body) // held until the test ends
+						streaming.Add(-1)
+					}
+				}
+				stop()
+				c.Close()
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
+	}
+	// Wait until the pool is full of streams.
+	deadline := time.Now().Add(30 * time.Second)
+	for streaming.Load() < 1000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d streams open after 30 s", streaming.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := range 20 {
+		resp, err := client.Get(p.URL + "/healthz")
+		if err != nil {
+			t.Fatalf("health check %d with %d streams open: %v", i, streaming.Load(), err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("health check %d with %d streams open: HTTP %d %s", i, streaming.Load(), resp.StatusCode, body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -4,10 +4,12 @@
 //   - Listener bounds the connections held at once: a main pool (Limits.MaxConns), of
 //     which one source address may hold at most Limits.MaxConnsPerIP, so that one client
 //     cannot take the whole pool; and a small reserve of short-lived connections for the
-//     moments the pool is full, so that a health check or a quick request still gets
-//     through while slow connections wait to be evicted. Beyond that a connection is
-//     refused at once (a 503 error object, then close) instead of queuing in the kernel
-//     or holding a file descriptor.
+//     moments the pool is full, so that a health check (GET or HEAD HealthPath) still
+//     gets through while slow connections wait to be evicted. The reserve serves health
+//     checks only: any other request on it (an event stream that reconnects every two
+//     seconds, say, which would otherwise hold the reserve for good) is answered 503.
+//     Beyond that a connection is refused at once (a 503 error object, then close)
+//     instead of queuing in the kernel or holding a file descriptor.
 //   - Deadlines evicts slow clients: a request body must arrive at Timeouts.MinBodyRate
 //     bytes a second after a grace period, so a 1 MB body still gets through on a slow
 //     link while one that stops is dropped; responses must be read within
@@ -20,6 +22,8 @@ package connguard
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +44,15 @@ type Limits struct {
 	Reserve         int
 	ReserveLifetime time.Duration
 }
+
+// HealthPath is the health check's path: the only request a reserve connection serves.
+const HealthPath = "/healthz"
+
+// maxPeeks bounds the connections being read at once to tell a health check from
+// anything else, while the pool is full. Each lasts until its request line arrives (at
+// most peekTime); 2,000 event streams reconnecting ten times a second kept fewer than
+// 64 in that state most of the time, and not always.
+func (l Limits) maxPeeks() int { return 16 * l.Reserve }
 
 // Defaults. The pool stays well below common file-descriptor limits (Go raises the soft
 // limit to the hard one at start; CheckFileLimit warns when the pool does not fit).
@@ -65,7 +78,19 @@ type Listener struct {
 	pool    int
 	perIP   map[string]int
 	reserve int
+	peeks   int // connections being read to tell whether they are health checks
 	refused int64
+
+	startOnce sync.Once
+	accepted  chan accepted // the raw listener's connections and errors
+	ready     chan net.Conn // health checks admitted to the reserve
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+type accepted struct {
+	c   net.Conn
+	err error
 }
 
 // NewListener wraps ln. log receives a warning when connections start being refused.
@@ -74,7 +99,8 @@ func NewListener(ln net.Listener, limits Limits, log *slog.Logger) *Listener {
 		limits.MaxConnsPerIP = limits.MaxConns
 	}
 	limits.MaxConnsPerIP = min(limits.MaxConnsPerIP, limits.MaxConns)
-	return &Listener{Listener: ln, limits: limits, log: log, perIP: map[string]int{}}
+	return &Listener{Listener: ln, limits: limits, log: log, perIP: map[string]int{},
+		accepted: make(chan accepted), ready: make(chan net.Conn), closed: make(chan struct{})}
 }
 
 type lane int
@@ -85,28 +111,126 @@ const (
 	reserve
 )
 
-// Accept returns the next connection that fits the limits; connections that do not are
-// answered with 503 and closed here, without reaching http.Server.
+// Accept returns the next connection that fits the limits. A connection beyond the pool
+// is read, in a goroutine of its own, until its request line says whether it is a health
+// check: one is served from the reserve, anything else is answered with 503 and closed,
+// as is a connection that fits nowhere, without reaching http.Server.
 func (l *Listener) Accept() (net.Conn, error) {
+	l.startOnce.Do(func() { go l.acceptLoop() })
 	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		ip := sourceOf(c)
-		switch l.admit(ip) {
-		case pool:
-			return &conn{Conn: c, release: func() { l.leave(pool, ip) }}, nil
-		case reserve:
-			end := time.Now().Add(l.limits.ReserveLifetime)
-			_ = c.SetDeadline(end)
-			return &conn{Conn: c, end: end, release: func() { l.leave(reserve, ip) }}, nil
-		default:
-			refuse(c)
+		select {
+		case <-l.closed:
+			return nil, net.ErrClosed
+		case c := <-l.ready:
+			return c, nil
+		case a := <-l.accepted:
+			if a.err != nil {
+				return nil, a.err
+			}
+			c, ip := a.c, sourceOf(a.c)
+			switch l.admit(ip) {
+			case pool:
+				return &conn{Conn: c, release: func() { l.leave(pool, ip) }}, nil
+			case reserve:
+				go l.peek(c)
+			default:
+				refuse(c)
+			}
 		}
 	}
 }
 
+// acceptLoop hands the raw listener's connections to Accept until it fails (closed).
+func (l *Listener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		select {
+		case l.accepted <- accepted{c, err}:
+		case <-l.closed:
+			if c != nil {
+				c.Close()
+			}
+			return
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+	}
+}
+
+// Close closes the listener; Accept returns its error.
+func (l *Listener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// peekLimit bounds how much of a reserve candidate's request line is read, and
+// peekTime how long it may take.
+const (
+	peekLimit = 512
+	peekTime  = time.Second
+)
+
+// peek reads c's request line: a health check gets a reserve slot, if one is free, and
+// goes to Accept; anything else is refused.
+func (l *Listener) peek(c net.Conn) {
+	defer l.donePeek()
+	_ = c.SetReadDeadline(time.Now().Add(peekTime))
+	head := make([]byte, 0, peekLimit)
+	buf := make([]byte, peekLimit)
+	for len(head) < peekLimit && !bytes.Contains(head, []byte("\r\n")) {
+		n, err := c.Read(buf[:peekLimit-len(head)])
+		head = append(head, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	line, _, _ := bytes.Cut(head, []byte("\r\n"))
+	if !isHealthCheck(line) || !l.takeReserve() {
+		refuse(c)
+		return
+	}
+	end := time.Now().Add(l.limits.ReserveLifetime)
+	_ = c.SetDeadline(end)
+	rc := &conn{Conn: &replayConn{Conn: c, head: head}, end: end, release: func() { l.leave(reserve, "") }}
+	select {
+	case l.ready <- rc:
+	case <-l.closed:
+		rc.Close()
+	}
+}
+
+// isHealthCheck reports whether an HTTP request line asks for the health check.
+func isHealthCheck(line []byte) bool {
+	method, rest, _ := bytes.Cut(line, []byte(" "))
+	target, _, _ := bytes.Cut(rest, []byte(" "))
+	path, _, _ := bytes.Cut(target, []byte("?"))
+	return (string(method) == http.MethodGet || string(method) == http.MethodHead) && string(path) == HealthPath
+}
+
+// replayConn reads head, the bytes read already, before the rest of the connection.
+type replayConn struct {
+	net.Conn
+	head []byte
+}
+
+func (c *replayConn) Read(p []byte) (int, error) {
+	if len(c.head) > 0 {
+		n := copy(p, c.head)
+		c.head = c.head[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// admit picks the lane of a new connection from ip: the pool if it fits, else a read of
+// its request line (while the reserve has room, and at most maxPeeks at once), else
+// refused.
 func (l *Listener) admit(ip string) lane {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -115,17 +239,40 @@ func (l *Listener) admit(ip string) lane {
 		l.pool++
 		l.perIP[ip]++
 		return pool
-	case l.reserve < l.limits.Reserve:
-		l.reserve++
+	case l.reserve < l.limits.Reserve && l.peeks < l.limits.maxPeeks():
+		l.peeks++
 		return reserve
 	}
+	l.refusedOne(ip)
+	return refused
+}
+
+// takeReserve gives a health check a reserve slot if one is free.
+func (l *Listener) takeReserve() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reserve < l.limits.Reserve {
+		l.reserve++
+		return true
+	}
+	l.refusedOne("")
+	return false
+}
+
+func (l *Listener) donePeek() {
+	l.mu.Lock()
+	l.peeks--
+	l.mu.Unlock()
+}
+
+// refusedOne counts a refusal and warns at the first and every thousandth; l.mu is held.
+func (l *Listener) refusedOne(ip string) {
 	l.refused++
 	if l.refused == 1 || l.refused%1000 == 0 {
 		l.log.Warn("connection limit reached: refusing connections", slog.String("source", ip),
 			slog.Int64("refused", l.refused), slog.Int("max_conns", l.limits.MaxConns),
 			slog.Int("max_conns_per_ip", l.limits.MaxConnsPerIP))
 	}
-	return refused
 }
 
 func (l *Listener) leave(from lane, ip string) {
@@ -166,11 +313,16 @@ func refuse(c net.Conn) {
 	_ = c.Close()
 }
 
+// errorResponseBody is Twilio's error object.
+func errorResponseBody(status, code int, message string) []byte {
+	return fmt.Appendf(nil, `{"code":%d,"message":%s,"more_info":"https://www.twilio.com/docs/errors/%d","status":%d}`,
+		code, strconv.Quote(message), code, status)
+}
+
 // errorResponse is a whole HTTP/1.1 response carrying Twilio's error object, for the
 // places that have a connection but no http.ResponseWriter.
 func errorResponse(status, code int, message, extraHeaders string) []byte {
-	body := fmt.Sprintf(`{"code":%d,"message":%s,"more_info":"https://www.twilio.com/docs/errors/%d","status":%d}`,
-		code, strconv.Quote(message), code, status)
+	body := errorResponseBody(status, code, message)
 	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=UTF-8\r\n"+
 		"X-Content-Type-Options: nosniff\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s",
 		status, http.StatusText(status), extraHeaders, len(body), body)
@@ -270,18 +422,46 @@ func DefaultTimeouts(maxBody int64) Timeouts {
 	return Timeouts{Grace: DefaultGrace, MinBodyRate: DefaultMinBodyRate, Write: DefaultWrite, Idle: DefaultIdle, MaxBody: maxBody}
 }
 
-// ServerTimeouts sets the timeouts that http.Server enforces itself.
-func ServerTimeouts(s *http.Server, t Timeouts) {
+// ConfigureServer sets what http.Server enforces itself: the timeouts of t, and, in each
+// request's context, the connection it came on, so that Deadlines knows a reserve
+// connection's requests.
+func ConfigureServer(s *http.Server, t Timeouts) {
 	s.ReadHeaderTimeout = t.Grace
 	s.IdleTimeout = t.Idle
 	s.MaxHeaderBytes = MaxHeaderBytes
 	// ReadTimeout and WriteTimeout stay 0: one fixed deadline would cut off a slow but
 	// steady upload. Deadlines sets both per request instead.
+	s.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
 }
 
-// Deadlines wraps a handler with the per-request read and write deadlines of t.
+type connKey struct{}
+
+// onReserve reports whether r came on a reserve connection of a Listener.
+func onReserve(r *http.Request) bool {
+	c, ok := r.Context().Value(connKey{}).(*conn)
+	return ok && !c.end.IsZero()
+}
+
+// errReserveForHealth answers a request other than a health check on a reserve
+// connection.
+var errReserveForHealth = errorResponseBody(http.StatusServiceUnavailable, 20503,
+	"Too many connections; try again shortly (while the server is full, only health checks are served)")
+
+// Deadlines wraps a handler with the per-request read and write deadlines of t, and
+// keeps the reserve connections for health checks.
 func Deadlines(next http.Handler, t Timeouts) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if onReserve(r) && !(r.URL.Path == HealthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
+			h := w.Header()
+			h.Set("Content-Type", "application/json; charset=UTF-8")
+			h.Set("Retry-After", "1")
+			h.Set("Connection", "close")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write(errReserveForHealth)
+			return
+		}
 		rc := http.NewResponseController(w)
 		start := time.Now()
 		expect := r.ContentLength
@@ -345,15 +525,15 @@ var fileLimit = systemFileLimit
 // SQLite file, its WAL and shared memory for each pooled connection, the listener, logs.
 const filesBesideConns = 64
 
-// FitFileLimit lowers MaxConns (and MaxConnsPerIP with it) so that the pool and the
-// reserve fit the process's open-file limit, and reports whether it had to: running out
+// FitFileLimit lowers MaxConns (and MaxConnsPerIP with it) so that the pool, the
+// reserve and the connections read to fill it fit the process's open-file limit, and reports whether it had to: running out
 // of descriptors fails accept(2) for everyone, health checks included.
 func FitFileLimit(l Limits) (Limits, bool) {
 	limit := fileLimit()
-	if limit == 0 || uint64(l.MaxConns+l.Reserve+filesBesideConns) <= limit {
+	if limit == 0 || uint64(l.MaxConns+l.Reserve+l.maxPeeks()+filesBesideConns) <= limit {
 		return l, false
 	}
-	room := max(1, int(min(limit, 1<<30))-l.Reserve-filesBesideConns)
+	room := max(1, int(min(limit, 1<<30))-l.Reserve-l.maxPeeks()-filesBesideConns)
 	// One source keeps the same share of the smaller pool (both factors are at most
 	// 2^30, so the product fits an int64).
 	if l.MaxConnsPerIP > 0 && l.MaxConns > 0 {

@@ -19,7 +19,7 @@ func serve(t *testing.T, tm Timeouts, handler http.HandlerFunc) string {
 		t.Fatal(err)
 	}
 	s := &http.Server{Handler: Deadlines(handler, tm)}
-	ServerTimeouts(s, tm)
+	ConfigureServer(s, tm)
 	go s.Serve(raw) //nolint:errcheck // ends at Close
 	t.Cleanup(func() { s.Close() })
 	return raw.Addr().String()
@@ -127,7 +127,7 @@ func TestResponseMustBeReadInTime(t *testing.T) {
 func TestTimeoutsDefaults(t *testing.T) {
 	tm := DefaultTimeouts(1 << 20)
 	s := &http.Server{}
-	ServerTimeouts(s, tm)
+	ConfigureServer(s, tm)
 	if s.ReadHeaderTimeout != DefaultGrace || s.IdleTimeout != DefaultIdle || s.MaxHeaderBytes != MaxHeaderBytes || s.ReadTimeout != 0 || s.WriteTimeout != 0 {
 		t.Fatalf("server timeouts %+v", s)
 	}

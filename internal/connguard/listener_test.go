@@ -47,6 +47,16 @@ func dialFrom(t *testing.T, addr, source string) net.Conn {
 	return c
 }
 
+// dialHealth connects from source and sends a health check's request line and headers.
+func dialHealth(t *testing.T, addr, source string) net.Conn {
+	t.Helper()
+	c := dialFrom(t, addr, source)
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // accept waits for the listener to hand over a connection, or reports that it did not.
 func accept(t *testing.T, accepted <-chan net.Conn) net.Conn {
 	t.Helper()
@@ -80,8 +90,8 @@ func TestListenerLimits(t *testing.T) {
 
 	dialFrom(t, addr, "127.0.0.1")
 	pooled := accept(t, accepted) // the source's one pool slot
-	dialFrom(t, addr, "127.0.0.1")
-	reserved := accept(t, accepted) // its share is used: the reserve
+	dialHealth(t, addr, "127.0.0.1")
+	reserved := accept(t, accepted) // its share is used: the reserve, for a health check
 	wasRefused(t, dialFrom(t, addr, "127.0.0.1"))
 	dialFrom(t, addr, "127.0.0.2")
 	accept(t, accepted) // another source has the rest of the pool
@@ -93,11 +103,13 @@ func TestListenerLimits(t *testing.T) {
 	if reserved.(*conn).end.IsZero() || !pooled.(*conn).end.IsZero() {
 		t.Fatal("only the reserve connection has an end")
 	}
-	// A reserve connection's deadline cannot be moved past its lifetime.
+	// The reserve connection reads the request line it was admitted for; and its
+	// deadline cannot be moved past its lifetime.
 	start := time.Now()
 	_ = reserved.SetReadDeadline(time.Time{})
-	if _, err := reserved.Read(make([]byte, 1)); err == nil || time.Since(start) > 2*time.Second {
-		t.Fatalf("reserve connection read: %v after %s", err, time.Since(start))
+	head, err := io.ReadAll(reserved)
+	if err == nil || time.Since(start) > 2*time.Second || !strings.HasPrefix(string(head), "GET /healthz HTTP/1.1\r\n") {
+		t.Fatalf("reserve connection read %q: %v after %s", head, err, time.Since(start))
 	}
 	_ = reserved.SetWriteDeadline(time.Now().Add(time.Hour))
 	_ = reserved.SetDeadline(time.Now().Add(time.Hour))
@@ -108,7 +120,7 @@ func TestListenerLimits(t *testing.T) {
 	// Closing gives each slot back to its own lane, once however often it is closed: the
 	// source gets the reserve again, then its pool slot.
 	reserved.Close()
-	dialFrom(t, addr, "127.0.0.1")
+	dialHealth(t, addr, "127.0.0.1")
 	if again := accept(t, accepted); again.(*conn).end.IsZero() {
 		t.Fatal("a closed reserve connection gave its slot to the pool")
 	} else {
@@ -121,7 +133,7 @@ func TestListenerLimits(t *testing.T) {
 	}
 	dialFrom(t, addr, "127.0.0.1")
 	c := accept(t, accepted)
-	dialFrom(t, addr, "127.0.0.1")
+	dialHealth(t, addr, "127.0.0.1")
 	accept(t, accepted)
 	wasRefused(t, dialFrom(t, addr, "127.0.0.1"))
 	// A pool connection's deadlines are its own to set.
@@ -195,14 +207,14 @@ func TestFitFileLimit(t *testing.T) {
 	}{
 		{0, 1024, 512, false, 1024, 512},                     // unknown: as configured
 		{100000, 1024, 512, false, 1024, 512},                // fits
-		{1024 + 32 + 64, 1024, 512, false, 1024, 512},        // fits exactly
-		{1024 + 32 + 63, 1024, 512, true, 1023, 511},         // one short
-		{300, 1024, 512, true, 204, 102},                     // half the pool stays half
+		{1024 + 32 + 512 + 64, 1024, 512, false, 1024, 512},  // fits exactly (pool, reserve, peeks, other files)
+		{1024 + 32 + 512 + 63, 1024, 512, true, 1023, 511},   // one short
+		{204 + 608, 1024, 512, true, 204, 102},               // half the pool stays half
 		{50, 1024, 512, true, 1, 1},                          // never below one
 		{1 << 40, 1 << 20, 1 << 19, false, 1 << 20, 1 << 19}, // huge limits
-		{1<<20 + 95, 1 << 20, 1 << 20, true, 1<<20 - 1, 1<<20 - 1},
-		{300, 1024, 0, true, 204, 0}, // no separate share stays none
-		{50, 0, 5, true, 1, 5},       // nothing to scale from
+		{1<<20 + 607, 1 << 20, 1 << 20, true, 1<<20 - 1, 1<<20 - 1},
+		{204 + 608, 1024, 0, true, 204, 0}, // no separate share stays none
+		{50, 0, 5, true, 1, 5},             // nothing to scale from
 	} {
 		fileLimit = func() uint64 { return tt.limit }
 		got, lowered := FitFileLimit(Limits{MaxConns: tt.max, MaxConnsPerIP: tt.perIP, Reserve: 32})
@@ -237,5 +249,62 @@ func TestGoErrorsBecomeErrorObjects(t *testing.T) {
 		if !strings.Contains(string(got), tt.want) {
 			t.Errorf("%.30q came out as %q", tt.in, got)
 		}
+	}
+}
+
+// TestReserveServesHealthChecksOnly: while the pool is full, a reserve connection answers
+// a health check, and any other request (an event stream reconnecting, say) gets the 503
+// error object, so that such requests cannot take the reserve from health checks.
+func TestReserveServesHealthChecksOnly(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := NewListener(raw, Limits{MaxConns: 1, Reserve: 2, ReserveLifetime: 2 * time.Second}, quietLog())
+	tm := DefaultTimeouts(1 << 20)
+	s := &http.Server{Handler: Deadlines(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok "+r.URL.Path)
+	}), tm)}
+	ConfigureServer(s, tm)
+	go s.Serve(ln) //nolint:errcheck // ends at Close
+	t.Cleanup(func() { s.Close() })
+	addr := raw.Addr().String()
+
+	get := func(c net.Conn, method, path string) (*http.Response, string) {
+		t.Helper()
+		fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: x\r\n\r\n", method, path)
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: method})
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	// The pool's one connection, kept open: it serves anything.
+	pooled := dialFrom(t, addr, "127.0.0.1")
+	if resp, body := get(pooled, "GET", "/2010-04-01/Accounts.json"); resp.StatusCode != 200 || body != "ok /2010-04-01/Accounts.json" {
+		t.Fatalf("pool: %d %q", resp.StatusCode, body)
+	}
+	for _, tt := range []struct {
+		method, path string
+		served       bool
+	}{
+		{"GET", "/healthz", true},
+		{"HEAD", "/healthz", true},
+		{"GET", "/switchboard/v1/Accounts/AC1/Events", false},
+		{"GET", "/2010-04-01/Accounts.json", false},
+		{"POST", "/healthz", false},
+		{"GET", "/healthz/x", false},
+	} {
+		c := dialFrom(t, addr, "127.0.0.1")
+		resp, body := get(c, tt.method, tt.path)
+		switch {
+		case tt.served && resp.StatusCode != 200:
+			t.Errorf("reserve, %s %s: %d %s, want it served", tt.method, tt.path, resp.StatusCode, body)
+		case !tt.served && (resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || !strings.Contains(body, `"code":20503`)):
+			t.Errorf("reserve, %s %s: %d %v %s, want the 503 error object", tt.method, tt.path, resp.StatusCode, resp.Header, body)
+		}
+		c.Close()
 	}
 }

@@ -10,6 +10,7 @@ package feed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -40,7 +41,18 @@ type Config struct {
 	// MaxReplay is the most changes of one account replayed to a follower that comes
 	// back (default 500); beyond it the follower is told to reload instead.
 	MaxReplay int
+	// MaxPerAccount is how many subscriptions one account may hold at once in this
+	// process (default DefaultMaxPerAccount): each is an open connection, and one
+	// account must not hold the server's connections.
+	MaxPerAccount int
 }
+
+// DefaultMaxPerAccount is Config.MaxPerAccount's default: a person's inbox tabs and an
+// app's test listeners, with room to spare.
+const DefaultMaxPerAccount = 16
+
+// ErrLimit: the account already holds Config.MaxPerAccount subscriptions.
+var ErrLimit = errors.New("too many subscriptions for the account")
 
 // Batch is what a follower receives: its account's changes in commit order, or a Reset
 // when it missed some (it fell behind, or too much changed at once) and must reload.
@@ -74,8 +86,10 @@ type Hub struct {
 	log  *slog.Logger
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
-	last int64 // the newest change handed out
-	wake chan struct{}
+	// perAccount counts each account's subscriptions, for Config.MaxPerAccount.
+	perAccount map[string]int
+	last       int64 // the newest change handed out
+	wake       chan struct{}
 }
 
 // New returns a hub over cfg.Store; Run makes it work.
@@ -89,11 +103,14 @@ func New(cfg Config) *Hub {
 	if cfg.MaxReplay <= 0 {
 		cfg.MaxReplay = 500
 	}
+	if cfg.MaxPerAccount <= 0 {
+		cfg.MaxPerAccount = DefaultMaxPerAccount
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{cfg: cfg, log: log, subs: map[*Subscription]struct{}{}, wake: make(chan struct{}, 1)}
+	return &Hub{cfg: cfg, log: log, subs: map[*Subscription]struct{}{}, perAccount: map[string]int{}, wake: make(chan struct{}, 1)}
 }
 
 // subscriberBuffer is how many batches a follower may have waiting before it is cut off.
@@ -102,10 +119,13 @@ const subscriberBuffer = 256
 // Subscribe follows account from after, the seq of the last change the follower saw (a
 // reconnecting client's Last-Event-ID), or from now when after is negative. The first
 // batch, if any, replays what the follower missed, or is a Reset when that is too much
-// or no longer in the log.
+// or no longer in the log. ErrLimit when the account holds Config.MaxPerAccount already.
 func (h *Hub) Subscribe(ctx context.Context, account string, after int64) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.perAccount[account] >= h.cfg.MaxPerAccount {
+		return nil, fmt.Errorf("subscribe: %w (%d)", ErrLimit, h.cfg.MaxPerAccount)
+	}
 	head, err := h.cfg.Store.LastChange(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
@@ -120,6 +140,7 @@ func (h *Hub) Subscribe(ctx context.Context, account string, after int64) (*Subs
 		c <- first
 	}
 	h.subs[s] = struct{}{}
+	h.perAccount[account]++
 	if len(h.subs) == 1 && h.last < head {
 		h.last = head // nobody followed until now: nothing older is due to anyone
 	}
@@ -178,7 +199,17 @@ func (h *Hub) drop(s *Subscription) {
 	}
 	s.closed = true
 	delete(h.subs, s)
+	if h.perAccount[s.account]--; h.perAccount[s.account] == 0 {
+		delete(h.perAccount, s.account)
+	}
 	close(s.c)
+}
+
+// Subscriptions is how many subscriptions are open, for the metrics.
+func (h *Hub) Subscriptions() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
 }
 
 // trimEvery is how often the log is trimmed to Config.Keep changes.

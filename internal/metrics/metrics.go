@@ -125,6 +125,15 @@ func (m *Metrics) ObserveOutboxDepth(depth func() float64) error {
 	}, depth))
 }
 
+// ObserveEventStreams makes open, read at every scrape, the gauge of event streams this
+// process serves.
+func (m *Metrics) ObserveEventStreams(open func() float64) error {
+	return m.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "switchboard_event_streams",
+		Help: "Event streams (GET .../Events) open on this process, every account's together.",
+	}, open))
+}
+
 // ObserveCommit records one committed batch of the store (sqlite.BatchObserver).
 func (m *Metrics) ObserveCommit(writes int, elapsed time.Duration) {
 	m.batch.Observe(float64(writes))
