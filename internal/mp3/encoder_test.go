@@ -3,6 +3,7 @@ package mp3
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -61,5 +62,76 @@ func TestDecoderHearsTheInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func noise(seed uint64, rate int, seconds, rms float64) []float64 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float64, int(seconds*float64(rate)))
+	for i := range x {
+		x[i] = max(-1, min(1, r.NormFloat64()*rms))
+	}
+	return x
+}
+
+// TestDecoderHearsNoise does the same with white noise, which needs every line of the
+// spectrum, so large values, every region and many tables: the more bits, the less
+// noise the coding adds.
+func TestDecoderHearsNoise(t *testing.T) {
+	for _, tc := range []struct {
+		rate, channels, kbps int
+		minSNR               float64 // dB
+	}{
+		{8000, 1, 16, 6},
+		{8000, 1, 64, 30},
+		{8000, 2, 160, 30}, // no better than 64: a granule holds at most 4,095 bits
+		{11025, 1, 32, 10},
+		{16000, 1, 64, 15},
+		{24000, 2, 160, 12},
+	} {
+		t.Run(fmt.Sprintf("%d Hz %d ch %d kbps", tc.rate, tc.channels, tc.kbps), func(t *testing.T) {
+			in := [][]float64{noise(1, tc.rate, 1.5, 0.1), noise(2, tc.rate, 1.5, 0.2)}[:tc.channels]
+			d := decode(t, encode(t, interleave(in...), tc.rate, tc.channels, tc.kbps))
+			for ch, x := range in {
+				got := snr(x, d.samples[ch])
+				t.Logf("channel %d: signal to noise %.1f dB", ch, got)
+				if got < tc.minSNR {
+					t.Errorf("channel %d: signal to noise %.1f dB, want %v or more", ch, got, tc.minSNR)
+				}
+			}
+		})
+	}
+}
+
+// TestDecoderReadsExtremes encodes the loudest signals 16 bits hold: nothing may go
+// wrong in the decoder (it clips what it cannot play).
+func TestDecoderReadsExtremes(t *testing.T) {
+	const rate = 8000
+	n := rate * 3 / 2
+	signals := map[string][]float64{
+		"full-scale square": make([]float64, n),
+		"Nyquist":           make([]float64, n),
+		"DC":                make([]float64, n),
+		"clicks":            make([]float64, n),
+		"full-scale noise":  noise(3, rate, 1.5, 2),
+	}
+	for i := range n {
+		signals["full-scale square"][i] = []float64{1, -1}[i/20%2]
+		signals["Nyquist"][i] = []float64{1, -1}[i%2]
+		signals["DC"][i] = -1
+		if i%500 == 0 {
+			signals["clicks"][i] = 1
+		}
+	}
+	for name, x := range signals {
+		for _, kbps := range []int{8, 32, 160} {
+			for channels := 1; channels <= 2; channels++ {
+				in := [][]float64{x, x}[:channels]
+				d := decode(t, encode(t, interleave(in...), rate, channels, kbps))
+				if d.channels != channels || len(d.samples[0]) != (n+granuleSize-1)/granuleSize*granuleSize {
+					t.Errorf("%s at %d kbit/s: decoded %d channels of %d samples", name, kbps, d.channels, len(d.samples[0]))
+				}
+			}
+		}
 	}
 }

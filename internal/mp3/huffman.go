@@ -37,14 +37,15 @@ func (g *granule) layout(bands *[23]int) {
 	g.bigValues = n / 2
 
 	// Regions: a third of the bands the big values reach in region 0, half of the rest
-	// in region 1, within what the side information's fields can say.
+	// in region 1. Of the 22 bands that is at most 8 and 7, which region0 and region1
+	// (less one) hold in their 4 and 3 bits.
 	reached := 0
 	for bands[reached] < n {
 		reached++
 	}
 	bands0 := (reached + 2) / 3
-	g.region0 = min(max(bands0-1, 0), 15)
-	g.region1 = min(max((reached-bands0+1)/2-1, 0), 7)
+	g.region0 = max(bands0-1, 0)
+	g.region1 = max((reached-bands0+1)/2-1, 0)
 
 	g.bits = 0
 	start := 0

@@ -81,8 +81,10 @@ func (e *Encoder) Close() error {
 	if e.err != nil {
 		return e.err
 	}
-	if len(e.pending) > 0 {
-		e.writeFrame(e.pending[:cap(e.pending)]) // the samples after len are zero
+	if n := len(e.pending); n > 0 {
+		e.pending = e.pending[:cap(e.pending)]
+		clear(e.pending[n:])
+		e.writeFrame(e.pending)
 	}
 	if e.err == nil {
 		e.err = ErrClosed
