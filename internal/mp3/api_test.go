@@ -128,19 +128,25 @@ func TestEncoderErrors(t *testing.T) {
 
 // wavFile makes a WAV file of pcm, with a chunk of another kind before the data.
 func wavFile(pcm []int16, rate, channels int, format, bits uint16) []byte {
+	return wavFileWith(pcm, rate, channels, format, bits, 0)
+}
+
+// wavFileWith makes a WAV file whose fmt chunk has extra bytes after the 16 of PCM.
+func wavFileWith(pcm []int16, rate, channels int, format, bits uint16, extra int) []byte {
 	var b bytes.Buffer
 	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
 	data := pcmBytes(pcm)
 	b.WriteString("RIFF")
-	le(uint32(4 + 24 + 8 + 6 + 8 + len(data)))
+	le(uint32(4 + 24 + extra + extra%2 + 8 + 6 + 8 + len(data)))
 	b.WriteString("WAVEfmt ")
-	le(uint32(16))
+	le(uint32(16 + extra))
 	le(format)
 	le(uint16(channels))
 	le(uint32(rate))
 	le(uint32(rate * channels * 2))
 	le(uint16(channels * 2))
 	le(bits)
+	b.Write(make([]byte, extra+extra%2)) // a chunk of an odd size is followed by a pad byte
 	b.WriteString("LIST")
 	le(uint32(5)) // odd: a pad byte follows
 	b.WriteString("abcde\x00")
@@ -152,14 +158,16 @@ func wavFile(pcm []int16, rate, channels int, format, bits uint16) []byte {
 
 func TestFromWAV(t *testing.T) {
 	for _, channels := range []int{1, 2} {
-		pcm := randomPCM(7, 3000*channels)
-		mp3, size, err := FromWAV(bytes.NewReader(wavFile(pcm, 12000, channels, 1, 16)), 32)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := encode(t, pcm, 12000, channels, 32)
-		if got, err := io.ReadAll(mp3); err != nil || !bytes.Equal(got, want) || size != int64(len(want)) {
-			t.Errorf("%d channels: %d bytes, %v, size %d; want the Encoder's %d bytes", channels, len(got), err, size, len(want))
+		for _, extra := range []int{0, 2, 3} { // bytes after the 16 of PCM in fmt, as some writers put
+			pcm := randomPCM(7, 3000*channels)
+			mp3, size, err := FromWAV(bytes.NewReader(wavFileWith(pcm, 12000, channels, 1, 16, extra)), 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := encode(t, pcm, 12000, channels, 32)
+			if got, err := io.ReadAll(mp3); err != nil || !bytes.Equal(got, want) || size != int64(len(want)) {
+				t.Errorf("%d channels, fmt of %d bytes: %d bytes, %v, size %d; want the Encoder's %d bytes", channels, 16+extra, len(got), err, size, len(want))
+			}
 		}
 	}
 }
@@ -176,7 +184,9 @@ func TestFromWAVErrors(t *testing.T) {
 		{"not WAVE", append(append([]byte{}, good[:8]...), append([]byte("AVI "), good[12:]...)...), false},
 		{"no data", good[:36], false},
 		{"cut in a chunk", good[:40], false},
-		{"a short fmt", append(append([]byte{}, good[:16]...), 8, 0, 0, 0), false},
+		{"a short fmt", append(append([]byte{}, good[:16]...), 15, 0, 0, 0), false},
+		{"a fmt cut short", good[:30], false},
+		{"cut in fmt's extra bytes", wavFileWith(nil, 8000, 1, 1, 16, 20)[:40], false},
 		{"data first", append(append([]byte{}, good[:12]...), []byte("data\x02\x00\x00\x00\x00\x00")...), false},
 		{"float samples", wavFile(nil, 8000, 1, 3, 32), true},
 		{"8-bit samples", wavFile(nil, 8000, 1, 1, 8), true},

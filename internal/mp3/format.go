@@ -75,11 +75,11 @@ func newFormat(rate, channels, kbps int) (format, error) {
 		return format{}, fmt.Errorf("%w: %d channels (supported: 1, 2)", ErrUnsupported, channels)
 	}
 	for i, b := range bitrates {
-		if b == kbps && i > 0 {
+		if b == kbps {
 			f.bitrateIndex = uint32(i)
 		}
 	}
-	if f.bitrateIndex == 0 {
+	if f.bitrateIndex == 0 { // not a bit rate, or free format
 		return format{}, fmt.Errorf("%w: bit rate %d kbit/s (supported: 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)", ErrUnsupported, kbps)
 	}
 	return f, nil

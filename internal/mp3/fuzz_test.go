@@ -23,7 +23,7 @@ func FuzzEncode(f *testing.F) {
 		kbps := bitrates[1+int(bitrateIndex)%(len(bitrates)-1)]
 		// The bytes as samples, repeated to make a few frames, amplified by up to 2^15
 		// (and clipped).
-		pcm := make([]int16, 3*granuleSize*channels+len(data)/2)
+		pcm := make([]int16, (3*granuleSize+len(data)/2)*channels)
 		for i := range pcm {
 			if len(data) >= 2 {
 				j := 2 * i % (len(data) - len(data)%2)

@@ -74,9 +74,16 @@ func (g *granule) regionEnds(bands *[23]int) [3]int {
 	}
 }
 
-// bestPairTable returns the pair table that codes ix in the fewest bits, and the bits.
-// Of each escape family only the one with the fewest linbits that suffice is worth
-// counting: the others are the same code with longer escapes.
+// max is the largest magnitude the table codes.
+func (t *pairTable) max() int32 {
+	if t.linbits > 0 {
+		return 15 + 1<<t.linbits - 1
+	}
+	return int32(t.size - 1)
+}
+
+// bestPairTable returns the pair table that codes ix in the fewest bits (the first of
+// them if several do), and the bits.
 func bestPairTable(ix []int32) (table, bits int) {
 	var biggest int32
 	for _, v := range ix {
@@ -85,26 +92,25 @@ func bestPairTable(ix []int32) (table, bits int) {
 	if biggest == 0 {
 		return 0, 0
 	}
-	table, bits = -1, 0
-	escape16, escape24 := false, false
-	for t := 1; t < len(pairTables); t++ {
-		pt := &pairTables[t]
-		if pt.size == 0 || pt.max() < biggest {
-			continue
-		}
-		if t >= 24 {
-			if escape24 {
-				continue
-			}
-			escape24 = true
-		} else if t >= 16 {
-			if escape16 {
-				continue
-			}
-			escape16 = true
-		}
-		if b := pairBits(ix, pt); table < 0 || b < bits {
+	table = -1
+	try := func(t int) {
+		if b := pairBits(ix, &pairTables[t]); table < 0 || b < bits {
 			table, bits = t, b
+		}
+	}
+	for _, t := range []int{1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15} {
+		if pairTables[t].max() >= biggest {
+			try(t)
+		}
+	}
+	// Of each family of escape tables, only the one with the fewest linbits that
+	// suffice: the others are the same code with longer escapes.
+	for _, family := range [][]int{{16, 17, 18, 19, 20, 21, 22, 23}, {24, 25, 26, 27, 28, 29, 30, 31}} {
+		for _, t := range family {
+			if pairTables[t].max() >= biggest {
+				try(t)
+				break
+			}
 		}
 	}
 	return table, bits
@@ -115,15 +121,15 @@ func pairBits(ix []int32, t *pairTable) int {
 	bits := 0
 	for i := 0; i < len(ix); i += 2 {
 		x, y := abs(ix[i]), abs(ix[i+1])
-		if t.linbits > 0 {
-			if x >= 15 {
-				x = 15
-				bits += int(t.linbits)
-			}
-			if y >= 15 {
-				y = 15
-				bits += int(t.linbits)
-			}
+		// 15 and more are an escape, 15, and the rest in linbits bits. (The tables
+		// without escapes have no linbits, and code nothing above 15.)
+		if x >= 15 {
+			x = 15
+			bits += int(t.linbits)
+		}
+		if y >= 15 {
+			y = 15
+			bits += int(t.linbits)
 		}
 		bits += int(t.lengths[int(x)*t.size+int(y)]) + nonzero(x) + nonzero(y)
 	}
@@ -172,38 +178,31 @@ func (g *granule) write(w *bitWriter, bands *[23]int) {
 }
 
 // writePair writes the pair (x, y) with table t: the code of the magnitudes, then for
-// each of x and y its escape bits if any and its sign if nonzero.
+// each of x and y its escape's linbits if any and its sign if nonzero.
 func writePair(w *bitWriter, t *pairTable, x, y int32) {
 	ax, ay := abs(x), abs(y)
-	cx, cy := ax, ay
-	if t.linbits > 0 {
-		cx, cy = min(ax, 15), min(ay, 15)
-	}
+	cx, cy := min(ax, 15), min(ay, 15) // as in pairBits
 	i := int(cx)*t.size + int(cy)
 	w.write(uint32(t.codes[i]), uint(t.lengths[i]))
-	if cx == 15 && t.linbits > 0 {
+	if cx == 15 {
 		w.write(uint32(ax-15), t.linbits)
 	}
 	writeSign(w, x)
-	if cy == 15 && t.linbits > 0 {
+	if cy == 15 {
 		w.write(uint32(ay-15), t.linbits)
 	}
 	writeSign(w, y)
 }
 
-// writeSign writes the sign of a nonzero v: 1 for negative.
+// writeSign writes the sign of a nonzero v: 1 for negative, which is its two's
+// complement's top bit.
 func writeSign(w *bitWriter, v int32) {
 	if v != 0 {
-		w.write(b2u(v < 0), 1)
+		w.write(uint32(v)>>31, 1)
 	}
 }
 
-func abs(v int32) int32 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
+func abs(v int32) int32 { return max(v, -v) }
 
 func nonzero(v int32) int {
 	if v != 0 {

@@ -47,8 +47,8 @@ func mdct(prev, cur *[slots][subbands]int32, xr *[granuleSize]int32) {
 		// The decoder negates every other sample of the odd subbands after its inverse
 		// MDCT: its synthesis filterbank expects them so (the odd subbands come out of
 		// the filterbank mirrored in frequency). The encoder does the same before.
-		if sb%2 == 1 {
-			for i := 1; i < len(in); i += 2 {
+		for i := range in {
+			if sb%2 == 1 && i%2 == 1 {
 				in[i] = -in[i]
 			}
 		}

@@ -57,17 +57,11 @@ func (e *Encoder) Write(pcm []int16) error {
 	if e.err != nil {
 		return e.err
 	}
-	frame := cap(e.pending)
 	for len(pcm) > 0 && e.err == nil {
-		if len(e.pending) == 0 && len(pcm) >= frame {
-			e.writeFrame(pcm[:frame])
-			pcm = pcm[frame:]
-			continue
-		}
-		n := min(frame-len(e.pending), len(pcm))
+		n := min(cap(e.pending)-len(e.pending), len(pcm))
 		e.pending = append(e.pending, pcm[:n]...)
 		pcm = pcm[n:]
-		if len(e.pending) == frame {
+		if len(e.pending) == cap(e.pending) {
 			e.writeFrame(e.pending)
 			e.pending = e.pending[:0]
 		}

@@ -29,14 +29,11 @@ func (g *granule) quantize(xr *[granuleSize]int32, gain int) bool {
 	scale := math.Ldexp(quarterPowers[step&3], -(step>>2)-24)
 	for i, x := range xr {
 		v := float64(abs(x)) * scale
-		q := math.Sqrt(v*math.Sqrt(v)) + (0.5 - 0.0946)
-		if q >= maxQuantized+1 {
+		q := math.Floor(math.Sqrt(v*math.Sqrt(v)) + (0.5 - 0.0946))
+		if q > maxQuantized {
 			return false
 		}
-		g.ix[i] = int32(q)
-		if x < 0 {
-			g.ix[i] = -g.ix[i]
-		}
+		g.ix[i] = int32(math.Copysign(q, float64(x))) // with the line's sign
 	}
 	return true
 }

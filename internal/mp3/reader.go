@@ -50,21 +50,18 @@ func (r *reader) Read(p []byte) (int, error) {
 // incomplete last frame is completed with silence.
 func (r *reader) encodeFrame() {
 	n, err := io.ReadFull(r.src, r.in)
-	switch {
-	case err == io.EOF:
-		r.err = io.EOF
-		return
-	case err == io.ErrUnexpectedEOF:
-		r.err = io.EOF
+	if err == io.ErrUnexpectedEOF { // the last frame, incomplete
 		if n%2 != 0 {
 			r.err = errors.New("mp3: the PCM ends in the middle of a sample")
 			return
 		}
 		clear(r.in[n:])
-	case err != nil:
+		err = io.EOF // after this frame
+	} else if err != nil { // io.EOF: no more frames; or src's error
 		r.err = err
 		return
 	}
+	r.err = err
 	for i := range r.pcm {
 		r.pcm[i] = int16(binary.LittleEndian.Uint16(r.in[2*i:]))
 	}

@@ -29,11 +29,14 @@ func FromWAV(wav io.Reader, kbps int) (io.Reader, int64, error) {
 		size := int64(binary.LittleEndian.Uint32(chunk[4:]))
 		switch string(chunk[:4]) {
 		case "fmt ":
-			if size < 16 || size > 1024 {
+			if size < 16 {
 				return nil, 0, fmt.Errorf("%w: a fmt chunk of %d bytes", errNotWAV, size)
 			}
-			b := make([]byte, size+size%2) // a chunk's size is padded to an even number of bytes
-			if _, err := io.ReadFull(wav, b); err != nil {
+			var b [16]byte // what PCM needs of it; the rest (and the pad byte) is skipped
+			if _, err := io.ReadFull(wav, b[:]); err != nil {
+				return nil, 0, fmt.Errorf("%w: %w", errNotWAV, err)
+			}
+			if _, err := io.CopyN(io.Discard, wav, size-16+size%2); err != nil {
 				return nil, 0, fmt.Errorf("%w: %w", errNotWAV, err)
 			}
 			format, bits := binary.LittleEndian.Uint16(b[0:]), binary.LittleEndian.Uint16(b[14:])
@@ -53,7 +56,7 @@ func FromWAV(wav io.Reader, kbps int) (io.Reader, int64, error) {
 			}
 			mp3, err := NewReader(io.LimitReader(wav, samples*int64(2*channels)), rate, channels, kbps)
 			return mp3, total, err
-		default:
+		default: // skipped, with its pad byte if its size is odd
 			if _, err := io.CopyN(io.Discard, wav, size+size%2); err != nil {
 				return nil, 0, fmt.Errorf("%w: %w", errNotWAV, err)
 			}
