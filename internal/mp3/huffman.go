@@ -1,5 +1,7 @@
 package mp3
 
+import "math"
+
 // Huffman coding is the fourth step of the pipeline. A granule's quantised lines are cut
 // in three parts, from the top of the spectrum down: the zeros above the last nonzero
 // line, which cost nothing; below them the "count1" part, quadruples of magnitudes 0 or
@@ -22,7 +24,7 @@ type granule struct {
 	bits        int    // part2_3_length: the coded size (no scalefactors are sent)
 }
 
-// layout chooses how to code g.ix, cheapest first, and counts the bits.
+// layout chooses how to code g.ix (its parts, regions and tables), and counts the bits.
 func (g *granule) layout(bands *[23]int) {
 	// The zeros at the top, two at a time; then the quadruples of 0 and ±1 below them.
 	n := granuleSize
@@ -92,9 +94,9 @@ func bestPairTable(ix []int32) (table, bits int) {
 	if biggest == 0 {
 		return 0, 0
 	}
-	table = -1
+	bits = math.MaxInt // more than any table takes
 	try := func(t int) {
-		if b := pairBits(ix, &pairTables[t]); table < 0 || b < bits {
+		if b := pairBits(ix, &pairTables[t]); b < bits {
 			table, bits = t, b
 		}
 	}

@@ -1,21 +1,27 @@
 // Package mp3 is a small MPEG audio Layer III (MP3) encoder in pure Go, for the audio
 // Switchboard makes itself, such as a recording's tone: 16-bit PCM in, a constant bit
-// rate MP3 stream out, which any decoder plays. It encodes as it goes, a frame (576
-// samples per channel) at a time, so a long recording costs no memory, and the same
-// input always gives the same bytes.
+// rate MP3 stream out. It encodes as it goes, a frame (576 samples per channel) at a
+// time, so a long recording costs no memory, and the same input gives the same bytes:
+// the signal path is integer arithmetic, but for the quantiser's power 3/4, made of
+// float64 operations that IEEE 754 rounds exactly (a test holds the output to known
+// hashes).
 //
 // Its design is Shine's (github.com/toots/shine), the fixed-point encoder for machines
 // without a floating-point unit: the standard's polyphase filterbank and MDCT, no
 // psychoacoustic model, so no scalefactors and one quantiser step per granule, the
 // finest whose Huffman codes (the standard's tables) fit in the frame, and no bit
-// reservoir. The pipeline reads top to bottom in encode.go.
+// reservoir. The pipeline reads top to bottom in encode.go. The tests check its
+// streams with a decoder, mpg123.
 //
 // Its limits:
 //   - Only the low sample rates, those of MPEG-2 and MPEG-2.5, which hold one granule per
 //     frame: 8, 11.025, 12, 16, 22.05 and 24 kHz. Their bit rates: 8 to 160 kbit/s.
+//     MPEG-2.5 (8 to 12 kHz) is Fraunhofer's extension, not ISO's: mpg123 and FFmpeg
+//     (and the players built on them) read it, but a strict ISO decoder need not.
 //   - 1 or 2 channels; two are coded independently (plain stereo, no joint stereo).
-//   - Long blocks only, and no noise shaping: good enough for a tone or a voice at a
-//     telephone's rates, not for music.
+//   - Long blocks only, and no noise shaping: a tone comes out clean (65 dB of signal
+//     to noise at 8 kHz and 8 kbit/s), broadband sound much less so (white noise at 8
+//     kHz: 8 dB at 16 kbit/s, 34 at 64). Not for music.
 //   - The decoded audio lags the input by 1,057 samples (the filterbanks' and the MDCT's
 //     delay), and the stream has no more frames than the input fills: it begins with
 //     that much near-silence, and the input's last 1,057 samples are not heard. Its
