@@ -16,8 +16,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/internal/lookup"
-	"github.com/switchboard-dev/switchboard/internal/messaging"
-	"github.com/switchboard-dev/switchboard/internal/voice"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -46,8 +45,7 @@ var (
 func toAPIError(err error, path string) *api.Error {
 	var (
 		ae       *api.Error
-		rule     *messaging.RuleError
-		callRule *voice.RuleError
+		rule     *phone.RuleError
 		reqErr   *openapi3filter.RequestError
 		he       *echo.HTTPError
 		paramErr *lookup.ParamError
@@ -57,8 +55,6 @@ func toAPIError(err error, path string) *api.Error {
 		return ae
 	case errors.As(err, &rule):
 		return &api.Error{Status: http.StatusBadRequest, Code: rule.Code, Message: rule.Message}
-	case errors.As(err, &callRule):
-		return &api.Error{Status: http.StatusBadRequest, Code: callRule.Code, Message: callRule.Message}
 	case errors.As(err, &paramErr):
 		return &api.Error{Status: http.StatusBadRequest, Code: api.CodeLookupInvalidParam, Message: paramErr.Error()}
 	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:

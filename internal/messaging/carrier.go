@@ -1,6 +1,10 @@
 package messaging
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/switchboard-dev/switchboard/internal/phone"
+)
 
 // The simulated carrier network: which destinations fail and how, what a message costs,
 // and the magic numbers of Twilio's test credentials. docs/simulator.md documents these
@@ -23,14 +27,11 @@ var destinationFailures = map[string]failure{
 	"+15553000008": {statusFailed, 30008, "Unknown error"},
 }
 
-// Twilio's magic numbers (its test credentials' sandbox), honoured for every account.
-const (
-	// MagicFrom is a sender every account may use without owning it.
-	MagicFrom = "+15005550006"
-)
+// Twilio's magic numbers for texts (its test credentials' sandbox), honoured for every
+// account; phone.MagicFrom may send without being owned.
 
 // magicTo: sending to these numbers is refused at create time with Twilio's code.
-var magicTo = map[string]RuleError{
+var magicTo = map[string]phone.RuleError{
 	"+15005550001": {Code: 21211, Message: "The 'To' number +15005550001 is not a valid phone number."},
 	"+15005550002": {Code: 21612, Message: "The 'To' phone number: +15005550002, is not currently reachable using the 'From' phone number via SMS."},
 	"+15005550003": {Code: 21408, Message: "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: +15005550003."},
@@ -39,7 +40,7 @@ var magicTo = map[string]RuleError{
 }
 
 // magicFrom: sending from these numbers is refused at create time with Twilio's code.
-var magicFrom = map[string]RuleError{
+var magicFrom = map[string]phone.RuleError{
 	"+15005550001": {Code: 21212, Message: "The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID."},
 	"+15005550007": {Code: 21606, Message: "The 'From' phone number provided (+15005550007) is not a valid message-capable Twilio phone number for this destination/account."},
 	"+15005550008": {Code: 21611, Message: "This 'From' number has exceeded the maximum number of queued messages."},

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -59,20 +59,20 @@ func keyword(body string) string {
 func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound) (store.Message, error) {
 	number, err := s.store.PhoneNumberByNumber(ctx, in.To)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && number.AccountSid != account.Sid) {
-		return store.Message{}, ruleError(20001, "The 'To' number %s is not one of this account's phone numbers: buy it first (IncomingPhoneNumbers).", in.To)
+		return store.Message{}, phone.RuleErrorf(20001, "The 'To' number %s is not one of this account's phone numbers: buy it first (IncomingPhoneNumbers).", in.To)
 	}
 	if err != nil {
 		return store.Message{}, fmt.Errorf("receive message: %w", err)
 	}
 	if !number.Capabilities.SMS {
-		return store.Message{}, ruleError(20001, "The 'To' number %s cannot receive texts (it has no SMS capability).", in.To)
+		return store.Message{}, phone.RuleErrorf(20001, "The 'To' number %s cannot receive texts (it has no SMS capability).", in.To)
 	}
 	if in.Body == "" && len(in.MediaURLs) == 0 {
-		return store.Message{}, ruleError(21602, "Message body is required.")
+		return store.Message{}, phone.RuleErrorf(21602, "Message body is required.")
 	}
 	for _, u := range in.MediaURLs {
 		if !ValidMediaURL(u) {
-			return store.Message{}, ruleError(21620, "Media URL %s is not a valid http or https URL.", u)
+			return store.Message{}, phone.RuleErrorf(21620, "Media URL %s is not a valid http or https URL.", u)
 		}
 	}
 
@@ -101,20 +101,20 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 		appendWrites(&w, rw)
 	}
 
-	var hook *webhookPayload
+	var hook *phone.Webhook
 	switch {
 	case inService && !svc.UseInboundWebhookOnNumber:
 		if svc.InboundRequestURL != "" {
-			hook = &webhookPayload{
-				Event: EventIncomingMessage, URL: svc.InboundRequestURL, Method: methodOr(svc.InboundMethod),
-				FallbackURL: svc.FallbackURL, FallbackMethod: methodOr(svc.FallbackMethod),
+			hook = &phone.Webhook{
+				Event: EventIncomingMessage, URL: svc.InboundRequestURL, Method: twiml.Method(svc.InboundMethod),
+				FallbackURL: svc.FallbackURL, FallbackMethod: twiml.Method(svc.FallbackMethod),
 				Params: incomingParams(m, kw),
 			}
 		}
 	case number.SmsURL != "":
-		hook = &webhookPayload{
-			Event: EventIncomingMessage, URL: number.SmsURL, Method: methodOr(number.SmsMethod),
-			FallbackURL: number.SmsFallbackURL, FallbackMethod: methodOr(number.SmsFallbackMethod),
+		hook = &phone.Webhook{
+			Event: EventIncomingMessage, URL: number.SmsURL, Method: twiml.Method(number.SmsMethod),
+			FallbackURL: number.SmsFallbackURL, FallbackMethod: twiml.Method(number.SmsFallbackMethod),
 			Params: incomingParams(m, kw),
 		}
 	}
@@ -163,38 +163,14 @@ func incomingParams(m store.Message, kw string) map[string]string {
 		p["MessagingServiceSid"] = m.MessagingServiceSid
 	}
 	// Twilio adds what it knows of where each number is; Switchboard knows the country.
-	if c := country(m.From); c != "" {
+	if c := phone.Country(m.From); c != "" {
 		p["FromCountry"] = c
 	}
-	if c := country(m.To); c != "" {
+	if c := phone.Country(m.To); c != "" {
 		p["ToCountry"] = c
 	}
 	if kw != "" {
 		p["OptOutType"] = kw
 	}
 	return p
-}
-
-// country is the ISO country of a number, "" when it cannot be parsed. Numbers that
-// libphonenumber does not take for assigned ones (Ofcom's drama ranges, which
-// Switchboard sells) get the main country of their calling code.
-func country(number string) string {
-	n, err := phonenumbers.Parse(number, "")
-	if err != nil {
-		return ""
-	}
-	if r := phonenumbers.GetRegionCodeForNumber(n); r != "" && r != phonenumbers.UNKNOWN_REGION {
-		return r
-	}
-	if r := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode())); r != phonenumbers.UNKNOWN_REGION {
-		return r
-	}
-	return ""
-}
-
-func methodOr(m string) string {
-	if m == "" {
-		return "POST"
-	}
-	return m
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -14,7 +15,7 @@ import (
 // carries what the step needs of m, as m will be once the job is written (stepMessage).
 func (s *Service) stepJob(m store.Message, due time.Time) store.Job {
 	return store.Job{Kind: kindStep, AccountSid: m.AccountSid, ResourceSid: m.Sid, DueAt: due, DateCreated: time.Now(),
-		Payload: mustJSON(stepMessage{Status: m.Status, To: m.To, From: m.From, MessagingServiceSid: m.MessagingServiceSid,
+		Payload: outbox.Payload(stepMessage{Status: m.Status, To: m.To, From: m.From, MessagingServiceSid: m.MessagingServiceSid,
 			StatusCallback: m.StatusCallback, NumSegments: m.NumSegments, NumMedia: m.NumMedia, ErrorCode: m.ErrorCode})}
 }
 
@@ -43,7 +44,7 @@ func (s *Service) stepMessageOf(ctx context.Context, job store.Job) (store.Messa
 	if len(job.Payload) == 0 || string(job.Payload) == "{}" {
 		return s.store.GetMessage(ctx, job.AccountSid, job.ResourceSid)
 	}
-	if err := decodePayload(job, &p); err != nil {
+	if err := outbox.Decode(job, &p); err != nil {
 		return store.Message{}, err
 	}
 	return store.Message{AccountSid: job.AccountSid, Sid: job.ResourceSid, Status: p.Status, To: p.To, From: p.From,
@@ -92,7 +93,7 @@ func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, erro
 	}
 	if c.To == statusQueued && needsSender(m) {
 		sender, err := s.chooseSender(ctx, m)
-		var rule *RuleError
+		var rule *phone.RuleError
 		switch {
 		case errors.As(err, &rule):
 			c, final = store.StatusChange{To: statusFailed, ErrorCode: rule.Code, ErrorMessage: rule.Message}, true
@@ -137,7 +138,7 @@ func (s *Service) callbackJobs(m store.Message, now time.Time) []store.Job {
 	if m.MessagingServiceSid != "" {
 		params["MessagingServiceSid"] = m.MessagingServiceSid
 	}
-	return []store.Job{s.webhookJob(m, webhookPayload{
+	return []store.Job{s.webhookJob(m, phone.Webhook{
 		Event: EventMessageStatus, URL: m.StatusCallback, Method: "POST", Params: params,
 	}, now)}
 }

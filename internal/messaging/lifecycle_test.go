@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -95,13 +96,13 @@ func TestStepCarriesItsMessage(t *testing.T) {
 					t.Errorf("%s: sender %q, want %q", step, c.Sender, tt.from)
 				}
 				job = store.Job{}
-				var hooks []webhookPayload
+				var hooks []phone.Webhook
 				for _, j := range c.Jobs {
 					switch j.Kind {
 					case kindStep:
 						job = j
 					case kindWebhook:
-						var p webhookPayload
+						var p phone.Webhook
 						if err := json.Unmarshal(j.Payload, &p); err != nil {
 							t.Fatal(err)
 						}

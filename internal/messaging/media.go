@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -16,12 +17,12 @@ type mediaThen struct {
 	Step *store.Job `json:"step,omitempty"` // an outbound message's first delivery step
 	// Webhook is an incoming message's webhook, to which the media's URLs (on this
 	// server) and content types are added.
-	Webhook *webhookPayload `json:"webhook,omitempty"`
+	Webhook *phone.Webhook `json:"webhook,omitempty"`
 }
 
 func (s *Service) mediaJob(m store.Message, then mediaThen) store.Job {
 	now := time.Now()
-	return store.Job{Kind: kindMedia, AccountSid: m.AccountSid, ResourceSid: m.Sid, Payload: mustJSON(then),
+	return store.Job{Kind: kindMedia, AccountSid: m.AccountSid, ResourceSid: m.Sid, Payload: outbox.Payload(then),
 		DueAt: now, DateCreated: now}
 }
 
@@ -31,7 +32,7 @@ func (s *Service) mediaJob(m store.Message, then mediaThen) store.Job {
 // callback tells the app.
 func (s *Service) fetchMedia(ctx context.Context, job store.Job) (outbox.Outcome, error) {
 	var then mediaThen
-	if err := decodePayload(job, &then); err != nil {
+	if err := outbox.Decode(job, &then); err != nil {
 		s.log.ErrorContext(ctx, "media fetch dropped", "error", err)
 		return outbox.Outcome{}, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -26,12 +27,12 @@ func needsSender(m store.Message) bool {
 	return m.From == "" && m.MessagingServiceSid != ""
 }
 
-// serviceOf returns the Messaging Service sid of account, or the RuleError Twilio
+// serviceOf returns the Messaging Service sid of account, or the phone.RuleError Twilio
 // answers for a service that does not exist or is another account's.
 func (s *Service) serviceOf(ctx context.Context, account, sid string) (store.MessagingService, error) {
 	svc, err := s.store.GetMessagingService(ctx, account, sid)
 	if errors.Is(err, store.ErrNotFound) {
-		return svc, ruleError(codeServiceNotFound, "The Messaging Service %s does not exist or does not belong to this account.", sid)
+		return svc, phone.RuleErrorf(codeServiceNotFound, "The Messaging Service %s does not exist or does not belong to this account.", sid)
 	}
 	if err != nil {
 		return svc, fmt.Errorf("messaging service %s: %w", sid, err)
@@ -52,7 +53,7 @@ func (s *Service) serviceOf(ctx context.Context, account, sid string) (store.Mes
 //     SID.
 //
 // A rule the message breaks (no service any more, no sender for the destination, a
-// recipient who opted out of the sender) is returned as a *RuleError: the message fails
+// recipient who opted out of the sender) is returned as a *phone.RuleError: the message fails
 // with its code.
 func (s *Service) chooseSender(ctx context.Context, m store.Message) (string, error) {
 	svc, err := s.serviceOf(ctx, m.AccountSid, m.MessagingServiceSid)
@@ -68,7 +69,7 @@ func (s *Service) chooseSender(ctx context.Context, m store.Message) (string, er
 	}
 	candidates := carriers(pool.Numbers, m)
 	if len(candidates) == 0 {
-		return "", ruleError(codeNoSender, "Messaging Service %s has no sender that can send this message to %s: add an SMS-capable phone number (MMS-capable for media) to its pool, or an alphanumeric sender ID for destinations outside +1.", svc.Sid, m.To)
+		return "", phone.RuleErrorf(codeNoSender, "Messaging Service %s has no sender that can send this message to %s: add an SMS-capable phone number (MMS-capable for media) to its pool, or an alphanumeric sender ID for destinations outside +1.", svc.Sid, m.To)
 	}
 	var sender string
 	if svc.StickySender {
@@ -97,7 +98,7 @@ func (s *Service) chooseSender(ctx context.Context, m store.Message) (string, er
 // when there are any.
 func carriers(numbers []store.ServiceNumber, m store.Message) []string {
 	var all, local []string
-	to := country(m.To)
+	to := phone.Country(m.To)
 	for _, n := range numbers {
 		if !n.Capabilities.SMS || (m.NumMedia > 0 && !n.Capabilities.MMS) {
 			continue

@@ -61,21 +61,3 @@ func TestCarriers(t *testing.T) {
 		}
 	}
 }
-
-// TestCountry: a number's own region where libphonenumber knows it (Canada shares +1 with
-// the US), else the main country of its calling code (Ofcom's drama range, which
-// Switchboard sells), else "".
-func TestCountry(t *testing.T) {
-	for number, want := range map[string]string{
-		"+14155550100":  "US",
-		"+16135550100":  "CA",
-		"+447400123456": "GB",
-		"+447700900123": "GB", // drama range: no region of its own
-		"+33612345678":  "FR",
-		"not a number":  "",
-	} {
-		if got := country(number); got != want {
-			t.Errorf("country(%q) = %q, want %q", number, got, want)
-		}
-	}
-}

@@ -11,7 +11,6 @@ package messaging
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
@@ -52,19 +52,6 @@ const (
 	kindWebhook = "webhook"
 	kindMedia   = "media.fetch"
 )
-
-// RuleError is a message refused for a rule of Twilio's, with Twilio's code. It is always
-// the client's fault (HTTP 400).
-type RuleError struct {
-	Code    int
-	Message string
-}
-
-func (e *RuleError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
-
-func ruleError(code int, format string, args ...any) *RuleError {
-	return &RuleError{Code: code, Message: fmt.Sprintf(format, args...)}
-}
 
 // Store is what the service needs from persistence.
 type Store interface {
@@ -135,9 +122,10 @@ func New(cfg Config) *Service {
 // before another takes it over: short, so a restart picks up at once.
 func (s *Service) Kinds() map[string]outbox.Kind {
 	return map[string]outbox.Kind{
-		kindStep:    {Handle: s.step, Lease: 2 * time.Second},
-		kindWebhook: {Handle: s.deliverWebhook, Lease: 3 * time.Second},
-		kindMedia:   {Handle: s.fetchMedia, Lease: 3 * time.Second},
+		kindStep: {Handle: s.step, Lease: 2 * time.Second},
+		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log, OnAnswer: s.actOnAnswer}).Handle,
+			Lease: 3 * time.Second},
+		kindMedia: {Handle: s.fetchMedia, Lease: 3 * time.Second},
 	}
 }
 
@@ -155,7 +143,7 @@ type Outbound struct {
 
 // Send checks out against the network's rules and queues it (or schedules it): the
 // message, its media and the jobs that will deliver it are written together. A rule it
-// breaks is a *RuleError. A message of a Messaging Service takes the service's status
+// breaks is a *phone.RuleError. A message of a Messaging Service takes the service's status
 // callback when it has none, and without a From waits `accepted` for its first step to
 // pick the sender (see chooseSender).
 func (s *Service) Send(ctx context.Context, account store.Account, out Outbound) (store.Message, error) {
@@ -217,7 +205,7 @@ func (s *Service) checkSend(ctx context.Context, account store.Account, out Outb
 }
 
 // magicRule is the error Twilio's magic test numbers ask for, or nil.
-func magicRule(out Outbound) *RuleError {
+func magicRule(out Outbound) *phone.RuleError {
 	if e, ok := magicTo[out.To]; ok {
 		return &e
 	}
@@ -229,14 +217,14 @@ func magicRule(out Outbound) *RuleError {
 
 // mustOwn tells whether an account may send from from only when it owns it: any sender
 // but an alphanumeric sender ID and Twilio's magic test sender.
-func mustOwn(from string) bool { return from != MagicFrom && !IsAlphaSender(from) }
+func mustOwn(from string) bool { return from != phone.MagicFrom && !phone.IsAlphaSender(from) }
 
-func notSenderError(out Outbound) *RuleError {
-	return ruleError(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
+func notSenderError(out Outbound) *phone.RuleError {
+	return phone.RuleErrorf(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
 }
 
-func optedOutError(to, from string) *RuleError {
-	return ruleError(21610, "Attempt to send to unsubscribed recipient: %s replied STOP to %s. They can reply START to opt back in.", to, from)
+func optedOutError(to, from string) *phone.RuleError {
+	return phone.RuleErrorf(21610, "Attempt to send to unsubscribed recipient: %s replied STOP to %s. They can reply START to opt back in.", to, from)
 }
 
 // planOutbound builds a message that passed the rules, with its media and its first
@@ -312,11 +300,11 @@ var ForcedStatuses = []string{statusSent, statusDelivered, statusUndelivered, st
 // would.
 func (s *Service) ForceStatus(ctx context.Context, account store.Account, sid, status string, errorCode int) (store.Message, error) {
 	if !slices.Contains(ForcedStatuses, status) {
-		return store.Message{}, ruleError(20001, "Status %q cannot be forced; use one of %v.", status, ForcedStatuses)
+		return store.Message{}, phone.RuleErrorf(20001, "Status %q cannot be forced; use one of %v.", status, ForcedStatuses)
 	}
 	failing := status == statusUndelivered || status == statusFailed
 	if errorCode != 0 && !failing {
-		return store.Message{}, ruleError(20001, "ErrorCode goes with Status undelivered or failed only.")
+		return store.Message{}, phone.RuleErrorf(20001, "ErrorCode goes with Status undelivered or failed only.")
 	}
 	if failing && errorCode == 0 {
 		errorCode = 30008 // Twilio's "unknown error"
@@ -326,7 +314,7 @@ func (s *Service) ForceStatus(ctx context.Context, account store.Account, sid, s
 		return store.Message{}, fmt.Errorf("force status: %w", err)
 	}
 	if m.Direction == DirectionInbound {
-		return store.Message{}, ruleError(20001, "Message %s is inbound; only outbound messages have a delivery status to force.", sid)
+		return store.Message{}, phone.RuleErrorf(20001, "Message %s is inbound; only outbound messages have a delivery status to force.", sid)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	c := store.StatusChange{AccountSid: account.Sid, Sid: sid, From: []string{m.Status}, To: status, ErrorCode: errorCode,
@@ -367,7 +355,7 @@ func errorMessage(code int) string {
 func (s *Service) Delete(ctx context.Context, account store.Account, sid string) error {
 	err := s.store.DeleteMessage(ctx, account.Sid, sid, busyStatuses...)
 	if errors.Is(err, store.ErrConflict) {
-		return ruleError(20009, "Cannot delete message %s because it is still being processed (status %v); delete it once it is delivered, failed or canceled.", sid, busyStatuses)
+		return phone.RuleErrorf(20009, "Cannot delete message %s because it is still being processed (status %v); delete it once it is delivered, failed or canceled.", sid, busyStatuses)
 	}
 	if err != nil {
 		return fmt.Errorf("delete message: %w", err)
@@ -384,12 +372,4 @@ func (s *Service) Clear(ctx context.Context, account store.Account) (int64, erro
 		return 0, fmt.Errorf("clear messages: %w", err)
 	}
 	return n, nil
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("messaging: encode job payload: %v", err)) // only plain structs are encoded
-	}
-	return b
 }

@@ -2,17 +2,14 @@ package messaging
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/switchboard-dev/switchboard/internal/outbox"
-	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
@@ -27,72 +24,17 @@ const (
 // maxRedirects bounds how many <Redirect>s one incoming message follows.
 const maxRedirects = 10
 
-// webhookPayload is a webhook job's payload: the request to make and what it is for.
-type webhookPayload struct {
-	Event          string            `json:"event"`
-	URL            string            `json:"url"`
-	Method         string            `json:"method"`
-	FallbackURL    string            `json:"fallback_url,omitempty"`
-	FallbackMethod string            `json:"fallback_method,omitempty"`
-	Params         map[string]string `json:"params"`
-	Redirects      int               `json:"redirects,omitempty"`
-	ReplayOf       string            `json:"replay_of,omitempty"` // the delivery replayed
+func (s *Service) webhookJob(m store.Message, p phone.Webhook, now time.Time) store.Job {
+	return p.Job(kindWebhook, m.AccountSid, m.Sid, "webhook:"+m.Sid, now)
 }
 
-func (s *Service) webhookJob(m store.Message, p webhookPayload, now time.Time) store.Job {
-	return store.Job{Kind: kindWebhook, AccountSid: m.AccountSid, ResourceSid: m.Sid, Queue: "webhook:" + m.Sid,
-		Payload: mustJSON(p), DueAt: now, DateCreated: now}
-}
-
-// deliverWebhook is the handler of kindWebhook: it makes the request (and the fallback
-// request when the first fails), records every attempt, and acts on the answer.
-func (s *Service) deliverWebhook(ctx context.Context, job store.Job) (outbox.Outcome, error) {
-	var p webhookPayload
-	if err := decodePayload(job, &p); err != nil {
-		s.log.ErrorContext(ctx, "webhook dropped", "error", err) // it could never succeed
-		return outbox.Outcome{}, nil
+// actOnAnswer is what a successful webhook's answer causes: an incoming message's TwiML
+// is acted on (actOnTwiML); a status callback's answer is only recorded.
+func (s *Service) actOnAnswer(ctx context.Context, account store.Account, job store.Job, p phone.Webhook, res webhook.Result, w *store.Writes) error {
+	if p.Event != EventIncomingMessage {
+		return nil
 	}
-	// Signed with the account's token as it is now, as Twilio does.
-	account, err := s.store.GetAccount(ctx, job.AccountSid)
-	if errors.Is(err, store.ErrNotFound) {
-		return outbox.Outcome{}, nil
-	}
-	if err != nil {
-		return outbox.Outcome{}, fmt.Errorf("webhook: %w", err)
-	}
-
-	var w store.Writes
-	res := s.call(ctx, account, job, p, p.URL, p.Method, &w)
-	if !res.OK() && p.FallbackURL != "" {
-		res = s.call(ctx, account, job, p, p.FallbackURL, p.FallbackMethod, &w)
-	}
-	if !res.OK() {
-		return outbox.Outcome{Writes: w, Retry: true}, nil
-	}
-	if p.Event == EventIncomingMessage {
-		if err := s.actOnTwiML(ctx, account, job, p, res, &w); err != nil {
-			return outbox.Outcome{}, err
-		}
-	}
-	return outbox.Outcome{Writes: w}, nil
-}
-
-// call makes the request of p to u with method, and adds its record to w.
-func (s *Service) call(ctx context.Context, account store.Account, job store.Job, p webhookPayload, u, method string, w *store.Writes) webhook.Result {
-	res := s.webhook.Do(ctx, webhook.Request{URL: u, Method: method, Params: p.Params, AuthToken: account.AuthToken,
-		IdempotencyToken: fmt.Sprintf("%s-%d", job.ResourceSid, job.ID)})
-	w.Deliveries = append(w.Deliveries, delivery(job, p, res))
-	return res
-}
-
-func delivery(job store.Job, p webhookPayload, res webhook.Result) store.WebhookDelivery {
-	return store.WebhookDelivery{
-		Sid: sid.New("WH"), AccountSid: job.AccountSid, ResourceSid: job.ResourceSid, Event: p.Event,
-		URL: res.URL, Method: res.Method, Params: p.Params, Signature: res.Signature,
-		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: res.RecordedBody(),
-		Latency: res.Latency, Attempt: job.Attempts, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,
-		ReplayOf: p.ReplayOf, DateCreated: time.Now().UTC(),
-	}
+	return s.actOnTwiML(ctx, account, job, p, res, w)
 }
 
 // Replay queues the request of webhook delivery sid again, as a new webhook job: same
@@ -105,7 +47,7 @@ func (s *Service) Replay(ctx context.Context, account store.Account, sid string)
 	if err != nil {
 		return store.WebhookDelivery{}, fmt.Errorf("replay webhook: %w", err)
 	}
-	p := webhookPayload{Event: d.Event, URL: d.URL, Method: d.Method, Params: d.Params, ReplayOf: d.Sid}
+	p := phone.Webhook{Event: d.Event, URL: d.URL, Method: d.Method, Params: d.Params, ReplayOf: d.Sid}
 	now := time.Now()
 	job := s.webhookJob(store.Message{AccountSid: d.AccountSid, Sid: d.ResourceSid}, p, now)
 	if err := s.store.Apply(ctx, store.Writes{Jobs: []store.Job{job}}); err != nil {
@@ -117,7 +59,7 @@ func (s *Service) Replay(ctx context.Context, account store.Account, sid string)
 // actOnTwiML reads an incoming-message webhook's answer: each <Message> becomes an
 // outbound-reply message, a <Redirect> a new request. An answer that is not TwiML is
 // recorded on the delivery (12300, 12100) and sends nothing, as Twilio does.
-func (s *Service) actOnTwiML(ctx context.Context, account store.Account, job store.Job, p webhookPayload, res webhook.Result, w *store.Writes) error {
+func (s *Service) actOnTwiML(ctx context.Context, account store.Account, job store.Job, p phone.Webhook, res webhook.Result, w *store.Writes) error {
 	last := &w.Deliveries[len(w.Deliveries)-1]
 	if len(strings.TrimSpace(string(res.Body))) == 0 {
 		return nil // an empty answer sends nothing
@@ -136,7 +78,7 @@ func (s *Service) actOnTwiML(ctx context.Context, account store.Account, job sto
 	for _, verb := range doc.Messages {
 		out := Outbound{
 			To: firstNonEmpty(verb.To, incoming.From), From: firstNonEmpty(verb.From, incoming.To),
-			Body: verb.Body, MediaURLs: resolveAll(res.URL, verb.Media), StatusCallback: resolve(res.URL, verb.StatusCallback),
+			Body: verb.Body, MediaURLs: resolveAll(res.URL, verb.Media), StatusCallback: twiml.Resolve(res.URL, verb.StatusCallback),
 			Direction: DirectionOutboundReply,
 		}
 		mw, err := s.planReply(ctx, account, out, now)
@@ -150,11 +92,7 @@ func (s *Service) actOnTwiML(ctx context.Context, account store.Account, job sto
 			last.ErrorCode, last.ErrorMessage = webhook.CodeParseFailure, fmt.Sprintf("more than %d <Redirect>s in a row; stopped", maxRedirects)
 			return nil
 		}
-		method := doc.Redirect.Method
-		if method == "" {
-			method = "POST"
-		}
-		next := webhookPayload{Event: p.Event, URL: resolve(res.URL, doc.Redirect.URL), Method: method, Params: p.Params, Redirects: p.Redirects + 1}
+		next := phone.Webhook{Event: p.Event, URL: twiml.Resolve(res.URL, doc.Redirect.URL), Method: twiml.Method(doc.Redirect.Method), Params: p.Params, Redirects: p.Redirects + 1}
 		w.Jobs = append(w.Jobs, s.webhookJob(incoming, next, now))
 	}
 	return nil
@@ -165,7 +103,7 @@ func (s *Service) actOnTwiML(ctx context.Context, account store.Account, job sto
 // sees it.
 func (s *Service) planReply(ctx context.Context, account store.Account, out Outbound, now time.Time) (store.Writes, error) {
 	err := s.checkSend(ctx, account, out)
-	var rule *RuleError
+	var rule *phone.RuleError
 	if err != nil && !errors.As(err, &rule) {
 		return store.Writes{}, err
 	}
@@ -187,18 +125,18 @@ func (s *Service) planReply(ctx context.Context, account store.Account, out Outb
 
 // validReply checks what the API's spec checks for a message, which a TwiML reply did
 // not go through.
-func validReply(out Outbound) *RuleError {
+func validReply(out Outbound) *phone.RuleError {
 	switch {
-	case !ValidNumber(out.To):
-		return ruleError(21211, "The 'To' number %s is not a valid phone number.", out.To)
+	case !phone.ValidNumber(out.To):
+		return phone.RuleErrorf(21211, "The 'To' number %s is not a valid phone number.", out.To)
 	case utf8.RuneCountInString(out.Body) > 1600:
-		return ruleError(21617, "The concatenated message body exceeds the 1600 character limit.")
+		return phone.RuleErrorf(21617, "The concatenated message body exceeds the 1600 character limit.")
 	case len(out.MediaURLs) > 10:
-		return ruleError(21623, "The number of media URLs exceeds the limit of 10.")
+		return phone.RuleErrorf(21623, "The number of media URLs exceeds the limit of 10.")
 	}
 	for _, u := range out.MediaURLs {
 		if !ValidMediaURL(u) {
-			return ruleError(21620, "Media URL %s is not a valid http or https URL.", u)
+			return phone.RuleErrorf(21620, "Media URL %s is not a valid http or https URL.", u)
 		}
 	}
 	return nil
@@ -210,27 +148,10 @@ func appendWrites(w *store.Writes, more store.Writes) {
 	w.Jobs = append(w.Jobs, more.Jobs...)
 }
 
-// resolve reads ref (from a TwiML document) relative to the document's URL, as a
-// browser would; "" stays "".
-func resolve(base, ref string) string {
-	if ref == "" {
-		return ""
-	}
-	b, err := url.Parse(base)
-	if err != nil {
-		return ref
-	}
-	r, err := url.Parse(ref)
-	if err != nil {
-		return ref
-	}
-	return b.ResolveReference(r).String()
-}
-
 func resolveAll(base string, refs []string) []string {
 	out := make([]string, len(refs))
 	for i, r := range refs {
-		out[i] = resolve(base, r)
+		out[i] = twiml.Resolve(base, r)
 	}
 	return out
 }
@@ -242,11 +163,4 @@ func firstNonEmpty(values ...string) string {
 		}
 	}
 	return ""
-}
-
-func decodePayload(job store.Job, v any) error {
-	if err := json.Unmarshal(job.Payload, v); err != nil {
-		return fmt.Errorf("job %d (%s): payload: %w", job.ID, job.Kind, err)
-	}
-	return nil
 }

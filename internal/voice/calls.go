@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -42,7 +44,7 @@ type Outbound struct {
 }
 
 // Place checks out against the network's rules and queues the call: the call and its
-// first step are written together. A rule it breaks is a *RuleError.
+// first step are written together. A rule it breaks is a *phone.RuleError.
 func (s *Service) Place(ctx context.Context, account store.Account, out Outbound) (store.Call, error) {
 	if e, ok := magicTo[out.To]; ok {
 		return store.Call{}, &e
@@ -51,11 +53,11 @@ func (s *Service) Place(ctx context.Context, account store.Account, out Outbound
 		return store.Call{}, &e
 	}
 	numberSid := ""
-	if out.From != MagicFrom {
+	if out.From != phone.MagicFrom {
 		n, err := s.store.PhoneNumberByNumber(ctx, out.From)
 		switch {
 		case errors.Is(err, store.ErrNotFound), err == nil && (n.AccountSid != account.Sid || !n.Capabilities.Voice):
-			return store.Call{}, ruleError(21210, "The source phone number provided, %s, is not yet verified for your account: buy it (IncomingPhoneNumbers) or use %s.", out.From, MagicFrom)
+			return store.Call{}, phone.RuleErrorf(21210, "The source phone number provided, %s, is not yet verified for your account: buy it (IncomingPhoneNumbers) or use %s.", out.From, phone.MagicFrom)
 		case err != nil:
 			return store.Call{}, fmt.Errorf("place call: %w", err)
 		}
@@ -66,13 +68,13 @@ func (s *Service) Place(ctx context.Context, account store.Account, out Outbound
 		call: store.Call{Sid: sid.New("CA"), AccountSid: account.Sid, To: out.To, From: out.From, PhoneNumberSid: numberSid,
 			Status: StatusQueued, Direction: DirectionOutboundAPI, DateCreated: now.UTC().Truncate(time.Second)},
 		set: settings{
-			URL: out.URL, Method: methodOr(out.Method), Twiml: out.Twiml,
-			FallbackURL: out.FallbackURL, FallbackMethod: methodOr(out.FallbackMethod),
-			StatusCallback: out.StatusCallback, StatusCallbackMethod: methodOr(out.StatusCallbackMethod),
+			URL: out.URL, Method: twiml.Method(out.Method), Twiml: out.Twiml,
+			FallbackURL: out.FallbackURL, FallbackMethod: twiml.Method(out.FallbackMethod),
+			StatusCallback: out.StatusCallback, StatusCallbackMethod: twiml.Method(out.StatusCallbackMethod),
 			StatusCallbackEvents: out.StatusCallbackEvents, SendDigits: out.SendDigits,
 			Timeout: orDefault(out.Timeout, DefaultTimeout), TimeLimit: orDefault(out.TimeLimit, DefaultTimeLimit),
 			Record: out.Record, RecordingChannels: max(out.RecordingChannels, 1),
-			RecordingStatusCallback: out.RecordingStatusCallback, RecordingStatusCallbackMethod: methodOr(out.RecordingStatusCallbackMethod),
+			RecordingStatusCallback: out.RecordingStatusCallback, RecordingStatusCallbackMethod: twiml.Method(out.RecordingStatusCallbackMethod),
 			Extra: out.Extra,
 		},
 		st: state{Epoch: now.UnixMilli(), AnsweredAt: -1},
@@ -106,16 +108,16 @@ type Inbound struct {
 func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound) (store.Call, error) {
 	number, err := s.store.PhoneNumberByNumber(ctx, in.To)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && number.AccountSid != account.Sid) {
-		return store.Call{}, ruleError(20001, "The 'To' number %s is not one of this account's phone numbers: buy it first (IncomingPhoneNumbers).", in.To)
+		return store.Call{}, phone.RuleErrorf(20001, "The 'To' number %s is not one of this account's phone numbers: buy it first (IncomingPhoneNumbers).", in.To)
 	}
 	if err != nil {
 		return store.Call{}, fmt.Errorf("receive call: %w", err)
 	}
 	switch {
 	case !number.Capabilities.Voice:
-		return store.Call{}, ruleError(20001, "The 'To' number %s cannot take calls (it has no voice capability).", in.To)
+		return store.Call{}, phone.RuleErrorf(20001, "The 'To' number %s cannot take calls (it has no voice capability).", in.To)
 	case number.VoiceURL == "":
-		return store.Call{}, ruleError(20001, "The 'To' number %s has no VoiceUrl: set one (IncomingPhoneNumbers) for the call to run.", in.To)
+		return store.Call{}, phone.RuleErrorf(20001, "The 'To' number %s has no VoiceUrl: set one (IncomingPhoneNumbers) for the call to run.", in.To)
 	}
 	now := time.Now()
 	t := &turn{s: s, at: 0, created: true,
@@ -123,10 +125,10 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 			Status: StatusRinging, Direction: DirectionInbound, CallerName: in.CallerName, ForwardedFrom: in.ForwardedFrom,
 			DateCreated: now.UTC().Truncate(time.Second)},
 		set: settings{
-			URL: number.VoiceURL, Method: methodOr(number.VoiceMethod),
-			FallbackURL: number.VoiceFallbackURL, FallbackMethod: methodOr(number.VoiceFallbackMethod),
+			URL: number.VoiceURL, Method: twiml.Method(number.VoiceMethod),
+			FallbackURL: number.VoiceFallbackURL, FallbackMethod: twiml.Method(number.VoiceFallbackMethod),
 			// A number's status callback is told when its calls end, as on Twilio.
-			StatusCallback: number.StatusCallback, StatusCallbackMethod: methodOr(number.StatusCallbackMethod),
+			StatusCallback: number.StatusCallback, StatusCallbackMethod: twiml.Method(number.StatusCallbackMethod),
 			StatusCallbackEvents: []string{cbCompleted},
 			Timeout:              DefaultTimeout, TimeLimit: DefaultTimeLimit,
 		},
@@ -181,8 +183,8 @@ func (s *Service) mutate(ctx context.Context, accountSid, sid string, change fun
 }
 
 // notLive is the error for a change that needs a live call.
-func notLive(c store.Call, what string) *RuleError {
-	return ruleError(21220, "Call %s is %s; %s.", c.Sid, c.Status, what)
+func notLive(c store.Call, what string) *phone.RuleError {
+	return phone.RuleErrorf(21220, "Call %s is %s; %s.", c.Sid, c.Status, what)
 }
 
 // Update is a change of a call through the API. Nil fields are kept.
@@ -291,7 +293,7 @@ func (t *turn) redirect(u Update) {
 func (s *Service) Delete(ctx context.Context, account store.Account, sid string) error {
 	err := s.store.DeleteCall(ctx, account.Sid, sid, LiveStatuses...)
 	if errors.Is(err, store.ErrConflict) {
-		return ruleError(20009, "Cannot delete call %s: it has not ended. Hang it up first (Status=completed).", sid)
+		return phone.RuleErrorf(20009, "Cannot delete call %s: it has not ended. Hang it up first (Status=completed).", sid)
 	}
 	if err != nil {
 		return fmt.Errorf("delete call: %w", err)
@@ -304,7 +306,7 @@ func (s *Service) Delete(ctx context.Context, account store.Account, sid string)
 func (s *Service) DeleteRecording(ctx context.Context, account store.Account, callSid, sid string) error {
 	err := s.store.DeleteRecording(ctx, account.Sid, callSid, sid, RecordingInProgress)
 	if errors.Is(err, store.ErrConflict) {
-		return ruleError(20009, "Cannot delete recording %s: it is still in progress.", sid)
+		return phone.RuleErrorf(20009, "Cannot delete recording %s: it is still in progress.", sid)
 	}
 	if err != nil {
 		return fmt.Errorf("delete recording: %w", err)
@@ -412,7 +414,7 @@ func (t *turn) hangUpFarEnd() error {
 // runs again and finds nothing left to do.
 func (s *Service) signal(ctx context.Context, job store.Job) (outbox.Outcome, error) {
 	var p signalPayload
-	if err := decodePayload(job, &p); err != nil {
+	if err := outbox.Decode(job, &p); err != nil {
 		s.log.ErrorContext(ctx, "call signal dropped", "error", err)
 		return outbox.Outcome{}, nil
 	}

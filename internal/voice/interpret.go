@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
@@ -24,7 +24,7 @@ import (
 // it, with the next step, in the transaction that ends the job.
 func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, error) {
 	var p stepPayload
-	if err := decodePayload(job, &p); err != nil {
+	if err := outbox.Decode(job, &p); err != nil {
 		s.log.ErrorContext(ctx, "call step dropped", "error", err) // it could never run
 		return outbox.Outcome{}, nil
 	}
@@ -187,7 +187,7 @@ func (t *turn) nextVerb() error {
 	case v.Redirect != nil:
 		u := t.resolve(v.Redirect.URL)
 		t.event(typeVerb, "Redirect to "+u, map[string]string{"verb": "Redirect", "url": u})
-		t.st.Fetch = &fetch{Event: EventCallTwiML, URL: u, Method: methodOr(v.Redirect.Method)}
+		t.st.Fetch = &fetch{Event: EventCallTwiML, URL: u, Method: twiml.Method(v.Redirect.Method)}
 	case v.Name == "Hangup":
 		t.event(typeVerb, "Hangup", map[string]string{"verb": "Hangup"})
 		t.end(StatusCompleted, "")
@@ -342,7 +342,7 @@ func (t *turn) submitGather(spec *twiml.Gather, digits, finishKey string) {
 	if finishKey != "" {
 		params["FinishedOnKey"] = finishKey
 	}
-	t.st.Fetch = &fetch{Event: EventGatherAction, URL: action, Method: methodOr(spec.Method), Params: params}
+	t.st.Fetch = &fetch{Event: EventGatherAction, URL: action, Method: twiml.Method(spec.Method), Params: params}
 }
 
 // actionURL is a <Gather>'s or <Record>'s action: its attribute, or the document's own
@@ -391,7 +391,7 @@ func (t *turn) finishRecord(digits string) *fetch {
 	if digits != "" {
 		params["Digits"] = digits
 	}
-	return &fetch{Event: EventRecordAction, URL: action, Method: methodOr(spec.Method), Params: params}
+	return &fetch{Event: EventRecordAction, URL: action, Method: twiml.Method(spec.Method), Params: params}
 }
 
 // dial runs a <Dial>: it places a call to the number, connected to this one, and waits
@@ -459,12 +459,12 @@ func (t *turn) dialEnded(i int, status, childSid string, duration int) error {
 	if childSid != "" {
 		params["DialCallSid"] = childSid
 	}
-	t.st.Fetch = &fetch{Event: EventDialAction, URL: action, Method: methodOr(v.Dial.Method), Params: params}
+	t.st.Fetch = &fetch{Event: EventDialAction, URL: action, Method: twiml.Method(v.Dial.Method), Params: params}
 	return nil
 }
 
 // validEndpoint: what a call can be placed to: a possible E.164 number, a Client
 // identifier or a SIP address.
 func validEndpoint(to string) bool {
-	return messaging.ValidNumber(to) || strings.HasPrefix(to, "client:") || strings.HasPrefix(to, "sip:")
+	return phone.ValidNumber(to) || strings.HasPrefix(to, "client:") || strings.HasPrefix(to, "sip:")
 }

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -102,8 +105,8 @@ func (t *turn) answerOutbound() {
 	if t.set.Twiml != "" {
 		t.st.Doc, t.st.DocURL, t.st.Next = t.set.Twiml, "", 0
 	} else {
-		t.st.Fetch = &fetch{Event: EventCallTwiML, URL: t.set.URL, Method: methodOr(t.set.Method),
-			FallbackURL: t.set.FallbackURL, FallbackMethod: methodOr(t.set.FallbackMethod)}
+		t.st.Fetch = &fetch{Event: EventCallTwiML, URL: t.set.URL, Method: twiml.Method(t.set.Method),
+			FallbackURL: t.set.FallbackURL, FallbackMethod: twiml.Method(t.set.FallbackMethod)}
 	}
 	t.schedule("continue", t.at)
 }
@@ -175,7 +178,7 @@ func (t *turn) callback(event string) {
 		p["CallDuration"] = strconv.Itoa(t.call.Duration)
 	}
 	t.st.Callbacks++
-	t.jobs = append(t.jobs, t.webhookJob(EventCallStatus, t.set.StatusCallback, methodOr(t.set.StatusCallbackMethod), p))
+	t.jobs = append(t.jobs, t.webhookJob(EventCallStatus, t.set.StatusCallback, twiml.Method(t.set.StatusCallbackMethod), p))
 }
 
 // params are Twilio's parameters of every voice request about the call.
@@ -193,7 +196,7 @@ func (t *turn) params() map[string]string {
 		"Direction":  c.Direction,
 	}
 	for name, v := range map[string]string{"CallerName": c.CallerName, "ForwardedFrom": c.ForwardedFrom,
-		"ParentCallSid": c.ParentCallSid, "FromCountry": country(c.From), "ToCountry": country(c.To)} {
+		"ParentCallSid": c.ParentCallSid, "FromCountry": phone.Country(c.From), "ToCountry": phone.Country(c.To)} {
 		if v != "" {
 			p[name] = v
 		}
@@ -249,7 +252,7 @@ func (t *turn) completeRecording(r *recordRun, key, callbackURL, callbackMethod 
 			"RecordingTrack":     "both",
 			"ErrorCode":          "0",
 		}
-		t.jobs = append(t.jobs, t.webhookJob(EventRecordingStatus, callbackURL, methodOr(callbackMethod), p))
+		t.jobs = append(t.jobs, t.webhookJob(EventRecordingStatus, callbackURL, twiml.Method(callbackMethod), p))
 	}
 	return dur
 }
@@ -277,7 +280,7 @@ type signalPayload struct {
 func (t *turn) signalCall(sid string, p signalPayload) {
 	now := time.Now()
 	t.jobs = append(t.jobs, store.Job{Kind: kindSignal, AccountSid: t.call.AccountSid, ResourceSid: sid,
-		Payload: mustJSON(p), DueAt: now, DateCreated: now})
+		Payload: outbox.Payload(p), DueAt: now, DateCreated: now})
 }
 
 // absorb takes the writes of another call's new turn (a call this one placed) into this
@@ -287,11 +290,4 @@ func (t *turn) absorb(w store.Writes) {
 	t.jobs = append(t.jobs, w.Jobs...)
 	t.events = append(t.events, w.CallEvents...)
 	t.recordings = append(t.recordings, w.Recordings...)
-}
-
-func methodOr(m string) string {
-	if m == "" {
-		return "POST"
-	}
-	return m
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 )
 
@@ -36,14 +37,11 @@ var destinations = map[string]outcome{
 // farEndTalk is how long the far end of a hangsUpAfter10 destination stays on the line.
 const farEndTalk = 10 * time.Second
 
-// Twilio's magic numbers (its test credentials' sandbox), honoured for every account.
-const (
-	// MagicFrom is a caller ID every account may use without owning it.
-	MagicFrom = "+15005550006"
-)
+// Twilio's magic numbers for calls (its test credentials' sandbox), honoured for every
+// account; phone.MagicFrom may call without being owned.
 
 // magicTo: calls to these numbers are refused at create time with Twilio's code.
-var magicTo = map[string]RuleError{
+var magicTo = map[string]phone.RuleError{
 	"+15005550001": {Code: 21217, Message: "Phone number +15005550001 does not appear to be valid."},
 	"+15005550002": {Code: 21214, Message: "'To' phone number +15005550002 cannot be reached."},
 	"+15005550003": {Code: 21215, Message: "Account not authorized to call +15005550003: no permission for that international destination."},
@@ -51,7 +49,7 @@ var magicTo = map[string]RuleError{
 }
 
 // magicFrom: calls from these numbers are refused at create time with Twilio's code.
-var magicFrom = map[string]RuleError{
+var magicFrom = map[string]phone.RuleError{
 	"+15005550001": {Code: 21212, Message: "The 'From' number +15005550001 is not a valid phone number."},
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -198,12 +199,12 @@ func (t *turn) event(typ, description string, data map[string]string) {
 func (t *turn) writes() store.Writes {
 	now := time.Now().UTC().Truncate(time.Second)
 	t.call.DateUpdated = now
-	t.call.Settings = mustJSON(t.set)
-	t.call.State = mustJSON(t.st)
+	t.call.Settings = outbox.Payload(t.set)
+	t.call.State = outbox.Payload(t.st)
 	var jobs []store.Job
 	if t.st.Wait != "" {
 		jobs = append(jobs, store.Job{Kind: kindStep, AccountSid: t.call.AccountSid, ResourceSid: t.call.Sid,
-			Payload: mustJSON(stepPayload{Version: t.version + 1}), DueAt: t.s.realAt(t.st.Epoch, t.st.Due), DateCreated: now})
+			Payload: outbox.Payload(stepPayload{Version: t.version + 1}), DueAt: t.s.realAt(t.st.Epoch, t.st.Due), DateCreated: now})
 	}
 	w := store.Writes{
 		Calls: t.calls, Recordings: t.recordings, RecordingChanges: t.recChanges, CallEvents: t.events,
@@ -212,7 +213,7 @@ func (t *turn) writes() store.Writes {
 	if t.created {
 		// A new call's first step is version 1's: written as the call is inserted.
 		for i := range jobs {
-			jobs[i].Payload = mustJSON(stepPayload{Version: 1})
+			jobs[i].Payload = outbox.Payload(stepPayload{Version: 1})
 		}
 		w.Calls = append([]store.Call{t.call}, w.Calls...)
 		w.Jobs = append(jobs, t.jobs...)

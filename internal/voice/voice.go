@@ -19,12 +19,11 @@ package voice
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -90,19 +89,6 @@ const (
 	typeAPI       = "api"
 )
 
-// RuleError is a request refused for a rule of Twilio's, with Twilio's code. It is always
-// the client's fault (HTTP 400).
-type RuleError struct {
-	Code    int
-	Message string
-}
-
-func (e *RuleError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
-
-func ruleError(code int, format string, args ...any) *RuleError {
-	return &RuleError{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 // Store is what the service needs from persistence.
 type Store interface {
 	GetAccount(ctx context.Context, sid string) (store.Account, error)
@@ -162,21 +148,6 @@ func (s *Service) Kinds() map[string]outbox.Kind {
 	return map[string]outbox.Kind{
 		kindStep:    {Handle: s.step, Lease: 3 * time.Second},
 		kindSignal:  {Handle: s.signal, Lease: 2 * time.Second},
-		kindWebhook: {Handle: s.deliverWebhook, Lease: 3 * time.Second},
+		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log}).Handle, Lease: 3 * time.Second},
 	}
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("voice: encode: %v", err)) // only plain structs are encoded
-	}
-	return b
-}
-
-func decodePayload(job store.Job, v any) error {
-	if err := json.Unmarshal(job.Payload, v); err != nil {
-		return fmt.Errorf("job %d (%s): payload: %w", job.ID, job.Kind, err)
-	}
-	return nil
 }

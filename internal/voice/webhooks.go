@@ -2,70 +2,24 @@ package voice
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
-	"github.com/switchboard-dev/switchboard/internal/outbox"
-	"github.com/switchboard-dev/switchboard/internal/sid"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// webhookPayload is a call.webhook job's payload: a request whose answer is only
-// recorded (status callbacks, and a <Record>'s action after the caller hung up).
-type webhookPayload struct {
-	Event  string            `json:"event"`
-	URL    string            `json:"url"`
-	Method string            `json:"method"`
-	Params map[string]string `json:"params"`
-}
-
-// webhookJob is a request about the call through the durable outbox. The call's requests
-// share a queue, so they arrive in the order the call made them.
+// webhookJob is a request about the call through the durable outbox, whose answer is only
+// recorded (status callbacks, and a <Record>'s action after the caller hung up). The
+// call's requests share a queue, so they arrive in the order the call made them.
 func (t *turn) webhookJob(event, u, method string, params map[string]string) store.Job {
-	now := time.Now()
-	return store.Job{Kind: kindWebhook, AccountSid: t.call.AccountSid, ResourceSid: t.call.Sid, Queue: "call-webhook:" + t.call.Sid,
-		Payload: mustJSON(webhookPayload{Event: event, URL: t.resolve(u), Method: method, Params: params}), DueAt: now, DateCreated: now}
-}
-
-// deliverWebhook is the handler of call.webhook: it makes the request, records the
-// attempt, and asks for a retry when it failed.
-func (s *Service) deliverWebhook(ctx context.Context, job store.Job) (outbox.Outcome, error) {
-	var p webhookPayload
-	if err := decodePayload(job, &p); err != nil {
-		s.log.ErrorContext(ctx, "webhook dropped", "error", err) // it could never succeed
-		return outbox.Outcome{}, nil
-	}
-	// Signed with the account's token as it is now, as Twilio does.
-	account, err := s.store.GetAccount(ctx, job.AccountSid)
-	if errors.Is(err, store.ErrNotFound) {
-		return outbox.Outcome{}, nil
-	}
-	if err != nil {
-		return outbox.Outcome{}, fmt.Errorf("call webhook: %w", err)
-	}
-	res := s.webhook.Do(ctx, webhook.Request{URL: p.URL, Method: p.Method, Params: p.Params, AuthToken: account.AuthToken,
-		IdempotencyToken: fmt.Sprintf("%s-%d", job.ResourceSid, job.ID)})
-	w := store.Writes{Deliveries: []store.WebhookDelivery{delivery(job.AccountSid, job.ResourceSid, p.Event, job.Attempts, p.Params, res)}}
-	return outbox.Outcome{Writes: w, Retry: !res.OK()}, nil
-}
-
-func delivery(accountSid, resourceSid, event string, attempt int, params map[string]string, res webhook.Result) store.WebhookDelivery {
-	return store.WebhookDelivery{
-		Sid: sid.New("WH"), AccountSid: accountSid, ResourceSid: resourceSid, Event: event,
-		URL: res.URL, Method: res.Method, Params: params, Signature: res.Signature,
-		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: res.RecordedBody(),
-		Latency: res.Latency, Attempt: attempt, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,
-		DateCreated: time.Now().UTC(),
-	}
+	p := phone.Webhook{Event: event, URL: t.resolve(u), Method: method, Params: params}
+	return p.Job(kindWebhook, t.call.AccountSid, t.call.Sid, "call-webhook:"+t.call.Sid, time.Now())
 }
 
 // fetchDoc fetches the document the call waits for (t.st.Fetch), and its fallback when it
@@ -119,11 +73,11 @@ type fetchResult struct {
 // document; one that is not TwiML is an error (12300, 12100), as Twilio's.
 func (s *Service) request(ctx context.Context, t *turn, event, rawURL, method string, params map[string]string) (string, fetchResult, bool) {
 	u := t.resolve(rawURL)
-	method = methodOr(method)
+	method = twiml.Method(method)
 	t.requests++
 	res := s.webhook.Do(ctx, webhook.Request{URL: u, Method: method, Params: params, AuthToken: t.account.AuthToken,
 		IdempotencyToken: fmt.Sprintf("%s-%d-%d", t.call.Sid, t.version, t.requests)})
-	d := delivery(t.call.AccountSid, t.call.Sid, event, 1, params, res)
+	d := phone.Delivery(t.call.AccountSid, t.call.Sid, 1, phone.Webhook{Event: event, Params: params}, res)
 	doc := string(res.Body)
 	if res.OK() {
 		d.ErrorCode, d.ErrorMessage = checkTwiML(res)
@@ -170,30 +124,5 @@ func (t *turn) appError(code int, message string) {
 	t.end(StatusCompleted, "application error")
 }
 
-// resolve reads ref (from a TwiML document) relative to the document's URL, as a browser
-// would; "" stays "".
-func (t *turn) resolve(ref string) string {
-	if ref == "" || t.st.DocURL == "" {
-		return ref
-	}
-	b, err := url.Parse(t.st.DocURL)
-	if err != nil {
-		return ref
-	}
-	r, err := url.Parse(ref)
-	if err != nil {
-		return ref
-	}
-	return b.ResolveReference(r).String()
-}
-
-func country(number string) string {
-	if !strings.HasPrefix(number, "+") {
-		return ""
-	}
-	n, err := phonenumbers.Parse(number, "")
-	if err != nil {
-		return ""
-	}
-	return phonenumbers.GetRegionCodeForNumber(n)
-}
+// resolve reads ref (from a TwiML document) relative to the document's URL.
+func (t *turn) resolve(ref string) string { return twiml.Resolve(t.st.DocURL, ref) }

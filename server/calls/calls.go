@@ -14,8 +14,8 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/switchboard-dev/switchboard/gen"
-	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
@@ -74,11 +74,11 @@ func (h *Calls) CreateCall(ctx context.Context, req gen.CreateCallRequestObject)
 	switch {
 	case to == "": // an empty body; the spec checks To whenever there is one
 		return nil, api.FixedError(api.CodeCallToRequired, "")
-	case strings.HasPrefix(to, "+") && !messaging.ValidNumber(to):
+	case strings.HasPrefix(to, "+") && !phone.ValidNumber(to):
 		return nil, api.FixedError(api.CodeToInvalid, to)
 	case from == "":
 		return nil, api.FixedError(api.CodeCallFromRequired, "")
-	case !messaging.ValidNumber(from):
+	case !phone.ValidNumber(from):
 		return nil, api.BadRequest(api.CodeFromInvalid, "The 'From' number %s is not a valid phone number.%s", from, api.PlusHint(from))
 	case in.ApplicationSid != nil:
 		return nil, api.BadRequest(api.CodeApplicationSid, "ApplicationSid %s is not an application of this account: Switchboard has no applications; give Url or Twiml.", *in.ApplicationSid)

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -76,7 +77,7 @@ func (h *Messages) CreateMessage(ctx context.Context, req gen.CreateMessageReque
 	switch {
 	case in.To == "": // an empty body; the spec checks To whenever there is one
 		return nil, api.FixedError(api.CodeToRequired, "")
-	case !messaging.ValidNumber(in.To): // the spec checked the shape; this checks the length for its country
+	case !phone.ValidNumber(in.To): // the spec checked the shape; this checks the length for its country
 		return nil, api.FixedError(api.CodeToInvalid, in.To)
 	case from == "" && service == "":
 		return nil, api.BadRequest(api.CodeFromRequired, "A 'From' phone number is required.")
@@ -281,5 +282,5 @@ func Out(m store.Message) gen.Message {
 // validSender accepts what a carrier would: an E.164 number, a short code, or an
 // alphanumeric sender ID of at most 11 characters with at least one letter.
 func validSender(s string) bool {
-	return messaging.ValidNumber(s) || messaging.IsShortCode(s) || messaging.IsAlphaSender(s)
+	return phone.ValidNumber(s) || phone.IsShortCode(s) || phone.IsAlphaSender(s)
 }

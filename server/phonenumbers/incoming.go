@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
-	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/numbers"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
@@ -90,7 +90,7 @@ func (h *PhoneNumbers) CreateIncomingPhoneNumber(ctx context.Context, req gen.Cr
 
 // buyNumber buys exactly number for account.
 func (h *PhoneNumbers) buyNumber(ctx context.Context, account, number string, settings numberSettings) (store.PhoneNumber, error) {
-	if !messaging.ValidNumber(number) {
+	if !phone.ValidNumber(number) {
 		ae := api.BadRequest(api.CodeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
 		ae.Message += api.PlusHint(number)
 		return store.PhoneNumber{}, ae

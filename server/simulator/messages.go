@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/messages"
 )
@@ -17,7 +18,7 @@ func (h *Simulator) CreateInboundMessage(ctx context.Context, req gen.CreateInbo
 		return nil, err
 	}
 	in := req.Body
-	if !messaging.ValidNumber(in.From) {
+	if !phone.ValidNumber(in.From) {
 		return nil, api.BadRequest(api.CodeInvalidParameter, "The 'From' number %s is not a valid phone number.%s", in.From, api.PlusHint(in.From))
 	}
 	m, err := h.messaging.Receive(ctx, acct, messaging.Inbound{From: in.From, To: in.To, Body: api.Deref(in.Body), MediaURLs: api.Deref(in.MediaUrl)})

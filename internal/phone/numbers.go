@@ -1,9 +1,12 @@
-package messaging
+package phone
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/switchboard-dev/switchboard/internal/numbers"
 )
 
 // Checks on the hot path of every create, written as loops rather than regular
@@ -95,4 +98,31 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// Country is the ISO country of a number (as FromCountry and ToCountry in webhooks, and
+// as a Messaging Service's geomatch compares it with its numbers' IsoCountry), "" for
+// anything that is not a phone number (a Client identifier, a SIP address). A number of
+// Switchboard's pool is of the country it is sold in: toll-free codes serve the US and
+// Canada both, and the pool gives each to one of them. Any other number is of the region
+// libphonenumber assigns it, or, for ranges it takes for unassigned (Ofcom's drama
+// ranges, Twilio's 500 area code), of the main country of its calling code.
+func Country(number string) string {
+	if !strings.HasPrefix(number, "+") {
+		return ""
+	}
+	if n, ok := numbers.Lookup(number); ok {
+		return n.Country
+	}
+	n, err := phonenumbers.Parse(number, "")
+	if err != nil {
+		return ""
+	}
+	if r := phonenumbers.GetRegionCodeForNumber(n); r != "" && r != phonenumbers.UNKNOWN_REGION {
+		return r
+	}
+	if r := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode())); r != phonenumbers.UNKNOWN_REGION {
+		return r
+	}
+	return ""
 }
