@@ -80,13 +80,12 @@ func IsAlphaSender(s string) bool {
 	letter := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-			letter = true
-		case '0' <= c && c <= '9', c == ' ':
-		default:
+		isLetter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		isDigit := '0' <= c && c <= '9'
+		if !isLetter && !isDigit && c != ' ' {
 			return false
 		}
+		letter = letter || isLetter
 	}
 	return letter
 }
