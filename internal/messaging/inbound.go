@@ -102,8 +102,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 	}
 
 	var hook *phone.Webhook
-	switch {
-	case inService && !svc.UseInboundWebhookOnNumber:
+	if inService && !svc.UseInboundWebhookOnNumber {
 		if svc.InboundRequestURL != "" {
 			hook = &phone.Webhook{
 				Event: EventIncomingMessage, URL: svc.InboundRequestURL, Method: twiml.Method(svc.InboundMethod),
@@ -111,7 +110,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 				Params: incomingParams(m, kw),
 			}
 		}
-	case number.SmsURL != "":
+	} else if number.SmsURL != "" {
 		hook = &phone.Webhook{
 			Event: EventIncomingMessage, URL: number.SmsURL, Method: twiml.Method(number.SmsMethod),
 			FallbackURL: number.SmsFallbackURL, FallbackMethod: twiml.Method(number.SmsFallbackMethod),

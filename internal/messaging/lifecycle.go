@@ -94,12 +94,11 @@ func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, erro
 	if c.To == statusQueued && needsSender(m) {
 		sender, err := s.chooseSender(ctx, m)
 		var rule *phone.RuleError
-		switch {
-		case errors.As(err, &rule):
+		if errors.As(err, &rule) {
 			c, final = store.StatusChange{To: statusFailed, ErrorCode: rule.Code, ErrorMessage: rule.Message}, true
-		case err != nil:
+		} else if err != nil {
 			return outbox.Outcome{}, fmt.Errorf("delivery step: %w", err)
-		default:
+		} else {
 			c.Sender, m.From = sender, sender
 		}
 	}

@@ -3,7 +3,10 @@ package messaging
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +154,102 @@ func TestStepOfAJobFromBefore(t *testing.T) {
 	out, err = s.step(context.Background(), store.Job{Kind: kindStep, AccountSid: "AC1", ResourceSid: "SM2", Payload: []byte("{}")})
 	if err != nil || len(out.Writes.StatusChanges) != 0 {
 		t.Errorf("a deleted message's step: %+v, %v; want nothing", out, err)
+	}
+}
+
+// TestStepFailures: a step whose Messaging Service cannot pick a sender fails the message
+// with the rule's code, for good; failures of Switchboard's own retry the step; a step of
+// a message that moved on does nothing.
+func TestStepFailures(t *testing.T) {
+	ctx := context.Background()
+	m := store.Message{AccountSid: "AC1", Sid: "SM1", Status: statusAccepted, To: "+14155550100", MessagingServiceSid: "MG1",
+		StatusCallback: "https://cb"}
+	st := newFakeStore()
+	st.services["MG1"] = store.MessagingService{Sid: "MG1", AccountSid: "AC1"} // an empty pool
+	s := New(Config{Store: st})
+	out, err := s.step(ctx, s.stepJob(m, time.Now()))
+	if err != nil || len(out.Writes.StatusChanges) != 1 {
+		t.Fatalf("%+v, %v", out, err)
+	}
+	c := out.Writes.StatusChanges[0]
+	jobs := decodeJobs(t, c.Jobs)
+	if c.To != statusFailed || c.ErrorCode != 21606 || !strings.HasPrefix(c.ErrorMessage, "Messaging Service MG1 has no sender") ||
+		c.Sender != "" || len(jobs.steps) != 0 || len(jobs.hooks) != 1 || jobs.hooks[0].Params["ErrorCode"] != "21606" {
+		t.Errorf("change %+v, jobs %+v", c, jobs)
+	}
+
+	st.fail["ServicePool"] = errDisk
+	if _, err := s.step(ctx, s.stepJob(m, time.Now())); !errors.Is(err, errDisk) || !strings.HasPrefix(err.Error(), "delivery step: ") {
+		t.Errorf("the pool failing: %v", err)
+	}
+	st.fail = map[string]error{"GetMessage": errDisk}
+	if _, err := s.step(ctx, store.Job{Kind: kindStep, AccountSid: "AC1", ResourceSid: "SM1", Payload: []byte("{}")}); !errors.Is(err, errDisk) ||
+		!strings.HasPrefix(err.Error(), "delivery step: ") {
+		t.Errorf("the message failing to read: %v", err)
+	}
+	if _, err := s.step(ctx, store.Job{Kind: kindStep, AccountSid: "AC1", ResourceSid: "SM1", Payload: []byte("{")}); err == nil ||
+		!strings.Contains(err.Error(), "payload") {
+		t.Errorf("a payload that cannot be read: %v", err)
+	}
+	for _, status := range []string{statusDelivered, statusCanceled, statusFailed, statusReceived, statusRead} {
+		done := m
+		done.Status = status
+		if out, err := s.step(ctx, s.stepJob(done, time.Now())); err != nil || len(out.Writes.StatusChanges) != 0 || len(out.Writes.Jobs) != 0 {
+			t.Errorf("a step of a %s message: %+v, %v", status, out, err)
+		}
+	}
+}
+
+// TestStepTiming: the next step is due a step delay after this one, and a step's change
+// is dated now, in whole seconds.
+func TestStepTiming(t *testing.T) {
+	s := New(Config{Store: newFakeStore(), StepDelay: time.Hour})
+	m := store.Message{AccountSid: "AC1", Sid: "SM1", Status: statusQueued, To: "+14155550100", From: "+14155550199"}
+	before := time.Now()
+	out, err := s.step(context.Background(), s.stepJob(m, before))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Writes.StatusChanges[0]
+	next := decodeJobs(t, c.Jobs).stepJobs
+	if len(next) != 1 || next[0].DueAt.Before(before.Add(time.Hour)) || next[0].DueAt.After(time.Now().Add(time.Hour)) {
+		t.Errorf("next step %+v, want an hour from now", next)
+	}
+	if c.DateUpdated.Nanosecond() != 0 || c.DateUpdated.Location() != time.UTC || c.DateUpdated.Before(before.Add(-time.Second)) ||
+		!c.DateSent.Equal(c.DateUpdated) {
+		t.Errorf("dated %v, sent %v", c.DateUpdated, c.DateSent)
+	}
+	if len(decodeJobs(t, c.Jobs).hooks) != 0 {
+		t.Errorf("a message without a StatusCallback got a callback")
+	}
+}
+
+// TestCallbackJobs: a status callback carries Twilio's parameters, and goes on the
+// message's queue, so that callbacks arrive in order.
+func TestCallbackJobs(t *testing.T) {
+	s := New(Config{})
+	now := time.Now()
+	m := store.Message{AccountSid: "AC1", Sid: "SM1", Status: statusUndelivered, ErrorCode: 30003, To: "+14155550100",
+		From: "+14155550199", StatusCallback: "https://app.example/status", MessagingServiceSid: "MG1"}
+	jobs := s.callbackJobs(m, now)
+	if len(jobs) != 1 {
+		t.Fatalf("%d jobs", len(jobs))
+	}
+	j := jobs[0]
+	p := decodeJobs(t, jobs).hooks[0]
+	want := map[string]string{"MessageSid": "SM1", "SmsSid": "SM1", "MessageStatus": statusUndelivered, "SmsStatus": statusUndelivered,
+		"AccountSid": "AC1", "From": "+14155550199", "To": "+14155550100", "ApiVersion": "2010-04-01", "ErrorCode": "30003",
+		"MessagingServiceSid": "MG1"}
+	if j.Kind != kindWebhook || j.Queue != "webhook:SM1" || j.ResourceSid != "SM1" || j.AccountSid != "AC1" || !j.DueAt.Equal(now) ||
+		p.Event != EventMessageStatus || p.URL != m.StatusCallback || p.Method != "POST" || !maps.Equal(p.Params, want) {
+		t.Errorf("job %+v, payload %+v", j, p)
+	}
+	m.ErrorCode, m.MessagingServiceSid = 0, ""
+	p = decodeJobs(t, s.callbackJobs(m, now)).hooks[0]
+	if _, ok := p.Params["ErrorCode"]; ok {
+		t.Errorf("ErrorCode 0 sent: %v", p.Params)
+	}
+	if _, ok := p.Params["MessagingServiceSid"]; ok {
+		t.Errorf("no service, yet MessagingServiceSid: %v", p.Params)
 	}
 }

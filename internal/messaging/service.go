@@ -166,12 +166,13 @@ func (s *Service) Send(ctx context.Context, account store.Account, out Outbound)
 		w.Sender = &store.SenderRule{AccountSid: account.Sid, Sender: out.From, Recipient: out.To, MustOwn: mustOwn(out.From)}
 	}
 	err := s.store.Apply(ctx, w)
-	switch {
-	case errors.Is(err, store.ErrNotSender):
+	if errors.Is(err, store.ErrNotSender) {
 		return store.Message{}, notSenderError(out)
-	case errors.Is(err, store.ErrOptedOut):
+	}
+	if errors.Is(err, store.ErrOptedOut) {
 		return store.Message{}, optedOutError(out.To, out.From)
-	case err != nil:
+	}
+	if err != nil {
 		return store.Message{}, fmt.Errorf("send message: %w", err)
 	}
 	return m, nil
@@ -193,12 +194,13 @@ func (s *Service) checkSend(ctx context.Context, account store.Account, out Outb
 	} else {
 		opted, err = s.store.OptedOut(ctx, account.Sid, out.From, out.To)
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("send message: %w", err)
-	case !owned:
+	}
+	if !owned {
 		return notSenderError(out)
-	case opted:
+	}
+	if opted {
 		return optedOutError(out.To, out.From)
 	}
 	return nil

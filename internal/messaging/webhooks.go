@@ -126,12 +126,13 @@ func (s *Service) planReply(ctx context.Context, account store.Account, out Outb
 // validReply checks what the API's spec checks for a message, which a TwiML reply did
 // not go through.
 func validReply(out Outbound) *phone.RuleError {
-	switch {
-	case !phone.ValidNumber(out.To):
+	if !phone.ValidNumber(out.To) {
 		return phone.RuleErrorf(21211, "The 'To' number %s is not a valid phone number.", out.To)
-	case utf8.RuneCountInString(out.Body) > 1600:
+	}
+	if utf8.RuneCountInString(out.Body) > 1600 {
 		return phone.RuleErrorf(21617, "The concatenated message body exceeds the 1600 character limit.")
-	case len(out.MediaURLs) > 10:
+	}
+	if len(out.MediaURLs) > 10 {
 		return phone.RuleErrorf(21623, "The number of media URLs exceeds the limit of 10.")
 	}
 	for _, u := range out.MediaURLs {
