@@ -1,17 +1,24 @@
 // Package voice is Switchboard's telephone network in a box: calls that ring, are
 // answered (or busy, or not answered), run the TwiML of the app they reach, take keys,
 // record, dial other numbers and hang up, on a simulated clock that can run faster than
-// real time. Every change to a call is written together with the jobs it causes
-// (store.Writes): the call's next step, its status callbacks, the calls it dials. The jobs
-// are run by an outbox.Runner with the handlers of Service.Kinds, and the interpreter's
-// state (the TwiML document, the verb it is at, the keys gathered so far) is saved with
-// the call, so that a restart, even after kill -9, picks a call up where it was.
+// real time.
+//
+// What happens to a call is decided by internal/callflow, which does no I/O; this
+// package is its executor. It reads a call, hands callflow an event (a step that came
+// due, keys, an update through the API, a fetched document, news from a dialed call),
+// and writes what comes back in one transaction (store.Writes): the call with its next
+// step, its timeline, recordings, the calls it dials, and the jobs the effects ask for
+// (status callbacks, signals between calls, fetches of TwiML). The jobs are run by an
+// outbox.Runner with the handlers of Service.Kinds, and the interpreter's state is saved
+// with the call, so that a restart, even after kill -9, picks a call up where it was.
 //
 // A call's progress is a sequence of call.step jobs, each due at the simulated time the
-// previous verb ends. Outside events (keys pressed, a hang-up, a redirect through the
-// API) change the call in a transaction of their own and replace its pending step. Every
-// change is guarded by the call's version (see store.CallChange): a writer that lost the
-// race reads the call again.
+// verb under way ends. A request for TwiML is a call.fetch job of its own, written with
+// the state that asks for it and made after that state committed; its answer is applied
+// by a change guarded like any other. Outside events change the call in a transaction of
+// their own and replace its pending step (never its pending fetch). Every change is
+// guarded by the call's version (see store.CallChange): a writer that lost the race
+// reads the call again.
 //
 // It knows nothing of HTTP requests made to Switchboard: server/ translates those into
 // calls here. docs/simulator.md documents the rules for users.
@@ -22,71 +29,20 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/callflow"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/phone"
+	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
-)
-
-// Call statuses and directions, as stored and on the wire.
-const (
-	StatusQueued     = "queued"
-	StatusRinging    = "ringing"
-	StatusInProgress = "in-progress"
-	StatusCompleted  = "completed"
-	StatusBusy       = "busy"
-	StatusFailed     = "failed"
-	StatusNoAnswer   = "no-answer"
-	StatusCanceled   = "canceled"
-
-	DirectionOutboundAPI  = "outbound-api"
-	DirectionOutboundDial = "outbound-dial"
-	DirectionInbound      = "inbound"
-)
-
-// LiveStatuses are those of a call that has not ended.
-var LiveStatuses = []string{StatusQueued, StatusRinging, StatusInProgress}
-
-func live(status string) bool {
-	return status == StatusQueued || status == StatusRinging || status == StatusInProgress
-}
-
-// Recording statuses and sources.
-const (
-	RecordingInProgress = "in-progress"
-	RecordingCompleted  = "completed"
-	SourceRecordVerb    = "RecordVerb"
-	SourceOutboundAPI   = "OutboundAPI"
 )
 
 // Job kinds this package handles.
 const (
 	kindStep    = "call.step"    // the call's next step, due when the verb under way ends
+	kindFetch   = "call.fetch"   // a request for TwiML the call waits for
 	kindSignal  = "call.signal"  // one call telling another (a <Dial> and the call it placed)
 	kindWebhook = "call.webhook" // a status callback (the call's or a recording's)
-)
-
-// Webhook events, as recorded in WebhookDeliveries.
-const (
-	EventCallTwiML       = "call-twiml"
-	EventCallStatus      = "call-status"
-	EventGatherAction    = "gather-action"
-	EventRecordAction    = "record-action"
-	EventDialAction      = "dial-action"
-	EventRecordingStatus = "recording-status"
-)
-
-// Call event types, as in the Events timeline.
-const (
-	typeStatus    = "status"
-	typeVerb      = "verb"
-	typeDigits    = "digits"
-	typeGather    = "gather"
-	typeRecording = "recording"
-	typeDial      = "dial"
-	typeWebhook   = "webhook"
-	typeError     = "error"
-	typeAPI       = "api"
 )
 
 // Store is what the service needs from persistence.
@@ -117,37 +73,48 @@ type Config struct {
 
 // Service is the voice network. Its methods are safe for concurrent use.
 type Service struct {
-	store       Store
-	webhook     *webhook.Client
-	log         *slog.Logger
-	speed       float64
-	answerDelay time.Duration
-	baseURL     string
+	store   Store
+	webhook *webhook.Client
+	log     *slog.Logger
+	// network is the interpreter, with the simulated network's settings.
+	network *callflow.Network
 }
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, webhook: cfg.Webhook, log: cfg.Logger, speed: cfg.Speed,
-		answerDelay: cfg.AnswerDelay, baseURL: cfg.BaseURL}
+	s := &Service{store: cfg.Store, webhook: cfg.Webhook, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if s.speed <= 0 {
-		s.speed = 1
+	speed, answerDelay := cfg.Speed, cfg.AnswerDelay
+	if speed <= 0 {
+		speed = 1
 	}
-	if s.answerDelay <= 0 {
-		s.answerDelay = 2 * time.Second
+	if answerDelay <= 0 {
+		answerDelay = 2 * time.Second
 	}
+	s.network = &callflow.Network{Speed: speed, AnswerDelay: answerDelay.Milliseconds(), BaseURL: cfg.BaseURL, NewSid: sid.New}
 	return s
 }
 
 // Kinds are the outbox handlers of the jobs this package writes, by kind. Leases are
-// renewed while a job runs (a step may wait for the app's TwiML), so they only bound how
+// renewed while a job runs (a fetch waits for the app's TwiML), so they only bound how
 // long a job of a process that died waits before another takes it over.
 func (s *Service) Kinds() map[string]outbox.Kind {
 	return map[string]outbox.Kind{
 		kindStep:    {Handle: s.step, Lease: 3 * time.Second},
+		kindFetch:   {Handle: s.fetch, Lease: 3 * time.Second},
 		kindSignal:  {Handle: s.signal, Lease: 2 * time.Second},
 		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log}).Handle, Lease: 3 * time.Second},
 	}
+}
+
+// simNow is the simulated time now on a clock that read 0 at epoch.
+func (s *Service) simNow(epoch int64) int64 {
+	return int64(float64(time.Now().UnixMilli()-epoch) * s.network.Speed)
+}
+
+// realAt is the real time at which a clock that read 0 at epoch reads at.
+func (s *Service) realAt(epoch, at int64) time.Time {
+	return time.UnixMilli(epoch + int64(float64(at)/s.network.Speed))
 }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"testing"
 	"time"
-
-	"github.com/switchboard-dev/switchboard/internal/twiml"
 )
 
 func TestWAV(t *testing.T) {
@@ -51,98 +49,6 @@ func TestWAV(t *testing.T) {
 	}
 }
 
-func TestPrice(t *testing.T) {
-	for _, tt := range []struct {
-		seconds, rate int
-		want          string
-	}{
-		{0, priceOutboundMinute, "0.00000"}, {1, priceOutboundMinute, "-0.01400"}, {60, priceOutboundMinute, "-0.01400"},
-		{61, priceOutboundMinute, "-0.02800"}, {125, priceInboundMinute, "-0.02550"}, {3, priceRecordingMinute, "-0.00250"},
-		{6000, priceOutboundMinute, "-1.40000"},
-	} {
-		if got := price(tt.seconds, tt.rate); got != tt.want {
-			t.Errorf("price(%d, %d) = %s, want %s", tt.seconds, tt.rate, got, tt.want)
-		}
-	}
-}
-
-func TestSeconds(t *testing.T) {
-	for ms, want := range map[int64]int{-5: 0, 0: 0, 1: 1, 999: 1, 1000: 1, 1001: 2, 3000: 3} {
-		if got := seconds(ms); got != want {
-			t.Errorf("seconds(%d) = %d, want %d", ms, got, want)
-		}
-	}
-}
-
-func TestPromptLength(t *testing.T) {
-	verb := func(doc string) twiml.Verb {
-		v, err := twiml.ParseVoice([]byte("<Response>" + doc + "</Response>"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.Verbs[0]
-	}
-	for doc, want := range map[string]int64{
-		`<Say>one two three</Say>`:              1200,
-		`<Say loop="2">one two  three</Say>`:    2400,
-		`<Say loop="0">forever and ever</Say>`:  forever,
-		`<Say loop="0"></Say>`:                  0,
-		`<Play>https://x/a.mp3</Play>`:          5000,
-		`<Play loop="3">https://x/a.mp3</Play>`: 15000,
-		`<Play digits="12w3"/>`:                 2000,
-		`<Pause/>`:                              1000,
-		`<Pause length="7"/>`:                   7000,
-	} {
-		if got := promptLength(verb(doc)); got != want {
-			t.Errorf("%s: %d ms, want %d", doc, got, want)
-		}
-	}
-}
-
-func TestTakeKeys(t *testing.T) {
-	tests := []struct {
-		name              string
-		spec              twiml.Gather
-		had, keys         string
-		digits, rest, key string
-		done              bool
-	}{
-		{"numDigits reached, rest kept", twiml.Gather{NumDigits: 2, FinishOnKey: "#"}, "", "123", "12", "3", "", true},
-		{"finish key not in the digits", twiml.Gather{FinishOnKey: "#"}, "4", "21#9", "421", "9", "#", true},
-		{"not complete yet", twiml.Gather{NumDigits: 4, FinishOnKey: "#"}, "", "12", "12", "", "", false},
-		{"no finish key", twiml.Gather{FinishOnKey: ""}, "", "1#2", "1#2", "", "", false},
-		{"star as finish key", twiml.Gather{FinishOnKey: "*"}, "", "9*", "9", "", "*", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := &gatherRun{Digits: tt.had}
-			rest, key, done := takeKeys(g, &tt.spec, tt.keys)
-			if g.Digits != tt.digits || rest != tt.rest || key != tt.key || done != tt.done {
-				t.Errorf("digits %q rest %q key %q done %v; want %q %q %q %v", g.Digits, rest, key, done, tt.digits, tt.rest, tt.key, tt.done)
-			}
-		})
-	}
-}
-
-// A wait never runs past the time limit or the far end's hang-up, and the wait asked for
-// is remembered for when the limit changes.
-func TestSchedule(t *testing.T) {
-	tr := &turn{s: New(Config{}), st: state{LimitAt: 10_000, HangupAt: 8_000}}
-	tr.schedule("verb", 5_000)
-	if tr.st.Wait != "verb" || tr.st.Due != 5_000 {
-		t.Errorf("within limits: %s at %d", tr.st.Wait, tr.st.Due)
-	}
-	tr.schedule("gather", 9_000)
-	if tr.st.Wait != "far-hangup" || tr.st.Due != 8_000 || tr.st.Wanted != "gather" || tr.st.WantedDue != 9_000 {
-		t.Errorf("past the hang-up: %+v", tr.st)
-	}
-	tr.st.HangupAt = 0
-	tr.schedule("bridged", forever)
-	if tr.st.Wait != "limit" || tr.st.Due != 10_000 {
-		t.Errorf("forever: %s at %d", tr.st.Wait, tr.st.Due)
-	}
-}
-
 // The simulated clock: a step due at simulated time at runs at epoch + at / speed.
 func TestClock(t *testing.T) {
 	s := New(Config{Speed: 10})
@@ -153,10 +59,6 @@ func TestClock(t *testing.T) {
 	now := time.Now().UnixMilli()
 	if got := s.simNow(now - 500); got < 5000 || got > 6000 {
 		t.Errorf("half a real second at speed 10 reads %d simulated ms", got)
-	}
-	tr := &turn{st: state{Epoch: epoch}}
-	if got := tr.simTime(90_500); !got.Equal(time.Date(2026, 1, 1, 0, 1, 30, 0, time.UTC)) {
-		t.Errorf("simTime = %s", got)
 	}
 }
 
@@ -203,34 +105,22 @@ func TestWAVTone(t *testing.T) {
 	}
 }
 
-// TestScheduleBounds: a wait due exactly at the hang-up or the limit is cut there; with
-// neither set, any wait stands.
-func TestScheduleBounds(t *testing.T) {
-	tr := &turn{s: New(Config{}), st: state{LimitAt: 10_000, HangupAt: 8_000}}
-	tr.schedule("verb", 8_000)
-	if tr.st.Wait != "far-hangup" || tr.st.Due != 8_000 {
-		t.Errorf("due at the hang-up: %s at %d", tr.st.Wait, tr.st.Due)
-	}
-	tr.st.HangupAt = 0
-	tr.schedule("verb", 10_000)
-	if tr.st.Wait != "limit" || tr.st.Due != 10_000 {
-		t.Errorf("due at the limit: %s at %d", tr.st.Wait, tr.st.Due)
-	}
-	tr.st.LimitAt = 0
-	tr.schedule("verb", 5_000)
-	if tr.st.Wait != "verb" || tr.st.Due != 5_000 {
-		t.Errorf("no limit, no hang-up: %s at %d", tr.st.Wait, tr.st.Due)
-	}
-}
-
 // TestDefaults: a zero Config runs at real speed, answers after 2 s and logs somewhere.
 func TestDefaults(t *testing.T) {
-	s := New(Config{})
-	if s.speed != 1 || s.answerDelay != 2*time.Second || s.log == nil {
-		t.Errorf("defaults: speed %v, answer delay %s, log %v", s.speed, s.answerDelay, s.log)
-	}
-	s = New(Config{Speed: 0.5, AnswerDelay: time.Millisecond})
-	if s.speed != 0.5 || s.answerDelay != time.Millisecond {
-		t.Errorf("set values: speed %v, answer delay %s", s.speed, s.answerDelay)
+	for _, tt := range []struct {
+		cfg         Config
+		speed       float64
+		answerDelay int64
+	}{
+		{Config{}, 1, 2000},
+		{Config{Speed: -1, AnswerDelay: -time.Second}, 1, 2000},
+		{Config{Speed: 0.5, AnswerDelay: time.Millisecond}, 0.5, 1},
+		{Config{Speed: 100, AnswerDelay: 30 * time.Second, BaseURL: "http://sb.example"}, 100, 30_000},
+	} {
+		s := New(tt.cfg)
+		n := s.network
+		if n.Speed != tt.speed || n.AnswerDelay != tt.answerDelay || n.BaseURL != tt.cfg.BaseURL || n.NewSid == nil || s.log == nil {
+			t.Errorf("%+v: network %+v, log %v; want speed %v, answer delay %d ms", tt.cfg, n, s.log, tt.speed, tt.answerDelay)
+		}
 	}
 }

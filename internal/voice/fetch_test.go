@@ -1,0 +1,187 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/callflow"
+	"github.com/switchboard-dev/switchboard/internal/webhook"
+	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
+)
+
+// flakyStore is a real store whose next failApply writes fail, as if the process died
+// before it could write.
+type flakyStore struct {
+	*sqlite.DB
+	mu        sync.Mutex
+	failApply int
+}
+
+var errDied = errors.New("the process died")
+
+func (f *flakyStore) Apply(ctx context.Context, w store.Writes) error {
+	f.mu.Lock()
+	fail := f.failApply > 0
+	f.failApply--
+	f.mu.Unlock()
+	if fail {
+		return errDied
+	}
+	return f.DB.Apply(ctx, w)
+}
+
+// voiceApp answers every request with doc, and remembers each request's idempotency
+// token; hold, when set, is waited on before answering.
+type voiceApp struct {
+	mu     sync.Mutex
+	tokens []string
+	doc    string
+	hold   chan struct{}
+}
+
+func (a *voiceApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.tokens = append(a.tokens, r.Header.Get("I-Twilio-Idempotency-Token"))
+	hold := a.hold
+	a.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Write([]byte(a.doc))
+}
+
+func (a *voiceApp) requests() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.tokens...)
+}
+
+// receiving sets up a service over a real store, an app, and an incoming call waiting for
+// its first document; it returns the call and the fetch job the call wrote.
+func receiving(t *testing.T, app *voiceApp) (*Service, *flakyStore, store.Call, store.Job) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "voice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	now := time.Now().UTC().Truncate(time.Second)
+	account, err := db.CreateAccount(ctx, store.Account{Sid: "AC00000000000000000000000000000001", FriendlyName: "test", Status: "active",
+		AuthToken: "token", DateCreated: now, DateUpdated: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreatePhoneNumber(ctx, store.PhoneNumber{Sid: "PN00000000000000000000000000000001", AccountSid: account.Sid,
+		PhoneNumber: "+14155550199", Capabilities: store.Capabilities{Voice: true},
+		PhoneNumberSettings: store.PhoneNumberSettings{VoiceURL: srv.URL + "/voice"}, DateCreated: now, DateUpdated: now}); err != nil {
+		t.Fatal(err)
+	}
+	st := &flakyStore{DB: db}
+	s := New(Config{Store: st, Webhook: webhook.NewClient(5*time.Second, 1<<20, webhook.AnyTarget), Speed: 100})
+	c, err := s.Receive(ctx, account, Inbound{From: "+14155550100", To: "+14155550199"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := db.ClaimJobs(ctx, "test", time.Now().Add(time.Second), nil, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.Kind == kindFetch && j.ResourceSid == c.Sid {
+			return s, st, c, j
+		}
+	}
+	t.Fatalf("no fetch job among %+v", jobs)
+	return nil, nil, store.Call{}, store.Job{}
+}
+
+// TestFetchRunsAgainAfterADeath: a fetch whose answer could not be written (the process
+// died) runs again: the request is made again with the same idempotency token, and its
+// answer runs once.
+func TestFetchRunsAgainAfterADeath(t *testing.T) {
+	app := &voiceApp{doc: `<Response><Say>Hello.</Say></Response>`}
+	s, st, c, job := receiving(t, app)
+	st.failApply = 1
+	if _, err := s.fetch(context.Background(), job); !errors.Is(err, errDied) {
+		t.Fatalf("first run: %v, want the write's failure", err)
+	}
+	if _, err := s.fetch(context.Background(), job); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	tokens := app.requests()
+	if len(tokens) != 2 || tokens[0] != tokens[1] || tokens[0] != c.Sid+"-1-1" {
+		t.Errorf("requests with tokens %v, want two with %s-1-1", tokens, c.Sid)
+	}
+	row, err := st.GetCall(context.Background(), c.AccountSid, c.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := callOf(row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != callflow.StatusInProgress || call.State.Fetch != nil || call.State.Wait != "verb" {
+		t.Errorf("after the answer: %s, fetch %+v, wait %q", row.Status, call.State.Fetch, call.State.Wait)
+	}
+	// Once applied, the job has nothing left to do: a third run requests nothing.
+	if _, err := s.fetch(context.Background(), job); err != nil || len(app.requests()) != 2 {
+		t.Errorf("a third run: %v, %d requests", err, len(app.requests()))
+	}
+}
+
+// TestFetchOfACallThatMovedOn: a fetch the call no longer waits for when its job starts
+// requests nothing; one whose call ended while the app answered keeps the delivery and
+// leaves the call as it ended.
+func TestFetchOfACallThatMovedOn(t *testing.T) {
+	ctx := context.Background()
+	app := &voiceApp{doc: `<Response><Say>Hello.</Say></Response>`}
+	s, _, c, job := receiving(t, app)
+	account := store.Account{Sid: c.AccountSid}
+	if _, err := s.HangUp(ctx, account, c.Sid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.fetch(ctx, job); err != nil || len(app.requests()) != 0 {
+		t.Errorf("the fetch of a call that ended: %v, %d requests", err, len(app.requests()))
+	}
+
+	app2 := &voiceApp{doc: `<Response><Say>Hello.</Say></Response>`, hold: make(chan struct{})}
+	s, st, c, job := receiving(t, app2)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.fetch(ctx, job)
+		done <- err
+	}()
+	for len(app2.requests()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ended, err := s.HangUp(ctx, account, c.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(app2.hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	row, err := st.GetCall(ctx, c.AccountSid, c.Sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != callflow.StatusCanceled || row.Version != ended.Version {
+		t.Errorf("the call after the late answer: %s version %d, want canceled at version %d", row.Status, row.Version, ended.Version)
+	}
+	ds, _, err := st.ListDeliveries(ctx, store.DeliveryFilter{AccountSid: c.AccountSid, ResourceSid: c.Sid}, store.Page{Size: 10})
+	if err != nil || len(ds) != 1 || ds[0].ResponseStatus != 200 || ds[0].Event != callflow.EventCallTwiML {
+		t.Errorf("deliveries %+v, %v; want the late answer's", ds, err)
+	}
+}
