@@ -1,7 +1,7 @@
-// Package callflow is the telephone network's interpreter of a call, without I/O: a call
-// (who it is, what it was asked to do, and where it is: its simulated clock, its pending
-// wait, its TwiML document and the verb it is at) and an event in, the call as it is next
-// and the effects to carry out out. It runs the call's life (ringing, answer, time limit,
+// Package callflow is the telephone network's interpreter of a call, without I/O: from a
+// call (who it is, what it was asked to do, and where it is: its simulated clock, its
+// pending wait, its TwiML document and the verb it is at) and an event, it works out the
+// call as it is next and the effects to carry out. It runs the call's life (ringing, answer, time limit,
 // hang-up, what each one tells the app) and its TwiML verb by verb until something takes
 // time; every decision is here, and nothing else is: no HTTP, no store, no clock (the
 // simulated time is an input), no randomness (SIDs come from Network.NewSid).
