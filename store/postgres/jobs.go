@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+const jobCols = "id, kind, account_sid, resource_sid, queue, payload, due_at, attempts, lease_owner, lease_until, date_created"
+
+func scanJob(s rowScanner) (store.Job, error) {
+	var (
+		j                              store.Job
+		payload                        string
+		owner                          pgtype.Text
+		dueAt, leaseUntil, dateCreated pgtype.Int8
+	)
+	if err := s.Scan(&j.ID, &j.Kind, &j.AccountSid, &j.ResourceSid, &j.Queue, &payload, &dueAt, &j.Attempts,
+		&owner, &leaseUntil, &dateCreated); err != nil {
+		return store.Job{}, err
+	}
+	j.Payload = []byte(payload)
+	j.LeaseOwner = owner.String
+	j.DueAt, j.LeaseUntil, j.DateCreated = timeValue(dueAt), timeValue(leaseUntil), timeValue(dateCreated)
+	return j, nil
+}
+
+// insertJobs writes jobs. Every write that may write jobs takes the change log's lock
+// (DB.write), so that job ids, like seqs, are handed out in commit order: a job of a
+// queue can never commit after a later one of the same queue has been claimed.
+func insertJobs(ctx context.Context, q querier, jobs []store.Job) error {
+	for _, j := range jobs {
+		payload := string(j.Payload)
+		if payload == "" {
+			payload = "{}"
+		}
+		if _, err := q.Exec(ctx,
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, date_created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
+		}
+	}
+	return nil
+}
+
+// claimJobs is ClaimJobs' one statement. It picks the due jobs nobody holds (or whose
+// lease ran out) that wait behind no earlier job of their queue, skipping those another
+// claim has locked (FOR UPDATE SKIP LOCKED, so that two claims at once neither wait for
+// each other nor take the same job: a row the other committed a lease on meanwhile is
+// checked again as it is now, and left), and leases them. Arguments: $1 owner, $2 the
+// kinds with a lease of their own and $3 their lease ends, $4 the default lease's end,
+// $5 now, $6 the limit. The claimed rows' columns (jobCols) follow its RETURNING.
+const claimJobs = `WITH claimable AS (
+		SELECT j.id FROM jobs j
+		WHERE j.due_at <= $5 AND (j.lease_until IS NULL OR j.lease_until <= $5)
+		AND (j.queue = '' OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
+		ORDER BY j.due_at, j.id
+		LIMIT $6
+		FOR UPDATE SKIP LOCKED
+	)
+	UPDATE jobs SET lease_owner = $1, attempts = attempts + 1,
+		lease_until = coalesce((SELECT l.until FROM unnest($2::text[], $3::bigint[]) AS l (kind, until) WHERE l.kind = jobs.kind), $4)
+	FROM claimable WHERE jobs.id = claimable.id
+	RETURNING `
+
+// ClaimJobs leases up to limit jobs that are due at now and not leased (or whose lease
+// ran out) to owner, each until now plus the lease of its kind (leases; DefaultLease for
+// a kind not listed), counting the attempt, and returns them in the order they were
+// written. A job waits while an earlier job of its queue exists, leased or not. Claiming
+// is one statement (claimJobs), so two workers, in one process or two, never claim the
+// same job.
+func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error) {
+	kinds := make([]string, 0, len(leases))
+	until := make([]int64, 0, len(leases))
+	for kind, lease := range leases {
+		kinds = append(kinds, kind)
+		until = append(until, now.Add(lease).UnixMilli())
+	}
+	wctx, err := writing(ctx) // a claim, like any write, is not interrupted
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	jobs, err := collect(wctx, db, scanJob, claimJobs+prefixed("jobs.", jobCols),
+		owner, kinds, until, timeArg(now.Add(store.DefaultLease)), timeArg(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	// RETURNING gives the rows in no promised order.
+	slices.SortFunc(jobs, func(a, b store.Job) int { return cmp.Compare(a.ID, b.ID) })
+	return jobs, nil
+}
+
+// NextJobDue returns the earliest time after now at which a job becomes claimable: its
+// due time when nobody holds it, or the later of its due time and the end of its lease when
+// somebody does; the zero time when no job will become claimable after now. Jobs that are
+// claimable already (or wait behind an earlier job of their queue) are not counted. Both
+// halves read an index (jobs_due, jobs_lease) from now on, so the cost does not grow with
+// the number of waiting jobs.
+func (db *DB) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) {
+	var free, held pgtype.Int8
+	err := db.queryRow(ctx, `SELECT
+		(SELECT due_at FROM jobs WHERE due_at > $1 AND lease_until IS NULL ORDER BY due_at LIMIT 1),
+		(SELECT min(greatest(due_at, lease_until)) FROM jobs WHERE lease_until > $1)`, timeArg(now)).Scan(&free, &held)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next job due: %w", err)
+	}
+	next := timeValue(free)
+	if h := timeValue(held); !h.IsZero() && (next.IsZero() || h.Before(next)) {
+		next = h
+	}
+	return next, nil
+}
+
+// A claim is identified by the job, its owner and its attempt count (which every claim
+// increments), so a worker whose lease ran out and was claimed again, even by its own
+// process, can no longer finish, retry or renew the job.
+
+// FinishJob deletes a job leased by the caller and applies w, in one transaction.
+// ErrLeaseLost (and nothing written) when the lease is no longer the caller's.
+func (db *DB) FinishJob(ctx context.Context, j store.Job, w store.Writes) error {
+	err := db.write(ctx, !w.Empty(), func(q querier) error {
+		if err := mustChangeOne(ctx, q, "DELETE FROM jobs WHERE id = $1 AND lease_owner = $2 AND attempts = $3",
+			j.ID, j.LeaseOwner, j.Attempts); err != nil {
+			return err
+		}
+		return db.applyWrites(ctx, q, w)
+	})
+	if err != nil {
+		return fmt.Errorf("finish job %d (%s): %w", j.ID, j.Kind, err)
+	}
+	db.jobsChanged(w.Schedules())
+	return nil
+}
+
+// RetryJob releases a job leased by the caller to run again at dueAt, and applies w, in
+// one transaction. ErrLeaseLost (and nothing written) when the lease is no longer the
+// caller's.
+func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error {
+	err := db.write(ctx, !w.Empty(), func(q querier) error {
+		if err := mustChangeOne(ctx, q,
+			`UPDATE jobs SET due_at = $1, lease_owner = NULL, lease_until = NULL
+			WHERE id = $2 AND lease_owner = $3 AND attempts = $4`,
+			timeArg(dueAt), j.ID, j.LeaseOwner, j.Attempts); err != nil {
+			return err
+		}
+		return db.applyWrites(ctx, q, w)
+	})
+	if err != nil {
+		return fmt.Errorf("retry job %d (%s): %w", j.ID, j.Kind, err)
+	}
+	db.jobsChanged(true)
+	return nil
+}
+
+// RenewLease extends the lease of a job the caller still holds to until, so that work
+// that takes longer than a lease (a slow webhook) is not taken over while it is alive;
+// ErrLeaseLost when the caller no longer holds it.
+func (db *DB) RenewLease(ctx context.Context, j store.Job, until time.Time) error {
+	tag, err := db.writeExec(ctx, "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
+		timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
+	if err == nil && tag.RowsAffected() != 1 {
+		err = store.ErrLeaseLost
+	}
+	if err != nil {
+		return fmt.Errorf("renew lease of job %d (%s): %w", j.ID, j.Kind, err)
+	}
+	return nil
+}
+
+// mustChangeOne runs a statement that must change exactly one leased row.
+func mustChangeOne(ctx context.Context, q querier, query string, args ...any) error {
+	tag, err := q.Exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		return store.ErrLeaseLost
+	}
+	return nil
+}
+
+// CountJobs returns how many jobs of kind ("" for all) are waiting or running.
+func (db *DB) CountJobs(ctx context.Context, kind string) (int, error) {
+	var n int
+	if err := db.queryRow(ctx, "SELECT count(*) FROM jobs WHERE $1 = '' OR kind = $1", kind).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
