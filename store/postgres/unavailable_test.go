@@ -1,0 +1,154 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// proxy forwards the TCP connections it accepts on a loopback port of its own to the
+// port in target: a cluster restarted on another port stays behind one address, as a
+// server restarted in place would.
+type proxy struct {
+	ln     net.Listener
+	target atomic.Int32
+}
+
+func startProxy(t *testing.T, target int) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln}
+	p.target.Store(int32(target))
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.forward(c)
+		}
+	}()
+	return p
+}
+
+// forward copies both ways until either side closes, then closes both.
+func (p *proxy) forward(client net.Conn) {
+	defer client.Close()
+	server, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(int(p.target.Load())))
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(server, client); done <- struct{}{} }()
+	go func() { io.Copy(client, server); done <- struct{}{} }()
+	<-done
+}
+
+// TestUnavailableAndBack: while the server is down, reads and writes fail at once with
+// ErrUnavailable (which the API answers with 503 and Retry-After), and so does the auth
+// generation once it has not been read for authStale; when the server is back, the same
+// store serves again by itself.
+func TestUnavailableAndBack(t *testing.T) {
+	ctx := context.Background()
+	cluster, err := pgtest.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Remove()
+	if _, err := pgtest.CreateDatabase(ctx, cluster.URL("postgres"), "switchboard"); err != nil {
+		t.Fatal(err)
+	}
+	p := startProxy(t, cluster.Port)
+	db := openURL(t, fmt.Sprintf("postgres://postgres@%s/switchboard?sslmode=disable", p.ln.Addr()))
+	if _, err := db.CreateAccount(ctx, testAccount("AC1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateMessage(ctx, testMessage("AC1", 1)); err != nil {
+		t.Fatal(err)
+	}
+
+	cluster.Stop()
+	ops := map[string]func(ctx context.Context) error{
+		"get": func(ctx context.Context) error { _, err := db.GetAccount(ctx, "AC1"); return err },
+		"list": func(ctx context.Context) error {
+			_, _, err := db.ListMessages(ctx, store.MessageFilter{AccountSid: "AC1"}, store.Page{})
+			return err
+		},
+		"create": func(ctx context.Context) error { _, err := db.CreateMessage(ctx, testMessage("AC1", 2)); return err },
+		"apply": func(ctx context.Context) error {
+			return db.Apply(ctx, store.Writes{Jobs: []store.Job{{Kind: "k", AccountSid: "AC1", ResourceSid: "SM1", DueAt: t0, DateCreated: t0}}})
+		},
+		"claim": func(ctx context.Context) error { _, err := db.ClaimJobs(ctx, "w", t0, nil, 10); return err },
+		"ping":  func(ctx context.Context) error { return db.Ping(ctx) },
+	}
+	// Twice: the first time meets the pool's connections, broken by the shutdown; the
+	// second, new connections that cannot be made.
+	for round := range 2 {
+		for name, op := range ops {
+			start := time.Now()
+			err := op(ctx)
+			if !errors.Is(err, store.ErrUnavailable) {
+				t.Errorf("%s with the server down (round %d): %v, want ErrUnavailable", name, round, err)
+			}
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("%s took %v to fail", name, took)
+			}
+		}
+	}
+	deadline := time.Now().Add(authStale + 3*time.Second)
+	for {
+		_, err := db.AuthGeneration(ctx)
+		if errors.Is(err, store.ErrUnavailable) {
+			break
+		}
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("auth generation with the server down for %v: %v, want ErrUnavailable", authStale, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	if err := cluster.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.target.Store(int32(cluster.Port))
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		_, err := db.GetAccount(ctx, "AC1")
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("after the restart: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for name, op := range ops {
+		if err := op(ctx); err != nil {
+			t.Errorf("%s after the restart: %v", name, err)
+		}
+	}
+	for {
+		_, err := db.AuthGeneration(ctx)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("auth generation after the restart: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
