@@ -71,7 +71,10 @@ type Accounts interface {
 	// AuthGeneration returns a number that changes whenever an account or an API key
 	// changes, in this process or any other using the database. A copy of credentials
 	// taken at one generation is current for as long as the generation is the same. It
-	// is asked on every request, so it must cost next to nothing while nothing changes.
+	// is asked on every request, so it must cost next to nothing while nothing changes. A
+	// change made by this process moves it before the write returns; one made by another
+	// process may take a bounded moment to show (SQLite: none; PostgreSQL: until its
+	// notification arrives, at most about a second).
 	AuthGeneration(ctx context.Context) (int64, error)
 	// EnsureSetting stores value under name unless a value is stored there already, and
 	// returns the stored one. The first process to ask wins, so every process that
@@ -301,7 +304,8 @@ type Outbox interface {
 	// JobsChanged is signalled (without blocking; one pending signal at most) after a
 	// commit that added or rescheduled jobs (Writes.Schedules, a status change, a
 	// retry), so that a worker in this process can look at once instead of at its next
-	// poll. Other processes are found by polling.
+	// poll. Other processes' jobs are found by polling (a backend may signal them too, as
+	// PostgreSQL's does).
 	JobsChanged() <-chan struct{}
 
 	// GetDelivery returns webhook delivery sid of account accountSid, or ErrNotFound.
@@ -323,6 +327,7 @@ type Outbox interface {
 	TrimChanges(ctx context.Context, keep int64) (int64, error)
 	// Changed is signalled (without blocking; one pending signal at most) after a commit
 	// of this process that may have logged changes, so that a reader of the log can look
-	// at once. Changes of other processes are found by polling LastChange.
+	// at once. Changes of other processes are found by polling LastChange (a backend may
+	// signal them too, as PostgreSQL's does).
 	Changed() <-chan struct{}
 }
