@@ -192,3 +192,73 @@ func TestUpdatesUnderRace(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimsAcrossProcesses: workers of two processes claiming at once never share a
+// job, claim every one, and run the jobs of a queue one at a time, in the order they
+// were written.
+func TestClaimsAcrossProcesses(t *testing.T) {
+	stores := twoStores(t)
+	ctx := context.Background()
+	var w store.Writes
+	for i := range 300 {
+		queue := ""
+		if i%3 != 0 {
+			queue = fmt.Sprintf("q%d", i%10)
+		}
+		w.Jobs = append(w.Jobs, store.Job{Kind: "k", AccountSid: "AC1", ResourceSid: fmt.Sprint(i), Queue: queue, DueAt: t0, DateCreated: t0})
+	}
+	if err := stores[0].Apply(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		claimed = map[int64]bool{}
+		running = map[string]bool{}  // queues with a job running
+		lastID  = map[string]int64{} // of each queue
+	)
+	race(stores, 8, func(db *DB, i int) error {
+		for {
+			jobs, err := db.ClaimJobs(ctx, fmt.Sprint("worker-", i), t0, nil, 5)
+			if err != nil {
+				t.Error(err)
+				return err
+			}
+			if len(jobs) == 0 {
+				if n, _ := db.CountJobs(ctx, ""); n == 0 {
+					return nil
+				}
+				time.Sleep(time.Millisecond) // jobs of a queue wait for their turn
+				continue
+			}
+			for _, j := range jobs {
+				mu.Lock()
+				if claimed[j.ID] {
+					t.Errorf("job %d claimed twice", j.ID)
+				}
+				claimed[j.ID] = true
+				if j.Queue != "" {
+					if running[j.Queue] {
+						t.Errorf("two jobs of queue %s at once", j.Queue)
+					}
+					if j.ID < lastID[j.Queue] {
+						t.Errorf("queue %s: job %d after job %d", j.Queue, j.ID, lastID[j.Queue])
+					}
+					running[j.Queue], lastID[j.Queue] = true, j.ID
+				}
+				mu.Unlock()
+			}
+			for _, j := range jobs {
+				mu.Lock()
+				running[j.Queue] = false
+				mu.Unlock()
+				if err := db.FinishJob(ctx, j, store.Writes{}); err != nil {
+					t.Error(err)
+					return err
+				}
+			}
+		}
+	})
+	if len(claimed) != len(w.Jobs) {
+		t.Errorf("%d jobs claimed, want %d", len(claimed), len(w.Jobs))
+	}
+}
