@@ -41,8 +41,8 @@ func insertJobs(ctx context.Context, q querier, jobs []store.Job) error {
 			payload = "{}"
 		}
 		if _, err := q.Exec(ctx,
-			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, date_created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, ready_at, date_created)
+			VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
 			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
 			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
 		}
@@ -50,24 +50,28 @@ func insertJobs(ctx context.Context, q querier, jobs []store.Job) error {
 	return nil
 }
 
-// claimJobs is ClaimJobs' one statement. It picks the due jobs nobody holds (or whose
-// lease ran out) that wait behind no earlier job of their queue, skipping those another
-// claim has locked (FOR UPDATE SKIP LOCKED, so that two claims at once neither wait for
-// each other nor take the same job: a row the other committed a lease on meanwhile is
-// checked again as it is now, and left), and leases them. Arguments: $1 owner, $2 the
-// kinds with a lease of their own and $3 their lease ends, $4 the default lease's end,
-// $5 now, $6 the limit. The claimed rows' columns (jobCols) follow its RETURNING.
+// claimJobs is ClaimJobs' one statement. It picks the jobs ready at now (due and not
+// held, or whose lease ran out: ready_at) that wait behind no earlier job of their queue,
+// skipping those another claim has locked (FOR UPDATE SKIP LOCKED, so that two claims at
+// once neither wait for each other nor take the same job: a row the other committed a
+// lease on meanwhile is checked again as it is now, and left), and leases them: the
+// lease's end is both lease_until and ready_at. Arguments: $1 owner, $2 the kinds with a
+// lease of their own and $3 their lease ends, $4 the default lease's end, $5 now, $6 the
+// limit. The claimed rows' columns (jobCols) follow its RETURNING.
 const claimJobs = `WITH claimable AS (
 		SELECT j.id FROM jobs j
-		WHERE j.due_at <= $5 AND (j.lease_until IS NULL OR j.lease_until <= $5)
+		WHERE j.ready_at <= $5
 		AND (j.queue = '' OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
-		ORDER BY j.due_at, j.id
+		ORDER BY j.ready_at, j.id
 		LIMIT $6
 		FOR UPDATE SKIP LOCKED
+	), leased AS (
+		SELECT c.id, coalesce(l.until, $4) AS until
+		FROM claimable c JOIN jobs j ON j.id = c.id
+		LEFT JOIN unnest($2::text[], $3::bigint[]) AS l (kind, until) ON l.kind = j.kind
 	)
-	UPDATE jobs SET lease_owner = $1, attempts = attempts + 1,
-		lease_until = coalesce((SELECT l.until FROM unnest($2::text[], $3::bigint[]) AS l (kind, until) WHERE l.kind = jobs.kind), $4)
-	FROM claimable WHERE jobs.id = claimable.id
+	UPDATE jobs SET lease_owner = $1, attempts = attempts + 1, lease_until = leased.until, ready_at = leased.until
+	FROM leased WHERE jobs.id = leased.id
 	RETURNING `
 
 // ClaimJobs leases up to limit jobs that are due at now and not leased (or whose lease
@@ -98,24 +102,18 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its
-// due time when nobody holds it, or the later of its due time and the end of its lease when
-// somebody does; the zero time when no job will become claimable after now. Jobs that are
-// claimable already (or wait behind an earlier job of their queue) are not counted. Both
-// halves read an index (jobs_due, jobs_lease) from now on, so the cost does not grow with
+// due time when nobody holds it, the end of its lease when somebody does (its ready_at);
+// the zero time when no job will become claimable after now. Jobs that are claimable
+// already (or wait behind an earlier job of their queue) are not counted. It reads the
+// index jobs_ready from now on and stops at the first row, so the cost does not grow with
 // the number of waiting jobs.
 func (db *DB) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) {
-	var free, held pgtype.Int8
-	err := db.queryRow(ctx, `SELECT
-		(SELECT due_at FROM jobs WHERE due_at > $1 AND lease_until IS NULL ORDER BY due_at LIMIT 1),
-		(SELECT min(greatest(due_at, lease_until)) FROM jobs WHERE lease_until > $1)`, timeArg(now)).Scan(&free, &held)
+	var next pgtype.Int8
+	err := db.queryRow(ctx, "SELECT min(ready_at) FROM jobs WHERE ready_at > $1", timeArg(now)).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next job due: %w", err)
 	}
-	next := timeValue(free)
-	if h := timeValue(held); !h.IsZero() && (next.IsZero() || h.Before(next)) {
-		next = h
-	}
-	return next, nil
+	return timeValue(next), nil
 }
 
 // A claim is identified by the job, its owner and its attempt count (which every claim
@@ -145,7 +143,7 @@ func (db *DB) FinishJob(ctx context.Context, j store.Job, w store.Writes) error 
 func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error {
 	err := db.write(ctx, !w.Empty(), func(q querier) error {
 		if err := mustChangeOne(ctx, q,
-			`UPDATE jobs SET due_at = $1, lease_owner = NULL, lease_until = NULL
+			`UPDATE jobs SET due_at = $1, ready_at = $1, lease_owner = NULL, lease_until = NULL
 			WHERE id = $2 AND lease_owner = $3 AND attempts = $4`,
 			timeArg(dueAt), j.ID, j.LeaseOwner, j.Attempts); err != nil {
 			return err
@@ -163,7 +161,7 @@ func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w stor
 // that takes longer than a lease (a slow webhook) is not taken over while it is alive;
 // ErrLeaseLost when the caller no longer holds it.
 func (db *DB) RenewLease(ctx context.Context, j store.Job, until time.Time) error {
-	tag, err := db.writeExec(ctx, "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
+	tag, err := db.writeExec(ctx, "UPDATE jobs SET lease_until = $1, ready_at = $1 WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
 		timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
 	if err == nil && tag.RowsAffected() != 1 {
 		err = store.ErrLeaseLost
