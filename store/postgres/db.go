@@ -325,10 +325,11 @@ func (db *DB) write(ctx context.Context, logs bool, fn func(q querier) error) er
 	if logs {
 		begin = "BEGIN; SELECT lock_change_log()"
 	}
-	if _, err := conn.Exec(ctx, begin); err != nil {
-		return storeErr(err)
+	_, err = conn.Exec(ctx, begin)
+	if err == nil {
+		err = fn(conn)
 	}
-	if err := fn(conn); err != nil {
+	if err != nil {
 		_, _ = conn.Exec(ctx, "ROLLBACK")
 		return storeErr(err)
 	}
