@@ -152,3 +152,37 @@ func TestUnavailableAndBack(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestLockWaitIsUnavailable: a write that waits for the change log's lock longer than
+// lock_timeout (here from the URL) fails with ErrUnavailable, as SQLite's writes do past
+// busy_timeout; a read does not wait for it; and the write goes through once the lock is
+// free.
+func TestLockWaitIsUnavailable(t *testing.T) {
+	url := pgtest.Database(t)
+	ctx := context.Background()
+	db := openURL(t, url+"&lock_timeout=200ms")
+	if _, err := db.CreateAccount(ctx, testAccount("AC1")); err != nil {
+		t.Fatal(err)
+	}
+	holder := connect(t, url)
+	if _, err := holder.Exec(ctx, "BEGIN; SELECT lock_change_log()"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err := db.CreateMessage(ctx, testMessage("AC1", 1))
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("a write waiting for the change log's lock: %v, want ErrUnavailable", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("it failed after %v", took)
+	}
+	if _, err := db.GetAccount(ctx, "AC1"); err != nil {
+		t.Errorf("a read while the lock is held: %v", err)
+	}
+	if _, err := holder.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateMessage(ctx, testMessage("AC1", 1)); err != nil {
+		t.Errorf("once the lock is free: %v", err)
+	}
+}
