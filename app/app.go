@@ -47,6 +47,11 @@ type Config struct {
 	// answered (default 2 s).
 	CallSpeed       float64
 	CallAnswerDelay time.Duration
+	// Workers, RequestWorkers, RequestsPerAccount and RequestsPerTarget are the outbox's
+	// (outbox.Config: the jobs of the simulated networks at once, the requests to apps at
+	// once, and of those the most one account and one host hold); zero takes its
+	// defaults.
+	Workers, RequestWorkers, RequestsPerAccount, RequestsPerTarget int
 	// MaxEventStreams is how many event streams one account may hold open at once
 	// (default feed.DefaultMaxPerAccount).
 	MaxEventStreams int
@@ -119,7 +124,20 @@ func New(db store.Store, cfg Config) (*App, error) {
 		MaxAttempts:  cfg.WebhookAttempts,
 		Backoff:      cfg.WebhookBackoff,
 		PollInterval: cfg.PollInterval,
+		Workers:      cfg.Workers, RequestWorkers: cfg.RequestWorkers,
+		RequestsPerAccount: cfg.RequestsPerAccount, RequestsPerTarget: cfg.RequestsPerTarget,
 	})
+	if err := m.ObserveOutboxRunner(
+		func(lane string) float64 {
+			if lane == outbox.Requests.String() {
+				return float64(runner.Running(outbox.Requests))
+			}
+			return float64(runner.Running(outbox.Steps))
+		},
+		func() (float64, float64) { a, t := runner.AtCap(); return float64(a), float64(t) },
+	); err != nil {
+		return nil, fmt.Errorf("assemble: %w", err)
+	}
 	hub := feed.New(feed.Config{Store: db, Logger: log, MaxPerAccount: cfg.MaxEventStreams})
 	if err := m.ObserveEventStreams(func() float64 { return float64(hub.Subscriptions()) }); err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)

@@ -273,12 +273,14 @@ type Outbox interface {
 	// Apply makes all of w's changes in one transaction, or none of them (see Writes).
 	Apply(ctx context.Context, w Writes) error
 
-	// ClaimJobs leases up to limit jobs that are due at now and not leased (or whose
-	// lease ran out) to owner, each until now plus the lease of its kind (leases;
-	// DefaultLease for a kind not listed), counting the attempt, and returns them in the
-	// order they were written (by ID). A job waits while an earlier job of its queue exists,
-	// leased or not. Two workers, in one process or two, never claim the same job.
-	ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]Job, error)
+	// ClaimJobs leases to c.Owner up to c.Limit jobs of the kinds in c.Leases that are
+	// due at c.Now and not leased (or whose lease ran out), each until c.Now plus the
+	// lease of its kind, counting the attempt, and returns them in the order they were
+	// written (by ID). A job waits while an earlier job of its queue exists, leased or
+	// not. Among the ClaimWindow oldest ready jobs, a claim takes every account's oldest
+	// before any account's second, within c's caps per account and per target (see
+	// Claim). Two workers, in one process or two, never claim the same job.
+	ClaimJobs(ctx context.Context, c Claim) ([]Job, error)
 	// NextJobDue returns the earliest time after now at which a job becomes claimable:
 	// its due time when nobody holds it, or the later of its due time and the end of its
 	// lease when somebody does; the zero time when no job will become claimable after

@@ -112,7 +112,10 @@ type Job struct {
 	AccountSid  string
 	ResourceSid string // the message (or other resource) the job is about
 	// Jobs sharing a non-empty Queue run one at a time, in the order they were written.
-	Queue       string
+	Queue string
+	// Target is the host the job sends a request to ("" for none): the runner caps the
+	// requests under way per target, so that one slow host cannot hold every worker.
+	Target      string
 	Payload     []byte // JSON
 	DueAt       time.Time
 	Attempts    int // claims so far, this one included
@@ -121,8 +124,104 @@ type Job struct {
 	DateCreated time.Time
 }
 
-// DefaultLease is the lease of a job whose kind ClaimJobs was given none for.
-const DefaultLease = 30 * time.Second
+// Claim says which jobs ClaimJobs may take, and how to share them out.
+type Claim struct {
+	Owner string
+	Now   time.Time
+	// Leases are the kinds to claim, each with its lease: jobs of other kinds are left
+	// for a claim that names them (another pool of workers, or a newer build).
+	Leases map[string]time.Duration
+	Limit  int
+	// PerAccount, when > 0, caps the jobs of one account that this claim takes, at
+	// AccountRoom[account] for an account listed there (its caller's room left under
+	// its own cap, given the jobs it already runs) and at PerAccount for any other.
+	// PerTarget and TargetRoom do the same per Job.Target (jobs without a target are
+	// not capped). Zero caps nothing.
+	PerAccount  int
+	AccountRoom map[string]int
+	PerTarget   int
+	TargetRoom  map[string]int
+}
+
+// Capped reports whether c caps anything.
+func (c Claim) Capped() bool { return c.PerAccount > 0 || c.PerTarget > 0 }
+
+// Full are the accounts and targets with no room left: a capped claim does not look at
+// their jobs.
+func (c Claim) Full() (accounts, targets []string) {
+	for a, n := range c.AccountRoom {
+		if c.PerAccount > 0 && n <= 0 {
+			accounts = append(accounts, a)
+		}
+	}
+	for t, n := range c.TargetRoom {
+		if c.PerTarget > 0 && n <= 0 {
+			targets = append(targets, t)
+		}
+	}
+	return accounts, targets
+}
+
+// ClaimCandidates is how many ready jobs a capped claim reads for each one it may take:
+// it takes them from the oldest, within the caps, and shares them out among accounts.
+const ClaimCandidates = 4
+
+// Candidate is a ready job a capped claim may take.
+type Candidate struct {
+	ID                 int64
+	AccountSid, Target string
+}
+
+// Choose picks, from candidates (ready jobs of accounts and targets that have room, oldest
+// first), up to c.Limit to claim: every account's oldest before any account's second,
+// and so on, within c's caps. It returns their IDs. Backends of the contract call it for
+// a capped claim, between reading the candidates and leasing the chosen ones, in one
+// transaction.
+func (c Claim) Choose(candidates []Candidate) []int64 {
+	accountRoom := func(a string) int {
+		if c.PerAccount <= 0 {
+			return len(candidates)
+		}
+		if n, ok := c.AccountRoom[a]; ok {
+			return n
+		}
+		return c.PerAccount
+	}
+	targetRoom := func(t string) int {
+		if c.PerTarget <= 0 || t == "" {
+			return len(candidates)
+		}
+		if n, ok := c.TargetRoom[t]; ok {
+			return n
+		}
+		return c.PerTarget
+	}
+	takenOfAccount, takenOfTarget := map[string]int{}, map[string]int{}
+	taken := make([]bool, len(candidates))
+	var ids []int64
+	// Round after round, each account takes its oldest candidate it has room for.
+	for progress := true; progress && len(ids) < c.Limit; {
+		progress = false
+		inRound := map[string]bool{}
+		for i, cand := range candidates {
+			if len(ids) == c.Limit {
+				break
+			}
+			if taken[i] || inRound[cand.AccountSid] {
+				continue
+			}
+			if takenOfAccount[cand.AccountSid] >= accountRoom(cand.AccountSid) || takenOfTarget[cand.Target] >= targetRoom(cand.Target) {
+				continue
+			}
+			taken[i], inRound[cand.AccountSid] = true, true
+			takenOfAccount[cand.AccountSid]++
+			takenOfTarget[cand.Target]++
+			ids = append(ids, cand.ID)
+			progress = true
+		}
+	}
+	return ids
+}
 
 // WebhookDelivery records one webhook request and what came back.
 type WebhookDelivery struct {

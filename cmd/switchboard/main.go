@@ -27,6 +27,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/logbuf"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
+	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/accounts"
@@ -83,6 +84,12 @@ type config struct {
 	callSpeed       float64
 	callAnswerDelay time.Duration
 	maxEventStreams int
+	workers         outboxWorkers
+}
+
+// outboxWorkers are the outbox's sizes (outbox.Config).
+type outboxWorkers struct {
+	steps, requests, perAccount, perHost int
 }
 
 // logLevels are the names --log-level accepts.
@@ -154,6 +161,15 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		"time for a response to be written, once the request has arrived (env SWITCHBOARD_WRITE_TIMEOUT)")
 	fs.DurationVar(&c.timeouts.Idle, "idle-timeout", envDuration("SWITCHBOARD_IDLE_TIMEOUT", connguard.DefaultIdle),
 		"how long an idle keep-alive connection is kept (env SWITCHBOARD_IDLE_TIMEOUT)")
+	var workers, requestWorkers, perAccount, perHost int64
+	fs.Int64Var(&workers, "outbox-workers", envInt("SWITCHBOARD_OUTBOX_WORKERS", outbox.DefaultWorkers),
+		"steps of the simulated networks (a delivery's next status, a call's next verb) run at once (env SWITCHBOARD_OUTBOX_WORKERS)")
+	fs.Int64Var(&requestWorkers, "webhook-workers", envInt("SWITCHBOARD_WEBHOOK_WORKERS", outbox.DefaultRequestWorkers),
+		"requests to apps (webhooks, TwiML, media) made at once (env SWITCHBOARD_WEBHOOK_WORKERS)")
+	fs.Int64Var(&perAccount, "webhook-per-account", envInt("SWITCHBOARD_WEBHOOK_PER_ACCOUNT", outbox.DefaultRequestsPerAccount),
+		"of --webhook-workers, the most one account's requests hold at once; its others wait (env SWITCHBOARD_WEBHOOK_PER_ACCOUNT)")
+	fs.Int64Var(&perHost, "webhook-per-host", envInt("SWITCHBOARD_WEBHOOK_PER_HOST", outbox.DefaultRequestsPerTarget),
+		"of --webhook-workers, the most requests to one host (host:port) at once; the others wait (env SWITCHBOARD_WEBHOOK_PER_HOST)")
 	var maxStreams int64
 	fs.Int64Var(&maxStreams, "max-event-streams", envInt("SWITCHBOARD_MAX_EVENT_STREAMS", feed.DefaultMaxPerAccount),
 		"event streams (GET .../Events) one account may hold open at once; one more is refused with 429 (env SWITCHBOARD_MAX_EVENT_STREAMS)")
@@ -192,6 +208,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	}
 	c.rateBurst = int(rateBurst)
 	c.maxEventStreams = int(maxStreams)
+	c.workers = outboxWorkers{steps: int(workers), requests: int(requestWorkers), perAccount: int(perAccount), perHost: int(perHost)}
 	c.limits = connguard.DefaultLimits()
 	c.limits.MaxConns, c.limits.MaxConnsPerIP, c.timeouts.MinBodyRate = int(maxConns), int(maxPerIP), minRate
 	c.timeouts.MaxBody = server.MaxBodyBytes
@@ -202,6 +219,10 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		return c, fmt.Errorf("--rate-limit must be a number of requests a second, 0 or more, not %v", c.rateLimit)
 	case rateBurst < 0 || rateBurst > 1<<20:
 		return c, fmt.Errorf("--rate-burst must be between 0 and %d, not %d", 1<<20, rateBurst)
+	case workers < 1 || workers > 4096, requestWorkers < 1 || requestWorkers > 4096:
+		return c, fmt.Errorf("--outbox-workers and --webhook-workers must be between 1 and 4096, not %d and %d", workers, requestWorkers)
+	case perAccount < 1 || perAccount > requestWorkers, perHost < 1 || perHost > requestWorkers:
+		return c, fmt.Errorf("--webhook-per-account and --webhook-per-host must be between 1 and --webhook-workers (%d), not %d and %d", requestWorkers, perAccount, perHost)
 	case maxStreams < 1 || maxStreams > 1<<20:
 		return c, fmt.Errorf("--max-event-streams must be between 1 and %d, not %d", 1<<20, maxStreams)
 	case maxConns < 1 || maxConns > 1<<20:
@@ -340,6 +361,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
 		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay, MaxEventStreams: cfg.maxEventStreams,
+		Workers: cfg.workers.steps, RequestWorkers: cfg.workers.requests, RequestsPerAccount: cfg.workers.perAccount, RequestsPerTarget: cfg.workers.perHost,
 		ScheduleMinLead: &cfg.minLead, Metrics: m, Inbox: inbox.Config{AutoSignIn: autoSignIn},
 	})
 	if err != nil {

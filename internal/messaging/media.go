@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/phone"
+	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -22,7 +23,11 @@ type mediaThen struct {
 
 func (s *Service) mediaJob(m store.Message, then mediaThen) store.Job {
 	now := time.Now()
-	return store.Job{Kind: kindMedia, AccountSid: m.AccountSid, ResourceSid: m.Sid, Payload: outbox.Payload(then),
+	target := ""
+	if len(m.MediaURLs) > 0 {
+		target = webhook.Host(m.MediaURLs[0])
+	}
+	return store.Job{Kind: kindMedia, AccountSid: m.AccountSid, ResourceSid: m.Sid, Target: target, Payload: outbox.Payload(then),
 		DueAt: now, DateCreated: now}
 }
 

@@ -124,8 +124,8 @@ func (s *Service) Kinds() map[string]outbox.Kind {
 	return map[string]outbox.Kind{
 		kindStep: {Handle: s.step, Lease: 2 * time.Second},
 		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log, OnAnswer: s.actOnAnswer}).Handle,
-			Lease: 3 * time.Second},
-		kindMedia: {Handle: s.fetchMedia, Lease: 3 * time.Second},
+			Lease: 3 * time.Second, Lane: outbox.Requests},
+		kindMedia: {Handle: s.fetchMedia, Lease: 3 * time.Second, Lane: outbox.Requests},
 	}
 }
 

@@ -125,6 +125,30 @@ func (m *Metrics) ObserveOutboxDepth(depth func() float64) error {
 	}, depth))
 }
 
+// ObserveOutboxRunner makes running (by lane: steps, requests) and atCap (accounts and
+// target hosts holding as many requests as they may), read at every scrape, gauges of
+// this process's outbox runner.
+func (m *Metrics) ObserveOutboxRunner(running func(lane string) float64, atCap func() (accounts, targets float64)) error {
+	var cs []prometheus.Collector
+	for _, lane := range []string{"steps", "requests"} {
+		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "switchboard_outbox_running",
+			Help:        "Outbox jobs running in this process, by lane: steps of the simulated networks, and requests to apps.",
+			ConstLabels: prometheus.Labels{"lane": lane},
+		}, func() float64 { return running(lane) }))
+	}
+	cs = append(cs,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_outbox_at_cap", Help: "Accounts, and target hosts, whose requests to apps wait for their cap in this process.",
+			ConstLabels: prometheus.Labels{"cap": "account"},
+		}, func() float64 { a, _ := atCap(); return a }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "switchboard_outbox_at_cap", Help: "Accounts, and target hosts, whose requests to apps wait for their cap in this process.",
+			ConstLabels: prometheus.Labels{"cap": "host"},
+		}, func() float64 { _, t := atCap(); return t }))
+	return m.Register(cs...)
+}
+
 // ObserveEventStreams makes open, read at every scrape, the gauge of event streams this
 // process serves.
 func (m *Metrics) ObserveEventStreams(open func() float64) error {

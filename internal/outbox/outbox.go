@@ -22,7 +22,7 @@ import (
 
 // Store is what the runner needs from persistence.
 type Store interface {
-	ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error)
+	ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 	NextJobDue(ctx context.Context, now time.Time) (time.Time, error)
 	FinishJob(ctx context.Context, j store.Job, w store.Writes) error
 	RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w store.Writes) error
@@ -44,6 +44,27 @@ type Outcome struct {
 // writes. A handler must return before its context ends (the lease).
 type Handler func(ctx context.Context, job store.Job) (Outcome, error)
 
+// Lane is the pool of workers a kind's jobs run in. Jobs of one lane never wait for a
+// worker of the other: a slow app, which holds a request worker for up to the webhook
+// timeout, cannot delay a delivery step or a call's progress.
+type Lane int
+
+const (
+	// Steps: the simulated networks' own work (a delivery's next status, a call's next
+	// verb, news between calls): the store and the CPU, done in milliseconds.
+	Steps Lane = iota
+	// Requests: requests to apps (webhooks, TwiML documents, media), which may take the
+	// webhook timeout. Capped per account and per target host (Job.Target).
+	Requests
+)
+
+func (l Lane) String() string {
+	if l == Requests {
+		return "requests"
+	}
+	return "steps"
+}
+
 // Kind is how to run the jobs of one kind.
 type Kind struct {
 	Handle Handler
@@ -51,6 +72,8 @@ type Kind struct {
 	// renews it while the handler runs, so it bounds not the work but the wait before a
 	// job whose process died runs again elsewhere.
 	Lease time.Duration
+	// Lane is the pool its jobs run in (Steps unless set).
+	Lane Lane
 }
 
 // Config tunes a Runner; zero values take the defaults.
@@ -58,8 +81,15 @@ type Config struct {
 	Store  Store
 	Kinds  map[string]Kind // by job kind
 	Logger *slog.Logger
-	// Workers is how many jobs run at once (default 16).
+	// Workers is how many jobs of the Steps lane run at once (default DefaultWorkers).
 	Workers int
+	// RequestWorkers is how many jobs of the Requests lane run at once (default
+	// DefaultRequestWorkers); of them, one account holds at most RequestsPerAccount
+	// (default DefaultRequestsPerAccount) and one target host at most RequestsPerTarget
+	// (default DefaultRequestsPerTarget), in this process.
+	RequestWorkers     int
+	RequestsPerAccount int
+	RequestsPerTarget  int
 	// MaxAttempts bounds how often a job runs (default 5).
 	MaxAttempts int
 	// Backoff is the wait before the first retry; each later one doubles, up to
@@ -73,19 +103,53 @@ type Config struct {
 	Observe func(kind, result string)
 }
 
+// Defaults of Config.
+const (
+	DefaultWorkers            = 64
+	DefaultRequestWorkers     = 64
+	DefaultRequestsPerAccount = 32
+	DefaultRequestsPerTarget  = 32
+)
+
 // Runner runs jobs until its context ends.
 type Runner struct {
 	cfg   Config
 	owner string
 	log   *slog.Logger
-	// freed is signalled when a worker finishes, so that a full runner claims again.
-	freed chan struct{}
+	lanes []*lane
+}
+
+// lane is one pool of workers and what it claims.
+type lane struct {
+	name    Lane
+	leases  map[string]time.Duration // its kinds, for ClaimJobs
+	workers int
+	// perAccount and perTarget cap the jobs one account, one target, holds at once
+	// (0: no cap).
+	perAccount, perTarget int
+
+	mu        sync.Mutex
+	busy      int
+	byAccount map[string]int // jobs under way, of accounts with any
+	byTarget  map[string]int // of targets with any
+	// freed is signalled when a worker finishes, wake when the store has new jobs, so
+	// that the lane claims again.
+	freed, wake chan struct{}
 }
 
 // New returns a runner for cfg.
 func New(cfg Config) *Runner {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.RequestWorkers <= 0 {
+		cfg.RequestWorkers = DefaultRequestWorkers
+	}
+	if cfg.RequestsPerAccount <= 0 {
+		cfg.RequestsPerAccount = DefaultRequestsPerAccount
+	}
+	if cfg.RequestsPerTarget <= 0 {
+		cfg.RequestsPerTarget = DefaultRequestsPerTarget
 	}
 	for name, k := range cfg.Kinds {
 		if k.Lease <= 0 {
@@ -114,72 +178,212 @@ func New(cfg Config) *Runner {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return &Runner{cfg: cfg, owner: "runner-" + hex.EncodeToString(b[:]), log: log, freed: make(chan struct{}, 1)}
+	r := &Runner{cfg: cfg, owner: "runner-" + hex.EncodeToString(b[:]), log: log}
+	steps := newLane(Steps, cfg.Workers, 0, 0)
+	requests := newLane(Requests, cfg.RequestWorkers, cfg.RequestsPerAccount, cfg.RequestsPerTarget)
+	for name, k := range cfg.Kinds {
+		l := steps
+		if k.Lane == Requests {
+			l = requests
+		}
+		l.leases[name] = k.Lease
+	}
+	for _, l := range []*lane{steps, requests} {
+		if len(l.leases) > 0 {
+			r.lanes = append(r.lanes, l)
+		}
+	}
+	return r
+}
+
+func newLane(name Lane, workers, perAccount, perTarget int) *lane {
+	return &lane{name: name, leases: map[string]time.Duration{}, workers: workers, perAccount: perAccount, perTarget: perTarget,
+		byAccount: map[string]int{}, byTarget: map[string]int{}, freed: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
+}
+
+// Running is how many jobs of lane l run now, for the metrics.
+func (r *Runner) Running(l Lane) int {
+	for _, ln := range r.lanes {
+		if ln.name == l {
+			ln.mu.Lock()
+			defer ln.mu.Unlock()
+			return ln.busy
+		}
+	}
+	return 0
+}
+
+// AtCap is how many accounts, and how many target hosts, hold as many request jobs as
+// they may at once now (their further jobs wait), for the metrics.
+func (r *Runner) AtCap() (accounts, targets int) {
+	for _, l := range r.lanes {
+		l.mu.Lock()
+		for _, n := range l.byAccount {
+			if l.perAccount > 0 && n >= l.perAccount {
+				accounts++
+			}
+		}
+		for _, n := range l.byTarget {
+			if l.perTarget > 0 && n >= l.perTarget {
+				targets++
+			}
+		}
+		l.mu.Unlock()
+	}
+	return accounts, targets
 }
 
 // Run claims and runs jobs until ctx ends, then waits for the jobs under way (their
 // handlers see ctx end too) and returns.
 func (r *Runner) Run(ctx context.Context) {
-	var (
-		wg   sync.WaitGroup
-		jobs = make(chan store.Job)
-		busy = make(chan struct{}, r.cfg.Workers) // one token per job under way
-	)
+	var wg sync.WaitGroup
+	for _, l := range r.lanes {
+		wg.Go(func() { r.runLane(ctx, l) })
+	}
+	// One signal from the store wakes every lane.
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-r.cfg.Store.JobsChanged():
+				for _, l := range r.lanes {
+					signal(l.wake)
+				}
+			}
+		}
+	})
+	wg.Wait()
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// runLane claims the lane's jobs and runs them on its workers until ctx ends.
+func (r *Runner) runLane(ctx context.Context, l *lane) {
+	var wg sync.WaitGroup
+	jobs := make(chan store.Job)
 	// The workers live as long as the runner. A goroutine of its own per job grew a new
 	// stack, to the depth SQLite's calls take, for every job: 5% of the CPU of a burst of
 	// deliveries.
-	for range r.cfg.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range l.workers {
+		wg.Go(func() {
 			for job := range jobs {
 				r.runJob(ctx, job)
-				<-busy
-				select {
-				case r.freed <- struct{}{}:
-				default:
-				}
+				l.done(job)
+				signal(l.freed)
 			}
-		}()
+		})
 	}
 	defer func() {
 		close(jobs)
 		wg.Wait()
 	}()
+	var lastClaim time.Time
 	for ctx.Err() == nil {
-		claimed := 0
-		if free := r.cfg.Workers - len(busy); free > 0 {
-			claimedJobs, err := r.claim(ctx, free)
+		claimed, free := 0, l.free()
+		if free > 0 {
+			// A busy lane claims at most once every claimEvery, so that the workers that
+			// finished meanwhile are claimed for together: each claim is a write, and one
+			// claim per finished job was most of the store's work under load. An idle
+			// lane claims at once.
+			if wait := claimEvery - time.Since(lastClaim); free < l.workers && wait > 0 {
+				sleep(ctx, wait)
+				free = l.free()
+			}
+			lastClaim = time.Now()
+			claimedJobs, err := r.claim(ctx, l, free)
 			if err != nil && ctx.Err() == nil {
-				r.log.ErrorContext(ctx, "claim jobs", slog.Any("error", err))
+				r.log.ErrorContext(ctx, "claim jobs", slog.String("lane", l.name.String()), slog.Any("error", err))
 			}
 			claimed = len(claimedJobs)
 			for _, job := range claimedJobs {
-				// Never blocks for long: at most Workers jobs are under way, so a worker
+				// Never blocks for long: the lane counted the job as busy, so a worker
 				// is, or is about to be, waiting for this one.
-				busy <- struct{}{}
 				jobs <- job
 			}
 			if claimed == free {
 				continue // there may be more due right now
 			}
 		}
-		r.wait(ctx, claimed == 0 && len(busy) < r.cfg.Workers)
+		r.wait(ctx, l, claimed == 0)
 	}
 }
 
-// claim leases up to limit due jobs, each for its kind's lease.
-func (r *Runner) claim(ctx context.Context, limit int) ([]store.Job, error) {
-	leases := make(map[string]time.Duration, len(r.cfg.Kinds))
-	for name, k := range r.cfg.Kinds {
-		leases[name] = k.Lease
+// claimEvery is the least time between two claims of a busy lane.
+const claimEvery = time.Millisecond
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
-	return r.cfg.Store.ClaimJobs(ctx, r.owner, time.Now(), leases, limit)
 }
 
-// wait sleeps until a job may be due: the next due time, a signal that jobs changed or a
-// worker is free, or the poll interval, whichever comes first.
-func (r *Runner) wait(ctx context.Context, idle bool) {
+// free is how many of the lane's workers have no job.
+func (l *lane) free() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.workers - l.busy
+}
+
+// claim leases up to limit of the lane's due jobs, within its caps, and counts them as
+// under way.
+func (r *Runner) claim(ctx context.Context, l *lane, limit int) ([]store.Job, error) {
+	c := store.Claim{Owner: r.owner, Now: time.Now(), Leases: l.leases, Limit: limit,
+		PerAccount: l.perAccount, PerTarget: l.perTarget}
+	l.mu.Lock()
+	if l.perAccount > 0 && len(l.byAccount) > 0 {
+		c.AccountRoom = make(map[string]int, len(l.byAccount))
+		for a, n := range l.byAccount {
+			c.AccountRoom[a] = max(0, l.perAccount-n)
+		}
+	}
+	if l.perTarget > 0 && len(l.byTarget) > 0 {
+		c.TargetRoom = make(map[string]int, len(l.byTarget))
+		for t, n := range l.byTarget {
+			c.TargetRoom[t] = max(0, l.perTarget-n)
+		}
+	}
+	l.mu.Unlock()
+	jobs, err := r.cfg.Store.ClaimJobs(ctx, c)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, j := range jobs {
+		l.busy++
+		l.byAccount[j.AccountSid]++
+		if j.Target != "" {
+			l.byTarget[j.Target]++
+		}
+	}
+	return jobs, err
+}
+
+// done counts a job of the lane as finished.
+func (l *lane) done(j store.Job) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.busy--
+	if l.byAccount[j.AccountSid]--; l.byAccount[j.AccountSid] <= 0 {
+		delete(l.byAccount, j.AccountSid)
+	}
+	if j.Target != "" {
+		if l.byTarget[j.Target]--; l.byTarget[j.Target] <= 0 {
+			delete(l.byTarget, j.Target)
+		}
+	}
+}
+
+// wait sleeps until a job of the lane may be due: the next due time (when idle), a
+// signal that jobs changed or a worker is free, or the poll interval, whichever comes
+// first.
+func (r *Runner) wait(ctx context.Context, l *lane, idle bool) {
 	d := r.cfg.PollInterval
 	if idle {
 		next, err := r.cfg.Store.NextJobDue(ctx, time.Now())
@@ -196,23 +400,15 @@ func (r *Runner) wait(ctx context.Context, idle bool) {
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
-	case <-r.cfg.Store.JobsChanged():
-	case <-r.freed:
+	case <-l.wake:
+	case <-l.freed:
 	case <-timer.C:
 	}
 }
 
 // runJob runs one claimed job and records its result.
 func (r *Runner) runJob(ctx context.Context, job store.Job) {
-	kind, ok := r.cfg.Kinds[job.Kind]
-	if !ok {
-		// A newer build's job: leave it for a process that knows it, without spinning.
-		r.log.WarnContext(ctx, "no handler for job kind", slog.String("kind", job.Kind), slog.Int64("job", job.ID))
-		r.finish(ctx, job, func(ctx context.Context) error {
-			return r.cfg.Store.RetryJob(ctx, job, time.Now().Add(r.cfg.MaxBackoff), store.Writes{})
-		}, "retry")
-		return
-	}
+	kind := r.cfg.Kinds[job.Kind] // a lane claims only its own kinds
 	hctx, cancel := context.WithCancel(ctx)
 	renewed := r.keepLease(hctx, cancel, job, kind.Lease)
 	out, err := kind.Handle(hctx, job)

@@ -23,12 +23,12 @@ type spyStore struct {
 	renewErr, finishErr error
 }
 
-func (s *spyStore) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error) {
+func (s *spyStore) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error) {
 	s.claims.Add(1)
 	if err := s.claimErr.Swap(nil); err != nil {
 		return nil, *err
 	}
-	return s.DB.ClaimJobs(ctx, owner, now, leases, limit)
+	return s.DB.ClaimJobs(ctx, c)
 }
 
 func (s *spyStore) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) {
@@ -76,16 +76,22 @@ func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 func TestDefaults(t *testing.T) {
 	r := New(Config{Kinds: map[string]Kind{"k": {}}})
 	c := r.cfg
-	if c.Workers != 16 || c.Kinds["k"].Lease != 5*time.Second || c.MaxAttempts != 5 || c.Backoff != time.Second ||
+	if c.Workers != DefaultWorkers || c.RequestWorkers != DefaultRequestWorkers || c.RequestsPerAccount != DefaultRequestsPerAccount ||
+		c.RequestsPerTarget != DefaultRequestsPerTarget || c.Kinds["k"].Lease != 5*time.Second || c.MaxAttempts != 5 || c.Backoff != time.Second ||
 		c.MaxBackoff != 5*time.Minute || c.PollInterval != 250*time.Millisecond || c.Observe == nil || r.log == nil {
 		t.Errorf("defaults %+v", c)
+	}
+	if DefaultWorkers != 64 || DefaultRequestWorkers != 64 || DefaultRequestsPerAccount != 32 || DefaultRequestsPerTarget != 32 {
+		t.Errorf("documented defaults changed: %d %d %d %d", DefaultWorkers, DefaultRequestWorkers, DefaultRequestsPerAccount, DefaultRequestsPerTarget)
 	}
 	if r.backoff(1) != time.Second || r.backoff(100) != 5*time.Minute {
 		t.Errorf("default backoffs %s, %s", r.backoff(1), r.backoff(100))
 	}
 	// Set values are kept.
-	c = New(Config{Workers: 1, Kinds: map[string]Kind{"k": {Lease: time.Hour}}, MaxAttempts: 1, Backoff: 2, MaxBackoff: 3, PollInterval: 4}).cfg
-	if c.Workers != 1 || c.Kinds["k"].Lease != time.Hour || c.MaxAttempts != 1 || c.Backoff != 2 || c.MaxBackoff != 3 || c.PollInterval != 4 {
+	c = New(Config{Workers: 1, RequestWorkers: 5, RequestsPerAccount: 6, RequestsPerTarget: 7, Kinds: map[string]Kind{"k": {Lease: time.Hour}},
+		MaxAttempts: 1, Backoff: 2, MaxBackoff: 3, PollInterval: 4}).cfg
+	if c.Workers != 1 || c.RequestWorkers != 5 || c.RequestsPerAccount != 6 || c.RequestsPerTarget != 7 || c.Kinds["k"].Lease != time.Hour ||
+		c.MaxAttempts != 1 || c.Backoff != 2 || c.MaxBackoff != 3 || c.PollInterval != 4 {
 		t.Errorf("set values not kept: %+v", c)
 	}
 }
@@ -183,7 +189,7 @@ func TestStoreFailuresAreLoggedAndSurvived(t *testing.T) {
 	db.nextErr.Store(&nextErr)
 	time.Sleep(100 * time.Millisecond)
 	got := logs.String()
-	for _, want := range []string{`level=ERROR msg="claim jobs" error="claim broke"`, `level=ERROR msg="next job due" error="next broke"`} {
+	for _, want := range []string{`level=ERROR msg="claim jobs" lane=steps error="claim broke"`, `level=ERROR msg="next job due" error="next broke"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("log lacks %s:\n%s", want, got)
 		}

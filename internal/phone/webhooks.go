@@ -31,7 +31,7 @@ type Webhook struct {
 // one queue run one at a time, in the order they were written: a resource's callbacks
 // arrive in order.
 func (p Webhook) Job(kind, accountSid, resourceSid, queue string, now time.Time) store.Job {
-	return store.Job{Kind: kind, AccountSid: accountSid, ResourceSid: resourceSid, Queue: queue,
+	return store.Job{Kind: kind, AccountSid: accountSid, ResourceSid: resourceSid, Queue: queue, Target: webhook.Host(p.URL),
 		Payload: outbox.Payload(p), DueAt: now, DateCreated: now}
 }
 

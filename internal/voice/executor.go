@@ -267,7 +267,7 @@ func (s *Service) effect(w *store.Writes, row store.Call, e callflow.Effect, job
 		w.CallEvents = append(w.CallEvents, store.CallEvent{AccountSid: row.AccountSid, CallSid: row.Sid, Type: e.Type,
 			Description: e.Description, Data: e.Data, Elapsed: time.Duration(e.At) * time.Millisecond, DateCreated: now.UTC()})
 	case callflow.Fetch:
-		jobs = append(jobs, store.Job{Kind: kindFetch, AccountSid: row.AccountSid, ResourceSid: row.Sid,
+		jobs = append(jobs, store.Job{Kind: kindFetch, AccountSid: row.AccountSid, ResourceSid: row.Sid, Target: webhook.Host(e.URL),
 			Payload: outbox.Payload(fetchPayload{Seq: e.Seq}), DueAt: now, DateCreated: now})
 	case callflow.Notify:
 		// A call's requests share a queue, so they arrive in the order the call made them.

@@ -93,7 +93,7 @@ func receiving(t *testing.T, app *voiceApp) (*Service, *flakyStore, store.Call, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := db.ClaimJobs(ctx, "test", time.Now().Add(time.Second), nil, 10)
+	jobs, err := db.ClaimJobs(ctx, store.Claim{Owner: "test", Now: time.Now().Add(time.Second), Leases: map[string]time.Duration{kindFetch: time.Minute}, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

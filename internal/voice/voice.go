@@ -103,9 +103,9 @@ func New(cfg Config) *Service {
 func (s *Service) Kinds() map[string]outbox.Kind {
 	return map[string]outbox.Kind{
 		kindStep:    {Handle: s.step, Lease: 3 * time.Second},
-		kindFetch:   {Handle: s.fetch, Lease: 3 * time.Second},
+		kindFetch:   {Handle: s.fetch, Lease: 3 * time.Second, Lane: outbox.Requests},
 		kindSignal:  {Handle: s.signal, Lease: 2 * time.Second},
-		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log}).Handle, Lease: 3 * time.Second},
+		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log}).Handle, Lease: 3 * time.Second, Lane: outbox.Requests},
 	}
 }
 

@@ -143,8 +143,11 @@ func NewClient(timeout time.Duration, maxBody int64, targets Targets) *Client {
 		}
 	}
 	transport := &http.Transport{
-		DialContext:         dialer.DialContext,
-		MaxIdleConnsPerHost: 16,
+		DialContext: dialer.DialContext,
+		// As many kept-alive connections per host as the outbox lets requests to one host
+		// run at once (outbox.DefaultRequestsPerTarget), so a busy host's requests reuse
+		// their connections.
+		MaxIdleConnsPerHost: 32,
 		IdleConnTimeout:     30 * time.Second,
 		TLSHandshakeTimeout: timeout,
 	}
@@ -158,6 +161,27 @@ func NewClient(timeout time.Duration, maxBody int64, targets Targets) *Client {
 		timeout: timeout,
 		maxBody: maxBody,
 	}
+}
+
+// Host is the host a request to rawURL goes to, as the outbox counts requests per target:
+// lowercased, with the scheme's port when the URL names none ("" when rawURL is not an
+// absolute http or https URL).
+func Host(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	port := u.Port()
+	switch {
+	case port != "":
+	case u.Scheme == "http":
+		port = "80"
+	case u.Scheme == "https":
+		port = "443"
+	default:
+		return ""
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 var errTargetRefused = errors.New("webhook target refused by --webhook-targets=public")

@@ -344,3 +344,20 @@ func TestRecordedBody(t *testing.T) {
 		t.Errorf("short answer: %q", got)
 	}
 }
+
+func TestHost(t *testing.T) {
+	for _, tt := range []struct{ url, want string }{
+		{"https://App.Example.com/sms", "app.example.com:443"},
+		{"http://app.example.com/sms", "app.example.com:80"},
+		{"http://127.0.0.1:8080/x?y=1", "127.0.0.1:8080"},
+		{"https://user:pw@example.com:8443/", "example.com:8443"},
+		{"http://[::1]:9000/", "[::1]:9000"},
+		{"ftp://example.com/", ""},
+		{"notaurl", ""},
+		{"", ""},
+	} {
+		if got := Host(tt.url); got != tt.want {
+			t.Errorf("Host(%q) = %q, want %q", tt.url, got, tt.want)
+		}
+	}
+}

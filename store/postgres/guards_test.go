@@ -218,7 +218,7 @@ func TestClaimsAcrossProcesses(t *testing.T) {
 	)
 	race(stores, 8, func(db *DB, i int) error {
 		for {
-			jobs, err := db.ClaimJobs(ctx, fmt.Sprint("worker-", i), t0, nil, 5)
+			jobs, err := db.ClaimJobs(ctx, store.Claim{Owner: fmt.Sprint("worker-", i), Now: t0, Leases: map[string]time.Duration{"k": time.Minute}, Limit: 5})
 			if err != nil {
 				t.Error(err)
 				return err

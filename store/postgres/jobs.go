@@ -12,7 +12,7 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-const jobCols = "id, kind, account_sid, resource_sid, queue, payload, due_at, attempts, lease_owner, lease_until, date_created"
+const jobCols = "id, kind, account_sid, resource_sid, queue, target, payload, due_at, attempts, lease_owner, lease_until, date_created"
 
 func scanJob(s rowScanner) (store.Job, error) {
 	var (
@@ -21,7 +21,7 @@ func scanJob(s rowScanner) (store.Job, error) {
 		owner                          pgtype.Text
 		dueAt, leaseUntil, dateCreated pgtype.Int8
 	)
-	if err := s.Scan(&j.ID, &j.Kind, &j.AccountSid, &j.ResourceSid, &j.Queue, &payload, &dueAt, &j.Attempts,
+	if err := s.Scan(&j.ID, &j.Kind, &j.AccountSid, &j.ResourceSid, &j.Queue, &j.Target, &payload, &dueAt, &j.Attempts,
 		&owner, &leaseUntil, &dateCreated); err != nil {
 		return store.Job{}, err
 	}
@@ -41,64 +41,142 @@ func insertJobs(ctx context.Context, q querier, jobs []store.Job) error {
 			payload = "{}"
 		}
 		if _, err := q.Exec(ctx,
-			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, ready_at, date_created)
-			VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
-			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, ready_at, date_created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
+			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
 			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
 		}
 	}
 	return nil
 }
 
-// claimJobs is ClaimJobs' one statement. It picks the jobs ready at now (due and not
-// held, or whose lease ran out: ready_at) that wait behind no earlier job of their queue,
-// skipping those another claim has locked (FOR UPDATE SKIP LOCKED, so that two claims at
-// once neither wait for each other nor take the same job: a row the other committed a
-// lease on meanwhile is checked again as it is now, and left), and leases them: the
-// lease's end is both lease_until and ready_at. Arguments: $1 owner, $2 the kinds with a
-// lease of their own and $3 their lease ends, $4 the default lease's end, $5 now, $6 the
-// limit. The claimed rows' columns (jobCols) follow its RETURNING.
-const claimJobs = `WITH claimable AS (
-		SELECT j.id FROM jobs j
-		WHERE j.ready_at <= $5
-		AND (j.queue = '' OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
-		ORDER BY j.ready_at, j.id
-		LIMIT $6
-		FOR UPDATE SKIP LOCKED
-	), leased AS (
-		SELECT c.id, coalesce(l.until, $4) AS until
-		FROM claimable c JOIN jobs j ON j.id = c.id
-		LEFT JOIN unnest($2::text[], $3::bigint[]) AS l (kind, until) ON l.kind = j.kind
+// readyJobs are the jobs of the kinds claimed (the parameter named kinds) that are ready
+// at now (due and not held, or whose lease ran out: ready_at) and wait behind no earlier
+// job of their queue.
+func readyJobs(kinds, now string) string {
+	return `FROM jobs j
+		WHERE j.ready_at <= ` + now + ` AND j.kind = ANY(` + kinds + `::text[])
+		AND (j.queue = '' OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))`
+}
+
+// leaseJobs leases the rows of the CTE claimable (id, kind): the lease's end is both
+// lease_until and ready_at. Arguments: $1 owner, $2 the kinds claimed and $3 their lease
+// ends. The claimed rows' columns (jobCols) follow its RETURNING.
+const leaseJobs = `, leased AS (
+		SELECT c.id, l.until
+		FROM claimable c JOIN unnest($2::text[], $3::bigint[]) AS l (kind, until) ON l.kind = c.kind
 	)
 	UPDATE jobs SET lease_owner = $1, attempts = attempts + 1, lease_until = leased.until, ready_at = leased.until
 	FROM leased WHERE jobs.id = leased.id
 	RETURNING `
 
-// ClaimJobs leases up to limit jobs that are due at now and not leased (or whose lease
-// ran out) to owner, each until now plus the lease of its kind (leases; DefaultLease for
-// a kind not listed), counting the attempt, and returns them in the order they were
-// written. A job waits while an earlier job of its queue exists, leased or not. Claiming
-// is one statement (claimJobs), so two workers, in one process or two, never claim the
-// same job.
-func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error) {
-	kinds := make([]string, 0, len(leases))
-	until := make([]int64, 0, len(leases))
-	for kind, lease := range leases {
+// claimOldest is an uncapped claim, one statement: the oldest ready jobs ($5: the
+// limit), skipping those another claim has locked (FOR UPDATE SKIP LOCKED, so that two
+// claims at once neither wait for each other nor take the same job: a row the other
+// committed a lease on meanwhile is checked again as it is now, and left), leased.
+var claimOldest = `WITH claimable AS (
+		SELECT j.id, j.kind ` + readyJobs("$2", "$4") + `
+		ORDER BY j.ready_at, j.id
+		LIMIT $5
+		FOR UPDATE SKIP LOCKED
+	)` + leaseJobs
+
+// claimCandidates reads, for a capped claim, the oldest ready jobs (of the kinds $1, at
+// now $2) except those of the accounts ($3) and targets ($4) without room, up to $5,
+// locking them as claimOldest does.
+var claimCandidates = `SELECT j.id, j.account_sid, j.target ` + readyJobs("$1", "$2") + `
+		AND NOT (j.account_sid = ANY($3::text[])) AND NOT (j.target = ANY($4::text[]))
+		ORDER BY j.ready_at, j.id
+		LIMIT $5
+		FOR UPDATE SKIP LOCKED`
+
+// claimChosen leases the jobs chosen ($4) among a capped claim's candidates.
+const claimChosen = `WITH claimable AS (
+		SELECT j.id, j.kind FROM jobs j WHERE j.id = ANY($4::bigint[])
+	)` + leaseJobs
+
+// ClaimJobs leases to c.Owner up to c.Limit ready jobs of c's kinds, capped per account
+// and per target (see store.Claim), and returns them in the order they were written. A
+// job waits while an earlier job of its queue exists, leased or not. An uncapped claim
+// is one statement (claimOldest); a capped one reads and locks store.ClaimCandidates
+// times as many candidates (claimCandidates), lets c.Choose share them out and leases
+// those (claimChosen), in one transaction. Either way two workers, in one process or two,
+// never claim the same job.
+func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error) {
+	if len(c.Leases) == 0 || c.Limit <= 0 {
+		return nil, nil
+	}
+	kinds := make([]string, 0, len(c.Leases))
+	until := make([]int64, 0, len(c.Leases))
+	for kind, lease := range c.Leases {
 		kinds = append(kinds, kind)
-		until = append(until, now.Add(lease).UnixMilli())
+		until = append(until, c.Now.Add(lease).UnixMilli())
 	}
-	wctx, err := writing(ctx) // a claim, like any write, is not interrupted
-	if err != nil {
-		return nil, fmt.Errorf("claim jobs: %w", err)
-	}
-	jobs, err := collect(wctx, db, scanJob, claimJobs+prefixed("jobs.", jobCols),
-		owner, kinds, until, timeArg(now.Add(store.DefaultLease)), timeArg(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim jobs: %w", err)
+	var jobs []store.Job
+	if !c.Capped() {
+		wctx, err := writing(ctx) // a claim, like any write, is not interrupted
+		if err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
+		if jobs, err = collect(wctx, db, scanJob, claimOldest+prefixed("jobs.", jobCols),
+			c.Owner, kinds, until, timeArg(c.Now), c.Limit); err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
+	} else {
+		fullAccounts, fullTargets := c.Full()
+		err := db.write(ctx, false, func(q querier) error {
+			rows, err := q.Query(ctx, claimCandidates, kinds, timeArg(c.Now),
+				nonNil(fullAccounts), nonNil(fullTargets), store.ClaimCandidates*c.Limit)
+			if err != nil {
+				return err
+			}
+			var candidates []store.Candidate
+			for rows.Next() {
+				var cand store.Candidate
+				if err := rows.Scan(&cand.ID, &cand.AccountSid, &cand.Target); err != nil {
+					rows.Close()
+					return err
+				}
+				candidates = append(candidates, cand)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			ids := c.Choose(candidates)
+			if len(ids) == 0 {
+				return nil
+			}
+			rows, err = q.Query(ctx, claimChosen+prefixed("jobs.", jobCols), c.Owner, kinds, until, ids)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				j, err := scanJob(rows)
+				if err != nil {
+					return err
+				}
+				jobs = append(jobs, j)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
 	}
 	// RETURNING gives the rows in no promised order.
 	slices.SortFunc(jobs, func(a, b store.Job) int { return cmp.Compare(a.ID, b.ID) })
 	return jobs, nil
+}
+
+// nonNil is s, or an empty slice for nil: pgx sends a nil slice as NULL, and x = ANY(NULL)
+// is NULL, not false.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its

@@ -114,7 +114,7 @@ func BenchmarkClaimJobs(b *testing.B) {
 		if err := db.Apply(ctx, store.Writes{Jobs: []store.Job{job("message.step", "SM"+strconv.Itoa(i), "", now)}}); err != nil {
 			b.Fatal(err)
 		}
-		jobs, err := db.ClaimJobs(ctx, "runner", now, leases, 1+i%8)
+		jobs, err := db.ClaimJobs(ctx, store.Claim{Owner: "runner", Now: now, Leases: leases, Limit: 1 + i%8})
 		if err != nil || len(jobs) != 1 {
 			b.Fatalf("claimed %d jobs (%v), want 1", len(jobs), err)
 		}

@@ -87,7 +87,8 @@ func job(kind, resource, queue string, due time.Time) store.Job {
 
 func claimIDs(t testing.TB, db *DB, owner string, now time.Time, limit int) []store.Job {
 	t.Helper()
-	jobs, err := db.ClaimJobs(context.Background(), owner, now, map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, limit)
+	jobs, err := db.ClaimJobs(context.Background(), store.Claim{Owner: owner, Now: now,
+		Leases: map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, Limit: limit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,7 +16,7 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-const jobCols = "id, kind, account_sid, resource_sid, queue, payload, due_at, attempts, lease_owner, lease_until, date_created"
+const jobCols = "id, kind, account_sid, resource_sid, queue, target, payload, due_at, attempts, lease_owner, lease_until, date_created"
 
 func scanJob(s rowScanner) (store.Job, error) {
 	var (
@@ -24,7 +25,7 @@ func scanJob(s rowScanner) (store.Job, error) {
 		owner                          sql.NullString
 		dueAt, leaseUntil, dateCreated sql.NullInt64
 	)
-	if err := s.Scan(&j.ID, &j.Kind, &j.AccountSid, &j.ResourceSid, &j.Queue, &payload, &dueAt, &j.Attempts,
+	if err := s.Scan(&j.ID, &j.Kind, &j.AccountSid, &j.ResourceSid, &j.Queue, &j.Target, &payload, &dueAt, &j.Attempts,
 		&owner, &leaseUntil, &dateCreated); err != nil {
 		return store.Job{}, err
 	}
@@ -41,55 +42,76 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []store.Job) erro
 			payload = "{}"
 		}
 		if _, err := db.txExec(ctx, tx,
-			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, payload, due_at, ready_at, date_created)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, payload, timeArg(j.DueAt), timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, ready_at, date_created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
 			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
 		}
 	}
 	return nil
 }
 
-// ClaimJobs leases up to limit jobs that are due at now and not leased (or whose lease
-// ran out) to owner, each until now plus the lease of its kind (leases; DefaultLease for
-// a kind not listed), counting the attempt, and returns them. A job waits while an
-// earlier job of its queue exists, leased or not. Claiming is one statement, so two
-// workers, in one process or two, never claim the same job.
-func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases map[string]time.Duration, limit int) ([]store.Job, error) {
-	// lease_until = CASE kind WHEN ? THEN ? ... ELSE ? END, with bound values only.
-	// The kinds in a fixed order, so that the statement's text, and its prepared
-	// statement, stay the same from one claim to the next.
+// ClaimJobs leases to c.Owner up to c.Limit ready jobs of c's kinds, capped per account
+// and per target (see store.Claim), and returns them in the order they were written. A
+// job waits while an earlier job of its queue exists, leased or not. Claiming is one
+// write, so two workers, in one process or two, never claim the same job.
+//
+// An uncapped claim is one statement that takes the oldest ready jobs. A capped claim
+// reads store.ClaimCandidates times as many of the oldest ready jobs, of accounts and
+// targets with room, lets c.Choose share them out, and leases those, in the same write.
+func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error) {
+	if len(c.Leases) == 0 || c.Limit <= 0 {
+		return nil, nil
+	}
+	// lease_until = CASE kind WHEN ? THEN ? ... END, with bound values only. The kinds
+	// in a fixed order, so that the statement's text, and its prepared statement, stay
+	// the same from one claim to the next.
+	kinds := slices.Sorted(maps.Keys(c.Leases))
 	var leaseExpr strings.Builder
 	var leaseArgs []any
-	for _, kind := range slices.Sorted(maps.Keys(leases)) {
+	leaseExpr.WriteString("CASE kind")
+	for _, kind := range kinds {
 		leaseExpr.WriteString(" WHEN ? THEN ?")
-		leaseArgs = append(leaseArgs, kind, timeArg(now.Add(leases[kind])))
+		leaseArgs = append(leaseArgs, kind, timeArg(c.Now.Add(c.Leases[kind])))
 	}
-	lease := "?"
-	if leaseExpr.Len() > 0 {
-		lease = "CASE kind" + leaseExpr.String() + " ELSE ? END"
-	}
-	leaseArgs = append(leaseArgs, timeArg(now.Add(store.DefaultLease)))
+	leaseExpr.WriteString(" END")
+	lease := leaseExpr.String()
 	// The lease's end is both lease_until and ready_at: a held job is ready again when
 	// its lease runs out.
-	args := append(append(append([]any{owner}, leaseArgs...), leaseArgs...), timeArg(now))
+	update := `UPDATE jobs SET lease_owner = ?, lease_until = ` + lease + `, ready_at = ` + lease + `, attempts = attempts + 1 WHERE id IN `
+	updateArgs := append(append([]any{c.Owner}, leaseArgs...), leaseArgs...)
+	// The ready jobs of the kinds claimed that wait behind no earlier job of their queue,
+	// from the index jobs_ready (the queue test reads jobs_queue, which holds only jobs
+	// with a queue: hence p.queue <> '').
+	ready := `FROM jobs j
+		WHERE j.ready_at <= ? AND j.kind IN (` + placeholders(len(kinds)) + `)
+		AND (j.queue = '' OR NOT EXISTS (
+			SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.queue <> '' AND p.id < j.id))`
+	readyArgs := append([]any{timeArg(c.Now)}, anys(kinds)...)
 
-	// The limit is written into the statement, not bound: SQLite plans a LIMIT with the
+	// Limits are written into the statements, not bound: SQLite plans a LIMIT with the
 	// value bound to it, and so prepares the statement again whenever that value changes,
 	// which for a runner claiming what it has room for was nearly every claim (in
 	// BenchmarkClaimJobs, a job written, claimed and finished took 161 µs instead of 106).
 	// There are as many statements as limits.
 	var jobs []store.Job
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		rows, err := db.txQuery(ctx, tx,
-			`UPDATE jobs SET lease_owner = ?, lease_until = `+lease+`, ready_at = `+lease+`, attempts = attempts + 1
-			WHERE id IN (
-				SELECT j.id FROM jobs j
-				WHERE j.ready_at <= ?
-				AND (j.queue = '' OR NOT EXISTS (
-					SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.id < j.id))
-				ORDER BY j.ready_at, j.id LIMIT `+strconv.Itoa(limit)+`)
-			RETURNING `+jobCols, args...)
+		var rows *sql.Rows
+		var err error
+		if !c.Capped() {
+			rows, err = db.txQuery(ctx, tx, update+"(SELECT j.id "+ready+" ORDER BY j.ready_at, j.id LIMIT "+strconv.Itoa(c.Limit)+") RETURNING "+jobCols,
+				append(updateArgs, readyArgs...)...)
+		} else {
+			var ids []int64
+			if ids, err = db.claimCandidates(ctx, tx, c, ready, readyArgs); err != nil || len(ids) == 0 {
+				return err
+			}
+			var idList []byte
+			if idList, err = json.Marshal(ids); err != nil {
+				return err
+			}
+			rows, err = db.txQuery(ctx, tx, update+"(SELECT value FROM json_each(?)) RETURNING "+jobCols, append(updateArgs, string(idList))...)
+		}
 		if err != nil {
 			return err
 		}
@@ -109,6 +131,41 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, now time.Time, leases
 	// RETURNING gives the rows in an order SQLite does not promise.
 	slices.SortFunc(jobs, func(a, b store.Job) int { return cmp.Compare(a.ID, b.ID) })
 	return jobs, nil
+}
+
+// claimCandidates reads the ready jobs (FROM and WHERE of them: ready) of accounts and
+// targets with room, oldest first, and returns those c chooses.
+func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, c store.Claim, ready string, readyArgs []any) ([]int64, error) {
+	fullAccounts, fullTargets := c.Full()
+	// Never JSON null: x NOT IN (the values of null) is NULL, which keeps nothing.
+	accounts, err := json.Marshal(append([]string{}, fullAccounts...))
+	if err != nil {
+		return nil, err
+	}
+	targets, err := json.Marshal(append([]string{}, fullTargets...))
+	if err != nil {
+		return nil, err
+	}
+	query := `SELECT j.id, j.account_sid, j.target ` + ready + `
+		AND j.account_sid NOT IN (SELECT value FROM json_each(?)) AND j.target NOT IN (SELECT value FROM json_each(?))
+		ORDER BY j.ready_at, j.id LIMIT ` + strconv.Itoa(store.ClaimCandidates*c.Limit)
+	rows, err := db.txQuery(ctx, tx, query, append(readyArgs, string(accounts), string(targets))...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var candidates []store.Candidate
+	for rows.Next() {
+		var cand store.Candidate
+		if err := rows.Scan(&cand.ID, &cand.AccountSid, &cand.Target); err != nil {
+			return nil, err
+		}
+		candidates = append(candidates, cand)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return c.Choose(candidates), nil
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its

@@ -43,7 +43,8 @@ func TestClaimJobsNeverTwiceAcrossProcesses(t *testing.T) {
 			defer wg.Done()
 			db, owner := dbs[w%2], fmt.Sprintf("worker-%d", w)
 			for {
-				got, err := db.ClaimJobs(context.Background(), owner, t0, nil, 7)
+				got, err := db.ClaimJobs(context.Background(), store.Claim{Owner: owner, Now: t0,
+					Leases: map[string]time.Duration{"step": time.Minute}, Limit: 7})
 				if err != nil {
 					t.Error(err)
 					return

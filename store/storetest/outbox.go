@@ -24,6 +24,8 @@ func Outbox(t *testing.T, open Opener) {
 		{"DeliveriesGoWithTheirResource", testDeliveriesGoWithTheirResource},
 		{"DeliveriesKeptPerResource", testDeliveriesKeptPerResource},
 		{"ClaimJobsNeverTwice", testClaimJobsNeverTwice},
+		{"ClaimJobsOfItsKinds", testClaimJobsOfItsKinds},
+		{"ClaimJobsSharedAndCapped", testClaimJobsSharedAndCapped},
 		{"JobsChangedSignals", testJobsChangedSignals},
 		{"ApplyAllOrNothing", testApplyAllOrNothing},
 		{"GetDelivery", testGetDelivery},
@@ -277,7 +279,8 @@ func deliverySids(t *testing.T, db store.Store, f store.DeliveryFilter) []string
 
 func claim(t testing.TB, db store.Store, owner string, now time.Time, limit int) []store.Job {
 	t.Helper()
-	jobs, err := db.ClaimJobs(context.Background(), owner, now, map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, limit)
+	jobs, err := db.ClaimJobs(context.Background(), store.Claim{Owner: owner, Now: now,
+		Leases: map[string]time.Duration{"step": time.Minute, "hook": time.Minute}, Limit: limit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +325,8 @@ func testClaimJobsNeverTwice(t *testing.T, open Opener) {
 		wg.Go(func() {
 			owner := fmt.Sprintf("worker-%d", w)
 			for {
-				got, err := db.ClaimJobs(context.Background(), owner, t0, nil, 7)
+				got, err := db.ClaimJobs(context.Background(), store.Claim{Owner: owner, Now: t0,
+					Leases: map[string]time.Duration{"step": time.Minute}, Limit: 7})
 				if err != nil {
 					t.Error(err)
 					return
@@ -587,4 +591,84 @@ func testWritesSignalChanged(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	wait("clearing messages")
+}
+
+// testClaimJobsOfItsKinds: a claim takes only the kinds it names (another pool of
+// workers, or a newer build, takes the others), and a job's target comes back as written.
+func testClaimJobsOfItsKinds(t *testing.T, open Opener) {
+	db := open(t)
+	hook := numbered(2, job("hook", "SM1", "", t0))
+	hook.Target = "app.example.com:8443"
+	mustApply(t, db, store.Writes{Jobs: []store.Job{numbered(1, job("step", "SM1", "", t0)), hook, numbered(3, job("newer", "SM1", "", t0))}})
+	got, err := db.ClaimJobs(context.Background(), store.Claim{Owner: "a", Now: t0, Leases: map[string]time.Duration{"hook": time.Minute}, Limit: 10})
+	if err != nil || len(got) != 1 || numbers(t, got)[0] != 2 || got[0].Target != "app.example.com:8443" {
+		t.Fatalf("claim of hooks: %+v, %v", got, err)
+	}
+	if got := numbers(t, claim(t, db, "b", t0, 10)); !slices.Equal(got, []int{1}) {
+		t.Fatalf("claim of steps and hooks: %v, want [1]", got)
+	}
+	if n, _ := db.CountJobs(context.Background(), "newer"); n != 1 {
+		t.Fatalf("the job of a kind nobody claims: %d left, want 1", n)
+	}
+}
+
+// testClaimJobsSharedAndCapped: an uncapped claim takes the oldest ready jobs; a capped
+// one takes every account's oldest ready job before any account's second (so one
+// account's backlog does not hold back another's jobs), and keeps within its caps per
+// account and per target, with the room the caller says an account or target has left.
+func testClaimJobsSharedAndCapped(t *testing.T, open Opener) {
+	ctx := context.Background()
+	write := func(db store.Store) {
+		var jobs []store.Job
+		n := 0
+		add := func(account, target string, count int, due time.Time) {
+			for range count {
+				n++
+				j := numbered(n, job("hook", fmt.Sprintf("SM%d", n), "", due))
+				j.AccountSid, j.Target = account, target
+				jobs = append(jobs, j)
+			}
+		}
+		add("AC1", "slow.example", 6, t0.Add(-time.Minute)) // 1-6: the oldest, a backlog
+		add("AC2", "fast.example", 2, t0)                   // 7-8
+		add("AC3", "", 2, t0)                               // 9-10: no target
+		mustApply(t, db, store.Writes{Jobs: jobs})
+	}
+	claimWith := func(db store.Store, c store.Claim) []int {
+		t.Helper()
+		c.Owner, c.Now, c.Leases = "w", t0, map[string]time.Duration{"hook": time.Minute}
+		got, err := db.ClaimJobs(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns := numbers(t, got)
+		slices.Sort(ns)
+		return ns
+	}
+
+	db := open(t)
+	write(db)
+	if got := claimWith(db, store.Claim{Limit: 6}); !slices.Equal(got, []int{1, 2, 3, 4, 5, 6}) {
+		t.Fatalf("uncapped claim took %v, want the oldest: [1 2 3 4 5 6]", got)
+	}
+
+	db = open(t)
+	write(db)
+	if got := claimWith(db, store.Claim{Limit: 6, PerAccount: 6}); !slices.Equal(got, []int{1, 2, 7, 8, 9, 10}) {
+		t.Fatalf("capped claim took %v, want every account's two oldest: [1 2 7 8 9 10]", got)
+	}
+
+	db = open(t)
+	write(db)
+	got := claimWith(db, store.Claim{Limit: 10, PerAccount: 3, AccountRoom: map[string]int{"AC2": 1}})
+	if !slices.Equal(got, []int{1, 2, 3, 7, 9, 10}) {
+		t.Fatalf("claim capped at 3 per account, AC2 with room for 1: took %v, want [1 2 3 7 9 10]", got)
+	}
+
+	db = open(t)
+	write(db)
+	got = claimWith(db, store.Claim{Limit: 10, PerTarget: 2, TargetRoom: map[string]int{"fast.example": 0}})
+	if !slices.Equal(got, []int{1, 2, 9, 10}) {
+		t.Fatalf("claim capped at 2 per target, fast.example full: took %v, want [1 2 9 10] (jobs without a target are not capped)", got)
+	}
 }

@@ -1,0 +1,3 @@
+-- The host a job sends a request to ('' for none): the outbox caps the requests under
+-- way per host, and a claim shares its jobs out per host (ClaimJobs).
+ALTER TABLE jobs ADD COLUMN target TEXT NOT NULL DEFAULT '';
