@@ -92,8 +92,11 @@ func TestUnavailableAndBack(t *testing.T) {
 		"apply": func(ctx context.Context) error {
 			return db.Apply(ctx, store.Writes{Jobs: []store.Job{{Kind: "k", AccountSid: "AC1", ResourceSid: "SM1", DueAt: t0, DateCreated: t0}}})
 		},
-		"claim": func(ctx context.Context) error { _, err := db.ClaimJobs(ctx, store.Claim{Owner: "w", Now: t0, Leases: map[string]time.Duration{"step": time.Minute}, Limit: 10}); return err },
-		"ping":  func(ctx context.Context) error { return db.Ping(ctx) },
+		"claim": func(ctx context.Context) error {
+			_, err := db.ClaimJobs(ctx, store.Claim{Owner: "w", Now: t0, Leases: map[string]time.Duration{"step": time.Minute}, Limit: 10})
+			return err
+		},
+		"ping": func(ctx context.Context) error { return db.Ping(ctx) },
 	}
 	// Twice: the first time meets the pool's connections, broken by the shutdown; the
 	// second, new connections that cannot be made.
