@@ -327,3 +327,24 @@ func TestInboundRefused(t *testing.T) {
 		t.Errorf("status %s", m.Status)
 	}
 }
+
+// TestTwiMLRepliesCappedAtTen: an answer with 20 <Message> verbs sends the first 10, as
+// Twilio does, and the delivery of the webhook carries warning 14109.
+func TestTwiMLRepliesCappedAtTen(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	app := servertest.NewReceiver(t, env.Main.AuthToken)
+	app.Respond(twiml("<Response>" + strings.Repeat("<Message>again</Message>", 20) + "</Response>"))
+	buyWithSmsURL(t, env, app.URL+"/sms", "", "")
+	in := receive(t, env, "+14155550100", "flood me")
+	d := deliveriesOf(t, env, in.Sid, 1)[0]
+	if d.ErrorCode == nil || *d.ErrorCode != 14109 || d.ErrorMessage == nil || !strings.Contains(*d.ErrorMessage, "only the first 10 were sent") {
+		t.Fatalf("delivery error %v %v, want 14109", d.ErrorCode, d.ErrorMessage)
+	}
+	if got := replies(t, env, "+14155550100", 10); len(got) != 10 {
+		t.Fatalf("%d replies, want 10", len(got))
+	}
+	time.Sleep(200 * time.Millisecond) // none more comes
+	if got := replies(t, env, "+14155550100", 10); len(got) != 10 {
+		t.Fatalf("%d replies after a while, want 10", len(got))
+	}
+}

@@ -56,6 +56,13 @@ func (s *Service) Replay(ctx context.Context, account store.Account, sid string)
 	return d, nil
 }
 
+// maxMessagesPerResponse is how many <Message> verbs of one TwiML response are sent, as
+// on Twilio; the rest are dropped with the warning codeTooManyMessages on the delivery.
+const (
+	maxMessagesPerResponse = 10
+	codeTooManyMessages    = 14109
+)
+
 // actOnTwiML reads an incoming-message webhook's answer: each <Message> becomes an
 // outbound-reply message, a <Redirect> a new request. An answer that is not TwiML is
 // recorded on the delivery (12300, 12100) and sends nothing, as Twilio does.
@@ -75,7 +82,13 @@ func (s *Service) actOnTwiML(ctx context.Context, account store.Account, job sto
 	}
 	incoming := store.Message{AccountSid: job.AccountSid, Sid: job.ResourceSid, To: p.Params["To"], From: p.Params["From"]}
 	now := time.Now()
-	for _, verb := range doc.Messages {
+	messages := doc.Messages
+	if len(messages) > maxMessagesPerResponse {
+		last.ErrorCode = codeTooManyMessages
+		last.ErrorMessage = fmt.Sprintf("%d <Message> verbs in one response: only the first %d were sent", len(messages), maxMessagesPerResponse)
+		messages = messages[:maxMessagesPerResponse]
+	}
+	for _, verb := range messages {
 		out := Outbound{
 			To: firstNonEmpty(verb.To, incoming.From), From: firstNonEmpty(verb.From, incoming.To),
 			Body: verb.Body, MediaURLs: resolveAll(res.URL, verb.Media), StatusCallback: twiml.Resolve(res.URL, verb.StatusCallback),

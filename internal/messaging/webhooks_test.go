@@ -76,6 +76,11 @@ func TestActOnTwiML(t *testing.T) {
 		{"two replies", "application/xml", `<Response><Message>One</Message><Message>Two</Message></Response>`, 0, "", 2, ""},
 		{"as HTML", "text/html", `<Response><Message>One</Message></Response>`, 0, "", 1, ""},
 		{"a redirect", "text/xml", `<Response><Message>One</Message><Redirect>next</Redirect></Response>`, 0, "", 1, "https://app.example/sms/next"},
+		{"ten replies", "text/xml", "<Response>" + strings.Repeat("<Message>x</Message>", 10) + "</Response>", 0, "", 10, ""},
+		{"twenty replies", "text/xml", "<Response>" + strings.Repeat("<Message>x</Message>", 20) + "</Response>",
+			14109, "20 <Message> verbs in one response: only the first 10 were sent", 10, ""},
+		{"twenty replies and a redirect", "text/xml", "<Response>" + strings.Repeat("<Message>x</Message>", 20) + "<Redirect>next</Redirect></Response>",
+			14109, "20 <Message> verbs in one response: only the first 10 were sent", 10, "https://app.example/sms/next"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
