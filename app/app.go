@@ -52,6 +52,9 @@ type Config struct {
 	// once, and of those the most one account and one host hold); zero takes its
 	// defaults.
 	Workers, RequestWorkers, RequestsPerAccount, RequestsPerTarget int
+	// MediaQuota bounds the media content one account stores, in bytes (messaging's;
+	// 0: no bound).
+	MediaQuota int64
 	// MaxEventStreams is how many event streams one account may hold open at once
 	// (default feed.DefaultMaxPerAccount).
 	MaxEventStreams int
@@ -99,7 +102,8 @@ func New(db store.Store, cfg Config) (*App, error) {
 	}
 	// A TwiML answer is read whole (bounded); only its first bytes are recorded.
 	client := webhook.NewClient(timeout, 1<<20, targets)
-	msg := messaging.New(messaging.Config{Store: db, Webhook: client, Logger: log, StepDelay: cfg.StepDelay, BaseURL: cfg.BaseURL})
+	msg := messaging.New(messaging.Config{Store: db, Webhook: client, Logger: log, StepDelay: cfg.StepDelay, BaseURL: cfg.BaseURL,
+		MediaQuota: cfg.MediaQuota})
 	calls := voice.New(voice.Config{Store: db, Webhook: client, Logger: log, Speed: cfg.CallSpeed,
 		AnswerDelay: cfg.CallAnswerDelay, BaseURL: cfg.BaseURL})
 	kinds := msg.Kinds()
@@ -109,6 +113,15 @@ func New(db store.Store, cfg Config) (*App, error) {
 	m := cfg.Metrics
 	if m == nil {
 		m = metrics.New()
+	}
+	if err := m.ObserveStoredMedia(func() float64 {
+		n, err := db.StoredMediaBytes(context.Background())
+		if err != nil {
+			log.Error("stored media bytes", "error", err)
+		}
+		return float64(n)
+	}); err != nil {
+		return nil, fmt.Errorf("assemble: %w", err)
 	}
 	if err := m.ObserveOutboxDepth(func() float64 {
 		n, err := db.CountJobs(context.Background(), "")

@@ -5854,6 +5854,9 @@ type ClientInterface interface {
 	// account's messages, or after a long time away): it should then reload what it
 	// shows. A comment line is sent every 15 seconds to keep the connection open.
 	//
+	// An account may hold `--max-event-streams` streams at once on one server (16 by
+	// default); one more is refused with 429 (20429) until another closes.
+	//
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
 	StreamEvents(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -7598,6 +7601,9 @@ func (c *Client) HangUpCall(ctx context.Context, accountSid AccountSid, sid Call
 // it missed, or `event: reset` when too much changed to replay (after clearing an
 // account's messages, or after a long time away): it should then reload what it
 // shows. A comment line is sent every 15 seconds to keep the connection open.
+//
+// An account may hold `--max-event-streams` streams at once on one server (16 by
+// default); one more is refused with 429 (20429) until another closes.
 //
 // Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Events (the `StreamEvents` operationId).
 func (c *Client) StreamEvents(ctx context.Context, accountSid AccountSid, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -14361,6 +14367,9 @@ type ClientWithResponsesInterface interface {
 	// it missed, or `event: reset` when too much changed to replay (after clearing an
 	// account's messages, or after a long time away): it should then reload what it
 	// shows. A comment line is sent every 15 seconds to keep the connection open.
+	//
+	// An account may hold `--max-event-streams` streams at once on one server (16 by
+	// default); one more is refused with 429 (20429) until another closes.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23240,6 +23249,9 @@ func (c *ClientWithResponses) HangUpCallWithResponse(ctx context.Context, accoun
 // it missed, or `event: reset` when too much changed to replay (after clearing an
 // account's messages, or after a long time away): it should then reload what it
 // shows. A comment line is sent every 15 seconds to keep the connection open.
+//
+// An account may hold `--max-event-streams` streams at once on one server (16 by
+// default); one more is refused with 429 (20429) until another closes.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -54,7 +54,7 @@ func toAPIError(err error, path string) *api.Error {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &rule):
-		return &api.Error{Status: http.StatusBadRequest, Code: rule.Code, Message: rule.Message}
+		return &api.Error{Status: cmp.Or(rule.Status, http.StatusBadRequest), Code: rule.Code, Message: rule.Message}
 	case errors.As(err, &paramErr):
 		return &api.Error{Status: http.StatusBadRequest, Code: api.CodeLookupInvalidParam, Message: paramErr.Error()}
 	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:

@@ -501,3 +501,78 @@ func TestSenderMustBeOwnedAndSMSCapable(t *testing.T) {
 	status, body = sendFrom(env.Client, sid, "+14155550199")
 	wantError(t, status, body, 400, 21606)
 }
+
+// TestMediaQuota: an account's stored media is bounded (--media-quota-mb): a file that
+// would pass the quota fails its message (11751) and is not stored; at the quota, a new
+// message with media is refused with 413 (11751) and nothing is written; deleting media
+// frees room. Metrics count the bytes stored.
+func TestMediaQuota(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{MediaQuota: 250})
+	sid := env.Main.Sid
+	ctx := context.Background()
+	file := servertest.FileServer(t, "image/png", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 92)...)) // 100 bytes
+	withMedia := func(n int) client.CreateMessageRequest {
+		req := text("+14155550100", testSender, "")
+		req.Body = nil
+		urls := make([]string, n)
+		for i := range urls {
+			urls[i] = file
+		}
+		req.MediaUrl = &urls
+		return req
+	}
+	first := send(t, env.Client, sid, withMedia(2)) // 200 bytes: within the quota
+	if got := env.WaitForStatus(t, env.Client, sid, first.Sid, 5*time.Second, "delivered", "failed"); got.Status != "delivered" {
+		t.Fatalf("first: %s %v", got.Status, got.ErrorCode)
+	}
+	second := send(t, env.Client, sid, withMedia(1)) // would be 300: failed, not stored
+	if got := env.WaitForStatus(t, env.Client, sid, second.Sid, 5*time.Second, "delivered", "failed"); got.Status != "failed" || got.ErrorCode == nil || *got.ErrorCode != 11751 {
+		t.Fatalf("second: %s %v, want failed 11751", got.Status, got.ErrorCode)
+	}
+	if list, _ := env.Client.ListMediaWithResponse(ctx, sid, second.Sid, nil); list.JSON200 == nil || len(list.JSON200.MediaList) != 1 ||
+		list.JSON200.MediaList[0].ContentType != nil {
+		t.Fatalf("the failed message's media: %s", list.Body)
+	}
+	third := send(t, env.Client, sid, withMedia(1)) // 300 would pass: failed too
+	env.WaitForStatus(t, env.Client, sid, third.Sid, 5*time.Second, "failed")
+
+	// Fill it exactly: 250 = 200 + 50. A 50-byte file goes through, then nothing more.
+	small := servertest.FileServer(t, "image/png", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 42)...))
+	req := text("+14155550100", testSender, "")
+	req.Body, req.MediaUrl = nil, &[]string{small}
+	fourth := send(t, env.Client, sid, req)
+	env.WaitForStatus(t, env.Client, sid, fourth.Sid, 5*time.Second, "delivered")
+	before, _ := env.Client.ListMessagesWithResponse(ctx, sid, nil)
+	refused, err := env.Client.CreateMessageWithFormdataBodyWithResponse(ctx, sid, withMedia(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, refused.StatusCode(), refused.Body, http.StatusRequestEntityTooLarge, 11751)
+	if !strings.Contains(string(refused.Body), "its quota of 250 bytes") {
+		t.Errorf("refusal: %s", refused.Body)
+	}
+	after, _ := env.Client.ListMessagesWithResponse(ctx, sid, nil)
+	if len(after.JSON200.Messages) != len(before.JSON200.Messages) {
+		t.Fatalf("a refused message was written: %d messages, then %d", len(before.JSON200.Messages), len(after.JSON200.Messages))
+	}
+	// A text without media still goes.
+	send(t, env.Client, sid, text("+14155550100", testSender, "just words"))
+	metrics := func() string {
+		t.Helper()
+		_, body := env.Do(t, http.MethodGet, "/metrics", "", "", nil, "")
+		return string(body)
+	}
+	if m := metrics(); !strings.Contains(m, "switchboard_media_bytes 250") {
+		t.Errorf("metrics lack switchboard_media_bytes 250")
+	}
+
+	// Deleting a file of the first message frees its 100 bytes: media goes again.
+	list, _ := env.Client.ListMediaWithResponse(ctx, sid, first.Sid, nil)
+	if del, err := env.Client.DeleteMediaWithResponse(ctx, sid, first.Sid, list.JSON200.MediaList[0].Sid); err != nil || del.StatusCode() != http.StatusNoContent {
+		t.Fatalf("delete media: %v", err)
+	}
+	again := send(t, env.Client, sid, withMedia(1))
+	if got := env.WaitForStatus(t, env.Client, sid, again.Sid, 5*time.Second, "delivered", "failed"); got.Status != "delivered" {
+		t.Fatalf("after deleting media: %s %v", got.Status, got.ErrorCode)
+	}
+}

@@ -124,6 +124,12 @@ type Messages interface {
 	ListMedia(ctx context.Context, f MediaFilter, p Page) ([]Media, bool, error)
 	// MessageMedia returns every media file of a message, oldest first, without content.
 	MessageMedia(ctx context.Context, accountSid, messageSid string) ([]Media, error)
+	// MediaUsage returns the bytes of media content the account stores (every fetched
+	// file of its messages, inbound and outbound); deleting media or messages gives them
+	// back.
+	MediaUsage(ctx context.Context, accountSid string) (int64, error)
+	// StoredMediaBytes returns the bytes of media content every account stores.
+	StoredMediaBytes(ctx context.Context) (int64, error)
 	// DeleteMedia deletes a media file and counts it off its message (NumMedia), or
 	// returns ErrNotFound.
 	DeleteMedia(ctx context.Context, accountSid, messageSid, sid string) error

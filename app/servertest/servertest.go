@@ -70,6 +70,8 @@ type Options struct {
 	// call's seconds pass in tens of milliseconds; CallAnswerDelay to the app's default.
 	CallSpeed       float64
 	CallAnswerDelay time.Duration
+	// MediaQuota is app.Config's (bytes of media one account stores; 0: none).
+	MediaQuota int64
 	// ScheduleMinLead is server.Config's; nil means messages.DefaultScheduleMinLead, as the
 	// binary's default.
 	ScheduleMinLead *time.Duration
@@ -106,7 +108,7 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		Logger: logger, StepDelay: opts.StepDelay, WebhookTimeout: opts.WebhookTimeout,
 		WebhookAttempts: opts.WebhookAttempts, WebhookBackoff: cmp.Or(opts.WebhookBackoff, 20*time.Millisecond),
 		PollInterval: 50 * time.Millisecond,
-		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay,
+		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay, MediaQuota: opts.MediaQuota,
 		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStores: opts.WrapStores,
 		ScheduleMinLead: opts.ScheduleMinLead,
 	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})

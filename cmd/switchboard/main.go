@@ -85,6 +85,7 @@ type config struct {
 	callAnswerDelay time.Duration
 	maxEventStreams int
 	workers         outboxWorkers
+	mediaQuotaMB    int64
 }
 
 // outboxWorkers are the outbox's sizes (outbox.Config).
@@ -170,6 +171,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		"of --webhook-workers, the most one account's requests hold at once; its others wait (env SWITCHBOARD_WEBHOOK_PER_ACCOUNT)")
 	fs.Int64Var(&perHost, "webhook-per-host", envInt("SWITCHBOARD_WEBHOOK_PER_HOST", outbox.DefaultRequestsPerTarget),
 		"of --webhook-workers, the most requests to one host (host:port) at once; the others wait (env SWITCHBOARD_WEBHOOK_PER_HOST)")
+	fs.Int64Var(&c.mediaQuotaMB, "media-quota-mb", envInt("SWITCHBOARD_MEDIA_QUOTA_MB", 100),
+		"megabytes of media (MMS files, sent and received) one account may store; at it, a message with media is refused (413, 11751) until media or messages are deleted; 0 for no quota (env SWITCHBOARD_MEDIA_QUOTA_MB)")
 	var maxStreams int64
 	fs.Int64Var(&maxStreams, "max-event-streams", envInt("SWITCHBOARD_MAX_EVENT_STREAMS", feed.DefaultMaxPerAccount),
 		"event streams (GET .../Events) one account may hold open at once; one more is refused with 429 (env SWITCHBOARD_MAX_EVENT_STREAMS)")
@@ -223,6 +226,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 		return c, fmt.Errorf("--outbox-workers and --webhook-workers must be between 1 and 4096, not %d and %d", workers, requestWorkers)
 	case perAccount < 1 || perAccount > requestWorkers, perHost < 1 || perHost > requestWorkers:
 		return c, fmt.Errorf("--webhook-per-account and --webhook-per-host must be between 1 and --webhook-workers (%d), not %d and %d", requestWorkers, perAccount, perHost)
+	case c.mediaQuotaMB < 0 || c.mediaQuotaMB > 1<<30:
+		return c, fmt.Errorf("--media-quota-mb must be between 0 and %d, not %d", 1<<30, c.mediaQuotaMB)
 	case maxStreams < 1 || maxStreams > 1<<20:
 		return c, fmt.Errorf("--max-event-streams must be between 1 and %d, not %d", 1<<20, maxStreams)
 	case maxConns < 1 || maxConns > 1<<20:
@@ -360,7 +365,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger: logger, BaseURL: cmp.Or(cfg.baseURL, base), StepDelay: cfg.deliveryDelay,
 		WebhookTimeout: cfg.webhookTimeout, WebhookAttempts: cfg.webhookAttempts, WebhookBackoff: cfg.webhookBackoff,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
-		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay, MaxEventStreams: cfg.maxEventStreams,
+		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay, MaxEventStreams: cfg.maxEventStreams, MediaQuota: cfg.mediaQuotaMB << 20,
 		Workers: cfg.workers.steps, RequestWorkers: cfg.workers.requests, RequestsPerAccount: cfg.workers.perAccount, RequestsPerTarget: cfg.workers.perHost,
 		ScheduleMinLead: &cfg.minLead, Metrics: m, Inbox: inbox.Config{AutoSignIn: autoSignIn},
 	})

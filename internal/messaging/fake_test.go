@@ -30,6 +30,7 @@ type fakeStore struct {
 	stickyAt   []time.Time                       // the now of each StickySender
 	deleted    []string                          // messages deleted
 	busy       map[string][]string               // message SID -> the busy statuses DeleteMessage was given
+	mediaUsage map[string]int64                  // account -> stored media bytes
 }
 
 func newFakeStore() *fakeStore {
@@ -39,6 +40,7 @@ func newFakeStore() *fakeStore {
 		optedOut: map[string]bool{}, numbers: map[string]store.PhoneNumber{}, services: map[string]store.MessagingService{},
 		pools: map[string]store.SenderPool{}, serviceOf: map[string]string{}, sticky: map[string]map[string]string{},
 		deliveries: map[string]store.WebhookDelivery{}, fail: map[string]error{}, busy: map[string][]string{},
+		mediaUsage: map[string]int64{},
 	}
 }
 
@@ -244,3 +246,10 @@ func (f *fakeStore) GetDelivery(_ context.Context, accountSid, sid string) (stor
 // errDisk stands for a failure of Switchboard's own: it must come back wrapped, never as
 // a rule of the network.
 var errDisk = errors.New("disk on fire")
+
+func (f *fakeStore) MediaUsage(_ context.Context, accountSid string) (int64, error) {
+	if err := f.fail["MediaUsage"]; err != nil {
+		return 0, err
+	}
+	return f.mediaUsage[accountSid], nil
+}

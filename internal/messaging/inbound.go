@@ -75,6 +75,11 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 			return store.Message{}, phone.RuleErrorf(21620, "Media URL %s is not a valid http or https URL.", u)
 		}
 	}
+	if len(in.MediaURLs) > 0 {
+		if err := s.roomForMedia(ctx, account.Sid); err != nil {
+			return store.Message{}, err
+		}
+	}
 
 	svc, err := s.store.ServiceOfNumber(ctx, number.Sid)
 	inService := err == nil

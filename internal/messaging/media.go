@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -54,8 +55,18 @@ func (s *Service) fetchMedia(ctx context.Context, job store.Job) (outbox.Outcome
 	}
 	var w store.Writes
 	now := time.Now().UTC().Truncate(time.Second)
+	used := int64(0)
+	if s.quota > 0 {
+		if used, err = s.store.MediaUsage(ctx, m.AccountSid); err != nil {
+			return outbox.Outcome{}, fmt.Errorf("fetch media: %w", err)
+		}
+	}
 	for _, md := range media {
 		got := s.webhook.Fetch(ctx, md.URL, s.maxMedia)
+		if got.ErrorCode == 0 && s.quota > 0 && used+int64(len(got.Body)) > s.quota {
+			got.ErrorCode, got.ErrorMessage = codeMediaQuota, fmt.Sprintf("the account's stored media would pass its quota of %d bytes", s.quota)
+		}
+		used += int64(len(got.Body))
 		if got.ErrorCode != 0 {
 			s.log.InfoContext(ctx, "media fetch failed", "message", m.Sid, "url", md.URL, "error", got.ErrorMessage)
 			m.Status, m.ErrorCode = statusFailed, got.ErrorCode
@@ -79,6 +90,29 @@ func (s *Service) fetchMedia(ctx context.Context, job store.Job) (outbox.Outcome
 		w.Jobs = append(w.Jobs, s.webhookJob(m, *hook, now))
 	}
 	return outbox.Outcome{Writes: w}, nil
+}
+
+// codeMediaQuota is Twilio's code for media too large, which Switchboard also answers
+// for an account whose stored media is at its quota (Config.MediaQuota).
+const codeMediaQuota = 11751
+
+// roomForMedia refuses new media for an account whose stored media is at its quota
+// (HTTP 413): the account must delete media or messages to make room. A file that
+// would take an account past the quota fails its message when it is fetched.
+func (s *Service) roomForMedia(ctx context.Context, accountSid string) error {
+	if s.quota <= 0 {
+		return nil
+	}
+	used, err := s.store.MediaUsage(ctx, accountSid)
+	if err != nil {
+		return fmt.Errorf("media quota: %w", err)
+	}
+	if used >= s.quota {
+		return &phone.RuleError{Code: codeMediaQuota, Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf(
+			"The account stores %d bytes of media, its quota of %d bytes: delete media (DELETE .../Messages/{MessageSid}/Media/{Sid}) or messages to make room.",
+			used, s.quota)}
+	}
+	return nil
 }
 
 // ValidMediaURL accepts absolute http(s) URLs with a host: the only kind a carrier could

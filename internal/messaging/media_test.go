@@ -165,3 +165,64 @@ func TestValidMediaURL(t *testing.T) {
 		}
 	}
 }
+
+// TestMediaQuota: an account at its media quota gets no new media, sent or received
+// (413, 11751); below it, a file that would take it past the quota fails its message
+// with 11751 and nothing of it is stored; without a quota nothing is counted.
+func TestMediaQuota(t *testing.T) {
+	base := mediaServer(t)
+	ctx := context.Background()
+	quotaService := func(st *fakeStore, quota int64) *Service {
+		return New(Config{Store: st, Webhook: webhook.NewClient(5*time.Second, 1<<20, webhook.AnyTarget), MediaQuota: quota})
+	}
+
+	st := newFakeStore()
+	st.own("AC1", ourNumber)
+	st.numbers[ourNumber] = store.PhoneNumber{Sid: "PN1", AccountSid: "AC1", PhoneNumber: ourNumber, Capabilities: store.Capabilities{SMS: true}}
+	st.mediaUsage["AC1"] = 100
+	s := quotaService(st, 100)
+	out := Outbound{To: aPhone, From: ourNumber, MediaURLs: []string{base + "/a.png"}}
+	var rule *phone.RuleError
+	if _, err := s.Send(ctx, account, out); !errors.As(err, &rule) || rule.Code != 11751 || rule.Status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(rule.Message, "quota of 100 bytes") {
+		t.Fatalf("send at the quota: %v, want 413 11751", err)
+	}
+	if _, err := s.Receive(ctx, account, Inbound{From: aPhone, To: ourNumber, MediaURLs: []string{base + "/a.png"}}); !errors.As(err, &rule) || rule.Code != 11751 {
+		t.Fatalf("receive at the quota: %v, want 11751", err)
+	}
+	if len(st.applied) != 0 {
+		t.Fatalf("refused messages wrote %+v", st.applied)
+	}
+	// A text without media is not counted against it.
+	if _, err := s.Send(ctx, account, Outbound{To: aPhone, From: ourNumber, Body: "no media"}); err != nil {
+		t.Fatalf("text at the media quota: %v", err)
+	}
+	// A failure to read the usage is Switchboard's, not a rule.
+	st.fail["MediaUsage"] = errors.New("disk on fire")
+	if _, err := s.Send(ctx, account, out); err == nil || errors.As(err, &rule) {
+		t.Fatalf("send when the usage cannot be read: %v", err)
+	}
+
+	// Below the quota, the fetch that would pass it fails the message, storing nothing.
+	st = newFakeStore()
+	m := withMedia(st, statusQueued, base+"/a.png", base+"/b.txt") // 8 and 5 bytes
+	st.mediaUsage["AC1"] = 90
+	step := s.stepJob(m, time.Now())
+	fetched, err := quotaService(st, 100).fetchMedia(ctx, s.mediaJob(m, mediaThen{Step: &step}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fetched.Writes.MediaContents) != 0 || len(fetched.Writes.StatusChanges) != 1 || fetched.Writes.StatusChanges[0].ErrorCode != 11751 {
+		t.Fatalf("fetch past the quota: %+v", fetched.Writes)
+	}
+	// Exactly at the quota is fine.
+	st.mediaUsage["AC1"] = 87
+	if fetched, err = quotaService(st, 100).fetchMedia(ctx, s.mediaJob(m, mediaThen{Step: &step})); err != nil || len(fetched.Writes.MediaContents) != 2 {
+		t.Fatalf("fetch up to the quota: %+v (%v)", fetched.Writes, err)
+	}
+	// Without a quota the usage is not even read.
+	st.fail["MediaUsage"] = errors.New("not to be read")
+	if fetched, err = quotaService(st, 0).fetchMedia(ctx, s.mediaJob(m, mediaThen{Step: &step})); err != nil || len(fetched.Writes.MediaContents) != 2 {
+		t.Fatalf("fetch without a quota: %+v (%v)", fetched.Writes, err)
+	}
+}

@@ -74,6 +74,7 @@ type Store interface {
 	DeleteMessage(ctx context.Context, accountSid, sid string, busy ...string) error
 	ClearMessages(ctx context.Context, accountSid string) (int64, error)
 	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
+	MediaUsage(ctx context.Context, accountSid string) (int64, error)
 }
 
 // Config holds what New needs; zero durations take the defaults.
@@ -89,6 +90,10 @@ type Config struct {
 	BaseURL string
 	// MaxMediaBytes bounds a fetched media file (default 5 MB, as Twilio's MMS limit).
 	MaxMediaBytes int64
+	// MediaQuota bounds the media content one account stores, in bytes (0: no bound).
+	// An account at its quota gets no new media (codeMediaQuota), and a file that would
+	// take it past fails its message.
+	MediaQuota int64
 }
 
 // Service is the messaging network. Its methods are safe for concurrent use.
@@ -99,12 +104,13 @@ type Service struct {
 	stepDelay time.Duration
 	baseURL   string
 	maxMedia  int64
+	quota     int64
 }
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, webhook: cfg.Webhook, log: cfg.Logger, stepDelay: cfg.StepDelay,
-		baseURL: cfg.BaseURL, maxMedia: cfg.MaxMediaBytes}
+		baseURL: cfg.BaseURL, maxMedia: cfg.MaxMediaBytes, quota: cfg.MediaQuota}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -158,6 +164,11 @@ func (s *Service) Send(ctx context.Context, account store.Account, out Outbound)
 	}
 	if e := magicRule(out); e != nil {
 		return store.Message{}, e
+	}
+	if len(out.MediaURLs) > 0 {
+		if err := s.roomForMedia(ctx, account.Sid); err != nil {
+			return store.Message{}, err
+		}
 	}
 	m, w := s.planOutbound(account, out, time.Now())
 	// The sender's rules are checked in the write itself (store.SenderRule), not read

@@ -149,6 +149,15 @@ func (m *Metrics) ObserveOutboxRunner(running func(lane string) float64, atCap f
 	return m.Register(cs...)
 }
 
+// ObserveStoredMedia makes bytes, read at every scrape, the gauge of the media content
+// stored, every account's together.
+func (m *Metrics) ObserveStoredMedia(bytes func() float64) error {
+	return m.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "switchboard_media_bytes",
+		Help: "Bytes of media content stored (MMS files, sent and received), every account's together, across every process on the database.",
+	}, bytes))
+}
+
 // ObserveEventStreams makes open, read at every scrape, the gauge of event streams this
 // process serves.
 func (m *Metrics) ObserveEventStreams(open func() float64) error {

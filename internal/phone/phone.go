@@ -15,10 +15,12 @@ import "fmt"
 const MagicFrom = "+15005550006"
 
 // RuleError is a request the network refuses for one of Twilio's rules, with Twilio's code
-// and message. It is always the client's fault (HTTP 400).
+// and message. It is always the client's fault: HTTP 400, or Status when set (413 for an
+// account over its media quota).
 type RuleError struct {
 	Code    int
 	Message string
+	Status  int
 }
 
 func (e *RuleError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }

@@ -131,3 +131,23 @@ func (db *DB) DeleteMedia(ctx context.Context, accountSid, messageSid, sid strin
 	}
 	return nil
 }
+
+// MediaUsage returns the bytes of media content the account stores (table media_usage,
+// kept by triggers).
+func (db *DB) MediaUsage(ctx context.Context, accountSid string) (int64, error) {
+	var n int64
+	err := db.queryRow(ctx, "SELECT bytes FROM media_usage WHERE account_sid = ?", accountSid).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("media usage of %s: %w", accountSid, err)
+	}
+	return n, nil
+}
+
+// StoredMediaBytes returns the bytes of media content every account stores.
+func (db *DB) StoredMediaBytes(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.queryRow(ctx, "SELECT coalesce(sum(bytes), 0) FROM media_usage").Scan(&n); err != nil {
+		return 0, fmt.Errorf("stored media bytes: %w", err)
+	}
+	return n, nil
+}

@@ -33,6 +33,7 @@ func Messages(t *testing.T, open Opener) {
 		{"DeleteMessageBusyAndMediaCascade", testDeleteMessageBusyAndMediaCascade},
 		{"ClearMessages", testClearMessages},
 		{"Media", testMedia},
+		{"MediaUsage", testMediaUsage},
 		{"Threads", testThreads},
 		{"SenderCheckAndOptOuts", testSenderCheckAndOptOuts},
 	})
@@ -1056,5 +1057,73 @@ func testSenderCheckAndOptOuts(t *testing.T, open Opener) {
 	}
 	if _, optedOut, err := db.SenderCheck(ctx, "AC1", "+15550000010", stopped); err != nil || optedOut {
 		t.Errorf("after START: SenderCheck says opted out %v (%v)", optedOut, err)
+	}
+}
+
+// testMediaUsage: an account's stored media bytes count every fetched file (inserted with
+// content, or fetched later), and go down as media, messages or all messages are
+// deleted; other accounts are counted apart.
+func testMediaUsage(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	mustCreateAccount(t, db, testAccount("AC2", ""))
+	usage := func(account string) int64 {
+		t.Helper()
+		n, err := db.MediaUsage(ctx, account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	total := func() int64 {
+		t.Helper()
+		n, err := db.StoredMediaBytes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if usage("AC1") != 0 || total() != 0 {
+		t.Fatalf("usage %d, total %d before any media", usage("AC1"), total())
+	}
+	m1, m2, other := testMessage("AC1", 1), testMessage("AC1", 2), testMessage("AC2", 3)
+	m1.Status, m2.Status, other.Status = "delivered", "delivered", "delivered"
+	medium := func(sid string, m store.Message, content []byte) store.Media {
+		return store.Media{Sid: sid, AccountSid: m.AccountSid, MessageSid: m.Sid, URL: "https://example.com/" + sid,
+			ContentType: "image/png", Content: content, DateCreated: t0, DateUpdated: t0}
+	}
+	mustApply(t, db, store.Writes{Messages: []store.Message{m1, m2, other}, Media: []store.Media{
+		medium("ME1", m1, make([]byte, 100)), medium("ME2", m1, nil), medium("ME3", m2, make([]byte, 1000)), medium("ME4", other, make([]byte, 7)),
+	}})
+	if got := usage("AC1"); got != 1100 {
+		t.Fatalf("AC1 stores %d bytes, want 1100", got)
+	}
+	// A file fetched later counts; fetched again, it counts once.
+	mustApply(t, db, store.Writes{MediaContents: []store.MediaContent{{Sid: "ME2", ContentType: "image/png", Content: make([]byte, 50), DateUpdated: t0}}})
+	mustApply(t, db, store.Writes{MediaContents: []store.MediaContent{{Sid: "ME2", ContentType: "image/png", Content: make([]byte, 60), DateUpdated: t0}}})
+	if got := usage("AC1"); got != 1160 {
+		t.Fatalf("AC1 stores %d bytes after a fetch and a second one, want 1160", got)
+	}
+	if got := total(); got != 1167 {
+		t.Fatalf("%d bytes stored in all, want 1167", got)
+	}
+	if err := db.DeleteMedia(ctx, "AC1", m1.Sid, "ME1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := usage("AC1"); got != 1060 {
+		t.Fatalf("AC1 stores %d bytes after a media deleted, want 1060", got)
+	}
+	if err := db.DeleteMessage(ctx, "AC1", m2.Sid); err != nil {
+		t.Fatal(err)
+	}
+	if got := usage("AC1"); got != 60 {
+		t.Fatalf("AC1 stores %d bytes after a message deleted, want 60", got)
+	}
+	if _, err := db.ClearMessages(ctx, "AC1"); err != nil {
+		t.Fatal(err)
+	}
+	if usage("AC1") != 0 || usage("AC2") != 7 || total() != 7 {
+		t.Fatalf("after clearing AC1: AC1 %d, AC2 %d, total %d; want 0, 7, 7", usage("AC1"), usage("AC2"), total())
 	}
 }

@@ -1096,6 +1096,9 @@ export interface paths {
          *     it missed, or `event: reset` when too much changed to replay (after clearing an
          *     account's messages, or after a long time away): it should then reload what it
          *     shows. A comment line is sent every 15 seconds to keep the connection open.
+         *
+         *     An account may hold `--max-event-streams` streams at once on one server (16 by
+         *     default); one more is refused with 429 (20429) until another closes.
          */
         get: operations["StreamEvents"];
         put?: never;
@@ -3229,7 +3232,12 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request body is over 1 MB, far more than any valid request needs. */
+        /**
+         * @description The request body is over 1 MB, far more than any valid request needs (20001). Or,
+         *     for a message with media (sent, or received through the simulator), the account
+         *     stores as much media as the server's `--media-quota-mb` allows (11751): delete
+         *     media or messages to make room.
+         */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
