@@ -225,17 +225,19 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 // over by another runner while it is alive.
 func TestRunnerRenewsLeases(t *testing.T) {
 	db := openStore(t)
+	// The lease leaves room for a renewal to be late on a busy machine (renewals come
+	// every third of it), and the job takes four of them.
 	rec := newRecorder(func(store.Job) (Outcome, error) {
-		time.Sleep(400 * time.Millisecond) // four leases
+		time.Sleep(1200 * time.Millisecond) // four leases
 		return Outcome{}, nil
 	})
 	for range 2 {
-		run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: rec.handle, Lease: 100 * time.Millisecond}},
+		run(t, Config{Store: db, Kinds: map[string]Kind{"k": {Handle: rec.handle, Lease: 300 * time.Millisecond}},
 			Observe: rec.observe, PollInterval: 10 * time.Millisecond})
 	}
 	add(t, db, newJob("k", "slow", ""))
 	rec.wait(t, 1)
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	if got := rec.snapshot(); !slices.Equal(got, []string{"slow:1"}) {
 		t.Fatalf("ran %v, want once", got)
 	}
