@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,4 +236,63 @@ func TestBenchmarkFixtures(t *testing.T) {
 	if err != nil || len(offset) != 50 || offset[0].Seq != deep[0].Seq+1 {
 		t.Fatalf("offset page: %d rows, %v", len(offset), err)
 	}
+}
+
+// BenchmarkMessageLifecycleWrites is what the store writes for one message from create to
+// its delivered callback, as messaging and the outbox write it: the message and its first
+// step; three steps (each: claim the step, change the status, write the callback job and
+// the next step, finish); three callbacks (each: claim, record the delivery, finish).
+// From 32 callers at once, with group commit at FULL, as the server runs: the ceiling the
+// store sets on messages delivered end to end per second (ops/s). Each caller claims
+// kinds of its own, so that it finds its own message's jobs.
+func BenchmarkMessageLifecycleWrites(b *testing.B) {
+	db, err := OpenWith(context.Background(), filepath.Join(b.TempDir(), "store.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	mustCreateAccount(b, db, testAccount("AC1", ""))
+	var callers atomic.Int64
+	b.SetParallelism(32 / runtime.GOMAXPROCS(0))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		n := callers.Add(1)
+		stepKind, hookKind := fmt.Sprintf("message.step.%d", n), fmt.Sprintf("webhook.%d", n)
+		claim := func(kind string) store.Job {
+			jobs, err := db.ClaimJobs(ctx, store.Claim{Owner: "runner", Now: time.Now(), Leases: map[string]time.Duration{kind: time.Minute}, Limit: 1})
+			if err != nil || len(jobs) != 1 {
+				b.Fatalf("claim %s: %d jobs (%v)", kind, len(jobs), err)
+			}
+			return jobs[0]
+		}
+		for pb.Next() {
+			now := time.Now()
+			m := testMessage("AC1", 0)
+			m.Sid = sid.New("SM")
+			step := store.Job{Kind: stepKind, AccountSid: "AC1", ResourceSid: m.Sid, DueAt: now, DateCreated: now}
+			if err := db.Apply(ctx, store.Writes{Messages: []store.Message{m}, Jobs: []store.Job{step}}); err != nil {
+				b.Fatal(err)
+			}
+			for i, status := range []string{"sending", "sent", "delivered"} {
+				j := claim(stepKind)
+				jobs := []store.Job{{Kind: hookKind, AccountSid: "AC1", ResourceSid: m.Sid, Queue: "webhook:" + m.Sid, Target: "127.0.0.1:9",
+					Payload: []byte(`{"event":"message-status","url":"http://127.0.0.1:9/s","method":"POST","params":{"MessageStatus":"` + status + `"}}`),
+					DueAt: now, DateCreated: now}}
+				if status != "delivered" {
+					jobs = append(jobs, store.Job{Kind: stepKind, AccountSid: "AC1", ResourceSid: m.Sid, DueAt: now, DateCreated: now})
+				}
+				if err := db.FinishJob(ctx, j, store.Writes{StatusChanges: []store.StatusChange{{AccountSid: "AC1", Sid: m.Sid,
+					From: []string{[]string{"queued", "sending", "sent"}[i]}, To: status, DateUpdated: now, Jobs: jobs}}}); err != nil {
+					b.Fatal(err)
+				}
+				h := claim(hookKind)
+				if err := db.FinishJob(ctx, h, store.Writes{Deliveries: []store.WebhookDelivery{{Sid: sid.New("WH"), AccountSid: "AC1",
+					ResourceSid: m.Sid, Event: "message-status", URL: "http://127.0.0.1:9/s", Method: "POST",
+					Params: map[string]string{"MessageStatus": status}, ResponseStatus: 200, Attempt: 1, DateCreated: now}}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 }
