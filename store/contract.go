@@ -6,7 +6,7 @@ import (
 )
 
 // Store is what a backend implements and what the composition root (package app) holds:
-// the five families of the contract, and the store's own life. Every method takes the
+// the six families of the contract, and the store's own life. Every method takes the
 // caller's context first and returns the errors of this package (errors.go), wrapped
 // with context; a backend passes storetest.Run.
 type Store interface {
@@ -15,6 +15,7 @@ type Store interface {
 	Numbers
 	Calls
 	Outbox
+	Verify
 
 	// Ping checks that the database can be reached and is the one opened.
 	Ping(ctx context.Context) error
@@ -338,4 +339,54 @@ type Outbox interface {
 	// at once. Changes of other processes are found by polling LastChange (a backend may
 	// signal them too, as PostgreSQL's does).
 	Changed() <-chan struct{}
+}
+
+// Verify is the family of Verify Services and the verifications sent through them
+// (Verify v2).
+type Verify interface {
+	// CreateVerifyService stores s and returns it as stored, with Seq set. A duplicate
+	// Sid is ErrConflict; an AccountSid that names no account is ErrNotFound.
+	CreateVerifyService(ctx context.Context, s VerifyService) (VerifyService, error)
+	// GetVerifyService returns service sid of account accountSid, or ErrNotFound.
+	GetVerifyService(ctx context.Context, accountSid, sid string) (VerifyService, error)
+	// UpdateVerifyService reads service sid of account accountSid, lets change edit it
+	// and stores the result with DateUpdated set to now, in one transaction. Its Sid,
+	// AccountSid and DateCreated are kept. An error from change aborts the update and is
+	// returned wrapped; ErrNotFound for an unknown service.
+	UpdateVerifyService(ctx context.Context, accountSid, sid string, now time.Time, change func(*VerifyService) error) (VerifyService, error)
+	// DeleteVerifyService deletes service sid of account accountSid with its
+	// verifications; ErrNotFound for an unknown service.
+	DeleteVerifyService(ctx context.Context, accountSid, sid string) error
+	// ListVerifyServices returns one page of the account's services, newest first (see
+	// ListAccounts).
+	ListVerifyServices(ctx context.Context, accountSid string, p Page) ([]VerifyService, bool, error)
+
+	// StartVerification reads the newest verification of service serviceSid (of account
+	// accountSid) to the number to, and hands it to start (nil when there is none);
+	// what start returns is written: as an update of that verification when it has its
+	// Sid, else as a new verification (with Seq set). Reading and writing happen in one
+	// transaction, and the starts of one service one after another, so that two starts
+	// to one number at once cannot both see it without the other's. An error from start
+	// writes nothing and is returned wrapped; ErrNotFound when the service is not one of
+	// the account's. A changed verification keeps its Sid, ServiceSid, AccountSid, To
+	// and DateCreated.
+	StartVerification(ctx context.Context, accountSid, serviceSid, to string, start func(current *Verification) (Verification, error)) (Verification, error)
+	// GetVerification returns verification sid of service serviceSid of account
+	// accountSid ("" for any service of the account), or ErrNotFound.
+	GetVerification(ctx context.Context, accountSid, serviceSid, sid string) (Verification, error)
+	// LatestVerification returns the newest verification of service serviceSid of
+	// account accountSid to the number to, or ErrNotFound.
+	LatestVerification(ctx context.Context, accountSid, serviceSid, to string) (Verification, error)
+	// UpdateVerification reads verification sid of service serviceSid of account
+	// accountSid, lets change edit it and stores the result, in one transaction, so that
+	// two checks at once cannot both count as the same one. Its Sid, ServiceSid,
+	// AccountSid, To and DateCreated are kept. An error from change aborts the update and
+	// is returned wrapped; ErrNotFound for an unknown verification.
+	UpdateVerification(ctx context.Context, accountSid, serviceSid, sid string, change func(*Verification) error) (Verification, error)
+	// DeleteVerification deletes verification sid of account accountSid, or returns
+	// ErrNotFound.
+	DeleteVerification(ctx context.Context, accountSid, sid string) error
+	// ListVerifications returns one page of the verifications f selects, newest first
+	// (see ListAccounts).
+	ListVerifications(ctx context.Context, f VerificationFilter, p Page) ([]Verification, bool, error)
 }

@@ -5,7 +5,7 @@
 //	func TestConformance(t *testing.T) { storetest.Run(t, openTest) }
 //
 // and the backend is done when the whole suite passes. There is one function per family
-// (Accounts, Messages, Numbers, Calls, Outbox) and one for the store's own life
+// (Accounts, Messages, Numbers, Calls, Outbox, Verify) and one for the store's own life
 // (Lifecycle), so that a backend under way can run the families it has. Every test
 // opens a store of its own and runs in parallel with the others.
 //
@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Numbers", func(t *testing.T) { Numbers(t, open) })
 	t.Run("Calls", func(t *testing.T) { Calls(t, open) })
 	t.Run("Outbox", func(t *testing.T) { Outbox(t, open) })
+	t.Run("Verify", func(t *testing.T) { Verify(t, open) })
 }
 
 // test is one conformance test; it opens the stores it needs.
