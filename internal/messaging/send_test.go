@@ -178,6 +178,8 @@ func TestSend(t *testing.T) {
 		{"the magic sender, not owned", Outbound{To: theirs, From: phone.MagicFrom, Body: "hi"}, false, false, 0, statusQueued, ""},
 		{"the magic sender, opted out", Outbound{To: theirs, From: phone.MagicFrom, Body: "hi"}, true, false, 21610, "", ""},
 		{"an alpha sender", Outbound{To: "+447700900123", From: "Switchboard", Body: "hi"}, false, false, 0, statusQueued, ""},
+		{"the network's own number", Outbound{To: theirs, From: ours, Body: "code", Network: true}, false, false, 0, statusQueued, ""},
+		{"the network's own number, opted out", Outbound{To: theirs, From: ours, Body: "code", Network: true}, true, false, 21610, "", ""},
 		{"a service picks the sender", Outbound{To: theirs, MessagingServiceSid: "MG1", Body: "hi"}, false, false, 0, statusAccepted, "https://svc.example/status"},
 		{"a service's callback, unless the message has one", Outbound{To: theirs, MessagingServiceSid: "MG1", StatusCallback: "https://app.example/own"},
 			false, false, 0, statusAccepted, "https://app.example/own"},
@@ -221,7 +223,7 @@ func TestSend(t *testing.T) {
 			switch rule := w.Sender; {
 			case tt.out.From == "" && rule != nil:
 				t.Errorf("a message without a From is written with a sender rule %+v", rule)
-			case tt.out.From != "" && (rule == nil || *rule != store.SenderRule{AccountSid: "AC1", Sender: tt.out.From, Recipient: tt.out.To, MustOwn: mustOwn(tt.out.From)}):
+			case tt.out.From != "" && (rule == nil || *rule != store.SenderRule{AccountSid: "AC1", Sender: tt.out.From, Recipient: tt.out.To, MustOwn: mustOwn(tt.out.From) && !tt.out.Network}):
 				t.Errorf("sender rule %+v", rule)
 			}
 			jobs := decodeJobs(t, w.Jobs)

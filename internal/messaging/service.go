@@ -145,6 +145,10 @@ type Outbound struct {
 	StatusCallback      string
 	SendAt              time.Time // zero: send now
 	Direction           string    // default outbound-api
+	// Network is a message the network sends itself (Verify's codes): From is the
+	// network's own number, which no account owns, so the sender's ownership is not
+	// checked; a recipient's STOP to it still is.
+	Network bool
 }
 
 // Send checks out against the network's rules and queues it (or schedules it): the
@@ -174,7 +178,7 @@ func (s *Service) Send(ctx context.Context, account store.Account, out Outbound)
 	// The sender's rules are checked in the write itself (store.SenderRule), not read
 	// before it: nothing can change between the check and the message.
 	if out.From != "" {
-		w.Sender = &store.SenderRule{AccountSid: account.Sid, Sender: out.From, Recipient: out.To, MustOwn: mustOwn(out.From)}
+		w.Sender = &store.SenderRule{AccountSid: account.Sid, Sender: out.From, Recipient: out.To, MustOwn: mustOwn(out.From) && !out.Network}
 	}
 	err := s.store.Apply(ctx, w)
 	if errors.Is(err, store.ErrNotSender) {
