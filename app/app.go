@@ -1,8 +1,8 @@
 // Package app assembles a whole Switchboard from its parts: the store, the simulated
-// messaging and voice networks, the outbox runner that runs their jobs, and the HTTP
-// server. The
-// command, the test harnesses and the public switchboardtest package all start
-// Switchboard through here, so that they run the same thing.
+// messaging and voice networks and Verify over them, the outbox runner that runs their
+// jobs, and the HTTP server. The command, the test harnesses and the public
+// switchboardtest package all start Switchboard through here, so that they run the same
+// thing.
 package app
 
 import (
@@ -13,11 +13,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
+	"github.com/switchboard-dev/switchboard/internal/verify"
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/server"
@@ -58,6 +60,8 @@ type Config struct {
 	// MaxEventStreams is how many event streams one account may hold open at once
 	// (default feed.DefaultMaxPerAccount).
 	MaxEventStreams int
+	// Clock is the simulator's time (default clock.Real{}): Verify's codes expire on it.
+	Clock clock.Clock
 
 	// Server settings, passed on to server.Config.
 	RateLimit      float64
@@ -78,6 +82,7 @@ type App struct {
 	Handler   http.Handler
 	Messaging *messaging.Service
 	Voice     *voice.Service
+	Verify    *verify.Service
 	runner    *outbox.Runner
 	feed      *feed.Hub
 }
@@ -106,6 +111,11 @@ func New(db store.Store, cfg Config) (*App, error) {
 		MediaQuota: cfg.MediaQuota})
 	calls := voice.New(voice.Config{Store: db, Webhook: client, Logger: log, Speed: cfg.CallSpeed,
 		AnswerDelay: cfg.CallAnswerDelay, BaseURL: cfg.BaseURL})
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	codes := verify.New(verify.Config{Store: db, Texts: msg, Calls: calls, Clock: clk})
 	kinds := msg.Kinds()
 	for kind, k := range calls.Kinds() {
 		kinds[kind] = k
@@ -159,17 +169,17 @@ func New(db store.Store, cfg Config) (*App, error) {
 	if cfg.ScheduleMinLead != nil {
 		minLead = *cfg.ScheduleMinLead
 	}
-	stores := server.Stores{Server: db, Accounts: db, Calls: db, Messages: db, PhoneNumbers: db, Services: db, Simulator: db}
+	stores := server.Stores{Server: db, Accounts: db, Calls: db, Messages: db, PhoneNumbers: db, Services: db, Simulator: db, Verify: db}
 	if cfg.WrapStores != nil {
 		stores = cfg.WrapStores(stores)
 	}
-	srv, err := server.New(server.Config{Stores: stores, Messaging: msg, Voice: calls, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
+	srv, err := server.New(server.Config{Stores: stores, Messaging: msg, Voice: calls, Verify: codes, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
 		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
 		ScheduleMinLead: minLead, Inbox: cfg.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}
-	return &App{Handler: srv, Messaging: msg, Voice: calls, runner: runner, feed: hub}, nil
+	return &App{Handler: srv, Messaging: msg, Voice: calls, Verify: codes, runner: runner, feed: hub}, nil
 }
 
 // Start runs the background work (simulated delivery, webhooks, media fetches) until

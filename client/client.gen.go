@@ -565,6 +565,126 @@ func (e CreateMessagingServiceRequestUsecase) Valid() bool {
 	}
 }
 
+// Defines values for CreateVerificationRequestChannel.
+const (
+	CreateVerificationRequestChannelAuto     CreateVerificationRequestChannel = "auto"
+	CreateVerificationRequestChannelCall     CreateVerificationRequestChannel = "call"
+	CreateVerificationRequestChannelEmail    CreateVerificationRequestChannel = "email"
+	CreateVerificationRequestChannelSms      CreateVerificationRequestChannel = "sms"
+	CreateVerificationRequestChannelSna      CreateVerificationRequestChannel = "sna"
+	CreateVerificationRequestChannelWhatsapp CreateVerificationRequestChannel = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerificationRequestChannel enum.
+func (e CreateVerificationRequestChannel) Valid() bool {
+	switch e {
+	case CreateVerificationRequestChannelAuto:
+		return true
+	case CreateVerificationRequestChannelCall:
+		return true
+	case CreateVerificationRequestChannelEmail:
+		return true
+	case CreateVerificationRequestChannelSms:
+		return true
+	case CreateVerificationRequestChannelSna:
+		return true
+	case CreateVerificationRequestChannelWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerificationRequestRiskCheck.
+const (
+	CreateVerificationRequestRiskCheckDisable CreateVerificationRequestRiskCheck = "disable"
+	CreateVerificationRequestRiskCheckEnable  CreateVerificationRequestRiskCheck = "enable"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerificationRequestRiskCheck enum.
+func (e CreateVerificationRequestRiskCheck) Valid() bool {
+	switch e {
+	case CreateVerificationRequestRiskCheckDisable:
+		return true
+	case CreateVerificationRequestRiskCheckEnable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerifyServiceRequestPasskeysAuthenticatorAttachment.
+const (
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny           CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = "any"
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = "cross-platform"
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty         CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = ""
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform      CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = "platform"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerifyServiceRequestPasskeysAuthenticatorAttachment enum.
+func (e CreateVerifyServiceRequestPasskeysAuthenticatorAttachment) Valid() bool {
+	switch e {
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny:
+		return true
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform:
+		return true
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty:
+		return true
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerifyServiceRequestPasskeysDiscoverableCredentials.
+const (
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged CreateVerifyServiceRequestPasskeysDiscoverableCredentials = "discouraged"
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty       CreateVerifyServiceRequestPasskeysDiscoverableCredentials = ""
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred   CreateVerifyServiceRequestPasskeysDiscoverableCredentials = "preferred"
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired    CreateVerifyServiceRequestPasskeysDiscoverableCredentials = "required"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerifyServiceRequestPasskeysDiscoverableCredentials enum.
+func (e CreateVerifyServiceRequestPasskeysDiscoverableCredentials) Valid() bool {
+	switch e {
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged:
+		return true
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty:
+		return true
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred:
+		return true
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerifyServiceRequestPasskeysUserVerification.
+const (
+	CreateVerifyServiceRequestPasskeysUserVerificationDiscouraged CreateVerifyServiceRequestPasskeysUserVerification = "discouraged"
+	CreateVerifyServiceRequestPasskeysUserVerificationEmpty       CreateVerifyServiceRequestPasskeysUserVerification = ""
+	CreateVerifyServiceRequestPasskeysUserVerificationPreferred   CreateVerifyServiceRequestPasskeysUserVerification = "preferred"
+	CreateVerifyServiceRequestPasskeysUserVerificationRequired    CreateVerifyServiceRequestPasskeysUserVerification = "required"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerifyServiceRequestPasskeysUserVerification enum.
+func (e CreateVerifyServiceRequestPasskeysUserVerification) Valid() bool {
+	switch e {
+	case CreateVerifyServiceRequestPasskeysUserVerificationDiscouraged:
+		return true
+	case CreateVerifyServiceRequestPasskeysUserVerificationEmpty:
+		return true
+	case CreateVerifyServiceRequestPasskeysUserVerificationPreferred:
+		return true
+	case CreateVerifyServiceRequestPasskeysUserVerificationRequired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ForceStatusRequestStatus.
 const (
 	ForceStatusRequestStatusCanceled    ForceStatusRequestStatus = "canceled"
@@ -1402,6 +1522,150 @@ func (e UpdateMessagingServiceRequestUsecase) Valid() bool {
 	case UpdateMessagingServiceRequestUsecaseUndeclared:
 		return true
 	case UpdateMessagingServiceRequestUsecaseVerification:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerificationRequestStatus.
+const (
+	UpdateVerificationRequestStatusApproved UpdateVerificationRequestStatus = "approved"
+	UpdateVerificationRequestStatusCanceled UpdateVerificationRequestStatus = "canceled"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerificationRequestStatus enum.
+func (e UpdateVerificationRequestStatus) Valid() bool {
+	switch e {
+	case UpdateVerificationRequestStatusApproved:
+		return true
+	case UpdateVerificationRequestStatusCanceled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment.
+const (
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny           UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = "any"
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = "cross-platform"
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty         UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = ""
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform      UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = "platform"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment enum.
+func (e UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment) Valid() bool {
+	switch e {
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny:
+		return true
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform:
+		return true
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty:
+		return true
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerifyServiceRequestPasskeysDiscoverableCredentials.
+const (
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = "discouraged"
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty       UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = ""
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred   UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = "preferred"
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired    UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = "required"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerifyServiceRequestPasskeysDiscoverableCredentials enum.
+func (e UpdateVerifyServiceRequestPasskeysDiscoverableCredentials) Valid() bool {
+	switch e {
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged:
+		return true
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty:
+		return true
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred:
+		return true
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerifyServiceRequestPasskeysUserVerification.
+const (
+	UpdateVerifyServiceRequestPasskeysUserVerificationDiscouraged UpdateVerifyServiceRequestPasskeysUserVerification = "discouraged"
+	UpdateVerifyServiceRequestPasskeysUserVerificationEmpty       UpdateVerifyServiceRequestPasskeysUserVerification = ""
+	UpdateVerifyServiceRequestPasskeysUserVerificationPreferred   UpdateVerifyServiceRequestPasskeysUserVerification = "preferred"
+	UpdateVerifyServiceRequestPasskeysUserVerificationRequired    UpdateVerifyServiceRequestPasskeysUserVerification = "required"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerifyServiceRequestPasskeysUserVerification enum.
+func (e UpdateVerifyServiceRequestPasskeysUserVerification) Valid() bool {
+	switch e {
+	case UpdateVerifyServiceRequestPasskeysUserVerificationDiscouraged:
+		return true
+	case UpdateVerifyServiceRequestPasskeysUserVerificationEmpty:
+		return true
+	case UpdateVerifyServiceRequestPasskeysUserVerificationPreferred:
+		return true
+	case UpdateVerifyServiceRequestPasskeysUserVerificationRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerificationChannel.
+const (
+	VerificationChannelCall     VerificationChannel = "call"
+	VerificationChannelEmail    VerificationChannel = "email"
+	VerificationChannelSms      VerificationChannel = "sms"
+	VerificationChannelSna      VerificationChannel = "sna"
+	VerificationChannelWhatsapp VerificationChannel = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the VerificationChannel enum.
+func (e VerificationChannel) Valid() bool {
+	switch e {
+	case VerificationChannelCall:
+		return true
+	case VerificationChannelEmail:
+		return true
+	case VerificationChannelSms:
+		return true
+	case VerificationChannelSna:
+		return true
+	case VerificationChannelWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerificationStatus.
+const (
+	VerificationStatusApproved           VerificationStatus = "approved"
+	VerificationStatusCanceled           VerificationStatus = "canceled"
+	VerificationStatusExpired            VerificationStatus = "expired"
+	VerificationStatusMaxAttemptsReached VerificationStatus = "max_attempts_reached"
+	VerificationStatusPending            VerificationStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the VerificationStatus enum.
+func (e VerificationStatus) Valid() bool {
+	switch e {
+	case VerificationStatusApproved:
+		return true
+	case VerificationStatusCanceled:
+		return true
+	case VerificationStatusExpired:
+		return true
+	case VerificationStatusMaxAttemptsReached:
+		return true
+	case VerificationStatusPending:
 		return true
 	default:
 		return false
@@ -2476,6 +2740,183 @@ type CreateSwitchboardKeyRequest struct {
 	// but the Accounts and Keys resources.
 	KeyType *KeyType `json:"KeyType,omitempty"`
 }
+
+// CreateVerificationCheckRequest defines model for CreateVerificationCheckRequest.
+type CreateVerificationCheckRequest struct {
+	// Amount PSD2; must be the verification's.
+	Amount *string `json:"Amount,omitempty"`
+
+	// Code The code the user gave (required).
+	Code *string `json:"Code,omitempty"`
+
+	// Payee PSD2; must be the verification's.
+	Payee *string `json:"Payee,omitempty"`
+
+	// SnaClientToken Accepted and ignored.
+	SnaClientToken *string `json:"SnaClientToken,omitempty"`
+
+	// To The number whose pending verification to check (or `VerificationSid`).
+	To *string `json:"To,omitempty"`
+
+	// VerificationSid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	VerificationSid *VerificationSid `json:"VerificationSid,omitempty"`
+}
+
+// CreateVerificationRequest defines model for CreateVerificationRequest.
+type CreateVerificationRequest struct {
+	// Amount PSD2; kept when the service has `Psd2Enabled`.
+	Amount *string `json:"Amount,omitempty"`
+
+	// AppHash Texts only. An Android app's hash for its SMS Retriever, appended to the text, which then starts with `<#>`.
+	AppHash *string `json:"AppHash,omitempty"`
+
+	// Channel `sms` or `call`; the others are refused (60217, 60223).
+	Channel CreateVerificationRequestChannel `json:"Channel"`
+
+	// ChannelConfiguration Accepted and ignored.
+	ChannelConfiguration *string `json:"ChannelConfiguration,omitempty"`
+
+	// CustomCode The code to send, instead of a new one; needs the service's `CustomCodeEnabled` (else 60200).
+	CustomCode *string `json:"CustomCode,omitempty"`
+
+	// CustomFriendlyName A name to give in this code's text or call instead of the service's.
+	CustomFriendlyName *string `json:"CustomFriendlyName,omitempty"`
+
+	// CustomMessage Deprecated by Twilio; accepted and ignored.
+	CustomMessage *string `json:"CustomMessage,omitempty"`
+
+	// DeviceIp Accepted and ignored.
+	DeviceIp *string `json:"DeviceIp,omitempty"`
+
+	// EnableSnaClientToken Accepted and ignored.
+	EnableSnaClientToken *bool `json:"EnableSnaClientToken,omitempty"`
+
+	// Locale The language of the text or call (`es`, `pt-BR`...), instead of the one of the
+	// number's country; English when Switchboard has no words for it.
+	Locale *string `json:"Locale,omitempty"`
+
+	// Payee PSD2; kept when the service has `Psd2Enabled`.
+	Payee *string `json:"Payee,omitempty"`
+
+	// RateLimits Accepted and ignored; Switchboard has no service rate limits.
+	RateLimits *string `json:"RateLimits,omitempty"`
+
+	// RiskCheck Accepted and ignored.
+	RiskCheck *CreateVerificationRequestRiskCheck `json:"RiskCheck,omitempty"`
+
+	// SendDigits Calls only. Keys pressed once the call is answered (answers `DtmfInputRequired`'s question).
+	SendDigits *string `json:"SendDigits,omitempty"`
+
+	// Tags Accepted and ignored.
+	Tags *string `json:"Tags,omitempty"`
+
+	// TemplateCustomSubstitutions Accepted and ignored.
+	TemplateCustomSubstitutions *string `json:"TemplateCustomSubstitutions,omitempty"`
+
+	// TemplateSid Accepted and ignored; Switchboard has no message templates.
+	TemplateSid *string `json:"TemplateSid,omitempty"`
+
+	// To The E.164 number to send the code to.
+	To string `json:"To"`
+}
+
+// CreateVerificationRequestChannel `sms` or `call`; the others are refused (60217, 60223).
+type CreateVerificationRequestChannel string
+
+// CreateVerificationRequestRiskCheck Accepted and ignored.
+type CreateVerificationRequestRiskCheck string
+
+// CreateVerifyServiceRequest defines model for CreateVerifyServiceRequest.
+type CreateVerifyServiceRequest struct {
+	// CodeLength How many digits a code has (default 6).
+	CodeLength *int `json:"CodeLength,omitempty"`
+
+	// CustomCodeEnabled Let verifications bring their own code (default `false`).
+	CustomCodeEnabled *bool `json:"CustomCodeEnabled,omitempty"`
+
+	// DefaultTemplateSid Kept; Switchboard has no message templates. `""` clears it.
+	DefaultTemplateSid *string `json:"DefaultTemplateSid,omitempty"`
+
+	// DoNotShareWarningEnabled End the text with Twilio's do-not-share warning (default `false`).
+	DoNotShareWarningEnabled *bool `json:"DoNotShareWarningEnabled,omitempty"`
+
+	// DtmfInputRequired Calls ask for a key before saying the code (default `false`).
+	DtmfInputRequired *bool `json:"DtmfInputRequired,omitempty"`
+
+	// FriendlyName The name the code's text and call give (required to create), at most 32 characters.
+	FriendlyName string `json:"FriendlyName"`
+
+	// LookupEnabled Look each verification's number up (default `false`).
+	LookupEnabled *bool `json:"LookupEnabled,omitempty"`
+
+	// PasskeysAuthenticatorAttachment Kept; not simulated.
+	PasskeysAuthenticatorAttachment *CreateVerifyServiceRequestPasskeysAuthenticatorAttachment `json:"Passkeys.AuthenticatorAttachment,omitempty"`
+
+	// PasskeysDiscoverableCredentials Kept; not simulated.
+	PasskeysDiscoverableCredentials *CreateVerifyServiceRequestPasskeysDiscoverableCredentials `json:"Passkeys.DiscoverableCredentials,omitempty"`
+
+	// PasskeysRelyingPartyId Kept; not simulated.
+	PasskeysRelyingPartyId *string `json:"Passkeys.RelyingParty.Id,omitempty"`
+
+	// PasskeysRelyingPartyName Kept; not simulated.
+	PasskeysRelyingPartyName *string `json:"Passkeys.RelyingParty.Name,omitempty"`
+
+	// PasskeysRelyingPartyOrigins Comma-separated origins. Kept; not simulated.
+	PasskeysRelyingPartyOrigins *string `json:"Passkeys.RelyingParty.Origins,omitempty"`
+
+	// PasskeysUserVerification Kept; not simulated.
+	PasskeysUserVerification *CreateVerifyServiceRequestPasskeysUserVerification `json:"Passkeys.UserVerification,omitempty"`
+
+	// Psd2Enabled Keep verifications' PSD2 `Amount` and `Payee` (default `false`).
+	Psd2Enabled *bool `json:"Psd2Enabled,omitempty"`
+
+	// PushApnCredentialSid Kept; not simulated.
+	PushApnCredentialSid *string `json:"Push.ApnCredentialSid,omitempty"`
+
+	// PushFcmCredentialSid Kept; not simulated.
+	PushFcmCredentialSid *string `json:"Push.FcmCredentialSid,omitempty"`
+
+	// PushIncludeDate Kept; not simulated.
+	PushIncludeDate *bool `json:"Push.IncludeDate,omitempty"`
+
+	// SkipSmsToLandlines With `LookupEnabled`, refuse texts to landlines (60205; default `false`).
+	SkipSmsToLandlines *bool `json:"SkipSmsToLandlines,omitempty"`
+
+	// TotpCodeLength Kept; not simulated.
+	TotpCodeLength *int `json:"Totp.CodeLength,omitempty"`
+
+	// TotpIssuer Kept; not simulated.
+	TotpIssuer *string `json:"Totp.Issuer,omitempty"`
+
+	// TotpSkew Kept; not simulated.
+	TotpSkew *int `json:"Totp.Skew,omitempty"`
+
+	// TotpTimeStep Kept; not simulated.
+	TotpTimeStep *int `json:"Totp.TimeStep,omitempty"`
+
+	// TtsName The voice calls say the code in; `""` clears it.
+	TtsName *string `json:"TtsName,omitempty"`
+
+	// VerifyEventSubscriptionEnabled Kept; not simulated.
+	VerifyEventSubscriptionEnabled *bool `json:"VerifyEventSubscriptionEnabled,omitempty"`
+
+	// WhatsappFrom Kept; not simulated.
+	WhatsappFrom *string `json:"Whatsapp.From,omitempty"`
+
+	// WhatsappMsgServiceSid Kept; not simulated.
+	WhatsappMsgServiceSid *string `json:"Whatsapp.MsgServiceSid,omitempty"`
+}
+
+// CreateVerifyServiceRequestPasskeysAuthenticatorAttachment Kept; not simulated.
+type CreateVerifyServiceRequestPasskeysAuthenticatorAttachment string
+
+// CreateVerifyServiceRequestPasskeysDiscoverableCredentials Kept; not simulated.
+type CreateVerifyServiceRequestPasskeysDiscoverableCredentials string
+
+// CreateVerifyServiceRequestPasskeysUserVerification Kept; not simulated.
+type CreateVerifyServiceRequestPasskeysUserVerification string
 
 // DateFilter A date (`2026-11-24`, UTC) or an RFC 3339 date-time.
 type DateFilter = string
@@ -3718,6 +4159,77 @@ type SimSwapInfo struct {
 	MobileNetworkCode *string `json:"mobile_network_code"`
 }
 
+// SimulatorVerification A Verify verification with the code it sent (Switchboard's own view, for tests).
+type SimulatorVerification struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Channel How the code went out; Switchboard sends `sms` and `call`.
+	Channel VerificationChannel `json:"channel"`
+
+	// Checks How many times a code was checked against it (at most 5).
+	Checks int `json:"checks"`
+
+	// Code The code sent.
+	Code string `json:"code"`
+
+	// CustomCode Whether the app gave the code (`CustomCode`).
+	CustomCode bool `json:"custom_code"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateExpires A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateExpires ISODate `json:"date_expires"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// Locale The language the code was sent in.
+	Locale string `json:"locale"`
+
+	// Sends How many times the code was sent (at most 5).
+	Sends int `json:"sends"`
+
+	// ServiceSid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ServiceSid VerifyServiceSid `json:"service_sid"`
+
+	// Sid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	Sid VerificationSid `json:"sid"`
+
+	// Status `pending` until the right code is checked (`approved`), the app cancels or
+	// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+	// 10 minutes run out (`expired`).
+	Status VerificationStatus `json:"status"`
+
+	// To A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	To PhoneNumber `json:"to"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// SimulatorVerificationList defines model for SimulatorVerificationList.
+type SimulatorVerificationList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta          V1Meta                  `json:"meta"`
+	Verifications []SimulatorVerification `json:"verifications"`
+}
+
 // SmsPumpingRiskInfo The `sms_pumping_risk` package.
 type SmsPumpingRiskInfo struct {
 	// CarrierRiskCategory The risk band of `sms_pumping_risk_score`.
@@ -4020,6 +4532,105 @@ type UpdateMessagingServiceRequestScanMessageContent string
 // UpdateMessagingServiceRequestUsecase What the service is for (default `undeclared`).
 type UpdateMessagingServiceRequestUsecase string
 
+// UpdateVerificationRequest defines model for UpdateVerificationRequest.
+type UpdateVerificationRequest struct {
+	// Status `canceled` ends the verification; `approved` approves it without a code.
+	Status UpdateVerificationRequestStatus `json:"Status"`
+}
+
+// UpdateVerificationRequestStatus `canceled` ends the verification; `approved` approves it without a code.
+type UpdateVerificationRequestStatus string
+
+// UpdateVerifyServiceRequest defines model for UpdateVerifyServiceRequest.
+type UpdateVerifyServiceRequest struct {
+	// CodeLength How many digits a code has (default 6).
+	CodeLength *int `json:"CodeLength,omitempty"`
+
+	// CustomCodeEnabled Let verifications bring their own code (default `false`).
+	CustomCodeEnabled *bool `json:"CustomCodeEnabled,omitempty"`
+
+	// DefaultTemplateSid Kept; Switchboard has no message templates. `""` clears it.
+	DefaultTemplateSid *string `json:"DefaultTemplateSid,omitempty"`
+
+	// DoNotShareWarningEnabled End the text with Twilio's do-not-share warning (default `false`).
+	DoNotShareWarningEnabled *bool `json:"DoNotShareWarningEnabled,omitempty"`
+
+	// DtmfInputRequired Calls ask for a key before saying the code (default `false`).
+	DtmfInputRequired *bool `json:"DtmfInputRequired,omitempty"`
+
+	// FriendlyName The name the code's text and call give (required to create), at most 32 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// LookupEnabled Look each verification's number up (default `false`).
+	LookupEnabled *bool `json:"LookupEnabled,omitempty"`
+
+	// PasskeysAuthenticatorAttachment Kept; not simulated.
+	PasskeysAuthenticatorAttachment *UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment `json:"Passkeys.AuthenticatorAttachment,omitempty"`
+
+	// PasskeysDiscoverableCredentials Kept; not simulated.
+	PasskeysDiscoverableCredentials *UpdateVerifyServiceRequestPasskeysDiscoverableCredentials `json:"Passkeys.DiscoverableCredentials,omitempty"`
+
+	// PasskeysRelyingPartyId Kept; not simulated.
+	PasskeysRelyingPartyId *string `json:"Passkeys.RelyingParty.Id,omitempty"`
+
+	// PasskeysRelyingPartyName Kept; not simulated.
+	PasskeysRelyingPartyName *string `json:"Passkeys.RelyingParty.Name,omitempty"`
+
+	// PasskeysRelyingPartyOrigins Comma-separated origins. Kept; not simulated.
+	PasskeysRelyingPartyOrigins *string `json:"Passkeys.RelyingParty.Origins,omitempty"`
+
+	// PasskeysUserVerification Kept; not simulated.
+	PasskeysUserVerification *UpdateVerifyServiceRequestPasskeysUserVerification `json:"Passkeys.UserVerification,omitempty"`
+
+	// Psd2Enabled Keep verifications' PSD2 `Amount` and `Payee` (default `false`).
+	Psd2Enabled *bool `json:"Psd2Enabled,omitempty"`
+
+	// PushApnCredentialSid Kept; not simulated.
+	PushApnCredentialSid *string `json:"Push.ApnCredentialSid,omitempty"`
+
+	// PushFcmCredentialSid Kept; not simulated.
+	PushFcmCredentialSid *string `json:"Push.FcmCredentialSid,omitempty"`
+
+	// PushIncludeDate Kept; not simulated.
+	PushIncludeDate *bool `json:"Push.IncludeDate,omitempty"`
+
+	// SkipSmsToLandlines With `LookupEnabled`, refuse texts to landlines (60205; default `false`).
+	SkipSmsToLandlines *bool `json:"SkipSmsToLandlines,omitempty"`
+
+	// TotpCodeLength Kept; not simulated.
+	TotpCodeLength *int `json:"Totp.CodeLength,omitempty"`
+
+	// TotpIssuer Kept; not simulated.
+	TotpIssuer *string `json:"Totp.Issuer,omitempty"`
+
+	// TotpSkew Kept; not simulated.
+	TotpSkew *int `json:"Totp.Skew,omitempty"`
+
+	// TotpTimeStep Kept; not simulated.
+	TotpTimeStep *int `json:"Totp.TimeStep,omitempty"`
+
+	// TtsName The voice calls say the code in; `""` clears it.
+	TtsName *string `json:"TtsName,omitempty"`
+
+	// VerifyEventSubscriptionEnabled Kept; not simulated.
+	VerifyEventSubscriptionEnabled *bool `json:"VerifyEventSubscriptionEnabled,omitempty"`
+
+	// WhatsappFrom Kept; not simulated.
+	WhatsappFrom *string `json:"Whatsapp.From,omitempty"`
+
+	// WhatsappMsgServiceSid Kept; not simulated.
+	WhatsappMsgServiceSid *string `json:"Whatsapp.MsgServiceSid,omitempty"`
+}
+
+// UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment Kept; not simulated.
+type UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment string
+
+// UpdateVerifyServiceRequestPasskeysDiscoverableCredentials Kept; not simulated.
+type UpdateVerifyServiceRequestPasskeysDiscoverableCredentials string
+
+// UpdateVerifyServiceRequestPasskeysUserVerification Kept; not simulated.
+type UpdateVerifyServiceRequestPasskeysUserVerification string
+
 // V1Meta The paging block of a v1 list, with absolute URLs.
 type V1Meta struct {
 	// FirstPageUrl URL of the first page.
@@ -4042,6 +4653,290 @@ type V1Meta struct {
 
 	// Url URL of this page.
 	Url string `json:"url"`
+}
+
+// Verification A code sent to a phone number (Verify v2).
+type Verification struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Amount The PSD2 amount, with the service's `psd2_enabled`.
+	Amount *string `json:"amount"`
+
+	// Channel How the code went out; Switchboard sends `sms` and `call`.
+	Channel VerificationChannel `json:"channel"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// Lookup `{}` unless the service has `lookup_enabled`; then the number's `carrier`, from
+	// Lookup's simulated line type intelligence (docs/lookup.md).
+	Lookup VerificationLookup `json:"lookup"`
+
+	// Payee The PSD2 payee, with the service's `psd2_enabled`.
+	Payee *string `json:"payee"`
+
+	// SendCodeAttempts Each time the code was sent, oldest first.
+	SendCodeAttempts []VerificationSendAttempt `json:"send_code_attempts"`
+
+	// ServiceSid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ServiceSid VerifyServiceSid `json:"service_sid"`
+
+	// Sid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	Sid VerificationSid `json:"sid"`
+
+	// Sna Always `null`; Switchboard has no silent network authentication.
+	Sna *map[string]interface{} `json:"sna"`
+
+	// Status `pending` until the right code is checked (`approved`), the app cancels or
+	// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+	// 10 minutes run out (`expired`).
+	Status VerificationStatus `json:"status"`
+
+	// To A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	To PhoneNumber `json:"to"`
+
+	// Url This verification's absolute URL.
+	Url string `json:"url"`
+
+	// Valid `true` once approved.
+	Valid bool `json:"valid"`
+}
+
+// VerificationCarrier What Lookup says of a verification's number.
+type VerificationCarrier struct {
+	ErrorCode         *int    `json:"error_code"`
+	MobileCountryCode *string `json:"mobile_country_code"`
+	MobileNetworkCode *string `json:"mobile_network_code"`
+	Name              *string `json:"name"`
+
+	// Type mobile, landline, voip, or another of Lookup's line types.
+	Type *string `json:"type"`
+}
+
+// VerificationChannel How the code went out; Switchboard sends `sms` and `call`.
+type VerificationChannel string
+
+// VerificationCheck The outcome of a check of a code.
+type VerificationCheck struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+	Amount     *string    `json:"amount"`
+
+	// Channel How the code went out; Switchboard sends `sms` and `call`.
+	Channel VerificationChannel `json:"channel"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+	Payee       *string `json:"payee"`
+
+	// ServiceSid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ServiceSid VerifyServiceSid `json:"service_sid"`
+
+	// Sid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	Sid VerificationSid `json:"sid"`
+
+	// SnaAttemptsErrorCodes Always empty; Switchboard has no silent network authentication.
+	SnaAttemptsErrorCodes []map[string]interface{} `json:"sna_attempts_error_codes"`
+
+	// Status `pending` until the right code is checked (`approved`), the app cancels or
+	// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+	// 10 minutes run out (`expired`).
+	Status VerificationStatus `json:"status"`
+
+	// To A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	To PhoneNumber `json:"to"`
+
+	// Valid `true` when the code was right.
+	Valid bool `json:"valid"`
+}
+
+// VerificationLookup `{}` unless the service has `lookup_enabled`; then the number's `carrier`, from
+// Lookup's simulated line type intelligence (docs/lookup.md).
+type VerificationLookup struct {
+	// Carrier What Lookup says of a verification's number.
+	Carrier *VerificationCarrier `json:"carrier,omitempty"`
+}
+
+// VerificationSendAttempt defines model for VerificationSendAttempt.
+type VerificationSendAttempt struct {
+	// AttemptSid `VL` followed by 32 lowercase hex digits.
+	AttemptSid string `json:"attempt_sid"`
+
+	// Channel The channel, upper case as in Twilio's examples (`SMS`, `CALL`).
+	Channel string `json:"channel"`
+
+	// Time A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	Time ISODate `json:"time"`
+}
+
+// VerificationSid `VE` followed by 32 lowercase hex digits.
+//
+// Example: VEcccccccccccccccccccccccccccccccc
+type VerificationSid = string
+
+// VerificationStatus `pending` until the right code is checked (`approved`), the app cancels or
+// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+// 10 minutes run out (`expired`).
+type VerificationStatus string
+
+// VerifyService A Verify Service (Verify v2). `code_length`, `custom_code_enabled`,
+// `do_not_share_warning_enabled`, `dtmf_input_required`, `tts_name`, and
+// `skip_sms_to_landlines` with `lookup_enabled` change what Switchboard sends; the
+// other settings are kept and shown. Settings never given are `null`.
+type VerifyService struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// CodeLength How many digits a code has (4 to 10).
+	CodeLength int `json:"code_length"`
+
+	// CustomCodeEnabled Whether a verification may bring its own code (`CustomCode`).
+	CustomCodeEnabled bool `json:"custom_code_enabled"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// DefaultTemplateSid Kept; Switchboard has no message templates.
+	DefaultTemplateSid *string `json:"default_template_sid"`
+
+	// DoNotShareWarningEnabled Whether the text ends with Twilio's do-not-share warning.
+	DoNotShareWarningEnabled bool `json:"do_not_share_warning_enabled"`
+
+	// DtmfInputRequired Whether a call asks for a key before it says the code.
+	DtmfInputRequired bool `json:"dtmf_input_required"`
+
+	// FriendlyName The name the code's text and call give.
+	FriendlyName string `json:"friendly_name"`
+
+	// Links Absolute URLs of the service's resources (Switchboard serves `verifications` and `verification_checks`).
+	Links map[string]string `json:"links"`
+
+	// LookupEnabled Whether a verification looks its number up (its `lookup`); with `skip_sms_to_landlines`, landlines get no text.
+	LookupEnabled bool `json:"lookup_enabled"`
+
+	// Passkeys Passkeys settings; kept, not simulated.
+	Passkeys VerifyServicePasskeys `json:"passkeys"`
+
+	// Psd2Enabled Whether verifications keep a PSD2 `Amount` and `Payee`, which a check must repeat.
+	Psd2Enabled bool `json:"psd2_enabled"`
+
+	// Push Push settings; kept, not simulated.
+	Push VerifyServicePush `json:"push"`
+
+	// Sid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	Sid VerifyServiceSid `json:"sid"`
+
+	// SkipSmsToLandlines With `lookup_enabled`, a text to a number Lookup takes for a landline is refused (60205).
+	SkipSmsToLandlines bool `json:"skip_sms_to_landlines"`
+
+	// Totp TOTP settings; kept, not simulated.
+	Totp VerifyServiceTotp `json:"totp"`
+
+	// TtsName The voice the call says the code in (its `<Say voice>`).
+	TtsName *string `json:"tts_name"`
+
+	// Url This service's absolute URL.
+	Url string `json:"url"`
+
+	// VerifyEventSubscriptionEnabled Kept; not simulated.
+	VerifyEventSubscriptionEnabled bool `json:"verify_event_subscription_enabled"`
+
+	// Whatsapp WhatsApp settings; kept, not simulated (Switchboard has no WhatsApp channel).
+	Whatsapp VerifyServiceWhatsapp `json:"whatsapp"`
+}
+
+// VerifyServiceList defines model for VerifyServiceList.
+type VerifyServiceList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta     V1Meta          `json:"meta"`
+	Services []VerifyService `json:"services"`
+}
+
+// VerifyServicePasskeys Passkeys settings; kept, not simulated.
+type VerifyServicePasskeys struct {
+	AuthenticatorAttachment *string `json:"authenticator_attachment"`
+	DiscoverableCredentials *string `json:"discoverable_credentials"`
+
+	// RelyingParty The passkeys' relying party; kept, not simulated.
+	RelyingParty     VerifyServiceRelyingParty `json:"relying_party"`
+	UserVerification *string                   `json:"user_verification"`
+}
+
+// VerifyServicePush Push settings; kept, not simulated.
+type VerifyServicePush struct {
+	ApnCredentialSid *string `json:"apn_credential_sid"`
+	FcmCredentialSid *string `json:"fcm_credential_sid"`
+	IncludeDate      *bool   `json:"include_date"`
+}
+
+// VerifyServiceRelyingParty The passkeys' relying party; kept, not simulated.
+type VerifyServiceRelyingParty struct {
+	Id      *string   `json:"id"`
+	Name    *string   `json:"name"`
+	Origins *[]string `json:"origins"`
+}
+
+// VerifyServiceSid `VA` followed by 32 lowercase hex digits.
+//
+// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type VerifyServiceSid = string
+
+// VerifyServiceTotp TOTP settings; kept, not simulated.
+type VerifyServiceTotp struct {
+	CodeLength *int    `json:"code_length"`
+	Issuer     *string `json:"issuer"`
+	Skew       *int    `json:"skew"`
+	TimeStep   *int    `json:"time_step"`
+}
+
+// VerifyServiceWhatsapp WhatsApp settings; kept, not simulated (Switchboard has no WhatsApp channel).
+type VerifyServiceWhatsapp struct {
+	From          *string `json:"from"`
+	MsgServiceSid *string `json:"msg_service_sid"`
 }
 
 // WebhookDelivery One webhook request Switchboard made, and what your app answered.
@@ -4254,6 +5149,18 @@ type TooManyRequests = Error
 
 // Unauthorized Every error the API returns has this shape.
 type Unauthorized = Error
+
+// VerifyBadRequest Every error the API returns has this shape.
+type VerifyBadRequest = Error
+
+// VerifyForbidden Every error the API returns has this shape.
+type VerifyForbidden = Error
+
+// VerifyNotFound Every error the API returns has this shape.
+type VerifyNotFound = Error
+
+// VerifyTooManyRequests Every error the API returns has this shape.
+type VerifyTooManyRequests = Error
 
 // ListAccountsParams defines parameters for ListAccounts.
 type ListAccountsParams struct {
@@ -4818,6 +5725,33 @@ type ListThreadMessagesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListSimulatorVerificationsParams defines parameters for ListSimulatorVerifications.
+type ListSimulatorVerificationsParams struct {
+	// To Only verifications to this number.
+	To *PhoneNumber `form:"To,omitempty" json:"To,omitempty"`
+
+	// ServiceSid Only verifications of this Verify Service.
+	ServiceSid *VerifyServiceSid `form:"ServiceSid,omitempty" json:"ServiceSid,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
 	// ResourceSid Only requests about this resource (a message or call SID).
@@ -4960,6 +5894,27 @@ type FetchPhoneNumberParams struct {
 	PartnerSubId *string `form:"PartnerSubId,omitempty" json:"PartnerSubId,omitempty"`
 }
 
+// ListVerifyServicesParams defines parameters for ListVerifyServices.
+type ListVerifyServicesParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
@@ -5016,6 +5971,21 @@ type CreateServicePhoneNumberFormdataRequestBody = CreateServicePhoneNumberReque
 
 // UpdateMessagingServiceFormdataRequestBody defines body for UpdateMessagingService for application/x-www-form-urlencoded ContentType.
 type UpdateMessagingServiceFormdataRequestBody = UpdateMessagingServiceRequest
+
+// CreateVerifyServiceFormdataRequestBody defines body for CreateVerifyService for application/x-www-form-urlencoded ContentType.
+type CreateVerifyServiceFormdataRequestBody = CreateVerifyServiceRequest
+
+// CreateVerificationCheckFormdataRequestBody defines body for CreateVerificationCheck for application/x-www-form-urlencoded ContentType.
+type CreateVerificationCheckFormdataRequestBody = CreateVerificationCheckRequest
+
+// CreateVerificationFormdataRequestBody defines body for CreateVerification for application/x-www-form-urlencoded ContentType.
+type CreateVerificationFormdataRequestBody = CreateVerificationRequest
+
+// UpdateVerificationFormdataRequestBody defines body for UpdateVerification for application/x-www-form-urlencoded ContentType.
+type UpdateVerificationFormdataRequestBody = UpdateVerificationRequest
+
+// UpdateVerifyServiceFormdataRequestBody defines body for UpdateVerifyService for application/x-www-form-urlencoded ContentType.
+type UpdateVerifyServiceFormdataRequestBody = UpdateVerifyServiceRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -6037,6 +7007,23 @@ type ClientInterface interface {
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages (the `ListThreadMessages` operationId).
 	ListThreadMessages(ctx context.Context, accountSid AccountSid, params *ListThreadMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListSimulatorVerifications List verifications with their codes
+	//
+	// The account's Verify verifications, newest first, each with the code it sent: a
+	// test reads the code here instead of from a phone. `To` narrows the list to one
+	// number, so the first item is the latest code sent to it (check its `status` is
+	// `pending`). Switchboard keeps the codes in the clear because it is a simulator.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications (the `ListSimulatorVerifications` operationId).
+	ListSimulatorVerifications(ctx context.Context, accountSid AccountSid, params *ListSimulatorVerificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchSimulatorVerification Fetch a verification with its code
+	//
+	// Returns one Verify verification of the account with the code it sent.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications/{Sid} (the `FetchSimulatorVerification` operationId).
+	FetchSimulatorVerification(ctx context.Context, accountSid AccountSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListWebhookDeliveries List webhook requests and their answers
 	//
 	// Every webhook request Switchboard made for the account (status callbacks,
@@ -6267,6 +7254,190 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v2/PhoneNumbers/{PhoneNumber} (the `FetchPhoneNumber` operationId).
 	FetchPhoneNumber(ctx context.Context, phoneNumber string, params *FetchPhoneNumberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListVerifyServices List Verify Services
+	//
+	// Lists the Verify Services of the account the credentials belong to (Verify v2 has
+	// no account in its paths), newest first, in the v2 envelope: `meta` with absolute
+	// page URLs.
+	//
+	// Corresponds with GET /v2/Services (the `ListVerifyServices` operationId).
+	ListVerifyServices(ctx context.Context, params *ListVerifyServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVerifyServiceWithBody Create a Verify Service
+	//
+	// Creates a Verify Service: the settings its verifications are sent and checked with.
+	// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+	// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+	// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+	// docs/simulator.md); the other settings are kept and shown but change nothing.
+	// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+	CreateVerifyServiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVerifyServiceWithFormdataBody Create a Verify Service
+	//
+	// Creates a Verify Service: the settings its verifications are sent and checked with.
+	// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+	// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+	// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+	// docs/simulator.md); the other settings are kept and shown but change nothing.
+	// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+	CreateVerifyServiceWithFormdataBody(ctx context.Context, body CreateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVerificationCheckWithBody Check a verification code
+	//
+	// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+	// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+	// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+	// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+	//
+	// A verification that is not pending (approved, canceled, expired) or not there
+	// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+	// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+	// nor `VerificationSid`, or no `Code`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+	CreateVerificationCheckWithBody(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVerificationCheckWithFormdataBody Check a verification code
+	//
+	// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+	// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+	// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+	// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+	//
+	// A verification that is not pending (approved, canceled, expired) or not there
+	// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+	// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+	// nor `VerificationSid`, or no `Code`.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+	CreateVerificationCheckWithFormdataBody(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationCheckFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVerificationWithBody Send a verification code
+	//
+	// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+	// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+	// API like any other (docs/simulator.md has the wording). While a verification to
+	// `To` is pending, a new one sends the same code again (one more entry of
+	// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+	// The code is valid for 10 minutes. Tests read it with
+	// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+	//
+	// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+	// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+	// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+	// verification to `To` ran out of checks and its code has not expired; the messaging
+	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+	// replied STOP) as for any text or call.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+	CreateVerificationWithBody(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateVerificationWithFormdataBody Send a verification code
+	//
+	// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+	// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+	// API like any other (docs/simulator.md has the wording). While a verification to
+	// `To` is pending, a new one sends the same code again (one more entry of
+	// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+	// The code is valid for 10 minutes. Tests read it with
+	// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+	//
+	// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+	// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+	// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+	// verification to `To` ran out of checks and its code has not expired; the messaging
+	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+	// replied STOP) as for any text or call.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+	CreateVerificationWithFormdataBody(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchVerification Fetch a verification
+	//
+	// Returns a verification of the service as it stands: `pending` until it is
+	// approved, canceled, out of checks (`max_attempts_reached`) or its code expires
+	// (`expired`, 10 minutes after it started).
+	//
+	// Corresponds with GET /v2/Services/{ServiceSid}/Verifications/{Sid} (the `FetchVerification` operationId).
+	FetchVerification(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateVerificationWithBody Cancel or approve a verification
+	//
+	// `Status=canceled` ends a pending verification (a new one to the number may start
+	// at once); `Status=approved` approves it without a code (for apps that check their
+	// own custom codes). A verification that is not pending is 404 (20404).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+	UpdateVerificationWithBody(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateVerificationWithFormdataBody Cancel or approve a verification
+	//
+	// `Status=canceled` ends a pending verification (a new one to the number may start
+	// at once); `Status=approved` approves it without a code (for apps that check their
+	// own custom codes). A verification that is not pending is 404 (20404).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+	UpdateVerificationWithFormdataBody(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, body UpdateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteVerifyService Delete a Verify Service
+	//
+	// Deletes the service and its verifications; the texts and calls they sent stay.
+	//
+	// Corresponds with DELETE /v2/Services/{Sid} (the `DeleteVerifyService` operationId).
+	DeleteVerifyService(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchVerifyService Fetch a Verify Service
+	//
+	// Returns one Verify Service of the account the credentials belong to.
+	//
+	// Corresponds with GET /v2/Services/{Sid} (the `FetchVerifyService` operationId).
+	FetchVerifyService(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateVerifyServiceWithBody Update a Verify Service
+	//
+	// Changes the settings given and keeps the others; an empty string clears a text
+	// setting. Verifications already started keep their code.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+	UpdateVerifyServiceWithBody(ctx context.Context, sid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateVerifyServiceWithFormdataBody Update a Verify Service
+	//
+	// Changes the settings given and keeps the others; an empty string clears a text
+	// setting. Verifications already started keep their code.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+	UpdateVerifyServiceWithFormdataBody(ctx context.Context, sid VerifyServiceSid, body UpdateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAccounts List your account and its subaccounts
@@ -7905,6 +9076,43 @@ func (c *Client) ListThreadMessages(ctx context.Context, accountSid AccountSid, 
 	return c.Client.Do(req)
 }
 
+// ListSimulatorVerifications List verifications with their codes
+//
+// The account's Verify verifications, newest first, each with the code it sent: a
+// test reads the code here instead of from a phone. `To` narrows the list to one
+// number, so the first item is the latest code sent to it (check its `status` is
+// `pending`). Switchboard keeps the codes in the clear because it is a simulator.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications (the `ListSimulatorVerifications` operationId).
+func (c *Client) ListSimulatorVerifications(ctx context.Context, accountSid AccountSid, params *ListSimulatorVerificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSimulatorVerificationsRequest(c.Server, accountSid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchSimulatorVerification Fetch a verification with its code
+//
+// Returns one Verify verification of the account with the code it sent.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications/{Sid} (the `FetchSimulatorVerification` operationId).
+func (c *Client) FetchSimulatorVerification(ctx context.Context, accountSid AccountSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchSimulatorVerificationRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListWebhookDeliveries List webhook requests and their answers
 //
 // Every webhook request Switchboard made for the account (status callbacks,
@@ -8336,6 +9544,330 @@ func (c *Client) UpdateMessagingServiceWithFormdataBody(ctx context.Context, sid
 // Corresponds with GET /v2/PhoneNumbers/{PhoneNumber} (the `FetchPhoneNumber` operationId).
 func (c *Client) FetchPhoneNumber(ctx context.Context, phoneNumber string, params *FetchPhoneNumberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFetchPhoneNumberRequest(c.Server, phoneNumber, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListVerifyServices List Verify Services
+//
+// Lists the Verify Services of the account the credentials belong to (Verify v2 has
+// no account in its paths), newest first, in the v2 envelope: `meta` with absolute
+// page URLs.
+//
+// Corresponds with GET /v2/Services (the `ListVerifyServices` operationId).
+func (c *Client) ListVerifyServices(ctx context.Context, params *ListVerifyServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListVerifyServicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVerifyServiceWithBody Create a Verify Service
+//
+// Creates a Verify Service: the settings its verifications are sent and checked with.
+// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+// docs/simulator.md); the other settings are kept and shown but change nothing.
+// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+func (c *Client) CreateVerifyServiceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVerifyServiceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVerifyServiceWithFormdataBody Create a Verify Service
+//
+// Creates a Verify Service: the settings its verifications are sent and checked with.
+// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+// docs/simulator.md); the other settings are kept and shown but change nothing.
+// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+func (c *Client) CreateVerifyServiceWithFormdataBody(ctx context.Context, body CreateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVerifyServiceRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVerificationCheckWithBody Check a verification code
+//
+// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+//
+// A verification that is not pending (approved, canceled, expired) or not there
+// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+// nor `VerificationSid`, or no `Code`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+func (c *Client) CreateVerificationCheckWithBody(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVerificationCheckRequestWithBody(c.Server, serviceSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVerificationCheckWithFormdataBody Check a verification code
+//
+// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+//
+// A verification that is not pending (approved, canceled, expired) or not there
+// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+// nor `VerificationSid`, or no `Code`.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+func (c *Client) CreateVerificationCheckWithFormdataBody(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationCheckFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVerificationCheckRequestWithFormdataBody(c.Server, serviceSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVerificationWithBody Send a verification code
+//
+// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+// API like any other (docs/simulator.md has the wording). While a verification to
+// `To` is pending, a new one sends the same code again (one more entry of
+// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+// The code is valid for 10 minutes. Tests read it with
+// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+//
+// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+// verification to `To` ran out of checks and its code has not expired; the messaging
+// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+// replied STOP) as for any text or call.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+func (c *Client) CreateVerificationWithBody(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVerificationRequestWithBody(c.Server, serviceSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateVerificationWithFormdataBody Send a verification code
+//
+// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+// API like any other (docs/simulator.md has the wording). While a verification to
+// `To` is pending, a new one sends the same code again (one more entry of
+// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+// The code is valid for 10 minutes. Tests read it with
+// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+//
+// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+// verification to `To` ran out of checks and its code has not expired; the messaging
+// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+// replied STOP) as for any text or call.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+func (c *Client) CreateVerificationWithFormdataBody(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateVerificationRequestWithFormdataBody(c.Server, serviceSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchVerification Fetch a verification
+//
+// Returns a verification of the service as it stands: `pending` until it is
+// approved, canceled, out of checks (`max_attempts_reached`) or its code expires
+// (`expired`, 10 minutes after it started).
+//
+// Corresponds with GET /v2/Services/{ServiceSid}/Verifications/{Sid} (the `FetchVerification` operationId).
+func (c *Client) FetchVerification(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchVerificationRequest(c.Server, serviceSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateVerificationWithBody Cancel or approve a verification
+//
+// `Status=canceled` ends a pending verification (a new one to the number may start
+// at once); `Status=approved` approves it without a code (for apps that check their
+// own custom codes). A verification that is not pending is 404 (20404).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+func (c *Client) UpdateVerificationWithBody(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateVerificationRequestWithBody(c.Server, serviceSid, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateVerificationWithFormdataBody Cancel or approve a verification
+//
+// `Status=canceled` ends a pending verification (a new one to the number may start
+// at once); `Status=approved` approves it without a code (for apps that check their
+// own custom codes). A verification that is not pending is 404 (20404).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+func (c *Client) UpdateVerificationWithFormdataBody(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, body UpdateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateVerificationRequestWithFormdataBody(c.Server, serviceSid, sid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteVerifyService Delete a Verify Service
+//
+// Deletes the service and its verifications; the texts and calls they sent stay.
+//
+// Corresponds with DELETE /v2/Services/{Sid} (the `DeleteVerifyService` operationId).
+func (c *Client) DeleteVerifyService(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteVerifyServiceRequest(c.Server, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchVerifyService Fetch a Verify Service
+//
+// Returns one Verify Service of the account the credentials belong to.
+//
+// Corresponds with GET /v2/Services/{Sid} (the `FetchVerifyService` operationId).
+func (c *Client) FetchVerifyService(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchVerifyServiceRequest(c.Server, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateVerifyServiceWithBody Update a Verify Service
+//
+// Changes the settings given and keeps the others; an empty string clears a text
+// setting. Verifications already started keep their code.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+func (c *Client) UpdateVerifyServiceWithBody(ctx context.Context, sid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateVerifyServiceRequestWithBody(c.Server, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateVerifyServiceWithFormdataBody Update a Verify Service
+//
+// Changes the settings given and keeps the others; an empty string clears a text
+// setting. Verifications already started keep their code.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+func (c *Client) UpdateVerifyServiceWithFormdataBody(ctx context.Context, sid VerifyServiceSid, body UpdateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateVerifyServiceRequestWithFormdataBody(c.Server, sid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12422,6 +13954,156 @@ func NewListThreadMessagesRequest(server string, accountSid AccountSid, params *
 	return req, nil
 }
 
+// NewListSimulatorVerificationsRequest constructs an http.Request for the ListSimulatorVerifications method
+func NewListSimulatorVerificationsRequest(server string, accountSid AccountSid, params *ListSimulatorVerificationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Verifications", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "To", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ServiceSid != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ServiceSid", *params.ServiceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchSimulatorVerificationRequest constructs an http.Request for the FetchSimulatorVerification method
+func NewFetchSimulatorVerificationRequest(server string, accountSid AccountSid, sid VerificationSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Verifications/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
 func NewListWebhookDeliveriesRequest(server string, accountSid AccountSid, params *ListWebhookDeliveriesParams) (*http.Request, error) {
 	var err error
@@ -13487,6 +15169,428 @@ func NewFetchPhoneNumberRequest(server string, phoneNumber string, params *Fetch
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListVerifyServicesRequest constructs an http.Request for the ListVerifyServices method
+func NewListVerifyServicesRequest(server string, params *ListVerifyServicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateVerifyServiceRequestWithFormdataBody calls the generic CreateVerifyService builder with application/x-www-form-urlencoded body
+func NewCreateVerifyServiceRequestWithFormdataBody(server string, body CreateVerifyServiceFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateVerifyServiceRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateVerifyServiceRequestWithBody constructs an http.Request for the CreateVerifyService method, with any body, and a specified content type
+func NewCreateVerifyServiceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateVerificationCheckRequestWithFormdataBody calls the generic CreateVerificationCheck builder with application/x-www-form-urlencoded body
+func NewCreateVerificationCheckRequestWithFormdataBody(server string, serviceSid VerifyServiceSid, body CreateVerificationCheckFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateVerificationCheckRequestWithBody(server, serviceSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateVerificationCheckRequestWithBody constructs an http.Request for the CreateVerificationCheck method, with any body, and a specified content type
+func NewCreateVerificationCheckRequestWithBody(server string, serviceSid VerifyServiceSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services/%s/VerificationCheck", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateVerificationRequestWithFormdataBody calls the generic CreateVerification builder with application/x-www-form-urlencoded body
+func NewCreateVerificationRequestWithFormdataBody(server string, serviceSid VerifyServiceSid, body CreateVerificationFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateVerificationRequestWithBody(server, serviceSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateVerificationRequestWithBody constructs an http.Request for the CreateVerification method, with any body, and a specified content type
+func NewCreateVerificationRequestWithBody(server string, serviceSid VerifyServiceSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services/%s/Verifications", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewFetchVerificationRequest constructs an http.Request for the FetchVerification method
+func NewFetchVerificationRequest(server string, serviceSid VerifyServiceSid, sid VerificationSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services/%s/Verifications/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateVerificationRequestWithFormdataBody calls the generic UpdateVerification builder with application/x-www-form-urlencoded body
+func NewUpdateVerificationRequestWithFormdataBody(server string, serviceSid VerifyServiceSid, sid VerificationSid, body UpdateVerificationFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateVerificationRequestWithBody(server, serviceSid, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateVerificationRequestWithBody constructs an http.Request for the UpdateVerification method, with any body, and a specified content type
+func NewUpdateVerificationRequestWithBody(server string, serviceSid VerifyServiceSid, sid VerificationSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ServiceSid", serviceSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services/%s/Verifications/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteVerifyServiceRequest constructs an http.Request for the DeleteVerifyService method
+func NewDeleteVerifyServiceRequest(server string, sid VerifyServiceSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchVerifyServiceRequest constructs an http.Request for the FetchVerifyService method
+func NewFetchVerifyServiceRequest(server string, sid VerifyServiceSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateVerifyServiceRequestWithFormdataBody calls the generic UpdateVerifyService builder with application/x-www-form-urlencoded body
+func NewUpdateVerifyServiceRequestWithFormdataBody(server string, sid VerifyServiceSid, body UpdateVerifyServiceFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateVerifyServiceRequestWithBody(server, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateVerifyServiceRequestWithBody constructs an http.Request for the UpdateVerifyService method, with any body, and a specified content type
+func NewUpdateVerifyServiceRequestWithBody(server string, sid VerifyServiceSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/Services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -14559,6 +16663,27 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages (the `ListThreadMessages` operationId).
 	ListThreadMessagesWithResponse(ctx context.Context, accountSid AccountSid, params *ListThreadMessagesParams, reqEditors ...RequestEditorFn) (*ListThreadMessagesResponse, error)
 
+	// ListSimulatorVerificationsWithResponse List verifications with their codes
+	//
+	// The account's Verify verifications, newest first, each with the code it sent: a
+	// test reads the code here instead of from a phone. `To` narrows the list to one
+	// number, so the first item is the latest code sent to it (check its `status` is
+	// `pending`). Switchboard keeps the codes in the clear because it is a simulator.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications (the `ListSimulatorVerifications` operationId).
+	ListSimulatorVerificationsWithResponse(ctx context.Context, accountSid AccountSid, params *ListSimulatorVerificationsParams, reqEditors ...RequestEditorFn) (*ListSimulatorVerificationsResponse, error)
+
+	// FetchSimulatorVerificationWithResponse Fetch a verification with its code
+	//
+	// Returns one Verify verification of the account with the code it sent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications/{Sid} (the `FetchSimulatorVerification` operationId).
+	FetchSimulatorVerificationWithResponse(ctx context.Context, accountSid AccountSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*FetchSimulatorVerificationResponse, error)
+
 	// ListWebhookDeliveriesWithResponse List webhook requests and their answers
 	//
 	// Every webhook request Switchboard made for the account (status callbacks,
@@ -14815,6 +16940,198 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v2/PhoneNumbers/{PhoneNumber} (the `FetchPhoneNumber` operationId).
 	FetchPhoneNumberWithResponse(ctx context.Context, phoneNumber string, params *FetchPhoneNumberParams, reqEditors ...RequestEditorFn) (*FetchPhoneNumberResponse, error)
+
+	// ListVerifyServicesWithResponse List Verify Services
+	//
+	// Lists the Verify Services of the account the credentials belong to (Verify v2 has
+	// no account in its paths), newest first, in the v2 envelope: `meta` with absolute
+	// page URLs.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/Services (the `ListVerifyServices` operationId).
+	ListVerifyServicesWithResponse(ctx context.Context, params *ListVerifyServicesParams, reqEditors ...RequestEditorFn) (*ListVerifyServicesResponse, error)
+
+	// CreateVerifyServiceWithBodyWithResponse Create a Verify Service
+	//
+	// Creates a Verify Service: the settings its verifications are sent and checked with.
+	// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+	// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+	// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+	// docs/simulator.md); the other settings are kept and shown but change nothing.
+	// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+	CreateVerifyServiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVerifyServiceResponse, error)
+
+	// CreateVerifyServiceWithFormdataBodyWithResponse Create a Verify Service
+	//
+	// Creates a Verify Service: the settings its verifications are sent and checked with.
+	// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+	// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+	// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+	// docs/simulator.md); the other settings are kept and shown but change nothing.
+	// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+	CreateVerifyServiceWithFormdataBodyWithResponse(ctx context.Context, body CreateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateVerifyServiceResponse, error)
+
+	// CreateVerificationCheckWithBodyWithResponse Check a verification code
+	//
+	// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+	// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+	// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+	// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+	//
+	// A verification that is not pending (approved, canceled, expired) or not there
+	// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+	// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+	// nor `VerificationSid`, or no `Code`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+	CreateVerificationCheckWithBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVerificationCheckResponse, error)
+
+	// CreateVerificationCheckWithFormdataBodyWithResponse Check a verification code
+	//
+	// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+	// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+	// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+	// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+	//
+	// A verification that is not pending (approved, canceled, expired) or not there
+	// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+	// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+	// nor `VerificationSid`, or no `Code`.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+	CreateVerificationCheckWithFormdataBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationCheckFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateVerificationCheckResponse, error)
+
+	// CreateVerificationWithBodyWithResponse Send a verification code
+	//
+	// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+	// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+	// API like any other (docs/simulator.md has the wording). While a verification to
+	// `To` is pending, a new one sends the same code again (one more entry of
+	// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+	// The code is valid for 10 minutes. Tests read it with
+	// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+	//
+	// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+	// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+	// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+	// verification to `To` ran out of checks and its code has not expired; the messaging
+	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+	// replied STOP) as for any text or call.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+	CreateVerificationWithBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVerificationResponse, error)
+
+	// CreateVerificationWithFormdataBodyWithResponse Send a verification code
+	//
+	// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+	// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+	// API like any other (docs/simulator.md has the wording). While a verification to
+	// `To` is pending, a new one sends the same code again (one more entry of
+	// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+	// The code is valid for 10 minutes. Tests read it with
+	// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+	//
+	// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+	// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+	// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+	// verification to `To` ran out of checks and its code has not expired; the messaging
+	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+	// replied STOP) as for any text or call.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+	CreateVerificationWithFormdataBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateVerificationResponse, error)
+
+	// FetchVerificationWithResponse Fetch a verification
+	//
+	// Returns a verification of the service as it stands: `pending` until it is
+	// approved, canceled, out of checks (`max_attempts_reached`) or its code expires
+	// (`expired`, 10 minutes after it started).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/Services/{ServiceSid}/Verifications/{Sid} (the `FetchVerification` operationId).
+	FetchVerificationWithResponse(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*FetchVerificationResponse, error)
+
+	// UpdateVerificationWithBodyWithResponse Cancel or approve a verification
+	//
+	// `Status=canceled` ends a pending verification (a new one to the number may start
+	// at once); `Status=approved` approves it without a code (for apps that check their
+	// own custom codes). A verification that is not pending is 404 (20404).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+	UpdateVerificationWithBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVerificationResponse, error)
+
+	// UpdateVerificationWithFormdataBodyWithResponse Cancel or approve a verification
+	//
+	// `Status=canceled` ends a pending verification (a new one to the number may start
+	// at once); `Status=approved` approves it without a code (for apps that check their
+	// own custom codes). A verification that is not pending is 404 (20404).
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+	UpdateVerificationWithFormdataBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, body UpdateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateVerificationResponse, error)
+
+	// DeleteVerifyServiceWithResponse Delete a Verify Service
+	//
+	// Deletes the service and its verifications; the texts and calls they sent stay.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/Services/{Sid} (the `DeleteVerifyService` operationId).
+	DeleteVerifyServiceWithResponse(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*DeleteVerifyServiceResponse, error)
+
+	// FetchVerifyServiceWithResponse Fetch a Verify Service
+	//
+	// Returns one Verify Service of the account the credentials belong to.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/Services/{Sid} (the `FetchVerifyService` operationId).
+	FetchVerifyServiceWithResponse(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*FetchVerifyServiceResponse, error)
+
+	// UpdateVerifyServiceWithBodyWithResponse Update a Verify Service
+	//
+	// Changes the settings given and keeps the others; an empty string clears a text
+	// setting. Verifications already started keep their code.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+	UpdateVerifyServiceWithBodyWithResponse(ctx context.Context, sid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVerifyServiceResponse, error)
+
+	// UpdateVerifyServiceWithFormdataBodyWithResponse Update a Verify Service
+	//
+	// Changes the settings given and keeps the others; an empty string clears a text
+	// setting. Verifications already started keep their code.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+	UpdateVerifyServiceWithFormdataBodyWithResponse(ctx context.Context, sid VerifyServiceSid, body UpdateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateVerifyServiceResponse, error)
 }
 
 // ListAccountsResponse401Headers the declared response headers of an HTTP 401 response for ListAccounts
@@ -20307,6 +22624,221 @@ func (r ListThreadMessagesResponse) ContentType() string {
 	return ""
 }
 
+// ListSimulatorVerificationsResponse401Headers the declared response headers of an HTTP 401 response for ListSimulatorVerifications
+type ListSimulatorVerificationsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListSimulatorVerificationsResponse429Headers the declared response headers of an HTTP 429 response for ListSimulatorVerifications
+type ListSimulatorVerificationsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListSimulatorVerificationsResponse503Headers the declared response headers of an HTTP 503 response for ListSimulatorVerifications
+type ListSimulatorVerificationsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListSimulatorVerificationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SimulatorVerificationList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSimulatorVerificationsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSimulatorVerificationsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListSimulatorVerificationsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSimulatorVerificationsResponse) GetJSON200() *SimulatorVerificationList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSimulatorVerificationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSimulatorVerificationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSimulatorVerificationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSimulatorVerificationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSimulatorVerificationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSimulatorVerificationsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSimulatorVerificationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSimulatorVerificationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSimulatorVerificationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSimulatorVerificationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchSimulatorVerificationResponse401Headers the declared response headers of an HTTP 401 response for FetchSimulatorVerification
+type FetchSimulatorVerificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchSimulatorVerificationResponse429Headers the declared response headers of an HTTP 429 response for FetchSimulatorVerification
+type FetchSimulatorVerificationResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchSimulatorVerificationResponse503Headers the declared response headers of an HTTP 503 response for FetchSimulatorVerification
+type FetchSimulatorVerificationResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchSimulatorVerificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SimulatorVerification
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchSimulatorVerificationResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchSimulatorVerificationResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchSimulatorVerificationResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON200() *SimulatorVerification {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchSimulatorVerificationResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchSimulatorVerificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchSimulatorVerificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchSimulatorVerificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchSimulatorVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListWebhookDeliveriesResponse401Headers the declared response headers of an HTTP 401 response for ListWebhookDeliveries
 type ListWebhookDeliveriesResponse401Headers struct {
 	WWWAuthenticate *string
@@ -22075,6 +24607,949 @@ func (r FetchPhoneNumberResponse) ContentType() string {
 	return ""
 }
 
+// ListVerifyServicesResponse401Headers the declared response headers of an HTTP 401 response for ListVerifyServices
+type ListVerifyServicesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListVerifyServicesResponse429Headers the declared response headers of an HTTP 429 response for ListVerifyServices
+type ListVerifyServicesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListVerifyServicesResponse503Headers the declared response headers of an HTTP 503 response for ListVerifyServices
+type ListVerifyServicesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListVerifyServicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifyServiceList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListVerifyServicesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListVerifyServicesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListVerifyServicesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListVerifyServicesResponse) GetJSON200() *VerifyServiceList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListVerifyServicesResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListVerifyServicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListVerifyServicesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListVerifyServicesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListVerifyServicesResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListVerifyServicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListVerifyServicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListVerifyServicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListVerifyServicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateVerifyServiceResponse401Headers the declared response headers of an HTTP 401 response for CreateVerifyService
+type CreateVerifyServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateVerifyServiceResponse429Headers the declared response headers of an HTTP 429 response for CreateVerifyService
+type CreateVerifyServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateVerifyServiceResponse503Headers the declared response headers of an HTTP 503 response for CreateVerifyService
+type CreateVerifyServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateVerifyServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *VerifyService
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateVerifyServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateVerifyServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateVerifyServiceResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateVerifyServiceResponse) GetJSON201() *VerifyService {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateVerifyServiceResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateVerifyServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateVerifyServiceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateVerifyServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateVerifyServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateVerifyServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateVerifyServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateVerifyServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateVerifyServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateVerifyServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateVerificationCheckResponse401Headers the declared response headers of an HTTP 401 response for CreateVerificationCheck
+type CreateVerificationCheckResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateVerificationCheckResponse503Headers the declared response headers of an HTTP 503 response for CreateVerificationCheck
+type CreateVerificationCheckResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateVerificationCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerificationCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *VerifyNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *VerifyTooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateVerificationCheckResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateVerificationCheckResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON200() *VerificationCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON404() *VerifyNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON429() *VerifyTooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateVerificationCheckResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateVerificationCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateVerificationCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateVerificationCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateVerificationCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateVerificationResponse401Headers the declared response headers of an HTTP 401 response for CreateVerification
+type CreateVerificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateVerificationResponse503Headers the declared response headers of an HTTP 503 response for CreateVerification
+type CreateVerificationResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateVerificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Verification
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *VerifyForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *VerifyNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *VerifyTooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateVerificationResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateVerificationResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateVerificationResponse) GetJSON201() *Verification {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateVerificationResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateVerificationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateVerificationResponse) GetJSON403() *VerifyForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateVerificationResponse) GetJSON404() *VerifyNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateVerificationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateVerificationResponse) GetJSON429() *VerifyTooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateVerificationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateVerificationResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateVerificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateVerificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateVerificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchVerificationResponse401Headers the declared response headers of an HTTP 401 response for FetchVerification
+type FetchVerificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchVerificationResponse429Headers the declared response headers of an HTTP 429 response for FetchVerification
+type FetchVerificationResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchVerificationResponse503Headers the declared response headers of an HTTP 503 response for FetchVerification
+type FetchVerificationResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchVerificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Verification
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *VerifyNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchVerificationResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchVerificationResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchVerificationResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchVerificationResponse) GetJSON200() *Verification {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchVerificationResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchVerificationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchVerificationResponse) GetJSON404() *VerifyNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchVerificationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchVerificationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchVerificationResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchVerificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchVerificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchVerificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateVerificationResponse401Headers the declared response headers of an HTTP 401 response for UpdateVerification
+type UpdateVerificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateVerificationResponse429Headers the declared response headers of an HTTP 429 response for UpdateVerification
+type UpdateVerificationResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateVerificationResponse503Headers the declared response headers of an HTTP 503 response for UpdateVerification
+type UpdateVerificationResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateVerificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Verification
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *VerifyNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateVerificationResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateVerificationResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateVerificationResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateVerificationResponse) GetJSON200() *Verification {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateVerificationResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateVerificationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateVerificationResponse) GetJSON404() *VerifyNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateVerificationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateVerificationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateVerificationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateVerificationResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateVerificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateVerificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateVerificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteVerifyServiceResponse401Headers the declared response headers of an HTTP 401 response for DeleteVerifyService
+type DeleteVerifyServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteVerifyServiceResponse429Headers the declared response headers of an HTTP 429 response for DeleteVerifyService
+type DeleteVerifyServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteVerifyServiceResponse503Headers the declared response headers of an HTTP 503 response for DeleteVerifyService
+type DeleteVerifyServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteVerifyServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *VerifyNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteVerifyServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteVerifyServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteVerifyServiceResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteVerifyServiceResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteVerifyServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteVerifyServiceResponse) GetJSON404() *VerifyNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteVerifyServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteVerifyServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteVerifyServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteVerifyServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteVerifyServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteVerifyServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteVerifyServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchVerifyServiceResponse401Headers the declared response headers of an HTTP 401 response for FetchVerifyService
+type FetchVerifyServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchVerifyServiceResponse429Headers the declared response headers of an HTTP 429 response for FetchVerifyService
+type FetchVerifyServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchVerifyServiceResponse503Headers the declared response headers of an HTTP 503 response for FetchVerifyService
+type FetchVerifyServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchVerifyServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifyService
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *VerifyNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchVerifyServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchVerifyServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchVerifyServiceResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchVerifyServiceResponse) GetJSON200() *VerifyService {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchVerifyServiceResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchVerifyServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchVerifyServiceResponse) GetJSON404() *VerifyNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchVerifyServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchVerifyServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchVerifyServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchVerifyServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchVerifyServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchVerifyServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchVerifyServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateVerifyServiceResponse401Headers the declared response headers of an HTTP 401 response for UpdateVerifyService
+type UpdateVerifyServiceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateVerifyServiceResponse429Headers the declared response headers of an HTTP 429 response for UpdateVerifyService
+type UpdateVerifyServiceResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateVerifyServiceResponse503Headers the declared response headers of an HTTP 503 response for UpdateVerifyService
+type UpdateVerifyServiceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateVerifyServiceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifyService
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *VerifyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *VerifyNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateVerifyServiceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateVerifyServiceResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateVerifyServiceResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON200() *VerifyService {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON400() *VerifyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON404() *VerifyNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateVerifyServiceResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateVerifyServiceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateVerifyServiceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateVerifyServiceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateVerifyServiceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAccountsWithResponse List your account and its subaccounts
 //
 // Lists the authenticated account and, for a main account, every subaccount it owns.
@@ -23513,6 +26988,39 @@ func (c *ClientWithResponses) ListThreadMessagesWithResponse(ctx context.Context
 	return ParseListThreadMessagesResponse(rsp)
 }
 
+// ListSimulatorVerificationsWithResponse List verifications with their codes
+//
+// The account's Verify verifications, newest first, each with the code it sent: a
+// test reads the code here instead of from a phone. `To` narrows the list to one
+// number, so the first item is the latest code sent to it (check its `status` is
+// `pending`). Switchboard keeps the codes in the clear because it is a simulator.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications (the `ListSimulatorVerifications` operationId).
+func (c *ClientWithResponses) ListSimulatorVerificationsWithResponse(ctx context.Context, accountSid AccountSid, params *ListSimulatorVerificationsParams, reqEditors ...RequestEditorFn) (*ListSimulatorVerificationsResponse, error) {
+	rsp, err := c.ListSimulatorVerifications(ctx, accountSid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSimulatorVerificationsResponse(rsp)
+}
+
+// FetchSimulatorVerificationWithResponse Fetch a verification with its code
+//
+// Returns one Verify verification of the account with the code it sent.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Verifications/{Sid} (the `FetchSimulatorVerification` operationId).
+func (c *ClientWithResponses) FetchSimulatorVerificationWithResponse(ctx context.Context, accountSid AccountSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*FetchSimulatorVerificationResponse, error) {
+	rsp, err := c.FetchSimulatorVerification(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchSimulatorVerificationResponse(rsp)
+}
+
 // ListWebhookDeliveriesWithResponse List webhook requests and their answers
 //
 // Every webhook request Switchboard made for the account (status callbacks,
@@ -23894,6 +27402,282 @@ func (c *ClientWithResponses) FetchPhoneNumberWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseFetchPhoneNumberResponse(rsp)
+}
+
+// ListVerifyServicesWithResponse List Verify Services
+//
+// Lists the Verify Services of the account the credentials belong to (Verify v2 has
+// no account in its paths), newest first, in the v2 envelope: `meta` with absolute
+// page URLs.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/Services (the `ListVerifyServices` operationId).
+func (c *ClientWithResponses) ListVerifyServicesWithResponse(ctx context.Context, params *ListVerifyServicesParams, reqEditors ...RequestEditorFn) (*ListVerifyServicesResponse, error) {
+	rsp, err := c.ListVerifyServices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListVerifyServicesResponse(rsp)
+}
+
+// CreateVerifyServiceWithBodyWithResponse Create a Verify Service
+//
+// Creates a Verify Service: the settings its verifications are sent and checked with.
+// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+// docs/simulator.md); the other settings are kept and shown but change nothing.
+// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+func (c *ClientWithResponses) CreateVerifyServiceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVerifyServiceResponse, error) {
+	rsp, err := c.CreateVerifyServiceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVerifyServiceResponse(rsp)
+}
+
+// CreateVerifyServiceWithFormdataBodyWithResponse Create a Verify Service
+//
+// Creates a Verify Service: the settings its verifications are sent and checked with.
+// `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+// default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+// `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+// docs/simulator.md); the other settings are kept and shown but change nothing.
+// An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services (the `CreateVerifyService` operationId).
+func (c *ClientWithResponses) CreateVerifyServiceWithFormdataBodyWithResponse(ctx context.Context, body CreateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateVerifyServiceResponse, error) {
+	rsp, err := c.CreateVerifyServiceWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVerifyServiceResponse(rsp)
+}
+
+// CreateVerificationCheckWithBodyWithResponse Check a verification code
+//
+// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+//
+// A verification that is not pending (approved, canceled, expired) or not there
+// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+// nor `VerificationSid`, or no `Code`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+func (c *ClientWithResponses) CreateVerificationCheckWithBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVerificationCheckResponse, error) {
+	rsp, err := c.CreateVerificationCheckWithBody(ctx, serviceSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVerificationCheckResponse(rsp)
+}
+
+// CreateVerificationCheckWithFormdataBodyWithResponse Check a verification code
+//
+// Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+// The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+// leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+// verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+//
+// A verification that is not pending (approved, canceled, expired) or not there
+// is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+// was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+// nor `VerificationSid`, or no `Code`.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/VerificationCheck (the `CreateVerificationCheck` operationId).
+func (c *ClientWithResponses) CreateVerificationCheckWithFormdataBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationCheckFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateVerificationCheckResponse, error) {
+	rsp, err := c.CreateVerificationCheckWithFormdataBody(ctx, serviceSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVerificationCheckResponse(rsp)
+}
+
+// CreateVerificationWithBodyWithResponse Send a verification code
+//
+// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+// API like any other (docs/simulator.md has the wording). While a verification to
+// `To` is pending, a new one sends the same code again (one more entry of
+// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+// The code is valid for 10 minutes. Tests read it with
+// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+//
+// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+// verification to `To` ran out of checks and its code has not expired; the messaging
+// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+// replied STOP) as for any text or call.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+func (c *ClientWithResponses) CreateVerificationWithBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVerificationResponse, error) {
+	rsp, err := c.CreateVerificationWithBody(ctx, serviceSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVerificationResponse(rsp)
+}
+
+// CreateVerificationWithFormdataBodyWithResponse Send a verification code
+//
+// Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+// Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+// API like any other (docs/simulator.md has the wording). While a verification to
+// `To` is pending, a new one sends the same code again (one more entry of
+// `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+// The code is valid for 10 minutes. Tests read it with
+// `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+//
+// Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+// `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+// which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+// which Switchboard does not simulate; 60205 (403) a text to a landline when the
+// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+// verification to `To` ran out of checks and its code has not expired; the messaging
+// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+// replied STOP) as for any text or call.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications (the `CreateVerification` operationId).
+func (c *ClientWithResponses) CreateVerificationWithFormdataBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, body CreateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateVerificationResponse, error) {
+	rsp, err := c.CreateVerificationWithFormdataBody(ctx, serviceSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateVerificationResponse(rsp)
+}
+
+// FetchVerificationWithResponse Fetch a verification
+//
+// Returns a verification of the service as it stands: `pending` until it is
+// approved, canceled, out of checks (`max_attempts_reached`) or its code expires
+// (`expired`, 10 minutes after it started).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/Services/{ServiceSid}/Verifications/{Sid} (the `FetchVerification` operationId).
+func (c *ClientWithResponses) FetchVerificationWithResponse(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, reqEditors ...RequestEditorFn) (*FetchVerificationResponse, error) {
+	rsp, err := c.FetchVerification(ctx, serviceSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchVerificationResponse(rsp)
+}
+
+// UpdateVerificationWithBodyWithResponse Cancel or approve a verification
+//
+// `Status=canceled` ends a pending verification (a new one to the number may start
+// at once); `Status=approved` approves it without a code (for apps that check their
+// own custom codes). A verification that is not pending is 404 (20404).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+func (c *ClientWithResponses) UpdateVerificationWithBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVerificationResponse, error) {
+	rsp, err := c.UpdateVerificationWithBody(ctx, serviceSid, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateVerificationResponse(rsp)
+}
+
+// UpdateVerificationWithFormdataBodyWithResponse Cancel or approve a verification
+//
+// `Status=canceled` ends a pending verification (a new one to the number may start
+// at once); `Status=approved` approves it without a code (for apps that check their
+// own custom codes). A verification that is not pending is 404 (20404).
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{ServiceSid}/Verifications/{Sid} (the `UpdateVerification` operationId).
+func (c *ClientWithResponses) UpdateVerificationWithFormdataBodyWithResponse(ctx context.Context, serviceSid VerifyServiceSid, sid VerificationSid, body UpdateVerificationFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateVerificationResponse, error) {
+	rsp, err := c.UpdateVerificationWithFormdataBody(ctx, serviceSid, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateVerificationResponse(rsp)
+}
+
+// DeleteVerifyServiceWithResponse Delete a Verify Service
+//
+// Deletes the service and its verifications; the texts and calls they sent stay.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/Services/{Sid} (the `DeleteVerifyService` operationId).
+func (c *ClientWithResponses) DeleteVerifyServiceWithResponse(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*DeleteVerifyServiceResponse, error) {
+	rsp, err := c.DeleteVerifyService(ctx, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteVerifyServiceResponse(rsp)
+}
+
+// FetchVerifyServiceWithResponse Fetch a Verify Service
+//
+// Returns one Verify Service of the account the credentials belong to.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/Services/{Sid} (the `FetchVerifyService` operationId).
+func (c *ClientWithResponses) FetchVerifyServiceWithResponse(ctx context.Context, sid VerifyServiceSid, reqEditors ...RequestEditorFn) (*FetchVerifyServiceResponse, error) {
+	rsp, err := c.FetchVerifyService(ctx, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchVerifyServiceResponse(rsp)
+}
+
+// UpdateVerifyServiceWithBodyWithResponse Update a Verify Service
+//
+// Changes the settings given and keeps the others; an empty string clears a text
+// setting. Verifications already started keep their code.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+func (c *ClientWithResponses) UpdateVerifyServiceWithBodyWithResponse(ctx context.Context, sid VerifyServiceSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVerifyServiceResponse, error) {
+	rsp, err := c.UpdateVerifyServiceWithBody(ctx, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateVerifyServiceResponse(rsp)
+}
+
+// UpdateVerifyServiceWithFormdataBodyWithResponse Update a Verify Service
+//
+// Changes the settings given and keeps the others; an empty string clears a text
+// setting. Verifications already started keep their code.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/Services/{Sid} (the `UpdateVerifyService` operationId).
+func (c *ClientWithResponses) UpdateVerifyServiceWithFormdataBodyWithResponse(ctx context.Context, sid VerifyServiceSid, body UpdateVerifyServiceFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateVerifyServiceResponse, error) {
+	rsp, err := c.UpdateVerifyServiceWithFormdataBody(ctx, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateVerifyServiceResponse(rsp)
 }
 
 // ParseListAccountsResponse parses an HTTP response from a ListAccountsWithResponse call
@@ -29167,6 +32951,215 @@ func ParseListThreadMessagesResponse(rsp *http.Response) (*ListThreadMessagesRes
 	return response, nil
 }
 
+// ParseListSimulatorVerificationsResponse parses an HTTP response from a ListSimulatorVerificationsWithResponse call
+func ParseListSimulatorVerificationsResponse(rsp *http.Response) (*ListSimulatorVerificationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSimulatorVerificationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SimulatorVerificationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListSimulatorVerificationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListSimulatorVerificationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListSimulatorVerificationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchSimulatorVerificationResponse parses an HTTP response from a FetchSimulatorVerificationWithResponse call
+func ParseFetchSimulatorVerificationResponse(rsp *http.Response) (*FetchSimulatorVerificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchSimulatorVerificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SimulatorVerification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchSimulatorVerificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchSimulatorVerificationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchSimulatorVerificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
 func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30877,6 +34870,919 @@ func ParseFetchPhoneNumberResponse(rsp *http.Response) (*FetchPhoneNumberRespons
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers FetchPhoneNumberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListVerifyServicesResponse parses an HTTP response from a ListVerifyServicesWithResponse call
+func ParseListVerifyServicesResponse(rsp *http.Response) (*ListVerifyServicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListVerifyServicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifyServiceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListVerifyServicesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListVerifyServicesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListVerifyServicesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateVerifyServiceResponse parses an HTTP response from a CreateVerifyServiceWithResponse call
+func ParseCreateVerifyServiceResponse(rsp *http.Response) (*CreateVerifyServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateVerifyServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest VerifyService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateVerifyServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateVerifyServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateVerifyServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateVerificationCheckResponse parses an HTTP response from a CreateVerificationCheckWithResponse call
+func ParseCreateVerificationCheckResponse(rsp *http.Response) (*CreateVerificationCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateVerificationCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerificationCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest VerifyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest VerifyTooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateVerificationCheckResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateVerificationCheckResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateVerificationResponse parses an HTTP response from a CreateVerificationWithResponse call
+func ParseCreateVerificationResponse(rsp *http.Response) (*CreateVerificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateVerificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Verification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest VerifyForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest VerifyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest VerifyTooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateVerificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateVerificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchVerificationResponse parses an HTTP response from a FetchVerificationWithResponse call
+func ParseFetchVerificationResponse(rsp *http.Response) (*FetchVerificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchVerificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Verification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest VerifyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchVerificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchVerificationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchVerificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateVerificationResponse parses an HTTP response from a UpdateVerificationWithResponse call
+func ParseUpdateVerificationResponse(rsp *http.Response) (*UpdateVerificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateVerificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Verification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest VerifyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateVerificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateVerificationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateVerificationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteVerifyServiceResponse parses an HTTP response from a DeleteVerifyServiceWithResponse call
+func ParseDeleteVerifyServiceResponse(rsp *http.Response) (*DeleteVerifyServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteVerifyServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest VerifyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteVerifyServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteVerifyServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteVerifyServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchVerifyServiceResponse parses an HTTP response from a FetchVerifyServiceWithResponse call
+func ParseFetchVerifyServiceResponse(rsp *http.Response) (*FetchVerifyServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchVerifyServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifyService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest VerifyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchVerifyServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchVerifyServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchVerifyServiceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateVerifyServiceResponse parses an HTTP response from a UpdateVerifyServiceWithResponse call
+func ParseUpdateVerifyServiceResponse(rsp *http.Response) (*UpdateVerifyServiceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateVerifyServiceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifyService
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest VerifyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest VerifyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateVerifyServiceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateVerifyServiceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateVerifyServiceResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

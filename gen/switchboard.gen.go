@@ -565,6 +565,126 @@ func (e CreateMessagingServiceRequestUsecase) Valid() bool {
 	}
 }
 
+// Defines values for CreateVerificationRequestChannel.
+const (
+	CreateVerificationRequestChannelAuto     CreateVerificationRequestChannel = "auto"
+	CreateVerificationRequestChannelCall     CreateVerificationRequestChannel = "call"
+	CreateVerificationRequestChannelEmail    CreateVerificationRequestChannel = "email"
+	CreateVerificationRequestChannelSms      CreateVerificationRequestChannel = "sms"
+	CreateVerificationRequestChannelSna      CreateVerificationRequestChannel = "sna"
+	CreateVerificationRequestChannelWhatsapp CreateVerificationRequestChannel = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerificationRequestChannel enum.
+func (e CreateVerificationRequestChannel) Valid() bool {
+	switch e {
+	case CreateVerificationRequestChannelAuto:
+		return true
+	case CreateVerificationRequestChannelCall:
+		return true
+	case CreateVerificationRequestChannelEmail:
+		return true
+	case CreateVerificationRequestChannelSms:
+		return true
+	case CreateVerificationRequestChannelSna:
+		return true
+	case CreateVerificationRequestChannelWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerificationRequestRiskCheck.
+const (
+	CreateVerificationRequestRiskCheckDisable CreateVerificationRequestRiskCheck = "disable"
+	CreateVerificationRequestRiskCheckEnable  CreateVerificationRequestRiskCheck = "enable"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerificationRequestRiskCheck enum.
+func (e CreateVerificationRequestRiskCheck) Valid() bool {
+	switch e {
+	case CreateVerificationRequestRiskCheckDisable:
+		return true
+	case CreateVerificationRequestRiskCheckEnable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerifyServiceRequestPasskeysAuthenticatorAttachment.
+const (
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny           CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = "any"
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = "cross-platform"
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty         CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = ""
+	CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform      CreateVerifyServiceRequestPasskeysAuthenticatorAttachment = "platform"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerifyServiceRequestPasskeysAuthenticatorAttachment enum.
+func (e CreateVerifyServiceRequestPasskeysAuthenticatorAttachment) Valid() bool {
+	switch e {
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny:
+		return true
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform:
+		return true
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty:
+		return true
+	case CreateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerifyServiceRequestPasskeysDiscoverableCredentials.
+const (
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged CreateVerifyServiceRequestPasskeysDiscoverableCredentials = "discouraged"
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty       CreateVerifyServiceRequestPasskeysDiscoverableCredentials = ""
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred   CreateVerifyServiceRequestPasskeysDiscoverableCredentials = "preferred"
+	CreateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired    CreateVerifyServiceRequestPasskeysDiscoverableCredentials = "required"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerifyServiceRequestPasskeysDiscoverableCredentials enum.
+func (e CreateVerifyServiceRequestPasskeysDiscoverableCredentials) Valid() bool {
+	switch e {
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged:
+		return true
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty:
+		return true
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred:
+		return true
+	case CreateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateVerifyServiceRequestPasskeysUserVerification.
+const (
+	CreateVerifyServiceRequestPasskeysUserVerificationDiscouraged CreateVerifyServiceRequestPasskeysUserVerification = "discouraged"
+	CreateVerifyServiceRequestPasskeysUserVerificationEmpty       CreateVerifyServiceRequestPasskeysUserVerification = ""
+	CreateVerifyServiceRequestPasskeysUserVerificationPreferred   CreateVerifyServiceRequestPasskeysUserVerification = "preferred"
+	CreateVerifyServiceRequestPasskeysUserVerificationRequired    CreateVerifyServiceRequestPasskeysUserVerification = "required"
+)
+
+// Valid indicates whether the value is a known member of the CreateVerifyServiceRequestPasskeysUserVerification enum.
+func (e CreateVerifyServiceRequestPasskeysUserVerification) Valid() bool {
+	switch e {
+	case CreateVerifyServiceRequestPasskeysUserVerificationDiscouraged:
+		return true
+	case CreateVerifyServiceRequestPasskeysUserVerificationEmpty:
+		return true
+	case CreateVerifyServiceRequestPasskeysUserVerificationPreferred:
+		return true
+	case CreateVerifyServiceRequestPasskeysUserVerificationRequired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ForceStatusRequestStatus.
 const (
 	ForceStatusRequestStatusCanceled    ForceStatusRequestStatus = "canceled"
@@ -1402,6 +1522,150 @@ func (e UpdateMessagingServiceRequestUsecase) Valid() bool {
 	case UpdateMessagingServiceRequestUsecaseUndeclared:
 		return true
 	case UpdateMessagingServiceRequestUsecaseVerification:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerificationRequestStatus.
+const (
+	UpdateVerificationRequestStatusApproved UpdateVerificationRequestStatus = "approved"
+	UpdateVerificationRequestStatusCanceled UpdateVerificationRequestStatus = "canceled"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerificationRequestStatus enum.
+func (e UpdateVerificationRequestStatus) Valid() bool {
+	switch e {
+	case UpdateVerificationRequestStatusApproved:
+		return true
+	case UpdateVerificationRequestStatusCanceled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment.
+const (
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny           UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = "any"
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = "cross-platform"
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty         UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = ""
+	UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform      UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment = "platform"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment enum.
+func (e UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment) Valid() bool {
+	switch e {
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentAny:
+		return true
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentCrossPlatform:
+		return true
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentEmpty:
+		return true
+	case UpdateVerifyServiceRequestPasskeysAuthenticatorAttachmentPlatform:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerifyServiceRequestPasskeysDiscoverableCredentials.
+const (
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = "discouraged"
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty       UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = ""
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred   UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = "preferred"
+	UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired    UpdateVerifyServiceRequestPasskeysDiscoverableCredentials = "required"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerifyServiceRequestPasskeysDiscoverableCredentials enum.
+func (e UpdateVerifyServiceRequestPasskeysDiscoverableCredentials) Valid() bool {
+	switch e {
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsDiscouraged:
+		return true
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsEmpty:
+		return true
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsPreferred:
+		return true
+	case UpdateVerifyServiceRequestPasskeysDiscoverableCredentialsRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateVerifyServiceRequestPasskeysUserVerification.
+const (
+	UpdateVerifyServiceRequestPasskeysUserVerificationDiscouraged UpdateVerifyServiceRequestPasskeysUserVerification = "discouraged"
+	UpdateVerifyServiceRequestPasskeysUserVerificationEmpty       UpdateVerifyServiceRequestPasskeysUserVerification = ""
+	UpdateVerifyServiceRequestPasskeysUserVerificationPreferred   UpdateVerifyServiceRequestPasskeysUserVerification = "preferred"
+	UpdateVerifyServiceRequestPasskeysUserVerificationRequired    UpdateVerifyServiceRequestPasskeysUserVerification = "required"
+)
+
+// Valid indicates whether the value is a known member of the UpdateVerifyServiceRequestPasskeysUserVerification enum.
+func (e UpdateVerifyServiceRequestPasskeysUserVerification) Valid() bool {
+	switch e {
+	case UpdateVerifyServiceRequestPasskeysUserVerificationDiscouraged:
+		return true
+	case UpdateVerifyServiceRequestPasskeysUserVerificationEmpty:
+		return true
+	case UpdateVerifyServiceRequestPasskeysUserVerificationPreferred:
+		return true
+	case UpdateVerifyServiceRequestPasskeysUserVerificationRequired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerificationChannel.
+const (
+	VerificationChannelCall     VerificationChannel = "call"
+	VerificationChannelEmail    VerificationChannel = "email"
+	VerificationChannelSms      VerificationChannel = "sms"
+	VerificationChannelSna      VerificationChannel = "sna"
+	VerificationChannelWhatsapp VerificationChannel = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the VerificationChannel enum.
+func (e VerificationChannel) Valid() bool {
+	switch e {
+	case VerificationChannelCall:
+		return true
+	case VerificationChannelEmail:
+		return true
+	case VerificationChannelSms:
+		return true
+	case VerificationChannelSna:
+		return true
+	case VerificationChannelWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerificationStatus.
+const (
+	VerificationStatusApproved           VerificationStatus = "approved"
+	VerificationStatusCanceled           VerificationStatus = "canceled"
+	VerificationStatusExpired            VerificationStatus = "expired"
+	VerificationStatusMaxAttemptsReached VerificationStatus = "max_attempts_reached"
+	VerificationStatusPending            VerificationStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the VerificationStatus enum.
+func (e VerificationStatus) Valid() bool {
+	switch e {
+	case VerificationStatusApproved:
+		return true
+	case VerificationStatusCanceled:
+		return true
+	case VerificationStatusExpired:
+		return true
+	case VerificationStatusMaxAttemptsReached:
+		return true
+	case VerificationStatusPending:
 		return true
 	default:
 		return false
@@ -2476,6 +2740,183 @@ type CreateSwitchboardKeyRequest struct {
 	// but the Accounts and Keys resources.
 	KeyType *KeyType `json:"KeyType,omitempty"`
 }
+
+// CreateVerificationCheckRequest defines model for CreateVerificationCheckRequest.
+type CreateVerificationCheckRequest struct {
+	// Amount PSD2; must be the verification's.
+	Amount *string `json:"Amount,omitempty"`
+
+	// Code The code the user gave (required).
+	Code *string `json:"Code,omitempty"`
+
+	// Payee PSD2; must be the verification's.
+	Payee *string `json:"Payee,omitempty"`
+
+	// SnaClientToken Accepted and ignored.
+	SnaClientToken *string `json:"SnaClientToken,omitempty"`
+
+	// To The number whose pending verification to check (or `VerificationSid`).
+	To *string `json:"To,omitempty"`
+
+	// VerificationSid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	VerificationSid *VerificationSid `json:"VerificationSid,omitempty"`
+}
+
+// CreateVerificationRequest defines model for CreateVerificationRequest.
+type CreateVerificationRequest struct {
+	// Amount PSD2; kept when the service has `Psd2Enabled`.
+	Amount *string `json:"Amount,omitempty"`
+
+	// AppHash Texts only. An Android app's hash for its SMS Retriever, appended to the text, which then starts with `<#>`.
+	AppHash *string `json:"AppHash,omitempty"`
+
+	// Channel `sms` or `call`; the others are refused (60217, 60223).
+	Channel CreateVerificationRequestChannel `json:"Channel"`
+
+	// ChannelConfiguration Accepted and ignored.
+	ChannelConfiguration *string `json:"ChannelConfiguration,omitempty"`
+
+	// CustomCode The code to send, instead of a new one; needs the service's `CustomCodeEnabled` (else 60200).
+	CustomCode *string `json:"CustomCode,omitempty"`
+
+	// CustomFriendlyName A name to give in this code's text or call instead of the service's.
+	CustomFriendlyName *string `json:"CustomFriendlyName,omitempty"`
+
+	// CustomMessage Deprecated by Twilio; accepted and ignored.
+	CustomMessage *string `json:"CustomMessage,omitempty"`
+
+	// DeviceIp Accepted and ignored.
+	DeviceIp *string `json:"DeviceIp,omitempty"`
+
+	// EnableSnaClientToken Accepted and ignored.
+	EnableSnaClientToken *bool `json:"EnableSnaClientToken,omitempty"`
+
+	// Locale The language of the text or call (`es`, `pt-BR`...), instead of the one of the
+	// number's country; English when Switchboard has no words for it.
+	Locale *string `json:"Locale,omitempty"`
+
+	// Payee PSD2; kept when the service has `Psd2Enabled`.
+	Payee *string `json:"Payee,omitempty"`
+
+	// RateLimits Accepted and ignored; Switchboard has no service rate limits.
+	RateLimits *string `json:"RateLimits,omitempty"`
+
+	// RiskCheck Accepted and ignored.
+	RiskCheck *CreateVerificationRequestRiskCheck `json:"RiskCheck,omitempty"`
+
+	// SendDigits Calls only. Keys pressed once the call is answered (answers `DtmfInputRequired`'s question).
+	SendDigits *string `json:"SendDigits,omitempty"`
+
+	// Tags Accepted and ignored.
+	Tags *string `json:"Tags,omitempty"`
+
+	// TemplateCustomSubstitutions Accepted and ignored.
+	TemplateCustomSubstitutions *string `json:"TemplateCustomSubstitutions,omitempty"`
+
+	// TemplateSid Accepted and ignored; Switchboard has no message templates.
+	TemplateSid *string `json:"TemplateSid,omitempty"`
+
+	// To The E.164 number to send the code to.
+	To string `json:"To"`
+}
+
+// CreateVerificationRequestChannel `sms` or `call`; the others are refused (60217, 60223).
+type CreateVerificationRequestChannel string
+
+// CreateVerificationRequestRiskCheck Accepted and ignored.
+type CreateVerificationRequestRiskCheck string
+
+// CreateVerifyServiceRequest defines model for CreateVerifyServiceRequest.
+type CreateVerifyServiceRequest struct {
+	// CodeLength How many digits a code has (default 6).
+	CodeLength *int `json:"CodeLength,omitempty"`
+
+	// CustomCodeEnabled Let verifications bring their own code (default `false`).
+	CustomCodeEnabled *bool `json:"CustomCodeEnabled,omitempty"`
+
+	// DefaultTemplateSid Kept; Switchboard has no message templates. `""` clears it.
+	DefaultTemplateSid *string `json:"DefaultTemplateSid,omitempty"`
+
+	// DoNotShareWarningEnabled End the text with Twilio's do-not-share warning (default `false`).
+	DoNotShareWarningEnabled *bool `json:"DoNotShareWarningEnabled,omitempty"`
+
+	// DtmfInputRequired Calls ask for a key before saying the code (default `false`).
+	DtmfInputRequired *bool `json:"DtmfInputRequired,omitempty"`
+
+	// FriendlyName The name the code's text and call give (required to create), at most 32 characters.
+	FriendlyName string `json:"FriendlyName"`
+
+	// LookupEnabled Look each verification's number up (default `false`).
+	LookupEnabled *bool `json:"LookupEnabled,omitempty"`
+
+	// PasskeysAuthenticatorAttachment Kept; not simulated.
+	PasskeysAuthenticatorAttachment *CreateVerifyServiceRequestPasskeysAuthenticatorAttachment `json:"Passkeys.AuthenticatorAttachment,omitempty"`
+
+	// PasskeysDiscoverableCredentials Kept; not simulated.
+	PasskeysDiscoverableCredentials *CreateVerifyServiceRequestPasskeysDiscoverableCredentials `json:"Passkeys.DiscoverableCredentials,omitempty"`
+
+	// PasskeysRelyingPartyId Kept; not simulated.
+	PasskeysRelyingPartyId *string `json:"Passkeys.RelyingParty.Id,omitempty"`
+
+	// PasskeysRelyingPartyName Kept; not simulated.
+	PasskeysRelyingPartyName *string `json:"Passkeys.RelyingParty.Name,omitempty"`
+
+	// PasskeysRelyingPartyOrigins Comma-separated origins. Kept; not simulated.
+	PasskeysRelyingPartyOrigins *string `json:"Passkeys.RelyingParty.Origins,omitempty"`
+
+	// PasskeysUserVerification Kept; not simulated.
+	PasskeysUserVerification *CreateVerifyServiceRequestPasskeysUserVerification `json:"Passkeys.UserVerification,omitempty"`
+
+	// Psd2Enabled Keep verifications' PSD2 `Amount` and `Payee` (default `false`).
+	Psd2Enabled *bool `json:"Psd2Enabled,omitempty"`
+
+	// PushApnCredentialSid Kept; not simulated.
+	PushApnCredentialSid *string `json:"Push.ApnCredentialSid,omitempty"`
+
+	// PushFcmCredentialSid Kept; not simulated.
+	PushFcmCredentialSid *string `json:"Push.FcmCredentialSid,omitempty"`
+
+	// PushIncludeDate Kept; not simulated.
+	PushIncludeDate *bool `json:"Push.IncludeDate,omitempty"`
+
+	// SkipSmsToLandlines With `LookupEnabled`, refuse texts to landlines (60205; default `false`).
+	SkipSmsToLandlines *bool `json:"SkipSmsToLandlines,omitempty"`
+
+	// TotpCodeLength Kept; not simulated.
+	TotpCodeLength *int `json:"Totp.CodeLength,omitempty"`
+
+	// TotpIssuer Kept; not simulated.
+	TotpIssuer *string `json:"Totp.Issuer,omitempty"`
+
+	// TotpSkew Kept; not simulated.
+	TotpSkew *int `json:"Totp.Skew,omitempty"`
+
+	// TotpTimeStep Kept; not simulated.
+	TotpTimeStep *int `json:"Totp.TimeStep,omitempty"`
+
+	// TtsName The voice calls say the code in; `""` clears it.
+	TtsName *string `json:"TtsName,omitempty"`
+
+	// VerifyEventSubscriptionEnabled Kept; not simulated.
+	VerifyEventSubscriptionEnabled *bool `json:"VerifyEventSubscriptionEnabled,omitempty"`
+
+	// WhatsappFrom Kept; not simulated.
+	WhatsappFrom *string `json:"Whatsapp.From,omitempty"`
+
+	// WhatsappMsgServiceSid Kept; not simulated.
+	WhatsappMsgServiceSid *string `json:"Whatsapp.MsgServiceSid,omitempty"`
+}
+
+// CreateVerifyServiceRequestPasskeysAuthenticatorAttachment Kept; not simulated.
+type CreateVerifyServiceRequestPasskeysAuthenticatorAttachment string
+
+// CreateVerifyServiceRequestPasskeysDiscoverableCredentials Kept; not simulated.
+type CreateVerifyServiceRequestPasskeysDiscoverableCredentials string
+
+// CreateVerifyServiceRequestPasskeysUserVerification Kept; not simulated.
+type CreateVerifyServiceRequestPasskeysUserVerification string
 
 // DateFilter A date (`2026-11-24`, UTC) or an RFC 3339 date-time.
 type DateFilter = string
@@ -3718,6 +4159,77 @@ type SimSwapInfo struct {
 	MobileNetworkCode *string `json:"mobile_network_code"`
 }
 
+// SimulatorVerification A Verify verification with the code it sent (Switchboard's own view, for tests).
+type SimulatorVerification struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Channel How the code went out; Switchboard sends `sms` and `call`.
+	Channel VerificationChannel `json:"channel"`
+
+	// Checks How many times a code was checked against it (at most 5).
+	Checks int `json:"checks"`
+
+	// Code The code sent.
+	Code string `json:"code"`
+
+	// CustomCode Whether the app gave the code (`CustomCode`).
+	CustomCode bool `json:"custom_code"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateExpires A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateExpires ISODate `json:"date_expires"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// Locale The language the code was sent in.
+	Locale string `json:"locale"`
+
+	// Sends How many times the code was sent (at most 5).
+	Sends int `json:"sends"`
+
+	// ServiceSid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ServiceSid VerifyServiceSid `json:"service_sid"`
+
+	// Sid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	Sid VerificationSid `json:"sid"`
+
+	// Status `pending` until the right code is checked (`approved`), the app cancels or
+	// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+	// 10 minutes run out (`expired`).
+	Status VerificationStatus `json:"status"`
+
+	// To A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	To PhoneNumber `json:"to"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// SimulatorVerificationList defines model for SimulatorVerificationList.
+type SimulatorVerificationList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta          V1Meta                  `json:"meta"`
+	Verifications []SimulatorVerification `json:"verifications"`
+}
+
 // SmsPumpingRiskInfo The `sms_pumping_risk` package.
 type SmsPumpingRiskInfo struct {
 	// CarrierRiskCategory The risk band of `sms_pumping_risk_score`.
@@ -4020,6 +4532,105 @@ type UpdateMessagingServiceRequestScanMessageContent string
 // UpdateMessagingServiceRequestUsecase What the service is for (default `undeclared`).
 type UpdateMessagingServiceRequestUsecase string
 
+// UpdateVerificationRequest defines model for UpdateVerificationRequest.
+type UpdateVerificationRequest struct {
+	// Status `canceled` ends the verification; `approved` approves it without a code.
+	Status UpdateVerificationRequestStatus `json:"Status"`
+}
+
+// UpdateVerificationRequestStatus `canceled` ends the verification; `approved` approves it without a code.
+type UpdateVerificationRequestStatus string
+
+// UpdateVerifyServiceRequest defines model for UpdateVerifyServiceRequest.
+type UpdateVerifyServiceRequest struct {
+	// CodeLength How many digits a code has (default 6).
+	CodeLength *int `json:"CodeLength,omitempty"`
+
+	// CustomCodeEnabled Let verifications bring their own code (default `false`).
+	CustomCodeEnabled *bool `json:"CustomCodeEnabled,omitempty"`
+
+	// DefaultTemplateSid Kept; Switchboard has no message templates. `""` clears it.
+	DefaultTemplateSid *string `json:"DefaultTemplateSid,omitempty"`
+
+	// DoNotShareWarningEnabled End the text with Twilio's do-not-share warning (default `false`).
+	DoNotShareWarningEnabled *bool `json:"DoNotShareWarningEnabled,omitempty"`
+
+	// DtmfInputRequired Calls ask for a key before saying the code (default `false`).
+	DtmfInputRequired *bool `json:"DtmfInputRequired,omitempty"`
+
+	// FriendlyName The name the code's text and call give (required to create), at most 32 characters.
+	FriendlyName *string `json:"FriendlyName,omitempty"`
+
+	// LookupEnabled Look each verification's number up (default `false`).
+	LookupEnabled *bool `json:"LookupEnabled,omitempty"`
+
+	// PasskeysAuthenticatorAttachment Kept; not simulated.
+	PasskeysAuthenticatorAttachment *UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment `json:"Passkeys.AuthenticatorAttachment,omitempty"`
+
+	// PasskeysDiscoverableCredentials Kept; not simulated.
+	PasskeysDiscoverableCredentials *UpdateVerifyServiceRequestPasskeysDiscoverableCredentials `json:"Passkeys.DiscoverableCredentials,omitempty"`
+
+	// PasskeysRelyingPartyId Kept; not simulated.
+	PasskeysRelyingPartyId *string `json:"Passkeys.RelyingParty.Id,omitempty"`
+
+	// PasskeysRelyingPartyName Kept; not simulated.
+	PasskeysRelyingPartyName *string `json:"Passkeys.RelyingParty.Name,omitempty"`
+
+	// PasskeysRelyingPartyOrigins Comma-separated origins. Kept; not simulated.
+	PasskeysRelyingPartyOrigins *string `json:"Passkeys.RelyingParty.Origins,omitempty"`
+
+	// PasskeysUserVerification Kept; not simulated.
+	PasskeysUserVerification *UpdateVerifyServiceRequestPasskeysUserVerification `json:"Passkeys.UserVerification,omitempty"`
+
+	// Psd2Enabled Keep verifications' PSD2 `Amount` and `Payee` (default `false`).
+	Psd2Enabled *bool `json:"Psd2Enabled,omitempty"`
+
+	// PushApnCredentialSid Kept; not simulated.
+	PushApnCredentialSid *string `json:"Push.ApnCredentialSid,omitempty"`
+
+	// PushFcmCredentialSid Kept; not simulated.
+	PushFcmCredentialSid *string `json:"Push.FcmCredentialSid,omitempty"`
+
+	// PushIncludeDate Kept; not simulated.
+	PushIncludeDate *bool `json:"Push.IncludeDate,omitempty"`
+
+	// SkipSmsToLandlines With `LookupEnabled`, refuse texts to landlines (60205; default `false`).
+	SkipSmsToLandlines *bool `json:"SkipSmsToLandlines,omitempty"`
+
+	// TotpCodeLength Kept; not simulated.
+	TotpCodeLength *int `json:"Totp.CodeLength,omitempty"`
+
+	// TotpIssuer Kept; not simulated.
+	TotpIssuer *string `json:"Totp.Issuer,omitempty"`
+
+	// TotpSkew Kept; not simulated.
+	TotpSkew *int `json:"Totp.Skew,omitempty"`
+
+	// TotpTimeStep Kept; not simulated.
+	TotpTimeStep *int `json:"Totp.TimeStep,omitempty"`
+
+	// TtsName The voice calls say the code in; `""` clears it.
+	TtsName *string `json:"TtsName,omitempty"`
+
+	// VerifyEventSubscriptionEnabled Kept; not simulated.
+	VerifyEventSubscriptionEnabled *bool `json:"VerifyEventSubscriptionEnabled,omitempty"`
+
+	// WhatsappFrom Kept; not simulated.
+	WhatsappFrom *string `json:"Whatsapp.From,omitempty"`
+
+	// WhatsappMsgServiceSid Kept; not simulated.
+	WhatsappMsgServiceSid *string `json:"Whatsapp.MsgServiceSid,omitempty"`
+}
+
+// UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment Kept; not simulated.
+type UpdateVerifyServiceRequestPasskeysAuthenticatorAttachment string
+
+// UpdateVerifyServiceRequestPasskeysDiscoverableCredentials Kept; not simulated.
+type UpdateVerifyServiceRequestPasskeysDiscoverableCredentials string
+
+// UpdateVerifyServiceRequestPasskeysUserVerification Kept; not simulated.
+type UpdateVerifyServiceRequestPasskeysUserVerification string
+
 // V1Meta The paging block of a v1 list, with absolute URLs.
 type V1Meta struct {
 	// FirstPageUrl URL of the first page.
@@ -4042,6 +4653,290 @@ type V1Meta struct {
 
 	// Url URL of this page.
 	Url string `json:"url"`
+}
+
+// Verification A code sent to a phone number (Verify v2).
+type Verification struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Amount The PSD2 amount, with the service's `psd2_enabled`.
+	Amount *string `json:"amount"`
+
+	// Channel How the code went out; Switchboard sends `sms` and `call`.
+	Channel VerificationChannel `json:"channel"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// Lookup `{}` unless the service has `lookup_enabled`; then the number's `carrier`, from
+	// Lookup's simulated line type intelligence (docs/lookup.md).
+	Lookup VerificationLookup `json:"lookup"`
+
+	// Payee The PSD2 payee, with the service's `psd2_enabled`.
+	Payee *string `json:"payee"`
+
+	// SendCodeAttempts Each time the code was sent, oldest first.
+	SendCodeAttempts []VerificationSendAttempt `json:"send_code_attempts"`
+
+	// ServiceSid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ServiceSid VerifyServiceSid `json:"service_sid"`
+
+	// Sid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	Sid VerificationSid `json:"sid"`
+
+	// Sna Always `null`; Switchboard has no silent network authentication.
+	Sna *map[string]interface{} `json:"sna"`
+
+	// Status `pending` until the right code is checked (`approved`), the app cancels or
+	// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+	// 10 minutes run out (`expired`).
+	Status VerificationStatus `json:"status"`
+
+	// To A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	To PhoneNumber `json:"to"`
+
+	// Url This verification's absolute URL.
+	Url string `json:"url"`
+
+	// Valid `true` once approved.
+	Valid bool `json:"valid"`
+}
+
+// VerificationCarrier What Lookup says of a verification's number.
+type VerificationCarrier struct {
+	ErrorCode         *int    `json:"error_code"`
+	MobileCountryCode *string `json:"mobile_country_code"`
+	MobileNetworkCode *string `json:"mobile_network_code"`
+	Name              *string `json:"name"`
+
+	// Type mobile, landline, voip, or another of Lookup's line types.
+	Type *string `json:"type"`
+}
+
+// VerificationChannel How the code went out; Switchboard sends `sms` and `call`.
+type VerificationChannel string
+
+// VerificationCheck The outcome of a check of a code.
+type VerificationCheck struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+	Amount     *string    `json:"amount"`
+
+	// Channel How the code went out; Switchboard sends `sms` and `call`.
+	Channel VerificationChannel `json:"channel"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+	Payee       *string `json:"payee"`
+
+	// ServiceSid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	ServiceSid VerifyServiceSid `json:"service_sid"`
+
+	// Sid `VE` followed by 32 lowercase hex digits.
+	//
+	// Example: VEcccccccccccccccccccccccccccccccc
+	Sid VerificationSid `json:"sid"`
+
+	// SnaAttemptsErrorCodes Always empty; Switchboard has no silent network authentication.
+	SnaAttemptsErrorCodes []map[string]interface{} `json:"sna_attempts_error_codes"`
+
+	// Status `pending` until the right code is checked (`approved`), the app cancels or
+	// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+	// 10 minutes run out (`expired`).
+	Status VerificationStatus `json:"status"`
+
+	// To A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	To PhoneNumber `json:"to"`
+
+	// Valid `true` when the code was right.
+	Valid bool `json:"valid"`
+}
+
+// VerificationLookup `{}` unless the service has `lookup_enabled`; then the number's `carrier`, from
+// Lookup's simulated line type intelligence (docs/lookup.md).
+type VerificationLookup struct {
+	// Carrier What Lookup says of a verification's number.
+	Carrier *VerificationCarrier `json:"carrier,omitempty"`
+}
+
+// VerificationSendAttempt defines model for VerificationSendAttempt.
+type VerificationSendAttempt struct {
+	// AttemptSid `VL` followed by 32 lowercase hex digits.
+	AttemptSid string `json:"attempt_sid"`
+
+	// Channel The channel, upper case as in Twilio's examples (`SMS`, `CALL`).
+	Channel string `json:"channel"`
+
+	// Time A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	Time ISODate `json:"time"`
+}
+
+// VerificationSid `VE` followed by 32 lowercase hex digits.
+//
+// Example: VEcccccccccccccccccccccccccccccccc
+type VerificationSid = string
+
+// VerificationStatus `pending` until the right code is checked (`approved`), the app cancels or
+// approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+// 10 minutes run out (`expired`).
+type VerificationStatus string
+
+// VerifyService A Verify Service (Verify v2). `code_length`, `custom_code_enabled`,
+// `do_not_share_warning_enabled`, `dtmf_input_required`, `tts_name`, and
+// `skip_sms_to_landlines` with `lookup_enabled` change what Switchboard sends; the
+// other settings are kept and shown. Settings never given are `null`.
+type VerifyService struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// CodeLength How many digits a code has (4 to 10).
+	CodeLength int `json:"code_length"`
+
+	// CustomCodeEnabled Whether a verification may bring its own code (`CustomCode`).
+	CustomCodeEnabled bool `json:"custom_code_enabled"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// DefaultTemplateSid Kept; Switchboard has no message templates.
+	DefaultTemplateSid *string `json:"default_template_sid"`
+
+	// DoNotShareWarningEnabled Whether the text ends with Twilio's do-not-share warning.
+	DoNotShareWarningEnabled bool `json:"do_not_share_warning_enabled"`
+
+	// DtmfInputRequired Whether a call asks for a key before it says the code.
+	DtmfInputRequired bool `json:"dtmf_input_required"`
+
+	// FriendlyName The name the code's text and call give.
+	FriendlyName string `json:"friendly_name"`
+
+	// Links Absolute URLs of the service's resources (Switchboard serves `verifications` and `verification_checks`).
+	Links map[string]string `json:"links"`
+
+	// LookupEnabled Whether a verification looks its number up (its `lookup`); with `skip_sms_to_landlines`, landlines get no text.
+	LookupEnabled bool `json:"lookup_enabled"`
+
+	// Passkeys Passkeys settings; kept, not simulated.
+	Passkeys VerifyServicePasskeys `json:"passkeys"`
+
+	// Psd2Enabled Whether verifications keep a PSD2 `Amount` and `Payee`, which a check must repeat.
+	Psd2Enabled bool `json:"psd2_enabled"`
+
+	// Push Push settings; kept, not simulated.
+	Push VerifyServicePush `json:"push"`
+
+	// Sid `VA` followed by 32 lowercase hex digits.
+	//
+	// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	Sid VerifyServiceSid `json:"sid"`
+
+	// SkipSmsToLandlines With `lookup_enabled`, a text to a number Lookup takes for a landline is refused (60205).
+	SkipSmsToLandlines bool `json:"skip_sms_to_landlines"`
+
+	// Totp TOTP settings; kept, not simulated.
+	Totp VerifyServiceTotp `json:"totp"`
+
+	// TtsName The voice the call says the code in (its `<Say voice>`).
+	TtsName *string `json:"tts_name"`
+
+	// Url This service's absolute URL.
+	Url string `json:"url"`
+
+	// VerifyEventSubscriptionEnabled Kept; not simulated.
+	VerifyEventSubscriptionEnabled bool `json:"verify_event_subscription_enabled"`
+
+	// Whatsapp WhatsApp settings; kept, not simulated (Switchboard has no WhatsApp channel).
+	Whatsapp VerifyServiceWhatsapp `json:"whatsapp"`
+}
+
+// VerifyServiceList defines model for VerifyServiceList.
+type VerifyServiceList struct {
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta     V1Meta          `json:"meta"`
+	Services []VerifyService `json:"services"`
+}
+
+// VerifyServicePasskeys Passkeys settings; kept, not simulated.
+type VerifyServicePasskeys struct {
+	AuthenticatorAttachment *string `json:"authenticator_attachment"`
+	DiscoverableCredentials *string `json:"discoverable_credentials"`
+
+	// RelyingParty The passkeys' relying party; kept, not simulated.
+	RelyingParty     VerifyServiceRelyingParty `json:"relying_party"`
+	UserVerification *string                   `json:"user_verification"`
+}
+
+// VerifyServicePush Push settings; kept, not simulated.
+type VerifyServicePush struct {
+	ApnCredentialSid *string `json:"apn_credential_sid"`
+	FcmCredentialSid *string `json:"fcm_credential_sid"`
+	IncludeDate      *bool   `json:"include_date"`
+}
+
+// VerifyServiceRelyingParty The passkeys' relying party; kept, not simulated.
+type VerifyServiceRelyingParty struct {
+	Id      *string   `json:"id"`
+	Name    *string   `json:"name"`
+	Origins *[]string `json:"origins"`
+}
+
+// VerifyServiceSid `VA` followed by 32 lowercase hex digits.
+//
+// Example: VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+type VerifyServiceSid = string
+
+// VerifyServiceTotp TOTP settings; kept, not simulated.
+type VerifyServiceTotp struct {
+	CodeLength *int    `json:"code_length"`
+	Issuer     *string `json:"issuer"`
+	Skew       *int    `json:"skew"`
+	TimeStep   *int    `json:"time_step"`
+}
+
+// VerifyServiceWhatsapp WhatsApp settings; kept, not simulated (Switchboard has no WhatsApp channel).
+type VerifyServiceWhatsapp struct {
+	From          *string `json:"from"`
+	MsgServiceSid *string `json:"msg_service_sid"`
 }
 
 // WebhookDelivery One webhook request Switchboard made, and what your app answered.
@@ -4254,6 +5149,18 @@ type TooManyRequests = Error
 
 // Unauthorized Every error the API returns has this shape.
 type Unauthorized = Error
+
+// VerifyBadRequest Every error the API returns has this shape.
+type VerifyBadRequest = Error
+
+// VerifyForbidden Every error the API returns has this shape.
+type VerifyForbidden = Error
+
+// VerifyNotFound Every error the API returns has this shape.
+type VerifyNotFound = Error
+
+// VerifyTooManyRequests Every error the API returns has this shape.
+type VerifyTooManyRequests = Error
 
 // ListAccountsParams defines parameters for ListAccounts.
 type ListAccountsParams struct {
@@ -4818,6 +5725,33 @@ type ListThreadMessagesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListSimulatorVerificationsParams defines parameters for ListSimulatorVerifications.
+type ListSimulatorVerificationsParams struct {
+	// To Only verifications to this number.
+	To *PhoneNumber `form:"To,omitempty" json:"To,omitempty"`
+
+	// ServiceSid Only verifications of this Verify Service.
+	ServiceSid *VerifyServiceSid `form:"ServiceSid,omitempty" json:"ServiceSid,omitempty"`
+
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
 	// ResourceSid Only requests about this resource (a message or call SID).
@@ -4960,6 +5894,27 @@ type FetchPhoneNumberParams struct {
 	PartnerSubId *string `form:"PartnerSubId,omitempty" json:"PartnerSubId,omitempty"`
 }
 
+// ListVerifyServicesParams defines parameters for ListVerifyServices.
+type ListVerifyServicesParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // CreateAccountFormdataRequestBody defines body for CreateAccount for application/x-www-form-urlencoded ContentType.
 type CreateAccountFormdataRequestBody = CreateAccountRequest
 
@@ -5016,6 +5971,21 @@ type CreateServicePhoneNumberFormdataRequestBody = CreateServicePhoneNumberReque
 
 // UpdateMessagingServiceFormdataRequestBody defines body for UpdateMessagingService for application/x-www-form-urlencoded ContentType.
 type UpdateMessagingServiceFormdataRequestBody = UpdateMessagingServiceRequest
+
+// CreateVerifyServiceFormdataRequestBody defines body for CreateVerifyService for application/x-www-form-urlencoded ContentType.
+type CreateVerifyServiceFormdataRequestBody = CreateVerifyServiceRequest
+
+// CreateVerificationCheckFormdataRequestBody defines body for CreateVerificationCheck for application/x-www-form-urlencoded ContentType.
+type CreateVerificationCheckFormdataRequestBody = CreateVerificationCheckRequest
+
+// CreateVerificationFormdataRequestBody defines body for CreateVerification for application/x-www-form-urlencoded ContentType.
+type CreateVerificationFormdataRequestBody = CreateVerificationRequest
+
+// UpdateVerificationFormdataRequestBody defines body for UpdateVerification for application/x-www-form-urlencoded ContentType.
+type UpdateVerificationFormdataRequestBody = UpdateVerificationRequest
+
+// UpdateVerifyServiceFormdataRequestBody defines body for UpdateVerifyService for application/x-www-form-urlencoded ContentType.
+type UpdateVerifyServiceFormdataRequestBody = UpdateVerifyServiceRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -5181,6 +6151,12 @@ type ServerInterface interface {
 	// ListThreadMessages List the messages of one conversation
 	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages)
 	ListThreadMessages(ctx echo.Context, accountSid AccountSid, params ListThreadMessagesParams) error
+	// ListSimulatorVerifications List verifications with their codes
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Verifications)
+	ListSimulatorVerifications(ctx echo.Context, accountSid AccountSid, params ListSimulatorVerificationsParams) error
+	// FetchSimulatorVerification Fetch a verification with its code
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Verifications/{Sid})
+	FetchSimulatorVerification(ctx echo.Context, accountSid AccountSid, sid VerificationSid) error
 	// ListWebhookDeliveries List webhook requests and their answers
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries)
 	ListWebhookDeliveries(ctx echo.Context, accountSid AccountSid, params ListWebhookDeliveriesParams) error
@@ -5232,6 +6208,33 @@ type ServerInterface interface {
 	// FetchPhoneNumber Look up a phone number
 	// (GET /v2/PhoneNumbers/{PhoneNumber})
 	FetchPhoneNumber(ctx echo.Context, phoneNumber string, params FetchPhoneNumberParams) error
+	// ListVerifyServices List Verify Services
+	// (GET /v2/Services)
+	ListVerifyServices(ctx echo.Context, params ListVerifyServicesParams) error
+	// CreateVerifyService Create a Verify Service
+	// (POST /v2/Services)
+	CreateVerifyService(ctx echo.Context) error
+	// CreateVerificationCheck Check a verification code
+	// (POST /v2/Services/{ServiceSid}/VerificationCheck)
+	CreateVerificationCheck(ctx echo.Context, serviceSid VerifyServiceSid) error
+	// CreateVerification Send a verification code
+	// (POST /v2/Services/{ServiceSid}/Verifications)
+	CreateVerification(ctx echo.Context, serviceSid VerifyServiceSid) error
+	// FetchVerification Fetch a verification
+	// (GET /v2/Services/{ServiceSid}/Verifications/{Sid})
+	FetchVerification(ctx echo.Context, serviceSid VerifyServiceSid, sid VerificationSid) error
+	// UpdateVerification Cancel or approve a verification
+	// (POST /v2/Services/{ServiceSid}/Verifications/{Sid})
+	UpdateVerification(ctx echo.Context, serviceSid VerifyServiceSid, sid VerificationSid) error
+	// DeleteVerifyService Delete a Verify Service
+	// (DELETE /v2/Services/{Sid})
+	DeleteVerifyService(ctx echo.Context, sid VerifyServiceSid) error
+	// FetchVerifyService Fetch a Verify Service
+	// (GET /v2/Services/{Sid})
+	FetchVerifyService(ctx echo.Context, sid VerifyServiceSid) error
+	// UpdateVerifyService Update a Verify Service
+	// (POST /v2/Services/{Sid})
+	UpdateVerifyService(ctx echo.Context, sid VerifyServiceSid) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -7340,6 +8343,83 @@ func (w *ServerInterfaceWrapper) ListThreadMessages(ctx echo.Context) error {
 	return err
 }
 
+// ListSimulatorVerifications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSimulatorVerifications(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSimulatorVerificationsParams
+	// ------------- Optional query parameter "To" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "To", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter To: %s", err))
+	}
+
+	// ------------- Optional query parameter "ServiceSid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ServiceSid", ctx.QueryParams(), &params.ServiceSid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSimulatorVerifications(ctx, accountSid, params)
+	return err
+}
+
+// FetchSimulatorVerification converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchSimulatorVerification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid VerificationSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchSimulatorVerification(ctx, accountSid, sid)
+	return err
+}
+
 // ListWebhookDeliveries converts echo context to params.
 func (w *ServerInterfaceWrapper) ListWebhookDeliveries(ctx echo.Context) error {
 	var err error
@@ -7852,6 +8932,175 @@ func (w *ServerInterfaceWrapper) FetchPhoneNumber(ctx echo.Context) error {
 	return err
 }
 
+// ListVerifyServices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListVerifyServices(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListVerifyServicesParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListVerifyServices(ctx, params)
+	return err
+}
+
+// CreateVerifyService converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVerifyService(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVerifyService(ctx)
+	return err
+}
+
+// CreateVerificationCheck converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVerificationCheck(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid VerifyServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVerificationCheck(ctx, serviceSid)
+	return err
+}
+
+// CreateVerification converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVerification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid VerifyServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVerification(ctx, serviceSid)
+	return err
+}
+
+// FetchVerification converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchVerification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid VerifyServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid VerificationSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchVerification(ctx, serviceSid, sid)
+	return err
+}
+
+// UpdateVerification converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateVerification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ServiceSid" -------------
+	var serviceSid VerifyServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ServiceSid", ctx.Param("ServiceSid"), &serviceSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ServiceSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid VerificationSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateVerification(ctx, serviceSid, sid)
+	return err
+}
+
+// DeleteVerifyService converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteVerifyService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid VerifyServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteVerifyService(ctx, sid)
+	return err
+}
+
+// FetchVerifyService converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchVerifyService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid VerifyServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchVerifyService(ctx, sid)
+	return err
+}
+
+// UpdateVerifyService converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateVerifyService(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid VerifyServiceSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateVerifyService(ctx, sid)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -7965,6 +9214,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders", wrapper.CreateServiceAlphaSender, options.OperationMiddlewares["CreateServiceAlphaSender"]...)
 	router.DELETE(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders/:Sid", wrapper.DeleteServiceAlphaSender, options.OperationMiddlewares["DeleteServiceAlphaSender"]...)
 	router.GET(options.BaseURL+"/v1/Services/:ServiceSid/AlphaSenders/:Sid", wrapper.FetchServiceAlphaSender, options.OperationMiddlewares["FetchServiceAlphaSender"]...)
+	router.GET(options.BaseURL+"/v2/Services", wrapper.ListVerifyServices, options.OperationMiddlewares["ListVerifyServices"]...)
+	router.POST(options.BaseURL+"/v2/Services", wrapper.CreateVerifyService, options.OperationMiddlewares["CreateVerifyService"]...)
+	router.DELETE(options.BaseURL+"/v2/Services/:Sid", wrapper.DeleteVerifyService, options.OperationMiddlewares["DeleteVerifyService"]...)
+	router.GET(options.BaseURL+"/v2/Services/:Sid", wrapper.FetchVerifyService, options.OperationMiddlewares["FetchVerifyService"]...)
+	router.POST(options.BaseURL+"/v2/Services/:Sid", wrapper.UpdateVerifyService, options.OperationMiddlewares["UpdateVerifyService"]...)
+	router.POST(options.BaseURL+"/v2/Services/:ServiceSid/Verifications", wrapper.CreateVerification, options.OperationMiddlewares["CreateVerification"]...)
+	router.GET(options.BaseURL+"/v2/Services/:ServiceSid/Verifications/:Sid", wrapper.FetchVerification, options.OperationMiddlewares["FetchVerification"]...)
+	router.POST(options.BaseURL+"/v2/Services/:ServiceSid/Verifications/:Sid", wrapper.UpdateVerification, options.OperationMiddlewares["UpdateVerification"]...)
+	router.POST(options.BaseURL+"/v2/Services/:ServiceSid/VerificationCheck", wrapper.CreateVerificationCheck, options.OperationMiddlewares["CreateVerificationCheck"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Verifications", wrapper.ListSimulatorVerifications, options.OperationMiddlewares["ListSimulatorVerifications"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Verifications/:Sid", wrapper.FetchSimulatorVerification, options.OperationMiddlewares["FetchSimulatorVerification"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/InboundCalls", wrapper.CreateInboundCall, options.OperationMiddlewares["CreateInboundCall"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Digits", wrapper.SendCallDigits, options.OperationMiddlewares["SendCallDigits"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Answer", wrapper.AnswerCall, options.OperationMiddlewares["AnswerCall"]...)
@@ -8017,6 +9277,14 @@ type UnauthorizedJSONResponse struct {
 
 	Headers UnauthorizedResponseHeaders
 }
+
+type VerifyBadRequestJSONResponse Error
+
+type VerifyForbiddenJSONResponse Error
+
+type VerifyNotFoundJSONResponse Error
+
+type VerifyTooManyRequestsJSONResponse Error
 
 type ListAccountsRequestObject struct {
 	Params ListAccountsParams
@@ -15251,6 +16519,282 @@ func (response ListThreadMessages500JSONResponse) VisitListThreadMessagesRespons
 	return err
 }
 
+type ListSimulatorVerificationsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Params     ListSimulatorVerificationsParams
+}
+
+type ListSimulatorVerificationsResponseObject interface {
+	VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error
+}
+
+type ListSimulatorVerifications200JSONResponse SimulatorVerificationList
+
+func (response ListSimulatorVerifications200JSONResponse) VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSimulatorVerifications400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListSimulatorVerifications400JSONResponse) VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSimulatorVerifications401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListSimulatorVerifications401JSONResponse) VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSimulatorVerifications403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListSimulatorVerifications403JSONResponse) VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSimulatorVerifications429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListSimulatorVerifications429JSONResponse) VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSimulatorVerifications500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListSimulatorVerifications500JSONResponse) VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSimulatorVerifications503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListSimulatorVerifications503JSONResponse) VisitListSimulatorVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerificationRequestObject struct {
+	AccountSid AccountSid      `json:"AccountSid"`
+	Sid        VerificationSid `json:"Sid"`
+}
+
+type FetchSimulatorVerificationResponseObject interface {
+	VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error
+}
+
+type FetchSimulatorVerification200JSONResponse SimulatorVerification
+
+func (response FetchSimulatorVerification200JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerification400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchSimulatorVerification400JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerification401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchSimulatorVerification401JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerification403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchSimulatorVerification403JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerification404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchSimulatorVerification404JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerification429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchSimulatorVerification429JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerification500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchSimulatorVerification500JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchSimulatorVerification503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchSimulatorVerification503JSONResponse) VisitFetchSimulatorVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListWebhookDeliveriesRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Params     ListWebhookDeliveriesParams
@@ -17496,6 +19040,1227 @@ func (response FetchPhoneNumber503JSONResponse) VisitFetchPhoneNumberResponse(w 
 	return err
 }
 
+type ListVerifyServicesRequestObject struct {
+	Params ListVerifyServicesParams
+}
+
+type ListVerifyServicesResponseObject interface {
+	VisitListVerifyServicesResponse(w http.ResponseWriter) error
+}
+
+type ListVerifyServices200JSONResponse VerifyServiceList
+
+func (response ListVerifyServices200JSONResponse) VisitListVerifyServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifyServices400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response ListVerifyServices400JSONResponse) VisitListVerifyServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifyServices401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListVerifyServices401JSONResponse) VisitListVerifyServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifyServices429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListVerifyServices429JSONResponse) VisitListVerifyServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifyServices500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListVerifyServices500JSONResponse) VisitListVerifyServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVerifyServices503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListVerifyServices503JSONResponse) VisitListVerifyServicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerifyServiceRequestObject struct {
+	Body *CreateVerifyServiceFormdataRequestBody
+}
+
+type CreateVerifyServiceResponseObject interface {
+	VisitCreateVerifyServiceResponse(w http.ResponseWriter) error
+}
+
+type CreateVerifyService201JSONResponse VerifyService
+
+func (response CreateVerifyService201JSONResponse) VisitCreateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerifyService400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response CreateVerifyService400JSONResponse) VisitCreateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerifyService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateVerifyService401JSONResponse) VisitCreateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerifyService413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateVerifyService413JSONResponse) VisitCreateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerifyService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateVerifyService429JSONResponse) VisitCreateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerifyService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateVerifyService500JSONResponse) VisitCreateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerifyService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateVerifyService503JSONResponse) VisitCreateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheckRequestObject struct {
+	ServiceSid VerifyServiceSid `json:"ServiceSid"`
+	Body       *CreateVerificationCheckFormdataRequestBody
+}
+
+type CreateVerificationCheckResponseObject interface {
+	VisitCreateVerificationCheckResponse(w http.ResponseWriter) error
+}
+
+type CreateVerificationCheck200JSONResponse VerificationCheck
+
+func (response CreateVerificationCheck200JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheck400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response CreateVerificationCheck400JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheck401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateVerificationCheck401JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheck404JSONResponse struct{ VerifyNotFoundJSONResponse }
+
+func (response CreateVerificationCheck404JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheck413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateVerificationCheck413JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheck429JSONResponse struct {
+	VerifyTooManyRequestsJSONResponse
+}
+
+func (response CreateVerificationCheck429JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateVerificationCheck500JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationCheck503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateVerificationCheck503JSONResponse) VisitCreateVerificationCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerificationRequestObject struct {
+	ServiceSid VerifyServiceSid `json:"ServiceSid"`
+	Body       *CreateVerificationFormdataRequestBody
+}
+
+type CreateVerificationResponseObject interface {
+	VisitCreateVerificationResponse(w http.ResponseWriter) error
+}
+
+type CreateVerification201JSONResponse Verification
+
+func (response CreateVerification201JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response CreateVerification400JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateVerification401JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification403JSONResponse struct{ VerifyForbiddenJSONResponse }
+
+func (response CreateVerification403JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification404JSONResponse struct{ VerifyNotFoundJSONResponse }
+
+func (response CreateVerification404JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateVerification413JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification429JSONResponse struct {
+	VerifyTooManyRequestsJSONResponse
+}
+
+func (response CreateVerification429JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateVerification500JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateVerification503JSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerificationRequestObject struct {
+	ServiceSid VerifyServiceSid `json:"ServiceSid"`
+	Sid        VerificationSid  `json:"Sid"`
+}
+
+type FetchVerificationResponseObject interface {
+	VisitFetchVerificationResponse(w http.ResponseWriter) error
+}
+
+type FetchVerification200JSONResponse Verification
+
+func (response FetchVerification200JSONResponse) VisitFetchVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerification400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response FetchVerification400JSONResponse) VisitFetchVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerification401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchVerification401JSONResponse) VisitFetchVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerification404JSONResponse struct{ VerifyNotFoundJSONResponse }
+
+func (response FetchVerification404JSONResponse) VisitFetchVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerification429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchVerification429JSONResponse) VisitFetchVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerification500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchVerification500JSONResponse) VisitFetchVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerification503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchVerification503JSONResponse) VisitFetchVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerificationRequestObject struct {
+	ServiceSid VerifyServiceSid `json:"ServiceSid"`
+	Sid        VerificationSid  `json:"Sid"`
+	Body       *UpdateVerificationFormdataRequestBody
+}
+
+type UpdateVerificationResponseObject interface {
+	VisitUpdateVerificationResponse(w http.ResponseWriter) error
+}
+
+type UpdateVerification200JSONResponse Verification
+
+func (response UpdateVerification200JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response UpdateVerification400JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateVerification401JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification404JSONResponse struct{ VerifyNotFoundJSONResponse }
+
+func (response UpdateVerification404JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateVerification413JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateVerification429JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateVerification500JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateVerification503JSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerifyServiceRequestObject struct {
+	Sid VerifyServiceSid `json:"Sid"`
+}
+
+type DeleteVerifyServiceResponseObject interface {
+	VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error
+}
+
+type DeleteVerifyService204Response struct {
+}
+
+func (response DeleteVerifyService204Response) VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteVerifyService400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response DeleteVerifyService400JSONResponse) VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerifyService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteVerifyService401JSONResponse) VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerifyService404JSONResponse struct{ VerifyNotFoundJSONResponse }
+
+func (response DeleteVerifyService404JSONResponse) VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerifyService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteVerifyService429JSONResponse) VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerifyService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteVerifyService500JSONResponse) VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerifyService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteVerifyService503JSONResponse) VisitDeleteVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerifyServiceRequestObject struct {
+	Sid VerifyServiceSid `json:"Sid"`
+}
+
+type FetchVerifyServiceResponseObject interface {
+	VisitFetchVerifyServiceResponse(w http.ResponseWriter) error
+}
+
+type FetchVerifyService200JSONResponse VerifyService
+
+func (response FetchVerifyService200JSONResponse) VisitFetchVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerifyService400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response FetchVerifyService400JSONResponse) VisitFetchVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerifyService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchVerifyService401JSONResponse) VisitFetchVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerifyService404JSONResponse struct{ VerifyNotFoundJSONResponse }
+
+func (response FetchVerifyService404JSONResponse) VisitFetchVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerifyService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchVerifyService429JSONResponse) VisitFetchVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerifyService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchVerifyService500JSONResponse) VisitFetchVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchVerifyService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchVerifyService503JSONResponse) VisitFetchVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyServiceRequestObject struct {
+	Sid  VerifyServiceSid `json:"Sid"`
+	Body *UpdateVerifyServiceFormdataRequestBody
+}
+
+type UpdateVerifyServiceResponseObject interface {
+	VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error
+}
+
+type UpdateVerifyService200JSONResponse VerifyService
+
+func (response UpdateVerifyService200JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyService400JSONResponse struct{ VerifyBadRequestJSONResponse }
+
+func (response UpdateVerifyService400JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyService401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateVerifyService401JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyService404JSONResponse struct{ VerifyNotFoundJSONResponse }
+
+func (response UpdateVerifyService404JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyService413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateVerifyService413JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyService429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateVerifyService429JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyService500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateVerifyService500JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerifyService503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateVerifyService503JSONResponse) VisitUpdateVerifyServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAccounts List your account and its subaccounts
@@ -17660,6 +20425,12 @@ type StrictServerInterface interface {
 	// ListThreadMessages List the messages of one conversation
 	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads/Messages)
 	ListThreadMessages(ctx context.Context, request ListThreadMessagesRequestObject) (ListThreadMessagesResponseObject, error)
+	// ListSimulatorVerifications List verifications with their codes
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Verifications)
+	ListSimulatorVerifications(ctx context.Context, request ListSimulatorVerificationsRequestObject) (ListSimulatorVerificationsResponseObject, error)
+	// FetchSimulatorVerification Fetch a verification with its code
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Verifications/{Sid})
+	FetchSimulatorVerification(ctx context.Context, request FetchSimulatorVerificationRequestObject) (FetchSimulatorVerificationResponseObject, error)
 	// ListWebhookDeliveries List webhook requests and their answers
 	// (GET /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries)
 	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
@@ -17711,6 +20482,33 @@ type StrictServerInterface interface {
 	// FetchPhoneNumber Look up a phone number
 	// (GET /v2/PhoneNumbers/{PhoneNumber})
 	FetchPhoneNumber(ctx context.Context, request FetchPhoneNumberRequestObject) (FetchPhoneNumberResponseObject, error)
+	// ListVerifyServices List Verify Services
+	// (GET /v2/Services)
+	ListVerifyServices(ctx context.Context, request ListVerifyServicesRequestObject) (ListVerifyServicesResponseObject, error)
+	// CreateVerifyService Create a Verify Service
+	// (POST /v2/Services)
+	CreateVerifyService(ctx context.Context, request CreateVerifyServiceRequestObject) (CreateVerifyServiceResponseObject, error)
+	// CreateVerificationCheck Check a verification code
+	// (POST /v2/Services/{ServiceSid}/VerificationCheck)
+	CreateVerificationCheck(ctx context.Context, request CreateVerificationCheckRequestObject) (CreateVerificationCheckResponseObject, error)
+	// CreateVerification Send a verification code
+	// (POST /v2/Services/{ServiceSid}/Verifications)
+	CreateVerification(ctx context.Context, request CreateVerificationRequestObject) (CreateVerificationResponseObject, error)
+	// FetchVerification Fetch a verification
+	// (GET /v2/Services/{ServiceSid}/Verifications/{Sid})
+	FetchVerification(ctx context.Context, request FetchVerificationRequestObject) (FetchVerificationResponseObject, error)
+	// UpdateVerification Cancel or approve a verification
+	// (POST /v2/Services/{ServiceSid}/Verifications/{Sid})
+	UpdateVerification(ctx context.Context, request UpdateVerificationRequestObject) (UpdateVerificationResponseObject, error)
+	// DeleteVerifyService Delete a Verify Service
+	// (DELETE /v2/Services/{Sid})
+	DeleteVerifyService(ctx context.Context, request DeleteVerifyServiceRequestObject) (DeleteVerifyServiceResponseObject, error)
+	// FetchVerifyService Fetch a Verify Service
+	// (GET /v2/Services/{Sid})
+	FetchVerifyService(ctx context.Context, request FetchVerifyServiceRequestObject) (FetchVerifyServiceResponseObject, error)
+	// UpdateVerifyService Update a Verify Service
+	// (POST /v2/Services/{Sid})
+	UpdateVerifyService(ctx context.Context, request UpdateVerifyServiceRequestObject) (UpdateVerifyServiceResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -19274,6 +22072,58 @@ func (sh *strictHandler) ListThreadMessages(ctx echo.Context, accountSid Account
 	return nil
 }
 
+// ListSimulatorVerifications operation middleware
+func (sh *strictHandler) ListSimulatorVerifications(ctx echo.Context, accountSid AccountSid, params ListSimulatorVerificationsParams) error {
+	var request ListSimulatorVerificationsRequestObject
+
+	request.AccountSid = accountSid
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSimulatorVerifications(ctx.Request().Context(), request.(ListSimulatorVerificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSimulatorVerifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSimulatorVerificationsResponseObject); ok {
+		return validResponse.VisitListSimulatorVerificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchSimulatorVerification operation middleware
+func (sh *strictHandler) FetchSimulatorVerification(ctx echo.Context, accountSid AccountSid, sid VerificationSid) error {
+	var request FetchSimulatorVerificationRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchSimulatorVerification(ctx.Request().Context(), request.(FetchSimulatorVerificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchSimulatorVerification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchSimulatorVerificationResponseObject); ok {
+		return validResponse.VisitFetchSimulatorVerificationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListWebhookDeliveries operation middleware
 func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, accountSid AccountSid, params ListWebhookDeliveriesParams) error {
 	var request ListWebhookDeliveriesRequestObject
@@ -19741,6 +22591,281 @@ func (sh *strictHandler) FetchPhoneNumber(ctx echo.Context, phoneNumber string, 
 		return err
 	} else if validResponse, ok := response.(FetchPhoneNumberResponseObject); ok {
 		return validResponse.VisitFetchPhoneNumberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListVerifyServices operation middleware
+func (sh *strictHandler) ListVerifyServices(ctx echo.Context, params ListVerifyServicesParams) error {
+	var request ListVerifyServicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListVerifyServices(ctx.Request().Context(), request.(ListVerifyServicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListVerifyServices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListVerifyServicesResponseObject); ok {
+		return validResponse.VisitListVerifyServicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVerifyService operation middleware
+func (sh *strictHandler) CreateVerifyService(ctx echo.Context) error {
+	var request CreateVerifyServiceRequestObject
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateVerifyServiceFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVerifyService(ctx.Request().Context(), request.(CreateVerifyServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVerifyService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVerifyServiceResponseObject); ok {
+		return validResponse.VisitCreateVerifyServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVerificationCheck operation middleware
+func (sh *strictHandler) CreateVerificationCheck(ctx echo.Context, serviceSid VerifyServiceSid) error {
+	var request CreateVerificationCheckRequestObject
+
+	request.ServiceSid = serviceSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateVerificationCheckFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVerificationCheck(ctx.Request().Context(), request.(CreateVerificationCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVerificationCheck")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVerificationCheckResponseObject); ok {
+		return validResponse.VisitCreateVerificationCheckResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVerification operation middleware
+func (sh *strictHandler) CreateVerification(ctx echo.Context, serviceSid VerifyServiceSid) error {
+	var request CreateVerificationRequestObject
+
+	request.ServiceSid = serviceSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateVerificationFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVerification(ctx.Request().Context(), request.(CreateVerificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVerification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVerificationResponseObject); ok {
+		return validResponse.VisitCreateVerificationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchVerification operation middleware
+func (sh *strictHandler) FetchVerification(ctx echo.Context, serviceSid VerifyServiceSid, sid VerificationSid) error {
+	var request FetchVerificationRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchVerification(ctx.Request().Context(), request.(FetchVerificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchVerification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchVerificationResponseObject); ok {
+		return validResponse.VisitFetchVerificationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateVerification operation middleware
+func (sh *strictHandler) UpdateVerification(ctx echo.Context, serviceSid VerifyServiceSid, sid VerificationSid) error {
+	var request UpdateVerificationRequestObject
+
+	request.ServiceSid = serviceSid
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateVerificationFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateVerification(ctx.Request().Context(), request.(UpdateVerificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateVerification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateVerificationResponseObject); ok {
+		return validResponse.VisitUpdateVerificationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteVerifyService operation middleware
+func (sh *strictHandler) DeleteVerifyService(ctx echo.Context, sid VerifyServiceSid) error {
+	var request DeleteVerifyServiceRequestObject
+
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteVerifyService(ctx.Request().Context(), request.(DeleteVerifyServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteVerifyService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteVerifyServiceResponseObject); ok {
+		return validResponse.VisitDeleteVerifyServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchVerifyService operation middleware
+func (sh *strictHandler) FetchVerifyService(ctx echo.Context, sid VerifyServiceSid) error {
+	var request FetchVerifyServiceRequestObject
+
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchVerifyService(ctx.Request().Context(), request.(FetchVerifyServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchVerifyService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchVerifyServiceResponseObject); ok {
+		return validResponse.VisitFetchVerifyServiceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateVerifyService operation middleware
+func (sh *strictHandler) UpdateVerifyService(ctx echo.Context, sid VerifyServiceSid) error {
+	var request UpdateVerifyServiceRequestObject
+
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateVerifyServiceFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateVerifyService(ctx.Request().Context(), request.(UpdateVerifyServiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateVerifyService")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateVerifyServiceResponseObject); ok {
+		return validResponse.VisitUpdateVerifyServiceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -92,6 +92,9 @@ type actor struct {
 	// The Messaging Service last made for it, with one pool number and one alpha
 	// sender, so that a path naming the service and one of them reaches both.
 	lastService, lastPoolNumber, lastAlphaSender string
+	// The Verify Service last made for it, whose verifications its Verifications/{Sid}
+	// makes.
+	lastVerifyService string
 }
 
 // mayActFor: an account acts for itself, and a parent for its subaccounts.
@@ -112,8 +115,9 @@ func (a *actor) mayReach(owner *actor, op operation) bool {
 type resource func(t *testing.T, env *servertest.Env, owner *actor) (id string, snapshot func() any)
 
 // resources fills path parameters, keyed by the path segment before the parameter and the
-// parameter: "Messages/{Sid}" is a message SID. Add an entry for each new kind of path
-// parameter; TestBOLAMatrix fails on one it does not find here.
+// parameter: "Messages/{Sid}" is a message SID; under /v2/, whose Services are Verify's
+// while /v1/'s are Messaging's, the key starts with "v2/". Add an entry for each new kind
+// of path parameter; TestBOLAMatrix fails on one it does not find here.
 var resources = map[string]resource{
 	"Accounts/{AccountSid}": ownerAccount,
 	"Accounts/{Sid}":        ownerAccount,
@@ -209,6 +213,16 @@ var resources = map[string]resource{
 			return fmt.Sprint(got, err)
 		}
 	},
+	"v2/Services/{Sid}":        seedVerifyService,
+	"v2/Services/{ServiceSid}": seedVerifyService,
+	// A pending verification to the number the examples check, in the Verify Service last
+	// made for the owner (a new service when it has none).
+	"Verifications/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+		if owner.lastVerifyService == "" {
+			seedVerifyService(t, env, owner)
+		}
+		return seedVerification(t, env, owner, owner.lastVerifyService)
+	},
 	"WebhookDeliveries/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
 		seq++
 		d := store.WebhookDelivery{Sid: fmt.Sprintf("WH%032x", seq), AccountSid: owner.sid, ResourceSid: fmt.Sprintf("SM%032x", seq),
@@ -229,7 +243,7 @@ var resources = map[string]resource{
 // are not part of the matrix.
 var ownerless = map[string]string{
 	"AvailablePhoneNumbers/{CountryCode}": "GB", // Local, Mobile and TollFree in the pool
-	"PhoneNumbers/{PhoneNumber}":          "+14155550100",
+	"v2/PhoneNumbers/{PhoneNumber}":       "+14155550100",
 }
 
 // seq numbers the resources the matrix stores directly, so that each is unique.
@@ -341,6 +355,50 @@ func seedService(t *testing.T, env *servertest.Env, owner *actor) (string, func(
 	}
 }
 
+// seedVerifyService stores a Verify Service of owner, straight into the store, with a
+// pending verification to the number the examples name.
+func seedVerifyService(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	t.Helper()
+	ctx := context.Background()
+	seq++
+	now := time.Now().UTC()
+	svc, err := env.DB.CreateVerifyService(ctx, store.VerifyService{Sid: fmt.Sprintf("VA%032x", seq), AccountSid: owner.sid,
+		FriendlyName: "secret verify of " + owner.name, CodeLength: 6, Extra: []byte("{}"), DateCreated: now, DateUpdated: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.lastVerifyService = svc.Sid
+	owner.secrets = append(owner.secrets, svc.Sid, svc.FriendlyName)
+	seedVerification(t, env, owner, svc.Sid)
+	return svc.Sid, func() any {
+		got, err := env.DB.GetVerifyService(ctx, owner.sid, svc.Sid)
+		list, _, lerr := env.DB.ListVerifications(ctx, store.VerificationFilter{AccountSid: owner.sid, ServiceSid: svc.Sid}, store.Page{})
+		return fmt.Sprint(got, err, list, lerr)
+	}
+}
+
+// seedVerification stores a pending verification of owner's Verify Service service to
+// +14155550100 (the examples' To), with a code of its own.
+func seedVerification(t *testing.T, env *servertest.Env, owner *actor, service string) (string, func() any) {
+	t.Helper()
+	ctx := context.Background()
+	seq++
+	now := time.Now().UTC()
+	v, err := env.DB.StartVerification(ctx, owner.sid, service, "+14155550100", func(*store.Verification) (store.Verification, error) {
+		return store.Verification{Sid: fmt.Sprintf("VE%032x", seq), Channel: "sms", Status: "pending", Code: fmt.Sprintf("9%09d", seq),
+			Sends:       []store.VerificationSend{{Sid: fmt.Sprintf("VL%032x", seq), Channel: "sms", Time: now}},
+			DateCreated: now, DateUpdated: now, DateExpires: now.Add(10 * time.Minute)}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.secrets = append(owner.secrets, v.Sid, v.Code)
+	return v.Sid, func() any {
+		got, err := env.DB.GetVerification(ctx, owner.sid, "", v.Sid)
+		return fmt.Sprint(got, err)
+	}
+}
+
 func ownerAccount(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
 	return owner.sid, func() any {
 		a, err := env.DB.GetAccount(context.Background(), owner.sid)
@@ -396,6 +454,9 @@ func operations(doc *openapi3.T) []operation {
 			}
 			for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
 				key := m[1] + "/{" + m[2] + "}"
+				if strings.HasPrefix(path, "/v2/") && strings.HasPrefix(path[len("/v2/"):], key) {
+					key = "v2/" + key
+				}
 				if value, ok := ownerless[key]; ok {
 					op.path = strings.Replace(op.path, "{"+m[2]+"}", url.PathEscape(value), 1)
 					continue

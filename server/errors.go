@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -17,6 +18,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/internal/lookup"
 	"github.com/switchboard-dev/switchboard/internal/phone"
+	"github.com/switchboard-dev/switchboard/internal/verify"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -44,17 +46,20 @@ var (
 // path is the request path, quoted in "not found" messages as Twilio does.
 func toAPIError(err error, path string) *api.Error {
 	var (
-		ae       *api.Error
-		rule     *phone.RuleError
-		reqErr   *openapi3filter.RequestError
-		he       *echo.HTTPError
-		paramErr *lookup.ParamError
+		ae        *api.Error
+		rule      *phone.RuleError
+		reqErr    *openapi3filter.RequestError
+		he        *echo.HTTPError
+		paramErr  *lookup.ParamError
+		verifyErr *verify.Error
 	)
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &rule):
 		return &api.Error{Status: cmp.Or(rule.Status, http.StatusBadRequest), Code: rule.Code, Message: rule.Message}
+	case errors.As(err, &verifyErr):
+		return &api.Error{Status: verifyErr.Status, Code: verifyErr.Code, Message: verifyErr.Message}
 	case errors.As(err, &paramErr):
 		return &api.Error{Status: http.StatusBadRequest, Code: api.CodeLookupInvalidParam, Message: paramErr.Error()}
 	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
@@ -110,11 +115,19 @@ var twilioCodes = map[fieldRule]int{
 	{"CreateCall", "From", "required"}:            api.CodeCallFromRequired,
 }
 
+// verifyTag is the tag of Verify's operations, whose invalid parameters are Verify's
+// 60200 ("Invalid parameter: To"), as Twilio answers them, rather than 20001.
+const verifyTag = "Verify"
+
 // validationError turns a failed check against openapi.yaml into Twilio's error.
 func validationError(reqErr *openapi3filter.RequestError, path string) *api.Error {
-	operation := ""
+	operation, verifyOp := "", false
 	if in := reqErr.Input; in != nil && in.Route != nil && in.Route.Operation != nil {
 		operation = in.Route.Operation.OperationID
+		verifyOp = slices.Contains(in.Route.Operation.Tags, verifyTag)
+	}
+	if ae := verifyValidationError(reqErr, verifyOp); ae != nil {
+		return ae
 	}
 
 	if p := reqErr.Parameter; p != nil {
@@ -157,6 +170,48 @@ func validationError(reqErr *openapi3filter.RequestError, path string) *api.Erro
 		return ae
 	}
 	return api.BadRequest(code, "Invalid parameter %s: %s", field, schemaErr.Reason)
+}
+
+// verifyValidationError is Verify's 60200 for a parameter of one of its operations that
+// fails the spec, named as Twilio names it; nil for other operations, and for what
+// Verify answers like every other API (a path that names no resource, a body of another
+// content type).
+func verifyValidationError(reqErr *openapi3filter.RequestError, verifyOp bool) *api.Error {
+	if !verifyOp {
+		return nil
+	}
+	if p := reqErr.Parameter; p != nil {
+		if p.In == openapi3.ParameterInPath {
+			return nil
+		}
+		return verifyInvalid(p.Name)
+	}
+	if reqErr.RequestBody != nil && strings.HasPrefix(reqErr.Reason, "header Content-Type has unexpected value") {
+		return nil
+	}
+	var parseErr *openapi3filter.ParseError
+	if errors.As(reqErr.Err, &parseErr) && len(parseErr.Path()) > 0 {
+		return verifyInvalid(fmt.Sprint(parseErr.Path()[0]))
+	}
+	var schemaErr *openapi3.SchemaError
+	if errors.As(reqErr.Err, &schemaErr) {
+		if ptr := schemaErr.JSONPointer(); len(ptr) > 0 {
+			return verifyInvalid(ptr[0])
+		}
+	}
+	// No body at all: the first parameter it requires is missing.
+	if rb := reqErr.RequestBody; rb != nil {
+		if mt := rb.Content.Get("application/x-www-form-urlencoded"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil &&
+			len(mt.Schema.Value.Required) > 0 {
+			return verifyInvalid(mt.Schema.Value.Required[0])
+		}
+	}
+	return nil
+}
+
+func verifyInvalid(name string) *api.Error {
+	e := verify.InvalidParameter(name, "")
+	return &api.Error{Status: e.Status, Code: e.Code, Message: e.Message}
 }
 
 // wrongContentType answers a body in another format than Twilio's (JSON and multipart

@@ -5,8 +5,8 @@
 // The operations are the handlers of the API families, a package each: accounts
 // (Accounts, Keys), messages (Messages, Media), calls (Calls, Recordings), phonenumbers
 // (IncomingPhoneNumbers, AvailablePhoneNumbers), messagingv1 (Messaging Services),
-// lookupv2 (Lookup) and simulator (Switchboard's own /switchboard/v1), which share
-// package api. This package is what runs around them.
+// lookupv2 (Lookup), verifyv2 (Verify) and simulator (Switchboard's own
+// /switchboard/v1), which share package api. This package is what runs around them.
 //
 // A request passes, in order: request logging, metrics (package internal/metrics) and
 // panic recovery (for every route), then, for API routes only, the choice of operation by
@@ -44,6 +44,7 @@ import (
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
 	"github.com/switchboard-dev/switchboard/server/phonenumbers"
 	"github.com/switchboard-dev/switchboard/server/simulator"
+	"github.com/switchboard-dev/switchboard/server/verifyv2"
 )
 
 // Stores is what each part of the server reads and writes, one narrow interface each:
@@ -57,6 +58,7 @@ type Stores struct {
 	PhoneNumbers phonenumbers.Store
 	Services     messagingv1.Store
 	Simulator    simulator.Store
+	Verify       verifyv2.Store
 }
 
 // ServerStore is what the server reads for itself, around the families' handlers: the
@@ -81,6 +83,12 @@ type Voice interface {
 	simulator.Voice
 }
 
+// Verify is Verify's network (package verify), as the families use it.
+type Verify interface {
+	verifyv2.Verify
+	simulator.Verify
+}
+
 // MaxBodyBytes is the largest request body accepted; maxBodySize is the same in Echo's
 // size syntax.
 const (
@@ -88,11 +96,13 @@ const (
 	maxBodySize  = "1M"
 )
 
-// Config holds what New needs. Every store, Messaging, Voice and Feed are required.
+// Config holds what New needs. Every store, Messaging, Voice, Verify and Feed are
+// required.
 type Config struct {
 	Stores    Stores
 	Messaging Messaging
 	Voice     Voice
+	Verify    Verify
 	Feed      simulator.Feed
 	Logger    *slog.Logger // nil: slog.Default()
 	// RateLimit is the number of API requests per second each account may make, with
@@ -129,6 +139,7 @@ type Server struct {
 	*messagingv1.Services
 	*phonenumbers.PhoneNumbers
 	*simulator.Simulator
+	*verifyv2.VerifyV2
 
 	store    ServerStore
 	creds    *credentialCache
@@ -146,8 +157,9 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 func New(cfg Config) (*Server, error) {
 	st := cfg.Stores
 	if st.Server == nil || st.Accounts == nil || st.Calls == nil || st.Messages == nil || st.PhoneNumbers == nil ||
-		st.Services == nil || st.Simulator == nil || cfg.Messaging == nil || cfg.Voice == nil || cfg.Feed == nil {
-		return nil, fmt.Errorf("new server: every store, a messaging service, a voice service and a change feed are required")
+		st.Services == nil || st.Simulator == nil || st.Verify == nil || cfg.Messaging == nil || cfg.Voice == nil || cfg.Verify == nil ||
+		cfg.Feed == nil {
+		return nil, fmt.Errorf("new server: every store, a messaging service, a voice service, a verify service and a change feed are required")
 	}
 	if cfg.ScheduleMinLead < 0 {
 		return nil, fmt.Errorf("new server: negative schedule lead time %s", cfg.ScheduleMinLead)
@@ -187,8 +199,9 @@ func New(cfg Config) (*Server, error) {
 	s.Messages = messages.New(st.Messages, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead)
 	s.PhoneNumbers = phonenumbers.New(st.PhoneNumbers, s.creds, s.tokens)
 	s.Services = messagingv1.New(st.Services, s.tokens)
-	s.Simulator = simulator.New(simulator.Config{Store: st.Simulator, Messaging: cfg.Messaging, Voice: cfg.Voice, Feed: cfg.Feed,
-		Accounts: s.creds, Tokens: s.tokens, Logger: s.log})
+	s.Simulator = simulator.New(simulator.Config{Store: st.Simulator, Messaging: cfg.Messaging, Voice: cfg.Voice, Verify: cfg.Verify,
+		Feed: cfg.Feed, Accounts: s.creds, Tokens: s.tokens, Logger: s.log})
+	s.VerifyV2 = verifyv2.New(st.Verify, cfg.Verify, s.tokens)
 
 	doc, err := loadSpec()
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/app"
 	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/voice"
@@ -79,6 +80,8 @@ type Options struct {
 	// binary's defaults.
 	Limits   *connguard.Limits
 	Timeouts *connguard.Timeouts
+	// Clock is the simulator's time (see app.Config); nil means the wall clock.
+	Clock clock.Clock
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -110,7 +113,7 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		PollInterval: 50 * time.Millisecond,
 		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay, MediaQuota: opts.MediaQuota,
 		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStores: opts.WrapStores,
-		ScheduleMinLead: opts.ScheduleMinLead,
+		ScheduleMinLead: opts.ScheduleMinLead, Clock: opts.Clock,
 	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})
 	if err != nil {
 		return nil, err

@@ -26,8 +26,9 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 Switchboard serves a Twilio-compatible REST API from a SQLite file, for building and
 testing apps that text and call, with no carrier and no cost: 2010-04-01 Accounts, Keys,
 Messages, Media, Calls, Recordings, IncomingPhoneNumbers and AvailablePhoneNumbers;
-Messaging v1 Services; Lookup v2 PhoneNumbers; and a simulator API under /switchboard/v1/
-(incoming texts and calls, keys pressed, forced statuses, webhook deliveries, events).
+Messaging v1 Services; Lookup v2 PhoneNumbers; Verify v2 Services, Verifications and
+VerificationCheck; and a simulator API under /switchboard/v1/ (incoming texts and calls,
+keys pressed, forced statuses, webhook deliveries, Verify's codes, events).
 
 On first start it creates the main account and prints its Account SID and auth token;
 later starts reuse it. Pass --account-sid and --auth-token to fix the credentials (CI).

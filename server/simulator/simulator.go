@@ -2,7 +2,7 @@
 // shows the simulated networks, which Twilio's API has no words for. Texts and calls
 // from the outside world (InboundMessages, InboundCalls), a message's status forced, a
 // call's keys, answer and hang-up and its timeline, the webhooks sent (and sent again),
-// the inbox's threads, an account's messages cleared, and the live event stream of an
+// the inbox's threads, the codes Verify sent, an account's messages cleared, and the live event stream of an
 // account's changes. (Switchboard's way to make a Main API key, under the same prefix,
 // is package accounts', with the other keys.)
 package simulator
@@ -54,6 +54,12 @@ type Voice interface {
 	HangUp(ctx context.Context, account store.Account, sid string) (store.Call, error)
 }
 
+// Verify is the Verify network (package verify), whose codes the simulator shows.
+type Verify interface {
+	Get(ctx context.Context, account store.Account, serviceSid, sid string) (store.Verification, error)
+	List(ctx context.Context, f store.VerificationFilter, p store.Page) ([]store.Verification, bool, error)
+}
+
 // Feed follows the change log (package feed), for the live event stream.
 type Feed interface {
 	Subscribe(ctx context.Context, account string, after int64) (*feed.Subscription, error)
@@ -65,6 +71,7 @@ type Simulator struct {
 	store     Store
 	messaging Messaging
 	voice     Voice
+	verify    Verify
 	feed      Feed
 	accounts  api.AccountFinder // for the checks of the account a path names
 	tokens    *pagetoken.Sealer // seals the page tokens of lists
@@ -76,6 +83,7 @@ type Config struct {
 	Store     Store
 	Messaging Messaging
 	Voice     Voice
+	Verify    Verify
 	Feed      Feed
 	Accounts  api.AccountFinder
 	Tokens    *pagetoken.Sealer
@@ -84,6 +92,6 @@ type Config struct {
 
 // New returns the simulator's handlers.
 func New(cfg Config) *Simulator {
-	return &Simulator{store: cfg.Store, messaging: cfg.Messaging, voice: cfg.Voice, feed: cfg.Feed,
+	return &Simulator{store: cfg.Store, messaging: cfg.Messaging, voice: cfg.Voice, verify: cfg.Verify, feed: cfg.Feed,
 		accounts: cfg.Accounts, tokens: cfg.Tokens, log: cfg.Logger}
 }
