@@ -2,14 +2,16 @@
 // net/http/httptest runs a web server: on a random loopback port, over a temporary
 // SQLite file, with a main account whose credentials it hands you. Point your app's
 // Twilio client at URL (see docs/clients.md for the official SDKs), then use the helpers
-// to play the phone on the other end: text your number, and wait for your messages to
-// reach a status.
+// to play the phone on the other end: text your number, wait for your messages to reach
+// a status, and read the Verify codes your app sent.
 //
 //	sb := switchboardtest.Start(t)
 //	sb.BuyNumber(t, "+14155550199")
 //	// ... your app sends from +14155550199 to +14155550100 through sb.URL ...
 //	sb.WaitForStatus(t, messageSid, "delivered")
 //	sb.TextFrom(t, "+14155550100", "+14155550199", "STOP")
+//	// ... your app starts a Verify verification to +14155550100 ...
+//	code := sb.VerificationCode(t, "+14155550100")
 package switchboardtest
 
 import (
@@ -148,6 +150,30 @@ func (s *Server) WaitForStatus(tb testing.TB, sid string, statuses ...string) cl
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// VerificationCode returns the code Verify last sent to number (by text or by call), as
+// the phone would have shown it, read through the simulator's Verifications; the test
+// fails unless that verification is pending.
+func (s *Server) VerificationCode(tb testing.TB, number string) string {
+	tb.Helper()
+	one := 1
+	resp, err := s.Client.ListSimulatorVerificationsWithResponse(context.Background(), s.AccountSid,
+		&client.ListSimulatorVerificationsParams{To: &number, PageSize: &one})
+	if err != nil {
+		tb.Fatalf("switchboardtest: verification code for %s: %v", number, err)
+	}
+	if resp.JSON200 == nil {
+		tb.Fatalf("switchboardtest: verification code for %s: HTTP %d %s", number, resp.StatusCode(), resp.Body)
+	}
+	if len(resp.JSON200.Verifications) == 0 {
+		tb.Fatalf("switchboardtest: no verification code was sent to %s", number)
+	}
+	v := resp.JSON200.Verifications[0]
+	if v.Status != client.VerificationStatusPending {
+		tb.Fatalf("switchboardtest: the last verification to %s (%s) is %s, not pending", number, v.Sid, v.Status)
+	}
+	return v.Code
 }
 
 // waitLimit is how long the Wait helpers wait.
