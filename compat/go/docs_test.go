@@ -21,8 +21,8 @@ import (
 
 // snippet:start twilio-go-transport
 // toSwitchboard sends the requests twilio-go addresses to api.twilio.com (and to
-// lookups.twilio.com for Lookup v2, messaging.twilio.com for Messaging Services) to
-// Switchboard.
+// lookups.twilio.com for Lookup v2, messaging.twilio.com for Messaging Services,
+// verify.twilio.com for Verify) to Switchboard.
 type toSwitchboard struct{ base *url.URL }
 
 func (t toSwitchboard) RoundTrip(req *http.Request) (*http.Response, error) {
