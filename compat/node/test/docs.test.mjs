@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import twilio from "twilio";
-import { startSwitchboard } from "./switchboard.mjs";
+import { startSwitchboard, verificationCode } from "./switchboard.mjs";
 
 let sb;
 before(async () => {
@@ -72,4 +72,20 @@ test("docs snippet: an API key and a Messaging Service with twilio-node", async 
   assert.equal(message.from, null);
   assert.equal(message.messagingServiceSid, service.sid);
   assert.equal(message.accountSid, accountSid);
+});
+
+test("docs snippet: a sign-in with Verify and twilio-node", async () => {
+  const { url: switchboardUrl, accountSid, authToken } = sb;
+  // snippet:start twilio-node-verify
+  const client = twilio(accountSid, authToken);
+  client.verify.baseUrl = switchboardUrl; // Verify v2 is served on the same address
+  const service = await client.verify.v2.services.create({ friendlyName: "Acme" });
+  await client.verify.v2.services(service.sid).verifications.create({ to: "+14155550100", channel: "sms" });
+  // A test reads the code the phone got: GET /switchboard/v1/Accounts/{AccountSid}/Verifications?To=...
+  const { code } = await verificationCode(sb, "+14155550100");
+  const check = await client.verify.v2.services(service.sid).verificationChecks.create({ to: "+14155550100", code });
+  // check.status is "approved"
+  // snippet:end
+  assert.equal(check.status, "approved");
+  assert.equal(check.valid, true);
 });

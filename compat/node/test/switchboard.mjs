@@ -165,6 +165,7 @@ export function localClient(url, sid, token, opts = {}) {
   client.api.baseUrl = url;
   client.lookups.baseUrl = url;
   client.messaging.baseUrl = url;
+  client.verify.baseUrl = url;
   return client;
 }
 
@@ -182,7 +183,7 @@ export function rewritingHttpClient(url) {
     request(opts) {
       this.seen.push(opts.uri);
       const u = new URL(opts.uri);
-      if (["api.twilio.com", "lookups.twilio.com", "messaging.twilio.com"].includes(u.hostname)) {
+      if (["api.twilio.com", "lookups.twilio.com", "messaging.twilio.com", "verify.twilio.com"].includes(u.hostname)) {
         opts = { ...opts, uri: url + u.pathname + u.search };
       }
       return super.request(opts);
@@ -233,4 +234,19 @@ export async function simulator(sb, path, params = {}) {
   });
   if (res.status >= 300) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
+}
+
+/**
+ * The latest Verify code sent to a number, read through Switchboard's simulator (the
+ * official SDK cannot read a phone): resolves to { sid, code, status, ... }.
+ */
+export async function verificationCode(sb, to) {
+  const query = new URLSearchParams({ To: to, PageSize: "1" });
+  const res = await fetch(`${sb.url}/switchboard/v1/Accounts/${sb.accountSid}/Verifications?${query}`, {
+    headers: { Authorization: "Basic " + Buffer.from(`${sb.accountSid}:${sb.authToken}`).toString("base64") },
+  });
+  if (res.status !== 200) throw new Error(`verification code for ${to}: HTTP ${res.status} ${await res.text()}`);
+  const [latest] = (await res.json()).verifications;
+  if (!latest) throw new Error(`no verification code was sent to ${to}`);
+  return latest;
 }
