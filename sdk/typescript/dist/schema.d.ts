@@ -1396,6 +1396,222 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/Services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Verify Services
+         * @description Lists the Verify Services of the account the credentials belong to (Verify v2 has
+         *     no account in its paths), newest first, in the v2 envelope: `meta` with absolute
+         *     page URLs.
+         */
+        get: operations["ListVerifyServices"];
+        put?: never;
+        /**
+         * Create a Verify Service
+         * @description Creates a Verify Service: the settings its verifications are sent and checked with.
+         *     `FriendlyName` is the name the code's text and call give. `CodeLength` (4 to 10,
+         *     default 6), `CustomCodeEnabled`, `DoNotShareWarningEnabled`, `DtmfInputRequired`,
+         *     `TtsName`, and `SkipSmsToLandlines` with `LookupEnabled` change what is sent (see
+         *     docs/simulator.md); the other settings are kept and shown but change nothing.
+         *     An invalid parameter is 60200 (`Invalid parameter: CodeLength`).
+         */
+        post: operations["CreateVerifyService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Verify Service's SID. */
+                Sid: components["schemas"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a Verify Service
+         * @description Returns one Verify Service of the account the credentials belong to.
+         */
+        get: operations["FetchVerifyService"];
+        put?: never;
+        /**
+         * Update a Verify Service
+         * @description Changes the settings given and keeps the others; an empty string clears a text
+         *     setting. Verifications already started keep their code.
+         */
+        post: operations["UpdateVerifyService"];
+        /**
+         * Delete a Verify Service
+         * @description Deletes the service and its verifications; the texts and calls they sent stay.
+         */
+        delete: operations["DeleteVerifyService"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/Verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Verify Service. */
+                ServiceSid: components["parameters"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a verification code
+         * @description Sends a code to `To`: a text (`Channel=sms`) or a call (`Channel=call`) from
+         *     Switchboard's Verify sender, `+16505550100`, which shows in the Messages or Calls
+         *     API like any other (docs/simulator.md has the wording). While a verification to
+         *     `To` is pending, a new one sends the same code again (one more entry of
+         *     `send_code_attempts`); the sixth send of one verification is refused (429, 60203).
+         *     The code is valid for 10 minutes. Tests read it with
+         *     `GET /switchboard/v1/Accounts/{AccountSid}/Verifications`.
+         *
+         *     Errors: 60200 (400) an invalid parameter (`To` not an E.164 number, a
+         *     `CustomCode` without the service's `CustomCodeEnabled`); 60217 (400) `email`, for
+         *     which there is no email integration; 60223 (400) `whatsapp`, `sna` and `auto`,
+         *     which Switchboard does not simulate; 60205 (403) a text to a landline when the
+         *     service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
+         *     verification to `To` ran out of checks and its code has not expired; the messaging
+         *     and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
+         *     replied STOP) as for any text or call.
+         */
+        post: operations["CreateVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/Verifications/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Verify Service. */
+                ServiceSid: components["parameters"]["VerifyServiceSid"];
+                /** @description The verification's SID. */
+                Sid: components["schemas"]["VerificationSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a verification
+         * @description Returns a verification of the service as it stands: `pending` until it is
+         *     approved, canceled, out of checks (`max_attempts_reached`) or its code expires
+         *     (`expired`, 10 minutes after it started).
+         */
+        get: operations["FetchVerification"];
+        put?: never;
+        /**
+         * Cancel or approve a verification
+         * @description `Status=canceled` ends a pending verification (a new one to the number may start
+         *     at once); `Status=approved` approves it without a code (for apps that check their
+         *     own custom codes). A verification that is not pending is 404 (20404).
+         */
+        post: operations["UpdateVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/VerificationCheck": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Verify Service. */
+                ServiceSid: components["parameters"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a verification code
+         * @description Checks `Code` against the pending verification to `To` (or `VerificationSid`).
+         *     The right code approves it (`status` `approved`, `valid` `true`); a wrong one
+         *     leaves it `pending` (`valid` `false`), and counts: the sixth check of one
+         *     verification is refused (429, 60202). Answered 200, as Twilio's live API does.
+         *
+         *     A verification that is not pending (approved, canceled, expired) or not there
+         *     is 404, code 20404, `The requested resource /Services/{ServiceSid}/VerificationCheck
+         *     was not found`, as Twilio answers once it has deleted it. 60200 (400): neither `To`
+         *     nor `VerificationSid`, or no `Code`.
+         */
+        post: operations["CreateVerificationCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List verifications with their codes
+         * @description The account's Verify verifications, newest first, each with the code it sent: a
+         *     test reads the code here instead of from a phone. `To` narrows the list to one
+         *     number, so the first item is the latest code sent to it (check its `status` is
+         *     `pending`). Switchboard keeps the codes in the clear because it is a simulator.
+         */
+        get: operations["ListSimulatorVerifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Verifications/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The verification's SID. */
+                Sid: components["schemas"]["VerificationSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a verification with its code
+         * @description Returns one Verify verification of the account with the code it sent.
+         */
+        get: operations["FetchSimulatorVerification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/switchboard/v1/Accounts/{AccountSid}/InboundCalls": {
         parameters: {
             query?: never;
@@ -3121,6 +3337,392 @@ export interface components {
             events: components["schemas"]["CallEvent"][];
             meta: components["schemas"]["V1Meta"];
         };
+        /**
+         * @description `VA` followed by 32 lowercase hex digits.
+         * @example VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+         */
+        VerifyServiceSid: string;
+        /**
+         * @description `VE` followed by 32 lowercase hex digits.
+         * @example VEcccccccccccccccccccccccccccccccc
+         */
+        VerificationSid: string;
+        /**
+         * @description A Verify Service (Verify v2). `code_length`, `custom_code_enabled`,
+         *     `do_not_share_warning_enabled`, `dtmf_input_required`, `tts_name`, and
+         *     `skip_sms_to_landlines` with `lookup_enabled` change what Switchboard sends; the
+         *     other settings are kept and shown. Settings never given are `null`.
+         */
+        VerifyService: {
+            sid: components["schemas"]["VerifyServiceSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description The name the code's text and call give. */
+            friendly_name: string;
+            /** @description How many digits a code has (4 to 10). */
+            code_length: number;
+            /** @description Whether a verification looks its number up (its `lookup`); with `skip_sms_to_landlines`, landlines get no text. */
+            lookup_enabled: boolean;
+            /** @description Whether verifications keep a PSD2 `Amount` and `Payee`, which a check must repeat. */
+            psd2_enabled: boolean;
+            /** @description With `lookup_enabled`, a text to a number Lookup takes for a landline is refused (60205). */
+            skip_sms_to_landlines: boolean;
+            /** @description Whether a call asks for a key before it says the code. */
+            dtmf_input_required: boolean;
+            /** @description The voice the call says the code in (its `<Say voice>`). */
+            tts_name: string | null;
+            /** @description Whether the text ends with Twilio's do-not-share warning. */
+            do_not_share_warning_enabled: boolean;
+            /** @description Whether a verification may bring its own code (`CustomCode`). */
+            custom_code_enabled: boolean;
+            push: components["schemas"]["VerifyServicePush"];
+            totp: components["schemas"]["VerifyServiceTotp"];
+            /** @description Kept; Switchboard has no message templates. */
+            default_template_sid: string | null;
+            whatsapp: components["schemas"]["VerifyServiceWhatsapp"];
+            passkeys: components["schemas"]["VerifyServicePasskeys"];
+            /** @description Kept; not simulated. */
+            verify_event_subscription_enabled: boolean;
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            /** @description This service's absolute URL. */
+            url: string;
+            /** @description Absolute URLs of the service's resources (Switchboard serves `verifications` and `verification_checks`). */
+            links: {
+                [key: string]: string;
+            };
+        };
+        /** @description Push settings; kept, not simulated. */
+        VerifyServicePush: {
+            include_date: boolean | null;
+            apn_credential_sid: string | null;
+            fcm_credential_sid: string | null;
+        };
+        /** @description TOTP settings; kept, not simulated. */
+        VerifyServiceTotp: {
+            issuer: string | null;
+            time_step: number | null;
+            code_length: number | null;
+            skew: number | null;
+        };
+        /** @description WhatsApp settings; kept, not simulated (Switchboard has no WhatsApp channel). */
+        VerifyServiceWhatsapp: {
+            msg_service_sid: string | null;
+            from: string | null;
+        };
+        /** @description Passkeys settings; kept, not simulated. */
+        VerifyServicePasskeys: {
+            relying_party: components["schemas"]["VerifyServiceRelyingParty"];
+            authenticator_attachment: string | null;
+            discoverable_credentials: string | null;
+            user_verification: string | null;
+        };
+        /** @description The passkeys' relying party; kept, not simulated. */
+        VerifyServiceRelyingParty: {
+            id: string | null;
+            name: string | null;
+            origins: string[] | null;
+        };
+        VerifyServiceList: {
+            services: components["schemas"]["VerifyService"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        CreateVerifyServiceRequest: {
+            /** @description The name the code's text and call give (required to create), at most 32 characters. */
+            FriendlyName: string;
+            /** @description How many digits a code has (default 6). */
+            CodeLength?: number;
+            /** @description Look each verification's number up (default `false`). */
+            LookupEnabled?: boolean;
+            /** @description With `LookupEnabled`, refuse texts to landlines (60205; default `false`). */
+            SkipSmsToLandlines?: boolean;
+            /** @description Calls ask for a key before saying the code (default `false`). */
+            DtmfInputRequired?: boolean;
+            /** @description The voice calls say the code in; `""` clears it. */
+            TtsName?: string;
+            /** @description Keep verifications' PSD2 `Amount` and `Payee` (default `false`). */
+            Psd2Enabled?: boolean;
+            /** @description End the text with Twilio's do-not-share warning (default `false`). */
+            DoNotShareWarningEnabled?: boolean;
+            /** @description Let verifications bring their own code (default `false`). */
+            CustomCodeEnabled?: boolean;
+            /** @description Kept; not simulated. */
+            "Push.IncludeDate"?: boolean;
+            /** @description Kept; not simulated. */
+            "Push.ApnCredentialSid"?: string;
+            /** @description Kept; not simulated. */
+            "Push.FcmCredentialSid"?: string;
+            /** @description Kept; not simulated. */
+            "Totp.Issuer"?: string;
+            /** @description Kept; not simulated. */
+            "Totp.TimeStep"?: number;
+            /** @description Kept; not simulated. */
+            "Totp.CodeLength"?: number;
+            /** @description Kept; not simulated. */
+            "Totp.Skew"?: number;
+            /** @description Kept; Switchboard has no message templates. `""` clears it. */
+            DefaultTemplateSid?: string;
+            /** @description Kept; not simulated. */
+            "Whatsapp.MsgServiceSid"?: string;
+            /** @description Kept; not simulated. */
+            "Whatsapp.From"?: string;
+            /** @description Kept; not simulated. */
+            "Passkeys.RelyingParty.Id"?: string;
+            /** @description Kept; not simulated. */
+            "Passkeys.RelyingParty.Name"?: string;
+            /** @description Comma-separated origins. Kept; not simulated. */
+            "Passkeys.RelyingParty.Origins"?: string;
+            /**
+             * @description Kept; not simulated.
+             * @enum {string}
+             */
+            "Passkeys.AuthenticatorAttachment"?: "" | "platform" | "cross-platform" | "any";
+            /**
+             * @description Kept; not simulated.
+             * @enum {string}
+             */
+            "Passkeys.DiscoverableCredentials"?: "" | "required" | "preferred" | "discouraged";
+            /**
+             * @description Kept; not simulated.
+             * @enum {string}
+             */
+            "Passkeys.UserVerification"?: "" | "required" | "preferred" | "discouraged";
+            /** @description Kept; not simulated. */
+            VerifyEventSubscriptionEnabled?: boolean;
+        };
+        UpdateVerifyServiceRequest: {
+            /** @description The name the code's text and call give (required to create), at most 32 characters. */
+            FriendlyName?: string;
+            /** @description How many digits a code has (default 6). */
+            CodeLength?: number;
+            /** @description Look each verification's number up (default `false`). */
+            LookupEnabled?: boolean;
+            /** @description With `LookupEnabled`, refuse texts to landlines (60205; default `false`). */
+            SkipSmsToLandlines?: boolean;
+            /** @description Calls ask for a key before saying the code (default `false`). */
+            DtmfInputRequired?: boolean;
+            /** @description The voice calls say the code in; `""` clears it. */
+            TtsName?: string;
+            /** @description Keep verifications' PSD2 `Amount` and `Payee` (default `false`). */
+            Psd2Enabled?: boolean;
+            /** @description End the text with Twilio's do-not-share warning (default `false`). */
+            DoNotShareWarningEnabled?: boolean;
+            /** @description Let verifications bring their own code (default `false`). */
+            CustomCodeEnabled?: boolean;
+            /** @description Kept; not simulated. */
+            "Push.IncludeDate"?: boolean;
+            /** @description Kept; not simulated. */
+            "Push.ApnCredentialSid"?: string;
+            /** @description Kept; not simulated. */
+            "Push.FcmCredentialSid"?: string;
+            /** @description Kept; not simulated. */
+            "Totp.Issuer"?: string;
+            /** @description Kept; not simulated. */
+            "Totp.TimeStep"?: number;
+            /** @description Kept; not simulated. */
+            "Totp.CodeLength"?: number;
+            /** @description Kept; not simulated. */
+            "Totp.Skew"?: number;
+            /** @description Kept; Switchboard has no message templates. `""` clears it. */
+            DefaultTemplateSid?: string;
+            /** @description Kept; not simulated. */
+            "Whatsapp.MsgServiceSid"?: string;
+            /** @description Kept; not simulated. */
+            "Whatsapp.From"?: string;
+            /** @description Kept; not simulated. */
+            "Passkeys.RelyingParty.Id"?: string;
+            /** @description Kept; not simulated. */
+            "Passkeys.RelyingParty.Name"?: string;
+            /** @description Comma-separated origins. Kept; not simulated. */
+            "Passkeys.RelyingParty.Origins"?: string;
+            /**
+             * @description Kept; not simulated.
+             * @enum {string}
+             */
+            "Passkeys.AuthenticatorAttachment"?: "" | "platform" | "cross-platform" | "any";
+            /**
+             * @description Kept; not simulated.
+             * @enum {string}
+             */
+            "Passkeys.DiscoverableCredentials"?: "" | "required" | "preferred" | "discouraged";
+            /**
+             * @description Kept; not simulated.
+             * @enum {string}
+             */
+            "Passkeys.UserVerification"?: "" | "required" | "preferred" | "discouraged";
+            /** @description Kept; not simulated. */
+            VerifyEventSubscriptionEnabled?: boolean;
+        };
+        /**
+         * @description How the code went out; Switchboard sends `sms` and `call`.
+         * @enum {string}
+         */
+        VerificationChannel: "sms" | "call" | "email" | "whatsapp" | "sna";
+        /**
+         * @description `pending` until the right code is checked (`approved`), the app cancels or
+         *     approves it, the sixth check is refused (`max_attempts_reached`), or the code's
+         *     10 minutes run out (`expired`).
+         * @enum {string}
+         */
+        VerificationStatus: "pending" | "approved" | "canceled" | "max_attempts_reached" | "expired";
+        /** @description A code sent to a phone number (Verify v2). */
+        Verification: {
+            sid: components["schemas"]["VerificationSid"];
+            service_sid: components["schemas"]["VerifyServiceSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            to: components["schemas"]["PhoneNumber"];
+            channel: components["schemas"]["VerificationChannel"];
+            status: components["schemas"]["VerificationStatus"];
+            /** @description `true` once approved. */
+            valid: boolean;
+            lookup: components["schemas"]["VerificationLookup"];
+            /** @description The PSD2 amount, with the service's `psd2_enabled`. */
+            amount: string | null;
+            /** @description The PSD2 payee, with the service's `psd2_enabled`. */
+            payee: string | null;
+            /** @description Each time the code was sent, oldest first. */
+            send_code_attempts: components["schemas"]["VerificationSendAttempt"][];
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            /** @description Always `null`; Switchboard has no silent network authentication. */
+            sna: Record<string, never> | null;
+            /** @description This verification's absolute URL. */
+            url: string;
+        };
+        /**
+         * @description `{}` unless the service has `lookup_enabled`; then the number's `carrier`, from
+         *     Lookup's simulated line type intelligence (docs/lookup.md).
+         */
+        VerificationLookup: {
+            carrier?: components["schemas"]["VerificationCarrier"];
+        };
+        /** @description What Lookup says of a verification's number. */
+        VerificationCarrier: {
+            error_code: number | null;
+            name: string | null;
+            mobile_country_code: string | null;
+            mobile_network_code: string | null;
+            /** @description mobile, landline, voip, or another of Lookup's line types. */
+            type: string | null;
+        };
+        VerificationSendAttempt: {
+            time: components["schemas"]["ISODate"];
+            /** @description The channel, upper case as in Twilio's examples (`SMS`, `CALL`). */
+            channel: string;
+            /** @description `VL` followed by 32 lowercase hex digits. */
+            attempt_sid: string;
+        };
+        CreateVerificationRequest: {
+            /** @description The E.164 number to send the code to. */
+            To: string;
+            /**
+             * @description `sms` or `call`; the others are refused (60217, 60223).
+             * @enum {string}
+             */
+            Channel: "sms" | "call" | "email" | "whatsapp" | "sna" | "auto";
+            /** @description A name to give in this code's text or call instead of the service's. */
+            CustomFriendlyName?: string;
+            /** @description Deprecated by Twilio; accepted and ignored. */
+            CustomMessage?: string;
+            /** @description Calls only. Keys pressed once the call is answered (answers `DtmfInputRequired`'s question). */
+            SendDigits?: string;
+            /**
+             * @description The language of the text or call (`es`, `pt-BR`...), instead of the one of the
+             *     number's country; English when Switchboard has no words for it.
+             */
+            Locale?: string;
+            /** @description The code to send, instead of a new one; needs the service's `CustomCodeEnabled` (else 60200). */
+            CustomCode?: string;
+            /** @description PSD2; kept when the service has `Psd2Enabled`. */
+            Amount?: string;
+            /** @description PSD2; kept when the service has `Psd2Enabled`. */
+            Payee?: string;
+            /** @description Accepted and ignored; Switchboard has no service rate limits. */
+            RateLimits?: string;
+            /** @description Accepted and ignored. */
+            ChannelConfiguration?: string;
+            /** @description Texts only. An Android app's hash for its SMS Retriever, appended to the text, which then starts with `<#>`. */
+            AppHash?: string;
+            /** @description Accepted and ignored; Switchboard has no message templates. */
+            TemplateSid?: string;
+            /** @description Accepted and ignored. */
+            TemplateCustomSubstitutions?: string;
+            /** @description Accepted and ignored. */
+            DeviceIp?: string;
+            /** @description Accepted and ignored. */
+            EnableSnaClientToken?: boolean;
+            /**
+             * @description Accepted and ignored.
+             * @enum {string}
+             */
+            RiskCheck?: "enable" | "disable";
+            /** @description Accepted and ignored. */
+            Tags?: string;
+        };
+        UpdateVerificationRequest: {
+            /**
+             * @description `canceled` ends the verification; `approved` approves it without a code.
+             * @enum {string}
+             */
+            Status: "canceled" | "approved";
+        };
+        CreateVerificationCheckRequest: {
+            /** @description The code the user gave (required). */
+            Code?: string;
+            /** @description The number whose pending verification to check (or `VerificationSid`). */
+            To?: string;
+            VerificationSid?: components["schemas"]["VerificationSid"];
+            /** @description PSD2; must be the verification's. */
+            Amount?: string;
+            /** @description PSD2; must be the verification's. */
+            Payee?: string;
+            /** @description Accepted and ignored. */
+            SnaClientToken?: string;
+        };
+        /** @description The outcome of a check of a code. */
+        VerificationCheck: {
+            sid: components["schemas"]["VerificationSid"];
+            service_sid: components["schemas"]["VerifyServiceSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            to: components["schemas"]["PhoneNumber"];
+            channel: components["schemas"]["VerificationChannel"];
+            status: components["schemas"]["VerificationStatus"];
+            /** @description `true` when the code was right. */
+            valid: boolean;
+            amount: string | null;
+            payee: string | null;
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            /** @description Always empty; Switchboard has no silent network authentication. */
+            sna_attempts_error_codes: Record<string, never>[];
+        };
+        /** @description A Verify verification with the code it sent (Switchboard's own view, for tests). */
+        SimulatorVerification: {
+            sid: components["schemas"]["VerificationSid"];
+            service_sid: components["schemas"]["VerifyServiceSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            to: components["schemas"]["PhoneNumber"];
+            channel: components["schemas"]["VerificationChannel"];
+            status: components["schemas"]["VerificationStatus"];
+            /** @description The code sent. */
+            code: string;
+            /** @description Whether the app gave the code (`CustomCode`). */
+            custom_code: boolean;
+            /** @description The language the code was sent in. */
+            locale: string;
+            /** @description How many times the code was sent (at most 5). */
+            sends: number;
+            /** @description How many times a code was checked against it (at most 5). */
+            checks: number;
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            date_expires: components["schemas"]["ISODate"];
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        SimulatorVerificationList: {
+            verifications: components["schemas"]["SimulatorVerification"][];
+            meta: components["schemas"]["V1Meta"];
+        };
     };
     responses: {
         /** @description A parameter is missing or invalid. */
@@ -3353,6 +3955,74 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description A Verify parameter is missing or invalid (code 60200, `Invalid parameter: To`), or
+         *     the channel cannot be used: 60217 `email` (no email integration), 60223 `whatsapp`,
+         *     `sna`, `auto` (not simulated). The messaging and voice networks' refusals of a text
+         *     or call (Twilio's test numbers, 21610 STOP) keep their own codes.
+         */
+        VerifyBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description A text to a landline, refused because the service has `LookupEnabled` and
+         *     `SkipSmsToLandlines` (code 60205); or the account is suspended or closed (20005).
+         */
+        VerifyForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 60205,
+                 *       "message": "SMS is not supported by landline phone number",
+                 *       "more_info": "https://www.twilio.com/docs/errors/60205",
+                 *       "status": 403
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description No such service or verification of this account, or (checks, updates) a
+         *     verification that is no longer pending. The message quotes the path without the
+         *     API's version, as Twilio's does.
+         */
+        VerifyNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 20404,
+                 *       "message": "The requested resource /Services/VAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/VerificationCheck was not found",
+                 *       "more_info": "https://www.twilio.com/docs/errors/20404",
+                 *       "status": 404
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description A limit of Verify's: 60203 a verification sent five times already (start a new one
+         *     once it is checked, canceled or expired); 60202 five checks made already. Or the
+         *     account's request rate (20429, with `Retry-After`).
+         */
+        VerifyTooManyRequests: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: {
         /** @description The SID of the account that owns the resources (yours or a subaccount's). */
@@ -3490,6 +4160,8 @@ export interface components {
         SearchInLocality: string;
         /** @description The SID of the Messaging Service. */
         ServiceSid: components["schemas"]["MessagingServiceSid"];
+        /** @description The SID of the Verify Service. */
+        VerifyServiceSid: components["schemas"]["VerifyServiceSid"];
     };
     requestBodies: never;
     headers: never;
@@ -6586,6 +7258,431 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListVerifyServices: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of Verify Services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyServiceList"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateVerifyService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "FriendlyName": "Acme",
+                 *       "CodeLength": 6
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateVerifyServiceRequest"];
+            };
+        };
+        responses: {
+            /** @description The new Verify Service. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyService"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchVerifyService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Verify Service's SID. */
+                Sid: components["schemas"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Verify Service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyService"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["VerifyNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateVerifyService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Verify Service's SID. */
+                Sid: components["schemas"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "DoNotShareWarningEnabled": true
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateVerifyServiceRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated Verify Service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyService"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["VerifyNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    DeleteVerifyService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Verify Service's SID. */
+                Sid: components["schemas"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["VerifyNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Verify Service. */
+                ServiceSid: components["parameters"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "To": "+14155550100",
+                 *       "Channel": "sms"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateVerificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The verification, pending. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["VerifyForbidden"];
+            404: components["responses"]["VerifyNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["VerifyTooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Verify Service. */
+                ServiceSid: components["parameters"]["VerifyServiceSid"];
+                /** @description The verification's SID. */
+                Sid: components["schemas"]["VerificationSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verification. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["VerifyNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Verify Service. */
+                ServiceSid: components["parameters"]["VerifyServiceSid"];
+                /** @description The verification's SID. */
+                Sid: components["schemas"]["VerificationSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Status": "canceled"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateVerificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The verification, canceled or approved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["VerifyNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateVerificationCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the Verify Service. */
+                ServiceSid: components["parameters"]["VerifyServiceSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "To": "+14155550100",
+                 *       "Code": "123456"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CreateVerificationCheckRequest"];
+            };
+        };
+        responses: {
+            /** @description The check's outcome. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationCheck"];
+                };
+            };
+            400: components["responses"]["VerifyBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["VerifyNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["VerifyTooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListSimulatorVerifications: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only verifications to this number.
+                 * @example +14155550100
+                 */
+                To?: components["schemas"]["PhoneNumber"];
+                /** @description Only verifications of this Verify Service. */
+                ServiceSid?: components["schemas"]["VerifyServiceSid"];
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of verifications. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorVerificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchSimulatorVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The verification's SID. */
+                Sid: components["schemas"]["VerificationSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verification and its code. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorVerification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
