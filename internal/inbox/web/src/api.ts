@@ -16,6 +16,7 @@ export type Call = components["schemas"]["Call"];
 export type CallEvent = components["schemas"]["CallEvent"];
 export type Recording = components["schemas"]["CallRecording"]; // as a call lists them
 export type ApiError = components["schemas"]["Error"];
+export type Verification = components["schemas"]["SimulatorVerification"]; // with its code
 
 export interface Credentials {
   sid: string;

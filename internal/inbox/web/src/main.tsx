@@ -1,8 +1,9 @@
 // Switchboard's web inbox: a phone on the screen. Conversations (one per number and
 // other party), a thread of bubbles with each text's live status and encoding, replies
 // typed as the customer, the detail of a message with its webhook deliveries, calls with
-// their timelines and a keypad (calls.tsx), numbers. Everything goes through the public
-// API (see api.ts); live changes come from its event stream.
+// their timelines and a keypad (calls.tsx), numbers, and the codes Verify sent
+// (verify.tsx). Everything goes through the public API (see api.ts); live changes come
+// from its event stream.
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { SwitchboardClient } from "@switchboard/sdk";
@@ -13,6 +14,7 @@ import {
 } from "./api";
 import { applyCallChange, Calls, liveCall, mergeCalls } from "./calls";
 import { DeliveryView, Fields, time } from "./shared";
+import { Verifications } from "./verify";
 
 interface Bubble {
   message: Message;
@@ -107,7 +109,7 @@ function SignIn({ onSignIn }: { onSignIn: (c: Credentials) => void }) {
   );
 }
 
-type Tab = "threads" | "numbers" | "calls";
+type Tab = "threads" | "numbers" | "calls" | "verify";
 
 function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void }) {
   const sb = useMemo(() => client(creds), [creds]);
@@ -126,6 +128,7 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
   const [calls, setCalls] = useState<Call[]>([]);
   const [openCall, setOpenCall] = useState<string | null>(null);
   const [numbersVersion, setNumbersVersion] = useState(0);
+  const [verifyVersion, setVerifyVersion] = useState(0); // bumped when a code may have gone out
   const changeRef = useRef<ChangeHandler>(() => {});
   // The views of one message or call handle the events too. They subscribe once, while
   // they show: no event can slip by between two renders.
@@ -212,6 +215,7 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
   const filtered = filters.search !== "" || filters.status !== "" || filters.direction !== "";
 
   changeRef.current = (kind, ev) => {
+    if ((kind === "message" || kind === "call") && ev.op === "created") setVerifyVersion((v) => v + 1);
     if (kind === "incoming-phone-number") {
       setNumbersVersion((v) => v + 1);
       return;
@@ -293,6 +297,7 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
           <button class={tab === "calls" ? "on" : ""} onClick={() => setTab("calls")} data-tab="calls" title="Calls; the badge counts those not ended">
             Calls {liveCalls > 0 && <span class="badge live-calls" data-live-calls>{liveCalls}</span>}
           </button>
+          <button class={tab === "verify" ? "on" : ""} onClick={() => setTab("verify")} data-tab="verify" title="The codes Verify sent">Verify</button>
         </nav>
         <span class={live ? "live on" : "live"} title={live ? "Live: changes show as they happen" : "Reconnecting…"}>{live ? "● live" : "○ offline"}</span>
         <select
@@ -374,6 +379,7 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
         </main>
       )}
       {tab === "numbers" && <Numbers sb={sb} account={account} setError={setError} version={numbersVersion} />}
+      {tab === "verify" && <Verifications sb={sb} account={account} setError={setError} version={verifyVersion + version} />}
       {tab === "calls" && (
         <Calls
           sb={sb}

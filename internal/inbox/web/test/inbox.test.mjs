@@ -3,7 +3,7 @@
 // arrive and their status change live, answer as the customer through a real webhook
 // receiver (its signatures checked by the official twilio package), look at and replay
 // webhooks; call a number whose app answers with an IVR menu, watch the call's timeline
-// grow and press keys on it. Also: a subaccount sees only its own, and a page of another
+// grow and press keys on it; read the code Verify sent. Also: a subaccount sees only its own, and a page of another
 // site cannot write with the user's credentials. Screenshots go to test-results/.
 //
 // Measured (printed, never asserted): the time from an API create to the bubble on
@@ -435,6 +435,27 @@ test("a subaccount signed in sees none of its parent's calls", async () => {
   await p.waitForSelector(`[data-call="${own.body.sid}"]`);
   assert.equal(await p.locator("[data-call]").count(), 1);
   await ctx.close();
+});
+
+test("the Verify tab shows the code sent, as the simulator reads it, and its status after a check", async () => {
+  const svc = await api("POST", "/v2/Services", { FriendlyName: "Acme" });
+  assert.equal(svc.status, 201, JSON.stringify(svc.body));
+  await page.click("[data-tab=verify]");
+  const to = "+14155550177";
+  const v = await api("POST", `/v2/Services/${svc.body.sid}/Verifications`, { To: to, Channel: "sms" });
+  assert.equal(v.status, 201, JSON.stringify(v.body));
+  const listed = await api("GET", `/switchboard/v1/Accounts/${sid}/Verifications?To=${encodeURIComponent(to)}`);
+  const code = listed.body.verifications[0].code;
+  // Shown without a reload: its text's creation brings the list again.
+  const row = page.locator(`[data-verification="${v.body.sid}"]`);
+  await row.waitFor();
+  assert.equal(await row.locator("[data-code]").innerText(), code);
+  assert.equal(await row.getAttribute("data-status"), "pending");
+  const check = await api("POST", `/v2/Services/${svc.body.sid}/VerificationCheck`, { To: to, Code: code });
+  assert.equal(check.body.status, "approved", JSON.stringify(check.body));
+  await page.click("main.verifications h2 button");
+  await page.waitForSelector(`[data-verification="${v.body.sid}"][data-status="approved"]`);
+  await page.screenshot({ path: join(results, "verify.png") });
 });
 
 test("a cross-origin POST with the user's credentials is refused", async () => {
