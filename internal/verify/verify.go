@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/clock"
@@ -234,14 +235,16 @@ func (s *Service) CheckCode(ctx context.Context, account store.Account, serviceS
 		outcome = check(v, c, now)
 		return nil
 	})
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if errors.Is(err, store.ErrNotFound) {
 		return store.Verification{}, gone
-	case err != nil:
+	}
+	if err != nil {
 		return store.Verification{}, fmt.Errorf("check verification: %w", err)
-	case outcome == checkGone:
+	}
+	switch outcome {
+	case checkGone:
 		return store.Verification{}, gone
-	case outcome == checkTooMany:
+	case checkTooMany:
 		return store.Verification{}, errMaxChecks
 	}
 	return v, nil
@@ -257,11 +260,14 @@ func (s *Service) SetStatus(ctx context.Context, account store.Account, serviceS
 		ok = update(v, status, now)
 		return nil
 	})
-	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && !ok):
+	if errors.Is(err, store.ErrNotFound) {
 		return store.Verification{}, gone
-	case err != nil:
+	}
+	if err != nil {
 		return store.Verification{}, fmt.Errorf("update verification: %w", err)
+	}
+	if !ok {
+		return store.Verification{}, gone
 	}
 	return v, nil
 }
@@ -323,7 +329,7 @@ func lineType(number string) string {
 // plusHint explains a number that starts with a space: a '+' sent unencoded in a form
 // body, which form decoding reads as a space.
 func plusHint(number string) string {
-	if len(number) > 0 && number[0] == ' ' {
+	if strings.HasPrefix(number, " ") {
 		return ". A '+' in a form body stands for a space: send it as %2B"
 	}
 	return ""
