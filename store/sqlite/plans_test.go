@@ -128,6 +128,38 @@ func TestPhoneNumberQueryPlans(t *testing.T) {
 	}
 }
 
+// TestVerificationQueryPlans: the simulator's lists walk an index in list order, and the
+// newest verification to a number (every start, every check by To) is one index seek.
+func TestVerificationQueryPlans(t *testing.T) {
+	db := openTest(t)
+	for _, tt := range []struct {
+		name  string
+		query string
+		args  []any
+		index string
+	}{
+		{"the account's", "", nil, "verifications_account_seq "},
+		{"to a number", "", []any{"+1"}, "verifications_account_to_seq "},
+		// Either index of the number's: both end in seq.
+		{"the newest to a number", latestVerificationQuery, []any{"VA1", "+1", "AC1"}, "verifications_"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			query, args := tt.query, tt.args
+			if query == "" {
+				f := store.VerificationFilter{AccountSid: "AC1"}
+				if len(args) > 0 {
+					f.To = args[0].(string)
+				}
+				query, args, _ = verificationListQuery(f, store.Page{Size: 50, After: 500_000})
+			}
+			plan := explain(t, db, query, args)
+			if !strings.Contains(plan, "USING INDEX "+tt.index) || strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "SCAN") {
+				t.Errorf("plan does not read %s in order:\n%s", tt.index, plan)
+			}
+		})
+	}
+}
+
 // TestNextJobDueReadsIndexes: the outbox asks on every wake, so the question must not read
 // every waiting job (it did: a scan of 100,000 jobs took 10 ms).
 func TestNextJobDueReadsIndexes(t *testing.T) {

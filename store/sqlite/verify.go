@@ -250,12 +250,15 @@ func (db *DB) GetVerification(ctx context.Context, accountSid, serviceSid, sid s
 	return v, nil
 }
 
+// latestVerificationQuery reads the newest verification of a service to a number, off
+// the end of verifications_service_to_seq.
+const latestVerificationQuery = "SELECT " + verificationCols + ` FROM verifications
+	WHERE service_sid = ? AND to_number = ? AND account_sid = ? ORDER BY seq DESC LIMIT 1`
+
 // LatestVerification returns the newest verification of the service to the number, or
 // ErrNotFound.
 func (db *DB) LatestVerification(ctx context.Context, accountSid, serviceSid, to string) (store.Verification, error) {
-	v, err := scanVerification(db.queryRow(ctx,
-		"SELECT "+verificationCols+` FROM verifications WHERE service_sid = ? AND to_number = ? AND account_sid = ?
-		ORDER BY seq DESC LIMIT 1`, serviceSid, to, accountSid))
+	v, err := scanVerification(db.queryRow(ctx, latestVerificationQuery, serviceSid, to, accountSid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Verification{}, fmt.Errorf("latest verification to %s: %w", to, store.ErrNotFound)
 	}
@@ -301,8 +304,8 @@ func (db *DB) DeleteVerification(ctx context.Context, accountSid, sid string) er
 	return deleteRow(ctx, db.writer, "verification", "DELETE FROM verifications WHERE account_sid = ? AND sid = ?", accountSid, sid)
 }
 
-// ListVerifications returns one page of the verifications f selects, newest first.
-func (db *DB) ListVerifications(ctx context.Context, f store.VerificationFilter, p store.Page) ([]store.Verification, bool, error) {
+// verificationListQuery is the query of a page of verifications.
+func verificationListQuery(f store.VerificationFilter, p store.Page) (string, []any, bool) {
 	var w where
 	w.add("account_sid = ?", f.AccountSid)
 	if f.To != "" {
@@ -311,7 +314,12 @@ func (db *DB) ListVerifications(ctx context.Context, f store.VerificationFilter,
 	if f.ServiceSid != "" {
 		w.add("service_sid = ?", f.ServiceSid)
 	}
-	query, args, asc := listQuery(verificationCols, "verifications", w, p)
+	return listQuery(verificationCols, "verifications", w, p)
+}
+
+// ListVerifications returns one page of the verifications f selects, newest first.
+func (db *DB) ListVerifications(ctx context.Context, f store.VerificationFilter, p store.Page) ([]store.Verification, bool, error) {
+	query, args, asc := verificationListQuery(f, p)
 	list, more, err := queryList(ctx, db, query, args, asc, pageSize(p), scanVerification)
 	if err != nil {
 		return nil, false, fmt.Errorf("list verifications: %w", err)
