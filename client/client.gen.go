@@ -7342,8 +7342,8 @@ type ClientInterface interface {
 	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
 	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 	// verification to `To` ran out of checks and its code has not expired; the messaging
-	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-	// replied STOP) as for any text or call.
+	// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+	// text or call.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -7366,8 +7366,8 @@ type ClientInterface interface {
 	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
 	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 	// verification to `To` ran out of checks and its code has not expired; the messaging
-	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-	// replied STOP) as for any text or call.
+	// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+	// text or call.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -9691,8 +9691,8 @@ func (c *Client) CreateVerificationCheckWithFormdataBody(ctx context.Context, se
 // which Switchboard does not simulate; 60205 (403) a text to a landline when the
 // service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 // verification to `To` ran out of checks and its code has not expired; the messaging
-// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-// replied STOP) as for any text or call.
+// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+// text or call.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9725,8 +9725,8 @@ func (c *Client) CreateVerificationWithBody(ctx context.Context, serviceSid Veri
 // which Switchboard does not simulate; 60205 (403) a text to a landline when the
 // service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 // verification to `To` ran out of checks and its code has not expired; the messaging
-// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-// replied STOP) as for any text or call.
+// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+// text or call.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -17030,8 +17030,8 @@ type ClientWithResponsesInterface interface {
 	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
 	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 	// verification to `To` ran out of checks and its code has not expired; the messaging
-	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-	// replied STOP) as for any text or call.
+	// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+	// text or call.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17054,8 +17054,8 @@ type ClientWithResponsesInterface interface {
 	// which Switchboard does not simulate; 60205 (403) a text to a landline when the
 	// service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 	// verification to `To` ran out of checks and its code has not expired; the messaging
-	// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-	// replied STOP) as for any text or call.
+	// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+	// text or call.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -27523,8 +27523,8 @@ func (c *ClientWithResponses) CreateVerificationCheckWithFormdataBodyWithRespons
 // which Switchboard does not simulate; 60205 (403) a text to a landline when the
 // service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 // verification to `To` ran out of checks and its code has not expired; the messaging
-// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-// replied STOP) as for any text or call.
+// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+// text or call.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27553,8 +27553,8 @@ func (c *ClientWithResponses) CreateVerificationWithBodyWithResponse(ctx context
 // which Switchboard does not simulate; 60205 (403) a text to a landline when the
 // service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
 // verification to `To` ran out of checks and its code has not expired; the messaging
-// and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-// replied STOP) as for any text or call.
+// and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+// text or call.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -555,3 +555,24 @@ func TestVerifyExpiry(t *testing.T) {
 		t.Errorf("a start after expiry: %+v (clock %s)", next, clk.Now())
 	}
 }
+
+// TestVerifyToATestNumber: a code to one of Twilio's test numbers is refused as any text
+// or call to it is, and leaves no verification behind.
+func TestVerifyToATestNumber(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	svc := createVerifyService(t, env.Client, client.CreateVerifyServiceRequest{FriendlyName: "Acme"})
+	for channel, code := range map[client.CreateVerificationRequestChannel]int{
+		client.CreateVerificationRequestChannelSms:  21211,
+		client.CreateVerificationRequestChannelCall: 21217,
+	} {
+		resp := startVerification(t, env.Client, svc.Sid, client.CreateVerificationRequest{To: "+15005550001", Channel: channel})
+		if resp.StatusCode() != http.StatusBadRequest {
+			t.Fatalf("%s to a test number: HTTP %d %s", channel, resp.StatusCode(), resp.Body)
+		}
+		wantVerifyError(t, string(channel)+" to a test number", 400, resp.Body, code, "")
+	}
+	list, err := env.Client.ListSimulatorVerificationsWithResponse(context.Background(), env.Main.Sid, nil)
+	if err != nil || list.JSON200 == nil || len(list.JSON200.Verifications) != 0 {
+		t.Errorf("a refused verification was kept: %v %s", err, list.Body)
+	}
+}

@@ -1487,8 +1487,8 @@ export interface paths {
          *     which Switchboard does not simulate; 60205 (403) a text to a landline when the
          *     service has `LookupEnabled` and `SkipSmsToLandlines`; 60202 (429) the last
          *     verification to `To` ran out of checks and its code has not expired; the messaging
-         *     and voice networks' own refusals (Twilio's test numbers, 21610 a recipient who
-         *     replied STOP) as for any text or call.
+         *     and voice networks' own refusals of Twilio's test numbers (21211...), as for any
+         *     text or call.
          */
         post: operations["CreateVerification"];
         delete?: never;
@@ -3959,7 +3959,7 @@ export interface components {
          * @description A Verify parameter is missing or invalid (code 60200, `Invalid parameter: To`), or
          *     the channel cannot be used: 60217 `email` (no email integration), 60223 `whatsapp`,
          *     `sna`, `auto` (not simulated). The messaging and voice networks' refusals of a text
-         *     or call (Twilio's test numbers, 21610 STOP) keep their own codes.
+         *     or call (Twilio's test numbers) keep their own codes.
          */
         VerifyBadRequest: {
             headers: {
