@@ -395,9 +395,11 @@ func verificationOut(ctx context.Context, v store.Verification) gen.Verification
 		DateUpdated:      isoDate(v.DateUpdated),
 		Url:              api.BaseURL(ctx) + servicesPath + "/" + v.ServiceSid + "/Verifications/" + v.Sid,
 	}
-	if c, ok := verify.LookUp(v.To); v.WithLookup && ok {
-		out.Lookup.Carrier = &gen.VerificationCarrier{Name: api.NonEmpty(c.Name), Type: api.NonEmpty(c.Type),
-			MobileCountryCode: api.NonEmpty(c.MobileCountryCode), MobileNetworkCode: api.NonEmpty(c.MobileNetworkCode)}
+	if v.WithLookup {
+		if c, ok := verify.LookUp(v.To); ok {
+			out.Lookup.Carrier = &gen.VerificationCarrier{Name: api.NonEmpty(c.Name), Type: api.NonEmpty(c.Type),
+				MobileCountryCode: api.NonEmpty(c.MobileCountryCode), MobileNetworkCode: api.NonEmpty(c.MobileNetworkCode)}
+		}
 	}
 	return out
 }
