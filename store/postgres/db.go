@@ -1,8 +1,8 @@
 // Package postgres is the store's PostgreSQL backend (pgx, through a pgxpool pool): it
 // implements store.Store over one PostgreSQL database, which several Switchboard
 // processes may share, with the behaviour of the SQLite backend (store/sqlite) and the
-// same schema (migrations/0001_schema.sql, then one counterpart of each later SQLite
-// migration: 0002_verify.sql).
+// same schema (migrations/0001_schema.sql, then a counterpart of each later SQLite
+// migration).
 //
 // Every read is one statement on a pooled connection; every write is one transaction
 // (DB.write). What differs inside from SQLite, which has one writer at a time:
