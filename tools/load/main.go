@@ -10,10 +10,15 @@
 // rate with N workers). Noise from the rest of the machine hits both servers alike, so
 // the ratio of the two in a round means more than either number alone.
 //
+// After the rounds, the lifecycle phases (lifecycle.go) follow creates on every
+// Switchboard to their last status callback, which a receiver in the harness counts:
+// messages and calls end to end, and creates at a fixed rate with the outbox's depth read
+// from /metrics. The baseline has no lifecycle and sits them out.
+//
 // It prints, in Markdown, the machine, the settings, requests per second (median of the
 // rounds), p50 and p99 latency (over all rounds), each process's peak resident memory
-// during the measurement, and the ratio table Switchboard / baseline. It runs on Linux
-// only (it reads /proc).
+// during the measurement, the ratio table Switchboard / baseline, and a table per
+// lifecycle phase. It runs on Linux only (it reads /proc).
 //
 // The load generator lives in its own module so that it stays out of Switchboard's
 // go.mod.
@@ -34,6 +39,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -77,7 +83,17 @@ type options struct {
 	seedBodyChars   int
 	profileDir      string
 	out             string
+	lifecycle       lifecycleSettings // the lifecycle phases (lifecycle.go)
 }
+
+// The lifecycle phases' defaults, which loadFlags leaves out.
+const (
+	defaultE2EMessages     = 5000
+	defaultE2ECalls        = 1000
+	defaultCallSpeed       = 100
+	defaultSustain         = 30 * time.Second
+	defaultSustainFraction = 0.8
+)
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -100,6 +116,13 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.seedBodyChars, "seed-body-chars", 0, "Body length of the seeded messages in characters outside GSM-7 (UCS-2; at most 1600); 0 for the create workload's short Body")
 	fs.StringVar(&o.profileDir, "profile", "", "take a CPU profile of Switchboard (not of -before) during each of its measurements, into this directory; adds --pprof")
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
+	lc := &o.lifecycle
+	fs.IntVar(&lc.messages, "e2e-messages", defaultE2EMessages, "after the rounds, messages created at 32 connections with a StatusCallback and followed to their delivered callback, on each Switchboard; 0 skips")
+	fs.IntVar(&lc.calls, "e2e-calls", defaultE2ECalls, "after the rounds, calls created at 32 connections with a Url and a StatusCallback and followed to their completed callback, on each Switchboard; 0 skips")
+	fs.Float64Var(&lc.callSpeed, "call-speed", defaultCallSpeed, "Switchboard's --call-speed when -e2e-calls is on: simulated time (a call rings 2 s) runs this many times faster")
+	fs.DurationVar(&lc.sustain, "sustain", defaultSustain, "after the end-to-end phases, creates with a StatusCallback at a fixed rate for this long, reading the outbox's depth, on each Switchboard; 0 skips")
+	fs.Float64Var(&lc.sustainFraction, "sustain-fraction", defaultSustainFraction, "the sustained rate: this fraction of the same server's create workload at 32 connections in this run")
+	fs.Float64Var(&lc.sustainRate, "sustain-rate", 0, "the sustained rate in creates per second, the same for every server, instead of -sustain-fraction; 0 for the fraction")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: load [flags]   (from the repository root; make load)")
 		fs.PrintDefaults()
@@ -130,8 +153,27 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-before-args or -before-label without -before")
 	case o.beforeLabel == switchboard || o.beforeLabel == baseline || strings.ContainsAny(o.beforeLabel, " |/") || o.beforeLabel == "":
 		return o, fmt.Errorf("-before-label %q: a word other than %s and %s", o.beforeLabel, switchboard, baseline)
+	case lc.messages < 0 || lc.calls < 0 || lc.sustain < 0 || lc.sustainRate < 0:
+		return o, fmt.Errorf("-e2e-messages, -e2e-calls, -sustain and -sustain-rate must not be negative")
+	case lc.calls > 0 && !(lc.callSpeed >= 0.01 && lc.callSpeed <= 1e6):
+		return o, fmt.Errorf("-call-speed must be between 0.01 and 1000000, not %v", lc.callSpeed)
+	case lc.calls > 0 && (hasFlag(o.switchboardArgs, "call-speed") || hasFlag(o.beforeArgs, "call-speed")):
+		return o, fmt.Errorf("with -e2e-calls, give the call speed with -call-speed, not in -switchboard-args or -before-args")
+	case !(lc.sustainFraction > 0 && lc.sustainFraction <= 10):
+		return o, fmt.Errorf("-sustain-fraction must be above 0 and at most 10, not %v", lc.sustainFraction)
 	}
 	return o, nil
+}
+
+// hasFlag reports whether args set the flag name, as -name or --name, alone or with =.
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		a, _, _ = strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if a == name {
+			return true
+		}
+	}
+	return false
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -184,6 +226,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		sbArgs = append(sbArgs, "--pprof", prof.addr)
 	}
+	// The calls phase runs calls at -call-speed; a build from before calls has no such flag,
+	// and its calls phase is skipped.
+	beforeArgs := slices.Clone(o.beforeArgs)
+	noCalls := map[string]bool{}
+	if o.lifecycle.calls > 0 {
+		speed := []string{"--call-speed", strconv.FormatFloat(o.lifecycle.callSpeed, 'g', -1, 64)}
+		if knowsFlag(ctx, bins[o.switchboardBin], "call-speed") {
+			sbArgs = append(sbArgs, speed...)
+		} else {
+			noCalls[switchboard] = true
+		}
+		if o.beforeBin != "" && knowsFlag(ctx, bins[o.beforeBin], "call-speed") {
+			beforeArgs = append(beforeArgs, speed...)
+		} else if o.beforeBin != "" {
+			noCalls[o.beforeLabel] = true
+		}
+	}
 	credentials := []string{"--account-sid", accountSid, "--auth-token", authToken}
 	if procs[switchboard], err = startProcess(ctx, switchboard, bins[o.switchboardBin], dir, "--addr",
 		slices.Concat([]string{"--db", "switchboard.db"}, credentials, sbArgs), "/healthz"); err != nil {
@@ -191,7 +250,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.beforeBin != "" {
 		if procs[o.beforeLabel], err = startProcess(ctx, o.beforeLabel, bins[o.beforeBin], dir, "--addr",
-			slices.Concat([]string{"--db", "before.db"}, credentials, o.beforeArgs), "/healthz"); err != nil {
+			slices.Concat([]string{"--db", "before.db"}, credentials, beforeArgs), "/healthz"); err != nil {
 			return err
 		}
 	}
@@ -287,14 +346,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res[key].p50, res[key].p99 = m.Latencies.P50, m.Latencies.P99
 	}
 
+	var lr *lifecycleResults
+	if st := o.lifecycle; st.messages > 0 || st.calls > 0 || st.sustain > 0 {
+		if lr, err = runLifecycle(ctx, o, servers, procs, apis, res, noCalls, stderr); err != nil {
+			return err
+		}
+	}
+
 	var report bytes.Buffer
 	writeHeader(&report, o, baselineBin)
 	writeTables(&report, res, servers, o.workloads, o.concs)
+	if lr != nil {
+		writeLifecycleTables(&report, lr, servers)
+	}
 	if _, err := stdout.Write(report.Bytes()); err != nil {
 		return err
 	}
 	if o.out != "" {
-		return os.WriteFile(o.out, report.Bytes(), 0o644)
+		if err := os.WriteFile(o.out, report.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	if lr != nil {
+		if problems := lr.problems(); len(problems) > 0 {
+			return fmt.Errorf("the lifecycle phases found callbacks missing:\n%s", strings.Join(problems, "\n"))
+		}
 	}
 	return nil
 }
@@ -424,6 +500,24 @@ func loadFlags(o options) string {
 	}
 	if o.profileDir != "" {
 		s += " -profile " + o.profileDir
+	}
+	lc := o.lifecycle
+	if lc.messages != defaultE2EMessages {
+		s += fmt.Sprintf(" -e2e-messages %d", lc.messages)
+	}
+	if lc.calls != defaultE2ECalls {
+		s += fmt.Sprintf(" -e2e-calls %d", lc.calls)
+	}
+	if lc.callSpeed != defaultCallSpeed && lc.calls > 0 {
+		s += fmt.Sprintf(" -call-speed %g", lc.callSpeed)
+	}
+	if lc.sustain != defaultSustain {
+		s += fmt.Sprintf(" -sustain %s", lc.sustain)
+	}
+	if lc.sustainRate > 0 && lc.sustain > 0 {
+		s += fmt.Sprintf(" -sustain-rate %g", lc.sustainRate)
+	} else if lc.sustainFraction != defaultSustainFraction && lc.sustain > 0 {
+		s += fmt.Sprintf(" -sustain-fraction %g", lc.sustainFraction)
 	}
 	return s
 }

@@ -54,6 +54,9 @@ type api struct {
 	// second, i.e. the cost per row returned.
 	listURL  string
 	pageSize int
+	// callsURL and metricsURL are Switchboard's, for the lifecycle phases (lifecycle.go);
+	// "" on the baseline, which has neither.
+	callsURL, metricsURL string
 }
 
 // switchboardAPI is the Twilio-style API, authenticated as the main account; name is
@@ -63,14 +66,16 @@ func switchboardAPI(name, base, accountSid, authToken string, pageSize int) *api
 	req.SetBasicAuth(accountSid, authToken)
 	messages := base + "/2010-04-01/Accounts/" + accountSid + "/Messages"
 	return &api{
-		name:      name,
-		header:    http.Header{"Authorization": req.Header["Authorization"]},
-		setupURL:  base + "/2010-04-01/Accounts/" + accountSid + "/IncomingPhoneNumbers.json",
-		setupForm: "PhoneNumber=%2B14155550199",
-		createURL: messages + ".json",
-		fetchURL:  func(sid string) string { return messages + "/" + sid + ".json" },
-		listURL:   fmt.Sprintf("%s.json?PageSize=%d", messages, pageSize),
-		pageSize:  pageSize,
+		name:       name,
+		header:     http.Header{"Authorization": req.Header["Authorization"]},
+		setupURL:   base + "/2010-04-01/Accounts/" + accountSid + "/IncomingPhoneNumbers.json",
+		setupForm:  "PhoneNumber=%2B14155550199",
+		createURL:  messages + ".json",
+		fetchURL:   func(sid string) string { return messages + "/" + sid + ".json" },
+		listURL:    fmt.Sprintf("%s.json?PageSize=%d", messages, pageSize),
+		pageSize:   pageSize,
+		callsURL:   base + "/2010-04-01/Accounts/" + accountSid + "/Calls.json",
+		metricsURL: base + "/metrics",
 	}
 }
 
@@ -103,13 +108,7 @@ func (a *api) targeter(workload string, sids []string) vegeta.Targeter {
 	}
 	switch {
 	case workload == "create":
-		header := a.header.Clone()
-		header.Set("Content-Type", "application/x-www-form-urlencoded")
-		body := []byte(createForm)
-		return func(t *vegeta.Target) error {
-			*t = vegeta.Target{Method: http.MethodPost, URL: a.createURL, Header: header, Body: body}
-			return nil
-		}
+		return a.postTargeter(a.createURL, createForm)
 	case workload == "list" && a.listURL != "":
 		return func(t *vegeta.Target) error {
 			*t = vegeta.Target{Method: http.MethodGet, URL: a.listURL, Header: a.header}
@@ -118,6 +117,32 @@ func (a *api) targeter(workload string, sids []string) vegeta.Targeter {
 	default: // fetch, and list on a server without a list route
 		return fetch
 	}
+}
+
+// postTargeter POSTs form to target, every time.
+func (a *api) postTargeter(target, form string) vegeta.Targeter {
+	header := a.header.Clone()
+	header.Set("Content-Type", "application/x-www-form-urlencoded")
+	body := []byte(form)
+	return func(t *vegeta.Target) error {
+		*t = vegeta.Target{Method: http.MethodPost, URL: target, Header: header, Body: body}
+		return nil
+	}
+}
+
+// messageForm is createForm with a StatusCallback, for the lifecycle phases.
+func messageForm(statusCallback string) string {
+	return createForm + "&StatusCallback=" + url.QueryEscape(statusCallback)
+}
+
+// callForm is a call from the number the harness buys to createForm's To, with more
+// fields (Url or Twiml, StatusCallback).
+func callForm(fields url.Values) string {
+	v := url.Values{"To": {"+14155550100"}, "From": {"+14155550199"}}
+	for k, vs := range fields {
+		v[k] = vs
+	}
+	return v.Encode()
 }
 
 // errNotFound is an answer 404 to a request that wanted another status.
