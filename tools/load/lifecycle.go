@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,20 +129,19 @@ func (r *receiver) oddities(phase, server string, wantTwiml int) []string {
 // callback has come for callbackQuiet (flow then counts the missing ones), or p exits.
 func (r *receiver) await(ctx context.Context, p *process, creates []created, final string) error {
 	start := time.Now()
+	pending := slices.Clone(creates) // shrinks as their callbacks come, so that a look holds the lock briefly
 	for {
 		r.mu.Lock()
-		have := 0
-		for _, c := range creates {
-			if _, ok := r.heard[callbackKey{c.sid, final}]; ok {
-				have++
-			}
-		}
+		pending = slices.DeleteFunc(pending, func(c created) bool {
+			_, ok := r.heard[callbackKey{c.sid, final}]
+			return ok
+		})
 		last := r.last
 		r.mu.Unlock()
 		if last.Before(start) {
 			last = start
 		}
-		if have == len(creates) || time.Since(last) > callbackQuiet {
+		if len(pending) == 0 || time.Since(last) > callbackQuiet {
 			return nil
 		}
 		if err := p.alive(); err != nil {

@@ -291,9 +291,8 @@ func writeLifecycleTables(w io.Writer, lr *lifecycleResults, servers []string) {
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %s | %s | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createRate,
-				s.finalRate, ratioOf(s.finalRate, lr.createRate[srv]), msRound(s.p50), msRound(s.p99), msRound(s.tail),
-				s.callbacks, s.duplicates, s.missing, s.failed)
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createRate,
+				s.finalRate, ratioOf(s.finalRate, lr.createRate[srv]), s.latencyCells(), s.callbacks, s.duplicates, s.missing, s.failed)
 		}
 	}
 	if len(lr.calls) > 0 {
@@ -310,9 +309,8 @@ func writeLifecycleTables(w io.Writer, lr *lifecycleResults, servers []string) {
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createOnly,
-				s.createRate, s.finalRate, ratioOf(s.finalRate, s.createOnly), msRound(s.p50), msRound(s.p99), msRound(s.tail),
-				s.callbacks, s.duplicates, s.missing, s.failed)
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createOnly,
+				s.createRate, s.finalRate, ratioOf(s.finalRate, s.createOnly), s.latencyCells(), s.callbacks, s.duplicates, s.missing, s.failed)
 		}
 	}
 	if len(lr.sustain) > 0 {
@@ -337,8 +335,8 @@ func writeLifecycleTables(w io.Writer, lr *lifecycleResults, servers []string) {
 			if d.samples > 0 {
 				depths = fmt.Sprintf("| %.0f | %.0f | %.0f | %+.0f | %s |", d.max, d.atEnd, d.final, d.rise, yesNo(d.bounded))
 			}
-			fmt.Fprintf(w, "| %s | %.0f | %.0f | %s | %s %s %s | %d | %d |\n", srv, s.target, s.achieved, msRound(s.p50), msRound(s.p99),
-				depths, msRound(s.tail), s.missing, s.failed)
+			p50, p99, tail := s.latencies()
+			fmt.Fprintf(w, "| %s | %.0f | %.0f | %s | %s %s %s | %d | %d |\n", srv, s.target, s.achieved, p50, p99, depths, tail, s.missing, s.failed)
 		}
 	}
 	if len(lr.notes) > 0 {
@@ -347,6 +345,20 @@ func writeLifecycleTables(w io.Writer, lr *lifecycleResults, servers []string) {
 			fmt.Fprintf(w, "- %s\n", n)
 		}
 	}
+}
+
+// latencies are p50, p99 and the tail in the tables: "–" when no final callback came.
+func (s flowStats) latencies() (p50, p99, tail string) {
+	if s.accepted == s.missing {
+		return "–", "–", "–"
+	}
+	return msRound(s.p50), msRound(s.p99), msRound(s.tail)
+}
+
+// latencyCells are the latencies as three cells of a row.
+func (s flowStats) latencyCells() string {
+	p50, p99, tail := s.latencies()
+	return p50 + " | " + p99 + " | " + tail
 }
 
 // ratioOf is a / b to two places, or "–" without a b.

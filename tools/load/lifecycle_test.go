@@ -183,7 +183,7 @@ func TestWriteLifecycleTables(t *testing.T) {
 			switchboard: {target: 3200, achieved: 3190, flowStats: flowStats{accepted: 95700, p50: 330 * time.Millisecond,
 				p99: 700 * time.Millisecond, tail: 400 * time.Millisecond},
 				depth: depthFigures{samples: 130, max: 2500, atEnd: 1900, final: 0, rise: 12, bounded: true}},
-			before: {target: 2400, achieved: 2400, flowStats: flowStats{accepted: 72000}},
+			before: {target: 2400, achieved: 2400, flowStats: flowStats{accepted: 72000, missing: 72000}},
 		},
 		notes: []string{"End to end, calls: before skipped: its --help has no --call-speed (a build from before calls)."},
 	}
@@ -194,13 +194,13 @@ func TestWriteLifecycleTables(t *testing.T) {
 		"End to end, messages: 5000 created at 32 connections",
 		"| messages, end to end | created | creates/s | delivered/s | / create | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |",
 		"| switchboard | 5000 | 3500 | 3000 | 0.75 | 412 ms | 800 ms | 350 ms | 15001 | 1 | 0 | 0 |",
-		"| before | 4990 | 3000 | 2000 | – | 0 ms | 0 ms | 0 ms | 0 | 0 | 2 | 10 |", // no create workload measured for before
+		"| before | 4990 | 3000 | 2000 | – | 0 ms | 0 ms | 0 ms | 0 | 0 | 2 | 10 |",   // no create workload measured for before
+		"| before | 2400 | 2400 | – | – | – | – | – | – | no gauge | – | 72000 | 0 |", // nothing delivered
 		"End to end, calls: 1000 created at 32 connections",
 		"at --call-speed 100: a call rings 2 s (--call-answer-delay's default) and says Hi for 0.4 s in simulated time, 24 ms of wall time at the least.",
 		"| switchboard | 1000 | 2000 | 1900 | 1500 | 0.75 | 90 ms | 200 ms | 120 ms | 1000 | 0 | 0 | 0 |",
 		"Sustained: creates with a StatusCallback at a fixed rate (0.80 × the same server's create workload at 32 connections) for 30s",
 		"| switchboard | 3200 | 3190 | 330 ms | 700 ms | 2500 | 1900 | 0 | +12 | yes | 400 ms | 0 | 0 |",
-		"| before | 2400 | 2400 | 0 ms | 0 ms | – | – | – | – | no gauge | 0 ms | 0 | 0 |",
 		"\n- End to end, calls: before skipped",
 	} {
 		if !strings.Contains(out, want) {
@@ -210,7 +210,8 @@ func TestWriteLifecycleTables(t *testing.T) {
 	if strings.Contains(out, "| baseline |") {
 		t.Errorf("a row for the baseline in:\n%s", out)
 	}
-	if got := strings.Join(lr.problems(), "\n"); got != "end to end, messages on before: 2 of 4990 accepted creates had no delivered callback" {
+	if got := strings.Join(lr.problems(), "\n"); got != "end to end, messages on before: 2 of 4990 accepted creates had no delivered callback\n"+
+		"sustained on before: 72000 of 72000 accepted creates had no delivered callback" {
 		t.Errorf("problems: %q", got)
 	}
 
@@ -452,5 +453,17 @@ func TestKnowsFlagReadsHelp(t *testing.T) {
 	}
 	if knowsFlag(context.Background(), dir+"/missing", "call-speed") {
 		t.Fatal("a missing binary knows the flag")
+	}
+}
+
+func TestLifecycleText(t *testing.T) {
+	lc := lifecycleSettings{messages: 5000, calls: 1000, callSpeed: 100, sustain: 30 * time.Second, sustainFraction: 0.8}
+	if got := lifecycleText(lc); got != "5000 messages end to end; 1000 calls end to end (Switchboard started with --call-speed 100); "+
+		"30s of creates at 0.80 × the create workload at 32 connections" {
+		t.Errorf("got %q", got)
+	}
+	lc.messages, lc.calls, lc.sustainRate = 0, 0, 2500
+	if got := lifecycleText(lc); got != "30s of creates at 2500 per second" {
+		t.Errorf("got %q", got)
 	}
 }

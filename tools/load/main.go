@@ -456,6 +456,9 @@ func writeHeader(w io.Writer, o options, baselineBin string) {
 		"Before each measurement the harness waits until the servers are idle (together under 5%% of a core for 400 ms), "+
 		"so that the deliveries a create run leaves behind are not measured with the next run.\n",
 		o.rounds, o.duration, o.warmup, o.seed, seeded, o.pageSize, o.baselineSync, flagsText(o.switchboardArgs))
+	if lc := o.lifecycle; lc.messages > 0 || lc.calls > 0 || lc.sustain > 0 {
+		fmt.Fprintf(w, "- Lifecycle phases, after the rounds, on every Switchboard: %s.\n", lifecycleText(lc))
+	}
 	fmt.Fprintf(w, "- Command: `make load LOADFLAGS=%q`\n", loadFlags(o))
 	fmt.Fprintf(w, "- Workloads: create is POST Messages.json on Switchboard, POST /messages on the baseline (the same To, From, Body); "+
 		"fetch is GET Messages/{Sid}.json, GET /messages/{sid}, cycling through the seeded messages; "+
@@ -465,6 +468,25 @@ func writeHeader(w io.Writer, o options, baselineBin string) {
 		"request of every round; peak RSS is the highest VmHWM within one measurement; failed counts non-2xx answers. "+
 		"A ratio a / b compares rows per second of a and b in one round; a ratio table gives the median and the range over rounds.")
 	fmt.Fprintln(w)
+}
+
+// lifecycleText says which lifecycle phases run, and how.
+func lifecycleText(lc lifecycleSettings) string {
+	var parts []string
+	if lc.messages > 0 {
+		parts = append(parts, fmt.Sprintf("%d messages end to end", lc.messages))
+	}
+	if lc.calls > 0 {
+		parts = append(parts, fmt.Sprintf("%d calls end to end (Switchboard started with --call-speed %g)", lc.calls, lc.callSpeed))
+	}
+	if lc.sustain > 0 {
+		rate := fmt.Sprintf("%.2f × the create workload at %d connections", lc.sustainFraction, lifecycleConns)
+		if lc.sustainRate > 0 {
+			rate = fmt.Sprintf("%g per second", lc.sustainRate)
+		}
+		parts = append(parts, fmt.Sprintf("%s of creates at %s", lc.sustain, rate))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // flagsText is a server's extra flags, or "none".
