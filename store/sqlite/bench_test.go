@@ -278,7 +278,7 @@ func BenchmarkMessageLifecycleWrites(b *testing.B) {
 				j := claim(stepKind)
 				jobs := []store.Job{{Kind: hookKind, AccountSid: "AC1", ResourceSid: m.Sid, Queue: "webhook:" + m.Sid, Target: "127.0.0.1:9",
 					Payload: []byte(`{"event":"message-status","url":"http://127.0.0.1:9/s","method":"POST","params":{"MessageStatus":"` + status + `"}}`),
-					DueAt: now, DateCreated: now}}
+					DueAt:   now, DateCreated: now}}
 				if status != "delivered" {
 					jobs = append(jobs, store.Job{Kind: stepKind, AccountSid: "AC1", ResourceSid: m.Sid, DueAt: now, DateCreated: now})
 				}
