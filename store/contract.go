@@ -304,10 +304,20 @@ type Outbox interface {
 	// in one transaction. ErrLeaseLost (and nothing written) when the lease is no longer
 	// the caller's.
 	RetryJob(ctx context.Context, j Job, dueAt time.Time, w Writes) error
-	// RenewLease extends the lease of a job the caller still holds to until, so that work
-	// that takes longer than a lease (a slow webhook) is not taken over while it is
-	// alive; ErrLeaseLost when the caller no longer holds it.
+	// RenewLease extends the lease of a job the caller still holds to until (never
+	// shortening it: a process whose clock has not yet seen another's move must not take
+	// back the lease that move carried forward), so that work that takes longer than a
+	// lease (a slow webhook) is not taken over while it is alive; ErrLeaseLost when the
+	// caller no longer holds it.
 	RenewLease(ctx context.Context, j Job, until time.Time) error
+	// ClockOffset returns how far the simulator's clock runs ahead of real time (0 until
+	// it is first moved): one database, one clock.
+	ClockOffset(ctx context.Context) (time.Duration, error)
+	// AdvanceClock sets the clock's offset to to, unless it is ahead already (the clock
+	// never goes back), and returns the offset now in force. The leases of the jobs
+	// under way move forward with it in the same write, so that a job running while the
+	// clock jumps is not taken for a job whose process died.
+	AdvanceClock(ctx context.Context, to time.Duration) (time.Duration, error)
 	// CountJobs returns how many jobs of kind ("" for all) are waiting or running.
 	CountJobs(ctx context.Context, kind string) (int, error)
 	// JobsChanged is signalled (without blocking; one pending signal at most) after a

@@ -239,7 +239,7 @@ func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w stor
 // that takes longer than a lease (a slow webhook) is not taken over while it is alive;
 // ErrLeaseLost when the caller no longer holds it.
 func (db *DB) RenewLease(ctx context.Context, j store.Job, until time.Time) error {
-	tag, err := db.writeExec(ctx, "UPDATE jobs SET lease_until = $1, ready_at = $1 WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
+	tag, err := db.writeExec(ctx, "UPDATE jobs SET lease_until = GREATEST(lease_until, $1), ready_at = GREATEST(ready_at, $1) WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
 		timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
 	if err == nil && tag.RowsAffected() != 1 {
 		err = store.ErrLeaseLost

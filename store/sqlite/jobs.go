@@ -233,7 +233,7 @@ func (db *DB) RetryJob(ctx context.Context, j store.Job, dueAt time.Time, w stor
 // ErrLeaseLost when the caller no longer holds it.
 func (db *DB) RenewLease(ctx context.Context, j store.Job, until time.Time) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		return db.mustExec(ctx, tx, "UPDATE jobs SET lease_until = ?1, ready_at = ?1 WHERE id = ?2 AND lease_owner = ?3 AND attempts = ?4",
+		return db.mustExec(ctx, tx, "UPDATE jobs SET lease_until = max(lease_until, ?1), ready_at = max(ready_at, ?1) WHERE id = ?2 AND lease_owner = ?3 AND attempts = ?4",
 			timeArg(until), j.ID, j.LeaseOwner, j.Attempts)
 	})
 	if err != nil {

@@ -26,6 +26,7 @@ func Outbox(t *testing.T, open Opener) {
 		{"ClaimJobsNeverTwice", testClaimJobsNeverTwice},
 		{"ClaimJobsOfItsKinds", testClaimJobsOfItsKinds},
 		{"ClaimJobsSharedAndCapped", testClaimJobsSharedAndCapped},
+		{"ClockOnlyMovesForward", testClockOnlyMovesForward},
 		{"JobsChangedSignals", testJobsChangedSignals},
 		{"ApplyAllOrNothing", testApplyAllOrNothing},
 		{"GetDelivery", testGetDelivery},
@@ -670,5 +671,58 @@ func testClaimJobsSharedAndCapped(t *testing.T, open Opener) {
 	got = claimWith(db, store.Claim{Limit: 10, PerTarget: 2, TargetRoom: map[string]int{"fast.example": 0}})
 	if !slices.Equal(got, []int{1, 2, 9, 10}) {
 		t.Fatalf("claim capped at 2 per target, fast.example full: took %v, want [1 2 9 10] (jobs without a target are not capped)", got)
+	}
+}
+
+// testClockOnlyMovesForward: the simulator clock's offset starts at 0, moves forward and
+// never back, and carries the leases of the jobs under way with it: a job running when
+// the clock jumps is still leased after the jump, for as long as it was before it, and a
+// renewal never shortens a lease.
+func testClockOnlyMovesForward(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	offset := func() time.Duration {
+		t.Helper()
+		d, err := db.ClockOffset(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := offset(); d != 0 {
+		t.Fatalf("offset %s before any move, want 0", d)
+	}
+	mustApply(t, db, store.Writes{Jobs: []store.Job{numbered(1, job("step", "SM1", "", t0)), numbered(2, job("step", "SM2", "", t0.Add(time.Hour)))}})
+	held := claim(t, db, "a", t0, 10) // job 1, leased for a minute
+	if got := numbers(t, held); !slices.Equal(got, []int{1}) {
+		t.Fatalf("claimed %v, want [1]", got)
+	}
+	for _, tt := range []struct {
+		to, want time.Duration
+	}{
+		{10 * time.Minute, 10 * time.Minute},
+		{5 * time.Minute, 10 * time.Minute}, // never back
+		{time.Hour + 1500*time.Microsecond, time.Hour + time.Millisecond},
+	} {
+		got, err := db.AdvanceClock(ctx, tt.to)
+		if err != nil || got != tt.want || offset() != tt.want {
+			t.Fatalf("advance to %s: %s (%v), offset %s; want %s", tt.to, got, err, offset(), tt.want)
+		}
+	}
+	// A renewal from a process whose clock has not seen the move yet does not take the
+	// lease back.
+	if err := db.RenewLease(ctx, held[0], t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// An hour on (t0 + 1 h is the job 2's due time), job 1's lease has moved an hour too.
+	later := t0.Add(time.Hour + time.Millisecond + 30*time.Second)
+	if got := numbers(t, claim(t, db, "b", later, 10)); !slices.Equal(got, []int{2}) {
+		t.Fatalf("claim half a lease after the jump: %v, want only [2] (1 is still leased)", got)
+	}
+	if got := numbers(t, claim(t, db, "c", later.Add(40*time.Second), 10)); !slices.Equal(got, []int{1}) {
+		t.Fatalf("claim after the moved lease ran out: %v, want [1]", got)
+	}
+	if err := db.FinishJob(ctx, held[0], store.Writes{}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("the first owner finished after losing the job: %v", err)
 	}
 }
