@@ -4,8 +4,10 @@
 // from time.Now, so that a test can move the simulator's time (the Clock endpoint of the
 // simulator API) instead of waiting for it.
 //
-// Real time still bounds what happens in the real world: HTTP timeouts, leases of jobs
-// between processes, connection deadlines. Those keep using time.Now.
+// The outbox's leases are on this clock too, so that a job due in the span a move skips
+// is claimable at once; a move shifts the leases held by the same amount (see
+// store.Outbox's AdvanceClock). Real time still bounds what happens in the real world:
+// HTTP timeouts, connection deadlines, the latency of a request. Those use time.Now.
 package clock
 
 import "time"

@@ -21,6 +21,11 @@ func TestParseAdvance(t *testing.T) {
 		{"600", 10 * time.Minute},
 		{"0.5", 500 * time.Millisecond},
 		{" 60 ", time.Minute},
+		{"PT90S", 90 * time.Second},
+		{"P9D", 9 * 24 * time.Hour},
+		{"P36500D", maxAdvance},
+		{"P5214W2D", maxAdvance},
+		{"3153600000", maxAdvance},
 	} {
 		got, err := ParseAdvance(tt.in)
 		if err != nil || got != tt.want {
@@ -28,7 +33,7 @@ func TestParseAdvance(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "P", "PT", "10M", "P1M", "P1Y", "PT10", "PT-1M", "P1DT", "PT1M1M", "P1DT2H3D", "T10M", "-5", "0", "PT0S",
-		"P99999999999W", "1e30", "abc", "P1.2.3D"} {
+		"P99999999999W", "1e30", "abc", "P1.2.3D", "PD", "PTM", "P1DTH", "P36500DT1S", "3153600000.5", "NaN", "Inf", "P٣D"} {
 		if got, err := ParseAdvance(bad); err == nil {
 			t.Errorf("ParseAdvance(%q) = %s, want an error", bad, got)
 		}

@@ -66,12 +66,11 @@ func (c *Sim) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
 // Set moves the clock forward to t, which must be later than what it reads now, and
 // returns the time it reads after the move.
 func (c *Sim) Set(ctx context.Context, t time.Time) (time.Time, error) {
-	now := time.Now()
-	offset := t.Sub(now)
-	if offset <= c.Offset() {
-		return time.Time{}, fmt.Errorf("set to %s, before %s: %w", t.UTC().Format(time.RFC3339), now.Add(c.Offset()).UTC().Format(time.RFC3339), ErrBackward)
+	real := time.Now()
+	if now := real.Add(c.Offset()); !t.After(now) {
+		return time.Time{}, fmt.Errorf("set to %s, not after %s: %w", t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), ErrBackward)
 	}
-	return c.move(ctx, offset)
+	return c.move(ctx, t.Sub(real))
 }
 
 // move makes offset the clock's (or a later one another process set meanwhile).

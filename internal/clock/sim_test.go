@@ -3,6 +3,7 @@ package clock
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -116,6 +117,80 @@ func TestSimRunRefreshes(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// A refresh that reads the offset the clock holds already is no move: nobody waiting for
+// one is woken.
+func TestSimRefreshWithoutMove(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{offset: time.Minute}
+	c, _ := NewSim(ctx, st, nil)
+	moved := c.Moved()
+	if err := c.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-moved:
+		t.Fatal("a refresh to the same offset woke the sleepers")
+	default:
+	}
+}
+
+// Set refuses the time the clock reads, to the nanosecond: only a later one moves it.
+func TestSimSetToNow(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{offset: 365 * 24 * time.Hour}
+	c, _ := NewSim(ctx, st, nil)
+	// Set to what the clock read a moment ago, which is before what it reads now.
+	if _, err := c.Set(ctx, c.Now()); !errors.Is(err, ErrBackward) {
+		t.Errorf("set to the time it read: %v, want ErrBackward", err)
+	}
+	if _, err := c.Set(ctx, c.Now().Add(time.Second)); err != nil {
+		t.Errorf("set a second ahead: %v", err)
+	}
+}
+
+// Run logs a refresh that fails, and only that.
+func TestSimRunLogsFailures(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		st := &memStore{}
+		logs := &records{}
+		c, _ := NewSim(context.Background(), st, slog.New(logs))
+		if fail {
+			st.fail = errors.New("disk gone")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { c.Run(ctx); close(done) }()
+		time.Sleep(3*RefreshEvery + RefreshEvery/2)
+		cancel()
+		<-done
+		// Three refreshes ran; a failing store's are logged (shutdown's need not be).
+		if got := logs.count(); (fail && got < 2) || (!fail && got > 0) {
+			t.Errorf("store failing %v: %d warnings", fail, got)
+		}
+	}
+}
+
+// records counts the log records written.
+type records struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (r *records) Enabled(context.Context, slog.Level) bool { return true }
+func (r *records) Handle(context.Context, slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	return nil
+}
+func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *records) WithGroup(string) slog.Handler      { return r }
+func (r *records) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
 }
 
 func TestReal(t *testing.T) { near(t, "Real", Real{}.Now(), time.Now()) }
