@@ -60,8 +60,11 @@ type Config struct {
 	// MaxEventStreams is how many event streams one account may hold open at once
 	// (default feed.DefaultMaxPerAccount).
 	MaxEventStreams int
-	// Clock is the simulator's time (default clock.Real{}): Verify's codes expire on it.
-	Clock clock.Clock
+	// Clock is the simulator's time. Nil (the default) is a clock.Sim over the store:
+	// real time plus the offset the Clock endpoint moves forward when MovableClock
+	// allows it. A test may give a clock of its own, which the endpoint cannot move.
+	Clock        clock.Clock
+	MovableClock bool
 
 	// Server settings, passed on to server.Config.
 	RateLimit      float64
@@ -83,8 +86,11 @@ type App struct {
 	Messaging *messaging.Service
 	Voice     *voice.Service
 	Verify    *verify.Service
-	runner    *outbox.Runner
-	feed      *feed.Hub
+	// Clock is the simulator's time that all of them read.
+	Clock  clock.Clock
+	runner *outbox.Runner
+	feed   *feed.Hub
+	clock  *clock.Sim // nil when the config gave a clock
 }
 
 func (cfg Config) logger() *slog.Logger {
@@ -107,14 +113,19 @@ func New(db store.Store, cfg Config) (*App, error) {
 	}
 	// A TwiML answer is read whole (bounded); only its first bytes are recorded.
 	client := webhook.NewClient(timeout, 1<<20, targets)
-	msg := messaging.New(messaging.Config{Store: db, Webhook: client, Logger: log, StepDelay: cfg.StepDelay, BaseURL: cfg.BaseURL,
-		MediaQuota: cfg.MediaQuota})
-	calls := voice.New(voice.Config{Store: db, Webhook: client, Logger: log, Speed: cfg.CallSpeed,
-		AnswerDelay: cfg.CallAnswerDelay, BaseURL: cfg.BaseURL})
 	clk := cfg.Clock
+	var sim *clock.Sim
 	if clk == nil {
-		clk = clock.Real{}
+		var err error
+		if sim, err = clock.NewSim(context.Background(), db, log); err != nil {
+			return nil, fmt.Errorf("assemble: %w", err)
+		}
+		clk = sim
 	}
+	msg := messaging.New(messaging.Config{Store: db, Webhook: client, Logger: log, StepDelay: cfg.StepDelay, BaseURL: cfg.BaseURL,
+		MediaQuota: cfg.MediaQuota, Clock: clk})
+	calls := voice.New(voice.Config{Store: db, Webhook: client, Logger: log, Speed: cfg.CallSpeed,
+		AnswerDelay: cfg.CallAnswerDelay, BaseURL: cfg.BaseURL, Clock: clk})
 	codes := verify.New(verify.Config{Store: db, Texts: msg, Calls: calls, Clock: clk})
 	kinds := msg.Kinds()
 	for kind, k := range calls.Kinds() {
@@ -149,6 +160,7 @@ func New(db store.Store, cfg Config) (*App, error) {
 		PollInterval: cfg.PollInterval,
 		Workers:      cfg.Workers, RequestWorkers: cfg.RequestWorkers,
 		RequestsPerAccount: cfg.RequestsPerAccount, RequestsPerTarget: cfg.RequestsPerTarget,
+		Clock: clk,
 	})
 	if err := m.ObserveOutboxRunner(
 		func(lane string) float64 {
@@ -174,12 +186,13 @@ func New(db store.Store, cfg Config) (*App, error) {
 		stores = cfg.WrapStores(stores)
 	}
 	srv, err := server.New(server.Config{Stores: stores, Messaging: msg, Voice: calls, Verify: codes, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
+		Clock: clk, MovableClock: cfg.MovableClock,
 		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
 		ScheduleMinLead: minLead, Inbox: cfg.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}
-	return &App{Handler: srv, Messaging: msg, Voice: calls, Verify: codes, runner: runner, feed: hub}, nil
+	return &App{Handler: srv, Messaging: msg, Voice: calls, Verify: codes, Clock: clk, runner: runner, feed: hub, clock: sim}, nil
 }
 
 // Start runs the background work (simulated delivery, webhooks, media fetches) until
@@ -189,6 +202,10 @@ func (a *App) Start() (stop func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.runner.Run(ctx) })
 	wg.Go(func() { a.feed.Run(ctx) })
+	if a.clock != nil {
+		// Another process serving the database may move the clock.
+		wg.Go(func() { a.clock.Run(ctx) })
+	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {

@@ -2316,6 +2316,21 @@ type ClearedMessages struct {
 	Deleted int `json:"deleted"`
 }
 
+// Clock The simulator's clock.
+type Clock struct {
+	// Movable Whether this server lets the clock be moved (`--movable-clock`).
+	Movable bool `json:"movable"`
+
+	// Now The simulator's time, ISO 8601 in UTC to the millisecond.
+	Now time.Time `json:"now"`
+
+	// OffsetSeconds How far the clock runs ahead of real time, in seconds (0 until moved).
+	OffsetSeconds float64 `json:"offset_seconds"`
+
+	// RealNow The real time, as the server reads it.
+	RealNow time.Time `json:"real_now"`
+}
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
@@ -4368,6 +4383,17 @@ type UpdateCallRequest struct {
 // UpdateCallRequestStatus `canceled` cancels a call not yet answered; `completed` hangs up.
 type UpdateCallRequestStatus string
 
+// UpdateClockRequest Exactly one of `Advance` and `Time`.
+type UpdateClockRequest struct {
+	// Advance How far to move the clock: an ISO 8601 duration of weeks, days, hours, minutes
+	// and seconds (`PT10M`, `P1D`, `P1DT12H`, `PT1.5S`), or a number of seconds
+	// (`600`). More than zero, at most 100 years.
+	Advance *string `json:"Advance,omitempty"`
+
+	// Time The time to move the clock to (RFC 3339); later than it reads now.
+	Time *string `json:"Time,omitempty"`
+}
+
 // UpdateIncomingPhoneNumberRequest defines model for UpdateIncomingPhoneNumberRequest.
 type UpdateIncomingPhoneNumberRequest struct {
 	// AccountSid Move the number to this account: yours or one of its subaccounts.
@@ -5960,6 +5986,9 @@ type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
+// UpdateClockFormdataRequestBody defines body for UpdateClock for application/x-www-form-urlencoded ContentType.
+type UpdateClockFormdataRequestBody = UpdateClockRequest
+
 // CreateMessagingServiceFormdataRequestBody defines body for CreateMessagingService for application/x-www-form-urlencoded ContentType.
 type CreateMessagingServiceFormdataRequestBody = CreateMessagingServiceRequest
 
@@ -7058,6 +7087,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
 	ReplayWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchClock Read the simulator's clock
+	//
+	// The simulator's time: real time until a test moves it forward, and from then on
+	// real time plus what it was moved by. Everything Switchboard stamps or schedules
+	// runs by it: resources' dates, a Verify code's expiry and the 60202/60203 windows,
+	// a scheduled message's `SendAt`, a delivery's steps, webhooks' retries, a call's
+	// ringing, `<Pause>`, `<Gather timeout>` and durations. One clock per server (one
+	// database: every process serving it reads the same), kept across restarts. Any
+	// account's credentials read it.
+	//
+	// Corresponds with GET /switchboard/v1/Clock (the `FetchClock` operationId).
+	FetchClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateClockWithBody Move the simulator's clock forward
+	//
+	// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+	// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+	// in the span skipped happens at once, in order, each at the time it was due: a
+	// message scheduled in the span is sent (and its status callbacks follow), a
+	// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+	// the whole server's, every account's: a server shared by several teams should
+	// run with `--movable-clock=false`, which answers 403 here.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+	UpdateClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateClockWithFormdataBody Move the simulator's clock forward
+	//
+	// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+	// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+	// in the span skipped happens at once, in order, each at the time it was due: a
+	// message scheduled in the span is sent (and its status callbacks follow), a
+	// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+	// the whole server's, every account's: a server shared by several teams should
+	// run with `--movable-clock=false`, which answers 403 here.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+	UpdateClockWithFormdataBody(ctx context.Context, body UpdateClockFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMessagingServices List Messaging Services
 	//
@@ -9168,6 +9240,79 @@ func (c *Client) FetchWebhookDelivery(ctx context.Context, accountSid AccountSid
 // Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
 func (c *Client) ReplayWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplayWebhookDeliveryRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchClock Read the simulator's clock
+//
+// The simulator's time: real time until a test moves it forward, and from then on
+// real time plus what it was moved by. Everything Switchboard stamps or schedules
+// runs by it: resources' dates, a Verify code's expiry and the 60202/60203 windows,
+// a scheduled message's `SendAt`, a delivery's steps, webhooks' retries, a call's
+// ringing, `<Pause>`, `<Gather timeout>` and durations. One clock per server (one
+// database: every process serving it reads the same), kept across restarts. Any
+// account's credentials read it.
+//
+// Corresponds with GET /switchboard/v1/Clock (the `FetchClock` operationId).
+func (c *Client) FetchClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchClockRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateClockWithBody Move the simulator's clock forward
+//
+// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+// in the span skipped happens at once, in order, each at the time it was due: a
+// message scheduled in the span is sent (and its status callbacks follow), a
+// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+// the whole server's, every account's: a server shared by several teams should
+// run with `--movable-clock=false`, which answers 403 here.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+func (c *Client) UpdateClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClockRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateClockWithFormdataBody Move the simulator's clock forward
+//
+// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+// in the span skipped happens at once, in order, each at the time it was due: a
+// message scheduled in the span is sent (and its status callbacks follow), a
+// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+// the whole server's, every account's: a server shared by several teams should
+// run with `--movable-clock=false`, which answers 403 here.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+func (c *Client) UpdateClockWithFormdataBody(ctx context.Context, body UpdateClockFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClockRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -14283,6 +14428,73 @@ func NewReplayWebhookDeliveryRequest(server string, accountSid AccountSid, sid W
 	return req, nil
 }
 
+// NewFetchClockRequest constructs an http.Request for the FetchClock method
+func NewFetchClockRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Clock")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateClockRequestWithFormdataBody calls the generic UpdateClock builder with application/x-www-form-urlencoded body
+func NewUpdateClockRequestWithFormdataBody(server string, body UpdateClockFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateClockRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateClockRequestWithBody constructs an http.Request for the UpdateClock method, with any body, and a specified content type
+func NewUpdateClockRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Clock")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMessagingServicesRequest constructs an http.Request for the ListMessagingServices method
 func NewListMessagingServicesRequest(server string, params *ListMessagingServicesParams) (*http.Request, error) {
 	var err error
@@ -16724,6 +16936,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
 	ReplayWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error)
+
+	// FetchClockWithResponse Read the simulator's clock
+	//
+	// The simulator's time: real time until a test moves it forward, and from then on
+	// real time plus what it was moved by. Everything Switchboard stamps or schedules
+	// runs by it: resources' dates, a Verify code's expiry and the 60202/60203 windows,
+	// a scheduled message's `SendAt`, a delivery's steps, webhooks' retries, a call's
+	// ringing, `<Pause>`, `<Gather timeout>` and durations. One clock per server (one
+	// database: every process serving it reads the same), kept across restarts. Any
+	// account's credentials read it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Clock (the `FetchClock` operationId).
+	FetchClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*FetchClockResponse, error)
+
+	// UpdateClockWithBodyWithResponse Move the simulator's clock forward
+	//
+	// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+	// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+	// in the span skipped happens at once, in order, each at the time it was due: a
+	// message scheduled in the span is sent (and its status callbacks follow), a
+	// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+	// the whole server's, every account's: a server shared by several teams should
+	// run with `--movable-clock=false`, which answers 403 here.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+	UpdateClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClockResponse, error)
+
+	// UpdateClockWithFormdataBodyWithResponse Move the simulator's clock forward
+	//
+	// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+	// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+	// in the span skipped happens at once, in order, each at the time it was due: a
+	// message scheduled in the span is sent (and its status callbacks follow), a
+	// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+	// the whole server's, every account's: a server shared by several teams should
+	// run with `--movable-clock=false`, which answers 403 here.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+	UpdateClockWithFormdataBodyWithResponse(ctx context.Context, body UpdateClockFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateClockResponse, error)
 
 	// ListMessagingServicesWithResponse List Messaging Services
 	//
@@ -23151,6 +23408,207 @@ func (r ReplayWebhookDeliveryResponse) ContentType() string {
 	return ""
 }
 
+// FetchClockResponse401Headers the declared response headers of an HTTP 401 response for FetchClock
+type FetchClockResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchClockResponse429Headers the declared response headers of an HTTP 429 response for FetchClock
+type FetchClockResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchClockResponse503Headers the declared response headers of an HTTP 503 response for FetchClock
+type FetchClockResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clock
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchClockResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchClockResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchClockResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchClockResponse) GetJSON200() *Clock {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchClockResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchClockResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchClockResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateClockResponse401Headers the declared response headers of an HTTP 401 response for UpdateClock
+type UpdateClockResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateClockResponse429Headers the declared response headers of an HTTP 429 response for UpdateClock
+type UpdateClockResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateClockResponse503Headers the declared response headers of an HTTP 503 response for UpdateClock
+type UpdateClockResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateClockResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateClockResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateClockResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateClockResponse) GetJSON200() *Clock {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateClockResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateClockResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateClockResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateClockResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateClockResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMessagingServicesResponse401Headers the declared response headers of an HTTP 401 response for ListMessagingServices
 type ListMessagingServicesResponse401Headers struct {
 	WWWAuthenticate *string
@@ -27078,6 +27536,69 @@ func (c *ClientWithResponses) ReplayWebhookDeliveryWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseReplayWebhookDeliveryResponse(rsp)
+}
+
+// FetchClockWithResponse Read the simulator's clock
+//
+// The simulator's time: real time until a test moves it forward, and from then on
+// real time plus what it was moved by. Everything Switchboard stamps or schedules
+// runs by it: resources' dates, a Verify code's expiry and the 60202/60203 windows,
+// a scheduled message's `SendAt`, a delivery's steps, webhooks' retries, a call's
+// ringing, `<Pause>`, `<Gather timeout>` and durations. One clock per server (one
+// database: every process serving it reads the same), kept across restarts. Any
+// account's credentials read it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Clock (the `FetchClock` operationId).
+func (c *ClientWithResponses) FetchClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*FetchClockResponse, error) {
+	rsp, err := c.FetchClock(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchClockResponse(rsp)
+}
+
+// UpdateClockWithBodyWithResponse Move the simulator's clock forward
+//
+// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+// in the span skipped happens at once, in order, each at the time it was due: a
+// message scheduled in the span is sent (and its status callbacks follow), a
+// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+// the whole server's, every account's: a server shared by several teams should
+// run with `--movable-clock=false`, which answers 403 here.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+func (c *ClientWithResponses) UpdateClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClockResponse, error) {
+	rsp, err := c.UpdateClockWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateClockResponse(rsp)
+}
+
+// UpdateClockWithFormdataBodyWithResponse Move the simulator's clock forward
+//
+// Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+// `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+// in the span skipped happens at once, in order, each at the time it was due: a
+// message scheduled in the span is sent (and its status callbacks follow), a
+// code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+// the whole server's, every account's: a server shared by several teams should
+// run with `--movable-clock=false`, which answers 403 here.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
+func (c *ClientWithResponses) UpdateClockWithFormdataBodyWithResponse(ctx context.Context, body UpdateClockFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateClockResponse, error) {
+	rsp, err := c.UpdateClockWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateClockResponse(rsp)
 }
 
 // ListMessagingServicesWithResponse List Messaging Services
@@ -33455,6 +33976,201 @@ func ParseReplayWebhookDeliveryResponse(rsp *http.Response) (*ReplayWebhookDeliv
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchClockResponse parses an HTTP response from a FetchClockWithResponse call
+func ParseFetchClockResponse(rsp *http.Response) (*FetchClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchClockResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateClockResponse parses an HTTP response from a UpdateClockWithResponse call
+func ParseUpdateClockResponse(rsp *http.Response) (*UpdateClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateClockResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -2316,6 +2316,21 @@ type ClearedMessages struct {
 	Deleted int `json:"deleted"`
 }
 
+// Clock The simulator's clock.
+type Clock struct {
+	// Movable Whether this server lets the clock be moved (`--movable-clock`).
+	Movable bool `json:"movable"`
+
+	// Now The simulator's time, ISO 8601 in UTC to the millisecond.
+	Now time.Time `json:"now"`
+
+	// OffsetSeconds How far the clock runs ahead of real time, in seconds (0 until moved).
+	OffsetSeconds float64 `json:"offset_seconds"`
+
+	// RealNow The real time, as the server reads it.
+	RealNow time.Time `json:"real_now"`
+}
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
@@ -4368,6 +4383,17 @@ type UpdateCallRequest struct {
 // UpdateCallRequestStatus `canceled` cancels a call not yet answered; `completed` hangs up.
 type UpdateCallRequestStatus string
 
+// UpdateClockRequest Exactly one of `Advance` and `Time`.
+type UpdateClockRequest struct {
+	// Advance How far to move the clock: an ISO 8601 duration of weeks, days, hours, minutes
+	// and seconds (`PT10M`, `P1D`, `P1DT12H`, `PT1.5S`), or a number of seconds
+	// (`600`). More than zero, at most 100 years.
+	Advance *string `json:"Advance,omitempty"`
+
+	// Time The time to move the clock to (RFC 3339); later than it reads now.
+	Time *string `json:"Time,omitempty"`
+}
+
 // UpdateIncomingPhoneNumberRequest defines model for UpdateIncomingPhoneNumberRequest.
 type UpdateIncomingPhoneNumberRequest struct {
 	// AccountSid Move the number to this account: yours or one of its subaccounts.
@@ -5960,6 +5986,9 @@ type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
+// UpdateClockFormdataRequestBody defines body for UpdateClock for application/x-www-form-urlencoded ContentType.
+type UpdateClockFormdataRequestBody = UpdateClockRequest
+
 // CreateMessagingServiceFormdataRequestBody defines body for CreateMessagingService for application/x-www-form-urlencoded ContentType.
 type CreateMessagingServiceFormdataRequestBody = CreateMessagingServiceRequest
 
@@ -6166,6 +6195,12 @@ type ServerInterface interface {
 	// ReplayWebhookDelivery Make a webhook request again
 	// (POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay)
 	ReplayWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error
+	// FetchClock Read the simulator's clock
+	// (GET /switchboard/v1/Clock)
+	FetchClock(ctx echo.Context) error
+	// UpdateClock Move the simulator's clock forward
+	// (POST /switchboard/v1/Clock)
+	UpdateClock(ctx echo.Context) error
 	// ListMessagingServices List Messaging Services
 	// (GET /v1/Services)
 	ListMessagingServices(ctx echo.Context, params ListMessagingServicesParams) error
@@ -8514,6 +8549,24 @@ func (w *ServerInterfaceWrapper) ReplayWebhookDelivery(ctx echo.Context) error {
 	return err
 }
 
+// FetchClock converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchClock(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchClock(ctx)
+	return err
+}
+
+// UpdateClock converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateClock(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateClock(ctx)
+	return err
+}
+
 // ListMessagingServices converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMessagingServices(ctx echo.Context) error {
 	var err error
@@ -9186,6 +9239,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.json", wrapper.FetchRecording, options.OperationMiddlewares["FetchRecording"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings/:Sid.wav", wrapper.FetchRecordingWav, options.OperationMiddlewares["FetchRecordingWav"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Recordings/:Sid", wrapper.FetchRecordingMedia, options.OperationMiddlewares["FetchRecordingMedia"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Clock", wrapper.FetchClock, options.OperationMiddlewares["FetchClock"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Clock", wrapper.UpdateClock, options.OperationMiddlewares["UpdateClock"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/InboundMessages", wrapper.CreateInboundMessage, options.OperationMiddlewares["CreateInboundMessage"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Messages/:Sid/Status", wrapper.ForceMessageStatus, options.OperationMiddlewares["ForceMessageStatus"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WebhookDeliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["ListWebhookDeliveries"]...)
@@ -17198,6 +17253,247 @@ func (response ReplayWebhookDelivery500JSONResponse) VisitReplayWebhookDeliveryR
 	return err
 }
 
+type FetchClockRequestObject struct {
+}
+
+type FetchClockResponseObject interface {
+	VisitFetchClockResponse(w http.ResponseWriter) error
+}
+
+type FetchClock200JSONResponse Clock
+
+func (response FetchClock200JSONResponse) VisitFetchClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchClock401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchClock401JSONResponse) VisitFetchClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchClock429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchClock429JSONResponse) VisitFetchClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchClock500JSONResponse) VisitFetchClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchClock503JSONResponse) VisitFetchClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClockRequestObject struct {
+	Body *UpdateClockFormdataRequestBody
+}
+
+type UpdateClockResponseObject interface {
+	VisitUpdateClockResponse(w http.ResponseWriter) error
+}
+
+type UpdateClock200JSONResponse Clock
+
+func (response UpdateClock200JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateClock400JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClock401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateClock401JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClock403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateClock403JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClock413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateClock413JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClock429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateClock429JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateClock500JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateClock503JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMessagingServicesRequestObject struct {
 	Params ListMessagingServicesParams
 }
@@ -20440,6 +20736,12 @@ type StrictServerInterface interface {
 	// ReplayWebhookDelivery Make a webhook request again
 	// (POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay)
 	ReplayWebhookDelivery(ctx context.Context, request ReplayWebhookDeliveryRequestObject) (ReplayWebhookDeliveryResponseObject, error)
+	// FetchClock Read the simulator's clock
+	// (GET /switchboard/v1/Clock)
+	FetchClock(ctx context.Context, request FetchClockRequestObject) (FetchClockResponseObject, error)
+	// UpdateClock Move the simulator's clock forward
+	// (POST /switchboard/v1/Clock)
+	UpdateClock(ctx context.Context, request UpdateClockRequestObject) (UpdateClockResponseObject, error)
 	// ListMessagingServices List Messaging Services
 	// (GET /v1/Services)
 	ListMessagingServices(ctx context.Context, request ListMessagingServicesRequestObject) (ListMessagingServicesResponseObject, error)
@@ -22196,6 +22498,62 @@ func (sh *strictHandler) ReplayWebhookDelivery(ctx echo.Context, accountSid Acco
 		return err
 	} else if validResponse, ok := response.(ReplayWebhookDeliveryResponseObject); ok {
 		return validResponse.VisitReplayWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchClock operation middleware
+func (sh *strictHandler) FetchClock(ctx echo.Context) error {
+	var request FetchClockRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchClock(ctx.Request().Context(), request.(FetchClockRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchClock")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchClockResponseObject); ok {
+		return validResponse.VisitFetchClockResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateClock operation middleware
+func (sh *strictHandler) UpdateClock(ctx echo.Context) error {
+	var request UpdateClockRequestObject
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateClockFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateClock(ctx.Request().Context(), request.(UpdateClockRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateClock")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateClockResponseObject); ok {
+		return validResponse.VisitUpdateClockResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

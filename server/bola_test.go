@@ -383,7 +383,7 @@ func seedVerification(t *testing.T, env *servertest.Env, owner *actor, service s
 	t.Helper()
 	ctx := context.Background()
 	seq++
-	now := time.Now().UTC()
+	now := env.Clock.Now().UTC()
 	v, err := env.DB.StartVerification(ctx, owner.sid, service, "+14155550100", func(*store.Verification) (store.Verification, error) {
 		return store.Verification{Sid: fmt.Sprintf("VE%032x", seq), Channel: "sms", Status: "pending", Code: fmt.Sprintf("9%09d", seq),
 			Sends:       []store.VerificationSend{{Sid: fmt.Sprintf("VL%032x", seq), Channel: "sms", Time: now}},

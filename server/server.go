@@ -32,6 +32,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/inbox"
 	"github.com/switchboard-dev/switchboard/internal/metrics"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
@@ -105,6 +106,11 @@ type Config struct {
 	Verify    Verify
 	Feed      simulator.Feed
 	Logger    *slog.Logger // nil: slog.Default()
+	// Clock is the simulator's time, stamped on what the handlers write (nil:
+	// clock.Real{}). A clock that can move (clock.Sim) is moved through the Clock
+	// endpoint when MovableClock allows it.
+	Clock        clock.Clock
+	MovableClock bool
 	// RateLimit is the number of API requests per second each account may make, with
 	// bursts of up to RateBurst; 0 turns rate limiting off.
 	RateLimit float64
@@ -194,13 +200,21 @@ func New(cfg Config) (*Server, error) {
 
 	// The families' handlers check the account a path names against the credential
 	// cache, and seal their page tokens with the one key.
-	s.Accounts = accounts.New(st.Accounts, s.creds, s.tokens)
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	s.Accounts = accounts.New(st.Accounts, s.creds, s.tokens, clk)
 	s.Calls = calls.New(st.Calls, cfg.Voice, s.creds, s.tokens)
-	s.Messages = messages.New(st.Messages, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead)
-	s.PhoneNumbers = phonenumbers.New(st.PhoneNumbers, s.creds, s.tokens)
-	s.Services = messagingv1.New(st.Services, s.tokens)
+	s.Messages = messages.New(st.Messages, cfg.Messaging, s.creds, s.tokens, cfg.ScheduleMinLead, clk)
+	s.PhoneNumbers = phonenumbers.New(st.PhoneNumbers, s.creds, s.tokens, clk)
+	s.Services = messagingv1.New(st.Services, s.tokens, clk)
+	simClock, movable := clk.(simulator.Clock)
+	if !movable {
+		simClock = fixedClock{clk}
+	}
 	s.Simulator = simulator.New(simulator.Config{Store: st.Simulator, Messaging: cfg.Messaging, Voice: cfg.Voice, Verify: cfg.Verify,
-		Feed: cfg.Feed, Accounts: s.creds, Tokens: s.tokens, Logger: s.log})
+		Feed: cfg.Feed, Accounts: s.creds, Tokens: s.tokens, Logger: s.log, Clock: simClock, ClockMovable: movable && cfg.MovableClock})
 	s.VerifyV2 = verifyv2.New(st.Verify, cfg.Verify, s.tokens)
 
 	doc, err := loadSpec()
@@ -348,4 +362,16 @@ func (s *Server) CheckHealth(ctx context.Context, _ gen.CheckHealthRequestObject
 		return nil, &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable, Message: "Database unavailable"}
 	}
 	return gen.CheckHealth200JSONResponse{Status: gen.HealthStatusOk}, nil
+}
+
+// fixedClock is a clock that cannot be moved, for the Clock endpoint of a server given
+// one (a test's).
+type fixedClock struct{ clock.Clock }
+
+func (fixedClock) Advance(context.Context, time.Duration) (time.Time, error) {
+	return time.Time{}, clock.ErrBackward
+}
+
+func (fixedClock) Set(context.Context, time.Time) (time.Time, error) {
+	return time.Time{}, clock.ErrBackward
 }

@@ -12,6 +12,7 @@
 //	sb.TextFrom(t, "+14155550100", "+14155550199", "STOP")
 //	// ... your app starts a Verify verification to +14155550100 ...
 //	code := sb.VerificationCode(t, "+14155550100")
+//	sb.Advance(t, 11*time.Minute) // ... and the code has expired
 package switchboardtest
 
 import (
@@ -25,6 +26,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +68,7 @@ func NewServer(opts Options) (*Server, error) {
 	if backoff <= 0 {
 		backoff = 100 * time.Millisecond
 	}
-	local, err := app.StartLocal("", app.Config{Logger: logger, StepDelay: opts.DeliveryDelay, WebhookBackoff: backoff})
+	local, err := app.StartLocal("", app.Config{Logger: logger, StepDelay: opts.DeliveryDelay, WebhookBackoff: backoff, MovableClock: true})
 	if err != nil {
 		return nil, fmt.Errorf("switchboardtest: %w", err)
 	}
@@ -174,6 +176,22 @@ func (s *Server) VerificationCode(tb testing.TB, number string) string {
 		tb.Fatalf("switchboardtest: the last verification to %s (%s) is %s, not pending", number, v.Sid, v.Status)
 	}
 	return v.Code
+}
+
+// Advance moves the simulator's clock forward by d, as if that much time had passed: a
+// code expires, a scheduled message is sent, a webhook's retry comes due, a call's
+// <Pause> ends. It returns the time the clock reads after the move.
+func (s *Server) Advance(tb testing.TB, d time.Duration) time.Time {
+	tb.Helper()
+	by := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	resp, err := s.Client.UpdateClockWithFormdataBodyWithResponse(context.Background(), client.UpdateClockRequest{Advance: &by})
+	if err != nil {
+		tb.Fatalf("switchboardtest: advance the clock by %s: %v", d, err)
+	}
+	if resp.JSON200 == nil {
+		tb.Fatalf("switchboardtest: advance the clock by %s: HTTP %d %s", d, resp.StatusCode(), resp.Body)
+	}
+	return resp.JSON200.Now
 }
 
 // waitLimit is how long the Wait helpers wait.

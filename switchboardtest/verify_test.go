@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/switchboardtest"
@@ -118,6 +119,19 @@ func TestVerificationLimits(t *testing.T) {
 		}
 		if resp := e.sendCode(t, user); resp.StatusCode() != http.StatusTooManyRequests || errorCode(resp.Body) != "60203" {
 			t.Fatalf("the sixth send: HTTP %d %s", resp.StatusCode(), resp.Body)
+		}
+	})
+
+	t.Run("a code after Advance=PT11M: expired, 20404", func(t *testing.T) {
+		const user = "+14155550104"
+		e.sendCode(t, user)
+		code := e.VerificationCode(t, user)
+		e.Advance(t, 11*time.Minute)
+		if resp := e.check(t, user, code); resp.StatusCode() != http.StatusNotFound || errorCode(resp.Body) != "20404" {
+			t.Fatalf("a check of an expired code: HTTP %d %s", resp.StatusCode(), resp.Body)
+		}
+		if got := failure(t, func(tb testing.TB) { e.VerificationCode(tb, user) }); !strings.Contains(got, "expired, not pending") {
+			t.Errorf("VerificationCode after expiry failed with %q", got)
 		}
 	})
 

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -43,6 +44,9 @@ type Env struct {
 	// Messaging and Voice are the simulated networks behind the server.
 	Messaging *messaging.Service
 	Voice     *voice.Service
+	// Clock is the simulator's time: fixtures seeded straight into DB take their dates
+	// from it, as the server would.
+	Clock clock.Clock
 	// Listener counts the connections the server holds.
 	Listener *connguard.Listener
 
@@ -80,8 +84,10 @@ type Options struct {
 	// binary's defaults.
 	Limits   *connguard.Limits
 	Timeouts *connguard.Timeouts
-	// Clock is the simulator's time (see app.Config); nil means the wall clock.
-	Clock clock.Clock
+	// Clock is the simulator's time (see app.Config); nil means the store's clock.Sim,
+	// which the Clock endpoint moves unless FixedClock (--movable-clock=false).
+	Clock      clock.Clock
+	FixedClock bool
 }
 
 // Start runs a server until the test ends; responses that do not match openapi.yaml
@@ -113,13 +119,13 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		PollInterval: 50 * time.Millisecond,
 		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay, MediaQuota: opts.MediaQuota,
 		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStores: opts.WrapStores,
-		ScheduleMinLead: opts.ScheduleMinLead, Clock: opts.Clock,
+		ScheduleMinLead: opts.ScheduleMinLead, Clock: opts.Clock, MovableClock: !opts.FixedClock,
 	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})
 	if err != nil {
 		return nil, err
 	}
 	env := &Env{URL: local.URL, DBPath: opts.DBPath, DB: local.DB, Main: local.Main, Messaging: local.App.Messaging,
-		Voice: local.App.Voice, Listener: local.Listener, local: local}
+		Voice: local.App.Voice, Clock: local.App.Clock, Listener: local.Listener, local: local}
 
 	transport := http.RoundTripper(&http.Transport{MaxIdleConnsPerHost: 64})
 	if !opts.NoSpecCheck {
@@ -295,4 +301,19 @@ func (e *Env) BuyNumber(accountSid, authToken, number string) error {
 		return fmt.Errorf("buy %s: HTTP %d %s", number, resp.StatusCode(), resp.Body)
 	}
 	return nil
+}
+
+// Advance moves the simulator's clock forward by d through the Clock endpoint, as a test
+// of an app would, and returns the time the clock reads after the move.
+func (e *Env) Advance(tb testing.TB, d time.Duration) time.Time {
+	tb.Helper()
+	by := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	resp, err := e.Client.UpdateClockWithFormdataBodyWithResponse(tb.Context(), client.UpdateClockRequest{Advance: &by})
+	if err != nil {
+		tb.Fatalf("advance the clock by %s: %v", d, err)
+	}
+	if resp.JSON200 == nil {
+		tb.Fatalf("advance the clock by %s: HTTP %d %s", d, resp.StatusCode(), resp.Body)
+	}
+	return resp.JSON200.Now
 }

@@ -86,6 +86,7 @@ type config struct {
 	maxEventStreams int
 	workers         outboxWorkers
 	mediaQuotaMB    int64
+	movableClock    bool
 }
 
 // outboxWorkers are the outbox's sizes (outbox.Config).
@@ -185,6 +186,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	logLevel := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "least severe log lines written: debug, info, warn or error; above info the request log keeps only 5xx answers (env SWITCHBOARD_LOG_LEVEL)")
 	fs.StringVar(&c.pprof, "pprof", env("SWITCHBOARD_PPROF", ""), "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env SWITCHBOARD_PPROF)")
 	fs.BoolVar(&c.inboxAutoSignIn, "inbox-auto-signin", getenv("SWITCHBOARD_INBOX_AUTO_SIGNIN") == "true", "the web inbox signs in as the main account without asking; only with a loopback --addr (env SWITCHBOARD_INBOX_AUTO_SIGNIN=true)")
+	fs.BoolVar(&c.movableClock, "movable-clock", getenv("SWITCHBOARD_MOVABLE_CLOCK") != "false",
+		"POST /switchboard/v1/Clock may move the simulator's clock forward; it is one clock for every account, so a server several teams share may turn this off (env SWITCHBOARD_MOVABLE_CLOCK=false)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	// The usage goes to standard output for --help (a success); after a mistake, the
 	// error names the mistake and points at --help.
@@ -367,7 +370,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
 		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay, MaxEventStreams: cfg.maxEventStreams, MediaQuota: cfg.mediaQuotaMB << 20,
 		Workers: cfg.workers.steps, RequestWorkers: cfg.workers.requests, RequestsPerAccount: cfg.workers.perAccount, RequestsPerTarget: cfg.workers.perHost,
-		ScheduleMinLead: &cfg.minLead, Metrics: m, Inbox: inbox.Config{AutoSignIn: autoSignIn},
+		ScheduleMinLead: &cfg.minLead, Metrics: m, MovableClock: cfg.movableClock, Inbox: inbox.Config{AutoSignIn: autoSignIn},
 	})
 	if err != nil {
 		ln.Close()

@@ -190,6 +190,23 @@ func TestVerifyLimits(t *testing.T) {
 		e.wantError(t, err, 404, 20404)
 	})
 
+	// The clock moves 11 minutes in a moment, past the code's 10: the code has expired,
+	// and Twilio answers its check as it does any verification it has deleted. The sends
+	// are counted per verification, so the number may be sent a new code.
+	t.Run("a code after Advance=PT11M: expired, 20404", func(t *testing.T) {
+		const user = "+14155550105"
+		if _, err := sendCode(e, service, user, "sms"); err != nil {
+			t.Fatal(err)
+		}
+		code := codeSentTo(t, e, user)
+		e.Advance(t, 11*time.Minute)
+		_, err := checkCode(e, service, user, code)
+		e.wantError(t, err, 404, 20404)
+		if v, err := sendCode(e, service, "+14155550102", "sms"); err != nil || len(*v.SendCodeAttempts) != 1 {
+			t.Fatalf("a send after the verification that reached 60203 expired: %v %+v", err, v)
+		}
+	})
+
 	t.Run("a channel Switchboard does not simulate", func(t *testing.T) {
 		_, err := sendCode(e, service, "+14155550104", "whatsapp")
 		e.wantError(t, err, 400, 60223)

@@ -87,7 +87,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 		return store.Message{}, fmt.Errorf("receive message: %w", err)
 	}
 
-	now := time.Now().UTC().Truncate(time.Second)
+	now := s.clock.Now().UTC().Truncate(time.Second)
 	segments := NumSegments(in.Body)
 	m := store.Message{
 		Sid: sid.New("SM"), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,

@@ -14,7 +14,7 @@ import (
 // stepJob is the job that moves message m one step along its delivery, at due. It
 // carries what the step needs of m, as m will be once the job is written (stepMessage).
 func (s *Service) stepJob(m store.Message, due time.Time) store.Job {
-	return store.Job{Kind: kindStep, AccountSid: m.AccountSid, ResourceSid: m.Sid, DueAt: due, DateCreated: time.Now(),
+	return store.Job{Kind: kindStep, AccountSid: m.AccountSid, ResourceSid: m.Sid, DueAt: due, DateCreated: s.clock.Now(),
 		Payload: outbox.Payload(stepMessage{Status: m.Status, To: m.To, From: m.From, MessagingServiceSid: m.MessagingServiceSid,
 			StatusCallback: m.StatusCallback, NumSegments: m.NumSegments, NumMedia: m.NumMedia, ErrorCode: m.ErrorCode})}
 }
@@ -102,7 +102,11 @@ func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, erro
 			c.Sender, m.From = sender, sender
 		}
 	}
-	now := time.Now().UTC().Truncate(time.Second)
+	// The step happens when it was due, however late the runner came to it: after the
+	// simulator's clock jumps, the steps due in the span it skipped run at once, each at
+	// its own time, and the next ones follow from there, as they would have.
+	at := s.stepTime(job)
+	now := at.UTC().Truncate(time.Second)
 	c.AccountSid, c.Sid, c.From, c.DateUpdated = m.AccountSid, m.Sid, []string{m.Status}, now
 	if c.To == statusSending {
 		c.DateSent = now
@@ -110,9 +114,19 @@ func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, erro
 	m.Status, m.ErrorCode = c.To, c.ErrorCode
 	c.Jobs = s.callbackJobs(m, now)
 	if !final {
-		c.Jobs = append(c.Jobs, s.stepJob(m, time.Now().Add(s.stepDelay)))
+		c.Jobs = append(c.Jobs, s.stepJob(m, at.Add(s.stepDelay)))
 	}
 	return outbox.Outcome{Writes: store.Writes{StatusChanges: []store.StatusChange{c}}}, nil
+}
+
+// stepTime is when a step runs: the job's due time, unless that is still to come on the
+// clock (a job claimed a moment early) or unknown.
+func (s *Service) stepTime(job store.Job) time.Time {
+	now := s.clock.Now()
+	if job.DueAt.IsZero() || job.DueAt.After(now) {
+		return now
+	}
+	return job.DueAt
 }
 
 // callbackJobs is the status callback for m, which has just changed to m.Status, if m

@@ -23,7 +23,7 @@ type mediaThen struct {
 }
 
 func (s *Service) mediaJob(m store.Message, then mediaThen) store.Job {
-	now := time.Now()
+	now := s.clock.Now()
 	target := ""
 	if len(m.MediaURLs) > 0 {
 		target = webhook.Host(m.MediaURLs[0])
@@ -54,7 +54,7 @@ func (s *Service) fetchMedia(ctx context.Context, job store.Job) (outbox.Outcome
 		return outbox.Outcome{}, fmt.Errorf("fetch media: %w", err)
 	}
 	var w store.Writes
-	now := time.Now().UTC().Truncate(time.Second)
+	now := s.clock.Now().UTC().Truncate(time.Second)
 	used := int64(0)
 	if s.quota > 0 {
 		if used, err = s.store.MediaUsage(ctx, m.AccountSid); err != nil {

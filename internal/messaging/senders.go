@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
-	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/store"
@@ -73,7 +72,7 @@ func (s *Service) chooseSender(ctx context.Context, m store.Message) (string, er
 	}
 	var sender string
 	if svc.StickySender {
-		sender, err = s.store.StickySender(ctx, svc.Sid, m.To, time.Now(), func(current string, load map[string]int) string {
+		sender, err = s.store.StickySender(ctx, svc.Sid, m.To, s.clock.Now(), func(current string, load map[string]int) string {
 			return stickyChoice(candidates, current, load)
 		})
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
@@ -94,6 +95,9 @@ type Config struct {
 	// An account at its quota gets no new media (codeMediaQuota), and a file that would
 	// take it past fails its message.
 	MediaQuota int64
+	// Clock is the simulator's time (default clock.Real{}): messages' dates, scheduled
+	// sends and the delivery's steps run by it.
+	Clock clock.Clock
 }
 
 // Service is the messaging network. Its methods are safe for concurrent use.
@@ -105,12 +109,16 @@ type Service struct {
 	baseURL   string
 	maxMedia  int64
 	quota     int64
+	clock     clock.Clock
 }
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, webhook: cfg.Webhook, log: cfg.Logger, stepDelay: cfg.StepDelay,
-		baseURL: cfg.BaseURL, maxMedia: cfg.MaxMediaBytes, quota: cfg.MediaQuota}
+		baseURL: cfg.BaseURL, maxMedia: cfg.MaxMediaBytes, quota: cfg.MediaQuota, clock: cfg.Clock}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -129,7 +137,7 @@ func New(cfg Config) *Service {
 func (s *Service) Kinds() map[string]outbox.Kind {
 	return map[string]outbox.Kind{
 		kindStep: {Handle: s.step, Lease: 2 * time.Second},
-		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log, OnAnswer: s.actOnAnswer}).Handle,
+		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log, OnAnswer: s.actOnAnswer, Clock: s.clock}).Handle,
 			Lease: 3 * time.Second, Lane: outbox.Requests},
 		kindMedia: {Handle: s.fetchMedia, Lease: 3 * time.Second, Lane: outbox.Requests},
 	}
@@ -174,7 +182,7 @@ func (s *Service) Send(ctx context.Context, account store.Account, out Outbound)
 			return store.Message{}, err
 		}
 	}
-	m, w := s.planOutbound(account, out, time.Now())
+	m, w := s.planOutbound(account, out, s.clock.Now())
 	// The sender's rules are checked in the write itself (store.SenderRule), not read
 	// before it: nothing can change between the check and the message.
 	if out.From != "" {
@@ -246,8 +254,8 @@ func optedOutError(to, from string) *phone.RuleError {
 
 // planOutbound builds a message that passed the rules, with its media and its first
 // job: a media fetch when it has media, else its first delivery step.
-func (s *Service) planOutbound(account store.Account, out Outbound, now time.Time) (store.Message, store.Writes) {
-	now = now.UTC().Truncate(time.Second)
+func (s *Service) planOutbound(account store.Account, out Outbound, at time.Time) (store.Message, store.Writes) {
+	now := at.UTC().Truncate(time.Second)
 	direction := out.Direction
 	if direction == "" {
 		direction = DirectionOutboundAPI
@@ -271,7 +279,7 @@ func (s *Service) planOutbound(account store.Account, out Outbound, now time.Tim
 	if needsSender(m) {
 		m.Status = statusAccepted
 	}
-	firstStep := time.Now().Add(s.stepDelay)
+	firstStep := at.Add(s.stepDelay)
 	if !out.SendAt.IsZero() {
 		m.Status, m.SendAt, firstStep = statusScheduled, out.SendAt, out.SendAt
 	}
@@ -297,7 +305,7 @@ func (s *Service) Cancel(ctx context.Context, account store.Account, sid string)
 		return store.Message{}, fmt.Errorf("cancel message: %w", err)
 	}
 	m.Status = statusCanceled
-	now := time.Now().UTC().Truncate(time.Second)
+	now := s.clock.Now().UTC().Truncate(time.Second)
 	m, err = s.store.ChangeStatus(ctx, store.StatusChange{
 		AccountSid: account.Sid, Sid: sid, From: []string{statusScheduled}, To: statusCanceled, DateUpdated: now,
 		CancelJobsOfKind: kindStep, Jobs: s.callbackJobs(m, now),
@@ -333,7 +341,7 @@ func (s *Service) ForceStatus(ctx context.Context, account store.Account, sid, s
 	if m.Direction == DirectionInbound {
 		return store.Message{}, phone.RuleErrorf(20001, "Message %s is inbound; only outbound messages have a delivery status to force.", sid)
 	}
-	now := time.Now().UTC().Truncate(time.Second)
+	now := s.clock.Now().UTC().Truncate(time.Second)
 	c := store.StatusChange{AccountSid: account.Sid, Sid: sid, From: []string{m.Status}, To: status, ErrorCode: errorCode,
 		ErrorMessage: errorMessage(errorCode), DateUpdated: now, CancelJobsOfKind: kindStep}
 	if m.DateSent.IsZero() && status != statusFailed && status != statusCanceled {

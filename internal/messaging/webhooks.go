@@ -48,7 +48,7 @@ func (s *Service) Replay(ctx context.Context, account store.Account, sid string)
 		return store.WebhookDelivery{}, fmt.Errorf("replay webhook: %w", err)
 	}
 	p := phone.Webhook{Event: d.Event, URL: d.URL, Method: d.Method, Params: d.Params, ReplayOf: d.Sid}
-	now := time.Now()
+	now := s.clock.Now()
 	job := s.webhookJob(store.Message{AccountSid: d.AccountSid, Sid: d.ResourceSid}, p, now)
 	if err := s.store.Apply(ctx, store.Writes{Jobs: []store.Job{job}}); err != nil {
 		return store.WebhookDelivery{}, fmt.Errorf("replay webhook: %w", err)
@@ -81,7 +81,7 @@ func (s *Service) actOnTwiML(ctx context.Context, account store.Account, job sto
 		return nil
 	}
 	incoming := store.Message{AccountSid: job.AccountSid, Sid: job.ResourceSid, To: p.Params["To"], From: p.Params["From"]}
-	now := time.Now()
+	now := s.clock.Now()
 	messages := doc.Messages
 	if len(messages) > maxMessagesPerResponse {
 		last.ErrorCode = codeTooManyMessages

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -101,6 +102,15 @@ type Config struct {
 	// Observe, when set, is told how each job ended: "done", "retry", "gave-up" or
 	// "lost" (its lease ran out first).
 	Observe func(kind, result string)
+	// Clock is the simulator's time (default clock.Real{}): jobs fall due, are leased
+	// and retried by it. A clock that can jump (Moved) wakes the runner when it does, to
+	// run what fell due in the span it skipped.
+	Clock clock.Clock
+}
+
+// mover is a clock that tells when it jumps (clock.Sim).
+type mover interface {
+	Moved() <-chan struct{}
 }
 
 // Defaults of Config.
@@ -171,6 +181,9 @@ func New(cfg Config) *Runner {
 	}
 	if cfg.Observe == nil {
 		cfg.Observe = func(string, string) {}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -336,7 +349,7 @@ func (l *lane) free() int {
 // claim leases up to limit of the lane's due jobs, within its caps, and counts them as
 // under way.
 func (r *Runner) claim(ctx context.Context, l *lane, limit int) ([]store.Job, error) {
-	c := store.Claim{Owner: r.owner, Now: time.Now(), Leases: l.leases, Limit: limit,
+	c := store.Claim{Owner: r.owner, Now: r.cfg.Clock.Now(), Leases: l.leases, Limit: limit,
 		PerAccount: l.perAccount, PerTarget: l.perTarget}
 	l.mu.Lock()
 	if l.perAccount > 0 && len(l.byAccount) > 0 {
@@ -386,15 +399,20 @@ func (l *lane) done(j store.Job) {
 func (r *Runner) wait(ctx context.Context, l *lane, idle bool) {
 	d := r.cfg.PollInterval
 	if idle {
-		next, err := r.cfg.Store.NextJobDue(ctx, time.Now())
+		now := r.cfg.Clock.Now()
+		next, err := r.cfg.Store.NextJobDue(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			r.log.ErrorContext(ctx, "next job due", slog.Any("error", err))
 		}
 		// A job that waits behind another of its queue is woken by the signal the other
 		// one's end sends; a lease of another process that runs out, by the due time.
-		if until := time.Until(next); !next.IsZero() && until > 0 && until < d {
+		if until := next.Sub(now); !next.IsZero() && until > 0 && until < d {
 			d = until
 		}
+	}
+	var moved <-chan struct{} // nil, which never fires, for a clock that does not jump
+	if m, ok := r.cfg.Clock.(mover); ok {
+		moved = m.Moved()
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -402,6 +420,7 @@ func (r *Runner) wait(ctx context.Context, l *lane, idle bool) {
 	case <-ctx.Done():
 	case <-l.wake:
 	case <-l.freed:
+	case <-moved:
 	case <-timer.C:
 	}
 }
@@ -418,7 +437,7 @@ func (r *Runner) runJob(ctx context.Context, job store.Job) {
 		// Shutting down: the result may be an artefact of the cancellation. Give the job
 		// back as it was, to run at once in whichever process is next.
 		r.finish(context.WithoutCancel(ctx), job, func(ctx context.Context) error {
-			return r.cfg.Store.RetryJob(ctx, job, time.Now(), store.Writes{})
+			return r.cfg.Store.RetryJob(ctx, job, r.cfg.Clock.Now(), store.Writes{})
 		}, "retry")
 		return
 	}
@@ -431,7 +450,7 @@ func (r *Runner) runJob(ctx context.Context, job store.Job) {
 	case !out.Retry:
 		r.finish(ctx, job, func(ctx context.Context) error { return r.cfg.Store.FinishJob(ctx, job, out.Writes) }, "done")
 	case job.Attempts < r.cfg.MaxAttempts:
-		due := time.Now().Add(r.backoff(job.Attempts))
+		due := r.cfg.Clock.Now().Add(r.backoff(job.Attempts))
 		r.finish(ctx, job, func(ctx context.Context) error { return r.cfg.Store.RetryJob(ctx, job, due, out.Writes) }, "retry")
 	default:
 		r.log.WarnContext(ctx, "job gave up", slog.String("kind", job.Kind), slog.Int64("job", job.ID),
@@ -454,7 +473,7 @@ func (r *Runner) keepLease(ctx context.Context, cancel context.CancelFunc, job s
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				if err := r.cfg.Store.RenewLease(ctx, job, time.Now().Add(lease)); err != nil && ctx.Err() == nil {
+				if err := r.cfg.Store.RenewLease(ctx, job, r.cfg.Clock.Now().Add(lease)); err != nil && ctx.Err() == nil {
 					r.log.WarnContext(ctx, "job lease not renewed; stopping it", slog.String("kind", job.Kind),
 						slog.Int64("job", job.ID), slog.Any("error", err))
 					cancel()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
@@ -35,15 +36,16 @@ func (p Webhook) Job(kind, accountSid, resourceSid, queue string, now time.Time)
 		Payload: outbox.Payload(p), DueAt: now, DateCreated: now}
 }
 
-// Delivery is the record of one request made for p about resourceSid (a WebhookDelivery):
-// what was sent, and what came back. attempt is the job's attempt, 1 for the first.
-func Delivery(accountSid, resourceSid string, attempt int, p Webhook, res webhook.Result) store.WebhookDelivery {
+// Delivery is the record of one request made for p about resourceSid (a WebhookDelivery),
+// at now: what was sent, and what came back. attempt is the job's attempt, 1 for the
+// first.
+func Delivery(accountSid, resourceSid string, attempt int, p Webhook, res webhook.Result, now time.Time) store.WebhookDelivery {
 	return store.WebhookDelivery{
 		Sid: sid.New("WH"), AccountSid: accountSid, ResourceSid: resourceSid, Event: p.Event,
 		URL: res.URL, Method: res.Method, Params: p.Params, Signature: res.Signature,
 		ResponseStatus: res.Status, ResponseType: res.ContentType, ResponseBody: res.RecordedBody(),
 		Latency: res.Latency, Attempt: attempt, ErrorCode: res.ErrorCode, ErrorMessage: res.ErrorMessage,
-		ReplayOf: p.ReplayOf, DateCreated: time.Now().UTC(),
+		ReplayOf: p.ReplayOf, DateCreated: now.UTC(),
 	}
 }
 
@@ -67,6 +69,8 @@ type Webhooks struct {
 	// OnAnswer, when set, acts on a successful answer: an incoming message's TwiML is
 	// sent as replies; a status callback's answer is only recorded (nil).
 	OnAnswer AnswerFunc
+	// Clock dates the deliveries (default clock.Real{}).
+	Clock clock.Clock
 }
 
 // Handle is the outbox handler of webhook jobs.
@@ -104,6 +108,10 @@ func (h *Webhooks) Handle(ctx context.Context, job store.Job) (outbox.Outcome, e
 func (h *Webhooks) request(ctx context.Context, account store.Account, job store.Job, p Webhook, u, method string, w *store.Writes) webhook.Result {
 	res := h.Client.Do(ctx, webhook.Request{URL: u, Method: method, Params: p.Params, AuthToken: account.AuthToken,
 		IdempotencyToken: fmt.Sprintf("%s-%d", job.ResourceSid, job.ID)})
-	w.Deliveries = append(w.Deliveries, Delivery(job.AccountSid, job.ResourceSid, job.Attempts, p, res))
+	now := time.Now()
+	if h.Clock != nil {
+		now = h.Clock.Now()
+	}
+	w.Deliveries = append(w.Deliveries, Delivery(job.AccountSid, job.ResourceSid, job.Attempts, p, res, now))
 	return res
 }

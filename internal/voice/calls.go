@@ -68,7 +68,7 @@ func (s *Service) Place(ctx context.Context, account store.Account, out Outbound
 		}
 		numberSid = n.Sid
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	row := store.Call{Sid: sid.New("CA"), AccountSid: account.Sid, PhoneNumberSid: numberSid, DateCreated: now.UTC().Truncate(time.Second)}
 	call, effects := s.network.Place(callflow.Call{Sid: row.Sid, AccountSid: account.Sid, To: out.To, From: out.From,
 		Direction: callflow.DirectionOutboundAPI,
@@ -121,7 +121,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 	if number.VoiceURL == "" {
 		return store.Call{}, phone.RuleErrorf(20001, "The 'To' number %s has no VoiceUrl: set one (IncomingPhoneNumbers) for the call to run.", in.To)
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	row := store.Call{Sid: sid.New("CA"), AccountSid: account.Sid, PhoneNumberSid: number.Sid, DateCreated: now.UTC().Truncate(time.Second)}
 	call, effects := s.network.Receive(callflow.Call{Sid: row.Sid, AccountSid: account.Sid, To: in.To, From: in.From,
 		Direction: callflow.DirectionInbound, CallerName: in.CallerName, ForwardedFrom: in.ForwardedFrom,

@@ -141,7 +141,7 @@ func (s *Service) request(ctx context.Context, account store.Account, callSid st
 	for i, target := range targets {
 		res := s.webhook.Do(ctx, webhook.Request{URL: target.url, Method: target.method, Params: f.Params, AuthToken: account.AuthToken,
 			IdempotencyToken: fmt.Sprintf("%s-%d-%d", callSid, f.Seq, i+1)})
-		d := phone.Delivery(account.Sid, callSid, attempt, phone.Webhook{Event: f.Event, Params: f.Params}, res)
+		d := phone.Delivery(account.Sid, callSid, attempt, phone.Webhook{Event: f.Event, Params: f.Params}, res, s.clock.Now())
 		var doc string
 		if res.OK() {
 			doc, d.ErrorCode, d.ErrorMessage = callflow.ReadAnswer(res.ContentType, res.Body)
@@ -230,7 +230,7 @@ func callOf(row store.Call) (callflow.Call, error) {
 // (new when created, else changed if still at the version read) with its next step in
 // place of any pending one, and what the effects ask for. It returns the row as written.
 func (s *Service) writes(row store.Call, created bool, c callflow.Call, effects []callflow.Effect) (store.Writes, store.Call) {
-	now := time.Now().UTC().Truncate(time.Second)
+	now := s.clock.Now().UTC().Truncate(time.Second)
 	row.ParentCallSid, row.To, row.From, row.Direction = c.ParentCallSid, c.To, c.From, c.Direction
 	row.CallerName, row.ForwardedFrom = c.CallerName, c.ForwardedFrom
 	row.Status, row.StartTime, row.EndTime, row.Duration, row.Price = c.Status, c.StartTime, c.EndTime, c.Duration, c.Price
@@ -261,7 +261,7 @@ func (s *Service) writes(row store.Call, created bool, c callflow.Call, effects 
 
 // effect adds what effect e of call row asks for to w, and its jobs to jobs.
 func (s *Service) effect(w *store.Writes, row store.Call, e callflow.Effect, jobs []store.Job) []store.Job {
-	now := time.Now()
+	now := s.clock.Now()
 	switch e := e.(type) {
 	case callflow.Entry:
 		w.CallEvents = append(w.CallEvents, store.CallEvent{AccountSid: row.AccountSid, CallSid: row.Sid, Type: e.Type,

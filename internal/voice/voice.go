@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/callflow"
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
@@ -69,6 +70,9 @@ type Config struct {
 	AnswerDelay time.Duration
 	// BaseURL is where apps reach this server: recording URLs in webhooks point there.
 	BaseURL string
+	// Clock is the simulator's time (default clock.Real{}): a call's own clock runs Speed
+	// times faster than it, from the call's creation, and jumps with it.
+	Clock clock.Clock
 }
 
 // Service is the voice network. Its methods are safe for concurrent use.
@@ -76,13 +80,17 @@ type Service struct {
 	store   Store
 	webhook *webhook.Client
 	log     *slog.Logger
+	clock   clock.Clock
 	// network is the interpreter, with the simulated network's settings.
 	network *callflow.Network
 }
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, webhook: cfg.Webhook, log: cfg.Logger}
+	s := &Service{store: cfg.Store, webhook: cfg.Webhook, log: cfg.Logger, clock: cfg.Clock}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -105,16 +113,18 @@ func (s *Service) Kinds() map[string]outbox.Kind {
 		kindStep:    {Handle: s.step, Lease: 3 * time.Second},
 		kindFetch:   {Handle: s.fetch, Lease: 3 * time.Second, Lane: outbox.Requests},
 		kindSignal:  {Handle: s.signal, Lease: 2 * time.Second},
-		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log}).Handle, Lease: 3 * time.Second, Lane: outbox.Requests},
+		kindWebhook: {Handle: (&phone.Webhooks{Accounts: s.store, Client: s.webhook, Log: s.log, Clock: s.clock}).Handle, Lease: 3 * time.Second, Lane: outbox.Requests},
 	}
 }
 
-// simNow is the simulated time now on a clock that read 0 at epoch.
+// simNow is the call's time now on a call clock that read 0 at epoch (the simulator
+// clock's Unix ms).
 func (s *Service) simNow(epoch int64) int64 {
-	return int64(float64(time.Now().UnixMilli()-epoch) * s.network.Speed)
+	return int64(float64(s.clock.Now().UnixMilli()-epoch) * s.network.Speed)
 }
 
-// realAt is the real time at which a clock that read 0 at epoch reads at.
+// realAt is the simulator clock's time at which a call clock that read 0 at epoch reads
+// at.
 func (s *Service) realAt(epoch, at int64) time.Time {
 	return time.UnixMilli(epoch + int64(float64(at)/s.network.Speed))
 }

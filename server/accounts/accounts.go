@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/server/api"
@@ -46,11 +47,12 @@ type Accounts struct {
 	store    Store
 	accounts api.AccountFinder // for the checks of the account a path names
 	tokens   *pagetoken.Sealer // seals the page tokens of lists
+	clock    clock.Clock       // the simulator's time, stamped on what the handlers write
 }
 
 // New returns the Accounts and Keys handlers over st.
-func New(st Store, accounts api.AccountFinder, tokens *pagetoken.Sealer) *Accounts {
-	return &Accounts{store: st, accounts: accounts, tokens: tokens}
+func New(st Store, accounts api.AccountFinder, tokens *pagetoken.Sealer, clk clock.Clock) *Accounts {
+	return &Accounts{store: st, accounts: accounts, tokens: tokens, clock: clk}
 }
 
 // ListAccounts implements gen.StrictServerInterface: the caller and, for a main account,
@@ -94,7 +96,7 @@ func (h *Accounts) CreateAccount(ctx context.Context, req gen.CreateAccountReque
 	if me.ParentSid != "" {
 		return nil, &api.Error{Status: http.StatusForbidden, Code: api.CodeForbidden, Message: "A subaccount cannot create subaccounts."}
 	}
-	t := api.Now()
+	t := api.Now(h.clock)
 	name := "SubAccount Created at " + t.Format("2006-01-02 03:04 pm")
 	if req.Body != nil && req.Body.FriendlyName != nil && *req.Body.FriendlyName != "" {
 		name = *req.Body.FriendlyName
@@ -133,7 +135,7 @@ func (h *Accounts) UpdateAccount(ctx context.Context, req gen.UpdateAccountReque
 	if err != nil {
 		return nil, err
 	}
-	u := store.AccountUpdate{Now: api.Now()}
+	u := store.AccountUpdate{Now: api.Now(h.clock)}
 	if req.Body != nil {
 		u.FriendlyName = req.Body.FriendlyName
 		if req.Body.Status != nil {

@@ -61,7 +61,7 @@ func (h *Accounts) CreateSwitchboardKey(ctx context.Context, req gen.CreateSwitc
 // nowhere else from now on: the store keeps a salted hash.
 func (h *Accounts) newKey(ctx context.Context, account, name, keyType string) (store.APIKey, string, error) {
 	secret, hashed := apikey.New()
-	t := api.Now()
+	t := api.Now(h.clock)
 	k, err := h.store.CreateKey(ctx, store.APIKey{Sid: sid.New(api.KeySidPrefix), AccountSid: account, FriendlyName: name,
 		Type: keyType, SecretSalt: hashed.Salt, SecretHash: hashed.Hash, DateCreated: t, DateUpdated: t})
 	if err != nil {
@@ -92,7 +92,7 @@ func (h *Accounts) UpdateKey(ctx context.Context, req gen.UpdateKeyRequestObject
 		err error
 	)
 	if req.Body != nil && req.Body.FriendlyName != nil {
-		k, err = h.store.RenameKey(ctx, req.AccountSid, req.Sid, *req.Body.FriendlyName, api.Now())
+		k, err = h.store.RenameKey(ctx, req.AccountSid, req.Sid, *req.Body.FriendlyName, api.Now(h.clock))
 	} else {
 		k, err = h.store.GetKey(ctx, req.AccountSid, req.Sid)
 	}

@@ -45,7 +45,7 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, tok
 	case err == nil && a.ParentSid != "":
 		return a, 0, fmt.Errorf("ensure main account: %s is a subaccount", accountSid)
 	case err == nil && token != "" && token != a.AuthToken:
-		a, err = st.SetAuthToken(ctx, a.Sid, token, api.Now())
+		a, err = st.SetAuthToken(ctx, a.Sid, token, startTime())
 		return a, MainAccountTokenReset, wrapErr("ensure main account", err)
 	case err == nil:
 		return a, MainAccountReused, nil
@@ -53,7 +53,7 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, tok
 		return a, 0, fmt.Errorf("ensure main account: %w", err)
 	}
 
-	t := api.Now()
+	t := startTime()
 	a = store.Account{Sid: accountSid, AuthToken: token, FriendlyName: "Switchboard main account",
 		Status: api.AccountActive, DateCreated: t, DateUpdated: t}
 	if a.Sid == "" {
@@ -82,3 +82,7 @@ func wrapErr(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// startTime is the time EnsureMainAccount stamps: it runs at start-up, before the
+// simulator's clock is read, and the clock of a new database is real time.
+func startTime() time.Time { return time.Now().UTC().Truncate(time.Second) }

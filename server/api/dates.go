@@ -1,10 +1,15 @@
 package api
 
-import "time"
+import (
+	"time"
 
-// Now is the time stamped on new and updated rows, in UTC and to the second: responses
-// show whole seconds, and date filters should agree with what clients were shown.
-func Now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+	"github.com/switchboard-dev/switchboard/internal/clock"
+)
+
+// Now is the time stamped on new and updated rows, the simulator's time (c), in UTC and
+// to the second: responses show whole seconds, and date filters should agree with what
+// clients were shown.
+func Now(c clock.Clock) time.Time { return c.Now().UTC().Truncate(time.Second) }
 
 // FormatDate renders a time the way every response does: RFC 2822, GMT, "+0000".
 func FormatDate(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }

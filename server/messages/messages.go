@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/phone"
@@ -53,11 +54,12 @@ type Messages struct {
 	// scheduleMinLead is how far ahead SendAt must be at least (DefaultScheduleMinLead,
 	// or 0 in tests).
 	scheduleMinLead time.Duration
+	clock           clock.Clock // the simulator's time, stamped on what the handlers write
 }
 
 // New returns the Messages and Media handlers over st and msg.
-func New(st Store, msg Messaging, accounts api.AccountFinder, tokens *pagetoken.Sealer, scheduleMinLead time.Duration) *Messages {
-	return &Messages{store: st, messaging: msg, accounts: accounts, tokens: tokens, scheduleMinLead: scheduleMinLead}
+func New(st Store, msg Messaging, accounts api.AccountFinder, tokens *pagetoken.Sealer, scheduleMinLead time.Duration, clk clock.Clock) *Messages {
+	return &Messages{store: st, messaging: msg, accounts: accounts, tokens: tokens, scheduleMinLead: scheduleMinLead, clock: clk}
 }
 
 // CreateMessage implements gen.StrictServerInterface. The spec has already checked To,
@@ -102,7 +104,7 @@ func (h *Messages) CreateMessage(ctx context.Context, req gen.CreateMessageReque
 		StatusCallback: api.Deref(in.StatusCallback),
 	}
 	if in.ScheduleType != nil || in.SendAt != nil {
-		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, api.Deref(in.SendAt), api.Now(), h.scheduleMinLead); err != nil {
+		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, api.Deref(in.SendAt), api.Now(h.clock), h.scheduleMinLead); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +173,7 @@ func (h *Messages) UpdateMessage(ctx context.Context, req gen.UpdateMessageReque
 		return nil, api.BadRequest(api.CodeInvalidParameter, "Set either Body (to redact) or Status (to cancel), not both.")
 	case in.Body != nil:
 		// The spec allows only the empty string, so this is always a redaction.
-		m, err = h.store.RedactMessage(ctx, req.AccountSid, req.Sid, api.Now())
+		m, err = h.store.RedactMessage(ctx, req.AccountSid, req.Sid, api.Now(h.clock))
 	case in.Status != nil:
 		m, err = h.messaging.Cancel(ctx, acct, req.Sid)
 		if errors.Is(err, store.ErrConflict) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/server/api"
@@ -55,11 +56,12 @@ type Store interface {
 type Services struct {
 	store  Store
 	tokens *pagetoken.Sealer // seals the page tokens of lists
+	clock  clock.Clock       // the simulator's time, stamped on what the handlers write
 }
 
 // New returns the Messaging v1 handlers over st.
-func New(st Store, tokens *pagetoken.Sealer) *Services {
-	return &Services{store: st, tokens: tokens}
+func New(st Store, tokens *pagetoken.Sealer, clk clock.Clock) *Services {
+	return &Services{store: st, tokens: tokens, clock: clk}
 }
 
 // CreateMessagingService implements gen.StrictServerInterface.
@@ -72,7 +74,7 @@ func (h *Services) CreateMessagingService(ctx context.Context, req gen.CreateMes
 	if err := settings.validate(); err != nil {
 		return nil, err
 	}
-	t := api.Now()
+	t := api.Now(h.clock)
 	m := store.MessagingService{
 		Sid: sid.New("MG"), AccountSid: api.Caller(ctx).Sid, FriendlyName: in.FriendlyName,
 		InboundMethod: methodPOST, FallbackMethod: methodPOST,
@@ -109,7 +111,7 @@ func (h *Services) UpdateMessagingService(ctx context.Context, req gen.UpdateMes
 	if err := settings.validate(); err != nil {
 		return nil, err
 	}
-	m, err := h.store.UpdateMessagingService(ctx, api.Caller(ctx).Sid, req.Sid, api.Now(), func(m *store.MessagingService) error {
+	m, err := h.store.UpdateMessagingService(ctx, api.Caller(ctx).Sid, req.Sid, api.Now(h.clock), func(m *store.MessagingService) error {
 		settings.apply(m)
 		return nil
 	})
@@ -169,7 +171,7 @@ func (h *Services) CreateServicePhoneNumber(ctx context.Context, req gen.CreateS
 	if !n.Capabilities.SMS && !n.Capabilities.MMS {
 		return nil, api.BadRequest(api.CodeNoMessagingCapability, "Phone number %s (%s) can take neither SMS nor MMS, so it cannot send a Messaging Service's messages.", n.Sid, n.PhoneNumber)
 	}
-	sn, added, err := h.store.AddServiceNumber(ctx, me.Sid, svc.Sid, n.Sid, maxPoolNumbers, api.Now())
+	sn, added, err := h.store.AddServiceNumber(ctx, me.Sid, svc.Sid, n.Sid, maxPoolNumbers, api.Now(h.clock))
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return nil, api.BadRequest(api.CodeNumberInOtherService, "Phone number %s is in the pool of another Messaging Service already; remove it there first.", n.Sid)
@@ -239,7 +241,7 @@ func (h *Services) CreateServiceAlphaSender(ctx context.Context, req gen.CreateS
 	if req.Body != nil {
 		alpha = req.Body.AlphaSender
 	}
-	t := api.Now()
+	t := api.Now(h.clock)
 	a, err := h.store.CreateAlphaSender(ctx, store.AlphaSender{Sid: sid.New("AI"), ServiceSid: req.ServiceSid,
 		AccountSid: me.Sid, AlphaSender: alpha, DateCreated: t, DateUpdated: t})
 	if errors.Is(err, store.ErrConflict) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/gen"
+	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/numbers"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/phone"
@@ -46,11 +47,12 @@ type PhoneNumbers struct {
 	store    Store
 	accounts api.AccountFinder // for the checks of the account a path names
 	tokens   *pagetoken.Sealer // seals the page tokens of lists
+	clock    clock.Clock       // the simulator's time, stamped on what the handlers write
 }
 
 // New returns the phone number handlers over st.
-func New(st Store, accounts api.AccountFinder, tokens *pagetoken.Sealer) *PhoneNumbers {
-	return &PhoneNumbers{store: st, accounts: accounts, tokens: tokens}
+func New(st Store, accounts api.AccountFinder, tokens *pagetoken.Sealer, clk clock.Clock) *PhoneNumbers {
+	return &PhoneNumbers{store: st, accounts: accounts, tokens: tokens, clock: clk}
 }
 
 // CreateIncomingPhoneNumber implements gen.StrictServerInterface: buy a number of the
@@ -102,7 +104,7 @@ func (h *PhoneNumbers) buyNumber(ctx context.Context, account, number string, se
 	if !ok {
 		return store.PhoneNumber{}, api.BadRequest(api.CodeNumberInvalid, "PhoneNumber %s is not valid: give an E.164 number that AvailablePhoneNumbers lists.", number)
 	}
-	p, err := h.store.CreatePhoneNumber(ctx, newPhoneNumber(account, n, settings))
+	p, err := h.store.CreatePhoneNumber(ctx, newPhoneNumber(account, n, settings, api.Now(h.clock)))
 	if errors.Is(err, store.ErrConflict) {
 		return store.PhoneNumber{}, errUnavailable(number)
 	}
@@ -127,7 +129,7 @@ func (h *PhoneNumbers) buyInArea(ctx context.Context, account, areaCode string, 
 		if len(found) == 0 {
 			return store.PhoneNumber{}, api.BadRequest(api.CodeAreaCodeEmpty, "No phone numbers found in area code %s.", areaCode)
 		}
-		p, err := h.store.CreatePhoneNumber(ctx, newPhoneNumber(account, found[0], settings))
+		p, err := h.store.CreatePhoneNumber(ctx, newPhoneNumber(account, found[0], settings, api.Now(h.clock)))
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
@@ -159,8 +161,7 @@ func errUnavailable(number string) *api.Error {
 
 // newPhoneNumber is pool number n as bought by account, with Twilio's defaults under the
 // settings given.
-func newPhoneNumber(account string, n numbers.Number, settings numberSettings) store.PhoneNumber {
-	t := api.Now()
+func newPhoneNumber(account string, n numbers.Number, settings numberSettings, t time.Time) store.PhoneNumber {
 	p := store.PhoneNumber{
 		Sid:                 sid.New("PN"),
 		AccountSid:          account,
@@ -227,7 +228,7 @@ func (h *PhoneNumbers) UpdateIncomingPhoneNumber(ctx context.Context, req gen.Up
 		}
 		owner = target.Sid
 	}
-	p, err := h.store.UpdatePhoneNumber(ctx, acct.Sid, req.Sid, api.Now(), func(p *store.PhoneNumber) error {
+	p, err := h.store.UpdatePhoneNumber(ctx, acct.Sid, req.Sid, api.Now(h.clock), func(p *store.PhoneNumber) error {
 		settings.apply(p)
 		p.AccountSid = owner
 		return nil

@@ -76,6 +76,9 @@ type Simulator struct {
 	accounts  api.AccountFinder // for the checks of the account a path names
 	tokens    *pagetoken.Sealer // seals the page tokens of lists
 	log       *slog.Logger      // an event stream's failures, which no response can carry
+	// clock is the simulator's time; clockMovable whether the API may move it.
+	clock        Clock
+	clockMovable bool
 }
 
 // Config holds what New needs; every field is required.
@@ -88,10 +91,14 @@ type Config struct {
 	Accounts  api.AccountFinder
 	Tokens    *pagetoken.Sealer
 	Logger    *slog.Logger
+	// Clock is the simulator's clock, and ClockMovable whether the API may move it
+	// (--movable-clock).
+	Clock        Clock
+	ClockMovable bool
 }
 
 // New returns the simulator's handlers.
 func New(cfg Config) *Simulator {
 	return &Simulator{store: cfg.Store, messaging: cfg.Messaging, voice: cfg.Voice, verify: cfg.Verify, feed: cfg.Feed,
-		accounts: cfg.Accounts, tokens: cfg.Tokens, log: cfg.Logger}
+		accounts: cfg.Accounts, tokens: cfg.Tokens, log: cfg.Logger, clock: cfg.Clock, clockMovable: cfg.ClockMovable}
 }

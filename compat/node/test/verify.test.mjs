@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { restError, startSwitchboard, verificationCode } from "./switchboard.mjs";
+import { advance, restError, startSwitchboard, verificationCode } from "./switchboard.mjs";
 
 let sb;
 let client;
@@ -103,6 +103,22 @@ test("a canceled verification, then a check: 20404", async () => {
   const err = await restError(client.verify.v2.services(service).verificationChecks.create({ verificationSid: v.sid, code }));
   assert.equal(err.status, 404);
   assert.equal(err.code, 20404);
+});
+
+// Eleven minutes pass in a moment, past the code's ten: Twilio has deleted the expired
+// verification, so its check is a 404; sends are counted per verification, so the
+// number that reached 60203 may be sent a new code.
+test("a code after Advance=PT11M: expired, 20404", async () => {
+  const to = "+14155550106";
+  await client.verify.v2.services(service).verifications.create({ to, channel: "sms" });
+  const { code } = await verificationCode(sb, to);
+  const clock = await advance(sb, "PT11M");
+  assert.ok(clock.offset_seconds >= 660, `offset ${clock.offset_seconds}`);
+  const err = await restError(client.verify.v2.services(service).verificationChecks.create({ to, code }));
+  assert.equal(err.status, 404);
+  assert.equal(err.code, 20404);
+  const again = await client.verify.v2.services(service).verifications.create({ to: "+14155550102", channel: "sms" });
+  assert.equal(again.sendCodeAttempts.length, 1);
 });
 
 test("a code by call", async () => {

@@ -823,6 +823,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/switchboard/v1/Clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the simulator's clock
+         * @description The simulator's time: real time until a test moves it forward, and from then on
+         *     real time plus what it was moved by. Everything Switchboard stamps or schedules
+         *     runs by it: resources' dates, a Verify code's expiry and the 60202/60203 windows,
+         *     a scheduled message's `SendAt`, a delivery's steps, webhooks' retries, a call's
+         *     ringing, `<Pause>`, `<Gather timeout>` and durations. One clock per server (one
+         *     database: every process serving it reads the same), kept across restarts. Any
+         *     account's credentials read it.
+         */
+        get: operations["FetchClock"];
+        put?: never;
+        /**
+         * Move the simulator's clock forward
+         * @description Moves the clock forward, never back: by `Advance` (an ISO 8601 duration such as
+         *     `PT10M`, `P1D` or `PT1H30M`, or a number of seconds), or to `Time`. What fell due
+         *     in the span skipped happens at once, in order, each at the time it was due: a
+         *     message scheduled in the span is sent (and its status callbacks follow), a
+         *     code's expiry lands, a `<Pause>` ends, a webhook's retry is made. The clock is
+         *     the whole server's, every account's: a server shared by several teams should
+         *     run with `--movable-clock=false`, which answers 403 here.
+         */
+        post: operations["UpdateClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/switchboard/v1/Accounts/{AccountSid}/InboundMessages": {
         parameters: {
             query?: never;
@@ -1767,6 +1803,40 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The simulator's clock. */
+        Clock: {
+            /**
+             * Format: date-time
+             * @description The simulator's time, ISO 8601 in UTC to the millisecond.
+             */
+            now: string;
+            /**
+             * Format: date-time
+             * @description The real time, as the server reads it.
+             */
+            real_now: string;
+            /**
+             * Format: double
+             * @description How far the clock runs ahead of real time, in seconds (0 until moved).
+             */
+            offset_seconds: number;
+            /** @description Whether this server lets the clock be moved (`--movable-clock`). */
+            movable: boolean;
+        };
+        /** @description Exactly one of `Advance` and `Time`. */
+        UpdateClockRequest: {
+            /**
+             * @description How far to move the clock: an ISO 8601 duration of weeks, days, hours, minutes
+             *     and seconds (`PT10M`, `P1D`, `P1DT12H`, `PT1.5S`), or a number of seconds
+             *     (`600`). More than zero, at most 100 years.
+             */
+            Advance?: string;
+            /**
+             * Format: date-time
+             * @description The time to move the clock to (RFC 3339); later than it reads now.
+             */
+            Time?: string;
+        };
         Health: {
             /**
              * @description Always `ok` when the server answers 200.
@@ -6130,6 +6200,61 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    FetchClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Clock"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateClockRequest"];
+            };
+        };
+        responses: {
+            /** @description The clock after the move. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Clock"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     CreateInboundMessage: {
