@@ -15,6 +15,7 @@ import {
 import { applyCallChange, Calls, liveCall, mergeCalls } from "./calls";
 import { DeliveryView, Fields, time } from "./shared";
 import { Verifications } from "./verify";
+import { ClockBanner } from "./clock";
 
 interface Bubble {
   message: Message;
@@ -318,6 +319,7 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
         <button class="danger" onClick={clearAll}>Clear messages</button>
         <button onClick={onSignOut}>Sign out</button>
       </header>
+      <ClockBanner sb={sb} />
       {error && (
         <p class="error banner" role="alert" onClick={() => setError("")}>
           {error} <small>(click to dismiss)</small>

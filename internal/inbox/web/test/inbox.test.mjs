@@ -3,7 +3,8 @@
 // arrive and their status change live, answer as the customer through a real webhook
 // receiver (its signatures checked by the official twilio package), look at and replay
 // webhooks; call a number whose app answers with an IVR menu, watch the call's timeline
-// grow and press keys on it; read the code Verify sent. Also: a subaccount sees only its own, and a page of another
+// grow and press keys on it; read the code Verify sent; see that the simulator's clock was
+// moved ahead. Also: a subaccount sees only its own, and a page of another
 // site cannot write with the user's credentials. Screenshots go to test-results/.
 //
 // Measured (printed, never asserted): the time from an API create to the bubble on
@@ -144,8 +145,8 @@ async function waitFor(fn, what, timeout = 10_000) {
   }
 }
 
-async function signIn(p, as) {
-  await p.goto(base + "/");
+async function signIn(p, as, url = base) {
+  await p.goto(url + "/");
   await p.fill("input[name=sid]", as.sid);
   await p.fill("input[name=token]", as.token);
   await p.click("form.signin button[type=submit]");
@@ -456,6 +457,24 @@ test("the Verify tab shows the code sent, as the simulator reads it, and its sta
   await page.click("main.verifications h2 button");
   await page.waitForSelector(`[data-verification="${v.body.sid}"][data-status="approved"]`);
   await page.screenshot({ path: join(results, "verify.png") });
+});
+
+test("when a test moves the simulator's clock ahead, the inbox says so", async () => {
+  // A server of its own: the clock is one per server, and the other tests' dates are on
+  // real time.
+  const { url } = await startSwitchboard("clock");
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 820 } });
+  const p = await ctx.newPage();
+  await signIn(p, { sid, token }, url);
+  await p.waitForTimeout(300); // the banner's first read of the clock
+  assert.equal(await p.locator("[data-clock-ahead]").count(), 0, "a banner on a clock that was never moved");
+  const moved = await api("POST", "/switchboard/v1/Clock", { Advance: "P2DT3H" }, { sid, token }, url);
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  const banner = p.locator("[data-clock-ahead]");
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /2 d 3 h ahead of real time/);
+  await p.screenshot({ path: join(results, "clock.png") });
+  await ctx.close();
 });
 
 test("a cross-origin POST with the user's credentials is refused", async () => {
