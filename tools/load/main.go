@@ -88,7 +88,7 @@ type options struct {
 
 // The lifecycle phases' defaults, which loadFlags leaves out.
 const (
-	defaultE2EMessages     = 5000
+	defaultE2EMessages     = 20000
 	defaultE2ECalls        = 1000
 	defaultCallSpeed       = 100
 	defaultSustain         = 30 * time.Second
