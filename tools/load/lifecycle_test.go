@@ -170,7 +170,7 @@ func TestDepthOf(t *testing.T) {
 
 func TestWriteLifecycleTables(t *testing.T) {
 	lr := &lifecycleResults{
-		settings:   lifecycleSettings{messages: 5000, calls: 1000, callSpeed: 100, sustain: 30 * time.Second, sustainFraction: 0.8},
+		settings:   lifecycleSettings{messages: defaultE2EMessages, calls: 1000, callSpeed: 100, sustain: 30 * time.Second, sustainFraction: 0.8},
 		createRate: map[string]float64{switchboard: 4000},
 		messages: map[string]flowStats{
 			switchboard: {accepted: 5000, createRate: 3500, finalRate: 3000, p50: 412 * time.Millisecond, p99: 800 * time.Millisecond,
@@ -191,7 +191,7 @@ func TestWriteLifecycleTables(t *testing.T) {
 	writeLifecycleTables(&b, lr, []string{switchboard, before, baseline})
 	out := b.String()
 	for _, want := range []string{
-		"End to end, messages: 5000 created at 32 connections",
+		"End to end, messages: 20000 created at 32 connections",
 		"| messages, end to end | created | creates/s | delivered/s | / create | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |",
 		"| switchboard | 5000 | 3500 | 3000 | 0.75 | 412 ms | 800 ms | 350 ms | 15001 | 1 | 0 | 0 |",
 		"| before | 4990 | 3000 | 2000 | – | 0 ms | 0 ms | 0 ms | 0 | 0 | 2 | 10 |",   // no create workload measured for before
@@ -228,7 +228,7 @@ func TestLifecycleOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.lifecycle != (lifecycleSettings{messages: 5000, calls: 1000, callSpeed: 100, sustain: 30 * time.Second, sustainFraction: 0.8}) {
+	if o.lifecycle != (lifecycleSettings{messages: defaultE2EMessages, calls: 1000, callSpeed: 100, sustain: 30 * time.Second, sustainFraction: 0.8}) {
 		t.Fatalf("defaults: %+v", o.lifecycle)
 	}
 	if got := loadFlags(o); strings.Contains(got, "e2e") || strings.Contains(got, "sustain") || strings.Contains(got, "call-speed") {
@@ -457,8 +457,8 @@ func TestKnowsFlagReadsHelp(t *testing.T) {
 }
 
 func TestLifecycleText(t *testing.T) {
-	lc := lifecycleSettings{messages: 5000, calls: 1000, callSpeed: 100, sustain: 30 * time.Second, sustainFraction: 0.8}
-	if got := lifecycleText(lc); got != "5000 messages end to end; 1000 calls end to end (Switchboard started with --call-speed 100); "+
+	lc := lifecycleSettings{messages: defaultE2EMessages, calls: 1000, callSpeed: 100, sustain: 30 * time.Second, sustainFraction: 0.8}
+	if got := lifecycleText(lc); got != "20000 messages end to end; 1000 calls end to end (Switchboard started with --call-speed 100); "+
 		"30s of creates at 0.80 × the create workload at 32 connections" {
 		t.Errorf("got %q", got)
 	}
