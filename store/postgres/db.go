@@ -200,7 +200,10 @@ func (db *DB) Close() error {
 
 // Ping checks that the database can be reached and is the one opened: a database
 // dropped and created again under the same name, or another server behind the same
-// address, has another identity.
+// address, has another identity. It reads the auth generation too: after an outage the
+// listener, which reads it otherwise, may still be pausing before it connects again
+// (up to a second), and a store that answers Ping must not fail AuthGeneration, or a
+// replica would say it is ready (/healthz) and still refuse every request.
 func (db *DB) Ping(ctx context.Context) error {
 	var id []byte
 	if err := db.queryRow(ctx, "SELECT value FROM settings WHERE name = $1", identitySetting).Scan(&id); err != nil {
@@ -211,6 +214,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	if string(id) != string(db.id) {
 		return errors.New("ping store: the database is not the one opened (another identity)")
+	}
+	if err := db.readAuthGeneration(ctx, db.pool); err != nil {
+		return fmt.Errorf("ping store: auth generation: %w", storeErr(err))
 	}
 	return nil
 }
