@@ -5,8 +5,12 @@
 // A test asks for a database with Database: a fresh, empty one on a cluster shared by
 // the whole test binary, or on the cluster named by SWITCHBOARD_TEST_POSTGRES (a URL such
 // as postgres://postgres@127.0.0.1:5433/postgres) when a wrapper started one for a whole
-// run (tools/withpg). Tests that stop or kill the server itself start a Cluster of their
-// own.
+// run (internal/pgtest/withpg). Tests that stop or kill the server itself start a Cluster
+// of their own.
+//
+// SWITCHBOARD_TEST_STORE=postgres (Wanted) asks the test harnesses (app/servertest,
+// switchboardtest, the command's tests) to run the servers they start on PostgreSQL, each
+// on a database of its own, rather than on a SQLite file.
 //
 // PostgreSQL refuses to run as root, and CI runs as root: the cluster is then made and
 // run as the `postgres` user the package creates.
@@ -37,6 +41,25 @@ import (
 // EnvURL names the environment variable of a running cluster to use instead of starting
 // one: the URL of a superuser's connection to its `postgres` database.
 const EnvURL = "SWITCHBOARD_TEST_POSTGRES"
+
+// EnvStore names the environment variable that chooses the backend of the servers tests
+// start: "postgres", or "sqlite" (the default, when it is unset).
+const EnvStore = "SWITCHBOARD_TEST_STORE"
+
+// Wanted reports whether the servers tests start are to run on PostgreSQL
+// (SWITCHBOARD_TEST_STORE=postgres) rather than SQLite. Run refuses any other value than
+// these two, so that a misspelt one cannot quietly test SQLite again.
+func Wanted() bool { return os.Getenv(EnvStore) == "postgres" }
+
+// checkStore says what is wrong with SWITCHBOARD_TEST_STORE, if anything.
+func checkStore() error {
+	switch v := os.Getenv(EnvStore); v {
+	case "", "sqlite", "postgres":
+		return nil
+	default:
+		return fmt.Errorf("pgtest: %s=%q: want postgres or sqlite", EnvStore, v)
+	}
+}
 
 // Cluster is one PostgreSQL server over its own data directory.
 type Cluster struct {
@@ -119,15 +142,20 @@ func Start(ctx context.Context) (*Cluster, error) {
 	return c, nil
 }
 
-// Restart starts the server again after Stop or Kill, on a free port (a new one: the
-// old one may have been taken meanwhile). Start calls it for the first start.
+// Restart starts the server again after Stop or Kill, on the port it had, as a server
+// restarted in place, so that URLs made before still reach it; on a new one only if
+// something else took that port meanwhile. Start calls it for the first start, on a free
+// port.
 func (c *Cluster) Restart(ctx context.Context) error {
 	if c.proc != nil {
 		return errors.New("pgtest: the cluster is running")
 	}
-	port, err := freePort()
-	if err != nil {
-		return err
+	port := c.Port
+	if port == 0 || !portFree(port) {
+		var err error
+		if port, err = freePort(); err != nil {
+			return err
+		}
 	}
 	cmd := c.command(context.Background(), "postgres", "-D", c.Dir, "-p", strconv.Itoa(port))
 	var logs bytes.Buffer
@@ -227,10 +255,18 @@ var (
 
 // Run runs a package's tests (m.Run) and then removes the cluster they shared, if one
 // was started: call it from TestMain as os.Exit(pgtest.Run(m)) in every package whose
-// tests call Database.
-func Run(m *testing.M) int {
+// tests call Database or start servers (which may run on PostgreSQL: see Wanted).
+func Run(m *testing.M) int { return Main(m.Run) }
+
+// Main is Run for a TestMain that does more than run the tests: run does it all (start
+// what the tests share, m.Run, stop it) and returns the exit code.
+func Main(run func() int) int {
+	if err := checkStore(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
 	running.Store(true)
-	code := m.Run()
+	code := run()
 	if sharedOwn != nil {
 		sharedOwn.Remove()
 	}
@@ -242,6 +278,17 @@ func Run(m *testing.M) int {
 // asked. The database is dropped when the test ends.
 func Database(tb testing.TB) string {
 	tb.Helper()
+	u, drop, err := NewDatabase(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(drop)
+	return u
+}
+
+// NewDatabase is Database for callers with no test at hand (a TestMain, a harness whose
+// server outlives no test): drop, which its caller must call, drops the database.
+func NewDatabase(ctx context.Context) (dbURL string, drop func(), err error) {
 	sharedOnce.Do(func() {
 		if u := os.Getenv(EnvURL); u != "" {
 			sharedURL = u
@@ -257,23 +304,23 @@ func Database(tb testing.TB) string {
 		}
 	})
 	if sharedErr != nil {
-		tb.Fatal(sharedErr)
+		return "", nil, sharedErr
 	}
-	ctx := context.Background()
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), databases.Add(1))
 	u, err := CreateDatabase(ctx, sharedURL, name)
 	if err != nil {
-		tb.Fatal(err)
+		return "", nil, err
 	}
-	tb.Cleanup(func() {
+	drop = func() {
+		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, sharedURL)
 		if err != nil {
 			return
 		}
 		defer conn.Close(ctx)
 		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	})
-	return u
+	}
+	return u, drop, nil
 }
 
 // command runs one of PostgreSQL's programs, as the postgres user when this process is
@@ -304,6 +351,16 @@ func postgresUser(ctx context.Context) (*syscall.Credential, error) {
 		return nil, fmt.Errorf("pgtest: postgres user: %w", err)
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// portFree reports whether a listener can be opened on port of the loopback address.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 func freePort() (int, error) {
