@@ -40,30 +40,31 @@ type LocalOptions struct {
 	Timeouts *connguard.Timeouts
 }
 
-// StartLocal opens (or creates) the database at dbPath, "" for a new one in a temporary
-// directory, makes sure it has a main account, and serves Switchboard with cfg on a
-// random loopback port until Stop, behind the same connection guards as the binary.
-// cfg.BaseURL defaults to the address served.
-func StartLocal(dbPath string, cfg Config, guards ...LocalOptions) (*Local, error) {
+// StartLocal opens (or creates) the database db names, as the binary's --db does (a
+// SQLite file, or a PostgreSQL database at a postgres:// URL: see OpenStore), "" for a
+// new SQLite file in a temporary directory; makes sure it has a main account; and serves
+// Switchboard with cfg on a random loopback port until Stop, behind the same connection
+// guards as the binary. cfg.BaseURL defaults to the address served.
+func StartLocal(db string, cfg Config, guards ...LocalOptions) (*Local, error) {
 	ctx := context.Background()
 	l := &Local{}
-	if dbPath == "" {
+	if db == "" {
 		dir, err := os.MkdirTemp("", "switchboard-")
 		if err != nil {
 			return nil, fmt.Errorf("start: %w", err)
 		}
-		l.tempDir, dbPath = dir, filepath.Join(dir, "switchboard.db")
+		l.tempDir, db = dir, filepath.Join(dir, "switchboard.db")
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	db, err := sqlite.OpenWith(ctx, dbPath, sqlite.Options{Batches: cfg.Metrics})
+	s, err := OpenStore(ctx, db, sqlite.Options{Batches: cfg.Metrics})
 	if err != nil {
 		l.removeTemp()
-		return nil, fmt.Errorf("start: %w", err)
+		return nil, fmt.Errorf("start: database %s: %w", RedactDB(db), err)
 	}
-	l.DB = db
-	if l.Main, _, err = accounts.EnsureMainAccount(ctx, db, "", ""); err != nil {
+	l.DB = s
+	if l.Main, _, err = accounts.EnsureMainAccount(ctx, s, "", ""); err != nil {
 		l.close()
 		return nil, fmt.Errorf("start: %w", err)
 	}
@@ -88,7 +89,7 @@ func StartLocal(dbPath string, cfg Config, guards ...LocalOptions) (*Local, erro
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = l.URL
 	}
-	if l.App, err = New(db, cfg); err != nil {
+	if l.App, err = New(s, cfg); err != nil {
 		ln.Close()
 		l.close()
 		return nil, err
