@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
 
 // The examples run against a real Switchboard that TestMain starts on a loopback port.
@@ -16,26 +17,32 @@ import (
 // and accountSid and authToken are the credentials it printed on its first start.
 var baseURL, accountSid, authToken string
 
+// The server runs on SQLite, or on PostgreSQL with SWITCHBOARD_TEST_STORE=postgres
+// (app/servertest); pgtest.Main removes the cluster it used.
 func TestMain(m *testing.M) {
-	var mismatches int
-	env, err := servertest.Launch(servertest.Options{}, func(format string, args ...any) {
-		mismatches++
-		fmt.Fprintf(os.Stderr, format+"\n", args...)
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	baseURL, accountSid, authToken = env.URL, env.Main.Sid, env.Main.AuthToken
-	// The account sends from a number it owns, as in the README.
-	if err := env.BuyNumber(accountSid, authToken, "+14155550199"); err != nil {
-		log.Fatal(err)
-	}
-	code := m.Run()
-	env.Stop()
-	if mismatches > 0 {
-		code = 1
-	}
-	os.Exit(code)
+	os.Exit(pgtest.Main(func() int {
+		var mismatches int
+		env, err := servertest.Launch(servertest.Options{}, func(format string, args ...any) {
+			mismatches++
+			fmt.Fprintf(os.Stderr, format+"\n", args...)
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer env.Stop()
+		baseURL, accountSid, authToken = env.URL, env.Main.Sid, env.Main.AuthToken
+		// The account sends from a number it owns, as in the README.
+		if err := env.BuyNumber(accountSid, authToken, "+14155550199"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		code := m.Run()
+		if mismatches > 0 {
+			code = 1
+		}
+		return code
+	}))
 }
 
 func ExampleNew() {

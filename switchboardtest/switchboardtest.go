@@ -33,6 +33,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/app"
 	"github.com/switchboard-dev/switchboard/client"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
 
 // Server is a running Switchboard.
@@ -44,6 +45,7 @@ type Server struct {
 	Client *client.ClientWithResponses
 
 	local *app.Local
+	drop  func() // drops the PostgreSQL database NewServer made, after Close; nil if none
 }
 
 // Options tune a Server; the zero value is what Start uses.
@@ -68,16 +70,27 @@ func NewServer(opts Options) (*Server, error) {
 	if backoff <= 0 {
 		backoff = 100 * time.Millisecond
 	}
-	local, err := app.StartLocal("", app.Config{Logger: logger, StepDelay: opts.DeliveryDelay, WebhookBackoff: backoff, MovableClock: true})
+	// Switchboard's own tests run this package on PostgreSQL too
+	// (SWITCHBOARD_TEST_STORE=postgres, see internal/pgtest): a new database each.
+	db, drop := "", func() {}
+	if pgtest.Wanted() {
+		var err error
+		if db, drop, err = pgtest.NewDatabase(context.Background()); err != nil {
+			return nil, fmt.Errorf("switchboardtest: %w", err)
+		}
+	}
+	local, err := app.StartLocal(db, app.Config{Logger: logger, StepDelay: opts.DeliveryDelay, WebhookBackoff: backoff, MovableClock: true})
 	if err != nil {
+		drop()
 		return nil, fmt.Errorf("switchboardtest: %w", err)
 	}
 	c, err := client.New(local.URL, local.Main.Sid, local.Main.AuthToken)
 	if err != nil {
 		local.Stop()
+		drop()
 		return nil, fmt.Errorf("switchboardtest: %w", err)
 	}
-	return &Server{URL: local.URL, AccountSid: local.Main.Sid, AuthToken: local.Main.AuthToken, Client: c, local: local}, nil
+	return &Server{URL: local.URL, AccountSid: local.Main.Sid, AuthToken: local.Main.AuthToken, Client: c, local: local, drop: drop}, nil
 }
 
 // Start is NewServer with the default options, stopped when the test ends.
@@ -92,7 +105,13 @@ func Start(tb testing.TB) *Server {
 }
 
 // Close stops the server and removes its database; safe to call twice.
-func (s *Server) Close() { s.local.Stop() }
+func (s *Server) Close() {
+	s.local.Stop()
+	if s.drop != nil {
+		s.drop()
+		s.drop = nil
+	}
+}
 
 // BuyNumber makes the main account own number (from Switchboard's pool of fictional
 // numbers, such as +14155550100 to +14155550199), with its incoming texts sent to smsURL

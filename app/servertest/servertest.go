@@ -1,6 +1,11 @@
-// Package servertest starts a real Switchboard on a loopback port over a temporary
-// SQLite file, for tests and benchmarks, and checks every response it serves against
+// Package servertest starts a real Switchboard on a loopback port over a database of its
+// own, for tests and benchmarks, and checks every response it serves against
 // openapi.yaml so that the spec cannot drift from the behaviour.
+//
+// The database is a temporary SQLite file, or with SWITCHBOARD_TEST_STORE=postgres a new
+// PostgreSQL database (internal/pgtest), so that the same tests run on either backend: a
+// package whose tests start servers calls os.Exit(pgtest.Run(m)) from its TestMain.
+// Tests of what only SQLite has (its file, its locks) call SQLiteOnly.
 package servertest
 
 import (
@@ -28,15 +33,19 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/clock"
 	"github.com/switchboard-dev/switchboard/internal/connguard"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
 // Env is one running server and what a test needs to talk to it.
 type Env struct {
-	URL    string                      // e.g. http://127.0.0.1:41234
-	DBPath string                      // the SQLite file
+	URL string // e.g. http://127.0.0.1:41234
+	// DBPath is the database: the SQLite file, or the PostgreSQL database's URL (see
+	// Database); another server started with it shares it.
+	DBPath string
 	DB     store.Store                 // the server's store, for seeding fixtures
 	Main   store.Account               // the main account
 	HTTP   *http.Client                // checks every response against openapi.yaml (unless NoSpecCheck)
@@ -51,11 +60,12 @@ type Env struct {
 	Listener *connguard.Listener
 
 	local *app.Local
+	drop  func() // drops a database Launch made, after Stop; nil if none
 }
 
 // Options tune Start; the zero value is a plain server.
 type Options struct {
-	DBPath      string                            // reuse this file instead of a new temp one
+	DBPath      string                            // reuse this database (an Env's DBPath) instead of a new one
 	RateLimit   float64                           // see server.Config
 	RateBurst   int                               // see server.Config
 	NoSpecCheck bool                              // benchmarks: measure the server, not the checker
@@ -95,8 +105,8 @@ type Options struct {
 func Start(tb testing.TB, opts Options) *Env {
 	tb.Helper()
 	if opts.DBPath == "" {
-		// Owned by the test, so that the file outlives Stop (restart tests reopen it).
-		opts.DBPath = filepath.Join(tb.TempDir(), "switchboard.db")
+		// Owned by the test, so that the database outlives Stop (restart tests reopen it).
+		opts.DBPath = Database(tb)
 	}
 	env, err := Launch(opts, tb.Errorf)
 	if err != nil {
@@ -106,9 +116,50 @@ func Start(tb testing.TB, opts Options) *Env {
 	return env
 }
 
+// Database returns a new database for a server of the test, removed when the test ends:
+// a SQLite file in the test's temporary directory or, with SWITCHBOARD_TEST_STORE=postgres,
+// the URL of a new PostgreSQL database (pgtest.Database).
+func Database(tb testing.TB) string {
+	tb.Helper()
+	if pgtest.Wanted() {
+		return pgtest.Database(tb)
+	}
+	return filepath.Join(tb.TempDir(), "switchboard.db")
+}
+
+// SQLiteOnly skips the test when the run's servers are on PostgreSQL: for tests of what
+// only SQLite has (its file, its lock, its connections), which the SQLite run covers.
+// The caller says why in a comment.
+func SQLiteOnly(tb testing.TB) {
+	tb.Helper()
+	if pgtest.Wanted() {
+		tb.Skip("SQLite only (SWITCHBOARD_TEST_STORE=postgres)")
+	}
+}
+
 // Launch runs a server until Stop, for callers with no testing.TB (TestMain, examples).
-// report receives every response that does not match openapi.yaml.
+// report receives every response that does not match openapi.yaml. With no DBPath, the
+// database is new (as Database's), and Stop removes it.
 func Launch(opts Options, report func(format string, args ...any)) (*Env, error) {
+	var drop func()
+	if opts.DBPath == "" && pgtest.Wanted() {
+		var err error
+		if opts.DBPath, drop, err = pgtest.NewDatabase(context.Background()); err != nil {
+			return nil, err
+		}
+	}
+	env, err := launch(opts, report)
+	if err != nil {
+		if drop != nil {
+			drop()
+		}
+		return nil, err
+	}
+	env.drop = drop
+	return env, nil
+}
+
+func launch(opts Options, report func(format string, args ...any)) (*Env, error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -140,7 +191,28 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 }
 
 // Stop shuts the server down and closes its database; safe to call twice.
-func (e *Env) Stop() { e.local.Stop() }
+func (e *Env) Stop() {
+	e.local.Stop()
+	if e.drop != nil {
+		e.drop()
+		e.drop = nil
+	}
+}
+
+// Postgres reports whether the server's database is PostgreSQL's (else a SQLite file).
+func (e *Env) Postgres() bool { return app.IsPostgres(e.DBPath) }
+
+// OpenStore opens the server's database as another process would, with connections of
+// its own; the store is closed when the test ends.
+func (e *Env) OpenStore(tb testing.TB) store.Store {
+	tb.Helper()
+	s, err := app.OpenStore(context.Background(), e.DBPath, sqlite.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
 
 // ClientFor returns a generated client that authenticates as sid/token.
 func (e *Env) ClientFor(sid, token string) *client.ClientWithResponses {
