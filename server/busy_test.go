@@ -15,6 +15,9 @@ import (
 // than busy_timeout (5 s) is a 503 the client can retry, with Retry-After, logged at error
 // level; it was a 500 "database is locked (5) (SQLITE_BUSY)" (finding 6).
 func TestExternalLockIs503(t *testing.T) {
+	// SQLite's write lock, taken through its file; PostgreSQL's lock_timeout is
+	// store/postgres's TestLockWaitIsUnavailable.
+	servertest.SQLiteOnly(t)
 	t.Parallel() // it waits out busy_timeout
 	var logs lockedBuffer
 	env := servertest.Start(t, servertest.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})

@@ -244,6 +244,9 @@ func TestSubaccountLimit(t *testing.T) {
 // replaced under the running server, where writes would go to a file nobody will open
 // again (finding 8: it said ok).
 func TestHealthNoticesTheFileGoing(t *testing.T) {
+	// SQLite's file: PostgreSQL's counterpart, the server going away, is
+	// TestDatabaseOutage.
+	servertest.SQLiteOnly(t)
 	for _, replace := range []bool{false, true} {
 		var logs lockedBuffer
 		env := servertest.Start(t, servertest.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})

@@ -308,8 +308,9 @@ func TestEventStream(t *testing.T) {
 	}
 }
 
-// A change made by another process sharing the database file shows in the stream: the
-// feed polls the file, it does not only listen to its own process.
+// A change made by another process sharing the database shows in the stream: the feed
+// polls the database (and, on PostgreSQL, hears its notifications), it does not only
+// listen to its own process.
 func TestEventStreamSeesAnotherProcess(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{StepDelay: time.Hour})
 	other := servertest.Start(t, servertest.Options{DBPath: env.DBPath, StepDelay: time.Hour})

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
 )
@@ -307,30 +309,67 @@ func TestKeySecretShownOnceStoredNowhere(t *testing.T) {
 	if _, err := env.Client.ListKeysWithResponse(ctx, main, nil); err != nil {
 		t.Fatal(err)
 	}
-	env.Stop() // closes the database, so that every write has reached the files
+	env.Stop() // closes the database, so that every write has reached its files
 	if l := []byte(logs.String()); !bytes.Contains(l, []byte("/Keys.json")) {
 		t.Fatalf("the captured log has no request lines; is it the server's? %q", l)
 	} else if bytes.Contains(l, secret[1]) {
 		t.Errorf("the log holds the secret:\n%s", l)
 	}
-	files, err := filepath.Glob(env.DBPath + "*") // the database and any -wal, -shm
-	if err != nil || len(files) == 0 {
-		t.Fatalf("database files: %v %v", files, err)
-	}
+	stored := databaseContents(t, env)
 	var sawSid bool
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for where, data := range stored {
 		sawSid = sawSid || bytes.Contains(data, sid)
 		if bytes.Contains(data, secret[1]) {
-			t.Errorf("%s holds the secret in clear", f)
+			t.Errorf("%s holds the secret in clear", where)
 		}
 	}
 	if !sawSid {
-		t.Fatal("no database file holds the key's SID: these are not the server's files")
+		t.Fatal("nothing in the database holds the key's SID: this is not the server's database")
 	}
+}
+
+// databaseContents returns what the server's database holds, by where it is: with SQLite, the
+// bytes of its files (the database and any -wal, -shm), free pages and all; with
+// PostgreSQL, every row of every table, as text.
+func databaseContents(t *testing.T, env *servertest.Env) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	if !env.Postgres() {
+		files, err := filepath.Glob(env.DBPath + "*")
+		if err != nil || len(files) == 0 {
+			t.Fatalf("database files: %v %v", files, err)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[f] = data
+		}
+		return out
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, env.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(tables) == 0 {
+		t.Fatalf("tables: %v %v", tables, err)
+	}
+	for _, table := range tables {
+		var text []byte
+		if err := conn.QueryRow(ctx, "SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM "+pgx.Identifier{table}.Sanitize()+" t").Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		out["table "+table] = text
+	}
+	return out
 }
 
 // TestFailedKeyLoginsAreThrottled: guessing a key's secret is throttled like guessing an

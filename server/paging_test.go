@@ -89,7 +89,7 @@ func TestPageTokensAreSealed(t *testing.T) {
 }
 
 // TestPageTokensSurviveRestartsAndProcesses: the key lives in the database, so a token
-// handed out before a restart, or by another server on the same file, still works.
+// handed out before a restart, or by another server on the same database, still works.
 func TestPageTokensSurviveRestartsAndProcesses(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	for i := range 5 {
@@ -98,7 +98,7 @@ func TestPageTokensSurviveRestartsAndProcesses(t *testing.T) {
 	first := listAs(t, env, env.Main.Sid, env.Main.AuthToken, "/2010-04-01/Accounts/"+env.Main.Sid+"/Messages.json?PageSize=2")
 	want := listAs(t, env, env.Main.Sid, env.Main.AuthToken, *first.NextPageUri)
 
-	other := servertest.Start(t, servertest.Options{DBPath: env.DBPath}) // a second process on the file
+	other := servertest.Start(t, servertest.Options{DBPath: env.DBPath}) // a second process on the database
 	got := listAs(t, other, env.Main.Sid, env.Main.AuthToken, *first.NextPageUri)
 	if got.Messages[0].Sid != want.Messages[0].Sid {
 		t.Errorf("another server on the same file read the token differently")
