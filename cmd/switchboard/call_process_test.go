@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	twclient "github.com/twilio/twilio-go/client"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
 )
 
@@ -67,7 +67,7 @@ func (a *voiceApp) snapshot() map[string][]string {
 // TwiML. Restarted, the call goes on from the verb it was at: nothing is fetched, said or
 // sent twice, and it ends as it would have.
 func TestKill9MidCallResumes(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
+	db := servertest.Database(t)
 	// At ten times real time the 20 s pause lasts two seconds: the kill lands in it.
 	flags := []string{"--call-speed", "10"}
 	first := startSB(t, db, flags...)

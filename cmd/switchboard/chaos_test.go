@@ -6,11 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 // ledger records what the server acknowledged (a 2xx answer) before it was killed, and
@@ -65,10 +66,10 @@ func (c apiClient) call(method, path string, form url.Values) (int, map[string]a
 }
 
 // TestChaosKillDuringWrites runs concurrent writers against the real binary, kills it with
-// SIGKILL mid-load, restarts it on the same file, and checks that every write the server
+// SIGKILL mid-load, restarts it on the same database, and checks that every write the server
 // acknowledged survived: creates, redactions, cancellations and deletions.
 func TestChaosKillDuringWrites(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "chaos.db")
+	db := servertest.Database(t)
 	l := &ledger{created: map[string]string{}, redacted: map[string]bool{}, canceled: map[string]bool{}, deleted: map[string]bool{}, tried: map[string]string{}}
 	const rounds, writers = 3, 8
 	for round := range rounds {

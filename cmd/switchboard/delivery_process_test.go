@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"syscall"
@@ -15,11 +14,12 @@ import (
 
 	twclient "github.com/twilio/twilio-go/client"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
 )
 
 // Tests of the real binary as separate processes: killed with SIGKILL mid-work, and two
-// of them sharing one database file.
+// of them sharing one database.
 
 // procFrom is the number the delivery tests' account buys and sends from.
 const procFrom = "+14155550199"
@@ -163,7 +163,7 @@ func buy(t *testing.T, p *sbProcess, number string) {
 // way and their callbacks are waiting for a receiver that is down; after a restart every
 // message reaches its final status and every callback arrives exactly once.
 func TestKill9MidDeliveryLosesNothing(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
+	db := servertest.Database(t)
 	// A port nothing listens on yet: callbacks fail (connection refused) and wait.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -197,10 +197,10 @@ func TestKill9MidDeliveryLosesNothing(t *testing.T) {
 	waitCallbacks(t, log, sent, 15*time.Second)
 }
 
-// TestTwoProcessesShareOneDatabase runs two servers over one file: each message is
+// TestTwoProcessesShareOneDatabase runs two servers over one database: each message is
 // advanced, and each callback delivered, by exactly one of them.
 func TestTwoProcessesShareOneDatabase(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
+	db := servertest.Database(t)
 	flags := []string{"--delivery-delay", "50ms"}
 	a := startSB(t, db, flags...)
 	b := startSB(t, db, flags...)

@@ -1,6 +1,6 @@
 // Command switchboard runs the Switchboard API server: a self-hosted, Twilio-compatible
-// messaging and voice API backed by a SQLite file. It only wires the pieces together; see the
-// server and store packages for the behaviour.
+// messaging and voice API backed by a SQLite file or a PostgreSQL database. It only
+// wires the pieces together; see the server and store packages for the behaviour.
 package main
 
 import (
@@ -132,15 +132,15 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a mistake is returned, and printed once, by main
 	fs.StringVar(&c.addr, "addr", env("SWITCHBOARD_ADDR", "127.0.0.1:8080"), "address to listen on (env SWITCHBOARD_ADDR)")
-	fs.StringVar(&c.db, "db", env("SWITCHBOARD_DB", "switchboard.db"), "SQLite database file, created if missing (env SWITCHBOARD_DB)")
+	fs.StringVar(&c.db, "db", env("SWITCHBOARD_DB", "switchboard.db"), "the database: a SQLite file, created if missing, or a PostgreSQL database's URL, postgres://user:password@host:port/name (the database must exist; its schema is created or migrated) (env SWITCHBOARD_DB)")
 	fs.StringVar(&c.accountSid, "account-sid", env("SWITCHBOARD_ACCOUNT_SID", ""), "fixed main account SID, AC + 32 hex digits; needs --auth-token (env SWITCHBOARD_ACCOUNT_SID)")
 	fs.StringVar(&c.authToken, "auth-token", env("SWITCHBOARD_AUTH_TOKEN", ""), "fixed main account auth token, letters and digits only (env SWITCHBOARD_AUTH_TOKEN)")
 	fs.Float64Var(&c.rateLimit, "rate-limit", envFloat("SWITCHBOARD_RATE_LIMIT", 0), "API requests per second per account, 0 for no limit (env SWITCHBOARD_RATE_LIMIT)")
 	var rateBurst int64
 	fs.Int64Var(&rateBurst, "rate-burst", envInt("SWITCHBOARD_RATE_BURST", 0), "requests an account may burst above --rate-limit (env SWITCHBOARD_RATE_BURST)")
 	fs.BoolVar(&c.check, "check-responses", getenv("SWITCHBOARD_CHECK_RESPONSES") == "true", "check every API response against openapi.yaml and log mismatches, for test suites (env SWITCHBOARD_CHECK_RESPONSES=true)")
-	fs.StringVar(&c.synchronous, "sync", env("SWITCHBOARD_SYNC", "full"), "full: an acknowledged write survives a power failure; normal: it survives the process being killed, not always a power failure (env SWITCHBOARD_SYNC)")
-	groupCommit := fs.Bool("group-commit", getenv("SWITCHBOARD_GROUP_COMMIT") != "false", "commit concurrent writes together, one fsync for many; false commits each on its own, the old mode (env SWITCHBOARD_GROUP_COMMIT=false)")
+	fs.StringVar(&c.synchronous, "sync", env("SWITCHBOARD_SYNC", "full"), "SQLite only: full: an acknowledged write survives a power failure; normal: it survives the process being killed, not always a power failure (env SWITCHBOARD_SYNC)")
+	groupCommit := fs.Bool("group-commit", getenv("SWITCHBOARD_GROUP_COMMIT") != "false", "SQLite only: commit concurrent writes together, one fsync for many; false commits each on its own, the old mode (env SWITCHBOARD_GROUP_COMMIT=false)")
 	fs.StringVar(&c.baseURL, "base-url", env("SWITCHBOARD_BASE_URL", ""), "where apps reach this server, for media URLs in webhooks; default http://<the --addr listened on> (env SWITCHBOARD_BASE_URL)")
 	fs.DurationVar(&c.deliveryDelay, "delivery-delay", envDuration("SWITCHBOARD_DELIVERY_DELAY", 100*time.Millisecond), "time between two steps of a simulated delivery: queued, sending, sent, delivered (env SWITCHBOARD_DELIVERY_DELAY)")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", envDuration("SWITCHBOARD_WEBHOOK_TIMEOUT", 15*time.Second), "timeout of each webhook request and media fetch (env SWITCHBOARD_WEBHOOK_TIMEOUT)")
@@ -189,6 +189,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	fs.BoolVar(&c.movableClock, "movable-clock", getenv("SWITCHBOARD_MOVABLE_CLOCK") != "false",
 		"POST /switchboard/v1/Clock may move the simulator's clock forward; it is one clock for every account, so a server several teams share may turn this off (env SWITCHBOARD_MOVABLE_CLOCK=false)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	// --help shows SWITCHBOARD_DB as --db's default: without a URL's password.
+	fs.Lookup("db").DefValue = app.RedactDB(c.db)
 	// The usage goes to standard output for --help (a success); after a mistake, the
 	// error names the mistake and points at --help.
 	fs.Usage = func() {}
@@ -256,6 +258,16 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	if c.synchronous != "full" && c.synchronous != "normal" {
 		return c, fmt.Errorf("--sync must be full or normal, not %q", c.synchronous)
 	}
+	if app.IsPostgres(c.db) {
+		// Settings of SQLite's writer: with PostgreSQL a commit's durability is the
+		// server's synchronous_commit, which Switchboard leaves on. Given anyway, they
+		// would seem to do what they cannot.
+		for _, f := range []struct{ flag, env string }{{"sync", "SWITCHBOARD_SYNC"}, {"group-commit", "SWITCHBOARD_GROUP_COMMIT"}} {
+			if isSet(fs, f.flag) || getenv(f.env) != "" {
+				return c, fmt.Errorf("--%s (or %s) is a setting of SQLite, and --db names a PostgreSQL database, whose durability is the server's synchronous_commit (left on): remove it", f.flag, f.env)
+			}
+		}
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
@@ -318,13 +330,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(logbuf.Handler(handler, logOut))
 
-	if err := checkDBDir(cfg.db); err != nil {
-		return err
+	if !app.IsPostgres(cfg.db) {
+		if err := checkDBDir(cfg.db); err != nil {
+			return err
+		}
 	}
 	m := metrics.New()
-	db, err := sqlite.OpenWith(ctx, cfg.db, sqlite.Options{Synchronous: cfg.synchronous, NoGroupCommit: cfg.noGroupCommit, Batches: m})
+	db, err := app.OpenStore(ctx, cfg.db, sqlite.Options{Synchronous: cfg.synchronous, NoGroupCommit: cfg.noGroupCommit, Batches: m})
 	if err != nil {
-		return fmt.Errorf("database %s: %w", cfg.db, err)
+		return fmt.Errorf("database %s: %w", app.RedactDB(cfg.db), err)
 	}
 	defer db.Close()
 

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while run writes to it.
@@ -78,7 +80,7 @@ func startLogging(t *testing.T, args []string, env map[string]string, stderr io.
 }
 
 func TestFirstStartCreatesAccountLaterStartsReuseIt(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
+	db := servertest.Database(t)
 	url, out, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db}, nil)
 	sid := regexp.MustCompile(`Account SID: (AC[0-9a-f]{32})`).FindStringSubmatch(out.String())
 	token := regexp.MustCompile(`Auth token:  ([0-9a-f]{32})`).FindStringSubmatch(out.String())
@@ -105,7 +107,7 @@ func TestFirstStartCreatesAccountLaterStartsReuseIt(t *testing.T) {
 }
 
 func TestFixedCredentials(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
+	db := servertest.Database(t)
 	sid := "AC" + strings.Repeat("ab", 16)
 	for _, token := range []string{"firstToken1", "rotatedToken2"} { // a restart may change the token
 		url, _, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sid}, map[string]string{"SWITCHBOARD_AUTH_TOKEN": token})
@@ -143,7 +145,7 @@ func TestScheduleMinLeadFlag(t *testing.T) {
 // TestSubaccountIsNotAMainAccount: --account-sid naming a subaccount is refused, rather
 // than serving it as a main account that could then create subaccounts of its own.
 func TestSubaccountIsNotAMainAccount(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
+	db := servertest.Database(t)
 	sid := "AC" + strings.Repeat("ab", 16)
 	url, _, stop := start(t, []string{"--addr", "127.0.0.1:0", "--db", db, "--account-sid", sid, "--auth-token", "mainToken1"}, nil)
 	req, _ := http.NewRequest(http.MethodPost, url+"/2010-04-01/Accounts.json", strings.NewReader("FriendlyName=sub"))

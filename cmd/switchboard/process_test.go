@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
 
 // The tests in this file run the real binary in its own process: what they check (file
@@ -52,12 +54,17 @@ func switchboardBinary(t *testing.T) string {
 	return binary
 }
 
+// The tests whose subject is the store (restarts, kill -9, two processes) run on a
+// database from servertest.Database: SQLite, or PostgreSQL with
+// SWITCHBOARD_TEST_STORE=postgres. pgtest.Main removes the cluster they shared.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if binary != "" {
-		os.RemoveAll(filepath.Dir(binary))
-	}
-	os.Exit(code)
+	os.Exit(pgtest.Main(func() int {
+		code := m.Run()
+		if binary != "" {
+			os.RemoveAll(filepath.Dir(binary))
+		}
+		return code
+	}))
 }
 
 // process is a running switchboard.

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/switchboard-dev/switchboard/app"
 	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -23,12 +24,17 @@ import (
 func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: switchboard [flags]
 
-Switchboard serves a Twilio-compatible REST API from a SQLite file, for building and
-testing apps that text and call, with no carrier and no cost: 2010-04-01 Accounts, Keys,
-Messages, Media, Calls, Recordings, IncomingPhoneNumbers and AvailablePhoneNumbers;
-Messaging v1 Services; Lookup v2 PhoneNumbers; Verify v2 Services, Verifications and
-VerificationCheck; and a simulator API under /switchboard/v1/ (incoming texts and calls,
-keys pressed, forced statuses, webhook deliveries, Verify's codes, events).
+Switchboard serves a Twilio-compatible REST API, for building and testing apps that text
+and call, with no carrier and no cost: 2010-04-01 Accounts, Keys, Messages, Media, Calls,
+Recordings, IncomingPhoneNumbers and AvailablePhoneNumbers; Messaging v1 Services; Lookup
+v2 PhoneNumbers; Verify v2 Services, Verifications and VerificationCheck; and a simulator
+API under /switchboard/v1/ (incoming texts and calls, keys pressed, forced statuses,
+webhook deliveries, Verify's codes, events).
+
+It keeps its data in a SQLite file (--db switchboard.db, the default), or in a PostgreSQL
+database when --db is a postgres:// or postgresql:// URL, which several Switchboard
+processes may share. --sync and --group-commit are SQLite's, refused with PostgreSQL,
+whose durability is the server's synchronous_commit.
 
 On first start it creates the main account and prints its Account SID and auth token;
 later starts reuse it. Pass --account-sid and --auth-token to fix the credentials (CI).
@@ -88,7 +94,8 @@ type banner struct {
 }
 
 func printBanner(w io.Writer, b banner) {
-	fmt.Fprintf(w, "Switchboard is listening on %s (database %s)\n", b.base, b.cfg.db)
+	db := app.RedactDB(b.cfg.db) // a PostgreSQL URL may hold a password
+	fmt.Fprintf(w, "Switchboard is listening on %s (database %s)\n", b.base, db)
 	fmt.Fprintf(w, "  Inbox:       %s/inbox/\n", b.base)
 	fmt.Fprintf(w, "  API:         %s/2010-04-01/Accounts/%s/Messages.json\n", b.base, b.account.Sid)
 	fmt.Fprintf(w, "  Swagger UI:  %s/docs/\n", b.base)
@@ -96,13 +103,13 @@ func printBanner(w io.Writer, b banner) {
 	fmt.Fprintf(w, "  Account SID: %s\n", b.account.Sid)
 	switch {
 	case b.cfg.tokenFrom != "" && b.outcome == accounts.MainAccountTokenReset:
-		fmt.Fprintf(w, "  Auth token:  from %s (it replaced the token stored in %s)\n", b.cfg.tokenFrom, b.cfg.db)
+		fmt.Fprintf(w, "  Auth token:  from %s (it replaced the token stored in %s)\n", b.cfg.tokenFrom, db)
 	case b.cfg.tokenFrom != "":
 		fmt.Fprintf(w, "  Auth token:  from %s\n", b.cfg.tokenFrom)
 	case b.outcome == accounts.MainAccountCreated:
 		fmt.Fprintf(w, "  Auth token:  %s   (new account: keep it; later starts reuse this account and do not print it)\n", b.account.AuthToken)
 	default:
-		fmt.Fprintf(w, "  Auth token:  the one printed when %s was created (or pass --auth-token to set one)\n", b.cfg.db)
+		fmt.Fprintf(w, "  Auth token:  the one printed when %s was created (or pass --auth-token to set one)\n", db)
 	}
 	if b.cfg.inboxAutoSignIn {
 		fmt.Fprintf(w, "  The inbox signs in as %s by itself (--inbox-auto-signin).\n", b.account.Sid)

@@ -16,6 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/switchboard-dev/switchboard"
+	"github.com/switchboard-dev/switchboard/app"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 )
 
 func TestHelpGoesToStandardOutput(t *testing.T) {
@@ -64,7 +66,14 @@ func TestEveryFlagIsInTheReadme(t *testing.T) {
 }
 
 func TestBanner(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sb.db")
+	db := servertest.Database(t)
+	shown := db
+	if app.IsPostgres(db) {
+		// The test cluster trusts every connection, so a password in the URL is accepted
+		// and ignored: it must not be printed.
+		shown = strings.Replace(db, "postgres@", "postgres:xxxxx@", 1)
+		db = strings.Replace(db, "postgres@", "postgres:s3cretPassword@", 1)
+	}
 	sid := "AC" + strings.Repeat("cd", 16)
 	args := []string{"--addr", "127.0.0.1:0", "--db", db}
 	tests := []struct {
@@ -76,8 +85,8 @@ func TestBanner(t *testing.T) {
 	}{
 		{"fixed token, new account", []string{"--account-sid", sid, "--auth-token", "tokenOne1"}, nil, "Auth token:  from --auth-token\n", "tokenOne1"},
 		{"same token again", []string{"--account-sid", sid}, map[string]string{"SWITCHBOARD_AUTH_TOKEN": "tokenOne1"}, "Auth token:  from SWITCHBOARD_AUTH_TOKEN\n", "tokenOne1"},
-		{"token changed", []string{"--account-sid", sid, "--auth-token", "tokenTwo2"}, nil, "from --auth-token (it replaced the token stored in " + db + ")", "tokenTwo2"},
-		{"no token given", nil, nil, "the one printed when " + db + " was created", "tokenTwo2"},
+		{"token changed", []string{"--account-sid", sid, "--auth-token", "tokenTwo2"}, nil, "from --auth-token (it replaced the token stored in " + shown + ")", "tokenTwo2"},
+		{"no token given", nil, nil, "the one printed when " + shown + " was created", "tokenTwo2"},
 	}
 	for _, tt := range tests {
 		_, out, stop := start(t, append(append([]string{}, args...), tt.args...), tt.env)
@@ -89,6 +98,9 @@ func TestBanner(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "/inbox/") {
 			t.Errorf("%s: the banner does not show the inbox:\n%s", tt.name, out)
+		}
+		if !strings.Contains(out.String(), "(database "+shown+")") || strings.Contains(out.String(), "s3cretPassword") {
+			t.Errorf("%s: the banner does not name the database as %s:\n%s", tt.name, shown, out)
 		}
 	}
 }
@@ -116,6 +128,48 @@ func TestStartupErrorsSayWhatToDo(t *testing.T) {
 				t.Errorf("%s: %v; want it to mention %q", tt.name, err, w)
 			}
 		}
+	}
+}
+
+// TestPostgresSettings: with a PostgreSQL URL, SQLite's settings are refused rather than
+// ignored, and no message shows the URL's password.
+func TestPostgresSettings(t *testing.T) {
+	const secret = "s3cretPassword"
+	// Nothing listens on port 1: the server cannot be reached.
+	unreachable := "postgres://sb:" + secret + "@127.0.0.1:1/switchboard?connect_timeout=2"
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"--sync", []string{"--db", unreachable, "--sync", "full"}, nil, []string{"--sync", "SQLite", "synchronous_commit"}},
+		{"--group-commit", []string{"--db", unreachable, "--group-commit=false"}, nil, []string{"--group-commit", "SQLite"}},
+		{"SWITCHBOARD_SYNC", nil, map[string]string{"SWITCHBOARD_DB": unreachable, "SWITCHBOARD_SYNC": "normal"}, []string{"SWITCHBOARD_SYNC", "SQLite"}},
+		{"SWITCHBOARD_GROUP_COMMIT", []string{"--db", unreachable}, map[string]string{"SWITCHBOARD_GROUP_COMMIT": "false"}, []string{"SWITCHBOARD_GROUP_COMMIT", "SQLite"}},
+		{"unreachable server", []string{"--db", unreachable}, nil, []string{"database postgres://sb:xxxxx@127.0.0.1:1/switchboard", "unavailable"}},
+	}
+	for _, tt := range tests {
+		var stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"--addr", "127.0.0.1:0"}, tt.args...), func(k string) string { return tt.env[k] }, io.Discard, &stderr)
+		if err == nil {
+			t.Errorf("%s: started", tt.name)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v; want it to mention %q", tt.name, err, w)
+			}
+		}
+		if strings.Contains(err.Error()+stderr.String(), secret) {
+			t.Errorf("%s: the password shows: %v\n%s", tt.name, err, stderr.String())
+		}
+	}
+	// --help shows SWITCHBOARD_DB as the default of --db, without its password.
+	var stdout bytes.Buffer
+	_ = run(context.Background(), []string{"--help"}, func(k string) string { return map[string]string{"SWITCHBOARD_DB": unreachable}[k] }, &stdout, io.Discard)
+	if !strings.Contains(stdout.String(), "postgres://sb:xxxxx@127.0.0.1:1/switchboard") || strings.Contains(stdout.String(), secret) {
+		t.Errorf("--help with SWITCHBOARD_DB set:\n%s", stdout.String())
 	}
 }
 
