@@ -3,12 +3,19 @@
 // `npm test` builds bin/switchboard first (the "pretest" script runs `make -C ../.. build`);
 // this module only starts the binary, so a stale or missing build is reported, not rebuilt
 // behind the test runner's back (node --test runs each file in its own process).
+//
+// Each server gets a database of its own: a SQLite file in a temporary directory or, with
+// SWITCHBOARD_TEST_STORE=postgres, a new PostgreSQL database on the cluster whose URL is
+// SWITCHBOARD_TEST_POSTGRES, made with createdb and dropped with dropdb (from PG_BIN when
+// set). `make test-compat-node-postgres` runs the suite so, under internal/pgtest/withpg,
+// which starts the cluster and sets both.
 
-import { spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import twilio from "twilio";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,13 +30,42 @@ export const AUTH_TOKEN = "compatNodeToken0123456789";
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-// Every server this process started (child -> its temporary directory), so that an exit
-// for any reason still kills them and removes their databases.
+// The PostgreSQL cluster the servers' databases are made on, when the suite runs on
+// PostgreSQL: the URL of a superuser's connection to its postgres database.
+const postgres = process.env.SWITCHBOARD_TEST_STORE === "postgres" ? process.env.SWITCHBOARD_TEST_POSTGRES : undefined;
+if (process.env.SWITCHBOARD_TEST_STORE === "postgres" && !postgres) {
+  throw new Error("SWITCHBOARD_TEST_STORE=postgres needs SWITCHBOARD_TEST_POSTGRES, a cluster's URL: run under `go run ./internal/pgtest/withpg --` (make test-compat-node-postgres)");
+}
+const pgProgram = (name) => (process.env.PG_BIN ? join(process.env.PG_BIN, name) : name);
+let databases = 0;
+
+// newDatabase makes a database for one server and returns its --db and how to remove it
+// (synchronously, so that the exit handler can).
+async function newDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), "switchboard-compat-node-"));
+  if (!postgres) {
+    return { db: join(dir, "test.db"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `node_${process.pid}_${++databases}`;
+  await promisify(execFile)(pgProgram("createdb"), ["--maintenance-db", postgres, name]);
+  const url = new URL(postgres);
+  url.pathname = "/" + name;
+  return {
+    db: url.toString(),
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      spawnSync(pgProgram("dropdb"), ["--if-exists", "--force", "--maintenance-db", postgres, name], { stdio: "ignore" });
+    },
+  };
+}
+
+// Every server this process started (child -> how to remove its database), so that an
+// exit for any reason still kills them and removes their databases.
 const running = new Map();
 const killAll = () => {
-  for (const [child, dir] of running) {
+  for (const [child, remove] of running) {
     child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   }
   running.clear();
 };
@@ -44,7 +80,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 }
 
 /**
- * Starts bin/switchboard on a random loopback port with a fresh SQLite file.
+ * Starts bin/switchboard on a random loopback port with a fresh database (see newDatabase).
  * Resolves to { url, accountSid, authToken, client(sid?, token?), keyClient(keySid, secret),
  * stop() } once the server has printed its listening line. stop() is idempotent; call it from an `after` hook.
  *
@@ -58,16 +94,16 @@ export async function startSwitchboard({ deliveryDelay = "1h", ownNumber = OWN_N
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`npm test\` (it builds first) or \`make -C ${repoRoot} build\``);
   }
-  const dir = mkdtempSync(join(tmpdir(), "switchboard-compat-node-"));
+  const { db, remove } = await newDatabase();
   const child = spawn(
     binary,
     // --check-responses: the server checks each of its answers against openapi.yaml and
     // logs any mismatch; stop() fails the suite on one.
-    ["--addr", "127.0.0.1:0", "--db", join(dir, "test.db"), "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
+    ["--addr", "127.0.0.1:0", "--db", db, "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
       "--check-responses", "--delivery-delay", deliveryDelay, "--call-speed", callSpeed],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  running.set(child, dir);
+  running.set(child, remove);
 
   // Both pipes are drained for the server's whole life (its request log goes to stderr:
   // a full pipe would stall it); the tail of stderr explains a failed start.
@@ -95,7 +131,7 @@ export async function startSwitchboard({ deliveryDelay = "1h", ownNumber = OWN_N
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
+    remove();
     if (mismatches.length > 0) {
       throw new Error(`the server answered off the spec ${mismatches.length} time(s):\n${mismatches.join("\n")}`);
     }
