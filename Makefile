@@ -7,6 +7,7 @@ BASELINE  ?= ../shared/bench/baseline
 LOADFLAGS ?=
 
 .PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-inbox test-race lint lint-spec bench load clean \
+	withpg test-go-postgres test-compat-go-postgres test-compat-node-postgres \
 	check-generated check-ogen sdk-ts check-sdk-ts inbox check-inbox fuzz fuzz-short
 
 all: build
@@ -23,18 +24,42 @@ build:
 run: build
 	./$(BIN) $(ARGS)
 
-## test: every test, against real servers on loopback and real SQLite files; make stops at the first suite that fails
-test: deps test-go fuzz-short test-compat-go test-compat-node test-sdk-ts test-ui test-inbox
-	@echo "make test: all 7 suites passed: test-go, fuzz-short, test-compat-go, test-compat-node, test-sdk-ts, test-ui, test-inbox"
+## test: every test, against real servers on loopback, on real SQLite files and PostgreSQL databases; make stops
+## at the first suite that fails. The suites whose servers take their backend from SWITCHBOARD_TEST_STORE run
+## twice, on SQLite and on PostgreSQL (the *-postgres targets); the two Go passes run side by side (make -j2: their
+## servers mostly wait on timers and sockets, so they share the two CPUs well), the Node ones one after the other
+## (they share node_modules and bin/switchboard)
+test: deps
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-go test-go-postgres
+	@$(MAKE) --no-print-directory fuzz-short
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-compat-go test-compat-go-postgres
+	@$(MAKE) --no-print-directory test-compat-node test-compat-node-postgres test-sdk-ts test-ui test-inbox
+	@echo "make test: all 10 suites passed: test-go, test-go-postgres, fuzz-short, test-compat-go, test-compat-go-postgres, test-compat-node, test-compat-node-postgres, test-sdk-ts, test-ui, test-inbox"
 
 ## deps: install what the tests need beyond Go (curl, Node.js, Chromium) where missing
 deps:
 	bash .ci/install-deps
 
-## test-go: the Go packages (server, store, client examples), and the load harness's own tests (no load)
+## test-go: the Go packages (server, store, client examples), and the load harness's own tests (no load); their
+## servers on SQLite files (store/postgres's own tests start PostgreSQL clusters of their own)
 test-go:
 	$(GO) test -count=1 ./...
 	cd tools/load && $(GO) test -count=1 ./...
+
+## withpg: build bin/withpg, which runs a command with a throwaway PostgreSQL cluster (internal/pgtest/withpg)
+withpg:
+	$(GO) build -o bin/withpg ./internal/pgtest/withpg
+
+# The Go packages whose tests start servers through app/servertest, switchboardtest or the binary, and so run on
+# the backend SWITCHBOARD_TEST_STORE names: every API test of server (the BOLA matrix included), switchboardtest,
+# the client's examples, the command's (restarts, kill -9, two processes sharing a database), app's. The other
+# packages reach no store or one of their own; store/postgres and store/sqlite are in test-go.
+PGPKGS := ./server/ ./switchboardtest/ ./client/ ./cmd/switchboard/ ./app/...
+
+## test-go-postgres: the Go packages that start servers (PGPKGS), on PostgreSQL: one cluster (withpg), a new
+## database for each server
+test-go-postgres: withpg
+	SWITCHBOARD_TEST_STORE=postgres ./bin/withpg -- $(GO) test -count=1 $(PGPKGS)
 
 ## fuzz: run every fuzz target (found with go test -list) for FUZZTIME each (default 1m);
 ## crashers land in the package's testdata/fuzz/<target>: commit them
@@ -56,9 +81,17 @@ fuzz-short:
 test-compat-go:
 	cd compat/go && $(GO) vet ./... && $(GO) test -count=1 ./...
 
+## test-compat-go-postgres: the same on PostgreSQL
+test-compat-go-postgres: withpg
+	cd compat/go && SWITCHBOARD_TEST_STORE=postgres ../../bin/withpg -- $(GO) test -count=1 ./...
+
 ## test-compat-node: the official Node SDK (npm twilio) against a live server
 test-compat-node: build
 	cd compat/node && npm ci --no-audit --no-fund && npm test
+
+## test-compat-node-postgres: the same on PostgreSQL (each server on a database createdb makes)
+test-compat-node-postgres: build withpg
+	cd compat/node && npm ci --no-audit --no-fund && SWITCHBOARD_TEST_STORE=postgres ../../bin/withpg -- npm test
 
 ## test-sdk-ts: type-check the TypeScript SDK and run it against a live server
 test-sdk-ts: build
