@@ -160,7 +160,11 @@ func TestUpdateFromInsideTheWebhook(t *testing.T) {
 			updated <- status
 			return http.StatusOK, "text/xml", `<Response><Say>Not said: the call went elsewhere.</Say></Response>`
 		case "/elsewhere":
-			return http.StatusOK, "text/xml", `<Response><Say>Elsewhere.</Say></Response>`
+			// The pause keeps the call going (200 ms at the tests' call speed) until the
+			// late answer is in, as a real call would: an answer that comes once the call
+			// has ended is kept as a delivery only, and with a store of round trips
+			// (PostgreSQL) handing it to the call can take longer than a bare <Say> lasts.
+			return http.StatusOK, "text/xml", `<Response><Say>Elsewhere.</Say><Pause length="20"/></Response>`
 		}
 		return http.StatusOK, "", ""
 	})
