@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/app"
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
@@ -75,7 +76,7 @@ func NewServer(opts Options) (*Server, error) {
 	db, drop := "", func() {}
 	if pgtest.Wanted() {
 		var err error
-		if db, drop, err = pgtest.NewDatabase(context.Background()); err != nil {
+		if db, drop, err = servertest.NewPostgresDatabase(context.Background()); err != nil {
 			return nil, fmt.Errorf("switchboardtest: %w", err)
 		}
 	}

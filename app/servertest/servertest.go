@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboard-dev/switchboard"
 	"github.com/switchboard-dev/switchboard/app"
@@ -37,6 +39,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/voice"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/postgres"
 	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
@@ -118,13 +121,92 @@ func Start(tb testing.TB, opts Options) *Env {
 
 // Database returns a new database for a server of the test, removed when the test ends:
 // a SQLite file in the test's temporary directory or, with SWITCHBOARD_TEST_STORE=postgres,
-// the URL of a new PostgreSQL database (pgtest.Database).
+// the URL of a new PostgreSQL database (NewPostgresDatabase).
 func Database(tb testing.TB) string {
 	tb.Helper()
-	if pgtest.Wanted() {
-		return pgtest.Database(tb)
+	if !pgtest.Wanted() {
+		return filepath.Join(tb.TempDir(), "switchboard.db")
 	}
-	return filepath.Join(tb.TempDir(), "switchboard.db")
+	u, drop, err := NewPostgresDatabase(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(drop)
+	return u
+}
+
+// template is the database NewPostgresDatabase copies, made once per test binary.
+var template struct {
+	once sync.Once
+	url  string
+	err  error
+}
+
+// spare is the next copy of the template, made while the test before is still running:
+// making one takes longer than starting a server on it. After the first call there is
+// always one copy either in it or being made, never more.
+var spare = make(chan spareDB, 1)
+
+type spareDB struct {
+	url  string
+	drop func()
+	err  error
+}
+
+// NewPostgresDatabase returns the URL of a new PostgreSQL database for a server, on the
+// test run's cluster (pgtest.NewDatabase), with the store's schema already in it: a copy
+// of a database migrated once per test binary, made ahead. drop, which the caller must
+// call, drops it.
+func NewPostgresDatabase(ctx context.Context) (url string, drop func(), err error) {
+	template.once.Do(func() {
+		if template.url, template.err = migratedTemplate(ctx); template.err == nil {
+			go makeSpare()
+		}
+	})
+	if template.err != nil {
+		return "", nil, template.err
+	}
+	var next spareDB
+	select {
+	case next = <-spare:
+	case <-ctx.Done():
+		return "", nil, ctx.Err()
+	}
+	go makeSpare()
+	return next.url, next.drop, next.err
+}
+
+// makeSpare makes the next copy. The last one a test binary makes is not dropped: it
+// goes with the cluster.
+func makeSpare() {
+	var d spareDB
+	d.url, d.drop, d.err = pgtest.NewDatabaseFrom(context.Background(), template.url)
+	spare <- d
+}
+
+// migratedTemplate makes a database that a store has migrated and then closed. It stays
+// until the cluster goes.
+func migratedTemplate(ctx context.Context) (string, error) {
+	u, _, err := pgtest.NewDatabase(ctx)
+	if err != nil {
+		return "", err
+	}
+	s, err := postgres.Open(ctx, u, postgres.Options{})
+	if err != nil {
+		return "", fmt.Errorf("migrate the template database: %w", err)
+	}
+	s.Close()
+	// Opening gave the database its identity, a row of settings, which each copy must make
+	// its own (Ping tells databases apart by it): no setting stays in the template.
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		return "", fmt.Errorf("template database: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DELETE FROM settings"); err != nil {
+		return "", fmt.Errorf("template database: %w", err)
+	}
+	return u, nil
 }
 
 // SQLiteOnly skips the test when the run's servers are on PostgreSQL: for tests of what
@@ -144,7 +226,7 @@ func Launch(opts Options, report func(format string, args ...any)) (*Env, error)
 	var drop func()
 	if opts.DBPath == "" && pgtest.Wanted() {
 		var err error
-		if opts.DBPath, drop, err = pgtest.NewDatabase(context.Background()); err != nil {
+		if opts.DBPath, drop, err = NewPostgresDatabase(context.Background()); err != nil {
 			return nil, err
 		}
 	}
