@@ -32,6 +32,14 @@ func (l *ledger) note(m map[string]bool, sid string) {
 	m[sid] = true
 }
 
+// enough reports whether the writes acknowledged so far are enough for the check: at
+// least creates, and a write of each other kind.
+func (l *ledger) enough(creates int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.created) >= creates && len(l.redacted) > 0 && len(l.canceled) > 0 && len(l.deleted) > 0
+}
+
 // apiClient talks to one process as its account.
 type apiClient struct {
 	p    *process
@@ -80,7 +88,15 @@ func TestChaosKillDuringWrites(t *testing.T) {
 		for w := range writers {
 			wg.Go(func() { write(c, l, stop, round, w) })
 		}
+		// Killed mid-load, after 700 ms and once the writes acknowledged so far are enough
+		// for the check below (their share of it by this round), so that a loaded
+		// machine or a slower backend (PostgreSQL's round trips) still gives it
+		// something to check; 5 s at most.
+		deadline := time.Now().Add(5 * time.Second)
 		time.Sleep(700 * time.Millisecond)
+		for !l.enough(100*(round+1)/rounds) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
 		if err := p.cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no flush
 			t.Fatal(err)
 		}
