@@ -417,9 +417,18 @@ func storePage() store.Page { return store.Page{Size: 100} }
 func TestEventStreamCalls(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	rc := servertest.NewReceiver(t, env.Main.AuthToken)
+	// The app answers the call once the test has seen the event of its creation: an event
+	// carries the call as it is when the stream reads it, and the first is to find it
+	// ringing, which the stream was not always quick enough for with PostgreSQL's round
+	// trips when the app answered at once.
+	seenCreated := make(chan struct{})
 	rc.Respond(func(_ int, r servertest.Received) (int, string, string) {
 		switch r.Path {
 		case "/ivr":
+			select {
+			case <-seenCreated:
+			case <-time.After(10 * time.Second):
+			}
 			return http.StatusOK, "text/xml", `<Response><Gather numDigits="1" action="/menu" timeout="600"><Say>Press 1.</Say></Gather></Response>`
 		case "/menu":
 			return http.StatusOK, "text/xml", `<Response><Say>You pressed ` + r.Form.Get("Digits") + `.</Say><Hangup/></Response>`
@@ -455,6 +464,7 @@ func TestEventStreamCalls(t *testing.T) {
 	if first := next(); first.Op != "created" || first.Call == nil || first.Call.Status != "ringing" || first.Call.Direction != "inbound" {
 		t.Fatalf("first event %+v", first)
 	}
+	close(seenCreated)
 	for {
 		ev := next()
 		if ev.Call == nil || ev.Op != "updated" {
