@@ -210,8 +210,9 @@ func migratedTemplate(ctx context.Context) (string, error) {
 }
 
 // SQLiteOnly skips the test when the run's servers are on PostgreSQL: for tests of what
-// only SQLite has (its file, its lock, its connections), which the SQLite run covers.
-// The caller says why in a comment.
+// only SQLite has (its file, its lock, its connections), and for tests whose subject is
+// not the store at all (connections, flags), which the SQLite run covers once. The
+// caller says why in a comment.
 func SQLiteOnly(tb testing.TB) {
 	tb.Helper()
 	if pgtest.Wanted() {

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
 
@@ -217,6 +218,7 @@ func openFileLimit() int {
 // the stalled ones after --read-timeout, and exits 0 on SIGTERM even with slow requests
 // in flight.
 func TestSlowClientsCannotTakeTheServerDown(t *testing.T) {
+	servertest.SQLiteOnly(t) // connections, not the store: once, in the SQLite run
 	// The attack and the server each need a descriptor per connection; keep well inside
 	// this process's limit (the server raises its own and fits its pool to it).
 	attackers := min(3000, openFileLimit()/2-200)
@@ -305,6 +307,7 @@ func TestSlowClientsCannotTakeTheServerDown(t *testing.T) {
 // TestSlowButSteadyBodyGetsThrough: a 1 MB-class body that trickles in faster than
 // --min-body-rate is served, however long it takes past --read-timeout.
 func TestSlowButSteadyBodyGetsThrough(t *testing.T) {
+	servertest.SQLiteOnly(t) // connections, not the store: once, in the SQLite run
 	p := startProcess(t, filepath.Join(t.TempDir(), "sb.db"), "--read-timeout", "500ms", "--min-body-rate", "20000")
 	body := "To=%2B14155550100&From=%2B15005550006&Body=" + strings.Repeat("a", 1500) + "&MaxPrice=" + strings.Repeat("b", 40000)
 	pr, pw := io.Pipe()
@@ -347,7 +350,8 @@ func TestSlowButSteadyBodyGetsThrough(t *testing.T) {
 // TestLowFileLimit: with an open-file limit below --max-conns the server shrinks its pool
 // to fit, says so, and a crowd of slow clients still never makes accept(2) fail.
 func TestLowFileLimit(t *testing.T) {
-	p := startProcessLimited(t, 300, filepath.Join(t.TempDir(), "sb.db"), "--read-timeout", "2s")
+	// On either backend: the store's files or connections take descriptors too.
+	p := startProcessLimited(t, 300, servertest.Database(t), "--read-timeout", "2s")
 	addr := strings.TrimPrefix(p.URL, "http://")
 	var held []net.Conn
 	defer func() {
@@ -379,6 +383,7 @@ func TestLowFileLimit(t *testing.T) {
 // keep a health check out: the reserve serves health checks only, so the streams that find the
 // pool full are refused instead of holding the reserve for its two seconds.
 func TestHealthWhileEventStreamsFillThePool(t *testing.T) {
+	servertest.SQLiteOnly(t) // connections, not the store: once, in the SQLite run
 	p := startProcess(t, filepath.Join(t.TempDir(), "sb.db"),
 		"--max-conns", "1024", "--max-conns-per-ip", "0", "--max-event-streams", "4000", "--log-level", "error")
 	addr := strings.TrimPrefix(p.URL, "http://")
