@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/client"
 )
 
@@ -85,7 +85,7 @@ func (s *slowApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // request workers.
 func TestSlowTenantDoesNotStallAnother(t *testing.T) {
 	const timeout = 6 * time.Second
-	p := startSB(t, filepath.Join(t.TempDir(), "sb.db"), "--webhook-timeout", timeout.String(), "--call-answer-delay", "200ms")
+	p := startSB(t, servertest.Database(t), "--webhook-timeout", timeout.String(), "--call-answer-delay", "200ms")
 	ctx := context.Background()
 	fast := &stamps{seen: map[string]time.Time{}}
 	fastSrv := httptest.NewServer(fast)
