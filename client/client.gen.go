@@ -6753,10 +6753,11 @@ type ClientInterface interface {
 
 	// CheckHealth Report whether the server is up
 	//
-	// Returns 200 while the server can read its database, and the file at its path is
-	// still the one it opened (503 once it was deleted or replaced under the running
-	// server, whose writes would otherwise be lost). Needs no credentials, so that
-	// process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and it is still the one it
+	// opened: a SQLite file deleted or replaced under the running server (whose writes
+	// would otherwise be lost), or a PostgreSQL server that cannot be reached, is a 503,
+	// so that a load balancer takes the replica out until it can serve again. Needs no
+	// credentials, so that process supervisors and CI scripts can poll it.
 	//
 	// Corresponds with GET /healthz (the `CheckHealth` operationId).
 	CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8685,10 +8686,11 @@ func (c *Client) UpdateAccountWithFormdataBody(ctx context.Context, sid AccountS
 
 // CheckHealth Report whether the server is up
 //
-// Returns 200 while the server can read its database, and the file at its path is
-// still the one it opened (503 once it was deleted or replaced under the running
-// server, whose writes would otherwise be lost). Needs no credentials, so that
-// process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and it is still the one it
+// opened: a SQLite file deleted or replaced under the running server (whose writes
+// would otherwise be lost), or a PostgreSQL server that cannot be reached, is a 503,
+// so that a load balancer takes the replica out until it can serve again. Needs no
+// credentials, so that process supervisors and CI scripts can poll it.
 //
 // Corresponds with GET /healthz (the `CheckHealth` operationId).
 func (c *Client) CheckHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16576,10 +16578,11 @@ type ClientWithResponsesInterface interface {
 
 	// CheckHealthWithResponse Report whether the server is up
 	//
-	// Returns 200 while the server can read its database, and the file at its path is
-	// still the one it opened (503 once it was deleted or replaced under the running
-	// server, whose writes would otherwise be lost). Needs no credentials, so that
-	// process supervisors and CI scripts can poll it.
+	// Returns 200 while the server can read its database, and it is still the one it
+	// opened: a SQLite file deleted or replaced under the running server (whose writes
+	// would otherwise be lost), or a PostgreSQL server that cannot be reached, is a 503,
+	// so that a load balancer takes the replica out until it can serve again. Needs no
+	// credentials, so that process supervisors and CI scripts can poll it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -27039,10 +27042,11 @@ func (c *ClientWithResponses) UpdateAccountWithFormdataBodyWithResponse(ctx cont
 
 // CheckHealthWithResponse Report whether the server is up
 //
-// Returns 200 while the server can read its database, and the file at its path is
-// still the one it opened (503 once it was deleted or replaced under the running
-// server, whose writes would otherwise be lost). Needs no credentials, so that
-// process supervisors and CI scripts can poll it.
+// Returns 200 while the server can read its database, and it is still the one it
+// opened: a SQLite file deleted or replaced under the running server (whose writes
+// would otherwise be lost), or a PostgreSQL server that cannot be reached, is a 503,
+// so that a load balancer takes the replica out until it can serve again. Needs no
+// credentials, so that process supervisors and CI scripts can poll it.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -30,9 +30,10 @@ var (
 	errTooManyReqs    = &api.Error{Status: http.StatusTooManyRequests, Code: api.CodeTooManyRequests, Message: "Too Many Requests"}
 	// errUnavailable: the database cannot serve the request now (store.ErrUnavailable):
 	// with SQLite, another process (a backup, the sqlite3 shell) held its lock for longer
-	// than the store waits. Twilio's 20503 is "service unavailable, try again".
+	// than the store waits; with PostgreSQL, the server cannot be reached, or a lock was
+	// not granted within lock_timeout. Twilio's 20503 is "service unavailable, try again".
 	errUnavailable = &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeUnavailable,
-		Message: "Service unavailable: the database is locked by another process; try again shortly"}
+		Message: "Service unavailable: the database cannot be reached or is locked; try again shortly"}
 	errBodyTooLarge = &api.Error{Status: http.StatusRequestEntityTooLarge, Code: api.CodeInvalidParameter, Message: "Request body too large (limit 1 MB)"}
 	// errTooManyStreams: the account holds as many event streams as it may.
 	errTooManyStreams = &api.Error{Status: http.StatusTooManyRequests, Code: api.CodeTooManyRequests,

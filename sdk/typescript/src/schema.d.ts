@@ -13,10 +13,11 @@ export interface paths {
         };
         /**
          * Report whether the server is up
-         * @description Returns 200 while the server can read its database, and the file at its path is
-         *     still the one it opened (503 once it was deleted or replaced under the running
-         *     server, whose writes would otherwise be lost). Needs no credentials, so that
-         *     process supervisors and CI scripts can poll it.
+         * @description Returns 200 while the server can read its database, and it is still the one it
+         *     opened: a SQLite file deleted or replaced under the running server (whose writes
+         *     would otherwise be lost), or a PostgreSQL server that cannot be reached, is a 503,
+         *     so that a load balancer takes the replica out until it can serve again. Needs no
+         *     credentials, so that process supervisors and CI scripts can poll it.
          */
         get: operations["CheckHealth"];
         put?: never;
@@ -3973,9 +3974,12 @@ export interface components {
             };
         };
         /**
-         * @description Try again shortly: another process (a backup, the `sqlite3` shell) held the
-         *     database's lock for longer than the server waits for it (code 20503). The request
-         *     changed nothing.
+         * @description Try again shortly: the database could not serve the request (code 20503). With
+         *     SQLite, another process (a backup, the `sqlite3` shell) held its lock for longer
+         *     than the server waits for it; with PostgreSQL, the server could not be reached, or
+         *     a lock was not granted in time. The request changed nothing, except when a
+         *     connection to PostgreSQL broke while the change was committing: it may then have
+         *     been made.
          */
         ServiceUnavailable: {
             headers: {
@@ -3987,7 +3991,7 @@ export interface components {
                 /**
                  * @example {
                  *       "code": 20503,
-                 *       "message": "Service unavailable: the database is locked by another process; try again shortly",
+                 *       "message": "Service unavailable: the database cannot be reached or is locked; try again shortly",
                  *       "more_info": "https://www.twilio.com/docs/errors/20503",
                  *       "status": 503
                  *     }
