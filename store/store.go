@@ -653,3 +653,19 @@ const (
 	ChangeUpdated = "updated"
 	ChangeDeleted = "deleted"
 )
+
+// StickySender is the sender a Messaging Service's recipient gets its messages from
+// (Sticky Sender), as StickySender remembers it.
+type StickySender struct {
+	ServiceSid  string
+	Recipient   string
+	Sender      string
+	DateCreated time.Time
+}
+
+// Setting is a value a server keeps for itself in the database (the key that seals page
+// tokens, the simulator clock's offset), by name.
+type Setting struct {
+	Name  string
+	Value []byte
+}
