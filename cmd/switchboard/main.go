@@ -317,6 +317,9 @@ func checkLoopback(addr string) error {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "copy" {
+		return runCopy(ctx, args[1:], getenv, stdout)
+	}
 	cfg, err := parseFlags(args, getenv, stdout)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 
 func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: switchboard [flags]
+       switchboard copy --from FILE --to URL   (see switchboard copy --help)
 
 Switchboard serves a Twilio-compatible REST API, for building and testing apps that text
 and call, with no carrier and no cost: 2010-04-01 Accounts, Keys, Messages, Media, Calls,
@@ -34,7 +35,8 @@ webhook deliveries, Verify's codes, events).
 It keeps its data in a SQLite file (--db switchboard.db, the default), or in a PostgreSQL
 database when --db is a postgres:// or postgresql:// URL, which several Switchboard
 processes may share. --sync and --group-commit are SQLite's, refused with PostgreSQL,
-whose durability is the server's synchronous_commit.
+whose durability is the server's synchronous_commit. switchboard copy moves a SQLite
+database to PostgreSQL.
 
 On first start it creates the main account and prints its Account SID and auth token;
 later starts reuse it. Pass --account-sid and --auth-token to fix the credentials (CI).
