@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/app/servertest"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
 
@@ -147,6 +148,7 @@ func (a *copyApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // to PostgreSQL; a server on PostgreSQL then answers every list and fetch with the same
 // bytes as the first one did (page tokens included), and the clock reads the same.
 func TestCopyToPostgres(t *testing.T) {
+	servertest.SQLiteOnly(t) // it names both backends itself, whatever the run's: once, in the SQLite run
 	app := &copyApp{}
 	appServer := httptest.NewServer(app)
 	defer appServer.Close()
