@@ -669,3 +669,11 @@ type Setting struct {
 	Name  string
 	Value []byte
 }
+
+// Counter is the last value one of a backend's counters has handed out: the Seq of a
+// table's rows (or the ID of its jobs), by table name, which the backends share. It may
+// lie past the largest value a table still holds, when its newest rows were deleted.
+type Counter struct {
+	Table string
+	Last  int64
+}

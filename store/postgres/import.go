@@ -26,6 +26,8 @@ type Import struct {
 	conn *pgxpool.Conn
 	// changesFrom is the newest change logged before the import began.
 	changesFrom int64
+	// counters are the last values the other database's counters handed out, by table.
+	counters map[string]int64
 }
 
 // Import begins an import. The caller must Commit or Rollback it.
@@ -37,7 +39,7 @@ func (db *DB) Import(ctx context.Context) (*Import, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", storeErr(err))
 	}
-	x := &Import{db: db, conn: conn}
+	x := &Import{db: db, conn: conn, counters: map[string]int64{}}
 	_, err = conn.Exec(ctx, "BEGIN; SELECT lock_change_log(); LOCK TABLE accounts, jobs IN EXCLUSIVE MODE")
 	if err == nil {
 		err = conn.QueryRow(ctx, "SELECT coalesce(max(seq), 0) FROM changes").Scan(&x.changesFrom)
@@ -70,14 +72,25 @@ var identities = []struct{ table, column string }{
 	{"verify_services", "seq"}, {"verifications", "seq"}, {"webhook_deliveries", "seq"}, {"jobs", "id"},
 }
 
-// Commit moves each sequence past the rows imported, drops the change log's entries of
-// the import, and commits.
+// AddCounters notes the last values the other database's counters handed out: Commit
+// moves each sequence past them, so that no Seq is handed out twice, even one of a row
+// deleted before the import (a page token may still hold it). Counters of tables this
+// database has no sequence for (the change log's) are ignored.
+func (x *Import) AddCounters(ctx context.Context, rows []store.Counter) error {
+	for _, c := range rows {
+		x.counters[c.Table] = max(x.counters[c.Table], c.Last)
+	}
+	return nil
+}
+
+// Commit moves each sequence past the rows imported and the counters noted, drops the
+// change log's entries of the import, and commits.
 func (x *Import) Commit(ctx context.Context) error {
 	defer x.release(ctx)
 	for _, id := range identities {
-		query := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', '%s'), m) FROM (SELECT max(%s) AS m FROM %s) t WHERE m IS NOT NULL",
+		query := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', '%s'), m) FROM (SELECT greatest(max(%s), $1) AS m FROM %s) t WHERE m > 0",
 			id.table, id.column, id.column, id.table)
-		if _, err := x.conn.Exec(ctx, query); err != nil {
+		if _, err := x.conn.Exec(ctx, query, x.counters[id.table]); err != nil {
 			return fmt.Errorf("import: sequence of %s: %w", id.table, storeErr(err))
 		}
 	}

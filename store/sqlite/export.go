@@ -83,6 +83,17 @@ func (x *Export) EachSetting(ctx context.Context, fn func(store.Setting) error) 
 	return exportRows(ctx, x, "settings", "SELECT name, value FROM settings ORDER BY name", scan, fn)
 }
 
+// EachCounter hands to fn the last Seq (or job ID) each table has handed out:
+// AUTOINCREMENT's, which deleted rows do not take back.
+func (x *Export) EachCounter(ctx context.Context, fn func(store.Counter) error) error {
+	scan := func(s rowScanner) (store.Counter, error) {
+		var c store.Counter
+		err := s.Scan(&c.Table, &c.Last)
+		return c, err
+	}
+	return exportRows(ctx, x, "counters", "SELECT name, seq FROM sqlite_sequence ORDER BY name", scan, fn)
+}
+
 // EachMessage hands every message to fn.
 func (x *Export) EachMessage(ctx context.Context, fn func(store.Message) error) error {
 	return exportRows(ctx, x, "messages", "SELECT "+messageCols+" FROM messages ORDER BY seq", newMessageScanner(), fn)

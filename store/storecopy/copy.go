@@ -29,6 +29,8 @@ type AccountsSource interface {
 	EachAccount(ctx context.Context, fn func(store.Account) error) error
 	EachKey(ctx context.Context, fn func(store.APIKey) error) error
 	EachSetting(ctx context.Context, fn func(store.Setting) error) error
+	// EachCounter reads the last Seq (or job ID) each table has handed out.
+	EachCounter(ctx context.Context, fn func(store.Counter) error) error
 }
 
 // MessagesSource reads messages, their media (with content) and opt-outs.
@@ -83,6 +85,8 @@ type AccountsDestination interface {
 	AddAccounts(ctx context.Context, rows []store.Account) error
 	AddKeys(ctx context.Context, rows []store.APIKey) error
 	AddSettings(ctx context.Context, rows []store.Setting) error
+	// AddCounters has the destination hand out no Seq (or job ID) the source did.
+	AddCounters(ctx context.Context, rows []store.Counter) error
 }
 
 // MessagesDestination writes messages, media and opt-outs.
@@ -219,6 +223,10 @@ func copyAll(ctx context.Context, src Source, dst Destination) (Counts, error) {
 		{"verifications", func() (int, error) { return copyRows(ctx, src.EachVerification, dst.AddVerifications) }},
 		{"webhook deliveries", func() (int, error) { return copyRows(ctx, src.EachDelivery, dst.AddDeliveries) }},
 		{"jobs", func() (int, error) { return copyRows(ctx, src.EachJob, dst.AddJobs) }},
+	}
+	// The counters are no rows of their own, and not counted.
+	if _, err := copyRows(ctx, src.EachCounter, dst.AddCounters); err != nil {
+		return nil, fmt.Errorf("copy counters: %w", err)
 	}
 	var counts Counts
 	for _, s := range steps {

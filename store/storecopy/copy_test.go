@@ -364,16 +364,22 @@ func TestCopyKeepsEverything(t *testing.T) {
 		t.Errorf("after the lease and the due time, claimed %+v; want the first webhook job (its second attempt) and the step", got)
 	}
 
-	// New rows come after the copied ones: each sequence was moved past them.
-	msg := must(dst.CreateMessage(ctx, store.Message{Sid: "SM9", AccountSid: "AC1", To: "+1555", From: "+15005550001",
-		Status: "queued", Direction: "outbound-api", DateCreated: t0, DateUpdated: t0}))
-	last := must(src.GetMessage(ctx, "AC2", "SM3"))
-	if msg.Seq <= last.Seq {
-		t.Errorf("a new message has seq %d, not after the copied ones (%d)", msg.Seq, last.Seq)
+	// New rows come after the copied ones, and after those deleted before the copy
+	// (the newest message and phone number were): both databases hand out the same
+	// next Seq.
+	newMessage := store.Message{Sid: "SM9", AccountSid: "AC1", To: "+1555", From: "+15005550001", Status: "queued",
+		Direction: "outbound-api", DateCreated: t0, DateUpdated: t0}
+	if s, d := must(src.CreateMessage(ctx, newMessage)), must(dst.CreateMessage(ctx, newMessage)); s.Seq != d.Seq {
+		t.Errorf("a new message has seq %d on PostgreSQL, %d on SQLite", d.Seq, s.Seq)
 	}
-	acct := must(dst.CreateAccount(ctx, store.Account{Sid: "AC9", Status: "active", AuthToken: "t", DateCreated: t0, DateUpdated: t0}))
-	if acct.Seq <= 3 {
-		t.Errorf("a new account has seq %d, not after the copied ones", acct.Seq)
+	newNumber := store.PhoneNumber{Sid: "PN9", AccountSid: "AC1", PhoneNumber: "+15005550009", IsoCountry: "US", Type: "local",
+		DateCreated: t0, DateUpdated: t0}
+	if s, d := must(src.CreatePhoneNumber(ctx, newNumber)), must(dst.CreatePhoneNumber(ctx, newNumber)); s.Seq != d.Seq {
+		t.Errorf("a new phone number has seq %d on PostgreSQL, %d on SQLite", d.Seq, s.Seq)
+	}
+	newAccount := store.Account{Sid: "AC9", Status: "active", AuthToken: "t", DateCreated: t0, DateUpdated: t0}
+	if s, d := must(src.CreateAccount(ctx, newAccount)), must(dst.CreateAccount(ctx, newAccount)); s.Seq != d.Seq {
+		t.Errorf("a new account has seq %d on PostgreSQL, %d on SQLite", d.Seq, s.Seq)
 	}
 	// The copied credentials authenticate on the destination at once.
 	if _, err := dst.AuthGeneration(ctx); err != nil {
