@@ -8,7 +8,7 @@ LOADFLAGS ?=
 
 .PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-inbox test-race lint lint-spec bench load clean \
 	withpg test-go-postgres test-compat-go-postgres test-compat-node-postgres \
-	check-generated check-ogen sdk-ts check-sdk-ts inbox check-inbox fuzz fuzz-short
+	image image-context test-image check-generated check-ogen sdk-ts check-sdk-ts inbox check-inbox fuzz fuzz-short
 
 all: build
 
@@ -33,10 +33,10 @@ test: deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-go test-go-postgres
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-compat-go test-compat-go-postgres
-	@$(MAKE) --no-print-directory test-compat-node test-compat-node-postgres test-sdk-ts test-ui test-inbox
-	@echo "make test: all 10 suites passed: test-go, test-go-postgres, fuzz-short, test-compat-go, test-compat-go-postgres, test-compat-node, test-compat-node-postgres, test-sdk-ts, test-ui, test-inbox"
+	@$(MAKE) --no-print-directory test-compat-node test-compat-node-postgres test-sdk-ts test-ui test-inbox test-image
+	@echo "make test: all 11 suites passed: test-go, test-go-postgres, fuzz-short, test-compat-go, test-compat-go-postgres, test-compat-node, test-compat-node-postgres, test-sdk-ts, test-ui, test-inbox, test-image"
 
-## deps: install what the tests need beyond Go (curl, Node.js, Chromium) where missing
+## deps: install what the tests need beyond Go (curl, Node.js, Chromium, podman...) where missing
 deps:
 	bash .ci/install-deps
 
@@ -159,6 +159,28 @@ sdk-ts:
 check-sdk-ts: sdk-ts
 	@git diff --exit-code -- sdk/typescript/src/schema.d.ts sdk/typescript/dist || { echo "sdk/typescript is stale: run 'make sdk-ts' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- sdk/typescript/dist)" || { git status --porcelain -- sdk/typescript/dist; echo "untracked files in sdk/typescript/dist: run 'make sdk-ts' and commit"; exit 1; }
+
+# The container image (Containerfile): a static binary built here, so that the build downloads nothing.
+IMAGE    ?= localhost/switchboard:latest
+PODMAN   ?= podman
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGECTX := bin/image
+
+## image-context: the image's build context in bin/image: the static binary (CGO_ENABLED=0, stamped with
+## VERSION), the host's CA certificates and an empty data directory
+image-context:
+	rm -rf $(IMAGECTX) && mkdir -p $(IMAGECTX)/data
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(IMAGECTX)/switchboard ./cmd/switchboard
+	cp /etc/ssl/certs/ca-certificates.crt $(IMAGECTX)/ca-certificates.crt
+
+## image: build the container image IMAGE (default localhost/switchboard:latest) from Containerfile with podman
+image: image-context
+	$(PODMAN) build --build-arg VERSION=$(VERSION) -t $(IMAGE) -f Containerfile $(IMAGECTX)
+
+## test-image: build the image with podman (as root, vfs storage in a temp directory: nothing is run in a
+## container), check its configuration, and run the binary taken out of it: --version and /healthz (.ci/test-image)
+test-image: image-context
+	PODMAN=$(PODMAN) VERSION=$(VERSION) bash .ci/test-image $(IMAGECTX)
 
 ## clean: remove build output
 clean:
