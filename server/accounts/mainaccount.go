@@ -25,7 +25,11 @@ const (
 // token set (fixed credentials, for CI), that account is created or its token reset to token;
 // without, the first main account is reused or, on a new database, created with fresh
 // credentials.
-func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, token string) (a store.Account, outcome MainAccountOutcome, err error) {
+func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, token string) (store.Account, MainAccountOutcome, error) {
+	return ensureMainAccount(ctx, st, accountSid, token, false)
+}
+
+func ensureMainAccount(ctx context.Context, st MainAccountStore, accountSid, token string, retried bool) (a store.Account, outcome MainAccountOutcome, err error) {
 	if (accountSid == "") != (token == "") {
 		return a, 0, errors.New("ensure main account: account SID and auth token go together")
 	}
@@ -59,8 +63,13 @@ func EnsureMainAccount(ctx context.Context, st MainAccountStore, accountSid, tok
 	if a.Sid == "" {
 		a.Sid, a.AuthToken = sid.New("AC"), newAuthToken()
 	}
-	a, err = st.CreateAccount(ctx, a)
-	return a, MainAccountCreated, wrapErr("ensure main account", err)
+	created, err := st.CreateAccount(ctx, a)
+	if errors.Is(err, store.ErrConflict) && accountSid != "" && !retried {
+		// Another replica starting on the same new database made it first: take
+		// theirs (and set the token, as for an account that existed).
+		return ensureMainAccount(ctx, st, accountSid, token, true)
+	}
+	return created, MainAccountCreated, wrapErr("ensure main account", err)
 }
 
 // MainAccountStore is what EnsureMainAccount needs.
