@@ -13,7 +13,9 @@
 //     transactions commit one after another. That lock is this backend's serialization
 //     point, as SQLite's write lock is its: writes of messages, calls, phone numbers,
 //     webhook deliveries and jobs (anything written through store.Writes) wait for each
-//     other; reads, claims of jobs and writes of accounts, keys and services do not.
+//     other; reads, claims of jobs and writes of accounts, keys and services do not. The
+//     writes waiting for it hold at most half the pool's connections (DB.logging), so
+//     that reads never wait for a connection behind them.
 //   - Guards that SQLite's single writer gave for free take row locks here: a subaccount
 //     limit locks its parent, a service's pool, alpha sender and sticky senders lock the
 //     service, read-modify-write updates lock the row they read (FOR NO KEY UPDATE, which
@@ -84,6 +86,17 @@ type DB struct {
 
 	jobsSignal   chan struct{} // see JobsChanged
 	changeSignal chan struct{} // see Changed
+
+	// logging holds a token for each write under way that takes the change log's lock
+	// (write, logsChanges): at most half the pool's connections. Those writes commit one
+	// after another anyway; without the bound, a burst of them took every connection to
+	// wait in the lock's queue, and reads (a fetch, the event stream's, the feed's) waited
+	// behind them for a connection: tens of seconds under two replicas' load.
+	logging chan struct{}
+	// lockWait is how long a write waits for a token: the lock_timeout its statements
+	// wait for a lock, so that a write fails with ErrUnavailable after the same time
+	// whichever queue it waited in.
+	lockWait time.Duration
 }
 
 var _ store.Store = (*DB)(nil)
@@ -130,7 +143,8 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 
 	db := &DB{config: cfg.ConnConfig.Copy(), pids: map[uint32]bool{}, stopped: make(chan struct{}),
-		jobsSignal: make(chan struct{}, 1), changeSignal: make(chan struct{}, 1)}
+		jobsSignal: make(chan struct{}, 1), changeSignal: make(chan struct{}, 1),
+		logging: make(chan struct{}, max(1, cfg.MaxConns/2)), lockWait: pgDuration(params["lock_timeout"], 5*time.Second)}
 	db.auth.base = time.Now()
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		db.pidsMu.Lock()
@@ -287,6 +301,20 @@ func (db *DB) writeExec(ctx context.Context, query string, args ...any) (pgconn.
 	return tag, storeErr(err)
 }
 
+// pgDuration reads a PostgreSQL time setting (lock_timeout): a number of milliseconds,
+// or one with a unit time.ParseDuration reads (200ms, 5s). It is def when the setting is
+// empty, unreadable, or zero (no timeout in PostgreSQL: def bounds the wait still).
+func pgDuration(v string, def time.Duration) time.Duration {
+	v = strings.TrimSpace(v)
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	if d, err := time.ParseDuration(strings.ReplaceAll(v, " ", "")); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
 // writing is the context a write runs in once ctx has been checked: ctx's values
 // without its end (see write).
 func writing(ctx context.Context) (context.Context, error) {
@@ -321,6 +349,16 @@ func (db *DB) write(ctx context.Context, logs bool, fn func(q querier) error) er
 	ctx, err := writing(ctx)
 	if err != nil {
 		return err
+	}
+	if logs {
+		wait := time.NewTimer(db.lockWait)
+		select {
+		case db.logging <- struct{}{}:
+			wait.Stop()
+			defer func() { <-db.logging }()
+		case <-wait.C:
+			return fmt.Errorf("%w: waited %s for the change log's lock", store.ErrUnavailable, db.lockWait)
+		}
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,5 +183,66 @@ func TestLockWaitIsUnavailable(t *testing.T) {
 	}
 	if _, err := db.CreateMessage(ctx, testMessage("AC1", 1)); err != nil {
 		t.Errorf("once the lock is free: %v", err)
+	}
+}
+
+// TestReadsDoNotWaitBehindWriters: writes queued for the change log's lock hold at most
+// half the pool, so that a read still gets a connection at once. Before, a burst of
+// writes took every connection to wait in the lock's queue and reads waited behind them:
+// under two replicas' load, the event stream fell tens of seconds behind.
+func TestReadsDoNotWaitBehindWriters(t *testing.T) {
+	url := pgtest.Database(t)
+	ctx := context.Background()
+	db, err := Open(ctx, url, Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateAccount(ctx, testAccount("AC1")); err != nil {
+		t.Fatal(err)
+	}
+	holder := connect(t, url)
+	if _, err := holder.Exec(ctx, "BEGIN; SELECT lock_change_log()"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := db.CreateMessage(ctx, testMessage("AC1", i))
+			errs <- err
+		})
+	}
+	time.Sleep(300 * time.Millisecond) // the writers take their connections and wait
+	start := time.Now()
+	if _, err := db.GetAccount(ctx, "AC1"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("a read behind 8 waiting writes took %s", took)
+	}
+	if _, err := holder.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a write once the lock was free: %v", err)
+		}
+	}
+}
+
+func TestPGDuration(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 5 * time.Second}, {"0", 5 * time.Second}, {"200", 200 * time.Millisecond}, {"200ms", 200 * time.Millisecond},
+		{"5s", 5 * time.Second}, {"2 s", 2 * time.Second}, {"1min", 5 * time.Second}, {"nonsense", 5 * time.Second},
+	} {
+		if got := pgDuration(tt.in, 5*time.Second); got != tt.want {
+			t.Errorf("pgDuration(%q) = %s, want %s", tt.in, got, tt.want)
+		}
 	}
 }
