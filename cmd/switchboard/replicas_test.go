@@ -622,6 +622,32 @@ func TestTwoReplicasOneDatabaseKillOne(t *testing.T) {
 	t.Logf("B's event stream told of %d of the %d messages created through A, after %s (median), %s (90%%), %s (most); %d more were in the reloads of %d resets (%d connections); %s in all",
 		len(lags), len(sids), lags[len(lags)/2].Round(time.Millisecond), lags[len(lags)*9/10].Round(time.Millisecond),
 		lags[len(lags)-1].Round(time.Millisecond), reloaded, resets, streams, time.Since(began).Round(time.Millisecond))
+
+	// The main account's token rotated on A is refused on B within the same bound. A
+	// main account's token is set where the operator sets it, by starting a replica
+	// with --auth-token (deploy.md: the Secret, then a rolling restart), so A is
+	// restarted with a new one while B runs on.
+	const rotated = "rotatedToken2"
+	old := a.cur.Load()
+	if err := old.stop(t, 10*time.Second); err != nil {
+		t.Fatalf("stop A: %v", err)
+	}
+	a.cur.Store(startSB(t, db, append(flags, "--auth-token", rotated)...))
+	restartedAt := time.Now()
+	for works(b.cur.Load(), old.SID, old.Token) != http.StatusUnauthorized {
+		if time.Since(restartedAt) > 10*authBound {
+			t.Fatalf("B still accepts the main account's old token %s after A started with a new one", time.Since(restartedAt).Round(time.Millisecond))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	asked := time.Since(restartedAt)
+	t.Logf("the main account's token rotated on A: the old one refused through B by a request sent %s after A started", asked.Round(time.Millisecond))
+	if asked > authBound {
+		t.Errorf("B accepted the main account's old token for %s after A started with a new one, longer than the stated %s", asked.Round(time.Millisecond), authBound)
+	}
+	if works(b.cur.Load(), old.SID, rotated) != http.StatusOK {
+		t.Error("B refuses the main account's new token")
+	}
 }
 
 // listedMessage is what the checks read of a message in a list.
