@@ -126,8 +126,9 @@ func (r *receiver) oddities(phase, server string, wantTwiml int) []string {
 }
 
 // await waits until every one of creates has had its final callback, or until no
-// callback has come for callbackQuiet (flow then counts the missing ones), or p exits.
-func (r *receiver) await(ctx context.Context, p *process, creates []created, final string) error {
+// callback has come for callbackQuiet (flow then counts the missing ones), or a process
+// of s exits.
+func (r *receiver) await(ctx context.Context, s *server, creates []created, final string) error {
 	start := time.Now()
 	pending := slices.Clone(creates) // shrinks as their callbacks come, so that a look holds the lock briefly
 	for {
@@ -144,7 +145,7 @@ func (r *receiver) await(ctx context.Context, p *process, creates []created, fin
 		if len(pending) == 0 || time.Since(last) > callbackQuiet {
 			return nil
 		}
-		if err := p.alive(); err != nil {
+		if err := s.alive(); err != nil {
 			return err
 		}
 		select {
@@ -163,11 +164,11 @@ func (c countPacer) Pace(_ time.Duration, hits uint64) (time.Duration, bool) { r
 
 func (c countPacer) Rate(time.Duration) float64 { return 0 }
 
-// attackCreates sends tgt's creates to p, paced by pacer for at most d (0: until pacer
+// attackCreates sends tgt's creates to s, paced by pacer for at most d (0: until pacer
 // stops), from at most conns connections, and returns the accepted ones with their SIDs
 // and the number of others (no 2xx answer, or no SID in it).
-func attackCreates(ctx context.Context, p *process, tgt vegeta.Targeter, pacer vegeta.Pacer, d time.Duration, conns int) ([]created, int, error) {
-	if err := p.alive(); err != nil {
+func attackCreates(ctx context.Context, s *server, tgt vegeta.Targeter, pacer vegeta.Pacer, d time.Duration, conns int) ([]created, int, error) {
+	if err := s.alive(); err != nil {
 		return nil, 0, err
 	}
 	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
@@ -180,7 +181,7 @@ func attackCreates(ctx context.Context, p *process, tgt vegeta.Targeter, pacer v
 	defer stopOnCancel()
 	var creates []created
 	failed := 0
-	for res := range attacker.Attack(tgt, pacer, d, p.name) {
+	for res := range attacker.Attack(tgt, pacer, d, s.name) {
 		var m struct{ Sid string }
 		if res.Code < 200 || res.Code > 299 || json.Unmarshal(res.Body, &m) != nil || m.Sid == "" {
 			failed++
@@ -191,8 +192,12 @@ func attackCreates(ctx context.Context, p *process, tgt vegeta.Targeter, pacer v
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	return creates, failed, p.alive()
+	return creates, failed, s.alive()
 }
+
+// createURL and callsURL pick a replica's URL, for server.post.
+func createURL(a *api) string { return a.createURL }
+func callsURL(a *api) string  { return a.callsURL }
 
 // depthSampler reads the outbox's depth from /metrics every depthInterval.
 type depthSampler struct {
@@ -279,9 +284,8 @@ func knowsFlag(ctx context.Context, bin, name string) bool {
 // lifecycle runs the lifecycle phases on the Switchboards of a run.
 type lifecycle struct {
 	o      options
-	procs  map[string]*process
-	apis   map[string]*api
-	all    []*process // every server, for waitIdle
+	srvs   map[string]*server
+	all    []*process // every server's, for waitIdle
 	stderr io.Writer
 	out    *lifecycleResults
 }
@@ -290,17 +294,17 @@ type lifecycle struct {
 // baseline; noCalls are the servers whose binary has no --call-speed (a build from before
 // calls): their calls phase is skipped. res are the rounds' results, for the create
 // workload's rate.
-func runLifecycle(ctx context.Context, o options, servers []string, procs map[string]*process, apis map[string]*api,
+func runLifecycle(ctx context.Context, o options, servers []string, srvs map[string]*server,
 	res results, noCalls map[string]bool, stderr io.Writer) (*lifecycleResults, error) {
 	lr := &lifecycleResults{
 		settings:   o.lifecycle,
 		createRate: map[string]float64{},
 		messages:   map[string]flowStats{}, calls: map[string]callStats{}, sustain: map[string]sustainStats{},
 	}
-	l := &lifecycle{o: o, procs: procs, apis: apis, stderr: stderr, out: lr}
+	l := &lifecycle{o: o, srvs: srvs, stderr: stderr, out: lr}
 	var switchboards []string
 	for _, name := range servers {
-		l.all = append(l.all, procs[name])
+		l.all = append(l.all, srvs[name].procs...)
 		if name != baseline {
 			switchboards = append(switchboards, name)
 		}
@@ -367,20 +371,20 @@ func (l *lifecycle) messages(ctx context.Context, name string) error {
 		return err
 	}
 	defer rcv.close()
-	p, a, n := l.procs[name], l.apis[name], l.o.lifecycle.messages
-	tgt := a.postTargeter(a.createURL, messageForm(rcv.url+"/status"))
-	creates, failed, err := attackCreates(ctx, p, tgt, countPacer{uint64(n)}, 0, lifecycleConns)
+	s, n := l.srvs[name], l.o.lifecycle.messages
+	tgt := s.post(createURL, messageForm(rcv.url+"/status"))
+	creates, failed, err := attackCreates(ctx, s, tgt, countPacer{uint64(n)}, 0, lifecycleConns)
 	if err != nil {
 		return err
 	}
-	if err := rcv.await(ctx, p, creates, "delivered"); err != nil {
+	if err := rcv.await(ctx, s, creates, "delivered"); err != nil {
 		return err
 	}
-	s := flow(creates, failed, rcv.snapshot(), "delivered")
-	l.out.messages[name] = s
+	f := flow(creates, failed, rcv.snapshot(), "delivered")
+	l.out.messages[name] = f
 	l.out.notes = append(l.out.notes, rcv.oddities("End to end, messages", name, -1)...)
 	fmt.Fprintf(l.stderr, "end to end, messages %-11s %5d created %8.0f creates/s %8.0f delivered/s  p50 %s  p99 %s  missing %d\n",
-		name, s.accepted, s.createRate, s.finalRate, msRound(s.p50), msRound(s.p99), s.missing)
+		name, f.accepted, f.createRate, f.finalRate, msRound(f.p50), msRound(f.p99), f.missing)
 	return nil
 }
 
@@ -388,11 +392,11 @@ func (l *lifecycle) messages(ctx context.Context, name string) error {
 // TwiML inline and no callback, for the create-only rate, then the calls followed to
 // their completed callback.
 func (l *lifecycle) calls(ctx context.Context, name string) error {
-	p, a, n := l.procs[name], l.apis[name], l.o.lifecycle.calls
+	srv, n := l.srvs[name], l.o.lifecycle.calls
 	if err := l.idle(ctx); err != nil {
 		return err
 	}
-	only, failed, err := attackCreates(ctx, p, a.postTargeter(a.callsURL, callForm(url.Values{"Twiml": {sayHi}})),
+	only, failed, err := attackCreates(ctx, srv, srv.post(callsURL, callForm(url.Values{"Twiml": {sayHi}})),
 		countPacer{uint64(n)}, 0, lifecycleConns)
 	if err != nil {
 		return err
@@ -411,11 +415,11 @@ func (l *lifecycle) calls(ctx context.Context, name string) error {
 	}
 	defer rcv.close()
 	form := callForm(url.Values{"Url": {rcv.url + "/twiml"}, "StatusCallback": {rcv.url + "/status"}})
-	creates, failed, err := attackCreates(ctx, p, a.postTargeter(a.callsURL, form), countPacer{uint64(n)}, 0, lifecycleConns)
+	creates, failed, err := attackCreates(ctx, srv, srv.post(callsURL, form), countPacer{uint64(n)}, 0, lifecycleConns)
 	if err != nil {
 		return err
 	}
-	if err := rcv.await(ctx, p, creates, "completed"); err != nil {
+	if err := rcv.await(ctx, srv, creates, "completed"); err != nil {
 		return err
 	}
 	s := callStats{createOnly: createOnly, flowStats: flow(creates, failed, rcv.snapshot(), "completed")}
@@ -438,21 +442,24 @@ func (l *lifecycle) sustain(ctx context.Context, name string, rate float64) erro
 		return err
 	}
 	defer rcv.close()
-	p, a, d := l.procs[name], l.apis[name], l.o.lifecycle.sustain
-	tgt := a.postTargeter(a.createURL, messageForm(rcv.url+"/status"))
+	// The outbox's depth counts the jobs of every process on the database: one replica's
+	// /metrics is enough.
+	srv, d := l.srvs[name], l.o.lifecycle.sustain
+	metricsURL := srv.apis[0].metricsURL
+	tgt := srv.post(createURL, messageForm(rcv.url+"/status"))
 	pacer := vegeta.ConstantPacer{Freq: max(1, int(rate+0.5)), Per: time.Second}
 	fmt.Fprintf(l.stderr, "sustained %s: %d creates/s for %s\n", name, pacer.Freq, d)
-	sampler := startDepthSampler(ctx, a.metricsURL, time.Now())
-	creates, failed, err := attackCreates(ctx, p, tgt, pacer, d, sustainMaxConns)
+	sampler := startDepthSampler(ctx, metricsURL, time.Now())
+	creates, failed, err := attackCreates(ctx, srv, tgt, pacer, d, sustainMaxConns)
 	if err == nil {
-		err = rcv.await(ctx, p, creates, "delivered")
+		err = rcv.await(ctx, srv, creates, "delivered")
 	}
 	samples, serr := sampler.stop(ctx)
 	if err != nil {
 		return err
 	}
 	if serr != nil {
-		fmt.Fprintf(l.stderr, "sustained %s: reading %s: %v\n", name, a.metricsURL, serr)
+		fmt.Fprintf(l.stderr, "sustained %s: reading %s: %v\n", name, metricsURL, serr)
 	}
 	if len(samples) == 0 {
 		l.out.notes = append(l.out.notes, fmt.Sprintf("Sustained: %s's /metrics has no %s.", name, outboxDepth))

@@ -303,8 +303,10 @@ func TestLifecycleForms(t *testing.T) {
 	}
 }
 
-// openProcess is a process that has not exited, for the functions that check.
-func openProcess() *process { return &process{name: "fake", done: make(chan struct{})} }
+// openServer is a server whose one process has not exited, for the functions that check.
+func openServer() *server {
+	return &server{name: "fake", procs: []*process{{name: "fake", done: make(chan struct{})}}}
+}
 
 func TestReceiverCountsCallbacksAndDuplicates(t *testing.T) {
 	rcv, err := startReceiver()
@@ -354,13 +356,13 @@ func TestReceiverCountsCallbacksAndDuplicates(t *testing.T) {
 	// await returns as soon as every create has its final callback.
 	start := time.Now()
 	creates := []created{{sid: "SM1"}}
-	if err := rcv.await(context.Background(), openProcess(), creates, "delivered"); err != nil || time.Since(start) > 5*time.Second {
+	if err := rcv.await(context.Background(), openServer(), creates, "delivered"); err != nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("await: %v after %s", err, time.Since(start))
 	}
 	// A missing one is waited for, until the context ends here (callbackQuiet otherwise).
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	if err := rcv.await(ctx, openProcess(), append(creates, created{sid: "SM2"}), "delivered"); err == nil {
+	if err := rcv.await(ctx, openServer(), append(creates, created{sid: "SM2"}), "delivered"); err == nil {
 		t.Fatal("await returned without SM2's callback")
 	}
 }
@@ -391,7 +393,7 @@ func TestAttackCreatesSendsNAtMostConnsAtOnce(t *testing.T) {
 	}))
 	defer srv.Close()
 	a := switchboardAPI(switchboard, srv.URL, accountSid, authToken, 50)
-	creates, failed, err := attackCreates(context.Background(), openProcess(), a.postTargeter(a.createURL, messageForm("http://cb/status")),
+	creates, failed, err := attackCreates(context.Background(), openServer(), a.postTargeter(a.createURL, messageForm("http://cb/status")),
 		countPacer{200}, 0, lifecycleConns)
 	if err != nil {
 		t.Fatal(err)

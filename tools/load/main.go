@@ -10,6 +10,10 @@
 // rate with N workers). Noise from the rest of the machine hits both servers alike, so
 // the ratio of the two in a round means more than either number alone.
 //
+// With -postgres (make load-postgres), Switchboard on PostgreSQL is measured in the same
+// rounds: one process on a new database of that server (postgres) and, with -replicas N,
+// N processes sharing another (postgres×N), the harness's requests going to each in turn.
+//
 // After the rounds, the lifecycle phases (lifecycle.go) follow creates on every
 // Switchboard to their last status callback, which a receiver in the harness counts:
 // messages and calls end to end, and creates at a fixed rate with the outbox's depth read
@@ -17,8 +21,9 @@
 //
 // It prints, in Markdown, the machine, the settings, requests per second (median of the
 // rounds), p50 and p99 latency (over all rounds), each process's peak resident memory
-// during the measurement, the ratio table Switchboard / baseline, and a table per
-// lifecycle phase. It runs on Linux only (it reads /proc).
+// during the measurement (one per process for replicas), the ratio tables (Switchboard /
+// baseline; with -postgres, postgres / Switchboard and postgres×N / postgres), and a
+// table per lifecycle phase. It runs on Linux only (it reads /proc).
 //
 // The load generator lives in its own module so that it stays out of Switchboard's
 // go.mod.
@@ -83,8 +88,13 @@ type options struct {
 	seedBodyChars   int
 	profileDir      string
 	out             string
+	postgresURL     string            // a PostgreSQL server to measure Switchboard on too (the postgres row); "" for none
+	replicas        int               // with more than 1, also that many Switchboards sharing one database of it (postgres×N)
 	lifecycle       lifecycleSettings // the lifecycle phases (lifecycle.go)
 }
+
+// The replicas make load-postgres asks for, which loadFlags leaves out.
+const loadPostgresReplicas = 2
 
 // The lifecycle phases' defaults, which loadFlags leaves out.
 const (
@@ -116,6 +126,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.seedBodyChars, "seed-body-chars", 0, "Body length of the seeded messages in characters outside GSM-7 (UCS-2; at most 1600); 0 for the create workload's short Body")
 	fs.StringVar(&o.profileDir, "profile", "", "take a CPU profile of Switchboard (not of -before) during each of its measurements, into this directory; adds --pprof")
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
+	fs.StringVar(&o.postgresURL, "postgres", "", "a PostgreSQL server's URL (postgres://user@host:port/db, a user who may CREATE DATABASE): also measure Switchboard on a new database of it, as the row postgres; none when empty")
+	fs.IntVar(&o.replicas, "replicas", 1, "with -postgres and more than 1: also measure that many Switchboards sharing one more new database, requests spread over them in turn, as the row postgres×N")
 	lc := &o.lifecycle
 	fs.IntVar(&lc.messages, "e2e-messages", defaultE2EMessages, "after the rounds, messages created at 32 connections with a StatusCallback and followed to their delivered callback, on each Switchboard; 0 skips")
 	fs.IntVar(&lc.calls, "e2e-calls", defaultE2ECalls, "after the rounds, calls created at 32 connections with a Url and a StatusCallback and followed to their completed callback, on each Switchboard; 0 skips")
@@ -151,8 +163,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-seed-body-chars must be from 0 to 1600, not %d", o.seedBodyChars)
 	case o.beforeBin == "" && (len(o.beforeArgs) > 0 || o.beforeLabel != before):
 		return o, fmt.Errorf("-before-args or -before-label without -before")
-	case o.beforeLabel == switchboard || o.beforeLabel == baseline || strings.ContainsAny(o.beforeLabel, " |/") || o.beforeLabel == "":
-		return o, fmt.Errorf("-before-label %q: a word other than %s and %s", o.beforeLabel, switchboard, baseline)
+	case o.beforeLabel == switchboard || o.beforeLabel == baseline || strings.HasPrefix(o.beforeLabel, postgres) ||
+		strings.ContainsAny(o.beforeLabel, " |/") || o.beforeLabel == "":
+		return o, fmt.Errorf("-before-label %q: a word other than %s and %s, not starting with %s", o.beforeLabel, switchboard, baseline, postgres)
+	case o.postgresURL != "" && !strings.HasPrefix(o.postgresURL, "postgres://") && !strings.HasPrefix(o.postgresURL, "postgresql://"):
+		return o, fmt.Errorf("-postgres must be a postgres:// or postgresql:// URL")
+	case o.replicas < 1 || o.replicas > 8:
+		return o, fmt.Errorf("-replicas must be from 1 to 8, not %d", o.replicas)
+	case o.replicas > 1 && o.postgresURL == "":
+		return o, fmt.Errorf("-replicas without -postgres: replicas share a PostgreSQL database")
 	case lc.messages < 0 || lc.calls < 0 || lc.sustain < 0 || lc.sustainRate < 0:
 		return o, fmt.Errorf("-e2e-messages, -e2e-calls, -sustain and -sustain-rate must not be negative")
 	case lc.calls > 0 && !(lc.callSpeed >= 0.01 && lc.callSpeed <= 1e6):
@@ -206,20 +225,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	servers := []string{switchboard}
+	names := []string{switchboard}
 	if o.beforeBin != "" {
-		servers = append(servers, o.beforeLabel)
+		names = append(names, o.beforeLabel)
 	}
-	servers = append(servers, baseline)
+	var pgSettings string
+	pgDBs := map[string]string{} // the PostgreSQL rows' databases, by row
+	if o.postgresURL != "" {
+		if pgSettings, err = postgresSettings(ctx, o.postgresURL); err != nil {
+			return err
+		}
+		names = append(names, postgres)
+		if o.replicas > 1 {
+			names = append(names, replicatedLabel(o.replicas))
+		}
+		// Dropped last, after the servers on them have stopped (defers run in reverse).
+		defer func() {
+			for _, db := range pgDBs {
+				if err := dropDatabase(o.postgresURL, db); err != nil {
+					fmt.Fprintf(stderr, "drop database %s: %v\n", db, err)
+				}
+			}
+		}()
+	}
+	names = append(names, baseline)
 
-	procs := map[string]*process{}
+	srvs := map[string]*server{}
 	defer func() {
-		for _, p := range procs {
-			p.stop()
+		for _, s := range srvs {
+			for _, p := range s.procs {
+				p.stop()
+			}
 		}
 	}()
 	var prof *profiler
 	sbArgs := slices.Clone(o.switchboardArgs)
+	pgArgs := slices.Clone(o.switchboardArgs) // the PostgreSQL rows run the same binary, without --pprof
 	if o.profileDir != "" {
 		if prof, err = newProfiler(o.profileDir); err != nil {
 			return err
@@ -234,8 +275,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		speed := []string{"--call-speed", strconv.FormatFloat(o.lifecycle.callSpeed, 'g', -1, 64)}
 		if knowsFlag(ctx, bins[o.switchboardBin], "call-speed") {
 			sbArgs = append(sbArgs, speed...)
+			pgArgs = append(pgArgs, speed...)
 		} else {
 			noCalls[switchboard] = true
+			noCalls[postgres] = true
+			noCalls[replicatedLabel(o.replicas)] = true
 		}
 		if o.beforeBin != "" && knowsFlag(ctx, bins[o.beforeBin], "call-speed") {
 			beforeArgs = append(beforeArgs, speed...)
@@ -244,37 +288,76 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	credentials := []string{"--account-sid", accountSid, "--auth-token", authToken}
-	if procs[switchboard], err = startProcess(ctx, switchboard, bins[o.switchboardBin], dir, "--addr",
-		slices.Concat([]string{"--db", "switchboard.db"}, credentials, sbArgs), "/healthz"); err != nil {
+	// start starts a Switchboard (n replicas of it, one after the other, so that the first
+	// creates the schema) over db, as the row name.
+	start := func(name, bin, db string, n int, args []string) error {
+		s := &server{name: name}
+		srvs[name] = s
+		for i := range n {
+			procName := name
+			if n > 1 {
+				procName = fmt.Sprintf("%s-%d", name, i+1)
+			}
+			p, err := startProcess(ctx, procName, bin, dir, "--addr", slices.Concat([]string{"--db", db}, credentials, args), "/healthz")
+			if err != nil {
+				return err
+			}
+			s.procs = append(s.procs, p)
+			s.apis = append(s.apis, switchboardAPI(name, p.base, accountSid, authToken, o.pageSize))
+		}
+		return nil
+	}
+	if err := start(switchboard, bins[o.switchboardBin], "switchboard.db", 1, sbArgs); err != nil {
 		return err
 	}
 	if o.beforeBin != "" {
-		if procs[o.beforeLabel], err = startProcess(ctx, o.beforeLabel, bins[o.beforeBin], dir, "--addr",
-			slices.Concat([]string{"--db", "before.db"}, credentials, beforeArgs), "/healthz"); err != nil {
+		if err := start(o.beforeLabel, bins[o.beforeBin], "before.db", 1, beforeArgs); err != nil {
 			return err
 		}
 	}
-	if procs[baseline], err = startProcess(ctx, baseline, baselineBin, dir, "-addr",
-		[]string{"-db", "baseline.db", "-sync", o.baselineSync}, "/messages/none"); err != nil {
+	if o.postgresURL != "" {
+		type row struct {
+			name     string
+			replicas int
+		}
+		rows := []row{{postgres, 1}}
+		if o.replicas > 1 {
+			rows = append(rows, row{replicatedLabel(o.replicas), o.replicas})
+		}
+		stamp := fmt.Sprintf("load_%d_%d", time.Now().Unix(), os.Getpid())
+		for _, row := range rows {
+			db := stamp + "_" + strconv.Itoa(row.replicas)
+			dbURL, err := createDatabase(ctx, o.postgresURL, db)
+			if err != nil {
+				return err
+			}
+			pgDBs[row.name] = db
+			if err := start(row.name, bins[o.switchboardBin], dbURL, row.replicas, pgArgs); err != nil {
+				return err
+			}
+		}
+	}
+	bp, err := startProcess(ctx, baseline, baselineBin, dir, "-addr",
+		[]string{"-db", "baseline.db", "-sync", o.baselineSync}, "/messages/none")
+	if err != nil {
 		return err
 	}
+	srvs[baseline] = &server{name: baseline, procs: []*process{bp}, apis: []*api{baselineAPI(bp.base)}}
 
-	apis := map[string]*api{baseline: baselineAPI(procs[baseline].base)}
-	for _, name := range []string{switchboard, o.beforeLabel} {
-		if p := procs[name]; p != nil {
-			apis[name] = switchboardAPI(name, p.base, accountSid, authToken, o.pageSize)
-		}
-	}
 	sids := map[string][]string{}
 	client := &http.Client{Timeout: 30 * time.Second}
-	for _, name := range servers {
+	for _, name := range names {
 		fmt.Fprintf(stderr, "seeding %s with %d messages\n", name, o.seed)
-		if sids[name], err = apis[name].seed(ctx, client, o.seed, seedForm(o.seedBodyChars), stderr); err != nil {
+		s := srvs[name]
+		// Replicas share a database: the first seeds it, and each answers the checks.
+		if sids[name], err = s.apis[0].seed(ctx, client, o.seed, seedForm(o.seedBodyChars), stderr); err != nil {
 			return err
 		}
-		for _, wl := range o.workloads {
-			if err := apis[name].check(ctx, client, wl, sids[name]); err != nil {
-				return err
+		for _, a := range s.apis {
+			for _, wl := range o.workloads {
+				if err := a.check(ctx, client, wl, sids[name]); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -285,28 +368,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxConns := slices.Max(o.concs)
 	if o.warmup > 0 {
 		for _, wl := range o.workloads {
-			for _, name := range servers {
+			for _, name := range names {
 				fmt.Fprintf(stderr, "warm-up: %s %s\n", name, wl)
-				a := apis[name]
-				if _, err := measure(ctx, procs[name], a.targeter(wl, sids[name]), maxConns, o.warmup, nil); err != nil {
+				s := srvs[name]
+				if _, err := measure(ctx, s, s.targeter(wl, sids[name]), maxConns, o.warmup, nil); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	all := make([]*process, 0, len(servers))
-	for _, name := range servers {
-		all = append(all, procs[name])
+	var all []*process
+	for _, name := range names {
+		all = append(all, srvs[name].procs...)
 	}
 	for round := range o.rounds {
 		// Every order of the servers in turn, so that none always follows another.
-		order := roundOrder(servers, round)
+		order := roundOrder(names, round)
 		for _, wl := range o.workloads {
 			for _, c := range o.concs {
 				for _, name := range order {
 					key := cellKey{name, wl, c}
+					s := srvs[name]
 					if res[key] == nil {
-						res[key] = &cell{rowsPerReq: apis[name].rowsPerRequest(wl)}
+						res[key] = &cell{rowsPerReq: s.apis[0].rowsPerRequest(wl)}
 						merged[key] = &vegeta.Metrics{}
 					}
 					waited, err := waitIdle(ctx, all, time.Minute, stderr)
@@ -320,7 +404,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					if name == switchboard && prof != nil {
 						profile = prof.start(ctx, fmt.Sprintf("%s-%d-round%d.pprof", wl, c, round+1), o.duration)
 					}
-					m, err := measure(ctx, procs[name], apis[name].targeter(wl, sids[name]), c, o.duration, merged[key])
+					m, err := measure(ctx, s, s.targeter(wl, sids[name]), c, o.duration, merged[key])
 					if profile != nil {
 						if perr := profile(); perr != nil && err == nil {
 							err = perr
@@ -334,9 +418,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					x.roundP50 = append(x.roundP50, m.p50)
 					x.requests += m.requests
 					x.failures += m.failures
-					x.peakRSSKB = max(x.peakRSSKB, m.peakRSSKB)
+					x.peakRSSKB = maxEach(x.peakRSSKB, m.peakRSSKB)
 					fmt.Fprintf(stderr, "round %d/%d %-6s %2d conns %-11s %8.0f req/s  p50 %s  p99 %s  peak RSS %s\n",
-						round+1, o.rounds, wl, c, name, m.reqPerSec, ms(m.p50), ms(m.p99), mb(m.peakRSSKB))
+						round+1, o.rounds, wl, c, name, m.reqPerSec, ms(m.p50), ms(m.p99), mbs(m.peakRSSKB))
 				}
 			}
 		}
@@ -348,16 +432,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var lr *lifecycleResults
 	if st := o.lifecycle; st.messages > 0 || st.calls > 0 || st.sustain > 0 {
-		if lr, err = runLifecycle(ctx, o, servers, procs, apis, res, noCalls, stderr); err != nil {
+		if lr, err = runLifecycle(ctx, o, names, srvs, res, noCalls, stderr); err != nil {
 			return err
 		}
 	}
 
 	var report bytes.Buffer
-	writeHeader(&report, o, baselineBin)
-	writeTables(&report, res, servers, o.workloads, o.concs)
+	writeHeader(&report, o, baselineBin, pgSettings)
+	writeTables(&report, res, names, o.workloads, o.concs)
 	if lr != nil {
-		writeLifecycleTables(&report, lr, servers)
+		writeLifecycleTables(&report, lr, names)
 	}
 	if _, err := stdout.Write(report.Bytes()); err != nil {
 		return err
@@ -380,17 +464,17 @@ type measurement struct {
 	reqPerSec          float64 // successful requests per second
 	p50, p99           time.Duration
 	requests, failures uint64
-	peakRSSKB          int64
+	peakRSSKB          []int64 // one per process of the server
 }
 
-// measure runs conns closed-loop clients against p for d, adding every result to merged
-// (unless nil), and reads the process's peak RSS over that time.
-func measure(ctx context.Context, p *process, tgt vegeta.Targeter, conns int, d time.Duration, merged *vegeta.Metrics) (measurement, error) {
-	if err := p.alive(); err != nil {
+// measure runs conns closed-loop clients against s for d, adding every result to merged
+// (unless nil), and reads each of its processes' peak RSS over that time.
+func measure(ctx context.Context, s *server, tgt vegeta.Targeter, conns int, d time.Duration, merged *vegeta.Metrics) (measurement, error) {
+	if err := s.alive(); err != nil {
 		return measurement{}, err
 	}
-	if err := p.resetPeakRSS(); err != nil {
-		return measurement{}, fmt.Errorf("reset peak RSS of %s: %w", p.name, err)
+	if err := s.resetPeakRSS(); err != nil {
+		return measurement{}, fmt.Errorf("reset peak RSS of %s: %w", s.name, err)
 	}
 	// One transport per measurement, closed after it, so that no idle connection of an
 	// earlier measurement holds memory in the server.
@@ -405,7 +489,7 @@ func measure(ctx context.Context, p *process, tgt vegeta.Targeter, conns int, d 
 	defer stopOnCancel()
 
 	var m vegeta.Metrics
-	for r := range attacker.Attack(tgt, vegeta.Rate{}, d, p.name) { // zero rate: as fast as answered
+	for r := range attacker.Attack(tgt, vegeta.Rate{}, d, s.name) { // zero rate: as fast as answered
 		m.Add(r)
 		if merged != nil {
 			merged.Add(r)
@@ -415,10 +499,10 @@ func measure(ctx context.Context, p *process, tgt vegeta.Targeter, conns int, d 
 	if err := ctx.Err(); err != nil {
 		return measurement{}, err
 	}
-	if err := p.alive(); err != nil {
+	if err := s.alive(); err != nil {
 		return measurement{}, err
 	}
-	rss, err := p.peakRSSKB()
+	rss, err := s.peakRSSKB()
 	if err != nil {
 		return measurement{}, err
 	}
@@ -431,8 +515,9 @@ func measure(ctx context.Context, p *process, tgt vegeta.Targeter, conns int, d 
 	return out, nil
 }
 
-// writeHeader describes the machine and the settings of the run.
-func writeHeader(w io.Writer, o options, baselineBin string) {
+// writeHeader describes the machine and the settings of the run; pgSettings describes the
+// PostgreSQL server of -postgres.
+func writeHeader(w io.Writer, o options, baselineBin, pgSettings string) {
 	cpu := "unknown"
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		cpu = cpuModel(f)
@@ -447,6 +532,15 @@ func writeHeader(w io.Writer, o options, baselineBin string) {
 		fmt.Fprintf(w, "- %s: %s (built with %s), extra flags: %s; if it has no IncomingPhoneNumbers (an earlier version), "+
 			"it sends from the number without buying it.\n", o.beforeLabel, o.beforeBin, goVersion(o.beforeBin), flagsText(o.beforeArgs))
 	}
+	if o.postgresURL != "" {
+		rows := "postgres is Switchboard on a new database"
+		if o.replicas > 1 {
+			rows += fmt.Sprintf(", %s is %d Switchboards sharing another, each request going to the next of them in turn", replicatedLabel(o.replicas), o.replicas)
+		}
+		fmt.Fprintf(w, "- PostgreSQL: %s, on the same machine; %s (the same binary and extra flags as switchboard, which is on SQLite). "+
+			"The PostgreSQL server's own CPU and memory are in no table, and it is not waited for when the harness waits for the servers to go idle.\n",
+			pgSettings, rows)
+	}
 	seeded := "with the create workload's Body"
 	if o.seedBodyChars > 0 {
 		seeded = fmt.Sprintf("with Bodies of %d UCS-2 characters", o.seedBodyChars)
@@ -459,13 +553,17 @@ func writeHeader(w io.Writer, o options, baselineBin string) {
 	if lc := o.lifecycle; lc.messages > 0 || lc.calls > 0 || lc.sustain > 0 {
 		fmt.Fprintf(w, "- Lifecycle phases, after the rounds, on every Switchboard: %s.\n", lifecycleText(lc))
 	}
-	fmt.Fprintf(w, "- Command: `make load LOADFLAGS=%q`\n", loadFlags(o))
+	target := "load"
+	if o.postgresURL != "" {
+		target = "load-postgres" // which gives -postgres a new cluster's URL, and -replicas 2
+	}
+	fmt.Fprintf(w, "- Command: `make %s LOADFLAGS=%q`\n", target, loadFlags(o))
 	fmt.Fprintf(w, "- Workloads: create is POST Messages.json on Switchboard, POST /messages on the baseline (the same To, From, Body); "+
 		"fetch is GET Messages/{Sid}.json, GET /messages/{sid}, cycling through the seeded messages; "+
 		"list is GET Messages.json?PageSize=%d, and since the baseline has no list route it fetches one message instead: "+
 		"the list ratio compares rows per second, the cost per row returned.\n", o.pageSize)
 	fmt.Fprintln(w, "- Columns: req/s is the median over rounds of answered-2xx requests per second; p50 and p99 are over every "+
-		"request of every round; peak RSS is the highest VmHWM within one measurement; failed counts non-2xx answers. "+
+		"request of every round; peak RSS is the highest VmHWM within one measurement, one per process for replicas; failed counts non-2xx answers. "+
 		"A ratio a / b compares rows per second of a and b in one round; a ratio table gives the median and the range over rounds.")
 	fmt.Fprintln(w)
 }
@@ -522,6 +620,11 @@ func loadFlags(o options) string {
 	}
 	if o.profileDir != "" {
 		s += " -profile " + o.profileDir
+	}
+	// -postgres is make load-postgres's, whose cluster and URL are new every time; so is
+	// -replicas 2.
+	if o.postgresURL != "" && o.replicas != loadPostgresReplicas {
+		s += fmt.Sprintf(" -replicas %d", o.replicas)
 	}
 	lc := o.lifecycle
 	if lc.messages != defaultE2EMessages {

@@ -13,9 +13,11 @@ import (
 // The pure part of the harness: parsing its lists, reading /proc, and turning
 // measurements into the tables it prints. It runs nothing, so report_test.go tests it.
 
-// The servers, in the order their rows appear: Switchboard as built now, optionally a
-// second Switchboard (-before: an earlier build, or the same one with other flags, named
-// by -before-label), and the reference server.
+// The servers, in the order their rows appear: Switchboard as built now, on SQLite,
+// optionally a second Switchboard (-before: an earlier build, or the same one with other
+// flags, named by -before-label), optionally Switchboard on PostgreSQL, one process and
+// several sharing a database (postgres, postgres×N: postgres.go), and the reference
+// server.
 const (
 	switchboard = "switchboard"
 	before      = "before" // the default -before-label
@@ -58,7 +60,7 @@ type cell struct {
 	rowsPerReq int             // rows each request returns: the page size for lists, else 1
 	p50, p99   time.Duration   // over every request of every round
 	roundP50   []time.Duration // the p50 of each round, for comparing latencies round by round
-	peakRSSKB  int64           // highest VmHWM seen at the end of a round
+	peakRSSKB  []int64         // highest VmHWM seen at the end of a round, one per process of the server
 	requests   uint64
 	failures   uint64 // requests that got no 2xx answer
 }
@@ -162,18 +164,29 @@ func ratios(a, b *cell) []float64 {
 // comparison is one ratio table: server a over server b.
 type comparison struct{ a, b string }
 
-// comparisons are the ratio tables a run prints for servers (switchboard, then the
-// -before server if any, then baseline): each Switchboard against the baseline and, with
-// two, the current one against the other.
+// comparisons are the ratio tables a run prints for servers (in the order of their rows):
+// each Switchboard on SQLite against the baseline and, with -before, the current one
+// against the other; with -postgres, PostgreSQL against SQLite, and several replicas
+// against one.
 func comparisons(servers []string) []comparison {
 	var out []comparison
 	for _, s := range servers {
-		if s != baseline {
+		if s != baseline && !isPostgres(s) {
 			out = append(out, comparison{s, baseline})
 		}
 	}
-	if len(servers) == 3 {
-		out = append(out, comparison{servers[0], servers[1]})
+	for _, s := range servers {
+		if s != switchboard && s != baseline && !isPostgres(s) {
+			out = append(out, comparison{switchboard, s})
+		}
+	}
+	for _, s := range servers {
+		switch {
+		case s == postgres:
+			out = append(out, comparison{postgres, switchboard})
+		case isPostgres(s):
+			out = append(out, comparison{s, postgres})
+		}
 	}
 	return out
 }
@@ -205,7 +218,7 @@ func writeTables(w io.Writer, res results, servers, workloads []string, concs []
 				rps := median(x.reqPerSec)
 				fmt.Fprintf(w, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %d |\n",
 					workloadLabel(wl, srv), c, srv, rps, rps*float64(x.rowsPerReq),
-					ms(x.p50), ms(x.p99), mb(x.peakRSSKB), x.failures)
+					ms(x.p50), ms(x.p99), mbs(x.peakRSSKB), x.failures)
 			}
 		}
 	}
@@ -310,4 +323,26 @@ func mb(kb int64) string {
 		return "?"
 	}
 	return fmt.Sprintf("%.0f MB", float64(kb)/1024)
+}
+
+// mbs is the peak RSS of each process of a server: "45 MB", or "45 MB, 47 MB" for two
+// replicas.
+func mbs(kbs []int64) string {
+	if len(kbs) == 0 {
+		return "?"
+	}
+	out := make([]string, len(kbs))
+	for i, kb := range kbs {
+		out[i] = mb(kb)
+	}
+	return strings.Join(out, ", ")
+}
+
+// maxEach is the larger of a[i] and b[i] for each i; a may be nil (the first round).
+func maxEach(a, b []int64) []int64 {
+	out := slices.Clone(b)
+	for i := range min(len(a), len(b)) {
+		out[i] = max(a[i], b[i])
+	}
+	return out
 }

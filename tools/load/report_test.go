@@ -97,10 +97,10 @@ func TestRatiosArePerRoundInRows(t *testing.T) {
 
 func TestWriteTables(t *testing.T) {
 	res := results{
-		{switchboard, "create", 8}: {reqPerSec: []float64{1000, 1200, 900}, rowsPerReq: 1, p50: 1500 * time.Microsecond, p99: 9 * time.Millisecond, peakRSSKB: 45 * 1024, failures: 2},
-		{baseline, "create", 8}:    {reqPerSec: []float64{4000, 3000, 3000}, rowsPerReq: 1, p50: 400 * time.Microsecond, p99: 3 * time.Millisecond, peakRSSKB: 25 * 1024},
-		{switchboard, "list", 8}:   {reqPerSec: []float64{100}, rowsPerReq: 50, p50: 4 * time.Millisecond, p99: 20 * time.Millisecond, peakRSSKB: 50 * 1024},
-		{baseline, "list", 8}:      {reqPerSec: []float64{10000}, rowsPerReq: 1, p50: 100 * time.Microsecond, p99: time.Millisecond, peakRSSKB: 25 * 1024},
+		{switchboard, "create", 8}: {reqPerSec: []float64{1000, 1200, 900}, rowsPerReq: 1, p50: 1500 * time.Microsecond, p99: 9 * time.Millisecond, peakRSSKB: []int64{45 * 1024}, failures: 2},
+		{baseline, "create", 8}:    {reqPerSec: []float64{4000, 3000, 3000}, rowsPerReq: 1, p50: 400 * time.Microsecond, p99: 3 * time.Millisecond, peakRSSKB: []int64{25 * 1024}},
+		{switchboard, "list", 8}:   {reqPerSec: []float64{100}, rowsPerReq: 50, p50: 4 * time.Millisecond, p99: 20 * time.Millisecond, peakRSSKB: []int64{50 * 1024}},
+		{baseline, "list", 8}:      {reqPerSec: []float64{10000}, rowsPerReq: 1, p50: 100 * time.Microsecond, p99: time.Millisecond, peakRSSKB: []int64{25 * 1024}},
 	}
 	var b strings.Builder
 	writeTables(&b, res, []string{switchboard, baseline}, []string{"create", "list"}, []int{8, 32})
@@ -154,6 +154,49 @@ func TestWriteTablesWithBefore(t *testing.T) {
 	}
 }
 
+// With -postgres and -replicas 2, the rows of PostgreSQL come between Switchboard on
+// SQLite and the baseline, the replicas' peak RSS one per process, and the ratio tables
+// compare PostgreSQL with SQLite and two replicas with one.
+func TestWriteTablesWithPostgres(t *testing.T) {
+	res := results{
+		{switchboard, "create", 32}:  {reqPerSec: []float64{2000, 2000}, rowsPerReq: 1, peakRSSKB: []int64{60 * 1024}},
+		{postgres, "create", 32}:     {reqPerSec: []float64{1000, 1500}, rowsPerReq: 1, peakRSSKB: []int64{50 * 1024}},
+		{"postgres×2", "create", 32}: {reqPerSec: []float64{1500, 3000}, rowsPerReq: 1, peakRSSKB: []int64{41 * 1024, 43 * 1024}},
+		{baseline, "create", 32}:     {reqPerSec: []float64{4000, 4000}, rowsPerReq: 1, peakRSSKB: []int64{25 * 1024}},
+	}
+	var b strings.Builder
+	writeTables(&b, res, []string{switchboard, postgres, "postgres×2", baseline}, []string{"create"}, []int{32})
+	out := b.String()
+	for _, want := range []string{
+		"| create | 32 | switchboard | 2000 | 2000 | 0.00 ms | 0.00 ms | 60 MB | 0 |\n| create | 32 | postgres | 1250 | 1250 |",
+		"| create | 32 | postgres×2 | 2250 | 2250 | 0.00 ms | 0.00 ms | 41 MB, 43 MB | 0 |\n| create | 32 | baseline |",
+		"| Switchboard / baseline | 32 conns |\n|---|---:|\n| create | 0.50 (0.50–0.50) |",
+		"| postgres / Switchboard | 32 conns |\n|---|---:|\n| create | 0.62 (0.50–0.75) |",
+		"| postgres×2 / postgres | 32 conns |\n|---|---:|\n| create | 1.75 (1.50–2.00) |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "postgres / baseline") || strings.Contains(out, "postgres×2 / Switchboard") {
+		t.Errorf("a ratio table too many:\n%s", out)
+	}
+}
+
+func TestMaxEachAndMBs(t *testing.T) {
+	peak := maxEach(nil, []int64{10 * 1024, 30 * 1024}) // the first round
+	peak = maxEach(peak, []int64{20 * 1024, 5 * 1024})
+	if got := mbs(peak); got != "20 MB, 30 MB" {
+		t.Fatalf("got %s", got)
+	}
+	if got := mbs([]int64{45 * 1024}); got != "45 MB" {
+		t.Fatalf("got %s", got)
+	}
+	if got := mbs(nil); got != "?" {
+		t.Fatalf("got %s", got)
+	}
+}
+
 func TestComparisons(t *testing.T) {
 	for _, tt := range []struct {
 		servers []string
@@ -162,6 +205,10 @@ func TestComparisons(t *testing.T) {
 		{[]string{switchboard, baseline}, "Switchboard / baseline"},
 		{[]string{switchboard, before, baseline}, "Switchboard / baseline, before / baseline, Switchboard / before"},
 		{[]string{switchboard, "no-group-commit", baseline}, "Switchboard / baseline, no-group-commit / baseline, Switchboard / no-group-commit"},
+		{[]string{switchboard, postgres, baseline}, "Switchboard / baseline, postgres / Switchboard"},
+		{[]string{switchboard, postgres, "postgres×2", baseline}, "Switchboard / baseline, postgres / Switchboard, postgres×2 / postgres"},
+		{[]string{switchboard, before, postgres, "postgres×3", baseline},
+			"Switchboard / baseline, before / baseline, Switchboard / before, postgres / Switchboard, postgres×3 / postgres"},
 	} {
 		var titles []string
 		for _, c := range comparisons(tt.servers) {
@@ -272,6 +319,21 @@ func TestParseOptions(t *testing.T) {
 	if got := loadFlags(o); !strings.HasSuffix(got, " -seed 1000 -page-size 1000 -seed-body-chars 1600 -before /tmp/old -before-args '--log-format json' -before-label old -profile prof") {
 		t.Fatalf("loadFlags: %s", got)
 	}
+	o, err = parseOptions([]string{"-postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "-replicas", "2"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.postgresURL != "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" || o.replicas != 2 {
+		t.Fatalf("got %+v", o)
+	}
+	// make load-postgres gives -postgres (a new cluster's URL each time) and -replicas 2.
+	if got := loadFlags(o); strings.Contains(got, "postgres") || strings.Contains(got, "replicas") {
+		t.Fatalf("loadFlags: %s", got)
+	}
+	o.replicas = 3
+	if got := loadFlags(o); !strings.HasSuffix(got, " -replicas 3") || strings.Contains(got, "127.0.0.1") {
+		t.Fatalf("loadFlags: %s", got)
+	}
 	for _, bad := range [][]string{
 		{"-baseline-sync", "sometimes"},
 		{"-rounds", "0"},
@@ -283,6 +345,11 @@ func TestParseOptions(t *testing.T) {
 		{"-before-label", "old"},
 		{"-before", "/tmp/old", "-before-label", "baseline"},
 		{"-before", "/tmp/old", "-before-label", "no group commit"},
+		{"-before", "/tmp/old", "-before-label", "postgres"},
+		{"-replicas", "2"}, // replicas share a PostgreSQL database
+		{"-postgres", "host=127.0.0.1 dbname=postgres"},
+		{"-postgres", "postgres://pg/postgres", "-replicas", "0"},
+		{"-postgres", "postgres://pg/postgres", "-replicas", "9"},
 	} {
 		if _, err := parseOptions(bad, io.Discard); err == nil {
 			t.Errorf("%v: no error", bad)
@@ -366,6 +433,44 @@ func TestSeedBuysTheNumberWhereThereAreNumbers(t *testing.T) {
 		}
 		if said := strings.Contains(log.String(), "no IncomingPhoneNumbers"); said != (tt.buyStatus == http.StatusNotFound) {
 			t.Errorf("purchase HTTP %d: log %q", tt.buyStatus, log.String())
+		}
+	}
+}
+
+// A server of several replicas sends each request to the next of them in turn.
+func TestServerSpreadsRequestsOverReplicas(t *testing.T) {
+	s := &server{name: "postgres×2", apis: []*api{
+		switchboardAPI("postgres×2", "http://r1", accountSid, authToken, 50),
+		switchboardAPI("postgres×2", "http://r2", accountSid, authToken, 50),
+	}}
+	messages := "/2010-04-01/Accounts/" + accountSid + "/Messages"
+	calls := "/2010-04-01/Accounts/" + accountSid + "/Calls.json"
+	for _, tt := range []struct {
+		tgt  vegeta.Targeter
+		want []string
+	}{
+		{s.targeter("create", []string{"SM1"}), []string{"http://r1" + messages + ".json", "http://r2" + messages + ".json", "http://r1" + messages + ".json"}},
+		{s.targeter("list", []string{"SM1"}), []string{"http://r1" + messages + ".json?PageSize=50", "http://r2" + messages + ".json?PageSize=50"}},
+		{s.targeter("fetch", []string{"SM1", "SM2"}), []string{ // each replica's own turn through the SIDs
+			"http://r1" + messages + "/SM2.json", "http://r2" + messages + "/SM2.json", "http://r1" + messages + "/SM1.json", "http://r2" + messages + "/SM1.json"}},
+		{s.post(callsURL, "To=x"), []string{"http://r1" + calls, "http://r2" + calls, "http://r1" + calls}},
+	} {
+		for i, want := range tt.want {
+			var target vegeta.Target
+			if err := tt.tgt(&target); err != nil {
+				t.Fatal(err)
+			}
+			if target.URL != want {
+				t.Errorf("request %d: %s, want %s", i, target.URL, want)
+			}
+		}
+	}
+	one := &server{name: switchboard, apis: []*api{switchboardAPI(switchboard, "http://sb", accountSid, authToken, 50)}}
+	tgt := one.post(createURL, createForm)
+	for range 2 {
+		var target vegeta.Target
+		if err := tgt(&target); err != nil || target.URL != "http://sb"+messages+".json" || string(target.Body) != createForm {
+			t.Fatalf("%+v, %v", target, err)
 		}
 	}
 }

@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // process is one server under test, started by the harness and stopped by it.
@@ -259,4 +262,78 @@ func (p *process) logTail() string {
 		data = data[len(data)-2000:]
 	}
 	return string(data)
+}
+
+// server is one row of the report: one process, or the replicas of postgres×N, several
+// Switchboards sharing one PostgreSQL database, over which the harness spreads its
+// requests in turn.
+type server struct {
+	name  string
+	procs []*process
+	apis  []*api // procs[i]'s
+}
+
+// alive reports an error if any of the server's processes has exited.
+func (s *server) alive() error {
+	for _, p := range s.procs {
+		if err := p.alive(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resetPeakRSS starts a new peak resident set size for each process.
+func (s *server) resetPeakRSS() error {
+	for _, p := range s.procs {
+		if err := p.resetPeakRSS(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// peakRSSKB is each process's peak resident set size since resetPeakRSS, in kB.
+func (s *server) peakRSSKB() ([]int64, error) {
+	out := make([]int64, len(s.procs))
+	for i, p := range s.procs {
+		kb, err := p.peakRSSKB()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = kb
+	}
+	return out, nil
+}
+
+// targeter is the workload's requests, spread over the replicas.
+func (s *server) targeter(workload string, sids []string) vegeta.Targeter {
+	ts := make([]vegeta.Targeter, len(s.apis))
+	for i, a := range s.apis {
+		ts[i] = a.targeter(workload, sids)
+	}
+	return spread(ts)
+}
+
+// post is POSTs of form to the URL that target picks from each replica's api, spread
+// over the replicas.
+func (s *server) post(target func(*api) string, form string) vegeta.Targeter {
+	ts := make([]vegeta.Targeter, len(s.apis))
+	for i, a := range s.apis {
+		ts[i] = a.postTargeter(target(a), form)
+	}
+	return spread(ts)
+}
+
+// spread takes each request from the next of ts in turn: given one targeter per
+// replica, a closed loop of N connections keeps about N/len(ts) requests in flight on
+// each replica.
+func spread(ts []vegeta.Targeter) vegeta.Targeter {
+	if len(ts) == 1 {
+		return ts[0]
+	}
+	var next atomic.Uint64
+	return func(t *vegeta.Target) error {
+		return ts[(next.Add(1)-1)%uint64(len(ts))](t)
+	}
 }
