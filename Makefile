@@ -6,7 +6,7 @@ ARGS    ?=
 BASELINE  ?= ../shared/bench/baseline
 LOADFLAGS ?=
 
-.PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-inbox test-race lint lint-spec bench load clean \
+.PHONY: all generate build run deps test test-go test-compat-go test-compat-node test-sdk-ts test-ui test-inbox test-race lint lint-spec bench load load-postgres clean \
 	withpg test-go-postgres test-compat-go-postgres test-compat-node-postgres \
 	image image-context test-image check-generated check-ogen sdk-ts check-sdk-ts inbox check-inbox fuzz fuzz-short
 
@@ -140,6 +140,14 @@ bench:
 load: build
 	cd tools/load && $(GO) build -o ../../bin/load .
 	./bin/load -switchboard $(BIN) -baseline $(BASELINE) $(LOADFLAGS)
+
+## load-postgres: the same, with Switchboard on PostgreSQL too, one process and two sharing a database, on a
+## throwaway cluster (withpg) made durable first (fsync on, as SQLite's --sync full): its rows postgres and postgres×2
+load-postgres: build withpg
+	cd tools/load && $(GO) build -o ../../bin/load .
+	./bin/withpg -- sh -c '"$$PG_BIN/psql" -qX -v ON_ERROR_STOP=1 "$$SWITCHBOARD_TEST_POSTGRES" \
+	    -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET full_page_writes = on" -c "SELECT pg_reload_conf()" >/dev/null && \
+	  exec ./bin/load -switchboard $(BIN) -baseline $(BASELINE) -postgres "$$SWITCHBOARD_TEST_POSTGRES" -replicas 2 $(LOADFLAGS)'
 
 ## check-generated: fail if gen/ or client/ differ from what openapi.yaml generates
 check-generated: generate
