@@ -13,9 +13,10 @@
 //     transactions commit one after another. That lock is this backend's serialization
 //     point, as SQLite's write lock is its: writes of messages, calls, phone numbers,
 //     webhook deliveries and jobs (anything written through store.Writes) wait for each
-//     other; reads, claims of jobs and writes of accounts, keys and services do not. The
-//     writes waiting for it hold at most half the pool's connections (DB.logging), so
-//     that reads never wait for a connection behind them.
+//     other; reads, claims of jobs and writes of accounts, keys and services do not. As
+//     SQLite's writer does, the writes that come while one commits are committed
+//     together, one transaction with a savepoint each (group commit, DB.write): the lock
+//     and the commit's flush to disk are paid once per batch, not once per write.
 //   - Guards that SQLite's single writer gave for free take row locks here: a subaccount
 //     limit locks its parent, a service's pool, alpha sender and sticky senders lock the
 //     service, read-modify-write updates lock the row they read (FOR NO KEY UPDATE, which
@@ -87,13 +88,14 @@ type DB struct {
 	jobsSignal   chan struct{} // see JobsChanged
 	changeSignal chan struct{} // see Changed
 
-	// logging holds a token for each write under way that takes the change log's lock
-	// (write, logsChanges): at most half the pool's connections. Those writes commit one
-	// after another anyway; without the bound, a burst of them took every connection to
-	// wait in the lock's queue, and reads (a fetch, the event stream's, the feed's) waited
-	// behind them for a connection: tens of seconds under two replicas' load.
-	logging chan struct{}
-	// lockWait is how long a write waits for a token: the lock_timeout its statements
+	// Writes that take the change log's lock are committed together (group commit, see
+	// write): logged holds them until a writer takes them; leader is held by the one
+	// goroutine that runs a batch now. The writes waiting use no connection, and a batch
+	// one, so that reads never wait for a connection behind them.
+	logged  chan *loggedWrite
+	leader  chan struct{}
+	batches atomic.Int64 // batches committed or failed, for the tests
+	// lockWait is how long a write waits for its turn: the lock_timeout its statements
 	// wait for a lock, so that a write fails with ErrUnavailable after the same time
 	// whichever queue it waited in.
 	lockWait time.Duration
@@ -144,7 +146,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 
 	db := &DB{config: cfg.ConnConfig.Copy(), pids: map[uint32]bool{}, stopped: make(chan struct{}),
 		jobsSignal: make(chan struct{}, 1), changeSignal: make(chan struct{}, 1),
-		logging: make(chan struct{}, max(1, cfg.MaxConns/2)), lockWait: pgDuration(params["lock_timeout"], 5*time.Second)}
+		logged: make(chan *loggedWrite, maxBatch), leader: make(chan struct{}, 1), lockWait: pgDuration(params["lock_timeout"], 5*time.Second)}
 	db.auth.base = time.Now()
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		db.pidsMu.Lock()
@@ -333,15 +335,22 @@ const (
 	noChanges = false
 )
 
-// write runs fn in one transaction on one connection, and commits. When logs is set, the
-// transaction takes the change log's lock (lock_change_log, see the schema) before fn runs,
-// in the same round trip as BEGIN: taken first, before any row lock, it can never be
-// waited for by a transaction holding a row this one waits for (no deadlock), and it
-// makes the transactions that log changes commit in seq order.
+// write runs fn in one transaction on one connection, and commits.
+//
+// When logs is set, the transaction takes the change log's lock (lock_change_log, see the
+// schema) before fn runs, in the same round trip as BEGIN: taken first, before any row
+// lock, it can never be waited for by a transaction holding a row this one waits for (no
+// deadlock), and it makes the transactions that log changes commit in seq order. Since
+// those transactions commit one after another anyway, the ones that wait meanwhile are
+// committed together (group commit, as SQLite's writer does): one of the waiting
+// goroutines becomes the batch's writer, runs each fn under a savepoint of its own in one
+// transaction, and commits once. A fn that fails is rolled back to its savepoint and
+// fails alone, with its own error; a failed commit fails every write of the batch.
 //
 // Like SQLite's writer, a write checks ctx before it starts and then runs to its end
 // without watching ctx: a caller whose context ends while its write commits must not be
-// told that what is on disk was lost. Lock waits are bounded by lock_timeout instead.
+// told that what is on disk was lost (and, in a batch, one caller's end must not break
+// the others' transaction). Lock waits are bounded by lock_timeout instead.
 func (db *DB) write(ctx context.Context, logs bool, fn func(q querier) error) error {
 	if db.closed.Load() {
 		return store.ErrClosed
@@ -351,14 +360,7 @@ func (db *DB) write(ctx context.Context, logs bool, fn func(q querier) error) er
 		return err
 	}
 	if logs {
-		wait := time.NewTimer(db.lockWait)
-		select {
-		case db.logging <- struct{}{}:
-			wait.Stop()
-			defer func() { <-db.logging }()
-		case <-wait.C:
-			return fmt.Errorf("%w: waited %s for the change log's lock", store.ErrUnavailable, db.lockWait)
-		}
+		return db.writeLogged(ctx, fn)
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
@@ -366,18 +368,136 @@ func (db *DB) write(ctx context.Context, logs bool, fn func(q querier) error) er
 	}
 	// A connection left in a transaction (a failed ROLLBACK) is destroyed by Release.
 	defer conn.Release()
-	begin := "BEGIN"
-	if logs {
-		begin = "BEGIN; SELECT lock_change_log()"
-	}
-	_, err = conn.Exec(ctx, begin)
-	if err == nil {
-		err = fn(conn)
+	if _, err = conn.Exec(ctx, "BEGIN"); err == nil {
+		err = fn(uncancelled{conn})
 	}
 	if err != nil {
 		_, _ = conn.Exec(ctx, "ROLLBACK")
 		return storeErr(err)
 	}
+	if err := commit(ctx, conn); err != nil {
+		return err
+	}
+	db.signalChange()
+	return nil
+}
+
+// maxBatch bounds the writes committed together: enough that a batch pays its commit
+// for many writes, few enough that one batch holds the change log's lock briefly.
+const maxBatch = 256
+
+// loggedWrite is a write waiting for a batch (see write).
+type loggedWrite struct {
+	fn   func(q querier) error
+	done chan error // the write's outcome, sent once
+}
+
+// writeLogged queues fn for the next batch, and runs batches while it waits, until one
+// has run fn.
+func (db *DB) writeLogged(ctx context.Context, fn func(q querier) error) error {
+	w := &loggedWrite{fn: fn, done: make(chan error, 1)}
+	wait := time.NewTimer(db.lockWait)
+	defer wait.Stop()
+	select {
+	case db.logged <- w:
+	case <-wait.C:
+		return fmt.Errorf("%w: waited %s for the change log's lock", store.ErrUnavailable, db.lockWait)
+	}
+	for {
+		select {
+		case err := <-w.done:
+			return err
+		case db.leader <- struct{}{}:
+			// This goroutine writes the next batch: the writes queued until now, its own
+			// among them unless an earlier batch took it.
+			db.runBatch(ctx)
+			<-db.leader
+		}
+	}
+}
+
+// runBatch commits the writes queued now (at most maxBatch) in one transaction.
+func (db *DB) runBatch(ctx context.Context) {
+	var batch []*loggedWrite
+	for len(batch) < maxBatch {
+		select {
+		case w := <-db.logged:
+			batch = append(batch, w)
+			continue
+		default:
+		}
+		break
+	}
+	if len(batch) == 0 {
+		return
+	}
+	db.batches.Add(1)
+	failAll := func(err error) {
+		for _, w := range batch {
+			w.done <- err
+		}
+	}
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		failAll(storeErr(err))
+		return
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "BEGIN; SELECT lock_change_log()"); err != nil {
+		_, _ = conn.Exec(ctx, "ROLLBACK")
+		failAll(storeErr(err))
+		return
+	}
+	q := uncancelled{conn}
+	if len(batch) == 1 { // no savepoint needed: its failure is the transaction's
+		if err := batch[0].fn(q); err != nil {
+			_, _ = conn.Exec(ctx, "ROLLBACK")
+			failAll(storeErr(err))
+			return
+		}
+	} else {
+		var written []*loggedWrite
+		for i, w := range batch {
+			if _, err := conn.Exec(ctx, "SAVEPOINT w"); err != nil {
+				_, _ = conn.Exec(ctx, "ROLLBACK")
+				failAll(storeErr(err))
+				return
+			}
+			err := w.fn(q)
+			if err == nil {
+				_, err = conn.Exec(ctx, "RELEASE SAVEPOINT w")
+				if err == nil {
+					written = append(written, w)
+					continue
+				}
+			} else if _, rerr := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w"); rerr == nil {
+				w.done <- storeErr(err)
+				continue
+			} else {
+				err = rerr
+			}
+			// The transaction cannot go on (the connection broke): nothing of it is kept.
+			_, _ = conn.Exec(ctx, "ROLLBACK")
+			for _, w := range written {
+				w.done <- storeErr(err)
+			}
+			for _, w := range batch[i:] {
+				w.done <- storeErr(err)
+			}
+			return
+		}
+		batch = written
+	}
+	if err := commit(ctx, conn); err != nil {
+		failAll(err)
+		return
+	}
+	db.signalChange()
+	failAll(nil)
+}
+
+// commit commits the transaction open on conn.
+func commit(ctx context.Context, conn *pgxpool.Conn) error {
 	tag, err := conn.Exec(ctx, "COMMIT")
 	if err != nil {
 		return storeErr(err)
@@ -386,8 +506,24 @@ func (db *DB) write(ctx context.Context, logs bool, fn func(q querier) error) er
 		// PostgreSQL answers COMMIT with ROLLBACK when the transaction had failed.
 		return errors.New("the transaction was rolled back")
 	}
-	db.signalChange()
 	return nil
+}
+
+// uncancelled runs a write's statements on its connection without watching the
+// contexts they are given (see write): a context's end would make pgx cancel the
+// statement and close the connection, and with it the transaction of the whole batch.
+type uncancelled struct{ c *pgxpool.Conn }
+
+func (u uncancelled) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return u.c.Exec(context.WithoutCancel(ctx), sql, args...)
+}
+
+func (u uncancelled) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return u.c.Query(context.WithoutCancel(ctx), sql, args...)
+}
+
+func (u uncancelled) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return u.c.QueryRow(context.WithoutCancel(ctx), sql, args...)
 }
 
 // writeScan runs one statement that returns a row (INSERT or UPDATE ... RETURNING) as a

@@ -186,10 +186,11 @@ func TestLockWaitIsUnavailable(t *testing.T) {
 	}
 }
 
-// TestReadsDoNotWaitBehindWriters: writes queued for the change log's lock hold at most
-// half the pool, so that a read still gets a connection at once. Before, a burst of
-// writes took every connection to wait in the lock's queue and reads waited behind them:
-// under two replicas' load, the event stream fell tens of seconds behind.
+// TestReadsDoNotWaitBehindWriters: writes queued for the change log's lock hold no
+// connection while they wait (a batch holds one), so that a read still gets a connection
+// at once. Once, a burst of writes took every connection to wait in the lock's queue and
+// reads waited behind them: under two replicas' load, the event stream fell tens of
+// seconds behind.
 func TestReadsDoNotWaitBehindWriters(t *testing.T) {
 	url := pgtest.Database(t)
 	ctx := context.Background()
@@ -244,5 +245,61 @@ func TestPGDuration(t *testing.T) {
 		if got := pgDuration(tt.in, 5*time.Second); got != tt.want {
 			t.Errorf("pgDuration(%q) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestGroupCommit: writes that wait for the change log's lock are committed together, and
+// one that fails fails alone: 32 creates of messages wait while another transaction holds
+// the lock, 8 of them with the SID of a message that exists; once the lock is free, those
+// 8 fail with ErrConflict, the other 24 are written, in a few batches rather than 32.
+func TestGroupCommit(t *testing.T) {
+	url := pgtest.Database(t)
+	ctx := context.Background()
+	db := openURL(t, url)
+	if _, err := db.CreateAccount(ctx, testAccount("AC1")); err != nil {
+		t.Fatal(err)
+	}
+	const writes = 32
+	for i := 0; i < writes; i += 4 {
+		if _, err := db.CreateMessage(ctx, testMessage("AC1", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := db.batches.Load()
+	holder := connect(t, url)
+	if _, err := holder.Exec(ctx, "BEGIN; SELECT lock_change_log()"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, writes)
+	for i := range writes {
+		wg.Go(func() {
+			_, errs[i] = db.CreateMessage(ctx, testMessage("AC1", i))
+		})
+	}
+	time.Sleep(300 * time.Millisecond) // every write queued, one batch waiting for the lock
+	if _, err := holder.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%4 == 0 {
+			if !errors.Is(err, store.ErrConflict) {
+				t.Errorf("message %d, whose SID exists: %v, want ErrConflict", i, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("message %d: %v", i, err)
+			continue
+		}
+		if m, err := db.GetMessage(ctx, "AC1", testMessage("AC1", i).Sid); err != nil || m.Body != testMessage("AC1", i).Body {
+			t.Errorf("message %d after its batch: %+v, %v", i, m, err)
+		}
+	}
+	if batches := db.batches.Load() - before; batches > writes/4 {
+		t.Errorf("%d writes took %d batches", writes, batches)
+	} else {
+		t.Logf("%d writes in %d batches", writes, batches)
 	}
 }
