@@ -3431,7 +3431,7 @@ type Media struct {
 	// Example: Tue, 24 Nov 2026 20:15:03 +0000
 	DateUpdated RFC2822Date `json:"date_updated"`
 
-	// ParentSid `SM` followed by 32 lowercase hex digits.
+	// ParentSid `SM` (`MM` for a message with media, as on Twilio) followed by 32 lowercase hex digits.
 	//
 	// Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 	ParentSid MessageSid `json:"parent_sid"`
@@ -3531,7 +3531,7 @@ type Message struct {
 	// Example: USD
 	PriceUnit string `json:"price_unit"`
 
-	// Sid `SM` followed by 32 lowercase hex digits.
+	// Sid `SM` (`MM` for a message with media, as on Twilio) followed by 32 lowercase hex digits.
 	//
 	// Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 	Sid MessageSid `json:"sid"`
@@ -3603,7 +3603,7 @@ type MessageList struct {
 	Uri string `json:"uri"`
 }
 
-// MessageSid `SM` followed by 32 lowercase hex digits.
+// MessageSid `SM` (`MM` for a message with media, as on Twilio) followed by 32 lowercase hex digits.
 //
 // Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 type MessageSid = string
@@ -5067,7 +5067,7 @@ type CallSidPath = CallSid
 // CountryCode defines model for CountryCode.
 type CountryCode = string
 
-// MessageSidPath `SM` followed by 32 lowercase hex digits.
+// MessageSidPath `SM` (`MM` for a message with media, as on Twilio) followed by 32 lowercase hex digits.
 //
 // Example: SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 type MessageSidPath = MessageSid

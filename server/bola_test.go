@@ -251,11 +251,12 @@ var seq int
 
 // seedMediaMessage stores a delivered message of owner with one fetched media file,
 // straight into the store (the matrix is about who may reach it, not how it was fetched).
+// It has media, so its SID is MM…, as Twilio's: every path naming a message takes both.
 func seedMediaMessage(t *testing.T, env *servertest.Env, owner *actor) (string, store.Media) {
 	t.Helper()
 	seq++
 	now := time.Now().UTC()
-	m := store.Message{Sid: fmt.Sprintf("SM%032x", seq), AccountSid: owner.sid, To: "+14155550100", From: testSender,
+	m := store.Message{Sid: fmt.Sprintf("MM%032x", seq), AccountSid: owner.sid, To: "+14155550100", From: testSender,
 		Body: "secret media of " + owner.name, Status: "delivered", Direction: "outbound-api", NumSegments: 1, NumMedia: 1,
 		DateCreated: now, DateUpdated: now, DateSent: now}
 	md := store.Media{Sid: fmt.Sprintf("ME%032x", seq), AccountSid: owner.sid, MessageSid: m.Sid, URL: "http://127.0.0.1:1/x",

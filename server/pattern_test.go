@@ -8,9 +8,10 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// sidPatterns are the two shapes of SID pattern the spec uses, and one that only looks
-// like them (it must stay a regular expression).
-var sidPatterns = []string{`^SM[0-9a-f]{32}$`, `^AP[0-9a-fA-F]{32}$`, `^SM[0-9a-f]{32}`}
+// sidPatterns are the three shapes of SID pattern the spec uses (one prefix, capital
+// digits allowed, one of several prefixes), and one that only looks like them (it must
+// stay a regular expression).
+var sidPatterns = []string{`^SM[0-9a-f]{32}$`, `^AP[0-9a-fA-F]{32}$`, `^(SM|MM)[0-9a-f]{32}$`, `^SM[0-9a-f]{32}`}
 
 // TestCompilePatternAgreesWithRegexp: every pattern in openapi.yaml, compiled for the
 // validator, matches exactly what Go's regexp matches, on SIDs and near misses.
@@ -38,7 +39,7 @@ func TestCompilePatternAgreesWithRegexp(t *testing.T) {
 	hex := strings.Repeat("0123456789abcdef", 2)
 	inputs := []string{"", "SM", "SM" + hex, "SM" + strings.ToUpper(hex), "AP" + strings.ToUpper(hex), "AP" + hex,
 		"SM" + hex[:31], "SM" + hex + "0", "SM" + hex + "\n", "sm" + hex, "MM" + hex, "SM" + hex[:31] + "g",
-		"SM" + hex[:31] + "é", "CA" + hex, "+15005550006", "AC" + hex}
+		"SM" + hex[:31] + "é", "CA" + hex, "+15005550006", "AC" + hex, "MM" + hex[:31], "MS" + hex, "SMMM" + hex[:30], "(SM" + hex}
 	var sids int
 	for p := range patterns {
 		got, err := compilePattern(p)
@@ -58,6 +59,29 @@ func TestCompilePatternAgreesWithRegexp(t *testing.T) {
 	}
 	if sids < 5 {
 		t.Errorf("only %d of the spec's %d patterns are SID patterns matched without regexp", sids, len(patterns))
+	}
+}
+
+// TestMessageSidPatternByBytes: the spec's message SID takes SM and MM (a message with
+// media), and is matched without a regular expression like every other SID.
+func TestMessageSidPatternByBytes(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pattern := doc.Components.Schemas["MessageSid"].Value.Pattern
+	m, err := compilePattern(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.(sidMatcher); !ok {
+		t.Fatalf("MessageSid's pattern %q is matched by %T, not by bytes", pattern, m)
+	}
+	hex := strings.Repeat("0123456789abcdef", 2)
+	for in, want := range map[string]bool{"SM" + hex: true, "MM" + hex: true, "MS" + hex: false, "CA" + hex: false, "MM" + hex[1:]: false} {
+		if got := m.MatchString(in); got != want {
+			t.Errorf("%q: %v, want %v", in, got, want)
+		}
 	}
 }
 
@@ -88,8 +112,9 @@ func FuzzSIDMatcher(f *testing.F) {
 	f.Add("SM0123456789abcdef0123456789abcdef")
 	f.Add("AP0123456789ABCDEF0123456789abcdef")
 	f.Add("SM0123456789abcdef0123456789abcdeg")
+	f.Add("MM0123456789abcdef0123456789abcdef")
 	f.Fuzz(func(t *testing.T, in string) {
-		for _, p := range sidPatterns[:2] {
+		for _, p := range sidPatterns[:3] {
 			m, _ := compilePattern(p)
 			if got, want := m.MatchString(in), regexp.MustCompile(p).MatchString(in); got != want {
 				t.Fatalf("pattern %q on %q: %v, regexp says %v", p, in, got, want)

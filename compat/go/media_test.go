@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,8 +26,8 @@ func TestMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deref(m.NumMedia) != "2" {
-		t.Fatalf("num_media %q", deref(m.NumMedia))
+	if deref(m.NumMedia) != "2" || !strings.HasPrefix(deref(m.Sid), "MM") {
+		t.Fatalf("num_media %q, sid %q (a message with media is MM…)", deref(m.NumMedia), deref(m.Sid))
 	}
 	e.WaitForStatus(t, e.Client, e.Main.Sid, *m.Sid, 10*time.Second, "delivered")
 

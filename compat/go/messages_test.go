@@ -15,8 +15,9 @@ import (
 )
 
 var (
-	messageSID = regexp.MustCompile(`^SM[0-9a-f]{32}$`)
-	accountSID = regexp.MustCompile(`^AC[0-9a-f]{32}$`)
+	messageSID      = regexp.MustCompile(`^SM[0-9a-f]{32}$`)
+	mediaMessageSID = regexp.MustCompile(`^MM[0-9a-f]{32}$`)
+	accountSID      = regexp.MustCompile(`^AC[0-9a-f]{32}$`)
 )
 
 const (
@@ -34,9 +35,13 @@ func text(body string) *api.CreateMessageParams {
 // checkMessage asserts the fields every new outbound message has.
 func checkMessage(t *testing.T, m *api.ApiV2010Message, account string) {
 	t.Helper()
-	sid := deref(m.Sid)
-	if !messageSID.MatchString(sid) {
-		t.Fatalf("sid %q is not SM + 32 hex digits", sid)
+	// A message with media is MM…, one without SM…, as on Twilio.
+	sid, want := deref(m.Sid), messageSID
+	if deref(m.NumMedia) != "0" {
+		want = mediaMessageSID
+	}
+	if !want.MatchString(sid) {
+		t.Fatalf("sid %q with %s media does not match %s", sid, deref(m.NumMedia), want)
 	}
 	path := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s", account, sid)
 	for _, c := range []struct{ field, got, want string }{

@@ -90,7 +90,7 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 	now := s.clock.Now().UTC().Truncate(time.Second)
 	segments := NumSegments(in.Body)
 	m := store.Message{
-		Sid: sid.New("SM"), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
+		Sid: messageSid(len(in.MediaURLs)), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
 		MediaURLs: in.MediaURLs, NumMedia: len(in.MediaURLs), Status: statusReceived, Direction: DirectionInbound,
 		NumSegments: segments, Price: price(segments, len(in.MediaURLs)), DateCreated: now, DateUpdated: now, DateSent: now,
 	}

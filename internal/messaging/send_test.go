@@ -473,3 +473,59 @@ func TestDeleteAndClear(t *testing.T) {
 		t.Errorf("clear failing: %d, %v", n, err)
 	}
 }
+
+// TestMessageSidPrefix: a message with media is MM…, one without SM…, sent through the
+// API, as a TwiML reply, or received; an incoming message's webhook names it so.
+func TestMessageSidPrefix(t *testing.T) {
+	const ours, theirs = "+14155550199", "+14155550100"
+	media := []string{"https://x/a.png"}
+	for _, tt := range []struct {
+		name   string
+		make   func(*Service, *fakeStore) (store.Message, error)
+		prefix string
+	}{
+		{"a text", func(s *Service, _ *fakeStore) (store.Message, error) {
+			return s.Send(context.Background(), account, Outbound{To: theirs, From: phone.MagicFrom, Body: "hi"})
+		}, "SM"},
+		{"a picture", func(s *Service, _ *fakeStore) (store.Message, error) {
+			return s.Send(context.Background(), account, Outbound{To: theirs, From: phone.MagicFrom, MediaURLs: media})
+		}, "MM"},
+		{"a text reply", func(s *Service, _ *fakeStore) (store.Message, error) {
+			w, err := s.planReply(context.Background(), account, Outbound{To: theirs, From: phone.MagicFrom, Body: "hi", Direction: DirectionOutboundReply}, time.Now())
+			return w.Messages[0], err
+		}, "SM"},
+		{"a picture reply", func(s *Service, _ *fakeStore) (store.Message, error) {
+			w, err := s.planReply(context.Background(), account, Outbound{To: theirs, From: phone.MagicFrom, MediaURLs: media, Direction: DirectionOutboundReply}, time.Now())
+			return w.Messages[0], err
+		}, "MM"},
+		{"a text received", func(s *Service, _ *fakeStore) (store.Message, error) {
+			return s.Receive(context.Background(), account, Inbound{From: aPhone, To: ourNumber, Body: "hi"})
+		}, "SM"},
+		{"a picture received", func(s *Service, _ *fakeStore) (store.Message, error) {
+			return s.Receive(context.Background(), account, Inbound{From: aPhone, To: ourNumber, MediaURLs: media})
+		}, "MM"},
+	} {
+		st := receiveStore()
+		st.own("AC1", ours)
+		m, err := tt.make(New(Config{Store: st}), st)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !strings.HasPrefix(m.Sid, tt.prefix) || len(m.Sid) != 34 {
+			t.Errorf("%s: sid %s, want %s…", tt.name, m.Sid, tt.prefix)
+		}
+		for _, w := range st.applied {
+			for _, md := range w.Media {
+				if md.MessageSid != m.Sid {
+					t.Errorf("%s: media of %s, want %s", tt.name, md.MessageSid, m.Sid)
+				}
+			}
+			jobs := decodeJobs(t, w.Jobs)
+			for _, then := range jobs.media {
+				if then.Webhook != nil && (then.Webhook.Params["MessageSid"] != m.Sid || then.Webhook.Params["SmsMessageSid"] != m.Sid) {
+					t.Errorf("%s: webhook params %v", tt.name, then.Webhook.Params)
+				}
+			}
+		}
+	}
+}

@@ -261,7 +261,7 @@ func (s *Service) planOutbound(account store.Account, out Outbound, at time.Time
 		direction = DirectionOutboundAPI
 	}
 	m := store.Message{
-		Sid:                 sid.New("SM"),
+		Sid:                 messageSid(len(out.MediaURLs)),
 		AccountSid:          account.Sid,
 		To:                  out.To,
 		From:                out.From,
@@ -295,6 +295,15 @@ func (s *Service) planOutbound(account store.Account, out Outbound, at time.Time
 	}
 	w.Jobs = append(w.Jobs, s.mediaJob(m, mediaThen{Step: &step}))
 	return m, w
+}
+
+// messageSid is a new message's SID: MM… for a message with media, SM… for one
+// without, as Twilio's.
+func messageSid(media int) string {
+	if media > 0 {
+		return sid.New("MM")
+	}
+	return sid.New("SM")
 }
 
 // Cancel cancels a scheduled message; ErrConflict (from the store) when it is not

@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { forceStatus, restError, startSwitchboard } from "./switchboard.mjs";
 
 const SID_RE = /^SM[0-9a-f]{32}$/;
+const MMS_SID_RE = /^MM[0-9a-f]{32}$/; // a message with media, as on Twilio
 const FROM = "+14155550199";
 
 let sb;
@@ -70,7 +71,7 @@ describe("create and fetch", () => {
       from: FROM,
       mediaUrl: ["https://example.com/a.png", "https://example.com/b.jpg"],
     });
-    assert.match(m.sid, SID_RE);
+    assert.match(m.sid, MMS_SID_RE);
     assert.equal(m.numMedia, "2");
     assert.equal(m.body, "");
   });

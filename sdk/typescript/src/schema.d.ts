@@ -1871,7 +1871,7 @@ export interface components {
          */
         AccountSid: string;
         /**
-         * @description `SM` followed by 32 lowercase hex digits.
+         * @description `SM` (`MM` for a message with media, as on Twilio) followed by 32 lowercase hex digits.
          * @example SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
          */
         MessageSid: string;
