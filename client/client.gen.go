@@ -6903,7 +6903,8 @@ type ClientInterface interface {
 	// "A phone texts your number": stores an `inbound` message with status `received`
 	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+	// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
@@ -6930,7 +6931,8 @@ type ClientInterface interface {
 	// "A phone texts your number": stores an `inbound` message with status `received`
 	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+	// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
@@ -8926,7 +8928,8 @@ func (c *Client) CreateInboundCallWithFormdataBody(ctx context.Context, accountS
 // "A phone texts your number": stores an `inbound` message with status `received`
 // and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 // (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 // `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 // `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 // delivered like any other; `<Redirect>` is followed (at most 10 times). See every
@@ -8963,7 +8966,8 @@ func (c *Client) CreateInboundMessageWithBody(ctx context.Context, accountSid Ac
 // "A phone texts your number": stores an `inbound` message with status `received`
 // and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 // (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 // `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 // `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 // delivered like any other; `<Redirect>` is followed (at most 10 times). See every
@@ -16738,7 +16742,8 @@ type ClientWithResponsesInterface interface {
 	// "A phone texts your number": stores an `inbound` message with status `received`
 	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+	// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
@@ -16765,7 +16770,8 @@ type ClientWithResponsesInterface interface {
 	// "A phone texts your number": stores an `inbound` message with status `received`
 	// and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 	// (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+	// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+	// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 	// `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 	// `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 	// delivered like any other; `<Redirect>` is followed (at most 10 times). See every
@@ -27256,7 +27262,8 @@ func (c *ClientWithResponses) CreateInboundCallWithFormdataBodyWithResponse(ctx 
 // "A phone texts your number": stores an `inbound` message with status `received`
 // and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 // (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 // `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 // `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 // delivered like any other; `<Redirect>` is followed (at most 10 times). See every
@@ -27289,7 +27296,8 @@ func (c *ClientWithResponses) CreateInboundMessageWithBodyWithResponse(ctx conte
 // "A phone texts your number": stores an `inbound` message with status `received`
 // and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
 // (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+// `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+// are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
 // `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
 // `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
 // delivered like any other; `<Redirect>` is followed (at most 10 times). See every

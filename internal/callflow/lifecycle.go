@@ -244,12 +244,12 @@ func (t *turn) params() map[string]string {
 		"ApiVersion": "2010-04-01",
 		"Direction":  c.Direction,
 	}
-	for name, v := range map[string]string{"CallerName": c.CallerName, "ForwardedFrom": c.ForwardedFrom,
-		"ParentCallSid": c.ParentCallSid, "FromCountry": phone.Country(c.From), "ToCountry": phone.Country(c.To)} {
+	for name, v := range map[string]string{"CallerName": c.CallerName, "ForwardedFrom": c.ForwardedFrom, "ParentCallSid": c.ParentCallSid} {
 		if v != "" {
 			p[name] = v
 		}
 	}
+	phone.AddPlaces(p, c.From, c.To)
 	return p
 }
 

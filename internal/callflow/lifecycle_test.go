@@ -139,7 +139,8 @@ func TestParams(t *testing.T) {
 	f := s.call.State.Fetch
 	want := map[string]string{"CallSid": callSid, "AccountSid": acctSid, "From": caller, "To": ourPhone, "Caller": caller,
 		"Called": ourPhone, "CallStatus": "ringing", "ApiVersion": "2010-04-01", "Direction": "inbound", "CallerName": "Alice",
-		"FromCountry": "US", "ToCountry": "US"}
+		"FromCountry": "US", "ToCountry": "US", "FromCity": "SAN FRANCISCO", "FromState": "CA", "FromZip": "94103",
+		"ToCity": "SAN FRANCISCO", "ToState": "CA", "ToZip": "94103"}
 	if !maps.Equal(f.Params, want) {
 		t.Errorf("params %v\nwant %v", f.Params, want)
 	}
@@ -148,6 +149,12 @@ func TestParams(t *testing.T) {
 	p := tr.params()
 	if p["ParentCallSid"] != "CA0" || p["ForwardedFrom"] != "+1" || p["FromCountry"] != "GB" {
 		t.Errorf("params %v", p)
+	}
+	// A Client identifier has no place: city, state and ZIP are sent empty.
+	for _, name := range []string{"ToCity", "ToState", "ToZip"} {
+		if v, ok := p[name]; !ok || v != "" {
+			t.Errorf("%s = %q (sent %v), want it sent empty", name, v, ok)
+		}
 	}
 	for _, name := range []string{"ToCountry", "CallerName"} {
 		if _, ok := p[name]; ok {

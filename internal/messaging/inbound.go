@@ -166,13 +166,7 @@ func incomingParams(m store.Message, kw string) map[string]string {
 	if m.MessagingServiceSid != "" {
 		p["MessagingServiceSid"] = m.MessagingServiceSid
 	}
-	// Twilio adds what it knows of where each number is; Switchboard knows the country.
-	if c := phone.Country(m.From); c != "" {
-		p["FromCountry"] = c
-	}
-	if c := phone.Country(m.To); c != "" {
-		p["ToCountry"] = c
-	}
+	phone.AddPlaces(p, m.From, m.To)
 	if kw != "" {
 		p["OptOutType"] = kw
 	}

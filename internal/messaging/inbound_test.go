@@ -136,7 +136,9 @@ func TestReceive(t *testing.T) {
 			h := jobs.hooks[0]
 			want := map[string]string{"MessageSid": m.Sid, "SmsSid": m.Sid, "SmsMessageSid": m.Sid, "AccountSid": "AC1",
 				"From": aPhone, "To": tt.to, "Body": "Hello there", "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received",
-				"ApiVersion": "2010-04-01", "FromCountry": "GB", "ToCountry": "US"}
+				"ApiVersion": "2010-04-01", "FromCountry": "GB", "ToCountry": "US",
+				// Where the parties are: a UK mobile has no place; our number is San Francisco's.
+				"FromCity": "", "FromState": "", "FromZip": "", "ToCity": "SAN FRANCISCO", "ToState": "CA", "ToZip": "94103"}
 			if tt.svcSid != "" {
 				want["MessagingServiceSid"] = tt.svcSid
 			}
@@ -223,6 +225,12 @@ func TestIncomingParamsWithoutCountries(t *testing.T) {
 	}
 	if p["NumMedia"] != "1" || p["NumSegments"] != "3" {
 		t.Errorf("params %v", p)
+	}
+	// City, state and ZIP are sent empty, so that an app reading them finds them.
+	for _, name := range []string{"FromCity", "FromState", "FromZip", "ToCity", "ToState", "ToZip"} {
+		if v, ok := p[name]; !ok || v != "" {
+			t.Errorf("%s = %q (sent %v), want it sent empty", name, v, ok)
+		}
 	}
 }
 

@@ -135,6 +135,28 @@ func Lookup(e164 string) (Number, bool) {
 	return Number{}, false
 }
 
+// PlaceOf is where a number is, as far as the pool knows: a number of the pool is where
+// its block is; any other US or Canadian number is where its area code is, when the pool
+// sells local numbers in that area (a telephone network places a NANP number by its area
+// code and exchange; the pool knows one place per area code). ok is false when nothing is
+// known: toll-free, mobile and test numbers, other areas and countries, anything that is
+// not a phone number. Webhooks say where their parties are with it (FromCity...).
+func PlaceOf(e164 string) (place Place, ok bool) {
+	if n, found := Lookup(e164); found {
+		return n.Place, n.Place.Locality != ""
+	}
+	if len(e164) != len("+14155550100") || !strings.HasPrefix(e164, "+1") || strings.Trim(e164[2:], "0123456789") != "" {
+		return Place{}, false
+	}
+	area := e164[:len("+1415")]
+	for i := range blocks {
+		if b := &blocks[i]; b.typ == Local && b.place.Locality != "" && strings.HasPrefix(b.prefix, area) {
+			return b.place, true
+		}
+	}
+	return Place{}, false
+}
+
 // Query narrows a search; zero fields do not narrow it.
 type Query struct {
 	Country  string // ISO code, any case

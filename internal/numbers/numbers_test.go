@@ -256,3 +256,51 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	}
 }
+
+// TestPlaceOf: a number of the pool is where its block is; any other US or Canadian
+// number is where its area code is, when the pool sells in that area; nothing else has
+// a place.
+func TestPlaceOf(t *testing.T) {
+	sf := Place{Locality: "San Francisco", Region: "CA", PostalCode: "94103", LATA: "722", RateCenter: "SAN FRANCISCO"}
+	toronto := Place{Locality: "Toronto", Region: "ON", PostalCode: "M5H 2N2", RateCenter: "TORONTO"}
+	for _, tt := range []struct {
+		number string
+		want   Place // without Position
+		ok     bool
+	}{
+		{"+14155550100", sf, true},                         // the pool
+		{"+14155550199", sf, true},                         // its last of the area
+		{"+14155551234", sf, true},                         // the area, outside the pool's range
+		{"+14165550150", toronto, true},                    // Canada
+		{"+14169998888", toronto, true},                    // its area
+		{"+442079460123", Place{Locality: "London"}, true}, // the UK pool: a city only
+		{"+447700900123", Place{}, false},                  // a UK mobile: no place
+		{"+442079461234", Place{}, false},                  // London, outside the pool: unknown
+		{"+18005550100", Place{}, false},                   // toll-free
+		{"+15005550006", Place{}, false},                   // Twilio's test area
+		{"+19995551234", Place{}, false},                   // an area the pool does not sell in
+		{"+1415555012", Place{}, false},                    // too short
+		{"+1415555x100", Place{}, false},                   // not digits
+		{"+33612345678", Place{}, false},                   // elsewhere
+		{"client:alice", Place{}, false},
+		{"", Place{}, false},
+	} {
+		got, ok := PlaceOf(tt.number)
+		if ok != tt.ok {
+			t.Errorf("PlaceOf(%q) known = %v, want %v", tt.number, ok, tt.ok)
+		}
+		if ok && got.Position == nil && got.Region != "" {
+			t.Errorf("PlaceOf(%q): a US or Canadian place without its position", tt.number)
+		}
+		got.Position = nil
+		if got != tt.want {
+			t.Errorf("PlaceOf(%q) = %+v, want %+v", tt.number, got, tt.want)
+		}
+	}
+	// Every geographic number of the pool has its own block's place.
+	for _, n := range all(t, Query{Type: Local}) {
+		if p, ok := PlaceOf(n.E164); ok != (n.Place.Locality != "") || (ok && p.Locality != n.Place.Locality) {
+			t.Fatalf("PlaceOf(%s) = %+v, %v; the pool says %+v", n.E164, p, ok, n.Place)
+		}
+	}
+}

@@ -5,7 +5,8 @@ import "strings"
 // The pool, as a table of blocks in ascending E.164 order (TestPool checks the order, and
 // that no two blocks overlap). Places are the area's main city; postal codes, LATAs, rate
 // centers and coordinates are illustrative, so that the search filters have something
-// plausible to match, and not a claim about any real exchange.
+// plausible to match (and webhooks something to say in FromCity, FromState and FromZip:
+// PlaceOf), and not a claim about any real exchange.
 
 // countries lists the pool's countries by code, each with the types it has.
 var countries = []Country{

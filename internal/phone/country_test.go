@@ -107,3 +107,38 @@ func TestCountryOfThePool(t *testing.T) {
 		}
 	}
 }
+
+// TestAddPlaces: the eight parameters of Twilio's webhooks that say where the parties
+// are. City, state and ZIP are always sent (empty when unknown: an app reading
+// request.form["FromCity"] must find it); a country only when the party is a number.
+func TestAddPlaces(t *testing.T) {
+	tests := []struct {
+		from, to string
+		want     map[string]string
+	}{
+		{"+14155550100", "+16175550123", map[string]string{
+			"FromCity": "SAN FRANCISCO", "FromState": "CA", "FromZip": "94103", "FromCountry": "US",
+			"ToCity": "BOSTON", "ToState": "MA", "ToZip": "02108", "ToCountry": "US"}},
+		{"+447700900123", "+14165550100", map[string]string{
+			"FromCity": "", "FromState": "", "FromZip": "", "FromCountry": "GB",
+			"ToCity": "TORONTO", "ToState": "ON", "ToZip": "M5H 2N2", "ToCountry": "CA"}},
+		{"+442079460001", "+18005550100", map[string]string{
+			"FromCity": "LONDON", "FromState": "", "FromZip": "", "FromCountry": "GB",
+			"ToCity": "", "ToState": "", "ToZip": "", "ToCountry": "US"}},
+		{"client:alice", "Acme", map[string]string{
+			"FromCity": "", "FromState": "", "FromZip": "", "ToCity": "", "ToState": "", "ToZip": ""}},
+	}
+	for _, tt := range tests {
+		p := map[string]string{"Body": "kept"}
+		AddPlaces(p, tt.from, tt.to)
+		tt.want["Body"] = "kept"
+		if len(p) != len(tt.want) {
+			t.Errorf("%s -> %s: %v, want %v", tt.from, tt.to, p, tt.want)
+		}
+		for k, v := range tt.want {
+			if got, ok := p[k]; !ok || got != v {
+				t.Errorf("%s -> %s: %s = %q (sent %v), want %q", tt.from, tt.to, k, got, ok, v)
+			}
+		}
+	}
+}

@@ -125,3 +125,20 @@ func Country(number string) string {
 	}
 	return ""
 }
+
+// AddPlaces adds to a webhook's parameters where its parties are, as Twilio's
+// incoming-message and voice webhooks say it: FromCity, FromState, FromZip, ToCity,
+// ToState and ToZip from the pool's places (numbers.PlaceOf), always sent and empty when
+// unknown, so that an app that reads them finds them; FromCountry and ToCountry when the
+// party is a phone number (Country). Cities are in capitals, as Twilio sends them.
+func AddPlaces(params map[string]string, from, to string) {
+	for _, party := range []struct{ prefix, number string }{{"From", from}, {"To", to}} {
+		place, _ := numbers.PlaceOf(party.number)
+		params[party.prefix+"City"] = strings.ToUpper(place.Locality)
+		params[party.prefix+"State"] = place.Region
+		params[party.prefix+"Zip"] = place.PostalCode
+		if c := Country(party.number); c != "" {
+			params[party.prefix+"Country"] = c
+		}
+	}
+}

@@ -877,7 +877,8 @@ export interface paths {
          * @description "A phone texts your number": stores an `inbound` message with status `received`
          *     and returns it (2010-04-01 representation), then calls the number's `SmsUrl`
          *     (with `SmsMethod`) as Twilio would: Twilio's parameters (`MessageSid`, `From`,
-         *     `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`...), signed with
+         *     `To`, `Body`, `NumMedia`, `MediaUrl0`..., `SmsStatus=received`, where the parties
+         *     are: `FromCity`, `FromState`, `FromZip`, `FromCountry` and the same for `To`...), signed with
          *     `X-Twilio-Signature`, falling back to `SmsFallbackUrl` when it fails. Each
          *     `<Message>` of the TwiML your app answers becomes an `outbound-reply` message,
          *     delivered like any other; `<Redirect>` is followed (at most 10 times). See every
