@@ -6687,8 +6687,12 @@ type ClientInterface interface {
 
 	// FetchRecordingMedia Download a recording
 	//
-	// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
-	// format when no extension is given). `.mp3` is not available (404, code 20404).
+	// Returns the recording's audio: without an extension as WAV, as the `.wav` URI does
+	// (Twilio's default format when no extension is given); with `.mp3` as MP3 (`audio/mpeg`,
+	// MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
+	// request, the same bytes every time, whole frames of 72 ms: its length is `duration`
+	// rounded up to the next frame. A recording still being made is 404 until it
+	// completes. Needs the account's credentials, like every other resource.
 	//
 	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
 	FetchRecordingMedia(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8552,8 +8556,12 @@ func (c *Client) ListRecordings(ctx context.Context, accountSid AccountSid, para
 
 // FetchRecordingMedia Download a recording
 //
-// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
-// format when no extension is given). `.mp3` is not available (404, code 20404).
+// Returns the recording's audio: without an extension as WAV, as the `.wav` URI does
+// (Twilio's default format when no extension is given); with `.mp3` as MP3 (`audio/mpeg`,
+// MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
+// request, the same bytes every time, whole frames of 72 ms: its length is `duration`
+// rounded up to the next frame. A recording still being made is 404 until it
+// completes. Needs the account's credentials, like every other resource.
 //
 // Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
 func (c *Client) FetchRecordingMedia(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16506,8 +16514,12 @@ type ClientWithResponsesInterface interface {
 
 	// FetchRecordingMediaWithResponse Download a recording
 	//
-	// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
-	// format when no extension is given). `.mp3` is not available (404, code 20404).
+	// Returns the recording's audio: without an extension as WAV, as the `.wav` URI does
+	// (Twilio's default format when no extension is given); with `.mp3` as MP3 (`audio/mpeg`,
+	// MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
+	// request, the same bytes every time, whole frames of 72 ms: its length is `duration`
+	// rounded up to the next frame. A recording still being made is 404 until it
+	// completes. Needs the account's credentials, like every other resource.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -26930,8 +26942,12 @@ func (c *ClientWithResponses) ListRecordingsWithResponse(ctx context.Context, ac
 
 // FetchRecordingMediaWithResponse Download a recording
 //
-// Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
-// format when no extension is given). `.mp3` is not available (404, code 20404).
+// Returns the recording's audio: without an extension as WAV, as the `.wav` URI does
+// (Twilio's default format when no extension is given); with `.mp3` as MP3 (`audio/mpeg`,
+// MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
+// request, the same bytes every time, whole frames of 72 ms: its length is `duration`
+// rounded up to the next frame. A recording still being made is 404 until it
+// completes. Needs the account's credentials, like every other resource.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -14198,6 +14198,26 @@ type FetchRecordingMediaResponseObject interface {
 	VisitFetchRecordingMediaResponse(w http.ResponseWriter) error
 }
 
+type FetchRecordingMedia200AudiompegResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response FetchRecordingMedia200AudiompegResponse) VisitFetchRecordingMediaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "audio/mpeg")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type FetchRecordingMedia200AudiowavResponse struct {
 	Body          io.Reader
 	ContentLength int64

@@ -6,6 +6,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/internal/mp3"
 )
 
 func TestWAV(t *testing.T) {
@@ -121,6 +123,34 @@ func TestDefaults(t *testing.T) {
 		n := s.network
 		if n.Speed != tt.speed || n.AnswerDelay != tt.answerDelay || n.BaseURL != tt.cfg.BaseURL || n.NewSid == nil || s.log == nil {
 			t.Errorf("%+v: network %+v, log %v; want speed %v, answer delay %d ms", tt.cfg, n, s.log, tt.speed, tt.answerDelay)
+		}
+	}
+}
+
+// TestMP3: a recording's MP3 file is its WAV file encoded, of the size announced (whole
+// frames of 576 samples, 72 ms), 32 kbit/s a channel, the same bytes every time.
+func TestMP3(t *testing.T) {
+	for _, tt := range []struct{ seconds, channels, wantChannels int }{{0, 1, 1}, {1, 1, 1}, {3, 2, 2}, {2, 5, 2}, {2, 0, 1}} {
+		r, size, err := MP3(tt.seconds, tt.channels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mp3.Size(int64(tt.seconds)*8000, 8000, tt.wantChannels, 32*tt.wantChannels)
+		if err != nil || int64(len(b)) != size || size != want {
+			t.Fatalf("%d s, %d channels: %d bytes, size %d, want %d (%v)", tt.seconds, tt.channels, len(b), size, want, err)
+		}
+		// 576 samples (72 ms) a frame at 8 kHz, 32 kbit/s a channel: 288 bytes a channel a frame.
+		frames := (tt.seconds*8000 + 575) / 576
+		if len(b) != frames*288*tt.wantChannels {
+			t.Errorf("%d s, %d channels: %d bytes, want %d frames of %d", tt.seconds, tt.channels, len(b), frames, 288*tt.wantChannels)
+		}
+		again, _, _ := MP3(tt.seconds, tt.channels)
+		if b2, _ := io.ReadAll(again); !bytes.Equal(b, b2) {
+			t.Errorf("two requests for the same recording differ")
 		}
 	}
 }

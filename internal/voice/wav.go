@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
+
+	"github.com/switchboard-dev/switchboard/internal/mp3"
 )
 
 // Recordings keep no audio: their WAV file is made on request from the duration, the
@@ -83,4 +85,17 @@ func (r *toneReader) Read(p []byte) (int, error) {
 	r.pos = (r.pos + n) % len(r.second)
 	r.left -= int64(n)
 	return n, nil
+}
+
+// mp3KbpsPerChannel is the bit rate of a recording's MP3 file, a channel: 32 kbit/s, as
+// Twilio's MP3 recordings of 8 kHz calls.
+const mp3KbpsPerChannel = 32
+
+// MP3 returns a recording's MP3 file: its WAV file (WAV) encoded by internal/mp3 as it is
+// read, 8 kHz at 32 kbit/s a channel, and its size in bytes. Its length is the WAV
+// file's, rounded up to a whole MP3 frame (72 ms).
+func MP3(seconds, channels int) (io.Reader, int64, error) {
+	channels = max(1, min(channels, 2))
+	wav, _ := WAV(seconds, channels)
+	return mp3.FromWAV(wav, mp3KbpsPerChannel*channels)
 }

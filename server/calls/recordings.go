@@ -3,8 +3,6 @@ package calls
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -81,44 +79,48 @@ func (h *Calls) DeleteRecording(ctx context.Context, req gen.DeleteRecordingRequ
 
 // FetchRecordingWav implements gen.StrictServerInterface: the audio.
 func (h *Calls) FetchRecordingWav(ctx context.Context, req gen.FetchRecordingWavRequestObject) (gen.FetchRecordingWavResponseObject, error) {
-	body, size, err := h.recordingAudio(ctx, req.AccountSid, req.Sid)
+	r, err := h.completedRecording(ctx, req.AccountSid, req.Sid)
 	if err != nil {
 		return nil, err
 	}
+	body, size := voice.WAV(r.Duration, r.Channels)
 	return gen.FetchRecordingWav200AudiowavResponse{Body: body, ContentLength: size}, nil
 }
 
-// FetchRecordingMedia implements gen.StrictServerInterface: the audio, at the URI without
-// an extension, which Twilio serves as WAV too. The spec lets `.mp3` through to here so
-// that it is told why there is none.
+// FetchRecordingMedia implements gen.StrictServerInterface: the audio at the URI without
+// an extension, which Twilio serves as WAV too, and at `.mp3` (the spec lets the
+// extension through to here, the `.wav` URI being an operation of its own) as MP3.
 func (h *Calls) FetchRecordingMedia(ctx context.Context, req gen.FetchRecordingMediaRequestObject) (gen.FetchRecordingMediaResponseObject, error) {
-	if sid, ok := strings.CutSuffix(req.Sid, ".mp3"); ok {
-		return nil, &api.Error{Status: http.StatusNotFound, Code: api.CodeNotFound, Message: fmt.Sprintf(
-			"The requested resource %s.mp3 was not found: Switchboard makes recordings as WAV only; fetch %s.wav (or %s).",
-			fmt.Sprintf(recordingsPathFormat+"/%s", req.AccountSid, sid), sid, sid)}
-	}
-	body, size, err := h.recordingAudio(ctx, req.AccountSid, req.Sid)
+	sid, mp3 := strings.CutSuffix(req.Sid, ".mp3")
+	r, err := h.completedRecording(ctx, req.AccountSid, sid)
 	if err != nil {
 		return nil, err
 	}
+	if mp3 {
+		body, size, err := voice.MP3(r.Duration, r.Channels)
+		if err != nil {
+			return nil, fmt.Errorf("recording %s as MP3: %w", sid, err)
+		}
+		return gen.FetchRecordingMedia200AudiompegResponse{Body: body, ContentLength: size}, nil
+	}
+	body, size := voice.WAV(r.Duration, r.Channels)
 	return gen.FetchRecordingMedia200AudiowavResponse{Body: body, ContentLength: size}, nil
 }
 
-// recordingAudio is a completed recording's WAV file; a recording still being made has
-// none yet (not found).
-func (h *Calls) recordingAudio(ctx context.Context, accountSid, sid string) (body io.Reader, size int64, err error) {
+// completedRecording is a recording whose audio can be had: a recording still being made
+// has none yet (not found).
+func (h *Calls) completedRecording(ctx context.Context, accountSid, sid string) (store.Recording, error) {
 	if _, err := api.ActiveAccount(ctx, h.accounts, accountSid); err != nil {
-		return nil, 0, err
+		return store.Recording{}, err
 	}
 	r, err := h.store.GetRecording(ctx, accountSid, sid)
 	if err != nil {
-		return nil, 0, fmt.Errorf("fetch recording audio: %w", err)
+		return store.Recording{}, fmt.Errorf("fetch recording audio: %w", err)
 	}
 	if r.Status != voice.RecordingCompleted {
-		return nil, 0, fmt.Errorf("recording %s is %s: %w", sid, r.Status, store.ErrNotFound)
+		return store.Recording{}, fmt.Errorf("recording %s is %s: %w", sid, r.Status, store.ErrNotFound)
 	}
-	body, size = voice.WAV(r.Duration, r.Channels)
-	return body, size, nil
+	return r, nil
 }
 
 // ListCallRecordings implements gen.StrictServerInterface.

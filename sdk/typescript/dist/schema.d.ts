@@ -803,8 +803,8 @@ export interface paths {
                 /** @description The SID of the account that owns the resources (yours or a subaccount's). */
                 AccountSid: components["parameters"]["AccountSid"];
                 /**
-                 * @description The recording SID. Twilio also serves `.mp3`; Switchboard makes WAV only, and
-                 *     answers `RE….mp3` with 404 (code 20404) and a message that says so.
+                 * @description The recording SID, bare for WAV or followed by `.mp3` for MP3 (the `.wav` URI is
+                 *     FetchRecordingWav).
                  */
                 Sid: string;
             };
@@ -812,8 +812,12 @@ export interface paths {
         };
         /**
          * Download a recording
-         * @description Returns the recording's audio as WAV, as the `.wav` URI does (Twilio's default
-         *     format when no extension is given). `.mp3` is not available (404, code 20404).
+         * @description Returns the recording's audio: without an extension as WAV, as the `.wav` URI does
+         *     (Twilio's default format when no extension is given); with `.mp3` as MP3 (`audio/mpeg`,
+         *     MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
+         *     request, the same bytes every time, whole frames of 72 ms: its length is `duration`
+         *     rounded up to the next frame. A recording still being made is 404 until it
+         *     completes. Needs the account's credentials, like every other resource.
          */
         get: operations["FetchRecordingMedia"];
         put?: never;
@@ -6181,8 +6185,8 @@ export interface operations {
                 /** @description The SID of the account that owns the resources (yours or a subaccount's). */
                 AccountSid: components["parameters"]["AccountSid"];
                 /**
-                 * @description The recording SID. Twilio also serves `.mp3`; Switchboard makes WAV only, and
-                 *     answers `RE….mp3` with 404 (code 20404) and a message that says so.
+                 * @description The recording SID, bare for WAV or followed by `.mp3` for MP3 (the `.wav` URI is
+                 *     FetchRecordingWav).
                  */
                 Sid: string;
             };
@@ -6190,13 +6194,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The WAV file. */
+            /** @description The WAV file, or the MP3 file for `RE….mp3`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "audio/wav": string;
+                    "audio/mpeg": string;
                 };
             };
             400: components["responses"]["BadRequest"];
