@@ -78,6 +78,8 @@ type Config struct {
 	WrapStores func(server.Stores) server.Stores
 	// Inbox configures the web inbox at /inbox/ (see package inbox).
 	Inbox inbox.Config
+	// MediaAuth is server.Config's: media files and recordings need credentials.
+	MediaAuth bool
 }
 
 // App is an assembled Switchboard over an open store.
@@ -188,7 +190,7 @@ func New(db store.Store, cfg Config) (*App, error) {
 	srv, err := server.New(server.Config{Stores: stores, Messaging: msg, Voice: calls, Verify: codes, Feed: hub, Logger: log, RateLimit: cfg.RateLimit,
 		Clock: clk, MovableClock: cfg.MovableClock,
 		RateBurst: cfg.RateBurst, CheckResponses: cfg.CheckResponses, Metrics: m,
-		ScheduleMinLead: minLead, Inbox: cfg.Inbox})
+		ScheduleMinLead: minLead, Inbox: cfg.Inbox, MediaAuth: cfg.MediaAuth})
 	if err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}

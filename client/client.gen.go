@@ -1817,6 +1817,23 @@ type AccountList struct {
 	Uri string `json:"uri"`
 }
 
+// AccountSettings An account's settings (Switchboard's own resource; Twilio keeps them in its Console).
+type AccountSettings struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// MediaAuth Whether the account's media files need its credentials (default `false`).
+	MediaAuth bool `json:"media_auth"`
+
+	// RecordingAuth Whether its recordings' audio needs its credentials (default `false`).
+	RecordingAuth bool `json:"recording_auth"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
 // AccountSid `AC` followed by 32 lowercase hex digits.
 //
 // Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
@@ -3967,7 +3984,7 @@ type Recording struct {
 	// ErrorCode Always `null`.
 	ErrorCode *int `json:"error_code"`
 
-	// MediaUrl Absolute URL of the audio (WAV); needs the account's credentials.
+	// MediaUrl Absolute URL of the audio (WAV; with `.mp3`, MP3), served without credentials unless the account's `RecordingAuth` or the server's `--media-auth` asks for them.
 	MediaUrl string `json:"media_url"`
 
 	// Price `-0.00250` per started minute; `null` while recording.
@@ -4348,6 +4365,15 @@ type UpdateAccountRequest struct {
 	// Status `active` accounts work; `suspended` ones are refused until reactivated; `closed`
 	// is final.
 	Status *AccountStatus `json:"Status,omitempty"`
+}
+
+// UpdateAccountSettingsRequest defines model for UpdateAccountSettingsRequest.
+type UpdateAccountSettingsRequest struct {
+	// MediaAuth `true`: the account's media files need its credentials.
+	MediaAuth *bool `json:"MediaAuth,omitempty"`
+
+	// RecordingAuth `true`: its recordings' audio needs its credentials.
+	RecordingAuth *bool `json:"RecordingAuth,omitempty"`
 }
 
 // UpdateCallRequest defines model for UpdateCallRequest.
@@ -5986,6 +6012,9 @@ type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
+// UpdateAccountSettingsFormdataRequestBody defines body for UpdateAccountSettings for application/x-www-form-urlencoded ContentType.
+type UpdateAccountSettingsFormdataRequestBody = UpdateAccountSettingsRequest
+
 // UpdateClockFormdataRequestBody defines body for UpdateClock for application/x-www-form-urlencoded ContentType.
 type UpdateClockFormdataRequestBody = UpdateClockRequest
 
@@ -6615,8 +6644,14 @@ type ClientInterface interface {
 	// FetchMediaContent Download a media file
 	//
 	// Returns the media file itself, with its content type. A file that has not been
-	// fetched yet (or could not be) is 404. Needs the account's credentials, like every
-	// other resource.
+	// fetched yet (or could not be) is 404.
+	//
+	// As on Twilio, the file is served without credentials (its URL is unguessable:
+	// every SID in it holds 80 random bits), unless the account turns on `MediaAuth`
+	// (UpdateAccountSettings) or the server runs with `--media-auth`: then it needs the
+	// account's credentials (401 without). Credentials given are checked either way. A
+	// wrong SID anywhere in the path is 404, with or without credentials, whatever the
+	// setting, so that the answer tells nothing the URL did not already.
 	//
 	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid} (the `FetchMediaContent` operationId).
 	FetchMediaContent(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6692,7 +6727,8 @@ type ClientInterface interface {
 	// MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
 	// request, the same bytes every time, whole frames of 72 ms: its length is `duration`
 	// rounded up to the next frame. A recording still being made is 404 until it
-	// completes. Needs the account's credentials, like every other resource.
+	// completes. Credentials as for FetchRecordingWav: none needed unless the account's
+	// `RecordingAuth` or the server's `--media-auth` asks for them.
 	//
 	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
 	FetchRecordingMedia(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6708,7 +6744,7 @@ type ClientInterface interface {
 	// FetchRecording Fetch a recording
 	//
 	// Returns one recording of the account. Its audio is at `media_url`: the same URI
-	// with `.wav` or without an extension.
+	// with `.wav` or without an extension as WAV, with `.mp3` as MP3.
 	//
 	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `FetchRecording` operationId).
 	FetchRecording(ctx context.Context, accountSid AccountSid, sid RecordingSid, params *FetchRecordingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6718,8 +6754,12 @@ type ClientInterface interface {
 	// Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
 	// for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
 	// the file is made on request, the same every time, a quiet tone. A recording still
-	// being made is 404 until it completes. Needs the account's credentials, like every
-	// other resource.
+	// being made is 404 until it completes.
+	//
+	// As on Twilio, the audio is served without credentials (its URL is unguessable),
+	// unless the account turns on `RecordingAuth` (UpdateAccountSettings) or the server
+	// runs with `--media-auth`: then it needs the account's credentials (401 without). A
+	// wrong SID in the path is 404, whatever the setting.
 	//
 	// Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav (the `FetchRecordingWav` operationId).
 	FetchRecordingWav(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6915,7 +6955,8 @@ type ClientInterface interface {
 	// request and answer in WebhookDeliveries.
 	//
 	// Media URLs are fetched first and stored as the message's Media; the webhook's
-	// `MediaUrl0`... point at their copies on this server.
+	// `MediaUrl0`... point at their copies on this server, served without credentials
+	// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 	//
 	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -6943,7 +6984,8 @@ type ClientInterface interface {
 	// request and answer in WebhookDeliveries.
 	//
 	// Media URLs are fetched first and stored as the message's Media; the webhook's
-	// `MediaUrl0`... point at their copies on this server.
+	// `MediaUrl0`... point at their copies on this server, served without credentials
+	// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 	//
 	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -7022,6 +7064,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
 	ForceMessageStatusWithFormdataBody(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchAccountSettings Fetch an account's settings
+	//
+	// The account's settings that Twilio keeps in its Console: whether its media files
+	// (`MediaAuth`) and its recordings' audio (`RecordingAuth`) need credentials. The
+	// account's own credentials, or its parent's; not a Standard key's.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Settings (the `FetchAccountSettings` operationId).
+	FetchAccountSettings(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAccountSettingsWithBody Change an account's settings
+	//
+	// Turns HTTP authentication on or off for the account's media files
+	// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+	// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+	// Off, the default, these files are served without credentials, as Twilio serves
+	// them: an app can put a recording's URL in an e-mail. On, they need the account's
+	// credentials (401 without). The server's `--media-auth` turns both on for every
+	// account, whatever these say. Parameters left out keep their value.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+	UpdateAccountSettingsWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAccountSettingsWithFormdataBody Change an account's settings
+	//
+	// Turns HTTP authentication on or off for the account's media files
+	// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+	// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+	// Off, the default, these files are served without credentials, as Twilio serves
+	// them: an app can put a recording's URL in an e-mail. On, they need the account's
+	// credentials (401 without). The server's `--media-auth` turns both on for every
+	// account, whatever these say. Parameters left out keep their value.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+	UpdateAccountSettingsWithFormdataBody(ctx context.Context, accountSid AccountSid, body UpdateAccountSettingsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListThreads List conversations
 	//
@@ -8404,8 +8485,14 @@ func (c *Client) ListMedia(ctx context.Context, accountSid AccountSid, messageSi
 // FetchMediaContent Download a media file
 //
 // Returns the media file itself, with its content type. A file that has not been
-// fetched yet (or could not be) is 404. Needs the account's credentials, like every
-// other resource.
+// fetched yet (or could not be) is 404.
+//
+// As on Twilio, the file is served without credentials (its URL is unguessable:
+// every SID in it holds 80 random bits), unless the account turns on `MediaAuth`
+// (UpdateAccountSettings) or the server runs with `--media-auth`: then it needs the
+// account's credentials (401 without). Credentials given are checked either way. A
+// wrong SID anywhere in the path is 404, with or without credentials, whatever the
+// setting, so that the answer tells nothing the URL did not already.
 //
 // Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid} (the `FetchMediaContent` operationId).
 func (c *Client) FetchMediaContent(ctx context.Context, accountSid AccountSid, messageSid MessageSidPath, sid MediaSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8561,7 +8648,8 @@ func (c *Client) ListRecordings(ctx context.Context, accountSid AccountSid, para
 // MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
 // request, the same bytes every time, whole frames of 72 ms: its length is `duration`
 // rounded up to the next frame. A recording still being made is 404 until it
-// completes. Needs the account's credentials, like every other resource.
+// completes. Credentials as for FetchRecordingWav: none needed unless the account's
+// `RecordingAuth` or the server's `--media-auth` asks for them.
 //
 // Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid} (the `FetchRecordingMedia` operationId).
 func (c *Client) FetchRecordingMedia(ctx context.Context, accountSid AccountSid, sid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8597,7 +8685,7 @@ func (c *Client) DeleteRecording(ctx context.Context, accountSid AccountSid, sid
 // FetchRecording Fetch a recording
 //
 // Returns one recording of the account. Its audio is at `media_url`: the same URI
-// with `.wav` or without an extension.
+// with `.wav` or without an extension as WAV, with `.mp3` as MP3.
 //
 // Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json (the `FetchRecording` operationId).
 func (c *Client) FetchRecording(ctx context.Context, accountSid AccountSid, sid RecordingSid, params *FetchRecordingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8617,8 +8705,12 @@ func (c *Client) FetchRecording(ctx context.Context, accountSid AccountSid, sid 
 // Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
 // for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
 // the file is made on request, the same every time, a quiet tone. A recording still
-// being made is 404 until it completes. Needs the account's credentials, like every
-// other resource.
+// being made is 404 until it completes.
+//
+// As on Twilio, the audio is served without credentials (its URL is unguessable),
+// unless the account turns on `RecordingAuth` (UpdateAccountSettings) or the server
+// runs with `--media-auth`: then it needs the account's credentials (401 without). A
+// wrong SID in the path is 404, whatever the setting.
 //
 // Corresponds with GET /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.wav (the `FetchRecordingWav` operationId).
 func (c *Client) FetchRecordingWav(ctx context.Context, accountSid AccountSid, sid RecordingSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8944,7 +9036,8 @@ func (c *Client) CreateInboundCallWithFormdataBody(ctx context.Context, accountS
 // request and answer in WebhookDeliveries.
 //
 // Media URLs are fetched first and stored as the message's Media; the webhook's
-// `MediaUrl0`... point at their copies on this server.
+// `MediaUrl0`... point at their copies on this server, served without credentials
+// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 //
 // Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 // UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -8982,7 +9075,8 @@ func (c *Client) CreateInboundMessageWithBody(ctx context.Context, accountSid Ac
 // request and answer in WebhookDeliveries.
 //
 // Media URLs are fetched first and stored as the message's Media; the webhook's
-// `MediaUrl0`... point at their copies on this server.
+// `MediaUrl0`... point at their copies on this server, served without credentials
+// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 //
 // Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 // UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -9112,6 +9206,75 @@ func (c *Client) ForceMessageStatusWithBody(ctx context.Context, accountSid Acco
 // Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
 func (c *Client) ForceMessageStatusWithFormdataBody(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewForceMessageStatusRequestWithFormdataBody(c.Server, accountSid, sid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchAccountSettings Fetch an account's settings
+//
+// The account's settings that Twilio keeps in its Console: whether its media files
+// (`MediaAuth`) and its recordings' audio (`RecordingAuth`) need credentials. The
+// account's own credentials, or its parent's; not a Standard key's.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Settings (the `FetchAccountSettings` operationId).
+func (c *Client) FetchAccountSettings(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchAccountSettingsRequest(c.Server, accountSid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAccountSettingsWithBody Change an account's settings
+//
+// Turns HTTP authentication on or off for the account's media files
+// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+// Off, the default, these files are served without credentials, as Twilio serves
+// them: an app can put a recording's URL in an e-mail. On, they need the account's
+// credentials (401 without). The server's `--media-auth` turns both on for every
+// account, whatever these say. Parameters left out keep their value.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+func (c *Client) UpdateAccountSettingsWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAccountSettingsRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAccountSettingsWithFormdataBody Change an account's settings
+//
+// Turns HTTP authentication on or off for the account's media files
+// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+// Off, the default, these files are served without credentials, as Twilio serves
+// them: an app can put a recording's URL in an e-mail. On, they need the account's
+// credentials (401 without). The server's `--media-auth` turns both on for every
+// account, whatever these say. Parameters left out keep their value.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+func (c *Client) UpdateAccountSettingsWithFormdataBody(ctx context.Context, accountSid AccountSid, body UpdateAccountSettingsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAccountSettingsRequestWithFormdataBody(c.Server, accountSid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -13891,6 +14054,87 @@ func NewForceMessageStatusRequestWithBody(server string, accountSid AccountSid, 
 	return req, nil
 }
 
+// NewFetchAccountSettingsRequest constructs an http.Request for the FetchAccountSettings method
+func NewFetchAccountSettingsRequest(server string, accountSid AccountSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateAccountSettingsRequestWithFormdataBody calls the generic UpdateAccountSettings builder with application/x-www-form-urlencoded body
+func NewUpdateAccountSettingsRequestWithFormdataBody(server string, accountSid AccountSid, body UpdateAccountSettingsFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateAccountSettingsRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateAccountSettingsRequestWithBody constructs an http.Request for the UpdateAccountSettings method, with any body, and a specified content type
+func NewUpdateAccountSettingsRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/Settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListThreadsRequest constructs an http.Request for the ListThreads method
 func NewListThreadsRequest(server string, accountSid AccountSid, params *ListThreadsParams) (*http.Request, error) {
 	var err error
@@ -16430,8 +16674,14 @@ type ClientWithResponsesInterface interface {
 	// FetchMediaContentWithResponse Download a media file
 	//
 	// Returns the media file itself, with its content type. A file that has not been
-	// fetched yet (or could not be) is 404. Needs the account's credentials, like every
-	// other resource.
+	// fetched yet (or could not be) is 404.
+	//
+	// As on Twilio, the file is served without credentials (its URL is unguessable:
+	// every SID in it holds 80 random bits), unless the account turns on `MediaAuth`
+	// (UpdateAccountSettings) or the server runs with `--media-auth`: then it needs the
+	// account's credentials (401 without). Credentials given are checked either way. A
+	// wrong SID anywhere in the path is 404, with or without credentials, whatever the
+	// setting, so that the answer tells nothing the URL did not already.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16519,7 +16769,8 @@ type ClientWithResponsesInterface interface {
 	// MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
 	// request, the same bytes every time, whole frames of 72 ms: its length is `duration`
 	// rounded up to the next frame. A recording still being made is 404 until it
-	// completes. Needs the account's credentials, like every other resource.
+	// completes. Credentials as for FetchRecordingWav: none needed unless the account's
+	// `RecordingAuth` or the server's `--media-auth` asks for them.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16539,7 +16790,7 @@ type ClientWithResponsesInterface interface {
 	// FetchRecordingWithResponse Fetch a recording
 	//
 	// Returns one recording of the account. Its audio is at `media_url`: the same URI
-	// with `.wav` or without an extension.
+	// with `.wav` or without an extension as WAV, with `.mp3` as MP3.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16551,8 +16802,12 @@ type ClientWithResponsesInterface interface {
 	// Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
 	// for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
 	// the file is made on request, the same every time, a quiet tone. A recording still
-	// being made is 404 until it completes. Needs the account's credentials, like every
-	// other resource.
+	// being made is 404 until it completes.
+	//
+	// As on Twilio, the audio is served without credentials (its URL is unguessable),
+	// unless the account turns on `RecordingAuth` (UpdateAccountSettings) or the server
+	// runs with `--media-auth`: then it needs the account's credentials (401 without). A
+	// wrong SID in the path is 404, whatever the setting.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16762,7 +17017,8 @@ type ClientWithResponsesInterface interface {
 	// request and answer in WebhookDeliveries.
 	//
 	// Media URLs are fetched first and stored as the message's Media; the webhook's
-	// `MediaUrl0`... point at their copies on this server.
+	// `MediaUrl0`... point at their copies on this server, served without credentials
+	// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 	//
 	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -16790,7 +17046,8 @@ type ClientWithResponsesInterface interface {
 	// request and answer in WebhookDeliveries.
 	//
 	// Media URLs are fetched first and stored as the message's Media; the webhook's
-	// `MediaUrl0`... point at their copies on this server.
+	// `MediaUrl0`... point at their copies on this server, served without credentials
+	// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 	//
 	// Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 	// UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -16871,6 +17128,47 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status (the `ForceMessageStatus` operationId).
 	ForceMessageStatusWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid MessageSid, body ForceMessageStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*ForceMessageStatusResponse, error)
+
+	// FetchAccountSettingsWithResponse Fetch an account's settings
+	//
+	// The account's settings that Twilio keeps in its Console: whether its media files
+	// (`MediaAuth`) and its recordings' audio (`RecordingAuth`) need credentials. The
+	// account's own credentials, or its parent's; not a Standard key's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Settings (the `FetchAccountSettings` operationId).
+	FetchAccountSettingsWithResponse(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*FetchAccountSettingsResponse, error)
+
+	// UpdateAccountSettingsWithBodyWithResponse Change an account's settings
+	//
+	// Turns HTTP authentication on or off for the account's media files
+	// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+	// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+	// Off, the default, these files are served without credentials, as Twilio serves
+	// them: an app can put a recording's URL in an e-mail. On, they need the account's
+	// credentials (401 without). The server's `--media-auth` turns both on for every
+	// account, whatever these say. Parameters left out keep their value.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+	UpdateAccountSettingsWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAccountSettingsResponse, error)
+
+	// UpdateAccountSettingsWithFormdataBodyWithResponse Change an account's settings
+	//
+	// Turns HTTP authentication on or off for the account's media files
+	// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+	// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+	// Off, the default, these files are served without credentials, as Twilio serves
+	// them: an app can put a recording's URL in an e-mail. On, they need the account's
+	// credentials (401 without). The server's `--media-auth` turns both on for every
+	// account, whatever these say. Parameters left out keep their value.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+	UpdateAccountSettingsWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body UpdateAccountSettingsFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateAccountSettingsResponse, error)
 
 	// ListThreadsWithResponse List conversations
 	//
@@ -22722,6 +23020,221 @@ func (r ForceMessageStatusResponse) ContentType() string {
 	return ""
 }
 
+// FetchAccountSettingsResponse401Headers the declared response headers of an HTTP 401 response for FetchAccountSettings
+type FetchAccountSettingsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchAccountSettingsResponse429Headers the declared response headers of an HTTP 429 response for FetchAccountSettings
+type FetchAccountSettingsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchAccountSettingsResponse503Headers the declared response headers of an HTTP 503 response for FetchAccountSettings
+type FetchAccountSettingsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchAccountSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchAccountSettingsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchAccountSettingsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchAccountSettingsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchAccountSettingsResponse) GetJSON200() *AccountSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchAccountSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchAccountSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchAccountSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchAccountSettingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchAccountSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchAccountSettingsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchAccountSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchAccountSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchAccountSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchAccountSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateAccountSettingsResponse401Headers the declared response headers of an HTTP 401 response for UpdateAccountSettings
+type UpdateAccountSettingsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateAccountSettingsResponse429Headers the declared response headers of an HTTP 429 response for UpdateAccountSettings
+type UpdateAccountSettingsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateAccountSettingsResponse503Headers the declared response headers of an HTTP 503 response for UpdateAccountSettings
+type UpdateAccountSettingsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateAccountSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateAccountSettingsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateAccountSettingsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateAccountSettingsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON200() *AccountSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateAccountSettingsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAccountSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAccountSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAccountSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAccountSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListThreadsResponse401Headers the declared response headers of an HTTP 401 response for ListThreads
 type ListThreadsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -26810,8 +27323,14 @@ func (c *ClientWithResponses) ListMediaWithResponse(ctx context.Context, account
 // FetchMediaContentWithResponse Download a media file
 //
 // Returns the media file itself, with its content type. A file that has not been
-// fetched yet (or could not be) is 404. Needs the account's credentials, like every
-// other resource.
+// fetched yet (or could not be) is 404.
+//
+// As on Twilio, the file is served without credentials (its URL is unguessable:
+// every SID in it holds 80 random bits), unless the account turns on `MediaAuth`
+// (UpdateAccountSettings) or the server runs with `--media-auth`: then it needs the
+// account's credentials (401 without). Credentials given are checked either way. A
+// wrong SID anywhere in the path is 404, with or without credentials, whatever the
+// setting, so that the answer tells nothing the URL did not already.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26947,7 +27466,8 @@ func (c *ClientWithResponses) ListRecordingsWithResponse(ctx context.Context, ac
 // MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
 // request, the same bytes every time, whole frames of 72 ms: its length is `duration`
 // rounded up to the next frame. A recording still being made is 404 until it
-// completes. Needs the account's credentials, like every other resource.
+// completes. Credentials as for FetchRecordingWav: none needed unless the account's
+// `RecordingAuth` or the server's `--media-auth` asks for them.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26979,7 +27499,7 @@ func (c *ClientWithResponses) DeleteRecordingWithResponse(ctx context.Context, a
 // FetchRecordingWithResponse Fetch a recording
 //
 // Returns one recording of the account. Its audio is at `media_url`: the same URI
-// with `.wav` or without an extension.
+// with `.wav` or without an extension as WAV, with `.mp3` as MP3.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26997,8 +27517,12 @@ func (c *ClientWithResponses) FetchRecordingWithResponse(ctx context.Context, ac
 // Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
 // for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
 // the file is made on request, the same every time, a quiet tone. A recording still
-// being made is 404 until it completes. Needs the account's credentials, like every
-// other resource.
+// being made is 404 until it completes.
+//
+// As on Twilio, the audio is served without credentials (its URL is unguessable),
+// unless the account turns on `RecordingAuth` (UpdateAccountSettings) or the server
+// runs with `--media-auth`: then it needs the account's credentials (401 without). A
+// wrong SID in the path is 404, whatever the setting.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27286,7 +27810,8 @@ func (c *ClientWithResponses) CreateInboundCallWithFormdataBodyWithResponse(ctx 
 // request and answer in WebhookDeliveries.
 //
 // Media URLs are fetched first and stored as the message's Media; the webhook's
-// `MediaUrl0`... point at their copies on this server.
+// `MediaUrl0`... point at their copies on this server, served without credentials
+// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 //
 // Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 // UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -27320,7 +27845,8 @@ func (c *ClientWithResponses) CreateInboundMessageWithBodyWithResponse(ctx conte
 // request and answer in WebhookDeliveries.
 //
 // Media URLs are fetched first and stored as the message's Media; the webhook's
-// `MediaUrl0`... point at their copies on this server.
+// `MediaUrl0`... point at their copies on this server, served without credentials
+// unless the account's `MediaAuth` asks for them (FetchMediaContent).
 //
 // Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
 // UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -27436,6 +27962,65 @@ func (c *ClientWithResponses) ForceMessageStatusWithFormdataBodyWithResponse(ctx
 		return nil, err
 	}
 	return ParseForceMessageStatusResponse(rsp)
+}
+
+// FetchAccountSettingsWithResponse Fetch an account's settings
+//
+// The account's settings that Twilio keeps in its Console: whether its media files
+// (`MediaAuth`) and its recordings' audio (`RecordingAuth`) need credentials. The
+// account's own credentials, or its parent's; not a Standard key's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/Settings (the `FetchAccountSettings` operationId).
+func (c *ClientWithResponses) FetchAccountSettingsWithResponse(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*FetchAccountSettingsResponse, error) {
+	rsp, err := c.FetchAccountSettings(ctx, accountSid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchAccountSettingsResponse(rsp)
+}
+
+// UpdateAccountSettingsWithBodyWithResponse Change an account's settings
+//
+// Turns HTTP authentication on or off for the account's media files
+// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+// Off, the default, these files are served without credentials, as Twilio serves
+// them: an app can put a recording's URL in an e-mail. On, they need the account's
+// credentials (401 without). The server's `--media-auth` turns both on for every
+// account, whatever these say. Parameters left out keep their value.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+func (c *ClientWithResponses) UpdateAccountSettingsWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAccountSettingsResponse, error) {
+	rsp, err := c.UpdateAccountSettingsWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAccountSettingsResponse(rsp)
+}
+
+// UpdateAccountSettingsWithFormdataBodyWithResponse Change an account's settings
+//
+// Turns HTTP authentication on or off for the account's media files
+// (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+// (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+// Off, the default, these files are served without credentials, as Twilio serves
+// them: an app can put a recording's URL in an e-mail. On, they need the account's
+// credentials (401 without). The server's `--media-auth` turns both on for every
+// account, whatever these say. Parameters left out keep their value.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/Settings (the `UpdateAccountSettings` operationId).
+func (c *ClientWithResponses) UpdateAccountSettingsWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body UpdateAccountSettingsFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateAccountSettingsResponse, error) {
+	rsp, err := c.UpdateAccountSettingsWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAccountSettingsResponse(rsp)
 }
 
 // ListThreadsWithResponse List conversations
@@ -33319,6 +33904,215 @@ func ParseForceMessageStatusResponse(rsp *http.Response) (*ForceMessageStatusRes
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ForceMessageStatusResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchAccountSettingsResponse parses an HTTP response from a FetchAccountSettingsWithResponse call
+func ParseFetchAccountSettingsResponse(rsp *http.Response) (*FetchAccountSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchAccountSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchAccountSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchAccountSettingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchAccountSettingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAccountSettingsResponse parses an HTTP response from a UpdateAccountSettingsWithResponse call
+func ParseUpdateAccountSettingsResponse(rsp *http.Response) (*UpdateAccountSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAccountSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateAccountSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateAccountSettingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateAccountSettingsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -1817,6 +1817,23 @@ type AccountList struct {
 	Uri string `json:"uri"`
 }
 
+// AccountSettings An account's settings (Switchboard's own resource; Twilio keeps them in its Console).
+type AccountSettings struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// MediaAuth Whether the account's media files need its credentials (default `false`).
+	MediaAuth bool `json:"media_auth"`
+
+	// RecordingAuth Whether its recordings' audio needs its credentials (default `false`).
+	RecordingAuth bool `json:"recording_auth"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
 // AccountSid `AC` followed by 32 lowercase hex digits.
 //
 // Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
@@ -3967,7 +3984,7 @@ type Recording struct {
 	// ErrorCode Always `null`.
 	ErrorCode *int `json:"error_code"`
 
-	// MediaUrl Absolute URL of the audio (WAV); needs the account's credentials.
+	// MediaUrl Absolute URL of the audio (WAV; with `.mp3`, MP3), served without credentials unless the account's `RecordingAuth` or the server's `--media-auth` asks for them.
 	MediaUrl string `json:"media_url"`
 
 	// Price `-0.00250` per started minute; `null` while recording.
@@ -4348,6 +4365,15 @@ type UpdateAccountRequest struct {
 	// Status `active` accounts work; `suspended` ones are refused until reactivated; `closed`
 	// is final.
 	Status *AccountStatus `json:"Status,omitempty"`
+}
+
+// UpdateAccountSettingsRequest defines model for UpdateAccountSettingsRequest.
+type UpdateAccountSettingsRequest struct {
+	// MediaAuth `true`: the account's media files need its credentials.
+	MediaAuth *bool `json:"MediaAuth,omitempty"`
+
+	// RecordingAuth `true`: its recordings' audio needs its credentials.
+	RecordingAuth *bool `json:"RecordingAuth,omitempty"`
 }
 
 // UpdateCallRequest defines model for UpdateCallRequest.
@@ -5986,6 +6012,9 @@ type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
 // ForceMessageStatusFormdataRequestBody defines body for ForceMessageStatus for application/x-www-form-urlencoded ContentType.
 type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 
+// UpdateAccountSettingsFormdataRequestBody defines body for UpdateAccountSettings for application/x-www-form-urlencoded ContentType.
+type UpdateAccountSettingsFormdataRequestBody = UpdateAccountSettingsRequest
+
 // UpdateClockFormdataRequestBody defines body for UpdateClock for application/x-www-form-urlencoded ContentType.
 type UpdateClockFormdataRequestBody = UpdateClockRequest
 
@@ -6174,6 +6203,12 @@ type ServerInterface interface {
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx echo.Context, accountSid AccountSid, sid MessageSid) error
+	// FetchAccountSettings Fetch an account's settings
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Settings)
+	FetchAccountSettings(ctx echo.Context, accountSid AccountSid) error
+	// UpdateAccountSettings Change an account's settings
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Settings)
+	UpdateAccountSettings(ctx echo.Context, accountSid AccountSid) error
 	// ListThreads List conversations
 	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads)
 	ListThreads(ctx echo.Context, accountSid AccountSid, params ListThreadsParams) error
@@ -8265,6 +8300,38 @@ func (w *ServerInterfaceWrapper) ForceMessageStatus(ctx echo.Context) error {
 	return err
 }
 
+// FetchAccountSettings converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchAccountSettings(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchAccountSettings(ctx, accountSid)
+	return err
+}
+
+// UpdateAccountSettings converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateAccountSettings(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateAccountSettings(ctx, accountSid)
+	return err
+}
+
 // ListThreads converts echo context to params.
 func (w *ServerInterfaceWrapper) ListThreads(ctx echo.Context) error {
 	var err error
@@ -9255,6 +9322,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys/:Sid.json", wrapper.DeleteKey, options.OperationMiddlewares["DeleteKey"]...)
 	router.GET(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys/:Sid.json", wrapper.FetchKey, options.OperationMiddlewares["FetchKey"]...)
 	router.POST(options.BaseURL+"/2010-04-01/Accounts/:AccountSid/Keys/:Sid.json", wrapper.UpdateKey, options.OperationMiddlewares["UpdateKey"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Settings", wrapper.FetchAccountSettings, options.OperationMiddlewares["FetchAccountSettings"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Settings", wrapper.UpdateAccountSettings, options.OperationMiddlewares["UpdateAccountSettings"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Keys", wrapper.CreateSwitchboardKey, options.OperationMiddlewares["CreateSwitchboardKey"]...)
 	router.GET(options.BaseURL+"/v1/Services", wrapper.ListMessagingServices, options.OperationMiddlewares["ListMessagingServices"]...)
 	router.POST(options.BaseURL+"/v1/Services", wrapper.CreateMessagingService, options.OperationMiddlewares["CreateMessagingService"]...)
@@ -16372,6 +16441,281 @@ func (response ForceMessageStatus503JSONResponse) VisitForceMessageStatusRespons
 	return err
 }
 
+type FetchAccountSettingsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+}
+
+type FetchAccountSettingsResponseObject interface {
+	VisitFetchAccountSettingsResponse(w http.ResponseWriter) error
+}
+
+type FetchAccountSettings200JSONResponse AccountSettings
+
+func (response FetchAccountSettings200JSONResponse) VisitFetchAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAccountSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchAccountSettings400JSONResponse) VisitFetchAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAccountSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchAccountSettings401JSONResponse) VisitFetchAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAccountSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchAccountSettings403JSONResponse) VisitFetchAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAccountSettings429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchAccountSettings429JSONResponse) VisitFetchAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAccountSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchAccountSettings500JSONResponse) VisitFetchAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchAccountSettings503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchAccountSettings503JSONResponse) VisitFetchAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettingsRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *UpdateAccountSettingsFormdataRequestBody
+}
+
+type UpdateAccountSettingsResponseObject interface {
+	VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateAccountSettings200JSONResponse AccountSettings
+
+func (response UpdateAccountSettings200JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateAccountSettings400JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateAccountSettings401JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateAccountSettings403JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateAccountSettings413JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettings429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateAccountSettings429JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateAccountSettings500JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAccountSettings503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateAccountSettings503JSONResponse) VisitUpdateAccountSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListThreadsRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Params     ListThreadsParams
@@ -20735,6 +21079,12 @@ type StrictServerInterface interface {
 	// ForceMessageStatus Force a message's status
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Messages/{Sid}/Status)
 	ForceMessageStatus(ctx context.Context, request ForceMessageStatusRequestObject) (ForceMessageStatusResponseObject, error)
+	// FetchAccountSettings Fetch an account's settings
+	// (GET /switchboard/v1/Accounts/{AccountSid}/Settings)
+	FetchAccountSettings(ctx context.Context, request FetchAccountSettingsRequestObject) (FetchAccountSettingsResponseObject, error)
+	// UpdateAccountSettings Change an account's settings
+	// (POST /switchboard/v1/Accounts/{AccountSid}/Settings)
+	UpdateAccountSettings(ctx context.Context, request UpdateAccountSettingsRequestObject) (UpdateAccountSettingsResponseObject, error)
 	// ListThreads List conversations
 	// (GET /switchboard/v1/Accounts/{AccountSid}/Threads)
 	ListThreads(ctx context.Context, request ListThreadsRequestObject) (ListThreadsResponseObject, error)
@@ -22336,6 +22686,66 @@ func (sh *strictHandler) ForceMessageStatus(ctx echo.Context, accountSid Account
 		return err
 	} else if validResponse, ok := response.(ForceMessageStatusResponseObject); ok {
 		return validResponse.VisitForceMessageStatusResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchAccountSettings operation middleware
+func (sh *strictHandler) FetchAccountSettings(ctx echo.Context, accountSid AccountSid) error {
+	var request FetchAccountSettingsRequestObject
+
+	request.AccountSid = accountSid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchAccountSettings(ctx.Request().Context(), request.(FetchAccountSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchAccountSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchAccountSettingsResponseObject); ok {
+		return validResponse.VisitFetchAccountSettingsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateAccountSettings operation middleware
+func (sh *strictHandler) UpdateAccountSettings(ctx echo.Context, accountSid AccountSid) error {
+	var request UpdateAccountSettingsRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateAccountSettingsFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateAccountSettings(ctx.Request().Context(), request.(UpdateAccountSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateAccountSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateAccountSettingsResponseObject); ok {
+		return validResponse.VisitUpdateAccountSettingsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -76,6 +76,28 @@ func (s *Server) authenticate(keysRefused bool) echo.MiddlewareFunc {
 	}
 }
 
+// authenticateFile is authenticate for a media file or a recording's audio, which Twilio
+// serves without credentials unless the account asks for them (its settings), so that an
+// app can hand out their URLs: unguessable, since each SID in them holds 80 random bits
+// (internal/sid). A request with credentials is authenticated as any other; one without
+// goes on as api.Anonymous, and its handler finds the file under the path's account
+// before it asks api.FileAccess whether that account lets it out (401 if not), so that a
+// wrong SID anywhere is 404 and nobody learns which accounts exist. With the server's
+// --media-auth (requireAll) every request needs credentials.
+func (s *Server) authenticateFile(keysRefused, requireAll bool) echo.MiddlewareFunc {
+	auth := s.authenticate(keysRefused)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		authenticated := auth(next)
+		return func(c echo.Context) error {
+			if _, _, ok := c.Request().BasicAuth(); ok || requireAll {
+				return authenticated(c)
+			}
+			c.SetRequest(c.Request().WithContext(api.WithAnonymous(c.Request().Context())))
+			return next(c)
+		}
+	}
+}
+
 // tokenCredentials checks an Account SID and auth token. A failure names the account
 // for the throttle, or "" for an unknown SID (guesses at SIDs must not fill its table).
 func (s *Server) tokenCredentials(ctx context.Context, sid, token string) (acct store.Account, failed string, err error) {
@@ -135,7 +157,8 @@ const (
 )
 
 // rateLimiter limits each authenticated account to perSecond requests, with bursts of
-// burst; it runs after authentication, so the key is a real account. nil when off.
+// burst; it runs after authentication, so the key is a real account (or, for a file
+// fetched without credentials, the source address). nil when off.
 func rateLimiter(perSecond float64, burst int) echo.MiddlewareFunc {
 	if perSecond <= 0 {
 		return nil
@@ -150,7 +173,11 @@ func rateLimiter(perSecond float64, burst int) echo.MiddlewareFunc {
 			Rate: rate.Limit(perSecond), Burst: burst,
 		}),
 		IdentifierExtractor: func(c echo.Context) (string, error) {
-			return api.Caller(c.Request().Context()).Sid, nil
+			if sid := api.Caller(c.Request().Context()).Sid; sid != "" {
+				return sid, nil
+			}
+			// A file fetched without credentials (authenticateFile): by address.
+			return "anonymous " + sourceAddress(c.Request()), nil
 		},
 		ErrorHandler: func(c echo.Context, err error) error { return err },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {

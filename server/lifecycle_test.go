@@ -413,15 +413,19 @@ func TestMediaFetchedStoredAndServed(t *testing.T) {
 		t.Fatalf("media content: %v HTTP %d %q %s", err, content.StatusCode(), content.HTTPResponse.Header.Get("Content-Type"), content.Body)
 	}
 
-	// Another account sees none of it; the file needs credentials.
+	// Another account sees none of it; without credentials the file is served, as
+	// Twilio serves it (TestFilesWithoutCredentials), its resource is not.
 	other := createSubaccount(t, env, "other")
 	oc := env.ClientFor(other.Sid, other.AuthToken)
 	if r, _ := oc.FetchMediaContentWithResponse(ctx, other.Sid, m.Sid, md.Sid); r.StatusCode() != 404 {
 		t.Errorf("another account's path: HTTP %d", r.StatusCode())
 	}
-	status, _ := env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+sid+"/Messages/"+m.Sid+"/Media/"+md.Sid, "", "", nil, "")
-	if status != http.StatusUnauthorized {
+	status, file := env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+sid+"/Messages/"+m.Sid+"/Media/"+md.Sid, "", "", nil, "")
+	if status != http.StatusOK || !bytes.Equal(file, png) {
 		t.Errorf("media content without credentials: HTTP %d", status)
+	}
+	if status, _ := env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+sid+"/Messages/"+m.Sid+"/Media/"+md.Sid+".json", "", "", nil, ""); status != http.StatusUnauthorized {
+		t.Errorf("media resource without credentials: HTTP %d", status)
 	}
 	// An extension no operation serves is not found.
 	status, _ = env.Do(t, http.MethodGet, "/2010-04-01/Accounts/"+sid+"/Messages/"+m.Sid+"/Media/"+md.Sid+".xml", sid, env.Main.AuthToken, nil, "")

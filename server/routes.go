@@ -25,17 +25,22 @@ import (
 //     last parameter share one Echo route, which picks the operation by the extension
 //     of the value and passes the value on without it (see suffixRoute);
 //   - authentication and rate limiting, unless the operation opts out with `security: []`;
+//     credentials are optional for the files Twilio serves without them
+//     (`security: [{}, {accountAuth: []}]`, authenticateFile);
 //   - validation against the operation in openapi.yaml;
 //   - when asked (Config.CheckResponses), a check of the response against the spec.
 //
 // It also records each route's operationId, by which the metrics count requests.
 type apiRoutes struct {
-	echo  *echo.Echo
-	doc   *openapi3.T
-	auth  func(keysRefused bool) echo.MiddlewareFunc
-	limit echo.MiddlewareFunc                      // nil when rate limiting is off
-	check func(*routers.Route) echo.MiddlewareFunc // nil unless responses are checked
-	err   error                                    // the first route the spec does not know
+	echo *echo.Echo
+	doc  *openapi3.T
+	auth func(keysRefused bool) echo.MiddlewareFunc
+	// fileAuth is auth for the operations whose credentials are optional (security
+	// `[{}, {accountAuth: []}]`: media files and recordings' audio); see authenticateFile.
+	fileAuth func(keysRefused bool) echo.MiddlewareFunc
+	limit    echo.MiddlewareFunc                      // nil when rate limiting is off
+	check    func(*routers.Route) echo.MiddlewareFunc // nil unless responses are checked
+	err      error                                    // the first route the spec does not know
 
 	shared map[string]*suffixRoute // by method and path without the extension
 }
@@ -96,7 +101,11 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		chain = append(chain, r.check(route))
 	}
 	if op.Security == nil || len(*op.Security) > 0 { // nil: the document's default applies
-		chain = append(chain, r.auth(keysRefused(op)))
+		auth := r.auth
+		if optionalSecurity(op) {
+			auth = r.fileAuth
+		}
+		chain = append(chain, auth(keysRefused(op)))
 		if r.limit != nil {
 			chain = append(chain, r.limit)
 		}
@@ -124,6 +133,20 @@ func (r *apiRoutes) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		return nil // Echo serves the path already; the generated code ignores the result
 	}
 	return r.echo.Add(method, base, sr.serve)
+}
+
+// optionalSecurity reports whether an operation may be called with credentials or
+// without: one of its security requirements is empty.
+func optionalSecurity(op *openapi3.Operation) bool {
+	if op.Security == nil {
+		return false
+	}
+	for _, req := range *op.Security {
+		if len(req) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // lastParamExtension splits a path whose last segment is a parameter into the path with

@@ -129,6 +129,10 @@ type Config struct {
 	FailuresPerSource, FailuresPerAccount throttle.Budget
 	// Inbox configures the web inbox, served at /inbox/ (and / leads there).
 	Inbox inbox.Config
+	// MediaAuth makes media files and recordings' audio need credentials for every
+	// account (--media-auth), whatever the account's settings say; Twilio serves them
+	// without, unless the account asks (see authenticateFile).
+	MediaAuth bool
 }
 
 // pageTokenKey names the key of page tokens in the store's settings.
@@ -244,7 +248,8 @@ func New(cfg Config) (*Server, error) {
 		},
 	}))
 
-	r := &apiRoutes{echo: e, doc: doc, auth: s.authenticate, limit: rateLimiter(cfg.RateLimit, cfg.RateBurst)}
+	r := &apiRoutes{echo: e, doc: doc, auth: s.authenticate, limit: rateLimiter(cfg.RateLimit, cfg.RateBurst),
+		fileAuth: func(keysRefused bool) echo.MiddlewareFunc { return s.authenticateFile(keysRefused, cfg.MediaAuth) }}
 	if cfg.CheckResponses {
 		r.check = s.checkResponse
 	}

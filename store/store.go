@@ -18,9 +18,14 @@ type Account struct {
 	FriendlyName string
 	Status       string // active, suspended, closed
 	AuthToken    string
-	DateCreated  time.Time
-	DateUpdated  time.Time
-	Seq          int64 // position in list order; set by the store, used only for paging
+	// MediaAuth and RecordingAuth: the account's media files, and its recordings' audio,
+	// need its credentials (Twilio's Console settings; off, the default, they are served
+	// to anyone with their unguessable URL).
+	MediaAuth     bool
+	RecordingAuth bool
+	DateCreated   time.Time
+	DateUpdated   time.Time
+	Seq           int64 // position in list order; set by the store, used only for paging
 }
 
 // Message is one message of an account.
@@ -86,9 +91,11 @@ type AccountFilter struct {
 
 // AccountUpdate carries the fields to change; nil fields are kept.
 type AccountUpdate struct {
-	FriendlyName *string
-	Status       *string
-	Now          time.Time
+	FriendlyName  *string
+	Status        *string
+	MediaAuth     *bool
+	RecordingAuth *bool
+	Now           time.Time
 }
 
 // Media is one media file of a message. Content is nil until it has been fetched.

@@ -93,6 +93,8 @@ type Options struct {
 	// ScheduleMinLead is server.Config's; nil means messages.DefaultScheduleMinLead, as the
 	// binary's default.
 	ScheduleMinLead *time.Duration
+	// MediaAuth is server.Config's: media files and recordings need credentials.
+	MediaAuth bool
 	// Limits and Timeouts guard the connections as in the binary; nil means the
 	// binary's defaults.
 	Limits   *connguard.Limits
@@ -253,7 +255,7 @@ func launch(opts Options, report func(format string, args ...any)) (*Env, error)
 		PollInterval: 50 * time.Millisecond,
 		CallSpeed:    cmp.Or(opts.CallSpeed, 100), CallAnswerDelay: opts.CallAnswerDelay, MediaQuota: opts.MediaQuota,
 		RateLimit: opts.RateLimit, RateBurst: opts.RateBurst, CheckResponses: opts.CheckResponses, WrapStores: opts.WrapStores,
-		ScheduleMinLead: opts.ScheduleMinLead, Clock: opts.Clock, MovableClock: !opts.FixedClock,
+		ScheduleMinLead: opts.ScheduleMinLead, Clock: opts.Clock, MovableClock: !opts.FixedClock, MediaAuth: opts.MediaAuth,
 	}, app.LocalOptions{Limits: opts.Limits, Timeouts: opts.Timeouts})
 	if err != nil {
 		return nil, err

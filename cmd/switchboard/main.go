@@ -61,6 +61,7 @@ type config struct {
 	pprof      string
 	check      bool
 	minLead    time.Duration
+	mediaAuth  bool
 
 	limits          connguard.Limits
 	timeouts        connguard.Timeouts
@@ -185,6 +186,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (co
 	fs.DurationVar(&c.logFlush, "log-flush", envDuration("SWITCHBOARD_LOG_FLUSH", 100*time.Millisecond), "how long info and debug log lines may wait to be written together, one write instead of one per request; warnings and errors are written at once, and 0 writes every line at once (env SWITCHBOARD_LOG_FLUSH)")
 	logLevel := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "least severe log lines written: debug, info, warn or error; above info the request log keeps only 5xx answers (env SWITCHBOARD_LOG_LEVEL)")
 	fs.StringVar(&c.pprof, "pprof", env("SWITCHBOARD_PPROF", ""), "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this loopback address, e.g. 127.0.0.1:6060; off when empty (env SWITCHBOARD_PPROF)")
+	fs.BoolVar(&c.mediaAuth, "media-auth", getenv("SWITCHBOARD_MEDIA_AUTH") == "true", "media files and recordings' audio need credentials for every account, whatever its settings say (Twilio serves them without, unless the account asks; env SWITCHBOARD_MEDIA_AUTH=true)")
 	fs.BoolVar(&c.inboxAutoSignIn, "inbox-auto-signin", getenv("SWITCHBOARD_INBOX_AUTO_SIGNIN") == "true", "the web inbox signs in as the main account without asking; only with a loopback --addr (env SWITCHBOARD_INBOX_AUTO_SIGNIN=true)")
 	fs.BoolVar(&c.movableClock, "movable-clock", getenv("SWITCHBOARD_MOVABLE_CLOCK") != "false",
 		"POST /switchboard/v1/Clock may move the simulator's clock forward; it is one clock for every account, so a server several teams share may turn this off (env SWITCHBOARD_MOVABLE_CLOCK=false)")
@@ -387,7 +389,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WebhookTargets: targets, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, CheckResponses: cfg.check,
 		CallSpeed: cfg.callSpeed, CallAnswerDelay: cfg.callAnswerDelay, MaxEventStreams: cfg.maxEventStreams, MediaQuota: cfg.mediaQuotaMB << 20,
 		Workers: cfg.workers.steps, RequestWorkers: cfg.workers.requests, RequestsPerAccount: cfg.workers.perAccount, RequestsPerTarget: cfg.workers.perHost,
-		ScheduleMinLead: &cfg.minLead, Metrics: m, MovableClock: cfg.movableClock, Inbox: inbox.Config{AutoSignIn: autoSignIn},
+		ScheduleMinLead: &cfg.minLead, Metrics: m, MovableClock: cfg.movableClock, Inbox: inbox.Config{AutoSignIn: autoSignIn}, MediaAuth: cfg.mediaAuth,
 	})
 	if err != nil {
 		ln.Close()

@@ -124,6 +124,25 @@ func TestFixedCredentials(t *testing.T) {
 	}
 }
 
+func TestMediaAuthFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, false},
+		{nil, map[string]string{"SWITCHBOARD_MEDIA_AUTH": "true"}, true},
+		{nil, map[string]string{"SWITCHBOARD_MEDIA_AUTH": "false"}, false},
+		{[]string{"--media-auth"}, nil, true},
+		{[]string{"--media-auth=false"}, map[string]string{"SWITCHBOARD_MEDIA_AUTH": "true"}, false},
+	} {
+		c, err := parseFlags(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+		if err != nil || c.mediaAuth != tt.want {
+			t.Errorf("%v %v: media auth %v, err %v; want %v", tt.args, tt.env, c.mediaAuth, err, tt.want)
+		}
+	}
+}
+
 func TestScheduleMinLeadFlag(t *testing.T) {
 	for _, tt := range []struct {
 		args []string

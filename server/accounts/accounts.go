@@ -1,8 +1,9 @@
 // Package accounts serves the Accounts and Keys resources of the 2010-04-01 API: an
 // account and its subaccounts, and the API keys that authenticate in place of an auth
 // token (with Switchboard's own POST /switchboard/v1/Accounts/{AccountSid}/Keys, which
-// makes Main keys too). EnsureMainAccount makes the main account a new database starts
-// with.
+// makes Main keys too), and Switchboard's /switchboard/v1/Accounts/{AccountSid}/Settings,
+// what Twilio keeps in its Console. EnsureMainAccount makes the main account a new
+// database starts with.
 package accounts
 
 import (

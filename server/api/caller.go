@@ -86,6 +86,50 @@ func ActiveAccount(ctx context.Context, accounts AccountFinder, sid string) (sto
 	return acct, nil
 }
 
+type anonymousKey struct{}
+
+// WithAnonymous is ctx of a request without credentials for a file that Twilio serves
+// without them: a media file, a recording's audio (see FileAccess).
+func WithAnonymous(ctx context.Context) context.Context {
+	return context.WithValue(ctx, anonymousKey{}, true)
+}
+
+// Anonymous reports whether the request came without credentials (WithAnonymous): it has
+// no Caller, and its handler must find the file under the path's account before it asks
+// FileAccess.
+func Anonymous(ctx context.Context) bool {
+	anonymous, _ := ctx.Value(anonymousKey{}).(bool)
+	return anonymous
+}
+
+// FileKind is a kind of file that an account may serve without credentials.
+type FileKind int
+
+const (
+	MediaFile     FileKind = iota // a message's media file (the account's MediaAuth)
+	RecordingFile                 // a recording's audio (its RecordingAuth)
+)
+
+// FileAccess says whether an anonymous request may have a file of kind of the account
+// sid, once the handler found the file under that account: its URL is then right, SIDs
+// and all, so the answer tells nothing the URL did not (a wrong SID anywhere is 404,
+// before this is asked). The account must be active (ErrTargetInactive), and must not ask
+// for credentials for that kind of file (ErrAuthenticate, as for any request without
+// them).
+func FileAccess(ctx context.Context, accounts AccountFinder, sid string, kind FileKind) error {
+	acct, err := accounts.Account(ctx, sid)
+	if err != nil {
+		return fmt.Errorf("account %s: %w", sid, err)
+	}
+	if acct.Status != AccountActive {
+		return ErrTargetInactive
+	}
+	if (kind == MediaFile && acct.MediaAuth) || (kind == RecordingFile && acct.RecordingAuth) {
+		return ErrAuthenticate
+	}
+	return nil
+}
+
 type baseURLKey struct{}
 
 // WithBaseURL is ctx carrying the scheme and host the client called: the v1 and v2

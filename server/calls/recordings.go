@@ -108,10 +108,15 @@ func (h *Calls) FetchRecordingMedia(ctx context.Context, req gen.FetchRecordingM
 }
 
 // completedRecording is a recording whose audio can be had: a recording still being made
-// has none yet (not found).
+// has none yet (not found). Without credentials (api.Anonymous), the recording is looked
+// up under the path's account first, so that a wrong SID is 404 whether or not the
+// account lets its recordings out.
 func (h *Calls) completedRecording(ctx context.Context, accountSid, sid string) (store.Recording, error) {
-	if _, err := api.ActiveAccount(ctx, h.accounts, accountSid); err != nil {
-		return store.Recording{}, err
+	anonymous := api.Anonymous(ctx)
+	if !anonymous {
+		if _, err := api.ActiveAccount(ctx, h.accounts, accountSid); err != nil {
+			return store.Recording{}, err
+		}
 	}
 	r, err := h.store.GetRecording(ctx, accountSid, sid)
 	if err != nil {
@@ -119,6 +124,11 @@ func (h *Calls) completedRecording(ctx context.Context, accountSid, sid string) 
 	}
 	if r.Status != voice.RecordingCompleted {
 		return store.Recording{}, fmt.Errorf("recording %s is %s: %w", sid, r.Status, store.ErrNotFound)
+	}
+	if anonymous {
+		if err := api.FileAccess(ctx, h.accounts, accountSid, api.RecordingFile); err != nil {
+			return store.Recording{}, err
+		}
 	}
 	return r, nil
 }

@@ -58,14 +58,24 @@ func (h *Messages) FetchMedia(ctx context.Context, req gen.FetchMediaRequestObje
 	return gen.FetchMedia200JSONResponse(mediaOut(m)), nil
 }
 
-// FetchMediaContent implements gen.StrictServerInterface: the file itself.
+// FetchMediaContent implements gen.StrictServerInterface: the file itself. Without
+// credentials (api.Anonymous), the file is looked up under the path's account first, so
+// that a wrong SID anywhere is 404 whether or not the account lets its files out.
 func (h *Messages) FetchMediaContent(ctx context.Context, req gen.FetchMediaContentRequestObject) (gen.FetchMediaContentResponseObject, error) {
-	if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
-		return nil, err
+	anonymous := api.Anonymous(ctx)
+	if !anonymous {
+		if _, err := api.ActiveAccount(ctx, h.accounts, req.AccountSid); err != nil {
+			return nil, err
+		}
 	}
 	m, err := h.store.MediaContent(ctx, req.AccountSid, req.MessageSid, req.Sid)
 	if err != nil {
 		return nil, fmt.Errorf("fetch media content: %w", err)
+	}
+	if anonymous {
+		if err := api.FileAccess(ctx, h.accounts, req.AccountSid, api.MediaFile); err != nil {
+			return nil, err
+		}
 	}
 	return gen.FetchMediaContent200AsteriskResponse{Body: bytes.NewReader(m.Content), ContentType: m.ContentType,
 		ContentLength: int64(len(m.Content))}, nil

@@ -13,7 +13,7 @@ import (
 )
 
 // accountCols is the column order scanAccount expects.
-const accountCols = "seq, sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated"
+const accountCols = "seq, sid, parent_sid, friendly_name, status, auth_token, media_auth, recording_auth, date_created, date_updated"
 
 func scanAccount(s rowScanner) (store.Account, error) {
 	var (
@@ -21,7 +21,7 @@ func scanAccount(s rowScanner) (store.Account, error) {
 		parent                   pgtype.Text
 		dateCreated, dateUpdated pgtype.Int8
 	)
-	err := s.Scan(&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &dateCreated, &dateUpdated)
+	err := s.Scan(&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &a.MediaAuth, &a.RecordingAuth, &dateCreated, &dateUpdated)
 	if err != nil {
 		return store.Account{}, err
 	}
@@ -32,12 +32,13 @@ func scanAccount(s rowScanner) (store.Account, error) {
 }
 
 // insertAccount is CreateAccount's statement; its arguments are accountArgs.
-const insertAccount = `INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
-	VALUES ($1, $2, $3, $4, $5, $6, $7)
+const insertAccount = `INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, media_auth, recording_auth, date_created, date_updated)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 	RETURNING ` + accountCols
 
 func accountArgs(a store.Account) []any {
-	return []any{a.Sid, stringArg(a.ParentSid), a.FriendlyName, a.Status, a.AuthToken, timeArg(a.DateCreated), timeArg(a.DateUpdated)}
+	return []any{a.Sid, stringArg(a.ParentSid), a.FriendlyName, a.Status, a.AuthToken, a.MediaAuth, a.RecordingAuth,
+		timeArg(a.DateCreated), timeArg(a.DateUpdated)}
 }
 
 // CreateAccount inserts a and returns it as stored, with Seq set. A duplicate Sid is
@@ -64,9 +65,9 @@ func (db *DB) CreateSubaccount(ctx context.Context, a store.Account, limit int) 
 		}
 		var err error
 		created, err = scanAccount(q.QueryRow(ctx,
-			`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
-			SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint
-			WHERE (SELECT count(*) FROM accounts WHERE parent_sid = $2 AND status <> 'closed') < $8
+			`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, media_auth, recording_auth, date_created, date_updated)
+			SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::boolean, $7::boolean, $8::bigint, $9::bigint
+			WHERE (SELECT count(*) FROM accounts WHERE parent_sid = $2 AND status <> 'closed') < $10
 			RETURNING `+accountCols,
 			append(accountArgs(a), limit)...))
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -116,10 +117,12 @@ func (db *DB) UpdateAccount(ctx context.Context, sid string, u store.AccountUpda
 		`UPDATE accounts SET
 			friendly_name = coalesce($1, friendly_name),
 			status = coalesce($2, status),
+			media_auth = coalesce($5, media_auth),
+			recording_auth = coalesce($6, recording_auth),
 			date_updated = $3
 		WHERE sid = $4 AND ($2::text IS NULL OR status <> 'closed')
 		RETURNING `+accountCols,
-		u.FriendlyName, u.Status, timeArg(u.Now), sid))
+		u.FriendlyName, u.Status, timeArg(u.Now), sid, u.MediaAuth, u.RecordingAuth))
 	if errors.Is(err, pgx.ErrNoRows) {
 		var exists bool
 		err = db.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM accounts WHERE sid = $1)", sid).Scan(&exists)

@@ -72,7 +72,7 @@ func (db *DB) KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.A
 	)
 	err := db.queryRow(ctx, keyForAuthQuery, sid).Scan(
 		&k.Seq, &k.Sid, &k.AccountSid, &k.FriendlyName, &k.Type, &k.SecretSalt, &k.SecretHash, &kCreated, &kUpdated,
-		&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &aCreated, &aUpdated)
+		&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &a.MediaAuth, &a.RecordingAuth, &aCreated, &aUpdated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = store.ErrNotFound
 	}

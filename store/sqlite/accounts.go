@@ -11,7 +11,7 @@ import (
 )
 
 // accountCols is the column order scanAccount expects.
-const accountCols = "seq, sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated"
+const accountCols = "seq, sid, parent_sid, friendly_name, status, auth_token, media_auth, recording_auth, date_created, date_updated"
 
 func scanAccount(s rowScanner) (store.Account, error) {
 	var (
@@ -19,7 +19,7 @@ func scanAccount(s rowScanner) (store.Account, error) {
 		parent                   sql.NullString
 		dateCreated, dateUpdated sql.NullInt64
 	)
-	err := s.Scan(&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &dateCreated, &dateUpdated)
+	err := s.Scan(&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &a.MediaAuth, &a.RecordingAuth, &dateCreated, &dateUpdated)
 	if err != nil {
 		return store.Account{}, err
 	}
@@ -33,10 +33,10 @@ func scanAccount(s rowScanner) (store.Account, error) {
 // ErrConflict; a ParentSid that names no account is ErrNotFound.
 func (db *DB) CreateAccount(ctx context.Context, a store.Account) (store.Account, error) {
 	created, err := writeScan(ctx, db, scanAccount,
-		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, media_auth, recording_auth, date_created, date_updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+accountCols,
-		a.Sid, stringArg(a.ParentSid), a.FriendlyName, a.Status, a.AuthToken,
+		a.Sid, stringArg(a.ParentSid), a.FriendlyName, a.Status, a.AuthToken, a.MediaAuth, a.RecordingAuth,
 		timeArg(a.DateCreated), timeArg(a.DateUpdated))
 	if err != nil {
 		return store.Account{}, fmt.Errorf("create account %s: %w", a.Sid, constraintError(err))
@@ -49,11 +49,11 @@ func (db *DB) CreateAccount(ctx context.Context, a store.Account) (store.Account
 // nothing. Count and insert are one statement, so concurrent creates cannot overshoot.
 func (db *DB) CreateSubaccount(ctx context.Context, a store.Account, limit int) (store.Account, error) {
 	created, err := writeScan(ctx, db, scanAccount,
-		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
-		SELECT ?, ?, ?, ?, ?, ?, ?
+		`INSERT INTO accounts (sid, parent_sid, friendly_name, status, auth_token, media_auth, recording_auth, date_created, date_updated)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
 		WHERE (SELECT count(*) FROM accounts WHERE parent_sid = ? AND status <> 'closed') < ?
 		RETURNING `+accountCols,
-		a.Sid, a.ParentSid, a.FriendlyName, a.Status, a.AuthToken,
+		a.Sid, a.ParentSid, a.FriendlyName, a.Status, a.AuthToken, a.MediaAuth, a.RecordingAuth,
 		timeArg(a.DateCreated), timeArg(a.DateUpdated), a.ParentSid, limit)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Account{}, fmt.Errorf("create subaccount %s of %s: %w", a.Sid, a.ParentSid, store.ErrLimit)
@@ -103,10 +103,12 @@ func (db *DB) UpdateAccount(ctx context.Context, sid string, u store.AccountUpda
 			`UPDATE accounts SET
 				friendly_name = coalesce(?, friendly_name),
 				status = coalesce(?, status),
+				media_auth = coalesce(?, media_auth),
+				recording_auth = coalesce(?, recording_auth),
 				date_updated = ?
 			WHERE sid = ? AND (? IS NULL OR status <> 'closed')
 			RETURNING `+accountCols,
-			u.FriendlyName, u.Status, timeArg(u.Now), sid, u.Status))
+			u.FriendlyName, u.Status, u.MediaAuth, u.RecordingAuth, timeArg(u.Now), sid, u.Status))
 		if errors.Is(err, sql.ErrNoRows) {
 			var exists bool
 			err = db.txQueryRow(ctx, tx, "SELECT EXISTS (SELECT 1 FROM accounts WHERE sid = ?)", sid).Scan(&exists)

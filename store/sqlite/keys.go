@@ -69,7 +69,7 @@ func (db *DB) KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.A
 	)
 	err := db.queryRow(ctx, keyForAuthQuery, sid).Scan(
 		&k.Seq, &k.Sid, &k.AccountSid, &k.FriendlyName, &k.Type, &k.SecretSalt, &k.SecretHash, &kCreated, &kUpdated,
-		&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &aCreated, &aUpdated)
+		&a.Seq, &a.Sid, &parent, &a.FriendlyName, &a.Status, &a.AuthToken, &a.MediaAuth, &a.RecordingAuth, &aCreated, &aUpdated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.APIKey{}, store.Account{}, fmt.Errorf("key %s: %w", sid, store.ErrNotFound)
 	}
@@ -85,7 +85,7 @@ func (db *DB) KeyForAuth(ctx context.Context, sid string) (store.APIKey, store.A
 // keyForAuthQuery selects a key's columns (keyCols) then its account's (accountCols).
 const keyForAuthQuery = `SELECT k.seq, k.sid, k.account_sid, k.friendly_name, k.key_type, k.secret_salt, k.secret_hash,
 	k.date_created, k.date_updated,
-	a.seq, a.sid, a.parent_sid, a.friendly_name, a.status, a.auth_token, a.date_created, a.date_updated
+	a.seq, a.sid, a.parent_sid, a.friendly_name, a.status, a.auth_token, a.media_auth, a.recording_auth, a.date_created, a.date_updated
 	FROM api_keys k JOIN accounts a ON a.sid = k.account_sid WHERE k.sid = ?`
 
 // RenameKey sets the friendly name of key sid of account accountSid and stamps

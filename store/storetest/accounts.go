@@ -19,6 +19,7 @@ func Accounts(t *testing.T, open Opener) {
 		{"AccountCreateGet", testAccountCreateGet},
 		{"FirstMainAccount", testFirstMainAccount},
 		{"UpdateAccount", testUpdateAccount},
+		{"AccountFileAuth", testAccountFileAuth},
 		{"ListAccounts", testListAccounts},
 		{"CreateSubaccount", testCreateSubaccount},
 		{"SetAuthToken", testSetAuthToken},
@@ -146,6 +147,51 @@ func testUpdateAccount(t *testing.T, open Opener) {
 			t.Fatalf("err = %v, want ErrNotFound", err)
 		}
 	})
+}
+
+// testAccountFileAuth: whether an account's media files and recordings need its
+// credentials is stored with it, off unless it was created so, and changed one at a time
+// by UpdateAccount (nil keeps a value), as the account is seen everywhere (KeyForAuth).
+func testAccountFileAuth(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := open(t)
+	if a := mustCreateAccount(t, db, testAccount("AC1", "")); a.MediaAuth || a.RecordingAuth {
+		t.Fatalf("a new account: media auth %v, recording auth %v; want both off", a.MediaAuth, a.RecordingAuth)
+	}
+	created := testAccount("AC2", "AC1")
+	created.MediaAuth = true
+	if a := mustCreateAccount(t, db, created); !a.MediaAuth || a.RecordingAuth {
+		t.Fatalf("created with media auth: %+v", a)
+	}
+	k, err := db.CreateKey(ctx, testKey("AC2", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(time.Hour)
+	for _, step := range []struct {
+		update            store.AccountUpdate
+		media, recordings bool
+	}{
+		{store.AccountUpdate{RecordingAuth: ptr(true), Now: later}, true, true},
+		{store.AccountUpdate{MediaAuth: ptr(false), Now: later}, false, true},
+		{store.AccountUpdate{FriendlyName: ptr("renamed"), Now: later}, false, true},
+		{store.AccountUpdate{MediaAuth: ptr(true), RecordingAuth: ptr(false), Now: later}, true, false},
+	} {
+		got, err := db.UpdateAccount(ctx, "AC2", step.update)
+		if err != nil || got.MediaAuth != step.media || got.RecordingAuth != step.recordings {
+			t.Fatalf("update %+v: %+v (%v); want media %v, recordings %v", step.update, got, err, step.media, step.recordings)
+		}
+		stored, err := db.GetAccount(ctx, "AC2")
+		if err != nil || !reflect.DeepEqual(stored, got) {
+			t.Fatalf("stored %+v (%v), returned %+v", stored, err, got)
+		}
+		if _, a, err := db.KeyForAuth(ctx, k.Sid); err != nil || !reflect.DeepEqual(a, got) {
+			t.Fatalf("KeyForAuth's account %+v (%v), want %+v", a, err, got)
+		}
+	}
+	if a, err := db.GetAccount(ctx, "AC1"); err != nil || a.MediaAuth || a.RecordingAuth {
+		t.Errorf("another account changed: %+v (%v)", a, err)
+	}
 }
 
 func testListAccounts(t *testing.T, open Opener) {

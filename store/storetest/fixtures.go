@@ -154,7 +154,7 @@ func accountSeqs(as []store.Account) []int64 {
 	return seqs(as, func(a store.Account) int64 { return a.Seq })
 }
 
-func ptr(s string) *string { return &s }
+func ptr[T any](v T) *T { return &v }
 
 // sameAsAlone checks that a listed row equals the same row read on its own.
 func sameAsAlone[T any](t *testing.T, listed, alone T, err error) {

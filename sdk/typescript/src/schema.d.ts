@@ -534,8 +534,14 @@ export interface paths {
         /**
          * Download a media file
          * @description Returns the media file itself, with its content type. A file that has not been
-         *     fetched yet (or could not be) is 404. Needs the account's credentials, like every
-         *     other resource.
+         *     fetched yet (or could not be) is 404.
+         *
+         *     As on Twilio, the file is served without credentials (its URL is unguessable:
+         *     every SID in it holds 80 random bits), unless the account turns on `MediaAuth`
+         *     (UpdateAccountSettings) or the server runs with `--media-auth`: then it needs the
+         *     account's credentials (401 without). Credentials given are checked either way. A
+         *     wrong SID anywhere in the path is 404, with or without credentials, whatever the
+         *     setting, so that the answer tells nothing the URL did not already.
          */
         get: operations["FetchMediaContent"];
         put?: never;
@@ -750,7 +756,7 @@ export interface paths {
         /**
          * Fetch a recording
          * @description Returns one recording of the account. Its audio is at `media_url`: the same URI
-         *     with `.wav` or without an extension.
+         *     with `.wav` or without an extension as WAV, with `.mp3` as MP3.
          */
         get: operations["FetchRecording"];
         put?: never;
@@ -783,8 +789,12 @@ export interface paths {
          * @description Returns the recording's audio: a WAV file (PCM, 16-bit, 8 kHz, one channel, or two
          *     for `dual` recordings) exactly `duration` seconds long. Switchboard keeps no audio:
          *     the file is made on request, the same every time, a quiet tone. A recording still
-         *     being made is 404 until it completes. Needs the account's credentials, like every
-         *     other resource.
+         *     being made is 404 until it completes.
+         *
+         *     As on Twilio, the audio is served without credentials (its URL is unguessable),
+         *     unless the account turns on `RecordingAuth` (UpdateAccountSettings) or the server
+         *     runs with `--media-auth`: then it needs the account's credentials (401 without). A
+         *     wrong SID in the path is 404, whatever the setting.
          */
         get: operations["FetchRecordingWav"];
         put?: never;
@@ -817,7 +827,8 @@ export interface paths {
          *     MPEG-2.5 Layer III, 8 kHz, 32 kbit/s a channel), the WAV file's tone encoded on
          *     request, the same bytes every time, whole frames of 72 ms: its length is `duration`
          *     rounded up to the next frame. A recording still being made is 404 until it
-         *     completes. Needs the account's credentials, like every other resource.
+         *     completes. Credentials as for FetchRecordingWav: none needed unless the account's
+         *     `RecordingAuth` or the server's `--media-auth` asks for them.
          */
         get: operations["FetchRecordingMedia"];
         put?: never;
@@ -889,7 +900,8 @@ export interface paths {
          *     request and answer in WebhookDeliveries.
          *
          *     Media URLs are fetched first and stored as the message's Media; the webhook's
-         *     `MediaUrl0`... point at their copies on this server.
+         *     `MediaUrl0`... point at their copies on this server, served without credentials
+         *     unless the account's `MediaAuth` asks for them (FetchMediaContent).
          *
          *     Keywords work as Twilio's default opt-out handling: `STOP` (or STOPALL,
          *     UNSUBSCRIBE, CANCEL, END, QUIT) opts the sender out of your number, and later
@@ -1219,6 +1231,41 @@ export interface paths {
          *     on connections already open: nothing about a key is cached.
          */
         delete: operations["DeleteKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/Settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch an account's settings
+         * @description The account's settings that Twilio keeps in its Console: whether its media files
+         *     (`MediaAuth`) and its recordings' audio (`RecordingAuth`) need credentials. The
+         *     account's own credentials, or its parent's; not a Standard key's.
+         */
+        get: operations["FetchAccountSettings"];
+        put?: never;
+        /**
+         * Change an account's settings
+         * @description Turns HTTP authentication on or off for the account's media files
+         *     (`/Messages/{MessageSid}/Media/{Sid}`, `MediaAuth`) and its recordings' audio
+         *     (`/Recordings/{Sid}`, `.wav`, `.mp3`, `RecordingAuth`), as Twilio's Console does.
+         *     Off, the default, these files are served without credentials, as Twilio serves
+         *     them: an app can put a recording's URL in an e-mail. On, they need the account's
+         *     credentials (401 without). The server's `--media-auth` turns both on for every
+         *     account, whatever these say. Parameters left out keep their value.
+         */
+        post: operations["UpdateAccountSettings"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2844,6 +2891,22 @@ export interface components {
              */
             secret: string;
         };
+        /** @description An account's settings (Switchboard's own resource; Twilio keeps them in its Console). */
+        AccountSettings: {
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description Whether the account's media files need its credentials (default `false`). */
+            media_auth: boolean;
+            /** @description Whether its recordings' audio needs its credentials (default `false`). */
+            recording_auth: boolean;
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        UpdateAccountSettingsRequest: {
+            /** @description `true`: the account's media files need its credentials. */
+            MediaAuth?: boolean;
+            /** @description `true`: its recordings' audio needs its credentials. */
+            RecordingAuth?: boolean;
+        };
         /** @description A key just created through Switchboard's endpoint, with its type. */
         SwitchboardNewKey: {
             sid: components["schemas"]["KeySid"];
@@ -3318,7 +3381,7 @@ export interface components {
             subresource_uris: {
                 [key: string]: string;
             };
-            /** @description Absolute URL of the audio (WAV); needs the account's credentials. */
+            /** @description Absolute URL of the audio (WAV; with `.mp3`, MP3), served without credentials unless the account's `RecordingAuth` or the server's `--media-auth` asks for them. */
             media_url: string;
         };
         RecordingList: components["schemas"]["ListPage"] & {
@@ -6860,6 +6923,74 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchAccountSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateAccountSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "MediaAuth": true
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateAccountSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The settings as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
