@@ -2120,8 +2120,11 @@ type CallEvent struct {
 	// `<Gather>` ended (`data.result`: `digits` or `timeout`); `recording` a
 	// recording started or completed; `dial` a `<Dial>` placed or ended its call;
 	// `webhook` a request to your app and its answer (`data.delivery_sid` names its
-	// WebhookDelivery); `error` something your app answered could not be used; `api`
-	// the call was changed through the API or a simulator endpoint.
+	// WebhookDelivery); `error` something your app answered could not be used, or, with
+	// `data.level` `warning`, a TwiML attribute whose value Twilio does not take (the
+	// verb ran with its default; `data.error_code` is Twilio's warning, 13xxx, with
+	// `data.verb`, `data.attribute` and `data.value`); `api` the call was changed
+	// through the API or a simulator endpoint.
 	Type CallEventType `json:"type"`
 }
 
@@ -2130,8 +2133,11 @@ type CallEvent struct {
 // `<Gather>` ended (`data.result`: `digits` or `timeout`); `recording` a
 // recording started or completed; `dial` a `<Dial>` placed or ended its call;
 // `webhook` a request to your app and its answer (`data.delivery_sid` names its
-// WebhookDelivery); `error` something your app answered could not be used; `api`
-// the call was changed through the API or a simulator endpoint.
+// WebhookDelivery); `error` something your app answered could not be used, or, with
+// `data.level` `warning`, a TwiML attribute whose value Twilio does not take (the
+// verb ran with its default; `data.error_code` is Twilio's warning, 13xxx, with
+// `data.verb`, `data.attribute` and `data.value`); `api` the call was changed
+// through the API or a simulator endpoint.
 type CallEventType string
 
 // CallEventList defines model for CallEventList.
@@ -5007,7 +5013,10 @@ type WebhookDelivery struct {
 	DateCreated RFC2822Date `json:"date_created"`
 
 	// ErrorCode Twilio's code when the request failed: 11200 unreachable or not 2xx, 11205 timeout,
-	// 12100 the answer is not TwiML, 12300 its content type cannot hold TwiML; else `null`.
+	// 12100 the answer is not TwiML, 12300 its content type cannot hold TwiML. For a call's
+	// TwiML that ran with a warning, Twilio's warning code (13xxx: an attribute whose
+	// value Twilio does not take, used as its default; the first, when there are several,
+	// all in `error_message`). Else `null`.
 	ErrorCode *int `json:"error_code"`
 
 	// ErrorMessage What went wrong, else `null`.

@@ -253,7 +253,7 @@ func (t *turn) gather() error {
 	}
 	g.Waiting = true
 	st.FetchesInARow = 0
-	t.schedule(waitGather, t.now+int64(spec.Timeout)*1000)
+	t.schedule(waitGather, t.now+secondsLong(spec.Timeout))
 	return nil
 }
 
@@ -496,8 +496,24 @@ func (t *turn) fetched(e Fetched) error {
 		t.appError(last.ErrorCode, last.ErrorMessage)
 		return nil
 	}
-	st.Doc, st.DocURL, st.Next = e.Doc, last.URL, 0
+	t.load(e.Doc, last.URL)
 	return t.advance()
+}
+
+// load makes doc, from url ("" for inline TwiML), the document the call runs from its
+// first verb, and notes on the timeline the warnings Twilio would record for it: its
+// attributes whose values it does not take (the verbs run with their defaults).
+func (t *turn) load(doc, url string) {
+	st := &t.call.State
+	st.Doc, st.DocURL, st.Next = doc, url, 0
+	v, err := t.document()
+	if err != nil {
+		return // inline TwiML that is not TwiML: nextVerb ends the call on it
+	}
+	for _, w := range v.Warnings {
+		t.entry(typeError, fmt.Sprintf("Warning %d: %s", w.Code, w.Message), map[string]string{"error_code": strconv.Itoa(w.Code),
+			"level": "warning", "verb": w.Verb, "attribute": w.Attribute, "value": w.Value, "message": w.Message})
+	}
 }
 
 // requestEntry notes a request for TwiML on the timeline, with the app's answer.
@@ -545,4 +561,19 @@ func ReadAnswer(contentType string, body []byte) (doc string, code int, message 
 		return "", webhook.CodeParseFailure, err.Error()
 	}
 	return string(body), 0, ""
+}
+
+// AnswerWarning is what the request that fetched doc, a document ReadAnswer accepted,
+// records of its warnings (see turn.load): the first one's code and every one's
+// message, or 0 and "" when there are none. The document runs all the same.
+func AnswerWarning(doc string) (code int, message string) {
+	v, err := twiml.ParseVoice([]byte(doc))
+	if err != nil || len(v.Warnings) == 0 {
+		return 0, ""
+	}
+	messages := make([]string, len(v.Warnings))
+	for i, w := range v.Warnings {
+		messages[i] = fmt.Sprintf("Warning %d: %s", w.Code, w.Message)
+	}
+	return v.Warnings[0].Code, strings.Join(messages, "; ")
 }

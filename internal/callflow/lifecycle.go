@@ -144,8 +144,7 @@ func (t *turn) answerOutbound() {
 		return
 	}
 	if set.Twiml != "" {
-		st := &t.call.State
-		st.Doc, st.DocURL, st.Next = set.Twiml, "", 0
+		t.load(set.Twiml, "")
 		t.schedule(waitContinue, t.now)
 		return
 	}

@@ -88,19 +88,31 @@ func promptLength(v twiml.Verb) int64 {
 		return loops(playLength, v.Play.Loop)
 	}
 	if v.Pause != nil {
-		return (time.Duration(v.Pause.Length) * time.Second).Milliseconds()
+		return secondsLong(v.Pause.Length)
 	}
 	return 0
 }
 
+// loops is how long something of length once takes n times (0: until the call ends). A
+// length past what any call lasts is forever: TwiML may ask for 999999999 loops.
 func loops(once time.Duration, n int) int64 {
-	if n == 0 {
-		if once == 0 {
-			return 0
-		}
+	ms := once.Milliseconds()
+	if ms == 0 {
+		return 0
+	}
+	if n == 0 || int64(n) >= forever/ms {
 		return forever
 	}
-	return (once * time.Duration(n)).Milliseconds()
+	return ms * int64(n)
+}
+
+// secondsLong is n seconds in simulated ms, forever for a length past what any call lasts
+// (TwiML may ask a <Gather> to wait 999999999 s: the time limit comes first).
+func secondsLong(n int) int64 {
+	if int64(n) >= forever/1000 {
+		return forever
+	}
+	return int64(n) * 1000
 }
 
 // seconds is a span of simulated milliseconds in whole seconds, as calls and recordings

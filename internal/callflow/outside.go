@@ -174,7 +174,7 @@ func (t *turn) redirect(u Update) {
 	}
 	t.entry(typeAPI, "Redirected through the API to new TwiML", map[string]string{"action": "redirect", "twiml": *u.Twiml})
 	st.Fetch = nil
-	st.Doc, st.DocURL, st.Next = *u.Twiml, "", 0
+	t.load(*u.Twiml, "")
 	t.schedule(waitContinue, t.now)
 }
 

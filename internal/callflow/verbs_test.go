@@ -32,7 +32,6 @@ func TestPrompts(t *testing.T) {
 		{`<Play digits="12w3"/>`, "2000", "Play digits 12w3", map[string]string{"digits": "12w3"}},
 		{`<Pause/>`, "1000", "Pause 1 s", map[string]string{"length": "1"}},
 		{`<Pause length="7"/>`, "7000", "Pause 7 s", map[string]string{"length": "7"}},
-		{`<Pause length="0"/>`, "0", "Pause 0 s", map[string]string{"length": "0"}},
 	}
 	for _, tt := range tests {
 		s := running(t, `<Response>`+tt.verb+`<Say>next</Say></Response>`)
@@ -191,7 +190,7 @@ func TestGatherEntries(t *testing.T) {
 // TestGatherPromptsInOrder: prompts play once each, in order, then the <Gather> waits for
 // keys for its timeout; a prompt of no length takes no time.
 func TestGatherPromptsInOrder(t *testing.T) {
-	s := running(t, `<Response><Gather timeout="2"><Say>one</Say><Pause length="0"/><Pause length="1"/><Say>two</Say></Gather><Say>after</Say></Response>`)
+	s := running(t, `<Response><Gather timeout="2"><Say>one</Say><Say></Say><Pause length="1"/><Say>two</Say></Gather><Say>after</Say></Response>`)
 	s.settle()
 	var got []string
 	for _, e := range s.entries() {
@@ -199,7 +198,7 @@ func TestGatherPromptsInOrder(t *testing.T) {
 			got = append(got, e.Description+" @"+strconv.FormatInt(e.At, 10))
 		}
 	}
-	want := []string{"Say: one @2000", "Pause 0 s @2400", "Pause 1 s @2400", "Say: two @3400", "Say: after @5800"}
+	want := []string{"Say: one @2000", "Say:  @2400", "Pause 1 s @2400", "Say: two @3400", "Say: after @5800"}
 	if !slices.Equal(got, want) {
 		t.Errorf("prompts %q\nwant %q", got, want)
 	}
@@ -607,9 +606,9 @@ func TestTimeLimit(t *testing.T) {
 // loop of documents around it still ends).
 func TestZeroLengthPrompts(t *testing.T) {
 	for _, doc := range []string{
-		`<Pause length="0"/><Say>after</Say>`,
+		`<Say></Say><Say>after</Say>`,
 		`<Say loop="0"></Say><Say>after</Say>`,
-		`<Gather timeout="3"><Pause length="0"/><Say>after</Say></Gather>`,
+		`<Gather timeout="3"><Say></Say><Say>after</Say></Gather>`,
 	} {
 		s := running(t, `<Response>`+doc+`</Response>`)
 		s.toFetch()
@@ -628,7 +627,7 @@ func TestZeroLengthPrompts(t *testing.T) {
 		}
 	}
 	s := running(t, ``)
-	s.app[appURL] = `<Response><Pause length="0"/><Redirect>/voice</Redirect></Response>`
+	s.app[appURL] = `<Response><Say></Say><Redirect>/voice</Redirect></Response>`
 	s.settle()
 	if e, _ := s.find(func(e Entry) bool { return e.Type == typeError }); e.Data["error_code"] != "12100" || len(s.fetches) != 20 {
 		t.Errorf("a loop around a pause of no length: %d fetches, %+v", len(s.fetches), e)

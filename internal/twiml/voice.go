@@ -2,7 +2,6 @@ package twiml
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -11,6 +10,9 @@ import (
 // other and decides where a <Redirect> or <Hangup> stops it.
 type Voice struct {
 	Verbs []Verb
+	// Warnings are the attributes read as their defaults because their values were not
+	// ones they take, in document order (nil when there are none).
+	Warnings []Warning
 }
 
 // Verb is one verb of a voice document. Name is the element's name; exactly one of the
@@ -115,14 +117,22 @@ const (
 	DefaultDialTimeout   = 30
 	DefaultDialTimeLimit = 14400
 	DefaultPauseLength   = 1
-	maxLoop              = 1000
-	maxSeconds           = 86400
 )
 
-// ParseVoice reads a voice TwiML document. Attributes with values out of range take
-// their defaults, as Twilio goes on with a warning; a document that is not TwiML, or a
-// verb that cannot run (a <Redirect> or <Play> without a URL, a <Dial> without anyone to
-// call...), is an error wrapping ErrNotTwiML.
+// The values Twilio documents for the number attributes that have an upper bound: a
+// recording lasts at most as long as a call may (24 hours, the longest TimeLimit), a
+// <Dial> rings 600 s at most.
+const (
+	maxRecordLength = 86400
+	maxDialTimeout  = 600
+	maxDialLimit    = 86400
+)
+
+// ParseVoice reads a voice TwiML document. An attribute whose value is not one Twilio
+// documents for it takes its default, and the document's Warnings say so with Twilio's
+// code, as Twilio goes on with a warning; a document that is not TwiML, or a verb that
+// cannot run (a <Redirect> or <Play> without a URL, a <Dial> without anyone to call...),
+// is an error wrapping ErrNotTwiML.
 func ParseVoice(doc []byte) (Voice, error) {
 	root, err := parse(doc)
 	if err != nil {
@@ -130,7 +140,7 @@ func ParseVoice(doc []byte) (Voice, error) {
 	}
 	var out Voice
 	for _, n := range root.Children {
-		v, err := voiceVerb(n, false)
+		v, err := voiceVerb(n, false, &out.Warnings)
 		if err != nil {
 			return Voice{}, err
 		}
@@ -139,19 +149,23 @@ func ParseVoice(doc []byte) (Voice, error) {
 	return out, nil
 }
 
-func voiceVerb(n node, nested bool) (Verb, error) {
+func voiceVerb(n node, nested bool, warnings *[]Warning) (Verb, error) {
 	v := Verb{Name: n.Name}
-	a := n.Attrs
+	a := attrs{verb: n.Name, values: n.Attrs, warnings: warnings}
 	switch n.Name {
 	case "Say":
-		v.Say = &Say{Text: n.Text, Voice: a["voice"], Language: a["language"], Loop: intAttr(a, "loop", 1, 0, maxLoop)}
+		code := 13510 // Say: Invalid loop value
+		if nested {
+			a.verb, code = "Gather->Say", 13322 // Gather->Say: Invalid loop value
+		}
+		v.Say = &Say{Text: n.Text, Voice: a.values["voice"], Language: a.values["language"], Loop: a.int("loop", 1, atLeast(0), code)}
 	case "Play":
-		v.Play = &Play{URL: n.Text, Digits: a["digits"], Loop: intAttr(a, "loop", 1, 0, maxLoop)}
+		v.Play = &Play{URL: n.Text, Digits: a.values["digits"], Loop: a.int("loop", 1, atLeast(0), 13410)}
 		if v.Play.URL == "" && v.Play.Digits == "" {
 			return Verb{}, fmt.Errorf("%w: <Play> without a URL or digits", ErrNotTwiML)
 		}
 	case "Pause":
-		v.Pause = &Pause{Length: intAttr(a, "length", DefaultPauseLength, 0, maxSeconds)}
+		v.Pause = &Pause{Length: a.int("length", DefaultPauseLength, atLeast(1), 13910)}
 	}
 	if nested {
 		if v.Say == nil && v.Play == nil && v.Pause == nil {
@@ -162,16 +176,16 @@ func voiceVerb(n node, nested bool) (Verb, error) {
 	switch n.Name {
 	case "Gather":
 		g := &Gather{
-			Input:               strings.ToLower(strings.TrimSpace(firstOf(a["input"], "dtmf"))),
-			NumDigits:           intAttr(a, "numDigits", 0, 1, 1000),
-			FinishOnKey:         keysAttr(a, "finishOnKey", DefaultFinishOnKey),
-			Timeout:             intAttr(a, "timeout", DefaultGatherTimeout, 1, maxSeconds),
-			Action:              a["action"],
-			Method:              strings.ToUpper(a["method"]),
-			ActionOnEmptyResult: a["actionOnEmptyResult"] == "true",
+			Input:               strings.ToLower(strings.TrimSpace(firstOf(a.values["input"], "dtmf"))),
+			NumDigits:           a.int("numDigits", 0, atLeast(1), 13314),
+			FinishOnKey:         a.keys("finishOnKey", DefaultFinishOnKey, true, 13310),
+			Timeout:             a.int("timeout", DefaultGatherTimeout, atLeast(1), 13313),
+			Action:              a.values["action"],
+			Method:              strings.ToUpper(a.values["method"]),
+			ActionOnEmptyResult: a.values["actionOnEmptyResult"] == "true",
 		}
 		for _, c := range n.Children {
-			p, err := voiceVerb(c, true)
+			p, err := voiceVerb(c, true, warnings)
 			if err != nil {
 				return Verb{}, err
 			}
@@ -180,25 +194,25 @@ func voiceVerb(n node, nested bool) (Verb, error) {
 		v.Gather = g
 	case "Record":
 		v.Record = &Record{
-			MaxLength:                     intAttr(a, "maxLength", DefaultRecordMax, 1, maxSeconds),
-			Timeout:                       intAttr(a, "timeout", DefaultRecordTimeout, 0, maxSeconds),
-			FinishOnKey:                   keysAttr(a, "finishOnKey", DefaultRecordKeys),
-			Action:                        a["action"],
-			Method:                        strings.ToUpper(a["method"]),
-			PlayBeep:                      a["playBeep"] != "false",
-			Trim:                          firstOf(a["trim"], "trim-silence"),
-			RecordingStatusCallback:       a["recordingStatusCallback"],
-			RecordingStatusCallbackMethod: strings.ToUpper(a["recordingStatusCallbackMethod"]),
+			MaxLength:                     a.int("maxLength", DefaultRecordMax, between(2, maxRecordLength), 13612),
+			Timeout:                       a.int("timeout", DefaultRecordTimeout, atLeast(1), 13611),
+			FinishOnKey:                   a.keys("finishOnKey", DefaultRecordKeys, false, 13613),
+			Action:                        a.values["action"],
+			Method:                        strings.ToUpper(a.values["method"]),
+			PlayBeep:                      a.values["playBeep"] != "false",
+			Trim:                          firstOf(a.values["trim"], "trim-silence"),
+			RecordingStatusCallback:       a.values["recordingStatusCallback"],
+			RecordingStatusCallbackMethod: strings.ToUpper(a.values["recordingStatusCallbackMethod"]),
 		}
 	case "Dial":
 		d := &Dial{
 			Number:       n.Text,
-			Action:       a["action"],
-			Method:       strings.ToUpper(a["method"]),
-			Timeout:      intAttr(a, "timeout", DefaultDialTimeout, 1, 600),
-			TimeLimit:    intAttr(a, "timeLimit", DefaultDialTimeLimit, 1, maxSeconds),
-			CallerID:     a["callerId"],
-			HangupOnStar: a["hangupOnStar"] == "true",
+			Action:       a.values["action"],
+			Method:       strings.ToUpper(a.values["method"]),
+			Timeout:      a.int("timeout", DefaultDialTimeout, between(1, maxDialTimeout), 13212),
+			TimeLimit:    a.int("timeLimit", DefaultDialTimeLimit, between(1, maxDialLimit), 13216),
+			CallerID:     a.values["callerId"],
+			HangupOnStar: a.values["hangupOnStar"] == "true",
 		}
 		// Only the first noun is dialed: Twilio rings several <Number>s at once and
 		// connects the first to answer; the simulator dials the first.
@@ -222,40 +236,13 @@ func voiceVerb(n node, nested bool) (Verb, error) {
 		if n.Text == "" {
 			return Verb{}, fmt.Errorf("%w: <Redirect> without a URL", ErrNotTwiML)
 		}
-		v.Redirect = &Redirect{URL: n.Text, Method: strings.ToUpper(a["method"])}
+		v.Redirect = &Redirect{URL: n.Text, Method: strings.ToUpper(a.values["method"])}
 	case "Reject":
-		reason := a["reason"]
+		reason := a.values["reason"]
 		if reason != "busy" {
 			reason = "rejected"
 		}
 		v.Reject = &Reject{Reason: reason}
 	}
 	return v, nil
-}
-
-// intAttr reads a whole-number attribute; missing, malformed or out of [min, max], it is
-// def.
-func intAttr(attrs map[string]string, name string, def, min, max int) int {
-	s, ok := attrs[name]
-	if !ok {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < min || n > max {
-		return def
-	}
-	return n
-}
-
-// keysAttr reads an attribute naming phone keys: present and empty means none; keys other
-// than 0-9, * and # make the whole value its default.
-func keysAttr(attrs map[string]string, name, def string) string {
-	s, ok := attrs[name]
-	if !ok {
-		return def
-	}
-	if strings.Trim(s, "0123456789*#") != "" {
-		return def
-	}
-	return s
 }

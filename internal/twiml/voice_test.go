@@ -87,23 +87,28 @@ func TestParseVoiceErrors(t *testing.T) {
 }
 
 // TestNumberAttributeBounds: a number attribute at either end of its range is read as
-// given; one step outside, it is the default.
+// given; one step outside, it is the default, with a warning; missing, the default
+// without one.
 func TestNumberAttributeBounds(t *testing.T) {
 	tests := []struct {
 		attrs         map[string]string
 		def, min, max int
 		want          int
+		warned        bool
 	}{
-		{map[string]string{"n": "1"}, 5, 1, 600, 1},
-		{map[string]string{"n": "600"}, 5, 1, 600, 600},
-		{map[string]string{"n": " 600 "}, 5, 1, 600, 600},
-		{map[string]string{"n": "0"}, 5, 1, 600, 5},
-		{map[string]string{"n": "601"}, 5, 1, 600, 5},
-		{map[string]string{}, 5, 1, 600, 5},
+		{map[string]string{"n": "1"}, 5, 1, 600, 1, false},
+		{map[string]string{"n": "600"}, 5, 1, 600, 600, false},
+		{map[string]string{"n": " 600 "}, 5, 1, 600, 600, false},
+		{map[string]string{"n": "0"}, 5, 1, 600, 5, true},
+		{map[string]string{"n": "601"}, 5, 1, 600, 5, true},
+		{map[string]string{"n": "99999999999999999999"}, 5, 1, 600, 5, true},
+		{map[string]string{}, 5, 1, 600, 5, false},
 	}
 	for _, tt := range tests {
-		if got := intAttr(tt.attrs, "n", tt.def, tt.min, tt.max); got != tt.want {
-			t.Errorf("intAttr(%v, def %d, [%d, %d]) = %d, want %d", tt.attrs, tt.def, tt.min, tt.max, got, tt.want)
+		var warnings []Warning
+		a := attrs{verb: "V", values: tt.attrs, warnings: &warnings}
+		if got := a.int("n", tt.def, between(tt.min, tt.max), 13000); got != tt.want || (len(warnings) == 1) != tt.warned {
+			t.Errorf("int(%v, def %d, [%d, %d]) = %d, warnings %+v; want %d", tt.attrs, tt.def, tt.min, tt.max, got, warnings, tt.want)
 		}
 	}
 	// Through a document: the largest Dial timeout and Say loop are kept.

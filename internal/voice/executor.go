@@ -129,7 +129,8 @@ func (s *Service) fetch(ctx context.Context, job store.Job) (outbox.Outcome, err
 
 // request makes the requests of fetch f for call callSid: its URL, then its fallback URL
 // when the first gave no document. Each is recorded as a WebhookDelivery; an answer that
-// is not a voice document is recorded with its error (12300, 12100). The requests of one
+// is not a voice document is recorded with its error (12300, 12100), and one that runs
+// with a warning (an attribute out of Twilio's bounds: 13xxx) with the warning. The requests of one
 // fetch carry the same idempotency tokens however often the job runs.
 func (s *Service) request(ctx context.Context, account store.Account, callSid string, attempt int, f callflow.Fetch) (callflow.Fetched, []store.WebhookDelivery) {
 	targets := []struct{ url, method string }{{f.URL, f.Method}}
@@ -146,13 +147,17 @@ func (s *Service) request(ctx context.Context, account store.Account, callSid st
 		if res.OK() {
 			doc, d.ErrorCode, d.ErrorMessage = callflow.ReadAnswer(res.ContentType, res.Body)
 		}
-		deliveries = append(deliveries, d)
 		fetched.Attempts = append(fetched.Attempts, callflow.Attempt{URL: target.url, Method: target.method, DeliverySid: d.Sid,
 			Status: d.ResponseStatus, ContentType: d.ResponseType, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage})
 		if d.ErrorCode == 0 {
+			// The document runs; a warning of its attributes is recorded on the request
+			// that fetched it, as Twilio's debugger ties it to the request.
+			d.ErrorCode, d.ErrorMessage = callflow.AnswerWarning(doc)
+			deliveries = append(deliveries, d)
 			fetched.Doc = doc
 			break
 		}
+		deliveries = append(deliveries, d)
 	}
 	return fetched, deliveries
 }
