@@ -6,7 +6,7 @@ import (
 )
 
 // Store is what a backend implements and what the composition root (package app) holds:
-// the six families of the contract, and the store's own life. Every method takes the
+// the eight families of the contract, and the store's own life. Every method takes the
 // caller's context first and returns the errors of this package (errors.go), wrapped
 // with context; a backend passes storetest.Run.
 type Store interface {
@@ -16,6 +16,8 @@ type Store interface {
 	Calls
 	Outbox
 	Verify
+	Templates
+	WhatsApp
 
 	// Ping checks that the database can be reached and is the one opened.
 	Ping(ctx context.Context) error
@@ -399,4 +401,46 @@ type Verify interface {
 	// ListVerifications returns one page of the verifications f selects, newest first
 	// (see ListAccounts).
 	ListVerifications(ctx context.Context, f VerificationFilter, p Page) ([]Verification, bool, error)
+}
+
+// Templates is the family of Content templates (Content API v1) and their WhatsApp
+// approvals.
+type Templates interface {
+	// CreateContent stores c and returns it as stored, with Seq set. A duplicate Sid is
+	// ErrConflict; an AccountSid that names no account is ErrNotFound.
+	CreateContent(ctx context.Context, c Content) (Content, error)
+	// GetContent returns template sid of account accountSid, or ErrNotFound.
+	GetContent(ctx context.Context, accountSid, sid string) (Content, error)
+	// UpdateContent reads template sid of account accountSid, lets change edit it and
+	// stores the result with DateUpdated set to now, in one transaction. Its Sid,
+	// AccountSid and DateCreated are kept. An error from change aborts the update and is
+	// returned wrapped; ErrNotFound for an unknown template.
+	UpdateContent(ctx context.Context, accountSid, sid string, now time.Time, change func(*Content) error) (Content, error)
+	// DeleteContent deletes template sid of account accountSid, or returns ErrNotFound.
+	DeleteContent(ctx context.Context, accountSid, sid string) error
+	// ListContent returns one page of the account's templates, newest first (see
+	// ListAccounts).
+	ListContent(ctx context.Context, accountSid string, p Page) ([]Content, bool, error)
+}
+
+// WhatsApp is the family of what the WhatsApp channel keeps: each user's session with
+// each sender (written through Outbox.Apply, Writes.WhatsAppInbound, with the message
+// that changes it), and each account's Sandbox settings.
+type WhatsApp interface {
+	// GetWhatsAppSession returns the session of user with sender of account accountSid,
+	// or ErrNotFound when the user never wrote to sender.
+	GetWhatsAppSession(ctx context.Context, accountSid, sender, user string) (WhatsAppSession, error)
+	// JoinedWhatsAppSessions returns up to limit sessions with sender of account
+	// accountSid whose user joined at or after since (and has not left), the latest join
+	// first.
+	JoinedWhatsAppSessions(ctx context.Context, accountSid, sender string, since time.Time, limit int) ([]WhatsAppSession, error)
+	// GetWhatsAppSandbox returns the Sandbox settings of account accountSid, or
+	// ErrNotFound when the account never set them.
+	GetWhatsAppSandbox(ctx context.Context, accountSid string) (WhatsAppSandbox, error)
+	// UpdateWhatsAppSandbox reads the Sandbox settings of account accountSid (empty, with
+	// DateCreated now, when there are none yet), lets change edit them and stores the
+	// result with DateUpdated set to now, in one transaction. AccountSid and DateCreated
+	// are kept. An error from change aborts the update and is returned wrapped;
+	// ErrNotFound when no account has that SID.
+	UpdateWhatsAppSandbox(ctx context.Context, accountSid string, now time.Time, change func(*WhatsAppSandbox) error) (WhatsAppSandbox, error)
 }

@@ -43,6 +43,7 @@ type Message struct {
 	NumMedia            int       // Media resources of the message; set by the store
 	Price               string    // "" until known, else a signed decimal ("-0.00790")
 	StatusCallback      string    // "" when not set
+	ContentSid          string    // the Content template it was sent with; "" for none
 	SendAt              time.Time // zero unless scheduled
 	ErrorCode           int       // 0 when none
 	ErrorMessage        string    // "" when none
@@ -302,7 +303,8 @@ type SenderRule struct {
 
 // Writes is a set of changes the store makes in one transaction: all of them or none.
 // Order of application: opt-outs, messages, media, media contents, status changes,
-// calls, call changes, recordings, recording changes, call events, jobs, deliveries.
+// calls, call changes, recordings, recording changes, call events, WhatsApp sessions,
+// jobs, deliveries.
 // A call's new events and recordings come with a change of the call itself (in Calls or
 // CallChanges): the change log tells of them through it.
 type Writes struct {
@@ -320,6 +322,7 @@ type Writes struct {
 	Recordings       []Recording
 	RecordingChanges []RecordingChange
 	CallEvents       []CallEvent
+	WhatsAppInbound  []WhatsAppInbound
 	Jobs             []Job
 	Deliveries       []WebhookDelivery
 }
@@ -329,7 +332,7 @@ type Writes struct {
 func (w Writes) Empty() bool {
 	return len(w.OptOuts)+len(w.Messages)+len(w.Media)+len(w.MediaContents)+
 		len(w.StatusChanges)+len(w.Calls)+len(w.CallChanges)+len(w.Recordings)+len(w.RecordingChanges)+
-		len(w.CallEvents)+len(w.Jobs)+len(w.Deliveries) == 0
+		len(w.CallEvents)+len(w.WhatsAppInbound)+len(w.Jobs)+len(w.Deliveries) == 0
 }
 
 // Schedules reports whether w may add or reschedule jobs, so that a backend signals
@@ -367,6 +370,9 @@ type PhoneNumber struct {
 	AddressRequirements string // none, any, local, foreign
 	Capabilities        Capabilities
 	Origin              string // twilio
+	// WhatsApp: the number is a WhatsApp sender of its account (Switchboard's setting;
+	// Twilio's is the number's registration with Meta).
+	WhatsApp bool
 	PhoneNumberSettings
 	DateCreated time.Time
 	DateUpdated time.Time
@@ -577,6 +583,7 @@ type ServiceNumber struct {
 	PhoneNumber  string // E.164
 	IsoCountry   string
 	Capabilities Capabilities
+	WhatsApp     bool // the number is a WhatsApp sender (PhoneNumber.WhatsApp)
 	DateCreated  time.Time
 	DateUpdated  time.Time
 	Seq          int64

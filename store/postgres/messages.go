@@ -16,20 +16,21 @@ import (
 // messageCols is the column order scanMessage expects.
 const messageCols = "seq, sid, account_sid, to_number, from_number, messaging_service_sid, body, media_urls, " +
 	"status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message, " +
-	"date_created, date_updated, date_sent"
+	"date_created, date_updated, date_sent, content_sid"
 
 const insertMessageHead = `INSERT INTO messages (sid, account_sid, to_number, from_number, messaging_service_sid,
 	body, media_urls, status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message,
-	date_created, date_updated, date_sent)
+	date_created, date_updated, date_sent, content_sid)
 	`
 
 // insertMessage writes a message; its arguments are messageArgs.
-const insertMessage = insertMessageHead + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+const insertMessage = insertMessageHead + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 
 // messageParamsTyped are messageArgs' parameters for a SELECT list (insertMessageIf),
 // where PostgreSQL cannot tell their types from the columns they go to.
 const messageParamsTyped = "$1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, " +
-	"$10::bigint, $11::bigint, $12::text, $13::text, $14::bigint, $15::bigint, $16::text, $17::bigint, $18::bigint, $19::bigint"
+	"$10::bigint, $11::bigint, $12::text, $13::text, $14::bigint, $15::bigint, $16::text, $17::bigint, $18::bigint, $19::bigint, " +
+	"$20::text"
 
 // scanMessage scans one message row.
 func scanMessage(s rowScanner) (store.Message, error) { return newMessageScanner()(s) }
@@ -46,7 +47,7 @@ func newMessageScanner() func(rowScanner) (store.Message, error) {
 	)
 	dest := []any{&m.Seq, &m.Sid, &m.AccountSid, &m.To, &m.From, &m.MessagingServiceSid, &m.Body, &media,
 		&m.Status, &m.Direction, &m.NumSegments, &m.NumMedia, &price, &m.StatusCallback, &sendAt, &errorCode, &m.ErrorMessage,
-		&dateCreated, &dateUpdated, &dateSent}
+		&dateCreated, &dateUpdated, &dateSent, &m.ContentSid}
 	return func(s rowScanner) (store.Message, error) {
 		// Every destination is set by a successful Scan; m's other fields are not
 		// columns, so m starts empty for each row.
@@ -82,7 +83,7 @@ func messageArgs(m store.Message) ([]any, error) {
 	return []any{
 		m.Sid, m.AccountSid, m.To, m.From, m.MessagingServiceSid,
 		m.Body, media, m.Status, m.Direction, m.NumSegments, m.NumMedia, stringArg(m.Price), m.StatusCallback, timeArg(m.SendAt),
-		intArg(m.ErrorCode), m.ErrorMessage, timeArg(m.DateCreated), timeArg(m.DateUpdated), timeArg(m.DateSent),
+		intArg(m.ErrorCode), m.ErrorMessage, timeArg(m.DateCreated), timeArg(m.DateUpdated), timeArg(m.DateSent), m.ContentSid,
 	}, nil
 }
 

@@ -94,6 +94,11 @@ func (db *DB) applyWrites(ctx context.Context, q querier, w store.Writes) error 
 	if err := applyCallWrites(ctx, q, w); err != nil {
 		return err
 	}
+	for _, in := range w.WhatsAppInbound {
+		if err := recordWhatsAppInbound(ctx, q, in); err != nil {
+			return err
+		}
+	}
 	if err := insertJobs(ctx, q, w.Jobs); err != nil {
 		return err
 	}
@@ -213,12 +218,12 @@ func (db *DB) OptedOut(ctx context.Context, accountSid, sender, recipient string
 	return out, nil
 }
 
-// insertMessageIf writes a message (messageArgs, $1-$19) only when the SenderRule that
-// follows them holds ($20 MustOwn, $21 account, $22 sender, $23 recipient): the rule is
+// insertMessageIf writes a message (messageArgs, $1-$20) only when the SenderRule that
+// follows them holds ($21 MustOwn, $22 account, $23 sender, $24 recipient): the rule is
 // the condition of the INSERT itself, so that no number can be released, and no STOP
 // recorded, between the check and the message.
 var insertMessageIf = insertMessageHead + "SELECT " + messageParamsTyped +
-	" WHERE (NOT $20::boolean OR " + ownsSender("$21", "$22") + ") AND NOT " + optedOutOfSender("$21", "$22", "$23")
+	" WHERE (NOT $21::boolean OR " + ownsSender("$22", "$23") + ") AND NOT " + optedOutOfSender("$22", "$23", "$24")
 
 // insertMessageIfSender inserts a message only when r holds, and otherwise returns why
 // not (checkSenderRule).

@@ -14,18 +14,18 @@ import (
 // messageCols is the column order scanMessage expects.
 const messageCols = "seq, sid, account_sid, to_number, from_number, messaging_service_sid, body, media_urls, " +
 	"status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message, " +
-	"date_created, date_updated, date_sent"
+	"date_created, date_updated, date_sent, content_sid"
 
 const insertMessageHead = `INSERT INTO messages (sid, account_sid, to_number, from_number, messaging_service_sid,
 	body, media_urls, status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message,
-	date_created, date_updated, date_sent)
+	date_created, date_updated, date_sent, content_sid)
 	`
 
 // insertMessage writes a message; insertMessageIf, followed by a condition, writes it only
 // when the condition holds. Both take messageArgs (then the condition's arguments).
 const (
-	insertMessage   = insertMessageHead + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	insertMessageIf = insertMessageHead + "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE "
+	insertMessage   = insertMessageHead + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	insertMessageIf = insertMessageHead + "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE "
 )
 
 // scanMessage scans one message row.
@@ -45,7 +45,7 @@ func newMessageScanner() func(rowScanner) (store.Message, error) {
 	)
 	dest := []any{&m.Seq, &m.Sid, &m.AccountSid, &m.To, &m.From, &m.MessagingServiceSid, &m.Body, &media,
 		&m.Status, &m.Direction, &m.NumSegments, &m.NumMedia, &price, &m.StatusCallback, &sendAt, &errorCode, &m.ErrorMessage,
-		&dateCreated, &dateUpdated, &dateSent}
+		&dateCreated, &dateUpdated, &dateSent, &m.ContentSid}
 	return func(s rowScanner) (store.Message, error) {
 		// Every destination is set by a successful Scan; m's other fields are not
 		// columns, so m starts empty for each row.
@@ -86,7 +86,7 @@ func messageArgs(m store.Message) ([]any, error) {
 	return []any{
 		m.Sid, m.AccountSid, m.To, m.From, m.MessagingServiceSid,
 		m.Body, media, m.Status, m.Direction, m.NumSegments, m.NumMedia, stringArg(m.Price), m.StatusCallback, timeArg(m.SendAt), errorCode, m.ErrorMessage,
-		timeArg(m.DateCreated), timeArg(m.DateUpdated), timeArg(m.DateSent),
+		timeArg(m.DateCreated), timeArg(m.DateUpdated), timeArg(m.DateSent), m.ContentSid,
 	}, nil
 }
 

@@ -22,8 +22,8 @@ const (
 		"status_callback, status_callback_method, " +
 		"voice_url, voice_method, voice_fallback_url, voice_fallback_method, voice_application_sid, " +
 		"voice_caller_id_lookup, voice_receive_mode, trunk_sid, identity_sid, address_sid, " +
-		"emergency_status, emergency_address_sid, bundle_sid, date_created, date_updated"
-	phoneNumberParams = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+		"emergency_status, emergency_address_sid, bundle_sid, date_created, date_updated, whatsapp"
+	phoneNumberParams = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 )
 
 func scanPhoneNumber(s rowScanner) (store.PhoneNumber, error) {
@@ -39,7 +39,7 @@ func scanPhoneNumber(s rowScanner) (store.PhoneNumber, error) {
 		&c.StatusCallback, &c.StatusCallbackMethod,
 		&c.VoiceURL, &c.VoiceMethod, &c.VoiceFallbackURL, &c.VoiceFallbackMethod, &c.VoiceApplicationSid,
 		&c.VoiceCallerIDLookup, &c.VoiceReceiveMode, &c.TrunkSid, &c.IdentitySid, &c.AddressSid,
-		&c.EmergencyStatus, &c.EmergencyAddressSid, &c.BundleSid, &dateCreated, &dateUpdated)
+		&c.EmergencyStatus, &c.EmergencyAddressSid, &c.BundleSid, &dateCreated, &dateUpdated, &p.WhatsApp)
 	if err != nil {
 		return store.PhoneNumber{}, err
 	}
@@ -59,7 +59,7 @@ func phoneNumberArgs(p store.PhoneNumber) []any {
 		c.StatusCallback, c.StatusCallbackMethod,
 		c.VoiceURL, c.VoiceMethod, c.VoiceFallbackURL, c.VoiceFallbackMethod, c.VoiceApplicationSid,
 		c.VoiceCallerIDLookup, c.VoiceReceiveMode, c.TrunkSid, c.IdentitySid, c.AddressSid,
-		c.EmergencyStatus, c.EmergencyAddressSid, c.BundleSid, timeArg(p.DateCreated), timeArg(p.DateUpdated),
+		c.EmergencyStatus, c.EmergencyAddressSid, c.BundleSid, timeArg(p.DateCreated), timeArg(p.DateUpdated), p.WhatsApp,
 	}
 }
 

@@ -147,7 +147,7 @@ func prefixed(prefix, cols string) string {
 // serviceNumberCols is the column order scanServiceNumber expects, from the
 // messaging_service_numbers_full view.
 const serviceNumberCols = "seq, service_sid, account_sid, phone_number_sid, phone_number, iso_country, " +
-	"cap_voice, cap_sms, cap_mms, cap_fax, date_created, date_updated"
+	"cap_voice, cap_sms, cap_mms, cap_fax, date_created, date_updated, whatsapp"
 
 func scanServiceNumber(s rowScanner) (store.ServiceNumber, error) {
 	var (
@@ -155,7 +155,7 @@ func scanServiceNumber(s rowScanner) (store.ServiceNumber, error) {
 		dateCreated, dateUpdated sql.NullInt64
 	)
 	err := s.Scan(&n.Seq, &n.ServiceSid, &n.AccountSid, &n.Sid, &n.PhoneNumber, &n.IsoCountry,
-		&n.Capabilities.Voice, &n.Capabilities.SMS, &n.Capabilities.MMS, &n.Capabilities.Fax, &dateCreated, &dateUpdated)
+		&n.Capabilities.Voice, &n.Capabilities.SMS, &n.Capabilities.MMS, &n.Capabilities.Fax, &dateCreated, &dateUpdated, &n.WhatsApp)
 	if err != nil {
 		return store.ServiceNumber{}, err
 	}

@@ -130,6 +130,11 @@ func (db *DB) applyWrites(ctx context.Context, tx *sql.Tx, w store.Writes) error
 	if err := db.applyCallWrites(ctx, tx, w); err != nil {
 		return err
 	}
+	for _, in := range w.WhatsAppInbound {
+		if err := db.recordWhatsAppInbound(ctx, tx, in); err != nil {
+			return err
+		}
+	}
 	if err := db.insertJobs(ctx, tx, w.Jobs); err != nil {
 		return err
 	}

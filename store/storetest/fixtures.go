@@ -46,6 +46,7 @@ func testMessage(account string, i int) store.Message {
 		Status:      "queued",
 		Direction:   "outbound-api",
 		NumSegments: 1,
+		ContentSid:  fmt.Sprintf("HX%08d", i),
 		DateCreated: created,
 		DateUpdated: created,
 	}

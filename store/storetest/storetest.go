@@ -5,9 +5,9 @@
 //	func TestConformance(t *testing.T) { storetest.Run(t, openTest) }
 //
 // and the backend is done when the whole suite passes. There is one function per family
-// (Accounts, Messages, Numbers, Calls, Outbox, Verify) and one for the store's own life
-// (Lifecycle), so that a backend under way can run the families it has. Every test
-// opens a store of its own and runs in parallel with the others.
+// (Accounts, Messages, Numbers, Calls, Outbox, Verify, Templates, WhatsApp) and one for
+// the store's own life (Lifecycle), so that a backend under way can run the families it
+// has. Every test opens a store of its own and runs in parallel with the others.
 //
 // What only one backend has (SQLite's query plans, its group commit, its migrations) is
 // tested beside that backend, not here.
@@ -33,6 +33,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Calls", func(t *testing.T) { Calls(t, open) })
 	t.Run("Outbox", func(t *testing.T) { Outbox(t, open) })
 	t.Run("Verify", func(t *testing.T) { Verify(t, open) })
+	t.Run("Templates", func(t *testing.T) { Templates(t, open) })
+	t.Run("WhatsApp", func(t *testing.T) { WhatsApp(t, open) })
 }
 
 // test is one conformance test; it opens the stores it needs.
