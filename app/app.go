@@ -63,6 +63,7 @@ type Config struct {
 	// Clock is the simulator's time. Nil (the default) is a clock.Sim over the store:
 	// real time plus the offset the Clock endpoint moves forward when MovableClock
 	// allows it. A test may give a clock of its own, which the endpoint cannot move.
+	// WhatsApp's 24-hour window and Sandbox memberships are measured on it too.
 	Clock        clock.Clock
 	MovableClock bool
 

@@ -31,6 +31,9 @@ type fakeStore struct {
 	deleted    []string                          // messages deleted
 	busy       map[string][]string               // message SID -> the busy statuses DeleteMessage was given
 	mediaUsage map[string]int64                  // account -> stored media bytes
+	contents   map[string]store.Content          // by SID
+	sessions   map[string]store.WhatsAppSession  // account + " " + sender + " " + user
+	sandboxes  map[string]store.WhatsAppSandbox  // by account
 }
 
 func newFakeStore() *fakeStore {
@@ -40,7 +43,8 @@ func newFakeStore() *fakeStore {
 		optedOut: map[string]bool{}, numbers: map[string]store.PhoneNumber{}, services: map[string]store.MessagingService{},
 		pools: map[string]store.SenderPool{}, serviceOf: map[string]string{}, sticky: map[string]map[string]string{},
 		deliveries: map[string]store.WebhookDelivery{}, fail: map[string]error{}, busy: map[string][]string{},
-		mediaUsage: map[string]int64{},
+		mediaUsage: map[string]int64{}, contents: map[string]store.Content{}, sessions: map[string]store.WhatsAppSession{},
+		sandboxes: map[string]store.WhatsAppSandbox{},
 	}
 }
 
@@ -171,6 +175,21 @@ func (f *fakeStore) Apply(_ context.Context, w store.Writes) error {
 	for _, m := range w.Messages {
 		f.messages[m.Sid] = m
 	}
+	for _, in := range w.WhatsAppInbound {
+		key := in.AccountSid + " " + in.Sender + " " + in.User
+		s := f.sessions[key]
+		s.AccountSid, s.Sender, s.User = in.AccountSid, in.Sender, in.User
+		if in.At.After(s.LastInbound) {
+			s.LastInbound = in.At
+		}
+		switch {
+		case in.Join:
+			s.JoinedAt = in.At
+		case in.Leave:
+			s.JoinedAt = time.Time{}
+		}
+		f.sessions[key] = s
+	}
 	return nil
 }
 
@@ -252,4 +271,37 @@ func (f *fakeStore) MediaUsage(_ context.Context, accountSid string) (int64, err
 		return 0, err
 	}
 	return f.mediaUsage[accountSid], nil
+}
+
+func (f *fakeStore) GetContent(_ context.Context, accountSid, sid string) (store.Content, error) {
+	if err := f.fail["GetContent"]; err != nil {
+		return store.Content{}, err
+	}
+	c, ok := f.contents[sid]
+	if !ok || c.AccountSid != accountSid {
+		return store.Content{}, store.ErrNotFound
+	}
+	return c, nil
+}
+
+func (f *fakeStore) GetWhatsAppSession(_ context.Context, accountSid, sender, user string) (store.WhatsAppSession, error) {
+	if err := f.fail["GetWhatsAppSession"]; err != nil {
+		return store.WhatsAppSession{}, err
+	}
+	s, ok := f.sessions[accountSid+" "+sender+" "+user]
+	if !ok {
+		return store.WhatsAppSession{}, store.ErrNotFound
+	}
+	return s, nil
+}
+
+func (f *fakeStore) GetWhatsAppSandbox(_ context.Context, accountSid string) (store.WhatsAppSandbox, error) {
+	if err := f.fail["GetWhatsAppSandbox"]; err != nil {
+		return store.WhatsAppSandbox{}, err
+	}
+	b, ok := f.sandboxes[accountSid]
+	if !ok {
+		return store.WhatsAppSandbox{}, store.ErrNotFound
+	}
+	return b, nil
 }

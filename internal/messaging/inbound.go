@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
+	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -19,6 +20,8 @@ type Inbound struct {
 	From, To  string
 	Body      string
 	MediaURLs []string
+	// WhatsApp is what a WhatsApp user's message carries beyond a text's.
+	WhatsApp whatsapp.Inbound
 }
 
 // Twilio's default opt-out handling: the keywords (a whole message, any case) and the
@@ -55,14 +58,14 @@ func keyword(body string) string {
 // queues the incoming-message webhook (after fetching the media, if any), all in one
 // transaction. The webhook is the number's SmsUrl, or, for a number in a Messaging
 // Service's pool, the service's InboundRequestUrl unless the service defers to its
-// numbers (UseInboundWebhookOnNumber).
+// numbers (UseInboundWebhookOnNumber). A message of a WhatsApp user is receiveWhatsApp's.
 func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound) (store.Message, error) {
-	number, err := s.store.PhoneNumberByNumber(ctx, in.To)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && number.AccountSid != account.Sid) {
-		return store.Message{}, phone.RuleErrorf(20001, "The 'To' number %s is not one of this account's phone numbers: buy it first (IncomingPhoneNumbers).", in.To)
+	if whatsapp.IsAddress(in.To) || whatsapp.IsAddress(in.From) {
+		return s.receiveWhatsApp(ctx, account, in)
 	}
+	number, err := s.ownNumber(ctx, account, in.To)
 	if err != nil {
-		return store.Message{}, fmt.Errorf("receive message: %w", err)
+		return store.Message{}, err
 	}
 	if !number.Capabilities.SMS {
 		return store.Message{}, phone.RuleErrorf(20001, "The 'To' number %s cannot receive texts (it has no SMS capability).", in.To)
@@ -70,21 +73,12 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 	if in.Body == "" && len(in.MediaURLs) == 0 {
 		return store.Message{}, phone.RuleErrorf(21602, "Message body is required.")
 	}
-	for _, u := range in.MediaURLs {
-		if !ValidMediaURL(u) {
-			return store.Message{}, phone.RuleErrorf(21620, "Media URL %s is not a valid http or https URL.", u)
-		}
+	if err := s.checkInboundMedia(ctx, account, in.MediaURLs); err != nil {
+		return store.Message{}, err
 	}
-	if len(in.MediaURLs) > 0 {
-		if err := s.roomForMedia(ctx, account.Sid); err != nil {
-			return store.Message{}, err
-		}
-	}
-
-	svc, err := s.store.ServiceOfNumber(ctx, number.Sid)
-	inService := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.Message{}, fmt.Errorf("receive message: %w", err)
+	svc, inService, err := s.serviceOfNumber(ctx, number)
+	if err != nil {
+		return store.Message{}, err
 	}
 
 	now := s.clock.Now().UTC().Truncate(time.Second)
@@ -105,29 +99,78 @@ func (s *Service) Receive(ctx context.Context, account store.Account, in Inbound
 		_, rw := s.planOutbound(account, *reply, now)
 		appendWrites(&w, rw)
 	}
+	return s.deliverInbound(ctx, m, w, numberHook(number, svc, inService, incomingParams(m, kw)), now)
+}
 
-	var hook *phone.Webhook
-	if inService && !svc.UseInboundWebhookOnNumber {
-		if svc.InboundRequestURL != "" {
-			hook = &phone.Webhook{
-				Event: EventIncomingMessage, URL: svc.InboundRequestURL, Method: twiml.Method(svc.InboundMethod),
-				FallbackURL: svc.FallbackURL, FallbackMethod: twiml.Method(svc.FallbackMethod),
-				Params: incomingParams(m, kw),
-			}
-		}
-	} else if number.SmsURL != "" {
-		hook = &phone.Webhook{
-			Event: EventIncomingMessage, URL: number.SmsURL, Method: twiml.Method(number.SmsMethod),
-			FallbackURL: number.SmsFallbackURL, FallbackMethod: twiml.Method(number.SmsFallbackMethod),
-			Params: incomingParams(m, kw),
+// ownNumber is the account's phone number e164, or the rule error of a text to a number
+// that is not the account's.
+func (s *Service) ownNumber(ctx context.Context, account store.Account, e164 string) (store.PhoneNumber, error) {
+	number, err := s.store.PhoneNumberByNumber(ctx, e164)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && number.AccountSid != account.Sid) {
+		return store.PhoneNumber{}, phone.RuleErrorf(20001, "The 'To' number %s is not one of this account's phone numbers: buy it first (IncomingPhoneNumbers).", e164)
+	}
+	if err != nil {
+		return store.PhoneNumber{}, fmt.Errorf("receive message: %w", err)
+	}
+	return number, nil
+}
+
+// checkInboundMedia checks the media URLs of an incoming message, and the account's
+// room for them.
+func (s *Service) checkInboundMedia(ctx context.Context, account store.Account, urls []string) error {
+	for _, u := range urls {
+		if !ValidMediaURL(u) {
+			return phone.RuleErrorf(21620, "Media URL %s is not a valid http or https URL.", u)
 		}
 	}
-	if len(in.MediaURLs) == 0 {
+	if len(urls) > 0 {
+		return s.roomForMedia(ctx, account.Sid)
+	}
+	return nil
+}
+
+// serviceOfNumber is the Messaging Service whose pool holds number, if any.
+func (s *Service) serviceOfNumber(ctx context.Context, number store.PhoneNumber) (store.MessagingService, bool, error) {
+	svc, err := s.store.ServiceOfNumber(ctx, number.Sid)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.MessagingService{}, false, nil
+	}
+	if err != nil {
+		return store.MessagingService{}, false, fmt.Errorf("receive message: %w", err)
+	}
+	return svc, true, nil
+}
+
+// numberHook is the incoming-message webhook of a message to number (in svc's pool when
+// inService) with params, or nil when nothing is configured to receive it.
+func numberHook(number store.PhoneNumber, svc store.MessagingService, inService bool, params map[string]string) *phone.Webhook {
+	if inService && !svc.UseInboundWebhookOnNumber {
+		if svc.InboundRequestURL == "" {
+			return nil
+		}
+		return &phone.Webhook{
+			Event: EventIncomingMessage, URL: svc.InboundRequestURL, Method: twiml.Method(svc.InboundMethod),
+			FallbackURL: svc.FallbackURL, FallbackMethod: twiml.Method(svc.FallbackMethod), Params: params,
+		}
+	}
+	if number.SmsURL == "" {
+		return nil
+	}
+	return &phone.Webhook{
+		Event: EventIncomingMessage, URL: number.SmsURL, Method: twiml.Method(number.SmsMethod),
+		FallbackURL: number.SmsFallbackURL, FallbackMethod: twiml.Method(number.SmsFallbackMethod), Params: params,
+	}
+}
+
+// deliverInbound writes incoming message m with w (which holds m) and what reaches the
+// app: hook (nil for none) at once, or once m's media are fetched.
+func (s *Service) deliverInbound(ctx context.Context, m store.Message, w store.Writes, hook *phone.Webhook, now time.Time) (store.Message, error) {
+	if len(m.MediaURLs) == 0 {
 		if hook != nil {
 			w.Jobs = append(w.Jobs, s.webhookJob(m, *hook, now))
 		}
 	} else {
-		for _, u := range in.MediaURLs {
+		for _, u := range m.MediaURLs {
 			w.Media = append(w.Media, store.Media{Sid: sid.New("ME"), AccountSid: m.AccountSid, MessageSid: m.Sid, URL: u,
 				DateCreated: now, DateUpdated: now})
 		}

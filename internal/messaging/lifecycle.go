@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/outbox"
 	"github.com/switchboard-dev/switchboard/internal/phone"
+	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -16,7 +18,8 @@ import (
 func (s *Service) stepJob(m store.Message, due time.Time) store.Job {
 	return store.Job{Kind: kindStep, AccountSid: m.AccountSid, ResourceSid: m.Sid, DueAt: due, DateCreated: s.clock.Now(),
 		Payload: outbox.Payload(stepMessage{Status: m.Status, To: m.To, From: m.From, MessagingServiceSid: m.MessagingServiceSid,
-			StatusCallback: m.StatusCallback, NumSegments: m.NumSegments, NumMedia: m.NumMedia, ErrorCode: m.ErrorCode})}
+			StatusCallback: m.StatusCallback, NumSegments: m.NumSegments, NumMedia: m.NumMedia, ErrorCode: m.ErrorCode,
+			ContentSid: m.ContentSid})}
 }
 
 // stepMessage is what a delivery step reads of its message (next, chooseSender,
@@ -35,6 +38,7 @@ type stepMessage struct {
 	NumSegments         int    `json:"num_segments"`
 	NumMedia            int    `json:"num_media,omitempty"`
 	ErrorCode           int    `json:"error_code,omitempty"`
+	ContentSid          string `json:"content_sid,omitempty"`
 }
 
 // stepMessageOf is the message job is a step of: from the job's payload, or, for a job
@@ -49,13 +53,13 @@ func (s *Service) stepMessageOf(ctx context.Context, job store.Job) (store.Messa
 	}
 	return store.Message{AccountSid: job.AccountSid, Sid: job.ResourceSid, Status: p.Status, To: p.To, From: p.From,
 		MessagingServiceSid: p.MessagingServiceSid, StatusCallback: p.StatusCallback, NumSegments: p.NumSegments,
-		NumMedia: p.NumMedia, ErrorCode: p.ErrorCode}, nil
+		NumMedia: p.NumMedia, ErrorCode: p.ErrorCode, ContentSid: p.ContentSid}, nil
 }
 
 // next is where an outbound message goes from its current status, and whether it stops
-// there: queued -> sending -> sent -> delivered, or a failure of the destination table.
-// A scheduled message, or one whose Messaging Service is picking the sender (accepted),
-// goes to queued first.
+// there: queued -> sending -> sent -> delivered, or a failure of the destination table;
+// a WhatsApp message is read a step after it is delivered. A scheduled message, or one
+// whose Messaging Service is picking the sender (accepted), goes to queued first.
 func next(m store.Message) (change store.StatusChange, final, ok bool) {
 	fail, failing := destinationFailures[m.To]
 	switch m.Status {
@@ -72,7 +76,11 @@ func next(m store.Message) (change store.StatusChange, final, ok bool) {
 		if failing {
 			return store.StatusChange{To: fail.Status, ErrorCode: fail.Code, ErrorMessage: fail.Message}, true, true
 		}
-		return store.StatusChange{To: statusDelivered}, true, true
+		return store.StatusChange{To: statusDelivered}, !whatsapp.IsAddress(m.To), true
+	case statusDelivered:
+		if whatsapp.IsAddress(m.To) {
+			return store.StatusChange{To: statusRead}, true, true
+		}
 	}
 	return store.StatusChange{}, true, false // anything else (canceled, forced...) ends the simulation
 }
@@ -106,6 +114,15 @@ func (s *Service) step(ctx context.Context, job store.Job) (outbox.Outcome, erro
 	// simulator's clock jumps, the steps due in the span it skipped run at once, each at
 	// its own time, and the next ones follow from there, as they would have.
 	at := s.stepTime(job)
+	if c.To == statusSending && whatsapp.IsAddress(m.To) {
+		failure, err := s.whatsappFailure(ctx, m, at)
+		if err != nil {
+			return outbox.Outcome{}, fmt.Errorf("delivery step: %w", err)
+		}
+		if failure != nil {
+			c, final = store.StatusChange{To: statusFailed, ErrorCode: failure.Code, ErrorMessage: failure.Message}, true
+		}
+	}
 	now := at.UTC().Truncate(time.Second)
 	c.AccountSid, c.Sid, c.From, c.DateUpdated = m.AccountSid, m.Sid, []string{m.Status}, now
 	if c.To == statusSending {
@@ -150,6 +167,9 @@ func (s *Service) callbackJobs(m store.Message, now time.Time) []store.Job {
 	}
 	if m.MessagingServiceSid != "" {
 		params["MessagingServiceSid"] = m.MessagingServiceSid
+	}
+	if whatsapp.IsAddress(m.To) {
+		maps.Copy(params, whatsapp.StatusParams(m.AccountSid, m.From, m.To, m.Status, m.ContentSid != ""))
 	}
 	return []store.Job{s.webhookJob(m, phone.Webhook{
 		Event: EventMessageStatus, URL: m.StatusCallback, Method: "POST", Params: params,

@@ -8,12 +8,13 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/internal/phone"
+	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 // Messaging Services: a message sent with a MessagingServiceSid and no From is created
 // `accepted`, and its first delivery step picks the sender from the service's pool (see
-// step). docs/simulator.md documents these rules for users; keep the two in step.
+// step): for a WhatsApp recipient, one of the pool's WhatsApp senders. docs/simulator.md documents these rules for users; keep the two in step.
 
 // Twilio's codes for messages of a Messaging Service.
 const (
@@ -63,11 +64,18 @@ func (s *Service) chooseSender(ctx context.Context, m store.Message) (string, er
 	if err != nil {
 		return "", fmt.Errorf("choose sender: %w", err)
 	}
-	if len(pool.AlphaSenders) > 0 && !strings.HasPrefix(m.To, "+1") {
+	wa := whatsapp.IsAddress(m.To)
+	if len(pool.AlphaSenders) > 0 && !strings.HasPrefix(m.To, "+1") && !wa {
 		return pool.AlphaSenders[0], nil
 	}
 	candidates := carriers(pool.Numbers, m)
-	if len(candidates) == 0 {
+	if wa {
+		candidates = whatsappSenders(pool.Numbers)
+	}
+	switch {
+	case len(candidates) == 0 && wa:
+		return "", phone.RuleErrorf(codeNoSender, "Messaging Service %s has no WhatsApp sender for %s: make a number of its pool a WhatsApp sender (POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp).", svc.Sid, m.To)
+	case len(candidates) == 0:
 		return "", phone.RuleErrorf(codeNoSender, "Messaging Service %s has no sender that can send this message to %s: add an SMS-capable phone number (MMS-capable for media) to its pool, or an alphanumeric sender ID for destinations outside +1.", svc.Sid, m.To)
 	}
 	var sender string
@@ -111,6 +119,17 @@ func carriers(numbers []store.ServiceNumber, m store.Message) []string {
 		return local
 	}
 	return all
+}
+
+// whatsappSenders are the pool's WhatsApp senders, as WhatsApp addresses, in pool order.
+func whatsappSenders(numbers []store.ServiceNumber) []string {
+	var out []string
+	for _, n := range numbers {
+		if n.WhatsApp {
+			out = append(out, whatsapp.Address(n.PhoneNumber))
+		}
+	}
+	return out
 }
 
 // stickyChoice keeps the recipient's current sender while it is a candidate, and else

@@ -5,6 +5,11 @@
 // causes (store.Writes), and the jobs are run by an outbox.Runner with the handlers of
 // Service.Handlers, so that a crash loses nothing.
 //
+// WhatsApp rides the same network: a `whatsapp:` address in To and From, the channel's
+// rules (internal/whatsapp: the Sandbox, the 24-hour window) applied at a message's first
+// step, as Twilio fails such messages after accepting them. A message sent with a Content
+// template (internal/content) is the template rendered for its channel.
+//
 // It knows nothing of HTTP requests made to Switchboard: server/ translates those into
 // calls here.
 package messaging
@@ -22,6 +27,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
+	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -76,6 +82,12 @@ type Store interface {
 	ClearMessages(ctx context.Context, accountSid string) (int64, error)
 	GetDelivery(ctx context.Context, accountSid, sid string) (store.WebhookDelivery, error)
 	MediaUsage(ctx context.Context, accountSid string) (int64, error)
+
+	// The Content template of a message sent with one; the WhatsApp channel's sessions
+	// and Sandbox settings.
+	GetContent(ctx context.Context, accountSid, sid string) (store.Content, error)
+	GetWhatsAppSession(ctx context.Context, accountSid, sender, user string) (store.WhatsAppSession, error)
+	GetWhatsAppSandbox(ctx context.Context, accountSid string) (store.WhatsAppSandbox, error)
 }
 
 // Config holds what New needs; zero durations take the defaults.
@@ -96,7 +108,8 @@ type Config struct {
 	// take it past fails its message.
 	MediaQuota int64
 	// Clock is the simulator's time (default clock.Real{}): messages' dates, scheduled
-	// sends and the delivery's steps run by it.
+	// sends and the delivery's steps run by it, and WhatsApp's 24-hour window and Sandbox
+	// memberships are measured on it.
 	Clock clock.Clock
 }
 
@@ -150,9 +163,13 @@ type Outbound struct {
 	MessagingServiceSid string
 	Body                string
 	MediaURLs           []string
-	StatusCallback      string
-	SendAt              time.Time // zero: send now
-	Direction           string    // default outbound-api
+	// ContentSid names a Content template of the account, which the message is made of
+	// instead of Body and MediaURLs; ContentVariables (a JSON object) fill its
+	// placeholders.
+	ContentSid, ContentVariables string
+	StatusCallback               string
+	SendAt                       time.Time // zero: send now
+	Direction                    string    // default outbound-api
 	// Network is a message the network sends itself (Verify's codes): From is the
 	// network's own number, which no account owns, so the sender's ownership is not
 	// checked; a recipient's STOP to it still is.
@@ -165,6 +182,17 @@ type Outbound struct {
 // callback when it has none, and without a From waits `accepted` for its first step to
 // pick the sender (see chooseSender).
 func (s *Service) Send(ctx context.Context, account store.Account, out Outbound) (store.Message, error) {
+	if e := whatsapp.CheckPair(out.From, out.To); e != nil {
+		return store.Message{}, e
+	}
+	if err := s.fillFromContent(ctx, account, &out); err != nil {
+		return store.Message{}, err
+	}
+	if whatsapp.IsAddress(out.To) {
+		if err := s.whatsappOutbound(ctx, account, &out); err != nil {
+			return store.Message{}, err
+		}
+	}
 	if out.MessagingServiceSid != "" {
 		svc, err := s.serviceOf(ctx, account.Sid, out.MessagingServiceSid)
 		if err != nil {
@@ -241,8 +269,11 @@ func magicRule(out Outbound) *phone.RuleError {
 }
 
 // mustOwn tells whether an account may send from from only when it owns it: any sender
-// but an alphanumeric sender ID and Twilio's magic test sender.
-func mustOwn(from string) bool { return from != phone.MagicFrom && !phone.IsAlphaSender(from) }
+// but an alphanumeric sender ID, Twilio's magic test sender, and a WhatsApp sender (whose
+// rules are the channel's, checked on the message's way: see whatsappFailure).
+func mustOwn(from string) bool {
+	return from != phone.MagicFrom && !phone.IsAlphaSender(from) && !whatsapp.IsAddress(from)
+}
 
 func notSenderError(out Outbound) *phone.RuleError {
 	return phone.RuleErrorf(21606, "The 'From' phone number provided (%s) is not a valid message-capable Twilio phone number for this destination/account.", out.From)
@@ -273,11 +304,15 @@ func (s *Service) planOutbound(account store.Account, out Outbound, at time.Time
 		Direction:           direction,
 		NumSegments:         NumSegments(out.Body),
 		StatusCallback:      out.StatusCallback,
+		ContentSid:          out.ContentSid,
 		DateCreated:         now,
 		DateUpdated:         now,
 	}
 	if needsSender(m) {
 		m.Status = statusAccepted
+	}
+	if whatsapp.IsAddress(m.To) {
+		m.NumSegments = 1 // WhatsApp has no segments
 	}
 	firstStep := at.Add(s.stepDelay)
 	if !out.SendAt.IsZero() {

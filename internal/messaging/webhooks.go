@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
+	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -125,6 +126,9 @@ func (s *Service) planReply(ctx context.Context, account store.Account, out Outb
 			rule = err
 		}
 	}
+	if whatsapp.IsAddress(out.To) && len(out.MediaURLs) > 1 {
+		out.MediaURLs = out.MediaURLs[:1] // one media file on WhatsApp; Twilio ignores the others
+	}
 	if rule != nil {
 		out.MediaURLs = nil // nothing to fetch for a message that goes nowhere
 	}
@@ -139,8 +143,11 @@ func (s *Service) planReply(ctx context.Context, account store.Account, out Outb
 // validReply checks what the API's spec checks for a message, which a TwiML reply did
 // not go through.
 func validReply(out Outbound) *phone.RuleError {
-	if !phone.ValidNumber(out.To) {
+	if !phone.ValidNumber(out.To) && !whatsapp.ValidAddress(out.To) {
 		return phone.RuleErrorf(21211, "The 'To' number %s is not a valid phone number.", out.To)
+	}
+	if e := whatsapp.CheckPair(out.From, out.To); e != nil {
+		return e
 	}
 	if utf8.RuneCountInString(out.Body) > 1600 {
 		return phone.RuleErrorf(21617, "The concatenated message body exceeds the 1600 character limit.")
