@@ -184,7 +184,8 @@ func New(db store.Store, cfg Config) (*App, error) {
 	if cfg.ScheduleMinLead != nil {
 		minLead = *cfg.ScheduleMinLead
 	}
-	stores := server.Stores{Server: db, Accounts: db, Calls: db, Messages: db, PhoneNumbers: db, Services: db, Simulator: db, Verify: db}
+	stores := server.Stores{Server: db, Accounts: db, Calls: db, Messages: db, PhoneNumbers: db, Services: db, Simulator: db, Verify: db,
+		Content: db}
 	if cfg.WrapStores != nil {
 		stores = cfg.WrapStores(stores)
 	}

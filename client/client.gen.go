@@ -4,6 +4,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -256,6 +257,117 @@ func (e CallerNameInfoCallerType) Valid() bool {
 	case CallerNameInfoCallerTypeBUSINESS:
 		return true
 	case CallerNameInfoCallerTypeCONSUMER:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentActionType.
+const (
+	ContentActionTypeCOPYCODE         ContentActionType = "COPY_CODE"
+	ContentActionTypePHONENUMBER      ContentActionType = "PHONE_NUMBER"
+	ContentActionTypeQUICKREPLY       ContentActionType = "QUICK_REPLY"
+	ContentActionTypeURL              ContentActionType = "URL"
+	ContentActionTypeVOICECALL        ContentActionType = "VOICE_CALL"
+	ContentActionTypeVOICECALLREQUEST ContentActionType = "VOICE_CALL_REQUEST"
+)
+
+// Valid indicates whether the value is a known member of the ContentActionType enum.
+func (e ContentActionType) Valid() bool {
+	switch e {
+	case ContentActionTypeCOPYCODE:
+		return true
+	case ContentActionTypePHONENUMBER:
+		return true
+	case ContentActionTypeQUICKREPLY:
+		return true
+	case ContentActionTypeURL:
+		return true
+	case ContentActionTypeVOICECALL:
+		return true
+	case ContentActionTypeVOICECALLREQUEST:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentApprovalStatus.
+const (
+	ContentApprovalStatusApproved    ContentApprovalStatus = "approved"
+	ContentApprovalStatusDisabled    ContentApprovalStatus = "disabled"
+	ContentApprovalStatusPaused      ContentApprovalStatus = "paused"
+	ContentApprovalStatusPending     ContentApprovalStatus = "pending"
+	ContentApprovalStatusReceived    ContentApprovalStatus = "received"
+	ContentApprovalStatusRejected    ContentApprovalStatus = "rejected"
+	ContentApprovalStatusUnsubmitted ContentApprovalStatus = "unsubmitted"
+)
+
+// Valid indicates whether the value is a known member of the ContentApprovalStatus enum.
+func (e ContentApprovalStatus) Valid() bool {
+	switch e {
+	case ContentApprovalStatusApproved:
+		return true
+	case ContentApprovalStatusDisabled:
+		return true
+	case ContentApprovalStatusPaused:
+		return true
+	case ContentApprovalStatusPending:
+		return true
+	case ContentApprovalStatusReceived:
+		return true
+	case ContentApprovalStatusRejected:
+		return true
+	case ContentApprovalStatusUnsubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentWhatsAppApprovalStatus.
+const (
+	ContentWhatsAppApprovalStatusApproved    ContentWhatsAppApprovalStatus = "approved"
+	ContentWhatsAppApprovalStatusDisabled    ContentWhatsAppApprovalStatus = "disabled"
+	ContentWhatsAppApprovalStatusPaused      ContentWhatsAppApprovalStatus = "paused"
+	ContentWhatsAppApprovalStatusPending     ContentWhatsAppApprovalStatus = "pending"
+	ContentWhatsAppApprovalStatusReceived    ContentWhatsAppApprovalStatus = "received"
+	ContentWhatsAppApprovalStatusRejected    ContentWhatsAppApprovalStatus = "rejected"
+	ContentWhatsAppApprovalStatusUnsubmitted ContentWhatsAppApprovalStatus = "unsubmitted"
+)
+
+// Valid indicates whether the value is a known member of the ContentWhatsAppApprovalStatus enum.
+func (e ContentWhatsAppApprovalStatus) Valid() bool {
+	switch e {
+	case ContentWhatsAppApprovalStatusApproved:
+		return true
+	case ContentWhatsAppApprovalStatusDisabled:
+		return true
+	case ContentWhatsAppApprovalStatusPaused:
+		return true
+	case ContentWhatsAppApprovalStatusPending:
+		return true
+	case ContentWhatsAppApprovalStatusReceived:
+		return true
+	case ContentWhatsAppApprovalStatusRejected:
+		return true
+	case ContentWhatsAppApprovalStatusUnsubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentWhatsAppApprovalType.
+const (
+	ContentWhatsAppApprovalTypeWhatsapp ContentWhatsAppApprovalType = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the ContentWhatsAppApprovalType enum.
+func (e ContentWhatsAppApprovalType) Valid() bool {
+	switch e {
+	case ContentWhatsAppApprovalTypeWhatsapp:
 		return true
 	default:
 		return false
@@ -1618,6 +1730,24 @@ func (e UpdateVerifyServiceRequestPasskeysUserVerification) Valid() bool {
 	}
 }
 
+// Defines values for UpdateWhatsAppSandboxRequestInboundMethod.
+const (
+	UpdateWhatsAppSandboxRequestInboundMethodGET  UpdateWhatsAppSandboxRequestInboundMethod = "GET"
+	UpdateWhatsAppSandboxRequestInboundMethodPOST UpdateWhatsAppSandboxRequestInboundMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the UpdateWhatsAppSandboxRequestInboundMethod enum.
+func (e UpdateWhatsAppSandboxRequestInboundMethod) Valid() bool {
+	switch e {
+	case UpdateWhatsAppSandboxRequestInboundMethodGET:
+		return true
+	case UpdateWhatsAppSandboxRequestInboundMethodPOST:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerificationChannel.
 const (
 	VerificationChannelCall     VerificationChannel = "call"
@@ -1720,6 +1850,24 @@ func (e WebhookDeliveryRequestMethod) Valid() bool {
 	case WebhookDeliveryRequestMethodGET:
 		return true
 	case WebhookDeliveryRequestMethodPOST:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WhatsAppSandboxInboundMethod.
+const (
+	WhatsAppSandboxInboundMethodGET  WhatsAppSandboxInboundMethod = "GET"
+	WhatsAppSandboxInboundMethodPOST WhatsAppSandboxInboundMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the WhatsAppSandboxInboundMethod enum.
+func (e WhatsAppSandboxInboundMethod) Valid() bool {
+	switch e {
+	case WhatsAppSandboxInboundMethodGET:
+		return true
+	case WhatsAppSandboxInboundMethodPOST:
 		return true
 	default:
 		return false
@@ -2354,6 +2502,355 @@ type Clock struct {
 	RealNow time.Time `json:"real_now"`
 }
 
+// Content A Content template.
+type Content struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// FriendlyName The name given, `""` when none.
+	FriendlyName string `json:"friendly_name"`
+
+	// Language The template's language.
+	Language string `json:"language"`
+
+	// Links The absolute URLs of the template's WhatsApp approval (`approval_create`, `approval_fetch`).
+	Links map[string]string `json:"links"`
+
+	// Sid `HX` followed by 32 hex digits.
+	//
+	// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid ContentSid `json:"sid"`
+
+	// Types The template's content types, one object each. Twilio sends the richest type the
+	// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+	// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+	// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+	// MMS) or `twilio/text`.
+	Types ContentTypes `json:"types"`
+
+	// Url This template's absolute URL.
+	Url string `json:"url"`
+
+	// Variables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+	//
+	// Example: {"1":"customer"}
+	Variables ContentVariables `json:"variables"`
+}
+
+// ContentAction A button.
+type ContentAction struct {
+	// Code The code a `COPY_CODE` button copies.
+	Code *string `json:"code,omitempty"`
+
+	// Id A quick reply's payload, sent back as `ButtonPayload` when tapped.
+	Id *string `json:"id,omitempty"`
+
+	// Phone The number a `PHONE_NUMBER` button calls.
+	Phone *string `json:"phone,omitempty"`
+
+	// Title The button's title, at most 200 characters.
+	Title string `json:"title"`
+
+	// Type What the button does; a quick reply's buttons may leave it out.
+	Type *ContentActionType `json:"type,omitempty"`
+
+	// Url The page a `URL` button opens.
+	Url *string `json:"url,omitempty"`
+}
+
+// ContentActionType What the button does; a quick reply's buttons may leave it out.
+type ContentActionType string
+
+// ContentAndApprovals A Content template with its WhatsApp approval.
+type ContentAndApprovals struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// ApprovalRequests A template's WhatsApp approval.
+	ApprovalRequests ContentApproval `json:"approval_requests"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// FriendlyName The name given, `""` when none.
+	FriendlyName string `json:"friendly_name"`
+
+	// Language The template's language.
+	Language string `json:"language"`
+
+	// Sid `HX` followed by 32 hex digits.
+	//
+	// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid ContentSid `json:"sid"`
+
+	// Types The template's content types, one object each. Twilio sends the richest type the
+	// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+	// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+	// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+	// MMS) or `twilio/text`.
+	Types ContentTypes `json:"types"`
+
+	// Variables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+	//
+	// Example: {"1":"customer"}
+	Variables ContentVariables `json:"variables"`
+}
+
+// ContentAndApprovalsList One page of Content templates with their approvals.
+type ContentAndApprovalsList struct {
+	Contents []ContentAndApprovals `json:"contents"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
+// ContentApproval A template's WhatsApp approval.
+type ContentApproval struct {
+	// AllowCategoryChange Whether WhatsApp may change the category; always `false` here.
+	AllowCategoryChange bool `json:"allow_category_change"`
+
+	// Category The category submitted.
+	Category string `json:"category"`
+
+	// ContentType The content type WhatsApp reviewed (the template's richest but `twilio/location`).
+	ContentType string `json:"content_type"`
+
+	// Name The name submitted (`""` when unsubmitted).
+	Name string `json:"name"`
+
+	// RejectionReason Why it was rejected, `""` otherwise.
+	RejectionReason string `json:"rejection_reason"`
+
+	// Status WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+	Status ContentApprovalStatus `json:"status"`
+}
+
+// ContentApprovalStatus WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+type ContentApprovalStatus string
+
+// ContentApprovalRequest A template's submission to WhatsApp.
+type ContentApprovalRequest struct {
+	// Category WhatsApp's category, `UTILITY`, `MARKETING` or `AUTHENTICATION`.
+	//
+	// Example: UTILITY
+	Category string `json:"category"`
+
+	// Name The template's name at WhatsApp, lowercase letters, digits and underscores; one that starts with `reject` is rejected.
+	//
+	// Example: order_update
+	Name string `json:"name"`
+}
+
+// ContentApprovals A template's approvals, by channel.
+type ContentApprovals struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Sid `HX` followed by 32 hex digits.
+	//
+	// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid ContentSid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url      string                  `json:"url"`
+	Whatsapp ContentWhatsAppApproval `json:"whatsapp"`
+}
+
+// ContentCallToAction A text with buttons that open a page, call a number or copy a code (WhatsApp).
+type ContentCallToAction struct {
+	// Actions The buttons, 1 to 10; a `URL` button needs `url`, a `PHONE_NUMBER` one `phone`, a `COPY_CODE` one `code`.
+	Actions []ContentAction `json:"actions"`
+
+	// Body The text.
+	Body string `json:"body"`
+}
+
+// ContentCard A card: a title and at least a subtitle, a body, a media file or buttons
+// (WhatsApp). The message's body is its title, subtitle and body, a line each.
+type ContentCard struct {
+	// Actions Up to 10 buttons (not `VOICE_CALL_REQUEST`).
+	Actions *[]ContentAction `json:"actions,omitempty"`
+
+	// Body The card's text.
+	Body *string `json:"body,omitempty"`
+
+	// Media A media file's public http(s) URL (one at most).
+	Media *[]string `json:"media,omitempty"`
+
+	// Subtitle A line under the title.
+	Subtitle *string `json:"subtitle,omitempty"`
+
+	// Title The card's title.
+	Title string `json:"title"`
+}
+
+// ContentCreateRequest A Content template to create.
+type ContentCreateRequest struct {
+	// FriendlyName A name of your own; recipients never see it.
+	FriendlyName *string `json:"friendly_name,omitempty"`
+
+	// Language The template's language, ISO 639-1 (`en`, `pt_BR`).
+	//
+	// Example: en
+	Language string `json:"language"`
+
+	// Types The template's content types, one object each. Twilio sends the richest type the
+	// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+	// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+	// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+	// MMS) or `twilio/text`.
+	Types ContentTypes `json:"types"`
+
+	// Variables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+	//
+	// Example: {"1":"customer"}
+	Variables *ContentVariables `json:"variables,omitempty"`
+}
+
+// ContentList One page of Content templates.
+type ContentList struct {
+	Contents []Content `json:"contents"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
+// ContentListItem An entry of a list picker.
+type ContentListItem struct {
+	// Description A line under the title.
+	Description *string `json:"description,omitempty"`
+
+	// Id Sent back when the entry is picked.
+	Id string `json:"id"`
+
+	// Item The entry's title, at most 200 characters.
+	Item string `json:"item"`
+}
+
+// ContentListPicker A text with a button that opens a list of up to 10 entries (WhatsApp).
+type ContentListPicker struct {
+	// Body The text.
+	Body string `json:"body"`
+
+	// Button The title of the button that opens the list.
+	Button string `json:"button"`
+
+	// Items The entries, 1 to 10.
+	Items []ContentListItem `json:"items"`
+}
+
+// ContentLocation A place on a map (WhatsApp); the message's body is its label and address.
+type ContentLocation struct {
+	// Address The place's address.
+	Address *string `json:"address,omitempty"`
+
+	// Id An identifier of your own.
+	Id *string `json:"id,omitempty"`
+
+	// Label The place's name.
+	Label *string `json:"label,omitempty"`
+
+	// Latitude -90 to 90.
+	Latitude float32 `json:"latitude"`
+
+	// Longitude -180 to 180.
+	Longitude float32 `json:"longitude"`
+}
+
+// ContentMedia A media file with an optional text; a text is sent as MMS.
+type ContentMedia struct {
+	// Body The text beside the file.
+	Body *string `json:"body,omitempty"`
+
+	// Media The file's public http(s) URL (one).
+	Media []string `json:"media"`
+}
+
+// ContentQuickReply A text with up to 10 reply buttons (WhatsApp).
+type ContentQuickReply struct {
+	// Actions The buttons, 1 to 10, of type `QUICK_REPLY`.
+	Actions []ContentAction `json:"actions"`
+
+	// Body The text.
+	Body string `json:"body"`
+}
+
+// ContentSid `HX` followed by 32 hex digits.
+//
+// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+type ContentSid = string
+
+// ContentText Text alone; every channel shows it.
+type ContentText struct {
+	// Body The text, at most 1600 characters.
+	Body string `json:"body"`
+}
+
+// ContentTypes The template's content types, one object each. Twilio sends the richest type the
+// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+// MMS) or `twilio/text`.
+type ContentTypes = map[string]json.RawMessage
+
+// ContentVariables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+//
+// Example: {"1":"customer"}
+type ContentVariables map[string]string
+
+// ContentWhatsAppApproval defines model for ContentWhatsAppApproval.
+type ContentWhatsAppApproval struct {
+	// AllowCategoryChange Whether WhatsApp may change the category; always `false` here.
+	AllowCategoryChange bool `json:"allow_category_change"`
+
+	// Category The category submitted.
+	Category string `json:"category"`
+
+	// ContentType The content type WhatsApp reviewed (the template's richest but `twilio/location`).
+	ContentType string `json:"content_type"`
+
+	// Name The name submitted (`""` when unsubmitted).
+	Name string `json:"name"`
+
+	// RejectionReason Why it was rejected, `""` otherwise.
+	RejectionReason string `json:"rejection_reason"`
+
+	// Status WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+	Status ContentWhatsAppApprovalStatus `json:"status"`
+
+	// Type The channel.
+	Type ContentWhatsAppApprovalType `json:"type"`
+}
+
+// ContentWhatsAppApprovalStatus WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+type ContentWhatsAppApprovalStatus string
+
+// ContentWhatsAppApprovalType The channel.
+type ContentWhatsAppApprovalType string
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
@@ -2603,16 +3100,24 @@ type CreateMessageRequest struct {
 	// Attempt Accepted for compatibility; not used by Switchboard.
 	Attempt *int `json:"Attempt,omitempty"`
 
-	// Body The text, at most 1600 characters. Required unless `MediaUrl` is set.
+	// Body The text, at most 1600 characters. Required unless `MediaUrl` or `ContentSid`
+	// is set; with `ContentSid`, the template's text replaces it.
 	Body *string `json:"Body,omitempty"`
 
 	// ContentRetention Accepted for compatibility; not used by Switchboard.
 	ContentRetention *CreateMessageRequestContentRetention `json:"ContentRetention,omitempty"`
 
-	// ContentSid Accepted for compatibility; not used by Switchboard.
+	// ContentSid A Content template of this account (`HX…`, see Content) that the message is
+	// made of, instead of `Body` and `MediaUrl`: rendered for the channel of `To`
+	// (a text gets the template's `twilio/text`, or `twilio/media` as MMS; WhatsApp
+	// the richest type the template has). 21655 when the account has no such
+	// template, 216602 when it has no type for the channel.
 	ContentSid *string `json:"ContentSid,omitempty"`
 
-	// ContentVariables Accepted for compatibility; not used by Switchboard.
+	// ContentVariables A JSON object of the values of the template's placeholders, by name
+	// (`{"1":"Ana","2":"10:00"}`); a placeholder it leaves out takes the template's
+	// default. 21656 when it is not a JSON object, a value is null or empty, or a
+	// placeholder has no value; 21654 without `ContentSid`.
 	ContentVariables *string `json:"ContentVariables,omitempty"`
 
 	// FallbackFrom Accepted for compatibility; not used by Switchboard.
@@ -2621,9 +3126,11 @@ type CreateMessageRequest struct {
 	// ForceDelivery Accepted for compatibility; not used by Switchboard.
 	ForceDelivery *bool `json:"ForceDelivery,omitempty"`
 
-	// From The sender: an E.164 number, a 5-6 digit short code, or an alphanumeric sender ID
-	// (up to 11 letters, digits and spaces, at least one letter). Required unless
-	// `MessagingServiceSid` is set.
+	// From The sender: an E.164 number, a 5-6 digit short code, an alphanumeric sender ID
+	// (up to 11 letters, digits and spaces, at least one letter), or a WhatsApp
+	// sender (`whatsapp:+14155238886`, the Sandbox, or `whatsapp:` and a WhatsApp
+	// sender number of the account), of the same channel as `To` (21910).
+	// Required unless `MessagingServiceSid` is set.
 	//
 	//
 	// Example: +14155550199
@@ -2632,7 +3139,8 @@ type CreateMessageRequest struct {
 	// MaxPrice Accepted for compatibility; not used by Switchboard.
 	MaxPrice *string `json:"MaxPrice,omitempty"`
 
-	// MediaUrl Up to 10 public http(s) URLs of media to send; repeat the key for each.
+	// MediaUrl Up to 10 public http(s) URLs of media to send; repeat the key for each. A
+	// WhatsApp message carries the first only.
 	MediaUrl *[]string `json:"MediaUrl,omitempty"`
 
 	// MessagingServiceSid A Messaging Service of this account (`MG…`): without `From`, the service picks
@@ -2669,9 +3177,10 @@ type CreateMessageRequest struct {
 	// Anything else is refused with 21609 (https://www.twilio.com/docs/errors/21609).
 	StatusCallback *string `json:"StatusCallback,omitempty"`
 
-	// To The recipient, in E.164 format. It must also be a possible number for its
-	// country (right length), or the answer is 21211.
-	To PhoneNumber `json:"To"`
+	// To The recipient, in E.164 format, or a WhatsApp user as `whatsapp:` and the
+	// number. The number must also be possible for its country (right length), or
+	// the answer is 21211.
+	To MessageAddress `json:"To"`
 
 	// TrafficType Accepted for compatibility; not used by Switchboard.
 	TrafficType *CreateMessageRequestTrafficType `json:"TrafficType,omitempty"`
@@ -3075,17 +3584,43 @@ type InboundCallRequest struct {
 
 // InboundMessageRequest defines model for InboundMessageRequest.
 type InboundMessageRequest struct {
-	// Body The text. Required unless `MediaUrl` is set.
+	// Address WhatsApp only; the address of a shared place.
+	Address *string `json:"Address,omitempty"`
+
+	// Body The text. Required unless `MediaUrl` is set (or, on WhatsApp, a location or a
+	// button).
 	Body *string `json:"Body,omitempty"`
 
-	// From The phone that texts you, in E.164 format.
-	From PhoneNumber `json:"From"`
+	// ButtonPayload WhatsApp only; the tapped button's `id` in the template; needs `ButtonText`.
+	ButtonPayload *string `json:"ButtonPayload,omitempty"`
 
-	// MediaUrl Up to 10 http(s) URLs of media the phone sends; repeat the key for each.
+	// ButtonText WhatsApp only; the title of the quick-reply button the user tapped (`Body` is usually the same).
+	ButtonText *string `json:"ButtonText,omitempty"`
+
+	// From The phone that texts you, in E.164 format; a WhatsApp user as `whatsapp:` and
+	// the number.
+	From MessageAddress `json:"From"`
+
+	// Label WhatsApp only; the name of a shared place.
+	Label *string `json:"Label,omitempty"`
+
+	// Latitude WhatsApp only; the latitude of a location the user shares (-90 to 90), with `Longitude`.
+	Latitude *string `json:"Latitude,omitempty"`
+
+	// Longitude WhatsApp only; the longitude of a location the user shares (-180 to 180), with `Latitude`.
+	Longitude *string `json:"Longitude,omitempty"`
+
+	// MediaUrl Up to 10 http(s) URLs of media the phone sends (one on WhatsApp); repeat the
+	// key for each.
 	MediaUrl *[]string `json:"MediaUrl,omitempty"`
 
-	// To Your number that receives the text; the account must own it.
-	To PhoneNumber `json:"To"`
+	// ProfileName WhatsApp only; the user's profile name (default the user's WhatsApp ID).
+	ProfileName *string `json:"ProfileName,omitempty"`
+
+	// To Your number that receives the text; the account must own it. On WhatsApp, the
+	// Sandbox (`whatsapp:+14155238886`) or `whatsapp:` and a WhatsApp sender of the
+	// account.
+	To MessageAddress `json:"To"`
 }
 
 // InboxMessage A message and how its body travels.
@@ -3580,6 +4115,12 @@ type MessageApiVersion string
 
 // MessageDirection defines model for Message.Direction.
 type MessageDirection string
+
+// MessageAddress A phone number in E.164 format, or a WhatsApp address: `whatsapp:` and the
+// number (`whatsapp:+14155550100`).
+//
+// Example: +14155550100
+type MessageAddress = string
 
 // MessageEncoding How a message's body travels as SMS.
 type MessageEncoding struct {
@@ -4689,6 +5230,27 @@ type UpdateVerifyServiceRequestPasskeysDiscoverableCredentials string
 // UpdateVerifyServiceRequestPasskeysUserVerification Kept; not simulated.
 type UpdateVerifyServiceRequestPasskeysUserVerification string
 
+// UpdateWhatsAppSandboxRequest defines model for UpdateWhatsAppSandboxRequest.
+type UpdateWhatsAppSandboxRequest struct {
+	// InboundMethod The method of `InboundUrl` (default POST).
+	InboundMethod *UpdateWhatsAppSandboxRequestInboundMethod `json:"InboundMethod,omitempty"`
+
+	// InboundUrl An absolute http(s) URL that receives the members' messages; empty clears it.
+	InboundUrl *string `json:"InboundUrl,omitempty"`
+
+	// StatusCallback An absolute http(s) URL, the status callback of messages sent from the Sandbox without one; empty clears it.
+	StatusCallback *string `json:"StatusCallback,omitempty"`
+}
+
+// UpdateWhatsAppSandboxRequestInboundMethod The method of `InboundUrl` (default POST).
+type UpdateWhatsAppSandboxRequestInboundMethod string
+
+// UpdateWhatsAppSenderRequest defines model for UpdateWhatsAppSenderRequest.
+type UpdateWhatsAppSenderRequest struct {
+	// Enabled `true` makes the number a WhatsApp sender; `false` ends it.
+	Enabled bool `json:"Enabled"`
+}
+
 // V1Meta The paging block of a v1 list, with absolute URLs.
 type V1Meta struct {
 	// FirstPageUrl URL of the first page.
@@ -5093,6 +5655,97 @@ type WebhookDeliverySid = string
 // WebhookUrl An absolute http or https URL; the empty string clears it. Anything else is
 // refused with 21402 (https://www.twilio.com/docs/errors/21402).
 type WebhookUrl = string
+
+// WhatsAppSandbox An account's WhatsApp Sandbox.
+type WhatsAppSandbox struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// InboundMethod The method of `inbound_url`.
+	InboundMethod WhatsAppSandboxInboundMethod `json:"inbound_method"`
+
+	// InboundUrl Where the members' messages go; `null` when not set (they reach no app).
+	InboundUrl *string `json:"inbound_url"`
+
+	// JoinMessage What a user sends the Sandbox to join it.
+	//
+	// Example: join polite-coast
+	JoinMessage string `json:"join_message"`
+
+	// Keyword The account's join keyword, two words and a hyphen.
+	//
+	// Example: polite-coast
+	Keyword string `json:"keyword"`
+
+	// Members The users who joined in the last 3 days, the latest first (at most 100).
+	Members []WhatsAppSandboxMember `json:"members"`
+
+	// PhoneNumber The Sandbox's address, every account's.
+	//
+	// Example: whatsapp:+14155238886
+	PhoneNumber string `json:"phone_number"`
+
+	// StatusCallback The status callback of messages sent from the Sandbox without one of their own.
+	StatusCallback *string `json:"status_callback"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// WhatsAppSandboxInboundMethod The method of `inbound_url`.
+type WhatsAppSandboxInboundMethod string
+
+// WhatsAppSandboxMember A user who joined the Sandbox.
+type WhatsAppSandboxMember struct {
+	// JoinedAt A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	JoinedAt ISODate `json:"joined_at"`
+
+	// MembershipEndsAt A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	MembershipEndsAt ISODate `json:"membership_ends_at"`
+
+	// User The user's WhatsApp address.
+	//
+	// Example: whatsapp:+14155550100
+	User string `json:"user"`
+
+	// WindowClosesAt When the user's 24-hour window closes (it may have closed); `null` if the user never wrote.
+	WindowClosesAt *time.Time `json:"window_closes_at"`
+}
+
+// WhatsAppSender Whether a number of the account is a WhatsApp sender.
+type WhatsAppSender struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// PhoneNumberSid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	PhoneNumberSid IncomingPhoneNumberSid `json:"phone_number_sid"`
+
+	// Sender The number as a WhatsApp sender's address, the `From` of its WhatsApp messages.
+	//
+	// Example: whatsapp:+14155550199
+	Sender string `json:"sender"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+
+	// WhatsappEnabled Whether the number is a WhatsApp sender.
+	WhatsappEnabled bool `json:"whatsapp_enabled"`
+}
 
 // CallSidPath `CA` followed by 32 lowercase hex digits.
 //
@@ -5589,10 +6242,10 @@ type ListKeysParams struct {
 
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
-	// To Only messages sent to this number.
-	To *PhoneNumber `form:"To,omitempty" json:"To,omitempty"`
+	// To Only messages sent to this number (or WhatsApp address).
+	To *MessageAddress `form:"To,omitempty" json:"To,omitempty"`
 
-	// From Only messages sent from this number or sender ID.
+	// From Only messages sent from this number, sender ID or WhatsApp address.
 	From *string `form:"From,omitempty" json:"From,omitempty"`
 
 	// DateSent Only messages sent on this day (UTC); a date-time stands for its day.
@@ -5837,6 +6490,48 @@ type ListWebhookDeliveriesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListContentParams defines parameters for ListContent.
+type ListContentParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListContentAndApprovalsParams defines parameters for ListContentAndApprovals.
+type ListContentAndApprovalsParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListMessagingServicesParams defines parameters for ListMessagingServices.
 type ListMessagingServicesParams struct {
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
@@ -6015,6 +6710,9 @@ type CreateInboundCallFormdataRequestBody = InboundCallRequest
 // CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
 type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
 
+// UpdateWhatsAppSenderFormdataRequestBody defines body for UpdateWhatsAppSender for application/x-www-form-urlencoded ContentType.
+type UpdateWhatsAppSenderFormdataRequestBody = UpdateWhatsAppSenderRequest
+
 // CreateSwitchboardKeyFormdataRequestBody defines body for CreateSwitchboardKey for application/x-www-form-urlencoded ContentType.
 type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
 
@@ -6024,8 +6722,17 @@ type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 // UpdateAccountSettingsFormdataRequestBody defines body for UpdateAccountSettings for application/x-www-form-urlencoded ContentType.
 type UpdateAccountSettingsFormdataRequestBody = UpdateAccountSettingsRequest
 
+// UpdateWhatsAppSandboxFormdataRequestBody defines body for UpdateWhatsAppSandbox for application/x-www-form-urlencoded ContentType.
+type UpdateWhatsAppSandboxFormdataRequestBody = UpdateWhatsAppSandboxRequest
+
 // UpdateClockFormdataRequestBody defines body for UpdateClock for application/x-www-form-urlencoded ContentType.
 type UpdateClockFormdataRequestBody = UpdateClockRequest
+
+// CreateContentJSONRequestBody defines body for CreateContent for application/json ContentType.
+type CreateContentJSONRequestBody = ContentCreateRequest
+
+// CreateContentApprovalJSONRequestBody defines body for CreateContentApproval for application/json ContentType.
+type CreateContentApprovalJSONRequestBody = ContentApprovalRequest
 
 // CreateMessagingServiceFormdataRequestBody defines body for CreateMessagingService for application/x-www-form-urlencoded ContentType.
 type CreateMessagingServiceFormdataRequestBody = CreateMessagingServiceRequest
@@ -6553,8 +7260,9 @@ type ClientInterface interface {
 
 	// CreateMessageWithBody Send a message
 	//
-	// Queues a text or media message. `To` is required and must be an E.164 number;
-	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+	// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+	// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+	// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -6584,12 +7292,27 @@ type ClientInterface interface {
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
+	// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+	// a number of the account made a WhatsApp sender (`POST
+	// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+	// Messaging Service, one of its pool's WhatsApp senders. The message is created
+	// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+	// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+	// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+	// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+	// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+	// later.
+	//
+	// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+	// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-	// parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+	// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+	// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+	// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+	// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6598,8 +7321,9 @@ type ClientInterface interface {
 
 	// CreateMessageWithFormdataBody Send a message
 	//
-	// Queues a text or media message. `To` is required and must be an E.164 number;
-	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+	// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+	// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+	// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -6629,12 +7353,27 @@ type ClientInterface interface {
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
+	// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+	// a number of the account made a WhatsApp sender (`POST
+	// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+	// Messaging Service, one of its pool's WhatsApp senders. The message is created
+	// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+	// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+	// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+	// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+	// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+	// later.
+	//
+	// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+	// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-	// parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+	// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+	// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+	// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+	// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -6975,6 +7714,16 @@ type ClientInterface interface {
 	//
 	// `To` must be a number this account owns (400, code 20001).
 	//
+	// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+	// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+	// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+	// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+	// and `MessageType`, and the button's or location's parameters given. On the
+	// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+	// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+	// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+	// and do not reach your app.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
@@ -7004,10 +7753,54 @@ type ClientInterface interface {
 	//
 	// `To` must be a number this account owns (400, code 20001).
 	//
+	// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+	// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+	// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+	// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+	// and `MessageType`, and the button's or location's parameters given. On the
+	// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+	// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+	// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+	// and do not reach your app.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
 	CreateInboundMessageWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchWhatsAppSender Read whether a number is a WhatsApp sender
+	//
+	// Whether the number is a WhatsApp sender of the account: Switchboard's stand-in for
+	// registering a number with WhatsApp (Twilio's Self Sign-up or Senders API).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `FetchWhatsAppSender` operationId).
+	FetchWhatsAppSender(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWhatsAppSenderWithBody Make a number a WhatsApp sender, or not
+	//
+	// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+	// review): messages may go from `whatsapp:` and the number, within the 24-hour
+	// window or with approved templates, and its WhatsApp users' messages reach its
+	// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+	// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+	UpdateWhatsAppSenderWithBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWhatsAppSenderWithFormdataBody Make a number a WhatsApp sender, or not
+	//
+	// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+	// review): messages may go from `whatsapp:` and the number, within the 24-hour
+	// window or with approved templates, and its WhatsApp users' messages reach its
+	// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+	// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+	UpdateWhatsAppSenderWithFormdataBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateWhatsAppSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSwitchboardKeyWithBody Create a Main or Standard API key
 	//
@@ -7185,6 +7978,42 @@ type ClientInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
 	ReplayWebhookDelivery(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// FetchWhatsAppSandbox Read the account's WhatsApp Sandbox
+	//
+	// The account's WhatsApp Sandbox: its number (`whatsapp:+14155238886`, every
+	// account's), the account's own join keyword (a user sends `join <keyword>` to
+	// join, see InboundMessages), the Sandbox's settings, and its members: the users
+	// who joined in the last 3 days on the simulator's clock, the latest first (at most
+	// 100), each with when the membership ends and when the user's 24-hour window
+	// closes.
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `FetchWhatsAppSandbox` operationId).
+	FetchWhatsAppSandbox(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWhatsAppSandboxWithBody Set up the account's WhatsApp Sandbox
+	//
+	// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+	// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+	// is the status callback of messages sent from the Sandbox without one of their own.
+	// Settings not given are kept; an empty string clears a URL.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+	UpdateWhatsAppSandboxWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWhatsAppSandboxWithFormdataBody Set up the account's WhatsApp Sandbox
+	//
+	// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+	// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+	// is the status callback of messages sent from the Sandbox without one of their own.
+	// Settings not given are kept; an empty string clears a URL.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+	UpdateWhatsAppSandboxWithFormdataBody(ctx context.Context, accountSid AccountSid, body UpdateWhatsAppSandboxFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// FetchClock Read the simulator's clock
 	//
 	// The simulator's time: real time until a test moves it forward, and from then on
@@ -7227,6 +8056,108 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
 	UpdateClockWithFormdataBody(ctx context.Context, body UpdateClockFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListContent List Content templates
+	//
+	// The Content templates of the account the credentials belong to (the Content API
+	// has no account in its paths), newest first, in the v1 envelope: `meta` with
+	// absolute page URLs.
+	//
+	// Corresponds with GET /v1/Content (the `ListContent` operationId).
+	ListContent(ctx context.Context, params *ListContentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateContentWithBody Create a Content template
+	//
+	// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+	// its `language`, the defaults of its `variables`, and its `types`, one object per
+	// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+	// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+	// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+	// message sent with the template's SID (`ContentSid`) is the template rendered for
+	// its channel. A type Switchboard does not simulate, or one without what it
+	// requires, is 400 with code 20001.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+	CreateContentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateContent Create a Content template
+	//
+	// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+	// its `language`, the defaults of its `variables`, and its `types`, one object per
+	// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+	// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+	// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+	// message sent with the template's SID (`ContentSid`) is the template rendered for
+	// its channel. A type Switchboard does not simulate, or one without what it
+	// requires, is 400 with code 20001.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+	CreateContent(ctx context.Context, body CreateContentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateContentApprovalWithBody Submit a template to WhatsApp
+	//
+	// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+	// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+	// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+	// `rejected` when the name starts with `reject` (Switchboard's way to test a
+	// rejection). An approved template may be sent outside the 24-hour window. A
+	// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+	// replaces the verdict.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+	CreateContentApprovalWithBody(ctx context.Context, contentSid ContentSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateContentApproval Submit a template to WhatsApp
+	//
+	// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+	// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+	// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+	// `rejected` when the name starts with `reject` (Switchboard's way to test a
+	// rejection). An approved template may be sent outside the 24-hour window. A
+	// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+	// replaces the verdict.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+	CreateContentApproval(ctx context.Context, contentSid ContentSid, body CreateContentApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteContent Delete a Content template
+	//
+	// Deletes the template; messages sent with it keep their text. A message sent with
+	// it afterwards is 21655.
+	//
+	// Corresponds with DELETE /v1/Content/{Sid} (the `DeleteContent` operationId).
+	DeleteContent(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchContent Fetch a Content template
+	//
+	// Returns one Content template of the account the credentials belong to.
+	//
+	// Corresponds with GET /v1/Content/{Sid} (the `FetchContent` operationId).
+	FetchContent(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FetchContentApprovals Read a template's approvals
+	//
+	// The template's WhatsApp approval: `status` `unsubmitted` (and empty strings)
+	// until it was submitted.
+	//
+	// Corresponds with GET /v1/Content/{Sid}/ApprovalRequests (the `FetchContentApprovals` operationId).
+	FetchContentApprovals(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListContentAndApprovals List Content templates with their approvals
+	//
+	// The account's Content templates, newest first, each with its WhatsApp approval
+	// (`approval_requests`), in the v1 envelope.
+	//
+	// Corresponds with GET /v1/ContentAndApprovals (the `ListContentAndApprovals` operationId).
+	ListContentAndApprovals(ctx context.Context, params *ListContentAndApprovalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMessagingServices List Messaging Services
 	//
@@ -8364,8 +9295,9 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 
 // CreateMessageWithBody Send a message
 //
-// Queues a text or media message. `To` is required and must be an E.164 number;
-// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 // required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 // ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 // can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -8395,12 +9327,27 @@ func (c *Client) ListMessages(ctx context.Context, accountSid AccountSid, params
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
+// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+// a number of the account made a WhatsApp sender (`POST
+// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+// Messaging Service, one of its pool's WhatsApp senders. The message is created
+// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+// later.
+//
+// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-// parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8419,8 +9366,9 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 
 // CreateMessageWithFormdataBody Send a message
 //
-// Queues a text or media message. `To` is required and must be an E.164 number;
-// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 // required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 // ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 // can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -8450,12 +9398,27 @@ func (c *Client) CreateMessageWithBody(ctx context.Context, accountSid AccountSi
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
+// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+// a number of the account made a WhatsApp sender (`POST
+// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+// Messaging Service, one of its pool's WhatsApp senders. The message is created
+// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+// later.
+//
+// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-// parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -9056,6 +10019,16 @@ func (c *Client) CreateInboundCallWithFormdataBody(ctx context.Context, accountS
 //
 // `To` must be a number this account owns (400, code 20001).
 //
+// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+// and `MessageType`, and the button's or location's parameters given. On the
+// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+// and do not reach your app.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
@@ -9095,11 +10068,85 @@ func (c *Client) CreateInboundMessageWithBody(ctx context.Context, accountSid Ac
 //
 // `To` must be a number this account owns (400, code 20001).
 //
+// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+// and `MessageType`, and the button's or location's parameters given. On the
+// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+// and do not reach your app.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
 func (c *Client) CreateInboundMessageWithFormdataBody(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateInboundMessageRequestWithFormdataBody(c.Server, accountSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchWhatsAppSender Read whether a number is a WhatsApp sender
+//
+// Whether the number is a WhatsApp sender of the account: Switchboard's stand-in for
+// registering a number with WhatsApp (Twilio's Self Sign-up or Senders API).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `FetchWhatsAppSender` operationId).
+func (c *Client) FetchWhatsAppSender(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchWhatsAppSenderRequest(c.Server, accountSid, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWhatsAppSenderWithBody Make a number a WhatsApp sender, or not
+//
+// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+// review): messages may go from `whatsapp:` and the number, within the 24-hour
+// window or with approved templates, and its WhatsApp users' messages reach its
+// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+func (c *Client) UpdateWhatsAppSenderWithBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWhatsAppSenderRequestWithBody(c.Server, accountSid, sid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWhatsAppSenderWithFormdataBody Make a number a WhatsApp sender, or not
+//
+// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+// review): messages may go from `whatsapp:` and the number, within the 24-hour
+// window or with approved templates, and its WhatsApp users' messages reach its
+// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+func (c *Client) UpdateWhatsAppSenderWithFormdataBody(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateWhatsAppSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWhatsAppSenderRequestWithFormdataBody(c.Server, accountSid, sid, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9436,6 +10483,72 @@ func (c *Client) ReplayWebhookDelivery(ctx context.Context, accountSid AccountSi
 	return c.Client.Do(req)
 }
 
+// FetchWhatsAppSandbox Read the account's WhatsApp Sandbox
+//
+// The account's WhatsApp Sandbox: its number (`whatsapp:+14155238886`, every
+// account's), the account's own join keyword (a user sends `join <keyword>` to
+// join, see InboundMessages), the Sandbox's settings, and its members: the users
+// who joined in the last 3 days on the simulator's clock, the latest first (at most
+// 100), each with when the membership ends and when the user's 24-hour window
+// closes.
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `FetchWhatsAppSandbox` operationId).
+func (c *Client) FetchWhatsAppSandbox(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchWhatsAppSandboxRequest(c.Server, accountSid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWhatsAppSandboxWithBody Set up the account's WhatsApp Sandbox
+//
+// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+// is the status callback of messages sent from the Sandbox without one of their own.
+// Settings not given are kept; an empty string clears a URL.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+func (c *Client) UpdateWhatsAppSandboxWithBody(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWhatsAppSandboxRequestWithBody(c.Server, accountSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWhatsAppSandboxWithFormdataBody Set up the account's WhatsApp Sandbox
+//
+// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+// is the status callback of messages sent from the Sandbox without one of their own.
+// Settings not given are kept; an empty string clears a URL.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+func (c *Client) UpdateWhatsAppSandboxWithFormdataBody(ctx context.Context, accountSid AccountSid, body UpdateWhatsAppSandboxFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWhatsAppSandboxRequestWithFormdataBody(c.Server, accountSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // FetchClock Read the simulator's clock
 //
 // The simulator's time: real time until a test moves it forward, and from then on
@@ -9499,6 +10612,198 @@ func (c *Client) UpdateClockWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
 func (c *Client) UpdateClockWithFormdataBody(ctx context.Context, body UpdateClockFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateClockRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListContent List Content templates
+//
+// The Content templates of the account the credentials belong to (the Content API
+// has no account in its paths), newest first, in the v1 envelope: `meta` with
+// absolute page URLs.
+//
+// Corresponds with GET /v1/Content (the `ListContent` operationId).
+func (c *Client) ListContent(ctx context.Context, params *ListContentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListContentRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateContentWithBody Create a Content template
+//
+// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+// its `language`, the defaults of its `variables`, and its `types`, one object per
+// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+// message sent with the template's SID (`ContentSid`) is the template rendered for
+// its channel. A type Switchboard does not simulate, or one without what it
+// requires, is 400 with code 20001.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+func (c *Client) CreateContentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateContentRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateContent Create a Content template
+//
+// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+// its `language`, the defaults of its `variables`, and its `types`, one object per
+// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+// message sent with the template's SID (`ContentSid`) is the template rendered for
+// its channel. A type Switchboard does not simulate, or one without what it
+// requires, is 400 with code 20001.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+func (c *Client) CreateContent(ctx context.Context, body CreateContentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateContentRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateContentApprovalWithBody Submit a template to WhatsApp
+//
+// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+// `rejected` when the name starts with `reject` (Switchboard's way to test a
+// rejection). An approved template may be sent outside the 24-hour window. A
+// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+// replaces the verdict.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+func (c *Client) CreateContentApprovalWithBody(ctx context.Context, contentSid ContentSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateContentApprovalRequestWithBody(c.Server, contentSid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateContentApproval Submit a template to WhatsApp
+//
+// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+// `rejected` when the name starts with `reject` (Switchboard's way to test a
+// rejection). An approved template may be sent outside the 24-hour window. A
+// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+// replaces the verdict.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+func (c *Client) CreateContentApproval(ctx context.Context, contentSid ContentSid, body CreateContentApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateContentApprovalRequest(c.Server, contentSid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteContent Delete a Content template
+//
+// Deletes the template; messages sent with it keep their text. A message sent with
+// it afterwards is 21655.
+//
+// Corresponds with DELETE /v1/Content/{Sid} (the `DeleteContent` operationId).
+func (c *Client) DeleteContent(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteContentRequest(c.Server, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchContent Fetch a Content template
+//
+// Returns one Content template of the account the credentials belong to.
+//
+// Corresponds with GET /v1/Content/{Sid} (the `FetchContent` operationId).
+func (c *Client) FetchContent(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchContentRequest(c.Server, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FetchContentApprovals Read a template's approvals
+//
+// The template's WhatsApp approval: `status` `unsubmitted` (and empty strings)
+// until it was submitted.
+//
+// Corresponds with GET /v1/Content/{Sid}/ApprovalRequests (the `FetchContentApprovals` operationId).
+func (c *Client) FetchContentApprovals(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFetchContentApprovalsRequest(c.Server, sid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListContentAndApprovals List Content templates with their approvals
+//
+// The account's Content templates, newest first, each with its WhatsApp approval
+// (`approval_requests`), in the v1 envelope.
+//
+// Corresponds with GET /v1/ContentAndApprovals (the `ListContentAndApprovals` operationId).
+func (c *Client) ListContentAndApprovals(ctx context.Context, params *ListContentAndApprovalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListContentAndApprovalsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -13928,6 +15233,101 @@ func NewCreateInboundMessageRequestWithBody(server string, accountSid AccountSid
 	return req, nil
 }
 
+// NewFetchWhatsAppSenderRequest constructs an http.Request for the FetchWhatsAppSender method
+func NewFetchWhatsAppSenderRequest(server string, accountSid AccountSid, sid IncomingPhoneNumberSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/IncomingPhoneNumbers/%s/WhatsApp", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateWhatsAppSenderRequestWithFormdataBody calls the generic UpdateWhatsAppSender builder with application/x-www-form-urlencoded body
+func NewUpdateWhatsAppSenderRequestWithFormdataBody(server string, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateWhatsAppSenderFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateWhatsAppSenderRequestWithBody(server, accountSid, sid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateWhatsAppSenderRequestWithBody constructs an http.Request for the UpdateWhatsAppSender method, with any body, and a specified content type
+func NewUpdateWhatsAppSenderRequestWithBody(server string, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/IncomingPhoneNumbers/%s/WhatsApp", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewCreateSwitchboardKeyRequestWithFormdataBody calls the generic CreateSwitchboardKey builder with application/x-www-form-urlencoded body
 func NewCreateSwitchboardKeyRequestWithFormdataBody(server string, accountSid AccountSid, body CreateSwitchboardKeyFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -14695,6 +16095,87 @@ func NewReplayWebhookDeliveryRequest(server string, accountSid AccountSid, sid W
 	return req, nil
 }
 
+// NewFetchWhatsAppSandboxRequest constructs an http.Request for the FetchWhatsAppSandbox method
+func NewFetchWhatsAppSandboxRequest(server string, accountSid AccountSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/WhatsApp/Sandbox", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateWhatsAppSandboxRequestWithFormdataBody calls the generic UpdateWhatsAppSandbox builder with application/x-www-form-urlencoded body
+func NewUpdateWhatsAppSandboxRequestWithFormdataBody(server string, accountSid AccountSid, body UpdateWhatsAppSandboxFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := marshalForm(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateWhatsAppSandboxRequestWithBody(server, accountSid, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateWhatsAppSandboxRequestWithBody constructs an http.Request for the UpdateWhatsAppSandbox method, with any body, and a specified content type
+func NewUpdateWhatsAppSandboxRequestWithBody(server string, accountSid AccountSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "AccountSid", accountSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/switchboard/v1/Accounts/%s/WhatsApp/Sandbox", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewFetchClockRequest constructs an http.Request for the FetchClock method
 func NewFetchClockRequest(server string) (*http.Request, error) {
 	var err error
@@ -14758,6 +16239,351 @@ func NewUpdateClockRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListContentRequest constructs an http.Request for the ListContent method
+func NewListContentRequest(server string, params *ListContentParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Content")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateContentRequest calls the generic CreateContent builder with application/json body
+func NewCreateContentRequest(server string, body CreateContentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateContentRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateContentRequestWithBody constructs an http.Request for the CreateContent method, with any body, and a specified content type
+func NewCreateContentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Content")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateContentApprovalRequest calls the generic CreateContentApproval builder with application/json body
+func NewCreateContentApprovalRequest(server string, contentSid ContentSid, body CreateContentApprovalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateContentApprovalRequestWithBody(server, contentSid, "application/json", bodyReader)
+}
+
+// NewCreateContentApprovalRequestWithBody constructs an http.Request for the CreateContentApproval method, with any body, and a specified content type
+func NewCreateContentApprovalRequestWithBody(server string, contentSid ContentSid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ContentSid", contentSid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Content/%s/ApprovalRequests/whatsapp", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteContentRequest constructs an http.Request for the DeleteContent method
+func NewDeleteContentRequest(server string, sid ContentSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Content/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchContentRequest constructs an http.Request for the FetchContent method
+func NewFetchContentRequest(server string, sid ContentSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Content/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFetchContentApprovalsRequest constructs an http.Request for the FetchContentApprovals method
+func NewFetchContentApprovalsRequest(server string, sid ContentSid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "Sid", sid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/Content/%s/ApprovalRequests", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListContentAndApprovalsRequest constructs an http.Request for the ListContentAndApprovals method
+func NewListContentAndApprovalsRequest(server string, params *ListContentAndApprovalsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/ContentAndApprovals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "PageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -16581,8 +18407,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateMessageWithBodyWithResponse Send a message
 	//
-	// Queues a text or media message. `To` is required and must be an E.164 number;
-	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+	// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+	// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+	// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -16612,12 +18439,27 @@ type ClientWithResponsesInterface interface {
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
+	// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+	// a number of the account made a WhatsApp sender (`POST
+	// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+	// Messaging Service, one of its pool's WhatsApp senders. The message is created
+	// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+	// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+	// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+	// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+	// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+	// later.
+	//
+	// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+	// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-	// parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+	// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+	// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+	// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+	// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16626,8 +18468,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateMessageWithFormdataBodyWithResponse Send a message
 	//
-	// Queues a text or media message. `To` is required and must be an E.164 number;
-	// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+	// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+	// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+	// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 	// required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 	// ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 	// can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -16657,12 +18500,27 @@ type ClientWithResponsesInterface interface {
 	// +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 	// (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 	//
+	// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+	// a number of the account made a WhatsApp sender (`POST
+	// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+	// Messaging Service, one of its pool's WhatsApp senders. The message is created
+	// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+	// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+	// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+	// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+	// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+	// later.
+	//
+	// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+	// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+	//
 	// Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 	// invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-	// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-	// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-	// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-	// parameter.
+	// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+	// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+	// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+	// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+	// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17037,6 +18895,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// `To` must be a number this account owns (400, code 20001).
 	//
+	// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+	// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+	// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+	// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+	// and `MessageType`, and the button's or location's parameters given. On the
+	// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+	// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+	// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+	// and do not reach your app.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
@@ -17066,10 +18934,56 @@ type ClientWithResponsesInterface interface {
 	//
 	// `To` must be a number this account owns (400, code 20001).
 	//
+	// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+	// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+	// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+	// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+	// and `MessageType`, and the button's or location's parameters given. On the
+	// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+	// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+	// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+	// and do not reach your app.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
 	CreateInboundMessageWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body CreateInboundMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInboundMessageResponse, error)
+
+	// FetchWhatsAppSenderWithResponse Read whether a number is a WhatsApp sender
+	//
+	// Whether the number is a WhatsApp sender of the account: Switchboard's stand-in for
+	// registering a number with WhatsApp (Twilio's Self Sign-up or Senders API).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `FetchWhatsAppSender` operationId).
+	FetchWhatsAppSenderWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*FetchWhatsAppSenderResponse, error)
+
+	// UpdateWhatsAppSenderWithBodyWithResponse Make a number a WhatsApp sender, or not
+	//
+	// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+	// review): messages may go from `whatsapp:` and the number, within the 24-hour
+	// window or with approved templates, and its WhatsApp users' messages reach its
+	// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+	// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+	UpdateWhatsAppSenderWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSenderResponse, error)
+
+	// UpdateWhatsAppSenderWithFormdataBodyWithResponse Make a number a WhatsApp sender, or not
+	//
+	// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+	// review): messages may go from `whatsapp:` and the number, within the 24-hour
+	// window or with approved templates, and its WhatsApp users' messages reach its
+	// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+	// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+	UpdateWhatsAppSenderWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateWhatsAppSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSenderResponse, error)
 
 	// CreateSwitchboardKeyWithBodyWithResponse Create a Main or Standard API key
 	//
@@ -17265,6 +19179,44 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay (the `ReplayWebhookDelivery` operationId).
 	ReplayWebhookDeliveryWithResponse(ctx context.Context, accountSid AccountSid, sid WebhookDeliverySid, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error)
 
+	// FetchWhatsAppSandboxWithResponse Read the account's WhatsApp Sandbox
+	//
+	// The account's WhatsApp Sandbox: its number (`whatsapp:+14155238886`, every
+	// account's), the account's own join keyword (a user sends `join <keyword>` to
+	// join, see InboundMessages), the Sandbox's settings, and its members: the users
+	// who joined in the last 3 days on the simulator's clock, the latest first (at most
+	// 100), each with when the membership ends and when the user's 24-hour window
+	// closes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `FetchWhatsAppSandbox` operationId).
+	FetchWhatsAppSandboxWithResponse(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*FetchWhatsAppSandboxResponse, error)
+
+	// UpdateWhatsAppSandboxWithBodyWithResponse Set up the account's WhatsApp Sandbox
+	//
+	// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+	// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+	// is the status callback of messages sent from the Sandbox without one of their own.
+	// Settings not given are kept; an empty string clears a URL.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+	UpdateWhatsAppSandboxWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSandboxResponse, error)
+
+	// UpdateWhatsAppSandboxWithFormdataBodyWithResponse Set up the account's WhatsApp Sandbox
+	//
+	// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+	// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+	// is the status callback of messages sent from the Sandbox without one of their own.
+	// Settings not given are kept; an empty string clears a URL.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+	UpdateWhatsAppSandboxWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body UpdateWhatsAppSandboxFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSandboxResponse, error)
+
 	// FetchClockWithResponse Read the simulator's clock
 	//
 	// The simulator's time: real time until a test moves it forward, and from then on
@@ -17309,6 +19261,118 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /switchboard/v1/Clock (the `UpdateClock` operationId).
 	UpdateClockWithFormdataBodyWithResponse(ctx context.Context, body UpdateClockFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateClockResponse, error)
+
+	// ListContentWithResponse List Content templates
+	//
+	// The Content templates of the account the credentials belong to (the Content API
+	// has no account in its paths), newest first, in the v1 envelope: `meta` with
+	// absolute page URLs.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Content (the `ListContent` operationId).
+	ListContentWithResponse(ctx context.Context, params *ListContentParams, reqEditors ...RequestEditorFn) (*ListContentResponse, error)
+
+	// CreateContentWithBodyWithResponse Create a Content template
+	//
+	// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+	// its `language`, the defaults of its `variables`, and its `types`, one object per
+	// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+	// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+	// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+	// message sent with the template's SID (`ContentSid`) is the template rendered for
+	// its channel. A type Switchboard does not simulate, or one without what it
+	// requires, is 400 with code 20001.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+	CreateContentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateContentResponse, error)
+
+	// CreateContentWithResponse Create a Content template
+	//
+	// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+	// its `language`, the defaults of its `variables`, and its `types`, one object per
+	// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+	// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+	// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+	// message sent with the template's SID (`ContentSid`) is the template rendered for
+	// its channel. A type Switchboard does not simulate, or one without what it
+	// requires, is 400 with code 20001.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+	CreateContentWithResponse(ctx context.Context, body CreateContentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateContentResponse, error)
+
+	// CreateContentApprovalWithBodyWithResponse Submit a template to WhatsApp
+	//
+	// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+	// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+	// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+	// `rejected` when the name starts with `reject` (Switchboard's way to test a
+	// rejection). An approved template may be sent outside the 24-hour window. A
+	// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+	// replaces the verdict.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+	CreateContentApprovalWithBodyWithResponse(ctx context.Context, contentSid ContentSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateContentApprovalResponse, error)
+
+	// CreateContentApprovalWithResponse Submit a template to WhatsApp
+	//
+	// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+	// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+	// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+	// `rejected` when the name starts with `reject` (Switchboard's way to test a
+	// rejection). An approved template may be sent outside the 24-hour window. A
+	// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+	// replaces the verdict.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+	CreateContentApprovalWithResponse(ctx context.Context, contentSid ContentSid, body CreateContentApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateContentApprovalResponse, error)
+
+	// DeleteContentWithResponse Delete a Content template
+	//
+	// Deletes the template; messages sent with it keep their text. A message sent with
+	// it afterwards is 21655.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/Content/{Sid} (the `DeleteContent` operationId).
+	DeleteContentWithResponse(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*DeleteContentResponse, error)
+
+	// FetchContentWithResponse Fetch a Content template
+	//
+	// Returns one Content template of the account the credentials belong to.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Content/{Sid} (the `FetchContent` operationId).
+	FetchContentWithResponse(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*FetchContentResponse, error)
+
+	// FetchContentApprovalsWithResponse Read a template's approvals
+	//
+	// The template's WhatsApp approval: `status` `unsubmitted` (and empty strings)
+	// until it was submitted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/Content/{Sid}/ApprovalRequests (the `FetchContentApprovals` operationId).
+	FetchContentApprovalsWithResponse(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*FetchContentApprovalsResponse, error)
+
+	// ListContentAndApprovalsWithResponse List Content templates with their approvals
+	//
+	// The account's Content templates, newest first, each with its WhatsApp approval
+	// (`approval_requests`), in the v1 envelope.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/ContentAndApprovals (the `ListContentAndApprovals` operationId).
+	ListContentAndApprovalsWithResponse(ctx context.Context, params *ListContentAndApprovalsParams, reqEditors ...RequestEditorFn) (*ListContentAndApprovalsResponse, error)
 
 	// ListMessagingServicesWithResponse List Messaging Services
 	//
@@ -22710,6 +24774,235 @@ func (r CreateInboundMessageResponse) ContentType() string {
 	return ""
 }
 
+// FetchWhatsAppSenderResponse401Headers the declared response headers of an HTTP 401 response for FetchWhatsAppSender
+type FetchWhatsAppSenderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchWhatsAppSenderResponse429Headers the declared response headers of an HTTP 429 response for FetchWhatsAppSender
+type FetchWhatsAppSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchWhatsAppSenderResponse503Headers the declared response headers of an HTTP 503 response for FetchWhatsAppSender
+type FetchWhatsAppSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchWhatsAppSenderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhatsAppSender
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchWhatsAppSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchWhatsAppSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchWhatsAppSenderResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON200() *WhatsAppSender {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchWhatsAppSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchWhatsAppSenderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchWhatsAppSenderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchWhatsAppSenderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchWhatsAppSenderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateWhatsAppSenderResponse401Headers the declared response headers of an HTTP 401 response for UpdateWhatsAppSender
+type UpdateWhatsAppSenderResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateWhatsAppSenderResponse429Headers the declared response headers of an HTTP 429 response for UpdateWhatsAppSender
+type UpdateWhatsAppSenderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateWhatsAppSenderResponse503Headers the declared response headers of an HTTP 503 response for UpdateWhatsAppSender
+type UpdateWhatsAppSenderResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateWhatsAppSenderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhatsAppSender
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateWhatsAppSenderResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateWhatsAppSenderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateWhatsAppSenderResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON200() *WhatsAppSender {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateWhatsAppSenderResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateWhatsAppSenderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateWhatsAppSenderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateWhatsAppSenderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateWhatsAppSenderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateSwitchboardKeyResponse401Headers the declared response headers of an HTTP 401 response for CreateSwitchboardKey
 type CreateSwitchboardKeyResponse401Headers struct {
 	WWWAuthenticate *string
@@ -23951,6 +26244,221 @@ func (r ReplayWebhookDeliveryResponse) ContentType() string {
 	return ""
 }
 
+// FetchWhatsAppSandboxResponse401Headers the declared response headers of an HTTP 401 response for FetchWhatsAppSandbox
+type FetchWhatsAppSandboxResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchWhatsAppSandboxResponse429Headers the declared response headers of an HTTP 429 response for FetchWhatsAppSandbox
+type FetchWhatsAppSandboxResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchWhatsAppSandboxResponse503Headers the declared response headers of an HTTP 503 response for FetchWhatsAppSandbox
+type FetchWhatsAppSandboxResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchWhatsAppSandboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhatsAppSandbox
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchWhatsAppSandboxResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchWhatsAppSandboxResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchWhatsAppSandboxResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchWhatsAppSandboxResponse) GetJSON200() *WhatsAppSandbox {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchWhatsAppSandboxResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchWhatsAppSandboxResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r FetchWhatsAppSandboxResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchWhatsAppSandboxResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchWhatsAppSandboxResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchWhatsAppSandboxResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchWhatsAppSandboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchWhatsAppSandboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchWhatsAppSandboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchWhatsAppSandboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateWhatsAppSandboxResponse401Headers the declared response headers of an HTTP 401 response for UpdateWhatsAppSandbox
+type UpdateWhatsAppSandboxResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateWhatsAppSandboxResponse429Headers the declared response headers of an HTTP 429 response for UpdateWhatsAppSandbox
+type UpdateWhatsAppSandboxResponse429Headers struct {
+	RetryAfter *int
+}
+
+// UpdateWhatsAppSandboxResponse503Headers the declared response headers of an HTTP 503 response for UpdateWhatsAppSandbox
+type UpdateWhatsAppSandboxResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateWhatsAppSandboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhatsAppSandbox
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateWhatsAppSandboxResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateWhatsAppSandboxResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateWhatsAppSandboxResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON200() *WhatsAppSandbox {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateWhatsAppSandboxResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateWhatsAppSandboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateWhatsAppSandboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateWhatsAppSandboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateWhatsAppSandboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // FetchClockResponse401Headers the declared response headers of an HTTP 401 response for FetchClock
 type FetchClockResponse401Headers struct {
 	WWWAuthenticate *string
@@ -24146,6 +26654,720 @@ func (r UpdateClockResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListContentResponse401Headers the declared response headers of an HTTP 401 response for ListContent
+type ListContentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListContentResponse429Headers the declared response headers of an HTTP 429 response for ListContent
+type ListContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListContentResponse503Headers the declared response headers of an HTTP 503 response for ListContent
+type ListContentResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContentList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListContentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListContentResponse) GetJSON200() *ContentList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListContentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListContentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListContentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListContentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateContentResponse401Headers the declared response headers of an HTTP 401 response for CreateContent
+type CreateContentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateContentResponse429Headers the declared response headers of an HTTP 429 response for CreateContent
+type CreateContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateContentResponse503Headers the declared response headers of an HTTP 503 response for CreateContent
+type CreateContentResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Content
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateContentResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateContentResponse) GetJSON201() *Content {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateContentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateContentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateContentResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateContentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateContentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateContentApprovalResponse401Headers the declared response headers of an HTTP 401 response for CreateContentApproval
+type CreateContentApprovalResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateContentApprovalResponse429Headers the declared response headers of an HTTP 429 response for CreateContentApproval
+type CreateContentApprovalResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CreateContentApprovalResponse503Headers the declared response headers of an HTTP 503 response for CreateContentApproval
+type CreateContentApprovalResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateContentApprovalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ContentApproval
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateContentApprovalResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateContentApprovalResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateContentApprovalResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON201() *ContentApproval {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateContentApprovalResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateContentApprovalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateContentApprovalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateContentApprovalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateContentApprovalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteContentResponse401Headers the declared response headers of an HTTP 401 response for DeleteContent
+type DeleteContentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteContentResponse429Headers the declared response headers of an HTTP 429 response for DeleteContent
+type DeleteContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeleteContentResponse503Headers the declared response headers of an HTTP 503 response for DeleteContent
+type DeleteContentResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteContentResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteContentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteContentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteContentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteContentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteContentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchContentResponse401Headers the declared response headers of an HTTP 401 response for FetchContent
+type FetchContentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchContentResponse429Headers the declared response headers of an HTTP 429 response for FetchContent
+type FetchContentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchContentResponse503Headers the declared response headers of an HTTP 503 response for FetchContent
+type FetchContentResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Content
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchContentResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchContentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchContentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchContentResponse) GetJSON200() *Content {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchContentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchContentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchContentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchContentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchContentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchContentResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// FetchContentApprovalsResponse401Headers the declared response headers of an HTTP 401 response for FetchContentApprovals
+type FetchContentApprovalsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// FetchContentApprovalsResponse429Headers the declared response headers of an HTTP 429 response for FetchContentApprovals
+type FetchContentApprovalsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// FetchContentApprovalsResponse503Headers the declared response headers of an HTTP 503 response for FetchContentApprovals
+type FetchContentApprovalsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type FetchContentApprovalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContentApprovals
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FetchContentApprovalsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *FetchContentApprovalsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *FetchContentApprovalsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FetchContentApprovalsResponse) GetJSON200() *ContentApprovals {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r FetchContentApprovalsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FetchContentApprovalsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r FetchContentApprovalsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r FetchContentApprovalsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r FetchContentApprovalsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r FetchContentApprovalsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r FetchContentApprovalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FetchContentApprovalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FetchContentApprovalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FetchContentApprovalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListContentAndApprovalsResponse401Headers the declared response headers of an HTTP 401 response for ListContentAndApprovals
+type ListContentAndApprovalsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListContentAndApprovalsResponse429Headers the declared response headers of an HTTP 429 response for ListContentAndApprovals
+type ListContentAndApprovalsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ListContentAndApprovalsResponse503Headers the declared response headers of an HTTP 503 response for ListContentAndApprovals
+type ListContentAndApprovalsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListContentAndApprovalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContentAndApprovalsList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListContentAndApprovalsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListContentAndApprovalsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListContentAndApprovalsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListContentAndApprovalsResponse) GetJSON200() *ContentAndApprovalsList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListContentAndApprovalsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListContentAndApprovalsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListContentAndApprovalsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListContentAndApprovalsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListContentAndApprovalsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListContentAndApprovalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListContentAndApprovalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListContentAndApprovalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListContentAndApprovalsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27212,8 +30434,9 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 
 // CreateMessageWithBodyWithResponse Send a message
 //
-// Queues a text or media message. `To` is required and must be an E.164 number;
-// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 // required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 // ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 // can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -27243,12 +30466,27 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, acco
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
+// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+// a number of the account made a WhatsApp sender (`POST
+// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+// Messaging Service, one of its pool's WhatsApp senders. The message is created
+// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+// later.
+//
+// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-// parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27263,8 +30501,9 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 
 // CreateMessageWithFormdataBodyWithResponse Send a message
 //
-// Queues a text or media message. `To` is required and must be an E.164 number;
-// one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+// Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+// number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+// `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
 // required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
 // ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
 // can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -27294,12 +30533,27 @@ func (c *ClientWithResponses) CreateMessageWithBodyWithResponse(ctx context.Cont
 // +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
 // (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
 //
+// **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+// a number of the account made a WhatsApp sender (`POST
+// /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+// Messaging Service, one of its pool's WhatsApp senders. The message is created
+// `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+// is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+// joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+// WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+// on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+// later.
+//
+// **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+// `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+//
 // Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
 // invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-// to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-// 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-// media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-// parameter.
+// to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+// `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+// more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+// and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+// 21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27830,6 +31084,16 @@ func (c *ClientWithResponses) CreateInboundCallWithFormdataBodyWithResponse(ctx 
 //
 // `To` must be a number this account owns (400, code 20001).
 //
+// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+// and `MessageType`, and the button's or location's parameters given. On the
+// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+// and do not reach your app.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
@@ -27865,6 +31129,16 @@ func (c *ClientWithResponses) CreateInboundMessageWithBodyWithResponse(ctx conte
 //
 // `To` must be a number this account owns (400, code 20001).
 //
+// **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+// (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+// the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+// number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+// and `MessageType`, and the button's or location's parameters given. On the
+// Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+// days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+// naming the keyword; these messages and the Sandbox's replies stay in the inbox
+// and do not reach your app.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages (the `CreateInboundMessage` operationId).
@@ -27874,6 +31148,60 @@ func (c *ClientWithResponses) CreateInboundMessageWithFormdataBodyWithResponse(c
 		return nil, err
 	}
 	return ParseCreateInboundMessageResponse(rsp)
+}
+
+// FetchWhatsAppSenderWithResponse Read whether a number is a WhatsApp sender
+//
+// Whether the number is a WhatsApp sender of the account: Switchboard's stand-in for
+// registering a number with WhatsApp (Twilio's Self Sign-up or Senders API).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `FetchWhatsAppSender` operationId).
+func (c *ClientWithResponses) FetchWhatsAppSenderWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, reqEditors ...RequestEditorFn) (*FetchWhatsAppSenderResponse, error) {
+	rsp, err := c.FetchWhatsAppSender(ctx, accountSid, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchWhatsAppSenderResponse(rsp)
+}
+
+// UpdateWhatsAppSenderWithBodyWithResponse Make a number a WhatsApp sender, or not
+//
+// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+// review): messages may go from `whatsapp:` and the number, within the 24-hour
+// window or with approved templates, and its WhatsApp users' messages reach its
+// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+func (c *ClientWithResponses) UpdateWhatsAppSenderWithBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSenderResponse, error) {
+	rsp, err := c.UpdateWhatsAppSenderWithBody(ctx, accountSid, sid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWhatsAppSenderResponse(rsp)
+}
+
+// UpdateWhatsAppSenderWithFormdataBodyWithResponse Make a number a WhatsApp sender, or not
+//
+// `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+// review): messages may go from `whatsapp:` and the number, within the 24-hour
+// window or with approved templates, and its WhatsApp users' messages reach its
+// `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+// WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp (the `UpdateWhatsAppSender` operationId).
+func (c *ClientWithResponses) UpdateWhatsAppSenderWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, sid IncomingPhoneNumberSid, body UpdateWhatsAppSenderFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSenderResponse, error) {
+	rsp, err := c.UpdateWhatsAppSenderWithFormdataBody(ctx, accountSid, sid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWhatsAppSenderResponse(rsp)
 }
 
 // CreateSwitchboardKeyWithBodyWithResponse Create a Main or Standard API key
@@ -28160,6 +31488,62 @@ func (c *ClientWithResponses) ReplayWebhookDeliveryWithResponse(ctx context.Cont
 	return ParseReplayWebhookDeliveryResponse(rsp)
 }
 
+// FetchWhatsAppSandboxWithResponse Read the account's WhatsApp Sandbox
+//
+// The account's WhatsApp Sandbox: its number (`whatsapp:+14155238886`, every
+// account's), the account's own join keyword (a user sends `join <keyword>` to
+// join, see InboundMessages), the Sandbox's settings, and its members: the users
+// who joined in the last 3 days on the simulator's clock, the latest first (at most
+// 100), each with when the membership ends and when the user's 24-hour window
+// closes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `FetchWhatsAppSandbox` operationId).
+func (c *ClientWithResponses) FetchWhatsAppSandboxWithResponse(ctx context.Context, accountSid AccountSid, reqEditors ...RequestEditorFn) (*FetchWhatsAppSandboxResponse, error) {
+	rsp, err := c.FetchWhatsAppSandbox(ctx, accountSid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchWhatsAppSandboxResponse(rsp)
+}
+
+// UpdateWhatsAppSandboxWithBodyWithResponse Set up the account's WhatsApp Sandbox
+//
+// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+// is the status callback of messages sent from the Sandbox without one of their own.
+// Settings not given are kept; an empty string clears a URL.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+func (c *ClientWithResponses) UpdateWhatsAppSandboxWithBodyWithResponse(ctx context.Context, accountSid AccountSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSandboxResponse, error) {
+	rsp, err := c.UpdateWhatsAppSandboxWithBody(ctx, accountSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWhatsAppSandboxResponse(rsp)
+}
+
+// UpdateWhatsAppSandboxWithFormdataBodyWithResponse Set up the account's WhatsApp Sandbox
+//
+// Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+// settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+// is the status callback of messages sent from the Sandbox without one of their own.
+// Settings not given are kept; an empty string clears a URL.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox (the `UpdateWhatsAppSandbox` operationId).
+func (c *ClientWithResponses) UpdateWhatsAppSandboxWithFormdataBodyWithResponse(ctx context.Context, accountSid AccountSid, body UpdateWhatsAppSandboxFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateWhatsAppSandboxResponse, error) {
+	rsp, err := c.UpdateWhatsAppSandboxWithFormdataBody(ctx, accountSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWhatsAppSandboxResponse(rsp)
+}
+
 // FetchClockWithResponse Read the simulator's clock
 //
 // The simulator's time: real time until a test moves it forward, and from then on
@@ -28221,6 +31605,172 @@ func (c *ClientWithResponses) UpdateClockWithFormdataBodyWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseUpdateClockResponse(rsp)
+}
+
+// ListContentWithResponse List Content templates
+//
+// The Content templates of the account the credentials belong to (the Content API
+// has no account in its paths), newest first, in the v1 envelope: `meta` with
+// absolute page URLs.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Content (the `ListContent` operationId).
+func (c *ClientWithResponses) ListContentWithResponse(ctx context.Context, params *ListContentParams, reqEditors ...RequestEditorFn) (*ListContentResponse, error) {
+	rsp, err := c.ListContent(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListContentResponse(rsp)
+}
+
+// CreateContentWithBodyWithResponse Create a Content template
+//
+// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+// its `language`, the defaults of its `variables`, and its `types`, one object per
+// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+// message sent with the template's SID (`ContentSid`) is the template rendered for
+// its channel. A type Switchboard does not simulate, or one without what it
+// requires, is 400 with code 20001.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+func (c *ClientWithResponses) CreateContentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateContentResponse, error) {
+	rsp, err := c.CreateContentWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateContentResponse(rsp)
+}
+
+// CreateContentWithResponse Create a Content template
+//
+// Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+// its `language`, the defaults of its `variables`, and its `types`, one object per
+// content type: `twilio/text`, `twilio/media`, `twilio/location`,
+// `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+// `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+// message sent with the template's SID (`ContentSid`) is the template rendered for
+// its channel. A type Switchboard does not simulate, or one without what it
+// requires, is 400 with code 20001.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Content (the `CreateContent` operationId).
+func (c *ClientWithResponses) CreateContentWithResponse(ctx context.Context, body CreateContentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateContentResponse, error) {
+	rsp, err := c.CreateContent(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateContentResponse(rsp)
+}
+
+// CreateContentApprovalWithBodyWithResponse Submit a template to WhatsApp
+//
+// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+// `rejected` when the name starts with `reject` (Switchboard's way to test a
+// rejection). An approved template may be sent outside the 24-hour window. A
+// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+// replaces the verdict.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+func (c *ClientWithResponses) CreateContentApprovalWithBodyWithResponse(ctx context.Context, contentSid ContentSid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateContentApprovalResponse, error) {
+	rsp, err := c.CreateContentApprovalWithBody(ctx, contentSid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateContentApprovalResponse(rsp)
+}
+
+// CreateContentApprovalWithResponse Submit a template to WhatsApp
+//
+// Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+// digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+// `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+// `rejected` when the name starts with `reject` (Switchboard's way to test a
+// rejection). An approved template may be sent outside the 24-hour window. A
+// template of `twilio/location` alone cannot be submitted (20001). Submitting again
+// replaces the verdict.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp (the `CreateContentApproval` operationId).
+func (c *ClientWithResponses) CreateContentApprovalWithResponse(ctx context.Context, contentSid ContentSid, body CreateContentApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateContentApprovalResponse, error) {
+	rsp, err := c.CreateContentApproval(ctx, contentSid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateContentApprovalResponse(rsp)
+}
+
+// DeleteContentWithResponse Delete a Content template
+//
+// Deletes the template; messages sent with it keep their text. A message sent with
+// it afterwards is 21655.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/Content/{Sid} (the `DeleteContent` operationId).
+func (c *ClientWithResponses) DeleteContentWithResponse(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*DeleteContentResponse, error) {
+	rsp, err := c.DeleteContent(ctx, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteContentResponse(rsp)
+}
+
+// FetchContentWithResponse Fetch a Content template
+//
+// Returns one Content template of the account the credentials belong to.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Content/{Sid} (the `FetchContent` operationId).
+func (c *ClientWithResponses) FetchContentWithResponse(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*FetchContentResponse, error) {
+	rsp, err := c.FetchContent(ctx, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchContentResponse(rsp)
+}
+
+// FetchContentApprovalsWithResponse Read a template's approvals
+//
+// The template's WhatsApp approval: `status` `unsubmitted` (and empty strings)
+// until it was submitted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/Content/{Sid}/ApprovalRequests (the `FetchContentApprovals` operationId).
+func (c *ClientWithResponses) FetchContentApprovalsWithResponse(ctx context.Context, sid ContentSid, reqEditors ...RequestEditorFn) (*FetchContentApprovalsResponse, error) {
+	rsp, err := c.FetchContentApprovals(ctx, sid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFetchContentApprovalsResponse(rsp)
+}
+
+// ListContentAndApprovalsWithResponse List Content templates with their approvals
+//
+// The account's Content templates, newest first, each with its WhatsApp approval
+// (`approval_requests`), in the v1 envelope.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/ContentAndApprovals (the `ListContentAndApprovals` operationId).
+func (c *ClientWithResponses) ListContentAndApprovalsWithResponse(ctx context.Context, params *ListContentAndApprovalsParams, reqEditors ...RequestEditorFn) (*ListContentAndApprovalsResponse, error) {
+	rsp, err := c.ListContentAndApprovals(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListContentAndApprovalsResponse(rsp)
 }
 
 // ListMessagingServicesWithResponse List Messaging Services
@@ -33619,6 +37169,229 @@ func ParseCreateInboundMessageResponse(rsp *http.Response) (*CreateInboundMessag
 	return response, nil
 }
 
+// ParseFetchWhatsAppSenderResponse parses an HTTP response from a FetchWhatsAppSenderWithResponse call
+func ParseFetchWhatsAppSenderResponse(rsp *http.Response) (*FetchWhatsAppSenderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchWhatsAppSenderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhatsAppSender
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchWhatsAppSenderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchWhatsAppSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchWhatsAppSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateWhatsAppSenderResponse parses an HTTP response from a UpdateWhatsAppSenderWithResponse call
+func ParseUpdateWhatsAppSenderResponse(rsp *http.Response) (*UpdateWhatsAppSenderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateWhatsAppSenderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhatsAppSender
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateWhatsAppSenderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateWhatsAppSenderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateWhatsAppSenderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateSwitchboardKeyResponse parses an HTTP response from a CreateSwitchboardKeyWithResponse call
 func ParseCreateSwitchboardKeyResponse(rsp *http.Response) (*CreateSwitchboardKeyResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34812,6 +38585,215 @@ func ParseReplayWebhookDeliveryResponse(rsp *http.Response) (*ReplayWebhookDeliv
 	return response, nil
 }
 
+// ParseFetchWhatsAppSandboxResponse parses an HTTP response from a FetchWhatsAppSandboxWithResponse call
+func ParseFetchWhatsAppSandboxResponse(rsp *http.Response) (*FetchWhatsAppSandboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchWhatsAppSandboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhatsAppSandbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchWhatsAppSandboxResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchWhatsAppSandboxResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchWhatsAppSandboxResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateWhatsAppSandboxResponse parses an HTTP response from a UpdateWhatsAppSandboxWithResponse call
+func ParseUpdateWhatsAppSandboxResponse(rsp *http.Response) (*UpdateWhatsAppSandboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateWhatsAppSandboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhatsAppSandbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateWhatsAppSandboxResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateWhatsAppSandboxResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateWhatsAppSandboxResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseFetchClockResponse parses an HTTP response from a FetchClockWithResponse call
 func ParseFetchClockResponse(rsp *http.Response) (*FetchClockResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34994,6 +38976,702 @@ func ParseUpdateClockResponse(rsp *http.Response) (*UpdateClockResponse, error) 
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListContentResponse parses an HTTP response from a ListContentWithResponse call
+func ParseListContentResponse(rsp *http.Response) (*ListContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContentList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListContentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateContentResponse parses an HTTP response from a CreateContentWithResponse call
+func ParseCreateContentResponse(rsp *http.Response) (*CreateContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Content
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateContentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateContentApprovalResponse parses an HTTP response from a CreateContentApprovalWithResponse call
+func ParseCreateContentApprovalResponse(rsp *http.Response) (*CreateContentApprovalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateContentApprovalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ContentApproval
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateContentApprovalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateContentApprovalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateContentApprovalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteContentResponse parses an HTTP response from a DeleteContentWithResponse call
+func ParseDeleteContentResponse(rsp *http.Response) (*DeleteContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteContentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchContentResponse parses an HTTP response from a FetchContentWithResponse call
+func ParseFetchContentResponse(rsp *http.Response) (*FetchContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Content
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchContentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchContentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchContentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseFetchContentApprovalsResponse parses an HTTP response from a FetchContentApprovalsWithResponse call
+func ParseFetchContentApprovalsResponse(rsp *http.Response) (*FetchContentApprovalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FetchContentApprovalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContentApprovals
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers FetchContentApprovalsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers FetchContentApprovalsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers FetchContentApprovalsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListContentAndApprovalsResponse parses an HTTP response from a ListContentAndApprovalsWithResponse call
+func ParseListContentAndApprovalsResponse(rsp *http.Response) (*ListContentAndApprovalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListContentAndApprovalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContentAndApprovalsList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListContentAndApprovalsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListContentAndApprovalsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListContentAndApprovalsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -262,6 +262,117 @@ func (e CallerNameInfoCallerType) Valid() bool {
 	}
 }
 
+// Defines values for ContentActionType.
+const (
+	ContentActionTypeCOPYCODE         ContentActionType = "COPY_CODE"
+	ContentActionTypePHONENUMBER      ContentActionType = "PHONE_NUMBER"
+	ContentActionTypeQUICKREPLY       ContentActionType = "QUICK_REPLY"
+	ContentActionTypeURL              ContentActionType = "URL"
+	ContentActionTypeVOICECALL        ContentActionType = "VOICE_CALL"
+	ContentActionTypeVOICECALLREQUEST ContentActionType = "VOICE_CALL_REQUEST"
+)
+
+// Valid indicates whether the value is a known member of the ContentActionType enum.
+func (e ContentActionType) Valid() bool {
+	switch e {
+	case ContentActionTypeCOPYCODE:
+		return true
+	case ContentActionTypePHONENUMBER:
+		return true
+	case ContentActionTypeQUICKREPLY:
+		return true
+	case ContentActionTypeURL:
+		return true
+	case ContentActionTypeVOICECALL:
+		return true
+	case ContentActionTypeVOICECALLREQUEST:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentApprovalStatus.
+const (
+	ContentApprovalStatusApproved    ContentApprovalStatus = "approved"
+	ContentApprovalStatusDisabled    ContentApprovalStatus = "disabled"
+	ContentApprovalStatusPaused      ContentApprovalStatus = "paused"
+	ContentApprovalStatusPending     ContentApprovalStatus = "pending"
+	ContentApprovalStatusReceived    ContentApprovalStatus = "received"
+	ContentApprovalStatusRejected    ContentApprovalStatus = "rejected"
+	ContentApprovalStatusUnsubmitted ContentApprovalStatus = "unsubmitted"
+)
+
+// Valid indicates whether the value is a known member of the ContentApprovalStatus enum.
+func (e ContentApprovalStatus) Valid() bool {
+	switch e {
+	case ContentApprovalStatusApproved:
+		return true
+	case ContentApprovalStatusDisabled:
+		return true
+	case ContentApprovalStatusPaused:
+		return true
+	case ContentApprovalStatusPending:
+		return true
+	case ContentApprovalStatusReceived:
+		return true
+	case ContentApprovalStatusRejected:
+		return true
+	case ContentApprovalStatusUnsubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentWhatsAppApprovalStatus.
+const (
+	ContentWhatsAppApprovalStatusApproved    ContentWhatsAppApprovalStatus = "approved"
+	ContentWhatsAppApprovalStatusDisabled    ContentWhatsAppApprovalStatus = "disabled"
+	ContentWhatsAppApprovalStatusPaused      ContentWhatsAppApprovalStatus = "paused"
+	ContentWhatsAppApprovalStatusPending     ContentWhatsAppApprovalStatus = "pending"
+	ContentWhatsAppApprovalStatusReceived    ContentWhatsAppApprovalStatus = "received"
+	ContentWhatsAppApprovalStatusRejected    ContentWhatsAppApprovalStatus = "rejected"
+	ContentWhatsAppApprovalStatusUnsubmitted ContentWhatsAppApprovalStatus = "unsubmitted"
+)
+
+// Valid indicates whether the value is a known member of the ContentWhatsAppApprovalStatus enum.
+func (e ContentWhatsAppApprovalStatus) Valid() bool {
+	switch e {
+	case ContentWhatsAppApprovalStatusApproved:
+		return true
+	case ContentWhatsAppApprovalStatusDisabled:
+		return true
+	case ContentWhatsAppApprovalStatusPaused:
+		return true
+	case ContentWhatsAppApprovalStatusPending:
+		return true
+	case ContentWhatsAppApprovalStatusReceived:
+		return true
+	case ContentWhatsAppApprovalStatusRejected:
+		return true
+	case ContentWhatsAppApprovalStatusUnsubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentWhatsAppApprovalType.
+const (
+	ContentWhatsAppApprovalTypeWhatsapp ContentWhatsAppApprovalType = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the ContentWhatsAppApprovalType enum.
+func (e ContentWhatsAppApprovalType) Valid() bool {
+	switch e {
+	case ContentWhatsAppApprovalTypeWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateCallRequestAsyncAmd.
 const (
 	CreateCallRequestAsyncAmdFalse CreateCallRequestAsyncAmd = "false"
@@ -1618,6 +1729,24 @@ func (e UpdateVerifyServiceRequestPasskeysUserVerification) Valid() bool {
 	}
 }
 
+// Defines values for UpdateWhatsAppSandboxRequestInboundMethod.
+const (
+	UpdateWhatsAppSandboxRequestInboundMethodGET  UpdateWhatsAppSandboxRequestInboundMethod = "GET"
+	UpdateWhatsAppSandboxRequestInboundMethodPOST UpdateWhatsAppSandboxRequestInboundMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the UpdateWhatsAppSandboxRequestInboundMethod enum.
+func (e UpdateWhatsAppSandboxRequestInboundMethod) Valid() bool {
+	switch e {
+	case UpdateWhatsAppSandboxRequestInboundMethodGET:
+		return true
+	case UpdateWhatsAppSandboxRequestInboundMethodPOST:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerificationChannel.
 const (
 	VerificationChannelCall     VerificationChannel = "call"
@@ -1720,6 +1849,24 @@ func (e WebhookDeliveryRequestMethod) Valid() bool {
 	case WebhookDeliveryRequestMethodGET:
 		return true
 	case WebhookDeliveryRequestMethodPOST:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WhatsAppSandboxInboundMethod.
+const (
+	WhatsAppSandboxInboundMethodGET  WhatsAppSandboxInboundMethod = "GET"
+	WhatsAppSandboxInboundMethodPOST WhatsAppSandboxInboundMethod = "POST"
+)
+
+// Valid indicates whether the value is a known member of the WhatsAppSandboxInboundMethod enum.
+func (e WhatsAppSandboxInboundMethod) Valid() bool {
+	switch e {
+	case WhatsAppSandboxInboundMethodGET:
+		return true
+	case WhatsAppSandboxInboundMethodPOST:
 		return true
 	default:
 		return false
@@ -2354,6 +2501,355 @@ type Clock struct {
 	RealNow time.Time `json:"real_now"`
 }
 
+// Content A Content template.
+type Content struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// FriendlyName The name given, `""` when none.
+	FriendlyName string `json:"friendly_name"`
+
+	// Language The template's language.
+	Language string `json:"language"`
+
+	// Links The absolute URLs of the template's WhatsApp approval (`approval_create`, `approval_fetch`).
+	Links map[string]string `json:"links"`
+
+	// Sid `HX` followed by 32 hex digits.
+	//
+	// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid ContentSid `json:"sid"`
+
+	// Types The template's content types, one object each. Twilio sends the richest type the
+	// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+	// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+	// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+	// MMS) or `twilio/text`.
+	Types ContentTypes `json:"types"`
+
+	// Url This template's absolute URL.
+	Url string `json:"url"`
+
+	// Variables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+	//
+	// Example: {"1":"customer"}
+	Variables ContentVariables `json:"variables"`
+}
+
+// ContentAction A button.
+type ContentAction struct {
+	// Code The code a `COPY_CODE` button copies.
+	Code *string `json:"code,omitempty"`
+
+	// Id A quick reply's payload, sent back as `ButtonPayload` when tapped.
+	Id *string `json:"id,omitempty"`
+
+	// Phone The number a `PHONE_NUMBER` button calls.
+	Phone *string `json:"phone,omitempty"`
+
+	// Title The button's title, at most 200 characters.
+	Title string `json:"title"`
+
+	// Type What the button does; a quick reply's buttons may leave it out.
+	Type *ContentActionType `json:"type,omitempty"`
+
+	// Url The page a `URL` button opens.
+	Url *string `json:"url,omitempty"`
+}
+
+// ContentActionType What the button does; a quick reply's buttons may leave it out.
+type ContentActionType string
+
+// ContentAndApprovals A Content template with its WhatsApp approval.
+type ContentAndApprovals struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// ApprovalRequests A template's WhatsApp approval.
+	ApprovalRequests ContentApproval `json:"approval_requests"`
+
+	// DateCreated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateCreated ISODate `json:"date_created"`
+
+	// DateUpdated A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	DateUpdated ISODate `json:"date_updated"`
+
+	// FriendlyName The name given, `""` when none.
+	FriendlyName string `json:"friendly_name"`
+
+	// Language The template's language.
+	Language string `json:"language"`
+
+	// Sid `HX` followed by 32 hex digits.
+	//
+	// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid ContentSid `json:"sid"`
+
+	// Types The template's content types, one object each. Twilio sends the richest type the
+	// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+	// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+	// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+	// MMS) or `twilio/text`.
+	Types ContentTypes `json:"types"`
+
+	// Variables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+	//
+	// Example: {"1":"customer"}
+	Variables ContentVariables `json:"variables"`
+}
+
+// ContentAndApprovalsList One page of Content templates with their approvals.
+type ContentAndApprovalsList struct {
+	Contents []ContentAndApprovals `json:"contents"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
+// ContentApproval A template's WhatsApp approval.
+type ContentApproval struct {
+	// AllowCategoryChange Whether WhatsApp may change the category; always `false` here.
+	AllowCategoryChange bool `json:"allow_category_change"`
+
+	// Category The category submitted.
+	Category string `json:"category"`
+
+	// ContentType The content type WhatsApp reviewed (the template's richest but `twilio/location`).
+	ContentType string `json:"content_type"`
+
+	// Name The name submitted (`""` when unsubmitted).
+	Name string `json:"name"`
+
+	// RejectionReason Why it was rejected, `""` otherwise.
+	RejectionReason string `json:"rejection_reason"`
+
+	// Status WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+	Status ContentApprovalStatus `json:"status"`
+}
+
+// ContentApprovalStatus WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+type ContentApprovalStatus string
+
+// ContentApprovalRequest A template's submission to WhatsApp.
+type ContentApprovalRequest struct {
+	// Category WhatsApp's category, `UTILITY`, `MARKETING` or `AUTHENTICATION`.
+	//
+	// Example: UTILITY
+	Category string `json:"category"`
+
+	// Name The template's name at WhatsApp, lowercase letters, digits and underscores; one that starts with `reject` is rejected.
+	//
+	// Example: order_update
+	Name string `json:"name"`
+}
+
+// ContentApprovals A template's approvals, by channel.
+type ContentApprovals struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// Sid `HX` followed by 32 hex digits.
+	//
+	// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	Sid ContentSid `json:"sid"`
+
+	// Url This resource's absolute URL.
+	Url      string                  `json:"url"`
+	Whatsapp ContentWhatsAppApproval `json:"whatsapp"`
+}
+
+// ContentCallToAction A text with buttons that open a page, call a number or copy a code (WhatsApp).
+type ContentCallToAction struct {
+	// Actions The buttons, 1 to 10; a `URL` button needs `url`, a `PHONE_NUMBER` one `phone`, a `COPY_CODE` one `code`.
+	Actions []ContentAction `json:"actions"`
+
+	// Body The text.
+	Body string `json:"body"`
+}
+
+// ContentCard A card: a title and at least a subtitle, a body, a media file or buttons
+// (WhatsApp). The message's body is its title, subtitle and body, a line each.
+type ContentCard struct {
+	// Actions Up to 10 buttons (not `VOICE_CALL_REQUEST`).
+	Actions *[]ContentAction `json:"actions,omitempty"`
+
+	// Body The card's text.
+	Body *string `json:"body,omitempty"`
+
+	// Media A media file's public http(s) URL (one at most).
+	Media *[]string `json:"media,omitempty"`
+
+	// Subtitle A line under the title.
+	Subtitle *string `json:"subtitle,omitempty"`
+
+	// Title The card's title.
+	Title string `json:"title"`
+}
+
+// ContentCreateRequest A Content template to create.
+type ContentCreateRequest struct {
+	// FriendlyName A name of your own; recipients never see it.
+	FriendlyName *string `json:"friendly_name,omitempty"`
+
+	// Language The template's language, ISO 639-1 (`en`, `pt_BR`).
+	//
+	// Example: en
+	Language string `json:"language"`
+
+	// Types The template's content types, one object each. Twilio sends the richest type the
+	// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+	// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+	// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+	// MMS) or `twilio/text`.
+	Types ContentTypes `json:"types"`
+
+	// Variables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+	//
+	// Example: {"1":"customer"}
+	Variables *ContentVariables `json:"variables,omitempty"`
+}
+
+// ContentList One page of Content templates.
+type ContentList struct {
+	Contents []Content `json:"contents"`
+
+	// Meta The paging block of a v1 list, with absolute URLs.
+	Meta V1Meta `json:"meta"`
+}
+
+// ContentListItem An entry of a list picker.
+type ContentListItem struct {
+	// Description A line under the title.
+	Description *string `json:"description,omitempty"`
+
+	// Id Sent back when the entry is picked.
+	Id string `json:"id"`
+
+	// Item The entry's title, at most 200 characters.
+	Item string `json:"item"`
+}
+
+// ContentListPicker A text with a button that opens a list of up to 10 entries (WhatsApp).
+type ContentListPicker struct {
+	// Body The text.
+	Body string `json:"body"`
+
+	// Button The title of the button that opens the list.
+	Button string `json:"button"`
+
+	// Items The entries, 1 to 10.
+	Items []ContentListItem `json:"items"`
+}
+
+// ContentLocation A place on a map (WhatsApp); the message's body is its label and address.
+type ContentLocation struct {
+	// Address The place's address.
+	Address *string `json:"address,omitempty"`
+
+	// Id An identifier of your own.
+	Id *string `json:"id,omitempty"`
+
+	// Label The place's name.
+	Label *string `json:"label,omitempty"`
+
+	// Latitude -90 to 90.
+	Latitude float32 `json:"latitude"`
+
+	// Longitude -180 to 180.
+	Longitude float32 `json:"longitude"`
+}
+
+// ContentMedia A media file with an optional text; a text is sent as MMS.
+type ContentMedia struct {
+	// Body The text beside the file.
+	Body *string `json:"body,omitempty"`
+
+	// Media The file's public http(s) URL (one).
+	Media []string `json:"media"`
+}
+
+// ContentQuickReply A text with up to 10 reply buttons (WhatsApp).
+type ContentQuickReply struct {
+	// Actions The buttons, 1 to 10, of type `QUICK_REPLY`.
+	Actions []ContentAction `json:"actions"`
+
+	// Body The text.
+	Body string `json:"body"`
+}
+
+// ContentSid `HX` followed by 32 hex digits.
+//
+// Example: HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+type ContentSid = string
+
+// ContentText Text alone; every channel shows it.
+type ContentText struct {
+	// Body The text, at most 1600 characters.
+	Body string `json:"body"`
+}
+
+// ContentTypes The template's content types, one object each. Twilio sends the richest type the
+// channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+// `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+// `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+// MMS) or `twilio/text`.
+type ContentTypes = map[string]json.RawMessage
+
+// ContentVariables The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+//
+// Example: {"1":"customer"}
+type ContentVariables map[string]string
+
+// ContentWhatsAppApproval defines model for ContentWhatsAppApproval.
+type ContentWhatsAppApproval struct {
+	// AllowCategoryChange Whether WhatsApp may change the category; always `false` here.
+	AllowCategoryChange bool `json:"allow_category_change"`
+
+	// Category The category submitted.
+	Category string `json:"category"`
+
+	// ContentType The content type WhatsApp reviewed (the template's richest but `twilio/location`).
+	ContentType string `json:"content_type"`
+
+	// Name The name submitted (`""` when unsubmitted).
+	Name string `json:"name"`
+
+	// RejectionReason Why it was rejected, `""` otherwise.
+	RejectionReason string `json:"rejection_reason"`
+
+	// Status WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+	Status ContentWhatsAppApprovalStatus `json:"status"`
+
+	// Type The channel.
+	Type ContentWhatsAppApprovalType `json:"type"`
+}
+
+// ContentWhatsAppApprovalStatus WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+type ContentWhatsAppApprovalStatus string
+
+// ContentWhatsAppApprovalType The channel.
+type ContentWhatsAppApprovalType string
+
 // CreateAccountRequest defines model for CreateAccountRequest.
 type CreateAccountRequest struct {
 	// FriendlyName A name for the subaccount (default `SubAccount Created at <date>`).
@@ -2603,16 +3099,24 @@ type CreateMessageRequest struct {
 	// Attempt Accepted for compatibility; not used by Switchboard.
 	Attempt *int `json:"Attempt,omitempty"`
 
-	// Body The text, at most 1600 characters. Required unless `MediaUrl` is set.
+	// Body The text, at most 1600 characters. Required unless `MediaUrl` or `ContentSid`
+	// is set; with `ContentSid`, the template's text replaces it.
 	Body *string `json:"Body,omitempty"`
 
 	// ContentRetention Accepted for compatibility; not used by Switchboard.
 	ContentRetention *CreateMessageRequestContentRetention `json:"ContentRetention,omitempty"`
 
-	// ContentSid Accepted for compatibility; not used by Switchboard.
+	// ContentSid A Content template of this account (`HX…`, see Content) that the message is
+	// made of, instead of `Body` and `MediaUrl`: rendered for the channel of `To`
+	// (a text gets the template's `twilio/text`, or `twilio/media` as MMS; WhatsApp
+	// the richest type the template has). 21655 when the account has no such
+	// template, 216602 when it has no type for the channel.
 	ContentSid *string `json:"ContentSid,omitempty"`
 
-	// ContentVariables Accepted for compatibility; not used by Switchboard.
+	// ContentVariables A JSON object of the values of the template's placeholders, by name
+	// (`{"1":"Ana","2":"10:00"}`); a placeholder it leaves out takes the template's
+	// default. 21656 when it is not a JSON object, a value is null or empty, or a
+	// placeholder has no value; 21654 without `ContentSid`.
 	ContentVariables *string `json:"ContentVariables,omitempty"`
 
 	// FallbackFrom Accepted for compatibility; not used by Switchboard.
@@ -2621,9 +3125,11 @@ type CreateMessageRequest struct {
 	// ForceDelivery Accepted for compatibility; not used by Switchboard.
 	ForceDelivery *bool `json:"ForceDelivery,omitempty"`
 
-	// From The sender: an E.164 number, a 5-6 digit short code, or an alphanumeric sender ID
-	// (up to 11 letters, digits and spaces, at least one letter). Required unless
-	// `MessagingServiceSid` is set.
+	// From The sender: an E.164 number, a 5-6 digit short code, an alphanumeric sender ID
+	// (up to 11 letters, digits and spaces, at least one letter), or a WhatsApp
+	// sender (`whatsapp:+14155238886`, the Sandbox, or `whatsapp:` and a WhatsApp
+	// sender number of the account), of the same channel as `To` (21910).
+	// Required unless `MessagingServiceSid` is set.
 	//
 	//
 	// Example: +14155550199
@@ -2632,7 +3138,8 @@ type CreateMessageRequest struct {
 	// MaxPrice Accepted for compatibility; not used by Switchboard.
 	MaxPrice *string `json:"MaxPrice,omitempty"`
 
-	// MediaUrl Up to 10 public http(s) URLs of media to send; repeat the key for each.
+	// MediaUrl Up to 10 public http(s) URLs of media to send; repeat the key for each. A
+	// WhatsApp message carries the first only.
 	MediaUrl *[]string `json:"MediaUrl,omitempty"`
 
 	// MessagingServiceSid A Messaging Service of this account (`MG…`): without `From`, the service picks
@@ -2669,9 +3176,10 @@ type CreateMessageRequest struct {
 	// Anything else is refused with 21609 (https://www.twilio.com/docs/errors/21609).
 	StatusCallback *string `json:"StatusCallback,omitempty"`
 
-	// To The recipient, in E.164 format. It must also be a possible number for its
-	// country (right length), or the answer is 21211.
-	To PhoneNumber `json:"To"`
+	// To The recipient, in E.164 format, or a WhatsApp user as `whatsapp:` and the
+	// number. The number must also be possible for its country (right length), or
+	// the answer is 21211.
+	To MessageAddress `json:"To"`
 
 	// TrafficType Accepted for compatibility; not used by Switchboard.
 	TrafficType *CreateMessageRequestTrafficType `json:"TrafficType,omitempty"`
@@ -3075,17 +3583,43 @@ type InboundCallRequest struct {
 
 // InboundMessageRequest defines model for InboundMessageRequest.
 type InboundMessageRequest struct {
-	// Body The text. Required unless `MediaUrl` is set.
+	// Address WhatsApp only; the address of a shared place.
+	Address *string `json:"Address,omitempty"`
+
+	// Body The text. Required unless `MediaUrl` is set (or, on WhatsApp, a location or a
+	// button).
 	Body *string `json:"Body,omitempty"`
 
-	// From The phone that texts you, in E.164 format.
-	From PhoneNumber `json:"From"`
+	// ButtonPayload WhatsApp only; the tapped button's `id` in the template; needs `ButtonText`.
+	ButtonPayload *string `json:"ButtonPayload,omitempty"`
 
-	// MediaUrl Up to 10 http(s) URLs of media the phone sends; repeat the key for each.
+	// ButtonText WhatsApp only; the title of the quick-reply button the user tapped (`Body` is usually the same).
+	ButtonText *string `json:"ButtonText,omitempty"`
+
+	// From The phone that texts you, in E.164 format; a WhatsApp user as `whatsapp:` and
+	// the number.
+	From MessageAddress `json:"From"`
+
+	// Label WhatsApp only; the name of a shared place.
+	Label *string `json:"Label,omitempty"`
+
+	// Latitude WhatsApp only; the latitude of a location the user shares (-90 to 90), with `Longitude`.
+	Latitude *string `json:"Latitude,omitempty"`
+
+	// Longitude WhatsApp only; the longitude of a location the user shares (-180 to 180), with `Latitude`.
+	Longitude *string `json:"Longitude,omitempty"`
+
+	// MediaUrl Up to 10 http(s) URLs of media the phone sends (one on WhatsApp); repeat the
+	// key for each.
 	MediaUrl *[]string `json:"MediaUrl,omitempty"`
 
-	// To Your number that receives the text; the account must own it.
-	To PhoneNumber `json:"To"`
+	// ProfileName WhatsApp only; the user's profile name (default the user's WhatsApp ID).
+	ProfileName *string `json:"ProfileName,omitempty"`
+
+	// To Your number that receives the text; the account must own it. On WhatsApp, the
+	// Sandbox (`whatsapp:+14155238886`) or `whatsapp:` and a WhatsApp sender of the
+	// account.
+	To MessageAddress `json:"To"`
 }
 
 // InboxMessage A message and how its body travels.
@@ -3580,6 +4114,12 @@ type MessageApiVersion string
 
 // MessageDirection defines model for Message.Direction.
 type MessageDirection string
+
+// MessageAddress A phone number in E.164 format, or a WhatsApp address: `whatsapp:` and the
+// number (`whatsapp:+14155550100`).
+//
+// Example: +14155550100
+type MessageAddress = string
 
 // MessageEncoding How a message's body travels as SMS.
 type MessageEncoding struct {
@@ -4689,6 +5229,27 @@ type UpdateVerifyServiceRequestPasskeysDiscoverableCredentials string
 // UpdateVerifyServiceRequestPasskeysUserVerification Kept; not simulated.
 type UpdateVerifyServiceRequestPasskeysUserVerification string
 
+// UpdateWhatsAppSandboxRequest defines model for UpdateWhatsAppSandboxRequest.
+type UpdateWhatsAppSandboxRequest struct {
+	// InboundMethod The method of `InboundUrl` (default POST).
+	InboundMethod *UpdateWhatsAppSandboxRequestInboundMethod `json:"InboundMethod,omitempty"`
+
+	// InboundUrl An absolute http(s) URL that receives the members' messages; empty clears it.
+	InboundUrl *string `json:"InboundUrl,omitempty"`
+
+	// StatusCallback An absolute http(s) URL, the status callback of messages sent from the Sandbox without one; empty clears it.
+	StatusCallback *string `json:"StatusCallback,omitempty"`
+}
+
+// UpdateWhatsAppSandboxRequestInboundMethod The method of `InboundUrl` (default POST).
+type UpdateWhatsAppSandboxRequestInboundMethod string
+
+// UpdateWhatsAppSenderRequest defines model for UpdateWhatsAppSenderRequest.
+type UpdateWhatsAppSenderRequest struct {
+	// Enabled `true` makes the number a WhatsApp sender; `false` ends it.
+	Enabled bool `json:"Enabled"`
+}
+
 // V1Meta The paging block of a v1 list, with absolute URLs.
 type V1Meta struct {
 	// FirstPageUrl URL of the first page.
@@ -5093,6 +5654,97 @@ type WebhookDeliverySid = string
 // WebhookUrl An absolute http or https URL; the empty string clears it. Anything else is
 // refused with 21402 (https://www.twilio.com/docs/errors/21402).
 type WebhookUrl = string
+
+// WhatsAppSandbox An account's WhatsApp Sandbox.
+type WhatsAppSandbox struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// InboundMethod The method of `inbound_url`.
+	InboundMethod WhatsAppSandboxInboundMethod `json:"inbound_method"`
+
+	// InboundUrl Where the members' messages go; `null` when not set (they reach no app).
+	InboundUrl *string `json:"inbound_url"`
+
+	// JoinMessage What a user sends the Sandbox to join it.
+	//
+	// Example: join polite-coast
+	JoinMessage string `json:"join_message"`
+
+	// Keyword The account's join keyword, two words and a hyphen.
+	//
+	// Example: polite-coast
+	Keyword string `json:"keyword"`
+
+	// Members The users who joined in the last 3 days, the latest first (at most 100).
+	Members []WhatsAppSandboxMember `json:"members"`
+
+	// PhoneNumber The Sandbox's address, every account's.
+	//
+	// Example: whatsapp:+14155238886
+	PhoneNumber string `json:"phone_number"`
+
+	// StatusCallback The status callback of messages sent from the Sandbox without one of their own.
+	StatusCallback *string `json:"status_callback"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+}
+
+// WhatsAppSandboxInboundMethod The method of `inbound_url`.
+type WhatsAppSandboxInboundMethod string
+
+// WhatsAppSandboxMember A user who joined the Sandbox.
+type WhatsAppSandboxMember struct {
+	// JoinedAt A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	JoinedAt ISODate `json:"joined_at"`
+
+	// MembershipEndsAt A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
+	//
+	// Example: 2026-11-24T20:15:03Z
+	MembershipEndsAt ISODate `json:"membership_ends_at"`
+
+	// User The user's WhatsApp address.
+	//
+	// Example: whatsapp:+14155550100
+	User string `json:"user"`
+
+	// WindowClosesAt When the user's 24-hour window closes (it may have closed); `null` if the user never wrote.
+	WindowClosesAt *time.Time `json:"window_closes_at"`
+}
+
+// WhatsAppSender Whether a number of the account is a WhatsApp sender.
+type WhatsAppSender struct {
+	// AccountSid `AC` followed by 32 lowercase hex digits.
+	//
+	// Example: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	AccountSid AccountSid `json:"account_sid"`
+
+	// PhoneNumber A phone number in E.164 format (`+` then up to 15 digits).
+	//
+	// Example: +14155550100
+	PhoneNumber PhoneNumber `json:"phone_number"`
+
+	// PhoneNumberSid `PN` followed by 32 lowercase hex digits.
+	//
+	// Example: PNcccccccccccccccccccccccccccccccc
+	PhoneNumberSid IncomingPhoneNumberSid `json:"phone_number_sid"`
+
+	// Sender The number as a WhatsApp sender's address, the `From` of its WhatsApp messages.
+	//
+	// Example: whatsapp:+14155550199
+	Sender string `json:"sender"`
+
+	// Url This resource's absolute URL.
+	Url string `json:"url"`
+
+	// WhatsappEnabled Whether the number is a WhatsApp sender.
+	WhatsappEnabled bool `json:"whatsapp_enabled"`
+}
 
 // CallSidPath `CA` followed by 32 lowercase hex digits.
 //
@@ -5589,10 +6241,10 @@ type ListKeysParams struct {
 
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
-	// To Only messages sent to this number.
-	To *PhoneNumber `form:"To,omitempty" json:"To,omitempty"`
+	// To Only messages sent to this number (or WhatsApp address).
+	To *MessageAddress `form:"To,omitempty" json:"To,omitempty"`
 
-	// From Only messages sent from this number or sender ID.
+	// From Only messages sent from this number, sender ID or WhatsApp address.
 	From *string `form:"From,omitempty" json:"From,omitempty"`
 
 	// DateSent Only messages sent on this day (UTC); a date-time stands for its day.
@@ -5837,6 +6489,48 @@ type ListWebhookDeliveriesParams struct {
 	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
 }
 
+// ListContentParams defines parameters for ListContent.
+type ListContentParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
+// ListContentAndApprovalsParams defines parameters for ListContentAndApprovals.
+type ListContentAndApprovalsParams struct {
+	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
+	// official SDKs send their `limit` here).
+	PageSize *PageSize `form:"PageSize,omitempty" json:"PageSize,omitempty"`
+
+	// Page The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+	// without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+	// large lists than following the page URIs. `Page * PageSize` must not exceed
+	// 2^53-1 (400, code 20001).
+	Page *Page `form:"Page,omitempty" json:"Page,omitempty"`
+
+	// PageToken Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+	// sealed to the list it came from (account, filters, credentials) and refused by any
+	// other (400, code 20001); it survives server restarts. It has no example on purpose:
+	// Swagger UI sends a parameter's example with "Try it out", and any token but one this
+	// server sealed for this list is refused. It looks like
+	// `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+	PageToken *PageToken `form:"PageToken,omitempty" json:"PageToken,omitempty"`
+}
+
 // ListMessagingServicesParams defines parameters for ListMessagingServices.
 type ListMessagingServicesParams struct {
 	// PageSize How many records a page holds, at most 1000; a larger value is served as 1000 (the
@@ -6015,6 +6709,9 @@ type CreateInboundCallFormdataRequestBody = InboundCallRequest
 // CreateInboundMessageFormdataRequestBody defines body for CreateInboundMessage for application/x-www-form-urlencoded ContentType.
 type CreateInboundMessageFormdataRequestBody = InboundMessageRequest
 
+// UpdateWhatsAppSenderFormdataRequestBody defines body for UpdateWhatsAppSender for application/x-www-form-urlencoded ContentType.
+type UpdateWhatsAppSenderFormdataRequestBody = UpdateWhatsAppSenderRequest
+
 // CreateSwitchboardKeyFormdataRequestBody defines body for CreateSwitchboardKey for application/x-www-form-urlencoded ContentType.
 type CreateSwitchboardKeyFormdataRequestBody = CreateSwitchboardKeyRequest
 
@@ -6024,8 +6721,17 @@ type ForceMessageStatusFormdataRequestBody = ForceStatusRequest
 // UpdateAccountSettingsFormdataRequestBody defines body for UpdateAccountSettings for application/x-www-form-urlencoded ContentType.
 type UpdateAccountSettingsFormdataRequestBody = UpdateAccountSettingsRequest
 
+// UpdateWhatsAppSandboxFormdataRequestBody defines body for UpdateWhatsAppSandbox for application/x-www-form-urlencoded ContentType.
+type UpdateWhatsAppSandboxFormdataRequestBody = UpdateWhatsAppSandboxRequest
+
 // UpdateClockFormdataRequestBody defines body for UpdateClock for application/x-www-form-urlencoded ContentType.
 type UpdateClockFormdataRequestBody = UpdateClockRequest
+
+// CreateContentJSONRequestBody defines body for CreateContent for application/json ContentType.
+type CreateContentJSONRequestBody = ContentCreateRequest
+
+// CreateContentApprovalJSONRequestBody defines body for CreateContentApproval for application/json ContentType.
+type CreateContentApprovalJSONRequestBody = ContentApprovalRequest
 
 // CreateMessagingServiceFormdataRequestBody defines body for CreateMessagingService for application/x-www-form-urlencoded ContentType.
 type CreateMessagingServiceFormdataRequestBody = CreateMessagingServiceRequest
@@ -6203,6 +6909,12 @@ type ServerInterface interface {
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx echo.Context, accountSid AccountSid) error
+	// FetchWhatsAppSender Read whether a number is a WhatsApp sender
+	// (GET /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp)
+	FetchWhatsAppSender(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error
+	// UpdateWhatsAppSender Make a number a WhatsApp sender, or not
+	// (POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp)
+	UpdateWhatsAppSender(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error
 	// CreateSwitchboardKey Create a Main or Standard API key
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Keys)
 	CreateSwitchboardKey(ctx echo.Context, accountSid AccountSid) error
@@ -6239,12 +6951,39 @@ type ServerInterface interface {
 	// ReplayWebhookDelivery Make a webhook request again
 	// (POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay)
 	ReplayWebhookDelivery(ctx echo.Context, accountSid AccountSid, sid WebhookDeliverySid) error
+	// FetchWhatsAppSandbox Read the account's WhatsApp Sandbox
+	// (GET /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox)
+	FetchWhatsAppSandbox(ctx echo.Context, accountSid AccountSid) error
+	// UpdateWhatsAppSandbox Set up the account's WhatsApp Sandbox
+	// (POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox)
+	UpdateWhatsAppSandbox(ctx echo.Context, accountSid AccountSid) error
 	// FetchClock Read the simulator's clock
 	// (GET /switchboard/v1/Clock)
 	FetchClock(ctx echo.Context) error
 	// UpdateClock Move the simulator's clock forward
 	// (POST /switchboard/v1/Clock)
 	UpdateClock(ctx echo.Context) error
+	// ListContent List Content templates
+	// (GET /v1/Content)
+	ListContent(ctx echo.Context, params ListContentParams) error
+	// CreateContent Create a Content template
+	// (POST /v1/Content)
+	CreateContent(ctx echo.Context) error
+	// CreateContentApproval Submit a template to WhatsApp
+	// (POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp)
+	CreateContentApproval(ctx echo.Context, contentSid ContentSid) error
+	// DeleteContent Delete a Content template
+	// (DELETE /v1/Content/{Sid})
+	DeleteContent(ctx echo.Context, sid ContentSid) error
+	// FetchContent Fetch a Content template
+	// (GET /v1/Content/{Sid})
+	FetchContent(ctx echo.Context, sid ContentSid) error
+	// FetchContentApprovals Read a template's approvals
+	// (GET /v1/Content/{Sid}/ApprovalRequests)
+	FetchContentApprovals(ctx echo.Context, sid ContentSid) error
+	// ListContentAndApprovals List Content templates with their approvals
+	// (GET /v1/ContentAndApprovals)
+	ListContentAndApprovals(ctx echo.Context, params ListContentAndApprovalsParams) error
 	// ListMessagingServices List Messaging Services
 	// (GET /v1/Services)
 	ListMessagingServices(ctx echo.Context, params ListMessagingServicesParams) error
@@ -8253,6 +8992,54 @@ func (w *ServerInterfaceWrapper) CreateInboundMessage(ctx echo.Context) error {
 	return err
 }
 
+// FetchWhatsAppSender converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchWhatsAppSender(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid IncomingPhoneNumberSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchWhatsAppSender(ctx, accountSid, sid)
+	return err
+}
+
+// UpdateWhatsAppSender converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateWhatsAppSender(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// ------------- Path parameter "Sid" -------------
+	var sid IncomingPhoneNumberSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateWhatsAppSender(ctx, accountSid, sid)
+	return err
+}
+
 // CreateSwitchboardKey converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateSwitchboardKey(ctx echo.Context) error {
 	var err error
@@ -8625,6 +9412,38 @@ func (w *ServerInterfaceWrapper) ReplayWebhookDelivery(ctx echo.Context) error {
 	return err
 }
 
+// FetchWhatsAppSandbox converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchWhatsAppSandbox(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchWhatsAppSandbox(ctx, accountSid)
+	return err
+}
+
+// UpdateWhatsAppSandbox converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateWhatsAppSandbox(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "AccountSid" -------------
+	var accountSid AccountSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "AccountSid", ctx.Param("AccountSid"), &accountSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter AccountSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateWhatsAppSandbox(ctx, accountSid)
+	return err
+}
+
 // FetchClock converts echo context to params.
 func (w *ServerInterfaceWrapper) FetchClock(ctx echo.Context) error {
 	var err error
@@ -8640,6 +9459,143 @@ func (w *ServerInterfaceWrapper) UpdateClock(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateClock(ctx)
+	return err
+}
+
+// ListContent converts echo context to params.
+func (w *ServerInterfaceWrapper) ListContent(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContentParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListContent(ctx, params)
+	return err
+}
+
+// CreateContent converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateContent(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateContent(ctx)
+	return err
+}
+
+// CreateContentApproval converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateContentApproval(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "ContentSid" -------------
+	var contentSid ContentSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ContentSid", ctx.Param("ContentSid"), &contentSid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ContentSid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateContentApproval(ctx, contentSid)
+	return err
+}
+
+// DeleteContent converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteContent(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid ContentSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteContent(ctx, sid)
+	return err
+}
+
+// FetchContent converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchContent(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid ContentSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchContent(ctx, sid)
+	return err
+}
+
+// FetchContentApprovals converts echo context to params.
+func (w *ServerInterfaceWrapper) FetchContentApprovals(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "Sid" -------------
+	var sid ContentSid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "Sid", ctx.Param("Sid"), &sid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Sid: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.FetchContentApprovals(ctx, sid)
+	return err
+}
+
+// ListContentAndApprovals converts echo context to params.
+func (w *ServerInterfaceWrapper) ListContentAndApprovals(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContentAndApprovalsParams
+	// ------------- Optional query parameter "PageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "Page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "Page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Page: %s", err))
+	}
+
+	// ------------- Optional query parameter "PageToken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "PageToken", ctx.QueryParams(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter PageToken: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListContentAndApprovals(ctx, params)
 	return err
 }
 
@@ -9363,6 +10319,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Answer", wrapper.AnswerCall, options.OperationMiddlewares["AnswerCall"]...)
 	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Hangup", wrapper.HangUpCall, options.OperationMiddlewares["HangUpCall"]...)
 	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/Calls/:Sid/Events", wrapper.ListCallEvents, options.OperationMiddlewares["ListCallEvents"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WhatsApp/Sandbox", wrapper.FetchWhatsAppSandbox, options.OperationMiddlewares["FetchWhatsAppSandbox"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/WhatsApp/Sandbox", wrapper.UpdateWhatsAppSandbox, options.OperationMiddlewares["UpdateWhatsAppSandbox"]...)
+	router.GET(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid/WhatsApp", wrapper.FetchWhatsAppSender, options.OperationMiddlewares["FetchWhatsAppSender"]...)
+	router.POST(options.BaseURL+"/switchboard/v1/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid/WhatsApp", wrapper.UpdateWhatsAppSender, options.OperationMiddlewares["UpdateWhatsAppSender"]...)
+	router.GET(options.BaseURL+"/v1/Content", wrapper.ListContent, options.OperationMiddlewares["ListContent"]...)
+	router.POST(options.BaseURL+"/v1/Content", wrapper.CreateContent, options.OperationMiddlewares["CreateContent"]...)
+	router.DELETE(options.BaseURL+"/v1/Content/:Sid", wrapper.DeleteContent, options.OperationMiddlewares["DeleteContent"]...)
+	router.GET(options.BaseURL+"/v1/Content/:Sid", wrapper.FetchContent, options.OperationMiddlewares["FetchContent"]...)
+	router.POST(options.BaseURL+"/v1/Content/:ContentSid/ApprovalRequests/whatsapp", wrapper.CreateContentApproval, options.OperationMiddlewares["CreateContentApproval"]...)
+	router.GET(options.BaseURL+"/v1/Content/:Sid/ApprovalRequests", wrapper.FetchContentApprovals, options.OperationMiddlewares["FetchContentApprovals"]...)
+	router.GET(options.BaseURL+"/v1/ContentAndApprovals", wrapper.ListContentAndApprovals, options.OperationMiddlewares["ListContentAndApprovals"]...)
 
 }
 
@@ -16031,6 +16998,315 @@ func (response CreateInboundMessage503JSONResponse) VisitCreateInboundMessageRes
 	return err
 }
 
+type FetchWhatsAppSenderRequestObject struct {
+	AccountSid AccountSid             `json:"AccountSid"`
+	Sid        IncomingPhoneNumberSid `json:"Sid"`
+}
+
+type FetchWhatsAppSenderResponseObject interface {
+	VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error
+}
+
+type FetchWhatsAppSender200JSONResponse WhatsAppSender
+
+func (response FetchWhatsAppSender200JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSender400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchWhatsAppSender400JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSender401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchWhatsAppSender401JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSender403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchWhatsAppSender403JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSender404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchWhatsAppSender404JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSender429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchWhatsAppSender429JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSender500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchWhatsAppSender500JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSender503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchWhatsAppSender503JSONResponse) VisitFetchWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSenderRequestObject struct {
+	AccountSid AccountSid             `json:"AccountSid"`
+	Sid        IncomingPhoneNumberSid `json:"Sid"`
+	Body       *UpdateWhatsAppSenderFormdataRequestBody
+}
+
+type UpdateWhatsAppSenderResponseObject interface {
+	VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error
+}
+
+type UpdateWhatsAppSender200JSONResponse WhatsAppSender
+
+func (response UpdateWhatsAppSender200JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateWhatsAppSender400JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateWhatsAppSender401JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateWhatsAppSender403JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateWhatsAppSender404JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateWhatsAppSender413JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateWhatsAppSender429JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateWhatsAppSender500JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSender503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateWhatsAppSender503JSONResponse) VisitUpdateWhatsAppSenderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSwitchboardKeyRequestObject struct {
 	AccountSid AccountSid `json:"AccountSid"`
 	Body       *CreateSwitchboardKeyFormdataRequestBody
@@ -17626,6 +18902,281 @@ func (response ReplayWebhookDelivery500JSONResponse) VisitReplayWebhookDeliveryR
 	return err
 }
 
+type FetchWhatsAppSandboxRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+}
+
+type FetchWhatsAppSandboxResponseObject interface {
+	VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error
+}
+
+type FetchWhatsAppSandbox200JSONResponse WhatsAppSandbox
+
+func (response FetchWhatsAppSandbox200JSONResponse) VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSandbox400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchWhatsAppSandbox400JSONResponse) VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSandbox401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchWhatsAppSandbox401JSONResponse) VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSandbox403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FetchWhatsAppSandbox403JSONResponse) VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSandbox429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchWhatsAppSandbox429JSONResponse) VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSandbox500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchWhatsAppSandbox500JSONResponse) VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchWhatsAppSandbox503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchWhatsAppSandbox503JSONResponse) VisitFetchWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandboxRequestObject struct {
+	AccountSid AccountSid `json:"AccountSid"`
+	Body       *UpdateWhatsAppSandboxFormdataRequestBody
+}
+
+type UpdateWhatsAppSandboxResponseObject interface {
+	VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error
+}
+
+type UpdateWhatsAppSandbox200JSONResponse WhatsAppSandbox
+
+func (response UpdateWhatsAppSandbox200JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandbox400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateWhatsAppSandbox400JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandbox401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateWhatsAppSandbox401JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandbox403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateWhatsAppSandbox403JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandbox413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateWhatsAppSandbox413JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandbox429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateWhatsAppSandbox429JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandbox500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateWhatsAppSandbox500JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWhatsAppSandbox503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateWhatsAppSandbox503JSONResponse) VisitUpdateWhatsAppSandboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type FetchClockRequestObject struct {
 }
 
@@ -17851,6 +19402,886 @@ func (response UpdateClock500JSONResponse) VisitUpdateClockResponse(w http.Respo
 type UpdateClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response UpdateClock503JSONResponse) VisitUpdateClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContentRequestObject struct {
+	Params ListContentParams
+}
+
+type ListContentResponseObject interface {
+	VisitListContentResponse(w http.ResponseWriter) error
+}
+
+type ListContent200JSONResponse ContentList
+
+func (response ListContent200JSONResponse) VisitListContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContent400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListContent400JSONResponse) VisitListContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListContent401JSONResponse) VisitListContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListContent429JSONResponse) VisitListContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListContent500JSONResponse) VisitListContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListContent503JSONResponse) VisitListContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentRequestObject struct {
+	Body *CreateContentJSONRequestBody
+}
+
+type CreateContentResponseObject interface {
+	VisitCreateContentResponse(w http.ResponseWriter) error
+}
+
+type CreateContent201JSONResponse Content
+
+func (response CreateContent201JSONResponse) VisitCreateContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContent400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateContent400JSONResponse) VisitCreateContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateContent401JSONResponse) VisitCreateContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContent413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateContent413JSONResponse) VisitCreateContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateContent429JSONResponse) VisitCreateContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateContent500JSONResponse) VisitCreateContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateContent503JSONResponse) VisitCreateContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApprovalRequestObject struct {
+	ContentSid ContentSid `json:"ContentSid"`
+	Body       *CreateContentApprovalJSONRequestBody
+}
+
+type CreateContentApprovalResponseObject interface {
+	VisitCreateContentApprovalResponse(w http.ResponseWriter) error
+}
+
+type CreateContentApproval201JSONResponse ContentApproval
+
+func (response CreateContentApproval201JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApproval400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateContentApproval400JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApproval401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateContentApproval401JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApproval404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateContentApproval404JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApproval413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateContentApproval413JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApproval429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateContentApproval429JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApproval500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateContentApproval500JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContentApproval503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CreateContentApproval503JSONResponse) VisitCreateContentApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContentRequestObject struct {
+	Sid ContentSid `json:"Sid"`
+}
+
+type DeleteContentResponseObject interface {
+	VisitDeleteContentResponse(w http.ResponseWriter) error
+}
+
+type DeleteContent204Response struct {
+}
+
+func (response DeleteContent204Response) VisitDeleteContentResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteContent400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteContent400JSONResponse) VisitDeleteContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteContent401JSONResponse) VisitDeleteContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContent404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteContent404JSONResponse) VisitDeleteContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteContent429JSONResponse) VisitDeleteContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteContent500JSONResponse) VisitDeleteContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteContent503JSONResponse) VisitDeleteContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentRequestObject struct {
+	Sid ContentSid `json:"Sid"`
+}
+
+type FetchContentResponseObject interface {
+	VisitFetchContentResponse(w http.ResponseWriter) error
+}
+
+type FetchContent200JSONResponse Content
+
+func (response FetchContent200JSONResponse) VisitFetchContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContent400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchContent400JSONResponse) VisitFetchContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchContent401JSONResponse) VisitFetchContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContent404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchContent404JSONResponse) VisitFetchContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchContent429JSONResponse) VisitFetchContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchContent500JSONResponse) VisitFetchContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContent503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchContent503JSONResponse) VisitFetchContentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentApprovalsRequestObject struct {
+	Sid ContentSid `json:"Sid"`
+}
+
+type FetchContentApprovalsResponseObject interface {
+	VisitFetchContentApprovalsResponse(w http.ResponseWriter) error
+}
+
+type FetchContentApprovals200JSONResponse ContentApprovals
+
+func (response FetchContentApprovals200JSONResponse) VisitFetchContentApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentApprovals400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FetchContentApprovals400JSONResponse) VisitFetchContentApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentApprovals401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FetchContentApprovals401JSONResponse) VisitFetchContentApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentApprovals404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FetchContentApprovals404JSONResponse) VisitFetchContentApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentApprovals429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FetchContentApprovals429JSONResponse) VisitFetchContentApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentApprovals500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response FetchContentApprovals500JSONResponse) VisitFetchContentApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FetchContentApprovals503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response FetchContentApprovals503JSONResponse) VisitFetchContentApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContentAndApprovalsRequestObject struct {
+	Params ListContentAndApprovalsParams
+}
+
+type ListContentAndApprovalsResponseObject interface {
+	VisitListContentAndApprovalsResponse(w http.ResponseWriter) error
+}
+
+type ListContentAndApprovals200JSONResponse ContentAndApprovalsList
+
+func (response ListContentAndApprovals200JSONResponse) VisitListContentAndApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContentAndApprovals400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListContentAndApprovals400JSONResponse) VisitListContentAndApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContentAndApprovals401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListContentAndApprovals401JSONResponse) VisitListContentAndApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContentAndApprovals429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListContentAndApprovals429JSONResponse) VisitListContentAndApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContentAndApprovals500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListContentAndApprovals500JSONResponse) VisitListContentAndApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContentAndApprovals503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListContentAndApprovals503JSONResponse) VisitListContentAndApprovalsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -21079,6 +23510,12 @@ type StrictServerInterface interface {
 	// CreateInboundMessage Simulate a text to one of your numbers
 	// (POST /switchboard/v1/Accounts/{AccountSid}/InboundMessages)
 	CreateInboundMessage(ctx context.Context, request CreateInboundMessageRequestObject) (CreateInboundMessageResponseObject, error)
+	// FetchWhatsAppSender Read whether a number is a WhatsApp sender
+	// (GET /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp)
+	FetchWhatsAppSender(ctx context.Context, request FetchWhatsAppSenderRequestObject) (FetchWhatsAppSenderResponseObject, error)
+	// UpdateWhatsAppSender Make a number a WhatsApp sender, or not
+	// (POST /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp)
+	UpdateWhatsAppSender(ctx context.Context, request UpdateWhatsAppSenderRequestObject) (UpdateWhatsAppSenderResponseObject, error)
 	// CreateSwitchboardKey Create a Main or Standard API key
 	// (POST /switchboard/v1/Accounts/{AccountSid}/Keys)
 	CreateSwitchboardKey(ctx context.Context, request CreateSwitchboardKeyRequestObject) (CreateSwitchboardKeyResponseObject, error)
@@ -21115,12 +23552,39 @@ type StrictServerInterface interface {
 	// ReplayWebhookDelivery Make a webhook request again
 	// (POST /switchboard/v1/Accounts/{AccountSid}/WebhookDeliveries/{Sid}/Replay)
 	ReplayWebhookDelivery(ctx context.Context, request ReplayWebhookDeliveryRequestObject) (ReplayWebhookDeliveryResponseObject, error)
+	// FetchWhatsAppSandbox Read the account's WhatsApp Sandbox
+	// (GET /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox)
+	FetchWhatsAppSandbox(ctx context.Context, request FetchWhatsAppSandboxRequestObject) (FetchWhatsAppSandboxResponseObject, error)
+	// UpdateWhatsAppSandbox Set up the account's WhatsApp Sandbox
+	// (POST /switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox)
+	UpdateWhatsAppSandbox(ctx context.Context, request UpdateWhatsAppSandboxRequestObject) (UpdateWhatsAppSandboxResponseObject, error)
 	// FetchClock Read the simulator's clock
 	// (GET /switchboard/v1/Clock)
 	FetchClock(ctx context.Context, request FetchClockRequestObject) (FetchClockResponseObject, error)
 	// UpdateClock Move the simulator's clock forward
 	// (POST /switchboard/v1/Clock)
 	UpdateClock(ctx context.Context, request UpdateClockRequestObject) (UpdateClockResponseObject, error)
+	// ListContent List Content templates
+	// (GET /v1/Content)
+	ListContent(ctx context.Context, request ListContentRequestObject) (ListContentResponseObject, error)
+	// CreateContent Create a Content template
+	// (POST /v1/Content)
+	CreateContent(ctx context.Context, request CreateContentRequestObject) (CreateContentResponseObject, error)
+	// CreateContentApproval Submit a template to WhatsApp
+	// (POST /v1/Content/{ContentSid}/ApprovalRequests/whatsapp)
+	CreateContentApproval(ctx context.Context, request CreateContentApprovalRequestObject) (CreateContentApprovalResponseObject, error)
+	// DeleteContent Delete a Content template
+	// (DELETE /v1/Content/{Sid})
+	DeleteContent(ctx context.Context, request DeleteContentRequestObject) (DeleteContentResponseObject, error)
+	// FetchContent Fetch a Content template
+	// (GET /v1/Content/{Sid})
+	FetchContent(ctx context.Context, request FetchContentRequestObject) (FetchContentResponseObject, error)
+	// FetchContentApprovals Read a template's approvals
+	// (GET /v1/Content/{Sid}/ApprovalRequests)
+	FetchContentApprovals(ctx context.Context, request FetchContentApprovalsRequestObject) (FetchContentApprovalsResponseObject, error)
+	// ListContentAndApprovals List Content templates with their approvals
+	// (GET /v1/ContentAndApprovals)
+	ListContentAndApprovals(ctx context.Context, request ListContentAndApprovalsRequestObject) (ListContentAndApprovalsResponseObject, error)
 	// ListMessagingServices List Messaging Services
 	// (GET /v1/Services)
 	ListMessagingServices(ctx context.Context, request ListMessagingServicesRequestObject) (ListMessagingServicesResponseObject, error)
@@ -22605,6 +25069,68 @@ func (sh *strictHandler) CreateInboundMessage(ctx echo.Context, accountSid Accou
 	return nil
 }
 
+// FetchWhatsAppSender operation middleware
+func (sh *strictHandler) FetchWhatsAppSender(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error {
+	var request FetchWhatsAppSenderRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchWhatsAppSender(ctx.Request().Context(), request.(FetchWhatsAppSenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchWhatsAppSender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchWhatsAppSenderResponseObject); ok {
+		return validResponse.VisitFetchWhatsAppSenderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateWhatsAppSender operation middleware
+func (sh *strictHandler) UpdateWhatsAppSender(ctx echo.Context, accountSid AccountSid, sid IncomingPhoneNumberSid) error {
+	var request UpdateWhatsAppSenderRequestObject
+
+	request.AccountSid = accountSid
+	request.Sid = sid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateWhatsAppSenderFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateWhatsAppSender(ctx.Request().Context(), request.(UpdateWhatsAppSenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateWhatsAppSender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateWhatsAppSenderResponseObject); ok {
+		return validResponse.VisitUpdateWhatsAppSenderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CreateSwitchboardKey operation middleware
 func (sh *strictHandler) CreateSwitchboardKey(ctx echo.Context, accountSid AccountSid) error {
 	var request CreateSwitchboardKeyRequestObject
@@ -22943,6 +25469,66 @@ func (sh *strictHandler) ReplayWebhookDelivery(ctx echo.Context, accountSid Acco
 	return nil
 }
 
+// FetchWhatsAppSandbox operation middleware
+func (sh *strictHandler) FetchWhatsAppSandbox(ctx echo.Context, accountSid AccountSid) error {
+	var request FetchWhatsAppSandboxRequestObject
+
+	request.AccountSid = accountSid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchWhatsAppSandbox(ctx.Request().Context(), request.(FetchWhatsAppSandboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchWhatsAppSandbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchWhatsAppSandboxResponseObject); ok {
+		return validResponse.VisitFetchWhatsAppSandboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateWhatsAppSandbox operation middleware
+func (sh *strictHandler) UpdateWhatsAppSandbox(ctx echo.Context, accountSid AccountSid) error {
+	var request UpdateWhatsAppSandboxRequestObject
+
+	request.AccountSid = accountSid
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body UpdateWhatsAppSandboxFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateWhatsAppSandbox(ctx.Request().Context(), request.(UpdateWhatsAppSandboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateWhatsAppSandbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateWhatsAppSandboxResponseObject); ok {
+		return validResponse.VisitUpdateWhatsAppSandboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // FetchClock operation middleware
 func (sh *strictHandler) FetchClock(ctx echo.Context) error {
 	var request FetchClockRequestObject
@@ -22993,6 +25579,225 @@ func (sh *strictHandler) UpdateClock(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(UpdateClockResponseObject); ok {
 		return validResponse.VisitUpdateClockResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListContent operation middleware
+func (sh *strictHandler) ListContent(ctx echo.Context, params ListContentParams) error {
+	var request ListContentRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListContent(ctx.Request().Context(), request.(ListContentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListContent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListContentResponseObject); ok {
+		return validResponse.VisitListContentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateContent operation middleware
+func (sh *strictHandler) CreateContent(ctx echo.Context) error {
+	var request CreateContentRequestObject
+
+	var body CreateContentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateContent(ctx.Request().Context(), request.(CreateContentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateContent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateContentResponseObject); ok {
+		return validResponse.VisitCreateContentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateContentApproval operation middleware
+func (sh *strictHandler) CreateContentApproval(ctx echo.Context, contentSid ContentSid) error {
+	var request CreateContentApprovalRequestObject
+
+	request.ContentSid = contentSid
+
+	var body CreateContentApprovalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateContentApproval(ctx.Request().Context(), request.(CreateContentApprovalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateContentApproval")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateContentApprovalResponseObject); ok {
+		return validResponse.VisitCreateContentApprovalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteContent operation middleware
+func (sh *strictHandler) DeleteContent(ctx echo.Context, sid ContentSid) error {
+	var request DeleteContentRequestObject
+
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteContent(ctx.Request().Context(), request.(DeleteContentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteContent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteContentResponseObject); ok {
+		return validResponse.VisitDeleteContentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchContent operation middleware
+func (sh *strictHandler) FetchContent(ctx echo.Context, sid ContentSid) error {
+	var request FetchContentRequestObject
+
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchContent(ctx.Request().Context(), request.(FetchContentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchContent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchContentResponseObject); ok {
+		return validResponse.VisitFetchContentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FetchContentApprovals operation middleware
+func (sh *strictHandler) FetchContentApprovals(ctx echo.Context, sid ContentSid) error {
+	var request FetchContentApprovalsRequestObject
+
+	request.Sid = sid
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FetchContentApprovals(ctx.Request().Context(), request.(FetchContentApprovalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FetchContentApprovals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FetchContentApprovalsResponseObject); ok {
+		return validResponse.VisitFetchContentApprovalsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListContentAndApprovals operation middleware
+func (sh *strictHandler) ListContentAndApprovals(ctx echo.Context, params ListContentAndApprovalsParams) error {
+	var request ListContentAndApprovalsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListContentAndApprovals(ctx.Request().Context(), request.(ListContentAndApprovalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListContentAndApprovals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListContentAndApprovalsResponseObject); ok {
+		return validResponse.VisitListContentAndApprovalsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

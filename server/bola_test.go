@@ -3,8 +3,10 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -45,8 +47,16 @@ func TestBOLAMatrix(t *testing.T) {
 	actors = append(actors, &actor{name: "tenant2", sid: other.Sid, token: other.AuthToken})
 	for _, a := range actors {
 		// Every actor has a message of its own that no request names, so that a list or an
-		// error that leaked it would show.
+		// error that leaked it would show, and a WhatsApp Sandbox set up.
 		a.secrets = append(a.secrets, a.token, send(t, env.ClientFor(a.sid, a.token), a.sid, text("+14155550100", testSender, "secret of "+a.name)).Sid)
+		inbound := "http://127.0.0.1:1/secret-sandbox-of-" + a.name
+		if _, err := env.DB.UpdateWhatsAppSandbox(context.Background(), a.sid, time.Now(), func(b *store.WhatsAppSandbox) error {
+			b.InboundURL = inbound
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		a.secrets = append(a.secrets, inbound)
 	}
 
 	for _, op := range operations(doc) {
@@ -71,7 +81,7 @@ func TestBOLAMatrix(t *testing.T) {
 						}
 						name := fmt.Sprintf("%s/%s/%s_as_%s/%b", op.id, example.name, owner.name, caller.name, mix)
 						t.Run(name, func(t *testing.T) {
-							checkPair(t, env, op, example.form, caller, owners, actors)
+							checkPair(t, env, op, example, caller, owners, actors)
 						})
 					}
 				}
@@ -95,6 +105,24 @@ type actor struct {
 	// The Verify Service last made for it, whose verifications its Verifications/{Sid}
 	// makes.
 	lastVerifyService string
+}
+
+// seedContent stores a Content template of owner, straight into the store.
+func seedContent(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
+	t.Helper()
+	seq++
+	now := time.Now().UTC()
+	c, err := env.DB.CreateContent(context.Background(), store.Content{Sid: fmt.Sprintf("HX%032x", seq), AccountSid: owner.sid,
+		FriendlyName: "secret template of " + owner.name, Language: "en", Variables: map[string]string{"1": "friend"},
+		Types: []byte(`{"twilio/text":{"body":"Hi {{1}}"}}`), DateCreated: now, DateUpdated: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.secrets = append(owner.secrets, c.Sid, c.FriendlyName)
+	return c.Sid, func() any {
+		got, err := env.DB.GetContent(context.Background(), owner.sid, c.Sid)
+		return fmt.Sprint(got, err)
+	}
 }
 
 // mayActFor: an account acts for itself, and a parent for its subaccounts.
@@ -223,6 +251,8 @@ var resources = map[string]resource{
 		}
 		return seedVerification(t, env, owner, owner.lastVerifyService)
 	},
+	"Content/{Sid}":        seedContent,
+	"Content/{ContentSid}": seedContent,
 	"WebhookDeliveries/{Sid}": func(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
 		seq++
 		d := store.WebhookDelivery{Sid: fmt.Sprintf("WH%032x", seq), AccountSid: owner.sid, ResourceSid: fmt.Sprintf("SM%032x", seq),
@@ -403,7 +433,8 @@ func seedVerification(t *testing.T, env *servertest.Env, owner *actor, service s
 func ownerAccount(t *testing.T, env *servertest.Env, owner *actor) (string, func() any) {
 	return owner.sid, func() any {
 		a, err := env.DB.GetAccount(context.Background(), owner.sid)
-		return fmt.Sprint(a, err)
+		sandbox, serr := env.DB.GetWhatsAppSandbox(context.Background(), owner.sid)
+		return fmt.Sprint(a, err, sandbox, serr)
 	}
 }
 
@@ -417,9 +448,12 @@ type operation struct {
 	bodies           []formExample
 }
 
+// formExample is one request body to try: a form, or a JSON body (json set) for the
+// operations that take one.
 type formExample struct {
 	name string
 	form url.Values
+	json []byte
 }
 
 var pathParam = regexp.MustCompile(`([A-Za-z0-9_.-]+)/\{([A-Za-z0-9_]+)\}`)
@@ -475,6 +509,9 @@ func operations(doc *openapi3.T) []operation {
 				if mt := o.RequestBody.Value.Content.Get("application/x-www-form-urlencoded"); mt != nil {
 					op.bodies = formExamples(mt)
 				}
+				if mt := o.RequestBody.Value.Content.Get("application/json"); mt != nil {
+					op.bodies = jsonExamples(mt)
+				}
 			}
 			ops = append(ops, op)
 		}
@@ -517,7 +554,24 @@ func formExamples(mt *openapi3.MediaType) []formExample {
 	return out
 }
 
-func checkPair(t *testing.T, env *servertest.Env, op operation, form url.Values, caller *actor, owners []*actor, actors []*actor) {
+// jsonExamples are a JSON request body's examples, sorted by name.
+func jsonExamples(mt *openapi3.MediaType) []formExample {
+	var out []formExample
+	for _, name := range slices.Sorted(maps.Keys(mt.Examples)) {
+		b, err := json.Marshal(mt.Examples[name].Value.Value)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, formExample{name: name, json: b})
+	}
+	if len(out) == 0 {
+		out = append(out, formExample{name: "empty", json: []byte("{}")})
+	}
+	return out
+}
+
+func checkPair(t *testing.T, env *servertest.Env, op operation, example formExample, caller *actor, owners []*actor, actors []*actor) {
+	form := example.form
 	// A parent may suspend a subaccount (UpdateAccount's example): every pair starts with
 	// all accounts active again.
 	for _, a := range actors {
@@ -570,8 +624,12 @@ func checkPair(t *testing.T, env *servertest.Env, op operation, form url.Values,
 		uri += "?" + op.query.Encode()
 	}
 	var body io.Reader
+	sentBody, contentType := form.Encode(), formType
+	if example.json != nil {
+		sentBody, contentType = string(example.json), "application/json"
+	}
 	if op.method == http.MethodPost {
-		body = strings.NewReader(form.Encode())
+		body = strings.NewReader(sentBody)
 	}
 	req, err := http.NewRequest(op.method, uri, body)
 	if err != nil {
@@ -579,7 +637,7 @@ func checkPair(t *testing.T, env *servertest.Env, op operation, form url.Values,
 	}
 	req.SetBasicAuth(caller.sid, caller.token)
 	if body != nil {
-		req.Header.Set("Content-Type", formType)
+		req.Header.Set("Content-Type", contentType)
 	}
 	var resp *http.Response
 	var data []byte
@@ -608,7 +666,7 @@ func checkPair(t *testing.T, env *servertest.Env, op operation, form url.Values,
 	}
 	// Nothing of anyone the caller may not act for shows, except what the request itself
 	// named.
-	sent := path + form.Encode()
+	sent := path + sentBody
 	for _, a := range actors {
 		if caller.mayActFor(a) {
 			continue

@@ -5,8 +5,9 @@
 // The operations are the handlers of the API families, a package each: accounts
 // (Accounts, Keys), messages (Messages, Media), calls (Calls, Recordings), phonenumbers
 // (IncomingPhoneNumbers, AvailablePhoneNumbers), messagingv1 (Messaging Services),
-// lookupv2 (Lookup), verifyv2 (Verify) and simulator (Switchboard's own
-// /switchboard/v1), which share package api. This package is what runs around them.
+// lookupv2 (Lookup), verifyv2 (Verify), contentv1 (Content templates) and simulator
+// (Switchboard's own /switchboard/v1), which share package api. This package is what
+// runs around them.
 //
 // A request passes, in order: request logging, metrics (package internal/metrics) and
 // panic recovery (for every route), then, for API routes only, the choice of operation by
@@ -40,6 +41,7 @@ import (
 	"github.com/switchboard-dev/switchboard/server/accounts"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/calls"
+	"github.com/switchboard-dev/switchboard/server/contentv1"
 	"github.com/switchboard-dev/switchboard/server/lookupv2"
 	"github.com/switchboard-dev/switchboard/server/messages"
 	"github.com/switchboard-dev/switchboard/server/messagingv1"
@@ -60,6 +62,7 @@ type Stores struct {
 	Services     messagingv1.Store
 	Simulator    simulator.Store
 	Verify       verifyv2.Store
+	Content      contentv1.Store
 }
 
 // ServerStore is what the server reads for itself, around the families' handlers: the
@@ -144,6 +147,7 @@ const pageTokenKey = "page_token_key"
 type Server struct {
 	*accounts.Accounts
 	*calls.Calls
+	*contentv1.ContentV1
 	lookupv2.Lookup
 	*messages.Messages
 	*messagingv1.Services
@@ -167,7 +171,7 @@ var _ gen.StrictServerInterface = (*Server)(nil)
 func New(cfg Config) (*Server, error) {
 	st := cfg.Stores
 	if st.Server == nil || st.Accounts == nil || st.Calls == nil || st.Messages == nil || st.PhoneNumbers == nil ||
-		st.Services == nil || st.Simulator == nil || st.Verify == nil || cfg.Messaging == nil || cfg.Voice == nil || cfg.Verify == nil ||
+		st.Services == nil || st.Simulator == nil || st.Verify == nil || st.Content == nil || cfg.Messaging == nil || cfg.Voice == nil || cfg.Verify == nil ||
 		cfg.Feed == nil {
 		return nil, fmt.Errorf("new server: every store, a messaging service, a voice service, a verify service and a change feed are required")
 	}
@@ -220,6 +224,7 @@ func New(cfg Config) (*Server, error) {
 	s.Simulator = simulator.New(simulator.Config{Store: st.Simulator, Messaging: cfg.Messaging, Voice: cfg.Voice, Verify: cfg.Verify,
 		Feed: cfg.Feed, Accounts: s.creds, Tokens: s.tokens, Logger: s.log, Clock: simClock, ClockMovable: movable && cfg.MovableClock})
 	s.VerifyV2 = verifyv2.New(st.Verify, cfg.Verify, s.tokens)
+	s.ContentV1 = contentv1.New(st.Content, clk, s.tokens)
 
 	doc, err := loadSpec()
 	if err != nil {

@@ -25,12 +25,13 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: switchboard [flags]
        switchboard copy --from FILE --to URL   (see switchboard copy --help)
 
-Switchboard serves a Twilio-compatible REST API, for building and testing apps that text
-and call, with no carrier and no cost: 2010-04-01 Accounts, Keys, Messages, Media, Calls,
-Recordings, IncomingPhoneNumbers and AvailablePhoneNumbers; Messaging v1 Services; Lookup
-v2 PhoneNumbers; Verify v2 Services, Verifications and VerificationCheck; and a simulator
-API under /switchboard/v1/ (incoming texts and calls, keys pressed, forced statuses,
-webhook deliveries, Verify's codes, events).
+Switchboard serves a Twilio-compatible REST API, for building and testing apps that text,
+message on WhatsApp and call, with no carrier and no cost: 2010-04-01 Accounts, Keys,
+Messages, Media, Calls, Recordings, IncomingPhoneNumbers and AvailablePhoneNumbers;
+Messaging v1 Services; Lookup v2 PhoneNumbers; Verify v2 Services, Verifications and
+VerificationCheck; Content v1 templates and their WhatsApp approvals; and a simulator API
+under /switchboard/v1/ (incoming texts, WhatsApp messages and calls, keys pressed, forced
+statuses, webhook deliveries, Verify's codes, the WhatsApp Sandbox, events).
 
 It keeps its data in a SQLite file (--db switchboard.db, the default), or in a PostgreSQL
 database when --db is a postgres:// or postgresql:// URL, which several Switchboard

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/pagetoken"
 	"github.com/switchboard-dev/switchboard/internal/phone"
+	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -75,11 +76,11 @@ func (h *Messages) CreateMessage(ctx context.Context, req gen.CreateMessageReque
 		in = &gen.CreateMessageRequest{}
 	}
 	from, service := api.Deref(in.From), api.Deref(in.MessagingServiceSid)
-	body, media := api.Deref(in.Body), api.Deref(in.MediaUrl)
+	body, media, contentSid := api.Deref(in.Body), api.Deref(in.MediaUrl), api.Deref(in.ContentSid)
 	switch {
 	case in.To == "": // an empty body; the spec checks To whenever there is one
 		return nil, api.FixedError(api.CodeToRequired, "")
-	case !phone.ValidNumber(in.To): // the spec checked the shape; this checks the length for its country
+	case !phone.ValidNumber(whatsapp.Number(in.To)): // the spec checked the shape; this checks the length for its country
 		return nil, api.FixedError(api.CodeToInvalid, in.To)
 	case from == "" && service == "":
 		return nil, api.BadRequest(api.CodeFromRequired, "A 'From' phone number is required.")
@@ -87,7 +88,7 @@ func (h *Messages) CreateMessage(ctx context.Context, req gen.CreateMessageReque
 		ae := api.BadRequest(api.CodeFromInvalid, "The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID.", from)
 		ae.Message += api.PlusHint(from)
 		return nil, ae
-	case body == "" && len(media) == 0:
+	case body == "" && len(media) == 0 && contentSid == "":
 		return nil, api.BadRequest(api.CodeBodyRequired, "Message body is required.")
 	}
 	for _, u := range media {
@@ -101,7 +102,7 @@ func (h *Messages) CreateMessage(ctx context.Context, req gen.CreateMessageReque
 
 	out := messaging.Outbound{
 		To: in.To, From: from, MessagingServiceSid: service, Body: body, MediaURLs: media,
-		StatusCallback: api.Deref(in.StatusCallback),
+		ContentSid: contentSid, ContentVariables: api.Deref(in.ContentVariables), StatusCallback: api.Deref(in.StatusCallback),
 	}
 	if in.ScheduleType != nil || in.SendAt != nil {
 		if out.SendAt, err = scheduledAt(in.ScheduleType != nil, api.Deref(in.SendAt), api.Now(h.clock), h.scheduleMinLead); err != nil {
@@ -281,8 +282,9 @@ func Out(m store.Message) gen.Message {
 	return out
 }
 
-// validSender accepts what a carrier would: an E.164 number, a short code, or an
-// alphanumeric sender ID of at most 11 characters with at least one letter.
+// validSender accepts what a carrier would: an E.164 number, a short code, an
+// alphanumeric sender ID of at most 11 characters with at least one letter, or a
+// WhatsApp address.
 func validSender(s string) bool {
-	return phone.ValidNumber(s) || phone.IsShortCode(s) || phone.IsAlphaSender(s)
+	return phone.ValidNumber(s) || phone.IsShortCode(s) || phone.IsAlphaSender(s) || whatsapp.ValidAddress(s)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gen"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
 	"github.com/switchboard-dev/switchboard/internal/phone"
+	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/server/api"
 	"github.com/switchboard-dev/switchboard/server/messages"
 )
@@ -18,10 +19,12 @@ func (h *Simulator) CreateInboundMessage(ctx context.Context, req gen.CreateInbo
 		return nil, err
 	}
 	in := req.Body
-	if !phone.ValidNumber(in.From) {
+	if !phone.ValidNumber(in.From) && !whatsapp.IsAddress(in.From) {
 		return nil, api.BadRequest(api.CodeInvalidParameter, "The 'From' number %s is not a valid phone number.%s", in.From, api.PlusHint(in.From))
 	}
-	m, err := h.messaging.Receive(ctx, acct, messaging.Inbound{From: in.From, To: in.To, Body: api.Deref(in.Body), MediaURLs: api.Deref(in.MediaUrl)})
+	m, err := h.messaging.Receive(ctx, acct, messaging.Inbound{From: in.From, To: in.To, Body: api.Deref(in.Body), MediaURLs: api.Deref(in.MediaUrl),
+		WhatsApp: whatsapp.Inbound{ProfileName: api.Deref(in.ProfileName), ButtonText: api.Deref(in.ButtonText), ButtonPayload: api.Deref(in.ButtonPayload),
+			Latitude: api.Deref(in.Latitude), Longitude: api.Deref(in.Longitude), Address: api.Deref(in.Address), Label: api.Deref(in.Label)}})
 	if err != nil {
 		return nil, fmt.Errorf("inbound message: %w", err)
 	}

@@ -2,14 +2,15 @@
 // shows the simulated networks, which Twilio's API has no words for. Texts and calls
 // from the outside world (InboundMessages, InboundCalls), a message's status forced, a
 // call's keys, answer and hang-up and its timeline, the webhooks sent (and sent again),
-// the inbox's threads, the codes Verify sent, an account's messages cleared, and the live event stream of an
-// account's changes. (Switchboard's way to make a Main API key, under the same prefix,
+// the inbox's threads, the codes Verify sent, the WhatsApp Sandbox and senders, an account's messages cleared,
+// and the live event stream of an account's changes. (Switchboard's way to make a Main API key, under the same prefix,
 // is package accounts', with the other keys.)
 package simulator
 
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/feed"
 	"github.com/switchboard-dev/switchboard/internal/messaging"
@@ -35,6 +36,13 @@ type Store interface {
 	GetMessage(ctx context.Context, accountSid, sid string) (store.Message, error)
 	GetCall(ctx context.Context, accountSid, sid string) (store.Call, error)
 	GetPhoneNumber(ctx context.Context, accountSid, sid string) (store.PhoneNumber, error)
+
+	// The WhatsApp Sandbox's settings and members, and which numbers are WhatsApp
+	// senders.
+	GetWhatsAppSandbox(ctx context.Context, accountSid string) (store.WhatsAppSandbox, error)
+	UpdateWhatsAppSandbox(ctx context.Context, accountSid string, now time.Time, change func(*store.WhatsAppSandbox) error) (store.WhatsAppSandbox, error)
+	JoinedWhatsAppSessions(ctx context.Context, accountSid, sender string, since time.Time, limit int) ([]store.WhatsAppSession, error)
+	UpdatePhoneNumber(ctx context.Context, accountSid, sid string, now time.Time, change func(*store.PhoneNumber) error) (store.PhoneNumber, error)
 }
 
 // Messaging is the simulated messaging network (package messaging), as the simulator

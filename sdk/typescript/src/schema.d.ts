@@ -106,8 +106,9 @@ export interface paths {
         put?: never;
         /**
          * Send a message
-         * @description Queues a text or media message. `To` is required and must be an E.164 number;
-         *     one of `From` or `MessagingServiceSid` is required; one of `Body` or `MediaUrl` is
+         * @description Queues a text, media or WhatsApp message. `To` is required and must be an E.164
+         *     number, or `whatsapp:` and one for a WhatsApp user; one of `From` or
+         *     `MessagingServiceSid` is required; one of `Body`, `MediaUrl` or `ContentSid` is
          *     required. With `ScheduleType=fixed` and a `SendAt` between 15 minutes and 35 days
          *     ahead (both inclusive, as Twilio) the message is `scheduled` instead of `queued` and
          *     can be canceled until then. The server's `--schedule-min-lead` flag shortens the
@@ -137,12 +138,27 @@ export interface paths {
          *     +15005550002 (21612), +15005550003 (21408), +15005550004 (21610), +15005550009
          *     (21614); `From` +15005550001 (21212), +15005550007 (21606), +15005550008 (21611).
          *
+         *     **WhatsApp** (docs/simulator.md): `From` is the Sandbox, `whatsapp:+14155238886`, or
+         *     a number of the account made a WhatsApp sender (`POST
+         *     /switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp`); with a
+         *     Messaging Service, one of its pool's WhatsApp senders. The message is created
+         *     `queued` as any other, and fails at its first step, as on Twilio, when its `From`
+         *     is no WhatsApp sender of the account (63007), when the Sandbox's recipient has not
+         *     joined it or joined over 3 days ago (63015), or when it is freeform (or a template
+         *     WhatsApp did not approve) and the recipient's last message is 24 hours old or more
+         *     on the simulator's clock (63016). A delivered WhatsApp message is `read` a step
+         *     later.
+         *
+         *     **Content templates**: with `ContentSid` (and `ContentVariables`), the message's
+         *     `body` is the template rendered for the channel, on WhatsApp and on texts alike.
+         *
          *     Errors: 21604 `To` missing, 21211 `To` invalid, 21603 `From` missing, 21212 `From`
          *     invalid, 21606 `From` not usable by this account, 21610 the recipient replied STOP
-         *     to this sender, 21701 no such Messaging Service, 21602 no `Body` and no `MediaUrl`,
-         *     21617 `Body` over 1600 characters, 21620 invalid media URL, 21623 more than 10
-         *     media URLs, 35114 `SendAt` outside the scheduling window, 20001 any other invalid
-         *     parameter.
+         *     to this sender, 21701 no such Messaging Service, 21602 no `Body`, `MediaUrl` or
+         *     `ContentSid`, 21617 `Body` over 1600 characters, 21620 invalid media URL, 21623
+         *     more than 10 media URLs, 35114 `SendAt` outside the scheduling window, 21910 `From`
+         *     and `To` of different channels, 63031 the same WhatsApp address in both, 21654,
+         *     21655, 21656 and 216602 for templates, 20001 any other invalid parameter.
          */
         post: operations["CreateMessage"];
         delete?: never;
@@ -910,6 +926,16 @@ export interface paths {
          *     confirmation reply, and your webhook still runs with `OptOutType` set.
          *
          *     `To` must be a number this account owns (400, code 20001).
+         *
+         *     **WhatsApp**: `From` and `To` are `whatsapp:` addresses; `To` is the Sandbox
+         *     (`whatsapp:+14155238886`) or a WhatsApp sender of the account. The message opens
+         *     the user's 24-hour window with `To`, on the simulator's clock. The webhook (the
+         *     number's, or the Sandbox's `InboundUrl`) carries WhatsApp's `ProfileName`, `WaId`
+         *     and `MessageType`, and the button's or location's parameters given. On the
+         *     Sandbox, `join <keyword>` (the account's, see WhatsApp Sandbox) joins it for 3
+         *     days, `stop` leaves it, and a user who is not a member gets the Sandbox's reply
+         *     naming the keyword; these messages and the Sandbox's replies stay in the inbox
+         *     and do not reach your app.
          */
         post: operations["CreateInboundMessage"];
         delete?: never;
@@ -1852,6 +1878,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/switchboard/v1/Accounts/{AccountSid}/WhatsApp/Sandbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read the account's WhatsApp Sandbox
+         * @description The account's WhatsApp Sandbox: its number (`whatsapp:+14155238886`, every
+         *     account's), the account's own join keyword (a user sends `join <keyword>` to
+         *     join, see InboundMessages), the Sandbox's settings, and its members: the users
+         *     who joined in the last 3 days on the simulator's clock, the latest first (at most
+         *     100), each with when the membership ends and when the user's 24-hour window
+         *     closes.
+         */
+        get: operations["FetchWhatsAppSandbox"];
+        put?: never;
+        /**
+         * Set up the account's WhatsApp Sandbox
+         * @description Sets what the Sandbox does with its members' messages, as Twilio Console's Sandbox
+         *     settings: `InboundUrl` (with `InboundMethod`) receives them, and `StatusCallback`
+         *     is the status callback of messages sent from the Sandbox without one of their own.
+         *     Settings not given are kept; an empty string clears a URL.
+         */
+        post: operations["UpdateWhatsAppSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/switchboard/v1/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}/WhatsApp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The phone number's SID. */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read whether a number is a WhatsApp sender
+         * @description Whether the number is a WhatsApp sender of the account: Switchboard's stand-in for
+         *     registering a number with WhatsApp (Twilio's Self Sign-up or Senders API).
+         */
+        get: operations["FetchWhatsAppSender"];
+        put?: never;
+        /**
+         * Make a number a WhatsApp sender, or not
+         * @description `Enabled=true` makes the number a WhatsApp sender of the account at once (no
+         *     review): messages may go from `whatsapp:` and the number, within the 24-hour
+         *     window or with approved templates, and its WhatsApp users' messages reach its
+         *     `SmsUrl` (or its Messaging Service's webhook). A Messaging Service sends to
+         *     WhatsApp users from the WhatsApp senders of its pool. `Enabled=false` ends it.
+         */
+        post: operations["UpdateWhatsAppSender"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Content templates
+         * @description The Content templates of the account the credentials belong to (the Content API
+         *     has no account in its paths), newest first, in the v1 envelope: `meta` with
+         *     absolute page URLs.
+         */
+        get: operations["ListContent"];
+        put?: never;
+        /**
+         * Create a Content template
+         * @description Creates a Content template (`HX…`) from a JSON body, as the Content API takes it:
+         *     its `language`, the defaults of its `variables`, and its `types`, one object per
+         *     content type: `twilio/text`, `twilio/media`, `twilio/location`,
+         *     `twilio/quick-reply`, `twilio/call-to-action`, `twilio/list-picker`,
+         *     `twilio/card`. Placeholders (`{{1}}`, `{{name}}`) go anywhere in their text. A
+         *     message sent with the template's SID (`ContentSid`) is the template rendered for
+         *     its channel. A type Switchboard does not simulate, or one without what it
+         *     requires, is 400 with code 20001.
+         */
+        post: operations["CreateContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Content/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template's SID. */
+                Sid: components["schemas"]["ContentSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fetch a Content template
+         * @description Returns one Content template of the account the credentials belong to.
+         */
+        get: operations["FetchContent"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a Content template
+         * @description Deletes the template; messages sent with it keep their text. A message sent with
+         *     it afterwards is 21655.
+         */
+        delete: operations["DeleteContent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Content/{ContentSid}/ApprovalRequests/whatsapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template's SID. */
+                ContentSid: components["schemas"]["ContentSid"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a template to WhatsApp
+         * @description Submits the template for WhatsApp's approval under a `name` (lowercase letters,
+         *     digits and underscores) and a `category` (`UTILITY`, `MARKETING`,
+         *     `AUTHENTICATION`). Switchboard's WhatsApp answers at once: `approved`, or
+         *     `rejected` when the name starts with `reject` (Switchboard's way to test a
+         *     rejection). An approved template may be sent outside the 24-hour window. A
+         *     template of `twilio/location` alone cannot be submitted (20001). Submitting again
+         *     replaces the verdict.
+         */
+        post: operations["CreateContentApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/Content/{Sid}/ApprovalRequests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template's SID. */
+                Sid: components["schemas"]["ContentSid"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a template's approvals
+         * @description The template's WhatsApp approval: `status` `unsubmitted` (and empty strings)
+         *     until it was submitted.
+         */
+        get: operations["FetchContentApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ContentAndApprovals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Content templates with their approvals
+         * @description The account's Content templates, newest first, each with its WhatsApp approval
+         *     (`approval_requests`), in the v1 envelope.
+         */
+        get: operations["ListContentAndApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1947,6 +2177,12 @@ export interface components {
          * @example +14155550100
          */
         PhoneNumber: string;
+        /**
+         * @description A phone number in E.164 format, or a WhatsApp address: `whatsapp:` and the
+         *     number (`whatsapp:+14155550100`).
+         * @example +14155550100
+         */
+        MessageAddress: string;
         /** @description A date (`2026-11-24`, UTC) or an RFC 3339 date-time. */
         DateFilter: string;
         /**
@@ -2078,14 +2314,17 @@ export interface components {
         };
         CreateMessageRequest: {
             /**
-             * @description The recipient, in E.164 format. It must also be a possible number for its
-             *     country (right length), or the answer is 21211.
+             * @description The recipient, in E.164 format, or a WhatsApp user as `whatsapp:` and the
+             *     number. The number must also be possible for its country (right length), or
+             *     the answer is 21211.
              */
-            To: components["schemas"]["PhoneNumber"];
+            To: components["schemas"]["MessageAddress"];
             /**
-             * @description The sender: an E.164 number, a 5-6 digit short code, or an alphanumeric sender ID
-             *     (up to 11 letters, digits and spaces, at least one letter). Required unless
-             *     `MessagingServiceSid` is set.
+             * @description The sender: an E.164 number, a 5-6 digit short code, an alphanumeric sender ID
+             *     (up to 11 letters, digits and spaces, at least one letter), or a WhatsApp
+             *     sender (`whatsapp:+14155238886`, the Sandbox, or `whatsapp:` and a WhatsApp
+             *     sender number of the account), of the same channel as `To` (21910).
+             *     Required unless `MessagingServiceSid` is set.
              * @example +14155550199
              */
             From?: string;
@@ -2094,9 +2333,15 @@ export interface components {
              *     the sender from its pool; it also lends its `StatusCallback`.
              */
             MessagingServiceSid?: string;
-            /** @description The text, at most 1600 characters. Required unless `MediaUrl` is set. */
+            /**
+             * @description The text, at most 1600 characters. Required unless `MediaUrl` or `ContentSid`
+             *     is set; with `ContentSid`, the template's text replaces it.
+             */
             Body?: string;
-            /** @description Up to 10 public http(s) URLs of media to send; repeat the key for each. */
+            /**
+             * @description Up to 10 public http(s) URLs of media to send; repeat the key for each. A
+             *     WhatsApp message carries the first only.
+             */
             MediaUrl?: string[];
             /**
              * @description URL that receives a request at every later status change: an absolute http or
@@ -2150,9 +2395,20 @@ export interface components {
             SendAt?: string;
             /** @description Accepted for compatibility; not used by Switchboard. */
             SendAsMms?: boolean;
-            /** @description Accepted for compatibility; not used by Switchboard. */
+            /**
+             * @description A Content template of this account (`HX…`, see Content) that the message is
+             *     made of, instead of `Body` and `MediaUrl`: rendered for the channel of `To`
+             *     (a text gets the template's `twilio/text`, or `twilio/media` as MMS; WhatsApp
+             *     the richest type the template has). 21655 when the account has no such
+             *     template, 216602 when it has no type for the channel.
+             */
             ContentSid?: string;
-            /** @description Accepted for compatibility; not used by Switchboard. */
+            /**
+             * @description A JSON object of the values of the template's placeholders, by name
+             *     (`{"1":"Ana","2":"10:00"}`); a placeholder it leaves out takes the template's
+             *     default. 21656 when it is not a JSON object, a value is null or empty, or a
+             *     placeholder has no value; 21654 without `ContentSid`.
+             */
             ContentVariables?: string;
             /**
              * @description Accepted for compatibility; not used by Switchboard.
@@ -2742,14 +2998,41 @@ export interface components {
             ErrorCode?: number;
         };
         InboundMessageRequest: {
-            /** @description The phone that texts you, in E.164 format. */
-            From: components["schemas"]["PhoneNumber"];
-            /** @description Your number that receives the text; the account must own it. */
-            To: components["schemas"]["PhoneNumber"];
-            /** @description The text. Required unless `MediaUrl` is set. */
+            /**
+             * @description The phone that texts you, in E.164 format; a WhatsApp user as `whatsapp:` and
+             *     the number.
+             */
+            From: components["schemas"]["MessageAddress"];
+            /**
+             * @description Your number that receives the text; the account must own it. On WhatsApp, the
+             *     Sandbox (`whatsapp:+14155238886`) or `whatsapp:` and a WhatsApp sender of the
+             *     account.
+             */
+            To: components["schemas"]["MessageAddress"];
+            /**
+             * @description The text. Required unless `MediaUrl` is set (or, on WhatsApp, a location or a
+             *     button).
+             */
             Body?: string;
-            /** @description Up to 10 http(s) URLs of media the phone sends; repeat the key for each. */
+            /**
+             * @description Up to 10 http(s) URLs of media the phone sends (one on WhatsApp); repeat the
+             *     key for each.
+             */
             MediaUrl?: string[];
+            /** @description WhatsApp only; the user's profile name (default the user's WhatsApp ID). */
+            ProfileName?: string;
+            /** @description WhatsApp only; the title of the quick-reply button the user tapped (`Body` is usually the same). */
+            ButtonText?: string;
+            /** @description WhatsApp only; the tapped button's `id` in the template; needs `ButtonText`. */
+            ButtonPayload?: string;
+            /** @description WhatsApp only; the latitude of a location the user shares (-90 to 90), with `Longitude`. */
+            Latitude?: string;
+            /** @description WhatsApp only; the longitude of a location the user shares (-180 to 180), with `Latitude`. */
+            Longitude?: string;
+            /** @description WhatsApp only; the address of a shared place. */
+            Address?: string;
+            /** @description WhatsApp only; the name of a shared place. */
+            Label?: string;
         };
         /** @description One webhook request Switchboard made, and what your app answered. */
         WebhookDelivery: {
@@ -2948,6 +3231,305 @@ export interface components {
          * @example AIeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
          */
         AlphaSenderSid: string;
+        /** @description An account's WhatsApp Sandbox. */
+        WhatsAppSandbox: {
+            account_sid: components["schemas"]["AccountSid"];
+            /**
+             * @description The Sandbox's address, every account's.
+             * @example whatsapp:+14155238886
+             */
+            phone_number: string;
+            /**
+             * @description The account's join keyword, two words and a hyphen.
+             * @example polite-coast
+             */
+            keyword: string;
+            /**
+             * @description What a user sends the Sandbox to join it.
+             * @example join polite-coast
+             */
+            join_message: string;
+            /** @description Where the members' messages go; `null` when not set (they reach no app). */
+            inbound_url: string | null;
+            /**
+             * @description The method of `inbound_url`.
+             * @enum {string}
+             */
+            inbound_method: "GET" | "POST";
+            /** @description The status callback of messages sent from the Sandbox without one of their own. */
+            status_callback: string | null;
+            /** @description The users who joined in the last 3 days, the latest first (at most 100). */
+            members: components["schemas"]["WhatsAppSandboxMember"][];
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        /** @description A user who joined the Sandbox. */
+        WhatsAppSandboxMember: {
+            /**
+             * @description The user's WhatsApp address.
+             * @example whatsapp:+14155550100
+             */
+            user: string;
+            joined_at: components["schemas"]["ISODate"];
+            membership_ends_at: components["schemas"]["ISODate"];
+            /**
+             * Format: date-time
+             * @description When the user's 24-hour window closes (it may have closed); `null` if the user never wrote.
+             */
+            window_closes_at: string | null;
+        };
+        UpdateWhatsAppSandboxRequest: {
+            /** @description An absolute http(s) URL that receives the members' messages; empty clears it. */
+            InboundUrl?: string;
+            /**
+             * @description The method of `InboundUrl` (default POST).
+             * @enum {string}
+             */
+            InboundMethod?: "GET" | "POST";
+            /** @description An absolute http(s) URL, the status callback of messages sent from the Sandbox without one; empty clears it. */
+            StatusCallback?: string;
+        };
+        /** @description Whether a number of the account is a WhatsApp sender. */
+        WhatsAppSender: {
+            account_sid: components["schemas"]["AccountSid"];
+            phone_number_sid: components["schemas"]["IncomingPhoneNumberSid"];
+            phone_number: components["schemas"]["PhoneNumber"];
+            /**
+             * @description The number as a WhatsApp sender's address, the `From` of its WhatsApp messages.
+             * @example whatsapp:+14155550199
+             */
+            sender: string;
+            /** @description Whether the number is a WhatsApp sender. */
+            whatsapp_enabled: boolean;
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        UpdateWhatsAppSenderRequest: {
+            /** @description `true` makes the number a WhatsApp sender; `false` ends it. */
+            Enabled: boolean;
+        };
+        /**
+         * @description `HX` followed by 32 hex digits.
+         * @example HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+         */
+        ContentSid: string;
+        /**
+         * @description The defaults of the template's placeholders, by name (`"1"`, `"first_name"`).
+         * @example {
+         *       "1": "customer"
+         *     }
+         */
+        ContentVariables: {
+            [key: string]: string;
+        };
+        /**
+         * @description The template's content types, one object each. Twilio sends the richest type the
+         *     channel shows: on WhatsApp any of these (`twilio/card` the richest, then
+         *     `twilio/list-picker`, `twilio/call-to-action`, `twilio/quick-reply`,
+         *     `twilio/location`, `twilio/media`, `twilio/text`); on texts `twilio/media` (as
+         *     MMS) or `twilio/text`.
+         */
+        ContentTypes: {
+            "twilio/text"?: components["schemas"]["ContentText"];
+            "twilio/media"?: components["schemas"]["ContentMedia"];
+            "twilio/location"?: components["schemas"]["ContentLocation"];
+            "twilio/quick-reply"?: components["schemas"]["ContentQuickReply"];
+            "twilio/call-to-action"?: components["schemas"]["ContentCallToAction"];
+            "twilio/list-picker"?: components["schemas"]["ContentListPicker"];
+            "twilio/card"?: components["schemas"]["ContentCard"];
+        };
+        /** @description Text alone; every channel shows it. */
+        ContentText: {
+            /** @description The text, at most 1600 characters. */
+            body: string;
+        };
+        /** @description A media file with an optional text; a text is sent as MMS. */
+        ContentMedia: {
+            /** @description The text beside the file. */
+            body?: string;
+            /** @description The file's public http(s) URL (one). */
+            media: string[];
+        };
+        /** @description A place on a map (WhatsApp); the message's body is its label and address. */
+        ContentLocation: {
+            /** @description -90 to 90. */
+            latitude: number;
+            /** @description -180 to 180. */
+            longitude: number;
+            /** @description The place's name. */
+            label?: string;
+            /** @description The place's address. */
+            address?: string;
+            /** @description An identifier of your own. */
+            id?: string;
+        };
+        /** @description A button. */
+        ContentAction: {
+            /**
+             * @description What the button does; a quick reply's buttons may leave it out.
+             * @enum {string}
+             */
+            type?: "QUICK_REPLY" | "URL" | "PHONE_NUMBER" | "COPY_CODE" | "VOICE_CALL" | "VOICE_CALL_REQUEST";
+            /** @description The button's title, at most 200 characters. */
+            title: string;
+            /** @description A quick reply's payload, sent back as `ButtonPayload` when tapped. */
+            id?: string;
+            /** @description The page a `URL` button opens. */
+            url?: string;
+            /** @description The number a `PHONE_NUMBER` button calls. */
+            phone?: string;
+            /** @description The code a `COPY_CODE` button copies. */
+            code?: string;
+        };
+        /** @description A text with up to 10 reply buttons (WhatsApp). */
+        ContentQuickReply: {
+            /** @description The text. */
+            body: string;
+            /** @description The buttons, 1 to 10, of type `QUICK_REPLY`. */
+            actions: components["schemas"]["ContentAction"][];
+        };
+        /** @description A text with buttons that open a page, call a number or copy a code (WhatsApp). */
+        ContentCallToAction: {
+            /** @description The text. */
+            body: string;
+            /** @description The buttons, 1 to 10; a `URL` button needs `url`, a `PHONE_NUMBER` one `phone`, a `COPY_CODE` one `code`. */
+            actions: components["schemas"]["ContentAction"][];
+        };
+        /** @description An entry of a list picker. */
+        ContentListItem: {
+            /** @description The entry's title, at most 200 characters. */
+            item: string;
+            /** @description Sent back when the entry is picked. */
+            id: string;
+            /** @description A line under the title. */
+            description?: string;
+        };
+        /** @description A text with a button that opens a list of up to 10 entries (WhatsApp). */
+        ContentListPicker: {
+            /** @description The text. */
+            body: string;
+            /** @description The title of the button that opens the list. */
+            button: string;
+            /** @description The entries, 1 to 10. */
+            items: components["schemas"]["ContentListItem"][];
+        };
+        /**
+         * @description A card: a title and at least a subtitle, a body, a media file or buttons
+         *     (WhatsApp). The message's body is its title, subtitle and body, a line each.
+         */
+        ContentCard: {
+            /** @description The card's title. */
+            title: string;
+            /** @description A line under the title. */
+            subtitle?: string;
+            /** @description The card's text. */
+            body?: string;
+            /** @description A media file's public http(s) URL (one at most). */
+            media?: string[];
+            /** @description Up to 10 buttons (not `VOICE_CALL_REQUEST`). */
+            actions?: components["schemas"]["ContentAction"][];
+        };
+        /** @description A Content template to create. */
+        ContentCreateRequest: {
+            /** @description A name of your own; recipients never see it. */
+            friendly_name?: string;
+            /**
+             * @description The template's language, ISO 639-1 (`en`, `pt_BR`).
+             * @example en
+             */
+            language: string;
+            variables?: components["schemas"]["ContentVariables"];
+            types: components["schemas"]["ContentTypes"];
+        };
+        /** @description A Content template. */
+        Content: {
+            sid: components["schemas"]["ContentSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description The name given, `""` when none. */
+            friendly_name: string;
+            /** @description The template's language. */
+            language: string;
+            variables: components["schemas"]["ContentVariables"];
+            types: components["schemas"]["ContentTypes"];
+            /** @description This template's absolute URL. */
+            url: string;
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+            /** @description The absolute URLs of the template's WhatsApp approval (`approval_create`, `approval_fetch`). */
+            links: {
+                [key: string]: string;
+            };
+        };
+        /** @description One page of Content templates. */
+        ContentList: {
+            contents: components["schemas"]["Content"][];
+            meta: components["schemas"]["V1Meta"];
+        };
+        /** @description A template's submission to WhatsApp. */
+        ContentApprovalRequest: {
+            /**
+             * @description The template's name at WhatsApp, lowercase letters, digits and underscores; one that starts with `reject` is rejected.
+             * @example order_update
+             */
+            name: string;
+            /**
+             * @description WhatsApp's category, `UTILITY`, `MARKETING` or `AUTHENTICATION`.
+             * @example UTILITY
+             */
+            category: string;
+        };
+        /** @description A template's WhatsApp approval. */
+        ContentApproval: {
+            /** @description The name submitted (`""` when unsubmitted). */
+            name: string;
+            /** @description The category submitted. */
+            category: string;
+            /** @description The content type WhatsApp reviewed (the template's richest but `twilio/location`). */
+            content_type: string;
+            /**
+             * @description WhatsApp's verdict; Switchboard gives `approved` or `rejected` at once, `unsubmitted` before.
+             * @enum {string}
+             */
+            status: "unsubmitted" | "received" | "pending" | "approved" | "rejected" | "paused" | "disabled";
+            /** @description Why it was rejected, `""` otherwise. */
+            rejection_reason: string;
+            /** @description Whether WhatsApp may change the category; always `false` here. */
+            allow_category_change: boolean;
+        };
+        /** @description A template's approvals, by channel. */
+        ContentApprovals: {
+            sid: components["schemas"]["ContentSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            whatsapp: components["schemas"]["ContentWhatsAppApproval"];
+            /** @description This resource's absolute URL. */
+            url: string;
+        };
+        ContentWhatsAppApproval: components["schemas"]["ContentApproval"] & {
+            /**
+             * @description The channel.
+             * @enum {string}
+             */
+            type: "whatsapp";
+        };
+        /** @description A Content template with its WhatsApp approval. */
+        ContentAndApprovals: {
+            sid: components["schemas"]["ContentSid"];
+            account_sid: components["schemas"]["AccountSid"];
+            /** @description The name given, `""` when none. */
+            friendly_name: string;
+            /** @description The template's language. */
+            language: string;
+            variables: components["schemas"]["ContentVariables"];
+            types: components["schemas"]["ContentTypes"];
+            approval_requests: components["schemas"]["ContentApproval"];
+            date_created: components["schemas"]["ISODate"];
+            date_updated: components["schemas"]["ISODate"];
+        };
+        /** @description One page of Content templates with their approvals. */
+        ContentAndApprovalsList: {
+            contents: components["schemas"]["ContentAndApprovals"][];
+            meta: components["schemas"]["V1Meta"];
+        };
         /**
          * Format: date-time
          * @description A time in ISO 8601 (RFC 3339) format, in UTC, as Twilio's v1 APIs write it.
@@ -4522,12 +5104,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only messages sent to this number.
+                 * @description Only messages sent to this number (or WhatsApp address).
                  * @example +14155550100
                  */
-                To?: components["schemas"]["PhoneNumber"];
+                To?: components["schemas"]["MessageAddress"];
                 /**
-                 * @description Only messages sent from this number or sender ID.
+                 * @description Only messages sent from this number, sender ID or WhatsApp address.
                  * @example +14155550199
                  */
                 From?: string;
@@ -8145,6 +8727,395 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    FetchWhatsAppSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Sandbox. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsAppSandbox"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateWhatsAppSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "InboundUrl": "https://example.com/whatsapp"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateWhatsAppSandboxRequest"];
+            };
+        };
+        responses: {
+            /** @description The Sandbox, with its new settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsAppSandbox"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchWhatsAppSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The phone number's SID. */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number's WhatsApp setting. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsAppSender"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    UpdateWhatsAppSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The SID of the account that owns the resources (yours or a subaccount's). */
+                AccountSid: components["parameters"]["AccountSid"];
+                /** @description The phone number's SID. */
+                Sid: components["schemas"]["IncomingPhoneNumberSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Enabled": true
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UpdateWhatsAppSenderRequest"];
+            };
+        };
+        responses: {
+            /** @description The number's WhatsApp setting, as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatsAppSender"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListContent: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of templates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContentCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The new template. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template's SID. */
+                Sid: components["schemas"]["ContentSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    DeleteContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template's SID. */
+                Sid: components["schemas"]["ContentSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CreateContentApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template's SID. */
+                ContentSid: components["schemas"]["ContentSid"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContentApprovalRequest"];
+            };
+        };
+        responses: {
+            /** @description WhatsApp's verdict. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentApproval"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FetchContentApprovals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The template's SID. */
+                Sid: components["schemas"]["ContentSid"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template's approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentApprovals"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ListContentAndApprovals: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many records a page holds, at most 1000; a larger value is served as 1000 (the
+                 *     official SDKs send their `limit` here).
+                 * @example 50
+                 */
+                PageSize?: components["parameters"]["PageSize"];
+                /**
+                 * @description The zero-based number of the page. Set by `next_page_uri` and `previous_page_uri`;
+                 *     without a `PageToken` the server skips `Page * PageSize` records, which is slower on
+                 *     large lists than following the page URIs. `Page * PageSize` must not exceed
+                 *     2^53-1 (400, code 20001).
+                 * @example 0
+                 */
+                Page?: components["parameters"]["Page"];
+                /**
+                 * @description Opaque position in the list, set by `next_page_uri` and `previous_page_uri`. It is
+                 *     sealed to the list it came from (account, filters, credentials) and refused by any
+                 *     other (400, code 20001); it survives server restarts. It has no example on purpose:
+                 *     Swagger UI sends a parameter's example with "Try it out", and any token but one this
+                 *     server sealed for this list is refused. It looks like
+                 *     `PAfuaSsPIJQTnCqc3pLXZzTaEdfnfG1OEQwC1VfZw66UFF4TMupN6p3VoTUOa-rIxy`.
+                 */
+                PageToken?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of templates with their approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentAndApprovalsList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
