@@ -22,7 +22,7 @@ import (
 // snippet:start twilio-go-transport
 // toSwitchboard sends the requests twilio-go addresses to api.twilio.com (and to
 // lookups.twilio.com for Lookup v2, messaging.twilio.com for Messaging Services,
-// verify.twilio.com for Verify) to Switchboard.
+// verify.twilio.com for Verify, content.twilio.com for Content templates) to Switchboard.
 type toSwitchboard struct{ base *url.URL }
 
 func (t toSwitchboard) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -110,7 +110,7 @@ func (e *sdkEnv) baseClient(sid, token string) *twclient.Client {
 }
 
 // redirectTransport sends the requests the SDK addresses to Twilio's production hosts
-// (api, lookups, messaging and verify.twilio.com) to the local server instead, and
+// (api, lookups, messaging, verify and content.twilio.com) to the local server instead, and
 // records them. The Host header stays the production one,
 // as a reverse proxy in front of Switchboard would leave it.
 type redirectTransport struct {
@@ -122,7 +122,7 @@ type redirectTransport struct {
 
 func (rt *redirectTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch req.URL.Host {
-	case "api.twilio.com", "lookups.twilio.com", "messaging.twilio.com", "verify.twilio.com":
+	case "api.twilio.com", "lookups.twilio.com", "messaging.twilio.com", "verify.twilio.com", "content.twilio.com":
 	default:
 		rt.t.Errorf("SDK addressed an unexpected host: %s %s", req.Method, req.URL)
 		return nil, fmt.Errorf("unexpected host %q", req.URL.Host)
