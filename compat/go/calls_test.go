@@ -128,6 +128,18 @@ func TestCalls(t *testing.T) {
 		t.Errorf("wav: HTTP %d, %d bytes", resp.StatusCode, len(body))
 	}
 
+	// The audio is served without credentials, as Twilio serves it unless the account
+	// asks otherwise: an app links RecordingUrl + ".mp3" in a page or an e-mail.
+	wav := e.fetchWithoutCredentials(t, "/2010-04-01/Accounts/"+e.Main.Sid+"/Recordings/"+*rec.Sid+".wav", "audio/wav")
+	if !bytes.Equal(wav, body) {
+		t.Errorf("wav without credentials: %d bytes, not the %d with them", len(wav), len(body))
+	}
+	mp3 := e.fetchWithoutCredentials(t, "/2010-04-01/Accounts/"+e.Main.Sid+"/Recordings/"+*rec.Sid+".mp3", "audio/mpeg")
+	// An MPEG audio stream: a frame header's sync word first (11 bits set).
+	if len(mp3) < 4 || mp3[0] != 0xFF || mp3[1]&0xE0 != 0xE0 {
+		t.Errorf("mp3: %d bytes beginning % x", len(mp3), mp3[:min(len(mp3), 4)])
+	}
+
 	// An ended call is deleted; then it is not found.
 	if err := e.SDK.Api.DeleteCall(*c.Sid, nil); err != nil {
 		t.Fatal(err)

@@ -58,6 +58,10 @@ func TestMedia(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/gif" || !bytes.Equal(body, gif) {
 		t.Fatalf("media file: HTTP %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
+	// And without credentials, as Twilio serves media (its URLs are unguessable).
+	if got := e.fetchWithoutCredentials(t, "/2010-04-01/Accounts/"+e.Main.Sid+"/Messages/"+*m.Sid+"/Media/"+*one.Sid, "image/gif"); !bytes.Equal(got, gif) {
+		t.Fatalf("media file without credentials: %q", got)
+	}
 
 	if err := e.SDK.Api.DeleteMedia(*m.Sid, *one.Sid, nil); err != nil {
 		t.Fatal(err)
@@ -72,4 +76,20 @@ func TestMedia(t *testing.T) {
 	if err != nil || deref(after.NumMedia) != "1" {
 		t.Fatalf("num_media after delete %v (%v)", after.NumMedia, err)
 	}
+}
+
+// fetchWithoutCredentials GETs path with no Authorization header, as a browser following
+// a link does, and returns the body of its 200 answer of contentType.
+func (e *sdkEnv) fetchWithoutCredentials(t *testing.T, path, contentType string) []byte {
+	t.Helper()
+	resp, err := e.HTTP.Get(e.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != contentType {
+		t.Fatalf("%s without credentials: HTTP %d %s %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), body[:min(len(body), 200)])
+	}
+	return body
 }
