@@ -12,6 +12,7 @@
 
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -202,6 +203,7 @@ export function localClient(url, sid, token, opts = {}) {
   client.lookups.baseUrl = url;
   client.messaging.baseUrl = url;
   client.verify.baseUrl = url;
+  client.content.baseUrl = url;
   return client;
 }
 
@@ -219,7 +221,7 @@ export function rewritingHttpClient(url) {
     request(opts) {
       this.seen.push(opts.uri);
       const u = new URL(opts.uri);
-      if (["api.twilio.com", "lookups.twilio.com", "messaging.twilio.com", "verify.twilio.com"].includes(u.hostname)) {
+      if (["api.twilio.com", "content.twilio.com", "lookups.twilio.com", "messaging.twilio.com", "verify.twilio.com"].includes(u.hostname)) {
         opts = { ...opts, uri: url + u.pathname + u.search };
       }
       return super.request(opts);
@@ -270,6 +272,77 @@ export async function simulator(sb, path, params = {}) {
   });
   if (res.status >= 300) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
+}
+
+/**
+ * Reads one of Switchboard's simulator resources (e.g. simulatorGet(sb, "WhatsApp/Sandbox"))
+ * and resolves to its JSON.
+ */
+export async function simulatorGet(sb, path) {
+  const res = await fetch(`${sb.url}/switchboard/v1/Accounts/${sb.accountSid}/${path}`, {
+    headers: { Authorization: "Basic " + Buffer.from(`${sb.accountSid}:${sb.authToken}`).toString("base64") },
+  });
+  if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * An app's webhook endpoint on loopback: it answers every request with `answer` (TwiML,
+ * empty by default) and keeps each one's form parameters and whether twilio-node's
+ * validateRequest accepts its X-Twilio-Signature. Resolves to { url, requests,
+ * waitFor(n), close() }.
+ */
+export async function webhookApp(authToken, answer = "<Response/>") {
+  const requests = [];
+  let wake = () => {};
+  const server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const params = Object.fromEntries(new URLSearchParams(body));
+      const url = `http://${req.headers.host}${req.url}`;
+      requests.push({ path: req.url, params, valid: twilio.validateRequest(authToken, req.headers["x-twilio-signature"] ?? "", url, params) });
+      res.writeHead(200, { "Content-Type": "text/xml" });
+      res.end(answer);
+      wake();
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const waitFor = async (n, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (requests.length < n) {
+      if (Date.now() > deadline) throw new Error(`${requests.length} webhook requests, want ${n}`);
+      await new Promise((r) => {
+        wake = r;
+        setTimeout(r, 50);
+      });
+    }
+    return requests.slice(0, n);
+  };
+  return { url, requests, waitFor, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** A file server on loopback that answers every request with content as contentType. */
+export async function fileServer(contentType, content) {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "Content-Type": contentType });
+    res.end(content);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}/file`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Fetches a message through the SDK until its status is one of statuses. */
+export async function waitForMessage(client, sid, ...statuses) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const m = await client.messages(sid).fetch();
+    if (statuses.includes(m.status)) return m;
+    if (Date.now() > deadline) throw new Error(`message ${sid} is ${m.status}, want ${statuses}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
