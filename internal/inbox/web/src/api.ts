@@ -17,6 +17,7 @@ export type CallEvent = components["schemas"]["CallEvent"];
 export type Recording = components["schemas"]["CallRecording"]; // as a call lists them
 export type ApiError = components["schemas"]["Error"];
 export type Verification = components["schemas"]["SimulatorVerification"]; // with its code
+export type Sandbox = components["schemas"]["WhatsAppSandbox"];
 
 export interface Credentials {
   sid: string;

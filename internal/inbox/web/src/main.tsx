@@ -1,8 +1,9 @@
 // Switchboard's web inbox: a phone on the screen. Conversations (one per number and
 // other party), a thread of bubbles with each text's live status and encoding, replies
 // typed as the customer, the detail of a message with its webhook deliveries, calls with
-// their timelines and a keypad (calls.tsx), numbers, and the codes Verify sent
-// (verify.tsx). Everything goes through the public API (see api.ts); live changes come
+// their timelines and a keypad (calls.tsx), numbers and the WhatsApp Sandbox
+// (whatsapp.tsx; a WhatsApp conversation is a thread with its label), and the codes
+// Verify sent (verify.tsx). Everything goes through the public API (see api.ts); live changes come
 // from its event stream.
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
@@ -16,6 +17,7 @@ import { applyCallChange, Calls, liveCall, mergeCalls } from "./calls";
 import { DeliveryView, Fields, time } from "./shared";
 import { Verifications } from "./verify";
 import { ClockBanner } from "./clock";
+import { isWhatsApp, SandboxPanel, useSandbox, WhatsAppTag } from "./whatsapp";
 
 interface Bubble {
   message: Message;
@@ -356,6 +358,7 @@ function Inbox({ creds, onSignOut }: { creds: Credentials; onSignOut: () => void
                 >
                   <div class="who">
                     <strong>{t.party}</strong>
+                    {isWhatsApp(t.party) && <WhatsAppTag />}
                     {unread(t) > 0 && <span class="badge" data-unread>{unread(t)}</span>}
                     <time>{time(t.last_message.date_created)}</time>
                   </div>
@@ -415,6 +418,8 @@ function ThreadView(props: {
   const [sending, setSending] = useState(false);
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => end.current?.scrollIntoView({ block: "end" }), [bubbles.length]);
+  const [sandbox] = useSandbox(sb, props.account, 0);
+  const inSandbox = sandbox !== null && k.number === sandbox.phone_number;
   async function reply(e: Event) {
     e.preventDefault();
     if (!text.trim()) return;
@@ -431,6 +436,12 @@ function ThreadView(props: {
     <section class="phone">
       <div class="phone-head">
         <strong>{k.party}</strong> <span>with {k.number || "a messaging service"}</span>
+        {isWhatsApp(k.party) && <WhatsAppTag />}
+        {inSandbox && (
+          <div class="sandbox-hint" data-sandbox-hint>
+            The WhatsApp Sandbox: the user joins by sending <code>{sandbox.join_message}</code>
+          </div>
+        )}
       </div>
       <div class="bubbles">
         {bubbles.map((b) => (
@@ -673,6 +684,7 @@ function Numbers({ sb, account, setError, version }: { sb: SwitchboardClient; ac
           </li>
         ))}
       </ul>
+      <SandboxPanel sb={sb} account={account} setError={setError} version={version} />
     </main>
   );
 }

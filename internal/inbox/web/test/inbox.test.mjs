@@ -3,8 +3,8 @@
 // arrive and their status change live, answer as the customer through a real webhook
 // receiver (its signatures checked by the official twilio package), look at and replay
 // webhooks; call a number whose app answers with an IVR menu, watch the call's timeline
-// grow and press keys on it; read the code Verify sent; see that the simulator's clock was
-// moved ahead. Also: a subaccount sees only its own, and a page of another
+// grow and press keys on it; read the code Verify sent; see the WhatsApp Sandbox's keyword
+// and a WhatsApp conversation; see that the simulator's clock was moved ahead. Also: a subaccount sees only its own, and a page of another
 // site cannot write with the user's credentials. Screenshots go to test-results/.
 //
 // Measured (printed, never asserted): the time from an API create to the bubble on
@@ -457,6 +457,32 @@ test("the Verify tab shows the code sent, as the simulator reads it, and its sta
   await page.click("main.verifications h2 button");
   await page.waitForSelector(`[data-verification="${v.body.sid}"][data-status="approved"]`);
   await page.screenshot({ path: join(results, "verify.png") });
+});
+
+test("the Numbers tab shows the WhatsApp Sandbox's keyword; joining as a user starts a WhatsApp conversation", async () => {
+  const sandbox = await api("GET", `/switchboard/v1/Accounts/${sid}/WhatsApp/Sandbox`);
+  assert.equal(sandbox.status, 200, JSON.stringify(sandbox.body));
+  await page.click("[data-tab=numbers]");
+  const panel = page.locator("[data-sandbox]");
+  await panel.waitFor();
+  assert.equal(await panel.locator("[data-keyword]").innerText(), sandbox.body.keyword);
+  assert.equal(await panel.locator("[data-join-message]").innerText(), `join ${sandbox.body.keyword}`);
+  const user = "+14155550188";
+  await panel.locator("input[aria-label='WhatsApp user']").fill(user);
+  await panel.locator("button[type=submit]").click();
+  await page.waitForSelector(`[data-member="whatsapp:${user}"]`);
+  await page.screenshot({ path: join(results, "whatsapp-sandbox.png") });
+
+  // The join and the Sandbox's answer make a thread that looks like one, with its label.
+  await page.click("[data-tab=threads]");
+  const thread = page.locator(`[data-thread="${sandbox.body.phone_number}|whatsapp:${user}"]`);
+  await thread.waitFor();
+  assert.equal(await thread.locator("[data-channel=whatsapp]").count(), 1);
+  await thread.click();
+  await page.waitForSelector("[data-sandbox-hint]");
+  assert.match(await page.locator("[data-sandbox-hint]").innerText(), new RegExp(`join ${sandbox.body.keyword}`));
+  await page.locator(".bubble.out").first().waitFor();
+  await page.screenshot({ path: join(results, "whatsapp-thread.png") });
 });
 
 test("when a test moves the simulator's clock ahead, the inbox says so", async () => {
