@@ -9,7 +9,6 @@ import (
 
 	"github.com/switchboard-dev/switchboard/internal/content"
 	"github.com/switchboard-dev/switchboard/internal/phone"
-	"github.com/switchboard-dev/switchboard/internal/sid"
 	"github.com/switchboard-dev/switchboard/internal/twiml"
 	"github.com/switchboard-dev/switchboard/internal/whatsapp"
 	"github.com/switchboard-dev/switchboard/store"
@@ -111,7 +110,7 @@ func (s *Service) receiveWhatsApp(ctx context.Context, account store.Account, in
 	at := s.clock.Now()
 	now := at.UTC().Truncate(time.Second)
 	m := store.Message{
-		Sid: sid.New("SM"), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
+		Sid: messageSid(len(in.MediaURLs)), AccountSid: account.Sid, To: in.To, From: in.From, Body: in.Body,
 		MediaURLs: in.MediaURLs, NumMedia: len(in.MediaURLs), Status: statusReceived, Direction: DirectionInbound,
 		NumSegments: 1, Price: price(1, len(in.MediaURLs)), DateCreated: now, DateUpdated: now, DateSent: now,
 	}

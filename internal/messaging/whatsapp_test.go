@@ -403,8 +403,12 @@ func TestReceiveWhatsAppContent(t *testing.T) {
 		t.Errorf("a location: %v", p)
 	}
 	in = Inbound{From: waUser, To: waSender, MediaURLs: []string{"https://example.com/cat.jpg"}}
-	if _, err := s.Receive(context.Background(), account, in); err != nil {
+	photo, err := s.Receive(context.Background(), account, in)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasPrefix(photo.Sid, "MM") {
+		t.Errorf("a photo is %s, not MM…, as on Twilio", photo.Sid)
 	}
 	jobs := decodeJobs(t, st.applied[1].Jobs)
 	if len(jobs.media) != 1 || jobs.media[0].Webhook == nil || jobs.media[0].Webhook.Params["MessageType"] != "image" || len(st.applied[1].Media) != 1 {
