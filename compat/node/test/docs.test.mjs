@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import twilio from "twilio";
-import { startSwitchboard, verificationCode } from "./switchboard.mjs";
+import { simulator, simulatorGet, startSwitchboard, verificationCode } from "./switchboard.mjs";
 
 let sb;
 before(async () => {
@@ -88,4 +88,30 @@ test("docs snippet: a sign-in with Verify and twilio-node", async () => {
   // snippet:end
   assert.equal(check.status, "approved");
   assert.equal(check.valid, true);
+});
+
+test("docs snippet: a WhatsApp template with twilio-node", async () => {
+  const { url: switchboardUrl, accountSid, authToken } = sb;
+  // The user joins the Sandbox first, as a phone would (the keyword is the account's).
+  const sandbox = await simulatorGet(sb, "WhatsApp/Sandbox");
+  await simulator(sb, "InboundMessages", { From: "whatsapp:+14155550100", To: "whatsapp:+14155238886", Body: sandbox.join_message });
+  // snippet:start twilio-node-whatsapp
+  const client = twilio(accountSid, authToken);
+  client.api.baseUrl = switchboardUrl;
+  client.content.baseUrl = switchboardUrl; // Content templates (v1) are on the same address
+  const template = await client.content.v1.contents.create({
+    friendly_name: "order_update",
+    language: "en",
+    variables: { 1: "customer" },
+    types: { "twilio/text": { body: "Hi {{1}}, your order {{2}} has shipped." } },
+  });
+  const message = await client.messages.create({
+    to: "whatsapp:+14155550100",
+    from: "whatsapp:+14155238886", // the Sandbox
+    contentSid: template.sid,
+    contentVariables: JSON.stringify({ 1: "Ana", 2: "#1042" }),
+  }); // message.body is "Hi Ana, your order #1042 has shipped."
+  // snippet:end
+  assert.equal(message.body, "Hi Ana, your order #1042 has shipped.");
+  assert.equal(message.to, "whatsapp:+14155550100");
 });
