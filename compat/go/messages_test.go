@@ -147,7 +147,7 @@ func TestCreateMessageVariants(t *testing.T) {
 				ForceDelivery: ptr(false), ContentRetention: ptr("retain"), AddressRetention: ptr("retain"),
 				SmartEncoded: ptr(true), PersistentAction: &[]string{"geo:37.787890,-122.391664|Twilio"},
 				TrafficType: ptr("free"), ShortenUrls: ptr(false), SendAsMms: ptr(false),
-				ContentVariables: ptr(`{"1":"x"}`), RiskCheck: ptr("enable")},
+				RiskCheck: ptr("enable")}, // ContentVariables goes with ContentSid: see TestContentTemplates
 			segments: "1", numMedia: "0", status: "queued", wantBody: "opts",
 		},
 		{

@@ -190,6 +190,12 @@ func TestContentTemplates(t *testing.T) {
 		t.Errorf("on WhatsApp: %s %v", deref(w.Status), w.ErrorCode)
 	}
 
+	// ContentVariables without ContentSid is refused at once (21654), as on Twilio.
+	alone := text("opts")
+	alone.SetContentVariables(`{"1":"x"}`)
+	_, err = e.apiFor(e.Main.Sid, e.Main.AuthToken).CreateMessage(alone)
+	e.wantError(t, err, 400, 21654)
+
 	// A variable without a value is refused at once (21656).
 	missing := &api.CreateMessageParams{}
 	missing.SetTo(to)
