@@ -70,6 +70,7 @@ var identities = []struct{ table, column string }{
 	{"incoming_phone_numbers", "seq"}, {"messaging_services", "seq"}, {"messaging_service_numbers", "seq"},
 	{"messaging_service_alpha_senders", "seq"}, {"calls", "seq"}, {"call_events", "seq"}, {"recordings", "seq"},
 	{"verify_services", "seq"}, {"verifications", "seq"}, {"webhook_deliveries", "seq"}, {"jobs", "id"},
+	{"contents", "seq"},
 }
 
 // AddCounters notes the last values the other database's counters handed out: Commit
@@ -162,8 +163,7 @@ func withSeq(seq int64, args []any) []any { return append([]any{seq}, args...) }
 // AddAccounts inserts accounts, parents before their subaccounts.
 func (x *Import) AddAccounts(ctx context.Context, rows []store.Account) error {
 	return importRows(ctx, x, "accounts",
-		`INSERT INTO accounts (seq, sid, parent_sid, friendly_name, status, auth_token, date_created, date_updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, rows,
+		"INSERT INTO accounts ("+accountCols+") VALUES ("+params(1, 10)+")", rows,
 		func(a store.Account) ([]any, error) { return withSeq(a.Seq, accountArgs(a)), nil })
 }
 
@@ -190,8 +190,8 @@ func (x *Import) AddMessages(ctx context.Context, rows []store.Message) error {
 	return importRows(ctx, x, "messages",
 		`INSERT INTO messages (seq, sid, account_sid, to_number, from_number, messaging_service_sid,
 			body, media_urls, status, direction, num_segments, num_media, price, status_callback, send_at, error_code, error_message,
-			date_created, date_updated, date_sent)
-		VALUES (`+params(1, 20)+`)`, rows,
+			date_created, date_updated, date_sent, content_sid)
+		VALUES (`+params(1, 21)+`)`, rows,
 		func(m store.Message) ([]any, error) {
 			args, err := messageArgs(m)
 			return withSeq(m.Seq, args), err
@@ -354,5 +354,33 @@ func (x *Import) AddDeliveries(ctx context.Context, rows []store.WebhookDelivery
 			return []any{d.Seq, d.Sid, d.AccountSid, d.ResourceSid, d.Event, d.URL, d.Method, p, d.Signature,
 				intArg(d.ResponseStatus), d.ResponseType, []byte(d.ResponseBody), d.Latency.Milliseconds(), d.Attempt,
 				intArg(d.ErrorCode), d.ErrorMessage, timeArg(d.DateCreated), d.ReplayOf}, nil
+		})
+}
+
+// AddContents inserts Content templates with their WhatsApp approvals.
+func (x *Import) AddContents(ctx context.Context, rows []store.Content) error {
+	return importRows(ctx, x, "content templates",
+		"INSERT INTO contents ("+contentCols+") VALUES ("+params(1, 14)+")", rows,
+		func(c store.Content) ([]any, error) {
+			args, err := contentArgs(c)
+			return withSeq(c.Seq, args), err
+		})
+}
+
+// AddWhatsAppSessions inserts WhatsApp users' sessions with the accounts' senders.
+func (x *Import) AddWhatsAppSessions(ctx context.Context, rows []store.WhatsAppSession) error {
+	return importRows(ctx, x, "whatsapp sessions",
+		"INSERT INTO whatsapp_sessions ("+whatsappSessionCols+") VALUES ($1, $2, $3, $4, $5)", rows,
+		func(w store.WhatsAppSession) ([]any, error) {
+			return []any{w.AccountSid, w.Sender, w.User, timeArg(w.LastInbound), timeArg(w.JoinedAt)}, nil
+		})
+}
+
+// AddWhatsAppSandboxes inserts the accounts' Sandbox settings.
+func (x *Import) AddWhatsAppSandboxes(ctx context.Context, rows []store.WhatsAppSandbox) error {
+	return importRows(ctx, x, "whatsapp sandboxes",
+		"INSERT INTO whatsapp_sandboxes ("+whatsappSandboxCols+") VALUES ($1, $2, $3, $4, $5, $6)", rows,
+		func(b store.WhatsAppSandbox) ([]any, error) {
+			return []any{b.AccountSid, b.InboundURL, b.InboundMethod, b.StatusCallback, timeArg(b.DateCreated), timeArg(b.DateUpdated)}, nil
 		})
 }

@@ -205,3 +205,20 @@ func (x *Export) EachJob(ctx context.Context, fn func(store.Job) error) error {
 func (x *Export) EachDelivery(ctx context.Context, fn func(store.WebhookDelivery) error) error {
 	return exportRows(ctx, x, "webhook deliveries", "SELECT "+deliveryCols+" FROM webhook_deliveries ORDER BY seq", scanDelivery, fn)
 }
+
+// EachContent reads Content templates, with their WhatsApp approvals.
+func (x *Export) EachContent(ctx context.Context, fn func(store.Content) error) error {
+	return exportRows(ctx, x, "content templates", "SELECT "+contentCols+" FROM contents ORDER BY seq", scanContent, fn)
+}
+
+// EachWhatsAppSession reads every WhatsApp user's session with each sender.
+func (x *Export) EachWhatsAppSession(ctx context.Context, fn func(store.WhatsAppSession) error) error {
+	return exportRows(ctx, x, "whatsapp sessions",
+		"SELECT "+whatsappSessionCols+" FROM whatsapp_sessions ORDER BY account_sid, sender, user_address", scanWhatsAppSession, fn)
+}
+
+// EachWhatsAppSandbox reads the accounts' Sandbox settings.
+func (x *Export) EachWhatsAppSandbox(ctx context.Context, fn func(store.WhatsAppSandbox) error) error {
+	return exportRows(ctx, x, "whatsapp sandboxes",
+		"SELECT "+whatsappSandboxCols+" FROM whatsapp_sandboxes ORDER BY date_created, account_sid", scanWhatsAppSandbox, fn)
+}

@@ -63,6 +63,14 @@ type VerifySource interface {
 	EachVerification(ctx context.Context, fn func(store.Verification) error) error
 }
 
+// WhatsAppSource reads Content templates, WhatsApp users' sessions and the accounts'
+// Sandbox settings.
+type WhatsAppSource interface {
+	EachContent(ctx context.Context, fn func(store.Content) error) error
+	EachWhatsAppSession(ctx context.Context, fn func(store.WhatsAppSession) error) error
+	EachWhatsAppSandbox(ctx context.Context, fn func(store.WhatsAppSandbox) error) error
+}
+
 // OutboxSource reads the jobs waiting or under way, and the webhook deliveries.
 type OutboxSource interface {
 	EachJob(ctx context.Context, fn func(store.Job) error) error
@@ -77,6 +85,7 @@ type Source interface {
 	NumbersSource
 	CallsSource
 	VerifySource
+	WhatsAppSource
 	OutboxSource
 }
 
@@ -118,6 +127,13 @@ type VerifyDestination interface {
 	AddVerifications(ctx context.Context, rows []store.Verification) error
 }
 
+// WhatsAppDestination writes Content templates, WhatsApp sessions and Sandbox settings.
+type WhatsAppDestination interface {
+	AddContents(ctx context.Context, rows []store.Content) error
+	AddWhatsAppSessions(ctx context.Context, rows []store.WhatsAppSession) error
+	AddWhatsAppSandboxes(ctx context.Context, rows []store.WhatsAppSandbox) error
+}
+
 // OutboxDestination writes jobs and webhook deliveries.
 type OutboxDestination interface {
 	AddJobs(ctx context.Context, rows []store.Job) error
@@ -132,6 +148,7 @@ type Destination interface {
 	NumbersDestination
 	CallsDestination
 	VerifyDestination
+	WhatsAppDestination
 	OutboxDestination
 
 	// Empty reports whether the destination holds nothing a copy could collide with.
@@ -221,6 +238,9 @@ func copyAll(ctx context.Context, src Source, dst Destination) (Counts, error) {
 		{"recordings", func() (int, error) { return copyRows(ctx, src.EachRecording, dst.AddRecordings) }},
 		{"verify services", func() (int, error) { return copyRows(ctx, src.EachVerifyService, dst.AddVerifyServices) }},
 		{"verifications", func() (int, error) { return copyRows(ctx, src.EachVerification, dst.AddVerifications) }},
+		{"content templates", func() (int, error) { return copyRows(ctx, src.EachContent, dst.AddContents) }},
+		{"WhatsApp sessions", func() (int, error) { return copyRows(ctx, src.EachWhatsAppSession, dst.AddWhatsAppSessions) }},
+		{"WhatsApp sandboxes", func() (int, error) { return copyRows(ctx, src.EachWhatsAppSandbox, dst.AddWhatsAppSandboxes) }},
 		{"webhook deliveries", func() (int, error) { return copyRows(ctx, src.EachDelivery, dst.AddDeliveries) }},
 		{"jobs", func() (int, error) { return copyRows(ctx, src.EachJob, dst.AddJobs) }},
 	}

@@ -71,6 +71,8 @@ func seed(t *testing.T, db store.Store) {
 	must(db.CreateSubaccount(ctx, store.Account{Sid: "AC3", ParentSid: "AC1", FriendlyName: "closed", Status: "active",
 		AuthToken: "token3", DateCreated: at(3), DateUpdated: at(3)}, 10))
 	must(db.UpdateAccount(ctx, "AC3", store.AccountUpdate{Status: ptr("closed"), Now: at(4)}))
+	yes := true
+	must(db.UpdateAccount(ctx, "AC2", store.AccountUpdate{MediaAuth: &yes, RecordingAuth: &yes, Now: at(4)}))
 
 	must(db.CreateKey(ctx, store.APIKey{Sid: "SK1", AccountSid: "AC1", FriendlyName: "main key", Type: store.KeyMain,
 		SecretSalt: []byte{1, 2, 3}, SecretHash: []byte{4, 5, 6, 0}, DateCreated: at(5), DateUpdated: at(6)}))
@@ -92,7 +94,9 @@ func seed(t *testing.T, db store.Store) {
 				EmergencyStatus: "Inactive"},
 			DateCreated: at(s), DateUpdated: at(s + 1)}
 	}
-	must(db.CreatePhoneNumber(ctx, number("PN1", "AC1", "+15005550001", 10)))
+	whatsappSender := number("PN1", "AC1", "+15005550001", 10)
+	whatsappSender.WhatsApp = true
+	must(db.CreatePhoneNumber(ctx, whatsappSender))
 	must(db.CreatePhoneNumber(ctx, number("PN2", "AC1", "+15005550002", 11)))
 	must(db.CreatePhoneNumber(ctx, number("PN3", "AC2", "+15005550003", 12)))
 	must(db.CreatePhoneNumber(ctx, number("PN4", "AC1", "+15005550004", 13)))
@@ -117,7 +121,7 @@ func seed(t *testing.T, db store.Store) {
 		DateCreated: at(30), DateUpdated: at(31), DateSent: at(31)}))
 	must(db.CreateMessage(ctx, store.Message{Sid: "SM2", AccountSid: "AC1", To: "+15551230001",
 		MessagingServiceSid: "MG1", Body: "later", Status: "scheduled", Direction: "outbound-api", NumSegments: 1,
-		SendAt: at(3600), DateCreated: at(32), DateUpdated: at(32)}))
+		ContentSid: "HX1", SendAt: at(3600), DateCreated: at(32), DateUpdated: at(32)}))
 	must(db.CreateMessage(ctx, store.Message{Sid: "SM3", AccountSid: "AC2", To: "+15005550003", From: "+15551239999",
 		Body: "STOP", Status: "failed", Direction: "inbound", NumSegments: 2, ErrorCode: 30003, ErrorMessage: "unreachable",
 		DateCreated: at(33), DateUpdated: at(33)}))
@@ -158,6 +162,22 @@ func seed(t *testing.T, db store.Store) {
 			Sends:       []store.VerificationSend{{Sid: "VL1", Channel: "sms", Time: at(71)}},
 			Checks:      2,
 			DateCreated: at(71), DateUpdated: at(72), DateExpires: at(671)}, nil
+	}))
+
+	must(db.CreateContent(ctx, store.Content{Sid: "HX1", AccountSid: "AC1", FriendlyName: "order", Language: "en",
+		Variables: map[string]string{"1": "customer"}, Types: []byte(`{"twilio/text":{"body":"Hi {{1}}"}}`),
+		Approval:    store.ContentApproval{Name: "order", Category: "UTILITY", ContentType: "twilio/text", Status: "approved"},
+		DateCreated: at(73), DateUpdated: at(74)}))
+	must(db.CreateContent(ctx, store.Content{Sid: "HX2", AccountSid: "AC1", Language: "en", Types: []byte(`{"twilio/text":{"body":"x"}}`),
+		DateCreated: at(75), DateUpdated: at(75)}))
+	check(t, db.DeleteContent(ctx, "AC1", "HX2"))
+	check(t, db.Apply(ctx, store.Writes{WhatsAppInbound: []store.WhatsAppInbound{
+		{AccountSid: "AC1", Sender: "whatsapp:+14155238886", User: "whatsapp:+15551230000", At: at(76), Join: true},
+		{AccountSid: "AC1", Sender: "whatsapp:+15005550001", User: "whatsapp:+15551230001", At: at(77)},
+	}}))
+	must(db.UpdateWhatsAppSandbox(ctx, "AC1", at(78), func(b *store.WhatsAppSandbox) error {
+		b.InboundURL, b.InboundMethod, b.StatusCallback = "https://app/wa", "POST", "https://app/wa-status"
+		return nil
 	}))
 
 	check(t, db.Apply(ctx, store.Writes{
@@ -275,10 +295,28 @@ func sameContents(t *testing.T, src, dst store.Store) {
 				return db.ListThreads(ctx, store.ThreadFilter{AccountSid: account}, p)
 			}, func(th store.Thread) int64 { return th.Last.Seq })
 			usage := must(db.MediaUsage(ctx, account))
+			contents := all(t, func(p store.Page) ([]store.Content, bool, error) { return db.ListContent(ctx, account, p) },
+				func(c store.Content) int64 { return c.Seq })
+			sandbox, err := db.GetWhatsAppSandbox(ctx, account)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+			var sessions []any
+			for _, sender := range []string{"whatsapp:+14155238886", "whatsapp:+15005550001"} {
+				sessions = append(sessions, must(db.JoinedWhatsAppSessions(ctx, account, sender, t0, 10)))
+				for _, user := range []string{"whatsapp:+15551230000", "whatsapp:+15551230001"} {
+					w, err := db.GetWhatsAppSession(ctx, account, sender, user)
+					if err != nil && !errors.Is(err, store.ErrNotFound) {
+						t.Fatal(err)
+					}
+					sessions = append(sessions, w)
+				}
+			}
 			return map[string]any{"account": acct, "accounts": accounts, "keys": keys, "messages": messages, "media": media,
 				"numbers": numbers, "services": services, "pools": pools, "calls": calls, "events": events,
 				"recordings": recordings, "verify services": verifyServices, "verifications": verifications,
-				"deliveries": deliveries, "threads": threads, "media usage": usage}
+				"deliveries": deliveries, "threads": threads, "media usage": usage,
+				"contents": contents, "whatsapp sandbox": sandbox, "whatsapp sessions": sessions}
 		}
 		s, d := read(src), read(dst)
 		for what := range s {
@@ -331,7 +369,8 @@ func TestCopyKeepsEverything(t *testing.T) {
 	check(t, err)
 	want := map[string]int{"settings": 2, "accounts": 3, "API keys": 2, "phone numbers": 3, "messaging services": 1,
 		"service numbers": 2, "alpha senders": 1, "sticky senders": 1, "opt-outs": 1, "messages": 3, "media": 2, "calls": 1,
-		"call events": 2, "recordings": 1, "verify services": 1, "verifications": 1, "webhook deliveries": 1, "jobs": 3}
+		"call events": 2, "recordings": 1, "verify services": 1, "verifications": 1, "content templates": 1,
+		"WhatsApp sessions": 2, "WhatsApp sandboxes": 1, "webhook deliveries": 1, "jobs": 3}
 	for what, n := range want {
 		if got := counts.Of(what); got != n {
 			t.Errorf("copied %d %s, want %d (%s)", got, what, n, counts)
@@ -376,6 +415,11 @@ func TestCopyKeepsEverything(t *testing.T) {
 		DateCreated: t0, DateUpdated: t0}
 	if s, d := must(src.CreatePhoneNumber(ctx, newNumber)), must(dst.CreatePhoneNumber(ctx, newNumber)); s.Seq != d.Seq {
 		t.Errorf("a new phone number has seq %d on PostgreSQL, %d on SQLite", d.Seq, s.Seq)
+	}
+	newContent := store.Content{Sid: "HX9", AccountSid: "AC1", Language: "en", Types: []byte(`{"twilio/text":{"body":"x"}}`),
+		DateCreated: t0, DateUpdated: t0}
+	if s, d := must(src.CreateContent(ctx, newContent)), must(dst.CreateContent(ctx, newContent)); s.Seq != d.Seq {
+		t.Errorf("a new content template has seq %d on PostgreSQL, %d on SQLite", d.Seq, s.Seq)
 	}
 	newAccount := store.Account{Sid: "AC9", Status: "active", AuthToken: "t", DateCreated: t0, DateUpdated: t0}
 	if s, d := must(src.CreateAccount(ctx, newAccount)), must(dst.CreateAccount(ctx, newAccount)); s.Seq != d.Seq {
