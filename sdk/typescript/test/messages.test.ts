@@ -291,7 +291,7 @@ describe("calls through the generated client", () => {
       body: {
         To: "+14155550100",
         From: "+14155550199",
-        Twiml: "<Response><Say>Hello from TypeScript</Say><Record maxLength=\"1\"/></Response>",
+        Twiml: "<Response><Say>Hello from TypeScript</Say><Record maxLength=\"2\"/></Response>",
         StatusCallback: "http://127.0.0.1:1/status",
         StatusCallbackEvent: ["initiated", "completed"],
       },
@@ -309,7 +309,7 @@ describe("calls through the generated client", () => {
       if (call?.status === "completed") break;
     }
     assert.equal(call?.status, "completed");
-    assert.equal(call?.duration, "3"); // three words (1.2 s) and a second recorded: 2.2 s, 3 started seconds
+    assert.equal(call?.duration, "4"); // three words (1.2 s) and two seconds recorded (maxLength is at least 2): 3.2 s, 4 started seconds
 
     const events = await sb.GET("/switchboard/v1/Accounts/{AccountSid}/Calls/{Sid}/Events", {
       params: { path: { ...account, Sid: data!.sid } },
@@ -323,6 +323,6 @@ describe("calls through the generated client", () => {
       params: { path: account, query: { CallSid: data!.sid } },
     });
     assert.equal(recordings.data?.recordings.length, 1);
-    assert.equal(recordings.data?.recordings[0]?.duration, "1");
+    assert.equal(recordings.data?.recordings[0]?.duration, "2");
   });
 });
