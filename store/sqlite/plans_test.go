@@ -205,3 +205,27 @@ func explain(t *testing.T, db *DB, query string, args []any) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestClaimReadsItsOwnKinds: a claim reads each of its kinds' ready jobs from
+// jobs_kind_ready, oldest first, and never scans the table or sorts every ready job:
+// under a burst of deliveries the ready webhooks (another lane's kinds) ran to thousands,
+// and a claim of delivery steps that read every ready job walked past all of them.
+func TestClaimReadsItsOwnKinds(t *testing.T) {
+	db := openTest(t)
+	for _, tt := range []struct {
+		name, cols, filter string
+		args               []any
+	}{
+		{"uncapped", "j.id, j.ready_at", "", []any{"step", 0, "hook", 0}},
+		{"capped", "j.id, j.account_sid, j.target, j.ready_at",
+			" AND j.account_sid NOT IN (SELECT value FROM json_each(?)) AND j.target NOT IN (SELECT value FROM json_each(?))",
+			[]any{"step", 0, "[]", "[]", "hook", 0, "[]", "[]"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := explain(t, db, readyJobs(2, tt.cols, tt.filter, 8), tt.args)
+			if strings.Count(plan, "USING INDEX jobs_kind_ready") != 2 || strings.Contains(plan, "SCAN j ") || strings.HasSuffix(plan, "SCAN j") {
+				t.Errorf("plan does not read each kind from jobs_kind_ready:\n%s", plan)
+			}
+		})
+	}
+}
