@@ -197,6 +197,9 @@ func TestMediaQuota(t *testing.T) {
 	if _, err := s.Send(ctx, account, Outbound{To: aPhone, From: ourNumber, Body: "no media"}); err != nil {
 		t.Fatalf("text at the media quota: %v", err)
 	}
+	if _, err := s.Receive(ctx, account, Inbound{From: aPhone, To: ourNumber, Body: "no media either"}); err != nil {
+		t.Fatalf("incoming text at the media quota: %v", err)
+	}
 	// A failure to read the usage is Switchboard's, not a rule.
 	st.fail["MediaUsage"] = errors.New("disk on fire")
 	if _, err := s.Send(ctx, account, out); err == nil || errors.As(err, &rule) {
