@@ -62,6 +62,21 @@ func jobOf(kind, account, resource, target string) store.Job {
 	return j
 }
 
+// checkLoad checks what the metrics read of r: how many request jobs run, and how many
+// accounts and target hosts are at their caps. No step runs in these tests.
+func checkLoad(t *testing.T, r *Runner, running, accounts, targets int) {
+	t.Helper()
+	if got := r.Running(Requests); got != running {
+		t.Errorf("Running(Requests) = %d, want %d", got, running)
+	}
+	if got := r.Running(Steps); got != 0 {
+		t.Errorf("Running(Steps) = %d, want 0", got)
+	}
+	if a, tg := r.AtCap(); a != accounts || tg != targets {
+		t.Errorf("AtCap() = %d accounts, %d targets; want %d, %d", a, tg, accounts, targets)
+	}
+}
+
 // TestStepsDoNotWaitForRequests: with every request worker held by a slow app, a step
 // of the simulated network still runs at once: the lanes have workers of their own.
 func TestStepsDoNotWaitForRequests(t *testing.T) {
@@ -87,17 +102,19 @@ func TestStepsDoNotWaitForRequests(t *testing.T) {
 func TestRequestsCappedPerAccount(t *testing.T) {
 	db := openStore(t)
 	g := newGate()
-	run(t, Config{Store: db, RequestWorkers: 4, RequestsPerAccount: 2, PollInterval: 5 * time.Millisecond,
+	r := run(t, Config{Store: db, RequestWorkers: 4, RequestsPerAccount: 2, PollInterval: 5 * time.Millisecond,
 		Kinds: map[string]Kind{"hook": {Handle: g.handle, Lane: Requests, Lease: time.Hour}}})
 	for _, sid := range []string{"B1", "B2", "B3", "B4", "B5"} {
 		add(t, db, jobOf("hook", "ACb", sid, "b"+sid+".example:443"))
 	}
 	g.next(t)
 	g.next(t)
+	checkLoad(t, r, 2, 1, 0) // ACb at its cap
 	add(t, db, jobOf("hook", "ACa", "A1", "a.example:443"))
 	if j := g.next(t); j.AccountSid != "ACa" {
 		t.Fatalf("next job to start: %s of %s, want ACa's while ACb is at its cap", j.ResourceSid, j.AccountSid)
 	}
+	checkLoad(t, r, 3, 1, 0)          // ACa's one request is under its cap
 	time.Sleep(50 * time.Millisecond) // ten polls: ACb's backlog must still wait
 	if n := g.mostOf("ACb"); n != 2 {
 		t.Fatalf("ACb had %d requests running at once, want its cap of 2", n)
@@ -117,13 +134,14 @@ func TestRequestsCappedPerTarget(t *testing.T) {
 	db := openStore(t)
 	g := newGate()
 	defer close(g.release)
-	run(t, Config{Store: db, RequestWorkers: 4, RequestsPerAccount: 4, RequestsPerTarget: 2, PollInterval: 5 * time.Millisecond,
+	r := run(t, Config{Store: db, RequestWorkers: 4, RequestsPerAccount: 4, RequestsPerTarget: 2, PollInterval: 5 * time.Millisecond,
 		Kinds: map[string]Kind{"hook": {Handle: g.handle, Lane: Requests, Lease: time.Hour}}})
 	for i, sid := range []string{"S1", "S2", "S3", "S4"} {
 		add(t, db, jobOf("hook", []string{"AC1", "AC2"}[i%2], sid, "slow.example:443"))
 	}
 	g.next(t)
 	g.next(t)
+	checkLoad(t, r, 2, 0, 1) // slow.example at its cap, AC1 and AC2 under theirs
 	add(t, db, jobOf("hook", "AC1", "F1", "fast.example:443"))
 	if j := g.next(t); j.Target != "fast.example:443" {
 		t.Fatalf("next job to start: %s to %s, want the one to fast.example while slow.example is at its cap", j.ResourceSid, j.Target)
@@ -132,5 +150,26 @@ func TestRequestsCappedPerTarget(t *testing.T) {
 	case j := <-g.ran:
 		t.Fatalf("%s to %s started while its host was at its cap", j.ResourceSid, j.Target)
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// TestStepsHaveNoCap: the Steps lane caps neither accounts nor hosts, so the metrics count
+// none of its jobs as at a cap.
+func TestStepsHaveNoCap(t *testing.T) {
+	db := openStore(t)
+	g := newGate()
+	defer close(g.release)
+	r := run(t, Config{Store: db, Workers: 2, PollInterval: 5 * time.Millisecond,
+		Kinds: map[string]Kind{"step": {Handle: g.handle, Lease: time.Hour}}})
+	add(t, db, jobOf("step", "AC1", "SM1", "media.example:443"))
+	g.next(t)
+	if got := r.Running(Steps); got != 1 {
+		t.Errorf("Running(Steps) = %d, want 1", got)
+	}
+	if got := r.Running(Requests); got != 0 {
+		t.Errorf("Running(Requests) = %d, want 0", got)
+	}
+	if a, tg := r.AtCap(); a != 0 || tg != 0 {
+		t.Errorf("AtCap() = %d accounts, %d targets; want none: steps have no cap", a, tg)
 	}
 }

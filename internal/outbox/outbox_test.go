@@ -67,18 +67,20 @@ func (r *recorder) snapshot() []string {
 	return slices.Clone(r.ran)
 }
 
-func run(t *testing.T, cfg Config) {
+func run(t *testing.T, cfg Config) *Runner {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	r := New(cfg)
 	go func() {
-		New(cfg).Run(ctx)
+		r.Run(ctx)
 		close(done)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
 	})
+	return r
 }
 
 func add(t *testing.T, db *sqlite.DB, jobs ...store.Job) {
