@@ -77,6 +77,25 @@ func checkLoad(t *testing.T, r *Runner, running, accounts, targets int) {
 	}
 }
 
+// waitIdle waits until no job runs, then checks that the lanes forgot every account and
+// host: the counts of a long-running process must not grow with every one it served.
+func waitIdle(t *testing.T, r *Runner) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); r.Running(Requests)+r.Running(Steps) > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("jobs still run after 5 s")
+		}
+	}
+	for _, l := range r.lanes {
+		l.mu.Lock()
+		accounts, targets := len(l.byAccount), len(l.byTarget)
+		l.mu.Unlock()
+		if accounts != 0 || targets != 0 {
+			t.Errorf("lane %s, idle, still counts %d accounts and %d hosts", l.name, accounts, targets)
+		}
+	}
+}
+
 // TestStepsDoNotWaitForRequests: with every request worker held by a slow app, a step
 // of the simulated network still runs at once: the lanes have workers of their own.
 func TestStepsDoNotWaitForRequests(t *testing.T) {
@@ -110,6 +129,11 @@ func TestRequestsCappedPerAccount(t *testing.T) {
 	g.next(t)
 	g.next(t)
 	checkLoad(t, r, 2, 1, 0) // ACb at its cap
+	g.release <- struct{}{}  // one of ACb's requests ends: one more of its backlog starts
+	if j := g.next(t); j.ResourceSid != "B3" {
+		t.Fatalf("next job to start: %s, want B3", j.ResourceSid)
+	}
+	checkLoad(t, r, 2, 1, 0)
 	add(t, db, jobOf("hook", "ACa", "A1", "a.example:443"))
 	if j := g.next(t); j.AccountSid != "ACa" {
 		t.Fatalf("next job to start: %s of %s, want ACa's while ACb is at its cap", j.ResourceSid, j.AccountSid)
@@ -120,12 +144,13 @@ func TestRequestsCappedPerAccount(t *testing.T) {
 		t.Fatalf("ACb had %d requests running at once, want its cap of 2", n)
 	}
 	close(g.release)
-	for range 3 { // ACb's backlog runs as its requests end
+	for range 2 { // ACb's backlog runs as its requests end
 		g.next(t)
 	}
 	if n := g.mostOf("ACb"); n > 2 {
 		t.Fatalf("ACb had %d requests running at once, over its cap of 2", n)
 	}
+	waitIdle(t, r)
 }
 
 // TestRequestsCappedPerTarget: requests to one host hold at most RequestsPerTarget
@@ -142,6 +167,11 @@ func TestRequestsCappedPerTarget(t *testing.T) {
 	g.next(t)
 	g.next(t)
 	checkLoad(t, r, 2, 0, 1) // slow.example at its cap, AC1 and AC2 under theirs
+	g.release <- struct{}{}  // one of them ends: one more to slow.example starts
+	if j := g.next(t); j.ResourceSid != "S3" {
+		t.Fatalf("next job to start: %s, want S3", j.ResourceSid)
+	}
+	checkLoad(t, r, 2, 0, 1)
 	add(t, db, jobOf("hook", "AC1", "F1", "fast.example:443"))
 	if j := g.next(t); j.Target != "fast.example:443" {
 		t.Fatalf("next job to start: %s to %s, want the one to fast.example while slow.example is at its cap", j.ResourceSid, j.Target)
