@@ -203,3 +203,23 @@ func TestStepsHaveNoCap(t *testing.T) {
 		t.Errorf("AtCap() = %d accounts, %d targets; want none: steps have no cap", a, tg)
 	}
 }
+
+// TestFreedWorkerClaimsAtOnce: a busy lane waits at most claimEvery after its last claim
+// before it claims for a worker that is free again, however long ago that claim was.
+func TestFreedWorkerClaimsAtOnce(t *testing.T) {
+	db := openStore(t)
+	g := newGate()
+	defer close(g.release)
+	add(t, db, jobOf("step", "AC1", "SM1", ""), jobOf("step", "AC1", "SM2", ""), jobOf("step", "AC1", "SM3", ""))
+	run(t, Config{Store: db, Workers: 2, PollInterval: time.Hour, Kinds: map[string]Kind{"step": {Handle: g.handle, Lease: time.Hour}}})
+	g.next(t)
+	g.next(t)
+	const held = time.Second // since the lane's last claim
+	time.Sleep(held)
+	g.release <- struct{}{}
+	start := time.Now()
+	g.next(t)
+	if waited := time.Since(start); waited > held/2 {
+		t.Fatalf("the freed worker got its next job %s after the release, want at once", waited)
+	}
+}
