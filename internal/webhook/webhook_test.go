@@ -310,6 +310,19 @@ func TestPublicTargetsDialPublicAddresses(t *testing.T) {
 	}
 }
 
+// TestConnectionsKept: a client keeps connections to an app's host for reuse, as many as
+// the outbox runs requests to one host at once (32), and closes those left idle rather
+// than hold them, and a file descriptor each, for as long as the process runs.
+func TestConnectionsKept(t *testing.T) {
+	tr := NewClient(time.Second, 10, AnyTarget).http.Transport.(*http.Transport)
+	if tr.MaxIdleConnsPerHost != 32 {
+		t.Errorf("MaxIdleConnsPerHost = %d, want 32", tr.MaxIdleConnsPerHost)
+	}
+	if tr.IdleConnTimeout <= 0 || tr.IdleConnTimeout > time.Minute {
+		t.Errorf("IdleConnTimeout = %s, want a limit of a minute or less", tr.IdleConnTimeout)
+	}
+}
+
 // TestTruncateUTF8: a recorded answer keeps at most n bytes, never half a character, and
 // invalid bytes of a short answer read as U+FFFD.
 func TestTruncateUTF8(t *testing.T) {
