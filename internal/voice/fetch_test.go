@@ -11,17 +11,19 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/internal/callflow"
+	"github.com/switchboard-dev/switchboard/internal/phone"
 	"github.com/switchboard-dev/switchboard/internal/webhook"
 	"github.com/switchboard-dev/switchboard/store"
 	"github.com/switchboard-dev/switchboard/store/sqlite"
 )
 
-// flakyStore is a real store whose next failApply writes fail, as if the process died
-// before it could write.
+// flakyStore is a real store whose next failApply writes fail with failWith, or errDied
+// (as if the process died before it could write).
 type flakyStore struct {
 	*sqlite.DB
 	mu        sync.Mutex
 	failApply int
+	failWith  error
 }
 
 var errDied = errors.New("the process died")
@@ -30,9 +32,13 @@ func (f *flakyStore) Apply(ctx context.Context, w store.Writes) error {
 	f.mu.Lock()
 	fail := f.failApply > 0
 	f.failApply--
+	err := f.failWith
 	f.mu.Unlock()
 	if fail {
-		return errDied
+		if err == nil {
+			err = errDied
+		}
+		return err
 	}
 	return f.DB.Apply(ctx, w)
 }
@@ -43,6 +49,7 @@ type voiceApp struct {
 	mu     sync.Mutex
 	tokens []string
 	doc    string
+	status int // 200 when 0
 	hold   chan struct{}
 }
 
@@ -55,6 +62,9 @@ func (a *voiceApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-hold
 	}
 	w.Header().Set("Content-Type", "text/xml")
+	if a.status != 0 {
+		w.WriteHeader(a.status)
+	}
 	w.Write([]byte(a.doc))
 }
 
@@ -183,5 +193,64 @@ func TestFetchOfACallThatMovedOn(t *testing.T) {
 	ds, _, err := st.ListDeliveries(ctx, store.DeliveryFilter{AccountSid: c.AccountSid, ResourceSid: c.Sid}, store.Page{Size: 10})
 	if err != nil || len(ds) != 1 || ds[0].ResponseStatus != 200 || ds[0].Event != callflow.EventCallTwiML {
 		t.Errorf("deliveries %+v, %v; want the late answer's", ds, err)
+	}
+}
+
+// TestConflictsRetried: a change of a call, and a fetch's answer, written while another
+// writer changed the call are computed again from the call as it is now, up to 20 times;
+// then the conflict is the caller's.
+func TestConflictsRetried(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		what      string
+		conflicts int
+		fails     bool
+	}{
+		{"hang up", 19, false},
+		{"hang up", 20, true},
+		{"fetch", 19, false},
+		{"fetch", 20, true},
+	} {
+		app := &voiceApp{doc: `<Response><Say>Hello.</Say></Response>`}
+		s, st, c, job := receiving(t, app)
+		st.failApply, st.failWith = tt.conflicts, store.ErrConflict
+		var err error
+		if tt.what == "hang up" {
+			_, err = s.HangUp(ctx, store.Account{Sid: c.AccountSid}, c.Sid)
+		} else {
+			_, err = s.fetch(ctx, job)
+		}
+		if got := errors.Is(err, store.ErrConflict); got != tt.fails || (!tt.fails && err != nil) {
+			t.Errorf("%s after %d conflicts: %v, want a conflict: %t", tt.what, tt.conflicts, err, tt.fails)
+		}
+	}
+}
+
+// TestFetchWithoutFallback: a call's request that fails, with no fallback URL, is made
+// once and recorded once.
+func TestFetchWithoutFallback(t *testing.T) {
+	ctx := context.Background()
+	app := &voiceApp{doc: `oops`, status: http.StatusInternalServerError}
+	s, st, c, job := receiving(t, app)
+	if _, err := s.fetch(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	ds, _, err := st.ListDeliveries(ctx, store.DeliveryFilter{AccountSid: c.AccountSid, ResourceSid: c.Sid}, store.Page{Size: 10})
+	if err != nil || len(ds) != 1 || ds[0].ResponseStatus != http.StatusInternalServerError || len(app.requests()) != 1 {
+		t.Errorf("deliveries %+v (%v), %d requests; want the one failed request", ds, err, len(app.requests()))
+	}
+}
+
+// TestReceiveRefusesAnotherAccountsNumber: a call to a number of another account is
+// refused (20001), as to a number nobody owns.
+func TestReceiveRefusesAnotherAccountsNumber(t *testing.T) {
+	s, _, _, _ := receiving(t, &voiceApp{})
+	other := store.Account{Sid: "AC00000000000000000000000000000002", AuthToken: "other"}
+	for _, to := range []string{"+14155550199", "+14155550198"} {
+		_, err := s.Receive(context.Background(), other, Inbound{From: "+14155550100", To: to})
+		var rule *phone.RuleError
+		if !errors.As(err, &rule) || rule.Code != 20001 {
+			t.Errorf("a call to %s of another account: %v, want 20001", to, err)
+		}
 	}
 }
