@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -143,6 +144,11 @@ func TestFetchRunsAgainAfterADeath(t *testing.T) {
 	}
 	if row.Status != callflow.StatusInProgress || call.State.Fetch != nil || call.State.Wait != "verb" {
 		t.Errorf("after the answer: %s, fetch %+v, wait %q", row.Status, call.State.Fetch, call.State.Wait)
+	}
+	// The wait is a step job, due when the <Say> ends.
+	jobs, err := st.ClaimJobs(context.Background(), store.Claim{Owner: "test", Now: time.Now().Add(time.Hour), Leases: map[string]time.Duration{kindStep: time.Minute}, Limit: 10})
+	if err != nil || !slices.ContainsFunc(jobs, func(j store.Job) bool { return j.Kind == kindStep && j.ResourceSid == c.Sid }) {
+		t.Errorf("no step job for the call's wait among %+v (%v)", jobs, err)
 	}
 	// Once applied, the job has nothing left to do: a third run requests nothing.
 	if _, err := s.fetch(context.Background(), job); err != nil || len(app.requests()) != 2 {
