@@ -260,3 +260,69 @@ func TestReceiveRefusesAnotherAccountsNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaceFrom: a call is placed from a number of the account's that can take calls, or
+// from Twilio's magic sender, or by the network itself from a number nobody owns; from
+// any other number it is refused with 21210. Unset, Timeout and TimeLimit are the
+// defaults.
+func TestPlaceFrom(t *testing.T) {
+	ctx := context.Background()
+	s, st, c, _ := receiving(t, &voiceApp{})
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := st.CreateAccount(ctx, store.Account{Sid: "AC00000000000000000000000000000002", FriendlyName: "other", Status: "active",
+		AuthToken: "other", DateCreated: now, DateUpdated: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []store.PhoneNumber{
+		{Sid: "PN00000000000000000000000000000002", AccountSid: c.AccountSid, PhoneNumber: "+14155550198", Capabilities: store.Capabilities{SMS: true}},
+		{Sid: "PN00000000000000000000000000000003", AccountSid: "AC00000000000000000000000000000002", PhoneNumber: "+14155550197", Capabilities: store.Capabilities{Voice: true}},
+	} {
+		n.DateCreated, n.DateUpdated = now, now
+		if _, err := st.CreatePhoneNumber(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	account := store.Account{Sid: c.AccountSid}
+	for _, tt := range []struct {
+		from      string
+		network   bool
+		refused   bool
+		numberSid string
+	}{
+		{from: "+14155550199", numberSid: "PN00000000000000000000000000000001"},
+		{from: phone.MagicFrom},
+		{from: "+14155550196", network: true},
+		{from: "+14155550196", refused: true}, // nobody's
+		{from: "+14155550198", refused: true}, // the account's, without voice
+		{from: "+14155550197", refused: true}, // another account's
+		{from: "+14155550197", network: true, numberSid: ""},
+	} {
+		row, err := s.Place(ctx, account, Outbound{To: "+14155550100", From: tt.from, URL: "http://app.example/voice", Network: tt.network})
+		var rule *phone.RuleError
+		switch {
+		case tt.refused:
+			if !errors.As(err, &rule) || rule.Code != 21210 {
+				t.Errorf("from %s: %v, want 21210", tt.from, err)
+			}
+			continue
+		case err != nil:
+			t.Errorf("from %s (network %t): %v", tt.from, tt.network, err)
+			continue
+		}
+		call, err := callOf(row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.PhoneNumberSid != tt.numberSid || call.Settings.Timeout != DefaultTimeout || call.Settings.TimeLimit != DefaultTimeLimit {
+			t.Errorf("from %s: number %q, timeout %d, limit %d; want %q and the defaults", tt.from, row.PhoneNumberSid,
+				call.Settings.Timeout, call.Settings.TimeLimit, tt.numberSid)
+		}
+	}
+	row, err := s.Place(ctx, account, Outbound{To: "+14155550100", From: phone.MagicFrom, URL: "http://app.example/voice", Timeout: 7, TimeLimit: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call, err := callOf(row); err != nil || call.Settings.Timeout != 7 || call.Settings.TimeLimit != 60 {
+		t.Errorf("Timeout 7, TimeLimit 60: %+v (%v)", call.Settings, err)
+	}
+}
