@@ -458,33 +458,21 @@ func (db *DB) runBatch(ctx context.Context) {
 	} else {
 		var written []*loggedWrite
 		for i, w := range batch {
-			if _, err := conn.Exec(ctx, "SAVEPOINT w"); err != nil {
+			fnErr, txErr := runSavepoint(ctx, conn, q, w.fn)
+			if txErr != nil {
+				// The transaction cannot go on (the connection broke): nothing of it is
+				// kept. The writes that failed alone before were answered already.
 				_, _ = conn.Exec(ctx, "ROLLBACK")
-				failAll(storeErr(err))
+				for _, w := range append(written, batch[i:]...) {
+					w.done <- storeErr(txErr)
+				}
 				return
 			}
-			err := w.fn(q)
-			if err == nil {
-				_, err = conn.Exec(ctx, "RELEASE SAVEPOINT w")
-				if err == nil {
-					written = append(written, w)
-					continue
-				}
-			} else if _, rerr := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w"); rerr == nil {
-				w.done <- storeErr(err)
+			if fnErr != nil {
+				w.done <- storeErr(fnErr)
 				continue
-			} else {
-				err = rerr
 			}
-			// The transaction cannot go on (the connection broke): nothing of it is kept.
-			_, _ = conn.Exec(ctx, "ROLLBACK")
-			for _, w := range written {
-				w.done <- storeErr(err)
-			}
-			for _, w := range batch[i:] {
-				w.done <- storeErr(err)
-			}
-			return
+			written = append(written, w)
 		}
 		batch = written
 	}
@@ -494,6 +482,25 @@ func (db *DB) runBatch(ctx context.Context) {
 	}
 	db.signalChange()
 	failAll(nil)
+}
+
+// runSavepoint runs fn under a savepoint of the transaction open on conn. fnErr is fn's
+// own failure, rolled back to the savepoint (the transaction goes on without it); txErr a
+// failure of the transaction itself, which cannot go on.
+func runSavepoint(ctx context.Context, conn *pgxpool.Conn, q querier, fn func(q querier) error) (fnErr, txErr error) {
+	if _, err := conn.Exec(ctx, "SAVEPOINT w"); err != nil {
+		return nil, err
+	}
+	if err := fn(q); err != nil {
+		if _, rerr := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w"); rerr != nil {
+			return nil, rerr
+		}
+		return err, nil
+	}
+	if _, err := conn.Exec(ctx, "RELEASE SAVEPOINT w"); err != nil {
+		return nil, err
+	}
+	return nil, nil
 }
 
 // commit commits the transaction open on conn.

@@ -303,3 +303,61 @@ func TestGroupCommit(t *testing.T) {
 		t.Logf("%d writes in %d batches", writes, batches)
 	}
 }
+
+// TestGroupCommitBrokenMidBatch: a batch whose connection breaks after one of its writes
+// failed alone answers every write once: the one that failed with its own error, the
+// others with ErrUnavailable, and keeps nothing of the batch.
+func TestGroupCommitBrokenMidBatch(t *testing.T) {
+	url := pgtest.Database(t)
+	ctx := context.Background()
+	db := openURL(t, url)
+	if _, err := db.CreateAccount(ctx, testAccount("AC1")); err != nil {
+		t.Fatal(err)
+	}
+	own := errors.New("this write's own failure")
+	insert := func(i int) func(querier) error {
+		return func(q querier) error {
+			args, err := messageArgs(testMessage("AC1", i))
+			if err != nil {
+				return err
+			}
+			_, err = q.Exec(ctx, insertMessage, args...)
+			return err
+		}
+	}
+	writes := []*loggedWrite{
+		{fn: insert(1)},
+		{fn: func(q querier) error { _ = insert(2)(q); return own }},
+		{fn: func(q querier) error {
+			// The connection goes away under the batch.
+			_, _ = q.Exec(ctx, "SELECT pg_terminate_backend(pg_backend_pid())")
+			return nil
+		}},
+		{fn: insert(4)},
+	}
+	for _, w := range writes {
+		w.done = make(chan error, 2) // room for a second answer, which the test would see
+		db.logged <- w
+	}
+	db.runBatch(ctx)
+	for i, w := range writes {
+		var errs []error
+		for len(w.done) > 0 {
+			errs = append(errs, <-w.done)
+		}
+		if len(errs) != 1 {
+			t.Fatalf("write %d answered %d times: %v", i, len(errs), errs)
+		}
+		switch want := error(store.ErrUnavailable); {
+		case i == 1 && !errors.Is(errs[0], own):
+			t.Errorf("write %d: %v, want its own error", i, errs[0])
+		case i != 1 && !errors.Is(errs[0], want):
+			t.Errorf("write %d: %v, want ErrUnavailable", i, errs[0])
+		}
+	}
+	for _, i := range []int{1, 2, 4} {
+		if _, err := db.GetMessage(ctx, "AC1", testMessage("AC1", i).Sid); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("message %d of the broken batch: %v, want none", i, err)
+		}
+	}
+}
