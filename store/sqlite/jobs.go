@@ -80,14 +80,6 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 	// its lease runs out.
 	update := `UPDATE jobs SET lease_owner = ?, lease_until = ` + lease + `, ready_at = ` + lease + `, attempts = attempts + 1 WHERE id IN `
 	updateArgs := append(append([]any{c.Owner}, leaseArgs...), leaseArgs...)
-	readyOf := func(cols, filter string, limit int) string { return readyJobs(len(kinds), cols, filter, limit) }
-	readyArgs := func(filterArgs ...any) []any {
-		var args []any
-		for _, kind := range kinds {
-			args = append(append(args, kind, timeArg(c.Now)), filterArgs...)
-		}
-		return args
-	}
 
 	// Limits are written into the statements, not bound: SQLite plans a LIMIT with the
 	// value bound to it, and so prepares the statement again whenever that value changes,
@@ -99,11 +91,11 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 		var rows *sql.Rows
 		var err error
 		if !c.Capped() {
-			rows, err = db.txQuery(ctx, tx, update+"(SELECT id FROM ("+readyOf("j.id, j.ready_at", "", c.Limit)+")) RETURNING "+jobCols,
-				append(updateArgs, readyArgs()...)...)
+			ready, readyArgs := readyJobs(kinds, c.Now, "j.id, j.ready_at", "", nil, c.Limit)
+			rows, err = db.txQuery(ctx, tx, update+"(SELECT id FROM ("+ready+")) RETURNING "+jobCols, append(updateArgs, readyArgs...)...)
 		} else {
 			var ids []int64
-			if ids, err = db.claimCandidates(ctx, tx, c, readyOf, readyArgs); err != nil || len(ids) == 0 {
+			if ids, err = db.claimCandidates(ctx, tx, c, kinds); err != nil || len(ids) == 0 {
 				return err
 			}
 			var idList []byte
@@ -133,30 +125,31 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 	return jobs, nil
 }
 
-// readyJobs is the query of the ready jobs of kinds kinds (bound first in each arm, with
-// the time and the arguments of filter after it) that wait behind no earlier job of their
-// queue (the queue test reads jobs_queue, which holds only jobs with a queue: hence
-// p.queue <> ”), limit of them, oldest first, with the columns cols. They are read kind
+// readyJobs is the query, and its arguments, of limit ready jobs of kinds at now, oldest
+// first, with the columns cols, that pass filter (a condition on j with filterArgs) and
+// wait behind no earlier job of their queue (the queue test reads the index jobs_queue,
+// which holds only jobs with a queue, hence its condition on p.queue). They are read kind
 // by kind from the index jobs_kind_ready and merged, so that a claim reads its own kinds'
 // ready jobs only. Read from jobs_ready, as one range over every kind, the steps' claims
 // walked past the whole backlog of ready webhooks (another lane's) every time: under a
 // burst of deliveries, claims were 40% of the server's CPU.
-func readyJobs(kinds int, cols, filter string, limit int) string {
-	arms := make([]string, kinds)
-	for i := range arms {
+func readyJobs(kinds []string, now time.Time, cols, filter string, filterArgs []any, limit int) (string, []any) {
+	arms := make([]string, len(kinds))
+	var args []any
+	for i, kind := range kinds {
 		arms[i] = `SELECT * FROM (SELECT ` + cols + ` FROM jobs j INDEXED BY jobs_kind_ready
 			WHERE j.kind = ? AND j.ready_at <= ?` + filter + `
 			AND (j.queue = '' OR NOT EXISTS (
 				SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.queue <> '' AND p.id < j.id))
 			ORDER BY j.ready_at, j.id LIMIT ` + strconv.Itoa(limit) + `)`
+		args = append(append(args, kind, timeArg(now)), filterArgs...)
 	}
-	return strings.Join(arms, " UNION ALL ") + ` ORDER BY ready_at, id LIMIT ` + strconv.Itoa(limit)
+	return strings.Join(arms, " UNION ALL ") + ` ORDER BY ready_at, id LIMIT ` + strconv.Itoa(limit), args
 }
 
-// claimCandidates reads the ready jobs (readyOf, with its arguments from readyArgs) of
-// accounts and targets with room, oldest first, and returns those c chooses.
-func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, c store.Claim,
-	readyOf func(cols, filter string, limit int) string, readyArgs func(...any) []any) ([]int64, error) {
+// claimCandidates reads the ready jobs of kinds (see readyJobs) of accounts and targets
+// with room, oldest first, and returns those c chooses.
+func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, c store.Claim, kinds []string) ([]int64, error) {
 	fullAccounts, fullTargets := c.Full()
 	// Never JSON null: x NOT IN (the values of null) is NULL, which keeps nothing.
 	accounts, err := json.Marshal(append([]string{}, fullAccounts...))
@@ -167,10 +160,10 @@ func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, c store.Claim,
 	if err != nil {
 		return nil, err
 	}
-	query := readyOf("j.id, j.account_sid, j.target, j.ready_at",
+	query, args := readyJobs(kinds, c.Now, "j.id, j.account_sid, j.target, j.ready_at",
 		" AND j.account_sid NOT IN (SELECT value FROM json_each(?)) AND j.target NOT IN (SELECT value FROM json_each(?))",
-		store.ClaimCandidates*c.Limit)
-	rows, err := db.txQuery(ctx, tx, query, readyArgs(string(accounts), string(targets))...)
+		[]any{string(accounts), string(targets)}, store.ClaimCandidates*c.Limit)
+	rows, err := db.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, err
 	}
