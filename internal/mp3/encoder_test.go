@@ -135,3 +135,32 @@ func TestDecoderReadsExtremes(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallestTwoChannelFrames encodes two loud tones in two channels at the lowest bit
+// rate each sample rate allows them, so that the first channel's granule fills its share
+// and ends as near the frame's end as it can. It must end far enough from it for the
+// decoder's look-ahead (see decoderLookahead), and mpg123 must read the stream.
+func TestSmallestTwoChannelFrames(t *testing.T) {
+	for _, r := range rates {
+		kbps := 0
+		for _, b := range bitrates[1:] {
+			if _, err := newFormat(r.hz, 2, b); err == nil {
+				kbps = b
+				break
+			}
+		}
+		t.Run(fmt.Sprintf("%d Hz %d kbps", r.hz, kbps), func(t *testing.T) {
+			stream := encode(t, interleave(sine(r.hz, 0.5, 440, 0.9), sine(r.hz, 0.5, 1000, 0.9)), r.hz, 2, kbps)
+			for n, fr := range parseFrames(t, stream) {
+				first := fr.granules[0].part23
+				if n > 1 && first == 0 { // the first frames hold the encoder's delay
+					t.Fatalf("frame %d: the first channel's granule is empty", n)
+				}
+				if after := (fr.size-4-17)*8 - first; after < decoderLookahead {
+					t.Fatalf("frame %d: the first channel's granule ends %d bits before the frame does, want %d or more", n, after, decoderLookahead)
+				}
+			}
+			decode(t, stream)
+		})
+	}
+}

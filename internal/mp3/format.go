@@ -82,8 +82,21 @@ func newFormat(rate, channels, kbps int) (format, error) {
 	if f.bitrateIndex == 0 { // not a bit rate, or free format
 		return format{}, fmt.Errorf("%w: bit rate %d kbit/s (supported: 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)", ErrUnsupported, kbps)
 	}
+	if main := (f.bytesBefore(1) - 4 - int64(f.sideInfoBytes())) * 8; channels == 2 && main < 2*decoderLookahead {
+		return format{}, fmt.Errorf("%w: 2 channels at %d kbit/s and %d Hz (a frame has room for %d bits of audio; two channels need %d)", ErrUnsupported, kbps, rate, main, 2*decoderLookahead)
+	}
 	return f, nil
 }
+
+// decoderLookahead is how far past the code it decodes a decoder may have read, in
+// bits: mpg123 fills a 32-bit window a byte at a time (older builds a 64-bit one, 56 bits
+// ahead). Past the end of a frame's main data it gets zeros and does not move on, yet
+// when it gives back the bits it did not use it counts those zeros too: it lands early,
+// and reads the second channel's granule from the wrong bit, if the first channel's ends
+// less than this before the frame does. With an equal share per channel, that takes a
+// frame with at least twice this much room: two channels at 22.05 and 24 kHz need 16
+// kbit/s, since 8 leaves only 3 to 5 bytes.
+const decoderLookahead = 56
 
 // bytesBefore is the size of the first n frames. A frame lasts 576/rate seconds, so the
 // stream's bytes up to frame n are n × 576/8 × bitrate/rate, which is a whole number at

@@ -19,6 +19,8 @@ func TestUnsupportedFormats(t *testing.T) {
 		{8000, 1, 12},
 		{8000, 1, 192}, // MPEG-1's
 		{8000, 1, -16},
+		{22050, 2, 8}, // frames too small for two channels: see decoderLookahead
+		{24000, 2, 8},
 	} {
 		name := fmt.Sprintf("%d Hz %d ch %d kbps", tc.rate, tc.channels, tc.kbps)
 		if _, err := NewEncoder(nil, tc.rate, tc.channels, tc.kbps); !errors.Is(err, ErrUnsupported) {
@@ -36,10 +38,15 @@ func TestUnsupportedFormats(t *testing.T) {
 	}
 }
 
+// TestSupportedFormats checks every rate, channel count and bit rate is supported but
+// for the two of TestUnsupportedFormats whose frames are too small for two channels.
 func TestSupportedFormats(t *testing.T) {
 	for _, r := range rates {
 		for _, kbps := range bitrates[1:] {
 			for channels := 1; channels <= 2; channels++ {
+				if channels == 2 && kbps == 8 && r.hz >= 22050 {
+					continue
+				}
 				if _, err := NewEncoder(nil, r.hz, channels, kbps); err != nil {
 					t.Errorf("%d Hz %d ch %d kbps: %v", r.hz, channels, kbps, err)
 				}
@@ -61,7 +68,7 @@ func TestSize(t *testing.T) {
 		{8000, 8000, 1, 16, 14 * 144},
 		{8000 * 3600, 8000, 1, 32, 50000 * 288}, // an hour: 50,000 frames
 		{576, 8000, 1, 160, 1440},
-		{576, 24000, 2, 8, 24},
+		{576, 24000, 2, 16, 48},
 		{576, 16000, 1, 8, 36},
 		{576, 12000, 1, 8, 48},
 		// 11.025 and 22.05 kHz: frames of 104 or 105 bytes that add up to the bit rate.
@@ -109,6 +116,9 @@ func TestHeaders(t *testing.T) {
 	for i, r := range rates {
 		for j, kbps := range bitrates[1:] {
 			channels := 1 + (i+j)%2
+			if _, err := newFormat(r.hz, channels, kbps); err != nil {
+				channels = 1
+			}
 			pcm := interleave(sine(r.hz, 0.5, 440, 0.5), sine(r.hz, 0.5, 660, 0.5))
 			if channels == 1 {
 				pcm = interleave(sine(r.hz, 0.5, 440, 0.5))

@@ -15,7 +15,8 @@
 //
 // Its limits:
 //   - Only the low sample rates, those of MPEG-2 and MPEG-2.5, which hold one granule per
-//     frame: 8, 11.025, 12, 16, 22.05 and 24 kHz. Their bit rates: 8 to 160 kbit/s.
+//     frame: 8, 11.025, 12, 16, 22.05 and 24 kHz. Their bit rates: 8 to 160 kbit/s, but
+//     two channels at 22.05 and 24 kHz take 16 kbit/s or more (see decoderLookahead).
 //     MPEG-2.5 (8 to 12 kHz) is Fraunhofer's extension, not ISO's: mpg123 and FFmpeg
 //     (and the players built on them) read it, but a strict ISO decoder need not.
 //   - 1 or 2 channels; two are coded independently (plain stereo, no joint stereo).
