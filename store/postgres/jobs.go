@@ -3,10 +3,12 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/switchboard-dev/switchboard/store"
@@ -85,13 +87,12 @@ var claimOldest = `WITH claimable AS (
 		FOR UPDATE SKIP LOCKED
 	)` + leaseJobs
 
-// claimCandidates reads, for a capped claim, the oldest ready jobs (of the kinds $1, at
-// now $2) except those of the accounts ($3) and targets ($4) without room, up to $5,
-// locking them as claimOldest does.
-var claimCandidates = `SELECT j.id, j.account_sid, j.target ` + readyJobs("$1", "$2") + `
-		AND NOT (j.account_sid = ANY($3::text[])) AND NOT (j.target = ANY($4::text[]))
+// claimCandidates reads, for a capped claim with room everywhere, the oldest ready jobs
+// (of the kinds $1, at now $2), up to $3, locking them as claimOldest does. A claim with
+// accounts or targets that have no room reads by group instead (candidatesByGroup).
+var claimCandidates = `SELECT j.id, j.account_sid, j.target, j.ready_at ` + readyJobs("$1", "$2") + `
 		ORDER BY j.ready_at, j.id
-		LIMIT $5
+		LIMIT $3
 		FOR UPDATE SKIP LOCKED`
 
 // claimChosen leases the jobs chosen ($4) among a capped claim's candidates.
@@ -129,29 +130,25 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 	} else {
 		fullAccounts, fullTargets := c.Full()
 		err := db.write(ctx, false, func(q querier) error {
-			rows, err := q.Query(ctx, claimCandidates, kinds, timeArg(c.Now),
-				nonNil(fullAccounts), nonNil(fullTargets), store.ClaimCandidates*c.Limit)
+			var found []candidate
+			var err error
+			if len(fullAccounts) == 0 && len(fullTargets) == 0 {
+				found, err = readCandidates(ctx, q, claimCandidates, kinds, timeArg(c.Now), store.ClaimCandidates*c.Limit)
+			} else {
+				found, err = candidatesByGroup(ctx, q, c, kinds, fullAccounts, fullTargets, store.ClaimCandidates*c.Limit)
+			}
 			if err != nil {
 				return err
 			}
-			var candidates []store.Candidate
-			for rows.Next() {
-				var cand store.Candidate
-				if err := rows.Scan(&cand.ID, &cand.AccountSid, &cand.Target); err != nil {
-					rows.Close()
-					return err
-				}
-				candidates = append(candidates, cand)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
+			candidates := make([]store.Candidate, len(found))
+			for i, f := range found {
+				candidates[i] = f.Candidate
 			}
 			ids := c.Choose(candidates)
 			if len(ids) == 0 {
 				return nil
 			}
-			rows, err = q.Query(ctx, claimChosen+prefixed("jobs.", jobCols), c.Owner, kinds, until, ids)
+			rows, err := q.Query(ctx, claimChosen+prefixed("jobs.", jobCols), c.Owner, kinds, until, ids)
 			if err != nil {
 				return err
 			}
@@ -174,13 +171,80 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 	return jobs, nil
 }
 
-// nonNil is s, or an empty slice for nil: pgx sends a nil slice as NULL, and x = ANY(NULL)
-// is NULL, not false.
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+// candidate is a job a capped claim may take, with its ready_at, by which candidates
+// read apart are merged.
+type candidate struct {
+	store.Candidate
+	readyAt int64
+}
+
+// readCandidates runs query, whose rows are id, account_sid, target, ready_at.
+func readCandidates(ctx context.Context, q querier, query string, args ...any) ([]candidate, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
-	return s
+	defer rows.Close()
+	var found []candidate
+	for rows.Next() {
+		var f candidate
+		if err := rows.Scan(&f.ID, &f.AccountSid, &f.Target, &f.readyAt); err != nil {
+			return nil, err
+		}
+		found = append(found, f)
+	}
+	return found, rows.Err()
+}
+
+// The statements of candidatesByGroup: the first (account, target) pair with jobs, the
+// next pair, the first pair of the next account (all read from the index
+// jobs_group_ready), and the ready jobs of one pair ($1, $2) of the kinds $4 at now $3,
+// up to $5, locked as claimCandidates locks them.
+const (
+	firstGroup     = `SELECT account_sid, target FROM jobs ORDER BY account_sid, target LIMIT 1`
+	nextGroup      = `SELECT account_sid, target FROM jobs WHERE (account_sid, target) > ($1, $2) ORDER BY account_sid, target LIMIT 1`
+	nextAccount    = `SELECT account_sid, target FROM jobs WHERE account_sid > $1 ORDER BY account_sid, target LIMIT 1`
+	groupReadyJobs = `SELECT j.id, j.account_sid, j.target, j.ready_at FROM jobs j
+		WHERE j.account_sid = $1 AND j.target = $2 AND j.ready_at <= $3 AND j.kind = ANY($4::text[])
+		AND (j.queue = '' OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.queue <> '' AND p.id < j.id))
+		ORDER BY j.ready_at, j.id
+		LIMIT $5
+		FOR UPDATE SKIP LOCKED`
+)
+
+// candidatesByGroup reads the limit oldest ready jobs of kinds, but for those of the
+// accounts and targets without room, group by group: it walks the (account, target)
+// pairs that have jobs, jumps over the full ones, reads up to limit ready jobs of each
+// other one, and keeps the oldest limit of them. Read in one range (claimCandidates)
+// and filtered, the jobs of a full account were passed over one by one at every claim:
+// an account whose app is slow, and whose callbacks pile up, made every claim, and so
+// the whole store, slower the more it had waiting. This costs a few index lookups per
+// pair instead, whatever the full ones have waiting.
+func candidatesByGroup(ctx context.Context, q querier, c store.Claim, kinds, fullAccounts, fullTargets []string, limit int) ([]candidate, error) {
+	var candidates []candidate
+	var account, target string
+	err := q.QueryRow(ctx, firstGroup).Scan(&account, &target)
+	for err == nil {
+		switch {
+		case slices.Contains(fullAccounts, account):
+			err = q.QueryRow(ctx, nextAccount, account).Scan(&account, &target)
+			continue
+		case !slices.Contains(fullTargets, target):
+			group, err := readCandidates(ctx, q, groupReadyJobs, account, target, timeArg(c.Now), kinds, limit)
+			if err != nil {
+				return nil, err
+			}
+			candidates = append(candidates, group...)
+		}
+		err = q.QueryRow(ctx, nextGroup, account, target).Scan(&account, &target)
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, err
+	}
+	slices.SortFunc(candidates, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(a.readyAt, b.readyAt), cmp.Compare(a.ID, b.ID))
+	})
+	return candidates[:min(len(candidates), limit)], nil
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its

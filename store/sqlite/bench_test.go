@@ -334,3 +334,50 @@ func BenchmarkClaimBehindBacklog(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCappedClaimBehindFullTenant is a webhook of account A written, claimed by a
+// capped claim and finished, while account B, at its cap, has a backlog of ready webhooks
+// (its app is slow, and its callbacks pile up). A claim that skips B's jobs one by one
+// costs more the more B has waiting: B slows every claim, A's included.
+func BenchmarkCappedClaimBehindFullTenant(b *testing.B) {
+	for _, backlog := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("backlog-%d", backlog), func(b *testing.B) {
+			db, err := OpenWith(context.Background(), filepath.Join(b.TempDir(), "store.db"), Options{Synchronous: "normal"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			ctx := context.Background()
+			var jobs []store.Job
+			for i := range backlog {
+				j := job("webhook", "SMb"+strconv.Itoa(i), "webhook:SMb"+strconv.Itoa(i), t0)
+				j.AccountSid, j.Target = "ACb", "slow.example:443"
+				jobs = append(jobs, j)
+			}
+			if err := db.Apply(ctx, store.Writes{Jobs: jobs}); err != nil {
+				b.Fatal(err)
+			}
+			leases := map[string]time.Duration{"webhook": time.Minute}
+			now := t0
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				i++
+				now = now.Add(time.Millisecond)
+				j := job("webhook", "SMa"+strconv.Itoa(i), "webhook:SMa"+strconv.Itoa(i), now)
+				j.AccountSid, j.Target = "ACa", "fast.example:443"
+				if err := db.Apply(ctx, store.Writes{Jobs: []store.Job{j}}); err != nil {
+					b.Fatal(err)
+				}
+				claimed, err := db.ClaimJobs(ctx, store.Claim{Owner: "runner", Now: now, Leases: leases, Limit: 32,
+					PerAccount: 32, PerTarget: 32, AccountRoom: map[string]int{"ACb": 0}, TargetRoom: map[string]int{"slow.example:443": 0}})
+				if err != nil || len(claimed) != 1 {
+					b.Fatalf("claimed %d jobs (%v), want 1", len(claimed), err)
+				}
+				if err := db.FinishJob(ctx, claimed[0], store.Writes{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -151,36 +151,98 @@ func readyJobs(kinds []string, now time.Time, cols, filter string, filterArgs []
 // with room, oldest first, and returns those c chooses.
 func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, c store.Claim, kinds []string) ([]int64, error) {
 	fullAccounts, fullTargets := c.Full()
-	// Never JSON null: x NOT IN (the values of null) is NULL, which keeps nothing.
-	accounts, err := json.Marshal(append([]string{}, fullAccounts...))
+	limit := store.ClaimCandidates * c.Limit
+	var found []candidate
+	var err error
+	if len(fullAccounts) == 0 && len(fullTargets) == 0 {
+		query, args := readyJobs(kinds, c.Now, "j.id, j.account_sid, j.target, j.ready_at", "", nil, limit)
+		found, err = db.readCandidates(ctx, tx, query, args...)
+	} else {
+		found, err = db.candidatesByGroup(ctx, tx, c, kinds, fullAccounts, fullTargets, limit)
+	}
 	if err != nil {
 		return nil, err
 	}
-	targets, err := json.Marshal(append([]string{}, fullTargets...))
-	if err != nil {
-		return nil, err
+	candidates := make([]store.Candidate, len(found))
+	for i, f := range found {
+		candidates[i] = f.Candidate
 	}
-	query, args := readyJobs(kinds, c.Now, "j.id, j.account_sid, j.target, j.ready_at",
-		" AND j.account_sid NOT IN (SELECT value FROM json_each(?)) AND j.target NOT IN (SELECT value FROM json_each(?))",
-		[]any{string(accounts), string(targets)}, store.ClaimCandidates*c.Limit)
+	return c.Choose(candidates), nil
+}
+
+// candidate is a job a capped claim may take, with its ready_at, by which candidates
+// read apart are merged.
+type candidate struct {
+	store.Candidate
+	readyAt int64
+}
+
+// readCandidates runs query, whose rows are id, account_sid, target, ready_at.
+func (db *DB) readCandidates(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]candidate, error) {
 	rows, err := db.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var candidates []store.Candidate
+	var found []candidate
 	for rows.Next() {
-		var cand store.Candidate
-		var readyAt int64
-		if err := rows.Scan(&cand.ID, &cand.AccountSid, &cand.Target, &readyAt); err != nil {
+		var f candidate
+		if err := rows.Scan(&f.ID, &f.AccountSid, &f.Target, &f.readyAt); err != nil {
 			return nil, err
 		}
-		candidates = append(candidates, cand)
+		found = append(found, f)
 	}
-	if err := rows.Err(); err != nil {
+	return found, rows.Err()
+}
+
+// candidatesByGroup reads the limit oldest ready jobs of kinds, but for those of the
+// accounts and targets without room, group by group: it walks the (account, target)
+// pairs that have jobs in the index jobs_group_ready, jumps over the full ones, reads up
+// to limit ready jobs of each other one, and keeps the oldest limit of them. Read in
+// one range (readyJobs) and filtered, the jobs of a full account were passed over one by
+// one at every claim: an account whose app is slow, and whose callbacks pile up, made
+// every claim, and so the whole store, slower the more it had waiting
+// (BenchmarkCappedClaimBehindFullTenant). This costs a few index lookups per pair
+// instead, whatever the full ones have waiting.
+func (db *DB) candidatesByGroup(ctx context.Context, tx *sql.Tx, c store.Claim, kinds, fullAccounts, fullTargets []string, limit int) ([]candidate, error) {
+	kindList, err := json.Marshal(kinds)
+	if err != nil {
 		return nil, err
 	}
-	return c.Choose(candidates), nil
+	readGroup := `SELECT j.id, j.account_sid, j.target, j.ready_at FROM jobs j INDEXED BY jobs_group_ready
+		WHERE j.account_sid = ? AND j.target = ? AND j.ready_at <= ? AND j.kind IN (SELECT value FROM json_each(?))
+		AND (j.queue = '' OR NOT EXISTS (
+			SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.queue <> '' AND p.id < j.id))
+		ORDER BY j.ready_at, j.id LIMIT ` + strconv.Itoa(limit)
+	const (
+		firstGroup  = `SELECT account_sid, target FROM jobs INDEXED BY jobs_group_ready ORDER BY account_sid, target LIMIT 1`
+		nextGroup   = `SELECT account_sid, target FROM jobs INDEXED BY jobs_group_ready WHERE (account_sid, target) > (?, ?) ORDER BY account_sid, target LIMIT 1`
+		nextAccount = `SELECT account_sid, target FROM jobs INDEXED BY jobs_group_ready WHERE account_sid > ? ORDER BY account_sid, target LIMIT 1`
+	)
+	var candidates []candidate
+	var account, target string
+	err = db.txQueryRow(ctx, tx, firstGroup).Scan(&account, &target)
+	for err == nil {
+		switch {
+		case slices.Contains(fullAccounts, account):
+			err = db.txQueryRow(ctx, tx, nextAccount, account).Scan(&account, &target)
+			continue
+		case !slices.Contains(fullTargets, target):
+			group, err := db.readCandidates(ctx, tx, readGroup, account, target, timeArg(c.Now), string(kindList))
+			if err != nil {
+				return nil, err
+			}
+			candidates = append(candidates, group...)
+		}
+		err = db.txQueryRow(ctx, tx, nextGroup, account, target).Scan(&account, &target)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	slices.SortFunc(candidates, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(a.readyAt, b.readyAt), cmp.Compare(a.ID, b.ID))
+	})
+	return candidates[:min(len(candidates), limit)], nil
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its

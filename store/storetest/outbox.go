@@ -633,6 +633,7 @@ func testClaimJobsSharedAndCapped(t *testing.T, open Opener) {
 		add("AC1", "slow.example", 6, t0.Add(-time.Minute)) // 1-6: the oldest, a backlog
 		add("AC2", "fast.example", 2, t0)                   // 7-8
 		add("AC3", "", 2, t0)                               // 9-10: no target
+		add("AC1", "other.example", 1, t0)                  // 11: the backlogged account's other target
 		mustApply(t, db, store.Writes{Jobs: jobs})
 	}
 	claimWith := func(db store.Store, c store.Claim) []int {
@@ -669,8 +670,29 @@ func testClaimJobsSharedAndCapped(t *testing.T, open Opener) {
 	db = open(t)
 	write(db)
 	got = claimWith(db, store.Claim{Limit: 10, PerTarget: 2, TargetRoom: map[string]int{"fast.example": 0}})
-	if !slices.Equal(got, []int{1, 2, 9, 10}) {
-		t.Fatalf("claim capped at 2 per target, fast.example full: took %v, want [1 2 9 10] (jobs without a target are not capped)", got)
+	if !slices.Equal(got, []int{1, 2, 9, 10, 11}) {
+		t.Fatalf("claim capped at 2 per target, fast.example full: took %v, want [1 2 9 10 11] (jobs without a target are not capped)", got)
+	}
+
+	// Full accounts and targets are passed over, however much they have waiting, and the
+	// others' jobs found behind them.
+	db = open(t)
+	write(db)
+	got = claimWith(db, store.Claim{Limit: 10, PerTarget: 2, TargetRoom: map[string]int{"slow.example": 0}})
+	if !slices.Equal(got, []int{7, 8, 9, 10, 11}) {
+		t.Fatalf("claim capped at 2 per target, slow.example full: took %v, want [7 8 9 10 11]", got)
+	}
+	db = open(t)
+	write(db)
+	got = claimWith(db, store.Claim{Limit: 10, PerAccount: 6, AccountRoom: map[string]int{"AC1": 0, "AC3": 1}})
+	if !slices.Equal(got, []int{7, 8, 9}) {
+		t.Fatalf("claim capped at 6 per account, AC1 full and AC3 with room for 1: took %v, want [7 8 9]", got)
+	}
+	db = open(t)
+	write(db)
+	got = claimWith(db, store.Claim{Limit: 3, PerAccount: 6, PerTarget: 6, AccountRoom: map[string]int{"AC2": 0}, TargetRoom: map[string]int{"other.example": 0}})
+	if !slices.Equal(got, []int{1, 2, 9}) {
+		t.Fatalf("claim of 3, AC2 and other.example full: took %v, want the oldest of the others, shared: [1 2 9]", got)
 	}
 }
 
