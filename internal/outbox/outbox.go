@@ -300,11 +300,7 @@ func (r *Runner) runLane(ctx context.Context, l *lane) {
 	for ctx.Err() == nil {
 		claimed, free := 0, l.free()
 		if free > 0 {
-			// A busy lane claims at most once every claimEvery, so that the workers that
-			// finished meanwhile are claimed for together: each claim is a write, and one
-			// claim per finished job was most of the store's work under load. An idle
-			// lane claims at once.
-			if wait := claimEvery - time.Since(lastClaim); free < l.workers && wait > 0 {
+			if wait := claimWait(free, l.workers, time.Since(lastClaim)); wait > 0 {
 				sleep(ctx, wait)
 				free = l.free()
 			}
@@ -330,6 +326,27 @@ func (r *Runner) runLane(ctx context.Context, l *lane) {
 // claimEvery is the least time between two claims of a busy lane.
 const claimEvery = time.Millisecond
 
+// claimWait is how long a lane with free of its workers idle waits before it claims,
+// since its last claim: a busy lane claims at most once every claimEvery, so that the
+// workers that finished meanwhile are claimed for together (each claim is a write, and
+// one claim per finished job was most of the store's work under load); an idle lane
+// claims at once.
+func claimWait(free, workers int, sinceLast time.Duration) time.Duration {
+	if free == workers {
+		return 0
+	}
+	return max(0, claimEvery-sinceLast)
+}
+
+// pollWait is how long an idle lane waits at most for a signal: poll, or until next, the
+// time the next job falls due (zero when none will), if that comes sooner.
+func pollWait(poll time.Duration, next, now time.Time) time.Duration {
+	if next.After(now) {
+		return min(poll, next.Sub(now))
+	}
+	return poll
+}
+
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -352,17 +369,8 @@ func (r *Runner) claim(ctx context.Context, l *lane, limit int) ([]store.Job, er
 	c := store.Claim{Owner: r.owner, Now: r.cfg.Clock.Now(), Leases: l.leases, Limit: limit,
 		PerAccount: l.perAccount, PerTarget: l.perTarget}
 	l.mu.Lock()
-	if l.perAccount > 0 && len(l.byAccount) > 0 {
-		c.AccountRoom = make(map[string]int, len(l.byAccount))
-		for a, n := range l.byAccount {
-			c.AccountRoom[a] = max(0, l.perAccount-n)
-		}
-	}
-	if l.perTarget > 0 && len(l.byTarget) > 0 {
-		c.TargetRoom = make(map[string]int, len(l.byTarget))
-		for t, n := range l.byTarget {
-			c.TargetRoom[t] = max(0, l.perTarget-n)
-		}
+	if c.Capped() {
+		c.AccountRoom, c.TargetRoom = room(l.byAccount, l.perAccount), room(l.byTarget, l.perTarget)
 	}
 	l.mu.Unlock()
 	jobs, err := r.cfg.Store.ClaimJobs(ctx, c)
@@ -376,6 +384,16 @@ func (r *Runner) claim(ctx context.Context, l *lane, limit int) ([]store.Job, er
 		}
 	}
 	return jobs, err
+}
+
+// room is what each of the accounts (or targets) with jobs under way has left of limit,
+// given how many it has under way.
+func room(under map[string]int, limit int) map[string]int {
+	left := make(map[string]int, len(under))
+	for k, n := range under {
+		left[k] = max(0, limit-n)
+	}
+	return left
 }
 
 // done counts a job of the lane as finished.
@@ -406,9 +424,7 @@ func (r *Runner) wait(ctx context.Context, l *lane, idle bool) {
 		}
 		// A job that waits behind another of its queue is woken by the signal the other
 		// one's end sends; a lease of another process that runs out, by the due time.
-		if until := next.Sub(now); !next.IsZero() && until > 0 && until < d {
-			d = until
-		}
+		d = pollWait(d, next, now)
 	}
 	var moved <-chan struct{} // nil, which never fires, for a clock that does not jump
 	if m, ok := r.cfg.Clock.(mover); ok {

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -220,6 +221,53 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 		if got := r.backoff(attempt); got != want {
 			t.Errorf("backoff(%d) = %s, want %s", attempt, got, want)
 		}
+	}
+}
+
+func TestClaimWait(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		free, workers int
+		sinceLast     time.Duration
+		want          time.Duration
+	}{
+		{"an idle lane claims at once", 4, 4, 0, 0},
+		{"a busy lane just after a claim", 1, 4, 0, claimEvery},
+		{"a busy lane part way", 3, 4, claimEvery / 4, claimEvery * 3 / 4},
+		{"a busy lane a whole interval on", 1, 4, claimEvery, 0},
+		{"a busy lane long after", 1, 4, time.Hour, 0},
+	} {
+		if got := claimWait(tt.free, tt.workers, tt.sinceLast); got != tt.want {
+			t.Errorf("%s: claimWait(%d, %d, %s) = %s, want %s", tt.name, tt.free, tt.workers, tt.sinceLast, got, tt.want)
+		}
+	}
+}
+
+func TestPollWait(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	poll := 250 * time.Millisecond
+	for _, tt := range []struct {
+		name string
+		next time.Time
+		want time.Duration
+	}{
+		{"no job will fall due", time.Time{}, poll},
+		{"a job due sooner", now.Add(10 * time.Millisecond), 10 * time.Millisecond},
+		{"a job due later", now.Add(time.Second), poll},
+		{"a job due at the poll", now.Add(poll), poll},
+		{"a job due now", now, poll},
+		{"a job due before now", now.Add(-time.Second), poll},
+	} {
+		if got := pollWait(poll, tt.next, now); got != tt.want {
+			t.Errorf("%s: pollWait = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRoom(t *testing.T) {
+	got := room(map[string]int{"AC1": 1, "AC2": 3, "AC3": 5}, 3)
+	if want := map[string]int{"AC1": 2, "AC2": 0, "AC3": 0}; !maps.Equal(got, want) {
+		t.Errorf("room = %v, want %v", got, want)
 	}
 }
 
