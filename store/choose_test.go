@@ -3,6 +3,7 @@ package store
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestChoose(t *testing.T) {
@@ -57,5 +58,25 @@ func TestClaimFullAndCapped(t *testing.T) {
 	// Room given without a cap caps nothing.
 	if a, tg := (Claim{AccountRoom: map[string]int{"A": 0}}).Full(); a != nil || tg != nil {
 		t.Fatalf("full without caps: %v %v", a, tg)
+	}
+}
+
+func TestOldestCandidates(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	candidates := []Candidate{
+		{ID: 4, ReadyAt: t0.Add(time.Second)},
+		{ID: 3, ReadyAt: t0},
+		{ID: 1, ReadyAt: t0.Add(time.Second)},
+		{ID: 2, ReadyAt: t0},
+	}
+	var got []int64
+	for _, c := range OldestCandidates(candidates, 3) {
+		got = append(got, c.ID)
+	}
+	if want := []int64{2, 3, 1}; !slices.Equal(got, want) {
+		t.Errorf("OldestCandidates = %v, want %v (by ready time, then id, the first 3)", got, want)
+	}
+	if got := OldestCandidates(candidates[:2], 3); len(got) != 2 {
+		t.Errorf("OldestCandidates of 2, up to 3: %d", len(got))
 	}
 }

@@ -9,7 +9,11 @@
 // position the backend assigns in insertion order, and page by Page.
 package store
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // Account is a main account (ParentSid == "") or a subaccount of one.
 type Account struct {
@@ -178,6 +182,16 @@ const ClaimCandidates = 4
 type Candidate struct {
 	ID                 int64
 	AccountSid, Target string
+	ReadyAt            time.Time // when it became ready: candidates are taken oldest first
+}
+
+// OldestCandidates is the n oldest of candidates (by ReadyAt, then ID), in that order:
+// how a backend merges candidates it read in parts.
+func OldestCandidates(candidates []Candidate, n int) []Candidate {
+	slices.SortFunc(candidates, func(a, b Candidate) int {
+		return cmp.Or(a.ReadyAt.Compare(b.ReadyAt), cmp.Compare(a.ID, b.ID))
+	})
+	return candidates[:min(len(candidates), n)]
 }
 
 // Choose picks, from candidates (ready jobs of accounts and targets that have room, oldest

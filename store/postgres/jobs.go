@@ -130,19 +130,15 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 	} else {
 		fullAccounts, fullTargets := c.Full()
 		err := db.write(ctx, false, func(q querier) error {
-			var found []candidate
+			var candidates []store.Candidate
 			var err error
 			if len(fullAccounts) == 0 && len(fullTargets) == 0 {
-				found, err = readCandidates(ctx, q, claimCandidates, kinds, timeArg(c.Now), store.ClaimCandidates*c.Limit)
+				candidates, err = readCandidates(ctx, q, claimCandidates, kinds, timeArg(c.Now), store.ClaimCandidates*c.Limit)
 			} else {
-				found, err = candidatesByGroup(ctx, q, c, kinds, fullAccounts, fullTargets, store.ClaimCandidates*c.Limit)
+				candidates, err = candidatesByGroup(ctx, q, c, kinds, fullAccounts, fullTargets, store.ClaimCandidates*c.Limit)
 			}
 			if err != nil {
 				return err
-			}
-			candidates := make([]store.Candidate, len(found))
-			for i, f := range found {
-				candidates[i] = f.Candidate
 			}
 			ids := c.Choose(candidates)
 			if len(ids) == 0 {
@@ -171,26 +167,21 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 	return jobs, nil
 }
 
-// candidate is a job a capped claim may take, with its ready_at, by which candidates
-// read apart are merged.
-type candidate struct {
-	store.Candidate
-	readyAt int64
-}
-
 // readCandidates runs query, whose rows are id, account_sid, target, ready_at.
-func readCandidates(ctx context.Context, q querier, query string, args ...any) ([]candidate, error) {
+func readCandidates(ctx context.Context, q querier, query string, args ...any) ([]store.Candidate, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var found []candidate
+	var found []store.Candidate
 	for rows.Next() {
-		var f candidate
-		if err := rows.Scan(&f.ID, &f.AccountSid, &f.Target, &f.readyAt); err != nil {
+		var f store.Candidate
+		var readyAt int64
+		if err := rows.Scan(&f.ID, &f.AccountSid, &f.Target, &readyAt); err != nil {
 			return nil, err
 		}
+		f.ReadyAt = time.UnixMilli(readyAt).UTC()
 		found = append(found, f)
 	}
 	return found, rows.Err()
@@ -220,8 +211,8 @@ const (
 // an account whose app is slow, and whose callbacks pile up, made every claim, and so
 // the whole store, slower the more it had waiting. This costs a few index lookups per
 // pair instead, whatever the full ones have waiting.
-func candidatesByGroup(ctx context.Context, q querier, c store.Claim, kinds, fullAccounts, fullTargets []string, limit int) ([]candidate, error) {
-	var candidates []candidate
+func candidatesByGroup(ctx context.Context, q querier, c store.Claim, kinds, fullAccounts, fullTargets []string, limit int) ([]store.Candidate, error) {
+	var candidates []store.Candidate
 	var account, target string
 	err := q.QueryRow(ctx, firstGroup).Scan(&account, &target)
 	for err == nil {
@@ -234,17 +225,14 @@ func candidatesByGroup(ctx context.Context, q querier, c store.Claim, kinds, ful
 			if err != nil {
 				return nil, err
 			}
-			candidates = append(candidates, group...)
+			candidates = store.OldestCandidates(append(candidates, group...), limit)
 		}
 		err = q.QueryRow(ctx, nextGroup, account, target).Scan(&account, &target)
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
 	}
-	slices.SortFunc(candidates, func(a, b candidate) int {
-		return cmp.Or(cmp.Compare(a.readyAt, b.readyAt), cmp.Compare(a.ID, b.ID))
-	})
-	return candidates[:min(len(candidates), limit)], nil
+	return candidates, nil
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its

@@ -91,7 +91,7 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 		var rows *sql.Rows
 		var err error
 		if !c.Capped() {
-			ready, readyArgs := readyJobs(kinds, c.Now, "j.id, j.ready_at", "", nil, c.Limit)
+			ready, readyArgs := readyJobs(kinds, c.Now, "j.id, j.ready_at", c.Limit)
 			rows, err = db.txQuery(ctx, tx, update+"(SELECT id FROM ("+ready+")) RETURNING "+jobCols, append(updateArgs, readyArgs...)...)
 		} else {
 			var ids []int64
@@ -126,23 +126,22 @@ func (db *DB) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, error)
 }
 
 // readyJobs is the query, and its arguments, of limit ready jobs of kinds at now, oldest
-// first, with the columns cols, that pass filter (a condition on j with filterArgs) and
-// wait behind no earlier job of their queue (the queue test reads the index jobs_queue,
+// first, with the columns cols, that wait behind no earlier job of their queue (the queue test reads the index jobs_queue,
 // which holds only jobs with a queue, hence its condition on p.queue). They are read kind
 // by kind from the index jobs_kind_ready and merged, so that a claim reads its own kinds'
 // ready jobs only. Read from jobs_ready, as one range over every kind, the steps' claims
 // walked past the whole backlog of ready webhooks (another lane's) every time: under a
 // burst of deliveries, claims were 40% of the server's CPU.
-func readyJobs(kinds []string, now time.Time, cols, filter string, filterArgs []any, limit int) (string, []any) {
+func readyJobs(kinds []string, now time.Time, cols string, limit int) (string, []any) {
 	arms := make([]string, len(kinds))
 	var args []any
 	for i, kind := range kinds {
 		arms[i] = `SELECT * FROM (SELECT ` + cols + ` FROM jobs j INDEXED BY jobs_kind_ready
-			WHERE j.kind = ? AND j.ready_at <= ?` + filter + `
+			WHERE j.kind = ? AND j.ready_at <= ?
 			AND (j.queue = '' OR NOT EXISTS (
 				SELECT 1 FROM jobs p WHERE p.queue = j.queue AND p.queue <> '' AND p.id < j.id))
 			ORDER BY j.ready_at, j.id LIMIT ` + strconv.Itoa(limit) + `)`
-		args = append(append(args, kind, timeArg(now)), filterArgs...)
+		args = append(args, kind, timeArg(now))
 	}
 	return strings.Join(arms, " UNION ALL ") + ` ORDER BY ready_at, id LIMIT ` + strconv.Itoa(limit), args
 }
@@ -152,44 +151,35 @@ func readyJobs(kinds []string, now time.Time, cols, filter string, filterArgs []
 func (db *DB) claimCandidates(ctx context.Context, tx *sql.Tx, c store.Claim, kinds []string) ([]int64, error) {
 	fullAccounts, fullTargets := c.Full()
 	limit := store.ClaimCandidates * c.Limit
-	var found []candidate
+	var candidates []store.Candidate
 	var err error
 	if len(fullAccounts) == 0 && len(fullTargets) == 0 {
-		query, args := readyJobs(kinds, c.Now, "j.id, j.account_sid, j.target, j.ready_at", "", nil, limit)
-		found, err = db.readCandidates(ctx, tx, query, args...)
+		query, args := readyJobs(kinds, c.Now, "j.id, j.account_sid, j.target, j.ready_at", limit)
+		candidates, err = db.readCandidates(ctx, tx, query, args...)
 	} else {
-		found, err = db.candidatesByGroup(ctx, tx, c, kinds, fullAccounts, fullTargets, limit)
+		candidates, err = db.candidatesByGroup(ctx, tx, c, kinds, fullAccounts, fullTargets, limit)
 	}
 	if err != nil {
 		return nil, err
 	}
-	candidates := make([]store.Candidate, len(found))
-	for i, f := range found {
-		candidates[i] = f.Candidate
-	}
 	return c.Choose(candidates), nil
 }
 
-// candidate is a job a capped claim may take, with its ready_at, by which candidates
-// read apart are merged.
-type candidate struct {
-	store.Candidate
-	readyAt int64
-}
-
 // readCandidates runs query, whose rows are id, account_sid, target, ready_at.
-func (db *DB) readCandidates(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]candidate, error) {
+func (db *DB) readCandidates(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]store.Candidate, error) {
 	rows, err := db.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var found []candidate
+	var found []store.Candidate
 	for rows.Next() {
-		var f candidate
-		if err := rows.Scan(&f.ID, &f.AccountSid, &f.Target, &f.readyAt); err != nil {
+		var f store.Candidate
+		var readyAt int64
+		if err := rows.Scan(&f.ID, &f.AccountSid, &f.Target, &readyAt); err != nil {
 			return nil, err
 		}
+		f.ReadyAt = time.UnixMilli(readyAt).UTC()
 		found = append(found, f)
 	}
 	return found, rows.Err()
@@ -204,7 +194,7 @@ func (db *DB) readCandidates(ctx context.Context, tx *sql.Tx, query string, args
 // every claim, and so the whole store, slower the more it had waiting
 // (BenchmarkCappedClaimBehindFullTenant). This costs a few index lookups per pair
 // instead, whatever the full ones have waiting.
-func (db *DB) candidatesByGroup(ctx context.Context, tx *sql.Tx, c store.Claim, kinds, fullAccounts, fullTargets []string, limit int) ([]candidate, error) {
+func (db *DB) candidatesByGroup(ctx context.Context, tx *sql.Tx, c store.Claim, kinds, fullAccounts, fullTargets []string, limit int) ([]store.Candidate, error) {
 	kindList, err := json.Marshal(kinds)
 	if err != nil {
 		return nil, err
@@ -219,7 +209,7 @@ func (db *DB) candidatesByGroup(ctx context.Context, tx *sql.Tx, c store.Claim, 
 		nextGroup   = `SELECT account_sid, target FROM jobs INDEXED BY jobs_group_ready WHERE (account_sid, target) > (?, ?) ORDER BY account_sid, target LIMIT 1`
 		nextAccount = `SELECT account_sid, target FROM jobs INDEXED BY jobs_group_ready WHERE account_sid > ? ORDER BY account_sid, target LIMIT 1`
 	)
-	var candidates []candidate
+	var candidates []store.Candidate
 	var account, target string
 	err = db.txQueryRow(ctx, tx, firstGroup).Scan(&account, &target)
 	for err == nil {
@@ -232,17 +222,14 @@ func (db *DB) candidatesByGroup(ctx context.Context, tx *sql.Tx, c store.Claim, 
 			if err != nil {
 				return nil, err
 			}
-			candidates = append(candidates, group...)
+			candidates = store.OldestCandidates(append(candidates, group...), limit)
 		}
 		err = db.txQueryRow(ctx, tx, nextGroup, account, target).Scan(&account, &target)
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	slices.SortFunc(candidates, func(a, b candidate) int {
-		return cmp.Or(cmp.Compare(a.readyAt, b.readyAt), cmp.Compare(a.ID, b.ID))
-	})
-	return candidates[:min(len(candidates), limit)], nil
+	return candidates, nil
 }
 
 // NextJobDue returns the earliest time after now at which a job becomes claimable: its
