@@ -143,7 +143,10 @@ func TestDestinationFailures(t *testing.T) {
 }
 
 func TestCallbackRetriedUntilAnswered(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{})
+	// The simulator never moves: a step that ran before the force below (100 ms after
+	// the create, by default, which a loaded machine may take to send the force) would
+	// add a "sending" callback ahead of the one this test counts.
+	env := servertest.Start(t, servertest.Options{StepDelay: time.Hour})
 	sid := env.Main.Sid
 	rc := servertest.NewReceiver(t, env.Main.AuthToken)
 	rc.Respond(func(n int, _ servertest.Received) (int, string, string) {
@@ -201,7 +204,7 @@ func TestCallbackRetriedUntilAnswered(t *testing.T) {
 }
 
 func TestCallbackGivesUp(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{WebhookAttempts: 2})
+	env := servertest.Start(t, servertest.Options{WebhookAttempts: 2, StepDelay: time.Hour}) // only the forced status calls back
 	rc := servertest.NewReceiver(t, env.Main.AuthToken)
 	rc.Respond(func(int, servertest.Received) (int, string, string) { return http.StatusServiceUnavailable, "", "" })
 	m := send(t, env.Client, env.Main.Sid, withCallback(text("+14155550100", testSender, "x"), rc.URL))
