@@ -144,7 +144,9 @@ func TestPauseEndsOnAdvance(t *testing.T) {
 // A webhook that fails is retried with backoff on the clock: an hour's backoff passes
 // with an advance, and nothing is retried before.
 func TestWebhookRetriesOnAdvance(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{WebhookBackoff: time.Hour})
+	// StepDelay: no delivery step runs before the force (which cancels them), so that the
+	// forced status's is the only callback.
+	env := servertest.Start(t, servertest.Options{WebhookBackoff: time.Hour, StepDelay: time.Hour})
 	sid := env.Main.Sid
 	rc := servertest.NewReceiver(t, env.Main.AuthToken)
 	rc.Respond(func(n int, _ servertest.Received) (int, string, string) {
