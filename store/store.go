@@ -127,10 +127,15 @@ type Job struct {
 	Queue string
 	// Target is the host the job sends a request to ("" for none): the runner caps the
 	// requests under way per target, so that one slow host cannot hold every worker.
-	Target      string
-	Payload     []byte // JSON
-	DueAt       time.Time
-	Attempts    int // claims so far, this one included
+	Target   string
+	Payload  []byte // JSON
+	DueAt    time.Time
+	Attempts int // claims so far, this one included
+	// A job written with a LeaseOwner is written held by that owner until LeaseUntil,
+	// as if it had claimed it (Attempts 1), so that the runner that wrote it can run it
+	// without a claim; but not when an earlier job of its Queue exists, as a claim would
+	// not take it. In the slice it was given, the backend sets the ID of each job it
+	// wrote with a LeaseOwner, and clears LeaseOwner where it wrote the job unheld.
 	LeaseOwner  string
 	LeaseUntil  time.Time
 	DateCreated time.Time

@@ -123,10 +123,13 @@ const (
 
 // Runner runs jobs until its context ends.
 type Runner struct {
-	cfg   Config
-	owner string
-	log   *slog.Logger
-	lanes []*lane
+	cfg    Config
+	owner  string
+	log    *slog.Logger
+	lanes  []*lane
+	laneOf map[string]*lane // by job kind
+	// handing counts the goroutines that hand held jobs to workers, which Run waits for.
+	handing sync.WaitGroup
 }
 
 // lane is one pool of workers and what it claims.
@@ -142,9 +145,13 @@ type lane struct {
 	busy      int
 	byAccount map[string]int // jobs under way, of accounts with any
 	byTarget  map[string]int // of targets with any
+	// caughtUp: the lane's last claim took every job it could, so no ready job of the
+	// lane waits in the store for a worker, and a job written held may go first.
+	caughtUp bool
 	// freed is signalled when a worker finishes, wake when the store has new jobs, so
 	// that the lane claims again.
 	freed, wake chan struct{}
+	jobs        chan store.Job // to the lane's workers
 }
 
 // New returns a runner for cfg.
@@ -191,7 +198,7 @@ func New(cfg Config) *Runner {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	r := &Runner{cfg: cfg, owner: "runner-" + hex.EncodeToString(b[:]), log: log}
+	r := &Runner{cfg: cfg, owner: "runner-" + hex.EncodeToString(b[:]), log: log, laneOf: map[string]*lane{}}
 	steps := newLane(Steps, cfg.Workers, 0, 0)
 	requests := newLane(Requests, cfg.RequestWorkers, cfg.RequestsPerAccount, cfg.RequestsPerTarget)
 	for name, k := range cfg.Kinds {
@@ -200,6 +207,7 @@ func New(cfg Config) *Runner {
 			l = requests
 		}
 		l.leases[name] = k.Lease
+		r.laneOf[name] = l
 	}
 	for _, l := range []*lane{steps, requests} {
 		if len(l.leases) > 0 {
@@ -211,7 +219,8 @@ func New(cfg Config) *Runner {
 
 func newLane(name Lane, workers, perAccount, perTarget int) *lane {
 	return &lane{name: name, leases: map[string]time.Duration{}, workers: workers, perAccount: perAccount, perTarget: perTarget,
-		byAccount: map[string]int{}, byTarget: map[string]int{}, freed: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
+		byAccount: map[string]int{}, byTarget: map[string]int{}, freed: make(chan struct{}, 1), wake: make(chan struct{}, 1),
+		jobs: make(chan store.Job)}
 }
 
 // Running is how many jobs of lane l run now, for the metrics.
@@ -267,6 +276,7 @@ func (r *Runner) Run(ctx context.Context) {
 		}
 	})
 	wg.Wait()
+	r.handing.Wait()
 }
 
 func signal(c chan struct{}) {
@@ -279,23 +289,24 @@ func signal(c chan struct{}) {
 // runLane claims the lane's jobs and runs them on its workers until ctx ends.
 func (r *Runner) runLane(ctx context.Context, l *lane) {
 	var wg sync.WaitGroup
-	jobs := make(chan store.Job)
 	// The workers live as long as the runner. A goroutine of its own per job grew a new
 	// stack, to the depth SQLite's calls take, for every job: 5% of the CPU of a burst of
 	// deliveries.
 	for range l.workers {
 		wg.Go(func() {
-			for job := range jobs {
-				r.runJob(ctx, job)
-				l.done(job)
-				signal(l.freed)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case job := <-l.jobs:
+					r.runJob(ctx, job)
+					l.done(job)
+					signal(l.freed)
+				}
 			}
 		})
 	}
-	defer func() {
-		close(jobs)
-		wg.Wait()
-	}()
+	defer wg.Wait()
 	var lastClaim time.Time
 	for ctx.Err() == nil {
 		claimed, free := 0, l.free()
@@ -313,8 +324,9 @@ func (r *Runner) runLane(ctx context.Context, l *lane) {
 			for _, job := range claimedJobs {
 				// Never blocks for long: the lane counted the job as busy, so a worker
 				// is, or is about to be, waiting for this one.
-				jobs <- job
+				r.hand(ctx, l, job)
 			}
+			l.setCaughtUp(err == nil && claimed < free)
 			if claimed == free {
 				continue // there may be more due right now
 			}
@@ -356,6 +368,29 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// hand gives a job the lane counts as under way to one of its workers; or, when the
+// runner stops first, back to the store, to run at once in whichever process is next.
+func (r *Runner) hand(ctx context.Context, l *lane, job store.Job) {
+	select {
+	case l.jobs <- job:
+	case <-ctx.Done():
+		r.giveBack(ctx, job)
+		l.done(job)
+	}
+}
+
+func (r *Runner) giveBack(ctx context.Context, job store.Job) {
+	r.finish(context.WithoutCancel(ctx), job, func(ctx context.Context) error {
+		return r.cfg.Store.RetryJob(ctx, job, r.cfg.Clock.Now(), store.Writes{})
+	}, "retry")
+}
+
+func (l *lane) setCaughtUp(v bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.caughtUp = v
+}
+
 // free is how many of the lane's workers have no job.
 func (l *lane) free() int {
 	l.mu.Lock()
@@ -394,6 +429,24 @@ func room(under map[string]int, limit int) map[string]int {
 		left[k] = max(0, limit-n)
 	}
 	return left
+}
+
+// reserve counts job as under way in the lane, if the lane is caught up and job fits
+// under its caps (a worker free, its account's and target's room), and says whether it
+// did.
+func (l *lane) reserve(j store.Job) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.caughtUp || l.busy >= l.workers || (l.perAccount > 0 && l.byAccount[j.AccountSid] >= l.perAccount) ||
+		(j.Target != "" && l.perTarget > 0 && l.byTarget[j.Target] >= l.perTarget) {
+		return false
+	}
+	l.busy++
+	l.byAccount[j.AccountSid]++
+	if j.Target != "" {
+		l.byTarget[j.Target]++
+	}
+	return true
 }
 
 // done counts a job of the lane as finished.
@@ -452,9 +505,7 @@ func (r *Runner) runJob(ctx context.Context, job store.Job) {
 	if ctx.Err() != nil {
 		// Shutting down: the result may be an artefact of the cancellation. Give the job
 		// back as it was, to run at once in whichever process is next.
-		r.finish(context.WithoutCancel(ctx), job, func(ctx context.Context) error {
-			return r.cfg.Store.RetryJob(ctx, job, r.cfg.Clock.Now(), store.Writes{})
-		}, "retry")
+		r.giveBack(ctx, job)
 		return
 	}
 	if err != nil {
@@ -464,7 +515,9 @@ func (r *Runner) runJob(ctx context.Context, job store.Job) {
 	}
 	switch {
 	case !out.Retry:
-		r.finish(ctx, job, func(ctx context.Context) error { return r.cfg.Store.FinishJob(ctx, job, out.Writes) }, "done")
+		held := r.hold(out.Writes)
+		err := r.finish(ctx, job, func(ctx context.Context) error { return r.cfg.Store.FinishJob(ctx, job, out.Writes) }, "done")
+		r.runHeld(ctx, held, err == nil)
 	case job.Attempts < r.cfg.MaxAttempts:
 		due := r.cfg.Clock.Now().Add(r.backoff(job.Attempts))
 		r.finish(ctx, job, func(ctx context.Context) error { return r.cfg.Store.RetryJob(ctx, job, due, out.Writes) }, "retry")
@@ -501,7 +554,8 @@ func (r *Runner) keepLease(ctx context.Context, cancel context.CancelFunc, job s
 	return done
 }
 
-func (r *Runner) finish(ctx context.Context, job store.Job, record func(context.Context) error, result string) {
+// finish records a job's result with record, and returns record's error.
+func (r *Runner) finish(ctx context.Context, job store.Job, record func(context.Context) error, result string) error {
 	err := record(ctx)
 	switch {
 	case errors.Is(err, store.ErrLeaseLost):
@@ -513,6 +567,50 @@ func (r *Runner) finish(ctx context.Context, job store.Job, record func(context.
 		result = "lost"
 	}
 	r.cfg.Observe(job.Kind, result)
+	return err
+}
+
+// hold asks that the jobs w writes be written held by this runner (store.Job), where
+// it runs their kind, they are due now, and their lane has room for them at once: they
+// then run without a claim. A claim is a write of its own, and three of a message's four
+// jobs (its callbacks) are written due by the job before them. It returns the jobs
+// asked for, which their lanes count as under way.
+func (r *Runner) hold(w store.Writes) []*store.Job {
+	now := r.cfg.Clock.Now()
+	var held []*store.Job
+	ask := func(jobs []store.Job) {
+		for i := range jobs {
+			j := &jobs[i]
+			if l, ok := r.laneOf[j.Kind]; ok && !j.DueAt.After(now) && l.reserve(*j) {
+				j.LeaseOwner, j.LeaseUntil = r.owner, now.Add(r.cfg.Kinds[j.Kind].Lease)
+				held = append(held, j)
+			}
+		}
+	}
+	ask(w.Jobs)
+	for i := range w.StatusChanges {
+		ask(w.StatusChanges[i].Jobs)
+	}
+	for i := range w.CallChanges {
+		ask(w.CallChanges[i].Jobs)
+	}
+	return held
+}
+
+// runHeld hands the jobs that were written held to their lanes' workers, and frees the
+// room of the others (not written, written unheld, or nothing written when !written).
+// The hand-off has a goroutine of its own, so that this worker never waits for another
+// lane's.
+func (r *Runner) runHeld(ctx context.Context, held []*store.Job, written bool) {
+	for _, j := range held {
+		l, job := r.laneOf[j.Kind], *j
+		if written && job.ID != 0 && job.LeaseOwner == r.owner {
+			r.handing.Go(func() { r.hand(ctx, l, job) })
+			continue
+		}
+		l.done(job)
+		signal(l.freed)
+	}
 }
 
 // backoff is the wait before retry number attempt (1 = the first): Backoff doubled per

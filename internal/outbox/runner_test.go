@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,7 @@ import (
 // spyStore is the real store with a count of claims and errors to inject.
 type spyStore struct {
 	*sqlite.DB
-	claims              atomic.Int64
+	claims, claimed     atomic.Int64          // claims made, jobs they took
 	claimErr, nextErr   atomic.Pointer[error] // returned once, then cleared
 	renewErr, finishErr error
 }
@@ -28,7 +29,9 @@ func (s *spyStore) ClaimJobs(ctx context.Context, c store.Claim) ([]store.Job, e
 	if err := s.claimErr.Swap(nil); err != nil {
 		return nil, *err
 	}
-	return s.DB.ClaimJobs(ctx, c)
+	jobs, err := s.DB.ClaimJobs(ctx, c)
+	s.claimed.Add(int64(len(jobs)))
+	return jobs, err
 }
 
 func (s *spyStore) NextJobDue(ctx context.Context, now time.Time) (time.Time, error) {
@@ -245,5 +248,86 @@ func TestLostLeaseStopsTheHandler(t *testing.T) {
 	}
 	if got := logs.String(); !strings.Contains(got, "job lease not renewed") || !strings.Contains(got, `msg="record job result"`) {
 		t.Errorf("log:\n%s", got)
+	}
+}
+
+// TestJobsWrittenDueRunWithoutAClaim: a job that a finished job writes due now, of a
+// kind this runner runs, with a worker free, is written held by the runner and run
+// without a claim: of a chain of six jobs, each writing the next, one is claimed. The
+// chain's jobs go from the Steps lane to the Requests lane and back, as a delivery step
+// and its callback do.
+func TestJobsWrittenDueRunWithoutAClaim(t *testing.T) {
+	db := &spyStore{DB: openStore(t)}
+	rec := newRecorder(func(job store.Job) (Outcome, error) {
+		n := int(job.ResourceSid[0] - '0')
+		if n == 6 {
+			return Outcome{}, nil
+		}
+		kind := []string{"step", "hook"}[n%2]
+		next := newJob(kind, string(rune('0'+n+1)), "")
+		next.Target = "example.com"
+		return Outcome{Writes: store.Writes{Jobs: []store.Job{next}}}, nil
+	})
+	run(t, Config{Store: db, Kinds: map[string]Kind{"step": {Handle: rec.handle}, "hook": {Handle: rec.handle, Lane: Requests}},
+		Observe: rec.observe, PollInterval: time.Hour})
+	time.Sleep(20 * time.Millisecond) // the lanes' first claims find nothing: caught up
+	add(t, db.DB, newJob("step", "1", ""))
+	rec.wait(t, 6)
+	if got := rec.snapshot(); !slices.Equal(got, []string{"1:1", "2:1", "3:1", "4:1", "5:1", "6:1"}) {
+		t.Fatalf("ran %v", got)
+	}
+	if n := db.claimed.Load(); n != 1 {
+		t.Errorf("%d jobs claimed, want 1 (the first)", n)
+	}
+	if n, _ := db.CountJobs(context.Background(), ""); n != 0 {
+		t.Errorf("%d jobs left", n)
+	}
+}
+
+// TestReserve: a lane takes a job written held only when it has no backlog (caught up),
+// a free worker, and room under the job's account's and target's caps.
+func TestReserve(t *testing.T) {
+	job := store.Job{AccountSid: "AC1", Target: "a.example"}
+	for _, tt := range []struct {
+		name                  string
+		caughtUp              bool
+		busy, account, target int
+		untargeted            bool
+		want                  bool
+	}{
+		{name: "room", caughtUp: true, busy: 3, account: 1, target: 1, want: true},
+		{name: "backlog", caughtUp: false, want: false},
+		{name: "every worker busy", caughtUp: true, busy: 4, want: false},
+		{name: "account at its cap", caughtUp: true, busy: 2, account: 2, want: false},
+		{name: "target at its cap", caughtUp: true, busy: 2, target: 2, want: false},
+		{name: "no target, no target cap", caughtUp: true, busy: 2, target: 2, untargeted: true, want: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLane(Requests, 4, 2, 2)
+			l.caughtUp, l.busy = tt.caughtUp, tt.busy
+			if tt.account > 0 {
+				l.byAccount["AC1"] = tt.account
+			}
+			if tt.target > 0 {
+				l.byTarget["a.example"] = tt.target
+			}
+			j := job
+			if tt.untargeted {
+				j.Target = ""
+			}
+			if got := l.reserve(j); got != tt.want {
+				t.Fatalf("reserve = %v, want %v", got, tt.want)
+			}
+			wantBusy, wantAccount := tt.busy, tt.account
+			if tt.want {
+				wantBusy, wantAccount = tt.busy+1, tt.account+1
+			}
+			if l.busy != wantBusy || l.byAccount["AC1"] != wantAccount {
+				t.Errorf("busy %d, account %d; want %d, %d", l.busy, l.byAccount["AC1"], wantBusy, wantAccount)
+			}
+			if tt.want && !tt.untargeted && l.byTarget["a.example"] != tt.target+1 {
+				t.Errorf("target %d, want %d", l.byTarget["a.example"], tt.target+1)
+			}
+		})
 	}
 }

@@ -36,17 +36,45 @@ func scanJob(s rowScanner) (store.Job, error) {
 // insertJobs writes jobs. Every write that may write jobs takes the change log's lock
 // (DB.write), so that job ids, like seqs, are handed out in commit order: a job of a
 // queue can never commit after a later one of the same queue has been claimed.
+// insertJobs writes jobs, and sets the ID of each one asked to be held, and whether it
+// is (see store.Job), in the slice. Only a runner's FinishJob asks for held jobs, and it
+// holds the change log's lock while it looks for an earlier job of the queue: an earlier
+// job written by another write that logs a change (a status change's callbacks) cannot
+// be committed unseen meanwhile.
 func insertJobs(ctx context.Context, q querier, jobs []store.Job) error {
-	for _, j := range jobs {
+	for i, j := range jobs {
 		payload := string(j.Payload)
 		if payload == "" {
 			payload = "{}"
 		}
-		if _, err := q.Exec(ctx,
-			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, ready_at, date_created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
-			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+		if j.LeaseOwner == "" {
+			if _, err := q.Exec(ctx,
+				`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, ready_at, date_created)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
+				j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+				return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
+			}
+			continue
+		}
+		// Held (o, its owner) unless an earlier job of its queue exists; ready when its
+		// lease ends, or, unheld, when it is due.
+		var owner pgtype.Text
+		if err := q.QueryRow(ctx,
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, date_created,
+				lease_owner, lease_until, ready_at, attempts)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, o, CASE WHEN o IS NULL THEN NULL ELSE $10::bigint END,
+				CASE WHEN o IS NULL THEN $7::bigint ELSE $10::bigint END, CASE WHEN o IS NULL THEN 0 ELSE 1 END
+			FROM (SELECT CASE WHEN $4::text <> '' AND EXISTS (SELECT 1 FROM jobs WHERE queue = $4::text AND queue <> '')
+				THEN NULL ELSE $9::text END AS o) AS held
+			RETURNING id, lease_owner`,
+			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DateCreated),
+			j.LeaseOwner, timeArg(j.LeaseUntil)).Scan(&jobs[i].ID, &owner); err != nil {
 			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
+		}
+		if owner.Valid {
+			jobs[i].Attempts = 1
+		} else {
+			jobs[i].LeaseOwner, jobs[i].LeaseUntil = "", time.Time{}
 		}
 	}
 	return nil

@@ -35,17 +35,42 @@ func scanJob(s rowScanner) (store.Job, error) {
 	return j, nil
 }
 
+// insertJobs writes jobs, and sets the ID of each one asked to be held, and whether it
+// is (see store.Job), in the slice.
 func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs []store.Job) error {
-	for _, j := range jobs {
+	for i, j := range jobs {
 		payload := string(j.Payload)
 		if payload == "" {
 			payload = "{}"
 		}
-		if _, err := db.txExec(ctx, tx,
-			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, ready_at, date_created)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+		if j.LeaseOwner == "" {
+			if _, err := db.txExec(ctx, tx,
+				`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, ready_at, date_created)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DueAt), timeArg(j.DateCreated)); err != nil {
+				return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
+			}
+			continue
+		}
+		// Held (o, its owner) unless an earlier job of its queue exists, which the index
+		// jobs_queue answers (it holds the jobs with a queue: hence queue <> '', without
+		// which the index may not be used, and the table is read); ready when its lease
+		// ends, or, unheld, when it is due.
+		var owner sql.NullString
+		if err := db.txQueryRow(ctx, tx,
+			`INSERT INTO jobs (kind, account_sid, resource_sid, queue, target, payload, due_at, date_created,
+				lease_owner, lease_until, ready_at, attempts)
+			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, o, iif(o IS NULL, NULL, ?10), iif(o IS NULL, ?7, ?10), iif(o IS NULL, 0, 1)
+			FROM (SELECT iif(?4 <> '' AND EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_queue WHERE queue = ?4 AND queue <> ''), NULL, ?9) AS o)
+			RETURNING id, lease_owner`,
+			j.Kind, j.AccountSid, j.ResourceSid, j.Queue, j.Target, payload, timeArg(j.DueAt), timeArg(j.DateCreated),
+			j.LeaseOwner, timeArg(j.LeaseUntil)).Scan(&jobs[i].ID, &owner); err != nil {
 			return fmt.Errorf("job %s for %s: %w", j.Kind, j.ResourceSid, err)
+		}
+		if owner.Valid {
+			jobs[i].Attempts = 1
+		} else {
+			jobs[i].LeaseOwner, jobs[i].LeaseUntil = "", time.Time{}
 		}
 	}
 	return nil

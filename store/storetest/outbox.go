@@ -21,6 +21,7 @@ func Outbox(t *testing.T, open Opener) {
 		{"ApplyWritesJobsAndDeliveries", testApplyWritesJobsAndDeliveries},
 		{"ClaimJobsDueLeaseAndQueue", testClaimJobsDueLeaseAndQueue},
 		{"RenewLease", testRenewLease},
+		{"JobsWrittenHeld", testJobsWrittenHeld},
 		{"DeliveriesGoWithTheirResource", testDeliveriesGoWithTheirResource},
 		{"DeliveriesKeptPerResource", testDeliveriesKeptPerResource},
 		{"ClaimJobsNeverTwice", testClaimJobsNeverTwice},
@@ -166,6 +167,69 @@ func testClaimJobsDueLeaseAndQueue(t *testing.T, open Opener) {
 		if err != nil || !next.Equal(c.want) {
 			t.Errorf("next due after %v: %v (%v), want %v", c.at.Sub(now), next.Sub(now), err, c.want.Sub(now))
 		}
+	}
+}
+
+// testJobsWrittenHeld: a job written with a LeaseOwner is held by it as if claimed, so
+// that no claim takes it before its lease ends, unless an earlier job of its queue
+// exists; the backend says which, and gives the held ones' IDs.
+func testJobsWrittenHeld(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	now := t0
+	mustCreateAccount(t, db, testAccount("AC1", ""))
+	m := testMessage("AC1", 1) // queued
+	mustApply(t, db, store.Writes{Messages: []store.Message{m}, Jobs: []store.Job{
+		numbered(1, job("step", "SM1", "", now)),
+		numbered(2, job("hook", "SM1", "hook:SM1", now)),
+	}})
+	first := claim(t, db, "a", now, 1)
+	if got := numbers(t, first); !slices.Equal(got, []int{1}) {
+		t.Fatalf("claimed %v, want [1]", got)
+	}
+	held := func(n int, j store.Job) store.Job {
+		j = numbered(n, j)
+		j.LeaseOwner, j.LeaseUntil = "a", now.Add(time.Minute)
+		return j
+	}
+	jobs := []store.Job{
+		held(3, job("step", "SM1", "", now)),                    // held
+		held(4, job("hook", "SM1", "hook:SM1", now)),            // behind 2: written unheld
+		held(5, job("hook", "SM1", "hook:other", now)),          // first of its queue: held
+		numbered(6, job("step", "SM1", "", now.Add(time.Hour))), // not asked to be held
+	}
+	// A status change that does not take place (the message is not sending) writes
+	// none of its jobs, held or not.
+	skipped := []store.Job{held(7, job("step", "SM1", "", now))}
+	if err := db.FinishJob(ctx, first[0], store.Writes{Jobs: jobs, StatusChanges: []store.StatusChange{{AccountSid: "AC1",
+		Sid: m.Sid, From: []string{"sending"}, To: "sent", DateUpdated: now, Jobs: skipped}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"a", "", "a"} {
+		j := jobs[i]
+		if j.ID == 0 || j.LeaseOwner != want || (want != "") != (j.Attempts == 1 && j.LeaseUntil.Equal(now.Add(time.Minute))) {
+			t.Errorf("job %d written as %+v, want held by %q", i+3, j, want)
+		}
+	}
+	if skipped[0].ID != 0 || skipped[0].LeaseOwner != "a" {
+		t.Errorf("the skipped change's job came back as %+v, want unwritten (no ID)", skipped[0])
+	}
+	// Another owner's claim takes what is not held, in order: 2, then 4 behind it.
+	if got := numbers(t, claim(t, db, "b", now, 10)); !slices.Equal(got, []int{2}) {
+		t.Fatalf("claim beside the held jobs got %v, want [2]", got)
+	}
+	// The holder finishes one held job as if it had claimed it, and gives the other back.
+	if err := db.FinishJob(ctx, jobs[0], store.Writes{}); err != nil {
+		t.Fatalf("finish a held job: %v", err)
+	}
+	if err := db.RetryJob(ctx, jobs[2], now, store.Writes{}); err != nil {
+		t.Fatalf("retry a held job: %v", err)
+	}
+	if got := numbers(t, claim(t, db, "b", now, 10)); !slices.Equal(got, []int{5}) {
+		t.Fatalf("claim after the retry got %v, want [5]", got)
+	}
+	if n, _ := db.CountJobs(ctx, ""); n != 4 {
+		t.Fatalf("%d jobs, want 4 (2, 4, 5, 6)", n)
 	}
 }
 
