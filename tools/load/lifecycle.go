@@ -373,6 +373,7 @@ func (l *lifecycle) messages(ctx context.Context, name string) error {
 	defer rcv.close()
 	s, n := l.srvs[name], l.o.lifecycle.messages
 	tgt := s.post(createURL, messageForm(rcv.url+"/status"))
+	meter := startCPU(s)
 	creates, failed, err := attackCreates(ctx, s, tgt, countPacer{uint64(n)}, 0, lifecycleConns)
 	if err != nil {
 		return err
@@ -381,6 +382,7 @@ func (l *lifecycle) messages(ctx context.Context, name string) error {
 		return err
 	}
 	f := flow(creates, failed, rcv.snapshot(), "delivered")
+	f.cpu = meter.stop(f.accepted)
 	l.out.messages[name] = f
 	l.out.notes = append(l.out.notes, rcv.oddities("End to end, messages", name, -1)...)
 	fmt.Fprintf(l.stderr, "end to end, messages %-11s %5d created %8.0f creates/s %8.0f delivered/s  p50 %s  p99 %s  missing %d\n",
@@ -415,6 +417,7 @@ func (l *lifecycle) calls(ctx context.Context, name string) error {
 	}
 	defer rcv.close()
 	form := callForm(url.Values{"Url": {rcv.url + "/twiml"}, "StatusCallback": {rcv.url + "/status"}})
+	meter := startCPU(srv)
 	creates, failed, err := attackCreates(ctx, srv, srv.post(callsURL, form), countPacer{uint64(n)}, 0, lifecycleConns)
 	if err != nil {
 		return err
@@ -423,6 +426,7 @@ func (l *lifecycle) calls(ctx context.Context, name string) error {
 		return err
 	}
 	s := callStats{createOnly: createOnly, flowStats: flow(creates, failed, rcv.snapshot(), "completed")}
+	s.cpu = meter.stop(s.accepted)
 	l.out.calls[name] = s
 	l.out.notes = append(l.out.notes, rcv.oddities("End to end, calls", name, s.accepted)...)
 	fmt.Fprintf(l.stderr, "end to end, calls %-11s %5d created %8.0f create-only/s %8.0f creates/s %8.0f completed/s  p50 %s  p99 %s  missing %d\n",

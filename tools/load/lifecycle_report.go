@@ -42,6 +42,7 @@ type flowStats struct {
 	tail                  time.Duration // last create answered → last final callback
 	callbacks, duplicates int           // every callback heard, and those heard before
 	missing               int           // accepted creates with no final callback
+	cpu                   cpuCost       // CPU time per accepted create, from the first create to the last final callback
 }
 
 // flow follows creates to their final callbacks (final: "delivered", "completed") in
@@ -282,17 +283,19 @@ func writeLifecycleTables(w io.Writer, lr *lifecycleResults, servers []string) {
 			"that answers at once. delivered/s runs from the first create to the last `delivered` callback; / create divides it by "+
 			"the same server's create workload at %d connections (median of the rounds; no callbacks). Latencies run from each "+
 			"create's request to its `delivered` callback; tail from the last create's answer to the last `delivered`. A message is "+
-			"delivered three --delivery-delay steps (3 × 100 ms by default) after its create at the earliest.\n\n",
+			"delivered three --delivery-delay steps (3 × 100 ms by default) after its create at the earliest. CPU/msg is the CPU time "+
+			"the server, and the harness (its load generator and the receiver), used over the phase per message: set it beside the "+
+			"create workload's CPU/req.\n\n",
 			st.messages, lifecycleConns, lifecycleConns)
-		fmt.Fprintln(w, "| messages, end to end | created | creates/s | delivered/s | / create | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| messages, end to end | created | creates/s | delivered/s | / create | CPU/msg | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, srv := range servers {
 			s, ok := lr.messages[srv]
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createRate,
-				s.finalRate, ratioOf(s.finalRate, lr.createRate[srv]), s.latencyCells(), s.callbacks, s.duplicates, s.missing, s.failed)
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %s | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createRate,
+				s.finalRate, ratioOf(s.finalRate, lr.createRate[srv]), s.cpu, s.latencyCells(), s.callbacks, s.duplicates, s.missing, s.failed)
 		}
 	}
 	if len(lr.calls) > 0 {
@@ -302,15 +305,15 @@ func writeLifecycleTables(w io.Writer, lr *lifecycleResults, servers []string) {
 			"/ create-only divides it by create-only/s, the rate of creating as many calls just before with that TwiML inline "+
 			"and no callback. Latencies run from each create's request to its `completed` callback.\n\n",
 			st.calls, lifecycleConns, sayHi, st.callSpeed, msRound(time.Duration(float64(2400*time.Millisecond)/st.callSpeed)))
-		fmt.Fprintln(w, "| calls, end to end | created | create-only/s | creates/s | completed/s | / create-only | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| calls, end to end | created | create-only/s | creates/s | completed/s | / create-only | CPU/call | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, srv := range servers {
 			s, ok := lr.calls[srv]
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createOnly,
-				s.createRate, s.finalRate, ratioOf(s.finalRate, s.createOnly), s.latencyCells(), s.callbacks, s.duplicates, s.missing, s.failed)
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %s | %s | %s | %d | %d | %d | %d |\n", srv, s.accepted, s.createOnly,
+				s.createRate, s.finalRate, ratioOf(s.finalRate, s.createOnly), s.cpu, s.latencyCells(), s.callbacks, s.duplicates, s.missing, s.failed)
 		}
 	}
 	if len(lr.sustain) > 0 {

@@ -174,7 +174,7 @@ func TestWriteLifecycleTables(t *testing.T) {
 		createRate: map[string]float64{switchboard: 4000},
 		messages: map[string]flowStats{
 			switchboard: {accepted: 5000, createRate: 3500, finalRate: 3000, p50: 412 * time.Millisecond, p99: 800 * time.Millisecond,
-				tail: 350 * time.Millisecond, callbacks: 15001, duplicates: 1},
+				tail: 350 * time.Millisecond, callbacks: 15001, duplicates: 1, cpu: cpuCost{1500 * time.Microsecond, 250 * time.Microsecond, true}},
 			before: {accepted: 4990, failed: 10, createRate: 3000, finalRate: 2000, missing: 2},
 		},
 		calls: map[string]callStats{switchboard: {createOnly: 2000, flowStats: flowStats{accepted: 1000, createRate: 1900,
@@ -192,13 +192,13 @@ func TestWriteLifecycleTables(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"End to end, messages: 20000 created at 32 connections",
-		"| messages, end to end | created | creates/s | delivered/s | / create | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |",
-		"| switchboard | 5000 | 3500 | 3000 | 0.75 | 412 ms | 800 ms | 350 ms | 15001 | 1 | 0 | 0 |",
-		"| before | 4990 | 3000 | 2000 | – | 0 ms | 0 ms | 0 ms | 0 | 0 | 2 | 10 |",   // no create workload measured for before
+		"| messages, end to end | created | creates/s | delivered/s | / create | CPU/msg | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |",
+		"| switchboard | 5000 | 3500 | 3000 | 0.75 | 1.50 + 0.25 ms | 412 ms | 800 ms | 350 ms | 15001 | 1 | 0 | 0 |",
+		"| before | 4990 | 3000 | 2000 | – | ? | 0 ms | 0 ms | 0 ms | 0 | 0 | 2 | 10 |",   // no create workload measured for before
 		"| before | 2400 | 2400 | – | – | – | – | – | – | no gauge | – | 72000 | 0 |", // nothing delivered
 		"End to end, calls: 1000 created at 32 connections",
 		"at --call-speed 100: a call rings 2 s (--call-answer-delay's default) and says Hi for 0.4 s in simulated time, 24 ms of wall time at the least.",
-		"| switchboard | 1000 | 2000 | 1900 | 1500 | 0.75 | 90 ms | 200 ms | 120 ms | 1000 | 0 | 0 | 0 |",
+		"| switchboard | 1000 | 2000 | 1900 | 1500 | 0.75 | ? | 90 ms | 200 ms | 120 ms | 1000 | 0 | 0 | 0 |",
 		"Sustained: creates with a StatusCallback at a fixed rate (0.80 × the same server's create workload at 32 connections) for 30s",
 		"| switchboard | 3200 | 3190 | 330 ms | 700 ms | 2500 | 1900 | 0 | +12 | yes | 400 ms | 0 | 0 |",
 		"\n- End to end, calls: before skipped",

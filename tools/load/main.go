@@ -419,8 +419,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					x.requests += m.requests
 					x.failures += m.failures
 					x.peakRSSKB = maxEach(x.peakRSSKB, m.peakRSSKB)
-					fmt.Fprintf(stderr, "round %d/%d %-6s %2d conns %-11s %8.0f req/s  p50 %s  p99 %s  peak RSS %s\n",
-						round+1, o.rounds, wl, c, name, m.reqPerSec, ms(m.p50), ms(m.p99), mbs(m.peakRSSKB))
+					x.cpu = append(x.cpu, m.cpu)
+					fmt.Fprintf(stderr, "round %d/%d %-6s %2d conns %-11s %8.0f req/s  p50 %s  p99 %s  peak RSS %s  CPU/req %s\n",
+						round+1, o.rounds, wl, c, name, m.reqPerSec, ms(m.p50), ms(m.p99), mbs(m.peakRSSKB), m.cpu)
 				}
 			}
 		}
@@ -465,6 +466,7 @@ type measurement struct {
 	p50, p99           time.Duration
 	requests, failures uint64
 	peakRSSKB          []int64 // one per process of the server
+	cpu                cpuCost // per request
 }
 
 // measure runs conns closed-loop clients against s for d, adding every result to merged
@@ -489,6 +491,7 @@ func measure(ctx context.Context, s *server, tgt vegeta.Targeter, conns int, d t
 	defer stopOnCancel()
 
 	var m vegeta.Metrics
+	meter := startCPU(s)
 	for r := range attacker.Attack(tgt, vegeta.Rate{}, d, s.name) { // zero rate: as fast as answered
 		m.Add(r)
 		if merged != nil {
@@ -506,7 +509,8 @@ func measure(ctx context.Context, s *server, tgt vegeta.Targeter, conns int, d t
 	if err != nil {
 		return measurement{}, err
 	}
-	out := measurement{reqPerSec: m.Throughput, p50: m.Latencies.P50, p99: m.Latencies.P99, requests: m.Requests, peakRSSKB: rss}
+	out := measurement{reqPerSec: m.Throughput, p50: m.Latencies.P50, p99: m.Latencies.P99, requests: m.Requests, peakRSSKB: rss,
+		cpu: meter.stop(int(m.Requests))}
 	for code, n := range m.StatusCodes {
 		if code[0] != '2' {
 			out.failures += uint64(n)
@@ -563,7 +567,9 @@ func writeHeader(w io.Writer, o options, baselineBin, pgSettings string) {
 		"list is GET Messages.json?PageSize=%d, and since the baseline has no list route it fetches one message instead: "+
 		"the list ratio compares rows per second, the cost per row returned.\n", o.pageSize)
 	fmt.Fprintln(w, "- Columns: req/s is the median over rounds of answered-2xx requests per second; p50 and p99 are over every "+
-		"request of every round; peak RSS is the highest VmHWM within one measurement, one per process for replicas; failed counts non-2xx answers. "+
+		"request of every round; peak RSS is the highest VmHWM within one measurement, one per process for replicas; CPU/req is the CPU time "+
+		"the server (its processes) + the harness (this load generator) used per request, the median of the rounds, each on its own: "+
+		"what a request costs the machine, which the rates alone do not say on shared cores; failed counts non-2xx answers. "+
 		"A ratio a / b compares rows per second of a and b in one round; a ratio table gives the median and the range over rounds.")
 	fmt.Fprintln(w)
 }

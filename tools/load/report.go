@@ -62,7 +62,8 @@ type cell struct {
 	roundP50   []time.Duration // the p50 of each round, for comparing latencies round by round
 	peakRSSKB  []int64         // highest VmHWM seen at the end of a round, one per process of the server
 	requests   uint64
-	failures   uint64 // requests that got no 2xx answer
+	failures   uint64    // requests that got no 2xx answer
+	cpu        []cpuCost // CPU time per request, one per round
 }
 
 // results are the cells of one run.
@@ -206,8 +207,8 @@ func serverTitle(server string) string {
 // writeTables writes the per-server table, then one ratio table per comparison and, when
 // one connection was measured, the table of its p50 latencies, in Markdown.
 func writeTables(w io.Writer, res results, servers, workloads []string, concs []int) {
-	fmt.Fprintln(w, "| workload | conns | server | req/s | rows/s | p50 | p99 | peak RSS | failed |")
-	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| workload | conns | server | req/s | rows/s | p50 | p99 | peak RSS | CPU/req | failed |")
+	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, wl := range workloads {
 		for _, c := range concs {
 			for _, srv := range servers {
@@ -216,9 +217,9 @@ func writeTables(w io.Writer, res results, servers, workloads []string, concs []
 					continue
 				}
 				rps := median(x.reqPerSec)
-				fmt.Fprintf(w, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %d |\n",
+				fmt.Fprintf(w, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %s | %d |\n",
 					workloadLabel(wl, srv), c, srv, rps, rps*float64(x.rowsPerReq),
-					ms(x.p50), ms(x.p99), mbs(x.peakRSSKB), x.failures)
+					ms(x.p50), ms(x.p99), mbs(x.peakRSSKB), medianCPU(x.cpu), x.failures)
 			}
 		}
 	}
@@ -323,6 +324,22 @@ func mb(kb int64) string {
 		return "?"
 	}
 	return fmt.Sprintf("%.0f MB", float64(kb)/1024)
+}
+
+// medianCPU is the median over rounds of the server's and of the harness's CPU time per
+// request, each on its own; "?" when a round's is unknown.
+func medianCPU(rounds []cpuCost) cpuCost {
+	var server, harness []float64
+	for _, c := range rounds {
+		if !c.ok {
+			return cpuCost{}
+		}
+		server, harness = append(server, float64(c.server)), append(harness, float64(c.harness))
+	}
+	if len(rounds) == 0 {
+		return cpuCost{}
+	}
+	return cpuCost{server: time.Duration(median(server)), harness: time.Duration(median(harness)), ok: true}
 }
 
 // mbs is the peak RSS of each process of a server: "45 MB", or "45 MB, 47 MB" for two

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -97,18 +99,19 @@ func TestRatiosArePerRoundInRows(t *testing.T) {
 
 func TestWriteTables(t *testing.T) {
 	res := results{
-		{switchboard, "create", 8}: {reqPerSec: []float64{1000, 1200, 900}, rowsPerReq: 1, p50: 1500 * time.Microsecond, p99: 9 * time.Millisecond, peakRSSKB: []int64{45 * 1024}, failures: 2},
-		{baseline, "create", 8}:    {reqPerSec: []float64{4000, 3000, 3000}, rowsPerReq: 1, p50: 400 * time.Microsecond, p99: 3 * time.Millisecond, peakRSSKB: []int64{25 * 1024}},
-		{switchboard, "list", 8}:   {reqPerSec: []float64{100}, rowsPerReq: 50, p50: 4 * time.Millisecond, p99: 20 * time.Millisecond, peakRSSKB: []int64{50 * 1024}},
-		{baseline, "list", 8}:      {reqPerSec: []float64{10000}, rowsPerReq: 1, p50: 100 * time.Microsecond, p99: time.Millisecond, peakRSSKB: []int64{25 * 1024}},
+		{switchboard, "create", 8}: {reqPerSec: []float64{1000, 1200, 900}, rowsPerReq: 1, p50: 1500 * time.Microsecond, p99: 9 * time.Millisecond, peakRSSKB: []int64{45 * 1024}, failures: 2,
+			cpu: []cpuCost{{370 * time.Microsecond, 80 * time.Microsecond, true}, {300 * time.Microsecond, 90 * time.Microsecond, true}, {400 * time.Microsecond, 10 * time.Microsecond, true}}},
+		{baseline, "create", 8}:  {reqPerSec: []float64{4000, 3000, 3000}, rowsPerReq: 1, p50: 400 * time.Microsecond, p99: 3 * time.Millisecond, peakRSSKB: []int64{25 * 1024}},
+		{switchboard, "list", 8}: {reqPerSec: []float64{100}, rowsPerReq: 50, p50: 4 * time.Millisecond, p99: 20 * time.Millisecond, peakRSSKB: []int64{50 * 1024}},
+		{baseline, "list", 8}:    {reqPerSec: []float64{10000}, rowsPerReq: 1, p50: 100 * time.Microsecond, p99: time.Millisecond, peakRSSKB: []int64{25 * 1024}},
 	}
 	var b strings.Builder
 	writeTables(&b, res, []string{switchboard, baseline}, []string{"create", "list"}, []int{8, 32})
 	out := b.String()
 	for _, want := range []string{
-		"| create | 8 | switchboard | 1000 | 1000 | 1.50 ms | 9.00 ms | 45 MB | 2 |",
-		"| create | 8 | baseline | 3000 | 3000 | 0.40 ms | 3.00 ms | 25 MB | 0 |",
-		"| list | 8 | switchboard | 100 | 5000 | 4.00 ms | 20.00 ms | 50 MB | 0 |",
+		"| create | 8 | switchboard | 1000 | 1000 | 1.50 ms | 9.00 ms | 45 MB | 0.37 + 0.08 ms | 2 |", // each median on its own
+		"| create | 8 | baseline | 3000 | 3000 | 0.40 ms | 3.00 ms | 25 MB | ? | 0 |",
+		"| list | 8 | switchboard | 100 | 5000 | 4.00 ms | 20.00 ms | 50 MB | ? | 0 |",
 		"| list → fetch | 8 | baseline | 10000 | 10000 |",
 		"| Switchboard / baseline | 8 conns | 32 conns |",
 		"| create | 0.30 (0.25–0.40) | – |", // rounds: 0.25, 0.40, 0.30
@@ -168,8 +171,8 @@ func TestWriteTablesWithPostgres(t *testing.T) {
 	writeTables(&b, res, []string{switchboard, postgres, "postgres×2", baseline}, []string{"create"}, []int{32})
 	out := b.String()
 	for _, want := range []string{
-		"| create | 32 | switchboard | 2000 | 2000 | 0.00 ms | 0.00 ms | 60 MB | 0 |\n| create | 32 | postgres | 1250 | 1250 |",
-		"| create | 32 | postgres×2 | 2250 | 2250 | 0.00 ms | 0.00 ms | 41 MB, 43 MB | 0 |\n| create | 32 | baseline |",
+		"| create | 32 | switchboard | 2000 | 2000 | 0.00 ms | 0.00 ms | 60 MB | ? | 0 |\n| create | 32 | postgres | 1250 | 1250 |",
+		"| create | 32 | postgres×2 | 2250 | 2250 | 0.00 ms | 0.00 ms | 41 MB, 43 MB | ? | 0 |\n| create | 32 | baseline |",
 		"| Switchboard / baseline | 32 conns |\n|---|---:|\n| create | 0.50 (0.50–0.50) |",
 		"| postgres / Switchboard | 32 conns |\n|---|---:|\n| create | 0.62 (0.50–0.75) |",
 		"| postgres×2 / postgres | 32 conns |\n|---|---:|\n| create | 1.75 (1.50–2.00) |",
@@ -493,5 +496,39 @@ func TestParseCPUTicks(t *testing.T) {
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("parseCPUTicks(%q) = %d, %v; want %d, ok %v", tt.stat, got, err, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestCPUCost: the meter divides the CPU time of the server's processes (clock ticks of
+// 10 ms) and of the harness by the operations; an unreadable reading, or no operation,
+// is unknown, and shown as "?".
+func TestCPUCost(t *testing.T) {
+	if got := (cpuCost{370 * time.Microsecond, 85 * time.Microsecond, true}).String(); got != "0.37 + 0.09 ms" {
+		t.Errorf("String = %q", got)
+	}
+	if got := (cpuCost{}).String(); got != "?" {
+		t.Errorf("unknown cost = %q", got)
+	}
+	if got := medianCPU([]cpuCost{{1, 9, true}, {3, 7, true}, {2, 8, true}}); got != (cpuCost{2, 8, true}) {
+		t.Errorf("median of rounds = %+v", got)
+	}
+	if got := medianCPU([]cpuCost{{1, 9, true}, {}}); got.ok {
+		t.Errorf("median with an unknown round = %+v, want unknown", got)
+	}
+	if got := medianCPU(nil); got.ok {
+		t.Errorf("median of no rounds = %+v", got)
+	}
+	// A live process: this test binary, as a server of one process.
+	self := &process{cmd: exec.Command("true")}
+	self.cmd.Process = &os.Process{Pid: os.Getpid()}
+	m := startCPU(&server{procs: []*process{self}})
+	for deadline := time.Now().Add(50 * time.Millisecond); time.Now().Before(deadline); {
+	}
+	c := m.stop(10)
+	if !c.ok || c.harness <= 0 || c.harness > 50*time.Millisecond/10*2 {
+		t.Errorf("50 ms of spinning over 10 operations: %+v", c)
+	}
+	if m.stop(0).ok {
+		t.Errorf("no operations: a cost")
 	}
 }

@@ -180,6 +180,58 @@ func (p *process) cpuTicks() (int64, error) {
 	return parseCPUTicks(string(data))
 }
 
+// cpuMeter measures the CPU time a server's processes and the harness itself (its load
+// generator and callback receiver) use between start and stop: what a request, or a
+// message's whole life, costs the machine, which rates alone do not tell on shared cores.
+type cpuMeter struct {
+	s                *server
+	serverTicks      int64
+	harness          time.Duration
+	serverOK, selfOK bool
+}
+
+// startCPU starts a cpuMeter of s.
+func startCPU(s *server) *cpuMeter {
+	m := &cpuMeter{s: s}
+	m.serverTicks, m.serverOK = s.cpuTicks()
+	m.harness, m.selfOK = selfCPU()
+	return m
+}
+
+// cpuCost is the CPU time per operation, of the server and of the harness, over n operations.
+type cpuCost struct {
+	server, harness time.Duration
+	ok              bool // false when unknown (no /proc, or no operations)
+}
+
+// stop returns the CPU time used since start per operation, over n.
+func (m *cpuMeter) stop(n int) cpuCost {
+	ticks, ok1 := m.s.cpuTicks()
+	self, ok2 := selfCPU()
+	if !(m.serverOK && m.selfOK && ok1 && ok2) || n <= 0 {
+		return cpuCost{}
+	}
+	return cpuCost{server: time.Duration(ticks-m.serverTicks) * 10 * time.Millisecond / time.Duration(n),
+		harness: (self - m.harness) / time.Duration(n), ok: true}
+}
+
+// String is "0.37 + 0.08 ms": the server's and the harness's CPU time per operation.
+func (c cpuCost) String() string {
+	if !c.ok {
+		return "?"
+	}
+	return fmt.Sprintf("%.2f + %.2f ms", float64(c.server)/float64(time.Millisecond), float64(c.harness)/float64(time.Millisecond))
+}
+
+// selfCPU is the CPU time, user and system, this process has used so far.
+func selfCPU() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
+
 // parseCPUTicks reads utime and stime, the 14th and 15th fields of /proc/<pid>/stat.
 // The second field, the command name in parentheses, may itself hold spaces and
 // parentheses: the fields are counted from the last ')'.
@@ -271,6 +323,20 @@ type server struct {
 	name  string
 	procs []*process
 	apis  []*api // procs[i]'s
+}
+
+// cpuTicks is the CPU time all of the server's processes have used so far, in clock
+// ticks; false when it cannot be read.
+func (s *server) cpuTicks() (int64, bool) {
+	var sum int64
+	for _, p := range s.procs {
+		t, err := p.cpuTicks()
+		if err != nil {
+			return 0, false
+		}
+		sum += t
+	}
+	return sum, true
 }
 
 // alive reports an error if any of the server's processes has exited.
