@@ -33,14 +33,12 @@ func scanJob(s rowScanner) (store.Job, error) {
 	return j, nil
 }
 
-// insertJobs writes jobs. Every write that may write jobs takes the change log's lock
-// (DB.write), so that job ids, like seqs, are handed out in commit order: a job of a
-// queue can never commit after a later one of the same queue has been claimed.
 // insertJobs writes jobs, and sets the ID of each one asked to be held, and whether it
-// is (see store.Job), in the slice. Only a runner's FinishJob asks for held jobs, and it
-// holds the change log's lock while it looks for an earlier job of the queue: an earlier
-// job written by another write that logs a change (a status change's callbacks) cannot
-// be committed unseen meanwhile.
+// is (see store.Job), in the slice. Every write that may write jobs takes the change
+// log's lock (DB.write), so that job ids, like seqs, are handed out in commit order: a
+// job of a queue can never commit after a later one of the same queue has been claimed,
+// and an earlier job of a held job's queue cannot commit unseen while the held one looks
+// for it.
 func insertJobs(ctx context.Context, q querier, jobs []store.Job) error {
 	for i, j := range jobs {
 		payload := string(j.Payload)
