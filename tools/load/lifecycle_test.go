@@ -194,8 +194,8 @@ func TestWriteLifecycleTables(t *testing.T) {
 		"End to end, messages: 20000 created at 32 connections",
 		"| messages, end to end | created | creates/s | delivered/s | / create | CPU/msg | p50 | p99 | tail | callbacks | duplicates | missing | failed creates |",
 		"| switchboard | 5000 | 3500 | 3000 | 0.75 | 1.50 + 0.25 ms | 412 ms | 800 ms | 350 ms | 15001 | 1 | 0 | 0 |",
-		"| before | 4990 | 3000 | 2000 | – | ? | 0 ms | 0 ms | 0 ms | 0 | 0 | 2 | 10 |",   // no create workload measured for before
-		"| before | 2400 | 2400 | – | – | – | – | – | – | no gauge | – | 72000 | 0 |", // nothing delivered
+		"| before | 4990 | 3000 | 2000 | – | ? | 0 ms | 0 ms | 0 ms | 0 | 0 | 2 | 10 |", // no create workload measured for before
+		"| before | 2400 | 2400 | – | – | – | – | – | – | no gauge | – | 72000 | 0 |",   // nothing delivered
 		"End to end, calls: 1000 created at 32 connections",
 		"at --call-speed 100: a call rings 2 s (--call-answer-delay's default) and says Hi for 0.4 s in simulated time, 24 ms of wall time at the least.",
 		"| switchboard | 1000 | 2000 | 1900 | 1500 | 0.75 | ? | 90 ms | 200 ms | 120 ms | 1000 | 0 | 0 | 0 |",
