@@ -412,11 +412,7 @@ func (r *Runner) claim(ctx context.Context, l *lane, limit int) ([]store.Job, er
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, j := range jobs {
-		l.busy++
-		l.byAccount[j.AccountSid]++
-		if j.Target != "" {
-			l.byTarget[j.Target]++
-		}
+		l.count(j)
 	}
 	return jobs, err
 }
@@ -441,12 +437,17 @@ func (l *lane) reserve(j store.Job) bool {
 		(j.Target != "" && l.perTarget > 0 && l.byTarget[j.Target] >= l.perTarget) {
 		return false
 	}
+	l.count(j)
+	return true
+}
+
+// count counts j as under way (done is its inverse); l.mu held.
+func (l *lane) count(j store.Job) {
 	l.busy++
 	l.byAccount[j.AccountSid]++
 	if j.Target != "" {
 		l.byTarget[j.Target]++
 	}
-	return true
 }
 
 // done counts a job of the lane as finished.
