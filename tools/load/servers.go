@@ -272,16 +272,14 @@ func waitIdle(ctx context.Context, procs []*process, limit time.Duration, log io
 	last := int64(-1)
 	quiet := 0
 	for {
-		var now int64
 		for _, p := range procs {
 			if err := p.alive(); err != nil {
 				return 0, err
 			}
-			t, err := p.cpuTicks()
-			if err != nil {
-				return 0, err
-			}
-			now += t
+		}
+		now, err := cpuTicksOf(procs)
+		if err != nil {
+			return 0, err
 		}
 		if last >= 0 && now-last <= idleTicks {
 			quiet++
@@ -328,15 +326,21 @@ type server struct {
 // cpuTicks is the CPU time all of the server's processes have used so far, in clock
 // ticks; false when it cannot be read.
 func (s *server) cpuTicks() (int64, bool) {
+	t, err := cpuTicksOf(s.procs)
+	return t, err == nil
+}
+
+// cpuTicksOf is the CPU time procs have used so far, together, in clock ticks.
+func cpuTicksOf(procs []*process) (int64, error) {
 	var sum int64
-	for _, p := range s.procs {
+	for _, p := range procs {
 		t, err := p.cpuTicks()
 		if err != nil {
-			return 0, false
+			return 0, err
 		}
 		sum += t
 	}
-	return sum, true
+	return sum, nil
 }
 
 // alive reports an error if any of the server's processes has exited.
